@@ -1,0 +1,84 @@
+/**
+ * The inspection result: what the readers learned from a file's header without reading tensor data.
+ * Every later stage (classify, plan, print) is a pure function of this value.
+ */
+
+export type FileFormat = "safetensors" | "torch-zip" | "torch-legacy" | "pickle" | "unknown";
+
+/** "safe" only by positive proof; see README "Safety verdicts". */
+export type Verdict = "safe" | "suspicious" | "dangerous";
+
+/** One step from a pickle's root object to a tensor: a dict key (str or int) or a tuple/list index (int). */
+export type KeySegment = string | number;
+
+export interface TensorInfo {
+  /** Segments joined with "." — the name matched by the classifier (safetensors: the header key itself). */
+  name: string;
+  /** Path from the root object (safetensors: `[name]`); lets the classifier unwrap `state_dict`, `params_ema`, … */
+  path: KeySegment[];
+  /** Safetensors dtype names (`F16`, `BF16`, `F32`, `I64`, …); pickled storages are mapped to the same names. */
+  dtype: string;
+  /** PyTorch order, `[out, in, kh, kw]`; `[]` for a scalar. */
+  shape: number[];
+}
+
+/** A plain (non-tensor) value found in a pickle, e.g. `global_step`, `name`, `layer_structure`. */
+export type PlainValue = null | boolean | number | string | PlainValue[];
+
+export interface Finding {
+  /** "safe" marks a note that does not lower the verdict (e.g. leading whitespace in a safetensors header). */
+  severity: Verdict;
+  /** Machine-readable reason: a safetensors reference error name or a code from README "Reason codes". */
+  code: string;
+  message: string;
+}
+
+export interface ImportRecord {
+  /** As written in the pickle. */
+  module: string;
+  name: string;
+  /** `module.name` after the Python 2 name mapping; what the policy judged. */
+  resolved: string;
+  verdict: Verdict;
+  /** Byte offset of the first occurrence inside its pickle stream, and how often it occurs. */
+  offset: number;
+  count: number;
+}
+
+export interface SafetyReport {
+  verdict: Verdict;
+  /** One short human sentence per non-"safe" finding, most severe first. */
+  reasons: string[];
+  findings: Finding[];
+  imports: ImportRecord[];
+}
+
+export interface InspectError {
+  code: string;
+  message: string;
+}
+
+/** What one container reader returns; `inspectFile` merges these into an {@link Inspection}. */
+export interface ContainerResult {
+  format: FileFormat;
+  tensors: TensorInfo[];
+  metadata: Record<string, string> | null;
+  values: Record<string, PlainValue>;
+  findings: Finding[];
+  imports: ImportRecord[];
+  /** Set when the container could not be parsed far enough to list its tensors. */
+  error: InspectError | null;
+}
+
+export interface Inspection {
+  path: string;
+  format: FileFormat;
+  size: number;
+  tensors: TensorInfo[];
+  metadata: Record<string, string> | null;
+  values: Record<string, PlainValue>;
+  safety: SafetyReport;
+  error: InspectError | null;
+  /** Bytes the readers requested from the file: the proof that tensor data was never read. */
+  bytesRead: number;
+}

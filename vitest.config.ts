@@ -1,0 +1,10 @@
+import { defineConfig } from "vitest/config";
+
+export default defineConfig({
+  test: {
+    include: ["test/**/*.test.ts"],
+    // CLI and download tests start child processes and servers; two cores are the norm here.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
