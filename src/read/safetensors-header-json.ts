@@ -1,0 +1,197 @@
+import { ARRAY_END, JsonSyntaxError, OBJECT_END, StrictJsonReader } from "./json-strict.js";
+import { SAFETENSORS_DTYPE_BITS } from "./safetensors-dtypes.js";
+import { SafetensorsError } from "./safetensors-error.js";
+
+/**
+ * serde_json's default recursion limit: its depth counter starts at 128 and fails on reaching 0, so 127 containers
+ * may be open at once. Mirroring it keeps the reference's verdict on deeply nested unknown fields, and bounds the
+ * reader's memory on a 5×10^6-deep `[[[…`.
+ */
+const SERDE_JSON_MAX_DEPTH = 127;
+
+/**
+ * Policy cap on header entries, checked before each per-tensor record is built. SD/SDXL checkpoints have 1–3k
+ * tensors and the largest real shards tens of thousands; 10^6 tiny tensors fit in a 70 MB header (the reference
+ * accepts them) and cost about a gigabyte of heap in a naive reader.
+ */
+export const MAX_TENSORS = 200_000;
+
+/** A u64 from the header: a `number` up to 2^53−1, a `bigint` above (one representation per value). */
+export type Uint64 = number | bigint;
+
+export interface HeaderEntry {
+  dtype: string;
+  shape: Uint64[];
+  dataOffsets: [Uint64, Uint64];
+}
+
+/** The header as the reference's serde model (`HashMetadata`) sees it, plus what serde silently discards. */
+export interface DecodedHeader {
+  /** In header order; a repeated name keeps its last value at its last position, as the reference keeps the last. */
+  tensors: Map<string, HeaderEntry>;
+  /** Null-prototype, so a `__proto__` key is an ordinary entry. */
+  metadata: Record<string, string> | null;
+  leadingWhitespace: boolean;
+  duplicateTensorNames: Set<string>;
+  duplicateMetadataKeys: Set<string>;
+  /** `[tensor, field]` for the first unknown field of each entry that has one (serde ignores them). */
+  unknownFields: [string, string][];
+  /** Entries written as `["F16", [2], [0, 4]]`: serde accepts a struct as a sequence, other readers do not. */
+  sequenceEntries: string[];
+}
+
+/**
+ * Step 5 of the reference check: deserialize the decoded header text as `HashMetadata` (`__metadata__` an optional
+ * string map, every other key a `TensorInfo`). Every failure is `InvalidHeaderDeserialization`, except the policy
+ * cap `TooManyTensors`.
+ */
+export function decodeSafetensorsHeaderJson(text: string): DecodedHeader {
+  try {
+    return decode(new StrictJsonReader(text, SERDE_JSON_MAX_DEPTH));
+  } catch (error) {
+    if (error instanceof JsonSyntaxError) {
+      throw new SafetensorsError("InvalidHeaderDeserialization", `invalid JSON in header: ${error.message}`);
+    }
+    throw error;
+  }
+}
+
+function decode(r: StrictJsonReader): DecodedHeader {
+  const out: DecodedHeader = {
+    tensors: new Map(),
+    metadata: null,
+    leadingWhitespace: false,
+    duplicateTensorNames: new Set(),
+    duplicateMetadataKeys: new Set(),
+    unknownFields: [],
+    sequenceEntries: [],
+  };
+  const type = r.peekType();
+  out.leadingWhitespace = r.position > 0;
+  if (type !== "object") r.fail(`invalid type: ${type ?? "no value"}, expected a JSON object`);
+  r.openObject();
+  let metadataSeen = false;
+  let entries = 0;
+  for (let first = true; r.more(OBJECT_END, first); first = false) {
+    r.peek();
+    const keyAt = r.position;
+    const key = r.readKey();
+    if (key === "__metadata__") {
+      if (metadataSeen) r.fail("duplicate field `__metadata__`", keyAt);
+      metadataSeen = true;
+      out.metadata = readMetadata(r, out.duplicateMetadataKeys);
+      continue;
+    }
+    if (++entries > MAX_TENSORS) {
+      throw new SafetensorsError("TooManyTensors", `header lists more than ${MAX_TENSORS} tensors`);
+    }
+    const entry = readEntry(r, key, out);
+    if (out.tensors.delete(key)) out.duplicateTensorNames.add(key);
+    out.tensors.set(key, entry);
+  }
+  r.finish();
+  return out;
+}
+
+function readMetadata(r: StrictJsonReader, duplicates: Set<string>): Record<string, string> | null {
+  const type = r.peekType();
+  if (type === "null") return r.readNull();
+  if (type !== "object") r.fail(`invalid type: ${type ?? "no value"}, expected a map of strings for \`__metadata__\``);
+  const metadata: Record<string, string> = Object.create(null);
+  r.openObject();
+  for (let first = true; r.more(OBJECT_END, first); first = false) {
+    const key = r.readKey();
+    const valueType = r.peekType();
+    if (valueType !== "string") {
+      r.fail(`invalid type: ${valueType ?? "no value"}, expected a string for \`__metadata__\` key \`${key}\``);
+    }
+    if (Object.hasOwn(metadata, key)) duplicates.add(key);
+    metadata[key] = r.readString();
+  }
+  return metadata;
+}
+
+function readEntry(r: StrictJsonReader, name: string, out: DecodedHeader): HeaderEntry {
+  const type = r.peekType();
+  if (type === "array") {
+    out.sequenceEntries.push(name);
+    return readEntrySequence(r, name);
+  }
+  if (type !== "object") r.fail(`invalid type: ${type ?? "no value"}, expected struct TensorInfo for tensor \`${name}\``);
+  let dtype: string | undefined;
+  let shape: Uint64[] | undefined;
+  let dataOffsets: [Uint64, Uint64] | undefined;
+  let unknownField: string | undefined;
+  r.openObject();
+  for (let first = true; r.more(OBJECT_END, first); first = false) {
+    r.peek();
+    const fieldAt = r.position;
+    const field = r.readKey();
+    const duplicate = () => r.fail(`duplicate field \`${field}\` in tensor \`${name}\``, fieldAt);
+    if (field === "dtype") {
+      if (dtype !== undefined) duplicate();
+      dtype = readDtype(r, name);
+    } else if (field === "shape") {
+      if (shape !== undefined) duplicate();
+      shape = readShape(r);
+    } else if (field === "data_offsets") {
+      if (dataOffsets !== undefined) duplicate();
+      dataOffsets = readDataOffsets(r);
+    } else {
+      unknownField ??= field;
+      r.skipValue();
+    }
+  }
+  if (dtype === undefined) r.fail(`missing field \`dtype\` in tensor \`${name}\``);
+  if (shape === undefined) r.fail(`missing field \`shape\` in tensor \`${name}\``);
+  if (dataOffsets === undefined) r.fail(`missing field \`data_offsets\` in tensor \`${name}\``);
+  if (unknownField !== undefined) out.unknownFields.push([name, unknownField]);
+  return { dtype, shape, dataOffsets };
+}
+
+/** serde's derived `visit_seq`: exactly `[dtype, shape, data_offsets]`. */
+function readEntrySequence(r: StrictJsonReader, name: string): HeaderEntry {
+  const length = (n: number) => r.fail(`invalid length ${n}, expected struct TensorInfo with 3 elements for tensor \`${name}\``);
+  r.openArray();
+  if (!r.more(ARRAY_END, true)) length(0);
+  const dtype = readDtype(r, name);
+  if (!r.more(ARRAY_END, false)) length(1);
+  const shape = readShape(r);
+  if (!r.more(ARRAY_END, false)) length(2);
+  const dataOffsets = readDataOffsets(r);
+  if (r.more(ARRAY_END, false)) length(4);
+  return { dtype, shape, dataOffsets };
+}
+
+function readDtype(r: StrictJsonReader, name: string): string {
+  const type = r.peekType();
+  if (type !== "string") r.fail(`invalid type: ${type ?? "no value"}, expected a dtype string for tensor \`${name}\``);
+  const at = r.position;
+  const dtype = r.readString();
+  if (!SAFETENSORS_DTYPE_BITS.has(dtype)) {
+    r.fail(`unsupported dtype \`${dtype}\` for tensor \`${name}\` (newer safetensors?)`, at);
+  }
+  return dtype;
+}
+
+function readShape(r: StrictJsonReader): Uint64[] {
+  const type = r.peekType();
+  if (type !== "array") r.fail(`invalid type: ${type ?? "no value"}, expected a sequence for \`shape\``);
+  const shape: Uint64[] = [];
+  r.openArray();
+  for (let first = true; r.more(ARRAY_END, first); first = false) shape.push(r.readUint64());
+  return shape;
+}
+
+function readDataOffsets(r: StrictJsonReader): [Uint64, Uint64] {
+  const type = r.peekType();
+  if (type !== "array") r.fail(`invalid type: ${type ?? "no value"}, expected a tuple of size 2 for \`data_offsets\``);
+  const length = (n: number) => r.fail(`invalid length ${n}, expected a tuple of size 2 for \`data_offsets\``);
+  r.openArray();
+  if (!r.more(ARRAY_END, true)) length(0);
+  const begin = r.readUint64();
+  if (!r.more(ARRAY_END, false)) length(1);
+  const end = r.readUint64();
+  if (r.more(ARRAY_END, false)) length(3);
+  return [begin, end];
+}
