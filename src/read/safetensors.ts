@@ -1,0 +1,264 @@
+import type { ContainerResult, Finding } from "../inspect/types.js";
+import type { ByteSource } from "./byte-source.js";
+import { SAFETENSORS_DTYPE_BITS } from "./safetensors-dtypes.js";
+import { SafetensorsError } from "./safetensors-error.js";
+import { decodeSafetensorsHeaderJson, type HeaderEntry, type Uint64 } from "./safetensors-header-json.js";
+
+export { SafetensorsError, type SafetensorsErrorCode } from "./safetensors-error.js";
+
+/** Size of the little-endian u64 header length that starts every file (`N_LEN` in the reference). */
+const N_LEN = 8;
+
+/**
+ * The reference's `MAX_HEADER_SIZE`: longer headers are refused before anything is allocated, so a length field of
+ * 2^64−1 costs nothing. A conformance limit: files the reference loads must not be refused here.
+ */
+export const MAX_HEADER_SIZE = 100_000_000;
+
+/**
+ * Policy: headers above this are reported as suspicious (still parsed). huggingface.js refuses them outright
+ * (`MAX_HEADER_LENGTH`); SD/SDXL headers, kohya `ss_*` training metadata included, are well under a megabyte.
+ */
+const OVERSIZED_HEADER = 25_000_000;
+
+/** How many names a finding quotes before it just counts; keeps reports short on hostile headers. */
+const NAMES_QUOTED = 5;
+
+export interface SafetensorsTensor {
+  name: string;
+  dtype: string;
+  shape: number[];
+  /** Relative to the data buffer, which starts at byte `8 + headerLength`. */
+  dataOffsets: [number, number];
+}
+
+export interface ParsedSafetensors {
+  headerLength: number;
+  /** Header order (a repeated name at its last position, with its last value). */
+  tensors: SafetensorsTensor[];
+  /** String → string; null-prototype, so `__proto__` is an ordinary key. */
+  metadata: Record<string, string> | null;
+  /** `8 + headerLength + last_end`: the file size the header declares. */
+  declaredSize: number;
+  /** Notes (`safe`) and policy findings; includes the truncation finding when `error` is set. */
+  findings: Finding[];
+  /**
+   * Set only for a file shorter than its header declares (`MetadataIncompleteBuffer`): the header is fine and the
+   * tensors are listed, but the data is missing. A longer file is a `trailing-bytes` finding instead.
+   */
+  error: SafetensorsError | null;
+}
+
+/**
+ * Pure validation of an already-read header, in the reference implementation's order (`SafeTensors::read_metadata`
+ * then `Metadata::validate`): length checks, UTF-8, JSON, per-tensor offsets/overflow/alignment/size, coverage.
+ * Throws {@link SafetensorsError} for the first failure, except truncation (see {@link ParsedSafetensors.error}).
+ */
+export function parseSafetensorsHeader(header: Uint8Array, headerLength: bigint, fileSize: number): ParsedSafetensors {
+  const n = checkHeaderLength(headerLength, fileSize);
+  if (header.length !== n) {
+    throw new SafetensorsError("InvalidHeaderLength", `invalid header length: ${header.length} of ${n} header bytes present`);
+  }
+  let text: string;
+  try {
+    // ignoreBOM keeps a BOM in the text, so it fails the JSON check as it does in the reference.
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(header);
+  } catch {
+    throw new SafetensorsError("InvalidHeader", "invalid UTF-8 in header");
+  }
+  const decoded = decodeSafetensorsHeaderJson(text);
+  const dataLength = validateEntries(decoded.tensors);
+
+  const findings: Finding[] = [];
+  if (n > OVERSIZED_HEADER) {
+    findings.push({
+      severity: "suspicious",
+      code: "oversized-header",
+      message: `header is ${n} bytes; model headers are far smaller (limit ${OVERSIZED_HEADER})`,
+    });
+  }
+  if (decoded.leadingWhitespace) {
+    findings.push({ severity: "safe", code: "leading-whitespace", message: "header has whitespace before its opening `{`" });
+  }
+  if (decoded.duplicateTensorNames.size > 0) {
+    findings.push({
+      severity: "suspicious",
+      code: "duplicate-key",
+      message: `tensor ${quoteNames(decoded.duplicateTensorNames)} listed more than once; the safetensors library keeps the last copy, other loaders may not`,
+    });
+  }
+  if (decoded.duplicateMetadataKeys.size > 0) {
+    findings.push({
+      severity: "safe",
+      code: "duplicate-key",
+      message: `__metadata__ key ${quoteNames(decoded.duplicateMetadataKeys)} given more than once; the last value is kept`,
+    });
+  }
+  if (decoded.unknownFields.length > 0) {
+    const [tensor, field] = decoded.unknownFields[0]!;
+    findings.push({
+      severity: "safe",
+      code: "unknown-field",
+      message: `${decoded.unknownFields.length === 1 ? "a tensor entry carries" : `${decoded.unknownFields.length} tensor entries carry`} fields safetensors ignores (first: \`${field}\` in \`${tensor}\`)`,
+    });
+  }
+  if (decoded.sequenceEntries.length > 0) {
+    findings.push({
+      severity: "suspicious",
+      code: "nonstandard-header",
+      message: `tensor ${quoteNames(decoded.sequenceEntries)} written as a JSON array; the safetensors library accepts it, other readers do not`,
+    });
+  }
+
+  const declared = BigInt(N_LEN + n) + BigInt(dataLength);
+  const size = BigInt(fileSize);
+  let error: SafetensorsError | null = null;
+  if (declared > size) {
+    error = new SafetensorsError(
+      "MetadataIncompleteBuffer",
+      `truncated: file is ${declared - size} bytes shorter than its header declares (incomplete download?)`,
+    );
+    findings.push({ severity: "suspicious", code: error.code, message: error.message });
+  } else if (declared < size) {
+    findings.push({
+      severity: "suspicious",
+      code: "trailing-bytes",
+      message: `${size - declared} bytes after the tensor data (the safetensors library refuses this file: MetadataIncompleteBuffer)`,
+    });
+  }
+
+  const tensors: SafetensorsTensor[] = [];
+  for (const [name, entry] of decoded.tensors) {
+    tensors.push({
+      name,
+      dtype: entry.dtype,
+      shape: entry.shape as number[],
+      dataOffsets: entry.dataOffsets as [number, number],
+    });
+  }
+  return { headerLength: n, tensors, metadata: decoded.metadata, declaredSize: Number(declared), findings, error };
+}
+
+/**
+ * Reads bytes [0,8) and then exactly the declared header [8, 8+N) — never the data buffer. Never throws for bad
+ * input: a reference error becomes `error` plus a `suspicious` finding named after the variant.
+ */
+export async function readSafetensors(source: ByteSource): Promise<ContainerResult> {
+  try {
+    const parsed = await parseFromSource(source);
+    return {
+      format: "safetensors",
+      tensors: parsed.tensors.map((t) => ({ name: t.name, path: [t.name], dtype: t.dtype, shape: t.shape })),
+      metadata: parsed.metadata,
+      values: {},
+      findings: parsed.findings,
+      imports: [],
+      error: parsed.error && { code: parsed.error.code, message: parsed.error.message },
+    };
+  } catch (error) {
+    if (!(error instanceof SafetensorsError)) throw error;
+    return {
+      format: "safetensors",
+      tensors: [],
+      metadata: null,
+      values: {},
+      findings: [{ severity: "suspicious", code: error.code, message: error.message }],
+      imports: [],
+      error: { code: error.code, message: error.message },
+    };
+  }
+}
+
+async function parseFromSource(source: ByteSource): Promise<ParsedSafetensors> {
+  if (source.size < N_LEN) throw headerTooSmall(source.size);
+  const prefix = await source.read(0, N_LEN);
+  if (prefix.length < N_LEN) throw headerTooSmall(prefix.length);
+  const headerLength = new DataView(prefix.buffer, prefix.byteOffset, N_LEN).getBigUint64(0, true);
+  // Decided on the length field alone, before the header buffer is allocated.
+  const n = checkHeaderLength(headerLength, source.size);
+  const header = await source.read(N_LEN, n);
+  return parseSafetensorsHeader(header, headerLength, source.size);
+}
+
+/** Reference steps 1–3; returns N as a safe integer. */
+function checkHeaderLength(headerLength: bigint, fileSize: number): number {
+  if (fileSize < N_LEN) throw headerTooSmall(fileSize);
+  if (headerLength > BigInt(MAX_HEADER_SIZE)) {
+    throw new SafetensorsError("HeaderTooLarge", `header too large: ${headerLength} bytes declared, limit ${MAX_HEADER_SIZE}`);
+  }
+  const n = Number(headerLength);
+  if (N_LEN + n > fileSize) {
+    throw new SafetensorsError("InvalidHeaderLength", `invalid header length: ${n} bytes declared, file has ${fileSize - N_LEN} after the length field`);
+  }
+  return n;
+}
+
+function headerTooSmall(size: number): SafetensorsError {
+  return new SafetensorsError("HeaderTooSmall", `header too small: file has ${size} bytes, the length field alone is ${N_LEN}`);
+}
+
+/**
+ * `Metadata::validate`: walks the entries sorted by `(begin, end)`, checking each in turn, so the first bad tensor
+ * decides the error. Returns the end of the last tensor. Afterwards applies the policy that every integer fits a JS
+ * number (the reference allows u64; a valid file can only exceed 2^53 in a dimension of an empty tensor).
+ */
+function validateEntries(entries: Map<string, HeaderEntry>): Uint64 {
+  const sorted = [...entries].sort(([, a], [, b]) => compareOffsets(a.dataOffsets, b.dataOffsets));
+  let start: Uint64 = 0;
+  for (const [name, { dtype, shape, dataOffsets }] of sorted) {
+    const [begin, end] = dataOffsets;
+    // Integers have one representation each (see Uint64), so === compares values.
+    if (begin !== start || end < begin) {
+      throw new SafetensorsError("InvalidOffset", `invalid offset for tensor \`${name}\`: [${begin}, ${end}], expected it to start at ${start}`);
+    }
+    start = end;
+    const bits = tensorBits(shape, SAFETENSORS_DTYPE_BITS.get(dtype)!);
+    if (bits === null) {
+      throw new SafetensorsError("ValidationOverflow", `validation overflow: ${dtype} [${shape.join(", ")}] of tensor \`${name}\` does not fit 64 bits`);
+    }
+    if (bits % 8n !== 0n) {
+      throw new SafetensorsError("MisalignedSlice", `misaligned slice: ${dtype} [${shape.join(", ")}] of tensor \`${name}\` is ${bits} bits, not whole bytes`);
+    }
+    if (BigInt(end) - BigInt(begin) !== bits / 8n) {
+      throw new SafetensorsError(
+        "TensorInvalidInfo",
+        `invalid shape, data type, or offset for tensor \`${name}\`: ${dtype} [${shape.join(", ")}] is ${bits / 8n} bytes, offsets [${begin}, ${end}] hold ${BigInt(end) - BigInt(begin)}`,
+      );
+    }
+  }
+  for (const [name, { shape, dataOffsets }] of sorted) {
+    if ([...shape, ...dataOffsets].some((v) => typeof v === "bigint")) {
+      throw new SafetensorsError(
+        "InvalidHeaderDeserialization",
+        `invalid JSON in header: tensor \`${name}\` has an integer above 2^53−1 (shape [${shape.join(", ")}], offsets [${dataOffsets.join(", ")}])`,
+      );
+    }
+  }
+  return start;
+}
+
+function compareOffsets(a: readonly [Uint64, Uint64], b: readonly [Uint64, Uint64]): number {
+  // Relational operators compare number and bigint by value.
+  if (a[0] !== b[0]) return a[0] < b[0] ? -1 : 1;
+  if (a[1] !== b[1]) return a[1] < b[1] ? -1 : 1;
+  return 0;
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+
+/** `shape` product times the dtype's bits with the reference's checked u64 arithmetic; null on overflow. */
+function tensorBits(shape: readonly Uint64[], dtypeBits: number): bigint | null {
+  let product = 1n;
+  for (const dim of shape) {
+    product *= BigInt(dim);
+    if (product > U64_MAX) return null;
+  }
+  product *= BigInt(dtypeBits);
+  return product > U64_MAX ? null : product;
+}
+
+function quoteNames(names: Iterable<string>): string {
+  const all = [...names];
+  const quoted = all.slice(0, NAMES_QUOTED).map((name) => `\`${name}\``).join(", ");
+  return all.length > NAMES_QUOTED ? `${quoted} and ${all.length - NAMES_QUOTED} more` : quoted;
+}
