@@ -1,0 +1,118 @@
+import { randomBytes } from "node:crypto";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { z } from "zod";
+import { hashFile, type FileHashes, type HashFileOptions } from "./hash-file.js";
+
+/** Hashes of files already seen, valid while a file keeps its path, size, mtime and inode. */
+export interface HashCache {
+  readonly file: string;
+  /** Cached hashes of `path` if the file is unchanged since they were stored. */
+  get(path: string): Promise<FileHashes | null>;
+  /** Remembers `hashes` for `path` as it was when `identity` was taken (take it before hashing). */
+  set(path: string, identity: FileIdentity, hashes: FileHashes): Promise<void>;
+  /** Writes the cache atomically if anything changed. */
+  save(): Promise<void>;
+}
+
+export interface FileIdentity {
+  size: number;
+  mtimeMs: number;
+  ino: number;
+}
+
+const fileHashesSchema = z.object({
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  autov2: z.string(),
+  autov1: z.string().nullable(),
+  autov3: z.string().nullable(),
+  size: z.number(),
+});
+
+const entrySchema = z.object({
+  size: z.number(),
+  mtimeMs: z.number(),
+  ino: z.number(),
+  hashes: fileHashesSchema,
+});
+
+const CACHE_VERSION = 1;
+const cacheSchema = z.object({
+  version: z.literal(CACHE_VERSION),
+  entries: z.record(z.string(), entrySchema),
+});
+
+type Entries = Record<string, z.infer<typeof entrySchema>>;
+
+/** What a cache entry is keyed on besides the absolute path. */
+export async function fileIdentity(path: string): Promise<FileIdentity> {
+  const s = await stat(path);
+  return { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
+}
+
+async function load(file: string): Promise<Entries> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    return {};
+  }
+  try {
+    const parsed = cacheSchema.safeParse(JSON.parse(text));
+    // A cache is only an accelerator: a corrupt or foreign file is treated as empty and replaced on save.
+    return parsed.success ? parsed.data.entries : {};
+  } catch {
+    return {};
+  }
+}
+
+export function createHashCache(file: string): HashCache {
+  let entries: Promise<Entries> | undefined;
+  let dirty = false;
+  const loaded = () => (entries ??= load(file));
+
+  return {
+    file,
+    async get(path) {
+      const key = resolve(path);
+      const entry = (await loaded())[key];
+      if (!entry) return null;
+      let now: FileIdentity;
+      try {
+        now = await fileIdentity(key);
+      } catch {
+        return null;
+      }
+      const same = entry.size === now.size && entry.mtimeMs === now.mtimeMs && entry.ino === now.ino;
+      return same ? { ...entry.hashes } : null;
+    },
+    async set(path, identity, hashes) {
+      (await loaded())[resolve(path)] = { ...identity, hashes: { ...hashes } };
+      dirty = true;
+    },
+    async save() {
+      const all = await loaded();
+      if (!dirty) return;
+      await mkdir(dirname(file), { recursive: true });
+      const temp = `${file}.${randomBytes(6).toString("hex")}.tmp`;
+      try {
+        await writeFile(temp, JSON.stringify({ version: CACHE_VERSION, entries: all }), { mode: 0o600 });
+        await rename(temp, file);
+      } catch (error) {
+        await rm(temp, { force: true });
+        throw error;
+      }
+      dirty = false;
+    },
+  };
+}
+
+/** hashFile through a cache: a hit costs one stat, a miss hashes and stores (the caller saves the cache). */
+export async function hashFileCached(path: string, cache: HashCache, options: HashFileOptions = {}): Promise<FileHashes> {
+  const hit = await cache.get(path);
+  if (hit) return hit;
+  const identity = await fileIdentity(path);
+  const hashes = await hashFile(path, options);
+  await cache.set(path, identity, hashes);
+  return hashes;
+}

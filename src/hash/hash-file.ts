@@ -1,0 +1,97 @@
+import { createHash, type Hash } from "node:crypto";
+import { open } from "node:fs/promises";
+import { readChunks } from "./read-chunks.js";
+
+/** The hashes Civitai and the WebUIs identify a file by, as lower-case hex. */
+export interface FileHashes {
+  /** Full-file SHA-256, 64 hex. */
+  sha256: string;
+  /** A1111 "Model hash" / Civitai AutoV2: the first 10 hex of the SHA-256. */
+  autov2: string;
+  /** A1111 legacy hash: SHA-256 of 64 KiB at 1 MiB, first 8 hex; null below 2 MiB, as Civitai's scanner does. */
+  autov1: string | null;
+  /** addnet hash: SHA-256 of a safetensors file's bytes after its header, first 12 hex; null for other files. */
+  autov3: string | null;
+  size: number;
+}
+
+export interface HashFileOptions {
+  onProgress?(done: number, total: number): void;
+}
+
+/** A1111 `model_hash` reads 0x10000 bytes at 0x100000 (modules/sd_models.py). */
+const AUTOV1_OFFSET = 0x100000;
+const AUTOV1_LENGTH = 0x10000;
+/** civitai/model-scanner HashTask.cs returns no AutoV1 for files shorter than 0x100000 × 2. */
+const AUTOV1_MIN_FILE_SIZE = 0x100000 * 2;
+/** safetensors rejects headers over 100,000,000 bytes (safetensors/src/tensor.rs MAX_HEADER_SIZE). */
+const MAX_SAFETENSORS_HEADER = 100_000_000;
+const AUTOV2_DIGITS = 10;
+const AUTOV3_DIGITS = 12;
+const AUTOV1_DIGITS = 8;
+
+export class FileChangedError extends Error {
+  readonly code = "FILE_CHANGED";
+  constructor(readonly path: string, expected: number, got: number) {
+    super(`${path} changed size while being hashed (${expected} bytes expected, ${got} read)`);
+    this.name = "FileChangedError";
+  }
+}
+
+/**
+ * Where the addnet hash starts, or null when the file is not a safetensors file: the u64 LE header length must
+ * fit the file and the header must open a JSON object (the extension is not trusted; renamed files are common).
+ */
+export function safetensorsDataOffset(head: Uint8Array, size: number): number | null {
+  if (head.length < 9 || head[8] !== 0x7b) return null;
+  const headerLength = Buffer.from(head.buffer, head.byteOffset, 8).readBigUInt64LE(0);
+  if (headerLength < 2n || headerLength > BigInt(MAX_SAFETENSORS_HEADER)) return null;
+  const dataOffset = 8 + Number(headerLength);
+  return dataOffset <= size ? dataOffset : null;
+}
+
+/** Feeds `hash` the part of `chunk` (which starts at file offset `at`) that lies in `[from, to)`. */
+function feedRange(hash: Hash, chunk: Buffer, at: number, from: number, to: number): void {
+  const start = Math.max(from, at);
+  const end = Math.min(to, at + chunk.length);
+  if (start < end) hash.update(chunk.subarray(start - at, end - at));
+}
+
+/** SHA-256, AutoV1, AutoV2 and AutoV3 of a file in one streamed read. */
+export async function hashFile(path: string, options: HashFileOptions = {}): Promise<FileHashes> {
+  const handle = await open(path, "r");
+  try {
+    const { size } = await handle.stat();
+    const whole = createHash("sha256");
+    const legacy = size >= AUTOV1_MIN_FILE_SIZE ? createHash("sha256") : null;
+    let addnet: Hash | null = null;
+    let dataOffset = Infinity;
+    let at = 0;
+    options.onProgress?.(0, size);
+    for await (const chunk of readChunks(handle, 0, size)) {
+      if (at === 0) {
+        const offset = safetensorsDataOffset(chunk, size);
+        if (offset !== null) {
+          addnet = createHash("sha256");
+          dataOffset = offset;
+        }
+      }
+      whole.update(chunk);
+      if (legacy) feedRange(legacy, chunk, at, AUTOV1_OFFSET, AUTOV1_OFFSET + AUTOV1_LENGTH);
+      if (addnet) feedRange(addnet, chunk, at, dataOffset, size);
+      at += chunk.length;
+      options.onProgress?.(at, size);
+    }
+    if (at !== size) throw new FileChangedError(path, size, at);
+    const sha256 = whole.digest("hex");
+    return {
+      sha256,
+      autov2: sha256.slice(0, AUTOV2_DIGITS),
+      autov1: legacy ? legacy.digest("hex").slice(0, AUTOV1_DIGITS) : null,
+      autov3: addnet ? addnet.digest("hex").slice(0, AUTOV3_DIGITS) : null,
+      size,
+    };
+  } finally {
+    await handle.close();
+  }
+}

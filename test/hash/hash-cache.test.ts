@@ -1,0 +1,66 @@
+import { readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { createHashCache, hashFileCached } from "../../src/hash/hash-cache.js";
+import { defaultHashCachePath } from "../../src/hash/state-dir.js";
+import { useTempDirs } from "../helpers.js";
+
+const tempDir = useTempDirs();
+
+describe("hash cache", () => {
+  it("returns stored hashes until the file's mtime changes, and persists across instances", async () => {
+    const dir = await tempDir();
+    const model = join(dir, "m.bin");
+    const cacheFile = join(dir, "state", "hashes.json");
+    await writeFile(model, "hello world");
+    const cache = createHashCache(cacheFile);
+    expect(await cache.get(model)).toBeNull();
+    const first = await hashFileCached(model, cache);
+    await cache.save();
+
+    const reopened = createHashCache(cacheFile);
+    expect(await reopened.get(model)).toEqual(first);
+
+    // Same size, new content, new mtime: the entry must be stale, and hashing again sees the new bytes.
+    await writeFile(model, "HELLO WORLD");
+    const { mtime } = await stat(model);
+    await utimes(model, mtime, new Date(mtime.getTime() + 5000));
+    expect(await reopened.get(model)).toBeNull();
+    const second = await hashFileCached(model, reopened);
+    expect(second.sha256).not.toBe(first.sha256);
+  });
+
+  it("serves a hit without reading the file (a hit is recognised by identity, not content)", async () => {
+    const dir = await tempDir();
+    const model = join(dir, "m.bin");
+    await writeFile(model, "hello world");
+    const cache = createHashCache(join(dir, "hashes.json"));
+    const pinned = 1_700_000_000; // whole seconds survive utimes exactly
+    await utimes(model, pinned, pinned);
+    await hashFileCached(model, cache);
+    // Rewrite in place with the same size and the same mtime: a cache keyed on identity must answer the old hash.
+    await writeFile(model, "HELLO WORLD");
+    await utimes(model, pinned, pinned);
+    expect((await hashFileCached(model, cache)).sha256).toBe("b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
+  });
+
+  it("treats a corrupt cache file as empty and replaces it on save", async () => {
+    const dir = await tempDir();
+    const cacheFile = join(dir, "hashes.json");
+    await writeFile(cacheFile, "{not json");
+    const model = join(dir, "m.bin");
+    await writeFile(model, "hello world");
+    const cache = createHashCache(cacheFile);
+    expect(await cache.get(model)).toBeNull();
+    await hashFileCached(model, cache);
+    await cache.save();
+    const saved = JSON.parse(await readFile(cacheFile, "utf8"));
+    expect(Object.keys(saved.entries)).toEqual([model]);
+  });
+
+  it("locates the cache from SDMODELS_STATE_DIR, then XDG_STATE_HOME", () => {
+    expect(defaultHashCachePath({ SDMODELS_STATE_DIR: "/s", XDG_STATE_HOME: "/x" })).toBe("/s/hashes.json");
+    expect(defaultHashCachePath({ XDG_STATE_HOME: "/x" })).toBe("/x/sdmodels/hashes.json");
+    expect(defaultHashCachePath({})).toMatch(/\.local\/state\/sdmodels\/hashes\.json$/);
+  });
+});
