@@ -1,0 +1,23 @@
+import { EXIT_USAGE } from "./exit-codes.js";
+
+/** The user asked for something that cannot be done as asked; nothing was done. Exits 1 and prints no JSON. */
+export class UsageError extends Error {
+  readonly code = "usage";
+  readonly exitCode = EXIT_USAGE;
+
+  constructor(message: string) {
+    super(message);
+    this.name = "UsageError";
+  }
+}
+
+/**
+ * The single stderr line for a failure: `sdmodels: <message>`. With `debug` the stack follows, for bug reports.
+ * Multi-line messages are folded so that scripts reading stderr line by line see one line per failure.
+ */
+export function formatErrorLine(error: unknown, debug: boolean): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const line = `sdmodels: ${message.replace(/\s*\n\s*/g, " ")}\n`;
+  if (debug && error instanceof Error && error.stack) return `${line}${error.stack}\n`;
+  return line;
+}
