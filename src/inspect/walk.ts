@@ -1,0 +1,77 @@
+import { readdir, stat } from "node:fs/promises";
+import { extname, join } from "node:path";
+
+/**
+ * Extensions under which model weights are published. Content decides the format, never the name; the name only
+ * decides which files a directory walk looks at, so README.md, previews and `.part` downloads are left alone.
+ */
+export const MODEL_EXTENSIONS: ReadonlySet<string> = new Set([
+  ".safetensors",
+  ".sft",
+  ".ckpt",
+  ".pt",
+  ".pth",
+  ".bin",
+  ".pkl",
+  ".gguf",
+]);
+
+export function hasModelExtension(path: string): boolean {
+  return MODEL_EXTENSIONS.has(extname(path).toLowerCase());
+}
+
+const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Model files under `dir`, depth first, each directory's entries in code-point order, so runs are reproducible
+ * whatever the locale. Hidden entries (`.git`, `.cache`, macOS `._*` resource forks) are skipped, as fd and
+ * ripgrep do. Symlinks are followed; a directory reached twice (a link loop, or two links to one folder) is
+ * walked once. A directory that cannot be listed is returned as a path of its own, so the caller reports the
+ * error beside the files instead of losing it.
+ */
+export async function walkModelFiles(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  const visited = new Set<string>();
+
+  async function visit(current: string): Promise<void> {
+    let entries;
+    try {
+      const { dev, ino } = await stat(current);
+      const id = `${dev}:${ino}`;
+      if (visited.has(id)) return;
+      visited.add(id);
+      entries = await readdir(current, { withFileTypes: true });
+    } catch {
+      found.push(current);
+      return;
+    }
+    for (const entry of entries.sort((a, b) => byName(a.name, b.name))) {
+      if (entry.name.startsWith(".")) continue;
+      const path = join(current, entry.name);
+      let isDirectory = entry.isDirectory();
+      if (entry.isSymbolicLink()) {
+        // A dangling link with a model name is kept: inspecting it reports "no such file", which the user wants to see.
+        isDirectory = await stat(path).then((s) => s.isDirectory(), () => false);
+      }
+      if (isDirectory) await visit(path);
+      else if (hasModelExtension(entry.name)) found.push(path);
+    }
+  }
+
+  await visit(dir);
+  return found;
+}
+
+/**
+ * Expands command-line paths: a directory becomes its model files, anything else (a file, a path that does not
+ * exist) is kept as given so that inspecting it reports what is wrong. Order and duplicates are kept as given.
+ */
+export async function expandModelPaths(paths: readonly string[]): Promise<string[]> {
+  const expanded: string[] = [];
+  for (const path of paths) {
+    const isDirectory = await stat(path).then((s) => s.isDirectory(), () => false);
+    if (isDirectory) expanded.push(...(await walkModelFiles(path)));
+    else expanded.push(path);
+  }
+  return expanded;
+}
