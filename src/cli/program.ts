@@ -1,0 +1,47 @@
+import { Command } from "commander";
+import { registerInspect } from "./commands/inspect.js";
+import type { CliContext } from "./context.js";
+import { readPackageInfo } from "./package-info.js";
+
+/** One register function per file under commands/; each adds its subcommand with `program.command(…)`. */
+const COMMANDS: ReadonlyArray<(program: Command, context: CliContext) => void> = [registerInspect];
+
+const EXAMPLES = `
+Examples:
+  $ sdmodels inspect model.safetensors
+  $ sdmodels inspect stable-diffusion-webui/models --json
+  $ sdmodels help inspect
+
+Exit codes: 0 success, 1 usage error, 2 file error or failure, 3 dangerous file, 4 not authorised,
+5 not found, 6 network error, 7 rate limited, 8 integrity (hash or size) mismatch, 9 refused for safety.
+Output: data on stdout, progress and errors on stderr; colour only on a terminal (NO_COLOR is honoured).
+`;
+
+/**
+ * The commander program. Subcommands are created with `program.command()` so that they inherit the output
+ * routing, `exitOverride` and help settings configured here.
+ */
+export function createProgram(context: CliContext): Command {
+  const { name, version, description } = readPackageInfo();
+  const { stdout, stderr } = context.io;
+  const program = new Command(name)
+    .description(description)
+    .version(version, "-V, --version", "print the version")
+    .option("--json", "print exactly one JSON document on stdout; no colour, no progress")
+    .option("--debug", "print stack traces on failure")
+    .option("--no-color", "never colour the output")
+    .helpOption("-h, --help", "show help")
+    .helpCommand("help [command]", "show help for a command")
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureHelp({ showGlobalOptions: true })
+    .configureOutput({
+      writeOut: (text) => stdout.write(text),
+      writeErr: (text) => stderr.write(text),
+      // commander's usage errors arrive as "error: …"; every failure line of the CLI starts with "sdmodels: ".
+      outputError: (text, write) => write(`${name}: ${text.replace(/^error: /, "")}`),
+    })
+    .addHelpText("after", EXAMPLES);
+  for (const register of COMMANDS) register(program, context);
+  return program;
+}

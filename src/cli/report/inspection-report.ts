@@ -1,0 +1,83 @@
+import { classify } from "../../classify/classify.js";
+import type { Classification } from "../../classify/types.js";
+import type { FileFormat, InspectError, Inspection, Verdict } from "../../inspect/types.js";
+import { EXIT_DANGEROUS, EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
+
+/** One element of `sdmodels inspect --json`: the published contract, so keys are only ever added, at the end. */
+export interface InspectionReport {
+  path: string;
+  format: FileFormat;
+  size: number;
+  tensors: number;
+  dtypes: Record<string, number>;
+  metadata: Record<string, string> | null;
+  kind: Classification["kind"];
+  algorithm: Classification["algorithm"];
+  base: Classification["base"];
+  evidence: string[];
+  safety: { verdict: Verdict; reasons: string[]; imports: string[] };
+  error: InspectError | null;
+  variant: string | null;
+  architecture: string | null;
+  confidence: Classification["confidence"];
+  bytesRead: number;
+}
+
+/** What a file with nothing to classify is reported as. */
+export const UNCLASSIFIED: Classification = {
+  kind: "unknown",
+  algorithm: null,
+  base: "unknown",
+  variant: null,
+  architecture: null,
+  confidence: "low",
+  evidence: [],
+};
+
+/** Tensor count per dtype, most common first, so a mixed file reads `{"F16": 1129, "F32": 2}`. */
+export function dtypeCounts(inspection: Inspection): Record<string, number> {
+  const counts = new Map<string, number>();
+  for (const t of inspection.tensors) counts.set(t.dtype, (counts.get(t.dtype) ?? 0) + 1);
+  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
+}
+
+export function inspectionReport(inspection: Inspection, classification: Classification): InspectionReport {
+  return {
+    path: inspection.path,
+    format: inspection.format,
+    size: inspection.size,
+    tensors: inspection.tensors.length,
+    dtypes: dtypeCounts(inspection),
+    metadata: inspection.metadata,
+    kind: classification.kind,
+    algorithm: classification.algorithm,
+    base: classification.base,
+    evidence: classification.evidence,
+    safety: {
+      verdict: inspection.safety.verdict,
+      reasons: inspection.safety.reasons,
+      imports: [...new Set(inspection.safety.imports.map((i) => i.resolved))],
+    },
+    error: inspection.error,
+    variant: classification.variant,
+    architecture: classification.architecture,
+    confidence: classification.confidence,
+    bytesRead: inspection.bytesRead,
+  };
+}
+
+/** 3 if any file is dangerous (it matters more than a read error), else 2 if any had an error, else 0. */
+export function inspectExitCode(inspections: readonly Pick<Inspection, "safety" | "error">[]): number {
+  if (inspections.some((i) => i.safety.verdict === "dangerous")) return EXIT_DANGEROUS;
+  if (inspections.some((i) => i.error !== null)) return EXIT_FILE_ERROR;
+  return EXIT_OK;
+}
+
+/**
+ * Classifies whatever was learned. A file that could not be listed (no tensors, an error) has nothing to
+ * classify and is reported as unknown instead of as the classifier's empty-input guess.
+ */
+export function classifyInspection(inspection: Inspection): Classification {
+  if (inspection.error !== null && inspection.tensors.length === 0) return UNCLASSIFIED;
+  return classify({ tensors: inspection.tensors, metadata: inspection.metadata, values: inspection.values });
+}

@@ -1,0 +1,88 @@
+import type { Classification } from "../../classify/types.js";
+import { isIoErrorCode } from "../../inspect/io-error.js";
+import type { Inspection, Verdict } from "../../inspect/types.js";
+import type { Palette } from "../output/color.js";
+import { formatBytes } from "../output/format-bytes.js";
+import { renderTable, type Column } from "../output/table.js";
+import { terminalSafe } from "../output/terminal-text.js";
+import { dtypeCounts } from "./inspection-report.js";
+
+export interface InspectedFile {
+  inspection: Inspection;
+  classification: Classification;
+}
+
+const LABEL_WIDTH = 11;
+const INDENT = "  ";
+/** Metadata keys named in the block; the full map is in `--json`. */
+const METADATA_KEYS_SHOWN = 4;
+const PICKLE_FORMATS: ReadonlySet<string> = new Set(["torch-zip", "torch-legacy", "pickle"]);
+
+export function paintVerdict(verdict: Verdict, palette: Palette): string {
+  return verdict === "safe" ? palette.green(verdict) : verdict === "suspicious" ? palette.yellow(verdict) : palette.red(verdict);
+}
+
+function field(label: string, lines: readonly string[]): string {
+  const pad = " ".repeat(LABEL_WIDTH);
+  return lines.map((line, i) => `${INDENT}${i === 0 ? label.padEnd(LABEL_WIDTH) : pad}${line}\n`).join("");
+}
+
+/** `lora (locon)`, `text-encoder (clip-l)`: the algorithm or architecture qualifies the kind. */
+function describeKind(c: Classification): string {
+  const detail = c.algorithm ?? c.architecture;
+  return detail ? `${c.kind} (${detail})` : c.kind;
+}
+
+/** `lora (locon) · sdxl · v-prediction`. */
+export function describeModel(c: Classification): string {
+  return [describeKind(c), c.base, ...(c.variant ? [c.variant] : [])].join(" · ");
+}
+
+/** The human block for one file: everything `--json` has, minus the metadata values and full import records. */
+export function renderInspectionBlock({ inspection: i, classification: c }: InspectedFile, palette: Palette): string {
+  const safe = terminalSafe;
+  let out = `${palette.bold(safe(i.path))}\n`;
+  const unreadable = i.error !== null && isIoErrorCode(i.error.code);
+  if (!unreadable) {
+    out += field("format", [`${i.format}, ${formatBytes(i.size)}${i.size >= 1000 ? ` (${i.size} bytes)` : ""}`]);
+    if (i.tensors.length > 0) {
+      const mix = Object.entries(dtypeCounts(i)).map(([dtype, n]) => `${safe(dtype)} ${n}`);
+      out += field("tensors", [`${i.tensors.length} (${mix.join(", ")})`]);
+    }
+    if (i.metadata !== null) {
+      const keys = Object.keys(i.metadata);
+      const shown = keys.slice(0, METADATA_KEYS_SHOWN).map(safe).join(", ");
+      out += field("metadata", [keys.length === 0 ? "empty" : `${keys.length} keys: ${shown}${keys.length > METADATA_KEYS_SHOWN ? ", …" : ""}`]);
+    }
+    if (i.tensors.length > 0 || c.kind !== "unknown") {
+      out += field("model", [`${describeModel(c)} ${palette.dim(`(confidence ${c.confidence})`)}`]);
+      if (c.evidence.length > 0) out += field("evidence", c.evidence.map(safe));
+    }
+    out += field("safety", [paintVerdict(i.safety.verdict, palette), ...i.safety.reasons.map((r) => `- ${safe(r)}`)]);
+    if (PICKLE_FORMATS.has(i.format)) {
+      const imports = i.safety.imports.map(
+        (imp) => `${safe(imp.resolved)}${imp.count > 1 ? ` ×${imp.count}` : ""}  ${paintVerdict(imp.verdict, palette)}`,
+      );
+      out += field("imports", imports.length > 0 ? imports : ["none"]);
+    }
+  }
+  if (i.error !== null) out += field("error", [palette.red(`${safe(i.error.message)} (${safe(i.error.code)})`)]);
+  return out;
+}
+
+const SUMMARY_COLUMNS: Column<InspectedFile>[] = [
+  { header: "PATH", value: (f) => f.inspection.path, shrink: "middle", minWidth: 16 },
+  { header: "FORMAT", value: (f) => f.inspection.format, shrink: "none" },
+  { header: "KIND", value: (f) => describeKind(f.classification) },
+  { header: "BASE", value: (f) => f.classification.base, shrink: "none" },
+  {
+    header: "VERDICT",
+    value: (f) => f.inspection.safety.verdict + (f.inspection.error ? `, ${f.inspection.error.code}` : ""),
+    minWidth: "suspicious".length,
+  },
+];
+
+/** One row per file, for runs over several files: fits `width` by shortening paths in the middle. */
+export function renderInspectionTable(files: readonly InspectedFile[], width: number | null, palette: Palette): string {
+  return renderTable(SUMMARY_COLUMNS, files, { width, header: palette.bold });
+}
