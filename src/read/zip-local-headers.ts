@@ -1,0 +1,126 @@
+import type { ByteSource } from "./byte-source.js";
+import type { CentralEntry } from "./zip-central-directory.js";
+import { readU64 } from "./zip-end-record.js";
+import { decodeName } from "./zip-names.js";
+import type { LocalHeader, ZipAnomaly, ZipEntry } from "./zip-types.js";
+
+const LOCAL_HEADER_SIGNATURE = 0x04034b50;
+const LOCAL_HEADER_SIZE = 30;
+const DATA_DESCRIPTOR_FLAG = 0x0008;
+const ZIP64_EXTRA_ID = 0x0001;
+const U32_MAX = 0xffffffff;
+/** Local headers read at once: positional reads are independent, and 64 in flight keeps memory trivial. */
+const PARALLEL_READS = 64;
+
+/**
+ * Reads each entry's 30-byte local header and its name/extra (never its data), computes the data offset the way
+ * torch's `getRecordOffset` does, and reports where the local header contradicts the central directory.
+ */
+export async function readLocalHeaders(
+  source: ByteSource,
+  central: readonly CentralEntry[],
+  directoryOffset: number,
+): Promise<{ entries: ZipEntry[]; anomalies: ZipAnomaly[] }> {
+  const entries: ZipEntry[] = new Array(central.length);
+  const anomalies: ZipAnomaly[] = [];
+  for (let start = 0; start < central.length; start += PARALLEL_READS) {
+    const batch = central.slice(start, start + PARALLEL_READS);
+    await Promise.all(
+      batch.map(async (entry) => {
+        const local = await readLocalHeader(source, entry.localHeaderOffset, directoryOffset);
+        if (local === null) {
+          anomalies.push({
+            code: "local-header-missing",
+            entries: [entry.index],
+            message: `${entry.name}: no local header at offset ${entry.localHeaderOffset}`,
+          });
+          entries[entry.index] = { ...entry, dataOffset: null, local: null };
+          return;
+        }
+        anomalies.push(...compareHeaders(entry, local));
+        const dataOffset = entry.localHeaderOffset + LOCAL_HEADER_SIZE + local.nameBytes.length + local.extraLength;
+        entries[entry.index] = { ...entry, dataOffset, local };
+      }),
+    );
+  }
+  anomalies.sort((a, b) => (a.entries[0] ?? 0) - (b.entries[0] ?? 0));
+  return { entries, anomalies };
+}
+
+async function readLocalHeader(source: ByteSource, offset: number, limit: number): Promise<LocalHeader | null> {
+  if (offset + LOCAL_HEADER_SIZE > limit) return null;
+  const fixed = await source.read(offset, LOCAL_HEADER_SIZE);
+  const view = new DataView(fixed.buffer, fixed.byteOffset, fixed.byteLength);
+  if (fixed.length < LOCAL_HEADER_SIZE || view.getUint32(0, true) !== LOCAL_HEADER_SIGNATURE) return null;
+  const nameLength = view.getUint16(26, true);
+  const extraLength = view.getUint16(28, true);
+  if (offset + LOCAL_HEADER_SIZE + nameLength + extraLength > limit) return null;
+  const variable = await source.read(offset + LOCAL_HEADER_SIZE, nameLength + extraLength);
+  const header: LocalHeader = {
+    nameBytes: variable.slice(0, nameLength),
+    flags: view.getUint16(6, true),
+    method: view.getUint16(8, true),
+    crc32: view.getUint32(14, true),
+    compressedSize: view.getUint32(18, true),
+    uncompressedSize: view.getUint32(22, true),
+    extraLength,
+  };
+  if (header.uncompressedSize === U32_MAX || header.compressedSize === U32_MAX) {
+    const sizes = localZip64Sizes(variable.subarray(nameLength));
+    if (sizes) Object.assign(header, sizes);
+  }
+  return header;
+}
+
+/** In a local header the zip64 extra always carries both sizes, uncompressed first (APPNOTE 4.5.3). */
+function localZip64Sizes(extra: Uint8Array): { uncompressedSize: number; compressedSize: number } | null {
+  const view = new DataView(extra.buffer, extra.byteOffset, extra.byteLength);
+  for (let at = 0; at + 4 <= extra.length; ) {
+    const length = view.getUint16(at + 2, true);
+    if (view.getUint16(at, true) === ZIP64_EXTRA_ID && length >= 16 && at + 4 + length <= extra.length) {
+      return { uncompressedSize: readU64(view, at + 4), compressedSize: readU64(view, at + 12) };
+    }
+    at += 4 + length;
+  }
+  return null;
+}
+
+function compareHeaders(entry: CentralEntry, local: LocalHeader): ZipAnomaly[] {
+  const anomalies: ZipAnomaly[] = [];
+  if (!sameBytes(entry.nameBytes, local.nameBytes)) {
+    anomalies.push({
+      code: "local-name-mismatch",
+      entries: [entry.index],
+      message: `central directory names "${entry.name}" but its local header names "${decodeName(local.nameBytes).name}"`,
+    });
+  }
+  const differences: string[] = [];
+  if (local.flags !== entry.flags) differences.push(`flags 0x${hex(local.flags)} vs 0x${hex(entry.flags)}`);
+  if (local.method !== entry.method) differences.push(`method ${local.method} vs ${entry.method}`);
+  // With a data descriptor (bit 3) the local CRC and sizes are zero by design; torch writes every record that way.
+  if ((local.flags & DATA_DESCRIPTOR_FLAG) === 0) {
+    if (local.crc32 !== entry.crc32) differences.push(`crc 0x${hex(local.crc32)} vs 0x${hex(entry.crc32)}`);
+    if (local.compressedSize !== entry.compressedSize) {
+      differences.push(`compressed size ${local.compressedSize} vs ${entry.compressedSize}`);
+    }
+    if (local.uncompressedSize !== entry.uncompressedSize) {
+      differences.push(`size ${local.uncompressedSize} vs ${entry.uncompressedSize}`);
+    }
+  }
+  if (differences.length > 0) {
+    anomalies.push({
+      code: "local-header-mismatch",
+      entries: [entry.index],
+      message: `${entry.name}: local header disagrees with the central directory (local vs central: ${differences.join(", ")})`,
+    });
+  }
+  return anomalies;
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+}
+
+function hex(value: number): string {
+  return value.toString(16).padStart(4, "0");
+}
