@@ -1,0 +1,74 @@
+/**
+ * Download and lookup failures. `exitCode` follows the civitai CLI ledger (2 usage, 3 not authorised, 4 not found,
+ * 5 network after retries, 6 rate limited) plus sdmodels' 7 for integrity; the CLI exits with it unchanged.
+ * Messages are one line and never contain a token.
+ */
+export class DownloadError extends Error {
+  readonly exitCode: number;
+  constructor(
+    readonly code: string,
+    message: string,
+    exitCode: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+}
+
+/** The input is not a URL or id sdmodels can download, or the server called the request malformed (400). */
+export class InvalidSourceError extends DownloadError {
+  constructor(message: string) {
+    super("INVALID_SOURCE", message, 2);
+  }
+}
+
+/** 401/403: a token is missing, wrong, or not enough (early access, gated repo). */
+export class NotAuthorizedError extends DownloadError {
+  constructor(message: string, readonly status: number) {
+    super("NOT_AUTHORIZED", message, 3);
+  }
+}
+
+/** 404/410, or an API answer without a downloadable file (archived, taken down). */
+export class NotFoundError extends DownloadError {
+  constructor(message: string, readonly status?: number) {
+    super("NOT_FOUND", message, 4);
+  }
+}
+
+/** Transport failures and 5xx answers that outlived every retry. */
+export class NetworkError extends DownloadError {
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("NETWORK", message, 5, options);
+  }
+}
+
+/** A 429 that outlived every retry. */
+export class RateLimitedError extends DownloadError {
+  constructor(message: string) {
+    super("RATE_LIMITED", message, 6);
+  }
+}
+
+/** Size or SHA-256 mismatch, a truncated body, or an error page served in place of the file. */
+export class IntegrityError extends DownloadError {
+  constructor(code: "SIZE_MISMATCH" | "HASH_MISMATCH" | "TRUNCATED" | "ERROR_PAGE", message: string) {
+    super(code, message, 7);
+  }
+}
+
+/** Any other unexpected HTTP status (a 4xx we have no advice for). */
+export class HttpStatusError extends DownloadError {
+  constructor(message: string, readonly status: number) {
+    super("HTTP_STATUS", message, 1);
+  }
+}
+
+/** The final file already exists and the caller did not allow replacing it. */
+export class TargetExistsError extends DownloadError {
+  constructor(readonly path: string) {
+    super("TARGET_EXISTS", `${path} already exists; not overwriting it`, 1);
+  }
+}

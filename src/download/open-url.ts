@@ -1,0 +1,85 @@
+import { request, type Dispatcher } from "undici";
+import { InvalidSourceError, NetworkError } from "./errors.js";
+import { tokenForUrl, type TokenSet } from "./tokens.js";
+import { userAgent } from "./user-agent.js";
+
+/** Civitai needs one hop (307 to signed storage), Hugging Face at most two; curl and browsers stop at 20–50. */
+export const MAX_REDIRECTS = 10;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+export interface OpenUrlOptions {
+  method?: "GET" | "HEAD";
+  headers?: Record<string, string>;
+  tokens: TokenSet;
+  signal?: AbortSignal;
+  /** Stop at a redirect that leaves the origin instead of following it (huggingface_hub's metadata HEAD). */
+  sameOriginOnly?: boolean;
+}
+
+export interface OpenedUrl {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Dispatcher.ResponseData["body"];
+  /** The URL that produced this response, after redirects. */
+  url: string;
+  /** Every `Location` followed, resolved to absolute URLs. */
+  redirects: string[];
+  /** The token sent on the last hop, if any, so errors can show its fingerprint. */
+  sentToken: string | undefined;
+}
+
+export function headerValue(headers: OpenedUrl["headers"], name: string): string | undefined {
+  const value = headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+/**
+ * One request with our own redirect loop, so the token goes only to the origin it was given for: it is attached
+ * while every hop so far stayed on the first URL's origin and never after the chain has left it (WHATWG fetch
+ * strips Authorization cross-origin too; doing it ourselves keeps the rule explicit and tested).
+ */
+export async function openUrl(input: string, options: OpenUrlOptions): Promise<OpenedUrl> {
+  let url: URL;
+  try {
+    url = new URL(input);
+  } catch {
+    throw new InvalidSourceError(`not a URL: ${input}`);
+  }
+  const origin = url.origin;
+  let leftOrigin = false;
+  let method = options.method ?? "GET";
+  const redirects: string[] = [];
+  for (;;) {
+    if (url.protocol !== "http:" && url.protocol !== "https:") throw new InvalidSourceError(`unsupported URL scheme ${url.protocol}`);
+    leftOrigin ||= url.origin !== origin;
+    const token = leftOrigin ? undefined : tokenForUrl(options.tokens, url);
+    const headers: Record<string, string> = {
+      "user-agent": userAgent(),
+      // A compressed body would make Content-Length and the SHA-256 describe different bytes.
+      "accept-encoding": "identity",
+      ...options.headers,
+    };
+    if (token) headers.authorization = `Bearer ${token}`;
+    let response: Dispatcher.ResponseData;
+    try {
+      response = await request(url, { method, headers, signal: options.signal });
+    } catch (error) {
+      if (options.signal?.aborted) throw error;
+      throw new NetworkError(`${method} ${url.host}: ${(error as Error).message}`, { cause: error });
+    }
+    const location = headerValue(response.headers, "location");
+    if (REDIRECT_STATUSES.has(response.statusCode) && location) {
+      const next = new URL(location, url);
+      if (options.sameOriginOnly && next.origin !== origin) {
+        return { status: response.statusCode, headers: response.headers, body: response.body, url: url.href, redirects, sentToken: token };
+      }
+      await response.body.dump();
+      if (redirects.length >= MAX_REDIRECTS) throw new NetworkError(`more than ${MAX_REDIRECTS} redirects from ${origin}`);
+      redirects.push(next.href);
+      if (response.statusCode === 303) method = method === "HEAD" ? "HEAD" : "GET";
+      url = next;
+      continue;
+    }
+    return { status: response.statusCode, headers: response.headers, body: response.body, url: url.href, redirects, sentToken: token };
+  }
+}

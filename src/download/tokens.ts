@@ -1,0 +1,40 @@
+import { createHash } from "node:crypto";
+
+/**
+ * Bearer tokens by exact `host` (hostname plus any port, lower case). Matching is exact on purpose: InvokeAI's
+ * regex-matched `remote_api_tokens` could send a token to look-alike hosts (invoke-ai/InvokeAI #7518).
+ */
+export type TokenSet = ReadonlyMap<string, string>;
+
+export interface TokenSources {
+  civitaiBaseUrl: string;
+  hfBaseUrl: string;
+  /** `--token`: applies to the host of `tokenFor` only (the URL being downloaded or looked up). */
+  token?: string;
+  tokenFor?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+function hostOf(url: string): string {
+  return new URL(url).host.toLowerCase();
+}
+
+/** `--token` for the host it was given for, then `CIVITAI_TOKEN` (or `CIVITAI_API_KEY`) and `HF_TOKEN`. */
+export function createTokenSet(sources: TokenSources): TokenSet {
+  const env = sources.env ?? process.env;
+  const tokens = new Map<string, string>();
+  const civitai = env.CIVITAI_TOKEN || env.CIVITAI_API_KEY;
+  if (civitai) tokens.set(hostOf(sources.civitaiBaseUrl), civitai);
+  if (env.HF_TOKEN) tokens.set(hostOf(sources.hfBaseUrl), env.HF_TOKEN);
+  if (sources.token && sources.tokenFor) tokens.set(hostOf(sources.tokenFor), sources.token);
+  return tokens;
+}
+
+export function tokenForUrl(tokens: TokenSet, url: URL): string | undefined {
+  return tokens.get(url.host.toLowerCase());
+}
+
+/** What may be shown of a token: enough to tell two tokens apart, useless to an attacker. */
+export function tokenFingerprint(token: string): string {
+  return `sha256:${createHash("sha256").update(token).digest("hex").slice(0, 8)}`;
+}
