@@ -72,3 +72,10 @@ export class TargetExistsError extends DownloadError {
     super("TARGET_EXISTS", `${path} already exists; not overwriting it`, 1);
   }
 }
+
+/** A 2xx answer whose body is not what the API documents (not JSON, or missing required fields). */
+export class BadResponseError extends DownloadError {
+  constructor(message: string) {
+    super("BAD_RESPONSE", message, 1);
+  }
+}
