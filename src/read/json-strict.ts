@@ -55,9 +55,13 @@ const SIMPLE_ESCAPES: ReadonlyMap<number, string> = new Map([
   [0x74, "\t"],
 ]);
 
+/** The longest run of characters a string can hold without an escape; sticky, native scanning instead of a JS loop. */
+const PLAIN_RUN = /[^"\\\u0000-\u001f]*/y;
+
 const U64_MAX = (1n << 64n) - 1n;
 /** Integers with at most this many digits are below 2^53 and convert to `number` exactly. */
 const SAFE_DIGITS = 15;
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
 
 function isDigit(c: number): boolean {
   return c >= ZERO && c <= NINE;
@@ -153,18 +157,16 @@ export class StrictJsonReader {
     // Pieces are collected only when an escape forces it; plain strings are one slice.
     let parts: string[] | null = null;
     for (;;) {
+      PLAIN_RUN.lastIndex = p;
+      PLAIN_RUN.test(t);
+      p = PLAIN_RUN.lastIndex;
       if (p >= t.length) this.fail("EOF while parsing a string", p);
       const c = t.charCodeAt(p);
       if (c === QUOTE) break;
-      if (c === BACKSLASH) {
-        (parts ??= []).push(t.slice(start, p));
-        p = this.readEscape(p, parts);
-        start = p;
-      } else if (c < SPACE) {
-        this.fail("control character (\\u0000-\\u001F) found while parsing a string", p);
-      } else {
-        p++;
-      }
+      if (c !== BACKSLASH) this.fail("control character (\\u0000-\\u001F) found while parsing a string", p);
+      (parts ??= []).push(t.slice(start, p));
+      p = this.readEscape(p, parts);
+      start = p;
     }
     const tail = t.slice(start, p);
     this.pos = p + 1;
@@ -212,16 +214,32 @@ export class StrictJsonReader {
    * Returns a `number` up to 2^53−1 and a `bigint` above, so equal values always have the same representation.
    */
   readUint64(): number | bigint {
-    if (this.peekType() !== "number") this.fail("expected an unsigned integer");
+    const t = this.text;
+    this.peek();
     const start = this.pos;
-    const text = this.readNumber();
-    if (text.charCodeAt(0) === MINUS) this.fail(`invalid value: negative integer \`${text}\`, expected an unsigned integer`, start);
-    if (/[.eE]/.test(text)) this.fail(`invalid type: floating point \`${text}\`, expected an unsigned integer`, start);
-    if (text.length <= SAFE_DIGITS) return Number(text);
-    const value = BigInt(text);
+    let p = start;
+    let value = 0;
+    while (p < t.length) {
+      const c = t.charCodeAt(p);
+      if (!isDigit(c)) break;
+      value = value * 10 + (c - ZERO);
+      p++;
+    }
+    if (p - start > 1 && t.charCodeAt(start) === ZERO) this.fail("invalid number", start);
+    const next = t.charCodeAt(p);
+    if (p === start || next === DOT || next === LOWER_E || next === UPPER_E) {
+      // Not a plain unsigned integer: let the general grammar say whether it is a malformed number or another type.
+      if (this.peekType() !== "number") this.fail("expected an unsigned integer");
+      const text = this.readNumber();
+      if (text.charCodeAt(0) === MINUS && !/[.eE]/.test(text)) this.fail(`invalid value: negative integer \`${text}\`, expected an unsigned integer`, start);
+      this.fail(`invalid type: floating point \`${text}\`, expected an unsigned integer`, start);
+    }
+    this.pos = p;
+    if (p - start <= SAFE_DIGITS) return value;
+    const big = BigInt(t.slice(start, p));
     // serde_json parses integers beyond u64 as floats.
-    if (value > U64_MAX) this.fail(`invalid type: floating point \`${text}\`, expected an unsigned integer`, start);
-    return value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value;
+    if (big > U64_MAX) this.fail(`invalid type: floating point \`${t.slice(start, p)}\`, expected an unsigned integer`, start);
+    return big <= MAX_SAFE_BIGINT ? Number(big) : big;
   }
 
   readBoolean(): boolean {

@@ -127,15 +127,14 @@ function readEntry(r: StrictJsonReader, name: string, out: DecodedHeader): Heade
     r.peek();
     const fieldAt = r.position;
     const field = r.readKey();
-    const duplicate = () => r.fail(`duplicate field \`${field}\` in tensor \`${name}\``, fieldAt);
     if (field === "dtype") {
-      if (dtype !== undefined) duplicate();
+      if (dtype !== undefined) duplicateField(r, field, name, fieldAt);
       dtype = readDtype(r, name);
     } else if (field === "shape") {
-      if (shape !== undefined) duplicate();
+      if (shape !== undefined) duplicateField(r, field, name, fieldAt);
       shape = readShape(r);
     } else if (field === "data_offsets") {
-      if (dataOffsets !== undefined) duplicate();
+      if (dataOffsets !== undefined) duplicateField(r, field, name, fieldAt);
       dataOffsets = readDataOffsets(r);
     } else {
       unknownField ??= field;
@@ -151,15 +150,15 @@ function readEntry(r: StrictJsonReader, name: string, out: DecodedHeader): Heade
 
 /** serde's derived `visit_seq`: exactly `[dtype, shape, data_offsets]`. */
 function readEntrySequence(r: StrictJsonReader, name: string): HeaderEntry {
-  const length = (n: number) => r.fail(`invalid length ${n}, expected struct TensorInfo with 3 elements for tensor \`${name}\``);
+  const what = `struct TensorInfo with 3 elements for tensor \`${name}\``;
   r.openArray();
-  if (!r.more(ARRAY_END, true)) length(0);
+  if (!r.more(ARRAY_END, true)) invalidLength(r, 0, what);
   const dtype = readDtype(r, name);
-  if (!r.more(ARRAY_END, false)) length(1);
+  if (!r.more(ARRAY_END, false)) invalidLength(r, 1, what);
   const shape = readShape(r);
-  if (!r.more(ARRAY_END, false)) length(2);
+  if (!r.more(ARRAY_END, false)) invalidLength(r, 2, what);
   const dataOffsets = readDataOffsets(r);
-  if (r.more(ARRAY_END, false)) length(4);
+  if (r.more(ARRAY_END, false)) invalidLength(r, 4, what);
   return { dtype, shape, dataOffsets };
 }
 
@@ -186,12 +185,21 @@ function readShape(r: StrictJsonReader): Uint64[] {
 function readDataOffsets(r: StrictJsonReader): [Uint64, Uint64] {
   const type = r.peekType();
   if (type !== "array") r.fail(`invalid type: ${type ?? "no value"}, expected a tuple of size 2 for \`data_offsets\``);
-  const length = (n: number) => r.fail(`invalid length ${n}, expected a tuple of size 2 for \`data_offsets\``);
   r.openArray();
-  if (!r.more(ARRAY_END, true)) length(0);
+  if (!r.more(ARRAY_END, true)) invalidLength(r, 0, OFFSETS_TUPLE);
   const begin = r.readUint64();
-  if (!r.more(ARRAY_END, false)) length(1);
+  if (!r.more(ARRAY_END, false)) invalidLength(r, 1, OFFSETS_TUPLE);
   const end = r.readUint64();
-  if (r.more(ARRAY_END, false)) length(3);
+  if (r.more(ARRAY_END, false)) invalidLength(r, 3, OFFSETS_TUPLE);
   return [begin, end];
+}
+
+const OFFSETS_TUPLE = "a tuple of size 2 for `data_offsets`";
+
+function invalidLength(r: StrictJsonReader, length: number, expected: string): never {
+  return r.fail(`invalid length ${length}, expected ${expected}`);
+}
+
+function duplicateField(r: StrictJsonReader, field: string, tensor: string, at: number): never {
+  return r.fail(`duplicate field \`${field}\` in tensor \`${tensor}\``, at);
 }

@@ -202,9 +202,10 @@ function headerTooSmall(size: number): SafetensorsError {
  * decides the error. Returns the end of the last tensor. Afterwards applies the policy that every integer fits a JS
  * number (the reference allows u64; a valid file can only exceed 2^53 in a dimension of an empty tensor).
  */
-function validateEntries(entries: Map<string, HeaderEntry>): Uint64 {
+function validateEntries(entries: Map<string, HeaderEntry>): number {
   const sorted = [...entries].sort(([, a], [, b]) => compareOffsets(a.dataOffsets, b.dataOffsets));
   let start: Uint64 = 0;
+  let unrepresentable: string | undefined;
   for (const [name, { dtype, shape, dataOffsets }] of sorted) {
     const [begin, end] = dataOffsets;
     // Integers have one representation each (see Uint64), so === compares values.
@@ -213,28 +214,31 @@ function validateEntries(entries: Map<string, HeaderEntry>): Uint64 {
     }
     start = end;
     const bits = tensorBits(shape, SAFETENSORS_DTYPE_BITS.get(dtype)!);
-    if (bits === null) {
-      throw new SafetensorsError("ValidationOverflow", `validation overflow: ${dtype} [${shape.join(", ")}] of tensor \`${name}\` does not fit 64 bits`);
-    }
-    if (bits % 8n !== 0n) {
-      throw new SafetensorsError("MisalignedSlice", `misaligned slice: ${dtype} [${shape.join(", ")}] of tensor \`${name}\` is ${bits} bits, not whole bytes`);
-    }
-    if (BigInt(end) - BigInt(begin) !== bits / 8n) {
+    if (bits === null) throw new SafetensorsError("ValidationOverflow", `validation overflow: ${describeTensor(name, dtype, shape)} does not fit 64 bits`);
+    if (bits % 8n !== 0n) throw new SafetensorsError("MisalignedSlice", `misaligned slice: ${describeTensor(name, dtype, shape)} is ${bits} bits, not whole bytes`);
+    const length = typeof begin === "number" && typeof end === "number" ? BigInt(end - begin) : BigInt(end) - BigInt(begin);
+    if (length !== bits / 8n) {
       throw new SafetensorsError(
         "TensorInvalidInfo",
-        `invalid shape, data type, or offset for tensor \`${name}\`: ${dtype} [${shape.join(", ")}] is ${bits / 8n} bytes, offsets [${begin}, ${end}] hold ${BigInt(end) - BigInt(begin)}`,
+        `invalid shape, data type, or offset for tensor \`${name}\`: ${describeTensor(name, dtype, shape)} is ${bits / 8n} bytes, offsets [${begin}, ${end}] hold ${length}`,
       );
     }
-  }
-  for (const [name, { shape, dataOffsets }] of sorted) {
-    if ([...shape, ...dataOffsets].some((v) => typeof v === "bigint")) {
-      throw new SafetensorsError(
-        "InvalidHeaderDeserialization",
-        `invalid JSON in header: tensor \`${name}\` has an integer above 2^53−1 (shape [${shape.join(", ")}], offsets [${dataOffsets.join(", ")}])`,
-      );
+    if (unrepresentable === undefined && (typeof end === "bigint" || shape.some((dim) => typeof dim === "bigint"))) {
+      unrepresentable = name;
     }
   }
-  return start;
+  if (unrepresentable !== undefined) {
+    const { shape, dataOffsets } = entries.get(unrepresentable)!;
+    throw new SafetensorsError(
+      "InvalidHeaderDeserialization",
+      `invalid JSON in header: tensor \`${unrepresentable}\` has an integer above 2^53−1 (shape [${shape.join(", ")}], offsets [${dataOffsets.join(", ")}])`,
+    );
+  }
+  return start as number;
+}
+
+function describeTensor(name: string, dtype: string, shape: readonly Uint64[]): string {
+  return `${dtype} [${shape.join(", ")}] of tensor \`${name}\``;
 }
 
 function compareOffsets(a: readonly [Uint64, Uint64], b: readonly [Uint64, Uint64]): number {
@@ -246,8 +250,22 @@ function compareOffsets(a: readonly [Uint64, Uint64], b: readonly [Uint64, Uint6
 
 const U64_MAX = (1n << 64n) - 1n;
 
-/** `shape` product times the dtype's bits with the reference's checked u64 arithmetic; null on overflow. */
+/**
+ * `shape` product, then times the dtype's bits, with the reference's checked u64 arithmetic (the order matters:
+ * `[2^63, 4, 0]` overflows before the 0 is reached); null on overflow. Plain numbers while the product is exact.
+ */
 function tensorBits(shape: readonly Uint64[], dtypeBits: number): bigint | null {
+  let product = 1;
+  for (const dim of shape) {
+    if (typeof dim !== "number") return bigTensorBits(shape, dtypeBits);
+    product *= dim;
+    if (product > Number.MAX_SAFE_INTEGER) return bigTensorBits(shape, dtypeBits);
+  }
+  product *= dtypeBits;
+  return product > Number.MAX_SAFE_INTEGER ? bigTensorBits(shape, dtypeBits) : BigInt(product);
+}
+
+function bigTensorBits(shape: readonly Uint64[], dtypeBits: number): bigint | null {
   let product = 1n;
   for (const dim of shape) {
     product *= BigInt(dim);
