@@ -1,0 +1,81 @@
+import { dirname, resolve } from "node:path";
+import { parse } from "yaml";
+import { InstallError } from "./errors.js";
+
+/** ComfyUI `folder_paths.map_legacy`: old folder keys still accepted in YAML files. */
+const LEGACY_KEYS: Readonly<Record<string, string>> = { unet: "diffusion_models", clip: "text_encoders" };
+
+export interface ExtraModelPaths {
+  /** Folder key → absolute folders in ComfyUI's search order (`is_default` ones first). */
+  folders: Record<string, string[]>;
+  /** Keys at least one `is_default` section lists: their first folder is where ComfyUI's downloaders write. */
+  defaultKeys: string[];
+}
+
+export interface ExpandContext {
+  env: NodeJS.ProcessEnv;
+  home: string;
+  platform: NodeJS.Platform;
+}
+
+/**
+ * Reads `extra_model_paths.yaml` as ComfyUI's `utils/extra_config.py` does: sections in file order; `base_path`
+ * expanded (`~`, environment variables) and taken relative to the YAML's folder; every other key a folder key whose
+ * value holds one path per line; `is_default` paths inserted at the front (each in turn, as
+ * `folder_paths.add_model_folder_path` does), the rest appended.
+ */
+export function parseExtraModelPaths(text: string, yamlPath: string, context: ExpandContext): ExtraModelPaths {
+  let doc: unknown;
+  try {
+    doc = parse(text);
+  } catch (error) {
+    throw new InstallError("EXTRA_PATHS_INVALID", `${yamlPath}: ${(error as Error).message}`);
+  }
+  if (doc === null || doc === undefined) return { folders: {}, defaultKeys: [] };
+  if (!isMap(doc)) throw new InstallError("EXTRA_PATHS_INVALID", `${yamlPath}: expected sections at the top level`);
+
+  const yamlDir = dirname(resolve(yamlPath));
+  const folders: Record<string, string[]> = {};
+  const defaultKeys = new Set<string>();
+  for (const section of Object.values(doc)) {
+    if (!isMap(section)) continue; // an empty section (`comfyui:` with everything commented out) is skipped
+    const { base_path: rawBase, is_default: rawDefault, ...keys } = section;
+    const base = typeof rawBase === "string" && rawBase.trim() !== "" ? expandPath(rawBase.trim(), context) : null;
+    const baseDir = base === null ? yamlDir : resolve(yamlDir, base);
+    const isDefault = rawDefault === true;
+    for (const [rawKey, value] of Object.entries(keys)) {
+      const key = LEGACY_KEYS[rawKey] ?? rawKey;
+      const list = (folders[key] ??= []);
+      for (const line of pathLines(value)) {
+        const path = resolve(baseDir, line);
+        const at = list.indexOf(path);
+        if (isDefault) {
+          if (at >= 0) list.splice(at, 1);
+          list.unshift(path);
+          defaultKeys.add(key);
+        } else if (at < 0) {
+          list.push(path);
+        }
+      }
+    }
+  }
+  return { folders, defaultKeys: [...defaultKeys] };
+}
+
+function pathLines(value: unknown): string[] {
+  const lines = typeof value === "string" ? value.split("\n") : Array.isArray(value) ? value.filter((v) => typeof v === "string") : [];
+  return lines.map((l: string) => l.trim()).filter((l: string) => l !== "");
+}
+
+/** Python's `os.path.expandvars(os.path.expanduser(p))`; unknown variables stay as written, as in Python. */
+export function expandPath(path: string, { env, home, platform }: ExpandContext): string {
+  const tilde = path === "~" || path.startsWith("~/") || (platform === "win32" && path.startsWith("~\\"));
+  let out = tilde ? home + path.slice(1) : path;
+  out = out.replace(/\$(\w+)|\$\{([^}]+)\}/g, (match, a?: string, b?: string) => env[(a ?? b)!] ?? match);
+  if (platform === "win32") out = out.replace(/%([^%]+)%/g, (match, name: string) => env[name] ?? match);
+  return out;
+}
+
+function isMap(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,23 @@
+import { PICKLE_EXTENSIONS, SAFETENSORS_EXTENSIONS } from "./layouts.js";
+
+/** Extensions that name a model container; anything else after the last dot is part of the name. */
+const MODEL_EXTENSIONS: readonly string[] = [...SAFETENSORS_EXTENSIONS, ...PICKLE_EXTENSIONS, ".gguf"];
+
+/** `foo.vae.safetensors` → `{ stem: "foo.vae", ext: ".safetensors" }`, as A1111 and the sidecar tools split names. */
+export function splitName(name: string): { stem: string; ext: string } {
+  const dot = name.lastIndexOf(".");
+  if (dot <= 0) return { stem: name, ext: "" };
+  return { stem: name.slice(0, dot), ext: name.slice(dot) };
+}
+
+/** The name without a model extension: `model.ckpt` → `model`, `model.v2` → `model.v2`. */
+export function modelStem(name: string): string {
+  const { stem, ext } = splitName(name);
+  return MODEL_EXTENSIONS.includes(ext.toLowerCase()) ? stem : name;
+}
+
+/** `name (2).ext`: the numbering file managers use, so users recognise it. */
+export function numberedName(name: string, n: number): string {
+  const { stem, ext } = splitName(name);
+  return `${stem} (${n})${ext}`;
+}

@@ -1,0 +1,68 @@
+import { readdir, stat } from "node:fs/promises";
+import { dirname, join, resolve } from "node:path";
+import { routeCandidate } from "./route-candidate.js";
+import type { FsSnapshot, InstallCandidate, PlanOptions, SnapshotEntry, WebuiTarget } from "./types.js";
+
+export interface SnapshotDeps {
+  /** Lower-case hex SHA-256 of a file's full content. */
+  sha256(path: string): Promise<string>;
+}
+
+/**
+ * The I/O edge of planning: lists every folder the planner will look at (each candidate's source folder, for
+ * sidecars, and destination folder, for conflicts) and hashes only files that share a size with a candidate, since
+ * only those can be duplicates. Reads, never writes.
+ */
+export async function gatherSnapshot(
+  candidates: readonly InstallCandidate[],
+  target: WebuiTarget,
+  options: PlanOptions,
+  deps: SnapshotDeps,
+): Promise<FsSnapshot> {
+  const routed: { source: string; size: number; dir: string }[] = [];
+  const dirs = new Set<string>();
+  for (const candidate of candidates) {
+    const route = routeCandidate(candidate, target, options);
+    if (!route.ok) continue;
+    const source = resolve(candidate.source);
+    routed.push({ source, size: candidate.size, dir: route.dir });
+    dirs.add(dirname(source));
+    dirs.add(route.dir);
+  }
+
+  const folders: Record<string, Record<string, SnapshotEntry> | null> = {};
+  for (const dir of dirs) folders[dir] = await listFolder(dir);
+
+  const toHash = new Set<string>();
+  const bySize = new Map<number, string[]>();
+  for (const { source, size, dir } of routed) {
+    bySize.set(size, [...(bySize.get(size) ?? []), source]);
+    for (const [name, entry] of Object.entries(folders[dir] ?? {})) {
+      const path = join(dir, name);
+      if (entry.isFile && entry.size === size && path !== source) toHash.add(path).add(source);
+    }
+  }
+  for (const group of bySize.values()) if (group.length > 1) for (const path of group) toHash.add(path);
+
+  const hashes: Record<string, string> = {};
+  for (const path of toHash) hashes[path] = (await deps.sha256(path)).toLowerCase();
+  return { folders, hashes };
+}
+
+async function listFolder(dir: string): Promise<Record<string, SnapshotEntry> | null> {
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") return null;
+    throw error;
+  }
+  const entries: Record<string, SnapshotEntry> = {};
+  for (const name of names) {
+    // stat follows symlinks: a link to a model is judged by the model it points at.
+    const info = await stat(join(dir, name)).catch(() => null);
+    entries[name] = info ? { size: info.size, isFile: info.isFile() } : { size: 0, isFile: false };
+  }
+  return entries;
+}

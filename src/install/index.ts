@@ -1,0 +1,11 @@
+export { resolveWebui, type ResolveWebuiOptions } from "./resolve-webui.js";
+export { detectWebui, type DetectedUi, type Detection } from "./detect-webui.js";
+export { gatherSnapshot, type SnapshotDeps } from "./gather-snapshot.js";
+export { planInstall } from "./plan-install.js";
+export { applyPlan, type ApplyOptions } from "./apply-plan.js";
+export { undoBatch } from "./undo-batch.js";
+export { defaultJournalDir } from "./journal.js";
+export { isInsideWebui } from "./is-inside-webui.js";
+export { InstallError, type InstallErrorCode } from "./errors.js";
+export { LAYOUTS, BASE_FOLDERS } from "./layouts.js";
+export * from "./types.js";

@@ -1,0 +1,130 @@
+import { link, lstat, open, rename, unlink, type FileHandle } from "node:fs/promises";
+import { basename, dirname } from "node:path";
+import { InstallError } from "./errors.js";
+import { tempPathFor } from "./temp-files.js";
+
+/**
+ * Bytes per read/write while copying across filesystems: large enough that syscall overhead vanishes next to disk
+ * time, small enough that the buffer is negligible and progress is reported every fraction of a second.
+ */
+const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
+
+/** link() errors meaning "this filesystem has no hard links" (FAT/exFAT give EPERM, some FUSE and SMB mounts ENOTSUP). */
+const NO_HARD_LINKS = new Set(["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EMLINK"]);
+
+export interface PlaceOptions {
+  /** Copy even on one filesystem and leave the source alone. */
+  keepSource: boolean;
+  onBytes?: (copied: number, total: number) => void;
+}
+
+/**
+ * Puts `source`'s content at `destination` without ever overwriting anything and without a moment where a partial
+ * file carries the final name.
+ *
+ * - Same filesystem, moving: `link(source, destination)` then `unlink(source)` — an atomic rename that fails with
+ *   EEXIST instead of replacing a file that appeared since planning (Node has no `renameat2(RENAME_NOREPLACE)`).
+ *   A crash between the two calls leaves two names for one inode: nothing lost.
+ * - Across filesystems (EXDEV), or keeping the source: copy into `.<name>.sdmodels-tmp-<random>` in the target folder
+ *   (opened O_EXCL), fsync it, link it to the final name (same no-overwrite rule), fsync the folder. The source is
+ *   left in place; the caller removes it once every file of the group is placed (the result says `method: "copy"`), so a crash
+ *   at any point leaves the source, or the source and a complete target.
+ *
+ * Where the filesystem has no hard links, the final step falls back to checking that the destination is free and
+ * renaming: a race with another writer in that instant is the one window this cannot close.
+ */
+export async function placeFile(
+  source: string,
+  destination: string,
+  options: PlaceOptions,
+): Promise<{ method: "rename" | "copy" }> {
+  if (!options.keepSource) {
+    try {
+      await commitNoReplace(source, destination);
+      await fsyncDir(dirname(destination));
+      return { method: "rename" };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EXDEV") throw error;
+    }
+  }
+  await copyIntoPlace(source, destination, options.onBytes);
+  return { method: "copy" };
+}
+
+async function copyIntoPlace(source: string, destination: string, onBytes: PlaceOptions["onBytes"]): Promise<void> {
+  const temp = tempPathFor(dirname(destination), basename(destination));
+  const input = await open(source, "r");
+  let output: FileHandle | undefined;
+  try {
+    const info = await input.stat();
+    output = await open(temp, "wx", info.mode & 0o777);
+    const buffer = Buffer.allocUnsafe(Math.min(COPY_CHUNK_BYTES, Math.max(1, info.size)));
+    let copied = 0;
+    for (;;) {
+      const { bytesRead } = await input.read(buffer, 0, buffer.length, copied);
+      if (bytesRead === 0) break;
+      let written = 0;
+      while (written < bytesRead) {
+        written += (await output.write(buffer, written, bytesRead - written, copied + written)).bytesWritten;
+      }
+      copied += bytesRead;
+      onBytes?.(copied, info.size);
+    }
+    if (copied !== info.size) {
+      throw Object.assign(new Error(`${source} changed size while being copied (${info.size} → ${copied} bytes)`), {
+        code: "ESOURCECHANGED",
+      });
+    }
+    await output.utimes(info.atime, info.mtime);
+    await output.sync();
+    await output.close();
+    output = undefined;
+    await commitNoReplace(temp, destination);
+    await fsyncDir(dirname(destination));
+  } catch (error) {
+    await output?.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    throw error;
+  } finally {
+    await input.close();
+  }
+}
+
+/** rename(from, to) that refuses to replace an existing `to`. */
+async function commitNoReplace(from: string, to: string): Promise<void> {
+  try {
+    await link(from, to);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "";
+    if (code === "EEXIST") throw destinationExists(to);
+    if (!NO_HARD_LINKS.has(code)) throw error;
+    if (await lstat(to).then(() => true, () => false)) throw destinationExists(to);
+    await rename(from, to);
+    return;
+  }
+  try {
+    await unlink(from);
+  } catch (error) {
+    // Could not drop the old name: take the new one back, so a failure leaves exactly what was there before.
+    await unlink(to).catch(() => undefined);
+    throw error;
+  }
+}
+
+function destinationExists(path: string): InstallError {
+  return new InstallError("DESTINATION_EXISTS", `${path} appeared since planning; nothing was overwritten`);
+}
+
+/** Makes a rename or new name durable. Windows cannot open a folder for fsync; NTFS journals names itself. */
+async function fsyncDir(dir: string): Promise<void> {
+  let handle: FileHandle | undefined;
+  try {
+    handle = await open(dir, "r");
+    await handle.sync();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== "EISDIR" && code !== "EPERM" && code !== "EINVAL" && code !== "EBADF") throw error;
+  } finally {
+    await handle?.close();
+  }
+}

@@ -1,0 +1,173 @@
+import { basename, dirname, join, resolve } from "node:path";
+import { findSidecars, renameSidecar } from "./sidecars.js";
+import { numberedName } from "./file-names.js";
+import { routeCandidate } from "./route-candidate.js";
+import type {
+  FsSnapshot,
+  InstallCandidate,
+  InstallPlan,
+  MoveEntry,
+  PlanEntry,
+  PlanOptions,
+  SidecarMove,
+  WebuiTarget,
+} from "./types.js";
+
+/**
+ * Upper bound on `name (N).ext` attempts. A folder holding ten thousand variants of one name is not a real library;
+ * stopping there turns a pathological case into a conflict instead of an endless scan.
+ */
+const MAX_CONFLICT_RENAMES = 10_000;
+
+/**
+ * Decides, for every candidate, whether and where it is installed. Pure: everything it knows about the filesystem
+ * comes from `snapshot` (see {@link gatherSnapshot}), so the same inputs always give the same plan and a dry run is
+ * exactly what a real run would do.
+ */
+export function planInstall(
+  candidates: readonly InstallCandidate[],
+  target: WebuiTarget,
+  options: PlanOptions,
+  snapshot: FsSnapshot,
+): InstallPlan {
+  const candidateSources = new Set(candidates.map((c) => resolve(c.source)));
+  /** Paths earlier entries of this plan will occupy, with the source whose content lands there. */
+  const planned = new Map<string, string>();
+  const claimedSidecars = new Set<string>();
+  const entries: PlanEntry[] = [];
+
+  for (const candidate of candidates) {
+    const source = resolve(candidate.source);
+    const route = routeCandidate(candidate, target, options);
+    if (!route.ok) {
+      entries.push({ action: "skip", source, destination: null, reason: route.reason, warnings: route.warnings });
+      continue;
+    }
+    const warnings = [...route.warnings];
+    const destination = join(route.dir, route.name);
+    const skip = (code: "in-place" | "duplicate" | "conflict", message: string) =>
+      entries.push({ action: "skip", source, destination, reason: { code, message }, warnings });
+
+    if (destination === source) {
+      skip("in-place", "already in place");
+      continue;
+    }
+
+    const duplicate = findDuplicate(candidate, source, route.dir, snapshot, planned);
+    if (duplicate) {
+      skip("duplicate", `duplicate of ${duplicate}`);
+      continue;
+    }
+
+    const sidecarNames = findSidecars(basename(source), candidate.classification.kind, listNames(snapshot, dirname(source)))
+      .map((name) => join(dirname(source), name))
+      .filter((path) => !candidateSources.has(path));
+    for (const path of sidecarNames.filter((p) => claimedSidecars.has(p))) {
+      warnings.push(`${basename(path)} also matches an earlier file of this batch and moves with that one`);
+    }
+    const ownSidecars = sidecarNames.filter((p) => !claimedSidecars.has(p));
+
+    const occupied = (path: string) => path !== source && (planned.has(path) || isListed(snapshot, path));
+    const placement = (name: string) => ({
+      destination: join(route.dir, name),
+      sidecars: ownSidecars
+        .map((s): SidecarMove => ({
+          source: s,
+          destination: join(route.dir, renameSidecar(basename(s), basename(source), name)),
+        }))
+        // Renaming a model in its own folder (extension fix) leaves a sidecar whose name does not change.
+        .filter((s) => s.destination !== s.source),
+    });
+    const firstOccupied = (p: ReturnType<typeof placement>) =>
+      [p.destination, ...p.sidecars.map((s) => s.destination)].find(occupied) ?? null;
+
+    let chosen = placement(route.name);
+    const existing = firstOccupied(chosen);
+    if (existing) {
+      if (options.onConflict === "skip") {
+        skip("conflict", `conflict: ${existing} exists with different content`);
+        continue;
+      }
+      const renamed = options.onConflict === "rename" ? findFreeName(route.name, placement, firstOccupied) : null;
+      if (!renamed) {
+        entries.push({ action: "conflict", source, destination, existing, warnings });
+        continue;
+      }
+      chosen = renamed;
+      warnings.push(`${existing} exists with different content: installing as ${basename(chosen.destination)}`);
+    }
+
+    const entry: MoveEntry = {
+      action: "move",
+      source,
+      destination: chosen.destination,
+      size: candidate.size,
+      kind: candidate.classification.kind,
+      base: candidate.classification.base,
+      renamed: { extension: route.extensionFixed, conflictWith: existing },
+      sidecars: chosen.sidecars,
+      sha256: snapshot.hashes[source] ?? null,
+      warnings,
+    };
+    entries.push(entry);
+    planned.set(entry.destination, source);
+    for (const s of entry.sidecars) {
+      planned.set(s.destination, s.source);
+      claimedSidecars.add(s.source);
+    }
+  }
+
+  const moves = entries.filter((e): e is MoveEntry => e.action === "move");
+  return {
+    target,
+    options,
+    entries,
+    summary: {
+      move: moves.length,
+      skip: entries.filter((e) => e.action === "skip").length,
+      conflict: entries.filter((e) => e.action === "conflict").length,
+      bytes: moves.reduce((sum, e) => sum + e.size, 0),
+    },
+  };
+}
+
+function findFreeName<P>(name: string, placement: (name: string) => P, firstOccupied: (p: P) => string | null): P | null {
+  for (let n = 2; n <= MAX_CONFLICT_RENAMES; n++) {
+    const candidate = placement(numberedName(name, n));
+    if (!firstOccupied(candidate)) return candidate;
+  }
+  return null;
+}
+
+/**
+ * Same size and same SHA-256 as a file already in the destination folder, or as a file an earlier entry installs
+ * there. Same name with a different hash is a conflict, never a duplicate.
+ */
+function findDuplicate(
+  candidate: InstallCandidate,
+  source: string,
+  dir: string,
+  snapshot: FsSnapshot,
+  planned: ReadonlyMap<string, string>,
+): string | null {
+  const hash = snapshot.hashes[source];
+  if (!hash) return null;
+  const listing = snapshot.folders[dir];
+  for (const [name, entry] of Object.entries(listing ?? {})) {
+    const path = join(dir, name);
+    if (path !== source && entry.isFile && entry.size === candidate.size && snapshot.hashes[path] === hash) return path;
+  }
+  for (const [destination, from] of planned) {
+    if (dirname(destination) === dir && snapshot.hashes[from] === hash) return destination;
+  }
+  return null;
+}
+
+function listNames(snapshot: FsSnapshot, dir: string): string[] {
+  return Object.keys(snapshot.folders[dir] ?? {});
+}
+
+function isListed(snapshot: FsSnapshot, path: string): boolean {
+  const listing = snapshot.folders[dirname(path)];
+  return listing != null && Object.hasOwn(listing, basename(path));
+}

@@ -1,0 +1,107 @@
+import { basename, join } from "node:path";
+import type { Classification } from "../classify/types.js";
+import type { FileFormat } from "../inspect/types.js";
+import { modelStem, splitName } from "./file-names.js";
+import { BASE_FOLDERS, LAYOUTS, PICKLE_EXTENSIONS, SAFETENSORS_EXTENSIONS, type LayoutFolder } from "./layouts.js";
+import type { InstallCandidate, PlanOptions, SkipReason, WebuiTarget } from "./types.js";
+
+export type Route =
+  | { ok: true; dir: string; name: string; extensionFixed: boolean; warnings: string[] }
+  | { ok: false; reason: SkipReason; warnings: string[] };
+
+export const SUSPICIOUS_WARNING = "suspicious: installed with a warning";
+
+/**
+ * Everything about one candidate that does not depend on the filesystem: whether it may be installed at all, which
+ * folder it goes to, and under which file name. Shared by the planner and by the snapshot, which must list exactly
+ * the folders the planner will look at.
+ */
+export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget, options: PlanOptions): Route {
+  const warnings: string[] = [];
+  const skip = (code: SkipReason["code"], message: string): Route => ({ ok: false, reason: { code, message }, warnings });
+  const { kind } = candidate.classification;
+
+  if (candidate.error) return skip("unreadable", `unreadable: ${candidate.error.code}`);
+  if (candidate.verdict === "dangerous") return skip("dangerous", "dangerous");
+  if (kind === "unknown") return skip("unknown-kind", "unknown kind");
+  if (candidate.verdict === "suspicious") {
+    if (options.strict) return skip("suspicious-strict", "suspicious (strict)");
+    warnings.push(SUSPICIOUS_WARNING);
+  }
+
+  const folder = layoutFolder(candidate.classification, target, options);
+  if (!folder) return skip("no-folder", `no folder for ${describeKind(candidate.classification)} in ${target.ui}`);
+  const dir = folderPath(folder, target);
+  if (!dir) {
+    return skip(
+      "no-folder",
+      `no folder for ${kind} in ${target.ui}: ${folder.path} lives in the WebUI root, not in the models folder ${target.root}`,
+    );
+  }
+  if (folder.warning) warnings.push(folder.warning);
+
+  const naming = installName(basename(candidate.source), candidate.format, folder);
+  if ("reason" in naming) return { ok: false, reason: naming.reason, warnings };
+  if (naming.extensionFixed) {
+    warnings.push(`${candidate.format} content named ${basename(candidate.source)}: installed as ${naming.name}`);
+  }
+
+  const baseDir = options.byBase && folder.baseSpecific ? join(dir, BASE_FOLDERS[candidate.classification.base]) : dir;
+  return { ok: true, dir: baseDir, name: naming.name, extensionFixed: naming.extensionFixed, warnings };
+}
+
+function describeKind(c: Classification): string {
+  return c.architecture && c.kind === "upscaler" ? `${c.kind} (${c.architecture})` : c.kind;
+}
+
+function layoutFolder(c: Classification, target: WebuiTarget, options: PlanOptions): LayoutFolder | null {
+  if (c.kind === "unknown") return null;
+  const layout = LAYOUTS[target.ui][c.kind];
+  const isLycoris = c.kind === "lora" && c.algorithm !== null && c.algorithm !== "lora";
+  if (options.lycorisDir && isLycoris && layout.lycoris) return layout.lycoris;
+  if (c.architecture && layout.byArchitecture && c.architecture in layout.byArchitecture) {
+    return layout.byArchitecture[c.architecture] ?? null;
+  }
+  return layout.folder;
+}
+
+function folderPath(folder: LayoutFolder, target: WebuiTarget): string | null {
+  if (folder.comfyKey && target.defaultKeys.includes(folder.comfyKey)) {
+    const first = target.extraFolders[folder.comfyKey]?.[0];
+    if (first) return first;
+  }
+  if (folder.under === "data") return target.dataDir && join(target.dataDir, folder.path);
+  return join(target.modelsDir, folder.path);
+}
+
+/**
+ * The loader-appropriate name. A1111 picks its loader by extension: safetensors content must be named `.safetensors`
+ * (else it is torch.load-ed and fails), and pickle content named `.safetensors` would be handed to the safetensors
+ * reader, so it is refused rather than renamed — a pickle disguised as safetensors is a red flag in itself.
+ */
+function installName(
+  sourceName: string,
+  format: FileFormat,
+  folder: LayoutFolder,
+): { name: string; extensionFixed: boolean } | { reason: SkipReason } {
+  const ext = splitName(sourceName).ext.toLowerCase();
+  const accepted = (e: string) => folder.extensions.includes(e);
+  const renamed = (newExt: string) => ({ name: modelStem(sourceName) + newExt, extensionFixed: true });
+  const notLoaded = (what: string): { reason: SkipReason } => ({
+    reason: { code: "extension-not-loaded", message: `${what} files are not loaded from ${folder.path} (it lists ${folder.extensions.join(" ")})` },
+  });
+
+  if (format === "safetensors") {
+    if (SAFETENSORS_EXTENSIONS.includes(ext) && accepted(ext)) return { name: sourceName, extensionFixed: false };
+    return accepted(".safetensors") ? renamed(".safetensors") : notLoaded("safetensors");
+  }
+  if (format === "unknown") {
+    return { reason: { code: "unsupported-format", message: "unsupported format: not safetensors or a torch pickle" } };
+  }
+  if (SAFETENSORS_EXTENSIONS.includes(ext)) {
+    return { reason: { code: "misnamed-pickle", message: `pickle named ${ext}: refusing a disguised pickle` } };
+  }
+  if (PICKLE_EXTENSIONS.includes(ext) && accepted(ext)) return { name: sourceName, extensionFixed: false };
+  const pickleExt = folder.extensions.find((e) => PICKLE_EXTENSIONS.includes(e));
+  return pickleExt ? renamed(pickleExt) : notLoaded("pickle");
+}

@@ -1,0 +1,50 @@
+import { randomBytes } from "node:crypto";
+import { readdir, stat, unlink } from "node:fs/promises";
+import { join } from "node:path";
+
+const TEMP_MARKER = ".sdmodels-tmp-";
+const TEMP_NAME = /^\..*\.sdmodels-tmp-[0-9a-f]{12}$/;
+
+/**
+ * Longest part of the final name kept in a temp name. File names are limited to 255 bytes on common filesystems;
+ * 120 UTF-16 units (≤ 240 bytes of typical UTF-8, and the temp is hidden anyway) leave room for the marker.
+ */
+const MAX_TEMP_NAME_PART = 120;
+
+/**
+ * A temp file nobody has written to for this long is the remnant of a killed copy, not a live one: a live copy
+ * writes a chunk every few seconds even to a slow USB disk, so ten minutes leaves a wide margin.
+ */
+export const STALE_TEMP_AGE_MS = 10 * 60_000;
+
+/** `.<name>.sdmodels-tmp-<random>`: hidden, in the target folder (same filesystem), recognisable after a crash. */
+export function tempPathFor(dir: string, name: string): string {
+  return join(dir, `.${name.slice(0, MAX_TEMP_NAME_PART)}${TEMP_MARKER}${randomBytes(6).toString("hex")}`);
+}
+
+export function isTempName(name: string): boolean {
+  return TEMP_NAME.test(name);
+}
+
+/**
+ * Finds temp files of interrupted copies in `dirs` and removes those that are stale. Fresh ones may belong to a copy
+ * still running in another process; they are reported, not touched.
+ */
+export async function sweepLeftoverTemps(
+  dirs: Iterable<string>,
+  now = Date.now(),
+): Promise<{ path: string; removed: boolean }[]> {
+  const found: { path: string; removed: boolean }[] = [];
+  for (const dir of dirs) {
+    const names = await readdir(dir).catch(() => [] as string[]);
+    for (const name of names.filter(isTempName)) {
+      const path = join(dir, name);
+      const info = await stat(path).catch(() => null);
+      if (!info?.isFile()) continue;
+      const stale = now - info.mtimeMs >= STALE_TEMP_AGE_MS;
+      const removed = stale && (await unlink(path).then(() => true, () => false));
+      found.push({ path, removed });
+    }
+  }
+  return found;
+}

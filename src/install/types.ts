@@ -1,0 +1,201 @@
+import type { Base, Classification, Kind } from "../classify/types.js";
+import type { FileFormat, InspectError, Verdict } from "../inspect/types.js";
+
+/** The WebUIs sdmodels installs into. Others (InvokeAI, SwarmUI, Fooocus) are detected and refused. */
+export const UI_NAMES = ["a1111", "forge", "sdnext", "comfyui"] as const;
+export type UiName = (typeof UI_NAMES)[number];
+
+/** What the CLI hands the installer: one inspected and classified file. */
+export interface InstallCandidate {
+  /** Absolute path. */
+  source: string;
+  size: number;
+  /** Content format: decides the extension the file is installed under. */
+  format: FileFormat;
+  /** Safety verdict. */
+  verdict: Verdict;
+  /** Unreadable or corrupt file. */
+  error: InspectError | null;
+  classification: Classification;
+}
+
+export interface WebuiTarget {
+  ui: UiName;
+  /** The folder the user named (or that was detected): the WebUI root, or a bare models folder. */
+  root: string;
+  /** `install`: a WebUI checkout or data dir. `models-dir`: a bare folder holding the model sub-folders. */
+  shape: "install" | "models-dir";
+  /** Where `models/…` layout folders live: `<root>/models`, or the root itself for a bare models folder. */
+  modelsDir: string;
+  /** Where A1111's top-level folders (`embeddings`, `extensions/…`) live; null for a bare models folder. */
+  dataDir: string | null;
+  /**
+   * ComfyUI folder key → folders, in ComfyUI's search order, from `extra_model_paths.yaml`. The first entry of a key
+   * that an `is_default` section lists is the install target for that key; the rest only matter to
+   * {@link isInsideWebui}.
+   */
+  extraFolders: Readonly<Record<string, readonly string[]>>;
+  /** Keys whose first `extraFolders` entry came from an `is_default` section. */
+  defaultKeys: readonly string[];
+  /** Why sdmodels believes this is that UI, e.g. `found modules_forge/ → forge`. */
+  evidence: string[];
+}
+
+export type ConflictPolicy = "rename" | "skip" | "fail";
+
+export interface PlanOptions {
+  /** The plan is for display only; {@link applyPlan} touches nothing. */
+  dryRun: boolean;
+  /** Keep the source (copy instead of move). */
+  copy: boolean;
+  /** Different content already at the destination: install as `name (2).ext`, skip, or leave as a conflict. */
+  onConflict: ConflictPolicy;
+  /** Refuse files whose verdict is "suspicious" instead of installing them with a warning. */
+  strict: boolean;
+  /** A1111 only: route LyCORIS algorithms (everything but plain LoRA) to `models/LyCORIS`. */
+  lycorisDir: boolean;
+  /** Put base-specific kinds into a base sub-folder (`SD1.5`, `SDXL`, `FLUX1`, …, `Unknown`). */
+  byBase: boolean;
+}
+
+export const DEFAULT_PLAN_OPTIONS: Readonly<PlanOptions> = {
+  dryRun: false,
+  copy: false,
+  onConflict: "rename",
+  strict: false,
+  lycorisDir: false,
+  byBase: false,
+};
+
+/** A folder entry as the planner sees it. */
+export interface SnapshotEntry {
+  size: number;
+  isFile: boolean;
+}
+
+/**
+ * Everything the planner may know about the filesystem, gathered by {@link gatherSnapshot}: listings of source and
+ * destination folders, and SHA-256 of files that share a size with a candidate.
+ */
+export interface FsSnapshot {
+  /** Absolute folder path → its entries by name, or null when the folder does not exist. */
+  folders: Readonly<Record<string, Readonly<Record<string, SnapshotEntry>> | null>>;
+  /** Absolute file path → lower-case hex SHA-256. */
+  hashes: Readonly<Record<string, string>>;
+}
+
+export type SkipCode =
+  | "unreadable"
+  | "dangerous"
+  | "unknown-kind"
+  | "unsupported-format"
+  | "suspicious-strict"
+  | "no-folder"
+  | "misnamed-pickle"
+  | "extension-not-loaded"
+  | "duplicate"
+  | "in-place"
+  | "conflict";
+
+export interface SkipReason {
+  code: SkipCode;
+  /** Short human text: `unknown kind`, `duplicate of /…/x.safetensors`, `no folder for text-encoder in a1111`, … */
+  message: string;
+}
+
+export interface SidecarMove {
+  source: string;
+  destination: string;
+}
+
+export interface MoveEntry {
+  action: "move";
+  source: string;
+  destination: string;
+  size: number;
+  kind: Kind;
+  base: Base;
+  /** Why the file name changed, if it did: extension fix for the loader, or a conflict rename. */
+  renamed: { extension: boolean; conflictWith: string | null };
+  sidecars: SidecarMove[];
+  /** Known when a same-size file forced hashing. */
+  sha256: string | null;
+  warnings: string[];
+}
+
+export interface SkipEntry {
+  action: "skip";
+  source: string;
+  /** Where the file would have gone, when that was decided before the skip. */
+  destination: string | null;
+  reason: SkipReason;
+  warnings: string[];
+}
+
+/** Different content at the destination under `onConflict: "fail"`; {@link applyPlan} refuses such a plan. */
+export interface ConflictEntry {
+  action: "conflict";
+  source: string;
+  destination: string;
+  /** The occupied path (the model's destination or one of its sidecars'). */
+  existing: string;
+  warnings: string[];
+}
+
+export type PlanEntry = MoveEntry | SkipEntry | ConflictEntry;
+
+export interface InstallPlan {
+  target: WebuiTarget;
+  options: PlanOptions;
+  /** One entry per candidate, in candidate order. */
+  entries: PlanEntry[];
+  summary: { move: number; skip: number; conflict: number; bytes: number };
+}
+
+export type ApplyStatus = "done" | "failed" | "not-attempted";
+
+export interface AppliedEntry {
+  source: string;
+  destination: string;
+  status: ApplyStatus;
+  /** `rename` on one filesystem, `copy` across filesystems or with the copy option. */
+  method: "rename" | "copy" | null;
+  sidecars: SidecarMove[];
+}
+
+export interface ApplyFailure {
+  source: string;
+  destination: string;
+  /** errno code (`ENOSPC`, `EACCES`, …) or an installer code (`DESTINATION_EXISTS`). */
+  code: string;
+  message: string;
+}
+
+export interface ApplyReport {
+  /** null for a dry run: nothing was written, not even a journal. */
+  batchId: string | null;
+  journalPath: string | null;
+  dryRun: boolean;
+  entries: AppliedEntry[];
+  /** The first failure; the batch stops there (earlier entries stay installed and undoable). */
+  failure: ApplyFailure | null;
+  /** Temp files of interrupted earlier copies found in destination folders. */
+  leftoverTemps: { path: string; removed: boolean }[];
+}
+
+export type ApplyProgress =
+  | { type: "start"; source: string; destination: string; size: number; index: number; total: number }
+  | { type: "bytes"; source: string; copied: number; size: number }
+  | { type: "done"; source: string; destination: string; method: "rename" | "copy" };
+
+export interface UndoRefusal {
+  path: string;
+  reason: string;
+}
+
+export interface UndoReport {
+  batchId: string;
+  /** Paths put back (or, for a copy install, installed copies removed). */
+  restored: { from: string; to: string | null }[];
+  refused: UndoRefusal[];
+}
