@@ -23,14 +23,19 @@ const GAP = "  ";
 /** Below this a truncated cell no longer identifies anything; the table overflows instead. */
 const MIN_SHRUNK_WIDTH = 6;
 const ELLIPSIS = "…";
+/** Share of a middle-truncated cell given to its end. */
+const TAIL_SHARE = 0.6;
 
-/** Keeps the start and end of `text`: `models/Stable-…/sd15-inpaint.safetensors`. */
+/**
+ * Keeps the start and, with a larger share, the end of `text`: in a path the file name says the most
+ * (`models/Sta…sd15-inpainting.safetensors`).
+ */
 export function truncateMiddle(text: string, max: number): string {
   const chars = [...text];
   if (chars.length <= max) return text;
   if (max <= ELLIPSIS.length) return ELLIPSIS.slice(0, max);
   const keep = max - ELLIPSIS.length;
-  const tail = Math.ceil(keep / 2);
+  const tail = Math.ceil(keep * TAIL_SHARE);
   return chars.slice(0, keep - tail).join("") + ELLIPSIS + chars.slice(chars.length - tail).join("");
 }
 

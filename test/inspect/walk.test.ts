@@ -1,0 +1,64 @@
+import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { expandModelPaths, walkModelFiles } from "../../src/inspect/walk.js";
+import { useTempDirs } from "../helpers.js";
+
+const tempDir = useTempDirs();
+
+async function touch(root: string, ...paths: string[]): Promise<void> {
+  for (const path of paths) {
+    await mkdir(join(root, path, ".."), { recursive: true });
+    await writeFile(join(root, path), "");
+  }
+}
+
+describe("walkModelFiles", () => {
+  it("finds every model extension, case-insensitively, recursively and in code-point order", async () => {
+    const root = await tempDir();
+    await touch(root, "b.safetensors", "a.CKPT", "Z.pt", "x.pth", "y.bin", "w.pkl", "v.gguf", "u.sft", "sub/c.safetensors", "B.safetensors");
+    await touch(root, "notes.txt", "model.safetensors.part", "preview.png", "model.json", "sub/readme.md");
+    expect(await walkModelFiles(root)).toEqual(
+      ["B.safetensors", "Z.pt", "a.CKPT", "b.safetensors", "sub/c.safetensors", "u.sft", "v.gguf", "w.pkl", "x.pth", "y.bin"].map((p) => join(root, p)),
+    );
+  });
+
+  it("skips hidden directories and files", async () => {
+    const root = await tempDir();
+    await touch(root, ".git/objects/pack.bin", ".cache/huggingface/model.safetensors", "._model.safetensors", "model.safetensors");
+    expect(await walkModelFiles(root)).toEqual([join(root, "model.safetensors")]);
+  });
+
+  it("follows symlinked directories once and survives link loops", async () => {
+    const root = await tempDir();
+    const shared = await tempDir();
+    await touch(shared, "lora.safetensors");
+    await touch(root, "a/model.safetensors");
+    await symlink(shared, join(root, "linked"));
+    await symlink(shared, join(root, "linked-again"));
+    await symlink("..", join(root, "a/up"));
+    await symlink(root, join(root, "a/self"));
+    expect(await walkModelFiles(root)).toEqual([join(root, "a/model.safetensors"), join(root, "linked/lora.safetensors")]);
+  });
+
+  it("keeps a dangling model link so that inspecting it reports the missing target", async () => {
+    const root = await tempDir();
+    await symlink(join(root, "gone.safetensors"), join(root, "dangling.safetensors"));
+    await symlink(join(root, "gone"), join(root, "dangling-dir"));
+    expect(await walkModelFiles(root)).toEqual([join(root, "dangling.safetensors")]);
+  });
+});
+
+describe("expandModelPaths", () => {
+  it("expands directories in place and keeps files and missing paths as given", async () => {
+    const root = await tempDir();
+    await touch(root, "dir/one.safetensors", "dir/two.ckpt", "single.txt");
+    const missing = join(root, "missing.safetensors");
+    expect(await expandModelPaths([join(root, "single.txt"), join(root, "dir"), missing])).toEqual([
+      join(root, "single.txt"),
+      join(root, "dir/one.safetensors"),
+      join(root, "dir/two.ckpt"),
+      missing,
+    ]);
+  });
+});
