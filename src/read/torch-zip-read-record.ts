@@ -21,8 +21,9 @@ export async function readRecord(source: ByteSource, entry: ZipEntry, maxBytes: 
   const stored = entry.method === STORED;
   if (!stored && entry.method !== DEFLATED) return { problem: `uses compression method ${entry.method}, which torch cannot read` };
   const length = stored ? entry.uncompressedSize : entry.compressedSize;
-  // deflate never shrinks data below ~1/1032, so an honest compressed size is below the uncompressed cap too
-  if (length > maxBytes || entry.dataOffset + length > source.size) {
+  // an honest deflate stream is at most a few bytes per 64 KiB longer than its output, so the cap bounds it too
+  if (length > maxBytes) return { problem: `has ${length} compressed bytes, more than the ${maxBytes}-byte limit` };
+  if (entry.dataOffset + length > source.size) {
     return { problem: `its ${length} bytes at ${entry.dataOffset} run past the end of the file` };
   }
   const raw = await source.read(entry.dataOffset, length);
