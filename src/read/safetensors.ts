@@ -2,7 +2,7 @@ import type { ContainerResult, Finding } from "../inspect/types.js";
 import type { ByteSource } from "./byte-source.js";
 import { SAFETENSORS_DTYPE_BITS } from "./safetensors-dtypes.js";
 import { SafetensorsError } from "./safetensors-error.js";
-import { decodeSafetensorsHeaderJson, type HeaderEntry, type Uint64 } from "./safetensors-header-json.js";
+import { decodeSafetensorsHeaderJson, type DecodedHeader, type HeaderEntry, type Uint64 } from "./safetensors-header-json.js";
 
 export { SafetensorsError, type SafetensorsErrorCode } from "./safetensors-error.js";
 
@@ -68,13 +68,42 @@ export function parseSafetensorsHeader(header: Uint8Array, headerLength: bigint,
   }
   const decoded = decodeSafetensorsHeaderJson(text);
   const dataLength = validateEntries(decoded.tensors);
+  const findings = headerFindings(decoded, n);
 
+  // Step 10, by arithmetic on the file size: the data buffer itself is never read.
+  const declared = BigInt(N_LEN + n) + BigInt(dataLength);
+  const size = BigInt(fileSize);
+  let error: SafetensorsError | null = null;
+  if (declared > size) {
+    error = new SafetensorsError(
+      "MetadataIncompleteBuffer",
+      `truncated: file is ${declared - size} bytes shorter than its header declares (incomplete download?)`,
+    );
+    findings.push({ severity: "suspicious", code: error.code, message: error.message });
+  } else if (declared < size) {
+    findings.push({
+      severity: "suspicious",
+      code: "trailing-bytes",
+      message: `${size - declared} bytes after the tensor data (the safetensors library refuses this file: MetadataIncompleteBuffer)`,
+    });
+  }
+
+  const tensors: SafetensorsTensor[] = [];
+  for (const [name, entry] of decoded.tensors) {
+    // validateEntries has refused every integer above 2^53−1, so these are plain numbers.
+    tensors.push({ name, dtype: entry.dtype, shape: entry.shape as number[], dataOffsets: entry.dataOffsets as [number, number] });
+  }
+  return { headerLength: n, tensors, metadata: decoded.metadata, declaredSize: Number(declared), findings, error };
+}
+
+/** Notes and policy findings about a header that passed the reference checks. */
+function headerFindings(decoded: DecodedHeader, headerLength: number): Finding[] {
   const findings: Finding[] = [];
-  if (n > OVERSIZED_HEADER) {
+  if (headerLength > OVERSIZED_HEADER) {
     findings.push({
       severity: "suspicious",
       code: "oversized-header",
-      message: `header is ${n} bytes; model headers are far smaller (limit ${OVERSIZED_HEADER})`,
+      message: `header is ${headerLength} bytes; model headers are far smaller (limit ${OVERSIZED_HEADER})`,
     });
   }
   if (decoded.leadingWhitespace) {
@@ -110,33 +139,7 @@ export function parseSafetensorsHeader(header: Uint8Array, headerLength: bigint,
     });
   }
 
-  const declared = BigInt(N_LEN + n) + BigInt(dataLength);
-  const size = BigInt(fileSize);
-  let error: SafetensorsError | null = null;
-  if (declared > size) {
-    error = new SafetensorsError(
-      "MetadataIncompleteBuffer",
-      `truncated: file is ${declared - size} bytes shorter than its header declares (incomplete download?)`,
-    );
-    findings.push({ severity: "suspicious", code: error.code, message: error.message });
-  } else if (declared < size) {
-    findings.push({
-      severity: "suspicious",
-      code: "trailing-bytes",
-      message: `${size - declared} bytes after the tensor data (the safetensors library refuses this file: MetadataIncompleteBuffer)`,
-    });
-  }
-
-  const tensors: SafetensorsTensor[] = [];
-  for (const [name, entry] of decoded.tensors) {
-    tensors.push({
-      name,
-      dtype: entry.dtype,
-      shape: entry.shape as number[],
-      dataOffsets: entry.dataOffsets as [number, number],
-    });
-  }
-  return { headerLength: n, tensors, metadata: decoded.metadata, declaredSize: Number(declared), findings, error };
+  return findings;
 }
 
 /**
