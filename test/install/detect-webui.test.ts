@@ -1,0 +1,128 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { detectWebui } from "../../src/install/detect-webui.js";
+import { isInsideWebui } from "../../src/install/is-inside-webui.js";
+import { resolveWebui } from "../../src/install/resolve-webui.js";
+import { useTempDirs } from "../helpers.js";
+import { A1111_MARKERS, COMFY_MARKERS, FORGE_MARKERS, SDNEXT_MARKERS, touch } from "./fake-webui.js";
+
+const tempDir = useTempDirs("sdmodels-detect-");
+
+async function tree(markers: readonly string[]): Promise<string> {
+  const root = await tempDir();
+  await touch(root, markers);
+  return root;
+}
+
+describe("detectWebui", () => {
+  it.each([
+    ["a1111", A1111_MARKERS],
+    ["forge", FORGE_MARKERS],
+    ["sdnext", SDNEXT_MARKERS],
+    ["comfyui", COMFY_MARKERS],
+    ["invokeai", ["invokeai.yaml", "databases/"]],
+    ["swarmui", ["src/SwarmUI.csproj", "launch-linux.sh"]],
+    ["fooocus", ["entry_with_update.py", "launch.py", "models/checkpoints/put_checkpoints_here"]],
+  ])("recognises %s from its marker files, with evidence", async (ui, markers) => {
+    const detection = await detectWebui(await tree(markers));
+    expect(detection?.ui).toBe(ui);
+    expect(detection?.shape).toBe("install");
+    expect(detection?.evidence.join(" ")).toMatch(new RegExp(`found .+ → ${ui}`));
+  });
+
+  it("tells Forge from A1111 by modules_forge/ even though Forge carries every A1111 marker", async () => {
+    expect((await detectWebui(await tree(A1111_MARKERS)))?.ui).toBe("a1111");
+    const forge = await detectWebui(await tree([...A1111_MARKERS, "modules_forge/"]));
+    expect(forge?.ui).toBe("forge");
+    expect(forge?.evidence[0]).toContain("modules_forge/");
+  });
+
+  it("wants a folder where a marker is a folder", async () => {
+    expect(await detectWebui(await tree(["main.py", "folder_paths.py", "comfy"]))).toBeNull();
+  });
+
+  it("finds ComfyUI inside a Windows portable package", async () => {
+    const root = await tree([...COMFY_MARKERS.map((m) => `ComfyUI/${m}`), "python_embeded/"]);
+    const detection = await detectWebui(root);
+    expect(detection).toMatchObject({ ui: "comfyui", root: join(root, "ComfyUI") });
+    expect(detection?.evidence[0]).toContain("portable");
+  });
+
+  it("recognises bare models folders of either style and refuses a folder holding both", async () => {
+    expect(await detectWebui(await tree(["Stable-diffusion/", "VAE/"]))).toMatchObject({ ui: "a1111", shape: "models-dir" });
+    expect(await detectWebui(await tree(["loras/"]))).toMatchObject({ ui: "comfyui", shape: "models-dir" });
+    expect(await detectWebui(await tree(["VAE/"]))).toBeNull();
+    await expect(detectWebui(await tree(["Lora/", "checkpoints/"]))).rejects.toMatchObject({ code: "WEBUI_AMBIGUOUS" });
+  });
+
+  it("returns null for an ordinary folder", async () => {
+    expect(await detectWebui(await tree(["notes.txt", "photos/"]))).toBeNull();
+  });
+});
+
+describe("resolveWebui", () => {
+  it("prefers --webui, then SDMODELS_WEBUI, then the current folder", async () => {
+    const a = await tree(A1111_MARKERS);
+    const c = await tree(COMFY_MARKERS);
+    const f = await tree(FORGE_MARKERS);
+    expect((await resolveWebui({ webui: a, env: { SDMODELS_WEBUI: c }, cwd: f })).root).toBe(a);
+    expect((await resolveWebui({ env: { SDMODELS_WEBUI: c }, cwd: f })).ui).toBe("comfyui");
+    const fromCwd = await resolveWebui({ env: { SDMODELS_WEBUI: "" }, cwd: f });
+    expect(fromCwd).toMatchObject({ ui: "forge", root: f, modelsDir: join(f, "models"), dataDir: f });
+    expect(fromCwd.evidence.at(-1)).toContain("current folder");
+  });
+
+  it("resolves a relative --webui against cwd", async () => {
+    const parent = await tempDir();
+    await touch(join(parent, "webui"), A1111_MARKERS);
+    expect((await resolveWebui({ webui: "webui", env: {}, cwd: parent })).root).toBe(join(parent, "webui"));
+  });
+
+  it("fails with a typed error when the current folder is no WebUI or a given folder is missing", async () => {
+    const plain = await tree(["readme.txt"]);
+    await expect(resolveWebui({ env: {}, cwd: plain })).rejects.toMatchObject({ code: "WEBUI_NOT_FOUND" });
+    await expect(resolveWebui({ webui: plain, env: {}, cwd: "/" })).rejects.toMatchObject({
+      code: "WEBUI_NOT_FOUND",
+      message: expect.stringContaining("--ui"),
+    });
+    await expect(resolveWebui({ webui: join(plain, "nope"), env: {}, cwd: "/" })).rejects.toMatchObject({ code: "WEBUI_NOT_FOUND" });
+  });
+
+  it("--ui forces the UI for a folder that detection cannot place, or places differently", async () => {
+    const plain = await tree(["readme.txt"]);
+    expect(await resolveWebui({ webui: plain, ui: "comfyui", env: {}, cwd: "/" })).toMatchObject({
+      ui: "comfyui",
+      shape: "install",
+      modelsDir: join(plain, "models"),
+      evidence: ["--ui comfyui"],
+    });
+    const a = await tree(A1111_MARKERS);
+    const forced = await resolveWebui({ webui: a, ui: "forge", env: {}, cwd: "/" });
+    expect(forced.ui).toBe("forge");
+    expect(forced.evidence[1]).toContain("(detected: found");
+  });
+
+  it("refuses InvokeAI, whose store is managed, unless --ui forces a layout", async () => {
+    const invoke = await tree(["invokeai.yaml"]);
+    await expect(resolveWebui({ webui: invoke, env: {}, cwd: "/" })).rejects.toMatchObject({
+      code: "WEBUI_UNSUPPORTED",
+      message: expect.stringContaining("Model Manager"),
+    });
+  });
+});
+
+describe("isInsideWebui", () => {
+  it("is true for the WebUI, its folders and extra model folders, false for siblings and parents", async () => {
+    const root = await tree(COMFY_MARKERS);
+    const target = {
+      ...(await resolveWebui({ webui: root, env: {}, cwd: "/" })),
+      extraFolders: { loras: ["/srv/shared/loras"] },
+    };
+    expect(isInsideWebui(root, target)).toBe(true);
+    expect(isInsideWebui(join(root, "models/loras/x"), target)).toBe(true);
+    expect(isInsideWebui("/srv/shared/loras/sub", target)).toBe(true);
+    expect(isInsideWebui("/srv/shared", target)).toBe(false);
+    expect(isInsideWebui(join(root, ".."), target)).toBe(false);
+    expect(isInsideWebui(`${root}-downloads`, target)).toBe(false);
+  });
+});
