@@ -1,4 +1,7 @@
 import type { Finding, ImportRecord, PlainValue, TensorInfo } from "../inspect/types.js";
+import { collectTensors } from "./collect.js";
+import { FindingCollector } from "./findings.js";
+import { interpretPickle, type Interpretation } from "./interpret.js";
 
 export interface StorageRef {
   /** Persistent-id storage key (`"0"`, `"1"`, … in zip files; long decimals in legacy files). */
@@ -46,9 +49,29 @@ export interface AnalyzeOptions {
   label?: string;
 }
 
-/** Interprets one pickle stream symbolically (nothing is called or imported). Never throws on hostile input. */
+/**
+ * Interprets one pickle stream symbolically (safety.md §6): nothing is called or imported, every global is judged,
+ * and every rule violation becomes a finding. Never throws on hostile input; bounded by the limits in limits.ts.
+ */
 export function analyzePickle(bytes: Uint8Array, options: AnalyzeOptions): PickleAnalysis {
-  void bytes;
-  void options;
-  throw new Error("analyzePickle: not implemented yet");
+  const start = options.start ?? 0;
+  const findings = new FindingCollector(options.label ?? "pickle");
+  const empty: PickleAnalysis = { tensors: [], values: {}, storages: [], imports: [], findings: [], end: null };
+  if (!Number.isSafeInteger(start) || start < 0 || start >= bytes.length) {
+    findings.add("suspicious", "invalid", "no pickle data at the given offset");
+    return { ...empty, findings: findings.list() };
+  }
+  let run: Interpretation | null = null;
+  try {
+    run = interpretPickle(bytes, start, options.persistentIds, findings);
+    const { tensors, values } = run.root ? collectTensors(run.root, findings) : { tensors: [], values: {} };
+    if (run.end !== null && (options.expectEnd ?? true) && run.end < bytes.length) {
+      findings.add("suspicious", "trailing-bytes", `${bytes.length - run.end} bytes after STOP`);
+    }
+    return { tensors, values, storages: [...run.storages.values()], imports: run.imports, findings: findings.list(), end: run.end };
+  } catch (error) {
+    // Only a defect in this module gets here; fail closed rather than throw.
+    findings.add("dangerous", "unscannable", `analysis failed: ${error instanceof Error ? error.message : String(error)}`);
+    return { ...empty, imports: run?.imports ?? [], findings: findings.list() };
+  }
 }

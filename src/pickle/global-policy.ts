@@ -1,0 +1,143 @@
+/**
+ * The import policy as data (safety.md §3–§5). Every SAFE and KNOWN entry is an exact `module.name`; only the
+ * DANGEROUS module list matches sub-modules, because there a wider match can only make a verdict stricter.
+ * Never allowlist by prefix: `torch.`/`numpy.` hold `torch.load`, `torch.utils.collect_env.run`,
+ * `numpy.testing._private.utils.runstring` (the `zxix/stable-diffusion-pickle-scanner` anti-pattern).
+ */
+
+const TORCH_STORAGE_CLASSES = [
+  "DoubleStorage", "FloatStorage", "HalfStorage", "BFloat16Storage", "LongStorage", "IntStorage", "ShortStorage",
+  "CharStorage", "ByteStorage", "BoolStorage", "ComplexFloatStorage", "ComplexDoubleStorage",
+];
+
+const TORCH_SAFE_DTYPES = [
+  "float64", "float32", "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool", "complex64",
+  "complex128", "float8_e5m2", "float8_e4m3fn", "float8_e5m2fnuz", "float8_e4m3fnuz", "float8_e8m0fnu", "uint16",
+  "uint32", "uint64",
+];
+
+/** Inert constructors/rebuilders in torch's `_weights_only_unpickler` and/or A1111's `modules/safe.py` allowlists. */
+export const SAFE_GLOBALS: ReadonlySet<string> = new Set([
+  "collections.OrderedDict",
+  "torch._utils._rebuild_tensor_v2", "torch._utils._rebuild_tensor", "torch._utils._rebuild_tensor_v3",
+  "torch._utils._rebuild_parameter", "torch._utils._rebuild_parameter_with_state",
+  ...TORCH_STORAGE_CLASSES.map((c) => `torch.${c}`),
+  ...TORCH_SAFE_DTYPES.map((d) => `torch.${d}`),
+  "torch.Size",
+  // Only meaningful as the storage class of a `_rebuild_tensor_v3` persistent id; the call rules enforce that.
+  "torch.UntypedStorage", "torch.storage.UntypedStorage",
+  "_codecs.encode",
+  "builtins.set", "builtins.frozenset", "builtins.complex", "builtins.bytearray",
+  "numpy.core.multiarray.scalar", "numpy.core.multiarray._reconstruct",
+  "numpy._core.multiarray.scalar", "numpy._core.multiarray._reconstruct",
+  "numpy.dtype", "numpy.ndarray",
+]);
+
+const TORCH_TENSOR_TYPES = ["Double", "Float", "Half", "BFloat16", "Long", "Int", "Short", "Char", "Byte", "Bool"];
+
+/**
+ * Benign in practice but not provably inert: loading them means trusting the file's Python classes (safety.md §4).
+ * torch's remaining weights-only entries, A1111's Lightning entries, and fickling's `ML_ALLOWLIST`
+ * (trailofbits/fickling: fickling/ml.py) minus what §3 or §5 already decide.
+ */
+export const KNOWN_GLOBALS: ReadonlySet<string> = new Set([
+  "pytorch_lightning.callbacks.model_checkpoint.ModelCheckpoint",
+  "pytorch_lightning.callbacks.model_checkpoint",
+  "torch.nn.modules.container.ParameterDict",
+  "torch.nn.parameter.Parameter", "torch.Tensor", "torch.device", "torch._tensor._rebuild_from_type_v2",
+  ...[
+    "_rebuild_qtensor", "_rebuild_sparse_tensor", "_rebuild_meta_tensor_no_storage", "_rebuild_wrapper_subclass",
+    "_rebuild_device_tensor_from_numpy", "_rebuild_device_tensor_from_cpu_tensor", "_rebuild_nested_tensor",
+  ].map((f) => `torch._utils.${f}`),
+  "torch.serialization._get_layout",
+  ...["per_tensor_affine", "per_tensor_symmetric", "per_channel_affine", "per_channel_symmetric",
+    "per_channel_affine_float_qparams"].map((q) => `torch.${q}`),
+  ...["QUInt8Storage", "QInt8Storage", "QInt32Storage", "QUInt4x2Storage", "QUInt2x4Storage"].map((c) => `torch.${c}`),
+  ...["qint8", "qint32", "quint8", "quint4x2", "quint2x4", "bits8", "bits16", "bits1x8", "bits2x4", "bits4x2",
+    "complex32", "uint1", "uint2", "uint3", "uint4", "uint5", "uint6", "uint7", "int1", "int2", "int3", "int4",
+    "int5", "int6", "int7"].map((d) => `torch.${d}`),
+  "torch.TypedStorage", "torch.storage.TypedStorage",
+  ...TORCH_TENSOR_TYPES.flatMap((t) => [`torch.${t}Tensor`, `torch.cuda.${t}Tensor`]),
+  "collections.Counter", "collections.defaultdict", "argparse.Namespace", "copyreg._reconstructor",
+  "numpy.float64", "_io.BytesIO",
+  // fickling ML_ALLOWLIST
+  "transformers.training_args.TrainingArguments", "transformers.training_args.OptimizerNames",
+  "transformers.training_args_seq2seq.Seq2SeqTrainingArguments",
+  "transformers.deepspeed.HfTrainerDeepSpeedConfig", "transformers.deepspeed.HfDeepSpeedConfig",
+  "transformers.integrations.deepspeed.HfTrainerDeepSpeedConfig",
+  "transformers.integrations.deepspeed.HfDeepSpeedConfig", "transformers.trainer_pt_utils.AcceleratorConfig",
+  ...["IntervalStrategy", "SchedulerType", "HubStrategy", "EvaluationStrategy", "FSDPOption", "SaveStrategy",
+    "ShardedDDPOption"].map((n) => `transformers.trainer_utils.${n}`),
+  "transformers.models.bert.tokenization_bert_fast.BertTokenizerFast",
+  "accelerate.state.PartialState", "accelerate.utils.deepspeed.HfDeepSpeedConfig",
+  "accelerate.utils.dataclasses.DistributedType", "accelerate.utils.dataclasses.DeepSpeedPlugin",
+  "trl.trainer.sft_config.SFTConfig", "trl.trainer.dpo_config.FDivergenceType", "trl.trainer.grpo_config.GRPOConfig",
+  "trl.trainer.kto_config.KTOConfig", "trl.trainer.ppov2_config.PPOv2Config",
+  "tokenizers.Tokenizer", "tokenizers.AddedToken", "tokenizers.models.Model",
+  "torch.nn.modules.linear.Linear", "torch.nn.modules.linear.Identity", "torch.nn.modules.upsampling.Upsample",
+  "torch.nn.modules.pooling.MaxPool2d", "torch.nn.modules.batchnorm.BatchNorm2d", "torch.nn.modules.conv.Conv2d",
+  "torch.nn.modules.conv.ConvTranspose2d", "torch.nn.modules.activation.SiLU", "torch.nn.modules.loss.BCEWithLogitsLoss",
+  ...["SPPF", "DFL", "Bottleneck", "C2f", "Proto", "PSABlock", "C3k2", "C3k", "C2PSA", "Attention"].map(
+    (n) => `ultralytics.nn.modules.block.${n}`),
+  "ultralytics.nn.modules.head.Detect", "ultralytics.nn.modules.head.Segment",
+  "ultralytics.nn.modules.batchnorm.BatchNorm2d", "ultralytics.nn.modules.conv.Concat",
+  "ultralytics.nn.modules.conv.Conv", "ultralytics.nn.modules.conv.DWConv", "ultralytics.utils.loss.BboxLoss",
+  "ultralytics.utils.loss.v8SegmentationLoss", "ultralytics.utils.tal.TaskAlignedAssigner",
+  "sklearn.preprocessing._label.LabelEncoder",
+]);
+
+/** numpy ≥ 1.25 dtype classes (`numpy.dtypes.Int64DType`, …) are KNOWN; matched by exact module and a name suffix. */
+export const KNOWN_NUMPY_DTYPES_MODULE = "numpy.dtypes";
+
+/** Modules that are dangerous together with every sub-module (safety.md §5.1). */
+export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
+  // torch `_blocklisted_modules`
+  "sys", "os", "posix", "nt",
+  // picklescan wildcard modules
+  "aiohttp", "asyncio", "bdb", "commands", "ctypes", "httplib", "numpy.f2py", "numpy.testing._private.utils",
+  "requests.api", "runpy", "shutil", "socket", "ssl", "subprocess", "cProfile", "distutils.file_util", "pdb",
+  "pickle", "_pickle", "pip", "pty", "profile", "pydoc", "test", "timeit", "urllib.request", "uuid", "venv",
+  "webbrowser", "_osx_support", "_aix_support", "_pyrepl",
+  // fickling UNSAFE_IMPORTS (fickling/fickle.py)
+  "multiprocessing", "_posixsubprocess", "code", "codeop", "marshal", "types", "compile", "exec", "eval", "doctest",
+  "_interpreters", "_xxsubinterpreters", "importlib", "_frozen_importlib", "_frozen_importlib_external", "_imp", "imp",
+  "pkgutil", "zipimport", "gc", "site", "unittest", "inspect", "_operator", "operator", "functools", "trace", "http",
+  "urllib", "urllib2", "requests", "smtplib", "imaplib", "ftplib", "poplib", "telnetlib", "nntplib", "_ctypes",
+  "dill", "cloudpickle", "joblib", "tempfile", "filecmp", "distutils", "pexpect", "pipes", "ensurepip", "idlelib",
+  "lib2to3", "socketserver", "xmlrpc", "signal", "_signal", "threading", "_thread", "atexit", "sqlite3", "_sqlite3",
+  "fileinput", "glob", "platform", "linecache", "difflib", "compileall", "py_compile", "mmap", "select", "selectors",
+  "logging", "syslog", "tarfile", "zipfile", "shelve",
+  // fickling UnsafeImportsML.UNSAFE_MODULES plus torch RPC
+  "torch.hub", "torch._dynamo", "torch._inductor", "torch.jit", "torch.compile", "torch.distributed.rpc",
+  "numpy.distutils", "numpy.testing",
+  // scanner deactivation (fickling ScannerDeactivation)
+  "fickling", "picklescan", "modelscan", "model_unpickler", "saferpickle", "modelaudit",
+]);
+
+/**
+ * Exact dangerous pairs whose module is not dangerous as a whole (safety.md §5.2). The other §5.2 pairs live in
+ * DANGEROUS_MODULES (`types`, `functools`, `operator`, `pydoc`, `cloudpickle`, …) or have a dotted name
+ * (`code.InteractiveInterpreter.runcode`, `torch.utils._config_module.ConfigModule.load_config`), which is already
+ * a malformed global.
+ */
+export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
+  "_io.FileIO",
+  "torch.load", "torch.serialization.load", "torch.storage._load_from_bytes", "torch.compile",
+  "torch.utils.collect_env.run", "torch.utils.data.datapipes.utils.decoder.basichandlers",
+  "numpy.load", "pandas.read_pickle", "pandas.io.parsers.readers.read_csv",
+  "mlflow.projects.backend.local._run_entry_point",
+]);
+
+/** The only builtins that are SAFE (safety.md §5.3); they appear via protocol-2 `__builtin__ set` etc. */
+export const SAFE_BUILTINS: ReadonlySet<string> = new Set(["set", "frozenset", "complex", "bytearray"]);
+
+/** The rest of fickling's `SAFE_BUILTINS`: no direct code execution, but some call other callables ⇒ at most suspicious. */
+export const KNOWN_BUILTINS: ReadonlySet<string> = new Set([
+  "bool", "int", "float", "str", "bytes", "list", "tuple", "dict", "len", "abs", "sum", "min", "max", "round", "pow",
+  "divmod", "sorted", "reversed", "enumerate", "zip", "range", "map", "filter", "slice", "iter", "next", "all", "any",
+  "hash", "id", "repr", "ascii", "bin", "hex", "oct", "ord", "chr", "isinstance", "issubclass", "object", "callable",
+  "format",
+]);
+
+/** Module names of the builtins family; any builtin not listed above (eval, exec, getattr, …) is dangerous. */
+export const BUILTINS_MODULES: ReadonlySet<string> = new Set(["builtins", "__builtin__", "__builtins__"]);

@@ -1,0 +1,760 @@
+import type { ImportRecord, Verdict } from "../inspect/types.js";
+import type { StorageRef } from "./analyze.js";
+import { callSafeGlobal, checkSafeBuild } from "./call-rules.js";
+import type { FindingCollector } from "./findings.js";
+import { judgeGlobal, type GlobalClass } from "./judge-global.js";
+import {
+  CLOCK_CHECK_INTERVAL, MAX_KEPT_BYTES, MAX_LONG1_BYTES, MAX_LONG_TEXT_DIGITS, MAX_MARK_DEPTH, MAX_MEMO_ENTRIES,
+  MAX_OPCODES, MAX_PICKLE_BYTES, MAX_STACK_VALUES, PICKLE_TIME_BUDGET_MS,
+} from "./limits.js";
+import { OPCODES, type OperandLayout } from "./opcodes.js";
+import { STORAGE_CLASSES, STORAGE_KEY, STORAGE_LOCATION } from "./torch-types.js";
+import { describe, FALSE, NONE, OPAQUE, TRUE, type GlobalRef, type Value } from "./values.js";
+
+export type PersistentIdMode = "zip" | "legacy" | "none";
+
+export interface Interpretation {
+  root: Value | null;
+  /** Absolute offset just past STOP, or null. */
+  end: number | null;
+  storages: Map<string, StorageRef>;
+  imports: ImportRecord[];
+}
+
+/**
+ * Why interpretation stopped early. `invalid`: CPython would raise too (underflow, memo miss, EOF…).
+ * `hostile`: a length or encoding no writer produces (oversized lengths, LONG4, bad frames). `limit`: a §9 bound.
+ */
+class Abort extends Error {
+  constructor(
+    readonly kind: "invalid" | "hostile" | "limit",
+    message: string,
+    readonly offset: number,
+  ) {
+    super(message);
+  }
+}
+
+const VERDICT_OF: Record<GlobalClass, Verdict> = {
+  safe: "safe", known: "suspicious", unknown: "suspicious", dangerous: "dangerous", malformed: "dangerous",
+};
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const latin1 = new TextDecoder("latin1");
+const FLOAT_TEXT = /^[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?|nan|inf|infinity)$/i;
+
+/** The symbolic machine for one stream (safety.md §6). Never calls, imports or recurses. */
+class Machine {
+  private pos: number;
+  private readonly limit: number;
+  private readonly stack: Value[] = [];
+  private readonly marks: number[] = [];
+  private readonly memo = new Map<number, Value>();
+  private readonly records = new Map<string, ImportRecord>();
+  readonly storages = new Map<string, StorageRef>();
+  private protocol = 0;
+  private sawNonSafeGlobal = false;
+  private frameEnd: number | null = null;
+  private opStart = 0;
+
+  constructor(
+    private readonly bytes: Uint8Array,
+    private readonly start: number,
+    private readonly mode: PersistentIdMode,
+    private readonly findings: FindingCollector,
+  ) {
+    this.pos = start;
+    this.limit = Math.min(bytes.length, start + MAX_PICKLE_BYTES);
+  }
+
+  get imports(): ImportRecord[] {
+    return [...this.records.values()];
+  }
+
+  /** Stream-relative offset, as reported in findings and import records. */
+  private rel(absolute: number): number {
+    return absolute - this.start;
+  }
+
+  private finding(severity: Verdict, code: string, message: string): void {
+    this.findings.add(severity, code, message, this.rel(this.opStart));
+  }
+
+  private violation(message: string): void {
+    this.finding("dangerous", "structural-violation", message);
+  }
+
+  private abort(kind: Abort["kind"], message: string): never {
+    throw new Abort(kind, message, this.rel(this.opStart));
+  }
+
+  // ---- reading ----------------------------------------------------------------------------------------------
+
+  private eof(): never {
+    if (this.limit < this.bytes.length) this.abort("limit", `pickle is larger than ${MAX_PICKLE_BYTES} bytes`);
+    return this.abort("invalid", "unexpected end of data (truncated pickle)");
+  }
+
+  private take(n: number): Uint8Array {
+    if (n > this.limit - this.pos) this.eof();
+    const out = this.bytes.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+
+  private u1(): number {
+    if (this.pos >= this.limit) this.eof();
+    return this.bytes[this.pos++]!;
+  }
+
+  private view(n: number): DataView {
+    const b = this.take(n);
+    return new DataView(b.buffer, b.byteOffset, n);
+  }
+
+  /** A declared length, checked against what is left before anything is allocated (safety.md §9). */
+  private length(declared: bigint): number {
+    const remaining = this.limit - this.pos;
+    if (declared < 0n || declared > BigInt(MAX_PICKLE_BYTES)) {
+      this.abort("hostile", `length field ${declared} is negative or larger than any pickle sdmodels reads`);
+    }
+    if (declared > BigInt(remaining)) this.eof();
+    return Number(declared);
+  }
+
+  private sized(layout: "len1" | "len4" | "slen4" | "len8"): Uint8Array {
+    const declared =
+      layout === "len1" ? BigInt(this.u1())
+      : layout === "len4" ? BigInt(this.view(4).getUint32(0, true))
+      : layout === "slen4" ? BigInt(this.view(4).getInt32(0, true))
+      : this.view(8).getBigUint64(0, true);
+    return this.take(this.length(declared));
+  }
+
+  private line(): string {
+    const nl = this.bytes.subarray(this.pos, this.limit).indexOf(0x0a);
+    if (nl < 0) this.eof();
+    const raw = this.take(nl + 1).subarray(0, nl);
+    try {
+      return utf8.decode(raw);
+    } catch {
+      return this.abort("invalid", "text operand is not UTF-8");
+    }
+  }
+
+  // ---- stack ------------------------------------------------------------------------------------------------
+
+  private base(): number {
+    return this.marks.length > 0 ? this.marks[this.marks.length - 1]! : 0;
+  }
+
+  private push(value: Value): void {
+    if (this.stack.length >= MAX_STACK_VALUES) this.abort("limit", `more than ${MAX_STACK_VALUES} values on the stack`);
+    this.stack.push(value);
+  }
+
+  private pop(): Value {
+    if (this.stack.length <= this.base()) this.abort("invalid", "stack underflow");
+    return this.stack.pop()!;
+  }
+
+  private top(): Value {
+    if (this.stack.length <= this.base()) this.abort("invalid", "stack underflow");
+    return this.stack[this.stack.length - 1]!;
+  }
+
+  private popMark(): Value[] {
+    const mark = this.marks.pop();
+    if (mark === undefined) this.abort("invalid", "no MARK to pop to");
+    return this.stack.splice(mark);
+  }
+
+  private put(index: number): void {
+    if (this.memo.size >= MAX_MEMO_ENTRIES && !this.memo.has(index)) {
+      this.abort("limit", `more than ${MAX_MEMO_ENTRIES} memo entries`);
+    }
+    this.memo.set(index, this.top());
+  }
+
+  private get(index: number): void {
+    const value = this.memo.get(index);
+    if (value === undefined) this.abort("invalid", `memo key ${index} was never stored`);
+    this.push(value);
+  }
+
+  // ---- globals ----------------------------------------------------------------------------------------------
+
+  private global(module: string, name: string, context = ""): GlobalRef {
+    const judgement = judgeGlobal(module, name, this.protocol);
+    const key = `${module}\n${name}`;
+    let record = this.records.get(key);
+    if (record) record.count++;
+    else {
+      record = {
+        module, name, resolved: judgement.resolved, verdict: VERDICT_OF[judgement.class], offset: this.rel(this.opStart), count: 1,
+      };
+      this.records.set(key, record);
+      const mapped = judgement.resolved !== `${module}.${name}` ? ` (written as ${module}.${name})` : "";
+      const what = `${judgement.resolved}${mapped}${context}`;
+      switch (judgement.class) {
+        case "malformed":
+          this.finding("dangerous", "malformed-global", `malformed global ${JSON.stringify(`${module} ${name}`)}: ${judgement.reason}${context}`);
+          break;
+        case "dangerous":
+          this.finding("dangerous", "dangerous-global", `imports ${what}: ${judgement.reason}`);
+          break;
+        case "known":
+          this.finding("suspicious", "known-benign-class", `imports ${what}: ${judgement.reason}`);
+          break;
+        case "unknown":
+          this.finding("suspicious", "unknown-global", `imports ${what}: ${judgement.reason}`);
+          break;
+        case "safe":
+          break;
+      }
+    }
+    if (judgement.class !== "safe") this.sawNonSafeGlobal = true;
+    return { resolved: judgement.resolved, class: judgement.class, record };
+  }
+
+  /** picklescan's `unknown` placeholder case: STACK_GLOBAL operands that are not strings (safety.md §5.2). */
+  private unresolvedGlobal(module: Value, name: Value): GlobalRef {
+    const raw = `<${describe(module)}> <${describe(name)}>`;
+    this.finding("dangerous", "malformed-global", `STACK_GLOBAL operands are ${raw}, not two strings`);
+    this.sawNonSafeGlobal = true;
+    let record = this.records.get(raw);
+    if (record) record.count++;
+    else {
+      record = { module: `<${describe(module)}>`, name: `<${describe(name)}>`, resolved: "<unresolved>", verdict: "dangerous", offset: this.rel(this.opStart), count: 1 };
+      this.records.set(raw, record);
+    }
+    return { resolved: "<unresolved>", class: "malformed", record };
+  }
+
+  // ---- target rules (safety.md §6.3) -----------------------------------------------------------------------
+
+  private reduce(fn: Value, args: Value): Value {
+    if (fn.k !== "global") {
+      this.violation(`REDUCE calls a ${describe(fn)}, not a global pushed by GLOBAL (call chaining)`);
+      return OPAQUE;
+    }
+    if (args.k !== "tuple") {
+      this.violation(`REDUCE arguments for ${fn.g.resolved} are a ${describe(args)}, not a tuple`);
+      return OPAQUE;
+    }
+    if (fn.g.class === "safe") {
+      const outcome = callSafeGlobal(fn.g, args.items);
+      if (!outcome.ok) {
+        this.violation(outcome.violation);
+        return OPAQUE;
+      }
+      if (outcome.note) this.finding("suspicious", "invalid", outcome.note);
+      return outcome.value;
+    }
+    if (fn.g.class === "known") {
+      const unwrapped = this.knownTensorWrapper(fn.g, args.items);
+      if (unwrapped) return unwrapped;
+    }
+    return { k: "object", of: fn.g, args: args.items, built: false };
+  }
+
+  /** KNOWN wrappers whose result is still a tensor we can list (the import already made the verdict suspicious). */
+  private knownTensorWrapper(fn: GlobalRef, args: Value[]): Value | null {
+    const [first, second, third] = args;
+    if (fn.resolved === "torch.nn.parameter.Parameter" && first?.k === "tensor") return first;
+    if (fn.resolved === "torch._tensor._rebuild_from_type_v2" && first?.k === "global" && first.g.class === "safe" && third?.k === "tuple") {
+      void second;
+      const inner = callSafeGlobal(first.g, third.items);
+      if (inner.ok && inner.value.k === "tensor") return inner.value;
+    }
+    return null;
+  }
+
+  private newobj(cls: Value, args: Value): Value {
+    if (cls.k !== "global") {
+      this.violation(`NEWOBJ on a ${describe(cls)}, not a class pushed by GLOBAL`);
+      return OPAQUE;
+    }
+    if (args.k !== "tuple") {
+      this.violation(`NEWOBJ arguments for ${cls.g.resolved} are a ${describe(args)}, not a tuple`);
+      return OPAQUE;
+    }
+    if (cls.g.class === "safe") {
+      this.finding("suspicious", "structural-violation", `NEWOBJ of ${cls.g.resolved} (torch.save never writes this)`);
+      if (cls.g.resolved === "collections.OrderedDict") return { k: "dict", entries: [], ordered: true, built: false };
+    }
+    if (cls.g.class === "known") {
+      const unwrapped = this.knownTensorWrapper(cls.g, args.items);
+      if (unwrapped) return unwrapped;
+    }
+    return { k: "object", of: cls.g, args: args.items, built: false };
+  }
+
+  private build(target: Value, state: Value): void {
+    if (target.k === "object" && target.of?.class === "known") {
+      target.built = true;
+      return;
+    }
+    if (target.k === "tensor") {
+      this.finding("suspicious", "structural-violation", "BUILD on a tensor (legacy tensor state)");
+      return;
+    }
+    if (target.k === "dict" || (target.k === "object" && target.of?.class === "safe")) {
+      const violation = checkSafeBuild(target, state);
+      if (violation) this.violation(violation);
+      return;
+    }
+    this.violation(`BUILD on a ${describe(target)} (runs __setstate__ or sets attributes of arbitrary objects)`);
+  }
+
+  private setItems(items: Value[]): void {
+    if (items.length % 2 !== 0) this.abort("invalid", "odd number of items for SETITEMS");
+    const target = this.top();
+    for (let i = 0; i < items.length; i += 2) this.checkKey(items[i]!);
+    if (target.k === "dict") {
+      for (let i = 0; i < items.length; i += 2) target.entries.push([items[i]!, items[i + 1]!]);
+    } else if (target.k === "object" && (target.of?.resolved === "collections.Counter" || target.of?.resolved === "collections.defaultdict")) {
+      // KNOWN dict subclasses torch also allows; the import already made the verdict suspicious.
+    } else {
+      this.violation(`SETITEM on a ${describe(target)} (only dicts; CVE-2026-24747 class)`);
+    }
+  }
+
+  private checkKey(key: Value): void {
+    if (key.k === "list" || key.k === "dict" || (key.k === "set" && !key.frozen)) this.abort("invalid", `unhashable dict key (${key.k})`);
+  }
+
+  private appendItems(items: Value[]): void {
+    const target = this.top();
+    if (target.k === "list") {
+      for (const item of items) target.items.push(item);
+    } else {
+      this.violation(`APPEND on a ${describe(target)} (only lists; anything else calls its append/extend)`);
+    }
+  }
+
+  private persistentLoad(pid: Value): Value {
+    if (this.mode === "none") {
+      this.violation("persistent id in a pickle that may not have any (torch's loader has no persistent_load for it)");
+      return OPAQUE;
+    }
+    if (pid.k !== "tuple") {
+      this.violation(`persistent id is a ${describe(pid)}, not a ('storage', …) tuple`);
+      return OPAQUE;
+    }
+    const [tag, cls, key, location, numel, view] = pid.items;
+    if (tag?.k === "str" && tag.v === "module") {
+      this.violation("('module', …) persistent id: the file embeds a whole nn.Module with its Python class source");
+      return OPAQUE;
+    }
+    const arity = this.mode === "zip" ? 5 : 6;
+    if (tag?.k !== "str" || tag.v !== "storage" || pid.items.length !== arity) {
+      this.violation(`persistent id is not a ${arity}-tuple ('storage', class, key, location, numel${arity === 6 ? ", view" : ""})`);
+      return OPAQUE;
+    }
+    const resolved = cls?.k === "global" ? cls.g.resolved : "";
+    // `torch.<Class>`, or `torch.storage.UntypedStorage` (the class's home module).
+    const className = resolved.startsWith("torch.") && !resolved.slice(6).includes(".") ? resolved.slice(6)
+      : resolved === "torch.storage.UntypedStorage" ? "UntypedStorage" : null;
+    const element = className !== null ? STORAGE_CLASSES.get(className) : undefined;
+    if (!element) {
+      this.violation(`persistent id storage class is a ${cls ? describe(cls) : "missing value"}, not a torch storage class`);
+      return OPAQUE;
+    }
+    if (key?.k !== "str" || !STORAGE_KEY.test(key.v)) {
+      const shown = key?.k === "str" ? JSON.stringify(key.v) : describe(key ?? OPAQUE);
+      this.violation(`storage key ${shown} is not decimal digits (torch writes ${this.mode === "zip" ? "str(len(id_map))" : "str(storage._cdata)"})`);
+      return OPAQUE;
+    }
+    if (location?.k !== "str") {
+      this.violation(`storage location is a ${describe(location ?? OPAQUE)}, not a string`);
+      return OPAQUE;
+    }
+    if (!STORAGE_LOCATION.test(location.v)) {
+      this.finding("suspicious", "structural-violation", `unexpected storage location ${JSON.stringify(location.v)}`);
+    }
+    const count = numel?.k === "int" ? numel.v : null;
+    if (count === null || count < 0n || count * BigInt(element.size) > BigInt(Number.MAX_SAFE_INTEGER)) {
+      this.violation(`storage ${key.v} declares ${count === null ? "a non-integer" : count} elements (negative, huge or not an int)`);
+      return OPAQUE;
+    }
+    const isView = view !== undefined && view.k !== "none";
+    if (isView) {
+      const [viewKey, viewOffset, viewSize] = view.k === "tuple" ? view.items : [];
+      if (view.k !== "tuple" || view.items.length !== 3 || viewKey?.k !== "str" || !STORAGE_KEY.test(viewKey.v) ||
+        viewOffset?.k !== "int" || viewOffset.v < 0n || viewSize?.k !== "int" || viewSize.v < 0n ||
+        viewOffset.v + viewSize.v > count) {
+        this.violation("legacy view metadata is not (decimal key, offset, size) inside its storage");
+        return OPAQUE;
+      }
+    }
+    const declared: StorageRef = {
+      key: key.v, storageClass: className!, dtype: element.dtype, location: location.v,
+      numel: Number(count), byteSize: Number(count) * element.size,
+    };
+    const known = this.storages.get(key.v);
+    if (known && (known.storageClass !== declared.storageClass || known.numel !== declared.numel)) {
+      this.violation(`storage ${key.v} is declared twice with different class or size`);
+      return OPAQUE;
+    }
+    if (!known) this.storages.set(key.v, declared);
+    return { k: "storage", ref: known ?? declared, view: isView };
+  }
+
+  // ---- the loop ---------------------------------------------------------------------------------------------
+
+  /** Runs to STOP; throws Abort. Returns the root value. */
+  run(): Value {
+    const deadline = Date.now() + PICKLE_TIME_BUDGET_MS;
+    for (let ops = 1; ; ops++) {
+      if (ops > MAX_OPCODES) this.abort("limit", `more than ${MAX_OPCODES} opcodes`);
+      if (ops % CLOCK_CHECK_INTERVAL === 0 && Date.now() > deadline) {
+        this.abort("limit", `interpretation exceeded its ${PICKLE_TIME_BUDGET_MS} ms budget`);
+      }
+      if (this.frameEnd !== null && this.pos === this.frameEnd) this.frameEnd = null;
+      this.opStart = this.pos;
+      const code = this.u1();
+      const info = OPCODES[code];
+      if (!info) this.abort("invalid", `byte 0x${code.toString(16).padStart(2, "0")} is not a pickle opcode`);
+      if (info.class === "data") {
+        this.finding("suspicious", "non-weights-only-opcode", `${info.name} is outside torch's weights-only grammar`);
+      } else if (info.class === "dangerous") {
+        this.violation(`${info.name} opcode (never written by torch.save; reaches code or external state)`);
+      }
+      const root = this.step(info.name);
+      if (this.frameEnd !== null && this.pos > this.frameEnd) this.abort("hostile", "an opcode crosses its FRAME boundary");
+      if (root) return root;
+    }
+  }
+
+  /** Executes one opcode; returns the root at STOP. */
+  private step(name: string): Value | null {
+    switch (name) {
+      case "PROTO": {
+        const version = this.u1();
+        if (this.opStart !== this.start) {
+          this.violation("second PROTO after the first opcode (fickling MisplacedProtoAnalysis)");
+          return null;
+        }
+        if (version > 5) this.abort("invalid", `unsupported pickle protocol ${version}`);
+        this.protocol = version;
+        return null;
+      }
+      case "FRAME": {
+        const declared = this.view(8).getBigUint64(0, true);
+        if (this.frameEnd !== null) this.abort("hostile", "FRAME opened inside a frame");
+        if (declared > BigInt(this.limit - this.pos)) this.abort("hostile", `FRAME of ${declared} bytes runs past the end of the data`);
+        this.frameEnd = this.pos + Number(declared);
+        return null;
+      }
+      case "STOP": {
+        const root = this.pop();
+        if (this.stack.length > 0 || this.marks.length > 0) {
+          this.finding("suspicious", "structural-violation", "values or MARKs left on the stack at STOP");
+        }
+        return root;
+      }
+      case "MARK":
+        if (this.marks.length >= MAX_MARK_DEPTH) this.abort("limit", `MARK nesting deeper than ${MAX_MARK_DEPTH}`);
+        this.marks.push(this.stack.length);
+        return null;
+      case "POP": {
+        if (this.stack.length > this.base()) {
+          const value = this.stack.pop()!;
+          if (value.k === "object" || value.k === "opaque") {
+            this.finding("suspicious", "structural-violation", "a call result is discarded with POP (fickling UnusedVariables)");
+          }
+        } else if (this.marks.length > 0) this.marks.pop();
+        else this.abort("invalid", "stack underflow");
+        return null;
+      }
+      case "POP_MARK":
+        this.popMark();
+        return null;
+      case "DUP":
+        this.push(this.top());
+        return null;
+
+      case "NONE": this.push(NONE); return null;
+      case "NEWTRUE": this.push(TRUE); return null;
+      case "NEWFALSE": this.push(FALSE); return null;
+      case "BININT": this.push({ k: "int", v: BigInt(this.view(4).getInt32(0, true)) }); return null;
+      case "BININT1": this.push({ k: "int", v: BigInt(this.u1()) }); return null;
+      case "BININT2": this.push({ k: "int", v: BigInt(this.view(2).getUint16(0, true)) }); return null;
+      case "LONG1": {
+        const n = this.u1();
+        if (n > MAX_LONG1_BYTES) this.abort("hostile", `LONG1 of ${n} bytes (more than ${MAX_LONG1_BYTES})`);
+        const body = this.take(n);
+        let v = 0n;
+        for (let i = body.length - 1; i >= 0; i--) v = (v << 8n) | BigInt(body[i]!);
+        if (n > 0 && body[n - 1]! & 0x80) v -= 1n << BigInt(8 * n);
+        this.push({ k: "int", v });
+        return null;
+      }
+      case "LONG4": {
+        const body = this.sized("len4");
+        return this.abort("hostile", `LONG4 of ${body.length} bytes rejected without decoding`);
+      }
+      case "INT": {
+        const text = this.line();
+        if (text === "00" || text === "01") this.push(text === "01" ? TRUE : FALSE);
+        else if (/^[+-]?\d{1,19}$/.test(text)) this.push({ k: "int", v: BigInt(text) });
+        else this.abort("invalid", "INT operand is not a decimal int64");
+        return null;
+      }
+      case "LONG": {
+        const text = this.line().replace(/L$/, "");
+        if (!/^[+-]?\d+$/.test(text)) this.abort("invalid", "LONG operand is not decimal");
+        if (text.replace(/^[+-]/, "").length > MAX_LONG_TEXT_DIGITS) this.abort("hostile", `LONG of ${text.length} digits`);
+        this.push({ k: "int", v: BigInt(text) });
+        return null;
+      }
+      case "BINFLOAT": this.push({ k: "float", v: this.view(8).getFloat64(0, false) }); return null;
+      case "FLOAT": {
+        const text = this.line().trim();
+        if (!FLOAT_TEXT.test(text)) this.abort("invalid", "FLOAT operand is not a float");
+        this.push({ k: "float", v: Number(text.replace(/^([+-]?)inf(inity)?$/i, "$1Infinity")) });
+        return null;
+      }
+
+      case "BINUNICODE": case "SHORT_BINUNICODE": case "BINUNICODE8": {
+        const raw = this.sized(name === "SHORT_BINUNICODE" ? "len1" : name === "BINUNICODE" ? "len4" : "len8");
+        try {
+          this.push({ k: "str", v: utf8.decode(raw) });
+        } catch {
+          this.abort("invalid", `${name} is not UTF-8`);
+        }
+        return null;
+      }
+      case "SHORT_BINSTRING": case "BINSTRING": {
+        const raw = this.sized(name === "SHORT_BINSTRING" ? "len1" : "slen4");
+        let text: string;
+        try {
+          text = utf8.decode(raw);
+        } catch {
+          text = latin1.decode(raw);
+        }
+        this.push({ k: "str", v: text });
+        return null;
+      }
+      case "STRING": {
+        const text = this.line();
+        const quoted = /^'.*'$|^".*"$/s.test(text) && text.length >= 2;
+        if (!quoted) this.abort("invalid", "STRING operand is not quoted");
+        this.push({ k: "str", v: text.slice(1, -1) });
+        return null;
+      }
+      case "UNICODE": this.push({ k: "str", v: this.line() }); return null;
+      case "BINBYTES": case "SHORT_BINBYTES": case "BINBYTES8": case "BYTEARRAY8": {
+        const raw = this.sized(name === "SHORT_BINBYTES" ? "len1" : name === "BINBYTES" ? "len4" : "len8");
+        this.push({ k: "bytes", length: raw.length, data: raw.length <= MAX_KEPT_BYTES ? raw.slice() : null });
+        return null;
+      }
+
+      case "EMPTY_TUPLE": this.push({ k: "tuple", items: [] }); return null;
+      case "TUPLE1": case "TUPLE2": case "TUPLE3": {
+        const n = name === "TUPLE1" ? 1 : name === "TUPLE2" ? 2 : 3;
+        const items: Value[] = [];
+        for (let i = 0; i < n; i++) items.unshift(this.pop());
+        this.push({ k: "tuple", items });
+        return null;
+      }
+      case "TUPLE": this.push({ k: "tuple", items: this.popMark() }); return null;
+      case "EMPTY_LIST": this.push({ k: "list", items: [] }); return null;
+      case "LIST": this.push({ k: "list", items: this.popMark() }); return null;
+      case "EMPTY_DICT": this.push({ k: "dict", entries: [], ordered: false, built: false }); return null;
+      case "DICT": {
+        const items = this.popMark();
+        if (items.length % 2 !== 0) this.abort("invalid", "odd number of items for DICT");
+        const entries: [Value, Value][] = [];
+        for (let i = 0; i < items.length; i += 2) {
+          this.checkKey(items[i]!);
+          entries.push([items[i]!, items[i + 1]!]);
+        }
+        this.push({ k: "dict", entries, ordered: false, built: false });
+        return null;
+      }
+      case "EMPTY_SET": this.push({ k: "set", items: [], frozen: false }); return null;
+      case "FROZENSET": this.push({ k: "set", items: this.popMark(), frozen: true }); return null;
+      case "ADDITEMS": {
+        const items = this.popMark();
+        const target = this.top();
+        if (target.k === "set" && !target.frozen) for (const item of items) target.items.push(item);
+        else this.violation(`ADDITEMS on a ${describe(target)} (only sets; anything else calls its add)`);
+        return null;
+      }
+      case "APPEND": {
+        const value = this.pop();
+        this.appendItems([value]);
+        return null;
+      }
+      case "APPENDS": this.appendItems(this.popMark()); return null;
+      case "SETITEM": {
+        const value = this.pop();
+        const key = this.pop();
+        this.setItems([key, value]);
+        return null;
+      }
+      case "SETITEMS": this.setItems(this.popMark()); return null;
+
+      case "BINPUT": this.put(this.u1()); return null;
+      case "LONG_BINPUT": this.put(this.view(4).getUint32(0, true)); return null;
+      case "PUT": this.put(this.memoIndex(this.line())); return null;
+      case "MEMOIZE": this.put(this.memo.size); return null;
+      case "BINGET": this.get(this.u1()); return null;
+      case "LONG_BINGET": this.get(this.view(4).getUint32(0, true)); return null;
+      case "GET": this.get(this.memoIndex(this.line())); return null;
+
+      case "GLOBAL": {
+        const module = this.rawLine();
+        const name2 = this.rawLine();
+        this.push({ k: "global", g: this.global(module, name2) });
+        return null;
+      }
+      case "STACK_GLOBAL": {
+        const name2 = this.pop();
+        const module = this.pop();
+        const g = module.k === "str" && name2.k === "str" ? this.global(module.v, name2.v) : this.unresolvedGlobal(module, name2);
+        this.push({ k: "global", g });
+        return null;
+      }
+      case "INST": {
+        const module = this.rawLine();
+        const name2 = this.rawLine();
+        const g = this.global(module, name2);
+        this.push({ k: "object", of: g, args: this.popMark(), built: false });
+        return null;
+      }
+      case "OBJ": {
+        const [cls, ...args] = this.popMark();
+        if (cls?.k !== "global") {
+          this.violation(`OBJ on a ${cls ? describe(cls) : "missing value"}, not a class`);
+          this.push(OPAQUE);
+        } else this.push({ k: "object", of: cls.g, args, built: false });
+        return null;
+      }
+      case "REDUCE": {
+        const args = this.pop();
+        const fn = this.pop();
+        this.push(this.reduce(fn, args));
+        return null;
+      }
+      case "NEWOBJ": {
+        const args = this.pop();
+        const cls = this.pop();
+        this.push(this.newobj(cls, args));
+        return null;
+      }
+      case "NEWOBJ_EX": {
+        this.pop();
+        const args = this.pop();
+        const cls = this.pop();
+        this.push(cls.k === "global" ? { k: "object", of: cls.g, args: args.k === "tuple" ? args.items : [], built: false } : OPAQUE);
+        return null;
+      }
+      case "BUILD": {
+        const state = this.pop();
+        this.build(this.top(), state);
+        return null;
+      }
+      case "BINPERSID": this.push(this.persistentLoad(this.pop())); return null;
+      case "PERSID": this.line(); this.push(OPAQUE); return null;
+      case "EXT1": this.u1(); this.push(OPAQUE); return null;
+      case "EXT2": this.take(2); this.push(OPAQUE); return null;
+      case "EXT4": this.take(4); this.push(OPAQUE); return null;
+      case "NEXT_BUFFER": this.push(OPAQUE); return null;
+      case "READONLY_BUFFER": this.top(); return null;
+      default:
+        return this.abort("invalid", `opcode ${name} is not implemented`);
+    }
+  }
+
+  private memoIndex(text: string): number {
+    if (!/^\d{1,10}$/.test(text)) this.abort("invalid", "memo index is not decimal");
+    return Number(text);
+  }
+
+  /** A GLOBAL/INST line kept byte-exact (a `\r` stays part of the name, as in CPython); bad UTF-8 becomes U+FFFD. */
+  private rawLine(): string {
+    const nl = this.bytes.subarray(this.pos, this.limit).indexOf(0x0a);
+    if (nl < 0) this.eof();
+    const raw = this.take(nl + 1).subarray(0, nl);
+    return new TextDecoder("utf-8").decode(raw);
+  }
+
+  // ---- after an abort ---------------------------------------------------------------------------------------
+
+  /**
+   * After interpretation stopped, list what the rest of the stream would import (like pickletools.genops), so
+   * globals after the break are still reported. Operands of STACK_GLOBAL cannot be resolved here ⇒ dangerous.
+   */
+  scanRest(from: number): void {
+    this.pos = from;
+    for (let ops = 0; ops < MAX_OPCODES && this.pos < this.limit; ops++) {
+      this.opStart = this.pos;
+      const info = OPCODES[this.bytes[this.pos++]!];
+      if (!info) return;
+      try {
+        if (info.name === "GLOBAL" || info.name === "INST") {
+          this.global(this.rawLine(), this.rawLine(), " (after the stream broke)");
+          continue;
+        }
+        if (info.name === "STACK_GLOBAL") {
+          this.finding("dangerous", "malformed-global", "STACK_GLOBAL after the stream broke: its operands cannot be resolved");
+          continue;
+        }
+        if (info.name === "STOP") return;
+        this.skip(info.operand);
+      } catch {
+        return;
+      }
+    }
+  }
+
+  private skip(layout: OperandLayout): void {
+    switch (layout) {
+      case "none": return;
+      case "u1": this.take(1); return;
+      case "u2": this.take(2); return;
+      case "i4": case "u4": this.take(4); return;
+      case "f8": case "u8": this.take(8); return;
+      case "line": this.rawLine(); return;
+      case "lines2": this.rawLine(); this.rawLine(); return;
+      default: this.sized(layout);
+    }
+  }
+
+  get sawNonSafe(): boolean {
+    return this.sawNonSafeGlobal;
+  }
+
+  get position(): number {
+    return this.pos;
+  }
+}
+
+/**
+ * Interprets one stream. Policy findings go to `findings`; an early stop becomes one finding whose severity follows
+ * safety.md §6.4 (dangerous once a non-SAFE global was seen: the payload already ran in torch before the error).
+ */
+export function interpretPickle(bytes: Uint8Array, start: number, mode: PersistentIdMode, findings: FindingCollector): Interpretation {
+  const machine = new Machine(bytes, start, mode, findings);
+  let root: Value | null = null;
+  let end: number | null = null;
+  try {
+    root = machine.run();
+    end = machine.position;
+  } catch (error) {
+    if (!(error instanceof Abort)) {
+      findings.add(machine.sawNonSafe ? "dangerous" : "suspicious", "invalid", `interpreter error: ${String(error)}`);
+    } else if (error.kind === "limit") {
+      findings.add("dangerous", "unscannable", `${error.message}; torch may still load it, so this fails closed`, error.offset);
+    } else {
+      const after = machine.sawNonSafe ? "; a non-SAFE global was already imported, so a payload would have run" : "";
+      const severity: Verdict = error.kind === "hostile" || machine.sawNonSafe ? "dangerous" : "suspicious";
+      findings.add(severity, error.kind === "hostile" ? "structural-violation" : "invalid", `${error.message}${after}`, error.offset);
+      machine.scanRest(machine.position);
+    }
+  }
+  return { root, end, storages: machine.storages, imports: machine.imports };
+}

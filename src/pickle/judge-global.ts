@@ -1,0 +1,69 @@
+import { mapPython2Global } from "./compat-pickle.js";
+import {
+  BUILTINS_MODULES, DANGEROUS_GLOBALS, DANGEROUS_MODULES, KNOWN_BUILTINS, KNOWN_GLOBALS, KNOWN_NUMPY_DTYPES_MODULE,
+  SAFE_BUILTINS, SAFE_GLOBALS,
+} from "./global-policy.js";
+
+/** `safe`: §3. `known`: §4 (suspicious). `unknown`: suspicious. `dangerous`/`malformed`: dangerous. */
+export type GlobalClass = "safe" | "known" | "unknown" | "dangerous" | "malformed";
+
+export interface GlobalJudgement {
+  /** `module.name` after the Python 2 mapping (what was judged). */
+  resolved: string;
+  module: string;
+  name: string;
+  class: GlobalClass;
+  /** Why, for the finding message. */
+  reason: string;
+}
+
+const IDENTIFIER_CHARS = /^[A-Za-z0-9_.]+$/;
+
+function malformation(module: string, name: string): string | null {
+  if (module === "" || name === "") return "empty module or name";
+  if (!IDENTIFIER_CHARS.test(module) || !IDENTIFIER_CHARS.test(name)) {
+    return "characters outside [A-Za-z0-9_.] (whitespace, \\r, NUL or punctuation)";
+  }
+  if (name.includes(".")) return "dotted name (attribute chain)";
+  const parts = module.split(".");
+  if (parts.some((p) => p === "")) return "empty module component";
+  if (parts.slice(1).some((p) => p.startsWith("__")) || name.startsWith("__")) return "dunder component";
+  return null;
+}
+
+function inDangerousModule(module: string): string | null {
+  const parts = module.split(".");
+  for (let i = 1; i <= parts.length; i++) {
+    const prefix = parts.slice(0, i).join(".");
+    if (DANGEROUS_MODULES.has(prefix)) return prefix;
+  }
+  return null;
+}
+
+/**
+ * Decides one global, in the precedence of safety.md §2.4: malformed → builtins → SAFE → DANGEROUS → KNOWN →
+ * unknown. `protocol` is the stream's PROTO (0 when absent): below 3, CPython maps Python 2 names first.
+ */
+export function judgeGlobal(rawModule: string, rawName: string, protocol: number): GlobalJudgement {
+  const bad = malformation(rawModule, rawName);
+  if (bad) {
+    return { resolved: `${rawModule}.${rawName}`, module: rawModule, name: rawName, class: "malformed", reason: bad };
+  }
+  const [module, name] = protocol < 3 ? mapPython2Global(rawModule, rawName) : [rawModule, rawName];
+  const resolved = `${module}.${name}`;
+  const verdict = (cls: GlobalClass, reason: string): GlobalJudgement => ({ resolved, module, name, class: cls, reason });
+
+  if (BUILTINS_MODULES.has(module)) {
+    if (SAFE_BUILTINS.has(name)) return verdict("safe", "inert builtin");
+    if (KNOWN_BUILTINS.has(name)) return verdict("known", "builtin that can build or call other values");
+    return verdict("dangerous", "builtin outside the inert set (eval/exec/getattr/open class)");
+  }
+  if (SAFE_GLOBALS.has(resolved)) return verdict("safe", "SAFE");
+  if (DANGEROUS_GLOBALS.has(resolved)) return verdict("dangerous", "known code-execution or nested-load primitive");
+  const dangerousModule = inDangerousModule(module);
+  if (dangerousModule) return verdict("dangerous", `module ${dangerousModule} can run code or touch the system`);
+  if (KNOWN_GLOBALS.has(resolved) || (module === KNOWN_NUMPY_DTYPES_MODULE && name.endsWith("DType"))) {
+    return verdict("known", "requires trusting the file's Python classes");
+  }
+  return verdict("unknown", "unknown import");
+}
