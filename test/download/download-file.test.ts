@@ -1,0 +1,213 @@
+import { createHash } from "node:crypto";
+import { readdir, readFile, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { startFakeServers, type FakeServers } from "../../fixtures/fake-servers.js";
+import { downloadFile, type DownloadOptions, type DownloadProgress } from "../../src/download/download-file.js";
+import { DownloadError, IntegrityError, NotAuthorizedError, TargetExistsError } from "../../src/download/errors.js";
+import { useTempDirs } from "../helpers.js";
+
+const tempDir = useTempDirs();
+let fake: FakeServers;
+beforeEach(async () => {
+  fake = await startFakeServers();
+});
+afterEach(async () => {
+  await fake.close();
+});
+
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+function modelBytes(size: number): Buffer {
+  const bytes = Buffer.alloc(size);
+  for (let i = 0; i < size; i++) bytes[i] = (i * 7 + 3) % 251;
+  return bytes;
+}
+async function options(extra: Partial<DownloadOptions> = {}): Promise<DownloadOptions> {
+  return {
+    dir: await tempDir(),
+    tokens: new Map(),
+    retryBaseDelayMs: 5,
+    baseUrls: { civitaiBaseUrl: fake.civitaiUrl, hfBaseUrl: fake.hfUrl },
+    ...extra,
+  };
+}
+async function rejection(promise: Promise<unknown>): Promise<DownloadError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e);
+  expect(error).toBeInstanceOf(DownloadError);
+  return error as DownloadError;
+}
+
+describe("downloadFile", () => {
+  it("follows Civitai's 307 to a cross-origin storage host and sends the token to the Civitai host only", async () => {
+    const content = modelBytes(100_000);
+    fake.publishCivitaiVersion({ versionId: 7, modelId: 1, fileName: "model.safetensors", content, requireToken: "s3cret" });
+    const opts = await options({ tokens: new Map([[new URL(fake.civitaiUrl).host, "s3cret"]]), expectedSha256: sha256(content).toUpperCase() });
+    const result = await downloadFile(`${fake.civitaiUrl}/api/download/models/7`, opts);
+    expect(result).toMatchObject({ fileName: "model.safetensors", size: content.length, sha256: sha256(content), resumedFrom: 0 });
+    expect(sha256(await readFile(result.path))).toBe(sha256(content));
+    expect(await readdir(opts.dir)).toEqual(["model.safetensors"]);
+    const [civitaiHop] = fake.requestsTo("civitai");
+    const [storageHop] = fake.requestsTo("storage");
+    expect(civitaiHop?.headers.authorization).toBe("Bearer s3cret");
+    expect(civitaiHop?.headers["user-agent"]).toMatch(/^sdmodels\/\d+\.\d+\.\d+/);
+    expect(storageHop?.headers.authorization).toBeUndefined();
+  });
+
+  it("takes the name from filename*=UTF-8'' and refuses hostile path components", async () => {
+    const content = modelBytes(1000);
+    const utf8 = fake.serveFile("u", content, { contentDisposition: `attachment; filename="x.bin"; filename*=UTF-8''%E6%A8%A1%E5%9E%8B.safetensors` });
+    expect((await downloadFile(utf8, await options())).fileName).toBe("模型.safetensors");
+    const raw = fake.serveFile("r", content, { contentDisposition: `attachment; filename="${Buffer.from("ümlaut.ckpt").toString("latin1")}"` });
+    expect((await downloadFile(raw, await options())).fileName).toBe("ümlaut.ckpt");
+    const hostile = fake.serveFile("h", content, { contentDisposition: `attachment; filename="../../etc/passwd"` });
+    const opts = await options();
+    const result = await downloadFile(hostile, opts);
+    expect(result.path).toBe(join(opts.dir, "passwd"));
+    const control = fake.serveFile("c", content, { contentDisposition: `attachment; filename*=UTF-8''a%0Ab%1B.pt` });
+    expect((await downloadFile(control, await options())).fileName).toBe("ab.pt");
+  });
+
+  it("resumes an interrupted transfer with Range from the bytes already written", async () => {
+    const content = modelBytes(300_000);
+    const url = fake.serveFile("m.safetensors", content, { cutAfterBytes: 120_000 });
+    const opts = await options({ fileName: "m.safetensors", expectedSha256: sha256(content) });
+    const result = await downloadFile(url, opts);
+    expect(sha256(await readFile(result.path))).toBe(sha256(content));
+    const hops = fake.requestsTo("storage");
+    expect(hops).toHaveLength(2);
+    expect(hops[0]?.headers.range).toBeUndefined();
+    const resumedAt = Number(/^bytes=(\d+)-$/.exec(hops[1]?.headers.range ?? "")?.[1]);
+    expect(resumedAt).toBeGreaterThan(0);
+    expect(resumedAt).toBeLessThanOrEqual(120_000);
+    expect(result.resumedFrom).toBe(resumedAt);
+  });
+
+  it("continues a .part left by an earlier run", async () => {
+    const content = modelBytes(50_000);
+    const url = fake.serveFile("m.bin", content);
+    const opts = await options({ fileName: "m.bin" });
+    await writeFile(join(opts.dir, "m.bin.part"), content.subarray(0, 20_000));
+    const result = await downloadFile(url, { ...opts, expectedSha256: sha256(content) });
+    expect(result.resumedFrom).toBe(20_000);
+    expect(fake.requestsTo("storage")[0]?.headers.range).toBe("bytes=20000-");
+    expect(sha256(await readFile(result.path))).toBe(sha256(content));
+  });
+
+  it("restarts from zero when the server ignores Range (200) or answers 416", async () => {
+    const content = modelBytes(40_000);
+    const ignoring = fake.serveFile("ignore.bin", content, { ignoreRange: true });
+    const opts = await options({ fileName: "ignore.bin" });
+    await writeFile(join(opts.dir, "ignore.bin.part"), Buffer.alloc(10_000, 0xff)); // wrong bytes: must not survive
+    const result = await downloadFile(ignoring, { ...opts, expectedSha256: sha256(content) });
+    expect(result.resumedFrom).toBe(0);
+    expect(sha256(await readFile(result.path))).toBe(sha256(content));
+
+    const small = fake.serveFile("small.bin", content);
+    const opts416 = await options({ fileName: "small.bin" });
+    await writeFile(join(opts416.dir, "small.bin.part"), Buffer.alloc(60_000)); // longer than the file: 416
+    const restarted = await downloadFile(small, opts416);
+    expect(sha256(await readFile(restarted.path))).toBe(sha256(content));
+    expect(fake.requestsTo("storage").filter((r) => r.url.startsWith("/files/small.bin")).map((r) => r.headers.range)).toEqual(["bytes=60000-", undefined]);
+  });
+
+  it("retries a 503 and succeeds; does not retry a 404", async () => {
+    const content = modelBytes(5000);
+    const flaky = fake.serveFile("flaky.bin", content, { failWith: { status: 503, times: 2 } });
+    expect((await downloadFile(flaky, await options())).size).toBe(5000);
+    expect(fake.requestsTo("storage").filter((r) => r.url === "/files/flaky.bin")).toHaveLength(3);
+
+    const error = await rejection(downloadFile(`${fake.storageUrl}/files/missing.bin`, await options()));
+    expect(error.exitCode).toBe(4);
+    expect(fake.requestsTo("storage").filter((r) => r.url === "/files/missing.bin")).toHaveLength(1);
+  });
+
+  it("gives up after the retry budget with exit code 5 (server errors) or 6 (rate limit)", async () => {
+    const down = fake.serveFile("down.bin", modelBytes(10), { failWith: { status: 502, times: 99 } });
+    const error = await rejection(downloadFile(down, await options({ retries: 2 })));
+    expect(error.exitCode).toBe(5);
+    expect(fake.requestsTo("storage")).toHaveLength(3);
+    const limited = fake.serveFile("limited.bin", modelBytes(10), { failWith: { status: 429, times: 99, body: '{"error":"unusual amount of downloading"}' } });
+    const rate = await rejection(downloadFile(limited, await options({ retries: 1 })));
+    expect(rate.exitCode).toBe(6);
+    expect(rate.message).toContain("unusual amount of downloading");
+  });
+
+  it("turns Civitai 401 and 403 JSON into one-line advice with exit code 3, never printing the token", async () => {
+    fake.publishCivitaiVersion({ versionId: 8, modelId: 1, fileName: "m.safetensors", content: modelBytes(10), requireToken: "right" });
+    const anonymous = await rejection(downloadFile(`${fake.civitaiUrl}/api/download/models/8`, await options()));
+    expect(anonymous).toBeInstanceOf(NotAuthorizedError);
+    expect(anonymous.exitCode).toBe(3);
+    expect(anonymous.message).toContain("requires you to be logged in");
+    expect(anonymous.message).toContain("CIVITAI_TOKEN");
+    expect(anonymous.message).not.toContain("\n");
+
+    const wrong = await rejection(downloadFile(`${fake.civitaiUrl}/api/download/models/8`, await options({ tokens: new Map([[new URL(fake.civitaiUrl).host, "wrong-token-value"]]) })));
+    expect(wrong.message).not.toContain("wrong-token-value");
+    expect(wrong.message).toMatch(/token sha256:[0-9a-f]{8}/);
+
+    fake.route("civitai", "/api/download/models/9", (_req, res) => {
+      res.writeHead(403, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: "Early Access", deadline: "2030-01-01", message: "This asset is in Early Access" }));
+    });
+    const early = await rejection(downloadFile(`${fake.civitaiUrl}/api/download/models/9`, await options()));
+    expect(early.exitCode).toBe(3);
+    expect(early.message).toMatch(/Early Access.*early access ends/);
+  });
+
+  it("refuses an HTML login page served with 200 and leaves no file behind", async () => {
+    const page = Buffer.from("\n  <!DOCTYPE html><html><head><title>Sign in | Civitai</title></head><body>…</body></html>");
+    const url = fake.serveFile("model.safetensors", page, { contentType: "text/html" });
+    const opts = await options();
+    const error = await rejection(downloadFile(url, opts));
+    expect(error).toBeInstanceOf(IntegrityError);
+    expect(error.code).toBe("ERROR_PAGE");
+    expect(error.message).toContain("Sign in | Civitai");
+    expect(await readdir(opts.dir)).toEqual([]);
+  });
+
+  it("keeps a safetensors file whose length prefix begins with a space and '{' (not an error page)", async () => {
+    const header = Buffer.from(`{"a":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}`.padEnd(0x7b20, " "));
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(header.length));
+    expect(prefix.subarray(0, 2).toString("latin1")).toBe(" {");
+    const content = Buffer.concat([prefix, header, Buffer.from([1])]);
+    const url = fake.serveFile("odd.safetensors", content);
+    expect((await downloadFile(url, await options())).size).toBe(content.length);
+  });
+
+  it("deletes the part file on a SHA-256 mismatch and never creates the final name", async () => {
+    const url = fake.serveFile("m.bin", modelBytes(10_000));
+    const opts = await options({ expectedSha256: "0".repeat(64) });
+    const error = await rejection(downloadFile(url, opts));
+    expect(error.code).toBe("HASH_MISMATCH");
+    expect(error.exitCode).toBe(7);
+    expect(await readdir(opts.dir)).toEqual([]);
+  });
+
+  it("fails on a size mismatch before writing, and never overwrites an existing file", async () => {
+    const url = fake.serveFile("m.bin", modelBytes(10_000));
+    const sized = await options({ expectedSize: 9_999 });
+    expect((await rejection(downloadFile(url, sized))).code).toBe("SIZE_MISMATCH");
+    expect(await readdir(sized.dir)).toEqual([]);
+
+    const opts = await options();
+    await writeFile(join(opts.dir, "m.bin"), "precious");
+    expect(await rejection(downloadFile(url, opts))).toBeInstanceOf(TargetExistsError);
+    expect(await rejection(downloadFile(url, { ...opts, fileName: "m.bin" }))).toBeInstanceOf(TargetExistsError);
+    expect(await readFile(join(opts.dir, "m.bin"), "utf8")).toBe("precious");
+    expect((await downloadFile(url, { ...opts, overwrite: true })).size).toBe(10_000);
+  });
+
+  it("reports progress from a slow server through the callback", async () => {
+    const content = modelBytes(8 * 1024);
+    const url = fake.serveFile("slow.bin", content, { chunkDelayMs: 60, chunkBytes: 1024 });
+    const seen: DownloadProgress[] = [];
+    await downloadFile(url, await options({ onProgress: (p) => seen.push({ ...p }) }));
+    expect(seen.length).toBeGreaterThanOrEqual(4);
+    expect(seen.every((p) => p.total === content.length)).toBe(true);
+    const received = seen.map((p) => p.received);
+    expect(received).toEqual([...received].sort((a, b) => a - b));
+    expect(seen.at(-1)?.received).toBe(content.length);
+    expect(seen.some((p) => p.received > 0 && p.received < content.length && p.bytesPerSecond > 0)).toBe(true);
+  });
+});
