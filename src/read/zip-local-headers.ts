@@ -117,7 +117,7 @@ function compareHeaders(entry: CentralEntry, local: LocalHeader): ZipAnomaly[] {
   return anomalies;
 }
 
-export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return a.length === b.length && a.every((byte, i) => byte === b[i]);
 }
 
