@@ -1,0 +1,125 @@
+import type { ContainerResult, Finding, ImportRecord, InspectError, TensorInfo } from "../inspect/types.js";
+import { analyzePickle, type PickleAnalysis, type StorageRef } from "../pickle/analyze.js";
+import { MAX_PICKLE_BYTES } from "../pickle/limits.js";
+import type { ByteSource } from "./byte-source.js";
+
+/** Pickle #1 and #2 of every legacy file (formats.md §4): MAGIC_NUMBER and PROTOCOL_VERSION, both protocol 2. */
+const MAGIC_PICKLE = Uint8Array.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]);
+const PROTOCOL_PICKLE = Uint8Array.from([0x80, 0x02, 0x4d, 0xe9, 0x03, 0x2e]);
+
+/** Each storage record starts with its numel as a little-endian int64. */
+const RECORD_HEADER_BYTES = 8;
+
+/**
+ * The five pickles share one budget: together they are the header of the file (the sys_info, the object, the key
+ * list); everything after them is tensor data, which is never read.
+ */
+const LEGACY_PICKLES_BUDGET = MAX_PICKLE_BYTES;
+
+const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
+
+function tensorInfo(t: PickleAnalysis["tensors"][number]): TensorInfo {
+  return { name: t.name, path: t.path, dtype: t.dtype, shape: t.shape };
+}
+
+/** Pickle #5: the storage keys in record order (a short list is one value, a long one is listed by index). */
+function keyList(analysis: PickleAnalysis): string[] | null {
+  const whole = analysis.values[""];
+  if (Array.isArray(whole)) return whole.every((k) => typeof k === "string") ? (whole as string[]) : null;
+  const keys: string[] = [];
+  for (let i = 0; typeof analysis.values[String(i)] === "string"; i++) keys.push(analysis.values[String(i)] as string);
+  return keys.length > 0 || Object.keys(analysis.values).length === 0 ? keys : null;
+}
+
+/**
+ * Reads a legacy (non-zip) torch file: five stacked pickles, then storage records walked by their 8-byte headers
+ * (formats.md §4, safety.md §6.5). torch's `_legacy_load` unpickles each of them in turn, so each is scanned with
+ * the same rules; only pickle #4 may carry (6-tuple) persistent ids.
+ */
+export async function readTorchLegacy(source: ByteSource): Promise<ContainerResult> {
+  const head = await source.read(0, Math.min(source.size, LEGACY_PICKLES_BUDGET));
+  const findings: Finding[] = [];
+  const imports: ImportRecord[] = [];
+  const result = (error: InspectError | null, object: PickleAnalysis | null): ContainerResult => ({
+    format: "torch-legacy",
+    tensors: object ? object.tensors.map(tensorInfo) : [],
+    metadata: null,
+    values: object?.values ?? {},
+    findings,
+    imports,
+    error,
+  });
+  const fail = (message: string, object: PickleAnalysis | null = null): ContainerResult => {
+    findings.push({ severity: "suspicious", code: "invalid", message });
+    return result({ code: "invalid", message }, object);
+  };
+
+  const analyses: PickleAnalysis[] = [];
+  let offset = 0;
+  for (let n = 1; n <= 5; n++) {
+    if (offset >= head.length) {
+      return fail(offset >= source.size ? `file ends before pickle #${n} (incomplete download)` : `pickle #${n} starts beyond the ${LEGACY_PICKLES_BUDGET}-byte pickle budget`, analyses[3] ?? null);
+    }
+    const analysis = analyzePickle(head, { persistentIds: n === 4 ? "legacy" : "none", start: offset, expectEnd: false, label: `pickle #${n}` });
+    findings.push(...analysis.findings);
+    imports.push(...analysis.imports);
+    analyses.push(analysis);
+    if (analysis.end === null) return fail(`pickle #${n} does not end cleanly`, n > 4 ? analyses[3]! : null);
+    const bytes = head.subarray(offset, analysis.end);
+    if (n === 1 && !equalBytes(bytes, MAGIC_PICKLE)) findings.push({ severity: "suspicious", code: "invalid", message: "pickle #1 is not torch's magic number" });
+    if (n === 2 && !equalBytes(bytes, PROTOCOL_PICKLE)) findings.push({ severity: "suspicious", code: "invalid", message: "pickle #2 is not protocol version 1001" });
+    if (n === 3 && (analysis.imports.length > 0 || analysis.tensors.length > 0 || Object.values(analysis.values).some((v) => typeof v !== "number" && typeof v !== "boolean"))) {
+      findings.push({ severity: "suspicious", code: "invalid", message: "pickle #3 (sys_info) is not a dict of ints, bools and dicts" });
+    }
+    offset = analysis.end;
+  }
+
+  const object = analyses[3]!;
+  const keys = keyList(analyses[4]!);
+  if (!keys) return fail("pickle #5 is not a list of storage keys", object);
+  const declared = new Map<string, StorageRef>(object.storages.map((s) => [s.key, s]));
+  if (keys.length !== declared.size || keys.some((k) => !declared.has(k))) {
+    return fail("pickle #5 does not list exactly the storages pickle #4 declares", object);
+  }
+  return walkRecords(source, offset, keys, declared, findings, () => result(null, object));
+}
+
+/** Storage records must exactly consume the rest of the file; only their 8-byte headers are read. */
+async function walkRecords(
+  source: ByteSource,
+  start: number,
+  keys: readonly string[],
+  declared: ReadonlyMap<string, StorageRef>,
+  findings: Finding[],
+  done: () => ContainerResult,
+): Promise<ContainerResult> {
+  let offset = start;
+  for (const key of keys) {
+    const storage = declared.get(key)!;
+    const header = await source.read(offset, RECORD_HEADER_BYTES);
+    if (header.length < RECORD_HEADER_BYTES || offset + RECORD_HEADER_BYTES + storage.byteSize > source.size) {
+      findings.push({ severity: "suspicious", code: "invalid", message: `storage record ${key} is cut off (incomplete download)` });
+      return done();
+    }
+    const numel = new DataView(header.buffer, header.byteOffset, RECORD_HEADER_BYTES).getBigInt64(0, true);
+    if (numel !== BigInt(storage.numel)) {
+      findings.push({
+        severity: "dangerous",
+        code: "storage-size-mismatch",
+        message: `storage record ${key} holds ${numel} elements but pickle #4 declares ${storage.numel}`,
+      });
+      return done();
+    }
+    offset += RECORD_HEADER_BYTES + storage.byteSize;
+  }
+  if (offset < source.size) {
+    const next = await source.read(offset, 2);
+    const pickle = next[0] === 0x80 && next[1] !== undefined && next[1] <= 5;
+    findings.push({
+      severity: "suspicious",
+      code: "trailing-bytes",
+      message: `${source.size - offset} bytes after the last storage record${pickle ? " (another pickle: torch never reads it)" : ""}`,
+    });
+  }
+  return done();
+}
