@@ -1,0 +1,171 @@
+import type { KeyIndex } from "./key-index.js";
+import type { Algorithm } from "./types.js";
+
+/** The role a key plays inside one adapted module (LyCORIS lycoris/modules/*.py, A1111 network_*.py, ComfyUI). */
+type Part =
+  | "down" | "up" | "mid" | "alpha" | "dora_scale"
+  | "hada_w1_a" | "hada_w1_b" | "hada_w2_a" | "hada_w2_b" | "hada_t1" | "hada_t2"
+  | "lokr_w1" | "lokr_w1_a" | "lokr_w1_b" | "lokr_w2" | "lokr_w2_a" | "lokr_w2_b" | "lokr_t2"
+  | "on_input" | "a1" | "a2" | "b1" | "b2" | "bm"
+  | "oft_blocks" | "oft_diag" | "rescale" | "diff" | "diff_b" | "w_norm" | "b_norm" | "up_bias";
+
+/** Parts named by the last key segment alone. */
+const TAIL_PARTS: ReadonlyMap<string, Part> = new Map<string, Part>([
+  ["alpha", "alpha"],
+  ["dora_scale", "dora_scale"],
+  ...(["hada_w1_a", "hada_w1_b", "hada_w2_a", "hada_w2_b", "hada_t1", "hada_t2"] as const).map((p) => [p, p] as [string, Part]),
+  ...(["lokr_w1", "lokr_w1_a", "lokr_w1_b", "lokr_w2", "lokr_w2_a", "lokr_w2_b", "lokr_t2"] as const).map((p) => [p, p] as [string, Part]),
+  ["on_input", "on_input"],
+  ["oft_blocks", "oft_blocks"],
+  ["oft_diag", "oft_diag"],
+  ["rescale", "rescale"],
+  ["diff", "diff"],
+  ["diff_b", "diff_b"],
+  ["w_norm", "w_norm"],
+  ["b_norm", "b_norm"],
+]);
+
+/** Parts named by the segment before `.weight`. PEFT DoRA's magnitude vector plays kohya's `dora_scale` role. */
+const WEIGHT_PARTS: ReadonlyMap<string, Part> = new Map<string, Part>([
+  ["lora_down", "down"],
+  ["lora_up", "up"],
+  ["lora_mid", "mid"],
+  ["lora_A", "down"],
+  ["lora_B", "up"],
+  ["lora_magnitude_vector", "dora_scale"],
+  ["a1", "a1"],
+  ["a2", "a2"],
+  ["b1", "b1"],
+  ["b2", "b2"],
+  ["bm", "bm"],
+]);
+
+/** `…to_q_lora.down.weight` (diffusers attention processors), `…proj_lora1.down.weight` (XLabs FLUX). */
+const NAMED_LORA_OWNER = /_lora\d*$/;
+
+/** `(module, part)` for a LoRA-family key, or null. O(1): looks at the last three segments only. */
+function splitKey(key: string): [string, Part] | null {
+  const dot = key.lastIndexOf(".");
+  if (dot <= 0) return null;
+  const last = key.slice(dot + 1);
+  const head = key.slice(0, dot);
+  const tail = TAIL_PARTS.get(last);
+  if (tail !== undefined) return [head, tail];
+  if (last !== "weight" && last !== "bias") return null;
+  const dot2 = head.lastIndexOf(".");
+  const segment = head.slice(dot2 + 1);
+  const rest = dot2 < 0 ? "" : head.slice(0, dot2);
+  if (last === "bias") return segment === "lora_B" ? [rest, "up_bias"] : null;
+  const part = WEIGHT_PARTS.get(segment);
+  if (part !== undefined) return rest === "" ? null : [rest, part];
+  if (segment !== "down" && segment !== "up") return null;
+  const dot3 = rest.lastIndexOf(".");
+  const owner = rest.slice(dot3 + 1);
+  const ownerParent = dot3 < 0 ? "" : rest.slice(0, dot3);
+  // diffusers 0.2x `….lora.down.weight`, text encoder `….lora_linear_layer.down.weight`
+  if (owner === "lora" || owner === "lora_linear_layer") return ownerParent === "" ? null : [ownerParent, segment];
+  const named = NAMED_LORA_OWNER.exec(owner);
+  if (named === null) return null;
+  return [`${dot3 < 0 ? "" : `${ownerParent}.`}${owner.slice(0, named.index)}`, segment];
+}
+
+/** Module-level algorithm; "dora" and "locon" are file-level refinements of these. */
+type ModuleAlgorithm = "lora" | "loha" | "lokr" | "ia3" | "glora" | "oft" | "boft" | "full";
+
+export interface LoraModule {
+  name: string;
+  algorithm: ModuleAlgorithm;
+  parts: ReadonlyMap<Part, readonly number[]>;
+  /** Width of the adapted layer's input (§4.4: never the rank side), when the algorithm shows it. */
+  inputWidth: number | undefined;
+  /** Weight of a conv kernel larger than 1×1 (LoCon). */
+  spatialConv: boolean;
+}
+
+export interface LoraAnalysis {
+  modules: readonly LoraModule[];
+  /** Keys that looked like LoRA parts, complete or not. */
+  partKeys: number;
+  /** Modules with parts but without a complete group, e.g. `lora_down` without `lora_up`. */
+  incomplete: number;
+  algorithm: Algorithm | null;
+  /** Per file-level algorithm, how many complete modules show it. */
+  counts: ReadonlyMap<Algorithm, number>;
+}
+
+/** When several algorithms appear in one file (DoRA > LoHa > LoKr > … > LoCon > LoRA; §3.5 practical precedence). */
+const PRECEDENCE: readonly Algorithm[] = ["dora", "loha", "lokr", "glora", "boft", "oft", "ia3", "full", "locon", "lora"];
+
+function completeAlgorithm(parts: ReadonlyMap<Part, readonly number[]>, hasWeight: boolean): ModuleAlgorithm | null {
+  const has = (p: Part) => parts.has(p);
+  if (has("hada_w1_a") && has("hada_w1_b") && has("hada_w2_a") && has("hada_w2_b")) return "loha";
+  const w1 = has("lokr_w1") || (has("lokr_w1_a") && has("lokr_w1_b"));
+  const w2 = has("lokr_w2") || (has("lokr_w2_a") && has("lokr_w2_b"));
+  if (w1 && w2) return "lokr";
+  if (has("a1") && has("a2") && has("b1") && has("b2")) return "glora";
+  const blocks = parts.get("oft_blocks");
+  if (blocks !== undefined) return blocks.length === 4 ? "boft" : "oft";
+  if (has("oft_diag")) return "oft";
+  // IA³ stores the scale as the module's own `.weight`; `on_input` is what makes it IA³ rather than any weight.
+  if (has("on_input") && hasWeight) return "ia3";
+  if (has("diff")) return "full";
+  if (has("down") && has("up")) return "lora";
+  return null;
+}
+
+function inputWidth(algorithm: ModuleAlgorithm, parts: ReadonlyMap<Part, readonly number[]>): number | undefined {
+  const d1 = (p: Part) => parts.get(p)?.[1];
+  switch (algorithm) {
+    case "lora":
+      return d1("down");
+    case "loha":
+      return d1("hada_w1_b");
+    case "lokr": {
+      const a = d1("lokr_w1") ?? d1("lokr_w1_b");
+      const b = d1("lokr_w2") ?? d1("lokr_w2_b");
+      return a !== undefined && b !== undefined ? a * b : undefined;
+    }
+    case "glora":
+      return d1("b1");
+    case "full":
+      return d1("diff");
+    default:
+      return undefined;
+  }
+}
+
+/** Groups LoRA-family keys into modules and decides the file's algorithm from complete groups only. */
+export function analyzeLora(index: KeyIndex): LoraAnalysis {
+  const grouped = new Map<string, Map<Part, readonly number[]>>();
+  let partKeys = 0;
+  for (const key of index.keys()) {
+    const split = splitKey(key);
+    if (split === null) continue;
+    const [module, part] = split;
+    let parts = grouped.get(module);
+    if (parts === undefined) grouped.set(module, (parts = new Map()));
+    parts.set(part, index.shape(key) ?? []);
+    partKeys++;
+  }
+
+  const modules: LoraModule[] = [];
+  let incomplete = 0;
+  const counts = new Map<Algorithm, number>();
+  const bump = (a: Algorithm) => counts.set(a, (counts.get(a) ?? 0) + 1);
+  for (const [name, parts] of grouped) {
+    const algorithm = completeAlgorithm(parts, index.has(`${name}.weight`));
+    if (algorithm === null) {
+      // LyCORIS norm modules (`w_norm`/`b_norm`) ride along other algorithms and name none of their own; a lone
+      // `alpha` or `.bias` next to ordinary weights is not a broken module either.
+      if (!parts.has("w_norm") && [...parts.keys()].some((p) => p !== "alpha" && p !== "up_bias")) incomplete++;
+      continue;
+    }
+    const down = parts.get("down");
+    const spatialConv = algorithm === "lora" && down !== undefined && down.length === 4 && ((down[2] ?? 1) > 1 || (down[3] ?? 1) > 1);
+    modules.push({ name, algorithm, parts, inputWidth: inputWidth(algorithm, parts), spatialConv });
+    if (parts.has("dora_scale")) bump("dora");
+    bump(spatialConv ? "locon" : algorithm);
+  }
+  const algorithm = PRECEDENCE.find((a) => (counts.get(a) ?? 0) > 0) ?? null;
+  return { modules, partKeys, incomplete, algorithm, counts };
+}

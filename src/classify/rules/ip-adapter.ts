@@ -1,0 +1,62 @@
+import { CROSS_ATTENTION_BASE } from "../base.js";
+import type { NormalizedHeader } from "../normalize.js";
+import type { Description, Rule } from "../rule.js";
+
+/** Standard/full adapters read the image embedding (projection width): ViT-H 1024, ViT-bigG 1280, InsightFace 512. */
+const ENCODER_BY_PROJECTION: ReadonlyMap<number, string> = new Map([
+  [1024, "ViT-H"],
+  [1280, "ViT-bigG"],
+  [512, "InsightFace"],
+]);
+/** Plus adapters read the penultimate hidden states: ViT-H 1280, ViT-bigG 1664. */
+const ENCODER_BY_HIDDEN: ReadonlyMap<number, string> = new Map([
+  [1280, "ViT-H"],
+  [1664, "ViT-bigG"],
+]);
+
+function describeIpAdapter(header: NormalizedHeader): Description {
+  const { index } = header;
+  const evidence: string[] = [];
+  // The first IP attention of SDXL is 640 wide ([640, 2048]); the in-width is the UNet's cross-attention width.
+  const width = index.dim("ip_adapter.1.to_k_ip.weight", 1);
+  const base = width === undefined ? "unknown" : (CROSS_ATTENTION_BASE.get(width) ?? "unknown");
+  evidence.push(width === undefined ? "no ip_adapter.1.to_k_ip.weight" : `ip_adapter.1.to_k_ip in-dim ${width} → ${base}`);
+
+  let architecture = "ip-adapter";
+  let encoderWidth: number | undefined;
+  let encoders = ENCODER_BY_PROJECTION;
+  if (index.has("image_proj.latents")) {
+    architecture = "ip-adapter-plus";
+    encoders = ENCODER_BY_HIDDEN;
+    encoderWidth = index.dim("image_proj.proj_in.weight", 1);
+  } else if (index.has("image_proj.perceiver_resampler.proj_in.weight") || index.hasPrefix("image_proj.perceiver_resampler.")) {
+    architecture = "ip-adapter-faceid-plus";
+    encoderWidth = index.dim("image_proj.proj.0.weight", 1);
+  } else if (index.has("image_proj.proj.0.weight")) {
+    encoderWidth = index.dim("image_proj.proj.0.weight", 1);
+    architecture = encoderWidth === 512 ? "ip-adapter-faceid" : "ip-adapter-full";
+  } else {
+    encoderWidth = index.dim("image_proj.proj.weight", 1);
+  }
+  const encoder = encoderWidth === undefined ? undefined : encoders.get(encoderWidth);
+  if (encoder !== undefined) evidence.push(`image projection in-dim ${encoderWidth} → needs ${encoder} image encoder`);
+  return { base, architecture, evidence, ...(base === "unknown" ? { confidence: "medium" as const } : {}) };
+}
+
+export const ipAdapterRules: readonly Rule[] = [
+  {
+    id: "ip-adapter",
+    kind: "ip-adapter",
+    stage: "ip-adapter",
+    all: [{ prefix: "image_proj." }, { prefix: "ip_adapter." }],
+    describe: describeIpAdapter,
+  },
+  {
+    // XLabs FLUX IP-Adapter (InvokeAI ip_adapter state-dict check)
+    id: "ip-adapter-flux-xlabs",
+    kind: "ip-adapter",
+    stage: "ip-adapter",
+    all: [{ key: "double_blocks.0.processor.ip_adapter_double_stream_k_proj.weight" }, { prefix: "ip_adapter_proj_model." }],
+    describe: () => ({ base: "flux", evidence: ["XLabs double-stream IP projections → flux"] }),
+  },
+];

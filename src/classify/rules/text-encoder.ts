@@ -1,0 +1,118 @@
+import type { NormalizedHeader } from "../normalize.js";
+import type { Description, KeyTest, Rule } from "../rule.js";
+
+/**
+ * Prefixes a HF-layout CLIP text encoder keeps when split out of a checkpoint: none (HF, ComfyUI), `transformer.`,
+ * and the component prefixes of LDM, SGM, ComfyUI-SD3/FLUX and kohya single files.
+ */
+const PREFIXES = [
+  "",
+  "transformer.",
+  "cond_stage_model.transformer.",
+  "conditioner.embedders.0.transformer.",
+  "text_encoders.clip_l.transformer.",
+  "text_encoders.clip_g.transformer.",
+  "te.",
+  "te1.",
+  "te2.",
+] as const;
+/** OpenCLIP text towers: alone, or as SD2 (`cond_stage_model.model.`) / SDXL (`conditioner.embedders.1.model.`) parts. */
+const OPENCLIP_PREFIXES = ["", "model.", "cond_stage_model.model.", "conditioner.embedders.1.model.", "conditioner.embedders.0.model."] as const;
+/** T5 encoders: alone, or ComfyUI's SD3/FLUX component. */
+const T5_PREFIXES = ["", "text_encoders.t5xxl.transformer."] as const;
+
+/** A full CLIPModel/SigLIP (text + vision tower) is placed as an image encoder. */
+const VISION_TOWER: readonly KeyTest[] = [{ prefix: "vision_model." }, { prefix: "visual." }];
+
+/** Which base models use each encoder: shapes cannot tie a shared encoder to one base. */
+const USED_BY: Readonly<Record<string, string>> = {
+  "clip-l": "CLIP-L serves SD1, SDXL, SD3 and FLUX",
+  "clip-g": "CLIP-G serves SDXL and SD3",
+  "clip-h": "OpenCLIP-H serves SD2",
+  "t5-xxl": "T5-XXL serves SD3, FLUX and PixArt",
+};
+
+function encoder(architecture: string, widthKey: string) {
+  return (header: NormalizedHeader): Description => {
+    const prefix = PREFIXES.find((p) => header.index.has(`${p}${widthKey}`)) ?? "";
+    const width = header.index.dim(`${prefix}${widthKey}`, 1);
+    const evidence = width === undefined ? [] : [`width ${width}`];
+    const usedBy = USED_BY[architecture];
+    if (usedBy !== undefined) evidence.push(usedBy);
+    return { base: "unknown", architecture, evidence };
+  };
+}
+
+function clipRule(id: string, layerKey: string): Rule {
+  return {
+    id,
+    kind: "text-encoder",
+    stage: "text-encoder",
+    any: PREFIXES.map((p) => ({ key: `${p}${layerKey}` })),
+    none: VISION_TOWER,
+    architecture: id,
+    describe: encoder(id, "text_model.embeddings.token_embedding.weight"),
+  };
+}
+
+const T5_LAYER0 = "encoder.block.0.layer.0.SelfAttention.k.weight";
+
+function describeT5(header: NormalizedHeader): Description {
+  const { index } = header;
+  const prefix = T5_PREFIXES.find((p) => index.has(`${p}${T5_LAYER0}`)) ?? "";
+  const gated = index.dim(`${prefix}encoder.block.23.layer.1.DenseReluDense.wi_1.weight`, 0);
+  if (gated === 10240) return { base: "unknown", architecture: "t5-xxl", evidence: ["block 23 wi_1 out 10240 → T5-XXL", USED_BY["t5-xxl"] as string] };
+  if (gated === 5120) return { base: "unknown", architecture: "t5-xl", evidence: ["block 23 wi_1 out 5120 → T5-XL"] };
+  if (index.has(`${prefix}encoder.block.23.layer.1.DenseReluDense.wi.weight`)) {
+    return { base: "unknown", architecture: "t5-xxl", evidence: ["block 23 ungated wi → T5-XXL v1.0"] };
+  }
+  const k = index.dim(`${prefix}${T5_LAYER0}`, 0);
+  return k === 384
+    ? { base: "unknown", architecture: "byt5-small", evidence: ["SelfAttention.k out 384 → ByT5-small"] }
+    : { base: "unknown", architecture: "t5-base", evidence: [`SelfAttention.k out ${k ?? "?"} → T5-base`] };
+}
+
+function llm(id: string, keys: readonly string[]): Rule {
+  return {
+    id,
+    kind: "text-encoder",
+    stage: "text-encoder",
+    all: keys.map((key) => ({ key })),
+    none: VISION_TOWER,
+    architecture: id,
+    describe: () => ({ base: "unknown", architecture: id, evidence: [`${keys.join(" + ")} → ${id}`] }),
+  };
+}
+
+// ComfyUI comfy/sd.py detect_te_model order: larger CLIPs first, since every CLIP has layer 0.
+export const textEncoderRules: readonly Rule[] = [
+  clipRule("clip-g", "text_model.encoder.layers.30.mlp.fc1.weight"),
+  clipRule("clip-h", "text_model.encoder.layers.22.mlp.fc1.weight"),
+  clipRule("clip-l", "text_model.encoder.layers.0.mlp.fc1.weight"),
+  {
+    // OpenCLIP text towers (SD2's OpenCLIP-H, SDXL's OpenCLIP-G) saved alone
+    id: "openclip-text",
+    kind: "text-encoder",
+    stage: "text-encoder",
+    any: OPENCLIP_PREFIXES.map((p) => ({ key: `${p}transformer.resblocks.0.attn.in_proj_weight` })),
+    none: VISION_TOWER,
+    describe: (header) => {
+      const prefix = OPENCLIP_PREFIXES.find((p) => header.index.has(`${p}transformer.resblocks.0.attn.in_proj_weight`)) ?? "";
+      // in_proj packs q, k and v: [3·width, width]
+      const width = header.index.dim(`${prefix}transformer.resblocks.0.attn.in_proj_weight`, 1);
+      const architecture = width === 1280 ? "clip-g" : width === 1024 ? "clip-h" : null;
+      return { base: "unknown", architecture, evidence: [`OpenCLIP text width ${width ?? "?"}`], ...(architecture === null ? { confidence: "medium" as const } : {}) };
+    },
+  },
+  {
+    id: "t5",
+    kind: "text-encoder",
+    stage: "text-encoder",
+    any: T5_PREFIXES.map((p) => ({ key: `${p}${T5_LAYER0}` })),
+    describe: describeT5,
+  },
+  llm("gemma-3-4b", ["model.layers.0.post_feedforward_layernorm.weight", "model.layers.0.self_attn.q_norm.weight"]),
+  llm("gemma-2-2b", ["model.layers.0.post_feedforward_layernorm.weight"]),
+  llm("qwen-2.5", ["model.layers.0.self_attn.k_proj.bias"]),
+  llm("llama-3-8b", ["model.layers.0.post_attention_layernorm.weight"]),
+];

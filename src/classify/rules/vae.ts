@@ -1,0 +1,58 @@
+import type { NormalizedHeader } from "../normalize.js";
+import type { Description, KeyTest, Rule } from "../rule.js";
+
+/** A VAE alone may keep the prefix it had inside a checkpoint (A1111 and InvokeAI accept both). */
+const VAE_PREFIXES = ["", "first_stage_model.", "vae."] as const;
+
+function vaePrefix(header: NormalizedHeader): string {
+  return VAE_PREFIXES.find((p) => header.index.has(`${p}decoder.conv_in.weight`) || header.index.has(`${p}encoder.conv_in.weight`)) ?? "";
+}
+
+function describeVae(header: NormalizedHeader): Description {
+  const { index } = header;
+  const prefix = vaePrefix(header);
+  const evidence: string[] = [];
+  const layout = index.hasPrefix(`${prefix}encoder.down_blocks.`) || index.hasPrefix(`${prefix}decoder.up_blocks.`) ? "diffusers" : "ldm";
+  evidence.push(`${layout} VAE names${prefix ? ` under ${prefix}` : ""}`);
+  const decoderIn = index.shape(`${prefix}decoder.conv_in.weight`);
+  // Without a decoder, the encoder's output holds mean and log-variance: 2 × latent channels.
+  const encoderOut = index.dim(`${prefix}encoder.conv_out.weight`, 0);
+  const latent = decoderIn?.[1] ?? (encoderOut === undefined ? undefined : encoderOut / 2);
+  const architecture = decoderIn?.length === 5 ? "video" : index.has(`${prefix}decoder.mid.block_1.mix_factor`) ? "svd-temporal" : null;
+  if (architecture === "video") evidence.push("5-D decoder.conv_in → video VAE");
+  if (architecture === "svd-temporal") evidence.push("decoder.mid.block_1.mix_factor → SVD temporal decoder");
+  switch (latent) {
+    case 4:
+      evidence.push("4 latent channels: SD1, SD2 and SDXL VAEs have identical keys and shapes");
+      return { base: "unknown", architecture, evidence };
+    case 16:
+      evidence.push("16 latent channels: SD3 and FLUX.1 VAEs have identical keys and shapes");
+      return { base: "unknown", architecture, evidence };
+    case 32:
+      evidence.push(`32 latent channels → flux2${index.has(`${prefix}bn.running_mean`) ? " (bn.running_mean agrees)" : ""}`);
+      return { base: "flux2", architecture, evidence };
+    default:
+      evidence.push(`${latent ?? "?"} latent channels: no known base`);
+      return { base: "unknown", architecture, evidence, ...(architecture === null ? { confidence: "medium" as const } : {}) };
+  }
+}
+
+export const vaeRules: readonly Rule[] = [
+  {
+    id: "vae",
+    kind: "vae",
+    stage: "vae",
+    any: VAE_PREFIXES.flatMap((p): KeyTest[] => [{ key: `${p}decoder.conv_in.weight` }, { key: `${p}encoder.conv_in.weight` }]),
+    // VQ face restorers (RestoreFormer, CodeFormer) share the LDM encoder names plus a codebook.
+    none: [{ key: "quantize.embedding.weight" }],
+    describe: describeVae,
+  },
+  {
+    id: "vae-cascade-stage-a",
+    kind: "vae",
+    stage: "vae",
+    all: [{ key: "vquantizer.codebook.weight" }],
+    architecture: "stage-a",
+    describe: () => ({ base: "cascade", evidence: ["vquantizer.codebook → Stable Cascade stage A"] }),
+  },
+];
