@@ -47,12 +47,20 @@ export function classification(kind: Classification["kind"], extra: Partial<Clas
 export async function modelFile(
   path: string,
   c: Classification,
-  options: { format?: FileFormat; verdict?: Verdict; error?: InspectError | null; dim?: number; bytes?: Buffer } = {},
+  options: {
+    format?: FileFormat;
+    verdict?: Verdict;
+    error?: InspectError | null;
+    /** First dimension of the one F16 tensor (`[dim, 8]`): different dims give different sizes. */
+    dim?: number;
+    shape?: number[];
+    bytes?: Buffer;
+  } = {},
 ): Promise<InstallCandidate> {
   const format = options.format ?? "safetensors";
   await mkdir(dirname(path), { recursive: true });
   if (options.bytes) await writeFile(path, options.bytes);
-  else if (format === "safetensors") await writeSafetensors(path, [{ name: "w", shape: [options.dim ?? 64, 8] }]);
+  else if (format === "safetensors") await writeSafetensors(path, [{ name: "w", shape: options.shape ?? [options.dim ?? 64, 8] }]);
   else await writeFile(path, Buffer.from(`PK\u0003\u0004 pickle stand-in ${path}`));
   const { size } = await stat(path);
   return { source: path, size, format, verdict: options.verdict ?? "safe", error: options.error ?? null, classification: c };

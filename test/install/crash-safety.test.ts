@@ -1,0 +1,169 @@
+import { execFile, spawn } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { applyPlan } from "../../src/install/apply-plan.js";
+import type { JournalData } from "../../src/install/journal.js";
+import { resolveWebui } from "../../src/install/resolve-webui.js";
+import { isTempName, STALE_TEMP_AGE_MS, sweepLeftoverTemps } from "../../src/install/temp-files.js";
+import { useTempDirs } from "../helpers.js";
+import { A1111_MARKERS, classification as k, filesUnder, modelFile, plan, sha256File, touch } from "./fake-webui.js";
+
+const run = promisify(execFile);
+const tempDir = useTempDirs("sdmodels-crash-");
+
+/** A separate tmpfs on most Linux systems; /tmp is on the main disk here. */
+const OTHER_DEVICE_ROOT = "/dev/shm";
+
+/** 400 MiB: a cross-device copy of it plus its fsync lasts long enough to be caught in the middle. */
+const BIG_SHAPE = [200, 1024, 1024];
+
+const HOOKS_URL = pathToFileURL(fileURLToPath(new URL("./ts-hooks.mjs", import.meta.url))).href;
+const APPLY_URL = pathToFileURL(fileURLToPath(new URL("../../src/install/apply-plan.ts", import.meta.url))).href;
+
+/** The child: applies a plan read from a JSON file, exactly as a CLI command would. */
+const CHILD_SCRIPT = `
+import { register } from "node:module";
+import { readFile } from "node:fs/promises";
+register(process.env.HOOKS_URL);
+const { applyPlan } = await import(process.env.APPLY_URL);
+const plan = JSON.parse(await readFile(process.env.PLAN_PATH, "utf8"));
+const report = await applyPlan(plan, { journalDir: process.env.JOURNAL_DIR });
+process.stdout.write(JSON.stringify(report));
+`;
+
+async function deviceOf(path: string): Promise<number | null> {
+  return stat(path).then((s) => s.dev, () => null);
+}
+
+describe("crash safety across filesystems", () => {
+  const otherDeviceDirs: string[] = [];
+  afterEach(async () => {
+    await Promise.all(otherDeviceDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  });
+
+  it(
+    "SIGKILL during a cross-device copy leaves the source intact and nothing under the final name; the next run recovers",
+    async (ctx) => {
+      const here = await deviceOf(tmpdir());
+      const there = await deviceOf(OTHER_DEVICE_ROOT);
+      if (there === null || there === here) {
+        ctx.skip(`${OTHER_DEVICE_ROOT} is missing or on the same device as ${tmpdir()}: cannot force EXDEV, crash test skipped`);
+      }
+      const sourceDir = await mkdtemp(join(OTHER_DEVICE_ROOT, "sdmodels-crash-src-"));
+      otherDeviceDirs.push(sourceDir);
+      const root = await tempDir();
+      const work = await tempDir();
+      await touch(root, A1111_MARKERS);
+      const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
+      const candidate = await modelFile(join(sourceDir, "big.safetensors"), k("checkpoint"), { shape: BIG_SHAPE });
+      const sourceHash = await sha256File(candidate.source);
+      const planned = await plan([candidate], target);
+      const planPath = join(work, "plan.json");
+      await writeFile(planPath, JSON.stringify(planned));
+      const journalDir = join(work, "journal");
+      const destDir = join(root, "models/Stable-diffusion");
+      const finalPath = join(destDir, "big.safetensors");
+
+      const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD_SCRIPT], {
+        env: { ...process.env, HOOKS_URL, APPLY_URL, PLAN_PATH: planPath, JOURNAL_DIR: journalDir },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.on("exit", (code, signal) => resolve({ code, signal })),
+      );
+      let finished = false;
+      void exited.then(() => (finished = true));
+
+      // Poll until the temp file exists and has grown, then kill without warning.
+      let tempSeenAt = -1;
+      while (!finished) {
+        const names = await readdir(destDir);
+        const temp = names.find(isTempName);
+        tempSeenAt = temp ? (await stat(join(destDir, temp)).catch(() => null))?.size ?? -1 : -1;
+        if (tempSeenAt > 0) {
+          child.kill("SIGKILL");
+          break;
+        }
+        await new Promise((r) => setTimeout(r, 2));
+      }
+      const { code, signal } = await exited;
+      if (signal !== "SIGKILL") {
+        throw new Error(`the child finished (code ${code}) before it could be killed mid-copy; stderr: ${stderr}`);
+      }
+      expect(tempSeenAt).toBeGreaterThan(0);
+
+      // The invariant: the source, complete; no file under the final name; the partial copy recognisable.
+      expect((await stat(candidate.source)).size).toBe(candidate.size);
+      expect(await sha256File(candidate.source)).toBe(sourceHash);
+      await expect(stat(finalPath)).rejects.toMatchObject({ code: "ENOENT" });
+      const leftovers = (await readdir(destDir)).filter(isTempName);
+      expect(leftovers).toHaveLength(1);
+      const leftover = join(destDir, leftovers[0]!);
+      expect(leftovers[0]!.startsWith(".big.safetensors.sdmodels-tmp-")).toBe(true);
+
+      // The journal was written before the copy began and says which file was in flight.
+      const [journalName] = await readdir(journalDir);
+      const journal = JSON.parse(await readFile(join(journalDir, journalName!), "utf8")) as JournalData;
+      expect(journal.state).toBe("applying");
+      expect(journal.entries[0]).toMatchObject({ source: candidate.source, destination: finalPath, status: "moving" });
+
+      // The next run installs the file and reports the fresh leftover (it might belong to a live copy) ...
+      const report = await applyPlan(await plan([candidate], target), { journalDir });
+      expect(report.failure).toBeNull();
+      expect(report.entries[0]).toMatchObject({ status: "done", method: "copy" });
+      expect(report.leftoverTemps).toEqual([{ path: leftover, removed: false }]);
+      expect(await sha256File(finalPath)).toBe(sourceHash);
+      await expect(stat(candidate.source)).rejects.toMatchObject({ code: "ENOENT" });
+
+      // ... and removes it once it is stale.
+      const old = (Date.now() - STALE_TEMP_AGE_MS - 1000) / 1000;
+      await utimes(leftover, old, old);
+      expect(await sweepLeftoverTemps([destDir])).toEqual([{ path: leftover, removed: true }]);
+      expect((await readdir(destDir)).filter(isTempName)).toEqual([]);
+    },
+    180_000,
+  );
+});
+
+describe("out of space", () => {
+  let mounted: string | null = null;
+  // Registered after useTempDirs, so it runs first: the mount is gone before the folder is removed.
+  afterEach(async () => {
+    if (!mounted) return;
+    const dir = mounted;
+    mounted = null;
+    await run("umount", [dir]).catch(() => run("umount", ["-l", dir]));
+  });
+
+  it("a full target fails with ENOSPC naming the file, keeps the source and leaves no temp file", async (ctx) => {
+    const root = await tempDir();
+    try {
+      await run("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", root]);
+    } catch (error) {
+      ctx.skip(`cannot mount a 1 MB tmpfs here (${(error as Error).message.split("\n")[0]}): out-of-space test skipped`);
+    }
+    mounted = root;
+    const downloads = await tempDir();
+    const journalDir = join(await tempDir(), "journal");
+    await touch(root, A1111_MARKERS);
+    const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
+    const candidate = await modelFile(join(downloads, "big-lora.safetensors"), k("lora"), { shape: [1024, 1024] });
+    expect(candidate.size).toBeGreaterThan(1024 * 1024);
+    const sourceHash = await sha256File(candidate.source);
+
+    const report = await applyPlan(await plan([candidate], target), { journalDir });
+    expect(report.failure).toMatchObject({ code: "ENOSPC", source: candidate.source });
+    expect(report.failure!.message).toContain(candidate.source);
+    expect(report.failure!.message).toContain("ENOSPC");
+    expect(await sha256File(candidate.source)).toBe(sourceHash);
+    expect(await filesUnder(join(root, "models/Lora"))).toEqual([]);
+    const journal = JSON.parse(await readFile(report.journalPath!, "utf8")) as JournalData;
+    expect(journal.state).toBe("failed");
+  });
+});
