@@ -241,7 +241,7 @@ describe("ComfyUI extra_model_paths.yaml", () => {
       ].join("\n"),
     );
     const target = await resolveWebui({ webui: root, env: { HOME: home, STORE: a1111 }, cwd: "/" });
-    expect(target.defaultKeys.sort()).toEqual(["diffusion_models", "loras", "text_encoders"]);
+    expect([...target.defaultKeys].sort()).toEqual(["diffusion_models", "loras", "text_encoders"]);
     expect(target.extraFolders.vae).toEqual([join(a1111, "vaes/sdxl")]);
     expect(target.extraFolders.loras).toEqual([
       join(home, "library/loras"),
