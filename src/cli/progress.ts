@@ -1,4 +1,4 @@
-import ora, { type Ora } from "ora";
+import type { Ora } from "ora";
 import { formatBytes } from "./output/format-bytes.js";
 
 /** A transient status line on stderr. Every method is a no-op when progress is disabled. */
@@ -21,11 +21,13 @@ export function progressEnabled(stderr: { isTTY?: boolean }, json: boolean): boo
 
 const SILENT: StatusLine = { update() {}, succeed() {}, fail() {}, stop() {} };
 
-export function startStatus(
+/** Starts a spinner with `text`. ora is loaded only here: it is half the start-up time of a scripted run. */
+export async function startStatus(
   text: string,
   options: { stream: NodeJS.WriteStream; enabled: boolean; color: boolean },
-): StatusLine {
+): Promise<StatusLine> {
   if (!options.enabled) return SILENT;
+  const { default: ora } = await import("ora");
   // discardStdin would put a TTY stdin into raw mode and swallow input meant for a later confirmation prompt.
   const spinner: Ora = ora({ text, stream: options.stream, discardStdin: false, color: options.color ? "cyan" : false });
   spinner.start();

@@ -22,7 +22,7 @@ Exit codes: 0 every file read and none dangerous, 1 usage error, 2 some file had
 
 export async function runInspect(paths: readonly string[], options: GlobalOptions, io: CliIo): Promise<number> {
   const targets = await expandModelPaths(paths);
-  const status = startStatus("Inspecting…", {
+  const status = await startStatus("Inspecting…", {
     stream: io.stderr,
     enabled: progressEnabled(io.stderr, options.json),
     color: colorEnabled(io.stderr, io.env, options.color),

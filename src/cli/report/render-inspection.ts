@@ -1,3 +1,4 @@
+import { sep } from "node:path";
 import type { Classification } from "../../classify/types.js";
 import { isIoErrorCode } from "../../inspect/io-error.js";
 import type { Inspection, Verdict } from "../../inspect/types.js";
@@ -70,19 +71,44 @@ export function renderInspectionBlock({ inspection: i, classification: c }: Insp
   return out;
 }
 
-const SUMMARY_COLUMNS: Column<InspectedFile>[] = [
-  { header: "PATH", value: (f) => f.inspection.path, shrink: "middle", minWidth: 16 },
-  { header: "FORMAT", value: (f) => f.inspection.format, shrink: "none" },
-  { header: "KIND", value: (f) => describeKind(f.classification) },
-  { header: "BASE", value: (f) => f.classification.base, shrink: "none" },
+interface SummaryRow {
+  name: string;
+  file: InspectedFile;
+}
+
+const SUMMARY_COLUMNS: Column<SummaryRow>[] = [
+  { header: "NAME", value: (r) => r.name, shrink: "middle", minWidth: 16 },
+  { header: "FORMAT", value: (r) => r.file.inspection.format, shrink: "none" },
+  { header: "KIND", value: (r) => describeKind(r.file.classification) },
+  { header: "BASE", value: (r) => r.file.classification.base, shrink: "none" },
   {
     header: "VERDICT",
-    value: (f) => f.inspection.safety.verdict + (f.inspection.error ? `, ${f.inspection.error.code}` : ""),
+    value: ({ file: { inspection: i } }) => i.safety.verdict + (i.error ? `, ${i.error.code}` : ""),
     minWidth: "suspicious".length,
   },
 ];
 
-/** One row per file, for runs over several files: fits `width` by shortening paths in the middle. */
+/** The directory every path lies in, with its trailing separator (`models/lora/`), or "" when they share none. */
+export function commonDirectory(paths: readonly string[]): string {
+  const split = paths.map((p) => p.split(sep));
+  const first = split[0] ?? [];
+  let shared = first.length - 1; // never the file name itself
+  for (const parts of split) {
+    let i = 0;
+    while (i < shared && i < parts.length - 1 && parts[i] === first[i]) i++;
+    shared = i;
+  }
+  return shared === 0 ? "" : first.slice(0, shared).join(sep) + sep;
+}
+
+/**
+ * One row per file, for runs over several files or a directory. Names are relative to the directory all files
+ * share (printed above the table), and what still does not fit `width` is shortened in the middle.
+ */
 export function renderInspectionTable(files: readonly InspectedFile[], width: number | null, palette: Palette): string {
-  return renderTable(SUMMARY_COLUMNS, files, { width, header: palette.bold });
+  const dir = commonDirectory(files.map((f) => f.inspection.path));
+  const rows = files.map((file) => ({ name: file.inspection.path.slice(dir.length), file }));
+  const table = renderTable(SUMMARY_COLUMNS, rows, { width, header: palette.bold });
+  return dir === "" ? table : `${palette.dim(`in ${terminalSafe(dir)}`)}
+${table}`;
 }

@@ -1,0 +1,56 @@
+import { spawn, spawnSync } from "node:child_process";
+import { copyFile, mkdir, mkdtemp, rm, stat, symlink } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { afterAll, beforeAll } from "vitest";
+
+const REPO = fileURLToPath(new URL("../..", import.meta.url));
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/**
+ * Compiles the project once for this test file and returns a runner for `node bin/sdmodels.js …`. The build goes
+ * to a private directory laid out like the package (bin/, dist/, package.json, node_modules), so test files
+ * running in parallel never read a dist/ that another one is rewriting. tsc's exit status is not checked: it
+ * still emits when files outside the CLI are mid-edit, and type errors are `tsc --noEmit`'s job.
+ */
+export function useBuiltCli(): (args: readonly string[], options?: { env?: Record<string, string | undefined>; cwd?: string }) => Promise<CliRun> {
+  let root = "";
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), "sdmodels-cli-build-"));
+    spawnSync(process.execPath, [join(REPO, "node_modules/typescript/bin/tsc"), "-p", join(REPO, "tsconfig.json"), "--outDir", join(root, "dist")], {
+      cwd: REPO,
+      stdio: "ignore",
+    });
+    await stat(join(root, "dist/src/cli/main.js")); // the build must at least have produced the CLI
+    await mkdir(join(root, "bin"));
+    await copyFile(join(REPO, "bin/sdmodels.js"), join(root, "bin/sdmodels.js"));
+    await copyFile(join(REPO, "package.json"), join(root, "package.json"));
+    await symlink(join(REPO, "node_modules"), join(root, "node_modules"), "dir");
+  }, 120_000);
+  afterAll(async () => {
+    if (root !== "") await rm(root, { recursive: true, force: true });
+  });
+
+  return (args, options = {}) =>
+    new Promise((resolve, reject) => {
+      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...options.env };
+      for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+      const child = spawn(process.execPath, [join(root, "bin/sdmodels.js"), ...args], {
+        cwd: options.cwd ?? REPO,
+        env,
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stdout = "";
+      let stderr = "";
+      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
+      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+      child.on("error", reject);
+      child.on("close", (code) => resolve({ code, stdout, stderr }));
+    });
+}
