@@ -73,7 +73,9 @@ export function collectTensors(root: Value, findings: FindingCollector): Collect
       tensors.push({ name: path.join("."), path, dtype, shape, storage, storageOffset });
       return;
     }
-    const plain = scalar(value) ?? scalarList(value);
+    // Not `??`: a Python None is the plain value null.
+    const single = scalar(value);
+    const plain = single !== undefined ? single : scalarList(value);
     if (plain !== undefined) {
       if (valueCount < MAX_VALUES) {
         values[path.join(".")] = plain;
