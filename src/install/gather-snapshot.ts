@@ -1,4 +1,4 @@
-import { readdir, stat } from "node:fs/promises";
+import { lstat, readdir, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
 import { routeCandidate } from "./route-candidate.js";
 import type { FsSnapshot, InstallCandidate, PlanOptions, SnapshotEntry, WebuiTarget } from "./types.js";
@@ -60,9 +60,14 @@ async function listFolder(dir: string): Promise<Record<string, SnapshotEntry> | 
   }
   const entries: Record<string, SnapshotEntry> = {};
   for (const name of names) {
-    // stat follows symlinks: a link to a model is judged by the model it points at.
-    const info = await stat(join(dir, name)).catch(() => null);
-    entries[name] = info ? { size: info.size, isFile: info.isFile() } : { size: 0, isFile: false };
+    const path = join(dir, name);
+    const link = await lstat(path).catch(() => null);
+    const info = link?.isSymbolicLink() ? await stat(path).catch(() => null) : link;
+    entries[name] = {
+      size: info?.size ?? 0,
+      isFile: info?.isFile() ?? false,
+      ...(link?.isSymbolicLink() ? { isSymlink: true } : {}),
+    };
   }
   return entries;
 }

@@ -1,6 +1,7 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { findSidecars, renameSidecar } from "./sidecars.js";
 import { numberedName } from "./file-names.js";
+import { LAYOUTS } from "./layouts.js";
 import { routeCandidate } from "./route-candidate.js";
 import type {
   FsSnapshot,
@@ -45,11 +46,17 @@ export function planInstall(
     }
     const warnings = [...route.warnings];
     const destination = join(route.dir, route.name);
-    const skip = (code: "in-place" | "duplicate" | "conflict", message: string) =>
+    const skip = (code: "in-place" | "symlink" | "duplicate" | "conflict", message: string) =>
       entries.push({ action: "skip", source, destination, reason: { code, message }, warnings });
 
     if (destination === source) {
       skip("in-place", "already in place");
+      continue;
+    }
+    // Moving a link moves the name, not the model: a relative link breaks, and the model stays where it was (often a
+    // shared store the user linked on purpose). Installing the file it points to is the user's call.
+    if (snapshot.folders[dirname(source)]?.[basename(source)]?.isSymlink) {
+      skip("symlink", "symbolic link: install the file it points to instead");
       continue;
     }
 
@@ -118,10 +125,15 @@ export function planInstall(
   }
 
   const moves = entries.filter((e): e is MoveEntry => e.action === "move");
+  const warnings =
+    options.lycorisDir && !LAYOUTS[target.ui].lora.lycoris
+      ? [`lycorisDir has no effect on ${target.ui}: it loads every LoRA-family file from its LoRA folder`]
+      : [];
   return {
     target,
     options,
     entries,
+    warnings,
     summary: {
       move: moves.length,
       skip: entries.filter((e) => e.action === "skip").length,

@@ -69,8 +69,11 @@ export const DEFAULT_PLAN_OPTIONS: Readonly<PlanOptions> = {
 
 /** A folder entry as the planner sees it. */
 export interface SnapshotEntry {
+  /** Size and type of what the entry points to (symlinks followed). */
   size: number;
   isFile: boolean;
+  /** The entry itself is a symbolic link. */
+  isSymlink?: boolean;
 }
 
 /**
@@ -95,6 +98,7 @@ export type SkipCode =
   | "extension-not-loaded"
   | "duplicate"
   | "in-place"
+  | "symlink"
   | "conflict";
 
 export interface SkipReason {
@@ -149,6 +153,8 @@ export interface InstallPlan {
   options: PlanOptions;
   /** One entry per candidate, in candidate order. */
   entries: PlanEntry[];
+  /** About the batch as a whole, e.g. an option that has no effect on this UI. */
+  warnings: string[];
   summary: { move: number; skip: number; conflict: number; bytes: number };
 }
 

@@ -142,7 +142,8 @@ describe("layout warnings and options", () => {
       await modelFile(join(downloads, "locon.safetensors"), k("lora", { algorithm: "locon" }), { dim: 65 }),
       await modelFile(join(downloads, "lokr.safetensors"), k("lora", { algorithm: "lokr" }), { dim: 66 }),
     ];
-    const { entries } = await plan(candidates, target, { lycorisDir: true });
+    const { entries, warnings } = await plan(candidates, target, { lycorisDir: true });
+    expect(warnings).toEqual([]);
     expect(entries.map((e) => describeOutcome(e, root))).toEqual([
       "models/Lora/plain.safetensors",
       "models/LyCORIS/locon.safetensors",
@@ -153,8 +154,9 @@ describe("layout warnings and options", () => {
   it("--lycoris-dir has no effect on Forge, which does not scan models/LyCORIS", async () => {
     const { root, downloads, target } = await fakeWebui(FORGE_MARKERS);
     const candidate = await modelFile(join(downloads, "loha.safetensors"), k("lora", { algorithm: "loha" }));
-    const { entries } = await plan([candidate], target, { lycorisDir: true });
+    const { entries, warnings } = await plan([candidate], target, { lycorisDir: true });
     expect(describeOutcome(entries[0]!, root)).toBe("models/Lora/loha.safetensors");
+    expect(warnings).toEqual(["lycorisDir has no effect on forge: it loads every LoRA-family file from its LoRA folder"]);
   });
 
   it("--by-base puts base-specific kinds into base folders and leaves base-agnostic kinds alone", async () => {

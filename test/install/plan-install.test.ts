@@ -1,4 +1,4 @@
-import { copyFile, writeFile } from "node:fs/promises";
+import { copyFile, symlink, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { planInstall } from "../../src/install/plan-install.js";
@@ -80,6 +80,14 @@ describe("refusals", () => {
 
     const strict = await plan(candidates, target, { strict: true });
     expect(strict.entries[3]).toMatchObject({ action: "skip", reason: { code: "suspicious-strict", message: "suspicious (strict)" } });
+  });
+
+  it("refuses a symbolic link: moving it would move the name, not the model", async () => {
+    const { downloads, target } = await setup();
+    const real = await modelFile(join(downloads, "store/real.safetensors"), k("lora"));
+    await symlink("store/real.safetensors", join(downloads, "link.safetensors"));
+    const linked = { ...real, source: join(downloads, "link.safetensors") };
+    expect((await plan([linked], target)).entries[0]).toMatchObject({ action: "skip", reason: { code: "symlink" } });
   });
 
   it("refuses a dangerous file even when it classifies as a model", async () => {
