@@ -25,7 +25,7 @@ export function unetDominatesLora(header: NormalizedHeader): boolean {
   const unet = header.index.countPrefix(LDM_UNET_PREFIX);
   if (unet === 0) return false;
   const lora = loraAnalysis(header);
-  const loraUnderUnet = lora.modules.filter((m) => m.name.startsWith(LDM_UNET_PREFIX)).reduce((n, m) => n + m.parts.size, 0);
+  const loraUnderUnet = lora.modules.filter((m) => m.name.startsWith(LDM_UNET_PREFIX)).reduce((n, m) => n + m.keyCount, 0);
   return unet - loraUnderUnet > lora.partKeys;
 }
 

@@ -42,6 +42,11 @@ export class KeyIndex {
     return this.sorted.slice(from, to);
   }
 
+  /** `[key, shape]` pairs in insertion order: one pass without a lookup per key. */
+  entries(): IterableIterator<[string, readonly number[]]> {
+    return this.shapes.entries();
+  }
+
   keys(): readonly string[] {
     return this.sorted;
   }

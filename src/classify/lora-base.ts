@@ -112,7 +112,7 @@ export function loraBase(modules: readonly LoraModule[]): LoraBase {
   }
 
   // SD1 proj_in/proj_out are 1×1 convs; SD2 and SDXL made them linear.
-  const conv = unet.find((m) => /proj_(?:in|out)$/.test(m.name) && m.parts.get("down")?.length === 4);
+  const conv = unet.find((m) => /proj_(?:in|out)$/.test(m.name) && m.downRank === 4);
   if (conv !== undefined) return { base: "sd1", strength: "structure", evidence: ["proj_in lora_down is 4-D → sd1"] };
   return { base: "unknown", strength: "none", evidence: ["no cross-attention, DiT block or text-encoder width decides the base"] };
 }

@@ -72,14 +72,17 @@ function splitKey(key: string): [string, Part] | null {
 /** Module-level algorithm; "dora" and "locon" are file-level refinements of these. */
 type ModuleAlgorithm = "lora" | "loha" | "lokr" | "ia3" | "glora" | "oft" | "boft" | "full";
 
+type Parts = Partial<Record<Part, readonly number[]>>;
+
 export interface LoraModule {
   name: string;
   algorithm: ModuleAlgorithm;
-  parts: ReadonlyMap<Part, readonly number[]>;
+  /** How many keys the module has. */
+  keyCount: number;
+  /** Rank of `lora_down`'s shape: 4 for conv layers (SD1 `proj_in` is a 1×1 conv). */
+  downRank: number | undefined;
   /** Width of the adapted layer's input (§4.4: never the rank side), when the algorithm shows it. */
   inputWidth: number | undefined;
-  /** Weight of a conv kernel larger than 1×1 (LoCon). */
-  spatialConv: boolean;
 }
 
 export interface LoraAnalysis {
@@ -96,55 +99,62 @@ export interface LoraAnalysis {
 /** When several algorithms appear in one file (DoRA > LoHa > LoKr > … > LoCon > LoRA; §3.5 practical precedence). */
 const PRECEDENCE: readonly Algorithm[] = ["dora", "loha", "lokr", "glora", "boft", "oft", "ia3", "full", "locon", "lora"];
 
-function completeAlgorithm(parts: ReadonlyMap<Part, readonly number[]>, hasWeight: boolean): ModuleAlgorithm | null {
-  const has = (p: Part) => parts.has(p);
-  if (has("hada_w1_a") && has("hada_w1_b") && has("hada_w2_a") && has("hada_w2_b")) return "loha";
-  const w1 = has("lokr_w1") || (has("lokr_w1_a") && has("lokr_w1_b"));
-  const w2 = has("lokr_w2") || (has("lokr_w2_a") && has("lokr_w2_b"));
-  if (w1 && w2) return "lokr";
-  if (has("a1") && has("a2") && has("b1") && has("b2")) return "glora";
-  const blocks = parts.get("oft_blocks");
-  if (blocks !== undefined) return blocks.length === 4 ? "boft" : "oft";
-  if (has("oft_diag")) return "oft";
+function completeAlgorithm(p: Parts, hasWeight: () => boolean): ModuleAlgorithm | null {
+  if (p.hada_w1_a && p.hada_w1_b && p.hada_w2_a && p.hada_w2_b) return "loha";
+  if ((p.lokr_w1 || (p.lokr_w1_a && p.lokr_w1_b)) && (p.lokr_w2 || (p.lokr_w2_a && p.lokr_w2_b))) return "lokr";
+  if (p.a1 && p.a2 && p.b1 && p.b2) return "glora";
+  if (p.oft_blocks) return p.oft_blocks.length === 4 ? "boft" : "oft";
+  if (p.oft_diag) return "oft";
   // IA³ stores the scale as the module's own `.weight`; `on_input` is what makes it IA³ rather than any weight.
-  if (has("on_input") && hasWeight) return "ia3";
-  if (has("diff")) return "full";
-  if (has("down") && has("up")) return "lora";
+  if (p.on_input && hasWeight()) return "ia3";
+  if (p.diff) return "full";
+  if (p.down && p.up) return "lora";
   return null;
 }
 
-function inputWidth(algorithm: ModuleAlgorithm, parts: ReadonlyMap<Part, readonly number[]>): number | undefined {
-  const d1 = (p: Part) => parts.get(p)?.[1];
+function inputWidth(algorithm: ModuleAlgorithm, p: Parts): number | undefined {
   switch (algorithm) {
     case "lora":
-      return d1("down");
+      return p.down?.[1];
     case "loha":
-      return d1("hada_w1_b");
+      return p.hada_w1_b?.[1];
     case "lokr": {
-      const a = d1("lokr_w1") ?? d1("lokr_w1_b");
-      const b = d1("lokr_w2") ?? d1("lokr_w2_b");
+      const a = p.lokr_w1?.[1] ?? p.lokr_w1_b?.[1];
+      const b = p.lokr_w2?.[1] ?? p.lokr_w2_b?.[1];
       return a !== undefined && b !== undefined ? a * b : undefined;
     }
     case "glora":
-      return d1("b1");
+      return p.b1?.[1];
     case "full":
-      return d1("diff");
+      return p.diff?.[1];
     default:
       return undefined;
   }
 }
 
+/** A k×k conv kernel with k > 1: what makes a LoRA module LoCon rather than a 1×1 projection. */
+function isSpatial(down: readonly number[] | undefined): boolean {
+  return down !== undefined && down.length === 4 && ((down[2] ?? 1) > 1 || (down[3] ?? 1) > 1);
+}
+
 /** Groups LoRA-family keys into modules and decides the file's algorithm from complete groups only. */
 export function analyzeLora(index: KeyIndex): LoraAnalysis {
-  const grouped = new Map<string, Map<Part, readonly number[]>>();
+  const grouped = new Map<string, { parts: Parts; keys: number }>();
   let partKeys = 0;
-  for (const key of index.keys()) {
+  // A module's keys are written together, so the previous module usually matches: a string compare, not a hash.
+  let lastModule = "";
+  let entry: { parts: Parts; keys: number } | undefined;
+  for (const [key, shape] of index.entries()) {
     const split = splitKey(key);
     if (split === null) continue;
     const [module, part] = split;
-    let parts = grouped.get(module);
-    if (parts === undefined) grouped.set(module, (parts = new Map()));
-    parts.set(part, index.shape(key) ?? []);
+    if (entry === undefined || module !== lastModule) {
+      entry = grouped.get(module);
+      if (entry === undefined) grouped.set(module, (entry = { parts: {}, keys: 0 }));
+      lastModule = module;
+    }
+    entry.parts[part] = shape;
+    entry.keys++;
     partKeys++;
   }
 
@@ -152,19 +162,18 @@ export function analyzeLora(index: KeyIndex): LoraAnalysis {
   let incomplete = 0;
   const counts = new Map<Algorithm, number>();
   const bump = (a: Algorithm) => counts.set(a, (counts.get(a) ?? 0) + 1);
-  for (const [name, parts] of grouped) {
-    const algorithm = completeAlgorithm(parts, index.has(`${name}.weight`));
+  for (const [name, { parts, keys }] of grouped) {
+    const algorithm = completeAlgorithm(parts, () => index.has(`${name}.weight`));
     if (algorithm === null) {
       // LyCORIS norm modules (`w_norm`/`b_norm`) ride along other algorithms and name none of their own; a lone
       // `alpha` or `.bias` next to ordinary weights is not a broken module either.
-      if (!parts.has("w_norm") && [...parts.keys()].some((p) => p !== "alpha" && p !== "up_bias")) incomplete++;
+      if (!parts.w_norm && keys > (parts.alpha ? 1 : 0) + (parts.up_bias ? 1 : 0)) incomplete++;
       continue;
     }
-    const down = parts.get("down");
-    const spatialConv = algorithm === "lora" && down !== undefined && down.length === 4 && ((down[2] ?? 1) > 1 || (down[3] ?? 1) > 1);
-    modules.push({ name, algorithm, parts, inputWidth: inputWidth(algorithm, parts), spatialConv });
-    if (parts.has("dora_scale")) bump("dora");
-    bump(spatialConv ? "locon" : algorithm);
+    const spatial = algorithm === "lora" && isSpatial(parts.down);
+    modules.push({ name, algorithm, keyCount: keys, downRank: parts.down?.length, inputWidth: inputWidth(algorithm, parts) });
+    if (parts.dora_scale) bump("dora");
+    bump(spatial ? "locon" : algorithm);
   }
   const algorithm = PRECEDENCE.find((a) => (counts.get(a) ?? 0) > 0) ?? null;
   return { modules, partKeys, incomplete, algorithm, counts };
