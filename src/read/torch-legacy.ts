@@ -16,6 +16,9 @@ const RECORD_HEADER_BYTES = 8;
  */
 const LEGACY_PICKLES_BUDGET = MAX_PICKLE_BYTES;
 
+/** First read: SD checkpoints' pickles are a few hundred KiB; the read doubles until all five pickles end. */
+const INITIAL_HEAD_BYTES = 256 * 1024;
+
 const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 function tensorInfo(t: PickleAnalysis["tensors"][number]): TensorInfo {
@@ -31,16 +34,56 @@ function keyList(analysis: PickleAnalysis): string[] | null {
   return keys.length > 0 || Object.keys(analysis.values).length === 0 ? keys : null;
 }
 
+interface PickleScan {
+  analyses: PickleAnalysis[];
+  /** Offset just past the last pickle that ended cleanly. */
+  offset: number;
+  /** The first pickle that did not end cleanly (1-based), or null when all five did. */
+  broken: number | null;
+}
+
+function scanPickles(head: Uint8Array): PickleScan {
+  const analyses: PickleAnalysis[] = [];
+  let offset = 0;
+  for (let n = 1; n <= 5; n++) {
+    if (offset >= head.length) return { analyses, offset, broken: n };
+    const analysis = analyzePickle(head, { persistentIds: n === 4 ? "legacy" : "none", start: offset, expectEnd: false, label: `pickle #${n}` });
+    analyses.push(analysis);
+    if (analysis.end === null) return { analyses, offset, broken: n };
+    offset = analysis.end;
+  }
+  return { analyses, offset, broken: null };
+}
+
+/**
+ * Reads the pickles in growing chunks until all five end, so a normal file costs about its pickle bytes and never
+ * the tensor data behind them; a stream that never ends stops at the budget.
+ */
+async function readPickles(source: ByteSource): Promise<{ head: Uint8Array; scan: PickleScan }> {
+  const available = Math.min(source.size, LEGACY_PICKLES_BUDGET);
+  let head: Uint8Array = await source.read(0, Math.min(available, INITIAL_HEAD_BYTES));
+  for (;;) {
+    const scan = scanPickles(head);
+    if (scan.broken === null || head.length >= available) return { head, scan };
+    const more = await source.read(head.length, Math.min(available, head.length * 2) - head.length);
+    const grown = new Uint8Array(head.length + more.length);
+    grown.set(head);
+    grown.set(more, head.length);
+    head = grown;
+  }
+}
+
 /**
  * Reads a legacy (non-zip) torch file: five stacked pickles, then storage records walked by their 8-byte headers
  * (formats.md §4, safety.md §6.5). torch's `_legacy_load` unpickles each of them in turn, so each is scanned with
  * the same rules; only pickle #4 may carry (6-tuple) persistent ids.
  */
 export async function readTorchLegacy(source: ByteSource): Promise<ContainerResult> {
-  const head = await source.read(0, Math.min(source.size, LEGACY_PICKLES_BUDGET));
+  const { head, scan } = await readPickles(source);
   const findings: Finding[] = [];
   const imports: ImportRecord[] = [];
-  const result = (error: InspectError | null, object: PickleAnalysis | null): ContainerResult => ({
+  const object = scan.analyses[3] ?? null;
+  const result = (error: InspectError | null): ContainerResult => ({
     format: "torch-legacy",
     tensors: object ? object.tensors.map(tensorInfo) : [],
     metadata: null,
@@ -49,39 +92,37 @@ export async function readTorchLegacy(source: ByteSource): Promise<ContainerResu
     imports,
     error,
   });
-  const fail = (message: string, object: PickleAnalysis | null = null): ContainerResult => {
+  const fail = (message: string): ContainerResult => {
     findings.push({ severity: "suspicious", code: "invalid", message });
-    return result({ code: "invalid", message }, object);
+    return result({ code: "invalid", message });
   };
 
-  const analyses: PickleAnalysis[] = [];
   let offset = 0;
-  for (let n = 1; n <= 5; n++) {
-    if (offset >= head.length) {
-      return fail(offset >= source.size ? `file ends before pickle #${n} (incomplete download)` : `pickle #${n} starts beyond the ${LEGACY_PICKLES_BUDGET}-byte pickle budget`, analyses[3] ?? null);
-    }
-    const analysis = analyzePickle(head, { persistentIds: n === 4 ? "legacy" : "none", start: offset, expectEnd: false, label: `pickle #${n}` });
+  scan.analyses.forEach((analysis, i) => {
     findings.push(...analysis.findings);
     imports.push(...analysis.imports);
-    analyses.push(analysis);
-    if (analysis.end === null) return fail(`pickle #${n} does not end cleanly`, n > 4 ? analyses[3]! : null);
-    const bytes = head.subarray(offset, analysis.end);
-    if (n === 1 && !equalBytes(bytes, MAGIC_PICKLE)) findings.push({ severity: "suspicious", code: "invalid", message: "pickle #1 is not torch's magic number" });
-    if (n === 2 && !equalBytes(bytes, PROTOCOL_PICKLE)) findings.push({ severity: "suspicious", code: "invalid", message: "pickle #2 is not protocol version 1001" });
-    if (n === 3 && (analysis.imports.length > 0 || analysis.tensors.length > 0 || Object.values(analysis.values).some((v) => typeof v !== "number" && typeof v !== "boolean"))) {
+    const bytes = head.subarray(offset, analysis.end ?? offset);
+    if (i === 0 && !equalBytes(bytes, MAGIC_PICKLE)) findings.push({ severity: "suspicious", code: "invalid", message: "pickle #1 is not torch's magic number" });
+    if (i === 1 && !equalBytes(bytes, PROTOCOL_PICKLE)) findings.push({ severity: "suspicious", code: "invalid", message: "pickle #2 is not protocol version 1001" });
+    if (i === 2 && (analysis.imports.length > 0 || analysis.tensors.length > 0 || Object.values(analysis.values).some((v) => typeof v !== "number" && typeof v !== "boolean"))) {
       findings.push({ severity: "suspicious", code: "invalid", message: "pickle #3 (sys_info) is not a dict of ints, bools and dicts" });
     }
-    offset = analysis.end;
+    offset = analysis.end ?? offset;
+  });
+  if (scan.broken !== null) {
+    const n = scan.broken;
+    if (scan.offset >= source.size) return fail(`file ends before pickle #${n} (incomplete download)`);
+    if (scan.offset >= head.length) return fail(`pickle #${n} starts beyond the ${LEGACY_PICKLES_BUDGET}-byte pickle budget`);
+    return fail(`pickle #${n} does not end cleanly`);
   }
 
-  const object = analyses[3]!;
-  const keys = keyList(analyses[4]!);
-  if (!keys) return fail("pickle #5 is not a list of storage keys", object);
-  const declared = new Map<string, StorageRef>(object.storages.map((s) => [s.key, s]));
+  const keys = keyList(scan.analyses[4]!);
+  if (!keys) return fail("pickle #5 is not a list of storage keys");
+  const declared = new Map<string, StorageRef>(object!.storages.map((s) => [s.key, s]));
   if (keys.length !== declared.size || keys.some((k) => !declared.has(k))) {
-    return fail("pickle #5 does not list exactly the storages pickle #4 declares", object);
+    return fail("pickle #5 does not list exactly the storages pickle #4 declares");
   }
-  return walkRecords(source, offset, keys, declared, findings, () => result(null, object));
+  return walkRecords(source, scan.offset, keys, declared, findings, () => result(null));
 }
 
 /** Storage records must exactly consume the rest of the file; only their 8-byte headers are read. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { analyzePickle } from "../../src/pickle/analyze.js";
-import { checkpointSpec, lightningCallbacks, PickleBuilder, torchPickle } from "../../fixtures/pickle-builder.js";
+import { checkpointSpec, lightningCallbacks, PickleBuilder, torchPickle, type PickleValueSpec } from "../../fixtures/pickle-builder.js";
 import { codes, verdictOf } from "./verdict.js";
 
 describe("analyzePickle on what torch.save writes", () => {
@@ -49,7 +49,7 @@ describe("analyzePickle on what torch.save writes", () => {
   });
 
   it("keeps integer keys and tuple indices of a hypernetwork", () => {
-    const layer = { dict: [["linear.0.weight", { tensor: { shape: [1536, 768] } }], ["linear.0.bias", { tensor: { shape: [1536] } }]] };
+    const layer: PickleValueSpec = { dict: [["linear.0.weight", { tensor: { shape: [1536, 768] } }], ["linear.0.bias", { tensor: { shape: [1536] } }]] };
     const { bytes } = torchPickle(
       {
         dict: [
