@@ -103,6 +103,8 @@ describe("pickle content checklist (safety.md §11)", () => {
       const [module, name] = pair.split(" ") as [string, string];
       const a = analyzePickle(stackGlobalCall(module, name), plain);
       expect(verdictOf(a), pair).toBe("dangerous");
+      // The import itself is judged dangerous, not only the call shape.
+      expect(a.imports[0]?.verdict, pair).toBe("dangerous");
     }
     const partial = new PickleBuilder().proto(2).global("functools", "partial").global("torch", "load").binunicode("x.pt").tuple2().reduce().stop().bytes();
     expect(verdictOf(analyzePickle(partial, plain))).toBe("dangerous");
@@ -111,7 +113,8 @@ describe("pickle content checklist (safety.md §11)", () => {
   it("PK-08: nested-pickle loaders are dangerous", () => {
     for (const [module, name] of [["pickle", "loads"], ["_pickle", "loads"], ["torch.storage", "_load_from_bytes"],
       ["torch.utils._config_module", "ConfigModule.load_config"], ["torch.utils.data.datapipes.utils.decoder", "basichandlers"]]) {
-      expect(verdictOf(analyzePickle(stackGlobalCall(module!, name!), plain)), `${module}.${name}`).toBe("dangerous");
+      const a = analyzePickle(stackGlobalCall(module!, name!), plain);
+      expect(a.imports[0]?.verdict, `${module}.${name}`).toBe("dangerous");
     }
   });
 
@@ -155,7 +158,7 @@ describe("pickle content checklist (safety.md §11)", () => {
 
   it("PK-13: scanner-deactivation imports are dangerous", () => {
     for (const [module, name] of [["picklescan.scanner", "scan_file_path"], ["fickling", "always_check_safety"], ["modelscan.modelscan", "ModelScan"]]) {
-      expect(verdictOf(analyzePickle(stackGlobalCall(module!, name!), plain)), module).toBe("dangerous");
+      expect(analyzePickle(stackGlobalCall(module!, name!), plain).imports[0]?.verdict, module).toBe("dangerous");
     }
   });
 
