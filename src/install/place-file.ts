@@ -41,11 +41,19 @@ export async function placeFile(
   if (!options.keepSource) {
     try {
       await commitNoReplace(source, destination);
-      await fsyncDir(dirname(destination));
-      return { method: "rename" };
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== "EXDEV") throw error;
+      await copyIntoPlace(source, destination, options.onBytes);
+      return { method: "copy" };
     }
+    try {
+      await fsyncDir(dirname(destination));
+    } catch (error) {
+      // A failure must mean "nothing changed", or the caller's journal and rollback would be wrong.
+      await commitNoReplace(destination, source).catch(() => undefined);
+      throw error;
+    }
+    return { method: "rename" };
   }
   await copyIntoPlace(source, destination, options.onBytes);
   return { method: "copy" };
@@ -54,39 +62,55 @@ export async function placeFile(
 async function copyIntoPlace(source: string, destination: string, onBytes: PlaceOptions["onBytes"]): Promise<void> {
   const temp = tempPathFor(dirname(destination), basename(destination));
   const input = await open(source, "r");
-  let output: FileHandle | undefined;
   try {
     const info = await input.stat();
-    output = await open(temp, "wx", info.mode & 0o777);
-    const buffer = Buffer.allocUnsafe(Math.min(COPY_CHUNK_BYTES, Math.max(1, info.size)));
-    let copied = 0;
-    for (;;) {
-      const { bytesRead } = await input.read(buffer, 0, buffer.length, copied);
-      if (bytesRead === 0) break;
-      let written = 0;
-      while (written < bytesRead) {
-        written += (await output.write(buffer, written, bytesRead - written, copied + written)).bytesWritten;
-      }
-      copied += bytesRead;
-      onBytes?.(copied, info.size);
+    // O_EXCL: if the name is somehow taken, it is not ours to write to or remove.
+    let output: FileHandle | undefined = await open(temp, "wx", info.mode & 0o777);
+    let committed = false;
+    try {
+      await copyContent(input, output, info.size, source, onBytes);
+      // Seconds as a float keep sub-millisecond precision that Date objects would drop.
+      await output.utimes(info.atimeMs / 1000, info.mtimeMs / 1000);
+      await output.sync();
+      await output.close();
+      output = undefined;
+      await commitNoReplace(temp, destination);
+      committed = true;
+      // The new name must be durable before the caller may delete the source.
+      await fsyncDir(dirname(destination));
+    } catch (error) {
+      await output?.close().catch(() => undefined);
+      await unlink(committed ? destination : temp).catch(() => undefined);
+      throw error;
     }
-    if (copied !== info.size) {
-      throw Object.assign(new Error(`${source} changed size while being copied (${info.size} → ${copied} bytes)`), {
-        code: "ESOURCECHANGED",
-      });
-    }
-    await output.utimes(info.atime, info.mtime);
-    await output.sync();
-    await output.close();
-    output = undefined;
-    await commitNoReplace(temp, destination);
-    await fsyncDir(dirname(destination));
-  } catch (error) {
-    await output?.close().catch(() => undefined);
-    await unlink(temp).catch(() => undefined);
-    throw error;
   } finally {
     await input.close();
+  }
+}
+
+async function copyContent(
+  input: FileHandle,
+  output: FileHandle,
+  size: number,
+  source: string,
+  onBytes: PlaceOptions["onBytes"],
+): Promise<void> {
+  const buffer = Buffer.allocUnsafe(Math.min(COPY_CHUNK_BYTES, Math.max(1, size)));
+  let copied = 0;
+  for (;;) {
+    const { bytesRead } = await input.read(buffer, 0, buffer.length, copied);
+    if (bytesRead === 0) break;
+    let written = 0;
+    while (written < bytesRead) {
+      written += (await output.write(buffer, written, bytesRead - written, copied + written)).bytesWritten;
+    }
+    copied += bytesRead;
+    onBytes?.(copied, size);
+  }
+  if (copied !== size) {
+    throw Object.assign(new Error(`${source} changed size while being copied (${size} → ${copied} bytes)`), {
+      code: "ESOURCECHANGED",
+    });
   }
 }
 

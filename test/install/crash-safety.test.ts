@@ -45,6 +45,37 @@ describe("crash safety across filesystems", () => {
     await Promise.all(otherDeviceDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
   });
 
+  it("moves across filesystems by copy: mtime kept, progress reported, source removed only at the end", async (ctx) => {
+    const here = await deviceOf(tmpdir());
+    const there = await deviceOf(OTHER_DEVICE_ROOT);
+    if (there === null || there === here) {
+      ctx.skip(`${OTHER_DEVICE_ROOT} is missing or on the same device as ${tmpdir()}: cannot force EXDEV, test skipped`);
+    }
+    const sourceDir = await mkdtemp(join(OTHER_DEVICE_ROOT, "sdmodels-xdev-"));
+    otherDeviceDirs.push(sourceDir);
+    const root = await tempDir();
+    await touch(root, A1111_MARKERS);
+    const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
+    const candidate = await modelFile(join(sourceDir, "x.safetensors"), k("lora"), { shape: [4096, 1024] });
+    await writeFile(join(sourceDir, "x.preview.png"), "png");
+    const { mtimeMs } = await stat(candidate.source);
+    const hash = await sha256File(candidate.source);
+    const copied: number[] = [];
+    const report = await applyPlan(await plan([candidate], target), {
+      journalDir: join(root, ".sdmodels/journal"),
+      onProgress: (e) => {
+        if (e.type === "bytes") copied.push(e.copied);
+      },
+    });
+    expect(report.entries[0]).toMatchObject({ status: "done", method: "copy" });
+    expect(copied.at(-1)).toBe(candidate.size);
+    const installed = join(root, "models/Lora/x.safetensors");
+    expect(Math.abs((await stat(installed)).mtimeMs - mtimeMs)).toBeLessThan(1);
+    expect(await sha256File(installed)).toBe(hash);
+    expect(await readdir(sourceDir)).toEqual([]);
+    expect(await filesUnder(join(root, "models/Lora"))).toEqual(["x.preview.png", "x.safetensors"]);
+  });
+
   it(
     "SIGKILL during a cross-device copy leaves the source intact and nothing under the final name; the next run recovers",
     async (ctx) => {
