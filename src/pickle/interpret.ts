@@ -260,10 +260,9 @@ class Machine {
 
   /** KNOWN wrappers whose result is still a tensor we can list (the import already made the verdict suspicious). */
   private knownTensorWrapper(fn: GlobalRef, args: Value[]): Value | null {
-    const [first, second, third] = args;
+    const [first, , third] = args;
     if (fn.resolved === "torch.nn.parameter.Parameter" && first?.k === "tensor") return first;
     if (fn.resolved === "torch._tensor._rebuild_from_type_v2" && first?.k === "global" && first.g.class === "safe" && third?.k === "tuple") {
-      void second;
       const inner = callSafeGlobal(first.g, third.items);
       if (inner.ok && inner.value.k === "tensor") return inner.value;
     }
