@@ -167,6 +167,15 @@ describe("sdmodels inspect --json", () => {
     ]);
   });
 
+  it("prints an empty array for a directory without model files and says so on stderr", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "README.md"), "nothing here\n");
+    const run = await cli(["inspect", dir, "--json"]);
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toEqual([]);
+    expect(run.stderr).toBe(`sdmodels: no model files found in ${dir}\n`);
+  });
+
   it("explains an HTML page saved as a model", async () => {
     const dir = await tempDir();
     const file = join(dir, "model.safetensors");

@@ -22,6 +22,12 @@ describe("sdmodels program", () => {
     expect(run.stdout).toMatch(/3 dangerous file/);
   });
 
+  it("answers `help inspect` like `inspect --help`", async () => {
+    const [viaHelp, viaFlag] = await Promise.all([cli(["help", "inspect"]), cli(["inspect", "--help"])]);
+    expect(viaHelp.code).toBe(0);
+    expect(viaHelp.stdout).toBe(viaFlag.stdout);
+  });
+
   it("treats an unknown command as a usage error with a suggestion", async () => {
     const run = await cli(["inpsect", "x"]);
     expect(run.code).toBe(1);

@@ -31,7 +31,7 @@ function field(label: string, lines: readonly string[]): string {
 /** `lora (locon)`, `text-encoder (clip-l)`: the algorithm or architecture qualifies the kind. */
 function describeKind(c: Classification): string {
   const detail = c.algorithm ?? c.architecture;
-  return detail ? `${c.kind} (${detail})` : c.kind;
+  return detail && detail !== c.kind ? `${c.kind} (${detail})` : c.kind; // not "lora (lora)"
 }
 
 /** `lora (locon) · sdxl · v-prediction`. */
@@ -45,7 +45,7 @@ export function renderInspectionBlock({ inspection: i, classification: c }: Insp
   let out = `${palette.bold(safe(i.path))}\n`;
   const unreadable = i.error !== null && isIoErrorCode(i.error.code);
   if (!unreadable) {
-    out += field("format", [`${i.format}, ${formatBytes(i.size)}${i.size >= 1000 ? ` (${i.size} bytes)` : ""}`]);
+    out += field("format", [`${i.format}, ${formatBytes(i.size)}${i.size >= 1000 ? ` (${i.size.toLocaleString("en-US")} bytes)` : ""}`]);
     if (i.tensors.length > 0) {
       const mix = Object.entries(dtypeCounts(i)).map(([dtype, n]) => `${safe(dtype)} ${n}`);
       out += field("tensors", [`${i.tensors.length} (${mix.join(", ")})`]);
