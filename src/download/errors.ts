@@ -1,7 +1,16 @@
+import {
+  EXIT_FILE_ERROR,
+  EXIT_INTEGRITY,
+  EXIT_NETWORK,
+  EXIT_NOT_AUTHORISED,
+  EXIT_NOT_FOUND,
+  EXIT_RATE_LIMITED,
+  EXIT_USAGE,
+} from "../exit-codes.js";
+
 /**
- * Download and lookup failures. `exitCode` follows the civitai CLI ledger (2 usage, 3 not authorised, 4 not found,
- * 5 network after retries, 6 rate limited) plus sdmodels' 7 for integrity; the CLI exits with it unchanged.
- * Messages are one line and never contain a token.
+ * Download and lookup failures. `exitCode` comes from sdmodels' exit-code table (src/exit-codes.ts); the CLI exits
+ * with it unchanged. Messages are one line and never contain a token.
  */
 export class DownloadError extends Error {
   readonly exitCode: number;
@@ -20,62 +29,62 @@ export class DownloadError extends Error {
 /** The input is not a URL or id sdmodels can download, or the server called the request malformed (400). */
 export class InvalidSourceError extends DownloadError {
   constructor(message: string) {
-    super("INVALID_SOURCE", message, 2);
+    super("INVALID_SOURCE", message, EXIT_USAGE);
   }
 }
 
 /** 401/403: a token is missing, wrong, or not enough (early access, gated repo). */
 export class NotAuthorizedError extends DownloadError {
   constructor(message: string, readonly status: number) {
-    super("NOT_AUTHORIZED", message, 3);
+    super("NOT_AUTHORIZED", message, EXIT_NOT_AUTHORISED);
   }
 }
 
 /** 404/410, or an API answer without a downloadable file (archived, taken down). */
 export class NotFoundError extends DownloadError {
   constructor(message: string, readonly status?: number) {
-    super("NOT_FOUND", message, 4);
+    super("NOT_FOUND", message, EXIT_NOT_FOUND);
   }
 }
 
 /** Transport failures and 5xx answers that outlived every retry. */
 export class NetworkError extends DownloadError {
   constructor(message: string, options?: { cause?: unknown }) {
-    super("NETWORK", message, 5, options);
+    super("NETWORK", message, EXIT_NETWORK, options);
   }
 }
 
 /** A 429 that outlived every retry. */
 export class RateLimitedError extends DownloadError {
   constructor(message: string) {
-    super("RATE_LIMITED", message, 6);
+    super("RATE_LIMITED", message, EXIT_RATE_LIMITED);
   }
 }
 
 /** Size or SHA-256 mismatch, a truncated body, or an error page served in place of the file. */
 export class IntegrityError extends DownloadError {
   constructor(code: "SIZE_MISMATCH" | "HASH_MISMATCH" | "TRUNCATED" | "ERROR_PAGE", message: string) {
-    super(code, message, 7);
+    super(code, message, EXIT_INTEGRITY);
   }
 }
 
 /** Any other unexpected HTTP status (a 4xx we have no advice for). */
 export class HttpStatusError extends DownloadError {
   constructor(message: string, readonly status: number) {
-    super("HTTP_STATUS", message, 1);
+    super("HTTP_STATUS", message, EXIT_FILE_ERROR);
   }
 }
 
 /** The final file already exists and the caller did not allow replacing it. */
 export class TargetExistsError extends DownloadError {
   constructor(readonly path: string) {
-    super("TARGET_EXISTS", `${path} already exists; not overwriting it`, 1);
+    super("TARGET_EXISTS", `${path} already exists; not overwriting it`, EXIT_FILE_ERROR);
   }
 }
 
 /** A 2xx answer whose body is not what the API documents (not JSON, or missing required fields). */
 export class BadResponseError extends DownloadError {
   constructor(message: string) {
-    super("BAD_RESPONSE", message, 1);
+    super("BAD_RESPONSE", message, EXIT_FILE_ERROR);
   }
 }

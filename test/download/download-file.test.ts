@@ -117,18 +117,18 @@ describe("downloadFile", () => {
     expect(fake.requestsTo("storage").filter((r) => r.url === "/files/flaky.bin")).toHaveLength(3);
 
     const error = await rejection(downloadFile(`${fake.storageUrl}/files/missing.bin`, await options()));
-    expect(error.exitCode).toBe(4);
+    expect(error.exitCode).toBe(5);
     expect(fake.requestsTo("storage").filter((r) => r.url === "/files/missing.bin")).toHaveLength(1);
   });
 
   it("gives up after the retry budget with exit code 5 (server errors) or 6 (rate limit)", async () => {
     const down = fake.serveFile("down.bin", modelBytes(10), { failWith: { status: 502, times: 99 } });
     const error = await rejection(downloadFile(down, await options({ retries: 2 })));
-    expect(error.exitCode).toBe(5);
+    expect(error.exitCode).toBe(6);
     expect(fake.requestsTo("storage")).toHaveLength(3);
     const limited = fake.serveFile("limited.bin", modelBytes(10), { failWith: { status: 429, times: 99, body: '{"error":"unusual amount of downloading"}' } });
     const rate = await rejection(downloadFile(limited, await options({ retries: 1 })));
-    expect(rate.exitCode).toBe(6);
+    expect(rate.exitCode).toBe(7);
     expect(rate.message).toContain("unusual amount of downloading");
   });
 
@@ -136,7 +136,7 @@ describe("downloadFile", () => {
     fake.publishCivitaiVersion({ versionId: 8, modelId: 1, fileName: "m.safetensors", content: modelBytes(10), requireToken: "right" });
     const anonymous = await rejection(downloadFile(`${fake.civitaiUrl}/api/download/models/8`, await options()));
     expect(anonymous).toBeInstanceOf(NotAuthorizedError);
-    expect(anonymous.exitCode).toBe(3);
+    expect(anonymous.exitCode).toBe(4);
     expect(anonymous.message).toContain("requires you to be logged in");
     expect(anonymous.message).toContain("CIVITAI_TOKEN");
     expect(anonymous.message).not.toContain("\n");
@@ -150,7 +150,7 @@ describe("downloadFile", () => {
       res.end(JSON.stringify({ error: "Early Access", deadline: "2030-01-01", message: "This asset is in Early Access" }));
     });
     const early = await rejection(downloadFile(`${fake.civitaiUrl}/api/download/models/9`, await options()));
-    expect(early.exitCode).toBe(3);
+    expect(early.exitCode).toBe(4);
     expect(early.message).toMatch(/Early Access.*early access ends/);
   });
 
@@ -180,7 +180,7 @@ describe("downloadFile", () => {
     const opts = await options({ expectedSha256: "0".repeat(64) });
     const error = await rejection(downloadFile(url, opts));
     expect(error.code).toBe("HASH_MISMATCH");
-    expect(error.exitCode).toBe(7);
+    expect(error.exitCode).toBe(8);
     expect(await readdir(opts.dir)).toEqual([]);
   });
 

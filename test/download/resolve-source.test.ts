@@ -39,7 +39,7 @@ describe("parseSource", () => {
     expect(parseSource("https://huggingface.co/datasets/o/r/resolve/v1/a/b.bin", b)).toMatchObject({ repoId: "datasets/o/r", path: "a/b.bin" });
   });
 
-  it.each(["12345", "ftp://x/y", "not a url", "https://civitai.com/user/foo", "https://huggingface.co/org/repo", "urn:air:sdxl:lora:hf:x"])("refuses %j with exit code 2", (input) => {
+  it.each(["12345", "ftp://x/y", "not a url", "https://civitai.com/user/foo", "https://huggingface.co/org/repo", "urn:air:sdxl:lora:hf:x"])("refuses %j with exit code 1 (usage)", (input) => {
     let error: unknown;
     try {
       parseSource(input, b);
@@ -47,7 +47,7 @@ describe("parseSource", () => {
       error = e;
     }
     expect(error).toBeInstanceOf(DownloadError);
-    expect((error as DownloadError).exitCode).toBe(2);
+    expect((error as DownloadError).exitCode).toBe(1);
   });
 });
 
@@ -80,9 +80,9 @@ describe("resolveSource + downloadFile", () => {
     fake.publishCivitaiVersion({ versionId: 20, modelId: 6, fileName: "gone.safetensors", content: Buffer.from("x"), extra: { model: { name: "Gone", type: "Checkpoint", mode: "Archived" } } });
     const error = await resolveSource("urn:air:sdxl:checkpoint:civitai:6@20", bases()).catch((e: unknown) => e as DownloadError);
     expect(error).toBeInstanceOf(DownloadError);
-    expect((error as DownloadError).exitCode).toBe(4);
+    expect((error as DownloadError).exitCode).toBe(5);
     const missing = await resolveSource(`${fake.civitaiUrl}/models/404404`, bases()).catch((e: unknown) => e as DownloadError);
-    expect((missing as DownloadError).exitCode).toBe(4);
+    expect((missing as DownloadError).exitCode).toBe(5);
   });
 
   it("turns a Hugging Face blob URL into its resolve URL with size and SHA-256 from the LFS headers, token to HF only", async () => {
@@ -106,10 +106,10 @@ describe("resolveSource + downloadFile", () => {
     expect(fake.requestsTo("storage").every((r) => r.headers.authorization === undefined)).toBe(true);
   });
 
-  it("reports a gated Hugging Face repo without a token as not authorised (exit 3) with HF_TOKEN advice", async () => {
+  it("reports a gated Hugging Face repo without a token as not authorised (exit 4) with HF_TOKEN advice", async () => {
     fake.addHfFile("org/gated", "main", "m.safetensors", Buffer.from("x"), { requireToken: "t" });
     const error = (await resolveSource(`${fake.hfUrl}/org/gated/resolve/main/m.safetensors`, bases()).catch((e: unknown) => e)) as DownloadError;
-    expect(error.exitCode).toBe(3);
+    expect(error.exitCode).toBe(4);
     expect(error.message).toContain("HF_TOKEN");
   });
 });

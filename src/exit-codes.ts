@@ -1,0 +1,53 @@
+/**
+ * The one exit-code table of sdmodels. Library errors (the downloader's, the installer's) carry these numbers as
+ * `exitCode` and the CLI exits with them unchanged. Scripts branch on these before parsing stdout, so once published a
+ * number never changes meaning. Shaped after the civitai CLI ledger, reordered so that the inspection outcomes
+ * (file error, dangerous file) come right after usage and the network outcomes follow.
+ *
+ * | code | meaning |
+ * |---|---|
+ * | 0 | success |
+ * | 1 | usage error: bad flag, missing argument, bad value (no JSON is printed) |
+ * | 2 | some file had an error (unreadable, corrupt, not a model), or a generic failure |
+ * | 3 | some file is dangerous (wins over 2) |
+ * | 4 | not authorised: HTTP 401/403, missing token |
+ * | 5 | not found: HTTP 404/410, or nothing matched |
+ * | 6 | network or transport failure, or 5xx after retries: the code to retry on |
+ * | 7 | rate limited: a terminal HTTP 429 |
+ * | 8 | integrity failure: hash or size mismatch, truncated download |
+ * | 9 | refused for safety: install declined a dangerous file, or a suspicious one without confirmation |
+ */
+
+export const EXIT_OK = 0;
+/** Bad flag, missing argument, bad value. Nothing was done and nothing is printed on stdout. */
+export const EXIT_USAGE = 1;
+/** Some file could not be read or parsed, or an unexpected failure; the other files were still reported. */
+export const EXIT_FILE_ERROR = 2;
+/** Some file is dangerous to load; takes precedence over {@link EXIT_FILE_ERROR}. */
+export const EXIT_DANGEROUS = 3;
+/** The server refused the credentials, or none were given (HTTP 401/403). */
+export const EXIT_NOT_AUTHORISED = 4;
+/** The model, version or file does not exist (HTTP 404/410), or a filter matched nothing. */
+export const EXIT_NOT_FOUND = 5;
+/** Connection, DNS, TLS or 5xx after retries. A filesystem error never maps here. */
+export const EXIT_NETWORK = 6;
+/** HTTP 429 that outlasted the back-off. */
+export const EXIT_RATE_LIMITED = 7;
+/** The bytes on disk are not the bytes promised: SHA-256 or size mismatch, truncated download. */
+export const EXIT_INTEGRITY = 8;
+/** Install refused a file its safety verdict does not allow. */
+export const EXIT_REFUSED = 9;
+
+const HIGHEST_EXIT_CODE = EXIT_REFUSED;
+
+/**
+ * Maps a thrown value to an exit code. Typed errors choose their own code by carrying a numeric `exitCode`
+ * property (UsageError, and the downloader's HTTP errors); anything else is a generic failure.
+ */
+export function exitCodeFor(error: unknown): number {
+  if (typeof error === "object" && error !== null && "exitCode" in error) {
+    const code = error.exitCode;
+    if (typeof code === "number" && Number.isInteger(code) && code > EXIT_OK && code <= HIGHEST_EXIT_CODE) return code;
+  }
+  return EXIT_FILE_ERROR;
+}
