@@ -2,6 +2,14 @@ import { MODEL_FIXTURES, type ModelFixture } from "../../fixtures/models/catalog
 import { dtypeBytes } from "../../fixtures/safetensors-writer.js";
 import type { Classification } from "../../src/classify/types.js";
 import type { TensorInfo } from "../../src/inspect/types.js";
+import { SNIFF_BYTES } from "../../src/read/sniff.js";
+
+/**
+ * Fixed-size looks that may land on tensor data in a small file, whatever its size: the sniffer's first bytes and
+ * the zip reader's first end-of-central-directory search, which takes the last 1 KiB (the end record sits behind the
+ * central directory, so on a 4 KB embedding that window reaches back into the storage).
+ */
+export const FIXED_LOOK_BYTES = SNIFF_BYTES + 1024;
 
 /** Bytes of tensor data the fixture declares: what a header-only reader must never touch. */
 export function dataBytes(fixture: ModelFixture): number {
