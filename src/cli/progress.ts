@@ -13,10 +13,11 @@ export interface StatusLine {
 
 /**
  * Progress only for a person watching: stderr must be a terminal and the output must not be JSON. Piped runs and
- * CI logs stay free of spinner frames and carriage returns.
+ * CI logs stay free of spinner frames and carriage returns. A terminal that reports zero columns (`script`, some
+ * container ptys) is left alone too: ora divides by the width and would spin forever clearing "Infinity" lines.
  */
-export function progressEnabled(stderr: { isTTY?: boolean }, json: boolean): boolean {
-  return stderr.isTTY === true && !json;
+export function progressEnabled(stderr: { isTTY?: boolean; columns?: number }, json: boolean): boolean {
+  return stderr.isTTY === true && (stderr.columns ?? 0) > 0 && !json;
 }
 
 const SILENT: StatusLine = { update() {}, succeed() {}, fail() {}, stop() {} };

@@ -6,7 +6,7 @@ import { PickleBuilder, checkpointSpec, torchPickle } from "../../fixtures/pickl
 import { writeSafetensors, type TensorSpec } from "../../fixtures/safetensors-writer.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { useTempDirs } from "../helpers.js";
-import { useBuiltCli } from "./run-cli.js";
+import { HAS_SCRIPT, useBuiltCli } from "./run-cli.js";
 
 const cli = useBuiltCli();
 const tempDir = useTempDirs();
@@ -261,5 +261,54 @@ describe("sdmodels inspect, human output", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toBe("");
     expect(run.stdout).toContain(`${missing}: no such file (ENOENT)`);
+  });
+});
+
+describe.skipIf(!HAS_SCRIPT)("sdmodels inspect on a terminal", () => {
+  /** Select Graphic Rendition: the colour and bold codes; the spinner's cursor codes are not SGR. */
+  const SGR = /\u001b\[[0-9;]*m/;
+  const HIDE_CURSOR = "\u001b[?25l";
+
+  async function twoFiles(): Promise<string> {
+    const dir = await tempDir();
+    await writeSafetensors(join(dir, "one.safetensors"), TENSORS);
+    await dangerousZip(join(dir, "two.ckpt"));
+    return dir;
+  }
+
+  it("colours the verdicts and shows a spinner on stderr, then clears it", async () => {
+    const run = await cli(["inspect", await twoFiles()], { ttyColumns: 100, env: { NO_COLOR: undefined } });
+    expect(run.code).toBe(3);
+    expect(run.stdout).toContain("\u001b[31mdangerous\u001b[39m");
+    expect(run.stdout).toContain("\u001b[32msafe\u001b[39m");
+    expect(run.stdout).toContain(HIDE_CURSOR);
+  });
+
+  it("honours NO_COLOR and --no-color on a terminal", async () => {
+    const dir = await twoFiles();
+    for (const [args, env] of [
+      [["inspect", dir], { NO_COLOR: "1" }],
+      [["inspect", dir, "--no-color"], { NO_COLOR: undefined }],
+    ] as const) {
+      const run = await cli(args, { ttyColumns: 100, env });
+      expect(run.code).toBe(3);
+      expect(run.stdout).toMatch(/safety\s+dangerous/);
+      expect(run.stdout).not.toMatch(SGR);
+    }
+  });
+
+  it("keeps --json pure on a terminal: no spinner, no colour", async () => {
+    const run = await cli(["inspect", await twoFiles(), "--json"], { ttyColumns: 100, env: { NO_COLOR: undefined } });
+    expect(run.code).toBe(3);
+    expect(run.stdout).not.toContain(HIDE_CURSOR);
+    expect(run.stdout).not.toMatch(SGR);
+    expect(parseReports(run.stdout.replace(/\r\n/g, "\n"))).toHaveLength(2);
+  });
+
+  it("does not spin forever on a terminal that reports zero columns", async () => {
+    const run = await cli(["inspect", await twoFiles()], { ttyColumns: 0 });
+    expect(run.code).toBe(3);
+    expect(run.stdout).not.toContain(HIDE_CURSOR);
+    expect(run.stdout).toMatch(/safety\s+dangerous/);
   });
 });

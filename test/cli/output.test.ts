@@ -79,9 +79,11 @@ describe("terminal helpers", () => {
   });
 
   it("shows progress only on a TTY and never with --json", () => {
-    expect(progressEnabled({ isTTY: true }, false)).toBe(true);
-    expect(progressEnabled({ isTTY: true }, true)).toBe(false);
-    expect(progressEnabled({ isTTY: false }, false)).toBe(false);
+    expect(progressEnabled({ isTTY: true, columns: 80 }, false)).toBe(true);
+    expect(progressEnabled({ isTTY: true, columns: 80 }, true)).toBe(false);
+    expect(progressEnabled({ isTTY: false, columns: 80 }, false)).toBe(false);
+    expect(progressEnabled({ isTTY: true, columns: 0 }, false)).toBe(false);
+    expect(progressEnabled({ isTTY: true }, false)).toBe(false);
   });
 });
 

@@ -19,7 +19,22 @@ export interface CliRun {
  * running in parallel never read a dist/ that another one is rewriting. tsc's exit status is not checked: it
  * still emits when files outside the CLI are mid-edit, and type errors are `tsc --noEmit`'s job.
  */
-export function useBuiltCli(): (args: readonly string[], options?: { env?: Record<string, string | undefined>; cwd?: string }) => Promise<CliRun> {
+export interface RunOptions {
+  env?: Record<string, string | undefined>;
+  cwd?: string;
+  /**
+   * Run on a pseudo-terminal of this many columns, through util-linux `script` (stdout and stderr both arrive
+   * in `stdout`, with CRLF line ends). Check {@link HAS_SCRIPT} first.
+   */
+  ttyColumns?: number;
+}
+
+/** Whether util-linux `script` is there to give the CLI a real terminal. */
+export const HAS_SCRIPT = spawnSync("script", ["--version"], { stdio: "ignore" }).status === 0;
+
+const shellQuote = (word: string) => `'${word.replace(/'/g, "'\\''")}'`;
+
+export function useBuiltCli(): (args: readonly string[], options?: RunOptions) => Promise<CliRun> {
   let root = "";
   beforeAll(async () => {
     root = await mkdtemp(join(tmpdir(), "sdmodels-cli-build-"));
@@ -41,7 +56,12 @@ export function useBuiltCli(): (args: readonly string[], options?: { env?: Recor
     new Promise((resolve, reject) => {
       const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...options.env };
       for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-      const child = spawn(process.execPath, [join(root, "bin/sdmodels.js"), ...args], {
+      const command = [process.execPath, join(root, "bin/sdmodels.js"), ...args];
+      const [file, ...argv] =
+        options.ttyColumns === undefined
+          ? command
+          : ["script", "-qec", `stty cols ${options.ttyColumns} rows 24; exec ${command.map(shellQuote).join(" ")}`, "/dev/null"];
+      const child = spawn(file!, argv, {
         cwd: options.cwd ?? REPO,
         env,
         stdio: ["ignore", "pipe", "pipe"],
