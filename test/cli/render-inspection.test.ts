@@ -35,6 +35,16 @@ const LORA: Classification = {
 };
 
 describe("renderInspectionBlock", () => {
+  it("lists the reasons under the verdict", () => {
+    const findings: Finding[] = [
+      { severity: "suspicious", code: "trailing-bytes", message: "12 bytes after the data" },
+      { severity: "dangerous", code: "dangerous-global", message: "imports os.system" },
+    ];
+    expect(renderInspectionBlock({ inspection: inspection({ findings }), classification: UNCLASSIFIED }, plain)).toContain(
+      ["  safety     dangerous", "             - dangerous-global: imports os.system", "             - trailing-bytes: 12 bytes after the data", ""].join("\n"),
+    );
+  });
+
   it("shows format, size, tensors, model, evidence and verdict", () => {
     const tensors = [
       { name: "a", path: ["a"], dtype: "F16", shape: [1] },
@@ -55,7 +65,7 @@ describe("renderInspectionBlock", () => {
     );
   });
 
-  it("lists the reasons under a verdict and the error last", () => {
+  it("states the error once, last, not again among the reasons", () => {
     const error = { code: "error-page", message: 'an HTML page saved in place of a model (failed download?): "Sign in"' };
     const block = renderInspectionBlock(
       {
@@ -69,7 +79,6 @@ describe("renderInspectionBlock", () => {
         "models/x.safetensors",
         "  format     unknown, 120 B",
         "  safety     suspicious",
-        `             - error-page: ${error.message}`,
         `  error      ${error.message} (error-page)`,
         "",
       ].join("\n"),

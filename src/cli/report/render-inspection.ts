@@ -59,7 +59,10 @@ export function renderInspectionBlock({ inspection: i, classification: c }: Insp
       out += field("model", [`${describeModel(c)} ${palette.dim(`(confidence ${c.confidence})`)}`]);
       if (c.evidence.length > 0) out += field("evidence", c.evidence.map(safe));
     }
-    out += field("safety", [paintVerdict(i.safety.verdict, palette), ...i.safety.reasons.map((r) => `- ${safe(r)}`)]);
+    // The error line below already says it; the verdict lists only what else was found.
+    const restated = i.error ? `${i.error.code}: ${i.error.message}` : null;
+    const reasons = i.safety.reasons.filter((r) => r !== restated).map((r) => `- ${safe(r)}`);
+    out += field("safety", [paintVerdict(i.safety.verdict, palette), ...reasons]);
     if (PICKLE_FORMATS.has(i.format)) {
       const imports = i.safety.imports.map(
         (imp) => `${safe(imp.resolved)}${imp.count > 1 ? ` ×${imp.count}` : ""}  ${paintVerdict(imp.verdict, palette)}`,
