@@ -1,16 +1,34 @@
 import { Command } from "commander";
+import { registerDownload } from "./commands/download.js";
+import { registerHash } from "./commands/hash.js";
 import { registerInspect } from "./commands/inspect.js";
+import { registerInstall } from "./commands/install.js";
+import { registerSort } from "./commands/sort.js";
+import { registerUndo } from "./commands/undo.js";
 import type { CliContext } from "./context.js";
 import { readPackageInfo } from "./package-info.js";
 
 /** One register function per file under commands/; each adds its subcommand with `program.command(…)`. */
-const COMMANDS: ReadonlyArray<(program: Command, context: CliContext) => void> = [registerInspect];
+const COMMANDS: ReadonlyArray<(program: Command, context: CliContext) => void> = [
+  registerInspect,
+  registerInstall,
+  registerSort,
+  registerUndo,
+  registerHash,
+  registerDownload,
+];
 
 const EXAMPLES = `
 Examples:
   $ sdmodels inspect model.safetensors
   $ sdmodels inspect stable-diffusion-webui/models --json
-  $ sdmodels help inspect
+  $ sdmodels install lora.safetensors --webui ~/stable-diffusion-webui
+  $ sdmodels install "https://civitai.com/models/4201?modelVersionId=130072" --civitai
+  $ sdmodels sort ~/Downloads --webui ~/ComfyUI --dry-run
+  $ sdmodels undo
+  $ sdmodels hash model.safetensors --json
+  $ sdmodels download https://huggingface.co/stabilityai/sdxl-vae/blob/main/sdxl_vae.safetensors --to ~/Downloads
+  $ sdmodels help install
 
 Exit codes: 0 success, 1 usage error, 2 file error or failure, 3 dangerous file, 4 not authorised,
 5 not found, 6 network error, 7 rate limited, 8 integrity (hash or size) mismatch, 9 refused for safety.

@@ -1,6 +1,9 @@
 import type { Command } from "commander";
 import { inspectFile } from "../../inspect/inspect-file.js";
 import { expandModelPaths } from "../../inspect/walk.js";
+import { lookUpOnCivitai, type CivitaiMatch } from "../civitai-lookup.js";
+import { createFileHasher } from "../file-hasher.js";
+import { renderCivitaiMatches } from "../report/render-civitai.js";
 import { globalOptions, type CliContext, type CliIo, type GlobalOptions } from "../context.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
@@ -15,12 +18,18 @@ Examples:
   $ sdmodels inspect ~/Downloads/*.ckpt                  # pickles are scanned, never unpickled
   $ sdmodels inspect stable-diffusion-webui/models       # walks .safetensors .sft .ckpt .pt .pth .bin .pkl .gguf
   $ sdmodels inspect models --json | jq -r '.[] | select(.safety.verdict != "safe") | .path'
+  $ sdmodels inspect lora.safetensors --civitai          # Civitai's page, sidecars, and whether it agrees
 
 Exit codes: 0 every file read and none dangerous, 1 usage error, 2 some file had an error,
 3 some file is dangerous (wins over 2).
 `;
 
-export async function runInspect(paths: readonly string[], options: GlobalOptions, io: CliIo): Promise<number> {
+export async function runInspect(
+  paths: readonly string[],
+  options: GlobalOptions,
+  io: CliIo,
+  flags: { civitai?: boolean } = {},
+): Promise<number> {
   const targets = await expandModelPaths(paths);
   const status = await startStatus("Inspecting…", {
     stream: io.stderr,
@@ -28,11 +37,21 @@ export async function runInspect(paths: readonly string[], options: GlobalOption
     color: colorEnabled(io.stderr, io.env, options.color),
   });
   const files: InspectedFile[] = [];
+  let civitai: CivitaiMatch[] = [];
   try {
     for (const [n, path] of targets.entries()) {
       status.update(`Inspecting ${n + 1}/${targets.length} ${path}`);
       const inspection = await inspectFile(path);
       files.push({ inspection, classification: classifyInspection(inspection) });
+    }
+    if (flags.civitai) {
+      const hasher = createFileHasher({ env: io.env, useCache: true, status });
+      const readable = files.filter((f) => f.inspection.error === null);
+      civitai = await lookUpOnCivitai(
+        readable.map((f) => ({ path: f.inspection.path, classification: f.classification })),
+        { env: io.env, hasher, writeSidecars: true, status },
+      );
+      await hasher.save();
     }
   } finally {
     status.stop();
@@ -40,7 +59,14 @@ export async function runInspect(paths: readonly string[], options: GlobalOption
 
   if (targets.length === 0) io.stderr.write(`sdmodels: no model files found in ${paths.join(", ")}\n`);
   if (options.json) {
-    writeJson(io.stdout, files.map((f) => inspectionReport(f.inspection, f.classification)));
+    const byPath = new Map(civitai.map((m) => [m.path, m]));
+    writeJson(
+      io.stdout,
+      files.map((f) => ({
+        ...inspectionReport(f.inspection, f.classification),
+        ...(flags.civitai ? { civitai: byPath.get(f.inspection.path) ?? null } : {}),
+      })),
+    );
   } else {
     const palette = createPalette(colorEnabled(io.stdout, io.env, options.color));
     io.stdout.write(files.map((f) => renderInspectionBlock(f, palette)).join("\n"));
@@ -49,6 +75,7 @@ export async function runInspect(paths: readonly string[], options: GlobalOption
     if (files.length > 0 && (files.length > 1 || walked)) {
       io.stdout.write(`\n${renderInspectionTable(files, outputWidth(io.stdout, io.env), palette)}`);
     }
+    if (civitai.length > 0) io.stdout.write(`\n${renderCivitaiMatches(civitai, palette)}`);
   }
   return inspectExitCode(files.map((f) => f.inspection));
 }
@@ -58,8 +85,9 @@ export function registerInspect(program: Command, context: CliContext): void {
     .command("inspect")
     .description("tell what model files are from their headers, and whether they are safe to load")
     .argument("<paths...>", "model files, or directories to walk")
+    .option("--civitai", "look files up on Civitai by SHA-256, write .civitai.info and .preview.png beside them, cross-check type/base")
     .addHelpText("after", EXAMPLES)
-    .action(async (paths: string[], _options: unknown, command: Command) => {
-      context.exitCode = await runInspect(paths, globalOptions(command), context.io);
+    .action(async (paths: string[], flags: { civitai?: boolean }, command: Command) => {
+      context.exitCode = await runInspect(paths, globalOptions(command), context.io, flags);
     });
 }

@@ -1,0 +1,122 @@
+import { stat } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import type { Command } from "commander";
+import { inspectFile } from "../../inspect/inspect-file.js";
+import { globalOptions, type CliContext, type CliIo, type GlobalOptions } from "../context.js";
+import { EXIT_OK } from "../exit-codes.js";
+import { fetchResolved, parseSha256Flag, resolveDownload, statedSize } from "../fetch-source.js";
+import { createFileHasher } from "../file-hasher.js";
+import { colorEnabled, createPalette } from "../output/color.js";
+import { formatBytes } from "../output/format-bytes.js";
+import { writeJson } from "../output/json.js";
+import { terminalSafe } from "../output/terminal-text.js";
+import { progressEnabled, startStatus } from "../progress.js";
+import { classifyInspection, inspectExitCode, inspectionReport } from "../report/inspection-report.js";
+import { describeModel, paintVerdict } from "../report/render-inspection.js";
+
+const EXAMPLES = `
+Examples:
+  $ sdmodels download "https://civitai.com/models/4201?modelVersionId=130072" --to ~/Downloads
+  $ sdmodels download urn:air:sdxl:lora:civitai:4201@130072 --dry-run      # name, size, no download
+  $ sdmodels download https://huggingface.co/stabilityai/sdxl-vae/blob/main/sdxl_vae.safetensors
+  $ sdmodels download https://example.com/model.safetensors --sha256 <64 hex>
+
+Downloads to <name>.part and renames only once size and SHA-256 match (Civitai's and Hugging Face's stated
+hashes, or --sha256); an interrupted download resumes. The file is then inspected (never installed).
+Tokens: --token (sent only to the URL's host), CIVITAI_TOKEN, HF_TOKEN; never printed.
+Exit codes: 0 downloaded and not dangerous, 1 usage error, 2 file error, 3 the file is dangerous, 4 not authorised,
+5 not found, 6 network error, 7 rate limited, 8 hash or size mismatch.
+`;
+
+interface DownloadFlags {
+  to?: string;
+  dryRun?: boolean;
+  token?: string;
+  sha256?: string;
+}
+
+export async function runDownload(input: string, flags: DownloadFlags, options: GlobalOptions, io: CliIo): Promise<number> {
+  const sha256 = parseSha256Flag(flags.sha256);
+  const dir = resolve(flags.to ?? ".");
+  const color = colorEnabled(io.stderr, io.env, options.color);
+  const status = await startStatus(`Resolving ${input}…`, { stream: io.stderr, enabled: progressEnabled(io.stderr, options.json), color });
+  const settings = { env: io.env, token: flags.token, sha256, verify: true, status };
+  const palette = createPalette(colorEnabled(io.stdout, io.env, options.color));
+  try {
+    const resolved = await resolveDownload(input, settings);
+    const { source } = resolved;
+    const described = {
+      input,
+      service: source.service,
+      url: source.url,
+      fileName: resolved.fileName,
+      expectedSize: source.expectedSize ?? null,
+      approximateSize: source.approximateSize ?? null,
+      expectedSha256: sha256 ?? source.expectedSha256 ?? null,
+      civitai: source.civitai
+        ? { modelId: source.civitai.modelId, versionId: source.civitai.versionId, modelName: source.civitai.modelName ?? null, type: source.civitai.modelType ?? null, baseModel: source.civitai.baseModel ?? null }
+        : null,
+    };
+    if (flags.dryRun) {
+      status.stop();
+      const path = join(dir, resolved.fileName);
+      const exists = await stat(path).then(() => true, () => false);
+      if (options.json) writeJson(io.stdout, { dryRun: true, source: described, path, exists });
+      else {
+        const size = statedSize(source);
+        io.stdout.write(`would download ${terminalSafe(input)}\n  as   ${terminalSafe(path)}${exists ? " (exists: the download would fail)" : ""}\n`);
+        io.stdout.write(`  size ${size === null ? "unknown" : `${formatBytes(size)}${source.expectedSize === undefined ? " (approximate)" : ""}`}\n`);
+        if (described.expectedSha256) io.stdout.write(`  sha256 ${described.expectedSha256}\n`);
+        if (described.civitai) io.stdout.write(`  civitai ${terminalSafe(described.civitai.modelName ?? "?")} (${described.civitai.type ?? "?"}, ${described.civitai.baseModel ?? "?"})\n`);
+      }
+      return EXIT_OK;
+    }
+
+    const result = await fetchResolved(resolved, dir, { ...settings, replace: false });
+    const hasher = createFileHasher({ env: io.env, useCache: true, status });
+    const hashes = await hasher.hash(result.path);
+    await hasher.save();
+    status.update(`Inspecting ${result.path}`);
+    const inspection = await inspectFile(result.path);
+    const classification = classifyInspection(inspection);
+    status.stop();
+    if (options.json) {
+      writeJson(io.stdout, {
+        dryRun: false,
+        source: described,
+        path: result.path,
+        size: result.size,
+        sha256: hashes.sha256,
+        autov2: hashes.autov2,
+        autov1: hashes.autov1,
+        autov3: hashes.autov3,
+        resumedFrom: result.resumedFrom,
+        inspection: inspectionReport(inspection, classification),
+      });
+    } else {
+      io.stdout.write(`${palette.bold(terminalSafe(result.path))}\n`);
+      io.stdout.write(`  size    ${formatBytes(result.size)} (${result.size.toLocaleString("en-US")} bytes)${result.resumedFrom > 0 ? `, resumed at ${formatBytes(result.resumedFrom)}` : ""}\n`);
+      io.stdout.write(`  sha256  ${hashes.sha256}\n  autov2  ${hashes.autov2}\n`);
+      io.stdout.write(`  model   ${describeModel(classification)}\n  safety  ${paintVerdict(inspection.safety.verdict, palette)}\n`);
+      for (const reason of inspection.safety.reasons) io.stdout.write(`          - ${terminalSafe(reason)}\n`);
+    }
+    return inspectExitCode([inspection]);
+  } finally {
+    status.stop();
+  }
+}
+
+export function registerDownload(program: Command, context: CliContext): void {
+  program
+    .command("download")
+    .description("download a model (Civitai, Hugging Face or plain URL, or a Civitai AIR), verify it and inspect it")
+    .argument("<url>", "Civitai model/version/download URL or AIR, Hugging Face resolve/blob URL, or any https URL")
+    .option("--to <dir>", "folder to save into (created if missing; default: the current folder)")
+    .option("--dry-run", "resolve the name, size and hash; download nothing")
+    .option("--token <token>", "API token for the URL's host (else CIVITAI_TOKEN / HF_TOKEN); never printed")
+    .option("--sha256 <hex>", "expected SHA-256; a mismatch deletes the download (exit 8)")
+    .addHelpText("after", EXAMPLES)
+    .action(async (input: string, flags: DownloadFlags, command: Command) => {
+      context.exitCode = await runDownload(input, flags, globalOptions(command), context.io);
+    });
+}

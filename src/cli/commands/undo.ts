@@ -1,0 +1,93 @@
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import type { Command } from "commander";
+import { defaultJournalDir, resolveWebui, undoBatch } from "../../install/index.js";
+import { Journal } from "../../install/journal.js";
+import { globalOptions, type CliContext, type CliIo, type GlobalOptions } from "../context.js";
+import { EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
+import { writeJson } from "../output/json.js";
+import { renderTable } from "../output/table.js";
+import { outputWidth } from "../output/table.js";
+import { terminalSafe } from "../output/terminal-text.js";
+
+const EXAMPLES = `
+Examples:
+  $ sdmodels undo                                   # revert the last install or sort
+  $ sdmodels undo --list                            # batches, newest last
+  $ sdmodels undo 2025-01-31T10-00-00-000Z-a1b2c3 --webui ~/ComfyUI
+
+A file is put back only if it is exactly as installed (same size and mtime) and its original path is free;
+anything else is left in place and reported. Exit codes: 0 reverted, 1 usage error, 2 some file was left in place
+or no batch was found.
+`;
+
+/** One row of `undo --list`. */
+export interface BatchListing {
+  batchId: string;
+  createdAt: string;
+  ui: string;
+  state: string;
+  mode: "move" | "copy";
+  files: number;
+}
+
+async function listBatches(dir: string): Promise<BatchListing[]> {
+  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith(".json")).sort();
+  const journals = await Promise.all(names.map((n) => Journal.read(join(dir, n))));
+  return journals
+    .map(({ data }) => ({ batchId: data.batchId, createdAt: data.createdAt, ui: data.ui, state: data.state, mode: data.mode, files: data.entries.length }))
+    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.batchId.localeCompare(b.batchId));
+}
+
+export async function runUndo(
+  batchId: string | undefined,
+  flags: { webui?: string; list?: boolean },
+  options: GlobalOptions,
+  io: CliIo,
+): Promise<number> {
+  const target = await resolveWebui({ webui: flags.webui, env: io.env, cwd: process.cwd() });
+  const journalDir = defaultJournalDir(target);
+  if (flags.list) {
+    const batches = await listBatches(journalDir);
+    if (options.json) writeJson(io.stdout, batches);
+    else if (batches.length === 0) io.stdout.write(`no batches in ${journalDir}\n`);
+    else {
+      io.stdout.write(
+        renderTable(
+          [
+            { header: "BATCH", value: (b: BatchListing) => b.batchId, shrink: "none" },
+            { header: "UI", value: (b) => b.ui },
+            { header: "MODE", value: (b) => b.mode },
+            { header: "FILES", value: (b) => String(b.files) },
+            { header: "STATE", value: (b) => b.state },
+          ],
+          batches,
+          { width: outputWidth(io.stdout, io.env) },
+        ),
+      );
+    }
+    return EXIT_OK;
+  }
+
+  const report = await undoBatch(journalDir, batchId);
+  if (options.json) writeJson(io.stdout, report);
+  else {
+    for (const r of report.restored) io.stdout.write(r.to === null ? `removed copy ${terminalSafe(r.from)}\n` : `${terminalSafe(r.from)} → ${terminalSafe(r.to)}\n`);
+    io.stdout.write(`batch ${report.batchId}: ${report.restored.length} restored, ${report.refused.length} left in place\n`);
+  }
+  for (const r of report.refused) io.stderr.write(`sdmodels: ${r.path}: ${r.reason}\n`);
+  return report.refused.length > 0 ? EXIT_FILE_ERROR : EXIT_OK;
+}
+
+export function registerUndo(program: Command, context: CliContext): void {
+  program
+    .command("undo")
+    .description("revert the last install or sort (or the batch given)")
+    .argument("[batch-id]", "batch to revert (default: the newest not yet undone)")
+    .option("--webui <dir>", "WebUI root (default: $SDMODELS_WEBUI, else the current folder if it is a WebUI)")
+    .option("--list", "list the batches instead of reverting one")
+    .addHelpText("after", EXAMPLES)
+    .action(async (batchId: string | undefined, flags: { webui?: string; list?: boolean }, command: Command) => {
+      context.exitCode = await runUndo(batchId, flags, globalOptions(command), context.io);
+    });
+}

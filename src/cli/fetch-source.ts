@@ -1,0 +1,105 @@
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import {
+  baseUrlsFromEnv,
+  createTokenSet,
+  downloadFile,
+  resolveSource,
+  sanitizeFileName,
+  type DownloadResult,
+  type ResolvedSource,
+  type TokenSet,
+} from "../download/index.js";
+import { UsageError } from "./errors.js";
+import { formatByteProgress, type StatusLine } from "./progress.js";
+
+export interface FetchSettings {
+  env: NodeJS.ProcessEnv;
+  /** `--token`: sent only to the host of the URL given (for an AIR, the Civitai API). */
+  token?: string;
+  /** `--sha256`: always checked. */
+  sha256?: string;
+  /** False with `--no-verify`: the size and SHA-256 the service states are not checked (an explicit --sha256 still is). */
+  verify: boolean;
+  status: StatusLine;
+}
+
+export interface ResolvedDownload {
+  input: string;
+  source: ResolvedSource;
+  tokens: TokenSet;
+  /** The sanitised name the file is saved under. */
+  fileName: string;
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/i;
+
+/** `--sha256` as given: 64 hex digits, else a usage error before anything is fetched. */
+export function parseSha256Flag(value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (!SHA256_HEX.test(value)) throw new UsageError(`--sha256 wants 64 hex digits, got ${JSON.stringify(value)}`);
+  return value.toLowerCase();
+}
+
+/** Names the URL in a download failure (the library's messages name the host), keeping its type and exit code. */
+function naming(input: string, error: unknown): unknown {
+  if (error instanceof Error && !error.message.includes(input)) error.message = `${input}: ${error.message}`;
+  return error;
+}
+
+/** Resolves a user's URL or AIR to what will be downloaded, with a spinner; costs no request for plain URLs. */
+export async function resolveDownload(input: string, settings: FetchSettings): Promise<ResolvedDownload> {
+  const baseUrls = baseUrlsFromEnv(settings.env);
+  const tokenFor = URL.canParse(input) ? input : baseUrls.civitaiBaseUrl;
+  const tokens = createTokenSet({ ...baseUrls, env: settings.env, token: settings.token, tokenFor });
+  settings.status.update(`Resolving ${input}`);
+  try {
+    const source = await resolveSource(input, { ...baseUrls, tokens });
+    const fileName = sanitizeFileName(source.fileName ?? "");
+    if (!fileName) throw new UsageError(`${input}: the server states no usable file name`);
+    return { input, source, tokens, fileName };
+  } catch (error) {
+    throw naming(input, error);
+  }
+}
+
+/**
+ * Downloads into `dir` (created if missing) under the resolved name. A `.part` from an earlier run under the same
+ * name is resumed; `replace` lets a staging folder drop a complete leftover of an earlier, refused attempt.
+ */
+export async function fetchResolved(
+  resolved: ResolvedDownload,
+  dir: string,
+  settings: FetchSettings & { replace: boolean },
+): Promise<DownloadResult> {
+  await mkdir(dir, { recursive: true });
+  const began = Date.now();
+  const { source } = resolved;
+  try {
+    return await downloadFile(source.url, {
+      dir,
+      fileName: resolved.fileName,
+      expectedSha256: settings.sha256 ?? (settings.verify ? source.expectedSha256 : undefined),
+      expectedSize: settings.verify ? source.expectedSize : undefined,
+      tokens: resolved.tokens,
+      baseUrls: baseUrlsFromEnv(settings.env),
+      overwrite: settings.replace,
+      onProgress: ({ received, total }) =>
+        settings.status.update(
+          `Downloading ${resolved.fileName} ${formatByteProgress({ done: received, total: total ?? source.approximateSize ?? null, elapsedMs: Date.now() - began })}`,
+        ),
+    });
+  } catch (error) {
+    throw naming(resolved.input, error);
+  }
+}
+
+/** The size to show before downloading: exact when the service states it, else Civitai's rounded figure. */
+export function statedSize(source: ResolvedSource): number | null {
+  return source.expectedSize ?? source.approximateSize ?? null;
+}
+
+/** Where `install` stages downloads: inside the WebUI root, so the final move is a rename and resumes survive runs. */
+export function stagingDir(webuiRoot: string): string {
+  return join(webuiRoot, ".sdmodels", "downloads");
+}

@@ -1,0 +1,78 @@
+import { applyPlan, defaultJournalDir, gatherSnapshot, planInstall } from "../install/index.js";
+import type { ApplyReport, InstallCandidate, InstallPlan, PlanOptions, WebuiTarget } from "../install/types.js";
+import { inspectCandidates, type InspectedCandidate } from "./candidates.js";
+import { lookUpOnCivitai, type CivitaiMatch } from "./civitai-lookup.js";
+import type { FileHasher } from "./file-hasher.js";
+import { formatByteProgress, type StatusLine } from "./progress.js";
+
+export interface InstallOutcome {
+  target: WebuiTarget;
+  files: InspectedCandidate[];
+  /** Every candidate planned: the inspected files', then the predicted ones. */
+  candidates: InstallCandidate[];
+  plan: InstallPlan;
+  /** null for a dry run, and when the plan holds unresolved conflicts (nothing is applied then). */
+  applied: ApplyReport | null;
+  civitai: CivitaiMatch[];
+}
+
+export interface PredictedCandidate {
+  candidate: InstallCandidate;
+  /** The SHA-256 the service states, so a duplicate is recognised before downloading. */
+  sha256: string | null;
+}
+
+export interface PipelineSettings {
+  env: NodeJS.ProcessEnv;
+  hasher: FileHasher;
+  status: StatusLine;
+  civitai: boolean;
+  token?: string;
+  /** Files that do not exist yet (a dry run of a URL): planned from what the service states, never inspected. */
+  predicted?: readonly PredictedCandidate[];
+}
+
+/**
+ * install and sort share one pipeline: inspect → classify → (Civitai sidecars beside the source, so they move with
+ * the model) → snapshot → plan → apply. A dry run plans exactly what a real run would do and writes nothing.
+ */
+export async function runInstallPipeline(
+  paths: readonly string[],
+  target: WebuiTarget,
+  options: PlanOptions,
+  settings: PipelineSettings,
+): Promise<InstallOutcome> {
+  const { status, hasher } = settings;
+  const files = await inspectCandidates(paths, (index, total, path) => status.update(`Inspecting ${index + 1}/${total} ${path}`));
+  const civitai = settings.civitai
+    ? await lookUpOnCivitai(
+        files.filter((f) => f.inspection.error === null).map((f) => ({ path: f.candidate.source, classification: f.classification })),
+        { env: settings.env, hasher, writeSidecars: !options.dryRun, token: settings.token, status },
+      )
+    : [];
+
+  const candidates = [...files.map((f) => f.candidate), ...(settings.predicted ?? []).map((p) => p.candidate)];
+  const predicted = new Map((settings.predicted ?? []).map((p) => [p.candidate.source, p.sha256 ?? ""]));
+  status.update("Planning…");
+  const snapshot = await gatherSnapshot(candidates, target, options, {
+    // A predicted file does not exist yet: its hash is what the service states, or unknown ("" never matches).
+    sha256: async (path) => predicted.get(path) ?? (await hasher.hash(path)).sha256,
+  });
+  const plan = planInstall(candidates, target, options, snapshot);
+
+  let applied: ApplyReport | null = null;
+  if (!options.dryRun && plan.summary.conflict === 0) {
+    const began = Date.now();
+    applied = await applyPlan(plan, {
+      journalDir: defaultJournalDir(target),
+      onProgress: (event) => {
+        if (event.type === "start") status.update(`Installing ${event.index + 1}/${event.total} ${event.source}`);
+        if (event.type === "bytes") {
+          status.update(`Copying ${event.source} ${formatByteProgress({ done: event.copied, total: event.size, elapsedMs: Date.now() - began })}`);
+        }
+      },
+    });
+  }
+  await hasher.save();
+  return { target, files, candidates, plan, applied, civitai };
+}

@@ -1,0 +1,147 @@
+import type { Algorithm, Base, Kind } from "../../classify/types.js";
+import type { FileFormat, Verdict } from "../../inspect/types.js";
+import type { AppliedEntry, ApplyFailure, PlanEntry, SidecarMove, SkipCode, SkipReason } from "../../install/types.js";
+import type { CivitaiMatch } from "../civitai-lookup.js";
+import { EXIT_FILE_ERROR, EXIT_OK, EXIT_REFUSED } from "../exit-codes.js";
+import type { InstallOutcome } from "../install-pipeline.js";
+
+/** One plan entry in `install --json` / `sort --json`: the same keys for every action, so jq filters stay simple. */
+export interface PlanEntryReport {
+  source: string;
+  action: PlanEntry["action"];
+  destination: string | null;
+  kind: Kind;
+  algorithm: Algorithm | null;
+  base: Base;
+  format: FileFormat;
+  verdict: Verdict;
+  /** Why a file is skipped; null for moves and conflicts. */
+  reason: SkipReason | null;
+  /** The occupied path of a conflict. */
+  existing: string | null;
+  renamed: { extension: boolean; conflictWith: string | null } | null;
+  sidecars: SidecarMove[];
+  warnings: string[];
+  civitai: CivitaiMatch | null;
+}
+
+export interface InstallSummary {
+  files: number;
+  /** Files the plan moves (on a dry run: would move). */
+  planned: number;
+  /** Files actually installed; 0 on a dry run. */
+  installed: number;
+  duplicates: number;
+  /** Other skips by reason code. */
+  skipped: Partial<Record<SkipCode, number>>;
+  conflicts: number;
+  bytes: number;
+}
+
+export interface InstallReport {
+  webui: { root: string; ui: string; evidence: string[] };
+  dryRun: boolean;
+  plan: PlanEntryReport[];
+  summary: InstallSummary;
+  warnings: string[];
+  /** Applied runs only (null otherwise): the batch to pass to `sdmodels undo`, and what happened to each move. */
+  batchId: string | null;
+  journal: string | null;
+  results: AppliedEntry[] | null;
+  failure: ApplyFailure | null;
+}
+
+/** Extensions whose content torch.load unpickles: other tools loading such a file can run code hidden in it. */
+const PICKLE_FORMATS: ReadonlySet<FileFormat> = new Set(["torch-zip", "torch-legacy", "pickle"]);
+
+/** Refusals that are about safety (exit 9), as opposed to files that simply have no place (exit 0 for sort). */
+const SAFETY_REFUSALS: ReadonlySet<SkipCode> = new Set(["dangerous", "suspicious-strict", "misnamed-pickle"]);
+/** Skips that are no failure of the install: the file is already there. */
+const ALREADY_THERE: ReadonlySet<SkipCode> = new Set(["duplicate", "in-place"]);
+
+export function planEntryReports(outcome: InstallOutcome): PlanEntryReport[] {
+  const bySource = new Map(outcome.candidates.map((c) => [c.source, c]));
+  const civitai = new Map(outcome.civitai.map((m) => [m.path, m]));
+  return outcome.plan.entries.map((entry) => {
+    const candidate = bySource.get(entry.source);
+    const c = candidate?.classification;
+    return {
+      source: entry.source,
+      action: entry.action,
+      destination: entry.destination,
+      kind: c?.kind ?? (entry.action === "move" ? entry.kind : "unknown"),
+      algorithm: c?.algorithm ?? null,
+      base: c?.base ?? (entry.action === "move" ? entry.base : "unknown"),
+      format: candidate?.format ?? "unknown",
+      verdict: candidate?.verdict ?? "safe",
+      reason: entry.action === "skip" ? entry.reason : null,
+      existing: entry.action === "conflict" ? entry.existing : null,
+      renamed: entry.action === "move" ? entry.renamed : null,
+      sidecars: entry.action === "move" ? entry.sidecars : [],
+      warnings: entry.warnings,
+      civitai: civitai.get(entry.source) ?? null,
+    };
+  });
+}
+
+export function installSummary(outcome: InstallOutcome): InstallSummary {
+  const skipped: Partial<Record<SkipCode, number>> = {};
+  let duplicates = 0;
+  for (const e of outcome.plan.entries) {
+    if (e.action !== "skip") continue;
+    if (e.reason.code === "duplicate") duplicates++;
+    else skipped[e.reason.code] = (skipped[e.reason.code] ?? 0) + 1;
+  }
+  return {
+    files: outcome.plan.entries.length,
+    planned: outcome.plan.summary.move,
+    installed: outcome.applied?.entries.filter((e) => e.status === "done").length ?? 0,
+    duplicates,
+    skipped,
+    conflicts: outcome.plan.summary.conflict,
+    bytes: outcome.plan.summary.bytes,
+  };
+}
+
+export function installReport(outcome: InstallOutcome): InstallReport {
+  const applied = outcome.applied;
+  return {
+    webui: { root: outcome.target.root, ui: outcome.target.ui, evidence: outcome.target.evidence },
+    dryRun: outcome.plan.options.dryRun,
+    plan: planEntryReports(outcome),
+    summary: installSummary(outcome),
+    warnings: installWarnings(outcome),
+    batchId: applied?.batchId ?? null,
+    journal: applied?.journalPath ?? null,
+    results: applied && applied.batchId !== null ? applied.entries : null,
+    failure: applied?.failure ?? null,
+  };
+}
+
+/**
+ * Batch-level warnings: the planner's, and one per pickle that is (or would be) installed — sdmodels never unpickles,
+ * but A1111, ComfyUI and every script that calls torch.load does.
+ */
+export function installWarnings(outcome: InstallOutcome): string[] {
+  const formats = new Map(outcome.candidates.map((c) => [c.source, c.format]));
+  const pickles = outcome.plan.entries.filter((e) => e.action === "move" && PICKLE_FORMATS.has(formats.get(e.source) ?? "unknown"));
+  return [
+    ...outcome.plan.warnings,
+    ...pickles.map(
+      (e) => `${e.destination} is a pickle: sdmodels found no code in it, but loading it with other tools (torch.load) can run code; prefer a .safetensors release`,
+    ),
+  ];
+}
+
+/**
+ * 9 when a file was refused for safety (dangerous, suspicious under --strict, a disguised pickle); else 2 when a
+ * file could not be read, a conflict was left unresolved or applying failed; `install` also fails (2) when a file it
+ * was asked to install has no place (unknown kind, no folder), while `sort` reports such files and succeeds.
+ */
+export function installExitCode(outcome: InstallOutcome, command: "install" | "sort"): number {
+  const skips = outcome.plan.entries.flatMap((e) => (e.action === "skip" ? [e.reason.code] : []));
+  if (skips.some((code) => SAFETY_REFUSALS.has(code))) return EXIT_REFUSED;
+  if (skips.includes("unreadable") || outcome.plan.summary.conflict > 0 || outcome.applied?.failure) return EXIT_FILE_ERROR;
+  if (command === "install" && skips.some((code) => !ALREADY_THERE.has(code) && code !== "conflict")) return EXIT_FILE_ERROR;
+  return EXIT_OK;
+}
