@@ -11,6 +11,10 @@ import type { ContainerResult, InspectError, Inspection } from "./types.js";
 
 type Reader = (source: ByteSource) => Promise<ContainerResult>;
 
+/**
+ * The interpretations some loader acts on. GGUF counts (ComfyUI-GGUF and Forge load it) although sdmodels cannot
+ * read it yet: a GGUF reading of a polyglot must still weigh on the verdict.
+ */
 const READERS: Partial<Record<SniffedFormat, Reader>> = {
   safetensors: readSafetensors,
   "torch-zip": readTorchZip,
@@ -20,8 +24,8 @@ const READERS: Partial<Record<SniffedFormat, Reader>> = {
 };
 
 /**
- * Most an error body is read to quote it. Civitai's JSON errors are under 1 KB and login pages a few tens of KB;
- * the sniffer only calls small files html/json, and a page's <title> sits near its top anyway.
+ * Most an error body is read to quote it. Civitai's JSON errors are under 1 KB and login pages a few tens of KB,
+ * and a page's <title> sits near its top; any file starting with `<` or `{` sniffs as a body, so the read is bounded.
  */
 const ERROR_BODY_MAX_BYTES = 64 * 1024;
 
