@@ -1,0 +1,178 @@
+import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { PickleBuilder } from "../../fixtures/pickle-builder.js";
+import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
+import { writeModelFixture } from "../../fixtures/write-model.js";
+import { useTempDirs } from "../helpers.js";
+import { A1111_MARKERS, COMFY_MARKERS, FORGE_MARKERS, filesUnder, touch, treeListing } from "../install/fake-webui.js";
+import { useBuiltCli } from "./run-cli.js";
+
+const cli = useBuiltCli();
+const tempDir = useTempDirs("sdmodels-cli-install-");
+const STACK_LINE = /^\s+at /m;
+
+function fixture(id: string) {
+  const found = MODEL_FIXTURES.find((f) => f.id === id);
+  if (!found) throw new Error(`no fixture ${id}`);
+  return found;
+}
+
+async function setup(markers: readonly string[]) {
+  const root = await tempDir();
+  const webui = join(root, "webui");
+  const downloads = join(root, "downloads");
+  await touch(webui, markers);
+  await mkdir(downloads);
+  return { webui, downloads, env: { SDMODELS_STATE_DIR: join(root, "state") } };
+}
+
+/** A torch zip whose data.pkl calls posix.system: what a malicious .ckpt looks like. */
+async function dangerousCkpt(path: string): Promise<void> {
+  const dataPkl = new PickleBuilder().proto(2).global("posix", "system").shortBinunicode("echo pwned").tuple1().reduce().stop().bytes();
+  await writeTorchZip(path, { dataPkl, storages: [] });
+}
+
+const CASES: { ui: string; markers: readonly string[]; id: string; folder: string; flags?: string[] }[] = [
+  { ui: "a1111", markers: A1111_MARKERS, id: "sd1-checkpoint-ldm-safetensors", folder: "models/Stable-diffusion" },
+  { ui: "a1111", markers: A1111_MARKERS, id: "sd1-lora-kohya", folder: "models/Lora" },
+  { ui: "a1111", markers: A1111_MARKERS, id: "sd1-loha-lycoris", folder: "models/Lora" },
+  { ui: "a1111", markers: A1111_MARKERS, id: "sd1-loha-lycoris", folder: "models/LyCORIS", flags: ["--lycoris-dir"] },
+  { ui: "a1111", markers: A1111_MARKERS, id: "sd1-vae-diffusers", folder: "models/VAE" },
+  { ui: "a1111", markers: A1111_MARKERS, id: "sd1-embedding-a1111-pt", folder: "embeddings" },
+  { ui: "a1111", markers: A1111_MARKERS, id: "sd1-hypernetwork-a1111", folder: "models/hypernetworks" },
+  { ui: "a1111", markers: A1111_MARKERS, id: "sd1-controlnet-ldm", folder: "models/ControlNet" },
+  { ui: "a1111", markers: A1111_MARKERS, id: "esrgan-old", folder: "models/ESRGAN" },
+  { ui: "a1111", markers: A1111_MARKERS, id: "sdxl-lora-kohya", folder: "models/Lora/SDXL", flags: ["--by-base"] },
+  { ui: "forge", markers: FORGE_MARKERS, id: "clip-l-text-encoder", folder: "models/text_encoder" },
+  { ui: "comfyui", markers: COMFY_MARKERS, id: "t5-xxl-text-encoder", folder: "models/text_encoders" },
+  { ui: "comfyui", markers: COMFY_MARKERS, id: "sd1-lora-kohya", folder: "models/loras" },
+  { ui: "comfyui", markers: COMFY_MARKERS, id: "sd1-checkpoint-ldm-safetensors", folder: "models/checkpoints" },
+];
+
+describe("sdmodels install <file>", () => {
+  it.each(CASES)("$ui: $id goes to $folder $flags", async ({ markers, id, folder, flags = [], ui }) => {
+    const { webui, downloads, env } = await setup(markers);
+    const f = fixture(id);
+    const source = await writeModelFixture(f, f.containers[0]!, downloads);
+    const run = await cli(["install", source, "--webui", webui, "--json", ...flags], { env });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    const destination = join(webui, folder, basename(source));
+    expect(report.webui).toMatchObject({ root: webui, ui });
+    expect(report.plan).toMatchObject([{ source, action: "move", destination, kind: f.expected.kind }]);
+    expect(report.summary).toMatchObject({ files: 1, planned: 1, installed: 1 });
+    expect(report.batchId).toMatch(/^\d{4}-/);
+    expect(report.results).toMatchObject([{ source, destination, status: "done", method: "rename" }]);
+    await expect(stat(destination)).resolves.toBeTruthy();
+    await expect(stat(source)).rejects.toThrow();
+  });
+
+  it("warns when it installs a pickle, and moves the file's sidecars along", async () => {
+    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const f = fixture("sd1-hypernetwork-a1111");
+    const source = await writeModelFixture(f, "torch-zip", downloads, "anime.pt");
+    await writeFile(join(downloads, "anime.preview.png"), "png");
+    await writeFile(join(downloads, "anime.civitai.info"), "{}");
+    const run = await cli(["install", source, "--webui", webui], { env });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/warning: .*anime\.pt is a pickle: .*torch\.load\) can run code/);
+    expect(await filesUnder(join(webui, "models/hypernetworks"))).toEqual(["anime.civitai.info", "anime.preview.png", "anime.pt"]);
+    expect(await filesUnder(downloads)).toEqual([]);
+  });
+
+  it("installs safetensors content named .ckpt as .safetensors", async () => {
+    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const source = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads, "lora.ckpt");
+    const run = await cli(["install", source, "--webui", webui, "--json"], { env });
+    expect(run.code).toBe(0);
+    const [entry] = JSON.parse(run.stdout).plan;
+    expect(entry).toMatchObject({ destination: join(webui, "models/Lora/lora.safetensors"), renamed: { extension: true } });
+    expect(await filesUnder(join(webui, "models/Lora"))).toEqual(["lora.safetensors"]);
+  });
+
+  it("--dry-run prints the plan and touches nothing", async () => {
+    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const source = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads);
+    const before = [...(await treeListing(webui)), ...(await treeListing(downloads))];
+    const run = await cli(["install", source, "--webui", webui, "--dry-run"], { env });
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`move\t${source}\tmodels/Lora/${basename(source)}\tlora · sd1`);
+    expect(run.stdout).toContain("dry run: nothing was changed");
+    expect([...(await treeListing(webui)), ...(await treeListing(downloads))]).toEqual(before);
+  });
+
+  it("refuses a dangerous pickle with exit 9 and an unknown file with its reason; both stay where they are", async () => {
+    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const bad = join(downloads, "evil.ckpt");
+    await dangerousCkpt(bad);
+    const unknown = await writeModelFixture(fixture("unknown-random-names"), "safetensors", downloads);
+    const good = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads);
+    const run = await cli(["install", bad, unknown, good, "--webui", webui, "--json"], { env });
+    expect(run.code).toBe(9);
+    expect(run.stderr).toMatch(new RegExp(`^sdmodels: refused ${bad}: dangerous .*left where it is$`, "m"));
+    const report = JSON.parse(run.stdout);
+    expect(report.plan.map((e: { action: string; reason: { code: string } | null }) => [e.action, e.reason?.code ?? null])).toEqual([
+      ["skip", "dangerous"],
+      ["skip", "unknown-kind"],
+      ["move", null],
+    ]);
+    expect(report.summary.skipped).toEqual({ dangerous: 1, "unknown-kind": 1 });
+    expect(await filesUnder(downloads)).toEqual([basename(bad), basename(unknown)].sort());
+  });
+
+  it("skips a duplicate, renames on a conflict, and with --on-conflict fail installs nothing (exit 2)", async () => {
+    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const lora = fixture("sd1-lora-kohya");
+    const installed = await writeModelFixture(lora, "safetensors", join(webui, "models/Lora"), "a.safetensors");
+    const duplicate = await writeModelFixture(lora, "safetensors", downloads, "copy-of-a.safetensors");
+    const dup = await cli(["install", duplicate, "--webui", webui, "--json"], { env });
+    expect(dup.code).toBe(0);
+    expect(JSON.parse(dup.stdout).plan[0]).toMatchObject({ action: "skip", reason: { code: "duplicate", message: `duplicate of ${installed}` } });
+    expect(JSON.parse(dup.stdout).summary.duplicates).toBe(1);
+
+    const other = await writeModelFixture(fixture("sd1-loha-lycoris"), "safetensors", downloads, "a.safetensors");
+    const failed = await cli(["install", other, "--webui", webui, "--on-conflict", "fail", "--json"], { env });
+    expect(failed.code).toBe(2);
+    expect(JSON.parse(failed.stdout).plan[0]).toMatchObject({ action: "conflict", existing: installed });
+    expect(failed.stderr).toContain("nothing was installed");
+    await expect(stat(other)).resolves.toBeTruthy();
+
+    const renamed = await cli(["install", other, "--webui", webui, "--json"], { env });
+    expect(renamed.code).toBe(0);
+    expect(JSON.parse(renamed.stdout).plan[0].destination).toBe(join(webui, "models/Lora/a (2).safetensors"));
+  });
+
+  it("gives one-line errors with the right exit code for bad input", async () => {
+    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const missing = join(downloads, "missing.safetensors");
+    const gone = await cli(["install", missing, "--webui", webui], { env });
+    expect(gone.code).toBe(2);
+    expect(gone.stderr).toBe(`sdmodels: ${missing}: no such file\n`);
+
+    const policy = await cli(["install", missing, "--webui", webui, "--on-conflict", "nonsense"], { env });
+    expect(policy.code).toBe(1);
+    expect(policy.stderr.trim().split("\n")).toHaveLength(1);
+    expect(policy.stderr).toMatch(/^sdmodels: .*nonsense.*rename, skip, fail/);
+
+    const noWebui = await cli(["install", missing, "--webui", join(downloads, "nope")], { env });
+    expect(noWebui.code).toBe(2);
+    expect(noWebui.stderr).toMatch(/^sdmodels: WebUI folder .*nope does not exist or is not a folder\n$/);
+
+    const badUrl = await cli(["install", "https://example.invalid/x", "--webui", webui, "--sha256", "abc"], { env });
+    expect(badUrl.code).toBe(1);
+    expect(badUrl.stderr).toBe('sdmodels: --sha256 wants 64 hex digits, got "abc"\n');
+    for (const run of [gone, policy, noWebui, badUrl]) expect(run.stderr).not.toMatch(STACK_LINE);
+  });
+
+  it("finds the WebUI from SDMODELS_WEBUI", async () => {
+    const { webui, downloads, env } = await setup(COMFY_MARKERS);
+    const source = await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", downloads);
+    const run = await cli(["install", source, "--json"], { env: { ...env, SDMODELS_WEBUI: webui }, cwd: downloads });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).plan[0].destination).toBe(join(webui, "models/vae", basename(source)));
+    expect(await readFile(join(webui, "models/vae", basename(source)))).toBeTruthy();
+  });
+});
