@@ -1,0 +1,112 @@
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { PickleBuilder } from "../../fixtures/pickle-builder.js";
+import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
+import { writeModelFixture } from "../../fixtures/write-model.js";
+import { useTempDirs } from "../helpers.js";
+import { A1111_MARKERS, touch, treeListing } from "../install/fake-webui.js";
+import { useBuiltCli } from "./run-cli.js";
+
+const cli = useBuiltCli();
+const tempDir = useTempDirs("sdmodels-cli-sort-");
+
+function fixture(id: string) {
+  const found = MODEL_FIXTURES.find((f) => f.id === id);
+  if (!found) throw new Error(`no fixture ${id}`);
+  return found;
+}
+
+/** A downloads folder with a LoRA (+ preview), a checkpoint in a sub-folder, a dangerous pickle and an unknown file. */
+async function setup() {
+  const root = await tempDir();
+  const webui = join(root, "webui");
+  const downloads = join(root, "downloads");
+  await touch(webui, A1111_MARKERS);
+  await mkdir(join(downloads, "nested"), { recursive: true });
+  const lora = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads, "style.safetensors");
+  await writeFile(join(downloads, "style.preview.png"), "png");
+  const checkpoint = await writeModelFixture(fixture("sdxl-checkpoint-sgm"), "safetensors", join(downloads, "nested"), "xl.safetensors");
+  const evil = join(downloads, "evil.ckpt");
+  const dataPkl = new PickleBuilder().proto(2).global("posix", "system").shortBinunicode("echo pwned").tuple1().reduce().stop().bytes();
+  await writeTorchZip(evil, { dataPkl, storages: [] });
+  const unknown = await writeModelFixture(fixture("unknown-random-names"), "safetensors", downloads, "mystery.safetensors");
+  return { root, webui, downloads, lora, checkpoint, evil, unknown, env: { SDMODELS_STATE_DIR: join(root, "state") } };
+}
+
+/**
+ * Both trees: every file with size and mtime, every folder by name. sdmodels' own journal folder is left out (undo
+ * keeps the record of what it reverted), and so are folder mtimes, which any move in or out changes.
+ */
+async function listing(...roots: string[]): Promise<string[]> {
+  const all = await Promise.all(roots.map(treeListing));
+  return all
+    .flat()
+    .filter((line) => !line.startsWith(".sdmodels"))
+    .map((line) => line.replace(/\/ mtime=.*$/, "/"));
+}
+
+describe("sdmodels sort", () => {
+  it("--dry-run --json plans every file and changes nothing", async () => {
+    const s = await setup();
+    const before = await listing(s.webui, s.downloads);
+    const run = await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run", "--json"], { env: s.env });
+    expect(run.code).toBe(9); // the dangerous file is refused
+    expect(await listing(s.webui, s.downloads)).toEqual(before);
+    const report = JSON.parse(run.stdout);
+    expect(report.webui).toEqual({ root: s.webui, ui: "a1111", evidence: expect.arrayContaining([expect.stringContaining("a1111")]) });
+    expect(report.dryRun).toBe(true);
+    expect(report.batchId).toBeNull();
+    const byName = Object.fromEntries(report.plan.map((e: { source: string }) => [e.source, e]));
+    expect(byName[s.lora]).toMatchObject({
+      action: "move",
+      destination: join(s.webui, "models/Lora/style.safetensors"),
+      kind: "lora",
+      base: "sd1",
+      sidecars: [{ source: join(s.downloads, "style.preview.png"), destination: join(s.webui, "models/Lora/style.preview.png") }],
+    });
+    expect(byName[s.checkpoint]).toMatchObject({ action: "move", destination: join(s.webui, "models/Stable-diffusion/xl.safetensors"), base: "sdxl" });
+    expect(byName[s.evil]).toMatchObject({ action: "skip", verdict: "dangerous", reason: { code: "dangerous" } });
+    expect(byName[s.unknown]).toMatchObject({ action: "skip", reason: { code: "unknown-kind" } });
+    expect(report.summary).toEqual({ files: 4, planned: 2, installed: 0, duplicates: 0, skipped: { dangerous: 1, "unknown-kind": 1 }, conflicts: 0, bytes: expect.any(Number) });
+  });
+
+  it("prints the dry-run plan as tab-separated lines and a summary when piped", async () => {
+    const s = await setup();
+    const run = await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run"], { env: s.env });
+    expect(run.stdout).toContain(`move\t${s.lora}\tmodels/Lora/style.safetensors\tlora · sd1\t+1 sidecar`);
+    expect(run.stdout).toContain(`skip\t${s.evil}\t-\tunknown · unknown\tdangerous`);
+    expect(run.stdout).toMatch(/^2 to install \(.*\), 0 duplicates, 2 skipped \(1 dangerous, 1 unknown-kind\), 0 conflicts$/m);
+  });
+
+  it("applies, then undo puts every file back (the trees equal the originals)", async () => {
+    const s = await setup();
+    const before = await listing(s.webui, s.downloads);
+    const run = await cli(["sort", s.downloads, "--webui", s.webui, "--json"], { env: s.env });
+    expect(run.code).toBe(9);
+    const report = JSON.parse(run.stdout);
+    expect(report.summary.installed).toBe(2);
+    expect(report.results.map((r: { status: string }) => r.status)).toEqual(["done", "done"]);
+    expect(await listing(s.webui, s.downloads)).not.toEqual(before);
+
+    const undo = await cli(["undo", report.batchId, "--webui", s.webui, "--json"], { env: s.env });
+    expect(undo.code).toBe(0);
+    expect(JSON.parse(undo.stdout)).toMatchObject({ batchId: report.batchId, refused: [] });
+    expect(JSON.parse(undo.stdout).restored).toHaveLength(3); // two models and the preview
+    expect(await listing(s.webui, s.downloads)).toEqual(before);
+  });
+
+  it("refuses to sort a folder inside the WebUI, and never walks into the WebUI inside the folder", async () => {
+    const s = await setup();
+    const inside = await cli(["sort", join(s.webui, "models"), "--webui", s.webui], { env: s.env });
+    expect(inside.code).toBe(1);
+    expect(inside.stderr).toMatch(/^sdmodels: .*is inside the WebUI/);
+
+    await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", join(s.webui, "models/Lora"), "misplaced-vae.safetensors");
+    const outer = await cli(["sort", s.root, "--webui", s.webui, "--dry-run", "--json"], { env: s.env });
+    const sources: string[] = JSON.parse(outer.stdout).plan.map((e: { source: string }) => e.source);
+    expect(sources.some((p) => p.startsWith(s.webui))).toBe(false);
+    expect(sources).toContain(s.lora);
+  });
+});
