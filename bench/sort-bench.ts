@@ -1,0 +1,83 @@
+import { mkdtemp, readdir, rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { ChildResult } from "./child-run.js";
+import { cliRunner, missingCommand, type CliRunner } from "./cli.js";
+import type { BenchContext } from "./context.js";
+import { writeFakeA1111 } from "./data/fake-webui.js";
+import { formatBytes, formatMs, formatRatio, met, skippedRow, type Row } from "./results.js";
+
+/** The memory goal for sorting a 1,000-file folder: planning keeps headers, never file contents. */
+const GOAL_MAX_RSS_BYTES = 150e6;
+/** Each run walks and inspects the whole folder; two show whether the first was disturbed. */
+const SORT_RUNS = 2;
+
+interface Measured {
+  wallMs: number;
+  maxRssBytes: number | null;
+}
+
+/** Best wall time and the highest peak RSS over the runs; a run that fails or prints no JSON is an error. */
+async function measure(cli: CliRunner, context: BenchContext, args: string[], runs: number): Promise<Measured> {
+  let wallMs = Infinity;
+  let maxRssBytes: number | null = null;
+  for (let i = 0; i < runs; i++) {
+    // A fresh state folder: no hash cache from an earlier run or from the user's own sdmodels.
+    const state = await mkdtemp(join(context.workDir, "state-"));
+    let result: ChildResult;
+    try {
+      result = await cli.run(args, { SDMODELS_STATE_DIR: state });
+    } finally {
+      await rm(state, { recursive: true, force: true });
+    }
+    if (args.includes("--json")) {
+      try {
+        JSON.parse(result.stdout);
+      } catch {
+        throw new Error(`sdmodels ${args.join(" ")} exited ${result.exitCode} without JSON: ${result.stderr.trim().split("\n")[0]}`);
+      }
+    }
+    wallMs = Math.min(wallMs, result.wallMs);
+    if (result.maxRssBytes !== null) maxRssBytes = Math.max(maxRssBytes ?? 0, result.maxRssBytes);
+  }
+  return { wallMs, maxRssBytes };
+}
+
+export async function benchSort(context: BenchContext): Promise<Row[]> {
+  const files = context.downloads.files.length;
+  const wallFigure = `sort --dry-run, ${files} files: wall`;
+  const rssFigure = `sort --dry-run, ${files} files: peak RSS`;
+  const rssGoal = `< ${formatBytes(GOAL_MAX_RSS_BYTES)}`;
+  const missing = await missingCommand("sort");
+  if (missing) return [skippedRow(wallFigure, missing, "n/a"), skippedRow(rssFigure, missing, rssGoal)];
+
+  const cli = await cliRunner();
+  const root = await writeFakeA1111(join(context.workDir, "webui-sort"));
+  const dir = context.downloads.dir;
+  const before = (await readdir(dir)).length;
+  context.log(`sort: ${SORT_RUNS} runs each of sort --dry-run and inspect --json over ${files} files`);
+  const sort = await measure(cli, context, ["sort", dir, "--webui", root, "--dry-run", "--json"], SORT_RUNS);
+  const inspect = await measure(cli, context, ["inspect", dir, "--json"], SORT_RUNS);
+  const floor = await measure(cli, context, ["--version"], 1);
+  const after = (await readdir(dir)).length;
+  if (after !== before) throw new Error(`sort --dry-run changed ${dir}: ${before} entries before, ${after} after`);
+
+  const rss = (m: Measured) => (m.maxRssBytes === null ? "not measured" : formatBytes(m.maxRssBytes));
+  return [
+    {
+      figure: wallFigure,
+      value: formatMs(sort.wallMs),
+      baseline: `inspect --json ${formatMs(inspect.wallMs)}`,
+      ratio: formatRatio(sort.wallMs / inspect.wallMs),
+      goal: "n/a",
+      met: "n/a",
+    },
+    {
+      figure: rssFigure,
+      value: rss(sort),
+      baseline: `sdmodels --version ${rss(floor)}; inspect --json ${rss(inspect)}`,
+      ratio: sort.maxRssBytes !== null && floor.maxRssBytes !== null ? formatRatio(sort.maxRssBytes / floor.maxRssBytes) : "—",
+      goal: rssGoal,
+      met: sort.maxRssBytes === null ? "skipped" : met(sort.maxRssBytes < GOAL_MAX_RSS_BYTES),
+    },
+  ];
+}
