@@ -1,0 +1,93 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startFakeServers, type FakeServers } from "../../fixtures/fake-servers.js";
+import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { writeModelFixture } from "../../fixtures/write-model.js";
+import { useTempDirs } from "../helpers.js";
+import { useBuiltCli } from "./run-cli.js";
+
+const cli = useBuiltCli();
+const tempDir = useTempDirs("sdmodels-cli-download-");
+let fake: FakeServers;
+beforeAll(async () => {
+  fake = await startFakeServers();
+});
+afterAll(async () => fake.close());
+
+const STACK_LINE = /^\s+at /m;
+
+/** A real SDXL LoRA header from the catalog (3 MB), small enough for the fake servers to hold in memory. */
+async function loraBytes(dir: string): Promise<Buffer> {
+  const fixture = MODEL_FIXTURES.find((f) => f.id === "sdxl-lora-peft-diffusers")!;
+  return readFile(await writeModelFixture(fixture, "safetensors", dir, "src.safetensors"));
+}
+
+function envFor(dir: string) {
+  return { SDMODELS_CIVITAI_URL: fake.civitaiUrl, HF_ENDPOINT: fake.hfUrl, SDMODELS_STATE_DIR: join(dir, "state"), CIVITAI_TOKEN: undefined, HF_TOKEN: undefined };
+}
+
+describe("sdmodels download", () => {
+  it("--dry-run resolves name, size and hash from Civitai and downloads nothing", async () => {
+    const dir = await tempDir();
+    const content = await loraBytes(dir);
+    fake.publishCivitaiVersion({ versionId: 101, modelId: 1, fileName: "tiny-lora.safetensors", content, modelType: "LORA" });
+    const to = join(dir, "out");
+    const run = await cli(["download", `${fake.civitaiUrl}/models/1?modelVersionId=101`, "--to", to, "--dry-run", "--json"], { env: envFor(dir) });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      dryRun: true,
+      path: join(to, "tiny-lora.safetensors"),
+      exists: false,
+      source: { service: "civitai", fileName: "tiny-lora.safetensors", civitai: { modelId: 1, versionId: 101, type: "LORA" } },
+    });
+    expect(fake.requestsTo("storage").filter((r) => r.url.includes("civitai-101"))).toEqual([]);
+  });
+
+  it("downloads, verifies, prints path and hashes, and inspects the file", async () => {
+    const dir = await tempDir();
+    const content = await loraBytes(dir);
+    fake.publishCivitaiVersion({ versionId: 102, modelId: 2, fileName: "tiny-lora.safetensors", content, modelType: "LORA" });
+    const to = join(dir, "out");
+    const run = await cli(["download", `urn:air:sdxl:lora:civitai:2@102`, "--to", to, "--json"], { env: envFor(dir) });
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout);
+    expect(report).toMatchObject({ path: join(to, "tiny-lora.safetensors"), size: content.length, inspection: { kind: "lora", base: "sdxl", safety: { verdict: "safe" } } });
+    expect(report.autov2).toBe(report.sha256.slice(0, 10));
+    expect(await readFile(report.path)).toEqual(content);
+  }, 60_000);
+
+  it("a 401 exits 4 with the token advice and leaves no file", async () => {
+    const dir = await tempDir();
+    fake.publishCivitaiVersion({ versionId: 103, modelId: 3, fileName: "locked.safetensors", content: await loraBytes(dir), requireToken: "secret" });
+    const to = join(dir, "out");
+    const run = await cli(["download", `${fake.civitaiUrl}/api/download/models/103`, "--to", to], { env: envFor(dir) });
+    expect(run.code).toBe(4);
+    expect(run.stderr).toMatch(/^sdmodels: .*\/api\/download\/models\/103: HTTP 401 from .*CIVITAI_TOKEN.*\n$/);
+    expect(run.stderr).not.toMatch(STACK_LINE);
+    expect((await readdir(to)).filter((n) => !n.endsWith(".part"))).toEqual([]);
+
+    const withToken = await cli(["download", `${fake.civitaiUrl}/api/download/models/103`, "--to", to, "--token", "secret"], { env: envFor(dir) });
+    expect(withToken.code).toBe(0);
+    expect(withToken.stdout + withToken.stderr).not.toContain("secret");
+  });
+
+  it("a --sha256 mismatch exits 8 and leaves no file", async () => {
+    const dir = await tempDir();
+    const url = fake.serveFile("plain-lora.safetensors", await loraBytes(dir));
+    const to = join(dir, "out");
+    const run = await cli(["download", url, "--to", to, "--sha256", "0".repeat(64)], { env: envFor(dir) });
+    expect(run.code).toBe(8);
+    expect(run.stderr).toMatch(/^sdmodels: .*plain-lora\.safetensors.*does not match the expected 0{64}\n$/);
+    expect(await readdir(to)).toEqual([]);
+  });
+
+  it("rejects a source it cannot download with exit 1 and one line", async () => {
+    const dir = await tempDir();
+    const run = await cli(["download", "ftp://example.com/x.safetensors", "--to", dir], { env: envFor(dir) });
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split("\n")).toHaveLength(1);
+    expect(run.stderr).toMatch(/^sdmodels: ftp:\/\/example\.com\/x\.safetensors: /);
+  });
+});
