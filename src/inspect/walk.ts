@@ -22,6 +22,15 @@ export function hasModelExtension(path: string): boolean {
 
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
+export interface WalkOptions {
+  /**
+   * Called with each directory below `dir` (as joined from `dir`, links not resolved) before it is read; true
+   * leaves it and everything under it unvisited. `sort` prunes the WebUI this way, so it never even reads a library
+   * of thousands of installed models it must not touch.
+   */
+  skipDir?(path: string): boolean;
+}
+
 /**
  * Model files under `dir`, depth first, each directory's entries in code-point order, so runs are reproducible
  * whatever the locale. Hidden entries (`.git`, `.cache`, macOS `._*` resource forks) are skipped, as fd and
@@ -29,7 +38,7 @@ const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * walked once. A directory that cannot be listed is returned as a path of its own, so the caller reports the
  * error beside the files instead of losing it.
  */
-export async function walkModelFiles(dir: string): Promise<string[]> {
+export async function walkModelFiles(dir: string, options: WalkOptions = {}): Promise<string[]> {
   const found: string[] = [];
   const visited = new Set<string>();
 
@@ -53,7 +62,9 @@ export async function walkModelFiles(dir: string): Promise<string[]> {
         // A dangling link with a model name is kept: inspecting it reports "no such file", which the user wants to see.
         isDirectory = await stat(path).then((s) => s.isDirectory(), () => false);
       }
-      if (isDirectory) await visit(path);
+      if (isDirectory) {
+        if (options.skipDir?.(path) !== true) await visit(path);
+      }
       else if (hasModelExtension(entry.name)) found.push(path);
     }
   }

@@ -47,6 +47,19 @@ describe("walkModelFiles", () => {
     await symlink(join(root, "gone"), join(root, "dangling-dir"));
     expect(await walkModelFiles(root)).toEqual([join(root, "dangling.safetensors")]);
   });
+
+  it("never walks into a directory skipDir prunes, and asks about every other directory below the root", async () => {
+    const root = await tempDir();
+    await touch(root, "keep.safetensors", "webui/models/Lora/installed.safetensors", "webui/x.ckpt", "other/sub/b.pt");
+    const asked: string[] = [];
+    const skipDir = (path: string) => {
+      asked.push(path);
+      return path === join(root, "webui");
+    };
+    expect(await walkModelFiles(root, { skipDir })).toEqual([join(root, "keep.safetensors"), join(root, "other/sub/b.pt")]);
+    // webui/models would have been asked about had the walk entered webui/.
+    expect(asked).toEqual([join(root, "other"), join(root, "other/sub"), join(root, "webui")]);
+  });
 });
 
 describe("expandModelPaths", () => {

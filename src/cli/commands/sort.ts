@@ -43,7 +43,7 @@ export async function runSort(dir: string, flags: InstallFlags, options: GlobalO
   let outcome;
   try {
     // A source folder that contains the WebUI must not re-sort the library it fills.
-    const paths = (await walkModelFiles(source)).filter((p) => !isInsideWebui(p, target));
+    const paths = await walkModelFiles(source, { skipDir: (dir) => isInsideWebui(dir, target) });
     const hasher = createFileHasher({ env: io.env, useCache: true, status });
     outcome = await runInstallPipeline(paths, target, planOptions, { env: io.env, hasher, status, civitai: flags.civitai === true });
   } finally {
