@@ -1,5 +1,5 @@
 import { mkdir, mkdtemp, rename, rm, stat, statfs, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { MODEL_FIXTURES } from "../fixtures/models/catalog.js";
 import { writeModelFixture } from "../fixtures/write-model.js";
 import { classifyInspection } from "../src/cli/report/inspection-report.js";
@@ -50,7 +50,10 @@ async function planOne(source: string, target: WebuiTarget, copy: boolean): Prom
   const snapshot = await gatherSnapshot([candidate], target, options, { sha256: async (path) => (await hashFile(path)).sha256 });
   const plan = planInstall([candidate], target, options, snapshot);
   const entry = plan.entries[0];
-  if (entry?.action !== "move") throw new Error(`${source} was not planned as a move: ${JSON.stringify(entry)}`);
+  if (entry?.action !== "move") {
+    const why = entry?.action === "skip" ? entry.reason.message : (entry?.action ?? "no entry");
+    throw new Error(`${basename(source)} was not planned as a move (${why})`);
+  }
   return { plan, move: entry };
 }
 
@@ -65,7 +68,10 @@ async function applyExpecting(plan: InstallPlan, journalDir: string, method: "re
 async function sameDisk(context: BenchContext): Promise<Row[]> {
   const checkpoint = MODEL_FIXTURES.find((f) => f.id === CHECKPOINT_ID);
   if (!checkpoint) return [skippedRow("install same disk", `fixture ${CHECKPOINT_ID} missing`, "equal")];
-  const target = await fakeA1111(join(context.workDir, "webui-same-disk"));
+  // A kept SDMODELS_BENCH_DIR still holds the last run's installs, which would now be planned as duplicates.
+  const root = join(context.workDir, "webui-same-disk");
+  await rm(root, { recursive: true, force: true });
+  const target = await fakeA1111(root);
   const sourceDir = join(context.workDir, "install-sources");
   await mkdir(sourceDir, { recursive: true });
   const journalDir = join(context.workDir, "journal");

@@ -13,6 +13,9 @@ import { describeMachine } from "./machine.js";
 import { renderFixedWidth, renderMarkdown, skippedRow, type Row, type TableLine } from "./results.js";
 import { benchSort } from "./sort-bench.js";
 
+/** A failure shown in the table is cut here; the table is for figures, the full message goes to stderr. */
+const MAX_FAILURE_TEXT = 120;
+
 /** The downloads folder the inspect and sort figures are measured on. */
 const DOWNLOADS_FILES = 1000;
 
@@ -48,7 +51,9 @@ async function main(): Promise<void> {
         lines.push(...(await section.run(context)));
       } catch (error) {
         // One broken section must not hide the others' figures.
-        lines.push(skippedRow(section.name, `failed: ${(error as Error).message.split("\n")[0]}`, "—"));
+        const message = (error as Error).message.split("\n")[0] ?? "";
+        log(`${section.name} failed: ${(error as Error).stack ?? message}`);
+        lines.push(skippedRow(section.name, `failed: ${message.slice(0, MAX_FAILURE_TEXT)}`, "—"));
       }
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(0);
