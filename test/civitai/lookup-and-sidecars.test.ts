@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeServers, type FakeServers } from "../../fixtures/fake-servers.js";
 import { lookupCivitaiByHash } from "../../src/civitai/lookup-by-hash.js";
 import { writeCivitaiSidecars } from "../../src/civitai/write-sidecars.js";
+import { EXIT_NETWORK } from "../../src/exit-codes.js";
 import { hashFile } from "../../src/hash/hash-file.js";
 import { useTempDirs } from "../helpers.js";
 
@@ -57,14 +58,14 @@ describe("Civitai lookup by hash and sidecars", () => {
     expect((await lookupCivitaiByHash(autov2, opts))?.id).toBe(1);
   });
 
-  it("retries the API on 5xx and then gives exit code 5", async () => {
+  it("retries the API on 5xx and then gives the network exit code", async () => {
     let calls = 0;
     fake.route("civitai", `/api/v1/model-versions/by-hash/${"cd".repeat(32)}`, (_req, res) => {
       calls++;
       res.writeHead(503).end("busy");
     });
     const error = await lookupCivitaiByHash("cd".repeat(32), { civitaiBaseUrl: fake.civitaiUrl, tokens: new Map(), retries: 2, retryBaseDelayMs: 5 }).catch((e: unknown) => e as { exitCode: number });
-    expect(error).toMatchObject({ exitCode: 5 });
+    expect(error).toMatchObject({ exitCode: EXIT_NETWORK });
     expect(calls).toBe(3);
   });
 });
