@@ -36,6 +36,10 @@ export type JournalFileRecord = z.infer<typeof fileRecord>;
 export type JournalEntry = z.infer<typeof journalSchema>["entries"][number];
 export type JournalData = z.infer<typeof journalSchema>;
 
+async function journalNames(dir: string): Promise<string[]> {
+  return (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith(".json")).sort();
+}
+
 export function defaultJournalDir(target: WebuiTarget): string {
   return join(target.root, ".sdmodels", "journal");
 }
@@ -77,18 +81,19 @@ export class Journal {
     return new Journal(path, parsed.data);
   }
 
+  /** Every batch in `dir`, oldest first; none when the folder does not exist (nothing was ever installed). */
+  static async list(dir: string): Promise<Journal[]> {
+    const journals = await Promise.all((await journalNames(dir)).map((n) => Journal.read(join(dir, n))));
+    return journals.sort((a, b) => a.data.createdAt.localeCompare(b.data.createdAt) || a.data.batchId.localeCompare(b.data.batchId));
+  }
+
   /** The batch with the given id, else the newest batch not yet fully undone. */
   static async find(dir: string, batchId?: string): Promise<Journal> {
-    const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith(".json")).sort();
     if (batchId !== undefined) {
-      if (!names.includes(`${batchId}.json`)) throw new InstallError("JOURNAL_NOT_FOUND", `no batch ${batchId} in ${dir}`);
+      if (!(await journalNames(dir)).includes(`${batchId}.json`)) throw new InstallError("JOURNAL_NOT_FOUND", `no batch ${batchId} in ${dir}`);
       return Journal.read(join(dir, `${batchId}.json`));
     }
-    const journals = await Promise.all(names.map((n) => Journal.read(join(dir, n))));
-    const open = journals
-      .filter((j) => j.data.state !== "undone")
-      .sort((a, b) => a.data.createdAt.localeCompare(b.data.createdAt) || a.data.batchId.localeCompare(b.data.batchId));
-    const last = open.at(-1);
+    const last = (await Journal.list(dir)).filter((j) => j.data.state !== "undone").at(-1);
     if (!last) throw new InstallError("JOURNAL_NOT_FOUND", `no batch to undo in ${dir}`);
     return last;
   }

@@ -1,8 +1,5 @@
-import { readdir } from "node:fs/promises";
-import { join } from "node:path";
 import type { Command } from "commander";
-import { defaultJournalDir, resolveWebui, undoBatch } from "../../install/index.js";
-import { Journal } from "../../install/journal.js";
+import { defaultJournalDir, listBatches, resolveWebui, undoBatch, type BatchListing } from "../../install/index.js";
 import { globalOptions, type CliContext, type CliIo, type GlobalOptions } from "../context.js";
 import { EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
 import { writeJson } from "../output/json.js";
@@ -20,24 +17,6 @@ A file is put back only if it is exactly as installed (same size and mtime) and 
 anything else is left in place and reported. Exit codes: 0 reverted, 1 usage error, 2 some file was left in place
 or no batch was found.
 `;
-
-/** One row of `undo --list`. */
-export interface BatchListing {
-  batchId: string;
-  createdAt: string;
-  ui: string;
-  state: string;
-  mode: "move" | "copy";
-  files: number;
-}
-
-async function listBatches(dir: string): Promise<BatchListing[]> {
-  const names = (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith(".json")).sort();
-  const journals = await Promise.all(names.map((n) => Journal.read(join(dir, n))));
-  return journals
-    .map(({ data }) => ({ batchId: data.batchId, createdAt: data.createdAt, ui: data.ui, state: data.state, mode: data.mode, files: data.entries.length }))
-    .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.batchId.localeCompare(b.batchId));
-}
 
 export async function runUndo(
   batchId: string | undefined,
