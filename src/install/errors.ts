@@ -1,3 +1,5 @@
+import { EXIT_FILE_ERROR, EXIT_NOT_FOUND, EXIT_USAGE } from "../exit-codes.js";
+
 export type InstallErrorCode =
   /** No WebUI at the given path, or none detected. */
   | "WEBUI_NOT_FOUND"
@@ -15,8 +17,25 @@ export type InstallErrorCode =
   | "JOURNAL_NOT_FOUND"
   | "JOURNAL_INVALID";
 
+/**
+ * What each failure tells a script (see src/exit-codes.ts): the user must name the WebUI (usage, 1), the batch to undo
+ * does not exist (not found, 5), or the install itself failed (2).
+ */
+const EXIT_CODES: Readonly<Record<InstallErrorCode, number>> = {
+  WEBUI_NOT_FOUND: EXIT_USAGE,
+  WEBUI_UNSUPPORTED: EXIT_USAGE,
+  WEBUI_AMBIGUOUS: EXIT_USAGE,
+  EXTRA_PATHS_INVALID: EXIT_FILE_ERROR,
+  PLAN_HAS_CONFLICTS: EXIT_FILE_ERROR,
+  DESTINATION_EXISTS: EXIT_FILE_ERROR,
+  JOURNAL_NOT_FOUND: EXIT_NOT_FOUND,
+  JOURNAL_INVALID: EXIT_FILE_ERROR,
+};
+
 export class InstallError extends Error {
   override readonly name = "InstallError";
+  /** The process exit code when this error stops a command. */
+  readonly exitCode: number;
 
   constructor(
     readonly code: InstallErrorCode,
@@ -24,5 +43,6 @@ export class InstallError extends Error {
     readonly evidence: readonly string[] = [],
   ) {
     super(message);
+    this.exitCode = EXIT_CODES[code];
   }
 }

@@ -77,7 +77,7 @@ export class Journal {
       throw new InstallError("JOURNAL_INVALID", `cannot read journal ${path}: ${(error as Error).message}`);
     }
     const parsed = journalSchema.safeParse(raw);
-    if (!parsed.success) throw new InstallError("JOURNAL_INVALID", `journal ${path} has an unexpected shape`);
+    if (!parsed.success) throw new InstallError("JOURNAL_INVALID", `journal ${path} has an unexpected shape (written by another sdmodels version?)`);
     return new Journal(path, parsed.data);
   }
 
@@ -90,11 +90,21 @@ export class Journal {
   /** The batch with the given id, else the newest batch not yet fully undone. */
   static async find(dir: string, batchId?: string): Promise<Journal> {
     if (batchId !== undefined) {
-      if (!(await journalNames(dir)).includes(`${batchId}.json`)) throw new InstallError("JOURNAL_NOT_FOUND", `no batch ${batchId} in ${dir}`);
+      if (!(await journalNames(dir)).includes(`${batchId}.json`)) {
+        throw new InstallError("JOURNAL_NOT_FOUND", `no batch ${batchId} in ${dir}; \`sdmodels undo --list\` shows the batches there`);
+      }
       return Journal.read(join(dir, `${batchId}.json`));
     }
-    const last = (await Journal.list(dir)).filter((j) => j.data.state !== "undone").at(-1);
-    if (!last) throw new InstallError("JOURNAL_NOT_FOUND", `no batch to undo in ${dir}`);
+    const journals = await Journal.list(dir);
+    const last = journals.filter((j) => j.data.state !== "undone").at(-1);
+    if (!last) {
+      throw new InstallError(
+        "JOURNAL_NOT_FOUND",
+        journals.length === 0
+          ? `no batch to undo in ${dir}: nothing was installed into this WebUI with sdmodels (pass --webui for another one)`
+          : `no batch to undo in ${dir}: all ${journals.length} batch${journals.length === 1 ? " is" : "es are"} undone already`,
+      );
+    }
     return last;
   }
 

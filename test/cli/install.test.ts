@@ -158,7 +158,7 @@ describe("sdmodels install <file>", () => {
     expect(policy.stderr).toMatch(/^sdmodels: .*nonsense.*rename, skip, fail/);
 
     const noWebui = await cli(["install", missing, "--webui", join(downloads, "nope")], { env });
-    expect(noWebui.code).toBe(2);
+    expect(noWebui.code).toBe(1); // usage: the user has to name the WebUI
     expect(noWebui.stderr).toMatch(/^sdmodels: WebUI folder .*nope does not exist or is not a folder\n$/);
 
     const badUrl = await cli(["install", "https://example.invalid/x", "--webui", webui, "--sha256", "abc"], { env });

@@ -25,6 +25,21 @@ async function installOne(name: string) {
 }
 
 describe("sdmodels undo", () => {
+  it("exits 5 when nothing was ever installed into the WebUI, and 1 when no WebUI is found", async () => {
+    const root = await tempDir();
+    await touch(join(root, "webui"), A1111_MARKERS);
+    const env = { SDMODELS_STATE_DIR: join(root, "state"), SDMODELS_WEBUI: undefined };
+    const none = await cli(["undo", "--webui", join(root, "webui")], { env });
+    expect(none.code).toBe(5);
+    expect(none.stderr).toMatch(/^sdmodels: no batch to undo in .*: nothing was installed into this WebUI with sdmodels \(pass --webui for another one\)\n$/);
+    const list = await cli(["undo", "--list", "--webui", join(root, "webui")], { env });
+    expect([list.code, list.stdout]).toEqual([0, `no batches in ${join(root, "webui/.sdmodels/journal")}\n`]);
+
+    const noWebui = await cli(["undo"], { env, cwd: root });
+    expect(noWebui.code).toBe(1);
+    expect(noWebui.stderr).toMatch(/^sdmodels: .*pass --webui <dir> or set SDMODELS_WEBUI\n$/);
+  });
+
   it("--list shows the batches, and undo without an id reverts the newest", async () => {
     const s = await installOne("a.safetensors");
     const list = await cli(["undo", "--list", "--webui", s.webui, "--json"], { env: s.env });
@@ -37,8 +52,12 @@ describe("sdmodels undo", () => {
     expect(await filesUnder(s.downloads)).toEqual(["a.safetensors"]);
 
     const again = await cli(["undo", "--webui", s.webui], { env: s.env });
-    expect(again.code).toBe(2);
-    expect(again.stderr).toMatch(/^sdmodels: no batch to undo in .*journal\n$/);
+    expect(again.code).toBe(5);
+    expect(again.stderr).toMatch(/^sdmodels: no batch to undo in .*journal: all 1 batch is undone already\n$/);
+
+    const unknown = await cli(["undo", "2020-01-01T00-00-00-000Z-000000", "--webui", s.webui], { env: s.env });
+    expect(unknown.code).toBe(5);
+    expect(unknown.stderr).toMatch(/^sdmodels: no batch 2020-01-01T00-00-00-000Z-000000 in .*journal; `sdmodels undo --list` shows the batches there\n$/);
   });
 
   it("leaves a file changed since install in place, reports it per file and exits 2", async () => {

@@ -28,7 +28,7 @@ installed; suspicious ones are installed with a warning unless --strict. URLs ar
 <webui>/.sdmodels/downloads/ (an interrupted download resumes) and then installed like a local file.
 Tokens: --token (sent only to the URL's host), CIVITAI_TOKEN, HF_TOKEN; never printed.
 
-Exit codes: 0 installed, 1 usage error, 2 a file could not be read or installed, 4 not authorised, 5 not found,
+Exit codes: 0 installed, 1 usage error (or no WebUI found: pass --webui), 2 a file could not be read or installed, 4 not authorised, 5 not found,
 6 network error, 7 rate limited, 8 hash or size mismatch, 9 a file was refused for safety.
 `;
 

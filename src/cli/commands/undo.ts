@@ -14,8 +14,8 @@ Examples:
   $ sdmodels undo 2025-01-31T10-00-00-000Z-a1b2c3 --webui ~/ComfyUI
 
 A file is put back only if it is exactly as installed (same size and mtime) and its original path is free;
-anything else is left in place and reported. Exit codes: 0 reverted, 1 usage error, 2 some file was left in place
-or no batch was found.
+anything else is left in place and reported. Exit codes: 0 reverted, 1 usage error (no WebUI found: pass --webui),
+2 some file was left in place, 5 no such batch, or nothing left to undo.
 `;
 
 export async function runUndo(
