@@ -54,7 +54,9 @@ function advice(status: number, service: Service, quoted: string, hadToken: bool
 
 /** A typed, one-line error for a non-2xx answer. Mentions at most the token's fingerprint. */
 export function errorForStatus(status: number, host: string, service: Service, body: string, sentToken?: string): DownloadError {
-  const quoted = messageFromBody(body);
+  // Some servers echo the credential they refused ("invalid token abc…"); quote their words, never the token.
+  // Redacted before quoting, so that shortening the quote cannot leave part of a token behind.
+  const quoted = messageFromBody(sentToken ? body.replaceAll(sentToken, tokenFingerprint(sentToken)) : body);
   const tip = advice(status, service, quoted, sentToken !== undefined);
   const parts = [`HTTP ${status} from ${host}`];
   if (quoted) parts.push(`"${quoted}"`);

@@ -154,6 +154,18 @@ describe("downloadFile", () => {
     expect(early.message).toMatch(/Early Access.*early access ends/);
   });
 
+  it("quotes a 401 body that echoes the refused token with the token replaced by its fingerprint", async () => {
+    fake.route("civitai", "/api/download/models/10", (req, res) => {
+      res.writeHead(401, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: `Invalid API key: ${req.headers.authorization?.slice("Bearer ".length)}` }));
+    });
+    const token = "echoed-secret-token";
+    const tokens = new Map([[new URL(fake.civitaiUrl).host, token]]);
+    const error = await rejection(downloadFile(`${fake.civitaiUrl}/api/download/models/10`, await options({ tokens })));
+    expect(error.message).not.toContain(token);
+    expect(error.message).toMatch(/Invalid API key: sha256:[0-9a-f]{8}/);
+  });
+
   it("refuses an HTML login page served with 200 and leaves no file behind", async () => {
     const page = Buffer.from("\n  <!DOCTYPE html><html><head><title>Sign in | Civitai</title></head><body>…</body></html>");
     const url = fake.serveFile("model.safetensors", page, { contentType: "text/html" });
