@@ -82,7 +82,7 @@ export class TargetExistsError extends DownloadError {
   }
 }
 
-/** A 2xx answer whose body is not what the API documents (not JSON, or missing required fields). */
+/** An answer no retry can fix: a 2xx body that is not what the API documents, a redirect to no URL. */
 export class BadResponseError extends DownloadError {
   constructor(message: string) {
     super("BAD_RESPONSE", message, EXIT_FILE_ERROR);

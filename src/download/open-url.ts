@@ -1,5 +1,5 @@
 import { request, type Dispatcher } from "undici";
-import { InvalidSourceError, NetworkError } from "./errors.js";
+import { BadResponseError, InvalidSourceError, NetworkError } from "./errors.js";
 import { tokenForUrl, type TokenSet } from "./tokens.js";
 import { userAgent } from "./user-agent.js";
 
@@ -69,7 +69,11 @@ export async function openUrl(input: string, options: OpenUrlOptions): Promise<O
     }
     const location = headerValue(response.headers, "location");
     if (REDIRECT_STATUSES.has(response.statusCode) && location) {
-      const next = new URL(location, url);
+      const next = URL.parse(location, url.href);
+      if (next === null) {
+        await response.body.dump();
+        throw new BadResponseError(`${url.host} answered ${response.statusCode} with a Location that is not a URL`);
+      }
       if (options.sameOriginOnly && next.origin !== origin) {
         return { status: response.statusCode, headers: response.headers, body: response.body, url: url.href, redirects, sentToken: token };
       }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startFakeServers, type FakeServers } from "../../fixtures/fake-servers.js";
 import { downloadFile, type DownloadOptions, type DownloadProgress } from "../../src/download/download-file.js";
-import { DownloadError, IntegrityError, NotAuthorizedError, TargetExistsError } from "../../src/download/errors.js";
+import { BadResponseError, DownloadError, IntegrityError, NotAuthorizedError, TargetExistsError } from "../../src/download/errors.js";
 import { useTempDirs } from "../helpers.js";
 
 const tempDir = useTempDirs();
@@ -108,6 +108,17 @@ describe("downloadFile", () => {
     const restarted = await downloadFile(small, opts416);
     expect(sha256(await readFile(restarted.path))).toBe(sha256(content));
     expect(fake.requestsTo("storage").filter((r) => r.url.startsWith("/files/small.bin")).map((r) => r.headers.range)).toEqual(["bytes=60000-", undefined]);
+  });
+
+  it("refuses a redirect whose Location is not a URL, naming the host, without retrying", async () => {
+    fake.route("storage", "/files/bad-redirect", (_req, res) => {
+      res.writeHead(302, { location: "http://[not-a-host" });
+      res.end();
+    });
+    const error = await rejection(downloadFile(`${fake.storageUrl}/files/bad-redirect`, await options()));
+    expect(error).toBeInstanceOf(BadResponseError);
+    expect(error.message).toContain(new URL(fake.storageUrl).host);
+    expect(fake.requestsTo("storage")).toHaveLength(1);
   });
 
   it("retries a 503 and succeeds; does not retry a 404", async () => {
