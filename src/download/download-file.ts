@@ -64,9 +64,11 @@ function isRetryable(error: unknown): boolean {
   return typeof code === "string" && TRANSIENT_CODES.has(code);
 }
 
-function asDownloadError(error: unknown): unknown {
+/** A transport error that outlived the retries, as a NetworkError that says which file from which host. */
+function asDownloadError(error: unknown, transfer: Transfer): unknown {
   if (error instanceof DownloadError || !isRetryable(error)) return error;
-  return new NetworkError(`transfer failed: ${(error as Error).message}`, { cause: error });
+  const what = transfer.name ?? "download";
+  return new NetworkError(`${what} from ${new URL(transfer.url).host}: ${(error as Error).message}`, { cause: error });
 }
 
 function serviceOf(url: string, baseUrls: BaseUrls): Service {
@@ -201,7 +203,7 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
   report(true);
 
   if (total !== undefined && received < total) {
-    throw new IntegrityError("TRUNCATED", `connection ended after ${received} of ${total} bytes`);
+    throw new IntegrityError("TRUNCATED", `${new URL(response.url).host} ended ${name} after ${received} of ${total} bytes`);
   }
   const sha256 = hash.digest("hex");
   if (options.expectedSize !== undefined && received !== options.expectedSize) {
@@ -304,7 +306,7 @@ export async function downloadFile(url: string, options: DownloadOptions): Promi
     try {
       return await attempt(transfer);
     } catch (error) {
-      if (options.signal?.aborted || !isRetryable(error) || failures >= retries) throw asDownloadError(error);
+      if (options.signal?.aborted || !isRetryable(error) || failures >= retries) throw asDownloadError(error, transfer);
       await sleep(backoffDelay(failures, base), options.signal);
     }
   }

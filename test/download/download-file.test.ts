@@ -121,6 +121,15 @@ describe("downloadFile", () => {
     expect(fake.requestsTo("storage")).toHaveLength(1);
   });
 
+  it("names the file and the host when the connection keeps dying mid-body, and keeps the part for a later run", async () => {
+    const url = fake.serveFile("cut.bin", modelBytes(300_000), { cutAfterBytes: 120_000, cutTimes: 99 });
+    const opts = await options({ fileName: "cut.bin", retries: 1 });
+    const error = await rejection(downloadFile(url, opts));
+    expect(error.code).toBe("NETWORK");
+    expect(error.message).toContain(`cut.bin from ${new URL(fake.storageUrl).host}`);
+    expect(await readdir(opts.dir)).toEqual(["cut.bin.part"]);
+  });
+
   it("retries a 503 and succeeds; does not retry a 404", async () => {
     const content = modelBytes(5000);
     const flaky = fake.serveFile("flaky.bin", content, { failWith: { status: 503, times: 2 } });
