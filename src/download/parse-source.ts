@@ -69,7 +69,13 @@ export function parseSource(input: string, bases: BaseUrls): ParsedSource {
       const revision = segments[repoLength + 1]!;
       const path = segments.slice(repoLength + 2).join("/");
       const resolveUrl = new URL(`${repoId}/resolve/${revision}/${path}`, bases.hfBaseUrl.replace(/\/?$/, "/")).href;
-      return { service: "huggingface", repoId, revision: decodeURIComponent(revision), path: decodeURIComponent(path), resolveUrl };
+      let decoded: { revision: string; path: string };
+      try {
+        decoded = { revision: decodeURIComponent(revision), path: decodeURIComponent(path) };
+      } catch {
+        throw new InvalidSourceError(`malformed %-escape in Hugging Face URL: ${text}`);
+      }
+      return { service: "huggingface", repoId, ...decoded, resolveUrl };
     }
     throw new InvalidSourceError(`not a Hugging Face file URL (…/resolve/<revision>/<path> or …/blob/…): ${text}`);
   }

@@ -39,7 +39,10 @@ describe("parseSource", () => {
     expect(parseSource("https://huggingface.co/datasets/o/r/resolve/v1/a/b.bin", b)).toMatchObject({ repoId: "datasets/o/r", path: "a/b.bin" });
   });
 
-  it.each(["12345", "ftp://x/y", "not a url", "https://civitai.com/user/foo", "https://huggingface.co/org/repo", "urn:air:sdxl:lora:hf:x"])("refuses %j with exit code 1 (usage)", (input) => {
+  it.each([
+    "12345", "ftp://x/y", "not a url", "https://civitai.com/user/foo", "https://huggingface.co/org/repo", "urn:air:sdxl:lora:hf:x",
+    "https://huggingface.co/org/repo/resolve/main/bad%E0%A4%A.safetensors",
+  ])("refuses %j with exit code 1 (usage)", (input) => {
     let error: unknown;
     try {
       parseSource(input, b);
