@@ -1,6 +1,6 @@
 import type { z } from "zod";
-import { backoffDelay, DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS, sleep } from "../download/backoff.js";
-import { BadResponseError, DownloadError, NotFoundError } from "../download/errors.js";
+import { backoffDelay, DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS, isTransportError, sleep } from "../download/backoff.js";
+import { BadResponseError, DownloadError, NetworkError, NotFoundError } from "../download/errors.js";
 import { openUrl } from "../download/open-url.js";
 import { errorForStatus, readBodySnippet } from "../download/status-errors.js";
 import type { TokenSet } from "../download/tokens.js";
@@ -46,7 +46,11 @@ export async function getCivitaiJson<T extends z.ZodType>(path: string, schema: 
       const parsed = schema.safeParse(await readJson(response.body, response.url));
       if (!parsed.success) throw new BadResponseError(`unexpected answer from ${new URL(url).pathname}: ${parsed.error.issues[0]?.message ?? "invalid"}`);
       return parsed.data;
-    } catch (error) {
+    } catch (caught) {
+      // A connection that dies while the JSON is read surfaces as undici's bare error, which names no URL.
+      const error = isTransportError(caught)
+        ? new NetworkError(`${new URL(url).host}${new URL(url).pathname}: ${(caught as Error).message}`, { cause: caught })
+        : caught;
       const retryable = error instanceof DownloadError && (error.code === "NETWORK" || error.code === "RATE_LIMITED");
       if (!retryable || options.signal?.aborted || failures >= retries) throw error;
       await sleep(backoffDelay(failures, options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_MS), options.signal);

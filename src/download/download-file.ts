@@ -3,7 +3,7 @@ import { link, open, rename, rm, stat, unlink } from "node:fs/promises";
 import { join } from "node:path";
 import { readChunks } from "../hash/read-chunks.js";
 import { baseUrlsFromEnv, type BaseUrls } from "./base-urls.js";
-import { backoffDelay, DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS, sleep } from "./backoff.js";
+import { backoffDelay, DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS, isTransportError, sleep } from "./backoff.js";
 import { looksLikeErrorPage, SNIFF_BYTES } from "./error-page.js";
 import { DownloadError, IntegrityError, InvalidSourceError, NetworkError, TargetExistsError } from "./errors.js";
 import { chooseFileName, sanitizeFileName } from "./file-name.js";
@@ -51,17 +51,9 @@ export interface DownloadResult {
   resumedFrom: number;
 }
 
-/** Transport failures worth another attempt (undici and libuv codes). */
-const TRANSIENT_CODES = new Set([
-  "ECONNRESET", "ECONNREFUSED", "ECONNABORTED", "EPIPE", "ETIMEDOUT", "EAI_AGAIN", "ENETUNREACH", "EHOSTUNREACH",
-  "UND_ERR_SOCKET", "UND_ERR_CLOSED", "UND_ERR_CONNECT_TIMEOUT", "UND_ERR_HEADERS_TIMEOUT", "UND_ERR_BODY_TIMEOUT",
-  "UND_ERR_RES_CONTENT_LENGTH_MISMATCH",
-]);
-
 function isRetryable(error: unknown): boolean {
   if (error instanceof DownloadError) return error.code === "NETWORK" || error.code === "RATE_LIMITED" || error.code === "TRUNCATED";
-  const code = (error as { code?: unknown })?.code;
-  return typeof code === "string" && TRANSIENT_CODES.has(code);
+  return isTransportError(error);
 }
 
 /** A transport error that outlived the retries, as a NetworkError that says which file from which host. */

@@ -68,4 +68,29 @@ describe("Civitai lookup by hash and sidecars", () => {
     expect(error).toMatchObject({ exitCode: EXIT_NETWORK });
     expect(calls).toBe(3);
   });
+
+  it("retries an answer cut off mid-body, and names the API URL when it keeps failing", async () => {
+    const json = JSON.stringify({ id: 5, modelId: 6, files: [] });
+    const path = `/api/v1/model-versions/by-hash/${"ef".repeat(32)}`;
+    let calls = 0;
+    let cutsLeft = 1;
+    fake.route("civitai", path, (_req, res) => {
+      calls++;
+      res.writeHead(200, { "content-type": "application/json", "content-length": json.length });
+      if (cutsLeft-- > 0) {
+        res.write(json.slice(0, 5));
+        setTimeout(() => res.socket?.destroy(), 20);
+      } else {
+        res.end(json);
+      }
+    });
+    const options = { civitaiBaseUrl: fake.civitaiUrl, tokens: new Map<string, string>(), retries: 1, retryBaseDelayMs: 5 };
+    expect((await lookupCivitaiByHash("ef".repeat(32), options))?.id).toBe(5);
+    expect(calls).toBe(2);
+
+    cutsLeft = 99;
+    const error = (await lookupCivitaiByHash("ef".repeat(32), options).catch((e: unknown) => e)) as Error & { exitCode: number };
+    expect(error).toMatchObject({ exitCode: EXIT_NETWORK });
+    expect(error.message).toContain(`${new URL(fake.civitaiUrl).host}${path}`);
+  });
 });
