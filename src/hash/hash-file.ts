@@ -57,6 +57,18 @@ function feedRange(hash: Hash, chunk: Buffer, at: number, from: number, to: numb
   if (start < end) hash.update(chunk.subarray(start - at, end - at));
 }
 
+/**
+ * Node names the file in errors from `open` but not from `read` ("EISDIR: illegal operation on a directory, read");
+ * the path is added so the one error line says which file failed. Class and `code` stay as they were.
+ */
+function namingPath(error: unknown, path: string): unknown {
+  const errno = error as NodeJS.ErrnoException;
+  if (!(error instanceof Error) || typeof errno.code !== "string" || errno.path !== undefined) return error;
+  errno.message = `${path}: ${errno.message}`;
+  errno.path = path;
+  return error;
+}
+
 /** SHA-256, AutoV1, AutoV2 and AutoV3 of a file in one streamed read. */
 export async function hashFile(path: string, options: HashFileOptions = {}): Promise<FileHashes> {
   const handle = await open(path, "r");
@@ -68,19 +80,23 @@ export async function hashFile(path: string, options: HashFileOptions = {}): Pro
     let dataOffset = Infinity;
     let at = 0;
     options.onProgress?.(0, size);
-    for await (const chunk of readChunks(handle, 0, size)) {
-      if (at === 0) {
-        const offset = safetensorsDataOffset(chunk, size);
-        if (offset !== null) {
-          addnet = createHash("sha256");
-          dataOffset = offset;
+    try {
+      for await (const chunk of readChunks(handle, 0, size)) {
+        if (at === 0) {
+          const offset = safetensorsDataOffset(chunk, size);
+          if (offset !== null) {
+            addnet = createHash("sha256");
+            dataOffset = offset;
+          }
         }
+        whole.update(chunk);
+        if (legacy) feedRange(legacy, chunk, at, AUTOV1_OFFSET, AUTOV1_OFFSET + AUTOV1_LENGTH);
+        if (addnet) feedRange(addnet, chunk, at, dataOffset, size);
+        at += chunk.length;
+        options.onProgress?.(at, size);
       }
-      whole.update(chunk);
-      if (legacy) feedRange(legacy, chunk, at, AUTOV1_OFFSET, AUTOV1_OFFSET + AUTOV1_LENGTH);
-      if (addnet) feedRange(addnet, chunk, at, dataOffset, size);
-      at += chunk.length;
-      options.onProgress?.(at, size);
+    } catch (error) {
+      throw namingPath(error, path);
     }
     if (at !== size) throw new FileChangedError(path, size, at);
     const sha256 = whole.digest("hex");

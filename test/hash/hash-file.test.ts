@@ -68,4 +68,11 @@ describe("hashFile", () => {
     expect(seen.map(([done]) => done)).toEqual([...seen.map(([done]) => done)].sort((a, b) => a - b));
     expect(seen.at(-1)).toEqual([size, size]);
   });
+
+  it("names the file when a read fails after it was opened", async () => {
+    const dir = await tempDir();
+    const error = (await hashFile(dir).catch((e: unknown) => e)) as NodeJS.ErrnoException;
+    expect(error.code).toBe("EISDIR");
+    expect(error.message).toContain(dir);
+  });
 });
