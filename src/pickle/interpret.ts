@@ -8,6 +8,7 @@ import {
   MAX_OPCODES, MAX_PICKLE_BYTES, MAX_STACK_VALUES, PICKLE_TIME_BUDGET_MS,
 } from "./limits.js";
 import { OPCODES, type OperandLayout } from "./opcodes.js";
+import { decodeBytesEscape, decodeRawUnicodeEscape, FLOAT_TEXT, parseIntText } from "./text-operands.js";
 import { STORAGE_CLASSES, STORAGE_KEY, STORAGE_LOCATION } from "./torch-types.js";
 import { describe, FALSE, NONE, OPAQUE, TRUE, type GlobalRef, type Value } from "./values.js";
 
@@ -41,7 +42,10 @@ const VERDICT_OF: Record<GlobalClass, Verdict> = {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const latin1 = new TextDecoder("latin1");
-const FLOAT_TEXT = /^[+-]?(\d+\.?\d*(e[+-]?\d+)?|\.\d+(e[+-]?\d+)?|nan|inf|infinity)$/i;
+/** INT holds what fits a C long (Python 2 wrote 64-bit ints as INT); longer ints are LONG. */
+const MAX_INT_TEXT_DIGITS = 19;
+/** Memo indexes are below MAX_MEMO_ENTRIES in any stream we finish; 10 digits leave room for sparse indexes. */
+const MAX_MEMO_INDEX_DIGITS = 10;
 
 /** The symbolic machine for one stream (safety.md §6). Never calls, imports or recurses. */
 class Machine {
@@ -131,14 +135,33 @@ class Machine {
     return this.take(this.length(declared));
   }
 
-  private line(): string {
+  /** One newline-terminated operand, without its newline, as bytes (CPython decodes each opcode's line its own way). */
+  private lineBytes(): Uint8Array {
     const nl = this.bytes.subarray(this.pos, this.limit).indexOf(0x0a);
     if (nl < 0) this.eof();
-    const raw = this.take(nl + 1).subarray(0, nl);
+    return this.take(nl + 1).subarray(0, nl);
+  }
+
+  /** A numeric text operand; non-ASCII bytes can only make it fail to parse, as in CPython. */
+  private line(): string {
+    return latin1.decode(this.lineBytes());
+  }
+
+  /** INT/LONG/GET/PUT: `repr(int)` only, as CPython's pickler writes it; other forms CPython may accept fail closed. */
+  private intText(text: string, maxDigits: number, what: string): bigint {
+    const parsed = parseIntText(text, maxDigits);
+    if (parsed.ok) return parsed.value;
+    return parsed.kind === "hostile"
+      ? this.abort("hostile", `${what} operand ${JSON.stringify(text.slice(0, 40))} is not repr(int): CPython may still parse it, so the stream cannot be followed`)
+      : this.abort("invalid", `${what} operand is not an int`);
+  }
+
+  /** Text after CPython's final decode of a byte string: UTF-8 as torch.load asks, else Latin-1 (`encoding="latin1"`). */
+  private byteText(raw: Uint8Array): string {
     try {
       return utf8.decode(raw);
     } catch {
-      return this.abort("invalid", "text operand is not UTF-8");
+      return latin1.decode(raw);
     }
   }
 
@@ -497,15 +520,12 @@ class Machine {
       case "INT": {
         const text = this.line();
         if (text === "00" || text === "01") this.push(text === "01" ? TRUE : FALSE);
-        else if (/^[+-]?\d{1,19}$/.test(text)) this.push({ k: "int", v: BigInt(text) });
-        else this.abort("invalid", "INT operand is not a decimal int64");
+        else this.push({ k: "int", v: this.intText(text, MAX_INT_TEXT_DIGITS, "INT") });
         return null;
       }
       case "LONG": {
         const text = this.line().replace(/L$/, "");
-        if (!/^[+-]?\d+$/.test(text)) this.abort("invalid", "LONG operand is not decimal");
-        if (text.replace(/^[+-]/, "").length > MAX_LONG_TEXT_DIGITS) this.abort("hostile", `LONG of ${text.length} digits`);
-        this.push({ k: "int", v: BigInt(text) });
+        this.push({ k: "int", v: this.intText(text, MAX_LONG_TEXT_DIGITS, "LONG") });
         return null;
       }
       case "BINFLOAT": this.push({ k: "float", v: this.view(8).getFloat64(0, false) }); return null;
@@ -525,25 +545,26 @@ class Machine {
         }
         return null;
       }
-      case "SHORT_BINSTRING": case "BINSTRING": {
-        const raw = this.sized(name === "SHORT_BINSTRING" ? "len1" : "slen4");
-        let text: string;
-        try {
-          text = utf8.decode(raw);
-        } catch {
-          text = latin1.decode(raw);
+      case "SHORT_BINSTRING": case "BINSTRING":
+        this.push({ k: "str", v: this.byteText(this.sized(name === "SHORT_BINSTRING" ? "len1" : "slen4")) });
+        return null;
+      case "STRING": {
+        const raw = this.lineBytes();
+        const quote = raw[0];
+        if (raw.length < 2 || raw[raw.length - 1] !== quote || (quote !== 0x27 && quote !== 0x22)) {
+          this.abort("invalid", "STRING operand is not quoted");
         }
+        const unescaped = decodeBytesEscape(raw.subarray(1, -1));
+        if (!unescaped) this.abort("invalid", "STRING operand has a bad escape");
+        this.push({ k: "str", v: this.byteText(unescaped) });
+        return null;
+      }
+      case "UNICODE": {
+        const text = decodeRawUnicodeEscape(this.lineBytes());
+        if (text === null) this.abort("invalid", "UNICODE operand has a bad \\u escape");
         this.push({ k: "str", v: text });
         return null;
       }
-      case "STRING": {
-        const text = this.line();
-        const quoted = /^'.*'$|^".*"$/s.test(text) && text.length >= 2;
-        if (!quoted) this.abort("invalid", "STRING operand is not quoted");
-        this.push({ k: "str", v: text.slice(1, -1) });
-        return null;
-      }
-      case "UNICODE": this.push({ k: "str", v: this.line() }); return null;
       case "BINBYTES": case "SHORT_BINBYTES": case "BINBYTES8": case "BYTEARRAY8": {
         const raw = this.sized(name === "SHORT_BINBYTES" ? "len1" : name === "BINBYTES" ? "len4" : "len8");
         this.push({ k: "bytes", length: raw.length, data: raw.length <= MAX_KEPT_BYTES ? raw.slice() : null });
@@ -598,11 +619,11 @@ class Machine {
 
       case "BINPUT": this.put(this.u1()); return null;
       case "LONG_BINPUT": this.put(this.view(4).getUint32(0, true)); return null;
-      case "PUT": this.put(this.memoIndex(this.line())); return null;
+      case "PUT": this.put(this.memoIndex(this.line(), "PUT")); return null;
       case "MEMOIZE": this.put(this.memo.size); return null;
       case "BINGET": this.get(this.u1()); return null;
       case "LONG_BINGET": this.get(this.view(4).getUint32(0, true)); return null;
-      case "GET": this.get(this.memoIndex(this.line())); return null;
+      case "GET": this.get(this.memoIndex(this.line(), "GET")); return null;
 
       case "GLOBAL": {
         const module = this.rawLine();
@@ -668,9 +689,10 @@ class Machine {
     }
   }
 
-  private memoIndex(text: string): number {
-    if (!/^\d{1,10}$/.test(text)) this.abort("invalid", "memo index is not decimal");
-    return Number(text);
+  private memoIndex(text: string, what: string): number {
+    const index = this.intText(text, MAX_MEMO_INDEX_DIGITS, what);
+    if (index < 0n) this.abort("invalid", `negative ${what} index`);
+    return Number(index);
   }
 
   /** A GLOBAL/INST line kept byte-exact (a `\r` stays part of the name, as in CPython); bad UTF-8 becomes U+FFFD. */
