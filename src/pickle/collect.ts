@@ -1,7 +1,7 @@
 import type { KeySegment, PlainValue } from "../inspect/types.js";
 import type { PickleTensor } from "./analyze.js";
 import type { FindingCollector } from "./findings.js";
-import { MAX_TENSORS, MAX_VALUE_LIST_ITEMS, MAX_VALUE_STRING_CHARS, MAX_VALUES } from "./limits.js";
+import { MAX_LISTED_DEPTH, MAX_TENSORS, MAX_VALUE_LIST_ITEMS, MAX_VALUE_STRING_CHARS, MAX_VALUES } from "./limits.js";
 import type { Value } from "./values.js";
 
 export interface Collected {
@@ -46,13 +46,23 @@ function keySegment(key: Value): KeySegment {
 
 interface Frame {
   value: Extract<Value, { k: "dict" | "list" | "tuple" }>;
-  path: KeySegment[];
+  /** The container holding this one, and this one's key in it: the path is built only for what is listed. */
+  parent: Frame | null;
+  segment: KeySegment | null;
+  depth: number;
   next: number;
+}
+
+function pathOf(frame: Frame | null, last: KeySegment | null): KeySegment[] {
+  const path: KeySegment[] = last === null ? [] : [last];
+  for (let f = frame; f && f.segment !== null; f = f.parent) path.push(f.segment);
+  return path.reverse();
 }
 
 /**
  * Lists tensors and plain values reachable from the root, in pickle order. Iterative, and each container is entered
- * once, so shared or cyclic structures (a memo "billion laughs" DAG) cost one visit per container and edge.
+ * once, so shared or cyclic structures (a memo "billion laughs" DAG) cost one visit per container and edge; key
+ * paths are built only for what is listed, and containers deeper than MAX_LISTED_DEPTH are not entered.
  * A container reachable under two paths is listed under the first.
  */
 export function collectTensors(root: Value, findings: FindingCollector): Collected {
@@ -60,16 +70,18 @@ export function collectTensors(root: Value, findings: FindingCollector): Collect
   const values: Record<string, PlainValue> = Object.create(null) as Record<string, PlainValue>;
   let valueCount = 0;
   let omittedTensors = 0;
+  let tooDeep = 0;
   const visited = new Set<Value>();
   const frames: Frame[] = [];
 
-  const visit = (value: Value, path: KeySegment[]): void => {
+  const visit = (value: Value, parent: Frame | null, segment: KeySegment | null): void => {
     if (value.k === "tensor") {
       if (tensors.length >= MAX_TENSORS) {
         omittedTensors++;
         return;
       }
       const { dtype, shape, storage, storageOffset } = value.t;
+      const path = pathOf(parent, segment);
       tensors.push({ name: path.join("."), path, dtype, shape, storage, storageOffset });
       return;
     }
@@ -78,33 +90,41 @@ export function collectTensors(root: Value, findings: FindingCollector): Collect
     const plain = single !== undefined ? single : scalarList(value);
     if (plain !== undefined) {
       if (valueCount < MAX_VALUES) {
-        values[path.join(".")] = plain;
+        values[pathOf(parent, segment).join(".")] = plain;
         valueCount++;
       }
       return;
     }
     if ((value.k === "dict" || value.k === "list" || value.k === "tuple") && !visited.has(value)) {
+      const depth = parent ? parent.depth + 1 : 0;
+      if (depth > MAX_LISTED_DEPTH) {
+        tooDeep++;
+        return;
+      }
       visited.add(value);
-      frames.push({ value, path, next: 0 });
+      frames.push({ value, parent, segment, depth, next: 0 });
     }
   };
 
-  visit(root, []);
+  visit(root, null, null);
   while (frames.length > 0) {
     const frame = frames[frames.length - 1]!;
-    const { value, path } = frame;
+    const { value } = frame;
     if (value.k === "dict") {
       const entry = value.entries[frame.next++];
       if (!entry) frames.pop();
-      else visit(entry[1], [...path, keySegment(entry[0])]);
+      else visit(entry[1], frame, keySegment(entry[0]));
     } else {
       const index = frame.next++;
       if (index >= value.items.length) frames.pop();
-      else visit(value.items[index]!, [...path, index]);
+      else visit(value.items[index]!, frame, index);
     }
   }
   if (omittedTensors > 0) {
     findings.add("suspicious", "invalid", `${omittedTensors} tensors beyond the first ${MAX_TENSORS} are not listed`);
+  }
+  if (tooDeep > 0) {
+    findings.add("suspicious", "invalid", `${tooDeep} containers nested deeper than ${MAX_LISTED_DEPTH} levels are not listed`);
   }
   return { tensors, values: { ...values } };
 }

@@ -42,6 +42,12 @@ export const MAX_FINDINGS = 200;
 /** Tensors listed per stream: 2.5× the safetensors tensor-count limit, far above any real checkpoint (~12 k). */
 export const MAX_TENSORS = 500_000;
 
+/**
+ * Container depth below the root that is listed. A checkpoint nests a handful of levels (dict → state_dict → tensor;
+ * Lightning optimizer states a few more); a million-deep chain of TUPLE1s costs one byte per level to write.
+ */
+export const MAX_LISTED_DEPTH = 100;
+
 /** Plain values kept (global_step, name, layer_structure, string_to_token…): metadata, not data. */
 export const MAX_VALUES = 10_000;
 
