@@ -54,7 +54,9 @@ export function useBuiltCli(): (args: readonly string[], options?: RunOptions) =
 
   return (args, options = {}) =>
     new Promise((resolve, reject) => {
-      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...options.env };
+      // A terminal run stands for a person at a terminal: ora draws nothing animated when it sees CI set, as CI does.
+      const ci = options.ttyColumns === undefined ? {} : { CI: undefined };
+      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...ci, ...options.env };
       for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
       const command = [process.execPath, join(root, "bin/sdmodels.js"), ...args];
       const [file, ...argv] =
