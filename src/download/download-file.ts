@@ -138,7 +138,14 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
   const { options } = transfer;
   const part = join(options.dir, name + PART_SUFFIX);
   const hash = createHash("sha256");
-  if (start > 0) await hashPrefix(part, start, hash);
+  if (start > 0) {
+    try {
+      await hashPrefix(part, start, hash);
+    } catch (error) {
+      response.body.destroy(); // unread, it would hold its connection open until garbage collection
+      throw error;
+    }
+  }
   const began = Date.now();
   let lastReport = 0;
   let received = start;

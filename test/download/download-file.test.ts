@@ -93,6 +93,30 @@ describe("downloadFile", () => {
     expect(sha256(await readFile(result.path))).toBe(sha256(content));
   });
 
+  it("closes the connection of a resumed answer it cannot use because the part file shrank meanwhile", async () => {
+    const content = modelBytes(4 * 1024 * 1024); // larger than the socket buffers: an unread body holds its socket
+    const opts = await options({ fileName: "shrink.bin" });
+    const part = join(opts.dir, "shrink.bin.part");
+    await writeFile(part, content.subarray(0, 1000));
+    let abandoned: Promise<void> | undefined;
+    fake.route("storage", "/files/shrink.bin", async (req, res) => {
+      const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? "")?.[1] ?? 0);
+      if (start > 0) {
+        await writeFile(part, ""); // another process truncated it after our stat
+        abandoned = new Promise((resolve) => req.socket.once("close", () => resolve()));
+        res.writeHead(206, { "content-range": `bytes ${start}-${content.length - 1}/${content.length}`, "content-length": content.length - start });
+        res.end(content.subarray(start));
+        return;
+      }
+      res.writeHead(200, { "content-length": content.length });
+      res.end(content);
+    });
+    const result = await downloadFile(`${fake.storageUrl}/files/shrink.bin`, { ...opts, expectedSha256: sha256(content) });
+    expect(result.resumedFrom).toBe(0);
+    expect(abandoned).toBeDefined();
+    await abandoned;
+  });
+
   it("restarts from zero when the server ignores Range (200) or answers 416", async () => {
     const content = modelBytes(40_000);
     const ignoring = fake.serveFile("ignore.bin", content, { ignoreRange: true });
