@@ -172,10 +172,11 @@ export function callSafeGlobal(fn: GlobalRef, args: Value[]): CallOutcome {
         ? ok({ k: "object", of: fn, args, built: true })
         : fail("complex expects up to two numbers");
     case "builtins.bytearray":
+      // protocol < 3 writes bytearray(latin1_text, 'latin-1'); any other encoding name is a codec lookup
       return args.length === 0 || (args.length === 1 && first?.k === "bytes") ||
-        (args.length === 2 && first?.k === "str" && second?.k === "str")
+        (args.length === 2 && first?.k === "str" && latin1(first.v) !== null && second?.k === "str" && second.v === "latin-1")
         ? ok({ k: "object", of: fn, args, built: true })
-        : fail("bytearray expects bytes or (str, encoding)");
+        : fail("bytearray expects bytes or (latin-1 text, 'latin-1')");
     case "numpy.core.multiarray.scalar":
     case "numpy._core.multiarray.scalar":
       return numpyScalar(args, fn);

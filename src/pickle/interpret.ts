@@ -275,21 +275,36 @@ class Machine {
       return outcome.value;
     }
     if (fn.g.class === "known") {
-      const unwrapped = this.knownTensorWrapper(fn.g, args.items);
+      const unwrapped = this.knownWrapper(fn.g, args.items);
       if (unwrapped) return unwrapped;
     }
     return { k: "object", of: fn.g, args: args.items, built: false };
   }
 
-  /** KNOWN wrappers whose result is still a tensor we can list (the import already made the verdict suspicious). */
-  private knownTensorWrapper(fn: GlobalRef, args: Value[]): Value | null {
-    const [first, , third] = args;
-    if (fn.resolved === "torch.nn.parameter.Parameter" && first?.k === "tensor") return first;
-    if (fn.resolved === "torch._tensor._rebuild_from_type_v2" && first?.k === "global" && first.g.class === "safe" && third?.k === "tuple") {
-      const inner = callSafeGlobal(first.g, third.items);
-      if (inner.ok && inner.value.k === "tensor") return inner.value;
+  /**
+   * KNOWN callables that call one of their arguments are judged like a REDUCE of that argument, so they are no way
+   * around the call rules or the call-chaining rule; a wrapped tensor stays listable (the KNOWN import already made
+   * the verdict suspicious).
+   */
+  private knownWrapper(fn: GlobalRef, args: Value[]): Value | null {
+    const [first, second, third] = args;
+    switch (fn.resolved) {
+      case "torch.nn.parameter.Parameter":
+        return first?.k === "tensor" ? first : null;
+      case "torch._tensor._rebuild_from_type_v2": {
+        // `ret = func(*args)`, then `ret.as_subclass(new_type)` (torch/_tensor.py)
+        if (args.length !== 4) return null;
+        const ret = this.reduce(first!, third!);
+        return ret.k === "tensor" ? ret : null;
+      }
+      case "copyreg._reconstructor":
+        // `base.__new__(cls, state)` and `base.__init__(obj, state)`: base is called with state (Lib/copyreg.py)
+        if (args.length === 3 && first?.k !== "global") this.violation(`copyreg._reconstructor builds a ${describe(first!)}, not a class (call chaining)`);
+        else if (args.length === 3) this.reduce(second!, { k: "tuple", items: third?.k === "none" ? [] : [third!] });
+        return null;
+      default:
+        return null;
     }
-    return null;
   }
 
   private newobj(cls: Value, args: Value): Value {
@@ -301,12 +316,17 @@ class Machine {
       this.violation(`NEWOBJ arguments for ${cls.g.resolved} are a ${describe(args)}, not a tuple`);
       return OPAQUE;
     }
-    if (cls.g.class === "safe") {
+    if (cls.g.resolved === "collections.OrderedDict") {
+      // OrderedDict.__new__ ignores its arguments
       this.finding("suspicious", "structural-violation", `NEWOBJ of ${cls.g.resolved} (torch.save never writes this)`);
-      if (cls.g.resolved === "collections.OrderedDict") return { k: "dict", entries: [], ordered: true, built: false };
+      return { k: "dict", entries: [], ordered: true, built: false };
+    }
+    if (cls.g.class === "safe") {
+      this.violation(`NEWOBJ of ${cls.g.resolved}: cls.__new__(cls, *args) is a call its call rule never saw (storages allocate)`);
+      return OPAQUE;
     }
     if (cls.g.class === "known") {
-      const unwrapped = this.knownTensorWrapper(cls.g, args.items);
+      const unwrapped = this.knownWrapper(cls.g, args.items);
       if (unwrapped) return unwrapped;
     }
     return { k: "object", of: cls.g, args: args.items, built: false };
