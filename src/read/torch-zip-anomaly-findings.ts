@@ -3,7 +3,9 @@ import type { ZipAnomaly, ZipAnomalyCode } from "./zip.js";
 
 /**
  * How much each container anomaly weighs (safety policy §7): names that escape a directory and data shared between
- * entries are attack shapes; the rest are inconsistencies that stop the file from being provably safe.
+ * entries are attack shapes, and so is an end record we skipped: miniz uses the last signature, so skipping it means
+ * the directory we scanned may not be the one torch loads. The rest are inconsistencies that stop the file from
+ * being provably safe.
  */
 const SEVERITY: Record<ZipAnomalyCode, { severity: Verdict; code: string }> = {
   "unsafe-name": { severity: "dangerous", code: "zip-slip" },
@@ -19,7 +21,7 @@ const SEVERITY: Record<ZipAnomalyCode, { severity: Verdict; code: string }> = {
   "local-header-mismatch": { severity: "suspicious", code: "zip-anomaly" },
   "data-out-of-bounds": { severity: "suspicious", code: "zip-anomaly" },
   "comment-overruns-file": { severity: "suspicious", code: "zip-anomaly" },
-  "ignored-end-record": { severity: "suspicious", code: "zip-anomaly" },
+  "ignored-end-record": { severity: "dangerous", code: "unscannable" },
   "zip64-mismatch": { severity: "suspicious", code: "zip-anomaly" },
   "gap-before-end-record": { severity: "suspicious", code: "zip-anomaly" },
 };

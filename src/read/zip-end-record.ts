@@ -97,7 +97,7 @@ async function interpretEndRecord(
     if (bytes.length < ZIP64_END_RECORD_SIZE || z.getUint32(0, true) !== ZIP64_END_RECORD_SIGNATURE) {
       throw new ZipFormatError("bad-zip64-end-record", "zip64 locator does not point at a zip64 end record");
     }
-    if (z.getUint32(16, true) !== 0 || z.getUint32(20, true) !== 0 || readU64(z, 24) !== readU64(z, 32)) {
+    if (!singleDisk(z.getUint32(16, true), z.getUint32(20, true)) || readU64(z, 24) !== readU64(z, 32)) {
       throw new ZipFormatError("multi-disk", "zip64 end record describes a multi-disk archive");
     }
     const zip64 = { entryCount: readU64(z, 32), size: readU64(z, 40), offset: readU64(z, 48) };
@@ -113,7 +113,7 @@ async function interpretEndRecord(
       });
     }
     ({ entryCount, size: centralDirectorySize, offset: centralDirectoryOffset } = zip64);
-  } else if (disk !== 0 || centralDisk !== 0 || entriesOnDisk !== entryCount) {
+  } else if (!singleDisk(disk, centralDisk) || entriesOnDisk !== entryCount) {
     throw new ZipFormatError("multi-disk", "end record describes a multi-disk archive");
   }
 
@@ -152,6 +152,14 @@ async function interpretEndRecord(
     });
   }
   return { endRecordOffset, entryCount, centralDirectoryOffset, centralDirectorySize, zip64EndRecordOffset, anomalies };
+}
+
+/**
+ * miniz accepts disk numbers 0/0 and 1/1 as a single-disk archive (`mz_zip_reader_read_central_dir`); refusing 1/1
+ * would make us read an earlier end record than torch does.
+ */
+function singleDisk(disk: number, centralDisk: number): boolean {
+  return (disk === 0 && centralDisk === 0) || (disk === 1 && centralDisk === 1);
 }
 
 /** The zip64 end record's offset from a locator right before the end record, or null when there is none. */
