@@ -47,6 +47,11 @@ export interface AnalyzeOptions {
   expectEnd?: boolean;
   /** For messages: `data.pkl`, `pickle #4`, … */
   label?: string;
+  /**
+   * `bytes` is a prefix of a longer stream (the reader's budget ended first): running out of bytes is then a scan
+   * limit, not a truncated file, since CPython would read on.
+   */
+  streamContinues?: boolean;
 }
 
 /**
@@ -63,7 +68,7 @@ export function analyzePickle(bytes: Uint8Array, options: AnalyzeOptions): Pickl
   }
   let run: Interpretation | null = null;
   try {
-    run = interpretPickle(bytes, start, options.persistentIds, findings);
+    run = interpretPickle(bytes, start, options.persistentIds, findings, options.streamContinues ?? false);
     const { tensors, values } = run.root ? collectTensors(run.root, findings) : { tensors: [], values: {} };
     if (run.end !== null && (options.expectEnd ?? true) && run.end < bytes.length) {
       findings.add("suspicious", "trailing-bytes", `${bytes.length - run.end} bytes after STOP`);

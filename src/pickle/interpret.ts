@@ -66,6 +66,7 @@ class Machine {
     private readonly start: number,
     private readonly mode: PersistentIdMode,
     private readonly findings: FindingCollector,
+    private readonly streamContinues: boolean,
   ) {
     this.pos = start;
     this.limit = Math.min(bytes.length, start + MAX_PICKLE_BYTES);
@@ -95,7 +96,9 @@ class Machine {
   // ---- reading ----------------------------------------------------------------------------------------------
 
   private eof(): never {
-    if (this.limit < this.bytes.length) this.abort("limit", `pickle is larger than ${MAX_PICKLE_BYTES} bytes`);
+    if (this.limit < this.bytes.length || this.streamContinues) {
+      this.abort("limit", `pickle runs past the ${Math.min(this.limit - this.start, MAX_PICKLE_BYTES)} bytes sdmodels reads`);
+    }
     return this.abort("invalid", "unexpected end of data (truncated pickle)");
   }
 
@@ -778,8 +781,14 @@ class Machine {
  * Interprets one stream. Policy findings go to `findings`; an early stop becomes one finding whose severity follows
  * safety.md §6.4 (dangerous once a non-SAFE global was seen: the payload already ran in torch before the error).
  */
-export function interpretPickle(bytes: Uint8Array, start: number, mode: PersistentIdMode, findings: FindingCollector): Interpretation {
-  const machine = new Machine(bytes, start, mode, findings);
+export function interpretPickle(
+  bytes: Uint8Array,
+  start: number,
+  mode: PersistentIdMode,
+  findings: FindingCollector,
+  streamContinues: boolean,
+): Interpretation {
+  const machine = new Machine(bytes, start, mode, findings, streamContinues);
   let root: Value | null = null;
   let end: number | null = null;
   try {

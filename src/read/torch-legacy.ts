@@ -42,12 +42,15 @@ interface PickleScan {
   broken: number | null;
 }
 
-function scanPickles(head: Uint8Array): PickleScan {
+/** `streamContinues`: the file goes on past `head`, so a pickle running off its end is unscannable, not truncated. */
+function scanPickles(head: Uint8Array, streamContinues: boolean): PickleScan {
   const analyses: PickleAnalysis[] = [];
   let offset = 0;
   for (let n = 1; n <= 5; n++) {
     if (offset >= head.length) return { analyses, offset, broken: n };
-    const analysis = analyzePickle(head, { persistentIds: n === 4 ? "legacy" : "none", start: offset, expectEnd: false, label: `pickle #${n}` });
+    const analysis = analyzePickle(head, {
+      persistentIds: n === 4 ? "legacy" : "none", start: offset, expectEnd: false, label: `pickle #${n}`, streamContinues,
+    });
     analyses.push(analysis);
     if (analysis.end === null) return { analyses, offset, broken: n };
     offset = analysis.end;
@@ -63,7 +66,7 @@ async function readPickles(source: ByteSource): Promise<{ head: Uint8Array; scan
   const available = Math.min(source.size, LEGACY_PICKLES_BUDGET);
   let head: Uint8Array = await source.read(0, Math.min(available, INITIAL_HEAD_BYTES));
   for (;;) {
-    const scan = scanPickles(head);
+    const scan = scanPickles(head, head.length < source.size);
     if (scan.broken === null || head.length >= available) return { head, scan };
     const more = await source.read(head.length, Math.min(available, head.length * 2) - head.length);
     const grown = new Uint8Array(head.length + more.length);
