@@ -1,20 +1,14 @@
 import { createHash } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startFakeServers, type FakeServers } from "../../fixtures/fake-servers.js";
+import { describe, expect, it } from "vitest";
 import { downloadFile, type DownloadOptions, type DownloadProgress } from "../../src/download/download-file.js";
 import { BadResponseError, DownloadError, IntegrityError, NotAuthorizedError, TargetExistsError } from "../../src/download/errors.js";
 import { useTempDirs } from "../helpers.js";
+import { useFakeServers } from "../use-fake-servers.js";
 
 const tempDir = useTempDirs();
-let fake: FakeServers;
-beforeEach(async () => {
-  fake = await startFakeServers();
-});
-afterEach(async () => {
-  await fake.close();
-});
+const fake = useFakeServers();
 
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 function modelBytes(size: number): Buffer {
@@ -27,7 +21,7 @@ async function options(extra: Partial<DownloadOptions> = {}): Promise<DownloadOp
     dir: await tempDir(),
     tokens: new Map(),
     retryBaseDelayMs: 5,
-    baseUrls: { civitaiBaseUrl: fake.civitaiUrl, hfBaseUrl: fake.hfUrl },
+    baseUrls: { civitaiBaseUrl: fake().civitaiUrl, hfBaseUrl: fake().hfUrl },
     ...extra,
   };
 }
@@ -40,14 +34,14 @@ async function rejection(promise: Promise<unknown>): Promise<DownloadError> {
 describe("downloadFile", () => {
   it("follows Civitai's 307 to a cross-origin storage host and sends the token to the Civitai host only", async () => {
     const content = modelBytes(100_000);
-    fake.publishCivitaiVersion({ versionId: 7, modelId: 1, fileName: "model.safetensors", content, requireToken: "s3cret" });
-    const opts = await options({ tokens: new Map([[new URL(fake.civitaiUrl).host, "s3cret"]]), expectedSha256: sha256(content).toUpperCase() });
-    const result = await downloadFile(`${fake.civitaiUrl}/api/download/models/7`, opts);
+    fake().publishCivitaiVersion({ versionId: 7, modelId: 1, fileName: "model.safetensors", content, requireToken: "s3cret" });
+    const opts = await options({ tokens: new Map([[new URL(fake().civitaiUrl).host, "s3cret"]]), expectedSha256: sha256(content).toUpperCase() });
+    const result = await downloadFile(`${fake().civitaiUrl}/api/download/models/7`, opts);
     expect(result).toMatchObject({ fileName: "model.safetensors", size: content.length, sha256: sha256(content), resumedFrom: 0 });
     expect(sha256(await readFile(result.path))).toBe(sha256(content));
     expect(await readdir(opts.dir)).toEqual(["model.safetensors"]);
-    const [civitaiHop] = fake.requestsTo("civitai");
-    const [storageHop] = fake.requestsTo("storage");
+    const [civitaiHop] = fake().requestsTo("civitai");
+    const [storageHop] = fake().requestsTo("storage");
     expect(civitaiHop?.headers.authorization).toBe("Bearer s3cret");
     expect(civitaiHop?.headers["user-agent"]).toMatch(/^sdmodels\/\d+\.\d+\.\d+/);
     expect(storageHop?.headers.authorization).toBeUndefined();
@@ -55,25 +49,25 @@ describe("downloadFile", () => {
 
   it("takes the name from filename*=UTF-8'' and refuses hostile path components", async () => {
     const content = modelBytes(1000);
-    const utf8 = fake.serveFile("u", content, { contentDisposition: `attachment; filename="x.bin"; filename*=UTF-8''%E6%A8%A1%E5%9E%8B.safetensors` });
+    const utf8 = fake().serveFile("u", content, { contentDisposition: `attachment; filename="x.bin"; filename*=UTF-8''%E6%A8%A1%E5%9E%8B.safetensors` });
     expect((await downloadFile(utf8, await options())).fileName).toBe("模型.safetensors");
-    const raw = fake.serveFile("r", content, { contentDisposition: `attachment; filename="${Buffer.from("ümlaut.ckpt").toString("latin1")}"` });
+    const raw = fake().serveFile("r", content, { contentDisposition: `attachment; filename="${Buffer.from("ümlaut.ckpt").toString("latin1")}"` });
     expect((await downloadFile(raw, await options())).fileName).toBe("ümlaut.ckpt");
-    const hostile = fake.serveFile("h", content, { contentDisposition: `attachment; filename="../../etc/passwd"` });
+    const hostile = fake().serveFile("h", content, { contentDisposition: `attachment; filename="../../etc/passwd"` });
     const opts = await options();
     const result = await downloadFile(hostile, opts);
     expect(result.path).toBe(join(opts.dir, "passwd"));
-    const control = fake.serveFile("c", content, { contentDisposition: `attachment; filename*=UTF-8''a%0Ab%1B.pt` });
+    const control = fake().serveFile("c", content, { contentDisposition: `attachment; filename*=UTF-8''a%0Ab%1B.pt` });
     expect((await downloadFile(control, await options())).fileName).toBe("ab.pt");
   });
 
   it("resumes an interrupted transfer with Range from the bytes already written", async () => {
     const content = modelBytes(300_000);
-    const url = fake.serveFile("m.safetensors", content, { cutAfterBytes: 120_000 });
+    const url = fake().serveFile("m.safetensors", content, { cutAfterBytes: 120_000 });
     const opts = await options({ fileName: "m.safetensors", expectedSha256: sha256(content) });
     const result = await downloadFile(url, opts);
     expect(sha256(await readFile(result.path))).toBe(sha256(content));
-    const hops = fake.requestsTo("storage");
+    const hops = fake().requestsTo("storage");
     expect(hops).toHaveLength(2);
     expect(hops[0]?.headers.range).toBeUndefined();
     const resumedAt = Number(/^bytes=(\d+)-$/.exec(hops[1]?.headers.range ?? "")?.[1]);
@@ -84,12 +78,12 @@ describe("downloadFile", () => {
 
   it("continues a .part left by an earlier run", async () => {
     const content = modelBytes(50_000);
-    const url = fake.serveFile("m.bin", content);
+    const url = fake().serveFile("m.bin", content);
     const opts = await options({ fileName: "m.bin" });
     await writeFile(join(opts.dir, "m.bin.part"), content.subarray(0, 20_000));
     const result = await downloadFile(url, { ...opts, expectedSha256: sha256(content) });
     expect(result.resumedFrom).toBe(20_000);
-    expect(fake.requestsTo("storage")[0]?.headers.range).toBe("bytes=20000-");
+    expect(fake().requestsTo("storage")[0]?.headers.range).toBe("bytes=20000-");
     expect(sha256(await readFile(result.path))).toBe(sha256(content));
   });
 
@@ -99,7 +93,7 @@ describe("downloadFile", () => {
     const part = join(opts.dir, "shrink.bin.part");
     await writeFile(part, content.subarray(0, 1000));
     let abandoned: Promise<void> | undefined;
-    fake.route("storage", "/files/shrink.bin", async (req, res) => {
+    fake().route("storage", "/files/shrink.bin", async (req, res) => {
       const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? "")?.[1] ?? 0);
       if (start > 0) {
         await writeFile(part, ""); // another process truncated it after our stat
@@ -111,7 +105,7 @@ describe("downloadFile", () => {
       res.writeHead(200, { "content-length": content.length });
       res.end(content);
     });
-    const result = await downloadFile(`${fake.storageUrl}/files/shrink.bin`, { ...opts, expectedSha256: sha256(content) });
+    const result = await downloadFile(`${fake().storageUrl}/files/shrink.bin`, { ...opts, expectedSha256: sha256(content) });
     expect(result.resumedFrom).toBe(0);
     expect(abandoned).toBeDefined();
     await abandoned;
@@ -119,100 +113,100 @@ describe("downloadFile", () => {
 
   it("restarts from zero when the server ignores Range (200) or answers 416", async () => {
     const content = modelBytes(40_000);
-    const ignoring = fake.serveFile("ignore.bin", content, { ignoreRange: true });
+    const ignoring = fake().serveFile("ignore.bin", content, { ignoreRange: true });
     const opts = await options({ fileName: "ignore.bin" });
     await writeFile(join(opts.dir, "ignore.bin.part"), Buffer.alloc(10_000, 0xff)); // wrong bytes: must not survive
     const result = await downloadFile(ignoring, { ...opts, expectedSha256: sha256(content) });
     expect(result.resumedFrom).toBe(0);
     expect(sha256(await readFile(result.path))).toBe(sha256(content));
 
-    const small = fake.serveFile("small.bin", content);
+    const small = fake().serveFile("small.bin", content);
     const opts416 = await options({ fileName: "small.bin" });
     await writeFile(join(opts416.dir, "small.bin.part"), Buffer.alloc(60_000)); // longer than the file: 416
     const restarted = await downloadFile(small, opts416);
     expect(sha256(await readFile(restarted.path))).toBe(sha256(content));
-    expect(fake.requestsTo("storage").filter((r) => r.url.startsWith("/files/small.bin")).map((r) => r.headers.range)).toEqual(["bytes=60000-", undefined]);
+    expect(fake().requestsTo("storage").filter((r) => r.url.startsWith("/files/small.bin")).map((r) => r.headers.range)).toEqual(["bytes=60000-", undefined]);
   });
 
   it("refuses a redirect whose Location is not a URL, naming the host, without retrying", async () => {
-    fake.route("storage", "/files/bad-redirect", (_req, res) => {
+    fake().route("storage", "/files/bad-redirect", (_req, res) => {
       res.writeHead(302, { location: "http://[not-a-host" });
       res.end();
     });
-    const error = await rejection(downloadFile(`${fake.storageUrl}/files/bad-redirect`, await options()));
+    const error = await rejection(downloadFile(`${fake().storageUrl}/files/bad-redirect`, await options()));
     expect(error).toBeInstanceOf(BadResponseError);
-    expect(error.message).toContain(new URL(fake.storageUrl).host);
-    expect(fake.requestsTo("storage")).toHaveLength(1);
+    expect(error.message).toContain(new URL(fake().storageUrl).host);
+    expect(fake().requestsTo("storage")).toHaveLength(1);
   });
 
   it("names the file and the host when the connection keeps dying mid-body, and keeps the part for a later run", async () => {
-    const url = fake.serveFile("cut.bin", modelBytes(300_000), { cutAfterBytes: 120_000, cutTimes: 99 });
+    const url = fake().serveFile("cut.bin", modelBytes(300_000), { cutAfterBytes: 120_000, cutTimes: 99 });
     const opts = await options({ fileName: "cut.bin", retries: 1 });
     const error = await rejection(downloadFile(url, opts));
     expect(error.code).toBe("NETWORK");
-    expect(error.message).toContain(`cut.bin from ${new URL(fake.storageUrl).host}`);
+    expect(error.message).toContain(`cut.bin from ${new URL(fake().storageUrl).host}`);
     expect(await readdir(opts.dir)).toEqual(["cut.bin.part"]);
   });
 
   it("retries a 503 and succeeds; does not retry a 404", async () => {
     const content = modelBytes(5000);
-    const flaky = fake.serveFile("flaky.bin", content, { failWith: { status: 503, times: 2 } });
+    const flaky = fake().serveFile("flaky.bin", content, { failWith: { status: 503, times: 2 } });
     expect((await downloadFile(flaky, await options())).size).toBe(5000);
-    expect(fake.requestsTo("storage").filter((r) => r.url === "/files/flaky.bin")).toHaveLength(3);
+    expect(fake().requestsTo("storage").filter((r) => r.url === "/files/flaky.bin")).toHaveLength(3);
 
-    const error = await rejection(downloadFile(`${fake.storageUrl}/files/missing.bin`, await options()));
+    const error = await rejection(downloadFile(`${fake().storageUrl}/files/missing.bin`, await options()));
     expect(error.exitCode).toBe(5);
-    expect(fake.requestsTo("storage").filter((r) => r.url === "/files/missing.bin")).toHaveLength(1);
+    expect(fake().requestsTo("storage").filter((r) => r.url === "/files/missing.bin")).toHaveLength(1);
   });
 
   it("gives up after the retry budget with exit code 5 (server errors) or 6 (rate limit)", async () => {
-    const down = fake.serveFile("down.bin", modelBytes(10), { failWith: { status: 502, times: 99 } });
+    const down = fake().serveFile("down.bin", modelBytes(10), { failWith: { status: 502, times: 99 } });
     const error = await rejection(downloadFile(down, await options({ retries: 2 })));
     expect(error.exitCode).toBe(6);
-    expect(fake.requestsTo("storage")).toHaveLength(3);
-    const limited = fake.serveFile("limited.bin", modelBytes(10), { failWith: { status: 429, times: 99, body: '{"error":"unusual amount of downloading"}' } });
+    expect(fake().requestsTo("storage")).toHaveLength(3);
+    const limited = fake().serveFile("limited.bin", modelBytes(10), { failWith: { status: 429, times: 99, body: '{"error":"unusual amount of downloading"}' } });
     const rate = await rejection(downloadFile(limited, await options({ retries: 1 })));
     expect(rate.exitCode).toBe(7);
     expect(rate.message).toContain("unusual amount of downloading");
   });
 
   it("turns Civitai 401 and 403 JSON into one-line advice with exit code 3, never printing the token", async () => {
-    fake.publishCivitaiVersion({ versionId: 8, modelId: 1, fileName: "m.safetensors", content: modelBytes(10), requireToken: "right" });
-    const anonymous = await rejection(downloadFile(`${fake.civitaiUrl}/api/download/models/8`, await options()));
+    fake().publishCivitaiVersion({ versionId: 8, modelId: 1, fileName: "m.safetensors", content: modelBytes(10), requireToken: "right" });
+    const anonymous = await rejection(downloadFile(`${fake().civitaiUrl}/api/download/models/8`, await options()));
     expect(anonymous).toBeInstanceOf(NotAuthorizedError);
     expect(anonymous.exitCode).toBe(4);
     expect(anonymous.message).toContain("requires you to be logged in");
     expect(anonymous.message).toContain("CIVITAI_TOKEN");
     expect(anonymous.message).not.toContain("\n");
 
-    const wrong = await rejection(downloadFile(`${fake.civitaiUrl}/api/download/models/8`, await options({ tokens: new Map([[new URL(fake.civitaiUrl).host, "wrong-token-value"]]) })));
+    const wrong = await rejection(downloadFile(`${fake().civitaiUrl}/api/download/models/8`, await options({ tokens: new Map([[new URL(fake().civitaiUrl).host, "wrong-token-value"]]) })));
     expect(wrong.message).not.toContain("wrong-token-value");
     expect(wrong.message).toMatch(/token sha256:[0-9a-f]{8}/);
 
-    fake.route("civitai", "/api/download/models/9", (_req, res) => {
+    fake().route("civitai", "/api/download/models/9", (_req, res) => {
       res.writeHead(403, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: "Early Access", deadline: "2030-01-01", message: "This asset is in Early Access" }));
     });
-    const early = await rejection(downloadFile(`${fake.civitaiUrl}/api/download/models/9`, await options()));
+    const early = await rejection(downloadFile(`${fake().civitaiUrl}/api/download/models/9`, await options()));
     expect(early.exitCode).toBe(4);
     expect(early.message).toMatch(/Early Access.*early access ends/);
   });
 
   it("quotes a 401 body that echoes the refused token with the token replaced by its fingerprint", async () => {
-    fake.route("civitai", "/api/download/models/10", (req, res) => {
+    fake().route("civitai", "/api/download/models/10", (req, res) => {
       res.writeHead(401, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: `Invalid API key: ${req.headers.authorization?.slice("Bearer ".length)}` }));
     });
     const token = "echoed-secret-token";
-    const tokens = new Map([[new URL(fake.civitaiUrl).host, token]]);
-    const error = await rejection(downloadFile(`${fake.civitaiUrl}/api/download/models/10`, await options({ tokens })));
+    const tokens = new Map([[new URL(fake().civitaiUrl).host, token]]);
+    const error = await rejection(downloadFile(`${fake().civitaiUrl}/api/download/models/10`, await options({ tokens })));
     expect(error.message).not.toContain(token);
     expect(error.message).toMatch(/Invalid API key: sha256:[0-9a-f]{8}/);
   });
 
   it("refuses an HTML login page served with 200 and leaves no file behind", async () => {
     const page = Buffer.from("\n  <!DOCTYPE html><html><head><title>Sign in | Civitai</title></head><body>…</body></html>");
-    const url = fake.serveFile("model.safetensors", page, { contentType: "text/html" });
+    const url = fake().serveFile("model.safetensors", page, { contentType: "text/html" });
     const opts = await options();
     const error = await rejection(downloadFile(url, opts));
     expect(error).toBeInstanceOf(IntegrityError);
@@ -227,12 +221,12 @@ describe("downloadFile", () => {
     prefix.writeBigUInt64LE(BigInt(header.length));
     expect(prefix.subarray(0, 2).toString("latin1")).toBe(" {");
     const content = Buffer.concat([prefix, header, Buffer.from([1])]);
-    const url = fake.serveFile("odd.safetensors", content);
+    const url = fake().serveFile("odd.safetensors", content);
     expect((await downloadFile(url, await options())).size).toBe(content.length);
   });
 
   it("deletes the part file on a SHA-256 mismatch and never creates the final name", async () => {
-    const url = fake.serveFile("m.bin", modelBytes(10_000));
+    const url = fake().serveFile("m.bin", modelBytes(10_000));
     const opts = await options({ expectedSha256: "0".repeat(64) });
     const error = await rejection(downloadFile(url, opts));
     expect(error.code).toBe("HASH_MISMATCH");
@@ -241,7 +235,7 @@ describe("downloadFile", () => {
   });
 
   it("fails on a size mismatch before writing, and never overwrites an existing file", async () => {
-    const url = fake.serveFile("m.bin", modelBytes(10_000));
+    const url = fake().serveFile("m.bin", modelBytes(10_000));
     const sized = await options({ expectedSize: 9_999 });
     expect((await rejection(downloadFile(url, sized))).code).toBe("SIZE_MISMATCH");
     expect(await readdir(sized.dir)).toEqual([]);
@@ -256,7 +250,7 @@ describe("downloadFile", () => {
 
   it("reports progress from a slow server through the callback", async () => {
     const content = modelBytes(8 * 1024);
-    const url = fake.serveFile("slow.bin", content, { chunkDelayMs: 60, chunkBytes: 1024 });
+    const url = fake().serveFile("slow.bin", content, { chunkDelayMs: 60, chunkBytes: 1024 });
     const seen: DownloadProgress[] = [];
     await downloadFile(url, await options({ onProgress: (p) => seen.push({ ...p }) }));
     expect(seen.length).toBeGreaterThanOrEqual(4);

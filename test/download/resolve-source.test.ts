@@ -1,24 +1,18 @@
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { startFakeServers, type FakeServers } from "../../fixtures/fake-servers.js";
+import { describe, expect, it } from "vitest";
 import { downloadFile } from "../../src/download/download-file.js";
 import { DownloadError } from "../../src/download/errors.js";
 import { parseSource } from "../../src/download/parse-source.js";
 import { resolveSource } from "../../src/download/resolve-source.js";
 import { createTokenSet } from "../../src/download/tokens.js";
 import { useTempDirs } from "../helpers.js";
+import { useFakeServers } from "../use-fake-servers.js";
 
 const tempDir = useTempDirs();
-let fake: FakeServers;
-beforeEach(async () => {
-  fake = await startFakeServers();
-});
-afterEach(async () => {
-  await fake.close();
-});
+const fake = useFakeServers();
 const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
-const bases = () => ({ civitaiBaseUrl: fake.civitaiUrl, hfBaseUrl: fake.hfUrl });
+const bases = () => ({ civitaiBaseUrl: fake().civitaiUrl, hfBaseUrl: fake().hfUrl });
 
 describe("parseSource", () => {
   const b = { civitaiBaseUrl: "https://civitai.com", hfBaseUrl: "https://huggingface.co" };
@@ -57,11 +51,11 @@ describe("parseSource", () => {
 describe("resolveSource + downloadFile", () => {
   it("follows the Civitai REST flow: page URL with modelVersionId → version API → downloadUrl → 307 → storage", async () => {
     const content = Buffer.from("pretend safetensors bytes ".repeat(1000));
-    fake.publishCivitaiVersion({ versionId: 2514310, modelId: 827184, fileName: "wai_v16.safetensors", content, modelType: "LORA", baseModel: "Illustrious" });
-    const source = await resolveSource(`${fake.civitaiUrl}/models/827184/wai?modelVersionId=2514310`, bases());
+    fake().publishCivitaiVersion({ versionId: 2514310, modelId: 827184, fileName: "wai_v16.safetensors", content, modelType: "LORA", baseModel: "Illustrious" });
+    const source = await resolveSource(`${fake().civitaiUrl}/models/827184/wai?modelVersionId=2514310`, bases());
     expect(source).toMatchObject({
       service: "civitai",
-      url: `${fake.civitaiUrl}/api/download/models/2514310`,
+      url: `${fake().civitaiUrl}/api/download/models/2514310`,
       fileName: "wai_v16.safetensors",
       expectedSha256: sha256(content),
       approximateSize: content.length,
@@ -69,7 +63,7 @@ describe("resolveSource + downloadFile", () => {
     });
     const result = await downloadFile(source.url, { dir: await tempDir(), fileName: source.fileName, expectedSha256: source.expectedSha256, tokens: new Map() });
     expect(sha256(await readFile(result.path))).toBe(sha256(content));
-    expect(fake.requests.map((r) => `${r.host} ${r.url.split("?")[0]}`)).toEqual([
+    expect(fake().requests.map((r) => `${r.host} ${r.url.split("?")[0]}`)).toEqual([
       "civitai /api/v1/model-versions/2514310",
       "civitai /api/download/models/2514310",
       "storage /files/civitai-2514310",
@@ -77,25 +71,25 @@ describe("resolveSource + downloadFile", () => {
   });
 
   it("resolves a model page without a version through the newest version, and reports archived versions as not found", async () => {
-    fake.publishCivitaiVersion({ versionId: 10, modelId: 5, fileName: "old.safetensors", content: Buffer.from("old") });
-    fake.publishCivitaiVersion({ versionId: 11, modelId: 5, fileName: "new.safetensors", content: Buffer.from("new") });
-    expect((await resolveSource(`${fake.civitaiUrl}/models/5`, bases())).fileName).toBe("new.safetensors");
-    fake.publishCivitaiVersion({ versionId: 20, modelId: 6, fileName: "gone.safetensors", content: Buffer.from("x"), extra: { model: { name: "Gone", type: "Checkpoint", mode: "Archived" } } });
+    fake().publishCivitaiVersion({ versionId: 10, modelId: 5, fileName: "old.safetensors", content: Buffer.from("old") });
+    fake().publishCivitaiVersion({ versionId: 11, modelId: 5, fileName: "new.safetensors", content: Buffer.from("new") });
+    expect((await resolveSource(`${fake().civitaiUrl}/models/5`, bases())).fileName).toBe("new.safetensors");
+    fake().publishCivitaiVersion({ versionId: 20, modelId: 6, fileName: "gone.safetensors", content: Buffer.from("x"), extra: { model: { name: "Gone", type: "Checkpoint", mode: "Archived" } } });
     const error = await resolveSource("urn:air:sdxl:checkpoint:civitai:6@20", bases()).catch((e: unknown) => e as DownloadError);
     expect(error).toBeInstanceOf(DownloadError);
     expect((error as DownloadError).exitCode).toBe(5);
-    const missing = await resolveSource(`${fake.civitaiUrl}/models/404404`, bases()).catch((e: unknown) => e as DownloadError);
+    const missing = await resolveSource(`${fake().civitaiUrl}/models/404404`, bases()).catch((e: unknown) => e as DownloadError);
     expect((missing as DownloadError).exitCode).toBe(5);
   });
 
   it("turns a Hugging Face blob URL into its resolve URL with size and SHA-256 from the LFS headers, token to HF only", async () => {
     const content = Buffer.from("vae weights ".repeat(500));
-    fake.addHfFile("stabilityai/sdxl-vae", "main", "sdxl_vae.safetensors", content, { lfs: true, requireToken: "hf_abc" });
+    fake().addHfFile("stabilityai/sdxl-vae", "main", "sdxl_vae.safetensors", content, { lfs: true, requireToken: "hf_abc" });
     const tokens = createTokenSet({ ...bases(), env: { HF_TOKEN: "hf_abc", CIVITAI_TOKEN: "civ" } });
-    const source = await resolveSource(`${fake.hfUrl}/stabilityai/sdxl-vae/blob/main/sdxl_vae.safetensors`, { ...bases(), tokens });
+    const source = await resolveSource(`${fake().hfUrl}/stabilityai/sdxl-vae/blob/main/sdxl_vae.safetensors`, { ...bases(), tokens });
     expect(source).toMatchObject({
       service: "huggingface",
-      url: `${fake.hfUrl}/stabilityai/sdxl-vae/resolve/main/sdxl_vae.safetensors`,
+      url: `${fake().hfUrl}/stabilityai/sdxl-vae/resolve/main/sdxl_vae.safetensors`,
       fileName: "sdxl_vae.safetensors",
       expectedSize: content.length,
       expectedSha256: sha256(content),
@@ -103,15 +97,15 @@ describe("resolveSource + downloadFile", () => {
     });
     const result = await downloadFile(source.url, { dir: await tempDir(), fileName: source.fileName, expectedSize: source.expectedSize, expectedSha256: source.expectedSha256, tokens });
     expect(result.sha256).toBe(sha256(content));
-    const hf = fake.requestsTo("hf");
+    const hf = fake().requestsTo("hf");
     expect(hf.map((r) => r.method)).toEqual(["HEAD", "GET"]);
     expect(hf.every((r) => r.headers.authorization === "Bearer hf_abc")).toBe(true);
-    expect(fake.requestsTo("storage").every((r) => r.headers.authorization === undefined)).toBe(true);
+    expect(fake().requestsTo("storage").every((r) => r.headers.authorization === undefined)).toBe(true);
   });
 
   it("reports a gated Hugging Face repo without a token as not authorised (exit 4) with HF_TOKEN advice", async () => {
-    fake.addHfFile("org/gated", "main", "m.safetensors", Buffer.from("x"), { requireToken: "t" });
-    const error = (await resolveSource(`${fake.hfUrl}/org/gated/resolve/main/m.safetensors`, bases()).catch((e: unknown) => e)) as DownloadError;
+    fake().addHfFile("org/gated", "main", "m.safetensors", Buffer.from("x"), { requireToken: "t" });
+    const error = (await resolveSource(`${fake().hfUrl}/org/gated/resolve/main/m.safetensors`, bases()).catch((e: unknown) => e)) as DownloadError;
     expect(error.exitCode).toBe(4);
     expect(error.message).toContain("HF_TOKEN");
   });
