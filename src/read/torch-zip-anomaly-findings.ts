@@ -11,6 +11,8 @@ const SEVERITY: Record<ZipAnomalyCode, { severity: Verdict; code: string }> = {
   "unsafe-name": { severity: "dangerous", code: "zip-slip" },
   "overlapping-entries": { severity: "dangerous", code: "zip-anomaly" },
   "overlaps-central-directory": { severity: "dangerous", code: "zip-anomaly" },
+  // readers that walk local headers from the start and readers that follow the directory see different archives
+  "entry-after-central-directory": { severity: "dangerous", code: "zip-anomaly" },
   "trailing-bytes": { severity: "suspicious", code: "trailing-bytes" },
   "duplicate-name": { severity: "suspicious", code: "zip-anomaly" },
   "duplicate-name-case-insensitive": { severity: "suspicious", code: "zip-anomaly" },

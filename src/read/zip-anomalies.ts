@@ -74,6 +74,12 @@ function rangeAnomalies(
         entries: [entry.index],
         message: `${entry.name}: ${entry.compressedSize} bytes at ${entry.dataOffset} run past the end of the file`,
       });
+    } else if (entry.localHeaderOffset >= directory.offset + directory.size) {
+      anomalies.push({
+        code: "entry-after-central-directory",
+        entries: [entry.index],
+        message: `${entry.name}: its local header at ${entry.localHeaderOffset} lies behind the central directory`,
+      });
     } else if (end > directory.offset) {
       anomalies.push({
         code: "overlaps-central-directory",

@@ -19,7 +19,6 @@ const PARALLEL_READS = 64;
 export async function readLocalHeaders(
   source: ByteSource,
   central: readonly CentralEntry[],
-  directoryOffset: number,
 ): Promise<{ entries: ZipEntry[]; anomalies: ZipAnomaly[] }> {
   const entries: ZipEntry[] = new Array(central.length);
   const anomalies: ZipAnomaly[] = [];
@@ -27,7 +26,8 @@ export async function readLocalHeaders(
     const batch = central.slice(start, start + PARALLEL_READS);
     await Promise.all(
       batch.map(async (entry) => {
-        const local = await readLocalHeader(source, entry.localHeaderOffset, directoryOffset);
+        // miniz reads a local header wherever the central directory points, even behind the directory itself
+        const local = await readLocalHeader(source, entry.localHeaderOffset, source.size);
         if (local === null) {
           anomalies.push({
             code: "local-header-missing",

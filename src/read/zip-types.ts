@@ -43,6 +43,7 @@ export type ZipAnomalyCode =
   | "data-out-of-bounds"
   | "overlapping-entries"
   | "overlaps-central-directory"
+  | "entry-after-central-directory"
   | "trailing-bytes"
   | "comment-overruns-file"
   | "ignored-end-record"

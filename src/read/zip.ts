@@ -30,7 +30,7 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
     throw new ZipFormatError("too-many-entries", `${entryCount} entries cannot fit a ${size}-byte central directory (limit ${MAX_ENTRIES})`);
   }
   const central = parseCentralDirectory(await source.read(offset, size), entryCount, offset);
-  const { entries, anomalies: localAnomalies } = await readLocalHeaders(source, central, offset);
+  const { entries, anomalies: localAnomalies } = await readLocalHeaders(source, central);
   return {
     size: source.size,
     entries,
