@@ -78,7 +78,9 @@ describe("sdmodels install <file>", () => {
     await writeFile(join(downloads, "anime.civitai.info"), "{}");
     const run = await cli(["install", source, "--webui", webui], { env });
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/warning: .*anime\.pt is a pickle: .*torch\.load\) can run code/);
+    expect(run.stdout).toContain("\n1 pickle (.pt): no code found, but other tools that torch.load it can run code; prefer a .safetensors release\n");
+    expect(run.stdout).toMatch(/^ {4}\S*anime\.pt {2,}hypernetwork · sd1 {2,}with anime\.civitai\.info, anime\.preview\.png$/m);
+    expect(run.stdout).toMatch(/^installed 1 file as batch (\S+); undo with: sdmodels undo \1$/m);
     expect(await filesUnder(join(webui, "models/hypernetworks"))).toEqual(["anime.civitai.info", "anime.preview.png", "anime.pt"]);
     expect(await filesUnder(downloads)).toEqual([]);
   });
@@ -99,7 +101,7 @@ describe("sdmodels install <file>", () => {
     const before = [...(await treeListing(webui)), ...(await treeListing(downloads))];
     const run = await cli(["install", source, "--webui", webui, "--dry-run"], { env });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain(`move\t${source}\tmodels/Lora/${basename(source)}\tlora · sd1`);
+    expect(run.stdout).toContain(`\n  models/Lora/\n    ${source}  lora · sd1\n`);
     expect(run.stdout).toContain("dry run: nothing was changed");
     expect([...(await treeListing(webui)), ...(await treeListing(downloads))]).toEqual(before);
   });
@@ -112,7 +114,11 @@ describe("sdmodels install <file>", () => {
     const good = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads);
     const run = await cli(["install", bad, unknown, good, "--webui", webui, "--json"], { env });
     expect(run.code).toBe(9);
-    expect(run.stderr).toMatch(new RegExp(`^sdmodels: refused ${bad}: dangerous .*left where it is$`, "m"));
+    // One stderr line per file left behind, led by its name.
+    expect(run.stderr.trimEnd().split("\n")).toEqual([
+      expect.stringMatching(new RegExp(`^sdmodels: ${bad}: dangerous: imports posix\\.system.*; left where it is$`)),
+      `sdmodels: ${unknown}: not a Stable Diffusion model file sdmodels knows (unknown kind); left where it is`,
+    ]);
     const report = JSON.parse(run.stdout);
     expect(report.plan.map((e: { action: string; reason: { code: string } | null }) => [e.action, e.reason?.code ?? null])).toEqual([
       ["skip", "dangerous"],
@@ -139,6 +145,20 @@ describe("sdmodels install <file>", () => {
     expect(JSON.parse(failed.stdout).plan[0]).toMatchObject({ action: "conflict", existing: installed });
     expect(failed.stderr).toContain("nothing was installed");
     await expect(stat(other)).resolves.toBeTruthy();
+
+    const planned = await cli(["install", duplicate, other, "--webui", webui, "--dry-run"], { env, cwd: downloads });
+    expect(planned.code).toBe(0);
+    expect(planned.stderr).toBe("");
+    expect(planned.stdout).toContain(
+      [
+        "  models/Lora/",
+        "    copy-of-a.safetensors              lora · sd1         duplicate of models/Lora/a.safetensors",
+        "    a.safetensors → a (2).safetensors  lora (loha) · sd1  conflict: a different file is at models/Lora/a.safetensors; installed as a (2).safetensors",
+        "",
+        "1 to install (",
+      ].join("\n"),
+    );
+    expect(planned.stdout).toMatch(/ · 0 left where they are · 1 duplicate · 0 conflicts\n/);
 
     const renamed = await cli(["install", other, "--webui", webui, "--json"], { env });
     expect(renamed.code).toBe(0);

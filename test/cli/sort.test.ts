@@ -1,5 +1,5 @@
-import { mkdir, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, stat, truncate, writeFile } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { PickleBuilder } from "../../fixtures/pickle-builder.js";
@@ -7,7 +7,7 @@ import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, touch, treeListing } from "../install/fake-webui.js";
-import { useBuiltCli } from "./run-cli.js";
+import { HAS_SCRIPT, useBuiltCli } from "./run-cli.js";
 
 const cli = useBuiltCli();
 const tempDir = useTempDirs("sdmodels-cli-sort-");
@@ -72,12 +72,58 @@ describe("sdmodels sort", () => {
     expect(report.summary).toEqual({ files: 4, planned: 2, installed: 0, duplicates: 0, skipped: { dangerous: 1, "unknown-kind": 1 }, conflicts: 0, bytes: expect.any(Number) });
   });
 
-  it("prints the dry-run plan as tab-separated lines and a summary when piped", async () => {
+  it("prints the dry-run plan grouped by destination folder, the files left where they are and why, and one summary", async () => {
     const s = await setup();
+    const run = await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run"], { env: s.env, cwd: s.root });
+    expect(run.code).toBe(9);
+    expect(run.stderr).toBe(""); // the report says why each file stays; sort repeats none of it on stderr
+    const lines = run.stdout.split("\n");
+    expect(lines[0]).toMatch(/^a1111 at \S+  \(.+\)$/);
+    expect(lines[0]!.startsWith(`a1111 at ${s.webui}  (`)).toBe(true);
+    expect(lines.slice(1, 3)).toEqual(["From downloads/ (4 model files):", ""]);
+    const block = (header: string) => {
+      const start = lines.indexOf(header);
+      expect(start, `${header} is in the report`).toBeGreaterThan(0);
+      const end = lines.findIndex((l, i) => i > start && !l.startsWith("    "));
+      return lines.slice(start + 1, end).map((l) => l.trim().split(/\s{2,}/));
+    };
+    expect(block("  models/Stable-diffusion/")).toEqual([["nested/xl.safetensors", "checkpoint · sdxl"]]);
+    expect(block("  models/Lora/")).toEqual([["style.safetensors", "lora · sd1", "with style.preview.png"]]);
+    const left = block("  left where they are:");
+    expect(left[0]).toEqual(["evil.ckpt", expect.stringMatching(/^dangerous: imports posix\.system( \(\+\d+ more findings?: sdmodels inspect downloads\/evil\.ckpt\))?$/)]);
+    expect(left[1]).toEqual(["mystery.safetensors", "not a Stable Diffusion model file sdmodels knows (unknown kind)"]);
+    expect(run.stdout).toMatch(/^2 to install \(.*\) · 2 left where they are \(1 dangerous, 1 unknown\) · 0 duplicates · 0 conflicts$/m);
+    expect(run.stdout.trimEnd().split("\n").at(-1)).toBe("dry run: nothing was changed");
+  });
+
+  it("names every file it leaves where it is on a line of its own, whatever is wrong with it", async () => {
+    const s = await setup();
+    await writeFile(join(s.downloads, "login.safetensors"), "<!DOCTYPE html><html><head><title>Sign in to download</title></head></html>");
+    await writeFile(join(s.downloads, "empty.ckpt"), "");
+    const truncated = join(s.downloads, "cut.safetensors");
+    await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", s.downloads, "cut.safetensors");
+    await truncate(truncated, (await stat(truncated)).size - 100);
     const run = await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run"], { env: s.env });
-    expect(run.stdout).toContain(`move\t${s.lora}\tmodels/Lora/style.safetensors\tlora · sd1\t+1 sidecar`);
-    expect(run.stdout).toContain(`skip\t${s.evil}\t-\tunknown · unknown\tdangerous`);
-    expect(run.stdout).toMatch(/^2 to install \(.*\), 0 duplicates, 2 skipped \(1 dangerous, 1 unknown-kind\), 0 conflicts$/m);
+    const report = JSON.parse((await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run", "--json"], { env: s.env })).stdout);
+    const skipped: string[] = report.plan.filter((e: { action: string }) => e.action === "skip").map((e: { source: string }) => basename(e.source));
+    expect(skipped.sort()).toEqual(["cut.safetensors", "empty.ckpt", "evil.ckpt", "login.safetensors", "mystery.safetensors"]);
+    const leftSection = run.stdout.slice(run.stdout.indexOf("left where they are:"));
+    for (const name of skipped) {
+      expect(leftSection.match(new RegExp(`^    ${name.replace(".", "\\.")}  `, "gm")), name).toHaveLength(1);
+    }
+    expect(run.stderr).toBe("");
+  });
+
+  it("fits a dry-run report to the terminal width without cutting a file name", async () => {
+    const s = await setup();
+    const long = `${"very-long-model-name-".repeat(4)}v2.safetensors`;
+    await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", s.downloads, long);
+    const width = 60;
+    const run = await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run"], { env: { ...s.env, COLUMNS: String(width) } });
+    const lines = run.stdout.trimEnd().split("\n");
+    expect(lines).toContain(`    ${long}`); // on a line of its own, whole
+    for (const line of lines) if ([...line].length > width) expect(line.trim(), "only an unbreakable file name overflows").toBe(long);
+    expect(lines.some((l) => l.startsWith("      ") && l.includes("imports posix.system")), "a note that does not fit beside its file goes below it").toBe(true);
   });
 
   it("applies, then undo puts every file back (the trees equal the originals)", async () => {
@@ -108,5 +154,20 @@ describe("sdmodels sort", () => {
     const sources: string[] = JSON.parse(outer.stdout).plan.map((e: { source: string }) => e.source);
     expect(sources.some((p) => p.startsWith(s.webui))).toBe(false);
     expect(sources).toContain(s.lora);
+  });
+});
+
+describe.skipIf(!HAS_SCRIPT)("sdmodels sort on a terminal", () => {
+  /** Every control sequence (colour, the spinner's cursor moves) and the pty's carriage returns. */
+  const plain = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r\n/g, "\n").replace(/^.*\r/gm, "");
+
+  it("prints the same report as in a pipe of the same width, with colour only on the terminal", async () => {
+    const s = await setup();
+    const args = ["sort", s.downloads, "--webui", s.webui, "--dry-run"];
+    const piped = await cli(args, { env: { ...s.env, COLUMNS: "100" } });
+    const tty = await cli(args, { env: { ...s.env, NO_COLOR: undefined }, ttyColumns: 100 });
+    expect(piped.stdout).not.toMatch(/\u001b/);
+    expect(tty.stdout).toContain("\u001b[31mdangerous: imports posix.system");
+    expect(plain(tty.stdout).endsWith(piped.stdout)).toBe(true);
   });
 });

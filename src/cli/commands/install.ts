@@ -1,3 +1,4 @@
+import { homedir } from "node:os";
 import type { Command } from "commander";
 import { resolveWebui } from "../../install/index.js";
 import { civitaiDisagreements } from "../civitai-cross-check.js";
@@ -11,8 +12,8 @@ import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { outputWidth } from "../output/table.js";
 import { progressEnabled, startStatus } from "../progress.js";
-import { installExitCode, installReport } from "../report/install-report.js";
-import { renderInstall } from "../report/render-install.js";
+import { installDetails, installExitCode, installReport, type InstallDetails, type InstallReport } from "../report/install-report.js";
+import { batchErrorLines, refusalLines, renderInstall, type PathStyle } from "../report/render-install.js";
 import { stageDownloads, type DownloadRecord } from "../stage-downloads.js";
 
 const EXAMPLES = `
@@ -72,7 +73,9 @@ export async function runInstall(inputs: readonly string[], flags: InstallComman
   crossCheckDownloads(downloads, outcome);
 
   const report = installReport(outcome);
-  writeRefusals(outcome, io);
+  const details = installDetails(outcome);
+  const paths = pathStyle(io);
+  for (const line of [...refusalLines(report, details, { paths }), ...batchErrorLines(report)]) io.stderr.write(`${line}\n`);
   if (options.json) {
     writeJson(io.stdout, { ...report, downloads });
   } else {
@@ -85,7 +88,7 @@ export async function runInstall(inputs: readonly string[], flags: InstallComman
       );
     }
     for (const d of downloads) for (const line of d.civitai?.disagreements ?? []) io.stdout.write(`warning: ${d.fileName}: ${line}\n`);
-    io.stdout.write(renderInstall(report, { tty: io.stdout.isTTY === true, width: outputWidth(io.stdout, io.env), palette: createPalette(colorEnabled(io.stdout, io.env, options.color)), copy: planOptions.copy }));
+    writeInstallReport(report, details, io, options, { copy: planOptions.copy, sortedDir: null });
   }
   return installExitCode(outcome, "install");
 }
@@ -100,21 +103,21 @@ function crossCheckDownloads(downloads: readonly DownloadRecord[], outcome: Inst
   }
 }
 
-/** Failures belong on stderr too, one line each, so a script sees them without parsing the report. */
-export function writeRefusals(outcome: InstallOutcome, io: CliIo): void {
-  const files = new Map(outcome.files.map((f) => [f.candidate.source, f]));
-  for (const entry of outcome.plan.entries) {
-    if (entry.action !== "skip") continue;
-    const inspection = files.get(entry.source)?.inspection;
-    if (entry.reason.code === "unreadable" && inspection?.error) io.stderr.write(`sdmodels: ${inspection.error.message}\n`);
-    if (entry.reason.code === "dangerous") {
-      io.stderr.write(`sdmodels: refused ${entry.source}: dangerous (${inspection?.safety.reasons.join("; ") || "see inspect"}); left where it is\n`);
-    }
-  }
-  if (outcome.applied?.failure) io.stderr.write(`sdmodels: ${outcome.applied.failure.message}\n`);
-  if (outcome.plan.summary.conflict > 0 && !outcome.plan.options.dryRun) {
-    io.stderr.write(`sdmodels: ${outcome.plan.summary.conflict} file(s) conflict with different files at their destination; nothing was installed\n`);
-  }
+/** Paths in the human report: relative to where the user is, or under `~`. */
+export function pathStyle(io: CliIo): PathStyle {
+  return { cwd: process.cwd(), home: io.env.HOME ?? io.env.USERPROFILE ?? homedir() };
+}
+
+/** The human report of install and sort on stdout, wrapped to the terminal (or COLUMNS), coloured only on a terminal. */
+export function writeInstallReport(
+  report: InstallReport,
+  details: InstallDetails,
+  io: CliIo,
+  options: GlobalOptions,
+  settings: { copy: boolean; sortedDir: string | null },
+): void {
+  const palette = createPalette(colorEnabled(io.stdout, io.env, options.color));
+  io.stdout.write(renderInstall(report, details, { width: outputWidth(io.stdout, io.env), palette, paths: pathStyle(io), ...settings }));
 }
 
 export function registerInstall(program: Command, context: CliContext): void {

@@ -8,13 +8,12 @@ import { UsageError } from "../errors.js";
 import { createFileHasher } from "../file-hasher.js";
 import { addInstallFlags, planOptionsFrom, type InstallFlags } from "../install-options.js";
 import { runInstallPipeline } from "../install-pipeline.js";
-import { colorEnabled, createPalette } from "../output/color.js";
+import { colorEnabled } from "../output/color.js";
 import { writeJson } from "../output/json.js";
-import { outputWidth } from "../output/table.js";
 import { progressEnabled, startStatus } from "../progress.js";
-import { installExitCode, installReport } from "../report/install-report.js";
-import { renderInstall } from "../report/render-install.js";
-import { writeRefusals } from "./install.js";
+import { installDetails, installExitCode, installReport } from "../report/install-report.js";
+import { batchErrorLines } from "../report/render-install.js";
+import { writeInstallReport } from "./install.js";
 
 const EXAMPLES = `
 Examples:
@@ -50,11 +49,9 @@ export async function runSort(dir: string, flags: InstallFlags, options: GlobalO
     status.stop();
   }
   const report = installReport(outcome);
-  writeRefusals(outcome, io);
+  for (const line of batchErrorLines(report)) io.stderr.write(`${line}\n`);
   if (options.json) writeJson(io.stdout, report);
-  else {
-    io.stdout.write(renderInstall(report, { tty: io.stdout.isTTY === true, width: outputWidth(io.stdout, io.env), palette: createPalette(colorEnabled(io.stdout, io.env, options.color)), copy: planOptions.copy }));
-  }
+  else writeInstallReport(report, installDetails(outcome), io, options, { copy: planOptions.copy, sortedDir: source });
   return installExitCode(outcome, "sort");
 }
 

@@ -1,5 +1,5 @@
 import type { Algorithm, Base, Kind } from "../../classify/types.js";
-import type { FileFormat, Verdict } from "../../inspect/types.js";
+import type { FileFormat, InspectError, SafetyReport, Verdict } from "../../inspect/types.js";
 import type { AppliedEntry, ApplyFailure, PlanEntry, SidecarMove, SkipCode, SkipReason } from "../../install/types.js";
 import type { CivitaiMatch } from "../civitai-lookup.js";
 import { EXIT_FILE_ERROR, EXIT_OK, EXIT_REFUSED } from "../exit-codes.js";
@@ -51,8 +51,8 @@ export interface InstallReport {
   failure: ApplyFailure | null;
 }
 
-/** Extensions whose content torch.load unpickles: other tools loading such a file can run code hidden in it. */
-const PICKLE_FORMATS: ReadonlySet<FileFormat> = new Set(["torch-zip", "torch-legacy", "pickle"]);
+/** Formats torch.load unpickles: other tools loading such a file can run code hidden in it. */
+export const PICKLE_FORMATS: ReadonlySet<FileFormat> = new Set(["torch-zip", "torch-legacy", "pickle"]);
 
 /** Refusals that are about safety (exit 9), as opposed to files that simply have no place (exit 0 for sort). */
 const SAFETY_REFUSALS: ReadonlySet<SkipCode> = new Set(["dangerous", "suspicious-strict", "misnamed-pickle"]);
@@ -115,6 +115,27 @@ export function installReport(outcome: InstallOutcome): InstallReport {
     journal: applied?.journalPath ?? null,
     results: applied && applied.batchId !== null ? applied.entries : null,
     failure: applied?.failure ?? null,
+  };
+}
+
+/** What inspect found about one file: the human report names the worst finding, where JSON leaves that to `inspect`. */
+export interface FileFindings {
+  safety: SafetyReport;
+  error: InspectError | null;
+}
+
+/** What the human report shows beyond the JSON report. */
+export interface InstallDetails {
+  /** By absolute source; absent for a file not downloaded yet (a dry run of a URL). */
+  findings: ReadonlyMap<string, FileFindings>;
+  /** The planner's batch warnings, without the per-pickle ones, which the human report folds into one note. */
+  planWarnings: readonly string[];
+}
+
+export function installDetails(outcome: InstallOutcome): InstallDetails {
+  return {
+    findings: new Map(outcome.files.map((f) => [f.candidate.source, { safety: f.inspection.safety, error: f.inspection.error }])),
+    planWarnings: outcome.plan.warnings,
   };
 }
 
