@@ -112,6 +112,9 @@ describe("sdmodels sort", () => {
       expect(leftSection.match(new RegExp(`^    ${name.replace(".", "\\.")}  `, "gm")), name).toHaveLength(1);
     }
     expect(run.stderr).toBe("");
+    // A cut-off download says so in words; the JSON keeps the safetensors error code.
+    expect(leftSection).toMatch(/^ {4}cut\.safetensors {2,}incomplete download: 100 bytes shorter than its header declares$/m);
+    expect(report.plan.find((e: { source: string }) => e.source === truncated)).toMatchObject({ reason: { code: "unreadable", message: "unreadable: MetadataIncompleteBuffer" } });
   });
 
   it("fits a dry-run report to the terminal width without cutting a file name", async () => {

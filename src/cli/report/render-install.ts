@@ -136,6 +136,10 @@ function errorNote(findings: FileFindings | undefined, source: string, cwd: stri
   const colon = message.indexOf(": ");
   if (colon > 0 && resolve(cwd, message.slice(0, colon)) === source) message = message.slice(colon + 2);
   if (error.code === "error-page") message = message.replace(" (failed download?)", "");
+  // The safetensors library's name for a file shorter than its header says; to the user it is a download cut short.
+  if (error.code === "MetadataIncompleteBuffer") {
+    message = `incomplete download: ${message.replace(/^truncated: (?:file is )?/, "").replace(/ \(incomplete download\?\)$/, "")}`;
+  }
   return message;
 }
 
