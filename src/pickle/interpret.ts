@@ -4,7 +4,7 @@ import { callSafeGlobal, checkSafeBuild } from "./call-rules.js";
 import type { FindingCollector } from "./findings.js";
 import { judgeGlobal, type GlobalClass } from "./judge-global.js";
 import {
-  CLOCK_CHECK_INTERVAL, MAX_KEPT_BYTES, MAX_LONG1_BYTES, MAX_LONG_TEXT_DIGITS, MAX_MARK_DEPTH, MAX_MEMO_ENTRIES,
+  CLOCK_CHECK_INTERVAL, MAX_IMPORT_RECORDS, MAX_KEPT_BYTES, MAX_LONG1_BYTES, MAX_LONG_TEXT_DIGITS, MAX_MARK_DEPTH, MAX_MEMO_ENTRIES,
   MAX_OPCODES, MAX_PICKLE_BYTES, MAX_STACK_VALUES, PICKLE_TIME_BUDGET_MS,
 } from "./limits.js";
 import { OPCODES, type OperandLayout } from "./opcodes.js";
@@ -215,7 +215,14 @@ class Machine {
     const key = `${module}\n${name}`;
     let record = this.records.get(key);
     if (record) record.count++;
-    else {
+    else if (this.records.size >= MAX_IMPORT_RECORDS) {
+      record = {
+        module, name, resolved: judgement.resolved, verdict: VERDICT_OF[judgement.class], offset: this.rel(this.opStart), count: 1,
+      };
+      if (record.verdict !== "safe") {
+        this.finding(record.verdict, "too-many-imports", `more than ${MAX_IMPORT_RECORDS} distinct globals: the rest are judged but not listed`);
+      }
+    } else {
       record = {
         module, name, resolved: judgement.resolved, verdict: VERDICT_OF[judgement.class], offset: this.rel(this.opStart), count: 1,
       };

@@ -36,6 +36,13 @@ export const PICKLE_TIME_BUDGET_MS = 20_000;
 /** How often (in opcodes) the clock is read: cheap enough to be invisible, frequent enough to stop within ~ms. */
 export const CLOCK_CHECK_INTERVAL = 65_536;
 
+/**
+ * Distinct globals listed per stream. A checkpoint imports about ten; fickling's ML allowlist has a few hundred.
+ * Globals beyond it are still judged (their verdict survives in one finding), only not listed: 64 MiB of GLOBAL
+ * opcodes would otherwise be millions of records.
+ */
+export const MAX_IMPORT_RECORDS = 10_000;
+
 /** Distinct findings kept per stream; the rest are summarised in one finding with the worst severity. */
 export const MAX_FINDINGS = 200;
 

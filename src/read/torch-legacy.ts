@@ -102,8 +102,8 @@ export async function readTorchLegacy(source: ByteSource): Promise<ContainerResu
 
   let offset = 0;
   scan.analyses.forEach((analysis, i) => {
-    findings.push(...analysis.findings);
-    imports.push(...analysis.imports);
+    for (const finding of analysis.findings) findings.push(finding);
+    for (const record of analysis.imports) imports.push(record);
     const bytes = head.subarray(offset, analysis.end ?? offset);
     if (i === 0 && !equalBytes(bytes, MAGIC_PICKLE)) findings.push({ severity: "suspicious", code: "invalid", message: "pickle #1 is not torch's magic number" });
     if (i === 1 && !equalBytes(bytes, PROTOCOL_PICKLE)) findings.push({ severity: "suspicious", code: "invalid", message: "pickle #2 is not protocol version 1001" });

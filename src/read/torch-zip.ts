@@ -62,7 +62,7 @@ class TorchZipScan {
   }
 
   async run(): Promise<ContainerResult> {
-    this.findings.push(...this.directory.anomalies.map(anomalyFinding));
+    for (const anomaly of this.directory.anomalies) this.findings.push(anomalyFinding(anomaly));
     const layout = this.layout;
     let analysis: PickleAnalysis | null = null;
     const loaded = new Set<ZipEntry>();
@@ -140,8 +140,9 @@ class TorchZipScan {
   }
 
   private fold(analysis: PickleAnalysis): PickleAnalysis {
-    this.findings.push(...analysis.findings);
-    this.imports.push(...analysis.imports);
+    // loops, not push(...list): a spread of a very long list overflows the call stack
+    for (const finding of analysis.findings) this.findings.push(finding);
+    for (const record of analysis.imports) this.imports.push(record);
     return analysis;
   }
 

@@ -4,7 +4,7 @@ import { parseCentralDirectory } from "./zip-central-directory.js";
 import { readEndRecord } from "./zip-end-record.js";
 import { ZipFormatError } from "./zip-format-error.js";
 import { readLocalHeaders } from "./zip-local-headers.js";
-import type { ZipDirectory } from "./zip-types.js";
+import type { ZipAnomaly, ZipAnomalyCode, ZipDirectory } from "./zip-types.js";
 
 export { ZipFormatError, type ZipFormatErrorCode } from "./zip-format-error.js";
 export type { LocalHeader, ZipAnomaly, ZipAnomalyCode, ZipDirectory, ZipEntry } from "./zip-types.js";
@@ -15,6 +15,11 @@ export const MAX_CENTRAL_DIRECTORY_BYTES = 64 * 1024 * 1024;
 export const MAX_ENTRIES = 1_000_000;
 /** The fixed part of a central-directory record: no directory of N entries is shorter than N × 46 bytes. */
 const CENTRAL_HEADER_SIZE = 46;
+/**
+ * Anomalies listed per kind; the rest are counted in one summary of the same kind. A million overlapping entries
+ * would otherwise be a million findings; one of each kind already decides the verdict.
+ */
+export const MAX_ANOMALIES_PER_CODE = 100;
 
 /**
  * Lists a zip archive from its end records, central directory and local headers, never reading entry data.
@@ -38,10 +43,25 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
     centralDirectorySize: size,
     endRecordOffset: end.endRecordOffset,
     zip64: end.zip64EndRecordOffset !== null,
-    anomalies: [
+    anomalies: capAnomalies([
       ...end.anomalies,
       ...localAnomalies,
       ...findEntryAnomalies(entries, { offset, size, fileSize: source.size }),
-    ],
+    ]),
   };
+}
+
+function capAnomalies(anomalies: readonly ZipAnomaly[]): ZipAnomaly[] {
+  const kept: ZipAnomaly[] = [];
+  const dropped = new Map<ZipAnomalyCode, number>();
+  const listed = new Map<ZipAnomalyCode, number>();
+  for (const anomaly of anomalies) {
+    const count = listed.get(anomaly.code) ?? 0;
+    if (count < MAX_ANOMALIES_PER_CODE) {
+      listed.set(anomaly.code, count + 1);
+      kept.push(anomaly);
+    } else dropped.set(anomaly.code, (dropped.get(anomaly.code) ?? 0) + 1);
+  }
+  for (const [code, count] of dropped) kept.push({ code, entries: [], message: `${count} more ${code} anomalies not listed` });
+  return kept;
 }
