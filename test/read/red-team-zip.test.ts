@@ -5,6 +5,7 @@ import { checkpointSpec, PickleBuilder, torchPickle } from "../../fixtures/pickl
 import { LEGACY_MAGIC_PICKLE, LEGACY_PROTOCOL_PICKLE, writeLayout } from "../../fixtures/torch-legacy-writer.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
+import { MAX_IMPORT_RECORDS } from "../../src/pickle/limits.js";
 import type { ContainerResult, Verdict } from "../../src/inspect/types.js";
 import { openFileSource, type ByteSource } from "../../src/read/byte-source.js";
 import { readTorchLegacy } from "../../src/read/torch-legacy.js";
@@ -121,5 +122,18 @@ describe("red team: records torch reads that we might not", () => {
     const { verdict, result } = await judge(path, readTorchLegacy);
     expect(verdict).toBe("dangerous");
     expect(result.findings.some((f) => f.code === "unscannable")).toBe(true);
+  });
+
+  it("300k distinct globals in data.pkl finish with a verdict (no call-stack overflow, a bounded import list)", async () => {
+    const b = new PickleBuilder().proto(2);
+    for (let i = 0; i < 300_000; i++) b.global("collections", `C${i}`).pop();
+    const path = join(await tempDir(), "model.ckpt");
+    await writeTorchZip(path, { root: "archive", dataPkl: b.global("posix", "system").pop().emptyDict().stop().bytes(), storages: [] });
+    const { verdict, result } = await judge(path, readTorchZip);
+    expect(verdict).toBe("dangerous");
+    expect(result.imports.length).toBeLessThanOrEqual(MAX_IMPORT_RECORDS);
+    // posix.system comes after the listing cap: its verdict still reaches a finding
+    expect(result.imports.some((i) => i.resolved === "posix.system")).toBe(false);
+    expect(result.findings.some((f) => f.severity === "dangerous")).toBe(true);
   });
 });
