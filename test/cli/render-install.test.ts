@@ -52,7 +52,7 @@ describe("renderInstall", () => {
       entry("blocked.safetensors", { action: "conflict", existing: `${ROOT}/models/loras/blocked.preview.png`, renamed: null }),
     ];
     const text = renderInstall(report(plan), NO_DETAILS, { ...options, sortedDir: null, paths: { cwd: DL, home: "/home/ana" } });
-    expect(text.split("\n").slice(0, 3)).toEqual(["comfyui at ~/ComfyUI  (main.py, folder_paths.py, comfy/)", "4 model files:", ""]);
+    expect(text.split("\n").slice(0, 3)).toEqual(["comfyui at ~/ComfyUI  (main.py, folder_paths.py, comfy/)", "4 files:", ""]);
     expect(text).toContain("    new.safetensors  ");
     expect(text).toMatch(/^ {4}~\/ComfyUI\/models\/loras\/same\.safetensors +lora · sdxl +already in place$/m);
     expect(text).toMatch(/^ {4}taken\.safetensors +lora · sdxl +conflict: a different file is at models\/loras\/taken\.safetensors; left where it is \(--on-conflict skip\)$/m);

@@ -375,8 +375,15 @@ export function renderInstall(report: InstallReport, details: InstallDetails, op
   } else {
     lines.push(palette.bold(title), ...wrap(because, options.width - GROUP_INDENT.length).map((l) => GROUP_INDENT + palette.dim(l)));
   }
-  const files = count(report.plan.length, "model file");
-  lines.push(...wrap(options.sortedDir === null ? `${files}:` : `From ${terminalSafe(displayPath(options.sortedDir, paths))}${sep} (${files}):`, options.width));
+  // sort found model files by extension; install names whatever it was given, which may be no model at all.
+  lines.push(
+    ...wrap(
+      options.sortedDir === null
+        ? `${count(report.plan.length, "file")}:`
+        : `From ${terminalSafe(displayPath(options.sortedDir, paths))}${sep} (${count(report.plan.length, "model file")}):`,
+      options.width,
+    ),
+  );
   lines.push("");
   for (const group of ordered) {
     lines.push(GROUP_INDENT + palette.bold(terminalSafe(group.label)));
