@@ -19,6 +19,12 @@ const MIN_FILE_FORMAT_VERSION = 1;
 const MAX_FILE_FORMAT_VERSION = 10;
 /** Pickle protocols 0–5 start with PROTO (0x80) and the protocol number (CPython writes PROTO from protocol 2 on). */
 const PICKLE_MAGIC = (bytes: Uint8Array) => bytes.length >= 2 && bytes[0] === 0x80 && bytes[1]! <= 5;
+/**
+ * Copies of an ambiguous record that are interpreted. A second copy already makes the file dangerous, so further
+ * ones cannot change the verdict; without a bound, a million central records naming one deflated 64 MiB data.pkl
+ * would each be inflated and interpreted.
+ */
+const MAX_SCANNED_COPIES = 4;
 /** How many names a summary finding lists before "…". */
 const LISTED_NAMES = 5;
 
@@ -72,7 +78,7 @@ class TorchZipScan {
       const copies = this.resolve("data.pkl");
       copies.forEach((entry) => loaded.add(entry));
       if (copies.length === 0) this.fail("invalid", `no ${layout.root}/data.pkl record`);
-      for (const entry of copies) {
+      for (const entry of copies.slice(0, MAX_SCANNED_COPIES)) {
         const result = await this.scanDataPkl(entry);
         analysis ??= result;
       }
@@ -108,7 +114,7 @@ class TorchZipScan {
       this.add(
         "dangerous",
         "ambiguous-record",
-        `${matches.length} entries match ${this.layout!.root}/${name} (${matches.map((e) => `"${e.name}"`).join(", ")}); torch may load either, all were scanned`,
+        `${matches.length} entries match ${this.layout!.root}/${name} (${listNames(matches)}); torch may load either, ${matches.length > MAX_SCANNED_COPIES ? `the first ${MAX_SCANNED_COPIES}` : "all"} were scanned`,
       );
     }
     for (const entry of matches) {

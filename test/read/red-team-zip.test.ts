@@ -136,4 +136,17 @@ describe("red team: records torch reads that we might not", () => {
     expect(result.imports.some((i) => i.resolved === "posix.system")).toBe(false);
     expect(result.findings.some((f) => f.severity === "dangerous")).toBe(true);
   });
+
+  it("127 case variants of data.pkl are not each interpreted: the second copy already decides the verdict", async () => {
+    // bit n of i upper-cases character n: every spelling miniz's case-insensitive lookup folds to data.pkl
+    const extraEntries = Array.from({ length: 127 }, (_, index) => ({
+      name: `archive/${[..."data.pkl"].map((c, bit) => (((index + 1) >> bit) & 1 ? c.toUpperCase() : c)).join("")}`,
+      data: payload,
+    }));
+    const path = join(await tempDir(), "model.ckpt");
+    await writeTorchZip(path, { root: "archive", dataPkl: benign.bytes, storages, extraEntries });
+    const { verdict, result } = await judge(path, readTorchZip);
+    expect(verdict).toBe("dangerous");
+    expect(result.findings.find((f) => f.code === "ambiguous-record")?.message).toContain("the first 4 were scanned");
+  });
 });
