@@ -66,13 +66,17 @@ describe("npm run demo", () => {
 
     // The sort plan: the misleadingly named LoRA goes to models/Lora, the hostile embedding is refused.
     const sortOutput = run.stdout.slice(run.stdout.indexOf("$ sdmodels sort"));
-    const loraLine = sortOutput.split("\n").find((line) => line.includes("sd_xl_base_1.0.safetensors"));
-    expect(loraLine, "the sort plan names sd_xl_base_1.0.safetensors").toBeDefined();
-    expect(loraLine).toMatch(/models\/Lora\b/);
-    expect(loraLine).not.toMatch(/Stable-diffusion/);
-    const dangerousLine = sortOutput.split("\n").find((line) => line.includes("charturnerv2.ckpt"));
-    expect(dangerousLine).toMatch(/refus|dangerous/i);
-    expect(dangerousLine).not.toMatch(/embeddings\//);
+    // The report groups files under their destination folder: a file's folder is the nearest heading above it.
+    const sortLines = sortOutput.split("\n");
+    const groupOf = (name: string) => {
+      const at = sortLines.findIndex((line) => line.trimStart().startsWith(name));
+      expect(at, `the sort plan names ${name}`).toBeGreaterThan(-1);
+      return sortLines.slice(0, at).reverse().find((line) => /^  \S/.test(line))?.trim();
+    };
+    expect(groupOf("sd_xl_base_1.0.safetensors")).toBe("models/Lora/");
+    expect(groupOf("charturnerv2.ckpt")).toBe("left where they are:");
+    const dangerousLine = sortLines.find((line) => line.trimStart().startsWith("charturnerv2.ckpt"));
+    expect(dangerousLine).toMatch(/dangerous: imports posix\.system/);
 
     // inspect reports the hostile embedding with 3, sort refuses it with 9; the demo accepts both and says why.
     expect(run.stdout).toContain("(exit 3: some file is dangerous, as expected for this folder)");
