@@ -60,6 +60,8 @@ class Machine {
   private sawNonSafeGlobal = false;
   private frameEnd: number | null = null;
   private opStart = 0;
+  /** Set while a KNOWN wrapper's inner call is judged: a wrapper calling a wrapper would make the judging recursive. */
+  private unwrapping = false;
 
   constructor(
     private readonly bytes: Uint8Array,
@@ -298,6 +300,21 @@ class Machine {
    */
   private knownWrapper(fn: GlobalRef, args: Value[]): Value | null {
     const [first, second, third] = args;
+    if (this.unwrapping) {
+      if (fn.resolved === "torch._tensor._rebuild_from_type_v2" || fn.resolved === "copyreg._reconstructor") {
+        this.violation(`${fn.resolved} called by another wrapper (torch.save never nests them)`);
+      }
+      return null;
+    }
+    this.unwrapping = true;
+    try {
+      return this.unwrap(fn, args, first, second, third);
+    } finally {
+      this.unwrapping = false;
+    }
+  }
+
+  private unwrap(fn: GlobalRef, args: Value[], first?: Value, second?: Value, third?: Value): Value | null {
     switch (fn.resolved) {
       case "torch.nn.parameter.Parameter":
         return first?.k === "tensor" ? first : null;

@@ -111,6 +111,17 @@ describe("red team: policy gaps", () => {
     expect(verdictOf(analyzePickle(plainObject, plain))).toBe("suspicious");
   });
 
+  it("wrappers nested 100k deep are judged without recursion, and nesting them is a violation", () => {
+    const b = new PickleBuilder().proto(2).global("torch._tensor", "_rebuild_from_type_v2").binput(0).pop()
+      .global("torch", "Tensor").binput(1).pop().emptyTuple().binput(2).pop();
+    // _rebuild_from_type_v2(_rebuild_from_type_v2, Tensor, (_rebuild_from_type_v2, Tensor, (…), {}), {}), built inside
+    // out through memo slot 2 so that no MARK stays open; one REDUCE at the end
+    for (let i = 0; i < 100_000; i++) b.mark().binget(0).binget(1).binget(2).emptyDict().tuple().binput(2).pop();
+    const a = analyzePickle(b.binget(0).binget(2).reduce().stop().bytes(), plain);
+    expect(verdictOf(a)).toBe("dangerous");
+    expect(a.findings.some((f) => f.message.includes("called by another wrapper"))).toBe(true);
+  });
+
   it("bytearray(str, encoding) is SAFE only with the latin-1 the protocol-2 pickler writes (any codec is looked up)", () => {
     const make = (encoding: string) => new PickleBuilder().proto(2).global("__builtin__", "bytearray").binunicode("abc").binunicode(encoding).tuple2().reduce().stop().bytes();
     expect(verdictOf(analyzePickle(make("latin-1"), plain))).toBe("safe");
