@@ -43,8 +43,8 @@ const MAX_PICKLE_PROTOCOL = 5;
 const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
 /**
- * Every interpretation that applies to these leading bytes, most specific first (never empty; "unknown" alone when
- * nothing fits). Polyglots are possible (`PK\x03\x04` is also a plausible safetensors header length), so the caller
+ * Every interpretation that applies to these leading bytes, most specific first (never empty; "unknown" when
+ * nothing fits, followed by "pickle" when the first byte could open a protocol-0/1 pickle). Polyglots are possible (`PK\x03\x04` is also a plausible safetensors header length), so the caller
  * gets all candidates and lets the readers decide.
  */
 export function sniffFormats(head: Uint8Array, fileSize: number): SniffedFormat[] {
@@ -58,8 +58,18 @@ export function sniffFormats(head: Uint8Array, fileSize: number): SniffedFormat[
   const text = skipWhitespace(head, startsWith(head, UTF8_BOM, 0) ? UTF8_BOM.length : 0);
   if (head[text] === 0x3c /* < */) formats.push("html");
   if (head[0] === 0x7b /* { */ || head[0] === 0x5b /* [ */) formats.push("json");
-  return formats.length > 0 ? formats : ["unknown"];
+  if (formats.length > 0) return formats;
+  // torch.load unpickles any file that is not a zip, so a protocol-0/1 pickle (no PROTO opcode) runs as well.
+  // "unknown" stays first: the file is explained as unknown unless the pickle reading parses.
+  return PROTOCOL_0_1_FIRST_OPCODES.has(head[0]!) ? ["unknown", "pickle"] : ["unknown"];
 }
+
+/**
+ * Opcodes that can open a protocol-0/1 pickle: those that push a value without needing one (CPython
+ * `pickle.py` opcode table: MARK, EMPTY_DICT/LIST/TUPLE, NONE, INT, BININT*, LONG, FLOAT, BINFLOAT, STRING forms,
+ * UNICODE forms, GLOBAL, INST, PERSID).
+ */
+const PROTOCOL_0_1_FIRST_OPCODES: ReadonlySet<number> = new Set([..."(}])NIJKLMFGSTUVXciP"].map((c) => c.charCodeAt(0)));
 
 /**
  * u64 LE header length, then `{` after optional whitespace. The length must fit the file, or at least be one the

@@ -106,4 +106,13 @@ describe("sniffFormats", () => {
     expect(sniff("hello world")).toEqual(["unknown"]);
     expect(sniff(Buffer.from([0x80]))).toEqual(["unknown"]);
   });
+
+  it("adds a pickle reading to an unknown file whose first byte can open a protocol-0/1 pickle (torch.load unpickles it)", () => {
+    expect(sniff("cposix\nsystem\n(S'echo pwned'\ntR.")).toEqual(["unknown", "pickle"]);
+    expect(sniff("(dp0\nS'a'\np1\nI1\ns.")).toEqual(["unknown", "pickle"]);
+    expect(sniff("}q\x00.")).toEqual(["unknown", "pickle"]);
+    // A byte that no pickle can start with stays unknown alone.
+    expect(sniff("hello world")).toEqual(["unknown"]);
+    expect(sniff(Buffer.from([0x08, 0x01, 0x12]))).toEqual(["unknown"]);
+  });
 });
