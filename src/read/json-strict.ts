@@ -299,6 +299,22 @@ export class StrictJsonReader {
     }
   }
 
+  /**
+   * Runs a sticky `pattern` at the next non-whitespace character without consuming anything: a caller's fast path
+   * for one fixed layout of a value, taken with {@link consume} only when the general grammar would read the matched
+   * text the same way (the pattern must not open more containers than the depth limit leaves).
+   */
+  match(pattern: RegExp): RegExpExecArray | null {
+    this.peek();
+    pattern.lastIndex = this.pos;
+    return pattern.exec(this.text);
+  }
+
+  /** Moves past a {@link match} result. */
+  consume(match: RegExpExecArray): void {
+    this.pos = match.index + match[0].length;
+  }
+
   /** Requires that only whitespace remains. */
   finish(): void {
     if (this.peek() !== -1) this.fail("trailing characters");

@@ -73,6 +73,15 @@ function decode(r: StrictJsonReader): DecodedHeader {
   let metadataSeen = false;
   let entries = 0;
   for (let first = true; r.more(OBJECT_END, first); first = false) {
+    const plain = r.match(PLAIN_ENTRY);
+    if (plain !== null && plain[1] !== "__metadata__" && SAFETENSORS_DTYPE_BITS.has(plain[2]!)) {
+      if (++entries > MAX_TENSORS) {
+        throw new SafetensorsError("TooManyTensors", `header lists more than ${MAX_TENSORS} tensors`);
+      }
+      r.consume(plain);
+      setEntry(out, plain[1]!, { dtype: plain[2]!, shape: plainDims(plain[3]!), dataOffsets: [Number(plain[4]), Number(plain[5])] });
+      continue;
+    }
     r.peek();
     const keyAt = r.position;
     const key = r.readKey();
@@ -85,12 +94,54 @@ function decode(r: StrictJsonReader): DecodedHeader {
     if (++entries > MAX_TENSORS) {
       throw new SafetensorsError("TooManyTensors", `header lists more than ${MAX_TENSORS} tensors`);
     }
-    const entry = readEntry(r, key, out);
-    if (out.tensors.delete(key)) out.duplicateTensorNames.add(key);
-    out.tensors.set(key, entry);
+    setEntry(out, key, readEntry(r, key, out));
   }
   r.finish();
   return out;
+}
+
+/** Adds a tensor; a repeated name moves to the end with its new value. One map lookup unless it is a repeat. */
+function setEntry(out: DecodedHeader, name: string, entry: HeaderEntry): void {
+  const size = out.tensors.size;
+  out.tensors.set(name, entry);
+  if (out.tensors.size === size) {
+    out.duplicateTensorNames.add(name);
+    out.tensors.delete(name);
+    out.tensors.set(name, entry);
+  }
+}
+
+/** JSON whitespace, as serde_json skips it (not `\s`, which also matches Unicode spaces). */
+const WS = "[ \\t\\n\\r]*";
+/** At most 15 digits, no leading zero: exactly the integers the general reader returns as a `number`. */
+const SMALL_UINT = "(?:0|[1-9][0-9]{0,14})";
+const PLAIN_STRING = '"([^"\\\\\\u0000-\\u001f]*)"';
+/**
+ * One tensor entry as every safetensors writer lays it out: an escape-free name, then `dtype`, `shape` and
+ * `data_offsets` in that order, integers of at most 15 digits. Matched in one native pass; the general reader then
+ * decodes only what differs (escapes, other field orders, unknown fields, big or malformed numbers, errors), so both
+ * paths give the same result for the same text. Opens two containers below the top-level object, far under the
+ * depth limit.
+ */
+const PLAIN_ENTRY = new RegExp(
+  `${PLAIN_STRING}${WS}:${WS}\\{${WS}"dtype"${WS}:${WS}${PLAIN_STRING}${WS},${WS}"shape"${WS}:${WS}\\[${WS}((?:${SMALL_UINT}${WS}(?:,${WS}${SMALL_UINT}${WS})*)?)\\]${WS},${WS}"data_offsets"${WS}:${WS}\\[${WS}(${SMALL_UINT})${WS},${WS}(${SMALL_UINT})${WS}\\]${WS}\\}`,
+  "y",
+);
+
+/** The dimensions of a {@link PLAIN_ENTRY} shape: digits separated by commas and JSON whitespace. */
+function plainDims(list: string): number[] {
+  const dims: number[] = [];
+  let value = -1;
+  for (let i = 0; i < list.length; i++) {
+    const c = list.charCodeAt(i) - 0x30;
+    if (c >= 0 && c <= 9) value = (value < 0 ? 0 : value * 10) + c;
+    else if (value >= 0) {
+      dims.push(value);
+      value = -1;
+    }
+  }
+  if (value >= 0) dims.push(value);
+  return dims;
 }
 
 function readMetadata(r: StrictJsonReader, duplicates: Set<string>): Record<string, string> | null {

@@ -206,7 +206,7 @@ function headerTooSmall(size: number): SafetensorsError {
  * number (the reference allows u64; a valid file can only exceed 2^53 in a dimension of an empty tensor).
  */
 function validateEntries(entries: Map<string, HeaderEntry>): number {
-  const sorted = [...entries].sort(([, a], [, b]) => compareOffsets(a.dataOffsets, b.dataOffsets));
+  const sorted = sortedByOffsets(entries);
   let start: Uint64 = 0;
   let unrepresentable: string | undefined;
   for (const [name, { dtype, shape, dataOffsets }] of sorted) {
@@ -216,16 +216,18 @@ function validateEntries(entries: Map<string, HeaderEntry>): number {
       throw new SafetensorsError("InvalidOffset", `invalid offset for tensor \`${name}\`: [${begin}, ${end}], expected it to start at ${start}`);
     }
     start = end;
-    const bits = tensorBits(shape, SAFETENSORS_DTYPE_BITS.get(dtype)!);
-    if (bits === null) throw new SafetensorsError("ValidationOverflow", `validation overflow: ${describeTensor(name, dtype, shape)} does not fit 64 bits`);
-    if (bits % 8n !== 0n) throw new SafetensorsError("MisalignedSlice", `misaligned slice: ${describeTensor(name, dtype, shape)} is ${bits} bits, not whole bytes`);
-    const length = typeof begin === "number" && typeof end === "number" ? BigInt(end - begin) : BigInt(end) - BigInt(begin);
-    if (length !== bits / 8n) {
-      throw new SafetensorsError(
-        "TensorInvalidInfo",
-        `invalid shape, data type, or offset for tensor \`${name}\`: ${describeTensor(name, dtype, shape)} is ${bits / 8n} bytes, offsets [${begin}, ${end}] hold ${length}`,
-      );
+    const dtypeBits = SAFETENSORS_DTYPE_BITS.get(dtype)!;
+    const bits = smallTensorBits(shape, dtypeBits);
+    if (bits >= 0 && typeof begin === "number" && typeof end === "number") {
+      // The common case, exact in doubles: no BigInt is allocated per tensor.
+      if (bits % 8 !== 0) throw misaligned(name, dtype, shape, BigInt(bits));
+      if (end - begin !== bits / 8) throw invalidInfo(name, dtype, shape, BigInt(bits), begin, end);
+      continue;
     }
+    const big = tensorBits(shape, dtypeBits);
+    if (big === null) throw new SafetensorsError("ValidationOverflow", `validation overflow: ${describeTensor(name, dtype, shape)} does not fit 64 bits`);
+    if (big % 8n !== 0n) throw misaligned(name, dtype, shape, big);
+    if (BigInt(end) - BigInt(begin) !== big / 8n) throw invalidInfo(name, dtype, shape, big, begin, end);
     if (unrepresentable === undefined && (typeof end === "bigint" || shape.some((dim) => typeof dim === "bigint"))) {
       unrepresentable = name;
     }
@@ -238,6 +240,30 @@ function validateEntries(entries: Map<string, HeaderEntry>): number {
     );
   }
   return start as number;
+}
+
+/** The entries in `(begin, end)` order; writers lay tensors out in header order, so the sort is usually skipped. */
+function sortedByOffsets(entries: Map<string, HeaderEntry>): [string, HeaderEntry][] {
+  const list = [...entries];
+  for (let i = 1; i < list.length; i++) {
+    if (compareOffsets(list[i - 1]![1].dataOffsets, list[i]![1].dataOffsets) > 0) {
+      // Array.prototype.sort is stable, so equal offsets keep header order either way.
+      return list.sort(([, a], [, b]) => compareOffsets(a.dataOffsets, b.dataOffsets));
+    }
+  }
+  return list;
+}
+
+function misaligned(name: string, dtype: string, shape: readonly Uint64[], bits: bigint): SafetensorsError {
+  return new SafetensorsError("MisalignedSlice", `misaligned slice: ${describeTensor(name, dtype, shape)} is ${bits} bits, not whole bytes`);
+}
+
+function invalidInfo(name: string, dtype: string, shape: readonly Uint64[], bits: bigint, begin: Uint64, end: Uint64): SafetensorsError {
+  const length = BigInt(end) - BigInt(begin);
+  return new SafetensorsError(
+    "TensorInvalidInfo",
+    `invalid shape, data type, or offset for tensor \`${name}\`: ${describeTensor(name, dtype, shape)} is ${bits / 8n} bytes, offsets [${begin}, ${end}] hold ${length}`,
+  );
 }
 
 function describeTensor(name: string, dtype: string, shape: readonly Uint64[]): string {
@@ -254,21 +280,25 @@ function compareOffsets(a: readonly [Uint64, Uint64], b: readonly [Uint64, Uint6
 const U64_MAX = (1n << 64n) - 1n;
 
 /**
- * `shape` product, then times the dtype's bits, with the reference's checked u64 arithmetic (the order matters:
- * `[2^63, 4, 0]` overflows before the 0 is reached); null on overflow. Plain numbers while the product is exact.
+ * `shape` product times the dtype's bits in plain numbers, or -1 when a dimension is a bigint or the product leaves
+ * the exact range of doubles (then {@link tensorBits} decides, with the reference's checked u64 arithmetic).
  */
-function tensorBits(shape: readonly Uint64[], dtypeBits: number): bigint | null {
+function smallTensorBits(shape: readonly Uint64[], dtypeBits: number): number {
   let product = 1;
   for (const dim of shape) {
-    if (typeof dim !== "number") return bigTensorBits(shape, dtypeBits);
+    if (typeof dim !== "number") return -1;
     product *= dim;
-    if (product > Number.MAX_SAFE_INTEGER) return bigTensorBits(shape, dtypeBits);
+    if (product > Number.MAX_SAFE_INTEGER) return -1;
   }
   product *= dtypeBits;
-  return product > Number.MAX_SAFE_INTEGER ? bigTensorBits(shape, dtypeBits) : BigInt(product);
+  return product > Number.MAX_SAFE_INTEGER ? -1 : product;
 }
 
-function bigTensorBits(shape: readonly Uint64[], dtypeBits: number): bigint | null {
+/**
+ * `shape` product, then times the dtype's bits, with the reference's checked u64 arithmetic (the order matters:
+ * `[2^63, 4, 0]` overflows before the 0 is reached); null on overflow.
+ */
+function tensorBits(shape: readonly Uint64[], dtypeBits: number): bigint | null {
   let product = 1n;
   for (const dim of shape) {
     product *= BigInt(dim);

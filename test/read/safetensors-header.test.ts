@@ -281,3 +281,42 @@ describe("parseSafetensorsHeader: bounded work on hostile headers", () => {
     expect(parsed.declaredSize).toBe(8 + header.length + dataLength);
   });
 });
+
+describe("parseSafetensorsHeader: the writer layout and every other layout read alike", () => {
+  /** The same entry with its fields in another order, which the general reader handles. */
+  function reordered(dtype: string, shape: readonly (number | string)[], offsets: readonly (number | string)[]): string {
+    return `{"data_offsets":[${offsets.join(",")}],"shape":[${shape.join(",")}],"dtype":"${dtype}"}`;
+  }
+
+  it.each([
+    ["plain", "a", "F16", [2, 3], [0, 12], 12],
+    ["a scalar", "s", "F32", [], [0, 4], 4],
+    ["zero-sized", "z", "BF16", [0, 999_999_999_999_999], [0, 0], 0],
+    ["15-digit offsets", "big", "U8", [1], [999_999_999_999_999, 1_000_000_000_000_000], 1_000_000_000_000_000],
+    ["16 digits, still below 2^53", "n", "U8", [0, 1_000_000_000_000_000], [0, 0], 0],
+    ["an escaped name", "caf\\u00e9", "I8", [1], [0, 1], 1],
+  ])("%s", (_, name, dtype, shape, offsets, dataLength) => {
+    const [begin] = offsets;
+    // A leading U8 tensor makes the offsets start at 0 when the case itself does not.
+    const pad = begin === 0 ? "" : `"pad":${entry("U8", [begin!], [0, begin!])},`;
+    const writer = parse(`{${pad}"${name}":${entry(dtype, shape, offsets)}}`, dataLength);
+    const general = parse(`{${pad}"${name}" : ${reordered(dtype, shape, offsets)}}`, dataLength);
+    const { headerLength: _w, declaredSize: _wd, ...writerResult } = writer;
+    const { headerLength: _g, declaredSize: _gd, ...generalResult } = general;
+    expect(writerResult).toEqual(generalResult);
+    expect(writer.tensors.at(-1)).toEqual({ name: JSON.parse(`"${name}"`), dtype, shape, dataOffsets: offsets });
+  });
+
+  it("accepts JSON whitespace between every token of the writer layout, and nothing else as whitespace", () => {
+    const spaced = '{ "a" :\t{ "dtype" :\n"F32" ,\r"shape" : [ 2 ] , "data_offsets" : [ 0 , 8 ] } }';
+    expect(parse(spaced, 8).tensors).toEqual([{ name: "a", dtype: "F32", shape: [2], dataOffsets: [0, 8] }]);
+    expect(rejection('{"a":{"dtype":"F32","shape":[\u00a02],"data_offsets":[0,8]}}', 8).code).toBe("InvalidHeaderDeserialization");
+  });
+
+  it("refuses in the writer layout what the general reader refuses", () => {
+    expect(rejection(`{"a":${entry("F32", ["02"], [0, 8])}}`, 8).message).toMatch(/invalid number/);
+    expect(rejection(`{"a":${entry("F32", [2], ["-0", 8])}}`, 8).message).toMatch(/unsigned integer/);
+    expect(rejection(`{"a":${entry("F128", [2], [0, 16])}}`, 16).message).toMatch(/unsupported dtype `F128` for tensor `a`/);
+    expect(rejection(`{"__metadata__":${F32_2}}`, 8).message).toMatch(/expected a string for `__metadata__` key `shape`/);
+  });
+});
