@@ -1,6 +1,7 @@
 import type { ContainerResult, Finding } from "../inspect/types.js";
 import type { ByteSource } from "./byte-source.js";
 import { SAFETENSORS_DTYPE_BITS } from "./safetensors-dtypes.js";
+import { detachStrings } from "./safetensors-detach-strings.js";
 import { SafetensorsError } from "./safetensors-error.js";
 import { decodeSafetensorsHeaderJson, type DecodedHeader, type HeaderEntry, type Uint64 } from "./safetensors-header-json.js";
 
@@ -88,12 +89,28 @@ export function parseSafetensorsHeader(header: Uint8Array, headerLength: bigint,
     });
   }
 
+  // Nothing returned may be a slice of `text` (see detachStrings); dtypes are a few characters, which V8 copies.
+  const names = detachStrings([...decoded.tensors.keys()]);
   const tensors: SafetensorsTensor[] = [];
-  for (const [name, entry] of decoded.tensors) {
+  let i = 0;
+  for (const entry of decoded.tensors.values()) {
     // validateEntries has refused every integer above 2^53−1, so these are plain numbers.
-    tensors.push({ name, dtype: entry.dtype, shape: entry.shape as number[], dataOffsets: entry.dataOffsets as [number, number] });
+    tensors.push({ name: names[i++]!, dtype: entry.dtype, shape: entry.shape as number[], dataOffsets: entry.dataOffsets as [number, number] });
   }
-  return { headerLength: n, tensors, metadata: decoded.metadata, declaredSize: Number(declared), findings, error };
+  return { headerLength: n, tensors, metadata: detachMetadata(decoded.metadata), declaredSize: Number(declared), findings, error };
+}
+
+/**
+ * The metadata values in a pool of their own, so a report that keeps the metadata without the tensors keeps no
+ * tensor name alive. Keys need no copy: V8 interns property names, and interned strings are never slices.
+ */
+function detachMetadata(metadata: Record<string, string> | null): Record<string, string> | null {
+  if (metadata === null) return null;
+  const keys = Object.keys(metadata);
+  const values = detachStrings(keys.map((key) => metadata[key]!));
+  const copy: Record<string, string> = Object.create(null);
+  for (let k = 0; k < keys.length; k++) copy[keys[k]!] = values[k]!;
+  return copy;
 }
 
 /** Notes and policy findings about a header that passed the reference checks. */

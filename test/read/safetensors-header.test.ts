@@ -1,3 +1,5 @@
+import v8 from "node:v8";
+import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { safetensorsHeader } from "../../fixtures/safetensors-writer.js";
 import { parseSafetensorsHeader, SafetensorsError, type ParsedSafetensors } from "../../src/read/safetensors.js";
@@ -318,5 +320,26 @@ describe("parseSafetensorsHeader: the writer layout and every other layout read 
     expect(rejection(`{"a":${entry("F32", [2], ["-0", 8])}}`, 8).message).toMatch(/unsigned integer/);
     expect(rejection(`{"a":${entry("F128", [2], [0, 16])}}`, 16).message).toMatch(/unsupported dtype `F128` for tensor `a`/);
     expect(rejection(`{"__metadata__":${F32_2}}`, 8).message).toMatch(/expected a string for `__metadata__` key `shape`/);
+  });
+});
+
+describe("parseSafetensorsHeader: nothing returned keeps the header text alive", () => {
+  it("keeps a metadata value without the 60 MB of 100 headers it was read from", () => {
+    // Heap use, not V8 internals: were it a slice of the header text, each kept value would keep its whole header.
+    v8.setFlagsFromString("--expose-gc");
+    const gc = runInNewContext("gc") as () => void;
+    // Under 1 MB each, so Node decodes them onto the V8 heap (larger strings are external, outside heapUsed).
+    const built = Array.from({ length: 100 }, (_, i) =>
+      safetensorsHeader(
+        Array.from({ length: 4000 }, (_, t) => ({ name: `${"x".repeat(80)}.${i}.${t}`, dtype: "U8", shape: [1] })),
+        { note: `a metadata value longer than thirteen characters, file ${i}` },
+      ),
+    );
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const kept = built.map(({ header, dataLength }) => parse(header, dataLength).metadata!.note!);
+    gc();
+    expect(kept[99]).toBe("a metadata value longer than thirteen characters, file 99");
+    expect(process.memoryUsage().heapUsed - before).toBeLessThan(10e6);
   });
 });
