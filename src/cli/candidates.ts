@@ -1,11 +1,18 @@
 import { resolve } from "node:path";
+import type { Classification } from "../classify/types.js";
 import { inspectFile } from "../inspect/inspect-file.js";
+import type { Inspection } from "../inspect/types.js";
 import type { InstallCandidate } from "../install/types.js";
 import { classifyInspection } from "./report/inspection-report.js";
-import type { InspectedFile } from "./report/render-inspection.js";
 
-/** One file as `install` and `sort` see it: what inspect reports, and what the installer is handed. */
-export interface InspectedCandidate extends InspectedFile {
+/**
+ * One file as `install` and `sort` see it once classified: what inspect reports about it, and what the installer
+ * is handed. The tensor list is dropped: a 1,000-file folder holds about a million tensor infos, and nothing after
+ * classification reads them.
+ */
+export interface InspectedCandidate {
+  inspection: Omit<Inspection, "tensors">;
+  classification: Classification;
   candidate: InstallCandidate;
 }
 
@@ -20,8 +27,9 @@ export async function inspectCandidates(
   const out: InspectedCandidate[] = [];
   for (const [index, path] of paths.entries()) {
     onFile?.(index, paths.length, path);
-    const inspection = await inspectFile(path);
-    const classification = classifyInspection(inspection);
+    const full = await inspectFile(path);
+    const classification = classifyInspection(full);
+    const { tensors: _classified, ...inspection } = full;
     out.push({
       inspection,
       classification,

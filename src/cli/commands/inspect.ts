@@ -9,7 +9,7 @@ import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { outputWidth } from "../output/table.js";
 import { progressEnabled, startStatus } from "../progress.js";
-import { classifyInspection, inspectExitCode, inspectionReport } from "../report/inspection-report.js";
+import { classifyInspection, inspectExitCode, inspectionReport, type InspectionReport } from "../report/inspection-report.js";
 import { renderInspectionBlock, renderInspectionTable, type InspectedFile } from "../report/render-inspection.js";
 
 const EXAMPLES = `
@@ -24,6 +24,17 @@ Exit codes: 0 every file read and none dangerous, 1 usage error, 2 some file had
 3 some file is dangerous (wins over 2).
 `;
 
+/**
+ * One inspected file as the run keeps it until everything is printed: the report and the human block are made
+ * while the tensors are at hand, then the tensors are dropped (a 1,000-file folder holds about a million).
+ */
+interface KeptFile {
+  report: InspectionReport;
+  block: string | null;
+  /** For the summary table, which reads the path, format, verdict and error; `tensors` is emptied. */
+  summary: InspectedFile;
+}
+
 export async function runInspect(
   paths: readonly string[],
   options: GlobalOptions,
@@ -36,19 +47,25 @@ export async function runInspect(
     enabled: progressEnabled(io.stderr, options.json),
     color: colorEnabled(io.stderr, io.env, options.color),
   });
-  const files: InspectedFile[] = [];
+  const palette = createPalette(colorEnabled(io.stdout, io.env, options.color));
+  const files: KeptFile[] = [];
   let civitai: CivitaiMatch[] = [];
   try {
     for (const [n, path] of targets.entries()) {
       status.update(`Inspecting ${n + 1}/${targets.length} ${path}`);
       const inspection = await inspectFile(path);
-      files.push({ inspection, classification: classifyInspection(inspection) });
+      const classification = classifyInspection(inspection);
+      files.push({
+        report: inspectionReport(inspection, classification),
+        block: options.json ? null : renderInspectionBlock({ inspection, classification }, palette),
+        summary: { inspection: { ...inspection, tensors: [] }, classification },
+      });
     }
     if (flags.civitai) {
       const hasher = createFileHasher({ env: io.env, useCache: true, status });
-      const readable = files.filter((f) => f.inspection.error === null);
+      const readable = files.filter((f) => f.report.error === null);
       civitai = await lookUpOnCivitai(
-        readable.map((f) => ({ path: f.inspection.path, classification: f.classification })),
+        readable.map((f) => ({ path: f.report.path, classification: f.summary.classification })),
         { env: io.env, hasher, writeSidecars: true, status },
       );
       await hasher.save();
@@ -62,22 +79,18 @@ export async function runInspect(
     const byPath = new Map(civitai.map((m) => [m.path, m]));
     writeJson(
       io.stdout,
-      files.map((f) => ({
-        ...inspectionReport(f.inspection, f.classification),
-        ...(flags.civitai ? { civitai: byPath.get(f.inspection.path) ?? null } : {}),
-      })),
+      files.map((f) => ({ ...f.report, ...(flags.civitai ? { civitai: byPath.get(f.report.path) ?? null } : {}) })),
     );
   } else {
-    const palette = createPalette(colorEnabled(io.stdout, io.env, options.color));
-    io.stdout.write(files.map((f) => renderInspectionBlock(f, palette)).join("\n"));
+    io.stdout.write(files.map((f) => f.block).join("\n"));
     // A walked directory shows up as targets that differ from the paths given; one row is enough to want the table.
     const walked = targets.length !== paths.length || targets.some((t, i) => t !== paths[i]);
     if (files.length > 0 && (files.length > 1 || walked)) {
-      io.stdout.write(`\n${renderInspectionTable(files, outputWidth(io.stdout, io.env), palette)}`);
+      io.stdout.write(`\n${renderInspectionTable(files.map((f) => f.summary), outputWidth(io.stdout, io.env), palette)}`);
     }
     if (civitai.length > 0) io.stdout.write(`\n${renderCivitaiMatches(civitai, palette)}`);
   }
-  return inspectExitCode(files.map((f) => f.inspection));
+  return inspectExitCode(files.map((f) => f.summary.inspection));
 }
 
 export function registerInspect(program: Command, context: CliContext): void {
