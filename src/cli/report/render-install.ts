@@ -89,7 +89,9 @@ function shellWord(word: string): string {
 export function displayPath(path: string, style: PathStyle): string {
   const absolute = tildePath(path, style.home);
   const rel = relative(style.cwd, path) || ".";
-  return rel.length < absolute.length ? rel : absolute;
+  // A path that climbs out of the current folder (`../x`) is shorter but harder to read than the absolute one.
+  const insideCwd = rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
+  return insideCwd && rel.length < absolute.length ? rel : absolute;
 }
 
 /** `a` → `a`; `pytorch_lightning.callbacks.model_checkpoint.ModelCheckpoint` → `pytorch_lightning…ModelCheckpoint`. */
