@@ -4,14 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll } from "vitest";
+import { childOutput, type ChildRun } from "../child-output.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
 
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type CliRun = ChildRun;
 
 /**
  * Compiles the project once for this test file and returns a runner for `node bin/sdmodels.js …`. The build goes
@@ -52,27 +49,21 @@ export function useBuiltCli(): (args: readonly string[], options?: RunOptions) =
     if (root !== "") await rm(root, { recursive: true, force: true });
   });
 
-  return (args, options = {}) =>
-    new Promise((resolve, reject) => {
-      // A terminal run stands for a person at a terminal: ora draws nothing animated when it sees CI set, as CI does.
-      const ci = options.ttyColumns === undefined ? {} : { CI: undefined };
-      const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...ci, ...options.env };
-      for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
-      const command = [process.execPath, join(root, "bin/sdmodels.js"), ...args];
-      const [file, ...argv] =
-        options.ttyColumns === undefined
-          ? command
-          : ["script", "-qec", `stty cols ${options.ttyColumns} rows 24; exec ${command.map(shellQuote).join(" ")}`, "/dev/null"];
-      const child = spawn(file!, argv, {
-        cwd: options.cwd ?? REPO,
-        env,
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (chunk: string) => (stdout += chunk));
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-      child.on("error", reject);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
+  return (args, options = {}) => {
+    // A terminal run stands for a person at a terminal: ora draws nothing animated when it sees CI set, as CI does.
+    const ci = options.ttyColumns === undefined ? {} : { CI: undefined };
+    const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: "1", FORCE_COLOR: undefined, ...ci, ...options.env };
+    for (const key of Object.keys(env)) if (env[key] === undefined) delete env[key];
+    const command = [process.execPath, join(root, "bin/sdmodels.js"), ...args];
+    const [file, ...argv] =
+      options.ttyColumns === undefined
+        ? command
+        : ["script", "-qec", `stty cols ${options.ttyColumns} rows 24; exec ${command.map(shellQuote).join(" ")}`, "/dev/null"];
+    const child = spawn(file!, argv, {
+      cwd: options.cwd ?? REPO,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
     });
+    return childOutput(child);
+  };
 }

@@ -7,6 +7,8 @@ import type { FileFormat, InspectError, Verdict } from "../../src/inspect/types.
 import { writeSafetensors } from "../../fixtures/safetensors-writer.js";
 import { gatherSnapshot } from "../../src/install/gather-snapshot.js";
 import { planInstall } from "../../src/install/plan-install.js";
+import { defaultJournalDir } from "../../src/install/journal.js";
+import { resolveWebui } from "../../src/install/resolve-webui.js";
 import { DEFAULT_PLAN_OPTIONS, type InstallCandidate, type InstallPlan, type PlanOptions, type WebuiTarget } from "../../src/install/types.js";
 
 /** Creates files (and, for paths ending in `/`, folders) under `root`. */
@@ -109,4 +111,15 @@ export async function filesUnder(root: string): Promise<string[]> {
     .filter((e) => e.isFile())
     .map((e) => relative(root, join(e.parentPath, e.name)))
     .sort();
+}
+
+/** A fresh A1111 tree and a downloads folder beside it, each from `tempDir`, with the resolved target and journal. */
+export async function a1111WithDownloads(
+  tempDir: () => Promise<string>,
+): Promise<{ root: string; downloads: string; target: WebuiTarget; journalDir: string }> {
+  const root = await tempDir();
+  const downloads = await tempDir();
+  await touch(root, A1111_MARKERS);
+  const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
+  return { root, downloads, target, journalDir: defaultJournalDir(target) };
 }

@@ -2,22 +2,14 @@ import { appendFile, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { applyPlan } from "../../src/install/apply-plan.js";
-import { defaultJournalDir, type JournalData } from "../../src/install/journal.js";
-import { resolveWebui } from "../../src/install/resolve-webui.js";
+import type { JournalData } from "../../src/install/journal.js";
 import { undoBatch } from "../../src/install/undo-batch.js";
-import type { WebuiTarget } from "../../src/install/types.js";
 import { useTempDirs } from "../helpers.js";
-import { A1111_MARKERS, classification as k, filesUnder, modelFile, plan, touch, treeListing } from "./fake-webui.js";
+import { a1111WithDownloads, classification as k, filesUnder, modelFile, plan, treeListing } from "./fake-webui.js";
 
 const tempDir = useTempDirs("sdmodels-undo-");
 
-async function setup(): Promise<{ root: string; downloads: string; target: WebuiTarget; journalDir: string }> {
-  const root = await tempDir();
-  const downloads = await tempDir();
-  await touch(root, A1111_MARKERS);
-  const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
-  return { root, downloads, target, journalDir: defaultJournalDir(target) };
-}
+const setup = () => a1111WithDownloads(tempDir);
 
 describe("undoBatch", () => {
   it("puts the last batch back, sidecars included, and removes the folders it created", async () => {
