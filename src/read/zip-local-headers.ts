@@ -11,6 +11,10 @@ const ZIP64_EXTRA_ID = 0x0001;
 const U32_MAX = 0xffffffff;
 /** Local headers read at once: positional reads are independent, and 64 in flight keeps memory trivial. */
 const PARALLEL_READS = 64;
+/** torch aligns every record's data to this many bytes (`kFieldAlignment`, caffe2/serialize/inline_container.cc). */
+const TORCH_FIELD_ALIGNMENT = 64;
+/** The `FB` extra field's id and length that torch writes in front of its padding. */
+const TORCH_PADDING_FIELD_HEADER = 4;
 
 /**
  * Reads each entry's 30-byte local header and its name/extra (never its data), computes the data offset the way
@@ -27,7 +31,7 @@ export async function readLocalHeaders(
     await Promise.all(
       batch.map(async (entry) => {
         // miniz reads a local header wherever the central directory points, even behind the directory itself
-        const local = await readLocalHeader(source, entry.localHeaderOffset, source.size);
+        const local = await readLocalHeader(source, entry, source.size);
         if (local === null) {
           anomalies.push({
             code: "local-header-missing",
@@ -47,15 +51,24 @@ export async function readLocalHeaders(
   return { entries, anomalies };
 }
 
-async function readLocalHeader(source: ByteSource, offset: number, limit: number): Promise<LocalHeader | null> {
+async function readLocalHeader(source: ByteSource, entry: CentralEntry, limit: number): Promise<LocalHeader | null> {
+  const offset = entry.localHeaderOffset;
   if (offset + LOCAL_HEADER_SIZE > limit) return null;
-  const fixed = await source.read(offset, LOCAL_HEADER_SIZE);
-  const view = new DataView(fixed.buffer, fixed.byteOffset, fixed.byteLength);
-  if (fixed.length < LOCAL_HEADER_SIZE || view.getUint32(0, true) !== LOCAL_HEADER_SIGNATURE) return null;
+  let bytes = await source.read(offset, Math.min(torchLocalHeaderLength(entry), limit - offset));
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (bytes.length < LOCAL_HEADER_SIZE || view.getUint32(0, true) !== LOCAL_HEADER_SIGNATURE) return null;
   const nameLength = view.getUint16(26, true);
   const extraLength = view.getUint16(28, true);
-  if (offset + LOCAL_HEADER_SIZE + nameLength + extraLength > limit) return null;
-  const variable = await source.read(offset + LOCAL_HEADER_SIZE, nameLength + extraLength);
+  const length = LOCAL_HEADER_SIZE + nameLength + extraLength;
+  if (offset + length > limit) return null;
+  if (bytes.length < length) {
+    // Not laid out as torch lays it out (a longer name or extra field): read the rest.
+    const whole = new Uint8Array(length);
+    whole.set(bytes);
+    whole.set(await source.read(offset + bytes.length, length - bytes.length), bytes.length);
+    bytes = whole;
+  }
+  const variable = bytes.subarray(LOCAL_HEADER_SIZE, length);
   const header: LocalHeader = {
     nameBytes: variable.slice(0, nameLength),
     flags: view.getUint16(6, true),
@@ -70,6 +83,21 @@ async function readLocalHeader(source: ByteSource, offset: number, limit: number
     if (sizes) Object.assign(header, sizes);
   }
   return header;
+}
+
+/**
+ * The length of the local header torch writes for `entry` (`getPadding` in caffe2/serialize/inline_container.cc):
+ * the fixed part, the name, a zip64 extra when the size or offset needs one, and the `FB` field padding the data
+ * to 64 bytes. Read in one go, it is exactly the header of a torch-written record; another writer's longer header
+ * costs a second read, a shorter one a few bytes of its data.
+ */
+function torchLocalHeaderLength(entry: CentralEntry): number {
+  const bigSize = entry.uncompressedSize >= U32_MAX;
+  const farOffset = entry.localHeaderOffset >= U32_MAX;
+  let start = entry.localHeaderOffset + LOCAL_HEADER_SIZE + entry.nameBytes.length + TORCH_PADDING_FIELD_HEADER;
+  if (bigSize || farOffset) start += 4 + (bigSize ? 16 : 0) + (farOffset ? 8 : 0);
+  const aligned = Math.ceil(start / TORCH_FIELD_ALIGNMENT) * TORCH_FIELD_ALIGNMENT;
+  return aligned - entry.localHeaderOffset;
 }
 
 /** In a local header the zip64 extra always carries both sizes, uncompressed first (APPNOTE 4.5.3). */

@@ -3,6 +3,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeTorchZip, type TorchZipOptions } from "../../fixtures/torch-zip-writer.js";
 import { openFileSource } from "../../src/read/byte-source.js";
+import { parseCentralDirectory } from "../../src/read/zip-central-directory.js";
+import { readLocalHeaders } from "../../src/read/zip-local-headers.js";
 import { readZipDirectory, ZipFormatError, type ZipDirectory } from "../../src/read/zip.js";
 import { useTempDirs } from "../helpers.js";
 
@@ -107,6 +109,33 @@ describe("readZipDirectory on what torch.save writes", () => {
     expect(directory.centralDirectoryOffset).toBeGreaterThan(0xffffffff);
     expect(directory.anomalies).toEqual([]);
     expect(bytesRead).toBeLessThan(4 * 1024);
+  });
+
+  it("reads each local header torch writes in one read of exactly its bytes, name and FB padding included", async () => {
+    const { path, directory } = await writeAndList({ storages: [{ key: "0", byteSize: 32 }, { key: "1", byteSize: 6 }] });
+    const source = await openFileSource(path);
+    try {
+      const bytes = await source.read(directory.centralDirectoryOffset, directory.centralDirectorySize);
+      const central = parseCentralDirectory(bytes, directory.entries.length, directory.centralDirectoryOffset);
+      const before = source.bytesRead;
+      let reads = 0;
+      const counted = { size: source.size, bytesRead: 0, read: (offset: number, length: number) => (reads++, source.read(offset, length)) };
+      const { entries } = await readLocalHeaders(counted, central);
+      const headerBytes = entries.reduce((sum, e) => sum + e.dataOffset! - e.localHeaderOffset, 0);
+      expect(reads).toBe(entries.length);
+      expect(source.bytesRead - before).toBe(headerBytes);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it("reads a local header longer than torch writes whole, with a second read", async () => {
+    const localName = `model/${"long-local-name/".repeat(8)}data.pkl`;
+    const { written, directory } = await writeAndList({ tweaks: { "data.pkl": { localName } } });
+    const pkl = directory.entries[0]!;
+    expect(new TextDecoder().decode(pkl.local!.nameBytes)).toBe(localName);
+    expect(pkl.dataOffset).toBe(written.entries[0]!.dataOffset);
+    expect(codes(directory)).toEqual(["local-name-mismatch"]);
   });
 });
 
