@@ -47,14 +47,24 @@ const MAX_INT_TEXT_DIGITS = 19;
 /** Memo indexes are below MAX_MEMO_ENTRIES in any stream we finish; 10 digits leave room for sparse indexes. */
 const MAX_MEMO_INDEX_DIGITS = 10;
 
+/** BININT1's 256 values, shared like NONE/TRUE/FALSE: ints are never mutated, and shapes and strides are mostly these. */
+const BYTE_INTS: readonly Value[] = Array.from({ length: 256 }, (_, n) => ({ k: "int", v: BigInt(n) }));
+
 /** The symbolic machine for one stream (safety.md §6). Never calls, imports or recurses. */
 class Machine {
   private pos: number;
   private readonly limit: number;
   private readonly stack: Value[] = [];
   private readonly marks: number[] = [];
-  private readonly memo = new Map<number, Value>();
+  /**
+   * Indexed by memo key: writers number their entries 0, 1, 2, …, so this is a dense array (a Map costs a hash
+   * insert per PUT). A sparse key an attacker picks still works, as an ordinary property.
+   */
+  private readonly memo: (Value | undefined)[] = [];
+  private memoEntries = 0;
   private readonly records = new Map<string, ImportRecord>();
+  /** One view for every fixed-size operand, instead of a DataView per opcode. */
+  private readonly data: DataView;
   readonly storages = new Map<string, StorageRef>();
   private protocol = 0;
   private sawNonSafeGlobal = false;
@@ -71,6 +81,7 @@ class Machine {
     private readonly streamContinues: boolean,
   ) {
     this.pos = start;
+    this.data = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.limit = Math.min(bytes.length, start + MAX_PICKLE_BYTES);
   }
 
@@ -116,27 +127,30 @@ class Machine {
     return this.bytes[this.pos++]!;
   }
 
-  private view(n: number): DataView {
-    const b = this.take(n);
-    return new DataView(b.buffer, b.byteOffset, n);
+  /** Moves past an `n`-byte operand and returns where it starts, for reading it from {@link data}. */
+  private advance(n: number): number {
+    if (n > this.limit - this.pos) this.eof();
+    const at = this.pos;
+    this.pos += n;
+    return at;
   }
 
   /** A declared length, checked against what is left before anything is allocated (safety.md §9). */
-  private length(declared: bigint): number {
-    const remaining = this.limit - this.pos;
-    if (declared < 0n || declared > BigInt(MAX_PICKLE_BYTES)) {
+  private length(declared: number | bigint): number {
+    // Relational operators compare number and bigint by value; only an 8-byte length is a bigint.
+    if (declared < 0 || declared > MAX_PICKLE_BYTES) {
       this.abort("hostile", `length field ${declared} is negative or larger than any pickle sdmodels reads`);
     }
-    if (declared > BigInt(remaining)) this.eof();
+    if (declared > this.limit - this.pos) this.eof();
     return Number(declared);
   }
 
   private sized(layout: "len1" | "len4" | "slen4" | "len8"): Uint8Array {
     const declared =
-      layout === "len1" ? BigInt(this.u1())
-      : layout === "len4" ? BigInt(this.view(4).getUint32(0, true))
-      : layout === "slen4" ? BigInt(this.view(4).getInt32(0, true))
-      : this.view(8).getBigUint64(0, true);
+      layout === "len1" ? this.u1()
+      : layout === "len4" ? this.data.getUint32(this.advance(4), true)
+      : layout === "slen4" ? this.data.getInt32(this.advance(4), true)
+      : this.data.getBigUint64(this.advance(8), true);
     return this.take(this.length(declared));
   }
 
@@ -198,14 +212,16 @@ class Machine {
   }
 
   private put(index: number): void {
-    if (this.memo.size >= MAX_MEMO_ENTRIES && !this.memo.has(index)) {
-      this.abort("limit", `more than ${MAX_MEMO_ENTRIES} memo entries`);
+    const value = this.top();
+    if (this.memo[index] === undefined) {
+      if (this.memoEntries >= MAX_MEMO_ENTRIES) this.abort("limit", `more than ${MAX_MEMO_ENTRIES} memo entries`);
+      this.memoEntries++;
     }
-    this.memo.set(index, this.top());
+    this.memo[index] = value;
   }
 
   private get(index: number): void {
-    const value = this.memo.get(index);
+    const value = this.memo[index];
     if (value === undefined) this.abort("invalid", `memo key ${index} was never stored`);
     this.push(value);
   }
@@ -510,7 +526,7 @@ class Machine {
         return null;
       }
       case "FRAME": {
-        const declared = this.view(8).getBigUint64(0, true);
+        const declared = this.data.getBigUint64(this.advance(8), true);
         if (this.frameEnd !== null) this.abort("hostile", "FRAME opened inside a frame");
         if (declared > BigInt(this.limit - this.pos)) this.abort("hostile", `FRAME of ${declared} bytes runs past the end of the data`);
         this.frameEnd = this.pos + Number(declared);
@@ -547,9 +563,9 @@ class Machine {
       case "NONE": this.push(NONE); return null;
       case "NEWTRUE": this.push(TRUE); return null;
       case "NEWFALSE": this.push(FALSE); return null;
-      case "BININT": this.push({ k: "int", v: BigInt(this.view(4).getInt32(0, true)) }); return null;
-      case "BININT1": this.push({ k: "int", v: BigInt(this.u1()) }); return null;
-      case "BININT2": this.push({ k: "int", v: BigInt(this.view(2).getUint16(0, true)) }); return null;
+      case "BININT": this.push({ k: "int", v: BigInt(this.data.getInt32(this.advance(4), true)) }); return null;
+      case "BININT1": this.push(BYTE_INTS[this.u1()]!); return null;
+      case "BININT2": this.push({ k: "int", v: BigInt(this.data.getUint16(this.advance(2), true)) }); return null;
       case "LONG1": {
         const n = this.u1();
         if (n > MAX_LONG1_BYTES) this.abort("hostile", `LONG1 of ${n} bytes (more than ${MAX_LONG1_BYTES})`);
@@ -575,7 +591,7 @@ class Machine {
         this.push({ k: "int", v: this.intText(text, MAX_LONG_TEXT_DIGITS, "LONG") });
         return null;
       }
-      case "BINFLOAT": this.push({ k: "float", v: this.view(8).getFloat64(0, false) }); return null;
+      case "BINFLOAT": this.push({ k: "float", v: this.data.getFloat64(this.advance(8), false) }); return null;
       case "FLOAT": {
         const text = this.line().trim();
         if (!FLOAT_TEXT.test(text)) this.abort("invalid", "FLOAT operand is not a float");
@@ -665,11 +681,11 @@ class Machine {
       case "SETITEMS": this.setItems(this.popMark()); return null;
 
       case "BINPUT": this.put(this.u1()); return null;
-      case "LONG_BINPUT": this.put(this.view(4).getUint32(0, true)); return null;
+      case "LONG_BINPUT": this.put(this.data.getUint32(this.advance(4), true)); return null;
       case "PUT": this.put(this.memoIndex(this.line(), "PUT")); return null;
-      case "MEMOIZE": this.put(this.memo.size); return null;
+      case "MEMOIZE": this.put(this.memoEntries); return null;
       case "BINGET": this.get(this.u1()); return null;
-      case "LONG_BINGET": this.get(this.view(4).getUint32(0, true)); return null;
+      case "LONG_BINGET": this.get(this.data.getUint32(this.advance(4), true)); return null;
       case "GET": this.get(this.memoIndex(this.line(), "GET")); return null;
 
       case "GLOBAL": {

@@ -45,6 +45,20 @@ describe("PK-12: hostile streams finish with a verdict", () => {
     expect(Object.keys(a.values)).toEqual(["0.leaf"]);
   });
 
+  it("memo keys are values, not positions: a sparse key round-trips, MEMOIZE numbers entries, a missing key is invalid", () => {
+    const b = new PickleBuilder().proto(4).emptyDict().memoize(); // key 0
+    b.shortBinunicode("sparse").shortBinunicode("far").longBinput(0xffffffff).setitem();
+    b.shortBinunicode("again").longBinget(0xffffffff).setitem();
+    // Re-storing a key is no new entry: MEMOIZE after it stores key 2 (entries 0 and 0xffffffff), not 3.
+    b.shortBinunicode("x").longBinput(0xffffffff).memoize().pop().binget(2).shortBinunicode("y").setitem();
+    const a = analyzePickle(b.stop().bytes(), plain);
+    // MEMOIZE and friends are protocol 4, outside torch's grammar: notes, nothing else.
+    expect(codes(a)).toEqual(["non-weights-only-opcode"]);
+    expect(a.values).toEqual({ sparse: "far", again: "far", x: "y" });
+    const missing = analyzePickle(new PickleBuilder().proto(2).longBinget(7).stop().bytes(), plain);
+    expect(codes(missing)).toEqual(["invalid"]);
+  });
+
   it("a self-referential list is fine", () => {
     const a = analyzePickle(new PickleBuilder().proto(2).emptyList().binput(0).binget(0).append().stop().bytes(), plain);
     expect(verdictOf(a)).toBe("safe");
