@@ -1,5 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { open } from "node:fs/promises";
+import { MAX_HEADER_SIZE } from "../read/safetensors.js";
 import { readChunks } from "./read-chunks.js";
 
 /** The hashes Civitai and the WebUIs identify a file by, as lower-case hex. */
@@ -24,8 +25,6 @@ const AUTOV1_OFFSET = 0x100000;
 const AUTOV1_LENGTH = 0x10000;
 /** civitai/model-scanner HashTask.cs returns no AutoV1 for files shorter than 0x100000 × 2. */
 const AUTOV1_MIN_FILE_SIZE = 0x100000 * 2;
-/** safetensors rejects headers over 100,000,000 bytes (safetensors/src/tensor.rs MAX_HEADER_SIZE). */
-const MAX_SAFETENSORS_HEADER = 100_000_000;
 const AUTOV2_DIGITS = 10;
 const AUTOV3_DIGITS = 12;
 const AUTOV1_DIGITS = 8;
@@ -45,7 +44,7 @@ export class FileChangedError extends Error {
 export function safetensorsDataOffset(head: Uint8Array, size: number): number | null {
   if (head.length < 9 || head[8] !== 0x7b) return null;
   const headerLength = Buffer.from(head.buffer, head.byteOffset, 8).readBigUInt64LE(0);
-  if (headerLength < 2n || headerLength > BigInt(MAX_SAFETENSORS_HEADER)) return null;
+  if (headerLength < 2n || headerLength > BigInt(MAX_HEADER_SIZE)) return null;
   const dataOffset = 8 + Number(headerLength);
   return dataOffset <= size ? dataOffset : null;
 }
