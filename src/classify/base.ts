@@ -25,23 +25,48 @@ export const DIT_MARKERS: readonly DitMarker[] = [
   { key: "clf.1.weight", base: "cascade", architecture: null },
   { key: "double_layers.0.attn.w1q.weight", base: "auraflow", architecture: null },
   { key: "mlp_t5.0.weight", base: "unknown", architecture: "hunyuan-dit" },
-  { key: "txt_in.individual_token_refiner.blocks.0.norm1.weight", base: "unknown", architecture: "hunyuan-video" },
+  { key: "txt_in.individual_token_refiner.blocks.0.norm1.weight", base: "hunyuan-video", architecture: null },
   { key: "double_blocks.0.img_attn.norm.key_norm.scale", base: "flux", architecture: null },
   { key: "double_blocks.0.img_attn.norm.key_norm.weight", base: "flux", architecture: null },
   { key: "t5_yproj.weight", base: "unknown", architecture: "mochi" },
-  { key: "adaln_single.emb.timestep_embedder.linear_1.bias", base: "unknown", architecture: "ltxv" },
+  { key: "adaln_single.emb.timestep_embedder.linear_1.bias", base: "ltxv", architecture: null },
   { key: "t_block.1.weight", base: "pixart", architecture: null },
   { key: "blocks.block0.blocks.0.block.attn.to_q.0.weight", base: "unknown", architecture: "cosmos" },
+  // Lumina 2 and Z-Image share the NextDiT layout; the hidden width tells them apart (describeDit).
   { key: "cap_embedder.1.weight", base: "unknown", architecture: "lumina2" },
-  { key: "head.modulation", base: "unknown", architecture: "wan" },
-  { key: "caption_projection.0.linear.weight", base: "unknown", architecture: "hidream" },
+  { key: "head.modulation", base: "wan", architecture: null },
+  { key: "caption_projection.0.linear.weight", base: "hidream", architecture: null },
   { key: "blocks.0.mlp.layer1.weight", base: "unknown", architecture: "cosmos-predict2" },
-  { key: "txt_norm.weight", base: "unknown", architecture: "qwen-image" },
+  { key: "txt_norm.weight", base: "qwen-image", architecture: null },
   // diffusers transformer layouts (single_file_utils CHECKPOINT_KEY_NAMES); FLUX before SD3: both have add_q_proj.
   { key: "single_transformer_blocks.0.attn.to_k.weight", base: "flux", architecture: null },
   { key: "joint_transformer_blocks.0.attn.add_k_proj.weight", base: "auraflow", architecture: null },
   { key: "transformer_blocks.0.attn.add_q_proj.weight", base: "sd3", architecture: null },
 ];
+
+/** FLUX.2 hidden width (`img_in` out) → model: dev 6144, Klein 9B 4096, Klein 4B 3072 (black-forest-labs/flux2 `model.py`). */
+const FLUX2_MODELS: ReadonlyMap<number, string> = new Map([
+  [6144, "flux2-dev"],
+  [4096, "flux2-klein-9b"],
+  [3072, "flux2-klein-4b"],
+]);
+
+/** NextDiT hidden width (`cap_embedder.1` out): Lumina Image 2.0 2304, Z-Image 3840 (ComfyUI model_detection). */
+const Z_IMAGE_HIDDEN = 3840;
+
+/** Wan model width (`head.modulation` [1, 2, dim]) → size (Wan-Video/Wan2.x `wan/configs`). */
+const WAN_MODELS: ReadonlyMap<number, string> = new Map([
+  [1536, "wan-1.3b"],
+  [5120, "wan-14b"],
+  [3072, "wan2.2-5b"],
+]);
+
+/** Wan patch-embedding input channels beyond 16 latent channels: I2V adds mask + image latents, TI2V-5B has 48. */
+const WAN_INPUT_VARIANT: ReadonlyMap<number, string> = new Map([
+  [36, "i2v"],
+  [48, "ti2v"],
+]);
+
 
 /** UNet layouts: where the input conv, a cross-attention and the SDXL class embedding live. */
 interface UnetLayout {
@@ -98,6 +123,9 @@ function describeDit(index: KeyIndex, prefix: string, marker: DitMarker): Descri
     } else if (index.has(at("double_stream_modulation_img.lin.weight"))) {
       base = "flux2";
       evidence.push("double_stream_modulation_img.lin.weight → flux2");
+      const hidden = index.dim(at("img_in.weight"), 0);
+      architecture = hidden === undefined ? null : (FLUX2_MODELS.get(hidden) ?? null);
+      if (architecture !== null) evidence.push(`img_in out ${hidden} → ${architecture}`);
     } else {
       const imgIn = index.dim(at("img_in.weight"), 1) ?? index.dim(at("x_embedder.weight"), 1);
       if (imgIn === 384) {
@@ -115,6 +143,23 @@ function describeDit(index: KeyIndex, prefix: string, marker: DitMarker): Descri
     if (hidden === 2432) architecture = "sd3.5-large";
     else if (hidden === 1536) architecture = index.hasPrefix(at("joint_blocks.0.x_block.attn2.")) ? "sd3.5-medium" : "sd3-medium";
     if (hidden !== undefined) evidence.push(`hidden ${hidden} → ${architecture ?? "sd3"}`);
+  } else if (architecture === "lumina2") {
+    const hidden = index.dim(at("cap_embedder.1.weight"), 0);
+    if (hidden === Z_IMAGE_HIDDEN) {
+      base = "z-image";
+      architecture = null;
+    }
+    evidence.push(`cap_embedder.1 out ${hidden ?? "?"} → ${base === "z-image" ? "z-image" : "lumina2"}`);
+  } else if (base === "wan") {
+    const dim = index.dim(at("head.modulation"), 2);
+    architecture = dim === undefined ? null : (WAN_MODELS.get(dim) ?? null);
+    evidence.push(`head.modulation width ${dim ?? "?"}${architecture === null ? "" : ` → ${architecture}`}`);
+    const inChannels = index.dim(at("patch_embedding.weight"), 1);
+    if (index.hasPrefix(at("vace_blocks."))) variant = "vace";
+    else if (inChannels !== undefined) variant = WAN_INPUT_VARIANT.get(inChannels) ?? null;
+    if (variant !== null) evidence.push(`${variant === "vace" ? "vace_blocks.*" : `patch_embedding in-ch ${inChannels}`} → ${variant}`);
+  } else if (base === "qwen-image") {
+    evidence.push("Qwen-Image and Qwen-Image-Edit have the same keys and shapes");
   } else if (base === "cascade") {
     if (index.has(at("clip_txt_mapper.weight"))) architecture = "stage-c";
     else if (index.has(at("clip_mapper.weight"))) architecture = "stage-b";

@@ -69,6 +69,7 @@ function classifyHeader(input: ClassifyInput): Classification {
     architecture: description.architecture ?? rule.architecture ?? null,
     confidence: lower(rule.confidence ?? "high", description.confidence ?? "high"),
     evidence: [`${matched.join(" + ")} → ${rule.kind}`, ...description.evidence],
+    ...(rule.kind === "lora" && description.loraFormat !== undefined ? { loraFormat: description.loraFormat } : {}),
   };
   if (BASE_BEARING.has(rule.kind)) applyMetadata(result, readMetadata(input.metadata));
   result.evidence.push(...normalisationNotes(header));

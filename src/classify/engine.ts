@@ -33,6 +33,7 @@ const FEATURE_TEXT: Readonly<Record<FeatureName, string>> = {
   "hypernetwork-layers": "integer keys with linear layers",
   "few-small-tensors": "≤ 8 vectors",
   "lone-vector": "a single vector tensor",
+  "lora-diffusion-list": "a bare list of up/down pairs",
 };
 
 export function describeTest(test: KeyTest): string {

@@ -2,7 +2,13 @@ import { analyzeLora, type LoraAnalysis } from "./lora-modules.js";
 import type { NormalizedHeader } from "./normalize.js";
 
 /** Facts a rule may require that are not a single key: computed once per header, on first use. */
-export type FeatureName = "lora-modules" | "unet-dominates-lora" | "hypernetwork-layers" | "few-small-tensors" | "lone-vector";
+export type FeatureName =
+  | "lora-modules"
+  | "unet-dominates-lora"
+  | "hypernetwork-layers"
+  | "few-small-tensors"
+  | "lone-vector"
+  | "lora-diffusion-list";
 
 /** Textual-inversion files hold a handful of vectors; A1111/InvokeAI accept them as "< 10 tensors". */
 const MAX_EMBEDDING_TENSORS = 8;
@@ -29,12 +35,30 @@ export function unetDominatesLora(header: NormalizedHeader): boolean {
   return unet - loraUnderUnet > lora.partKeys;
 }
 
+/**
+ * The bare list: every root key an index, an even number of 2-D tensors, and each `up` `[out, r]` followed by its
+ * `down` `[r, in]` with the same rank.
+ */
+function isLoraDiffusionList(header: NormalizedHeader): boolean {
+  const { index } = header;
+  const keys = index.keys();
+  if (keys.length < 2 || keys.length % 2 !== 0 || !keys.every((k) => /^\d+$/.test(k))) return false;
+  for (let i = 0; i < keys.length; i += 2) {
+    const up = index.shape(String(i));
+    const down = index.shape(String(i + 1));
+    if (up?.length !== 2 || down?.length !== 2 || up[1] !== down[0]) return false;
+  }
+  return true;
+}
+
 export function hasFeature(header: NormalizedHeader, feature: FeatureName): boolean {
   switch (feature) {
     case "lora-modules":
       return loraAnalysis(header).modules.length > 0;
     case "unet-dominates-lora":
       return unetDominatesLora(header);
+    case "lora-diffusion-list":
+      return isLoraDiffusionList(header);
     case "hypernetwork-layers":
       return header.hypernetworkWidths.length > 0;
     case "lone-vector": {

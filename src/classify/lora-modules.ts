@@ -83,6 +83,13 @@ export interface LoraModule {
   downRank: number | undefined;
   /** Width of the adapted layer's input (§4.4: never the rank side), when the algorithm shows it. */
   inputWidth: number | undefined;
+  /** Width of the adapted layer's output, when the algorithm shows it (FLUX.2's wider MLPs show in it). */
+  outputWidth: number | undefined;
+  /**
+   * IA³ only: length of the learned scale vector, the layer's output width (or its input width with `on_input`).
+   * For a square layer (CLIP `self_attn` projections) either way it is the hidden width.
+   */
+  vectorWidth: number | undefined;
 }
 
 export interface LoraAnalysis {
@@ -132,6 +139,26 @@ function inputWidth(algorithm: ModuleAlgorithm, p: Parts): number | undefined {
   }
 }
 
+function outputWidth(algorithm: ModuleAlgorithm, p: Parts): number | undefined {
+  switch (algorithm) {
+    case "lora":
+      return p.up?.[0];
+    case "loha":
+      return p.hada_w1_a?.[0];
+    case "lokr": {
+      const a = p.lokr_w1?.[0] ?? p.lokr_w1_a?.[0];
+      const b = p.lokr_w2?.[0] ?? p.lokr_w2_a?.[0];
+      return a !== undefined && b !== undefined ? a * b : undefined;
+    }
+    case "glora":
+      return p.a2?.[0];
+    case "full":
+      return p.diff?.[0];
+    default:
+      return undefined;
+  }
+}
+
 /** A k×k conv kernel with k > 1: what makes a LoRA module LoCon rather than a 1×1 projection. */
 function isSpatial(down: readonly number[] | undefined): boolean {
   return down !== undefined && down.length === 4 && ((down[2] ?? 1) > 1 || (down[3] ?? 1) > 1);
@@ -171,7 +198,17 @@ export function analyzeLora(index: KeyIndex): LoraAnalysis {
       continue;
     }
     const spatial = algorithm === "lora" && isSpatial(parts.down);
-    modules.push({ name, algorithm, keyCount: keys, downRank: parts.down?.length, inputWidth: inputWidth(algorithm, parts) });
+    // LyCORIS writes the IA³ scale as `[dim]` or `[1, dim]`: the last dimension is the width either way.
+    const vectorWidth = algorithm === "ia3" ? index.shape(`${name}.weight`)?.at(-1) : undefined;
+    modules.push({
+      name,
+      algorithm,
+      keyCount: keys,
+      downRank: parts.down?.length,
+      inputWidth: inputWidth(algorithm, parts),
+      outputWidth: outputWidth(algorithm, parts),
+      vectorWidth,
+    });
     if (parts.dora_scale) bump("dora");
     bump(spatial ? "locon" : algorithm);
   }

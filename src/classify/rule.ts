@@ -1,4 +1,4 @@
-import type { Algorithm, Base, Confidence, Kind } from "./types.js";
+import type { Algorithm, Base, Confidence, Kind, LoraFormat } from "./types.js";
 import type { NormalizedHeader } from "./normalize.js";
 import type { FeatureName } from "./features.js";
 
@@ -65,6 +65,7 @@ export interface Description {
   variant?: string | null;
   architecture?: string | null;
   algorithm?: Algorithm | null;
+  loraFormat?: LoraFormat;
   /** Lowered when the description rests on partial structure. */
   confidence?: Confidence;
   evidence: string[];

@@ -36,9 +36,27 @@ export const BASES = [
   "pixart",
   "cascade",
   "auraflow",
+  "qwen-image",
+  "z-image",
+  "wan",
+  "hidream",
+  "ltxv",
+  "hunyuan-video",
+  "sana",
   "unknown",
 ] as const;
 export type Base = (typeof BASES)[number];
+
+/**
+ * How a LoRA file names its modules, which decides which UI applies it (see src/install/will-load.ts):
+ * `kohya` (`lora_unet_`, `lora_te_`, `lora_te1_`, …, also LyCORIS), `diffusers` (`unet.`/`text_encoder.`/`transformer.`
+ * module paths with `lora.down`/`lora_A`), `diffusers-attn-processor` (`….processor.to_k_lora.down`, diffusers'
+ * pre-PEFT attention processors), `peft` (`base_model.model.`), `native` (the model's own module paths, as
+ * ComfyUI/BFL/ai-toolkit write them: `diffusion_model.…`, `double_blocks.…`), and `lora-diffusion`
+ * (cloneofsimo/lora: `unet:0:up` or a bare list of tensors) which no UI loads without converting.
+ */
+export const LORA_FORMATS = ["kohya", "diffusers", "diffusers-attn-processor", "peft", "native", "lora-diffusion"] as const;
+export type LoraFormat = (typeof LORA_FORMATS)[number];
 
 export type Confidence = "high" | "medium" | "low";
 
@@ -55,6 +73,8 @@ export interface Classification {
    */
   architecture: string | null;
   confidence: Confidence;
+  /** Only for kind "lora": the module naming, which decides which UI applies the file. */
+  loraFormat?: LoraFormat;
   /** The short list of facts that decided it, e.g. "attn2.to_k in-dim 2048 → sdxl". */
   evidence: string[];
 }

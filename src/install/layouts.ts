@@ -225,5 +225,12 @@ export const BASE_FOLDERS: Readonly<Record<Base, string>> = {
   pixart: "PixArt",
   cascade: "Cascade",
   auraflow: "AuraFlow",
+  "qwen-image": "Qwen-Image",
+  "z-image": "Z-Image",
+  wan: "Wan",
+  hidream: "HiDream",
+  ltxv: "LTX-Video",
+  "hunyuan-video": "HunyuanVideo",
+  sana: "Sana",
   unknown: "Unknown",
 };

@@ -2,7 +2,8 @@ import { loraAnalysis } from "../features.js";
 import { loraBase } from "../lora-base.js";
 import type { NormalizedHeader } from "../normalize.js";
 import type { Description, Rule } from "../rule.js";
-import type { Algorithm } from "../types.js";
+import type { LoraModule } from "../lora-modules.js";
+import type { Algorithm, Base, LoraFormat } from "../types.js";
 
 /** The key that proves each algorithm, for evidence. */
 const DECISIVE_PART: Readonly<Record<Algorithm, string>> = {
@@ -21,6 +22,19 @@ const DECISIVE_PART: Readonly<Record<Algorithm, string>> = {
 /** AnimateDiff motion LoRAs adapt only temporal layers; ComfyUI keeps them apart from image LoRAs. */
 const MOTION_MODULE = /(?:^|[._])motion_modules[._]/;
 
+/** kohya/LyCORIS module prefixes, the only ones A1111's Lora extension maps onto its layers. */
+const KOHYA_MODULE = /^(?:lora_unet_|lora_te\d?_)/;
+const DIFFUSERS_MODULE = /^(?:unet|text_encoder(?:_2)?|transformer)\./;
+
+/** How the file names its modules (see LoraFormat): what decides which UI applies it. */
+export function loraFormat(modules: readonly LoraModule[]): LoraFormat {
+  if (modules.length > 0 && modules.every((m) => KOHYA_MODULE.test(m.name))) return "kohya";
+  if (modules.some((m) => m.name.includes(".processor."))) return "diffusers-attn-processor";
+  if (modules.some((m) => m.name.startsWith("base_model.model."))) return "peft";
+  if (modules.some((m) => DIFFUSERS_MODULE.test(m.name))) return "diffusers";
+  return "native";
+}
+
 function describeLora(header: NormalizedHeader): Description {
   const analysis = loraAnalysis(header);
   const algorithm = analysis.algorithm ?? "lora";
@@ -36,16 +50,70 @@ function describeLora(header: NormalizedHeader): Description {
   const imgIn = header.index.shape("img_in.lora_A.weight");
   if (imgIn?.[1] === 128) evidence.push("img_in.lora_A in-dim 128 → FLUX Control LoRA");
   const motion = analysis.modules.some((m) => MOTION_MODULE.test(m.name));
+  const format = loraFormat(analysis.modules);
+  evidence.push(`module names → ${format} format`);
   return {
     base: base.base,
     algorithm,
+    loraFormat: format,
     architecture: motion ? "motion-lora" : null,
     evidence,
     ...(base.strength === "none" ? { confidence: "medium" as const } : {}),
   };
 }
 
+/**
+ * cloneofsimo/lora (`lora_diffusion/lora.py`): `save_safeloras` writes `unet:N:up` / `unet:N:down` (and
+ * `text_encoder:N:…`) with the rank in metadata; `save_lora_weight` pickles a bare list `[up0, down0, up1, …]`.
+ * Neither names the layers it adapts, so no UI can apply them without the training code's module order.
+ */
+const LORA_DIFFUSION_KEY = /^(?:unet|text_encoder):(\d+):(up|down)$/;
+
+/** Cross-attention context widths: the only input widths of an SD UNet adapter that are not UNet channel counts. */
+const CONTEXT_WIDTH_BASE: ReadonlyMap<number, Base> = new Map<number, Base>([
+  [768, "sd1"],
+  [1024, "sd2"],
+  [2048, "sdxl"],
+]);
+
+/** `down` weights are `[rank, in]`; one whose input is a text-encoder width tells the base. */
+function describeLoraDiffusion(header: NormalizedHeader): Description {
+  const { index } = header;
+  const downs = index.keys().filter((k) => /(?:^|:)down$/.test(k) || isListDown(header, k));
+  const widths = new Set(downs.map((k) => index.dim(k, 1)));
+  const context = [...CONTEXT_WIDTH_BASE].find(([width]) => widths.has(width));
+  const evidence = [
+    `${downs.length} up/down pairs without layer names (cloneofsimo/lora lora_diffusion)`,
+    "no UI applies this format: convert it first (lora_diffusion's lora_add / convert scripts)",
+  ];
+  if (context !== undefined) evidence.push(`a down in-dim ${context[0]} (cross-attention context) → ${context[1]}`);
+  return {
+    base: context?.[1] ?? "unknown",
+    algorithm: "lora",
+    loraFormat: "lora-diffusion",
+    architecture: "lora-diffusion",
+    evidence,
+    ...(context === undefined ? { confidence: "medium" as const } : {}),
+  };
+}
+
+/** In the bare-list form, odd positions hold the `down` weights. */
+function isListDown(header: NormalizedHeader, key: string): boolean {
+  return /^\d+$/.test(key) && Number(key) % 2 === 1 && header.index.shape(key)?.length === 2;
+}
+
 export const loraRules: readonly Rule[] = [
+  {
+    id: "lora-diffusion",
+    kind: "lora",
+    stage: "lora",
+    any: [
+      { pattern: LORA_DIFFUSION_KEY, under: "unet:" },
+      { pattern: LORA_DIFFUSION_KEY, under: "text_encoder:" },
+      { feature: "lora-diffusion-list" },
+    ],
+    describe: describeLoraDiffusion,
+  },
   {
     id: "lora",
     kind: "lora",

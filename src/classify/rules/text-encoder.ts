@@ -29,7 +29,13 @@ const USED_BY: Readonly<Record<string, string>> = {
   "clip-l": "CLIP-L serves SD1, SDXL, SD3 and FLUX",
   "clip-g": "CLIP-G serves SDXL and SD3",
   "clip-h": "OpenCLIP-H serves SD2",
-  "t5-xxl": "T5-XXL serves SD3, FLUX and PixArt",
+  "t5-xxl": "T5-XXL serves SD3, FLUX, PixArt, HiDream and LTX-Video",
+  "umt5-xxl": "UMT5-XXL serves Wan 2.x only",
+  "qwen3-4b": "Qwen3-4B serves Z-Image and FLUX.2 Klein 4B",
+  "qwen3-8b": "Qwen3-8B serves FLUX.2 Klein 9B",
+  "qwen-2.5": "Qwen2.5-VL 7B serves Qwen-Image",
+  "mistral-small-3": "Mistral Small 3.x serves FLUX.2 dev",
+  "llama-3-8b": "Llama 3.1 8B serves HiDream; LLaVA-Llama-3-8B serves HunyuanVideo",
 };
 
 function encoder(architecture: string, widthKey: string) {
@@ -60,6 +66,10 @@ const T5_LAYER0 = "encoder.block.0.layer.0.SelfAttention.k.weight";
 function describeT5(header: NormalizedHeader): Description {
   const { index } = header;
   const prefix = T5_PREFIXES.find((p) => index.has(`${p}${T5_LAYER0}`)) ?? "";
+  // UMT5 (Wan's text encoder) keeps a relative-attention bias in every block; T5 only in block 0 (HF modeling_umt5).
+  if (index.has(`${prefix}encoder.block.1.layer.0.SelfAttention.relative_attention_bias.weight`)) {
+    return { base: "wan", architecture: "umt5-xxl", evidence: ["relative_attention_bias in every block → UMT5", USED_BY["umt5-xxl"] as string] };
+  }
   const gated = index.dim(`${prefix}encoder.block.23.layer.1.DenseReluDense.wi_1.weight`, 0);
   if (gated === 10240) return { base: "unknown", architecture: "t5-xxl", evidence: ["block 23 wi_1 out 10240 → T5-XXL", USED_BY["t5-xxl"] as string] };
   if (gated === 5120) return { base: "unknown", architecture: "t5-xl", evidence: ["block 23 wi_1 out 5120 → T5-XL"] };
@@ -72,15 +82,22 @@ function describeT5(header: NormalizedHeader): Description {
     : { base: "unknown", architecture: "t5-base", evidence: [`SelfAttention.k out ${k ?? "?"} → T5-base`] };
 }
 
-function llm(id: string, keys: readonly string[]): Rule {
+/** Decoder-only LLM encoders: the hidden width (`q_proj` in-dim) names the size where families share a layout. */
+function llm(id: string, keys: readonly string[], bySize: Readonly<Record<number, string>> = {}, absent: readonly string[] = []): Rule {
   return {
     id,
     kind: "text-encoder",
     stage: "text-encoder",
     all: keys.map((key) => ({ key })),
-    none: VISION_TOWER,
+    none: [...VISION_TOWER, ...absent.map((key) => ({ key }))],
     architecture: id,
-    describe: () => ({ base: "unknown", architecture: id, evidence: [`${keys.join(" + ")} → ${id}`] }),
+    describe: (header) => {
+      const width = header.index.dim("model.layers.0.self_attn.q_proj.weight", 1);
+      const architecture = (width === undefined ? undefined : bySize[width]) ?? id;
+      const evidence = [`${keys.join(" + ")} → ${id}${width === undefined ? "" : `, width ${width}${architecture === id ? "" : ` → ${architecture}`}`}`];
+      const usedBy = USED_BY[architecture];
+      return { base: "unknown", architecture, evidence: usedBy === undefined ? evidence : [...evidence, usedBy] };
+    },
   };
 }
 
@@ -114,5 +131,7 @@ export const textEncoderRules: readonly Rule[] = [
   llm("gemma-3-4b", ["model.layers.0.post_feedforward_layernorm.weight", "model.layers.0.self_attn.q_norm.weight"]),
   llm("gemma-2-2b", ["model.layers.0.post_feedforward_layernorm.weight"]),
   llm("qwen-2.5", ["model.layers.0.self_attn.k_proj.bias"]),
-  llm("llama-3-8b", ["model.layers.0.post_attention_layernorm.weight"]),
+  // Qwen3 normalises q and k per head and drops the q/k/v biases Qwen2.5 has (HF modeling_qwen3).
+  llm("qwen3", ["model.layers.0.self_attn.q_norm.weight"], { 2560: "qwen3-4b", 4096: "qwen3-8b" }, ["model.layers.0.post_feedforward_layernorm.weight"]),
+  llm("llama-3-8b", ["model.layers.0.post_attention_layernorm.weight"], { 5120: "mistral-small-3" }),
 ];

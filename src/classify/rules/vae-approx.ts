@@ -1,14 +1,59 @@
 import type { NormalizedHeader } from "../normalize.js";
 import type { Description, Rule } from "../rule.js";
+import type { Base } from "../types.js";
 
-function byLatentChannels(key: string) {
+/**
+ * TAESD latent channels → base (madebyollin/taesd `taesd.py`). 4 (TAESD for SD1/SD2, TAESDXL) and 16 (TAESD3, TAEF1)
+ * are each shared by two model families with identical shapes; 32 is FLUX.2 (TAEF2, whose blocks add a GroupNorm
+ * "pool" branch) or Sana (TAESana, the 32× "F32" variant).
+ */
+function taesdBase(latent: number | undefined, header: NormalizedHeader, prefix: string): { base: Base; fact: string } {
+  if (latent === 4) return { base: "unknown", fact: "TAESD/TAESDXL (identical shapes)" };
+  if (latent === 16) return { base: "unknown", fact: "TAESD3/TAEF1 (identical shapes)" };
+  if (latent === 32) {
+    const { index } = header;
+    if (index.keys().some((k) => k.startsWith(prefix) && k.includes(".pool."))) return { base: "flux2", fact: "TAEF2 (mid-block GroupNorm pool)" };
+    return { base: "sana", fact: "TAESana (32× spatial, F32 layout)" };
+  }
+  return { base: "unknown", fact: `${latent ?? "?"} latent channels` };
+}
+
+function byLatentChannels(key: string, prefix: string) {
   return (header: NormalizedHeader): Description => {
     const latent = header.index.dim(key, 1);
-    // TAESD (SD1/SD2) and TAESDXL share a shape, as do TAESD3 and TAEF1.
-    const family = latent === 4 ? "TAESD/TAESDXL" : latent === 16 ? "TAESD3/TAEF1" : `${latent ?? "?"} latent channels`;
-    return { base: "unknown", evidence: [`${key} in-ch ${latent ?? "?"} → ${family}`] };
+    const { base, fact } = taesdBase(latent, header, prefix);
+    return { base, evidence: [`${key} in-ch ${latent ?? "?"} → ${fact}`] };
   };
 }
+
+/** Encoders end in a conv to the latent channels; the last numbered conv of the Sequential holds it. */
+function encoderLatent(prefix: string) {
+  return (header: NormalizedHeader): Description => {
+    const { index } = header;
+    let last = -1;
+    for (const key of index.withPrefix(prefix)) {
+      const match = /^(\d+)\.weight$/.exec(key.slice(prefix.length));
+      if (match !== null && Number(match[1]) > last) last = Number(match[1]);
+    }
+    const latent = last < 0 ? undefined : index.dim(`${prefix}${last}.weight`, 0);
+    const { base, fact } = taesdBase(latent, header, prefix);
+    return { base, evidence: [`encoder out ${latent ?? "?"} latent channels → ${fact}`] };
+  };
+}
+
+/**
+ * AUTOMATIC1111's own approximate decoder (`modules/sd_vae_approx.py` `VAEApprox`): eight plain convs, latent → 8 →
+ * 16 → 32 → 64 → 32 → 16 → 8 → 3. It ships `model.pt` (SD1) and downloads `vaeapprox-sdxl.pt` (SDXL, same
+ * shapes) and `vaeapprox-sd3.pt` (16 latent channels, also used for FLUX.1 by Forge).
+ */
+function describeA1111Approx(header: NormalizedHeader): Description {
+  const latent = header.index.dim("conv1.weight", 1);
+  if (latent === 16) return { base: "sd3", evidence: ["conv1 in-ch 16 → vaeapprox-sd3.pt (SD3)"] };
+  if (latent === 4) return { base: "unknown", evidence: ["conv1 in-ch 4: model.pt (SD1) and vaeapprox-sdxl.pt (SDXL) have identical shapes"] };
+  return { base: "unknown", evidence: [`conv1 in-ch ${latent ?? "?"}: no A1111 approximation uses it`] };
+}
+
+const A1111_APPROX_CONVS = ["conv1", "conv2", "conv3", "conv4", "conv5", "conv6", "conv7", "conv8"] as const;
 
 export const vaeApproxRules: readonly Rule[] = [
   {
@@ -18,17 +63,17 @@ export const vaeApproxRules: readonly Rule[] = [
     stage: "vae",
     any: [{ prefix: "taesd_decoder." }, { prefix: "taesd_encoder." }],
     architecture: "taesd",
-    describe: byLatentChannels("taesd_decoder.1.weight"),
+    describe: byLatentChannels("taesd_decoder.1.weight", "taesd_decoder."),
   },
   {
-    // madebyollin/taesd taesd_decoder.pth: Sequential(Clamp, conv(latent→64), ReLU, Block …)
+    // madebyollin/taesd taesd_decoder.pth: Sequential(Clamp, conv(latent→64), ReLU, Block …); F32 (Sana) widens to 256
     id: "taesd-decoder",
     kind: "vae-approx",
     stage: "vae",
-    all: [{ key: "1.weight", shape: { rank: 4, dim: 1, oneOf: [4, 16] } }, { key: "3.conv.0.weight" }],
+    all: [{ key: "1.weight", shape: { rank: 4, dim: 1, oneOf: [4, 16, 32] } }, { key: "3.conv.0.weight" }],
     architecture: "taesd",
     confidence: "medium",
-    describe: byLatentChannels("1.weight"),
+    describe: byLatentChannels("1.weight", ""),
   },
   {
     id: "taesd-encoder",
@@ -37,6 +82,25 @@ export const vaeApproxRules: readonly Rule[] = [
     all: [{ key: "0.weight", shape: { rank: 4, dim: 1, oneOf: [3] } }, { key: "1.conv.0.weight" }],
     architecture: "taesd",
     confidence: "medium",
-    describe: () => ({ base: "unknown", evidence: ["TAESD encoder (conv 3 → 64)"] }),
+    describe: encoderLatent(""),
+  },
+  {
+    // F32Encoder (TAESana): conv(3→32, stride 2), ReLU, conv(32→64, stride 2), ReLU, Block …
+    id: "taesd-f32-encoder",
+    kind: "vae-approx",
+    stage: "vae",
+    all: [{ key: "0.weight", shape: { rank: 4, dim: 1, oneOf: [3] } }, { key: "2.weight", shape: { rank: 4, dim: 1, oneOf: [32] } }, { key: "4.conv.0.weight" }],
+    architecture: "taesd",
+    confidence: "medium",
+    describe: encoderLatent(""),
+  },
+  {
+    id: "a1111-vae-approx",
+    kind: "vae-approx",
+    stage: "vae",
+    all: [...A1111_APPROX_CONVS.map((c) => ({ key: `${c}.weight` })), { key: "conv8.weight", shape: { rank: 4, dim: 0, oneOf: [3] } }],
+    none: [{ key: "conv9.weight" }],
+    architecture: "a1111-vae-approx",
+    describe: describeA1111Approx,
   },
 ];

@@ -1,5 +1,6 @@
 import type { NormalizedHeader } from "../normalize.js";
 import type { Description, KeyTest, Rule } from "../rule.js";
+import type { Base } from "../types.js";
 
 /** A VAE alone may keep the prefix it had inside a checkpoint (A1111 and InvokeAI accept both). */
 const VAE_PREFIXES = ["", "first_stage_model.", "vae."] as const;
@@ -37,7 +38,44 @@ function describeVae(header: NormalizedHeader): Description {
   }
 }
 
+/**
+ * Wan's causal 3-D VAE (Wan-Video `wan/modules/vae2_1.py`, `vae2_2.py`): `conv1`/`conv2` instead of `conv_in`, 5-D
+ * kernels. 16 latent channels is Wan 2.1's, which Qwen-Image uses fine-tuned with the same shapes; 48 is Wan 2.2's.
+ */
+function describeWanVae(header: NormalizedHeader): Description {
+  const latent = header.index.dim("decoder.conv1.weight", 1);
+  if (latent === 48) return { base: "wan", architecture: "wan2.2-vae", evidence: ["decoder.conv1 in-ch 48 → Wan 2.2 VAE"] };
+  const evidence = [`decoder.conv1 in-ch ${latent ?? "?"}${latent === 16 ? ": Wan 2.1 and Qwen-Image VAEs have identical keys and shapes" : ""}`];
+  return { base: "unknown", architecture: "wan-vae", evidence };
+}
+
+/** Video VAEs whose causal convs wrap a `conv` (diffusers AutoencoderKLHunyuanVideo / AutoencoderKLLTXVideo). */
+const CAUSAL_VIDEO_LATENT: ReadonlyMap<number, Base> = new Map<number, Base>([
+  [16, "hunyuan-video"],
+  [128, "ltxv"],
+]);
+
+function describeCausalVideoVae(header: NormalizedHeader): Description {
+  const latent = header.index.dim("decoder.conv_in.conv.weight", 1);
+  const base = latent === undefined ? undefined : CAUSAL_VIDEO_LATENT.get(latent);
+  return { base: base ?? "unknown", architecture: "video", evidence: [`decoder.conv_in.conv in-ch ${latent ?? "?"} → ${base ?? "no known base"}`] };
+}
+
 export const vaeRules: readonly Rule[] = [
+  {
+    id: "vae-wan",
+    kind: "vae",
+    stage: "vae",
+    all: [{ key: "decoder.conv1.weight", shape: { rank: 5 } }, { key: "encoder.conv1.weight", shape: { rank: 5 } }],
+    describe: describeWanVae,
+  },
+  {
+    id: "vae-causal-video",
+    kind: "vae",
+    stage: "vae",
+    all: [{ key: "decoder.conv_in.conv.weight", shape: { rank: 5 } }],
+    describe: describeCausalVideoVae,
+  },
   {
     id: "vae",
     kind: "vae",
