@@ -64,6 +64,8 @@ function comfy(key: string, extra: { warning?: string; baseSpecific?: boolean } 
 const UPSCALER = { baseSpecific: false } as const;
 const SAFETENSORS_OR_PICKLE = [".safetensors", ".pt", ".ckpt"];
 const ESRGAN_EXTENSIONS = [".safetensors", ".pth", ".pt"];
+const COMPACT_WARNING =
+  "A1111 loads Real-ESRGAN Compact models only under their release names (realesr-animevideov3.pth, realesr-general-x4v3.pth, …)";
 const FACE_RESTORER_WARNING = "A1111 picks face restorers by file name (GFPGANv1.4.pth, codeformer-v0.1.0.pth)";
 
 /** ESRGAN-architecture files (RRDBNet) load through the ESRGAN upscaler, whatever their training recipe. */
@@ -76,6 +78,9 @@ function a1111Upscalers(extra: Record<string, LayoutFolder | null>): Record<stri
     swinir: folder("SwinIR", [".pth", ".pt"], UPSCALER),
     dat: folder("DAT", ESRGAN_EXTENSIONS, UPSCALER),
     scunet: folder("ScuNET", [".pth"], UPSCALER),
+    // modules/realesrgan_model.py: the RealESRGAN upscaler lists models/RealESRGAN (`.pth`) and loads its built-in
+    // SRVGGNetCompact/RRDB releases from there by file name.
+    compact: folder("RealESRGAN", [".pth"], { ...UPSCALER, warning: COMPACT_WARNING }),
     gfpgan: folder("GFPGAN", [".pth"], { ...UPSCALER, warning: FACE_RESTORER_WARNING }),
     codeformer: folder("Codeformer", [".pth"], { ...UPSCALER, warning: FACE_RESTORER_WARNING }),
     ...extra,
@@ -103,11 +108,8 @@ const A1111_FAMILY_COMMON = {
 const A1111: UiLayout = {
   ...A1111_FAMILY_COMMON,
   checkpoint: { folder: folder("Stable-diffusion", A1111_CHECKPOINTS) },
-  "diffusion-model": {
-    folder: folder("Stable-diffusion", A1111_CHECKPOINTS, {
-      warning: "A1111 cannot load UNet-only files; installed in models/Stable-diffusion, where Forge loads them",
-    }),
-  },
+  // A1111 cannot load UNet-only files (will-load.ts says so in the plan); this is where Forge, sharing the folder, does.
+  "diffusion-model": { folder: folder("Stable-diffusion", A1111_CHECKPOINTS) },
   "text-encoder": { folder: null },
   lora: {
     folder: folder("Lora", SAFETENSORS_OR_PICKLE),

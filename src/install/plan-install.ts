@@ -115,6 +115,7 @@ export function planInstall(
       sidecars: chosen.sidecars,
       sha256: snapshot.hashes[source] ?? null,
       warnings,
+      ...(route.notLoaded ? { notLoaded: route.notLoaded } : {}),
     };
     entries.push(entry);
     planned.set(entry.destination, source);

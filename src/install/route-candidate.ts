@@ -4,9 +4,10 @@ import type { FileFormat } from "../inspect/types.js";
 import { modelStem, splitName } from "./file-names.js";
 import { BASE_FOLDERS, LAYOUTS, PICKLE_EXTENSIONS, SAFETENSORS_EXTENSIONS, type LayoutFolder } from "./layouts.js";
 import type { InstallCandidate, PlanOptions, SkipReason, WebuiTarget } from "./types.js";
+import { describeNotLoaded, judgeLoad, type LoadJudgement } from "./will-load.js";
 
 export type Route =
-  | { ok: true; dir: string; name: string; extensionFixed: boolean; warnings: string[] }
+  | { ok: true; dir: string; name: string; extensionFixed: boolean; warnings: string[]; notLoaded: LoadJudgement | null }
   | { ok: false; reason: SkipReason; warnings: string[] };
 
 export const SUSPICIOUS_WARNING = "suspicious: installed with a warning";
@@ -29,6 +30,16 @@ export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget,
     warnings.push(SUSPICIOUS_WARNING);
   }
 
+  const load = judgeLoad(candidate.classification, candidate.format, target.ui);
+  const notLoaded = load.loads ? null : load;
+  if (notLoaded !== null) {
+    const message = describeNotLoaded(notLoaded, candidate.classification);
+    // A LoRA no UI can apply is never installed as if it were one; anything else only with `strict` stays put.
+    if (notLoaded.code === "needs-conversion") return { ok: false, reason: { code: "needs-conversion", message, load: notLoaded }, warnings };
+    if (options.strict) return { ok: false, reason: { code: "will-not-load", message: `${message} (strict)`, load: notLoaded }, warnings };
+    warnings.push(`will not load: ${message}`);
+  }
+
   const folder = layoutFolder(candidate.classification, target, options);
   if (!folder) return skip("no-folder", `no folder for ${describeKind(candidate.classification)} in ${target.ui}`);
   const dir = folderPath(folder, target);
@@ -47,7 +58,7 @@ export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget,
   }
 
   const baseDir = options.byBase && folder.baseSpecific ? join(dir, BASE_FOLDERS[candidate.classification.base]) : dir;
-  return { ok: true, dir: baseDir, name: naming.name, extensionFixed: naming.extensionFixed, warnings };
+  return { ok: true, dir: baseDir, name: naming.name, extensionFixed: naming.extensionFixed, warnings, notLoaded };
 }
 
 function describeKind(c: Classification): string {

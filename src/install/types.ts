@@ -1,5 +1,6 @@
 import type { Base, Classification, Kind } from "../classify/types.js";
 import type { FileFormat, InspectError, Verdict } from "../inspect/types.js";
+import type { LoadJudgement } from "./will-load.js";
 
 /** The WebUIs sdmodels installs into. Others (InvokeAI, SwarmUI, Fooocus) are detected and refused. */
 export const UI_NAMES = ["a1111", "forge", "sdnext", "comfyui"] as const;
@@ -50,7 +51,7 @@ export interface PlanOptions {
   copy: boolean;
   /** Different content already at the destination: install as `name (2).ext`, skip, or leave as a conflict. */
   onConflict: ConflictPolicy;
-  /** Refuse files whose verdict is "suspicious" instead of installing them with a warning. */
+  /** Refuse files whose verdict is "suspicious", and files the target UI will not load, instead of installing them with a warning. */
   strict: boolean;
   /** A1111 only: route LyCORIS algorithms (everything but plain LoRA) to `models/LyCORIS`. */
   lycorisDir: boolean;
@@ -96,6 +97,8 @@ export type SkipCode =
   | "no-folder"
   | "misnamed-pickle"
   | "extension-not-loaded"
+  | "will-not-load"
+  | "needs-conversion"
   | "duplicate"
   | "in-place"
   | "symlink"
@@ -105,6 +108,8 @@ export interface SkipReason {
   code: SkipCode;
   /** Short human text: `unknown kind`, `duplicate of /…/x.safetensors`, `no folder for text-encoder in a1111`, … */
   message: string;
+  /** For `will-not-load` and `needs-conversion`: the will-it-load judgement behind the skip. */
+  load?: LoadJudgement;
 }
 
 export interface SidecarMove {
@@ -125,6 +130,8 @@ export interface MoveEntry {
   /** Known when a same-size file forced hashing. */
   sha256: string | null;
   warnings: string[];
+  /** Set when the target UI will not load the file (installed anyway unless `strict`); see will-load.ts. */
+  notLoaded?: LoadJudgement;
 }
 
 export interface SkipEntry {

@@ -22,6 +22,7 @@ function entry(name: string, fields: Partial<PlanEntryReport>): PlanEntryReport 
     sidecars: [],
     warnings: [],
     civitai: null,
+    notLoaded: null,
     ...fields,
   };
 }

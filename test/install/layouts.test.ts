@@ -122,16 +122,17 @@ describe.each<[UiName, readonly string[], Case[]]>([
 });
 
 describe("layout warnings and options", () => {
-  it("warns that A1111 cannot load a UNet-only file, and Forge does not", async () => {
-    for (const [markers, warns] of [
-      [A1111_MARKERS, true],
-      [FORGE_MARKERS, false],
+  it("marks a UNet-only file as not loaded by A1111 (typed), and not by Forge", async () => {
+    for (const [markers, code] of [
+      [A1111_MARKERS, "kind-not-supported"],
+      [FORGE_MARKERS, null],
     ] as const) {
       const { downloads, target } = await fakeWebui(markers);
       const candidate = await modelFile(join(downloads, "flux.safetensors"), k("diffusion-model", { base: "flux" }));
       const [entry] = (await plan([candidate], target)).entries;
       expect(entry?.action).toBe("move");
-      expect(entry!.warnings.some((w) => w.includes("A1111 cannot load UNet-only files"))).toBe(warns);
+      expect(entry?.action === "move" ? (entry.notLoaded?.code ?? null) : "not a move").toBe(code);
+      expect(entry!.warnings.some((w) => w.startsWith("will not load:"))).toBe(code !== null);
     }
   });
 

@@ -1,6 +1,7 @@
 import type { Algorithm, Base, Kind } from "../../classify/types.js";
 import type { FileFormat, InspectError, SafetyReport, Verdict } from "../../inspect/types.js";
 import type { AppliedEntry, ApplyFailure, PlanEntry, SidecarMove, SkipCode, SkipReason } from "../../install/types.js";
+import type { LoadJudgement } from "../../install/will-load.js";
 import type { CivitaiMatch } from "../civitai-lookup.js";
 import { EXIT_FILE_ERROR, EXIT_OK, EXIT_REFUSED } from "../exit-codes.js";
 import type { InstallOutcome } from "../install-pipeline.js";
@@ -23,6 +24,8 @@ export interface PlanEntryReport {
   sidecars: SidecarMove[];
   warnings: string[];
   civitai: CivitaiMatch | null;
+  /** When the target UI will not load the file: its judgement (src/install/will-load.ts), installed or skipped. */
+  notLoaded: LoadJudgement | null;
 }
 
 export interface InstallSummary {
@@ -80,6 +83,7 @@ export function planEntryReports(outcome: InstallOutcome): PlanEntryReport[] {
       sidecars: entry.action === "move" ? entry.sidecars : [],
       warnings: entry.warnings,
       civitai: civitai.get(entry.source) ?? null,
+      notLoaded: entry.action === "move" ? (entry.notLoaded ?? null) : entry.action === "skip" ? (entry.reason.load ?? null) : null,
     };
   });
 }

@@ -49,6 +49,8 @@ const SKIP_LABELS: Readonly<Record<SkipCode, string>> = {
   "no-folder": "no folder",
   "misnamed-pickle": "disguised pickle",
   "extension-not-loaded": "not loaded there",
+  "will-not-load": "UI will not load it",
+  "needs-conversion": "needs converting",
   duplicate: "duplicate",
   "in-place": "already in place",
   symlink: "symlink",
