@@ -46,6 +46,13 @@ const A1111_CASES: Case[] = [
   { name: "dat", c: k("upscaler", { architecture: "dat" }), want: "models/DAT/m.safetensors" },
   { name: "scunet", c: k("upscaler", { architecture: "scunet" }), format: "torch-zip", file: "m.pth", want: "models/ScuNET/m.pth" },
   { name: "hat", c: k("upscaler", { architecture: "hat" }), format: "torch-zip", file: "m.pth", want: "models/HAT/m.pth" },
+  {
+    name: "compact (SRVGGNet) upscaler",
+    c: k("upscaler", { architecture: "compact" }),
+    format: "torch-zip",
+    file: "realesr-animevideov3.pth",
+    want: "models/RealESRGAN/realesr-animevideov3.pth",
+  },
   { name: "gfpgan", c: k("upscaler", { architecture: "gfpgan" }), format: "torch-zip", file: "m.pth", want: "models/GFPGAN/m.pth" },
   { name: "codeformer", c: k("upscaler", { architecture: "codeformer" }), format: "torch-zip", file: "m.pth", want: "models/Codeformer/m.pth" },
   { name: "upscaler of unknown architecture", c: k("upscaler", { architecture: "span" }), want: "skip: no folder for upscaler (span) in a1111" },
