@@ -144,20 +144,20 @@ export function judgeLoadEverywhere(c: Classification, format: FileFormat): Load
   return UI_NAMES.map((ui) => judgeLoad(c, format, ui));
 }
 
-/** One short phrase per code, for plans and `inspect` (the one place these sentences are made). */
+/** Why, in a few words and without the UI's name, for plans and `inspect` (the one place these sentences are made). */
 export function describeNotLoaded(j: LoadJudgement, c: Classification): string {
   switch (j.code) {
     case "base-not-supported":
-      return `${j.ui} has no model class for ${c.architecture && c.base === "sd3" ? c.architecture : c.base}`;
+      return `no model class for ${c.architecture && c.base === "sd3" ? c.architecture : c.base}`;
     case "kind-not-supported":
-      return `${j.ui} has no loader for ${c.kind}${c.architecture ? ` (${c.architecture})` : ""} files`;
+      return `no loader for ${c.kind}${c.architecture ? ` (${c.architecture})` : ""} files`;
     case "lora-format-ignored":
-      return `${j.ui} skips ${c.loraFormat ?? "these"} LoRA keys: the LoRA would do nothing`;
+      return `its LoRA loader skips ${c.loraFormat ?? "these"} keys: the LoRA would do nothing`;
     case "needs-conversion":
-      return `no UI loads ${c.loraFormat ?? "this"} LoRAs: convert it first`;
+      return `no UI applies ${c.loraFormat ?? "this"} LoRAs: convert it first`;
     case "file-format-not-supported":
-      return `${j.ui} does not load pickled ${c.kind} files (safetensors only)`;
+      return `lists only .safetensors ${c.kind} files`;
     case null:
-      return j.since ? `${j.ui} loads it from ${j.since}` : `${j.ui} loads it`;
+      return j.since ? `loads it from ${j.since}` : "loads it";
   }
 }

@@ -1,10 +1,12 @@
-import { mkdir, symlink, writeFile } from "node:fs/promises";
+import { mkdir, rename, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
 import { PickleBuilder, checkpointSpec, torchPickle } from "../../fixtures/pickle-builder.js";
 import { writeSafetensors, type TensorSpec } from "../../fixtures/safetensors-writer.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
+import { writeModelFixture } from "../../fixtures/write-model.js";
+import { fixtureById } from "../integration/model-files.js";
 import { useTempDirs } from "../helpers.js";
 import { HAS_SCRIPT, useBuiltCli } from "./run-cli.js";
 
@@ -30,6 +32,17 @@ const REPORT = z.strictObject({
   architecture: z.string().nullable(),
   confidence: z.enum(["high", "medium", "low"]),
   bytesRead: z.number().int().nonnegative(),
+  loraFormat: z.string().nullable(),
+  loads: z.array(
+    z.strictObject({
+      ui: z.enum(["a1111", "forge", "sdnext", "comfyui"]),
+      loads: z.boolean(),
+      code: z.string().nullable(),
+      since: z.string().nullable(),
+      source: z.string().nullable(),
+    }),
+  ),
+  nameMismatch: z.strictObject({ code: z.string(), extension: z.string() }).nullable(),
 });
 const CONTRACT_KEYS = ["path", "format", "size", "tensors", "dtypes", "metadata", "kind", "algorithm", "base", "evidence", "safety", "error"];
 
@@ -186,6 +199,34 @@ describe("sdmodels inspect --json", () => {
     expect(report!.format).toBe("unknown");
     expect(report!.error!.code).toBe("error-page");
     expect(report!.error!.message).toContain("Sign in | Civitai");
+  });
+});
+
+describe("sdmodels inspect: names and UIs", () => {
+  it("says a pickle named .safetensors has the wrong name, instead of a plain 'safe'", async () => {
+    const dir = await tempDir();
+    const saved = await writeModelFixture(fixtureById("sd1-controlnet-ldm"), "torch-zip", dir);
+    const file = join(dir, "canny-fp16.safetensors");
+    await rename(saved, file);
+    const human = await cli(["inspect", file]);
+    expect(human.stdout).toMatch(/safety\s+safe, but the name is wrong: pickle content named \.safetensors/);
+    const [report] = parseReports((await cli(["inspect", file, "--json"])).stdout);
+    expect(report!.nameMismatch).toEqual({ code: "pickle-named-safetensors", extension: ".safetensors" });
+    expect(report!.safety.verdict).toBe("safe");
+  });
+
+  it("shows per UI whether it loads the file, and why not", async () => {
+    const dir = await tempDir();
+    const file = await writeModelFixture(fixtureById("flux1-dev-checkpoint-all-in-one"), "safetensors", dir);
+    const run = await cli(["inspect", file]);
+    expect(run.stdout).toMatch(/loads in\s+forge, sdnext, comfyui\n\s+not a1111: no model class for flux\n/);
+    const [report] = parseReports((await cli(["inspect", file, "--json"])).stdout);
+    expect(report!.loads.map((j) => [j.ui, j.code])).toEqual([
+      ["a1111", "base-not-supported"],
+      ["forge", null],
+      ["sdnext", null],
+      ["comfyui", null],
+    ]);
   });
 });
 

@@ -139,7 +139,7 @@ describe("layout warnings and options", () => {
       const [entry] = (await plan([candidate], target)).entries;
       expect(entry?.action).toBe("move");
       expect(entry?.action === "move" ? (entry.notLoaded?.code ?? null) : "not a move").toBe(code);
-      expect(entry!.warnings.some((w) => w.startsWith("will not load:"))).toBe(code !== null);
+      expect(entry!.warnings.some((w) => w.startsWith("will not load in a1111:"))).toBe(code !== null);
     }
   });
 

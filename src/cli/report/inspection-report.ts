@@ -1,7 +1,9 @@
 import { classify } from "../../classify/classify.js";
 import type { Classification } from "../../classify/types.js";
 import type { FileFormat, InspectError, Inspection, Verdict } from "../../inspect/types.js";
+import { judgeLoadEverywhere, type LoadJudgement } from "../../install/will-load.js";
 import { EXIT_DANGEROUS, EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
+import { nameMismatch, type NameMismatch } from "./name-mismatch.js";
 
 /** One element of `sdmodels inspect --json`: the published contract, so keys are only ever added, at the end. */
 export interface InspectionReport {
@@ -21,6 +23,12 @@ export interface InspectionReport {
   architecture: string | null;
   confidence: Classification["confidence"];
   bytesRead: number;
+  /** LoRAs only: the module naming (kohya, diffusers, …, lora-diffusion). */
+  loraFormat: Classification["loraFormat"] | null;
+  /** Per UI, whether it loads the file (src/install/will-load.ts); empty for an unknown file. */
+  loads: LoadJudgement[];
+  /** The extension names the other container (a pickle named .safetensors, …); null when the name fits. */
+  nameMismatch: NameMismatch | null;
 }
 
 /** What a file with nothing to classify is reported as. */
@@ -63,6 +71,9 @@ export function inspectionReport(inspection: Inspection, classification: Classif
     architecture: classification.architecture,
     confidence: classification.confidence,
     bytesRead: inspection.bytesRead,
+    loraFormat: classification.loraFormat ?? null,
+    loads: classification.kind === "unknown" ? [] : judgeLoadEverywhere(classification, inspection.format),
+    nameMismatch: nameMismatch(inspection.path, inspection.format),
   };
 }
 

@@ -6,7 +6,9 @@ import type { Palette } from "../output/color.js";
 import { formatBytes } from "../output/format-bytes.js";
 import { renderTable, type Column } from "../output/table.js";
 import { terminalSafe } from "../output/terminal-text.js";
+import { describeNotLoaded, judgeLoadEverywhere } from "../../install/will-load.js";
 import { dtypeCounts } from "./inspection-report.js";
+import { describeNameMismatch, nameMismatch } from "./name-mismatch.js";
 
 export interface InspectedFile {
   inspection: Inspection;
@@ -59,10 +61,13 @@ export function renderInspectionBlock({ inspection: i, classification: c }: Insp
       out += field("model", [`${describeModel(c)} ${palette.dim(`(confidence ${c.confidence})`)}`]);
       if (c.evidence.length > 0) out += field("evidence", c.evidence.map(safe));
     }
+    if (c.kind !== "unknown") out += field("loads in", loadLines(c, i, palette));
     // The error line below already says it; the verdict lists only what else was found.
     const restated = i.error ? `${i.error.code}: ${i.error.message}` : null;
     const reasons = i.safety.reasons.filter((r) => r !== restated).map((r) => `- ${safe(r)}`);
-    out += field("safety", [paintVerdict(i.safety.verdict, palette), ...reasons]);
+    const misnamed = nameMismatch(i.path, i.format);
+    const verdict = paintVerdict(i.safety.verdict, palette) + (misnamed ? `, but ${palette.yellow(describeNameMismatch(misnamed))}` : "");
+    out += field("safety", [verdict, ...reasons]);
     if (PICKLE_FORMATS.has(i.format)) {
       const imports = i.safety.imports.map(
         (imp) => `${safe(imp.resolved)}${imp.count > 1 ? ` ×${imp.count}` : ""}  ${paintVerdict(imp.verdict, palette)}`,
@@ -72,6 +77,14 @@ export function renderInspectionBlock({ inspection: i, classification: c }: Insp
   }
   if (i.error !== null) out += field("error", [palette.red(`${safe(i.error.message)} (${safe(i.error.code)})`)]);
   return out;
+}
+
+/** `forge, sdnext, comfyui` on the first line, then one `not a1111: no model class for flux` line per refusal. */
+function loadLines(c: Classification, i: Inspection, palette: Palette): string[] {
+  const judgements = judgeLoadEverywhere(c, i.format);
+  const loading = judgements.filter((j) => j.loads).map((j) => (j.since ? `${j.ui} (from ${j.since})` : j.ui));
+  const refusals = judgements.filter((j) => !j.loads).map((j) => palette.yellow(`not ${j.ui}: ${describeNotLoaded(j, c)}`));
+  return [loading.length > 0 ? loading.join(", ") : palette.yellow("none of a1111, forge, sdnext, comfyui"), ...refusals];
 }
 
 interface SummaryRow {
