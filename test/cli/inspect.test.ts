@@ -6,6 +6,7 @@ import { PickleBuilder, checkpointSpec, torchPickle } from "../../fixtures/pickl
 import { writeSafetensors, type TensorSpec } from "../../fixtures/safetensors-writer.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
+import { displayWidth } from "../../src/cli/output/table.js";
 import { fixtureById } from "../integration/model-files.js";
 import { useTempDirs } from "../helpers.js";
 import { HAS_SCRIPT, useBuiltCli } from "./run-cli.js";
@@ -274,6 +275,25 @@ describe("sdmodels inspect, human output", () => {
     expect(run.stdout).toMatch(/^NAME\s+FORMAT\s+KIND\s+BASE\s+VERDICT$/m);
     expect(run.stdout).toMatch(/^one\.safetensors\s+safetensors\s+.*safe$/m);
     expect(run.stdout).toMatch(/^two\.ckpt\s+torch-zip\s+.*dangerous$/m);
+  });
+
+  it("honours FORCE_COLOR through a pipe (and FORCE_COLOR=0), as Node and chalk do", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "one.safetensors");
+    await writeSafetensors(file, TENSORS);
+    expect((await cli(["inspect", file], { env: { NO_COLOR: undefined, FORCE_COLOR: "1" } })).stdout).toMatch(ANSI);
+    expect((await cli(["inspect", file], { env: { NO_COLOR: undefined, FORCE_COLOR: "0" } })).stdout).not.toMatch(ANSI);
+    expect((await cli(["inspect", file, "--no-color"], { env: { NO_COLOR: undefined, FORCE_COLOR: "1" } })).stdout).not.toMatch(ANSI);
+  });
+
+  it("keeps the summary columns aligned after Japanese and Korean file names", async () => {
+    const dir = await tempDir();
+    for (const name of ["a.safetensors", "東方風景モデル.safetensors", "한국어_로라.safetensors"]) await writeSafetensors(join(dir, name), TENSORS);
+    const run = await cli(["inspect", dir]);
+    const rows = run.stdout.split("\n").filter((l) => /\.safetensors\s+safetensors\s/.test(l));
+    expect(rows).toHaveLength(3);
+    const formatColumn = (line: string) => displayWidth(line.slice(0, line.search(/\ssafetensors\s/) + 1));
+    expect(new Set(rows.map(formatColumn)).size).toBe(1);
   });
 
   it("fits the summary table into 80 columns: names relative to the shared folder, long ones cut in the middle", async () => {

@@ -3,7 +3,7 @@ import { formatErrorLine, UsageError } from "../../src/cli/errors.js";
 import { EXIT_FILE_ERROR, EXIT_INTEGRITY, EXIT_USAGE, exitCodeFor } from "../../src/cli/exit-codes.js";
 import { colorEnabled, createPalette } from "../../src/cli/output/color.js";
 import { formatBytes } from "../../src/cli/output/format-bytes.js";
-import { outputWidth, renderTable, truncateMiddle } from "../../src/cli/output/table.js";
+import { displayWidth, outputWidth, renderTable, truncateMiddle } from "../../src/cli/output/table.js";
 import { terminalSafe } from "../../src/cli/output/terminal-text.js";
 import { formatByteProgress, progressEnabled } from "../../src/cli/progress.js";
 
@@ -13,9 +13,11 @@ describe("truncateMiddle", () => {
     expect(truncateMiddle(path, 30)).toBe("models/Stab…inting.safetensors");
   });
 
-  it("leaves short text alone and counts code points, not UTF-16 units", () => {
+  it("leaves short text alone and counts terminal columns: wide characters take two", () => {
     expect(truncateMiddle("short", 10)).toBe("short");
-    expect(truncateMiddle("🙂🙂🙂🙂🙂🙂", 5)).toBe("🙂…🙂🙂🙂");
+    expect(truncateMiddle("🙂🙂🙂🙂🙂🙂", 5)).toBe("🙂…🙂");
+    expect(truncateMiddle("東方風景モデル_v2.safetensors", 16)).toBe("東方風…fetensors");
+    expect(displayWidth(truncateMiddle("東方風景モデル_v2.safetensors", 16))).toBeLessThanOrEqual(16);
   });
 });
 
@@ -53,6 +55,30 @@ describe("renderTable", () => {
   });
 });
 
+describe("renderTable with East Asian file names", () => {
+  const columns = [
+    { header: "NAME", value: (r: { name: string; kind: string }) => r.name, shrink: "middle" as const },
+    { header: "KIND", value: (r: { name: string; kind: string }) => r.kind, shrink: "none" as const },
+  ];
+  const rows = [
+    { name: "a.safetensors", kind: "lora" },
+    { name: "東方風景モデル.safetensors", kind: "checkpoint" },
+    { name: "한국어_로라.safetensors", kind: "lora" },
+  ];
+  const kindColumn = (line: string) => displayWidth(line.slice(0, line.search(/(?:lora|checkpoint|KIND)$/)));
+
+  it("starts every column at the same terminal column, whatever the width of the characters before it", () => {
+    const lines = renderTable(columns, rows, { width: null }).trimEnd().split("\n");
+    expect(new Set(lines.map(kindColumn)).size).toBe(1);
+  });
+
+  it("shrinks a wide name to the width, not past it", () => {
+    const lines = renderTable(columns, rows, { width: 30 }).trimEnd().split("\n");
+    expect(new Set(lines.map(kindColumn)).size).toBe(1);
+    for (const line of lines) expect(displayWidth(line)).toBeLessThanOrEqual(30);
+  });
+});
+
 describe("terminal helpers", () => {
   it("escapes C0, C1 and DEL but keeps printable Unicode", () => {
     expect(terminalSafe("a\tb\nc\u009bd\u007fé")).toBe("a\\tb\\nc\\x9bd\\x7fé");
@@ -67,6 +93,13 @@ describe("terminal helpers", () => {
     expect(colorEnabled(tty, { NO_COLOR: "" }, true)).toBe(true); // no-color.org: only a non-empty value counts
     expect(colorEnabled(tty, {}, false)).toBe(false);
     expect(colorEnabled(tty, { TERM: "dumb" }, true)).toBe(false);
+    // FORCE_COLOR, as Node and chalk read it: colour through a pipe unless 0/false; --no-color still wins.
+    expect(colorEnabled({ isTTY: false }, { FORCE_COLOR: "1" }, true)).toBe(true);
+    expect(colorEnabled({}, { FORCE_COLOR: "" }, true)).toBe(true);
+    expect(colorEnabled(tty, { FORCE_COLOR: "0" }, true)).toBe(false);
+    expect(colorEnabled(tty, { FORCE_COLOR: "false" }, true)).toBe(false);
+    expect(colorEnabled({ isTTY: false }, { FORCE_COLOR: "3", NO_COLOR: "1" }, true)).toBe(true);
+    expect(colorEnabled(tty, { FORCE_COLOR: "1" }, false)).toBe(false);
     expect(createPalette(false).red("x")).toBe("x");
     expect(createPalette(true).red("x")).toBe("\u001b[31mx\u001b[39m");
   });

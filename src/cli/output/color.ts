@@ -1,9 +1,14 @@
 /**
  * Colour only for a person at a terminal: never when the stream is piped, never with `--no-color`, and never when
- * NO_COLOR is set to a non-empty value (https://no-color.org).
+ * NO_COLOR is set to a non-empty value (https://no-color.org). `FORCE_COLOR` overrides the terminal checks as Node
+ * and chalk read it (CI logs and `less -R` want colour through a pipe): `0` or `false` turns colour off, any other
+ * value (including empty) on; `--no-color`, the user's explicit flag, still wins.
  */
 export function colorEnabled(stream: { isTTY?: boolean }, env: NodeJS.ProcessEnv, colorFlag: boolean): boolean {
-  if (!colorFlag || stream.isTTY !== true) return false;
+  if (!colorFlag) return false;
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== "0" && force.toLowerCase() !== "false";
+  if (stream.isTTY !== true) return false;
   if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
   return env.TERM !== "dumb";
 }

@@ -1,3 +1,4 @@
+import stringWidth from "string-width";
 import { terminalSafe } from "./terminal-text.js";
 
 export interface Column<Row> {
@@ -27,27 +28,51 @@ const ELLIPSIS = "…";
 const TAIL_SHARE = 0.6;
 
 /**
- * Keeps the start and, with a larger share, the end of `text`: in a path the file name says the most
- * (`models/Sta…sd15-inpainting.safetensors`).
+ * Terminal columns a string takes: East Asian wide characters (CJK file names) and most emoji take two, combining
+ * marks none. Counting code points instead shifts every column after a Japanese or Chinese file name.
+ */
+export const displayWidth = (text: string): number => stringWidth(text);
+
+const graphemes = new Intl.Segmenter(undefined, { granularity: "grapheme" });
+
+/** Whole characters (grapheme clusters) from the start, or from the end, that fit in `max` columns. */
+function takeColumns(parts: readonly string[], max: number, fromEnd: boolean): { text: string; width: number } {
+  const kept: string[] = [];
+  let width = 0;
+  for (let i = 0; i < parts.length; i++) {
+    const part = parts[fromEnd ? parts.length - 1 - i : i] as string;
+    const w = displayWidth(part);
+    if (width + w > max) break;
+    kept.push(part);
+    width += w;
+  }
+  return { text: (fromEnd ? kept.reverse() : kept).join(""), width };
+}
+
+function split(text: string): string[] {
+  return [...graphemes.segment(text)].map((g) => g.segment);
+}
+
+/**
+ * Keeps the start and, with a larger share, the end of `text` within `max` columns: in a path the file name says the
+ * most (`models/Sta…sd15-inpainting.safetensors`).
  */
 export function truncateMiddle(text: string, max: number): string {
-  const chars = [...text];
-  if (chars.length <= max) return text;
+  if (displayWidth(text) <= max) return text;
   if (max <= ELLIPSIS.length) return ELLIPSIS.slice(0, max);
+  const parts = split(text);
   const keep = max - ELLIPSIS.length;
-  const tail = Math.ceil(keep * TAIL_SHARE);
-  return chars.slice(0, keep - tail).join("") + ELLIPSIS + chars.slice(chars.length - tail).join("");
+  const tail = takeColumns(parts, Math.ceil(keep * TAIL_SHARE), true);
+  // A wide character that did not fit the tail's share leaves its column to the head.
+  const head = takeColumns(parts, keep - tail.width, false);
+  return head.text + ELLIPSIS + tail.text;
 }
 
 function truncateEnd(text: string, max: number): string {
-  const chars = [...text];
-  if (chars.length <= max) return text;
+  if (displayWidth(text) <= max) return text;
   if (max <= ELLIPSIS.length) return ELLIPSIS.slice(0, max);
-  return chars.slice(0, max - ELLIPSIS.length).join("") + ELLIPSIS;
+  return takeColumns(split(text), max - ELLIPSIS.length, false).text + ELLIPSIS;
 }
-
-/** Code points, not UTF-16 units: close enough for file names without pulling in an East-Asian-width table. */
-const displayWidth = (text: string) => [...text].length;
 
 /**
  * Renders rows as left-aligned columns separated by two spaces, header first, no borders: readable on a

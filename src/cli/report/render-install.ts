@@ -5,6 +5,7 @@ import type { Finding, SafetyReport, Verdict } from "../../inspect/types.js";
 import type { SkipCode } from "../../install/types.js";
 import type { Palette } from "../output/color.js";
 import { formatBytes } from "../output/format-bytes.js";
+import { displayWidth } from "../output/table.js";
 import { terminalSafe } from "../output/terminal-text.js";
 import { PICKLE_FORMATS, type FileFindings, type InstallDetails, type InstallReport, type PlanEntryReport } from "./install-report.js";
 
@@ -69,7 +70,6 @@ const IMPORT_QUALIFIERS: Readonly<Record<string, string>> = {
 
 const RANK: Readonly<Record<Verdict, number>> = { safe: 0, suspicious: 1, dangerous: 2 };
 
-const displayWidth = (text: string) => [...text].length;
 
 /** `relative(root, path)` names a path inside root (or root itself). */
 const isInside = (rel: string) => rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
