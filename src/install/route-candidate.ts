@@ -33,9 +33,10 @@ export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget,
   const load = judgeLoad(candidate.classification, candidate.format, target.ui);
   const notLoaded = load.loads ? null : load;
   if (notLoaded !== null) {
-    const message = `${target.ui}: ${describeNotLoaded(notLoaded, candidate.classification)}`;
+    const why = describeNotLoaded(notLoaded, candidate.classification);
     // A LoRA no UI can apply is never installed as if it were one; anything else only with `strict` stays put.
-    if (notLoaded.code === "needs-conversion") return { ok: false, reason: { code: "needs-conversion", message, load: notLoaded }, warnings };
+    if (notLoaded.code === "needs-conversion") return { ok: false, reason: { code: "needs-conversion", message: why, load: notLoaded }, warnings };
+    const message = `${target.ui}: ${why}`;
     if (options.strict) return { ok: false, reason: { code: "will-not-load", message: `${message} (strict)`, load: notLoaded }, warnings };
     warnings.push(`will not load in ${message}`);
   }

@@ -84,7 +84,7 @@ function describeLoraDiffusion(header: NormalizedHeader): Description {
   const context = [...CONTEXT_WIDTH_BASE].find(([width]) => widths.has(width));
   const evidence = [
     `${downs.length} up/down pairs without layer names (cloneofsimo/lora lora_diffusion)`,
-    "no UI applies this format: convert it first (lora_diffusion's lora_add / convert scripts)",
+    "no UI applies this format: it needs converting to named (kohya or diffusers) keys first",
   ];
   if (context !== undefined) evidence.push(`a down in-dim ${context[0]} (cross-attention context) → ${context[1]}`);
   return {

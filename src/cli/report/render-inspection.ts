@@ -30,10 +30,10 @@ function field(label: string, lines: readonly string[]): string {
   return lines.map((line, i) => `${INDENT}${i === 0 ? label.padEnd(LABEL_WIDTH) : pad}${line}\n`).join("");
 }
 
-/** `lora (locon)`, `text-encoder (clip-l)`: the algorithm or architecture qualifies the kind. */
+/** `lora (locon)`, `text-encoder (clip-l)`, `lora (lora-diffusion)`: the algorithm and architecture qualify the kind. */
 function describeKind(c: Classification): string {
-  const detail = c.algorithm ?? c.architecture;
-  return detail && detail !== c.kind ? `${c.kind} (${detail})` : c.kind; // not "lora (lora)"
+  const details = [c.algorithm, c.architecture].filter((d): d is string => d !== null && d !== c.kind); // not "lora (lora)"
+  return details.length > 0 ? `${c.kind} (${details.join(", ")})` : c.kind;
 }
 
 /** `lora (locon) · sdxl · v-prediction`. */
@@ -79,11 +79,19 @@ export function renderInspectionBlock({ inspection: i, classification: c }: Insp
   return out;
 }
 
-/** `forge, sdnext, comfyui` on the first line, then one `not a1111: no model class for flux` line per refusal. */
+/**
+ * `forge, sdnext, comfyui` on the first line, then one line per reason: `not a1111: no model class for flux`, with
+ * the UIs that share a reason named together (`not a1111, forge: no model class for wan`).
+ */
 function loadLines(c: Classification, i: Inspection, palette: Palette): string[] {
   const judgements = judgeLoadEverywhere(c, i.format);
   const loading = judgements.filter((j) => j.loads).map((j) => (j.since ? `${j.ui} (from ${j.since})` : j.ui));
-  const refusals = judgements.filter((j) => !j.loads).map((j) => palette.yellow(`not ${j.ui}: ${describeNotLoaded(j, c)}`));
+  const byReason = new Map<string, string[]>();
+  for (const j of judgements.filter((x) => !x.loads)) {
+    const why = describeNotLoaded(j, c);
+    byReason.set(why, [...(byReason.get(why) ?? []), j.ui]);
+  }
+  const refusals = [...byReason].map(([why, uis]) => palette.yellow(`not ${uis.join(", ")}: ${why}`));
   return [loading.length > 0 ? loading.join(", ") : palette.yellow("none of a1111, forge, sdnext, comfyui"), ...refusals];
 }
 
