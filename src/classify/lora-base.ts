@@ -227,6 +227,10 @@ export function loraBase(modules: readonly LoraModule[]): LoraBase {
     if (encoders.has("te3")) return { base: "sd3", strength: "width", evidence: ["CLIP-G (1280) + T5 text encoder → sd3"] };
     return { base: "sdxl", strength: "width", evidence: ["second text encoder in-dim 1280 → sdxl"] };
   }
+  // kohya names a second CLIP only for SDXL (SD3 adds a third, T5): enough when no width shows (IA³ on k/v alone).
+  if (encoders.has("te2") && !encoders.has("te3") && te2 === undefined) {
+    return { base: "sdxl", strength: "structure", evidence: ["two CLIP text encoders (te1/te2), no T5 → sdxl"] };
+  }
   if (encoders.has("te3")) return { base: "flux", strength: "structure", evidence: ["CLIP-L + T5 text encoder, no CLIP-G → flux"] };
   const single =
     firstWidth(te.filter((m) => textEncoderOf(m.name) === "te" || textEncoderOf(m.name) === "te1"), TEXT_ENCODER_INPUT) ?? ia3TextWidth(te);
