@@ -62,7 +62,9 @@ const FLUX2_MLP_RATIOS: readonly { test: RegExp; ratio: number }[] = [
 /** FLUX.1 has 19 double and 38 single blocks; HunyuanVideo's otherwise FLUX-like DiT has 20 and 40. */
 const FLUX1_LAST_DOUBLE = 18;
 const FLUX1_LAST_SINGLE = 37;
-const BLOCK_INDEX = /(double|single)_blocks[._](\d+)[._]/;
+/** Block numbers in BFL/kohya (`double_blocks`, `single_blocks`) and diffusers (`transformer_blocks`, `single_transformer_blocks`) names. */
+const SINGLE_BLOCK_INDEX = /(?:single_blocks|single_transformer_blocks)[._](\d+)[._]/;
+const DOUBLE_BLOCK_INDEX = /(?:double_blocks|(?:^|\.)transformer_blocks)[._](\d+)[._]/;
 /**
  * HunyuanVideo module names that FLUX never has (Tencent/HunyuanVideo `hyvideo/modules/models.py`): `img_mlp.fc1`
  * (FLUX `img_mlp.0`), `img_mod.linear` (FLUX `img_mod.lin`), and, in dotted spelling, fused `img_attn_qkv`.
@@ -146,11 +148,12 @@ function hunyuanVideo(modules: readonly LoraModule[]): LoraBase | null {
   const named = modules.find((m) => HUNYUAN_VIDEO_MODULE.test(m.name));
   if (named !== undefined) return { base: "hunyuan-video", strength: "structure", evidence: [`${shortName(named.name)} → hunyuan-video`] };
   for (const m of modules) {
-    const match = BLOCK_INDEX.exec(m.name);
-    if (match === null) continue;
-    const last = match[1] === "double" ? FLUX1_LAST_DOUBLE : FLUX1_LAST_SINGLE;
-    if (Number(match[2]) > last) {
-      return { base: "hunyuan-video", strength: "structure", evidence: [`${shortName(m.name)}: more ${match[1]} blocks than FLUX.1 → hunyuan-video`] };
+    const single = SINGLE_BLOCK_INDEX.exec(m.name);
+    const double = single === null ? DOUBLE_BLOCK_INDEX.exec(m.name) : null;
+    const index = Number((single ?? double)?.[1] ?? -1);
+    if (index > (single !== null ? FLUX1_LAST_SINGLE : FLUX1_LAST_DOUBLE)) {
+      const which = single !== null ? "single" : "double";
+      return { base: "hunyuan-video", strength: "structure", evidence: [`${shortName(m.name)}: more ${which} blocks than FLUX.1 → hunyuan-video`] };
     }
   }
   return null;
