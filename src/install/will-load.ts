@@ -3,7 +3,7 @@
  * The rules are about the UI's loaders, not its folders (those are in layouts.ts). Each row names the public source
  * file it was read from. A file no row matches is loaded.
  */
-import type { Base, Classification, Kind, LoraFormat } from "../classify/types.js";
+import type { Algorithm, Base, Classification, Kind, LoraFormat } from "../classify/types.js";
 import type { FileFormat } from "../inspect/types.js";
 import { UI_NAMES, type UiName } from "./types.js";
 
@@ -26,6 +26,7 @@ export interface WillLoadRule {
   /** Each condition, when present, must hold; absent means "any". */
   bases?: readonly Base[];
   architectures?: readonly string[];
+  algorithms?: readonly Algorithm[];
   loraFormats?: readonly LoraFormat[];
   formats?: readonly FileFormat[];
   /** false: the UI will not load it (with `code`); true: it loads, but only from `since`. */
@@ -105,6 +106,25 @@ export const WILL_LOAD_RULES: readonly WillLoadRule[] = [
   },
   { ui: "a1111", kinds: ["checkpoint"], bases: ["sd3"], loads: true, since: "1.10.0", source: `${A1111}:modules/sd_models_config.py` },
   { ui: "a1111", kinds: BASE_BOUND, bases: NOT_IN_A1111, loads: false, code: "base-not-supported", source: `${A1111}:modules/sd_models_config.py` },
+  // The built-in Lora extension took over LyCORIS's algorithms release by release (A1111 CHANGELOG.md): older
+  // installs skip these modules. After the "no" rows, so that a FLUX DoRA is still "no model class".
+  ...(
+    [
+      [["loha", "lokr", "ia3", "full", "locon"], "1.5.0", "network_hada.py"],
+      [["glora", "oft"], "1.7.0", "network_glora.py"],
+      [["boft"], "1.8.0", "network_oft.py"],
+      [["dora"], "1.9.0", "network.py"],
+    ] as const
+  ).map(
+    ([algorithms, since, file]): WillLoadRule => ({
+      ui: "a1111",
+      kinds: ["lora"],
+      algorithms,
+      loads: true,
+      since,
+      source: `${A1111}:extensions-builtin/Lora/${file}`,
+    }),
+  ),
 
   // Forge: backend/loader.py `possible_models` = SD1.5, SD2, SDXL (+refiner), SD3/3.5, Chroma, FLUX.1.
   { ui: "forge", kinds: BASE_BOUND, bases: NOT_IN_FORGE, loads: false, code: "base-not-supported", source: `${FORGE}:backend/loader.py` },
@@ -127,6 +147,7 @@ function matches(rule: WillLoadRule, c: Classification, format: FileFormat): boo
   if (!rule.kinds.includes(c.kind)) return false;
   if (rule.bases && !rule.bases.includes(c.base)) return false;
   if (rule.architectures && (c.architecture === null || !rule.architectures.includes(c.architecture))) return false;
+  if (rule.algorithms && (c.algorithm === null || !rule.algorithms.includes(c.algorithm))) return false;
   if (rule.loraFormats && (c.loraFormat === undefined || !rule.loraFormats.includes(c.loraFormat))) return false;
   if (rule.formats && !rule.formats.includes(format)) return false;
   return true;

@@ -74,6 +74,12 @@ describe("the will-it-load table", () => {
     });
   });
 
+  it("says from which A1111 release its Lora extension applies each LyCORIS algorithm, after the base check", () => {
+    expect(judgeLoad(classified("sd1-loha-lycoris"), "safetensors", "a1111")).toMatchObject({ loads: true, since: "1.5.0" });
+    expect(judgeLoad({ ...classified("sd1-loha-lycoris"), algorithm: "dora" }, "safetensors", "a1111")).toMatchObject({ loads: true, since: "1.9.0" });
+    expect(judgeLoad({ ...classified("sd1-loha-lycoris"), base: "flux" }, "safetensors", "a1111")).toMatchObject({ loads: false, code: "base-not-supported" });
+  });
+
   it("SD.Next lists only .safetensors checkpoints: a pickled one is not loaded there", () => {
     const c = classified("sd1-checkpoint-ldm-safetensors");
     expect(judgeLoad(c, "torch-zip", "sdnext").code).toBe("file-format-not-supported");
