@@ -67,9 +67,12 @@ function describeLora(header: NormalizedHeader): Description {
  * `text_encoder:N:…`) with the rank in metadata; `save_lora_weight` pickles a bare list `[up0, down0, up1, …]`.
  * Neither names the layers it adapts, so no UI can apply them without the training code's module order.
  */
-const LORA_DIFFUSION_KEY = /^(?:unet|text_encoder):(\d+):(up|down)$/;
+const LORA_DIFFUSION_KEY = /^(?:unet|text_encoder):\d+:(?:up|down)$/;
 
-/** Cross-attention context widths: the only input widths of an SD UNet adapter that are not UNet channel counts. */
+/**
+ * Cross-attention context widths that are not also UNet channel counts: CROSS_ATTENTION_BASE without the refiner's
+ * 1280, which every SD UNet's third level has as its own width. Without layer names, only these can tell the base.
+ */
 const CONTEXT_WIDTH_BASE: ReadonlyMap<number, Base> = new Map<number, Base>([
   [768, "sd1"],
   [1024, "sd2"],
