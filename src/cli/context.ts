@@ -1,10 +1,25 @@
 import type { Command } from "commander";
 
-/** The streams and environment a command writes to; `main` passes the process's own. */
+/**
+ * Where a command writes: the process's stdout or stderr, or a test's collector. A terminal says so with `isTTY` and
+ * its width with `columns`; colour, progress and table width are decided from these, never from the process.
+ */
+export type OutputStream = NodeJS.WritableStream & { isTTY?: boolean; columns?: number };
+
+/**
+ * Everything a command reads from or writes to its process: `main` passes the process's own, tests pass their own
+ * so that the CLI runs in-process.
+ */
 export interface CliIo {
-  stdout: NodeJS.WriteStream;
-  stderr: NodeJS.WriteStream;
+  stdout: OutputStream;
+  stderr: OutputStream;
   env: NodeJS.ProcessEnv;
+  /**
+   * Where a WebUI is looked for when none is named, what `sort` and `download --to` resolve against, and what the
+   * human report shows paths relative to. The files handed to `inspect` and `install` are opened as given, so an
+   * in-process caller passes them absolute.
+   */
+  cwd: string;
 }
 
 /** The options every command accepts, wherever they appear on the command line. */

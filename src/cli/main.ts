@@ -4,13 +4,16 @@ import { formatErrorLine } from "./errors.js";
 import { EXIT_OK, EXIT_USAGE, exitCodeFor } from "./exit-codes.js";
 import { createProgram } from "./program.js";
 
-const PROCESS_IO: CliIo = { stdout: process.stdout, stderr: process.stderr, env: process.env };
+/** The process's own streams, environment and working directory, read when `main` is called. */
+function processIo(): CliIo {
+  return { stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() };
+}
 
 /**
  * Runs the CLI and returns its exit code; never throws and never calls process.exit, so pending output is
  * flushed. Failures are one `sdmodels: <message>` line on stderr; `--debug` adds the stack.
  */
-export async function main(argv: string[], io: CliIo = PROCESS_IO): Promise<number> {
+export async function main(argv: string[], io: CliIo = processIo()): Promise<number> {
   // `sdmodels inspect … | head` closes stdout early; the rest of the output has nowhere to go, which is fine.
   io.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code !== "EPIPE") throw error;

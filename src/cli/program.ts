@@ -1,14 +1,17 @@
 import { Command } from "commander";
-import { registerDownload } from "./commands/download.js";
-import { registerHash } from "./commands/hash.js";
-import { registerInspect } from "./commands/inspect.js";
-import { registerInstall } from "./commands/install.js";
-import { registerSort } from "./commands/sort.js";
-import { registerUndo } from "./commands/undo.js";
+import { registerDownload } from "./definitions/download.js";
+import { registerHash } from "./definitions/hash.js";
+import { registerInspect } from "./definitions/inspect.js";
+import { registerInstall } from "./definitions/install.js";
+import { registerSort } from "./definitions/sort.js";
+import { registerUndo } from "./definitions/undo.js";
 import type { CliContext } from "./context.js";
 import { readPackageInfo } from "./package-info.js";
 
-/** One register function per file under commands/; each adds its subcommand with `program.command(…)`. */
+/**
+ * One register function per file under definitions/; each adds its subcommand with `program.command(…)` and loads
+ * the code that runs it (commands/) only when it runs.
+ */
 const COMMANDS: ReadonlyArray<(program: Command, context: CliContext) => void> = [
   registerInspect,
   registerInstall,

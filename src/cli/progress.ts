@@ -1,4 +1,5 @@
 import type { Ora } from "ora";
+import type { OutputStream } from "./context.js";
 import { formatBytes } from "./output/format-bytes.js";
 
 /** A transient status line on stderr. Every method is a no-op when progress is disabled. */
@@ -25,7 +26,7 @@ const SILENT: StatusLine = { update() {}, succeed() {}, fail() {}, stop() {} };
 /** Starts a spinner with `text`. ora is loaded only here: it is half the start-up time of a scripted run. */
 export async function startStatus(
   text: string,
-  options: { stream: NodeJS.WriteStream; enabled: boolean; color: boolean },
+  options: { stream: OutputStream; enabled: boolean; color: boolean },
 ): Promise<StatusLine> {
   if (!options.enabled) return SILENT;
   const { default: ora } = await import("ora");

@@ -1,8 +1,7 @@
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import type { Command } from "commander";
 import { inspectFile } from "../../inspect/inspect-file.js";
-import { globalOptions, type CliContext, type CliIo, type GlobalOptions } from "../context.js";
+import type { CliIo, GlobalOptions } from "../context.js";
 import { EXIT_OK } from "../exit-codes.js";
 import { fetchResolved, parseSha256Flag, resolveDownload, statedSize } from "../fetch-source.js";
 import { createFileHasher } from "../file-hasher.js";
@@ -14,21 +13,7 @@ import { progressEnabled, startStatus } from "../progress.js";
 import { classifyInspection, inspectExitCode, inspectionReport } from "../report/inspection-report.js";
 import { describeModel, paintVerdict } from "../report/render-inspection.js";
 
-const EXAMPLES = `
-Examples:
-  $ sdmodels download "https://civitai.com/models/4201?modelVersionId=130072" --to ~/Downloads
-  $ sdmodels download urn:air:sdxl:lora:civitai:4201@130072 --dry-run      # name, size, no download
-  $ sdmodels download https://huggingface.co/stabilityai/sdxl-vae/blob/main/sdxl_vae.safetensors
-  $ sdmodels download https://example.com/model.safetensors --sha256 <64 hex>
-
-Downloads to <name>.part and renames only once size and SHA-256 match (Civitai's and Hugging Face's stated
-hashes, or --sha256); an interrupted download resumes. The file is then inspected (never installed).
-Tokens: --token (sent only to the URL's host), CIVITAI_TOKEN, HF_TOKEN; never printed.
-Exit codes: 0 downloaded and not dangerous, 1 usage error, 2 file error, 3 the file is dangerous, 4 not authorised,
-5 not found, 6 network error, 7 rate limited, 8 hash or size mismatch.
-`;
-
-interface DownloadFlags {
+export interface DownloadFlags {
   to?: string;
   dryRun?: boolean;
   token?: string;
@@ -37,7 +22,7 @@ interface DownloadFlags {
 
 export async function runDownload(input: string, flags: DownloadFlags, options: GlobalOptions, io: CliIo): Promise<number> {
   const sha256 = parseSha256Flag(flags.sha256);
-  const dir = resolve(flags.to ?? ".");
+  const dir = resolve(io.cwd, flags.to ?? ".");
   const color = colorEnabled(io.stderr, io.env, options.color);
   const status = await startStatus(`Resolving ${input}…`, { stream: io.stderr, enabled: progressEnabled(io.stderr, options.json), color });
   const settings = { env: io.env, token: flags.token, sha256, verify: true, status };
@@ -104,19 +89,4 @@ export async function runDownload(input: string, flags: DownloadFlags, options: 
   } finally {
     status.stop();
   }
-}
-
-export function registerDownload(program: Command, context: CliContext): void {
-  program
-    .command("download")
-    .description("download a model (Civitai, Hugging Face or plain URL, or a Civitai AIR), verify it and inspect it")
-    .argument("<url>", "Civitai model/version/download URL or AIR, Hugging Face resolve/blob URL, or any https URL")
-    .option("--to <dir>", "folder to save into (created if missing; default: the current folder)")
-    .option("--dry-run", "resolve the name, size and hash; download nothing")
-    .option("--token <token>", "API token for the URL's host (else CIVITAI_TOKEN / HF_TOKEN); never printed")
-    .option("--sha256 <hex>", "expected SHA-256; a mismatch deletes the download (exit 8)")
-    .addHelpText("after", EXAMPLES)
-    .action(async (input: string, flags: DownloadFlags, command: Command) => {
-      context.exitCode = await runDownload(input, flags, globalOptions(command), context.io);
-    });
 }

@@ -1,6 +1,5 @@
 import { stat } from "node:fs/promises";
-import type { Command } from "commander";
-import { globalOptions, type CliContext, type CliIo, type GlobalOptions } from "../context.js";
+import type { CliIo, GlobalOptions } from "../context.js";
 import { EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
@@ -8,18 +7,6 @@ import { outputWidth, renderTable } from "../output/table.js";
 import { createFileHasher } from "../file-hasher.js";
 import { progressEnabled, startStatus } from "../progress.js";
 import { formatBytes } from "../output/format-bytes.js";
-
-const EXAMPLES = `
-Examples:
-  $ sdmodels hash model.safetensors
-  $ sdmodels hash models/Lora/*.safetensors --json | jq -r '.[].autov2'
-  $ sdmodels hash big.ckpt --no-cache                    # re-read even if the cache knows the file
-
-SHA-256 of the whole file; AutoV2 (A1111 "Model hash", Civitai search) is its first 10 hex; AutoV1 the legacy
-A1111 hash (null below 2 MiB); AutoV3 the addnet hash of a safetensors file's data (null for other files).
-Hashes are cached by path, size, mtime and inode in the sdmodels state folder.
-Exit codes: 0 hashed, 1 usage error, 2 a file could not be read.
-`;
 
 /** A path given to `hash` is missing or not a file; nothing was hashed. */
 export class HashArgumentError extends Error {
@@ -82,16 +69,4 @@ export async function runHash(paths: readonly string[], flags: { cache: boolean 
     );
   }
   return EXIT_OK;
-}
-
-export function registerHash(program: Command, context: CliContext): void {
-  program
-    .command("hash")
-    .description("SHA-256 and the Civitai / A1111 short hashes (AutoV2, AutoV1, AutoV3) of files")
-    .argument("<files...>", "files to hash")
-    .option("--no-cache", "ignore and do not update the hash cache")
-    .addHelpText("after", EXAMPLES)
-    .action(async (paths: string[], flags: { cache: boolean }, command: Command) => {
-      context.exitCode = await runHash(paths, flags, globalOptions(command), context.io);
-    });
 }

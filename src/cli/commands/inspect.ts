@@ -1,28 +1,14 @@
-import type { Command } from "commander";
 import { inspectFile } from "../../inspect/inspect-file.js";
 import { expandModelPaths } from "../../inspect/walk.js";
-import { lookUpOnCivitai, type CivitaiMatch } from "../civitai-lookup.js";
-import { createFileHasher } from "../file-hasher.js";
+import type { CivitaiMatch } from "../civitai-lookup.js";
 import { renderCivitaiMatches } from "../report/render-civitai.js";
-import { globalOptions, type CliContext, type CliIo, type GlobalOptions } from "../context.js";
+import type { CliIo, GlobalOptions } from "../context.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { outputWidth } from "../output/table.js";
 import { progressEnabled, startStatus } from "../progress.js";
 import { classifyInspection, inspectExitCode, inspectionReport, type InspectionReport } from "../report/inspection-report.js";
 import { renderInspectionBlock, renderInspectionTable, type InspectedFile } from "../report/render-inspection.js";
-
-const EXAMPLES = `
-Examples:
-  $ sdmodels inspect model.safetensors
-  $ sdmodels inspect ~/Downloads/*.ckpt                  # pickles are scanned, never unpickled
-  $ sdmodels inspect stable-diffusion-webui/models       # walks .safetensors .sft .ckpt .pt .pth .bin .pkl .gguf
-  $ sdmodels inspect models --json | jq -r '.[] | select(.safety.verdict != "safe") | .path'
-  $ sdmodels inspect lora.safetensors --civitai          # Civitai's page, sidecars, and whether it agrees
-
-Exit codes: 0 every file read and none dangerous, 1 usage error, 2 some file had an error,
-3 some file is dangerous (wins over 2).
-`;
 
 /**
  * One inspected file as the run keeps it until everything is printed: the report and the human block are made
@@ -62,6 +48,8 @@ export async function runInspect(
       });
     }
     if (flags.civitai) {
+      // The Civitai client (HTTP, response schemas) and the hash cache load only here: a plain inspect reads local files.
+      const [{ createFileHasher }, { lookUpOnCivitai }] = await Promise.all([import("../file-hasher.js"), import("../civitai-lookup.js")]);
       const hasher = createFileHasher({ env: io.env, useCache: true, status });
       const readable = files.filter((f) => f.report.error === null);
       civitai = await lookUpOnCivitai(
@@ -91,16 +79,4 @@ export async function runInspect(
     if (civitai.length > 0) io.stdout.write(`\n${renderCivitaiMatches(civitai, palette)}`);
   }
   return inspectExitCode(files.map((f) => f.summary.inspection));
-}
-
-export function registerInspect(program: Command, context: CliContext): void {
-  program
-    .command("inspect")
-    .description("tell what model files are from their headers, and whether they are safe to load")
-    .argument("<paths...>", "model files, or directories to walk")
-    .option("--civitai", "look files up on Civitai by SHA-256, write .civitai.info and .preview.png beside them, cross-check type/base")
-    .addHelpText("after", EXAMPLES)
-    .action(async (paths: string[], flags: { civitai?: boolean }, command: Command) => {
-      context.exitCode = await runInspect(paths, globalOptions(command), context.io, flags);
-    });
 }

@@ -1,12 +1,11 @@
 import { homedir } from "node:os";
-import type { Command } from "commander";
 import { resolveWebui } from "../../install/index.js";
 import { civitaiDisagreements } from "../civitai-cross-check.js";
-import { globalOptions, type CliContext, type CliIo, type GlobalOptions } from "../context.js";
+import type { CliIo, GlobalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
 import { parseSha256Flag } from "../fetch-source.js";
 import { createFileHasher } from "../file-hasher.js";
-import { addInstallFlags, planOptionsFrom, type InstallFlags } from "../install-options.js";
+import { planOptionsFrom, type InstallFlags } from "../install-options.js";
 import { runInstallPipeline, type InstallOutcome } from "../install-pipeline.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
@@ -15,23 +14,6 @@ import { progressEnabled, startStatus } from "../progress.js";
 import { installDetails, installExitCode, installReport, type InstallDetails, type InstallReport } from "../report/install-report.js";
 import { batchErrorLines, refusalLines, renderInstall, type PathStyle } from "../report/render-install.js";
 import { stageDownloads, type DownloadRecord } from "../stage-downloads.js";
-
-const EXAMPLES = `
-Examples:
-  $ sdmodels install ~/Downloads/detail-tweaker.safetensors --webui ~/stable-diffusion-webui
-  $ sdmodels install model.ckpt --dry-run                 # where would it go? touches nothing
-  $ sdmodels install "https://civitai.com/models/4201?modelVersionId=130072"
-  $ sdmodels install https://huggingface.co/stabilityai/sdxl-vae/blob/main/sdxl_vae.safetensors --ui comfyui
-  $ SDMODELS_WEBUI=~/ComfyUI sdmodels install *.safetensors --by-base --json
-
-The folder comes from the file's header, never its name. Unknown, unreadable and dangerous files are never
-installed; suspicious ones are installed with a warning unless --strict. URLs are downloaded into
-<webui>/.sdmodels/downloads/ (an interrupted download resumes) and then installed like a local file.
-Tokens: --token (sent only to the URL's host), CIVITAI_TOKEN, HF_TOKEN; never printed.
-
-Exit codes: 0 installed, 1 usage error (or no WebUI found: pass --webui), 2 a file could not be read or installed, 4 not authorised, 5 not found,
-6 network error, 7 rate limited, 8 hash or size mismatch, 9 a file was refused for safety.
-`;
 
 export interface InstallCommandFlags extends InstallFlags {
   token?: string;
@@ -49,7 +31,7 @@ export async function runInstall(inputs: readonly string[], flags: InstallComman
   const sha256 = parseSha256Flag(flags.sha256);
   if (sha256 !== undefined && urls.length !== 1) throw new UsageError("--sha256 needs exactly one URL to check");
   const planOptions = planOptionsFrom(flags);
-  const target = await resolveWebui({ webui: flags.webui, ui: flags.ui, env: io.env, cwd: process.cwd() });
+  const target = await resolveWebui({ webui: flags.webui, ui: flags.ui, env: io.env, cwd: io.cwd });
 
   const color = colorEnabled(io.stderr, io.env, options.color);
   const status = await startStatus("Preparing…", { stream: io.stderr, enabled: progressEnabled(io.stderr, options.json), color });
@@ -105,7 +87,7 @@ function crossCheckDownloads(downloads: readonly DownloadRecord[], outcome: Inst
 
 /** Paths in the human report: relative to where the user is, or under `~`. */
 export function pathStyle(io: CliIo): PathStyle {
-  return { cwd: process.cwd(), home: io.env.HOME ?? io.env.USERPROFILE ?? homedir() };
+  return { cwd: io.cwd, home: io.env.HOME ?? io.env.USERPROFILE ?? homedir() };
 }
 
 /** The human report of install and sort on stdout, wrapped to the terminal (or COLUMNS), coloured only on a terminal. */
@@ -118,20 +100,4 @@ export function writeInstallReport(
 ): void {
   const palette = createPalette(colorEnabled(io.stdout, io.env, options.color));
   io.stdout.write(renderInstall(report, details, { width: outputWidth(io.stdout, io.env), palette, paths: pathStyle(io), ...settings }));
-}
-
-export function registerInstall(program: Command, context: CliContext): void {
-  addInstallFlags(
-    program
-      .command("install")
-      .description("install model files or URLs into the right WebUI folder, decided from each file's header")
-      .argument("<file-or-url...>", "model files, Civitai / Hugging Face / plain URLs, or Civitai AIRs"),
-  )
-    .option("--token <token>", "API token for the URL's host (else CIVITAI_TOKEN / HF_TOKEN); never printed")
-    .option("--sha256 <hex>", "expected SHA-256 of the one URL's file; a mismatch deletes the download (exit 8)")
-    .option("--no-verify", "do not check the size and SHA-256 the service states (an explicit --sha256 is still checked)")
-    .addHelpText("after", EXAMPLES)
-    .action(async (inputs: string[], flags: InstallCommandFlags, command: Command) => {
-      context.exitCode = await runInstall(inputs, flags, globalOptions(command), context.io);
-    });
 }

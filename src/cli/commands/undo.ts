@@ -1,22 +1,10 @@
-import type { Command } from "commander";
 import { defaultJournalDir, listBatches, resolveWebui, undoBatch, type BatchListing } from "../../install/index.js";
-import { globalOptions, type CliContext, type CliIo, type GlobalOptions } from "../context.js";
+import type { CliIo, GlobalOptions } from "../context.js";
 import { EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
 import { writeJson } from "../output/json.js";
 import { renderTable } from "../output/table.js";
 import { outputWidth } from "../output/table.js";
 import { terminalSafe } from "../output/terminal-text.js";
-
-const EXAMPLES = `
-Examples:
-  $ sdmodels undo                                   # revert the last install or sort
-  $ sdmodels undo --list                            # batches, newest last
-  $ sdmodels undo 2025-01-31T10-00-00-000Z-a1b2c3 --webui ~/ComfyUI
-
-A file is put back only if it is exactly as installed (same size and mtime) and its original path is free;
-anything else is left in place and reported. Exit codes: 0 reverted, 1 usage error (no WebUI found: pass --webui),
-2 some file was left in place, 5 no such batch, or nothing left to undo.
-`;
 
 export async function runUndo(
   batchId: string | undefined,
@@ -24,7 +12,7 @@ export async function runUndo(
   options: GlobalOptions,
   io: CliIo,
 ): Promise<number> {
-  const target = await resolveWebui({ webui: flags.webui, env: io.env, cwd: process.cwd() });
+  const target = await resolveWebui({ webui: flags.webui, env: io.env, cwd: io.cwd });
   const journalDir = defaultJournalDir(target);
   if (flags.list) {
     const batches = await listBatches(journalDir);
@@ -56,17 +44,4 @@ export async function runUndo(
   }
   for (const r of report.refused) io.stderr.write(`sdmodels: ${r.path}: ${r.reason}\n`);
   return report.refused.length > 0 ? EXIT_FILE_ERROR : EXIT_OK;
-}
-
-export function registerUndo(program: Command, context: CliContext): void {
-  program
-    .command("undo")
-    .description("revert the last install or sort (or the batch given)")
-    .argument("[batch-id]", "batch to revert (default: the newest not yet undone)")
-    .option("--webui <dir>", "WebUI root (default: $SDMODELS_WEBUI, else the current folder if it is a WebUI)")
-    .option("--list", "list the batches instead of reverting one")
-    .addHelpText("after", EXAMPLES)
-    .action(async (batchId: string | undefined, flags: { webui?: string; list?: boolean }, command: Command) => {
-      context.exitCode = await runUndo(batchId, flags, globalOptions(command), context.io);
-    });
 }
