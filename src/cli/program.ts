@@ -5,7 +5,7 @@ import { registerInspect } from "./definitions/inspect.js";
 import { registerInstall } from "./definitions/install.js";
 import { registerSort } from "./definitions/sort.js";
 import { registerUndo } from "./definitions/undo.js";
-import type { CliContext } from "./context.js";
+import type { CliContext, OutputStream } from "./context.js";
 import { readPackageInfo } from "./package-info.js";
 
 /**
@@ -38,6 +38,13 @@ Exit codes: 0 success, 1 usage error, 2 file error or failure, 3 dangerous file,
 Output: data on stdout, progress and errors on stderr; colour only on a terminal (NO_COLOR is honoured).
 `;
 
+/** Commander's own help width when the output is not a terminal. */
+const PIPED_HELP_WIDTH = 80;
+
+function helpWidth(stream: OutputStream): number {
+  return (stream.isTTY === true ? stream.columns : undefined) ?? PIPED_HELP_WIDTH;
+}
+
 /**
  * The commander program. Subcommands are created with `program.command()` so that they inherit the output
  * routing, `exitOverride` and help settings configured here.
@@ -59,6 +66,9 @@ export function createProgram(context: CliContext): Command {
     .configureOutput({
       writeOut: (text) => stdout.write(text),
       writeErr: (text) => stderr.write(text),
+      // Help wraps to the terminal the CLI writes to, which need not be the process's own (a test's, an embedder's).
+      getOutHelpWidth: () => helpWidth(stdout),
+      getErrHelpWidth: () => helpWidth(stderr),
       // commander's usage errors arrive as "error: …"; every failure line of the CLI starts with "sdmodels: ".
       outputError: (text, write) => write(`${name}: ${text.replace(/^error: /, "")}`),
     })

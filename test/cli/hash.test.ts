@@ -2,9 +2,9 @@ import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { useTempDirs } from "../helpers.js";
-import { useBuiltCli } from "./run-cli.js";
+import { runCli } from "./run-cli.js";
 
-const cli = useBuiltCli();
+const cli = runCli;
 const tempDir = useTempDirs("sdmodels-cli-hash-");
 
 /** The minimal safetensors test vector: u64 LE 112, a 112-byte header, then f32 LE 1.0, 2.0 (128 bytes). */

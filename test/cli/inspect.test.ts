@@ -9,9 +9,9 @@ import { writeModelFixture } from "../../fixtures/write-model.js";
 import { displayWidth } from "../../src/cli/output/table.js";
 import { fixtureById } from "../integration/model-files.js";
 import { useTempDirs } from "../helpers.js";
-import { HAS_SCRIPT, useBuiltCli } from "./run-cli.js";
+import { HAS_SCRIPT, runCli, useBuiltCli } from "./run-cli.js";
 
-const cli = useBuiltCli();
+const cli = runCli;
 const tempDir = useTempDirs();
 
 const VERDICT = z.enum(["safe", "suspicious", "dangerous"]);
@@ -326,6 +326,8 @@ describe("sdmodels inspect, human output", () => {
 });
 
 describe.skipIf(!HAS_SCRIPT)("sdmodels inspect on a terminal", () => {
+  // A real terminal needs a real process: these run the built bin under `script`.
+  const terminalCli = useBuiltCli();
   /** Select Graphic Rendition: the colour and bold codes; the spinner's cursor codes are not SGR. */
   const SGR = /\u001b\[[0-9;]*m/;
   const HIDE_CURSOR = "\u001b[?25l";
@@ -338,7 +340,7 @@ describe.skipIf(!HAS_SCRIPT)("sdmodels inspect on a terminal", () => {
   }
 
   it("colours the verdicts and shows a spinner on stderr, then clears it", async () => {
-    const run = await cli(["inspect", await twoFiles()], { ttyColumns: 100, env: { NO_COLOR: undefined } });
+    const run = await terminalCli(["inspect", await twoFiles()], { ttyColumns: 100, env: { NO_COLOR: undefined } });
     expect(run.code).toBe(3);
     expect(run.stdout).toContain("\u001b[31mdangerous\u001b[39m");
     expect(run.stdout).toContain("\u001b[32msafe\u001b[39m");
@@ -351,7 +353,7 @@ describe.skipIf(!HAS_SCRIPT)("sdmodels inspect on a terminal", () => {
       [["inspect", dir], { NO_COLOR: "1" }],
       [["inspect", dir, "--no-color"], { NO_COLOR: undefined }],
     ] as const) {
-      const run = await cli(args, { ttyColumns: 100, env });
+      const run = await terminalCli(args, { ttyColumns: 100, env });
       expect(run.code).toBe(3);
       expect(run.stdout).toMatch(/safety\s+dangerous/);
       expect(run.stdout).not.toMatch(SGR);
@@ -359,7 +361,7 @@ describe.skipIf(!HAS_SCRIPT)("sdmodels inspect on a terminal", () => {
   });
 
   it("keeps --json pure on a terminal: no spinner, no colour", async () => {
-    const run = await cli(["inspect", await twoFiles(), "--json"], { ttyColumns: 100, env: { NO_COLOR: undefined } });
+    const run = await terminalCli(["inspect", await twoFiles(), "--json"], { ttyColumns: 100, env: { NO_COLOR: undefined } });
     expect(run.code).toBe(3);
     expect(run.stdout).not.toContain(HIDE_CURSOR);
     expect(run.stdout).not.toMatch(SGR);
@@ -367,7 +369,7 @@ describe.skipIf(!HAS_SCRIPT)("sdmodels inspect on a terminal", () => {
   });
 
   it("does not spin forever on a terminal that reports zero columns", async () => {
-    const run = await cli(["inspect", await twoFiles()], { ttyColumns: 0 });
+    const run = await terminalCli(["inspect", await twoFiles()], { ttyColumns: 0 });
     expect(run.code).toBe(3);
     expect(run.stdout).not.toContain(HIDE_CURSOR);
     expect(run.stdout).toMatch(/safety\s+dangerous/);

@@ -7,9 +7,9 @@ import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, COMFY_MARKERS, FORGE_MARKERS, filesUnder, touch, treeListing } from "../install/fake-webui.js";
-import { useBuiltCli } from "./run-cli.js";
+import { runCli } from "./run-cli.js";
 
-const cli = useBuiltCli();
+const cli = runCli;
 const tempDir = useTempDirs("sdmodels-cli-install-");
 const STACK_LINE = /^\s+at /m;
 

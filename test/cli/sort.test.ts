@@ -7,9 +7,9 @@ import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, touch, treeListing } from "../install/fake-webui.js";
-import { HAS_SCRIPT, useBuiltCli } from "./run-cli.js";
+import { HAS_SCRIPT, runCli, useBuiltCli } from "./run-cli.js";
 
-const cli = useBuiltCli();
+const cli = runCli;
 const tempDir = useTempDirs("sdmodels-cli-sort-");
 
 function fixture(id: string) {
@@ -161,6 +161,8 @@ describe("sdmodels sort", () => {
 });
 
 describe.skipIf(!HAS_SCRIPT)("sdmodels sort on a terminal", () => {
+  // A real terminal needs a real process: these run the built bin under `script`.
+  const terminalCli = useBuiltCli();
   /** Every control sequence (colour, the spinner's cursor moves) and the pty's carriage returns. */
   const plain = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r\n/g, "\n").replace(/^.*\r/gm, "");
 
@@ -168,7 +170,7 @@ describe.skipIf(!HAS_SCRIPT)("sdmodels sort on a terminal", () => {
     const s = await setup();
     const args = ["sort", s.downloads, "--webui", s.webui, "--dry-run"];
     const piped = await cli(args, { env: { ...s.env, COLUMNS: "100" } });
-    const tty = await cli(args, { env: { ...s.env, NO_COLOR: undefined }, ttyColumns: 100 });
+    const tty = await terminalCli(args, { env: { ...s.env, NO_COLOR: undefined }, ttyColumns: 100 });
     expect(piped.stdout).not.toMatch(/\u001b/);
     expect(tty.stdout).toContain("\u001b[31mdangerous: imports posix.system");
     expect(plain(tty.stdout).endsWith(piped.stdout)).toBe(true);

@@ -2,10 +2,10 @@ import { readdir, rm, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { SAMPLES } from "../../fixtures/make-samples.js";
-import { useCheckoutCopy } from "./checkout-copy.js";
+import { useBuiltCheckout } from "../setup/built-checkout.js";
 import { runNode } from "./run-node.js";
 
-const checkout = useCheckoutCopy();
+const checkout = useBuiltCheckout();
 
 const kept: string[] = [];
 afterEach(async () => {

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { SAMPLES } from "../../fixtures/make-samples.js";
 import { useTempDirs } from "../helpers.js";
-import { useCheckoutCopy } from "./checkout-copy.js";
+import { useBuiltCheckout } from "../setup/built-checkout.js";
 import { runNode } from "./run-node.js";
 
-const checkout = useCheckoutCopy();
+const checkout = useBuiltCheckout();
 const tempDir = useTempDirs("sdmodels-pack-");
 
 /** npm with the checkout copy as its project; scripts are off so `prepare` does not rebuild what is already built. */

@@ -1,14 +1,14 @@
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { SAMPLES, writeSamples } from "../../fixtures/make-samples.js";
 import { classify } from "../../src/classify/classify.js";
 import { inspectFile } from "../../src/inspect/inspect-file.js";
 import { useTempDirs } from "../helpers.js";
-import { REPO } from "./checkout-copy.js";
 
 const tempDir = useTempDirs("sdmodels-samples-");
-const COMMITTED = join(REPO, "fixtures/samples");
+const COMMITTED = fileURLToPath(new URL("../../fixtures/samples", import.meta.url));
 
 /** What each committed sample must inspect as: kind and base for the models, error code for the rest. */
 const EXPECTED: Record<string, { format: string; verdict: string; kind?: string; base?: string; error?: string; imports?: string[] }> = {

@@ -2,7 +2,7 @@ import { execFile, spawn } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { applyPlan } from "../../src/install/apply-plan.js";
@@ -10,6 +10,7 @@ import type { JournalData } from "../../src/install/journal.js";
 import { resolveWebui } from "../../src/install/resolve-webui.js";
 import { isTempName, STALE_TEMP_AGE_MS, sweepLeftoverTemps } from "../../src/install/temp-files.js";
 import { useTempDirs } from "../helpers.js";
+import { useBuiltCheckout } from "../setup/built-checkout.js";
 import { A1111_MARKERS, classification as k, filesUnder, modelFile, plan, sha256File, touch } from "./fake-webui.js";
 
 const run = promisify(execFile);
@@ -21,14 +22,12 @@ const OTHER_DEVICE_ROOT = "/dev/shm";
 /** 400 MiB: a cross-device copy of it plus its fsync lasts long enough to be caught in the middle. */
 const BIG_SHAPE = [200, 1024, 1024];
 
-const HOOKS_URL = pathToFileURL(fileURLToPath(new URL("./ts-hooks.mjs", import.meta.url))).href;
-const APPLY_URL = pathToFileURL(fileURLToPath(new URL("../../src/install/apply-plan.ts", import.meta.url))).href;
+/** The compiled installer the child runs: Node 20 cannot import the TypeScript sources. */
+const checkout = useBuiltCheckout();
 
 /** The child: applies a plan read from a JSON file, exactly as a CLI command would. */
 const CHILD_SCRIPT = `
-import { register } from "node:module";
 import { readFile } from "node:fs/promises";
-register(process.env.HOOKS_URL);
 const { applyPlan } = await import(process.env.APPLY_URL);
 const plan = JSON.parse(await readFile(process.env.PLAN_PATH, "utf8"));
 const report = await applyPlan(plan, { journalDir: process.env.JOURNAL_DIR });
@@ -100,7 +99,7 @@ describe("crash safety across filesystems", () => {
       const finalPath = join(destDir, "big.safetensors");
 
       const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD_SCRIPT], {
-        env: { ...process.env, HOOKS_URL, APPLY_URL, PLAN_PATH: planPath, JOURNAL_DIR: journalDir },
+        env: { ...process.env, APPLY_URL: pathToFileURL(join(checkout(), "dist/src/install/apply-plan.js")).href, PLAN_PATH: planPath, JOURNAL_DIR: journalDir },
         stdio: ["ignore", "pipe", "pipe"],
       });
       let stderr = "";
