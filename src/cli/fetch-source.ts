@@ -1,13 +1,12 @@
 import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
+import { resolveSource, type ResolvedSource } from "../app/resolve-source.js";
 import {
   baseUrlsFromEnv,
   createTokenSet,
   downloadFile,
-  resolveSource,
   sanitizeFileName,
   type DownloadResult,
-  type ResolvedSource,
   type TokenSet,
 } from "../download/index.js";
 import { UsageError } from "./errors.js";

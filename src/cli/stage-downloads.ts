@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { writeCivitaiSidecars } from "../civitai/index.js";
 import type { Algorithm } from "../classify/types.js";
-import { baseUrlsFromEnv, type ResolvedSource } from "../download/index.js";
+import type { ResolvedSource } from "../app/resolve-source.js";
+import { baseUrlsFromEnv } from "../download/index.js";
 import type { FileFormat } from "../inspect/types.js";
 import { baseForCivitaiBaseModel, kindsForCivitaiType } from "./civitai-cross-check.js";
 import { fetchResolved, resolveDownload, stagingDir, statedSize, type FetchSettings } from "./fetch-source.js";

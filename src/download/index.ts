@@ -1,5 +1,4 @@
 export { downloadFile, PART_SUFFIX, type DownloadOptions, type DownloadProgress, type DownloadResult } from "./download-file.js";
-export { resolveSource, pickCivitaiFile, type ResolvedSource, type ResolveOptions } from "./resolve-source.js";
 export { parseSource, rebaseCivitaiUrl, type ParsedSource } from "./parse-source.js";
 export { sanitizeFileName, chooseFileName, fileNameFromContentDisposition, redecodeLatin1, MAX_FILE_NAME_BYTES } from "./file-name.js";
 export { createTokenSet, tokenFingerprint, type TokenSet, type TokenSources } from "./tokens.js";

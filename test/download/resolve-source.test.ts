@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { downloadFile } from "../../src/download/download-file.js";
 import { DownloadError } from "../../src/download/errors.js";
 import { parseSource } from "../../src/download/parse-source.js";
-import { resolveSource } from "../../src/download/resolve-source.js";
+import { resolveSource } from "../../src/app/resolve-source.js";
 import { createTokenSet } from "../../src/download/tokens.js";
 import { useTempDirs } from "../helpers.js";
 import { useFakeServers } from "../use-fake-servers.js";

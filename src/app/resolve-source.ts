@@ -1,13 +1,16 @@
 import { getModel, getModelVersion } from "../civitai/get-model-version.js";
 import type { CivitaiOptions } from "../civitai/get-json.js";
 import type { CivitaiFile, CivitaiVersion } from "../civitai/schemas.js";
-import type { BaseUrls } from "./base-urls.js";
-import { NotFoundError } from "./errors.js";
-import { chooseFileName } from "./file-name.js";
-import { headerValue, openUrl } from "./open-url.js";
-import { parseSource, rebaseCivitaiUrl } from "./parse-source.js";
-import { errorForStatus } from "./status-errors.js";
-import type { TokenSet } from "./tokens.js";
+import type { BaseUrls } from "../download/base-urls.js";
+import { NotFoundError } from "../download/errors.js";
+import { chooseFileName } from "../download/file-name.js";
+import { headerValue, openUrl } from "../download/open-url.js";
+import { parseSource, rebaseCivitaiUrl } from "../download/parse-source.js";
+import { errorForStatus } from "../download/status-errors.js";
+import type { TokenSet } from "../download/tokens.js";
+
+// Which file a user's URL or AIR names: Civitai's API, a Hugging Face HEAD, or the URL itself. It sits above both
+// the Civitai client and the downloader because it calls both; the downloader never calls Civitai's API.
 
 export interface ResolvedSource {
   service: "civitai" | "huggingface" | "http";
