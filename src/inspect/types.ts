@@ -5,8 +5,9 @@
 
 export type FileFormat = "safetensors" | "torch-zip" | "torch-legacy" | "pickle" | "unknown";
 
-/** "safe" only by positive proof; see README "Safety verdicts". */
-export type Verdict = "safe" | "suspicious" | "dangerous";
+import type { Verdict } from "../model/verdict.js";
+// Re-exported while the readers and the scanner still import it from here; they move to model/ after this phase.
+export type { Verdict };
 
 /** One step from a pickle's root object to a tensor: a dict key (str or int) or a tuple/list index (int). */
 export type KeySegment = string | number;

@@ -3,6 +3,7 @@ import { KINDS, type Kind } from "../../classify/types.js";
 import { MODEL_EXTENSIONS } from "../../inspect/walk.js";
 import type { Finding, SafetyReport, Verdict } from "../../inspect/types.js";
 import type { SkipCode } from "../../install/types.js";
+import { verdictRank } from "../../model/verdict.js";
 import type { Palette } from "../output/color.js";
 import { formatBytes } from "../output/format-bytes.js";
 import { displayWidth } from "../output/table.js";
@@ -68,9 +69,6 @@ const IMPORT_QUALIFIERS: Readonly<Record<string, string>> = {
   "unknown-global": " (unknown to sdmodels)",
 };
 
-const RANK: Readonly<Record<Verdict, number>> = { safe: 0, suspicious: 1, dangerous: 2 };
-
-
 /** `relative(root, path)` names a path inside root (or root itself). */
 const isInside = (rel: string) => rel !== ".." && !rel.startsWith(`..${sep}`) && !isAbsolute(rel);
 
@@ -109,7 +107,7 @@ function shortImport(name: string): string {
 export function worstFinding(safety: SafetyReport): { text: string; more: number } | null {
   const worst = safety.findings
     .filter((f) => f.severity !== "safe")
-    .sort((a, b) => RANK[b.severity] - RANK[a.severity])[0];
+    .sort((a, b) => verdictRank(b.severity) - verdictRank(a.severity))[0];
   if (!worst) return null;
   return { text: findingText(worst, safety), more: Math.max(0, safety.reasons.length - 1) };
 }
