@@ -1,5 +1,4 @@
 import { open, stat } from "node:fs/promises";
-import { join } from "node:path";
 import { MODEL_FIXTURES, type FixtureContainer } from "../fixtures/models/catalog.js";
 import { writeModelFixture } from "../fixtures/write-model.js";
 import { inspectFile } from "../src/inspect/inspect-file.js";

@@ -79,10 +79,10 @@ export function renderFixedWidth(lines: readonly TableLine[]): string {
 }
 
 export function renderMarkdown(lines: readonly TableLine[]): string {
-  const escape = (cell: string) => cell.replace(/\|/g, "\\|");
+  const escapeCell = (cell: string) => cell.replace(/\|/g, "\\|");
   const out = [`| ${COLUMNS.map((c) => HEADINGS[c]).join(" | ")} |`, `|${COLUMNS.map(() => "---").join("|")}|`];
   for (const line of lines) {
-    out.push("section" in line ? `| **${escape(line.section)}** |${" |".repeat(COLUMNS.length - 1)}` : `| ${COLUMNS.map((c) => escape(line[c])).join(" | ")} |`);
+    out.push("section" in line ? `| **${escapeCell(line.section)}** |${" |".repeat(COLUMNS.length - 1)}` : `| ${COLUMNS.map((c) => escapeCell(line[c])).join(" | ")} |`);
   }
   return out.join("\n");
 }

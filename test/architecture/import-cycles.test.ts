@@ -19,7 +19,13 @@ const LAYER_EDGES = EDGES.map((e) => ({ from: layerOf(e.from), to: layerOf(e.to)
  */
 const KNOWN_FILE_CYCLES: readonly (readonly string[])[] = [
   // Types only: the pickle interpreter's value types are declared in analyze.ts and collect.ts, which use it.
-  ["src/pickle/analyze.ts", "src/pickle/call-rules.ts", "src/pickle/collect.ts", "src/pickle/interpret.ts", "src/pickle/values.ts"],
+  [
+    "src/pickle/analyze.ts",
+    "src/pickle/call-rules.ts",
+    "src/pickle/collect.ts",
+    "src/pickle/interpret.ts",
+    "src/pickle/values.ts",
+  ],
 ];
 const KNOWN_LAYER_CYCLES: readonly (readonly string[])[] = [
   // Types only: read/ and pickle/ import the inspection types through inspect/types.ts, a re-export of model/.

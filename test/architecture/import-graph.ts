@@ -27,8 +27,9 @@ export function importEdges(root: string, dir: string): ImportEdge[] {
       if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
         add(node.moduleSpecifier.text, isTypeOnlyImport(node.importClause));
       } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
-        const named = node.exportClause && ts.isNamedExports(node.exportClause) ? node.exportClause.elements : undefined;
-        add(node.moduleSpecifier.text, node.isTypeOnly || (named !== undefined && named.every((e) => e.isTypeOnly)));
+        const named =
+          node.exportClause && ts.isNamedExports(node.exportClause) ? node.exportClause.elements : undefined;
+        add(node.moduleSpecifier.text, node.isTypeOnly || (named?.every((e) => e.isTypeOnly) ?? false));
       } else if (
         ts.isCallExpression(node) &&
         node.expression.kind === ts.SyntaxKind.ImportKeyword &&
@@ -48,7 +49,13 @@ function isTypeOnlyImport(clause: ts.ImportClause | undefined): boolean {
   if (clause === undefined) return false; // `import "./x.js"` runs the module
   if (clause.isTypeOnly) return true;
   const bindings = clause.namedBindings;
-  return clause.name === undefined && bindings !== undefined && ts.isNamedImports(bindings) && bindings.elements.length > 0 && bindings.elements.every((e) => e.isTypeOnly);
+  return (
+    clause.name === undefined &&
+    bindings !== undefined &&
+    ts.isNamedImports(bindings) &&
+    bindings.elements.length > 0 &&
+    bindings.elements.every((e) => e.isTypeOnly)
+  );
 }
 
 /** The groups of nodes that reach each other (Tarjan's strongly connected components), each sorted, only those with more than one node. */

@@ -78,7 +78,7 @@ describe("sdmodels sort", () => {
     expect(run.code).toBe(9);
     expect(run.stderr).toBe(""); // the report says why each file stays; sort repeats none of it on stderr
     const lines = run.stdout.split("\n");
-    expect(lines[0]).toMatch(/^a1111 at \S+  \(.+\)$/);
+    expect(lines[0]).toMatch(/^a1111 at \S+ {2}\(.+\)$/);
     expect(lines[0]!.startsWith(`a1111 at ${s.webui}  (`)).toBe(true);
     expect(lines.slice(1, 3)).toEqual(["From downloads/ (4 model files):", ""]);
     const block = (header: string) => {

@@ -71,7 +71,7 @@ describe("npm run demo", () => {
     const groupOf = (name: string) => {
       const at = sortLines.findIndex((line) => line.trimStart().startsWith(name));
       expect(at, `the sort plan names ${name}`).toBeGreaterThan(-1);
-      return sortLines.slice(0, at).reverse().find((line) => /^  \S/.test(line))?.trim();
+      return sortLines.slice(0, at).reverse().find((line) => /^ {2}\S/.test(line))?.trim();
     };
     expect(groupOf("sd_xl_base_1.0.safetensors")).toBe("models/Lora/");
     expect(groupOf("charturnerv2.ckpt")).toBe("left where they are:");

@@ -22,10 +22,14 @@ export default async function buildOnce(project: TestProject): Promise<() => Pro
   project.provide("builtCheckout", root);
 
   let output = "";
-  const tsc = spawn(process.execPath, [join(REPO, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.json")], {
-    cwd: root,
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const tsc = spawn(
+    process.execPath,
+    [join(REPO, "node_modules/typescript/bin/tsc"), "-p", join(root, "tsconfig.json")],
+    {
+      cwd: root,
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
   tsc.stdout.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   tsc.stderr.setEncoding("utf8").on("data", (chunk: string) => (output += chunk));
   const built = new Promise<BuildStatus>((resolve) => {
@@ -39,17 +43,24 @@ export default async function buildOnce(project: TestProject): Promise<() => Pro
   });
 
   return async () => {
-    const wanted = await access(join(root, BUILD_WANTED_FILE)).then(() => true, () => false);
+    const wanted = await access(join(root, BUILD_WANTED_FILE)).then(
+      () => true,
+      () => false,
+    );
     if (!wanted) tsc.kill();
     const status = await built;
     await rm(root, { recursive: true, force: true });
-    if (wanted && status.code !== 0) throw new Error(`the test build failed (tsc exit ${status.code}):\n${status.output}`);
+    if (wanted && status.code !== 0)
+      throw new Error(`the test build failed (tsc exit ${status.code}):\n${status.output}`);
   };
 }
 
 /** Tracked files plus untracked ones that are not ignored (no dist/, no node_modules/), and node_modules linked in. */
 async function copyCheckout(root: string): Promise<void> {
-  const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], { cwd: REPO, encoding: "utf8" });
+  const listed = execFileSync("git", ["ls-files", "-z", "--cached", "--others", "--exclude-standard"], {
+    cwd: REPO,
+    encoding: "utf8",
+  });
   for (const path of listed.split("\0").filter((p) => p !== "")) {
     // A tracked file deleted in the working tree is not part of the checkout any more.
     const info = await stat(join(REPO, path)).catch(() => null);

@@ -6,7 +6,7 @@ import type { CliIo, GlobalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
 import { createFileHasher } from "../file-hasher.js";
 import { planOptionsFrom, type InstallFlags } from "../install-options.js";
-import { runInstallPipeline } from "../install-pipeline.js";
+import { runInstallPipeline, type InstallOutcome } from "../install-pipeline.js";
 import { colorEnabled } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { progressEnabled, startStatus } from "../progress.js";
@@ -24,7 +24,7 @@ export async function runSort(dir: string, flags: InstallFlags, options: GlobalO
   const planOptions = planOptionsFrom(flags);
   const color = colorEnabled(io.stderr, io.env, options.color);
   const status = await startStatus(`Walking ${source}…`, { stream: io.stderr, enabled: progressEnabled(io.stderr, options.json), color });
-  let outcome;
+  let outcome: InstallOutcome;
   try {
     // A source folder that contains the WebUI must not re-sort the library it fills.
     const paths = await walkModelFiles(source, { skipDir: (dir) => isInsideWebui(dir, target) });

@@ -22,7 +22,10 @@ export function registerInspect(program: Command, context: CliContext): void {
     .command("inspect")
     .description("tell what model files are from their headers, and whether they are safe to load")
     .argument("<paths...>", "model files, or directories to walk")
-    .option("--civitai", "look files up on Civitai by SHA-256, write .civitai.info and .preview.png beside them, cross-check type/base")
+    .option(
+      "--civitai",
+      "look files up on Civitai by SHA-256, write .civitai.info and .preview.png beside them, cross-check type/base",
+    )
     .addHelpText("after", EXAMPLES)
     .action(async (paths: string[], flags: { civitai?: boolean }, command: Command) => {
       const { runInspect } = await import("../commands/inspect.js");

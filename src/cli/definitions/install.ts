@@ -33,7 +33,10 @@ export function registerInstall(program: Command, context: CliContext): void {
   )
     .option("--token <token>", "API token for the URL's host (else CIVITAI_TOKEN / HF_TOKEN); never printed")
     .option("--sha256 <hex>", "expected SHA-256 of the one URL's file; a mismatch deletes the download (exit 8)")
-    .option("--no-verify", "do not check the size and SHA-256 the service states (an explicit --sha256 is still checked)")
+    .option(
+      "--no-verify",
+      "do not check the size and SHA-256 the service states (an explicit --sha256 is still checked)",
+    )
     .addHelpText("after", EXAMPLES)
     .action(async (inputs: string[], flags: InstallCommandFlags, command: Command) => {
       const { runInstall } = await import("../commands/install.js");

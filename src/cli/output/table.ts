@@ -105,7 +105,7 @@ export function renderTable<Row>(columns: readonly Column<Row>[], rows: readonly
   };
   const line = (row: string[]) => row.map(fit).join(GAP).trimEnd();
   const header = options.header ?? ((text: string) => text);
-  return [header(line(columns.map((c) => c.header))), ...cells.map(line)].join("\n") + "\n";
+  return `${[header(line(columns.map((c) => c.header))), ...cells.map(line)].join("\n")}\n`;
 }
 
 /** The width to fit: the terminal's when stdout is one, else `COLUMNS` when the user set it, else unlimited. */
