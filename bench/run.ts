@@ -12,6 +12,7 @@ import { benchInstall } from "./install-bench.js";
 import { describeMachine } from "./machine.js";
 import { renderFixedWidth, renderMarkdown, skippedRow, type Row, type TableLine } from "./results.js";
 import { benchSort } from "./sort-bench.js";
+import { benchStartup } from "./startup-bench.js";
 
 /** A failure shown in the table is cut here; the table is for figures, the full message goes to stderr. */
 const MAX_FAILURE_TEXT = 120;
@@ -19,16 +20,25 @@ const MAX_FAILURE_TEXT = 120;
 /** The downloads folder the inspect and sort figures are measured on. */
 const DOWNLOADS_FILES = 1000;
 
-const SECTIONS: readonly { name: string; run: (context: BenchContext) => Promise<Row[]> }[] = [
-  { name: "inspect", run: benchInspect },
-  { name: "hashing", run: benchHash },
-  { name: "install", run: benchInstall },
-  { name: "sort --dry-run (CLI)", run: benchSort },
+/** `data` writes the bench's files the first time a section asks for them; start-up needs none. */
+const SECTIONS: readonly { id: string; name: string; run: (data: () => Promise<BenchContext>) => Promise<Row[]> }[] = [
+  { id: "start-up", name: "start-up (CLI)", run: () => benchStartup() },
+  { id: "inspect", name: "inspect", run: async (data) => benchInspect(await data()) },
+  { id: "hashing", name: "hashing", run: async (data) => benchHash(await data()) },
+  { id: "install", name: "install", run: async (data) => benchInstall(await data()) },
+  { id: "sort", name: "sort --dry-run (CLI)", run: async (data) => benchSort(await data()) },
 ];
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
 
-async function main(): Promise<void> {
+/**
+ * `npm run bench` runs every section and writes BENCHMARKS.md; `npm run bench -- start-up inspect` runs only the
+ * sections named and prints their table without touching BENCHMARKS.md, which holds a whole run.
+ */
+async function main(only: readonly string[]): Promise<void> {
+  const unknown = only.filter((id) => !SECTIONS.some((s) => s.id === id));
+  if (unknown.length > 0) throw new Error(`unknown bench section ${unknown.join(", ")}; sections: ${SECTIONS.map((s) => s.id).join(", ")}`);
+  const selected = only.length === 0 ? SECTIONS : SECTIONS.filter((s) => only.includes(s.id));
   const kept = process.env.SDMODELS_BENCH_DIR;
   const workDir = kept ? resolve(kept) : await mkdtemp(join(tmpdir(), "sdmodels-bench-"));
   await mkdir(workDir, { recursive: true });
@@ -36,19 +46,14 @@ async function main(): Promise<void> {
   try {
     const machine = await describeMachine({ "bench dir": workDir, "/dev/shm": "/dev/shm" });
     log(`data in ${workDir}${kept ? " (kept: SDMODELS_BENCH_DIR)" : " (removed at the end; set SDMODELS_BENCH_DIR to keep it)"}`);
-    log(`writing ${DOWNLOADS_FILES} sparse model files`);
-    const downloadsDir = join(workDir, "downloads");
-    await rm(downloadsDir, { recursive: true, force: true });
-    await mkdir(downloadsDir);
-    const downloads = await writeDownloadsFolder(downloadsDir, DOWNLOADS_FILES);
-    log("writing the real-data files");
-    const context: BenchContext = { workDir, downloads, ...(await writeRealFiles(workDir)), log };
+    let context: Promise<BenchContext> | undefined;
+    const data = () => (context ??= writeData(workDir));
 
     const lines: TableLine[] = [];
-    for (const section of SECTIONS) {
+    for (const section of selected) {
       lines.push({ section: section.name });
       try {
-        lines.push(...(await section.run(context)));
+        lines.push(...(await section.run(data)));
       } catch (error) {
         // One broken section must not hide the others' figures.
         const message = (error as Error).message.split("\n")[0] ?? "";
@@ -58,7 +63,10 @@ async function main(): Promise<void> {
     }
     const seconds = ((performance.now() - started) / 1000).toFixed(0);
     const table = renderFixedWidth(lines);
-    process.stdout.write(`\nMachine: ${machine}\nData: ${describeMix(downloads)}\n\n${table}\n\nTotal bench time ${seconds} s\n`);
+    const mix =
+      context === undefined ? "none written" : await context.then((c) => describeMix(c.downloads), () => "could not be written");
+    process.stdout.write(`\nMachine: ${machine}\nData: ${mix}\n\n${table}\n\nTotal bench time ${seconds} s\n`);
+    if (selected !== SECTIONS) return;
     await writeBenchSection(
       join(REPO_ROOT, "BENCHMARKS.md"),
       [
@@ -66,7 +74,7 @@ async function main(): Promise<void> {
         "",
         `**Machine:** ${machine}`,
         "",
-        `**Data:** ${describeMix(downloads)}`,
+        `**Data:** ${mix}`,
         "",
         renderMarkdown(lines),
       ].join("\n"),
@@ -77,4 +85,15 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+/** The sparse downloads folder and the real-data files the inspect, hashing, install and sort sections measure. */
+async function writeData(workDir: string): Promise<BenchContext> {
+  log(`writing ${DOWNLOADS_FILES} sparse model files`);
+  const downloadsDir = join(workDir, "downloads");
+  await rm(downloadsDir, { recursive: true, force: true });
+  await mkdir(downloadsDir);
+  const downloads = await writeDownloadsFolder(downloadsDir, DOWNLOADS_FILES);
+  log("writing the real-data files");
+  return { workDir, downloads, ...(await writeRealFiles(workDir)), log };
+}
+
+await main(process.argv.slice(2));
