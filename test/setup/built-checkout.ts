@@ -1,12 +1,12 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { beforeAll, inject } from "vitest";
+import { beforeAll, beforeEach, inject } from "vitest";
 
 declare module "vitest" {
   export interface ProvidedContext {
-    /** Where build-once.ts copies the checkout and builds it; see {@link useBuiltCheckout}. */
-    builtCheckout: string;
+    /** Where build-once.ts copies the checkout and builds it; see {@link useBuiltCheckout}. Unset without it. */
+    builtCheckout?: string;
   }
 }
 
@@ -28,10 +28,17 @@ const POLL_MS = 250;
  * untracked ones that are not ignored, so no dist/) and built once for the whole run, with node_modules linked in.
  * That is a fresh clone right after `npm ci && npm run build`: bin/sdmodels.js runs, `npm pack` sees what the
  * `files` field picks. Test files share it, so none may write into it. A failed build fails every test file that
- * asked for it, with tsc's messages.
+ * asked for it, with tsc's messages. In a run configured without the build (vitest.mutate.config.ts, whose mutants
+ * exist only in Stryker's instrumented sources), the test files' tests are skipped, saying why.
  */
 export function useBuiltCheckout(): () => string {
   const root = inject("builtCheckout");
+  if (root === undefined) {
+    beforeEach((context) => context.skip("this run has no build of the checkout (no build-once.ts global setup)"));
+    return () => {
+      throw new Error("this run has no build of the checkout");
+    };
+  }
   beforeAll(async () => {
     await writeFile(join(root, BUILD_WANTED_FILE), "");
     for (;;) {
