@@ -56,6 +56,9 @@ const SKIP_LABELS: Readonly<Record<SkipCode, string>> = {
   "in-place": "already in place",
   symlink: "symlink",
   conflict: "conflict",
+  "name-too-long": "name too long",
+  "not-writable": "folder not writable",
+  "no-space": "no space",
 };
 
 /** Skips listed under the folder they were meant for (something is already there); the rest are "left where they are". */
