@@ -3,6 +3,7 @@ import type { ApplyReport, InstallCandidate, InstallPlan, PlanOptions, WebuiTarg
 import { inspectCandidates, type InspectedCandidate } from "./candidates.js";
 import { lookUpOnCivitai, type CivitaiMatch } from "./civitai-lookup.js";
 import type { FileHasher } from "./file-hasher.js";
+import { withInterruptSignals } from "./interrupt-signals.js";
 import { formatByteProgress, type StatusLine } from "./progress.js";
 
 export interface InstallOutcome {
@@ -63,15 +64,16 @@ export async function runInstallPipeline(
   let applied: ApplyReport | null = null;
   if (!options.dryRun && plan.summary.conflict === 0) {
     const began = Date.now();
-    applied = await applyPlan(plan, {
+    applied = await withInterruptSignals((signal) => applyPlan(plan, {
       journalDir: defaultJournalDir(target),
+      signal,
       onProgress: (event) => {
         if (event.type === "start") status.update(`Installing ${event.index + 1}/${event.total} ${event.source}`);
         if (event.type === "bytes") {
           status.update(`Copying ${event.source} ${formatByteProgress({ done: event.copied, total: event.size, elapsedMs: Date.now() - began })}`);
         }
       },
-    });
+    }));
   }
   await hasher.save();
   return { target, files, candidates, plan, applied, civitai };

@@ -114,6 +114,7 @@ export function planInstall(
       renamed: { extension: route.extensionFixed, conflictWith: existing },
       sidecars: chosen.sidecars,
       sha256: snapshot.hashes[source] ?? null,
+      ...(candidate.identity ? { identity: candidate.identity } : {}),
       warnings,
       ...(route.notLoaded ? { notLoaded: route.notLoaded } : {}),
     };

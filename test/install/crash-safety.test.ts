@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { applyPlan } from "../../src/install/apply-plan.js";
 import type { JournalData } from "../../src/install/journal.js";
 import { resolveWebui } from "../../src/install/resolve-webui.js";
-import { isTempName, STALE_TEMP_AGE_MS, sweepLeftoverTemps } from "../../src/install/temp-files.js";
+import { isTempName } from "../../src/install/temp-files.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, classification as k, filesUnder, modelFile, plan, sha256File, touch } from "./fake-webui.js";
 
@@ -141,22 +141,22 @@ describe("crash safety across filesystems", () => {
       // The journal was written before the copy began and says which file was in flight.
       const [journalName] = await readdir(journalDir);
       const journal = JSON.parse(await readFile(join(journalDir, journalName!), "utf8")) as JournalData;
-      expect(journal.state).toBe("applying");
-      expect(journal.entries[0]).toMatchObject({ source: candidate.source, destination: finalPath, status: "moving" });
+        expect(journal.state).toBe("applying");
+      expect(journal.entries[0]).toMatchObject({ source: candidate.source, destination: finalPath, status: "moving", temp: { path: leftover } });
 
-      // The next run installs the file and reports the fresh leftover (it might belong to a live copy) ...
+      // The next run first recovers the dead batch: it removes exactly the recorded partial copy (fresh or not) and
+      // records that nothing of it reached the WebUI; then it installs the file.
       const report = await applyPlan(await plan([candidate], target), { journalDir });
+      expect(report.recovered).toEqual([{ batchId: journal.batchId, pid: child.pid, installed: [], tempsRemoved: [leftover] }]);
       expect(report.failure).toBeNull();
       expect(report.entries[0]).toMatchObject({ status: "done", method: "copy" });
-      expect(report.leftoverTemps).toEqual([{ path: leftover, removed: false }]);
+      expect(report.leftoverTemps).toEqual([]);
+      expect((await readdir(destDir)).filter(isTempName)).toEqual([]);
       expect(await sha256File(finalPath)).toBe(sourceHash);
       await expect(stat(candidate.source)).rejects.toMatchObject({ code: "ENOENT" });
-
-      // ... and removes it once it is stale.
-      const old = (Date.now() - STALE_TEMP_AGE_MS - 1000) / 1000;
-      await utimes(leftover, old, old);
-      expect(await sweepLeftoverTemps([destDir])).toEqual([{ path: leftover, removed: true }]);
-      expect((await readdir(destDir)).filter(isTempName)).toEqual([]);
+      const recovered = JSON.parse(await readFile(join(journalDir, journalName!), "utf8")) as JournalData;
+      expect(recovered).toMatchObject({ state: "interrupted", recoveredAt: expect.any(String) });
+      expect(recovered.entries[0]).toMatchObject({ status: "interrupted", temp: null });
     },
     180_000,
   );
