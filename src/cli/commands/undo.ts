@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { defaultJournalDir, listBatches, resolveWebui, undoBatch, type BatchListing } from "../../install/index.js";
+import { defaultJournalDir, listBatches, recoverStaleBatches, resolveWebui, undoBatch, type BatchListing } from "../../install/index.js";
 import { globalOptions, type CliContext, type CliIo, type GlobalOptions } from "../context.js";
 import { EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
 import { writeJson } from "../output/json.js";
@@ -52,8 +52,9 @@ export async function runUndo(
     return EXIT_OK;
   }
 
+  // Said before undo, which may refuse: batches a killed run left half-applied are settled either way.
+  for (const line of recoveryLines(await recoverStaleBatches(journalDir))) io.stderr.write(`${line}\n`);
   const report = await undoBatch(target, batchId);
-  for (const line of recoveryLines(report.recovered ?? [])) io.stderr.write(`${line}\n`);
   if (options.json) writeJson(io.stdout, report);
   else {
     for (const r of report.restored) io.stdout.write(r.to === null ? `removed copy ${terminalSafe(r.from)}\n` : `${terminalSafe(r.from)} → ${terminalSafe(r.to)}\n`);
