@@ -67,7 +67,7 @@ export interface PlanOptions {
   dryRun: boolean;
   /** Keep the source (copy instead of move). */
   copy: boolean;
-  /** Different content already at the destination: install as `name (2).ext`, skip, or leave as a conflict. */
+  /** Different content already at the destination: install as `name_2.ext`, skip, or leave as a conflict. */
   onConflict: ConflictPolicy;
   /** Refuse files whose verdict is "suspicious", and files the target UI will not load, instead of installing them with a warning. */
   strict: boolean;
@@ -104,6 +104,20 @@ export interface FsSnapshot {
   folders: Readonly<Record<string, Readonly<Record<string, SnapshotEntry>> | null>>;
   /** Absolute file path → lower-case hex SHA-256. */
   hashes: Readonly<Record<string, string>>;
+  /** Destination folder → what the real run there depends on ({@link gatherTargetFacts}); absent: not checked. */
+  targets?: Readonly<Record<string, TargetFolderFacts>>;
+}
+
+/** What planning knows about a destination folder so that a dry run and the real run agree. */
+export interface TargetFolderFacts {
+  /** New files can be created there (or in the nearest existing folder it would be created under). */
+  writable: boolean;
+  /** Bytes an unprivileged writer may still use on its filesystem; null when the filesystem does not say. */
+  freeBytes: number | null;
+  /** Its filesystem: a source on another device is copied, and its bytes count against `freeBytes`. */
+  dev: number;
+  /** Names that differ only in case are the same file there. */
+  caseInsensitive: boolean;
 }
 
 export type SkipCode =

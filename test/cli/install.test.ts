@@ -153,7 +153,7 @@ describe("sdmodels install <file>", () => {
       [
         "  models/Lora/",
         "    copy-of-a.safetensors              lora · sd1         duplicate of models/Lora/a.safetensors",
-        "    a.safetensors → a (2).safetensors  lora (loha) · sd1  conflict: a different file is at models/Lora/a.safetensors; installed as a (2).safetensors",
+        "    a.safetensors → a_2.safetensors  lora (loha) · sd1  conflict: a different file is at models/Lora/a.safetensors; installed as a_2.safetensors",
         "",
         "1 to install (",
       ].join("\n"),
@@ -162,7 +162,7 @@ describe("sdmodels install <file>", () => {
 
     const renamed = await cli(["install", other, "--webui", webui, "--json"], { env });
     expect(renamed.code).toBe(0);
-    expect(JSON.parse(renamed.stdout).plan[0].destination).toBe(join(webui, "models/Lora/a (2).safetensors"));
+    expect(JSON.parse(renamed.stdout).plan[0].destination).toBe(join(webui, "models/Lora/a_2.safetensors"));
   });
 
   it("gives one-line errors with the right exit code for bad input", async () => {

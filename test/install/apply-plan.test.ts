@@ -81,7 +81,7 @@ describe("applyPlan", () => {
     await writeFile(join(root, "models/Lora/x.safetensors"), "old!");
     const report = await applyPlan(await plan([candidate], target), { journalDir });
     const journal = JSON.parse(await readFile(report.journalPath!, "utf8")) as JournalData;
-    expect(journal.entries[0]!.sha256).toBe(await sha256File(join(root, "models/Lora/x (2).safetensors")));
+    expect(journal.entries[0]!.sha256).toBe(await sha256File(join(root, "models/Lora/x_2.safetensors")));
     expect(await readFile(join(root, "models/Lora/x.safetensors"), "utf8")).toBe("old!");
   });
 

@@ -172,7 +172,7 @@ describe("out of space", () => {
     await run("umount", [dir]).catch(() => run("umount", ["-l", dir]));
   });
 
-  it("a full target fails with ENOSPC naming the file, keeps the source and leaves no temp file", async (ctx) => {
+  async function tinyWebui(ctx: { skip: (note: string) => never }) {
     const root = await tempDir();
     try {
       await run("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", root]);
@@ -180,15 +180,38 @@ describe("out of space", () => {
       ctx.skip(`cannot mount a 1 MB tmpfs here (${(error as Error).message.split("\n")[0]}): out-of-space test skipped`);
     }
     mounted = root;
+    await touch(root, A1111_MARKERS);
+    return { root, target: await resolveWebui({ webui: root, env: {}, cwd: "/" }) };
+  }
+
+  it("a copy larger than the target's free space is skipped while planning: the dry run says what the real run does", async (ctx) => {
+    const { root, target } = await tinyWebui(ctx);
+    const downloads = await tempDir();
+    const big = await modelFile(join(downloads, "big-lora.safetensors"), k("lora"), { shape: [1024, 1024] });
+    const small = await modelFile(join(downloads, "small-vae.safetensors"), k("vae"), { shape: [64, 8] });
+    expect(big.size).toBeGreaterThan(1024 * 1024);
+    for (const dryRun of [true, false]) {
+      const planned = await plan([big, small], target, { dryRun });
+      expect(planned.entries.map((e) => (e.action === "skip" ? e.reason.code : e.action))).toEqual(["no-space", "move"]);
+    }
+    const report = await applyPlan(await plan([big, small], target), { journalDir: join(root, ".sdmodels/journal") });
+    expect(report.failure).toBeNull();
+    expect(report.entries.map((e) => e.status)).toEqual(["done"]);
+    expect(await filesUnder(join(root, "models/Lora"))).toEqual([]);
+  });
+
+  it("a target that fills up after planning fails with ENOSPC naming the file, keeps the source and leaves no temp file", async (ctx) => {
+    const { root, target } = await tinyWebui(ctx);
     const downloads = await tempDir();
     const journalDir = join(await tempDir(), "journal");
-    await touch(root, A1111_MARKERS);
-    const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
-    const candidate = await modelFile(join(downloads, "big-lora.safetensors"), k("lora"), { shape: [1024, 1024] });
-    expect(candidate.size).toBeGreaterThan(1024 * 1024);
+    const candidate = await modelFile(join(downloads, "lora.safetensors"), k("lora"), { shape: [256, 1024] });
     const sourceHash = await sha256File(candidate.source);
+    const planned = await plan([candidate], target);
+    expect(planned.summary.move).toBe(1);
+    // Another program fills the disk between planning and applying.
+    await writeFile(join(root, "filler"), Buffer.alloc(1024 * 1024 - candidate.size / 2)).catch(() => undefined);
 
-    const report = await applyPlan(await plan([candidate], target), { journalDir });
+    const report = await applyPlan(planned, { journalDir });
     expect(report.failure).toMatchObject({ code: "ENOSPC", source: candidate.source });
     expect(report.failure!.message).toContain(candidate.source);
     expect(report.failure!.message).toContain("ENOSPC");
