@@ -1,5 +1,7 @@
+import { execFile } from "node:child_process";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { PickleBuilder } from "../../fixtures/pickle-builder.js";
@@ -12,6 +14,8 @@ import { useBuiltCli } from "./run-cli.js";
 const cli = useBuiltCli();
 const tempDir = useTempDirs("sdmodels-cli-install-");
 const STACK_LINE = /^\s+at /m;
+
+const run = promisify(execFile);
 
 function fixture(id: string) {
   const found = MODEL_FIXTURES.find((f) => f.id === id);
@@ -152,7 +156,7 @@ describe("sdmodels install <file>", () => {
     expect(planned.stdout).toContain(
       [
         "  models/Lora/",
-        "    copy-of-a.safetensors              lora · sd1         duplicate of models/Lora/a.safetensors",
+        "    copy-of-a.safetensors            lora · sd1         duplicate of models/Lora/a.safetensors",
         "    a.safetensors → a_2.safetensors  lora (loha) · sd1  conflict: a different file is at models/Lora/a.safetensors; installed as a_2.safetensors",
         "",
         "1 to install (",
@@ -194,5 +198,33 @@ describe("sdmodels install <file>", () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).plan[0].destination).toBe(join(webui, "models/vae", basename(source)));
     expect(await readFile(join(webui, "models/vae", basename(source)))).toBeTruthy();
+  });
+
+  it("says when a source could not be removed (read-only filesystem): installed as a copy, journaled, undoable", async (ctx) => {
+    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const readOnly = join(downloads, "..", "ro");
+    await mkdir(readOnly);
+    await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads, "ro.safetensors");
+    try {
+      await run("mount", ["--bind", downloads, readOnly]);
+      await run("mount", ["-o", "remount,bind,ro", readOnly]);
+    } catch (error) {
+      await run("umount", [readOnly]).catch(() => undefined);
+      ctx.skip(`cannot make a read-only bind mount here (${(error as Error).message.split("\n")[0]}): test skipped`);
+    }
+    try {
+      const source = join(readOnly, "ro.safetensors");
+      const result = await cli(["install", source, "--webui", webui], { env });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe(`sdmodels: ${source} could not be removed (EROFS): installed as a copy, the original stays where it is\n`);
+      expect(await filesUnder(join(webui, "models/Lora"))).toEqual(["ro.safetensors"]);
+      const undo = await cli(["undo", "--webui", webui], { env });
+      expect(undo.code).toBe(0);
+      expect(undo.stdout).toContain(`removed copy ${join(webui, "models/Lora/ro.safetensors")}`);
+      expect(await filesUnder(join(webui, "models/Lora"))).toEqual([]);
+      expect(await filesUnder(readOnly)).toEqual(["ro.safetensors"]);
+    } finally {
+      await run("umount", [readOnly]).catch(() => run("umount", ["-l", readOnly]));
+    }
   });
 });
