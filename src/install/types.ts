@@ -278,4 +278,6 @@ export interface UndoReport {
   /** Paths put back (or, for a copy install, installed copies removed). */
   restored: { from: string; to: string | null }[];
   refused: UndoRefusal[];
+  /** The signal that stopped undo between files (the rest stays installed, undoable later), or null. */
+  interrupted?: NodeJS.Signals | null;
 }

@@ -3,6 +3,7 @@ import { dirname, isAbsolute } from "node:path";
 import { hashFile } from "../hash/hash-file.js";
 import { InstallError } from "./errors.js";
 import { IDENTITY_CHANGE_WORDS, identityChange, identityOf } from "./file-identity.js";
+import { interruptingSignal } from "./interrupted.js";
 import { isInsideWebui } from "./is-inside-webui.js";
 import { defaultJournalDir, Journal, type JournalFileRecord } from "./journal.js";
 import { placeFile } from "./place-file.js";
@@ -17,7 +18,7 @@ import type { UndoRefusal, UndoReport, WebuiTarget } from "./types.js";
  * is refused with one reason and nothing moves. A file whose installed copy is gone or whose original path is taken
  * is left and reported; a model that cannot go back keeps its sidecars with it.
  */
-export async function undoBatch(target: WebuiTarget, batchId?: string): Promise<UndoReport> {
+export async function undoBatch(target: WebuiTarget, batchId?: string, options: { signal?: AbortSignal } = {}): Promise<UndoReport> {
   const journalDir = defaultJournalDir(target);
   const recovered = await recoverStaleBatches(journalDir);
   const journal = await Journal.find(journalDir, batchId);
@@ -26,6 +27,8 @@ export async function undoBatch(target: WebuiTarget, batchId?: string): Promise<
   if (distrust) throw new InstallError("JOURNAL_UNTRUSTED", `refusing to undo batch ${journal.data.batchId}: ${distrust}; nothing was moved`);
 
   for (const entry of [...journal.data.entries].reverse()) {
+    // SIGINT/SIGTERM: stop between files; a copy back in progress is abandoned and its temp removed.
+    if (options.signal?.aborted) break;
     if (entry.status !== "done") continue;
     const modelRefusal = await refusal(entry);
     if (modelRefusal) {
@@ -44,9 +47,10 @@ export async function undoBatch(target: WebuiTarget, batchId?: string): Promise<
     files.push(entry);
     for (const file of files.reverse()) {
       try {
-        report.restored.push(await restore(file));
+        report.restored.push(await restore(file, options.signal));
         file.status = "undone";
       } catch (error) {
+        if (options.signal?.aborted) break;
         report.refused.push({ path: file.destination, reason: (error as Error).message });
       }
     }
@@ -57,6 +61,7 @@ export async function undoBatch(target: WebuiTarget, batchId?: string): Promise<
   const done = journal.data.entries.flatMap((e) => [e, ...e.sidecars]).filter((f) => f.status === "done");
   journal.data.state = done.length === 0 ? "undone" : "partially-undone";
   await journal.save();
+  if (options.signal?.aborted) report.interrupted = interruptingSignal(options.signal);
   return report;
 }
 
@@ -114,14 +119,14 @@ function isKeptSource(file: JournalFileRecord, original: Parameters<typeof ident
  * folder is on another filesystem), removes the installed copy. For a copy whose source is still there, undo drops
  * the copy; if the user removed the source since, the copy is moved back instead of deleted.
  */
-async function restore(file: JournalFileRecord): Promise<{ from: string; to: string | null }> {
+async function restore(file: JournalFileRecord, signal: AbortSignal | undefined): Promise<{ from: string; to: string | null }> {
   const original = await lstat(file.source).catch(() => null);
   if (original && isKeptSource(file, original)) {
     await unlink(file.destination);
     return { from: file.destination, to: null };
   }
   await mkdir(dirname(file.source), { recursive: true });
-  const { method } = await placeFile(file.destination, file.source, { keepSource: false, expected: file.installed! });
+  const { method } = await placeFile(file.destination, file.source, { keepSource: false, expected: file.installed!, signal });
   if (method === "copy") await unlink(file.destination);
   return { from: file.destination, to: file.source };
 }

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { applyPlan } from "../../src/install/apply-plan.js";
 import type { JournalData } from "../../src/install/journal.js";
+import { InterruptedError } from "../../src/install/interrupted.js";
 import { defaultJournalDir } from "../../src/install/journal.js";
 import { undoBatch } from "../../src/install/undo-batch.js";
 import { useTempDirs } from "../helpers.js";
@@ -105,6 +106,19 @@ describe("undoBatch", () => {
     journal.entries[0]!.sha256 = "0".repeat(64);
     await writeFile(applied.journalPath!, JSON.stringify(journal));
     await expect(undoBatch(target)).rejects.toMatchObject({ code: "JOURNAL_UNTRUSTED", message: expect.stringContaining("SHA-256 differs") });
+  });
+
+  it("stops between files when interrupted, leaving the rest installed and undoable", async () => {
+    const { downloads, target, journalDir } = await setup();
+    const a = await modelFile(join(downloads, "a.safetensors"), k("lora"));
+    await applyPlan(await plan([a], target), { journalDir });
+    const controller = new AbortController();
+    controller.abort(new InterruptedError("SIGTERM"));
+    const stopped = await undoBatch(target, undefined, { signal: controller.signal });
+    expect(stopped).toMatchObject({ restored: [], refused: [], interrupted: "SIGTERM" });
+    expect(await filesUnder(downloads)).toEqual([]);
+    expect((await undoBatch(target)).restored).toHaveLength(1);
+    expect(await filesUnder(downloads)).toEqual(["a.safetensors"]);
   });
 
   it("undoes a copy install by removing the copy while the original is still there", async () => {
