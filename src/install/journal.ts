@@ -111,9 +111,14 @@ export class Journal {
     return new Journal(path, parsed.data);
   }
 
-  /** Every batch in `dir`, oldest first; none when the folder does not exist (nothing was ever installed). */
-  static async list(dir: string): Promise<Journal[]> {
-    const journals = await Promise.all((await journalNames(dir)).map((n) => Journal.read(join(dir, n))));
+  /**
+   * Every batch in `dir`, oldest first; none when the folder does not exist (nothing was ever installed). A journal
+   * that does not parse fails the listing, unless `skipUnreadable` (recovery, which must not block an install on a
+   * journal it could not act on anyway).
+   */
+  static async list(dir: string, { skipUnreadable = false } = {}): Promise<Journal[]> {
+    const read = (n: string) => Journal.read(join(dir, n)).catch((error: unknown) => (skipUnreadable ? null : Promise.reject(error)));
+    const journals = (await Promise.all((await journalNames(dir)).map(read))).filter((j): j is Journal => j !== null);
     return journals.sort((a, b) => a.data.createdAt.localeCompare(b.data.createdAt) || a.data.batchId.localeCompare(b.data.batchId));
   }
 

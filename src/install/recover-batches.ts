@@ -16,7 +16,7 @@ export const ACTIVE_JOURNALS = new Set<string>();
  */
 export async function recoverStaleBatches(journalDir: string, now = Date.now()): Promise<RecoveredBatch[]> {
   const recovered: RecoveredBatch[] = [];
-  for (const journal of await Journal.list(journalDir)) {
+  for (const journal of await Journal.list(journalDir, { skipUnreadable: true })) {
     if (journal.data.state !== "applying" || !(await isAbandoned(journal, now))) continue;
     const batch: RecoveredBatch = { batchId: journal.data.batchId, pid: journal.data.pid, installed: [], tempsRemoved: [] };
     for (const file of journal.data.entries.flatMap((e) => [e, ...e.sidecars])) {

@@ -72,6 +72,8 @@ async function whyNotProven(journal: Journal, target: WebuiTarget): Promise<stri
   for (const path of [journal.path, dirname(journal.path)]) {
     const info = await lstat(path);
     if (info.isSymbolicLink()) return `${path} is a symbolic link`;
+    // Windows has no owner uid or group/other bits to check (its mode is always 0o666 or 0o444).
+    if (process.platform === "win32") continue;
     const uid = process.getuid?.();
     if (uid !== undefined && info.uid !== uid) return `${path} belongs to user ${info.uid}, not to you`;
     if ((info.mode & 0o022) !== 0) return `${path} is writable by others (mode ${(info.mode & 0o777).toString(8)})`;

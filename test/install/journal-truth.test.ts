@@ -185,3 +185,14 @@ describe("undo acts only on what it can prove", () => {
     expect(await filesUnder(join(root, "models/VAE"))).toEqual(["keep.safetensors"]);
   });
 });
+
+describe("recovery", () => {
+  it("an unreadable journal (another version, a torn file) does not block the next install", async () => {
+    const { downloads, target, journalDir } = await setup();
+    await mkdir(journalDir, { recursive: true });
+    await writeFile(join(journalDir, "2020-01-01T00-00-00-000Z-aaaaaa.json"), JSON.stringify({ version: 1, entries: [] }));
+    const report = await applyPlan(await plan([await modelFile(join(downloads, "a.safetensors"), k("lora"))], target), { journalDir });
+    expect(report).toMatchObject({ failure: null, recovered: [] });
+    expect(report.entries[0]!.status).toBe("done");
+  });
+});
