@@ -1,5 +1,5 @@
-import { execFile } from "node:child_process";
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { execFile, spawnSync } from "node:child_process";
+import { link, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
@@ -7,6 +7,7 @@ import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { PickleBuilder } from "../../fixtures/pickle-builder.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
+import type { JournalData } from "../../src/install/journal.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, COMFY_MARKERS, FORGE_MARKERS, filesUnder, touch, treeListing } from "../install/fake-webui.js";
 import { useBuiltCli } from "./run-cli.js";
@@ -226,5 +227,30 @@ describe("sdmodels install <file>", () => {
     } finally {
       await run("umount", [readOnly]).catch(() => run("umount", ["-l", readOnly]));
     }
+  });
+
+  it("first recovers a batch a run killed between link and unlink left applying, and says so", async () => {
+    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const source = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads, "k.safetensors");
+    const other = await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", downloads, "v.safetensors");
+    const first = await cli(["install", source, "--webui", webui, "--json"], { env });
+    expect(first.code).toBe(0);
+    const batchId = JSON.parse(first.stdout).batchId as string;
+    const installed = join(webui, "models/Lora/k.safetensors");
+    // The state a SIGKILL right after link() leaves: two names for the inode, the batch applying, its process gone.
+    await link(installed, source);
+    const journalPath = join(webui, ".sdmodels/journal", `${batchId}.json`);
+    const journal = JSON.parse(await readFile(journalPath, "utf8")) as JournalData;
+    Object.assign(journal, { state: "applying", pid: spawnSync(process.execPath, ["-e", ""]).pid });
+    Object.assign(journal.entries[0]!, { status: "moving", installed: null, method: null });
+    await writeFile(journalPath, JSON.stringify(journal));
+
+    const next = await cli(["install", other, "--webui", webui], { env });
+    expect(next.code).toBe(0);
+    expect(next.stderr).toContain(`sdmodels: recovered batch ${batchId}, left half-applied by process ${journal.pid} which is gone: 1 file had been installed, 0 partial copies removed`);
+    expect(await filesUnder(downloads)).toEqual([]);
+    const undo = await cli(["undo", batchId, "--webui", webui], { env });
+    expect(undo.code).toBe(0);
+    expect(await filesUnder(downloads)).toEqual(["k.safetensors"]);
   });
 });

@@ -124,7 +124,7 @@ export function installReport(outcome: InstallOutcome): InstallReport {
     results: applied && applied.batchId !== null ? applied.entries : null,
     failure: applied?.failure ?? null,
     interrupted: applied?.interrupted ?? null,
-    recovered: applied?.recovered ?? [],
+    recovered: [...(outcome.recovered ?? []), ...(applied?.recovered ?? [])],
   };
 }
 
