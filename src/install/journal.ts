@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { chmod, lstat, mkdir, open, readdir, readFile, rename } from "node:fs/promises";
 import { hostname } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { z } from "zod";
 import { InstallError } from "./errors.js";
 import type { WebuiTarget } from "./types.js";
@@ -66,6 +66,23 @@ export function defaultJournalDir(target: WebuiTarget): string {
 }
 
 /**
+ * Why the journal file at `path` (or its folder) may have been written by someone else, or null: a link, another
+ * user's, or writable by group or others. Windows has no owner uid or group/other bits (its mode is always 0o666 or
+ * 0o444), so there only links count.
+ */
+export async function journalOwnershipProblem(path: string): Promise<string | null> {
+  for (const p of [path, dirname(path)]) {
+    const info = await lstat(p);
+    if (info.isSymbolicLink()) return `${p} is a symbolic link`;
+    if (process.platform === "win32") continue;
+    const uid = process.getuid?.();
+    if (uid !== undefined && info.uid !== uid) return `${p} belongs to user ${info.uid}, not to you`;
+    if ((info.mode & 0o022) !== 0) return `${p} is writable by others (mode ${(info.mode & 0o777).toString(8)})`;
+  }
+  return null;
+}
+
+/**
  * One batch's record on disk. Written before the first move and after every step, each time to a temp file that is
  * fsynced and renamed over the journal, so a crash leaves the previous complete version, never a torn one.
  */
@@ -80,8 +97,10 @@ export class Journal {
     init: Omit<JournalData, "version" | "batchId" | "createdAt" | "state" | "pid" | "host" | "recoveredAt">,
   ): Promise<Journal> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
-    // Undo trusts only a journal folder nobody else can write to; one made group-writable by a umask of 002 is ours.
     const info = await lstat(dir);
+    // A link planted in an unpacked WebUI would have batches written wherever it points.
+    if (info.isSymbolicLink()) throw new InstallError("JOURNAL_INVALID", `${dir} is a symbolic link; sdmodels keeps its journal only in a real folder`);
+    // Undo trusts only a journal folder nobody else can write to; one made group-writable by a umask of 002 is ours.
     if (info.uid === process.getuid?.() && (info.mode & 0o022) !== 0) await chmod(dir, info.mode & ~0o022);
     const createdAt = new Date().toISOString();
     const batchId = `${createdAt.replace(/[:.]/g, "-")}-${randomBytes(3).toString("hex")}`;

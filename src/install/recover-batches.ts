@@ -1,7 +1,7 @@
 import { lstat, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { identityOf } from "./file-identity.js";
-import { Journal, type JournalFileRecord } from "./journal.js";
+import { Journal, journalOwnershipProblem, type JournalFileRecord } from "./journal.js";
 import { STALE_TEMP_AGE_MS } from "./temp-files.js";
 import type { RecoveredBatch } from "./types.js";
 
@@ -18,6 +18,8 @@ export async function recoverStaleBatches(journalDir: string, now = Date.now()):
   const recovered: RecoveredBatch[] = [];
   for (const journal of await Journal.list(journalDir, { skipUnreadable: true })) {
     if (journal.data.state !== "applying" || !(await isAbandoned(journal, now))) continue;
+    // Recovery removes files too (partial copies, a second name of a moved inode): only from journals we wrote.
+    if (await journalOwnershipProblem(journal.path)) continue;
     const batch: RecoveredBatch = { batchId: journal.data.batchId, pid: journal.data.pid, installed: [], tempsRemoved: [] };
     for (const file of journal.data.entries.flatMap((e) => [e, ...e.sidecars])) {
       if (file.status !== "moving") continue;

@@ -5,7 +5,7 @@ import { InstallError } from "./errors.js";
 import { IDENTITY_CHANGE_WORDS, identityChange, identityOf } from "./file-identity.js";
 import { interruptingSignal } from "./interrupted.js";
 import { isInsideWebui } from "./is-inside-webui.js";
-import { defaultJournalDir, Journal, type JournalFileRecord } from "./journal.js";
+import { defaultJournalDir, Journal, journalOwnershipProblem, type JournalFileRecord } from "./journal.js";
 import { placeFile } from "./place-file.js";
 import { recoverStaleBatches } from "./recover-batches.js";
 import type { UndoRefusal, UndoReport, WebuiTarget } from "./types.js";
@@ -69,15 +69,8 @@ export async function undoBatch(target: WebuiTarget, batchId?: string, options: 
 async function whyNotProven(journal: Journal, target: WebuiTarget): Promise<string | null> {
   const { data } = journal;
   if (data.state === "applying") return `it is still being applied by process ${data.pid}`;
-  for (const path of [journal.path, dirname(journal.path)]) {
-    const info = await lstat(path);
-    if (info.isSymbolicLink()) return `${path} is a symbolic link`;
-    // Windows has no owner uid or group/other bits to check (its mode is always 0o666 or 0o444).
-    if (process.platform === "win32") continue;
-    const uid = process.getuid?.();
-    if (uid !== undefined && info.uid !== uid) return `${path} belongs to user ${info.uid}, not to you`;
-    if ((info.mode & 0o022) !== 0) return `${path} is writable by others (mode ${(info.mode & 0o777).toString(8)})`;
-  }
+  const ownership = await journalOwnershipProblem(journal.path);
+  if (ownership) return ownership;
   if (data.webuiRoot !== target.root) return `it was written for ${data.webuiRoot}, not this WebUI`;
   const sourceDirs = data.sourceDirs.filter((d) => isAbsolute(d));
   for (const dir of data.createdDirs) if (!isInsideWebui(dir, target)) return `folder ${dir} lies outside the WebUI`;

@@ -195,4 +195,25 @@ describe("recovery", () => {
     expect(report).toMatchObject({ failure: null, recovered: [] });
     expect(report.entries[0]!.status).toBe("done");
   });
+
+  it("never writes a journal through a planted link, and never recovers a journal others could write", async () => {
+    const { downloads, target, journalDir } = await setup();
+    const elsewhere = await tempDir();
+    await mkdir(join(journalDir, ".."), { recursive: true });
+    await symlink(elsewhere, journalDir);
+    const candidate = await modelFile(join(downloads, "a.safetensors"), k("lora"));
+    await expect(applyPlan(await plan([candidate], target), { journalDir })).rejects.toMatchObject({ code: "JOURNAL_INVALID" });
+    expect(await filesUnder(elsewhere)).toEqual([]);
+    await rm(journalDir);
+
+    // A stale batch in a journal that is group-writable: it may not be ours to act on.
+    const applied = await applyPlan(await plan([candidate], target), { journalDir });
+    const journal = await readJournal(applied.journalPath!);
+    Object.assign(journal, { state: "applying", pid: 2 ** 22 + 1 });
+    await writeFile(applied.journalPath!, JSON.stringify(journal));
+    await chmod(applied.journalPath!, 0o664);
+    const next = await applyPlan(await plan([await modelFile(join(downloads, "b.safetensors"), k("vae"))], target), { journalDir });
+    expect(next.recovered).toEqual([]);
+    expect((await readJournal(applied.journalPath!)).state).toBe("applying");
+  });
 });
