@@ -1,4 +1,4 @@
-import { lstat, mkdir, rmdir, unlink } from "node:fs/promises";
+import { lstat, mkdir, realpath, rmdir, unlink } from "node:fs/promises";
 import { dirname, isAbsolute } from "node:path";
 import { hashFile } from "../hash/hash-file.js";
 import { InstallError } from "./errors.js";
@@ -71,7 +71,9 @@ async function whyNotProven(journal: Journal, target: WebuiTarget): Promise<stri
   if (data.state === "applying") return `it is still being applied by process ${data.pid}`;
   const ownership = await journalOwnershipProblem(journal.path);
   if (ownership) return ownership;
-  if (data.webuiRoot !== target.root) return `it was written for ${data.webuiRoot}, not this WebUI`;
+  // Real paths: the same WebUI may be named through a link one time and directly the next.
+  const [recorded, current] = await Promise.all([data.webuiRoot, target.root].map((p) => realpath(p).catch(() => p)));
+  if (recorded !== current) return `it was written for ${data.webuiRoot}, not this WebUI`;
   const sourceDirs = data.sourceDirs.filter((d) => isAbsolute(d));
   for (const dir of data.createdDirs) if (!isInsideWebui(dir, target)) return `folder ${dir} lies outside the WebUI`;
   for (const file of data.entries.flatMap((e) => [e, ...e.sidecars])) {
