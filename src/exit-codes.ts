@@ -16,6 +16,8 @@
  * | 7 | rate limited: a terminal HTTP 429 |
  * | 8 | integrity failure: hash or size mismatch, truncated download |
  * | 9 | refused for safety: install declined a dangerous file, or a suspicious one without confirmation |
+ * | 130 | install/sort stopped by SIGINT (Ctrl-C) after putting the current file back; the batch is `interrupted` |
+ * | 143 | the same for SIGTERM |
  */
 
 export const EXIT_OK = 0;
@@ -37,6 +39,9 @@ export const EXIT_RATE_LIMITED = 7;
 export const EXIT_INTEGRITY = 8;
 /** Install refused a file its safety verdict does not allow. */
 export const EXIT_REFUSED = 9;
+
+/** Stopped by a signal, as shells report it (128 + the signal number): what was installed before it stays undoable. */
+export const EXIT_INTERRUPTED: Readonly<Record<"SIGINT" | "SIGTERM", number>> = { SIGINT: 130, SIGTERM: 143 };
 
 const HIGHEST_EXIT_CODE = EXIT_REFUSED;
 

@@ -1,7 +1,9 @@
+import { lstat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Classification } from "../classify/types.js";
 import { inspectFile } from "../inspect/inspect-file.js";
 import type { Inspection } from "../inspect/types.js";
+import { identityOf } from "../install/file-identity.js";
 import type { InstallCandidate } from "../install/types.js";
 import { classifyInspection } from "./report/inspection-report.js";
 
@@ -27,6 +29,8 @@ export async function inspectCandidates(
   const out: InspectedCandidate[] = [];
   for (const [index, path] of paths.entries()) {
     onFile?.(index, paths.length, path);
+    // Taken before reading: a file written to or replaced from now on no longer matches, and is not installed.
+    const before = await lstat(path).catch(() => null);
     const full = await inspectFile(path);
     const classification = classifyInspection(full);
     const { tensors: _classified, ...inspection } = full;
@@ -40,6 +44,7 @@ export async function inspectCandidates(
         verdict: inspection.safety.verdict,
         error: inspection.error,
         classification,
+        ...(before ? { identity: identityOf(before) } : {}),
       },
     });
   }

@@ -24,7 +24,7 @@ export function addInstallFlags(command: Command): Command {
     .option("--dry-run", "print the plan; touch nothing")
     .option("--copy", "copy instead of move (keep the source)")
     .addOption(
-      new Option("--on-conflict <policy>", "different file already at the destination: install as 'name (2)', skip, or fail")
+      new Option("--on-conflict <policy>", "different file already at the destination: install as 'name_2' (a valid prompt token), skip, or fail")
         .choices(CONFLICT_POLICIES)
         .default("rename"),
     )

@@ -1,8 +1,9 @@
-import { applyPlan, defaultJournalDir, gatherSnapshot, planInstall } from "../install/index.js";
-import type { ApplyReport, InstallCandidate, InstallPlan, PlanOptions, WebuiTarget } from "../install/types.js";
+import { applyPlan, defaultJournalDir, gatherSnapshot, planInstall, recoverStaleBatches } from "../install/index.js";
+import type { ApplyReport, InstallCandidate, InstallPlan, PlanOptions, RecoveredBatch, WebuiTarget } from "../install/types.js";
 import { inspectCandidates, type InspectedCandidate } from "./candidates.js";
 import { lookUpOnCivitai, type CivitaiMatch } from "./civitai-lookup.js";
 import type { FileHasher } from "./file-hasher.js";
+import { withInterruptSignals } from "./interrupt-signals.js";
 import { formatByteProgress, type StatusLine } from "./progress.js";
 
 export interface InstallOutcome {
@@ -14,6 +15,8 @@ export interface InstallOutcome {
   /** null for a dry run, and when the plan holds unresolved conflicts (nothing is applied then). */
   applied: ApplyReport | null;
   civitai: CivitaiMatch[];
+  /** Batches of killed runs settled first (so inspection and the plan see what they left); none for a dry run. */
+  recovered?: RecoveredBatch[];
 }
 
 export interface PredictedCandidate {
@@ -43,6 +46,8 @@ export async function runInstallPipeline(
   settings: PipelineSettings,
 ): Promise<InstallOutcome> {
   const { status, hasher } = settings;
+  // Before anything is inspected: a killed run's half-moved file would otherwise be planned as a duplicate of itself.
+  const recovered = options.dryRun ? [] : await recoverStaleBatches(defaultJournalDir(target));
   const files = await inspectCandidates(paths, (index, total, path) => status.update(`Inspecting ${index + 1}/${total} ${path}`));
   const civitai = settings.civitai
     ? await lookUpOnCivitai(
@@ -63,16 +68,17 @@ export async function runInstallPipeline(
   let applied: ApplyReport | null = null;
   if (!options.dryRun && plan.summary.conflict === 0) {
     const began = Date.now();
-    applied = await applyPlan(plan, {
+    applied = await withInterruptSignals((signal) => applyPlan(plan, {
       journalDir: defaultJournalDir(target),
+      signal,
       onProgress: (event) => {
         if (event.type === "start") status.update(`Installing ${event.index + 1}/${event.total} ${event.source}`);
         if (event.type === "bytes") {
           status.update(`Copying ${event.source} ${formatByteProgress({ done: event.copied, total: event.size, elapsedMs: Date.now() - began })}`);
         }
       },
-    });
+    }));
   }
   await hasher.save();
-  return { target, files, candidates, plan, applied, civitai };
+  return { target, files, candidates, plan, applied, civitai, recovered };
 }

@@ -34,7 +34,8 @@ Examples:
   $ sdmodels help install
 
 Exit codes: 0 success, 1 usage error, 2 file error or failure, 3 dangerous file, 4 not authorised,
-5 not found, 6 network error, 7 rate limited, 8 integrity (hash or size) mismatch, 9 refused for safety.
+5 not found, 6 network error, 7 rate limited, 8 integrity (hash or size) mismatch, 9 refused for safety,
+130/143 install, sort or undo stopped by SIGINT/SIGTERM (the file in progress put back).
 Output: data on stdout, progress and errors on stderr; colour only on a terminal (NO_COLOR is honoured).
 `;
 

@@ -1,8 +1,11 @@
-import { mkdir, stat, unlink } from "node:fs/promises";
+import { lstat, mkdir, stat, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { InstallError } from "./errors.js";
+import { FileChangedError, identityChange, identityOf } from "./file-identity.js";
+import { interruptingSignal } from "./interrupted.js";
 import { Journal, type JournalEntry, type JournalFileRecord } from "./journal.js";
 import { placeFile } from "./place-file.js";
+import { ACTIVE_JOURNALS, recoverStaleBatches } from "./recover-batches.js";
 import { sweepLeftoverTemps } from "./temp-files.js";
 import type { AppliedEntry, ApplyFailure, ApplyProgress, ApplyReport, InstallPlan, MoveEntry } from "./types.js";
 
@@ -10,12 +13,19 @@ export interface ApplyOptions {
   /** Where the batch journal goes; {@link defaultJournalDir} gives `<webui>/.sdmodels/journal`. */
   journalDir: string;
   onProgress?: (event: ApplyProgress) => void;
+  /**
+   * Stops the batch (SIGINT/SIGTERM): a copy in progress is abandoned and its temp removed, a rename finishes, the
+   * group is put back, and the batch is journaled `interrupted` with what was installed before it.
+   */
+  signal?: AbortSignal;
 }
 
 /**
- * Carries out the plan's moves in order, journaling each step. A model and its sidecars are one group: if any of
- * them fails, the ones already placed are put back, so no sidecar is orphaned. The batch stops at the first failure;
- * what was installed before it stays installed and can be undone with {@link undoBatch}.
+ * Carries out the plan's moves in order, journaling ahead: each file is `moving` in the journal before it is
+ * touched and `done` as soon as it reached the WebUI, so a killed run is recoverable ({@link recoverStaleBatches},
+ * run first here) and every installed file is undoable whatever fails after it. A model and its sidecars are one
+ * group: if any of them fails, the ones already placed are put back. A source that is no longer the file that was
+ * inspected is not installed (`changed`) and the batch goes on; any other failure stops the batch there.
  *
  * A dry-run plan is returned as a report without touching the filesystem (no folders, no journal).
  */
@@ -35,6 +45,8 @@ export async function applyPlan(plan: InstallPlan, options: ApplyOptions): Promi
     entries: moves.map(notAttempted),
     failure: null,
     leftoverTemps: [],
+    interrupted: null,
+    recovered: [],
   };
   if (plan.options.dryRun || moves.length === 0) return report;
   const conflicts = plan.entries.filter((e) => e.action === "conflict");
@@ -45,50 +57,64 @@ export async function applyPlan(plan: InstallPlan, options: ApplyOptions): Promi
     );
   }
 
+  report.recovered = await recoverStaleBatches(options.journalDir);
   const record = (source: string, destination: string, size: number, sha256: string | null): JournalFileRecord => ({
     source,
     destination,
     size,
-    mtimeMs: null,
     sha256,
     status: "pending",
     method: null,
+    sourceIdentity: null,
+    temp: null,
     installed: null,
+    sourceKept: null,
   });
+  const sources = moves.flatMap((m) => [m.source, ...m.sidecars.map((s) => s.source)]);
   const journal = await Journal.create(options.journalDir, {
     webuiRoot: plan.target.root,
     ui: plan.target.ui,
     mode: plan.options.copy ? "copy" : "move",
+    sourceDirs: [...new Set(sources.map((s) => dirname(s)))],
     createdDirs: [],
     entries: moves.map((m) => ({
       ...record(m.source, m.destination, m.size, m.sha256),
       sidecars: m.sidecars.map((s) => record(s.source, s.destination, 0, null)),
     })),
   });
-  report.batchId = journal.data.batchId;
-  report.journalPath = journal.path;
+  ACTIVE_JOURNALS.add(journal.path);
+  try {
+    report.batchId = journal.data.batchId;
+    report.journalPath = journal.path;
 
-  const existingDirs = await filterAsync([...new Set(moves.map((m) => dirname(m.destination)))], isDir);
-  report.leftoverTemps = await sweepLeftoverTemps(existingDirs);
+    const existingDirs = await filterAsync([...new Set(moves.map((m) => dirname(m.destination)))], isDir);
+    report.leftoverTemps = await sweepLeftoverTemps(existingDirs);
 
-  for (const [index, move] of moves.entries()) {
-    const entry = journal.data.entries[index]!;
-    options.onProgress?.({ type: "start", source: move.source, destination: move.destination, size: move.size, index, total: moves.length });
-    try {
-      await ensureDir(dirname(move.destination), journal);
-      const method = await installGroup(move, entry, journal, plan.options.copy, options.onProgress);
-      report.entries[index] = { ...notAttempted(move), status: "done", method };
-      options.onProgress?.({ type: "done", source: move.source, destination: move.destination, method });
-    } catch (error) {
-      const err = error as NodeJS.ErrnoException;
-      entry.status = "failed";
-      report.entries[index] = { ...notAttempted(move), status: "failed" };
-      report.failure = describeFailure(move, err);
-      break;
+    for (const [index, move] of moves.entries()) {
+      if (options.signal?.aborted) break;
+      const entry = journal.data.entries[index]!;
+      options.onProgress?.({ type: "start", source: move.source, destination: move.destination, size: move.size, index, total: moves.length });
+      try {
+        await ensureDir(dirname(move.destination), journal);
+        const { method, sourcesKept } = await installGroup(move, entry, journal, plan.options.copy, options);
+        report.entries[index] = { ...notAttempted(move), status: "done", method, ...(sourcesKept.length > 0 ? { sourcesKept } : {}) };
+        options.onProgress?.({ type: "done", source: move.source, destination: move.destination, method });
+      } catch (error) {
+        const status = options.signal?.aborted ? "interrupted" : error instanceof FileChangedError && error.path === move.source ? "changed" : "failed";
+        entry.status = status;
+        report.entries[index] = { ...notAttempted(move), status };
+        await journal.save();
+        if (status === "changed") continue;
+        if (status === "failed") report.failure = describeFailure(move, error as NodeJS.ErrnoException);
+        break;
+      }
     }
+    if (options.signal?.aborted) report.interrupted = interruptingSignal(options.signal);
+    journal.data.state = report.interrupted ? "interrupted" : report.failure ? "failed" : "complete";
+    await journal.save();
+  } finally {
+    ACTIVE_JOURNALS.delete(journal.path);
   }
-  journal.data.state = report.failure ? "failed" : "complete";
-  await journal.save();
   return report;
 }
 
@@ -98,21 +124,18 @@ async function installGroup(
   entry: JournalEntry,
   journal: Journal,
   keepSource: boolean,
-  onProgress: ApplyOptions["onProgress"],
-): Promise<"rename" | "copy"> {
+  options: ApplyOptions,
+): Promise<{ method: "rename" | "copy"; sourcesKept: { path: string; code: string }[] }> {
+  const model = identityOf(await lstat(move.source));
+  const change = move.identity ? identityChange(move.identity, model) : model.size === move.size ? null : "size";
+  if (change) throw new FileChangedError(move.source, change);
+  entry.sourceIdentity = move.identity ?? model;
   const files: JournalFileRecord[] = [entry];
   for (const sidecar of entry.sidecars) {
     // A sidecar deleted since planning is simply gone; its model still installs.
-    const info = await stat(sidecar.source).catch(() => null);
-    if (info) files.push(Object.assign(sidecar, { size: info.size, mtimeMs: info.mtimeMs }));
+    const info = await lstat(sidecar.source).catch(() => null);
+    if (info) files.push(Object.assign(sidecar, { size: info.size, sourceIdentity: identityOf(info) }));
   }
-  const model = await stat(move.source);
-  if (model.size !== move.size) {
-    throw Object.assign(new Error(`${move.source} changed since planning (${move.size} → ${model.size} bytes)`), {
-      code: "ESOURCECHANGED",
-    });
-  }
-  entry.mtimeMs = model.mtimeMs;
   for (const file of files) file.status = "moving";
   await journal.save();
 
@@ -120,34 +143,68 @@ async function installGroup(
   try {
     for (const file of files) {
       const onBytes =
-        file === entry && onProgress
-          ? (copied: number, size: number) => onProgress({ type: "bytes", source: move.source, copied, size })
+        file === entry && options.onProgress
+          ? (copied: number, size: number) => options.onProgress!({ type: "bytes", source: move.source, copied, size })
           : undefined;
-      file.method = (await placeFile(file.source, file.destination, { keepSource, onBytes })).method;
+      const { method } = await placeFile(file.source, file.destination, {
+        keepSource,
+        onBytes,
+        expected: file.sourceIdentity!,
+        signal: options.signal,
+        onTemp: async (path, id) => {
+          file.temp = { path, dev: id.dev, ino: id.ino };
+          await journal.save();
+        },
+      });
+      // In the WebUI now: journaled before anything else can fail.
+      Object.assign(file, { method, temp: null, status: "done", installed: identityOf(await lstat(file.destination)) });
       placed.push(file);
+      await journal.save();
     }
   } catch (error) {
+    for (const file of files) if (file.status === "moving") file.status = "failed";
     await rollBack(placed);
-    for (const file of files) file.status = "failed";
+    await journal.save();
     throw error;
   }
   // Only now, with every file of the group complete at its destination, drop the sources of cross-device copies.
-  for (const file of placed) {
-    if (file.method === "copy" && !keepSource) await unlink(file.source);
-    const installed = await stat(file.destination);
-    file.installed = { size: installed.size, mtimeMs: installed.mtimeMs };
-    file.status = "done";
+  const sourcesKept: { path: string; code: string }[] = [];
+  if (!keepSource) {
+    for (const file of placed.filter((f) => f.method === "copy")) {
+      const code = await removeCopiedSource(file);
+      if (code) sourcesKept.push({ path: file.source, code });
+      file.sourceKept = code;
+    }
+    if (sourcesKept.length > 0) await journal.save();
   }
-  await journal.save();
-  return entry.method!;
+  return { method: entry.method!, sourcesKept };
 }
 
+/**
+ * Removes the source of a finished copy, if it still is the file that was copied. Returns null, or why it stays
+ * (a read-only folder or filesystem: EROFS, EACCES, EPERM; ESOURCECHANGED): the file is then installed as a copy.
+ */
+async function removeCopiedSource(file: JournalFileRecord): Promise<string | null> {
+  const now = await lstat(file.source).catch(() => null);
+  if (!now) return null;
+  if (identityChange(file.sourceIdentity!, identityOf(now))) return "ESOURCECHANGED";
+  return unlink(file.source).then(
+    () => null,
+    (error: NodeJS.ErrnoException) => error.code ?? "EUNKNOWN",
+  );
+}
+
+/** Puts back the files of a failed group; a file that cannot be put back stays journaled `done` (it is installed). */
 async function rollBack(placed: readonly JournalFileRecord[]): Promise<void> {
   for (const file of [...placed].reverse()) {
-    // A copy left its source in place: dropping the new copy restores the old state. A rename is renamed back.
-    if (file.method === "copy") await unlink(file.destination).catch(() => undefined);
-    else await placeFile(file.destination, file.source, { keepSource: false }).catch(() => undefined);
-    file.method = null;
+    try {
+      // A copy left its source in place: dropping the new copy restores the old state. A rename is renamed back.
+      if (file.method === "copy") await unlink(file.destination);
+      else await placeFile(file.destination, file.source, { keepSource: false, expected: file.installed! });
+      Object.assign(file, { status: "failed", method: null, installed: null });
+    } catch {
+      // Left as journaled: installed, undoable.
+    }
   }
 }
 

@@ -15,7 +15,9 @@ export type InstallErrorCode =
   | "DESTINATION_EXISTS"
   /** No journal, or none with that id, or one that does not parse. */
   | "JOURNAL_NOT_FOUND"
-  | "JOURNAL_INVALID";
+  | "JOURNAL_INVALID"
+  /** Undo cannot prove the journal says what was installed (foreign owner, paths outside, files not as installed). */
+  | "JOURNAL_UNTRUSTED";
 
 /**
  * What each failure tells a script (see src/exit-codes.ts): the user must name the WebUI (usage, 1), the batch to undo
@@ -30,6 +32,7 @@ const EXIT_CODES: Readonly<Record<InstallErrorCode, number>> = {
   DESTINATION_EXISTS: EXIT_FILE_ERROR,
   JOURNAL_NOT_FOUND: EXIT_NOT_FOUND,
   JOURNAL_INVALID: EXIT_FILE_ERROR,
+  JOURNAL_UNTRUSTED: EXIT_FILE_ERROR,
 };
 
 export class InstallError extends Error {

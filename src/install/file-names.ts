@@ -16,8 +16,11 @@ export function modelStem(name: string): string {
   return MODEL_EXTENSIONS.includes(ext.toLowerCase()) ? stem : name;
 }
 
-/** `name (2).ext`: the numbering file managers use, so users recognise it. */
+/**
+ * `name_2.ext`. A1111 puts a LoRA's or embedding's file name into the prompt (`<lora:name_2:1>`, `name_2`), where
+ * the file managers' `name (2)` would read as attention syntax: `(…)` weights the words inside it.
+ */
 export function numberedName(name: string, n: number): string {
   const { stem, ext } = splitName(name);
-  return `${stem} (${n})${ext}`;
+  return `${stem}_${n}${ext}`;
 }

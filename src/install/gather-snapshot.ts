@@ -1,5 +1,6 @@
 import { lstat, readdir, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { gatherTargetFacts } from "./gather-target-facts.js";
 import { routeCandidate } from "./route-candidate.js";
 import type { FsSnapshot, InstallCandidate, PlanOptions, SnapshotEntry, WebuiTarget } from "./types.js";
 
@@ -46,7 +47,7 @@ export async function gatherSnapshot(
 
   const hashes: Record<string, string> = {};
   for (const path of toHash) hashes[path] = (await deps.sha256(path)).toLowerCase();
-  return { folders, hashes };
+  return { folders, hashes, targets: await gatherTargetFacts(new Set(routed.map((r) => r.dir))) };
 }
 
 async function listFolder(dir: string): Promise<Record<string, SnapshotEntry> | null> {

@@ -4,6 +4,8 @@ export { gatherSnapshot, type SnapshotDeps } from "./gather-snapshot.js";
 export { planInstall } from "./plan-install.js";
 export { applyPlan, type ApplyOptions } from "./apply-plan.js";
 export { undoBatch } from "./undo-batch.js";
+export { recoverStaleBatches } from "./recover-batches.js";
+export { InterruptedError } from "./interrupted.js";
 export { listBatches, type BatchListing } from "./list-batches.js";
 export { defaultJournalDir } from "./journal.js";
 export { isInsideWebui } from "./is-inside-webui.js";

@@ -1,35 +1,56 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, open, readdir, readFile, rename } from "node:fs/promises";
-import { join } from "node:path";
+import { chmod, lstat, mkdir, open, readdir, readFile, rename } from "node:fs/promises";
+import { hostname } from "node:os";
+import { dirname, join } from "node:path";
 import { z } from "zod";
 import { InstallError } from "./errors.js";
 import type { WebuiTarget } from "./types.js";
+
+const identity = z.object({ dev: z.number(), ino: z.number(), size: z.number(), mtimeMs: z.number(), ctimeMs: z.number() });
 
 const fileRecord = z.object({
   source: z.string(),
   destination: z.string(),
   size: z.number(),
-  /** Source mtime before the move. */
-  mtimeMs: z.number().nullable(),
   sha256: z.string().nullable(),
-  status: z.enum(["pending", "moving", "done", "failed", "undone"]),
+  /**
+   * Written ahead: `moving` is saved before a file is touched, `done` right after it reached the WebUI. `changed`:
+   * the source was no longer the inspected file; `interrupted`: stopped by a signal, or found half-done by recovery.
+   */
+  status: z.enum(["pending", "moving", "done", "failed", "changed", "interrupted", "undone"]),
   method: z.enum(["rename", "copy"]).nullable(),
-  /** The installed file as it was right after installing: undo refuses when it differs. */
-  installed: z.object({ size: z.number(), mtimeMs: z.number() }).nullable(),
+  /** The source as it was moved (for the model: as inspected). A kept source is recognised by it. */
+  sourceIdentity: identity.nullable(),
+  /** A copy's temp file while it is being written, so recovery removes exactly it. */
+  temp: z.object({ path: z.string(), dev: z.number(), ino: z.number() }).nullable(),
+  /** The installed file right after installing (lstat): undo acts only on a file that still matches it. */
+  installed: identity.nullable(),
+  /** errno code of the failed removal of a copied source: the file is installed as a copy, the original stays. */
+  sourceKept: z.string().nullable(),
 });
 
+/** Version 1 journals recorded no file identities: undo could not prove what it moves, so they are not read. */
+const JOURNAL_VERSION = 2;
+
 const journalSchema = z.object({
-  version: z.literal(1),
+  version: z.literal(JOURNAL_VERSION),
   batchId: z.string(),
   createdAt: z.string(),
   webuiRoot: z.string(),
   ui: z.string(),
-  state: z.enum(["applying", "complete", "failed", "undone", "partially-undone"]),
+  /** The process applying the batch: recovery treats an `applying` batch whose process is gone as interrupted. */
+  pid: z.number(),
+  host: z.string(),
+  state: z.enum(["applying", "complete", "failed", "interrupted", "undone", "partially-undone"]),
   /** `move` or `copy` (source kept). */
   mode: z.enum(["move", "copy"]),
+  /** The folders the sources came from: undo puts files back only into these. */
+  sourceDirs: z.array(z.string()),
   /** Folders this batch created, parents first; undo removes them again when empty. */
   createdDirs: z.array(z.string()),
   entries: z.array(fileRecord.extend({ sidecars: z.array(fileRecord) })),
+  /** Set when a later run found this batch `applying` with its process gone and recorded what had happened. */
+  recoveredAt: z.string().nullable(),
 });
 
 export type JournalFileRecord = z.infer<typeof fileRecord>;
@@ -45,6 +66,23 @@ export function defaultJournalDir(target: WebuiTarget): string {
 }
 
 /**
+ * Why the journal file at `path` (or its folder) may have been written by someone else, or null: a link, another
+ * user's, or writable by group or others. Windows has no owner uid or group/other bits (its mode is always 0o666 or
+ * 0o444), so there only links count.
+ */
+export async function journalOwnershipProblem(path: string): Promise<string | null> {
+  for (const p of [path, dirname(path)]) {
+    const info = await lstat(p);
+    if (info.isSymbolicLink()) return `${p} is a symbolic link`;
+    if (process.platform === "win32") continue;
+    const uid = process.getuid?.();
+    if (uid !== undefined && info.uid !== uid) return `${p} belongs to user ${info.uid}, not to you`;
+    if ((info.mode & 0o022) !== 0) return `${p} is writable by others (mode ${(info.mode & 0o777).toString(8)})`;
+  }
+  return null;
+}
+
+/**
  * One batch's record on disk. Written before the first move and after every step, each time to a temp file that is
  * fsynced and renamed over the journal, so a crash leaves the previous complete version, never a torn one.
  */
@@ -54,15 +92,26 @@ export class Journal {
     readonly data: JournalData,
   ) {}
 
-  static async create(dir: string, init: Omit<JournalData, "version" | "batchId" | "createdAt" | "state">): Promise<Journal> {
-    await mkdir(dir, { recursive: true });
+  static async create(
+    dir: string,
+    init: Omit<JournalData, "version" | "batchId" | "createdAt" | "state" | "pid" | "host" | "recoveredAt">,
+  ): Promise<Journal> {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    const info = await lstat(dir);
+    // A link planted in an unpacked WebUI would have batches written wherever it points.
+    if (info.isSymbolicLink()) throw new InstallError("JOURNAL_INVALID", `${dir} is a symbolic link; sdmodels keeps its journal only in a real folder`);
+    // Undo trusts only a journal folder nobody else can write to; one made group-writable by a umask of 002 is ours.
+    if (info.uid === process.getuid?.() && (info.mode & 0o022) !== 0) await chmod(dir, info.mode & ~0o022);
     const createdAt = new Date().toISOString();
     const batchId = `${createdAt.replace(/[:.]/g, "-")}-${randomBytes(3).toString("hex")}`;
     const journal = new Journal(join(dir, `${batchId}.json`), {
-      version: 1,
+      version: JOURNAL_VERSION,
       batchId,
       createdAt,
+      pid: process.pid,
+      host: hostname(),
       state: "applying",
+      recoveredAt: null,
       ...init,
     });
     await journal.save();
@@ -81,9 +130,14 @@ export class Journal {
     return new Journal(path, parsed.data);
   }
 
-  /** Every batch in `dir`, oldest first; none when the folder does not exist (nothing was ever installed). */
-  static async list(dir: string): Promise<Journal[]> {
-    const journals = await Promise.all((await journalNames(dir)).map((n) => Journal.read(join(dir, n))));
+  /**
+   * Every batch in `dir`, oldest first; none when the folder does not exist (nothing was ever installed). A journal
+   * that does not parse fails the listing, unless `skipUnreadable` (recovery, which must not block an install on a
+   * journal it could not act on anyway).
+   */
+  static async list(dir: string, { skipUnreadable = false } = {}): Promise<Journal[]> {
+    const read = (n: string) => Journal.read(join(dir, n)).catch((error: unknown) => (skipUnreadable ? null : Promise.reject(error)));
+    const journals = (await Promise.all((await journalNames(dir)).map(read))).filter((j): j is Journal => j !== null);
     return journals.sort((a, b) => a.data.createdAt.localeCompare(b.data.createdAt) || a.data.batchId.localeCompare(b.data.batchId));
   }
 
@@ -110,7 +164,8 @@ export class Journal {
 
   async save(): Promise<void> {
     const temp = `${this.path}.${randomBytes(4).toString("hex")}.tmp`;
-    const handle = await open(temp, "wx");
+    // Owner-only: undo refuses a journal that others could have written.
+    const handle = await open(temp, "wx", 0o600);
     try {
       await handle.writeFile(`${JSON.stringify(this.data, null, 2)}\n`);
       await handle.sync();

@@ -11,6 +11,7 @@ import type {
   PlanEntry,
   PlanOptions,
   SidecarMove,
+  SkipReason,
   WebuiTarget,
 } from "./types.js";
 
@@ -19,6 +20,12 @@ import type {
  * stopping there turns a pathological case into a conflict instead of an endless scan.
  */
 const MAX_CONFLICT_RENAMES = 10_000;
+
+/**
+ * Longest file name, in UTF-8 bytes, the filesystems model libraries live on accept: NAME_MAX of ext4, XFS, Btrfs
+ * and tmpfs; exFAT, NTFS and APFS count 255 characters, which a name within 255 bytes never exceeds.
+ */
+const MAX_NAME_BYTES = 255;
 
 /**
  * Decides, for every candidate, whether and where it is installed. Pure: everything it knows about the filesystem
@@ -34,6 +41,10 @@ export function planInstall(
   const candidateSources = new Set(candidates.map((c) => resolve(c.source)));
   /** Paths earlier entries of this plan will occupy, with the source whose content lands there. */
   const planned = new Map<string, string>();
+  /** The same paths as the destination folder compares names ({@link nameKey}). */
+  const plannedKeys = new Set<string>();
+  /** Bytes earlier entries copy onto each device. */
+  const copiedTo = new Map<number, number>();
   const claimedSidecars = new Set<string>();
   const entries: PlanEntry[] = [];
 
@@ -74,7 +85,8 @@ export function planInstall(
     }
     const ownSidecars = sidecarNames.filter((p) => !claimedSidecars.has(p));
 
-    const occupied = (path: string) => path !== source && (planned.has(path) || isListed(snapshot, path));
+    const occupied = (path: string) =>
+      path !== source && (plannedKeys.has(nameKey(snapshot, path)) || isListed(snapshot, path) || isListedIgnoringCase(snapshot, path, source));
     const placement = (name: string) => ({
       destination: join(route.dir, name),
       sidecars: ownSidecars
@@ -104,6 +116,16 @@ export function planInstall(
       warnings.push(`${existing} exists with different content: installing as ${basename(chosen.destination)}`);
     }
 
+    const unfit = checkFit(chosen, candidate, route.dir, options, snapshot, copiedTo);
+    if (unfit) {
+      entries.push({ action: "skip", source, destination: chosen.destination, reason: unfit.reason, warnings });
+      continue;
+    }
+    if (needsCopy(candidate, route.dir, options, snapshot)) {
+      const dev = snapshot.targets![route.dir]!.dev;
+      copiedTo.set(dev, (copiedTo.get(dev) ?? 0) + groupBytes(chosen, candidate, snapshot));
+    }
+
     const entry: MoveEntry = {
       action: "move",
       source,
@@ -114,13 +136,16 @@ export function planInstall(
       renamed: { extension: route.extensionFixed, conflictWith: existing },
       sidecars: chosen.sidecars,
       sha256: snapshot.hashes[source] ?? null,
+      ...(candidate.identity ? { identity: candidate.identity } : {}),
       warnings,
       ...(route.notLoaded ? { notLoaded: route.notLoaded } : {}),
     };
     entries.push(entry);
     planned.set(entry.destination, source);
+    plannedKeys.add(nameKey(snapshot, entry.destination));
     for (const s of entry.sidecars) {
       planned.set(s.destination, s.source);
+      plannedKeys.add(nameKey(snapshot, s.destination));
       claimedSidecars.add(s.source);
     }
   }
@@ -174,6 +199,58 @@ function findDuplicate(
     if (dirname(destination) === dir && snapshot.hashes[from] === hash) return destination;
   }
   return null;
+}
+
+/**
+ * Whether the chosen placement can work as planned; null when it can. Everything a real run would fail on that is
+ * knowable now: a name too long for the filesystem, a folder that cannot be written, a copy larger than the space
+ * left after the copies planned before it.
+ */
+function checkFit(
+  chosen: { destination: string; sidecars: readonly SidecarMove[] },
+  candidate: InstallCandidate,
+  dir: string,
+  options: PlanOptions,
+  snapshot: FsSnapshot,
+  copiedTo: ReadonlyMap<number, number>,
+): { reason: SkipReason } | null {
+  const tooLong = [chosen.destination, ...chosen.sidecars.map((s) => s.destination)].find((p) => Buffer.byteLength(basename(p)) > MAX_NAME_BYTES);
+  if (tooLong) {
+    return { reason: { code: "name-too-long", message: `the name ${basename(tooLong)} is ${Buffer.byteLength(basename(tooLong))} bytes; filesystems take at most ${MAX_NAME_BYTES}` } };
+  }
+  const facts = snapshot.targets?.[dir];
+  if (!facts) return null;
+  if (!facts.writable) return { reason: { code: "not-writable", message: `cannot write into ${dir} (permissions or a read-only filesystem)` } };
+  if (facts.freeBytes !== null && needsCopy(candidate, dir, options, snapshot)) {
+    const needed = groupBytes(chosen, candidate, snapshot);
+    const free = facts.freeBytes - (copiedTo.get(facts.dev) ?? 0);
+    if (needed > free) return { reason: { code: "no-space", message: `needs ${needed} bytes on the target filesystem, ${Math.max(0, free)} free` } };
+  }
+  return null;
+}
+
+/** The file is copied, not renamed: `--copy`, or its source is on another device than the folder. */
+function needsCopy(candidate: InstallCandidate, dir: string, options: PlanOptions, snapshot: FsSnapshot): boolean {
+  const facts = snapshot.targets?.[dir];
+  if (!facts) return false;
+  return options.copy || (candidate.identity !== undefined && candidate.identity.dev !== facts.dev);
+}
+
+function groupBytes(chosen: { sidecars: readonly SidecarMove[] }, candidate: InstallCandidate, snapshot: FsSnapshot): number {
+  return chosen.sidecars.reduce((sum, s) => sum + (snapshot.folders[dirname(s.source)]?.[basename(s.source)]?.size ?? 0), candidate.size);
+}
+
+/** How the destination folder tells names apart: folded where it ignores case (NFC, lower case), else exact. */
+function nameKey(snapshot: FsSnapshot, path: string): string {
+  return snapshot.targets?.[dirname(path)]?.caseInsensitive ? join(dirname(path), basename(path).normalize("NFC").toLowerCase()) : path;
+}
+
+/** A listed name other than the source itself that is the same name to a case-insensitive folder. */
+function isListedIgnoringCase(snapshot: FsSnapshot, path: string, source: string): boolean {
+  const dir = dirname(path);
+  if (!snapshot.targets?.[dir]?.caseInsensitive) return false;
+  const key = nameKey(snapshot, path);
+  return listNames(snapshot, dir).some((name) => join(dir, name) !== source && nameKey(snapshot, join(dir, name)) === key);
 }
 
 function listNames(snapshot: FsSnapshot, dir: string): string[] {

@@ -6,10 +6,11 @@ const TEMP_MARKER = ".sdmodels-tmp-";
 const TEMP_NAME = /^\..*\.sdmodels-tmp-[0-9a-f]{12}$/;
 
 /**
- * Longest part of the final name kept in a temp name. File names are limited to 255 bytes on common filesystems;
- * 120 UTF-16 units (≤ 240 bytes of typical UTF-8, and the temp is hidden anyway) leave room for the marker.
+ * Longest part of the final name kept in a temp name, in UTF-8 bytes: names are limited to 255 bytes on common
+ * filesystems, and the dot, the marker and the random suffix take 27. Counted in bytes, not UTF-16 units: 120
+ * CJK characters are 360 bytes.
  */
-const MAX_TEMP_NAME_PART = 120;
+const MAX_TEMP_NAME_PART_BYTES = 200;
 
 /**
  * A temp file nobody has written to for this long is the remnant of a killed copy, not a live one: a live copy
@@ -19,7 +20,19 @@ export const STALE_TEMP_AGE_MS = 10 * 60_000;
 
 /** `.<name>.sdmodels-tmp-<random>`: hidden, in the target folder (same filesystem), recognisable after a crash. */
 export function tempPathFor(dir: string, name: string): string {
-  return join(dir, `.${name.slice(0, MAX_TEMP_NAME_PART)}${TEMP_MARKER}${randomBytes(6).toString("hex")}`);
+  return join(dir, `.${truncateUtf8(name, MAX_TEMP_NAME_PART_BYTES)}${TEMP_MARKER}${randomBytes(6).toString("hex")}`);
+}
+
+/** The longest prefix of `text` that fits in `maxBytes` of UTF-8, never splitting a character. */
+function truncateUtf8(text: string, maxBytes: number): string {
+  let bytes = 0;
+  let end = 0;
+  for (const char of text) {
+    bytes += Buffer.byteLength(char);
+    if (bytes > maxBytes) break;
+    end += char.length;
+  }
+  return text.slice(0, end);
 }
 
 export function isTempName(name: string): boolean {

@@ -6,11 +6,29 @@ import type { LoadJudgement } from "./will-load.js";
 export const UI_NAMES = ["a1111", "forge", "sdnext", "comfyui"] as const;
 export type UiName = (typeof UI_NAMES)[number];
 
+/**
+ * Which file a path named at one moment: the inode, its size and both timestamps. A file replaced under the same name
+ * (new inode), rewritten in place (ctime moves even when mtime is set back) or touched (mtime) no longer matches.
+ * Users cannot set ctime, so an unchanged identity means nobody wrote to or renamed over the file in between.
+ */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
+
 /** What the CLI hands the installer: one inspected and classified file. */
 export interface InstallCandidate {
   /** Absolute path. */
   source: string;
   size: number;
+  /**
+   * The file as it was before it was inspected (lstat). The installer installs it only while it still is that file;
+   * absent for a file that does not exist yet (a planned download).
+   */
+  identity?: FileIdentity;
   /** Content format: decides the extension the file is installed under. */
   format: FileFormat;
   /** Safety verdict. */
@@ -49,7 +67,7 @@ export interface PlanOptions {
   dryRun: boolean;
   /** Keep the source (copy instead of move). */
   copy: boolean;
-  /** Different content already at the destination: install as `name (2).ext`, skip, or leave as a conflict. */
+  /** Different content already at the destination: install as `name_2.ext`, skip, or leave as a conflict. */
   onConflict: ConflictPolicy;
   /** Refuse files whose verdict is "suspicious", and files the target UI will not load, instead of installing them with a warning. */
   strict: boolean;
@@ -86,6 +104,20 @@ export interface FsSnapshot {
   folders: Readonly<Record<string, Readonly<Record<string, SnapshotEntry>> | null>>;
   /** Absolute file path → lower-case hex SHA-256. */
   hashes: Readonly<Record<string, string>>;
+  /** Destination folder → what the real run there depends on ({@link gatherTargetFacts}); absent: not checked. */
+  targets?: Readonly<Record<string, TargetFolderFacts>>;
+}
+
+/** What planning knows about a destination folder so that a dry run and the real run agree. */
+export interface TargetFolderFacts {
+  /** New files can be created there (or in the nearest existing folder it would be created under). */
+  writable: boolean;
+  /** Bytes an unprivileged writer may still use on its filesystem; null when the filesystem does not say. */
+  freeBytes: number | null;
+  /** Its filesystem: a source on another device is copied, and its bytes count against `freeBytes`. */
+  dev: number;
+  /** Names that differ only in case are the same file there. */
+  caseInsensitive: boolean;
 }
 
 export type SkipCode =
@@ -102,7 +134,13 @@ export type SkipCode =
   | "duplicate"
   | "in-place"
   | "symlink"
-  | "conflict";
+  | "conflict"
+  /** The final name (after extension fix or conflict rename) is longer than the target filesystem allows. */
+  | "name-too-long"
+  /** The target folder (or the folder it would be created in) is not writable, or on a read-only filesystem. */
+  | "not-writable"
+  /** A copy (across filesystems, or --copy) would not fit in the target filesystem's free space. */
+  | "no-space";
 
 export interface SkipReason {
   code: SkipCode;
@@ -129,6 +167,8 @@ export interface MoveEntry {
   sidecars: SidecarMove[];
   /** Known when a same-size file forced hashing. */
   sha256: string | null;
+  /** The candidate's identity at inspection: the move happens only while the source still matches it. */
+  identity?: FileIdentity;
   warnings: string[];
   /** Set when the target UI will not load the file (installed anyway unless `strict`); see will-load.ts. */
   notLoaded?: LoadJudgement;
@@ -165,7 +205,12 @@ export interface InstallPlan {
   summary: { move: number; skip: number; conflict: number; bytes: number };
 }
 
-export type ApplyStatus = "done" | "failed" | "not-attempted";
+/**
+ * `changed`: the source is no longer the file that was inspected (replaced, rewritten or touched since), so it was
+ * not installed and the batch went on. `interrupted`: SIGINT/SIGTERM arrived while it was being copied; its partial
+ * copy was removed and the batch stopped.
+ */
+export type ApplyStatus = "done" | "failed" | "not-attempted" | "changed" | "interrupted";
 
 export interface AppliedEntry {
   source: string;
@@ -174,6 +219,11 @@ export interface AppliedEntry {
   /** `rename` on one filesystem, `copy` across filesystems or with the copy option. */
   method: "rename" | "copy" | null;
   sidecars: SidecarMove[];
+  /**
+   * Files of this group (the model or a sidecar) that reached the WebUI but whose source could not be removed
+   * (read-only folder or filesystem): installed as copies, journaled as such, the originals left where they were.
+   */
+  sourcesKept?: { path: string; code: string }[];
 }
 
 export interface ApplyFailure {
@@ -194,6 +244,21 @@ export interface ApplyReport {
   failure: ApplyFailure | null;
   /** Temp files of interrupted earlier copies found in destination folders. */
   leftoverTemps: { path: string; removed: boolean }[];
+  /** The signal that stopped the batch (the batch is journaled `interrupted`), or null. */
+  interrupted?: NodeJS.Signals | null;
+  /** Earlier batches left `applying` by a killed or interrupted run, recovered before this one started. */
+  recovered?: RecoveredBatch[];
+}
+
+/** What recovery found of a batch whose process died while applying it. */
+export interface RecoveredBatch {
+  batchId: string;
+  /** The dead (or long silent) process that was applying it. */
+  pid: number | null;
+  /** Files that had reached the WebUI (now journaled `done`, undoable). */
+  installed: string[];
+  /** Partial copies removed. */
+  tempsRemoved: string[];
 }
 
 export type ApplyProgress =
@@ -208,7 +273,11 @@ export interface UndoRefusal {
 
 export interface UndoReport {
   batchId: string;
+  /** Stale batches recovered before undoing (see {@link RecoveredBatch}). */
+  recovered?: RecoveredBatch[];
   /** Paths put back (or, for a copy install, installed copies removed). */
   restored: { from: string; to: string | null }[];
   refused: UndoRefusal[];
+  /** The signal that stopped undo between files (the rest stays installed, undoable later), or null. */
+  interrupted?: NodeJS.Signals | null;
 }

@@ -1,22 +1,36 @@
-import { lstat, mkdir, rmdir, unlink } from "node:fs/promises";
-import { dirname } from "node:path";
-import { Journal, type JournalFileRecord } from "./journal.js";
+import { lstat, mkdir, realpath, rmdir, unlink } from "node:fs/promises";
+import { dirname, isAbsolute } from "node:path";
+import { hashFile } from "../hash/hash-file.js";
+import { InstallError } from "./errors.js";
+import { IDENTITY_CHANGE_WORDS, identityChange, identityOf } from "./file-identity.js";
+import { interruptingSignal } from "./interrupted.js";
+import { isInsideWebui } from "./is-inside-webui.js";
+import { defaultJournalDir, Journal, journalOwnershipProblem, type JournalFileRecord } from "./journal.js";
 import { placeFile } from "./place-file.js";
-import type { UndoRefusal, UndoReport } from "./types.js";
+import { recoverStaleBatches } from "./recover-batches.js";
+import type { UndoRefusal, UndoReport, WebuiTarget } from "./types.js";
 
 /**
- * Reverts a batch (the newest one not yet fully undone, or `batchId`), last file first. Each installed file is put
- * back only if it is exactly as installed (same size and mtime) and its original path is free; otherwise it is left
- * where it is and reported. A model that cannot go back keeps its sidecars with it.
+ * Reverts a batch of `target` (the newest one not yet fully undone, or `batchId`), last file first, after
+ * recovering batches a killed run left behind. It acts only on what it can prove: the journal is the current user's
+ * and nobody else can write it, every path lies inside the WebUI or the batch's source folders, and every installed
+ * file still is the file installed (identity, and SHA-256 where the batch recorded one). Otherwise the whole batch
+ * is refused with one reason and nothing moves. A file whose installed copy is gone or whose original path is taken
+ * is left and reported; a model that cannot go back keeps its sidecars with it.
  */
-export async function undoBatch(journalDir: string, batchId?: string): Promise<UndoReport> {
+export async function undoBatch(target: WebuiTarget, batchId?: string, options: { signal?: AbortSignal } = {}): Promise<UndoReport> {
+  const journalDir = defaultJournalDir(target);
+  const recovered = await recoverStaleBatches(journalDir);
   const journal = await Journal.find(journalDir, batchId);
-  const mode = journal.data.mode;
-  const report: UndoReport = { batchId: journal.data.batchId, restored: [], refused: [] };
+  const report: UndoReport = { batchId: journal.data.batchId, recovered, restored: [], refused: [] };
+  const distrust = await whyNotProven(journal, target);
+  if (distrust) throw new InstallError("JOURNAL_UNTRUSTED", `refusing to undo batch ${journal.data.batchId}: ${distrust}; nothing was moved`);
 
   for (const entry of [...journal.data.entries].reverse()) {
+    // SIGINT/SIGTERM: stop between files; a copy back in progress is abandoned and its temp removed.
+    if (options.signal?.aborted) break;
     if (entry.status !== "done") continue;
-    const modelRefusal = await refusal(entry, mode);
+    const modelRefusal = await refusal(entry);
     if (modelRefusal) {
       report.refused.push(modelRefusal);
       for (const s of entry.sidecars.filter((s) => s.status === "done")) {
@@ -26,16 +40,17 @@ export async function undoBatch(journalDir: string, batchId?: string): Promise<U
     }
     const files: JournalFileRecord[] = [];
     for (const s of entry.sidecars.filter((s) => s.status === "done")) {
-      const r = await refusal(s, mode);
+      const r = await refusal(s);
       if (r) report.refused.push(r);
       else files.push(s);
     }
     files.push(entry);
     for (const file of files.reverse()) {
       try {
-        report.restored.push(await restore(file, mode));
+        report.restored.push(await restore(file, options.signal));
         file.status = "undone";
       } catch (error) {
+        if (options.signal?.aborted) break;
         report.refused.push({ path: file.destination, reason: (error as Error).message });
       }
     }
@@ -46,41 +61,74 @@ export async function undoBatch(journalDir: string, batchId?: string): Promise<U
   const done = journal.data.entries.flatMap((e) => [e, ...e.sidecars]).filter((f) => f.status === "done");
   journal.data.state = done.length === 0 ? "undone" : "partially-undone";
   await journal.save();
+  if (options.signal?.aborted) report.interrupted = interruptingSignal(options.signal);
   return report;
 }
 
-async function refusal(file: JournalFileRecord, mode: "move" | "copy"): Promise<UndoRefusal | null> {
-  const installed = await lstat(file.destination).catch(() => null);
-  if (!installed) return { path: file.destination, reason: "the installed file is gone" };
-  if (!file.installed || installed.size !== file.installed.size || installed.mtimeMs !== file.installed.mtimeMs) {
-    return { path: file.destination, reason: "changed since install (size or mtime differ); left in place" };
+/** Why the journal cannot be trusted to say what to move where, or null. */
+async function whyNotProven(journal: Journal, target: WebuiTarget): Promise<string | null> {
+  const { data } = journal;
+  if (data.state === "applying") return `it is still being applied by process ${data.pid}`;
+  const ownership = await journalOwnershipProblem(journal.path);
+  if (ownership) return ownership;
+  // Real paths: the same WebUI may be named through a link one time and directly the next.
+  const [recorded, current] = await Promise.all([data.webuiRoot, target.root].map((p) => realpath(p).catch(() => p)));
+  if (recorded !== current) return `it was written for ${data.webuiRoot}, not this WebUI`;
+  const sourceDirs = data.sourceDirs.filter((d) => isAbsolute(d));
+  for (const dir of data.createdDirs) if (!isInsideWebui(dir, target)) return `folder ${dir} lies outside the WebUI`;
+  for (const file of data.entries.flatMap((e) => [e, ...e.sidecars])) {
+    if (!isInsideWebui(file.destination, target)) return `${file.destination} lies outside the WebUI`;
+    if (!sourceDirs.includes(dirname(file.source)) && !isInsideWebui(file.source, target)) {
+      return `${file.source} lies outside the folders the batch moved files from`;
+    }
+    if (file.status !== "done") continue;
+    if (!file.installed) return `${file.destination} has no recorded identity`;
+    const now = await lstat(file.destination).catch(() => null);
+    if (!now) continue; // gone: nothing to move, reported per file
+    const change = identityChange(file.installed, identityOf(now));
+    if (change) return `${file.destination} is not the file installed: ${IDENTITY_CHANGE_WORDS[change]}`;
+    if (file.sha256 && now.isFile() && (await hashFile(file.destination)).sha256 !== file.sha256) {
+      return `${file.destination} is not the file installed: its SHA-256 differs`;
+    }
   }
+  return null;
+}
+
+async function refusal(file: JournalFileRecord): Promise<UndoRefusal | null> {
+  if (!(await exists(file.destination))) return { path: file.destination, reason: "the installed file is gone" };
   const original = await lstat(file.source).catch(() => null);
-  if (original && !(mode === "copy" && isUnchangedOriginal(file, original))) {
+  if (original && !isKeptSource(file, original)) {
     return { path: file.destination, reason: `the original path ${file.source} is occupied; left in place` };
   }
   return null;
 }
 
-/** A copy install kept its source; undo may drop the copy only while that source is still the file it copied. */
-function isUnchangedOriginal(file: JournalFileRecord, original: { size: number; mtimeMs: number }): boolean {
-  return original.size === file.size && original.mtimeMs === file.mtimeMs;
+/**
+ * A copy (`--copy`, or a source that could not be removed) left its source in place: undo may drop the installed
+ * copy only while that source still is the file it copied.
+ */
+function isKeptSource(file: JournalFileRecord, original: Parameters<typeof identityOf>[0]): boolean {
+  return file.method === "copy" && file.sourceIdentity !== null && identityChange(file.sourceIdentity, identityOf(original)) === null;
 }
 
 /**
- * Moves the file back with the same no-overwrite primitive as installing. For a copy install whose source is still
- * there, undo drops the copy; if the user removed the source since, the copy is moved back instead of deleted.
+ * Moves the file back with the same no-overwrite primitive as installing, and, where that had to copy (the source
+ * folder is on another filesystem), removes the installed copy. For a copy whose source is still there, undo drops
+ * the copy; if the user removed the source since, the copy is moved back instead of deleted.
  */
-async function restore(file: JournalFileRecord, mode: "move" | "copy"): Promise<{ from: string; to: string | null }> {
-  if (mode === "copy" && (await exists(file.source))) {
+async function restore(file: JournalFileRecord, signal: AbortSignal | undefined): Promise<{ from: string; to: string | null }> {
+  const original = await lstat(file.source).catch(() => null);
+  if (original && isKeptSource(file, original)) {
     await unlink(file.destination);
     return { from: file.destination, to: null };
   }
   await mkdir(dirname(file.source), { recursive: true });
-  await placeFile(file.destination, file.source, { keepSource: false });
+  const { method } = await placeFile(file.destination, file.source, { keepSource: false, expected: file.installed!, signal });
+  if (method === "copy") await unlink(file.destination);
   return { from: file.destination, to: file.source };
 }
 
 async function exists(path: string): Promise<boolean> {
   return lstat(path).then(() => true, () => false);
 }
+

@@ -1,10 +1,13 @@
-import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
+import { execFile, spawnSync } from "node:child_process";
+import { link, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
+import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { PickleBuilder } from "../../fixtures/pickle-builder.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
+import type { JournalData } from "../../src/install/journal.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, COMFY_MARKERS, FORGE_MARKERS, filesUnder, touch, treeListing } from "../install/fake-webui.js";
 import { runCli } from "./run-cli.js";
@@ -12,6 +15,8 @@ import { runCli } from "./run-cli.js";
 const cli = runCli;
 const tempDir = useTempDirs("sdmodels-cli-install-");
 const STACK_LINE = /^\s+at /m;
+
+const run = promisify(execFile);
 
 function fixture(id: string) {
   const found = MODEL_FIXTURES.find((f) => f.id === id);
@@ -152,8 +157,8 @@ describe("sdmodels install <file>", () => {
     expect(planned.stdout).toContain(
       [
         "  models/Lora/",
-        "    copy-of-a.safetensors              lora · sd1         duplicate of models/Lora/a.safetensors",
-        "    a.safetensors → a (2).safetensors  lora (loha) · sd1  conflict: a different file is at models/Lora/a.safetensors; installed as a (2).safetensors",
+        "    copy-of-a.safetensors            lora · sd1         duplicate of models/Lora/a.safetensors",
+        "    a.safetensors → a_2.safetensors  lora (loha) · sd1  conflict: a different file is at models/Lora/a.safetensors; installed as a_2.safetensors",
         "",
         "1 to install (",
       ].join("\n"),
@@ -162,7 +167,7 @@ describe("sdmodels install <file>", () => {
 
     const renamed = await cli(["install", other, "--webui", webui, "--json"], { env });
     expect(renamed.code).toBe(0);
-    expect(JSON.parse(renamed.stdout).plan[0].destination).toBe(join(webui, "models/Lora/a (2).safetensors"));
+    expect(JSON.parse(renamed.stdout).plan[0].destination).toBe(join(webui, "models/Lora/a_2.safetensors"));
   });
 
   it("gives one-line errors with the right exit code for bad input", async () => {
@@ -194,5 +199,58 @@ describe("sdmodels install <file>", () => {
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).plan[0].destination).toBe(join(webui, "models/vae", basename(source)));
     expect(await readFile(join(webui, "models/vae", basename(source)))).toBeTruthy();
+  });
+
+  it("says when a source could not be removed (read-only filesystem): installed as a copy, journaled, undoable", async (ctx) => {
+    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const readOnly = join(downloads, "..", "ro");
+    await mkdir(readOnly);
+    await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads, "ro.safetensors");
+    try {
+      await run("mount", ["--bind", downloads, readOnly]);
+      await run("mount", ["-o", "remount,bind,ro", readOnly]);
+    } catch (error) {
+      await run("umount", [readOnly]).catch(() => undefined);
+      ctx.skip(`cannot make a read-only bind mount here (${(error as Error).message.split("\n")[0]}): test skipped`);
+    }
+    try {
+      const source = join(readOnly, "ro.safetensors");
+      const result = await cli(["install", source, "--webui", webui], { env });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe(`sdmodels: ${source} could not be removed (EROFS): installed as a copy, the original stays where it is\n`);
+      expect(await filesUnder(join(webui, "models/Lora"))).toEqual(["ro.safetensors"]);
+      const undo = await cli(["undo", "--webui", webui], { env });
+      expect(undo.code).toBe(0);
+      expect(undo.stdout).toContain(`removed copy ${join(webui, "models/Lora/ro.safetensors")}`);
+      expect(await filesUnder(join(webui, "models/Lora"))).toEqual([]);
+      expect(await filesUnder(readOnly)).toEqual(["ro.safetensors"]);
+    } finally {
+      await run("umount", [readOnly]).catch(() => run("umount", ["-l", readOnly]));
+    }
+  });
+
+  it("first recovers a batch a run killed between link and unlink left applying, and says so", async () => {
+    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const source = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads, "k.safetensors");
+    const other = await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", downloads, "v.safetensors");
+    const first = await cli(["install", source, "--webui", webui, "--json"], { env });
+    expect(first.code).toBe(0);
+    const batchId = JSON.parse(first.stdout).batchId as string;
+    const installed = join(webui, "models/Lora/k.safetensors");
+    // The state a SIGKILL right after link() leaves: two names for the inode, the batch applying, its process gone.
+    await link(installed, source);
+    const journalPath = join(webui, ".sdmodels/journal", `${batchId}.json`);
+    const journal = JSON.parse(await readFile(journalPath, "utf8")) as JournalData;
+    Object.assign(journal, { state: "applying", pid: spawnSync(process.execPath, ["-e", ""]).pid });
+    Object.assign(journal.entries[0]!, { status: "moving", installed: null, method: null });
+    await writeFile(journalPath, JSON.stringify(journal));
+
+    const next = await cli(["install", other, "--webui", webui], { env });
+    expect(next.code).toBe(0);
+    expect(next.stderr).toContain(`sdmodels: recovered batch ${batchId}, left half-applied by process ${journal.pid} which is gone: 1 file had been installed, 0 partial copies removed`);
+    expect(await filesUnder(downloads)).toEqual([]);
+    const undo = await cli(["undo", batchId, "--webui", webui], { env });
+    expect(undo.code).toBe(0);
+    expect(await filesUnder(downloads)).toEqual(["k.safetensors"]);
   });
 });

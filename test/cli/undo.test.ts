@@ -1,7 +1,9 @@
-import { appendFile, mkdir } from "node:fs/promises";
+import { spawnSync } from "node:child_process";
+import { appendFile, lstat, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import type { JournalData } from "../../src/install/journal.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, filesUnder, touch } from "../install/fake-webui.js";
@@ -60,14 +62,40 @@ describe("sdmodels undo", () => {
     expect(unknown.stderr).toMatch(/^sdmodels: no batch 2020-01-01T00-00-00-000Z-000000 in .*journal; `sdmodels undo --list` shows the batches there\n$/);
   });
 
-  it("leaves a file changed since install in place, reports it per file and exits 2", async () => {
+  it("refuses the whole batch when a file changed since install: one line, exit 2, nothing moved", async () => {
     const s = await installOne("b.safetensors");
     const installed = join(s.webui, "models/Lora/b.safetensors");
     await appendFile(installed, "x");
     const undo = await cli(["undo", s.batchId, "--webui", s.webui, "--json"], { env: s.env });
     expect(undo.code).toBe(2);
-    expect(JSON.parse(undo.stdout)).toMatchObject({ restored: [], refused: [{ path: installed, reason: expect.stringContaining("changed since install") }] });
-    expect(undo.stderr).toBe(`sdmodels: ${installed}: changed since install (size or mtime differ); left in place\n`);
+    expect(undo.stdout).toBe("");
+    expect(undo.stderr).toBe(`sdmodels: refusing to undo batch ${s.batchId}: ${installed} is not the file installed: its size changed; nothing was moved\n`);
     expect(await filesUnder(s.downloads)).toEqual([]);
+  });
+
+  it("first recovers a batch a killed run left applying, says so, removes its partial copy, then undoes it", async () => {
+    const s = await installOne("c.safetensors");
+    const journalPath = join(s.webui, ".sdmodels/journal", `${s.batchId}.json`);
+    // What a run killed right after link() leaves: the batch applying, the file moving, and a partial copy of a
+    // sidecar it had started; its process is gone.
+    const dead = spawnSync(process.execPath, ["-e", ""]).pid!;
+    const temp = join(s.webui, "models/Lora/.c.preview.png.sdmodels-tmp-0123456789ab");
+    await writeFile(temp, "partial");
+    const tempInfo = await lstat(temp);
+    const journal = JSON.parse(await readFile(journalPath, "utf8")) as JournalData;
+    journal.state = "applying";
+    journal.pid = dead;
+    Object.assign(journal.entries[0]!, { status: "moving", installed: null, method: null });
+    journal.entries[0]!.sidecars = [
+      { ...journal.entries[0]!, source: join(s.downloads, "c.preview.png"), destination: join(s.webui, "models/Lora/c.preview.png"), temp: { path: temp, dev: tempInfo.dev, ino: tempInfo.ino } },
+    ];
+    await writeFile(journalPath, JSON.stringify(journal));
+
+    const undo = await cli(["undo", "--webui", s.webui], { env: s.env });
+    expect(undo.stderr).toContain(`sdmodels: recovered batch ${s.batchId}, left half-applied by process ${dead} which is gone: 1 file had been installed, 1 partial copy removed`);
+    expect(undo.code).toBe(0);
+    expect(undo.stdout).toContain(`batch ${s.batchId}: 1 restored, 0 left in place`);
+    expect(await filesUnder(s.downloads)).toEqual(["c.safetensors"]);
+    expect(await filesUnder(join(s.webui, "models/Lora"))).toEqual([]);
   });
 });

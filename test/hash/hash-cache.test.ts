@@ -1,4 +1,4 @@
-import { readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { readFile, rename, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { createHashCache, hashFileCached } from "../../src/hash/hash-cache.js";
@@ -42,6 +42,22 @@ describe("hash cache", () => {
     await writeFile(model, "HELLO WORLD");
     await utimes(model, pinned, pinned);
     expect((await hashFileCached(model, cache)).sha256).toBe("b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
+  });
+
+  it("misses when another file took the path, even with the same size and mtime (a new inode)", async () => {
+    const dir = await tempDir();
+    const model = join(dir, "m.bin");
+    await writeFile(model, "hello world");
+    const pinned = 1_700_000_000;
+    await utimes(model, pinned, pinned);
+    const cache = createHashCache(join(dir, "hashes.json"));
+    await hashFileCached(model, cache);
+    // A download tool writes the new file beside the old and renames it over: same size, mtime set from the server.
+    await writeFile(join(dir, "m.bin.part"), "HELLO WORLD");
+    await utimes(join(dir, "m.bin.part"), pinned, pinned);
+    await rename(join(dir, "m.bin.part"), model);
+    expect(await cache.get(model)).toBeNull();
+    expect((await hashFileCached(model, cache)).sha256).not.toBe("b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
   });
 
   it("treats a corrupt cache file as empty and replaces it on save", async () => {

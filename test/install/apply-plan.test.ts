@@ -1,4 +1,4 @@
-import { readFile, stat, utimes, writeFile } from "node:fs/promises";
+import { readFile, rename, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { applyPlan } from "../../src/install/apply-plan.js";
@@ -57,16 +57,17 @@ describe("applyPlan", () => {
 
     const journal = JSON.parse(await readFile(report.journalPath!, "utf8")) as JournalData;
     expect(report.journalPath!.startsWith(join(root, ".sdmodels/journal/"))).toBe(true);
-    expect(journal).toMatchObject({ version: 1, batchId: report.batchId, state: "complete", mode: "move", ui: "a1111" });
+    expect(journal).toMatchObject({ version: 2, batchId: report.batchId, state: "complete", mode: "move", ui: "a1111", pid: process.pid });
+    expect(journal.sourceDirs).toEqual([downloads]);
     expect(journal.createdDirs).toEqual([join(root, "models/Stable-diffusion/SDXL"), join(root, "models/Lora/SD1.5")]);
     expect(journal.entries[0]).toMatchObject({
       source: c.source,
       destination: installed,
       size: c.size,
-      mtimeMs: sourceMtime,
       status: "done",
       method: "rename",
-      installed: { size: c.size, mtimeMs: sourceMtime },
+      sourceIdentity: c.identity,
+      installed: { dev: c.identity!.dev, ino: c.identity!.ino, size: c.size, mtimeMs: sourceMtime },
     });
     expect(journal.entries[0]!.sidecars.map((s) => [s.destination, s.status])).toEqual([
       [join(root, "models/Stable-diffusion/SDXL/c.preview.png"), "done"],
@@ -80,7 +81,7 @@ describe("applyPlan", () => {
     await writeFile(join(root, "models/Lora/x.safetensors"), "old!");
     const report = await applyPlan(await plan([candidate], target), { journalDir });
     const journal = JSON.parse(await readFile(report.journalPath!, "utf8")) as JournalData;
-    expect(journal.entries[0]!.sha256).toBe(await sha256File(join(root, "models/Lora/x (2).safetensors")));
+    expect(journal.entries[0]!.sha256).toBe(await sha256File(join(root, "models/Lora/x_2.safetensors")));
     expect(await readFile(join(root, "models/Lora/x.safetensors"), "utf8")).toBe("old!");
   });
 
@@ -135,13 +136,27 @@ describe("applyPlan", () => {
     expect(await filesUnder(join(root, "models/Lora"))).toEqual(["a.preview.png"]);
   });
 
-  it("refuses to install a source that changed size since planning", async () => {
-    const { downloads, target, journalDir } = await setup();
-    const candidate = await modelFile(join(downloads, "grow.safetensors"), k("lora"));
-    const planned = await plan([candidate], target);
-    await writeFile(candidate.source, "much longer content than before, surely");
+  it("does not install a source that changed since inspection (even same size and mtime), and goes on with the rest", async () => {
+    const { root, downloads, target, journalDir } = await setup();
+    const grown = await modelFile(join(downloads, "grow.safetensors"), k("lora"));
+    const swapped = await modelFile(join(downloads, "swap.safetensors"), k("lora"), { dim: 65 });
+    const fine = await modelFile(join(downloads, "fine.safetensors"), k("vae"), { dim: 66 });
+    const planned = await plan([grown, swapped, fine], target);
+    await writeFile(grown.source, "much longer content than before, surely");
+    // A same-size replacement with the old mtime, put in place by rename: only the inode tells.
+    const payload = Buffer.alloc(swapped.size, 0x41);
+    await writeFile(join(downloads, "incoming"), payload);
+    await utimes(join(downloads, "incoming"), swapped.identity!.mtimeMs / 1000, swapped.identity!.mtimeMs / 1000);
+    await rename(join(downloads, "incoming"), swapped.source);
+
     const report = await applyPlan(planned, { journalDir });
-    expect(report.failure).toMatchObject({ code: "ESOURCECHANGED" });
+    expect(report.failure).toBeNull();
+    expect(report.entries.map((e) => e.status)).toEqual(["changed", "changed", "done"]);
+    expect(await filesUnder(join(root, "models"))).toEqual(["Stable-diffusion/Put Stable Diffusion checkpoints here.txt", "VAE/fine.safetensors"]);
+    expect((await readFile(swapped.source)).equals(payload)).toBe(true);
+    const journal = JSON.parse(await readFile(report.journalPath!, "utf8")) as JournalData;
+    expect(journal.entries.map((e) => e.status)).toEqual(["changed", "changed", "done"]);
+    expect(journal.state).toBe("complete");
   });
 
   it("removes stale temp files of interrupted copies and reports fresh ones", async () => {

@@ -1,5 +1,5 @@
 import { execFile, spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { applyPlan } from "../../src/install/apply-plan.js";
 import type { JournalData } from "../../src/install/journal.js";
 import { resolveWebui } from "../../src/install/resolve-webui.js";
-import { isTempName, STALE_TEMP_AGE_MS, sweepLeftoverTemps } from "../../src/install/temp-files.js";
+import { isTempName } from "../../src/install/temp-files.js";
 import { useTempDirs } from "../helpers.js";
 import { useBuiltCheckout } from "../setup/built-checkout.js";
 import { A1111_MARKERS, classification as k, filesUnder, modelFile, plan, sha256File, touch } from "./fake-webui.js";
@@ -140,22 +140,22 @@ describe("crash safety across filesystems", () => {
       // The journal was written before the copy began and says which file was in flight.
       const [journalName] = await readdir(journalDir);
       const journal = JSON.parse(await readFile(join(journalDir, journalName!), "utf8")) as JournalData;
-      expect(journal.state).toBe("applying");
-      expect(journal.entries[0]).toMatchObject({ source: candidate.source, destination: finalPath, status: "moving" });
+        expect(journal.state).toBe("applying");
+      expect(journal.entries[0]).toMatchObject({ source: candidate.source, destination: finalPath, status: "moving", temp: { path: leftover } });
 
-      // The next run installs the file and reports the fresh leftover (it might belong to a live copy) ...
+      // The next run first recovers the dead batch: it removes exactly the recorded partial copy (fresh or not) and
+      // records that nothing of it reached the WebUI; then it installs the file.
       const report = await applyPlan(await plan([candidate], target), { journalDir });
+      expect(report.recovered).toEqual([{ batchId: journal.batchId, pid: child.pid, installed: [], tempsRemoved: [leftover] }]);
       expect(report.failure).toBeNull();
       expect(report.entries[0]).toMatchObject({ status: "done", method: "copy" });
-      expect(report.leftoverTemps).toEqual([{ path: leftover, removed: false }]);
+      expect(report.leftoverTemps).toEqual([]);
+      expect((await readdir(destDir)).filter(isTempName)).toEqual([]);
       expect(await sha256File(finalPath)).toBe(sourceHash);
       await expect(stat(candidate.source)).rejects.toMatchObject({ code: "ENOENT" });
-
-      // ... and removes it once it is stale.
-      const old = (Date.now() - STALE_TEMP_AGE_MS - 1000) / 1000;
-      await utimes(leftover, old, old);
-      expect(await sweepLeftoverTemps([destDir])).toEqual([{ path: leftover, removed: true }]);
-      expect((await readdir(destDir)).filter(isTempName)).toEqual([]);
+      const recovered = JSON.parse(await readFile(join(journalDir, journalName!), "utf8")) as JournalData;
+      expect(recovered).toMatchObject({ state: "interrupted", recoveredAt: expect.any(String) });
+      expect(recovered.entries[0]).toMatchObject({ status: "interrupted", temp: null });
     },
     180_000,
   );
@@ -171,7 +171,7 @@ describe("out of space", () => {
     await run("umount", [dir]).catch(() => run("umount", ["-l", dir]));
   });
 
-  it("a full target fails with ENOSPC naming the file, keeps the source and leaves no temp file", async (ctx) => {
+  async function tinyWebui(ctx: { skip: (note: string) => never }) {
     const root = await tempDir();
     try {
       await run("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", root]);
@@ -179,15 +179,38 @@ describe("out of space", () => {
       ctx.skip(`cannot mount a 1 MB tmpfs here (${(error as Error).message.split("\n")[0]}): out-of-space test skipped`);
     }
     mounted = root;
+    await touch(root, A1111_MARKERS);
+    return { root, target: await resolveWebui({ webui: root, env: {}, cwd: "/" }) };
+  }
+
+  it("a copy larger than the target's free space is skipped while planning: the dry run says what the real run does", async (ctx) => {
+    const { root, target } = await tinyWebui(ctx);
+    const downloads = await tempDir();
+    const big = await modelFile(join(downloads, "big-lora.safetensors"), k("lora"), { shape: [1024, 1024] });
+    const small = await modelFile(join(downloads, "small-vae.safetensors"), k("vae"), { shape: [64, 8] });
+    expect(big.size).toBeGreaterThan(1024 * 1024);
+    for (const dryRun of [true, false]) {
+      const planned = await plan([big, small], target, { dryRun });
+      expect(planned.entries.map((e) => (e.action === "skip" ? e.reason.code : e.action))).toEqual(["no-space", "move"]);
+    }
+    const report = await applyPlan(await plan([big, small], target), { journalDir: join(root, ".sdmodels/journal") });
+    expect(report.failure).toBeNull();
+    expect(report.entries.map((e) => e.status)).toEqual(["done"]);
+    expect(await filesUnder(join(root, "models/Lora"))).toEqual([]);
+  });
+
+  it("a target that fills up after planning fails with ENOSPC naming the file, keeps the source and leaves no temp file", async (ctx) => {
+    const { root, target } = await tinyWebui(ctx);
     const downloads = await tempDir();
     const journalDir = join(await tempDir(), "journal");
-    await touch(root, A1111_MARKERS);
-    const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
-    const candidate = await modelFile(join(downloads, "big-lora.safetensors"), k("lora"), { shape: [1024, 1024] });
-    expect(candidate.size).toBeGreaterThan(1024 * 1024);
+    const candidate = await modelFile(join(downloads, "lora.safetensors"), k("lora"), { shape: [256, 1024] });
     const sourceHash = await sha256File(candidate.source);
+    const planned = await plan([candidate], target);
+    expect(planned.summary.move).toBe(1);
+    // Another program fills the disk between planning and applying.
+    await writeFile(join(root, "filler"), Buffer.alloc(1024 * 1024 - candidate.size / 2)).catch(() => undefined);
 
-    const report = await applyPlan(await plan([candidate], target), { journalDir });
+    const report = await applyPlan(planned, { journalDir });
     expect(report.failure).toMatchObject({ code: "ENOSPC", source: candidate.source });
     expect(report.failure!.message).toContain(candidate.source);
     expect(report.failure!.message).toContain("ENOSPC");

@@ -1,10 +1,11 @@
 import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
-import { mkdir, readdir, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import type { Classification } from "../../src/classify/types.js";
 import type { FileFormat, InspectError, Verdict } from "../../src/inspect/types.js";
 import { writeSafetensors } from "../../fixtures/safetensors-writer.js";
+import { identityOf } from "../../src/install/file-identity.js";
 import { gatherSnapshot } from "../../src/install/gather-snapshot.js";
 import { planInstall } from "../../src/install/plan-install.js";
 import { defaultJournalDir } from "../../src/install/journal.js";
@@ -64,8 +65,16 @@ export async function modelFile(
   if (options.bytes) await writeFile(path, options.bytes);
   else if (format === "safetensors") await writeSafetensors(path, [{ name: "w", shape: options.shape ?? [options.dim ?? 64, 8] }]);
   else await writeFile(path, Buffer.from(`PK\u0003\u0004 pickle stand-in ${path}`));
-  const { size } = await stat(path);
-  return { source: path, size, format, verdict: options.verdict ?? "safe", error: options.error ?? null, classification: c };
+  const info = await lstat(path);
+  return {
+    source: path,
+    size: info.size,
+    identity: identityOf(info),
+    format,
+    verdict: options.verdict ?? "safe",
+    error: options.error ?? null,
+    classification: c,
+  };
 }
 
 export async function sha256File(path: string): Promise<string> {

@@ -23,7 +23,7 @@ describe("listBatches", () => {
     const c = await modelFile(join(downloads, "c.ckpt"), k("checkpoint"), { dim: 72 });
     const first = await applyPlan(await plan([a, b], target), { journalDir });
     const second = await applyPlan(await plan([c], target, { copy: true }), { journalDir });
-    await undoBatch(journalDir, first.batchId!);
+    await undoBatch(target, first.batchId!);
 
     expect(await listBatches(journalDir)).toEqual([
       { batchId: first.batchId, createdAt: expect.any(String), ui: "a1111", state: "undone", mode: "move", files: 2 },

@@ -1,8 +1,10 @@
 import { appendFileSync } from "node:fs";
+import * as fsp from "node:fs/promises";
 import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { placeFile } from "../../src/install/place-file.js";
+import { identityOf } from "../../src/install/file-identity.js";
+import { placeFile, type PlaceFs } from "../../src/install/place-file.js";
 import { useTempDirs } from "../helpers.js";
 
 const tempDir = useTempDirs();
@@ -41,5 +43,131 @@ describe("placeFile by copy", () => {
     });
     await expect(copying).rejects.toMatchObject({ code: "ESOURCECHANGED" });
     expect(await readdir(dir)).toEqual(["growing.bin"]);
+  });
+});
+
+/** An errno error as the kernel's answer would arrive from fs/promises. */
+function errno(code: string, syscall: string): NodeJS.ErrnoException {
+  return Object.assign(new Error(`${code}: operation refused, ${syscall}`), { code, syscall });
+}
+
+/** Real fs calls, except link(), which fails as a filesystem without hard links answers. */
+function withoutHardLinks(code: string) {
+  const calls: string[] = [];
+  const fs: PlaceFs = {
+    link: async () => {
+      calls.push("link");
+      throw errno(code, "link");
+    },
+    rename: async (from, to) => {
+      calls.push("rename");
+      return fsp.rename(from, to);
+    },
+    unlink: fsp.unlink,
+    open: fsp.open,
+    lstat: fsp.lstat,
+    readlink: fsp.readlink,
+    symlink: fsp.symlink,
+  };
+  return { fs, calls };
+}
+
+describe("placeFile on filesystems without hard links (exFAT, SMB, NFS)", () => {
+  for (const code of ["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]) {
+    it(`link refused with ${code}: moves by rename, and never over an existing file`, async () => {
+      const dir = await tempDir();
+      const { fs, calls } = withoutHardLinks(code);
+      await writeFile(join(dir, "new.safetensors"), "new");
+      await writeFile(join(dir, "taken.safetensors"), "someone else's");
+      await expect(placeFile(join(dir, "new.safetensors"), join(dir, "taken.safetensors"), { keepSource: false, fs })).rejects.toMatchObject({
+        code: "DESTINATION_EXISTS",
+      });
+      expect(await readFile(join(dir, "taken.safetensors"), "utf8")).toBe("someone else's");
+      expect(await readFile(join(dir, "new.safetensors"), "utf8")).toBe("new");
+
+      expect(await placeFile(join(dir, "new.safetensors"), join(dir, "free.safetensors"), { keepSource: false, fs })).toEqual({ method: "rename" });
+      expect((await readdir(dir)).sort()).toEqual(["free.safetensors", "taken.safetensors"]);
+      expect(await readFile(join(dir, "free.safetensors"), "utf8")).toBe("new");
+      expect(calls).toContain("rename");
+    });
+  }
+
+  it("a share that answers link() with EXDEV even inside one folder still gets a copy, never over an existing file", async () => {
+    const dir = await tempDir();
+    const { fs, calls } = withoutHardLinks("EXDEV");
+    await writeFile(join(dir, "m.bin"), "model bytes");
+    await writeFile(join(dir, "taken.bin"), "someone else's");
+    await expect(placeFile(join(dir, "m.bin"), join(dir, "taken.bin"), { keepSource: false, fs })).rejects.toMatchObject({ code: "DESTINATION_EXISTS" });
+    expect(await readFile(join(dir, "taken.bin"), "utf8")).toBe("someone else's");
+    expect((await readdir(dir)).sort()).toEqual(["m.bin", "taken.bin"]);
+
+    expect(await placeFile(join(dir, "m.bin"), join(dir, "placed.bin"), { keepSource: false, fs })).toEqual({ method: "copy" });
+    expect(await readFile(join(dir, "placed.bin"), "utf8")).toBe("model bytes");
+    expect(calls.filter((c) => c === "rename")).toHaveLength(1);
+  });
+});
+
+describe("placeFile places only the file that was inspected", () => {
+  it("refuses a source whose identity is not the recorded one, before touching anything", async () => {
+    const dir = await tempDir();
+    const source = join(dir, "m.safetensors");
+    await writeFile(source, "inspected");
+    const expected = identityOf(await fsp.lstat(source));
+    // Same size, same mtime, new inode: a download tool replacing the file by rename.
+    await writeFile(join(dir, "swap"), "SWAPPED!!");
+    await fsp.utimes(join(dir, "swap"), expected.mtimeMs / 1000, expected.mtimeMs / 1000);
+    await fsp.rename(join(dir, "swap"), source);
+    for (const keepSource of [false, true]) {
+      await expect(placeFile(source, join(dir, "out.safetensors"), { keepSource, expected })).rejects.toMatchObject({ code: "ESOURCECHANGED" });
+    }
+    expect(await readdir(dir)).toEqual(["m.safetensors"]);
+  });
+
+  it("a copy checks the descriptor it reads: a swap after the check and before open() is caught", async () => {
+    const dir = await tempDir();
+    const source = join(dir, "m.safetensors");
+    await writeFile(source, "inspected");
+    const swapping: PlaceFs = {
+      ...withoutHardLinks("EPERM").fs,
+      open: (async (path: string, ...rest: unknown[]) => {
+        if (path === source) await writeFile(join(dir, "swap"), "payload!!").then(() => fsp.rename(join(dir, "swap"), source));
+        return (fsp.open as (...a: unknown[]) => Promise<fsp.FileHandle>)(path, ...rest);
+      }) as PlaceFs["open"],
+    };
+    await expect(placeFile(source, join(dir, "out.safetensors"), { keepSource: true, fs: swapping })).rejects.toMatchObject({
+      code: "ESOURCECHANGED",
+    });
+    expect(await readdir(dir)).toEqual(["m.safetensors"]);
+  });
+});
+
+describe("placeFile edge cases", () => {
+  it("copies a file whose name is long in UTF-8 bytes (CJK): the temp name stays within 255 bytes", async () => {
+    const dir = await tempDir();
+    const name = `${"模".repeat(80)}.safetensors`; // 252 bytes
+    await writeFile(join(dir, "src.bin"), "x");
+    expect(await placeFile(join(dir, "src.bin"), join(dir, name), { keepSource: true })).toEqual({ method: "copy" });
+    expect((await readdir(dir)).sort()).toEqual(["src.bin", name].sort());
+  });
+
+  it("copies a symbolic link as a link, never the bytes it points to", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "secret"), "private key");
+    await fsp.symlink("secret", join(dir, "x.preview.png"));
+    await fsp.mkdir(join(dir, "out"));
+    await placeFile(join(dir, "x.preview.png"), join(dir, "out/x.preview.png"), { keepSource: true });
+    expect(await fsp.readlink(join(dir, "out/x.preview.png"))).toBe("secret");
+  });
+
+  it("an aborted copy removes its partial temp file and throws the abort reason", async () => {
+    const dir = await tempDir();
+    const source = join(dir, "big.bin");
+    await writeFile(source, "");
+    await truncate(source, MULTI_CHUNK_BYTES);
+    const controller = new AbortController();
+    const reason = new Error("SIGINT");
+    const copying = placeFile(source, join(dir, "copy.bin"), { keepSource: true, signal: controller.signal, onBytes: () => controller.abort(reason) });
+    await expect(copying).rejects.toBe(reason);
+    expect(await readdir(dir)).toEqual(["big.bin"]);
   });
 });

@@ -1,6 +1,10 @@
-import { copyFile, symlink, writeFile } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { copyFile, mkdir, readdir, stat, symlink, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { applyPlan } from "../../src/install/apply-plan.js";
+import { gatherTargetFacts, probeCaseInsensitive } from "../../src/install/gather-target-facts.js";
 import { planInstall } from "../../src/install/plan-install.js";
 import { resolveWebui } from "../../src/install/resolve-webui.js";
 import { DEFAULT_PLAN_OPTIONS, type InstallCandidate, type MoveEntry, type PlanEntry, type WebuiTarget } from "../../src/install/types.js";
@@ -8,6 +12,7 @@ import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, classification as k, modelFile, plan, touch } from "./fake-webui.js";
 
 const tempDir = useTempDirs("sdmodels-plan-");
+const run = promisify(execFile);
 
 async function setup(): Promise<{ root: string; downloads: string; target: WebuiTarget }> {
   const root = await tempDir();
@@ -51,8 +56,8 @@ describe("planInstall is pure", () => {
     const first = planInstall([candidate], target, DEFAULT_PLAN_OPTIONS, snapshot);
     expect(planInstall([candidate], target, DEFAULT_PLAN_OPTIONS, snapshot)).toEqual(first);
     expect(move(first.entries[0])).toMatchObject({
-      destination: "/nowhere/ComfyUI/models/loras/a (2).safetensors",
-      sidecars: [{ source: "/nowhere/dl/a.preview.png", destination: "/nowhere/ComfyUI/models/loras/a (2).preview.png" }],
+      destination: "/nowhere/ComfyUI/models/loras/a_2.safetensors",
+      sidecars: [{ source: "/nowhere/dl/a.preview.png", destination: "/nowhere/ComfyUI/models/loras/a_2.preview.png" }],
       renamed: { extension: false, conflictWith: "/nowhere/ComfyUI/models/loras/a.safetensors" },
       sha256: "aa",
     });
@@ -137,14 +142,14 @@ describe("conflicts and duplicates", () => {
     const ctx = await setup();
     const candidate = await modelFile(join(ctx.downloads, "x.safetensors"), k("lora"));
     await modelFile(join(ctx.root, "models/Lora/x.safetensors"), k("lora"), { dim: 99 });
-    await writeFile(join(ctx.root, "models/Lora/x (2).safetensors"), "taken");
+    await writeFile(join(ctx.root, "models/Lora/x_2.safetensors"), "taken");
     return { ...ctx, candidate };
   }
 
-  it("rename: takes the first free `name (N).ext`", async () => {
+  it("rename: takes the first free `name_N.ext` (a valid prompt token, unlike `name (N)`)", async () => {
     const { root, target, candidate } = await conflictSetup();
     const entry = move((await plan([candidate], target, { onConflict: "rename" })).entries[0]);
-    expect(entry.destination).toBe(join(root, "models/Lora/x (3).safetensors"));
+    expect(entry.destination).toBe(join(root, "models/Lora/x_3.safetensors"));
     expect(entry.renamed.conflictWith).toBe(join(root, "models/Lora/x.safetensors"));
   });
 
@@ -178,7 +183,7 @@ describe("conflicts and duplicates", () => {
     const candidate = await modelFile(join(downloads, "x.safetensors"), k("lora"), { bytes: Buffer.from("aaaa") });
     await modelFile(join(root, "models/Lora/x.safetensors"), k("lora"), { bytes: Buffer.from("bbbb") });
     const entry = move((await plan([candidate], target)).entries[0]);
-    expect(basename(entry.destination)).toBe("x (2).safetensors");
+    expect(basename(entry.destination)).toBe("x_2.safetensors");
     expect(entry.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
@@ -189,7 +194,7 @@ describe("conflicts and duplicates", () => {
     const c = await modelFile(join(downloads, "c/x.safetensors"), k("lora"), { bytes: Buffer.from("one") });
     const { entries } = await plan([a, b, c], target);
     expect(move(entries[0]).destination).toBe(join(root, "models/Lora/x.safetensors"));
-    expect(move(entries[1]).destination).toBe(join(root, "models/Lora/x (2).safetensors"));
+    expect(move(entries[1]).destination).toBe(join(root, "models/Lora/x_2.safetensors"));
     expect(entries[2]).toMatchObject({ action: "skip", reason: { message: `duplicate of ${join(root, "models/Lora/x.safetensors")}` } });
   });
 
@@ -220,9 +225,9 @@ describe("sidecars", () => {
     await touch(downloads, [...sidecars, "m2.png", "other.preview.png", "m.notes.md"]);
     await modelFile(join(root, "models/Stable-diffusion/m.safetensors"), k("checkpoint"), { dim: 99 });
     const entry = move((await plan([candidate], target)).entries[0]);
-    expect(entry.destination).toBe(join(root, "models/Stable-diffusion/m (2).safetensors"));
+    expect(entry.destination).toBe(join(root, "models/Stable-diffusion/m_2.safetensors"));
     expect(entry.sidecars.map((s) => [basename(s.source), basename(s.destination)]).sort()).toEqual(
-      sidecars.map((s) => [s, `m (2)${s.slice(1)}`]).sort(),
+      sidecars.map((s) => [s, `m_2${s.slice(1)}`]).sort(),
     );
   });
 
@@ -241,7 +246,113 @@ describe("sidecars", () => {
     await touch(downloads, ["v.preview.png"]);
     await touch(root, ["models/VAE/v.preview.png"]);
     const entry = move((await plan([candidate], target)).entries[0]);
-    expect(basename(entry.destination)).toBe("v (2).safetensors");
-    expect(basename(entry.sidecars[0]!.destination)).toBe("v (2).preview.png");
+    expect(basename(entry.destination)).toBe("v_2.safetensors");
+    expect(basename(entry.sidecars[0]!.destination)).toBe("v_2.preview.png");
   });
 });
+
+describe("plans that hold: what a real run would fail on is decided while planning", () => {
+  const mounts: string[] = [];
+  afterEach(async () => {
+    for (const dir of mounts.splice(0).reverse()) await run("umount", [dir]).catch(() => run("umount", ["-l", dir]));
+  });
+
+  it("skips a file whose name becomes longer than 255 bytes once renamed, in the dry run and the real run alike", async () => {
+    const { root, downloads, target } = await setup();
+    const stem = "n".repeat(243); // 255 bytes with .safetensors
+    const taken = await modelFile(join(downloads, `${stem}.safetensors`), k("lora"));
+    await writeFile(join(root, `models/Lora/${stem}.safetensors`), "a different file");
+    const misnamed = await modelFile(join(downloads, `${"p".repeat(250)}.pt`), k("embedding"), { dim: 65 });
+    for (const dryRun of [true, false]) {
+      const planned = await plan([taken, misnamed], target, { dryRun });
+      expect(planned.entries.map((e) => (e.action === "skip" ? e.reason.code : e.action))).toEqual(["name-too-long", "name-too-long"]);
+      expect(planned.entries[0]).toMatchObject({ reason: { message: expect.stringContaining("257 bytes") } });
+    }
+    const report = await applyPlan(await plan([taken, misnamed], target), { journalDir: join(root, ".sdmodels/journal") });
+    expect(report).toMatchObject({ batchId: null, failure: null });
+  });
+
+  it("skips files for a folder on a read-only filesystem instead of failing the batch", async (ctx) => {
+    const { root, downloads, target } = await setup();
+    const lora = join(root, "models/Lora");
+    try {
+      await run("mount", ["--bind", lora, lora]);
+      mounts.push(lora);
+      await run("mount", ["-o", "remount,bind,ro", lora]);
+    } catch (error) {
+      ctx.skip(`cannot make a read-only bind mount here (${(error as Error).message.split("\n")[0]}): test skipped`);
+    }
+    const blocked = await modelFile(join(downloads, "l.safetensors"), k("lora"));
+    const fine = await modelFile(join(downloads, "v.safetensors"), k("vae"), { dim: 70 });
+    const planned = await plan([blocked, fine], target);
+    expect(planned.entries[0]).toMatchObject({ action: "skip", reason: { code: "not-writable" } });
+    expect(planned.entries[1]).toMatchObject({ action: "move" });
+  });
+
+  it("skips a copy that would not fit the target filesystem's free space, counting the copies planned before it", () => {
+    const target = pureTarget();
+    const candidate = (name: string, size: number, dev: number): InstallCandidate => ({
+      source: `/dl/${name}`,
+      size,
+      identity: { dev, ino: size, size, mtimeMs: 1, ctimeMs: 1 },
+      format: "safetensors",
+      verdict: "safe",
+      error: null,
+      classification: k("lora"),
+    });
+    const loras = "/w/models/loras";
+    const snapshot = {
+      folders: { "/dl": {}, [loras]: {} },
+      hashes: {},
+      targets: { [loras]: { writable: true, freeBytes: 1000, dev: 1, caseInsensitive: false } },
+    };
+    const files = [candidate("a.safetensors", 600, 2), candidate("same-device.safetensors", 5000, 1), candidate("b.safetensors", 600, 2), candidate("c.safetensors", 400, 2)];
+    const planned = planInstall(files, target, DEFAULT_PLAN_OPTIONS, snapshot);
+    expect(planned.entries.map((e) => (e.action === "skip" ? e.reason.code : e.action))).toEqual(["move", "move", "no-space", "move"]);
+    // --copy copies even on one device.
+    const copying = planInstall(files, target, { ...DEFAULT_PLAN_OPTIONS, copy: true }, snapshot);
+    expect(copying.entries.map((e) => (e.action === "skip" ? e.reason.code : e.action))).toEqual(["move", "no-space", "no-space", "move"]);
+  });
+
+  it("judges collisions case-insensitively where the target folder is, and renames to a valid prompt token", () => {
+    const target = pureTarget();
+    const loras = "/w/models/loras";
+    const candidates: InstallCandidate[] = ["/dl/Detail.safetensors", "/dl/other.safetensors"].map((source, i) => ({
+      source,
+      size: 100 + i,
+      format: "safetensors",
+      verdict: "safe",
+      error: null,
+      classification: k("lora"),
+    }));
+    const snapshot = (caseInsensitive: boolean) => ({
+      folders: { "/dl": {}, [loras]: { "detail.safetensors": { size: 7, isFile: true }, "OTHER_2.safetensors": { size: 7, isFile: true } } },
+      hashes: {},
+      targets: { [loras]: { writable: true, freeBytes: null, dev: 1, caseInsensitive } },
+    });
+    expect(planInstall(candidates, target, DEFAULT_PLAN_OPTIONS, snapshot(false)).entries.map((e) => e.destination)).toEqual([
+      `${loras}/Detail.safetensors`,
+      `${loras}/other.safetensors`,
+    ]);
+    const insensitive = planInstall([...candidates, { ...candidates[1]!, source: "/dl2/Other.safetensors", size: 300 }], target, DEFAULT_PLAN_OPTIONS, snapshot(true));
+    expect(insensitive.entries.map((e) => e.destination)).toEqual([`${loras}/Detail_2.safetensors`, `${loras}/other.safetensors`, `${loras}/Other_3.safetensors`]);
+  });
+
+  it("probes case sensitivity on the real folder, writing nothing", async (ctx) => {
+    const dir = await tempDir();
+    await mkdir(join(dir, "Lora"));
+    await writeFile(join(dir, "Lora/Model.safetensors"), "x");
+    const before = await readdir(join(dir, "Lora"));
+    const sensitive = await probeCaseInsensitive(join(dir, "Lora"));
+    expect(await readdir(join(dir, "Lora"))).toEqual(before);
+    // An empty folder that does not exist yet is judged by its parents' names.
+    expect(await probeCaseInsensitive(join(dir, "Lora/NewSub"))).toBe(sensitive);
+    const facts = await gatherTargetFacts([join(dir, "Lora")]);
+    expect(facts[join(dir, "Lora")]).toMatchObject({ writable: true, caseInsensitive: sensitive, dev: (await stat(dir)).dev });
+    if (!sensitive) ctx.skip(`${dir} is case-sensitive and no case-insensitive filesystem (vfat, casefold) can be mounted here: only the sensitive answer was checked`);
+  });
+});
+
+function pureTarget(): WebuiTarget {
+  return { ui: "comfyui", root: "/w", shape: "install", modelsDir: "/w/models", dataDir: "/w", extraFolders: {}, defaultKeys: [], evidence: [] };
+}

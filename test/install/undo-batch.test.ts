@@ -1,8 +1,10 @@
-import { appendFile, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { applyPlan } from "../../src/install/apply-plan.js";
 import type { JournalData } from "../../src/install/journal.js";
+import { InterruptedError } from "../../src/install/interrupted.js";
+import { defaultJournalDir } from "../../src/install/journal.js";
 import { undoBatch } from "../../src/install/undo-batch.js";
 import { useTempDirs } from "../helpers.js";
 import { a1111WithDownloads, classification as k, filesUnder, modelFile, plan, treeListing } from "./fake-webui.js";
@@ -22,7 +24,7 @@ describe("undoBatch", () => {
     const before = [await treeListing(downloads), await treeListing(join(root, "models"))];
     const applied = await applyPlan(await plan(candidates, target, { byBase: true }), { journalDir });
 
-    const report = await undoBatch(journalDir);
+    const report = await undoBatch(target);
     expect(report.batchId).toBe(applied.batchId);
     expect(report.refused).toEqual([]);
     expect(report.restored.map((r) => r.to).sort()).toEqual(
@@ -34,7 +36,7 @@ describe("undoBatch", () => {
     expect(strip(await treeListing(join(root, "models")))).toEqual(strip(before[1]!));
     const journal = JSON.parse(await readFile(applied.journalPath!, "utf8")) as JournalData;
     expect(journal.state).toBe("undone");
-    await expect(undoBatch(journalDir)).rejects.toMatchObject({ code: "JOURNAL_NOT_FOUND" });
+    await expect(undoBatch(target)).rejects.toMatchObject({ code: "JOURNAL_NOT_FOUND" });
   });
 
   it("undoes the newest batch first, or the one named", async () => {
@@ -44,49 +46,86 @@ describe("undoBatch", () => {
     const b = await modelFile(join(downloads, "b.safetensors"), k("vae"), { dim: 70 });
     const second = await applyPlan(await plan([b], target), { journalDir });
 
-    expect((await undoBatch(journalDir, first.batchId!)).restored).toEqual([
+    expect((await undoBatch(target, first.batchId!)).restored).toEqual([
       { from: expect.stringContaining("models/Lora/a.safetensors"), to: a.source },
     ]);
-    expect((await undoBatch(journalDir)).batchId).toBe(second.batchId);
+    expect((await undoBatch(target)).batchId).toBe(second.batchId);
     expect(await filesUnder(downloads)).toEqual(["a.safetensors", "b.safetensors"]);
-    await expect(undoBatch(journalDir, "no-such-batch")).rejects.toMatchObject({ code: "JOURNAL_NOT_FOUND" });
+    await expect(undoBatch(target, "no-such-batch")).rejects.toMatchObject({ code: "JOURNAL_NOT_FOUND" });
   });
 
-  it("refuses, per file, what changed since install or whose original path is taken, and keeps sidecars with a refused model", async () => {
-    const { root, downloads, target, journalDir } = await setup();
-    await writeFile(join(downloads, "edited.preview.png"), "png");
+  it("leaves, per file, what is gone or whose original path is taken, and keeps sidecars with a refused model", async () => {
+    const { root, downloads, target } = await setup();
+    await writeFile(join(downloads, "occupied.preview.png"), "png");
     const candidates = [
-      await modelFile(join(downloads, "edited.safetensors"), k("lora")),
       await modelFile(join(downloads, "occupied.safetensors"), k("lora"), { dim: 65 }),
       await modelFile(join(downloads, "fine.safetensors"), k("lora"), { dim: 66 }),
       await modelFile(join(downloads, "gone.safetensors"), k("lora"), { dim: 67 }),
     ];
-    await applyPlan(await plan(candidates, target), { journalDir });
+    await applyPlan(await plan(candidates, target), { journalDir: defaultJournalDir(target) });
     const lora = (name: string) => join(root, "models/Lora", name);
-    await appendFile(lora("edited.safetensors"), "retrained");
     await writeFile(join(downloads, "occupied.safetensors"), "a new download with the same name");
     await rm(lora("gone.safetensors"));
 
-    const report = await undoBatch(journalDir);
+    const report = await undoBatch(target);
     expect(report.restored).toEqual([{ from: lora("fine.safetensors"), to: join(downloads, "fine.safetensors") }]);
     expect(report.refused).toEqual([
       { path: lora("gone.safetensors"), reason: "the installed file is gone" },
       { path: lora("occupied.safetensors"), reason: expect.stringContaining("is occupied") },
-      { path: lora("edited.safetensors"), reason: expect.stringContaining("changed since install") },
-      { path: lora("edited.preview.png"), reason: `kept with its model ${lora("edited.safetensors")}` },
+      { path: lora("occupied.preview.png"), reason: `kept with its model ${lora("occupied.safetensors")}` },
     ]);
     expect(await readFile(join(downloads, "occupied.safetensors"), "utf8")).toBe("a new download with the same name");
-    expect(await filesUnder(join(root, "models/Lora"))).toEqual(["edited.preview.png", "edited.safetensors", "occupied.safetensors"]);
-
-    const journal = JSON.parse(await readFile(join(journalDir, `${report.batchId}.json`), "utf8")) as JournalData;
+    expect(await filesUnder(join(root, "models/Lora"))).toEqual(["occupied.preview.png", "occupied.safetensors"]);
+    const journal = JSON.parse(await readFile(join(defaultJournalDir(target), `${report.batchId}.json`), "utf8")) as JournalData;
     expect(journal.state).toBe("partially-undone");
+  });
+
+  it("refuses the whole batch when an installed file is not as installed, even when only its mtime moved", async () => {
+    const { root, downloads, target, journalDir } = await setup();
+    const a = await modelFile(join(downloads, "a.safetensors"), k("lora"));
+    const b = await modelFile(join(downloads, "b.safetensors"), k("lora"), { dim: 65 });
+    await applyPlan(await plan([a, b], target), { journalDir });
+    const installed = join(root, "models/Lora/b.safetensors");
+    // Same size, content replaced in place, mtime moved (a retrained file written over the old one).
+    await writeFile(installed, Buffer.alloc(b.size, 7));
+    const before = [await treeListing(root), await treeListing(downloads)];
+    await expect(undoBatch(target)).rejects.toMatchObject({
+      code: "JOURNAL_UNTRUSTED",
+      message: expect.stringContaining(`${installed} is not the file installed`),
+    });
+    expect([await treeListing(root), await treeListing(downloads)]).toEqual(before);
+  });
+
+  it("refuses the whole batch when the recorded SHA-256 no longer matches, even with the identity restored", async () => {
+    const { root, downloads, target, journalDir } = await setup();
+    const candidate = await modelFile(join(downloads, "x.safetensors"), k("lora"), { bytes: Buffer.from("new!") });
+    await writeFile(join(root, "models/Lora/x.safetensors"), "old!");
+    const applied = await applyPlan(await plan([candidate], target), { journalDir });
+    const journal = JSON.parse(await readFile(applied.journalPath!, "utf8")) as JournalData;
+    expect(journal.entries[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
+    journal.entries[0]!.sha256 = "0".repeat(64);
+    await writeFile(applied.journalPath!, JSON.stringify(journal));
+    await expect(undoBatch(target)).rejects.toMatchObject({ code: "JOURNAL_UNTRUSTED", message: expect.stringContaining("SHA-256 differs") });
+  });
+
+  it("stops between files when interrupted, leaving the rest installed and undoable", async () => {
+    const { downloads, target, journalDir } = await setup();
+    const a = await modelFile(join(downloads, "a.safetensors"), k("lora"));
+    await applyPlan(await plan([a], target), { journalDir });
+    const controller = new AbortController();
+    controller.abort(new InterruptedError("SIGTERM"));
+    const stopped = await undoBatch(target, undefined, { signal: controller.signal });
+    expect(stopped).toMatchObject({ restored: [], refused: [], interrupted: "SIGTERM" });
+    expect(await filesUnder(downloads)).toEqual([]);
+    expect((await undoBatch(target)).restored).toHaveLength(1);
+    expect(await filesUnder(downloads)).toEqual(["a.safetensors"]);
   });
 
   it("undoes a copy install by removing the copy while the original is still there", async () => {
     const { root, downloads, target, journalDir } = await setup();
     const candidate = await modelFile(join(downloads, "keep.safetensors"), k("vae"));
     await applyPlan(await plan([candidate], target, { copy: true }), { journalDir });
-    const report = await undoBatch(journalDir);
+    const report = await undoBatch(target);
     expect(report.restored).toEqual([{ from: join(root, "models/VAE/keep.safetensors"), to: null }]);
     expect(await filesUnder(downloads)).toEqual(["keep.safetensors"]);
     // models/VAE did not exist before this batch created it.

@@ -17,7 +17,8 @@ installed; suspicious ones are installed with a warning unless --strict. URLs ar
 Tokens: --token (sent only to the URL's host), CIVITAI_TOKEN, HF_TOKEN; never printed.
 
 Exit codes: 0 installed, 1 usage error (or no WebUI found: pass --webui), 2 a file could not be read or installed, 4 not authorised, 5 not found,
-6 network error, 7 rate limited, 8 hash or size mismatch, 9 a file was refused for safety.
+6 network error, 7 rate limited, 8 hash or size mismatch, 9 a file was refused for safety, 130/143 stopped by
+SIGINT/SIGTERM (the file in progress is put back; undo reverts what was installed before it).
 `;
 
 /**

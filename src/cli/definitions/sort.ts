@@ -13,7 +13,8 @@ Every model file under <dir> is inspected and classified from its header; the We
 Duplicates (same SHA-256 already installed), unknown, unreadable and dangerous files stay where they are.
 
 Exit codes: 0 sorted (files with no place are reported, not errors), 1 usage error (or no WebUI found: pass --webui), 2 a file could not be read or
-installed, or a conflict was left, 9 a file was refused for safety.
+installed, or a conflict was left, 9 a file was refused for safety, 130/143 stopped by SIGINT/SIGTERM (undo reverts
+what was installed before it).
 `;
 
 /**

@@ -7,9 +7,12 @@ Examples:
   $ sdmodels undo --list                            # batches, newest last
   $ sdmodels undo 2025-01-31T10-00-00-000Z-a1b2c3 --webui ~/ComfyUI
 
-A file is put back only if it is exactly as installed (same size and mtime) and its original path is free;
-anything else is left in place and reported. Exit codes: 0 reverted, 1 usage error (no WebUI found: pass --webui),
-2 some file was left in place, 5 no such batch, or nothing left to undo.
+Undo acts only on what it can prove: a journal that is yours and writable by you alone, paths inside the WebUI
+or the folders the batch moved files from, and every installed file exactly as installed (inode, size, mtime,
+ctime, and SHA-256 where recorded); otherwise the whole batch is refused with the reason and nothing moves. A file
+whose original path is taken is left in place and reported. Batches a killed run left half-applied are recovered
+first. Exit codes: 0 reverted, 1 usage error (no WebUI found: pass --webui), 2 some file was left in place or the
+batch was refused, 5 no such batch, or nothing left to undo.
 `;
 
 /**

@@ -1,9 +1,9 @@
 import type { Algorithm, Base, Kind } from "../../classify/types.js";
 import type { FileFormat, InspectError, SafetyReport, Verdict } from "../../inspect/types.js";
-import type { AppliedEntry, ApplyFailure, PlanEntry, SidecarMove, SkipCode, SkipReason } from "../../install/types.js";
+import type { AppliedEntry, ApplyFailure, PlanEntry, RecoveredBatch, SidecarMove, SkipCode, SkipReason } from "../../install/types.js";
 import type { LoadJudgement } from "../../install/will-load.js";
 import type { CivitaiMatch } from "../civitai-lookup.js";
-import { EXIT_FILE_ERROR, EXIT_OK, EXIT_REFUSED } from "../exit-codes.js";
+import { EXIT_FILE_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED } from "../exit-codes.js";
 import type { InstallOutcome } from "../install-pipeline.js";
 
 /** One plan entry in `install --json` / `sort --json`: the same keys for every action, so jq filters stay simple. */
@@ -52,6 +52,10 @@ export interface InstallReport {
   journal: string | null;
   results: AppliedEntry[] | null;
   failure: ApplyFailure | null;
+  /** The signal that stopped the batch, or null. */
+  interrupted?: NodeJS.Signals | null;
+  /** Batches of killed runs recovered before this one. */
+  recovered?: RecoveredBatch[];
 }
 
 /** Formats torch.load unpickles: other tools loading such a file can run code hidden in it. */
@@ -119,6 +123,8 @@ export function installReport(outcome: InstallOutcome): InstallReport {
     journal: applied?.journalPath ?? null,
     results: applied && applied.batchId !== null ? applied.entries : null,
     failure: applied?.failure ?? null,
+    interrupted: applied?.interrupted ?? null,
+    recovered: [...(outcome.recovered ?? []), ...(applied?.recovered ?? [])],
   };
 }
 
@@ -159,14 +165,17 @@ export function installWarnings(outcome: InstallOutcome): string[] {
 }
 
 /**
- * 9 when a file was refused for safety (dangerous, suspicious under --strict, a disguised pickle); else 2 when a
- * file could not be read, a conflict was left unresolved or applying failed; `install` also fails (2) when a file it
+ * 130/143 when SIGINT/SIGTERM stopped the batch; 9 when a file was refused for safety (dangerous, suspicious under --strict, a disguised pickle); else 2 when a
+ * file could not be read, changed since it was inspected, a conflict was left unresolved or applying failed; `install` also fails (2) when a file it
  * was asked to install has no place (unknown kind, no folder), while `sort` reports such files and succeeds.
  */
 export function installExitCode(outcome: InstallOutcome, command: "install" | "sort"): number {
+  const interrupted = outcome.applied?.interrupted;
+  if (interrupted) return EXIT_INTERRUPTED[interrupted === "SIGTERM" ? "SIGTERM" : "SIGINT"];
   const skips = outcome.plan.entries.flatMap((e) => (e.action === "skip" ? [e.reason.code] : []));
   if (skips.some((code) => SAFETY_REFUSALS.has(code))) return EXIT_REFUSED;
-  if (skips.includes("unreadable") || outcome.plan.summary.conflict > 0 || outcome.applied?.failure) return EXIT_FILE_ERROR;
+  const changed = outcome.applied?.entries.some((e) => e.status === "changed") ?? false;
+  if (skips.includes("unreadable") || outcome.plan.summary.conflict > 0 || outcome.applied?.failure || changed) return EXIT_FILE_ERROR;
   if (command === "install" && skips.some((code) => !ALREADY_THERE.has(code) && code !== "conflict")) return EXIT_FILE_ERROR;
   return EXIT_OK;
 }

@@ -2,7 +2,7 @@ import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from "
 import { KINDS, type Kind } from "../../classify/types.js";
 import { MODEL_EXTENSIONS } from "../../inspect/walk.js";
 import type { Finding, SafetyReport, Verdict } from "../../inspect/types.js";
-import type { SkipCode } from "../../install/types.js";
+import type { RecoveredBatch, SkipCode } from "../../install/types.js";
 import { verdictRank } from "../../model/verdict.js";
 import type { Palette } from "../output/color.js";
 import { formatBytes } from "../output/format-bytes.js";
@@ -57,6 +57,9 @@ const SKIP_LABELS: Readonly<Record<SkipCode, string>> = {
   "in-place": "already in place",
   symlink: "symlink",
   conflict: "conflict",
+  "name-too-long": "name too long",
+  "not-writable": "folder not writable",
+  "no-space": "no space",
 };
 
 /** Skips listed under the folder they were meant for (something is already there); the rest are "left where they are". */
@@ -409,6 +412,14 @@ export function renderInstall(report: InstallReport, details: InstallDetails, op
   return `${lines.join("\n")}\n`;
 }
 
+/** One line per batch a killed run left half-applied, recovered before this command wrote anything. */
+export function recoveryLines(recovered: readonly RecoveredBatch[]): string[] {
+  return recovered.map(
+    (b) =>
+      `sdmodels: recovered batch ${b.batchId}, left half-applied by process ${b.pid ?? "?"} which is gone: ${count(b.installed.length, "file")} had been installed, ${count(b.tempsRemoved.length, "partial copy", "partial copies")} removed; undo it with: sdmodels undo ${b.batchId}`,
+  );
+}
+
 /**
  * `install`'s stderr line for each file it was asked to install and did not (refused, unreadable, no place), led by
  * the file's name, so a script sees which file failed without parsing the report. Files already installed are no
@@ -423,10 +434,25 @@ export function refusalLines(report: InstallReport, details: InstallDetails, opt
     });
 }
 
-/** Failures of the batch as a whole, for install and sort alike: applying stopped, or conflicts blocked everything. */
+/**
+ * Failures of the batch as a whole, for install and sort alike: batches of killed runs recovered first, files that
+ * changed since inspection, sources that could not be removed, applying stopped or interrupted, or conflicts.
+ */
 export function batchErrorLines(report: InstallReport): string[] {
-  const lines: string[] = [];
+  const lines: string[] = [...recoveryLines(report.recovered ?? [])];
+  for (const r of report.results ?? []) {
+    if (r.status === "changed") lines.push(`sdmodels: ${terminalSafe(r.source)} changed since it was inspected (written to or replaced); not installed`);
+    for (const kept of r.sourcesKept ?? []) {
+      lines.push(`sdmodels: ${terminalSafe(kept.path)} could not be removed (${kept.code}): installed as a copy, the original stays where it is`);
+    }
+  }
   if (report.failure) lines.push(`sdmodels: ${terminalSafe(report.failure.message)}`);
+  if (report.interrupted && report.batchId) {
+    const done = (report.results ?? []).filter((r) => r.status === "done").length;
+    lines.push(
+      `sdmodels: interrupted by ${report.interrupted}: the file in progress was put back; ${count(done, "file")} installed before it (undo with: sdmodels undo ${report.batchId})`,
+    );
+  }
   if (report.summary.conflicts > 0 && !report.dryRun) {
     const n = report.summary.conflicts;
     lines.push(`sdmodels: ${n === 1 ? "1 file conflicts with a different file at its" : `${n} files conflict with different files at their`} destination; nothing was installed`);

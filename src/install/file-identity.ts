@@ -1,0 +1,33 @@
+import type { Stats } from "node:fs";
+import type { FileIdentity } from "./types.js";
+
+export function identityOf(stats: Pick<Stats, "dev" | "ino" | "size" | "mtimeMs" | "ctimeMs">): FileIdentity {
+  return { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs };
+}
+
+/** The first identity field that differs (`null`: the same file, unchanged). ctime only where `withCtime`. */
+export function identityChange(expected: FileIdentity, actual: FileIdentity, withCtime = true): keyof FileIdentity | null {
+  const fields: (keyof FileIdentity)[] = ["dev", "ino", "size", "mtimeMs", ...(withCtime ? (["ctimeMs"] as const) : [])];
+  return fields.find((f) => expected[f] !== actual[f]) ?? null;
+}
+
+/** Words for {@link identityChange}'s answer, for reports and refusals. */
+export const IDENTITY_CHANGE_WORDS: Readonly<Record<keyof FileIdentity, string>> = {
+  dev: "it is now on another device (replaced)",
+  ino: "another file now has its name (replaced)",
+  size: "its size changed",
+  mtimeMs: "its modification time changed",
+  ctimeMs: "it was written to or its metadata changed (ctime)",
+};
+
+/** Thrown when a file is not (or no longer) the one inspected or installed; the caller reports it as `changed`. */
+export class FileChangedError extends Error {
+  readonly code = "ESOURCECHANGED";
+  constructor(
+    readonly path: string,
+    readonly field: keyof FileIdentity,
+  ) {
+    super(`${path} changed since it was inspected: ${IDENTITY_CHANGE_WORDS[field]}; not installed`);
+    this.name = "FileChangedError";
+  }
+}

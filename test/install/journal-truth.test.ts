@@ -1,0 +1,219 @@
+import { execFile } from "node:child_process";
+import { chmod, lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { afterEach, describe, expect, it } from "vitest";
+import { applyPlan } from "../../src/install/apply-plan.js";
+import type { JournalData } from "../../src/install/journal.js";
+import type { MoveEntry } from "../../src/install/types.js";
+import { undoBatch } from "../../src/install/undo-batch.js";
+import { useTempDirs } from "../helpers.js";
+import { a1111WithDownloads, classification as k, filesUnder, modelFile, plan, sha256File } from "./fake-webui.js";
+
+const run = promisify(execFile);
+const tempDir = useTempDirs("sdmodels-truth-");
+const setup = () => a1111WithDownloads(tempDir);
+
+/** A separate tmpfs on most Linux systems; /tmp is on the main disk here. */
+const OTHER_DEVICE_ROOT = "/dev/shm";
+
+const readJournal = async (path: string) => JSON.parse(await readFile(path, "utf8")) as JournalData;
+
+describe("every file that reached the WebUI is journaled", () => {
+  const mounts: string[] = [];
+  afterEach(async () => {
+    for (const dir of mounts.splice(0).reverse()) await run("umount", [dir]).catch(() => run("umount", ["-l", dir]));
+  });
+
+  it("a source on a read-only filesystem is installed as a copy, journaled, reported, and undo drops the copy", async (ctx) => {
+    const { root, downloads, target, journalDir } = await setup();
+    const readOnly = await tempDir();
+    const candidateRw = await modelFile(join(downloads, "ro.safetensors"), k("lora"));
+    await writeFile(join(downloads, "ro.preview.png"), "png");
+    try {
+      await run("mount", ["--bind", downloads, readOnly]);
+      mounts.push(readOnly);
+      await run("mount", ["-o", "remount,bind,ro", readOnly]);
+    } catch (error) {
+      ctx.skip(`cannot make a read-only bind mount here (${(error as Error).message.split("\n")[0]}): read-only source test skipped`);
+    }
+    const candidate = { ...candidateRw, source: join(readOnly, "ro.safetensors"), identity: { ...candidateRw.identity!, dev: (await lstat(join(readOnly, "ro.safetensors"))).dev } };
+    const report = await applyPlan(await plan([candidate], target), { journalDir });
+
+    const installed = join(root, "models/Lora/ro.safetensors");
+    expect(report.failure).toBeNull();
+    expect(report.entries[0]).toMatchObject({
+      status: "done",
+      method: "copy",
+      sourcesKept: [
+        { path: candidate.source, code: "EROFS" },
+        { path: join(readOnly, "ro.preview.png"), code: "EROFS" },
+      ],
+    });
+    expect(await sha256File(installed)).toBe(await sha256File(candidate.source));
+    const journal = await readJournal(report.journalPath!);
+    expect(journal.state).toBe("complete");
+    expect(journal.entries[0]).toMatchObject({ status: "done", method: "copy", sourceKept: "EROFS" });
+    expect(journal.entries[0]!.sidecars[0]).toMatchObject({ status: "done", method: "copy", sourceKept: "EROFS" });
+
+    const undone = await undoBatch(target);
+    expect(undone.refused).toEqual([]);
+    expect(undone.restored).toEqual([
+      { from: installed, to: null },
+      { from: join(root, "models/Lora/ro.preview.png"), to: null },
+    ]);
+    expect(await filesUnder(join(root, "models/Lora"))).toEqual([]);
+    expect(await filesUnder(readOnly)).toEqual(["ro.preview.png", "ro.safetensors"]);
+  });
+
+  it("a relative-symlink sidecar that dangles once moved is journaled with its model, and undo brings both back", async () => {
+    const { root, downloads, target, journalDir } = await setup();
+    const candidate = await modelFile(join(downloads, "x.safetensors"), k("lora"));
+    await mkdir(join(downloads, "previews"));
+    await writeFile(join(downloads, "previews/x.png"), "png");
+    await symlink("previews/x.png", join(downloads, "x.preview.png"));
+    const planned = await plan([candidate], target);
+    // Built by hand: whether the planner carries link sidecars at all is another question; applying must journal them.
+    const move = planned.entries[0] as MoveEntry;
+    move.sidecars = [{ source: join(downloads, "x.preview.png"), destination: join(root, "models/Lora/x.preview.png") }];
+
+    const report = await applyPlan(planned, { journalDir });
+    expect(report.failure).toBeNull();
+    expect(report.entries[0]!.status).toBe("done");
+    const journal = await readJournal(report.journalPath!);
+    expect(journal.state).toBe("complete");
+    expect(journal.entries[0]!.sidecars[0]).toMatchObject({ status: "done", method: "rename" });
+
+    const undone = await undoBatch(target);
+    expect(undone.refused).toEqual([]);
+    expect(undone.restored.map((r) => r.to).sort()).toEqual([join(downloads, "x.preview.png"), candidate.source]);
+    expect(await readlink(join(downloads, "x.preview.png"))).toBe("previews/x.png");
+    expect(await readFile(join(downloads, "x.preview.png"), "utf8")).toBe("png");
+  });
+});
+
+describe("undo across filesystems", () => {
+  const otherDeviceDirs: string[] = [];
+  afterEach(async () => {
+    await Promise.all(otherDeviceDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
+  });
+
+  it("copies the files back and removes the installed copies, links included", async (ctx) => {
+    const here = (await stat(tmpdir())).dev;
+    const there = await stat(OTHER_DEVICE_ROOT).then((s) => s.dev, () => null);
+    if (there === null || there === here) ctx.skip(`${OTHER_DEVICE_ROOT} is missing or on the same device as ${tmpdir()}: cross-filesystem undo test skipped`);
+    const sourceDir = await mkdtemp(join(OTHER_DEVICE_ROOT, "sdmodels-undo-xdev-"));
+    otherDeviceDirs.push(sourceDir);
+    const { root, target, journalDir } = await setup();
+    const candidate = await modelFile(join(sourceDir, "x.safetensors"), k("lora"));
+    await symlink("elsewhere/x.png", join(sourceDir, "x.preview.png"));
+    const hash = await sha256File(candidate.source);
+    const planned = await plan([candidate], target);
+    (planned.entries[0] as MoveEntry).sidecars = [{ source: join(sourceDir, "x.preview.png"), destination: join(root, "models/Lora/x.preview.png") }];
+    const applied = await applyPlan(planned, { journalDir });
+    expect(applied.entries[0]).toMatchObject({ status: "done", method: "copy" });
+    expect(await readlink(join(root, "models/Lora/x.preview.png"))).toBe("elsewhere/x.png");
+    expect(await filesUnder(sourceDir)).toEqual([]);
+
+    const undone = await undoBatch(target);
+    expect(undone.refused).toEqual([]);
+    expect(undone.restored.map((r) => r.to).sort()).toEqual([join(sourceDir, "x.preview.png"), candidate.source]);
+    expect(await sha256File(candidate.source)).toBe(hash);
+    expect(await readlink(join(sourceDir, "x.preview.png"))).toBe("elsewhere/x.png");
+    expect(await filesUnder(join(root, "models/Lora"))).toEqual([]);
+    expect((await lstat(join(root, "models/Lora"))).isDirectory()).toBe(true);
+  });
+});
+
+describe("undo acts only on what it can prove", () => {
+  it("refuses a planted journal whose entries point outside the WebUI; nothing moves", async () => {
+    const { root, downloads, target, journalDir } = await setup();
+    // A real batch gives the planted one a believable shape.
+    const applied = await applyPlan(await plan([await modelFile(join(downloads, "a.safetensors"), k("lora"))], target), { journalDir });
+    const genuine = await readJournal(applied.journalPath!);
+    const victim = await tempDir();
+    await writeFile(join(victim, "id_rsa"), "private key");
+    const stash = join(downloads, "stash");
+    const planted: JournalData = {
+      ...genuine,
+      batchId: "2099-01-01T00-00-00-000Z-ffffff",
+      createdAt: "2099-01-01T00:00:00.000Z",
+      sourceDirs: [stash],
+      entries: [{ ...genuine.entries[0]!, source: join(stash, "id_rsa"), destination: join(victim, "id_rsa"), sidecars: [] }],
+    };
+    await writeFile(join(journalDir, `${planted.batchId}.json`), JSON.stringify(planted), { mode: 0o600 });
+    await expect(undoBatch(target)).rejects.toMatchObject({ code: "JOURNAL_UNTRUSTED", message: expect.stringContaining("lies outside the WebUI") });
+    expect(await readFile(join(victim, "id_rsa"), "utf8")).toBe("private key");
+    expect(await filesUnder(downloads)).toEqual([]);
+
+    // Inside the WebUI but not the file any batch installed: the identity gives it away.
+    await writeFile(join(root, "models/Lora/theirs.safetensors"), "a model the user installed by hand");
+    planted.entries = [{ ...genuine.entries[0]!, source: join(stash, "theirs.safetensors"), destination: join(root, "models/Lora/theirs.safetensors"), sidecars: [] }];
+    await writeFile(join(journalDir, `${planted.batchId}.json`), JSON.stringify(planted), { mode: 0o600 });
+    await expect(undoBatch(target)).rejects.toMatchObject({ code: "JOURNAL_UNTRUSTED", message: expect.stringContaining("is not the file installed") });
+    expect(await filesUnder(join(root, "models/Lora"))).toEqual(["a.safetensors", "theirs.safetensors"]);
+  });
+
+  it("refuses a journal others can write, or that belongs to another user", async () => {
+    const { downloads, target, journalDir } = await setup();
+    const applied = await applyPlan(await plan([await modelFile(join(downloads, "a.safetensors"), k("lora"))], target), { journalDir });
+    await chmod(applied.journalPath!, 0o666);
+    await expect(undoBatch(target)).rejects.toMatchObject({ code: "JOURNAL_UNTRUSTED", message: expect.stringContaining("writable by others") });
+    await chmod(applied.journalPath!, 0o600);
+    await chmod(journalDir, 0o777);
+    await expect(undoBatch(target)).rejects.toMatchObject({ code: "JOURNAL_UNTRUSTED", message: expect.stringContaining("writable by others") });
+    await chmod(journalDir, 0o700);
+    if (process.getuid?.() === 0) {
+      await run("chown", ["65534", applied.journalPath!]);
+      await expect(undoBatch(target)).rejects.toMatchObject({ code: "JOURNAL_UNTRUSTED", message: expect.stringContaining("belongs to user 65534") });
+      await run("chown", ["0", applied.journalPath!]);
+    }
+    expect((await undoBatch(target)).restored).toHaveLength(1);
+    expect(await filesUnder(downloads)).toEqual(["a.safetensors"]);
+  });
+
+  it("a copy install whose original was replaced since keeps the installed copy", async () => {
+    const { root, downloads, target, journalDir } = await setup();
+    const candidate = await modelFile(join(downloads, "keep.safetensors"), k("vae"));
+    await applyPlan(await plan([candidate], target, { copy: true }), { journalDir });
+    await writeFile(candidate.source, "another file under the old name");
+    const report = await undoBatch(target);
+    expect(report.restored).toEqual([]);
+    expect(report.refused).toEqual([{ path: join(root, "models/VAE/keep.safetensors"), reason: expect.stringContaining("is occupied") }]);
+    expect(await sha256File(join(root, "models/VAE/keep.safetensors"))).not.toBe(await sha256File(candidate.source));
+    expect(await filesUnder(join(root, "models/VAE"))).toEqual(["keep.safetensors"]);
+  });
+});
+
+describe("recovery", () => {
+  it("an unreadable journal (another version, a torn file) does not block the next install", async () => {
+    const { downloads, target, journalDir } = await setup();
+    await mkdir(journalDir, { recursive: true });
+    await writeFile(join(journalDir, "2020-01-01T00-00-00-000Z-aaaaaa.json"), JSON.stringify({ version: 1, entries: [] }));
+    const report = await applyPlan(await plan([await modelFile(join(downloads, "a.safetensors"), k("lora"))], target), { journalDir });
+    expect(report).toMatchObject({ failure: null, recovered: [] });
+    expect(report.entries[0]!.status).toBe("done");
+  });
+
+  it("never writes a journal through a planted link, and never recovers a journal others could write", async () => {
+    const { downloads, target, journalDir } = await setup();
+    const elsewhere = await tempDir();
+    await mkdir(join(journalDir, ".."), { recursive: true });
+    await symlink(elsewhere, journalDir);
+    const candidate = await modelFile(join(downloads, "a.safetensors"), k("lora"));
+    await expect(applyPlan(await plan([candidate], target), { journalDir })).rejects.toMatchObject({ code: "JOURNAL_INVALID" });
+    expect(await filesUnder(elsewhere)).toEqual([]);
+    await rm(journalDir);
+
+    // A stale batch in a journal that is group-writable: it may not be ours to act on.
+    const applied = await applyPlan(await plan([candidate], target), { journalDir });
+    const journal = await readJournal(applied.journalPath!);
+    Object.assign(journal, { state: "applying", pid: 2 ** 22 + 1 });
+    await writeFile(applied.journalPath!, JSON.stringify(journal));
+    await chmod(applied.journalPath!, 0o664);
+    const next = await applyPlan(await plan([await modelFile(join(downloads, "b.safetensors"), k("vae"))], target), { journalDir });
+    expect(next.recovered).toEqual([]);
+    expect((await readJournal(applied.journalPath!)).state).toBe("applying");
+  });
+});
