@@ -42,5 +42,6 @@ export function planOptionsFrom(flags: InstallFlags): PlanOptions {
     strict: flags.strict === true,
     lycorisDir: flags.lycorisDir === true,
     byBase: flags.byBase === true,
+    sortedDir: null,
   };
 }

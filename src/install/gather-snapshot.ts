@@ -1,5 +1,6 @@
-import { lstat, readdir, stat } from "node:fs/promises";
+import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { dirname, join, resolve } from "node:path";
+import { webuiRoots } from "./is-inside-webui.js";
 import { routeCandidate } from "./route-candidate.js";
 import type { FsSnapshot, InstallCandidate, PlanOptions, SnapshotEntry, WebuiTarget } from "./types.js";
 
@@ -46,7 +47,18 @@ export async function gatherSnapshot(
 
   const hashes: Record<string, string> = {};
   for (const path of toHash) hashes[path] = (await deps.sha256(path)).toLowerCase();
-  return { folders, hashes };
+  return { folders, hashes, realPaths: options.sortedDir === null ? {} : await realPathsFor(candidates, options.sortedDir, target) };
+}
+
+/** Real paths of every candidate, the sorted folder and the WebUI roots; what cannot be resolved is left out. */
+async function realPathsFor(candidates: readonly InstallCandidate[], sortedDir: string, target: WebuiTarget): Promise<Record<string, string>> {
+  const paths = new Set([...candidates.map((c) => resolve(c.source)), resolve(sortedDir), ...webuiRoots(target)]);
+  const realPaths: Record<string, string> = {};
+  for (const path of paths) {
+    const real = await realpath(path).catch(() => null);
+    if (real !== null) realPaths[path] = real;
+  }
+  return realPaths;
 }
 
 async function listFolder(dir: string): Promise<Record<string, SnapshotEntry> | null> {

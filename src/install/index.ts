@@ -6,7 +6,7 @@ export { applyPlan, type ApplyOptions } from "./apply-plan.js";
 export { undoBatch } from "./undo-batch.js";
 export { listBatches, type BatchListing } from "./list-batches.js";
 export { defaultJournalDir } from "./journal.js";
-export { isInsideWebui } from "./is-inside-webui.js";
+export { isInsideAny, isInsideWebui, realWebuiRoots } from "./is-inside-webui.js";
 export { InstallError, type InstallErrorCode } from "./errors.js";
 export { LAYOUTS, BASE_FOLDERS } from "./layouts.js";
 export * from "./types.js";

@@ -1,6 +1,7 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { findSidecars, renameSidecar } from "./sidecars.js";
 import { numberedName } from "./file-names.js";
+import { isInsideAny, isWithin, webuiRoots } from "./is-inside-webui.js";
 import { LAYOUTS } from "./layouts.js";
 import { routeCandidate } from "./route-candidate.js";
 import type {
@@ -11,6 +12,7 @@ import type {
   PlanEntry,
   PlanOptions,
   SidecarMove,
+  SkipReason,
   WebuiTarget,
 } from "./types.js";
 
@@ -39,6 +41,11 @@ export function planInstall(
 
   for (const candidate of candidates) {
     const source = resolve(candidate.source);
+    const escape = options.sortedDir === null ? null : escapeFromSortedDir(source, options.sortedDir, target, snapshot);
+    if (escape) {
+      entries.push({ action: "skip", source, destination: null, reason: escape, warnings: [] });
+      continue;
+    }
     const route = routeCandidate(candidate, target, options);
     if (!route.ok) {
       entries.push({ action: "skip", source, destination: null, reason: route.reason, warnings: route.warnings });
@@ -142,6 +149,21 @@ export function planInstall(
       bytes: moves.reduce((sum, e) => sum + e.size, 0),
     },
   };
+}
+
+/**
+ * Why `sort` must not move `source`, judged by real paths (links resolved), or null. A path that cannot be resolved
+ * counts as outside: nothing is moved on a guess.
+ */
+function escapeFromSortedDir(source: string, sortedDir: string, target: WebuiTarget, snapshot: FsSnapshot): SkipReason | null {
+  const real = snapshot.realPaths[source];
+  const roots = webuiRoots(target).flatMap((root) => snapshot.realPaths[root] ?? []);
+  if (real !== undefined && isInsideAny(real, roots)) return { code: "inside-webui", message: `really lies at ${real}, inside the WebUI` };
+  const realSorted = snapshot.realPaths[resolve(sortedDir)];
+  if (real === undefined || realSorted === undefined || !isWithin(real, realSorted)) {
+    return { code: "outside-sorted-folder", message: `really lies at ${real ?? "an unknown place"}, outside ${sortedDir}` };
+  }
+  return null;
 }
 
 function findFreeName<P>(name: string, placement: (name: string) => P, firstOccupied: (p: P) => string | null): P | null {

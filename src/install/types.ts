@@ -57,6 +57,11 @@ export interface PlanOptions {
   lycorisDir: boolean;
   /** Put base-specific kinds into a base sub-folder (`SD1.5`, `SDXL`, `FLUX1`, …, `Unknown`). */
   byBase: boolean;
+  /**
+   * `sort`: the folder being sorted. A candidate whose real path (links resolved) lies outside it, or inside the
+   * WebUI, is left where it is. null for `install`, which moves exactly the files it was named.
+   */
+  sortedDir: string | null;
 }
 
 export const DEFAULT_PLAN_OPTIONS: Readonly<PlanOptions> = {
@@ -66,6 +71,7 @@ export const DEFAULT_PLAN_OPTIONS: Readonly<PlanOptions> = {
   strict: false,
   lycorisDir: false,
   byBase: false,
+  sortedDir: null,
 };
 
 /** A folder entry as the planner sees it. */
@@ -86,6 +92,11 @@ export interface FsSnapshot {
   folders: Readonly<Record<string, Readonly<Record<string, SnapshotEntry>> | null>>;
   /** Absolute file path → lower-case hex SHA-256. */
   hashes: Readonly<Record<string, string>>;
+  /**
+   * With `sortedDir` set: absolute path → real path (every link resolved) of each candidate source, the sorted folder
+   * and each WebUI root. A path that could not be resolved is absent.
+   */
+  realPaths: Readonly<Record<string, string>>;
 }
 
 export type SkipCode =
@@ -102,6 +113,8 @@ export type SkipCode =
   | "duplicate"
   | "in-place"
   | "symlink"
+  | "outside-sorted-folder"
+  | "inside-webui"
   | "conflict";
 
 export interface SkipReason {

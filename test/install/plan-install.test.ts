@@ -47,6 +47,7 @@ describe("planInstall is pure", () => {
         "/nowhere/ComfyUI/models/loras": { "a.safetensors": { size: 100, isFile: true } },
       },
       hashes: { "/nowhere/dl/a.safetensors": "aa", "/nowhere/ComfyUI/models/loras/a.safetensors": "bb" },
+      realPaths: {},
     };
     const first = planInstall([candidate], target, DEFAULT_PLAN_OPTIONS, snapshot);
     expect(planInstall([candidate], target, DEFAULT_PLAN_OPTIONS, snapshot)).toEqual(first);

@@ -56,6 +56,8 @@ const SKIP_LABELS: Readonly<Record<SkipCode, string>> = {
   duplicate: "duplicate",
   "in-place": "already in place",
   symlink: "symlink",
+  "outside-sorted-folder": "outside the folder (link)",
+  "inside-webui": "inside the WebUI (link)",
   conflict: "conflict",
 };
 
