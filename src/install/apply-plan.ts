@@ -1,4 +1,4 @@
-import { mkdir, stat, unlink } from "node:fs/promises";
+import { lstat, mkdir, stat, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
 import { InstallError } from "./errors.js";
 import { Journal, type JournalEntry, type JournalFileRecord } from "./journal.js";
@@ -102,9 +102,10 @@ async function installGroup(
 ): Promise<"rename" | "copy"> {
   const files: JournalFileRecord[] = [entry];
   for (const sidecar of entry.sidecars) {
-    // A sidecar deleted since planning is simply gone; its model still installs.
-    const info = await stat(sidecar.source).catch(() => null);
-    if (info) files.push(Object.assign(sidecar, { size: info.size, mtimeMs: info.mtimeMs }));
+    // A sidecar deleted since planning is simply gone; its model still installs. One that became a link or a special
+    // file since it was checked stays too (lstat: a link is never followed).
+    const info = await lstat(sidecar.source).catch(() => null);
+    if (info?.isFile()) files.push(Object.assign(sidecar, { size: info.size, mtimeMs: info.mtimeMs }));
   }
   const model = await stat(move.source);
   if (model.size !== move.size) {

@@ -4,6 +4,7 @@ import { numberedName } from "./file-names.js";
 import { isInsideAny, isWithin, webuiRoots } from "./is-inside-webui.js";
 import { LAYOUTS } from "./layouts.js";
 import { routeCandidate } from "./route-candidate.js";
+import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
 import type {
   FsSnapshot,
   InstallCandidate,
@@ -21,6 +22,9 @@ import type {
  * stopping there turns a pathological case into a conflict instead of an endless scan.
  */
 const MAX_CONFLICT_RENAMES = 10_000;
+
+/** A sidecar the snapshot holds no verdict for was never checked, so it does not travel. */
+const UNCHECKED: SidecarRejection = { type: "unreadable", code: "unchecked" };
 
 /**
  * Decides, for every candidate, whether and where it is installed. Pure: everything it knows about the filesystem
@@ -74,12 +78,23 @@ export function planInstall(
     }
 
     const sidecarNames = findSidecars(basename(source), candidate.classification.kind, listNames(snapshot, dirname(source)))
-      .map((name) => join(dirname(source), name))
+      .map(({ name }) => join(dirname(source), name))
       .filter((path) => !candidateSources.has(path));
     for (const path of sidecarNames.filter((p) => claimedSidecars.has(p))) {
       warnings.push(`${basename(path)} also matches an earlier file of this batch and moves with that one`);
     }
-    const ownSidecars = sidecarNames.filter((p) => !claimedSidecars.has(p));
+    const sidecarsLeft: SidecarLeft[] = [];
+    const ownSidecars: string[] = [];
+    for (const path of sidecarNames.filter((p) => !claimedSidecars.has(p))) {
+      const reason = Object.hasOwn(snapshot.sidecars, path) ? snapshot.sidecars[path]! : UNCHECKED;
+      if (reason) sidecarsLeft.push({ path, reason });
+      else ownSidecars.push(path);
+    }
+    if (options.strict && sidecarsLeft.length > 0) {
+      const message = `refused by --strict: ${sidecarsLeft.length === 1 ? "a sidecar" : `${sidecarsLeft.length} sidecars`} would stay behind`;
+      entries.push({ action: "skip", source, destination, reason: { code: "sidecar-refused", message }, sidecarsLeft, warnings });
+      continue;
+    }
 
     const occupied = (path: string) => path !== source && (planned.has(path) || isListed(snapshot, path));
     const placement = (name: string) => ({
@@ -120,6 +135,7 @@ export function planInstall(
       base: candidate.classification.base,
       renamed: { extension: route.extensionFixed, conflictWith: existing },
       sidecars: chosen.sidecars,
+      sidecarsLeft,
       sha256: snapshot.hashes[source] ?? null,
       warnings,
       ...(route.notLoaded ? { notLoaded: route.notLoaded } : {}),

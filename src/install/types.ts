@@ -1,6 +1,7 @@
 import type { Base, Classification, Kind } from "../classify/types.js";
 import type { FileFormat, InspectError, Verdict } from "../inspect/types.js";
 import type { LoadJudgement } from "./will-load.js";
+import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
 
 /** The WebUIs sdmodels installs into. Others (InvokeAI, SwarmUI, Fooocus) are detected and refused. */
 export const UI_NAMES = ["a1111", "forge", "sdnext", "comfyui"] as const;
@@ -97,6 +98,11 @@ export interface FsSnapshot {
    * and each WebUI root. A path that could not be resolved is absent.
    */
   realPaths: Readonly<Record<string, string>>;
+  /**
+   * Each sidecar found beside a candidate that could be installed → null when it may travel with its model, else why
+   * it stays (see `SIDECAR_RULES`). A sidecar missing here was never checked and never travels.
+   */
+  sidecars: Readonly<Record<string, SidecarRejection | null>>;
 }
 
 export type SkipCode =
@@ -115,6 +121,7 @@ export type SkipCode =
   | "symlink"
   | "outside-sorted-folder"
   | "inside-webui"
+  | "sidecar-refused"
   | "conflict";
 
 export interface SkipReason {
@@ -140,6 +147,8 @@ export interface MoveEntry {
   /** Why the file name changed, if it did: extension fix for the loader, or a conflict rename. */
   renamed: { extension: boolean; conflictWith: string | null };
   sidecars: SidecarMove[];
+  /** Sidecars found by name that stay where they are: not what their name says, or not a regular file. */
+  sidecarsLeft: SidecarLeft[];
   /** Known when a same-size file forced hashing. */
   sha256: string | null;
   warnings: string[];
@@ -153,6 +162,8 @@ export interface SkipEntry {
   /** Where the file would have gone, when that was decided before the skip. */
   destination: string | null;
   reason: SkipReason;
+  /** `sidecar-refused` (strict): the sidecars that would have stayed behind, and why. */
+  sidecarsLeft?: SidecarLeft[];
   warnings: string[];
 }
 

@@ -8,6 +8,7 @@ import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, touch, treeListing } from "../install/fake-webui.js";
 import { HAS_SCRIPT, runCli, useBuiltCli } from "./run-cli.js";
+import { writeSidecars } from "../../fixtures/sidecar-files.js";
 
 const cli = runCli;
 const tempDir = useTempDirs("sdmodels-cli-sort-");
@@ -26,7 +27,7 @@ async function setup() {
   await touch(webui, A1111_MARKERS);
   await mkdir(join(downloads, "nested"), { recursive: true });
   const lora = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads, "style.safetensors");
-  await writeFile(join(downloads, "style.preview.png"), "png");
+  await writeSidecars(downloads, ["style.preview.png"]);
   const checkpoint = await writeModelFixture(fixture("sdxl-checkpoint-sgm"), "safetensors", join(downloads, "nested"), "xl.safetensors");
   const evil = join(downloads, "evil.ckpt");
   const dataPkl = new PickleBuilder().proto(2).global("posix", "system").shortBinunicode("echo pwned").tuple1().reduce().stop().bytes();
@@ -157,6 +158,42 @@ describe("sdmodels sort", () => {
     const sources: string[] = JSON.parse(outer.stdout).plan.map((e: { source: string }) => e.source);
     expect(sources.some((p) => p.startsWith(s.webui))).toBe(false);
     expect(sources).toContain(s.lora);
+  });
+});
+
+describe("sdmodels sort and sidecars", () => {
+  it("names each sidecar it leaves behind and why, in the report and in JSON; --strict refuses the model (exit 9)", async () => {
+    const s = await setup();
+    const home = join(s.root, "home");
+    await mkdir(join(home, ".ssh"), { recursive: true });
+    await writeFile(join(home, ".ssh/id_rsa"), "-----BEGIN OPENSSH PRIVATE KEY-----");
+    await rm(join(s.downloads, "style.preview.png"));
+    await symlink(join(home, ".ssh/id_rsa"), join(s.downloads, "style.preview.png"));
+    await writeFile(join(s.downloads, "nested/xl.yaml"), "model:\n  target: os.system\n");
+
+    const json = await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run", "--json"], { env: s.env });
+    const byName = Object.fromEntries(JSON.parse(json.stdout).plan.map((e: { source: string }) => [e.source, e]));
+    expect(byName[s.lora]).toMatchObject({
+      action: "move",
+      sidecars: [],
+      sidecarsLeft: [{ path: join(s.downloads, "style.preview.png"), reason: { type: "not-a-file", found: "symlink" } }],
+    });
+    expect(byName[s.checkpoint].sidecarsLeft).toEqual([
+      { path: join(s.downloads, "nested/xl.yaml"), reason: { type: "config-refused", problem: { type: "target", path: "model.target", target: "os.system" } } },
+    ]);
+
+    const human = await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run"], { env: s.env });
+    expect(human.stdout).toMatch(/style\.safetensors +lora · sd1 +left behind: style\.preview\.png \(not a regular file but a symbolic link\)$/m);
+    expect(human.stdout).toMatch(/left behind: xl\.yaml \(config target os\.system \(at model\.target\) is not one the WebUIs' own configs use\)$/m);
+
+    const strict = await cli(["sort", s.downloads, "--webui", s.webui, "--strict", "--json"], { env: s.env });
+    expect(strict.code).toBe(9);
+    const report = JSON.parse(strict.stdout);
+    expect(report.plan.filter((e: { reason: { code: string } | null }) => e.reason?.code === "sidecar-refused").map((e: { source: string }) => e.source).sort()).toEqual(
+      [s.lora, s.checkpoint].sort(),
+    );
+    expect(report.summary.installed).toBe(0);
+    expect(await readdir(join(s.webui, "models/Lora"))).toEqual([]);
   });
 });
 

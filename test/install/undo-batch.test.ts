@@ -6,6 +6,7 @@ import type { JournalData } from "../../src/install/journal.js";
 import { undoBatch } from "../../src/install/undo-batch.js";
 import { useTempDirs } from "../helpers.js";
 import { a1111WithDownloads, classification as k, filesUnder, modelFile, plan, treeListing } from "./fake-webui.js";
+import { writeSidecars } from "../../fixtures/sidecar-files.js";
 
 const tempDir = useTempDirs("sdmodels-undo-");
 
@@ -14,7 +15,7 @@ const setup = () => a1111WithDownloads(tempDir);
 describe("undoBatch", () => {
   it("puts the last batch back, sidecars included, and removes the folders it created", async () => {
     const { root, downloads, target, journalDir } = await setup();
-    await writeFile(join(downloads, "c.preview.png"), "png");
+    await writeSidecars(downloads, ["c.preview.png"]);
     const candidates = [
       await modelFile(join(downloads, "c.ckpt"), k("checkpoint", { base: "sdxl" })),
       await modelFile(join(downloads, "l.safetensors"), k("lora"), { dim: 65 }),
@@ -54,7 +55,7 @@ describe("undoBatch", () => {
 
   it("refuses, per file, what changed since install or whose original path is taken, and keeps sidecars with a refused model", async () => {
     const { root, downloads, target, journalDir } = await setup();
-    await writeFile(join(downloads, "edited.preview.png"), "png");
+    await writeSidecars(downloads, ["edited.preview.png"]);
     const candidates = [
       await modelFile(join(downloads, "edited.safetensors"), k("lora")),
       await modelFile(join(downloads, "occupied.safetensors"), k("lora"), { dim: 65 }),
