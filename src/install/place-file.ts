@@ -1,6 +1,7 @@
 import { link, lstat, open, rename, unlink, type FileHandle } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { readChunks } from "../hash/read-chunks.js";
+import { openRegularFile } from "../read/open-regular-file.js";
 import { InstallError } from "./errors.js";
 import { tempPathFor } from "./temp-files.js";
 
@@ -65,9 +66,10 @@ export async function placeFile(
 
 async function copyIntoPlace(source: string, destination: string, onBytes: PlaceOptions["onBytes"]): Promise<void> {
   const temp = tempPathFor(dirname(destination), basename(destination));
-  const input = await open(source, "r");
+  // Never through a link, never a FIFO: what was checked as a regular file must still be one (sidecars are carried
+  // neither as links nor as a link target's bytes).
+  const { handle: input, info } = await openRegularFile(source, { followLinks: false });
   try {
-    const info = await input.stat();
     // O_EXCL: if the name is somehow taken, it is not ours to write to or remove.
     let output: FileHandle | undefined = await open(temp, "wx", info.mode & 0o777);
     let committed = false;

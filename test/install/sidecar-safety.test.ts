@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdir, readdir, symlink, truncate, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, symlink, truncate, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import {
@@ -12,8 +12,10 @@ import {
   USER_METADATA,
   V_PREDICTION_CONFIG,
   WEBP_PREVIEW,
+  writeSidecars,
 } from "../../fixtures/sidecar-files.js";
 import { applyPlan } from "../../src/install/apply-plan.js";
+import { placeFile } from "../../src/install/place-file.js";
 import { SIDECAR_MAX_BYTES } from "../../src/install/sidecar-policy.js";
 import type { MoveEntry, PlanEntry, SkipEntry } from "../../src/install/types.js";
 import { useTempDirs } from "../helpers.js";
@@ -109,6 +111,24 @@ describe("a sidecar that is a link or a special file never travels", () => {
       await applyPlan(planned, { journalDir });
       expect(await readdir(join(root, "models/Lora"))).toEqual(["cool.safetensors"]);
     }
+  });
+
+  it("a sidecar swapped for a link after planning is not carried, and a copy never reads through a link", async () => {
+    const { root, downloads, target, journalDir } = await a1111WithDownloads(tempDir);
+    const secret = join(await tempDir(), "id_rsa");
+    await writeFile(secret, "-----BEGIN OPENSSH PRIVATE KEY-----");
+    const lora = await modelFile(join(downloads, "cool.safetensors"), k("lora"));
+    await writeSidecars(downloads, ["cool.preview.png"]);
+    const planned = await plan([lora], target, { copy: true });
+    expect(carried(move(planned.entries[0]))).toEqual(["cool.preview.png"]);
+    await rm(join(downloads, "cool.preview.png"));
+    await symlink(secret, join(downloads, "cool.preview.png"));
+    await applyPlan(planned, { journalDir });
+    expect(await readdir(join(root, "models/Lora"))).toEqual(["cool.safetensors"]);
+    await expect(placeFile(join(downloads, "cool.preview.png"), join(root, "models/Lora/x.png"), { keepSource: true })).rejects.toMatchObject({
+      code: "ENOTFILE",
+    });
+    expect(await readdir(join(root, "models/Lora"))).toEqual(["cool.safetensors"]);
   });
 
   it("a FIFO or a folder named like a sidecar is left, unopened", async () => {
