@@ -220,6 +220,8 @@ describe("a checkpoint's .yaml travels only as a model config the WebUIs' own co
       ["data:\n  target: main.DataModuleFromConfig\n", "no-model"],
       ["- model\n", "no-model"],
       ["model:\n  target: [os.system]\n", "no-model"],
+      // Nesting a parser would recurse into: reported, not a stack overflow.
+      [`model:\n  target: torch.nn.Identity\nx: ${"[".repeat(20_000)}`, "syntax"],
     ];
     for (const [yaml, type] of cases) expect((await configCase(yaml)).reason, yaml).toMatchObject({ type: "config-refused", problem: { type } });
   });
