@@ -10,8 +10,6 @@ export interface SidecarRule {
   content: SidecarContent;
   /** Only beside a model of these kinds; absent: beside any model. */
   kinds?: readonly Kind[];
-  /** Who writes or reads it. */
-  source: string;
 }
 
 /**
@@ -20,14 +18,21 @@ export interface SidecarRule {
  * is checked for what its name says before it travels (`checkSidecar`); one that fails stays where it is.
  */
 export const SIDECAR_RULES: readonly SidecarRule[] = [
-  { suffix: /^\.preview\.(?:png|jpe?g|webp|gif)$/i, content: "image", source: "A1111/Forge/SD.Next Extra Networks, Civitai Helper, StabilityMatrix, Lora-Manager" },
-  { suffix: /^\.(?:png|jpe?g|webp|gif)$/i, content: "image", source: "A1111 Extra Networks (`<stem>.png`), Lora-Manager (`<stem>.webp`)" },
-  { suffix: /^\.example\.\d+\.(?:png|jpe?g|webp|gif)$/i, content: "image", source: "Civitai Helper example images" },
-  { suffix: /^\.(?:preview|example\.\d+)\.mp4$/i, content: "video", source: "Lora-Manager and Civitai Helper video previews" },
-  { suffix: /^\.civitai\.info$/i, content: "json", source: "Civitai Helper, `sdmodels --civitai`: Civitai's by-hash JSON" },
-  { suffix: /^(?:\.cm-info|\.metadata|\.swarm)?\.json$/i, content: "json", source: "A1111 user metadata, StabilityMatrix, Lora-Manager, SwarmUI" },
-  { suffix: /^(?:\.description)?\.txt$/i, content: "text", source: "A1111 Extra Networks description" },
-  { suffix: /^\.yaml$/i, content: "model-config", kinds: ["checkpoint"], source: "A1111/Forge/SD.Next: config of this checkpoint only" },
+  // Previews: A1111/Forge/SD.Next Extra Networks (both forms), Civitai Helper, StabilityMatrix, Lora-Manager.
+  { suffix: /^\.preview\.(?:png|jpe?g|webp|gif)$/i, content: "image" },
+  { suffix: /^\.(?:png|jpe?g|webp|gif)$/i, content: "image" },
+  // Civitai Helper's example images.
+  { suffix: /^\.example\.\d+\.(?:png|jpe?g|webp|gif)$/i, content: "image" },
+  // Lora-Manager and Civitai Helper video previews.
+  { suffix: /^\.(?:preview|example\.\d+)\.mp4$/i, content: "video" },
+  // Civitai's by-hash answer (Civitai Helper, `sdmodels --civitai`).
+  { suffix: /^\.civitai\.info$/i, content: "json" },
+  // A1111 user metadata, StabilityMatrix `.cm-info.json`, Lora-Manager `.metadata.json`, SwarmUI `.swarm.json`.
+  { suffix: /^(?:\.cm-info|\.metadata|\.swarm)?\.json$/i, content: "json" },
+  // A1111 Extra Networks descriptions.
+  { suffix: /^(?:\.description)?\.txt$/i, content: "text" },
+  // The config A1111 (and Forge, SD.Next) build this one checkpoint from.
+  { suffix: /^\.yaml$/i, content: "model-config", kinds: ["checkpoint"] },
 ];
 
 /**
