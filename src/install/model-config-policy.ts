@@ -170,7 +170,8 @@ function checkNode(node: unknown, path: string, depth: number, inModel: boolean)
       const at = path === "" ? key : `${path}.${key}`;
       const below = inModel || (depth === 0 && key === "model");
       if (key === "target") {
-        if (!isScalar(pair.value) || typeof pair.value.value !== "string") return { type: "target-not-string", path: at };
+        if (!isScalar(pair.value) || typeof pair.value.value !== "string")
+          return { type: "target-not-string", path: at };
         if (!CONFIG_TARGETS.has(pair.value.value)) return { type: "target", path: at, target: pair.value.value };
         continue;
       }

@@ -45,9 +45,9 @@ export function planInstall(
 
   for (const candidate of candidates) {
     const source = resolve(candidate.source);
-    const escape = options.sortedDir === null ? null : escapeFromSortedDir(source, options.sortedDir, target, snapshot);
-    if (escape) {
-      entries.push({ action: "skip", source, destination: null, reason: escape, warnings: [] });
+    const notSorted = options.sortedDir === null ? null : outsideSortedDir(source, options.sortedDir, target, snapshot);
+    if (notSorted) {
+      entries.push({ action: "skip", source, destination: null, reason: notSorted, warnings: [] });
       continue;
     }
     const route = routeCandidate(candidate, target, options);
@@ -171,7 +171,7 @@ export function planInstall(
  * Why `sort` must not move `source`, judged by real paths (links resolved), or null. A path that cannot be resolved
  * counts as outside: nothing is moved on a guess.
  */
-function escapeFromSortedDir(source: string, sortedDir: string, target: WebuiTarget, snapshot: FsSnapshot): SkipReason | null {
+function outsideSortedDir(source: string, sortedDir: string, target: WebuiTarget, snapshot: FsSnapshot): SkipReason | null {
   const real = snapshot.realPaths[source];
   const roots = webuiRoots(target).flatMap((root) => snapshot.realPaths[root] ?? []);
   if (real !== undefined && isInsideAny(real, roots)) return { code: "inside-webui", message: `really lies at ${real}, inside the WebUI` };

@@ -2,7 +2,14 @@ import { constants, type Stats } from "node:fs";
 import { lstat, open, stat, type FileHandle } from "node:fs/promises";
 
 /** What a path is when it is not a regular file, in the words the reports use. */
-export type SpecialFileType = "symlink" | "directory" | "fifo" | "socket" | "character-device" | "block-device" | "other";
+export type SpecialFileType =
+  | "symlink"
+  | "directory"
+  | "fifo"
+  | "socket"
+  | "character-device"
+  | "block-device"
+  | "other";
 
 /** A path that is not a regular file; it was not opened (or, if it became one in a race, was closed unread). */
 export class NotRegularFileError extends Error {
@@ -45,7 +52,10 @@ export function specialFileType(info: Stats): SpecialFileType {
  * unless `followLinks` is false: reading a model through a link is what the user asked for, and the target's type
  * is what is checked; a sidecar is never read through one.
  */
-export async function openRegularFile(path: string, options: { followLinks?: boolean } = {}): Promise<{ handle: FileHandle; info: Stats }> {
+export async function openRegularFile(
+  path: string,
+  options: { followLinks?: boolean } = {},
+): Promise<{ handle: FileHandle; info: Stats }> {
   const entry = await lstat(path);
   const isLink = entry.isSymbolicLink();
   if (isLink && options.followLinks === false) throw new NotRegularFileError(path, "symlink");

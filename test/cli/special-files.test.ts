@@ -50,9 +50,16 @@ describe("special files are never opened", () => {
 
     const run = await cli(["inspect", dir, "--json"], { killAfterMs: KILL_AFTER_MS });
     expect(run.code).toBe(2);
-    const reports: { path: string; error: { code: string; message: string } | null; kind: string }[] = JSON.parse(run.stdout);
+    const reports: { path: string; error: { code: string; message: string } | null; kind: string }[] = JSON.parse(
+      run.stdout,
+    );
     const byName = Object.fromEntries(reports.map((r) => [r.path.slice(dir.length + 1), r]));
-    expect(Object.keys(byName).sort()).toEqual(["link-to-pipe.ckpt", "pipe.safetensors", "real.safetensors", "socket.pt"]);
+    expect(Object.keys(byName).sort()).toEqual([
+      "link-to-pipe.ckpt",
+      "pipe.safetensors",
+      "real.safetensors",
+      "socket.pt",
+    ]);
     expect(byName["pipe.safetensors"]!.error).toEqual({
       code: "ENOTFILE",
       message: `${join(dir, "pipe.safetensors")}: not a regular file but a FIFO (named pipe)`,
@@ -61,7 +68,10 @@ describe("special files are never opened", () => {
       code: "ENOTFILE",
       message: `${join(dir, "link-to-pipe.ckpt")}: not a regular file but a FIFO (named pipe)`,
     });
-    expect(byName["socket.pt"]!.error).toEqual({ code: "ENOTFILE", message: `${join(dir, "socket.pt")}: not a regular file but a socket` });
+    expect(byName["socket.pt"]!.error).toEqual({
+      code: "ENOTFILE",
+      message: `${join(dir, "socket.pt")}: not a regular file but a socket`,
+    });
     expect(byName["real.safetensors"]).toMatchObject({ error: null, kind: "lora" });
   });
 
@@ -88,11 +98,19 @@ describe("special files are never opened", () => {
     });
     expect(run.code).toBe(2);
     const report = JSON.parse(run.stdout);
-    const byName = Object.fromEntries(report.plan.map((e: { source: string }) => [e.source.slice(downloads.length + 1), e]));
+    const byName = Object.fromEntries(
+      report.plan.map((e: { source: string }) => [e.source.slice(downloads.length + 1), e]),
+    );
     expect(byName["stuck.safetensors"]).toMatchObject({ action: "skip", reason: { code: "unreadable" } });
-    expect(byName["style.safetensors"]).toMatchObject({ action: "move", destination: join(webui, "models/Lora/style.safetensors") });
+    expect(byName["style.safetensors"]).toMatchObject({
+      action: "move",
+      destination: join(webui, "models/Lora/style.safetensors"),
+    });
 
-    const human = await cli(["sort", downloads, "--webui", webui, "--dry-run"], { env: { SDMODELS_STATE_DIR: join(root, "state") }, killAfterMs: KILL_AFTER_MS });
+    const human = await cli(["sort", downloads, "--webui", webui, "--dry-run"], {
+      env: { SDMODELS_STATE_DIR: join(root, "state") },
+      killAfterMs: KILL_AFTER_MS,
+    });
     expect(human.stdout).toMatch(/^ {4}stuck\.safetensors {2,}not a regular file but a FIFO \(named pipe\)$/m);
   });
 
@@ -108,13 +126,20 @@ describe("special files are never opened", () => {
       catch (error) { process.stdout.write(JSON.stringify({ code: error.code, message: error.message })); }
     `;
     const child = spawn(process.execPath, ["--input-type=module", "-e", script], {
-      env: { ...process.env, HASH_URL: pathToFileURL(join(checkout(), "dist/src/hash/hash-file.js")).href, TARGET: fifo },
+      env: {
+        ...process.env,
+        HASH_URL: pathToFileURL(join(checkout(), "dist/src/hash/hash-file.js")).href,
+        TARGET: fifo,
+      },
       stdio: ["ignore", "pipe", "pipe"],
       timeout: KILL_AFTER_MS,
       killSignal: "SIGKILL",
     });
     const run = await childOutput(child);
     expect(run.code, run.stderr).toBe(0);
-    expect(JSON.parse(run.stdout)).toEqual({ code: "ENOTFILE", message: `${fifo}: not a regular file but a FIFO (named pipe)` });
+    expect(JSON.parse(run.stdout)).toEqual({
+      code: "ENOTFILE",
+      message: `${fifo}: not a regular file but a FIFO (named pipe)`,
+    });
   });
 });

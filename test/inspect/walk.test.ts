@@ -50,7 +50,11 @@ describe("walkModelFiles", () => {
     await symlink(join(elsewhere, "sub"), join(root, "a/linked-sub"));
     await symlink(join(elsewhere, "lora.safetensors"), join(root, "linked-file.safetensors"));
     const asked: string[] = [];
-    const found = await walkModelFiles(root, { followDirLinks: false, skipDir: (dir) => (asked.push(dir), false) });
+    const skipDir = (dir: string) => {
+      asked.push(dir);
+      return false;
+    };
+    const found = await walkModelFiles(root, { followDirLinks: false, skipDir });
     expect(found).toEqual([join(root, "a/model.safetensors"), join(root, "linked-file.safetensors")]);
     expect(asked).toEqual([join(root, "a")]);
   });

@@ -6,7 +6,7 @@ import type { JournalData } from "../../src/install/journal.js";
 import { STALE_TEMP_AGE_MS } from "../../src/install/temp-files.js";
 import type { ApplyProgress } from "../../src/install/types.js";
 import { useTempDirs } from "../helpers.js";
-import { a1111WithDownloads, classification as k, filesUnder, modelFile, plan, sha256File, touch, treeListing } from "./fake-webui.js";
+import { a1111WithDownloads, classification as k, filesUnder, modelFile, plan, sha256File, treeListing } from "./fake-webui.js";
 import { PNG_PREVIEW, V_PREDICTION_CONFIG, writeSidecars } from "../../fixtures/sidecar-files.js";
 
 const tempDir = useTempDirs("sdmodels-apply-");

