@@ -28,7 +28,7 @@ export function addInstallFlags(command: Command): Command {
         .choices(CONFLICT_POLICIES)
         .default("rename"),
     )
-    .option("--strict", "refuse suspicious files instead of installing them with a warning")
+    .option("--strict", "refuse suspicious files, and models whose sidecar would stay behind, instead of installing them with a warning")
     .option("--lycoris-dir", "A1111: put LyCORIS files (LoCon, LoHa, LoKr, …) in models/LyCORIS")
     .option("--by-base", "sort into base sub-folders (SD1.5, SDXL, FLUX1, …)")
     .option("--civitai", "look files up on Civitai by SHA-256, write .civitai.info and .preview.png, cross-check type/base");
@@ -42,5 +42,6 @@ export function planOptionsFrom(flags: InstallFlags): PlanOptions {
     strict: flags.strict === true,
     lycorisDir: flags.lycorisDir === true,
     byBase: flags.byBase === true,
+    sortedDir: null,
   };
 }

@@ -1,5 +1,5 @@
 import { createHash, type Hash } from "node:crypto";
-import { open } from "node:fs/promises";
+import { openRegularFile } from "../read/open-regular-file.js";
 import { MAX_HEADER_SIZE } from "../read/safetensors.js";
 import { readChunks } from "./read-chunks.js";
 
@@ -70,9 +70,9 @@ function namingPath(error: unknown, path: string): unknown {
 
 /** SHA-256, AutoV1, AutoV2 and AutoV3 of a file in one streamed read. */
 export async function hashFile(path: string, options: HashFileOptions = {}): Promise<FileHashes> {
-  const handle = await open(path, "r");
+  const { handle, info } = await openRegularFile(path);
   try {
-    const { size } = await handle.stat();
+    const { size } = info;
     const whole = createHash("sha256");
     const legacy = size >= AUTOV1_MIN_FILE_SIZE ? createHash("sha256") : null;
     let addnet: Hash | null = null;

@@ -1,3 +1,4 @@
+import { NotRegularFileError } from "../read/open-regular-file.js";
 import type { InspectError } from "./types.js";
 
 const PHRASES: Record<string, string> = {
@@ -5,7 +6,6 @@ const PHRASES: Record<string, string> = {
   EACCES: "permission denied",
   EPERM: "permission denied",
   EISDIR: "is a directory",
-  ENOTFILE: "not a regular file",
   ENOTDIR: "a parent of it is not a directory",
   ELOOP: "too many levels of symbolic links",
   ENAMETOOLONG: "name too long",
@@ -26,6 +26,8 @@ export function isIoError(error: unknown): error is NodeJS.ErrnoException & { co
 
 /** `{code: "ENOENT", message: "<path>: no such file"}`: one sentence that names the file, no stack, no syscall. */
 export function ioInspectError(path: string, error: NodeJS.ErrnoException & { code: string }): InspectError {
+  // Its message already names the path and what it is instead of a file.
+  if (error instanceof NotRegularFileError) return { code: error.code, message: error.message };
   const phrase = PHRASES[error.code] ?? error.message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/, "");
   return { code: error.code, message: `${path}: ${phrase}` };
 }

@@ -29,13 +29,19 @@ export interface WalkOptions {
    * of thousands of installed models it must not touch.
    */
   skipDir?(path: string): boolean;
+  /**
+   * Walk into folders reached through symbolic links (default true). `inspect` only reads, so following is what the
+   * user wants; `sort` moves what it finds, and a linked folder can lead anywhere (another tree, the WebUI's own
+   * `models/`), so it passes false and only the folder it was given is ever walked.
+   */
+  followDirLinks?: boolean;
 }
 
 /**
  * Model files under `dir`, depth first, each directory's entries in code-point order, so runs are reproducible
  * whatever the locale. Hidden entries (`.git`, `.cache`, macOS `._*` resource forks) are skipped, as fd and
- * ripgrep do. Symlinks are followed; a directory reached twice (a link loop, or two links to one folder) is
- * walked once. A directory that cannot be listed is returned as a path of its own, so the caller reports the
+ * ripgrep do. Linked model files are listed; linked folders are followed unless `followDirLinks` is false, and a
+ * directory reached twice (a link loop, or two links to one folder) is walked once. A directory that cannot be listed is returned as a path of its own, so the caller reports the
  * error beside the files instead of losing it.
  */
 export async function walkModelFiles(dir: string, options: WalkOptions = {}): Promise<string[]> {
@@ -61,6 +67,7 @@ export async function walkModelFiles(dir: string, options: WalkOptions = {}): Pr
       if (entry.isSymbolicLink()) {
         // A dangling link with a model name is kept: inspecting it reports "no such file", which the user wants to see.
         isDirectory = await stat(path).then((s) => s.isDirectory(), () => false);
+        if (isDirectory && options.followDirLinks === false) continue;
       }
       if (isDirectory) {
         if (options.skipDir?.(path) !== true) await visit(path);

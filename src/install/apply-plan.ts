@@ -132,9 +132,10 @@ async function installGroup(
   entry.sourceIdentity = move.identity ?? model;
   const files: JournalFileRecord[] = [entry];
   for (const sidecar of entry.sidecars) {
-    // A sidecar deleted since planning is simply gone; its model still installs.
+    // A sidecar deleted since planning is simply gone; its model still installs. One that became a link or a special
+    // file since it was checked stays too (lstat: a link is never followed).
     const info = await lstat(sidecar.source).catch(() => null);
-    if (info) files.push(Object.assign(sidecar, { size: info.size, sourceIdentity: identityOf(info) }));
+    if (info?.isFile()) files.push(Object.assign(sidecar, { size: info.size, sourceIdentity: identityOf(info) }));
   }
   for (const file of files) file.status = "moving";
   await journal.save();

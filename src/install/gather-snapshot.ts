@@ -1,7 +1,11 @@
-import { lstat, readdir, stat } from "node:fs/promises";
-import { dirname, join, resolve } from "node:path";
+import { lstat, readdir, realpath, stat } from "node:fs/promises";
+import { basename, dirname, join, resolve } from "node:path";
+import { checkSidecar } from "./check-sidecar.js";
 import { gatherTargetFacts } from "./gather-target-facts.js";
+import { webuiRoots } from "./is-inside-webui.js";
 import { routeCandidate } from "./route-candidate.js";
+import type { SidecarRejection } from "./sidecar-policy.js";
+import { findSidecars } from "./sidecars.js";
 import type { FsSnapshot, InstallCandidate, PlanOptions, SnapshotEntry, WebuiTarget } from "./types.js";
 
 export interface SnapshotDeps {
@@ -11,8 +15,8 @@ export interface SnapshotDeps {
 
 /**
  * The I/O edge of planning: lists every folder the planner will look at (each candidate's source folder, for
- * sidecars, and destination folder, for conflicts) and hashes only files that share a size with a candidate, since
- * only those can be duplicates. Reads, never writes.
+ * sidecars, and destination folder, for conflicts), hashes only files that share a size with a candidate, since
+ * only those can be duplicates, and checks each sidecar for what its name says (`checkSidecar`). Reads, never writes.
  */
 export async function gatherSnapshot(
   candidates: readonly InstallCandidate[],
@@ -20,13 +24,13 @@ export async function gatherSnapshot(
   options: PlanOptions,
   deps: SnapshotDeps,
 ): Promise<FsSnapshot> {
-  const routed: { source: string; size: number; dir: string }[] = [];
+  const routed: { source: string; size: number; dir: string; kind: InstallCandidate["classification"]["kind"] }[] = [];
   const dirs = new Set<string>();
   for (const candidate of candidates) {
     const route = routeCandidate(candidate, target, options);
     if (!route.ok) continue;
     const source = resolve(candidate.source);
-    routed.push({ source, size: candidate.size, dir: route.dir });
+    routed.push({ source, size: candidate.size, dir: route.dir, kind: candidate.classification.kind });
     dirs.add(dirname(source));
     dirs.add(route.dir);
   }
@@ -47,7 +51,32 @@ export async function gatherSnapshot(
 
   const hashes: Record<string, string> = {};
   for (const path of toHash) hashes[path] = (await deps.sha256(path)).toLowerCase();
-  return { folders, hashes, targets: await gatherTargetFacts(new Set(routed.map((r) => r.dir))) };
+
+  const sidecars: Record<string, SidecarRejection | null> = {};
+  for (const { source, kind } of routed) {
+    for (const { name, content } of findSidecars(basename(source), kind, Object.keys(folders[dirname(source)] ?? {}))) {
+      const path = join(dirname(source), name);
+      if (!Object.hasOwn(sidecars, path)) sidecars[path] = await checkSidecar(path, content);
+    }
+  }
+  return {
+    folders,
+    hashes,
+    sidecars,
+    targets: await gatherTargetFacts(new Set(routed.map((r) => r.dir))),
+    realPaths: options.sortedDir === null ? {} : await realPathsFor(candidates, options.sortedDir, target),
+  };
+}
+
+/** Real paths of every candidate, the sorted folder and the WebUI roots; what cannot be resolved is left out. */
+async function realPathsFor(candidates: readonly InstallCandidate[], sortedDir: string, target: WebuiTarget): Promise<Record<string, string>> {
+  const paths = new Set([...candidates.map((c) => resolve(c.source)), resolve(sortedDir), ...webuiRoots(target)]);
+  const realPaths: Record<string, string> = {};
+  for (const path of paths) {
+    const real = await realpath(path).catch(() => null);
+    if (real !== null) realPaths[path] = real;
+  }
+  return realPaths;
 }
 
 async function listFolder(dir: string): Promise<Record<string, SnapshotEntry> | null> {

@@ -8,7 +8,7 @@ export { recoverStaleBatches } from "./recover-batches.js";
 export { InterruptedError } from "./interrupted.js";
 export { listBatches, type BatchListing } from "./list-batches.js";
 export { defaultJournalDir } from "./journal.js";
-export { isInsideWebui } from "./is-inside-webui.js";
+export { isInsideAny, isInsideWebui, realWebuiRoots } from "./is-inside-webui.js";
 export { InstallError, type InstallErrorCode } from "./errors.js";
 export { LAYOUTS, BASE_FOLDERS } from "./layouts.js";
 export * from "./types.js";

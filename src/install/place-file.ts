@@ -3,6 +3,7 @@ import * as fsp from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { readChunks } from "../hash/read-chunks.js";
+import { NotRegularFileError, specialFileType } from "../read/open-regular-file.js";
 import { InstallError } from "./errors.js";
 import { FileChangedError, identityChange, identityOf } from "./file-identity.js";
 import { tempPathFor } from "./temp-files.js";
@@ -119,10 +120,13 @@ async function copyIntoPlace(
   fs: PlaceFs,
 ): Promise<void> {
   const temp = tempPathFor(dirname(destination), basename(destination));
-  // O_NOFOLLOW: a name swapped for a link since the lstat must not make us copy what the link points to.
-  const input = await fs.open(source, constants.O_RDONLY | constants.O_NOFOLLOW);
+  // O_NOFOLLOW: a name swapped for a link since the lstat must not make us copy what the link points to (sidecars
+  // are carried neither as links nor as a link target's bytes). O_NONBLOCK: a FIFO swapped in cannot block the open;
+  // fstat then confirms a regular file before a byte is read.
+  const input = await fs.open(source, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK);
   try {
     const info = await input.stat();
+    if (!info.isFile()) throw new NotRegularFileError(source, specialFileType(info));
     const opened = identityChange(expected, identityOf(info));
     if (opened) throw new FileChangedError(source, opened);
     // O_EXCL: if the name is somehow taken, it is not ours to write to or remove.

@@ -1,8 +1,10 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { findSidecars, renameSidecar } from "./sidecars.js";
 import { numberedName } from "./file-names.js";
+import { isInsideAny, isWithin, webuiRoots } from "./is-inside-webui.js";
 import { LAYOUTS } from "./layouts.js";
 import { routeCandidate } from "./route-candidate.js";
+import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
 import type {
   FsSnapshot,
   InstallCandidate,
@@ -20,6 +22,9 @@ import type {
  * stopping there turns a pathological case into a conflict instead of an endless scan.
  */
 const MAX_CONFLICT_RENAMES = 10_000;
+
+/** A sidecar the snapshot holds no verdict for was never checked, so it does not travel. */
+const UNCHECKED: SidecarRejection = { type: "unreadable", code: "unchecked" };
 
 /**
  * Longest file name, in UTF-8 bytes, the filesystems model libraries live on accept: NAME_MAX of ext4, XFS, Btrfs
@@ -50,6 +55,11 @@ export function planInstall(
 
   for (const candidate of candidates) {
     const source = resolve(candidate.source);
+    const notSorted = options.sortedDir === null ? null : outsideSortedDir(source, options.sortedDir, target, snapshot);
+    if (notSorted) {
+      entries.push({ action: "skip", source, destination: null, reason: notSorted, warnings: [] });
+      continue;
+    }
     const route = routeCandidate(candidate, target, options);
     if (!route.ok) {
       entries.push({ action: "skip", source, destination: null, reason: route.reason, warnings: route.warnings });
@@ -78,12 +88,23 @@ export function planInstall(
     }
 
     const sidecarNames = findSidecars(basename(source), candidate.classification.kind, listNames(snapshot, dirname(source)))
-      .map((name) => join(dirname(source), name))
+      .map(({ name }) => join(dirname(source), name))
       .filter((path) => !candidateSources.has(path));
     for (const path of sidecarNames.filter((p) => claimedSidecars.has(p))) {
       warnings.push(`${basename(path)} also matches an earlier file of this batch and moves with that one`);
     }
-    const ownSidecars = sidecarNames.filter((p) => !claimedSidecars.has(p));
+    const sidecarsLeft: SidecarLeft[] = [];
+    const ownSidecars: string[] = [];
+    for (const path of sidecarNames.filter((p) => !claimedSidecars.has(p))) {
+      const reason = Object.hasOwn(snapshot.sidecars, path) ? snapshot.sidecars[path]! : UNCHECKED;
+      if (reason) sidecarsLeft.push({ path, reason });
+      else ownSidecars.push(path);
+    }
+    if (options.strict && sidecarsLeft.length > 0) {
+      const message = `refused by --strict: ${sidecarsLeft.length === 1 ? "a sidecar" : `${sidecarsLeft.length} sidecars`} would stay behind`;
+      entries.push({ action: "skip", source, destination, reason: { code: "sidecar-refused", message }, sidecarsLeft, warnings });
+      continue;
+    }
 
     const occupied = (path: string) =>
       path !== source && (plannedKeys.has(nameKey(snapshot, path)) || isListed(snapshot, path) || isListedIgnoringCase(snapshot, path, source));
@@ -135,6 +156,7 @@ export function planInstall(
       base: candidate.classification.base,
       renamed: { extension: route.extensionFixed, conflictWith: existing },
       sidecars: chosen.sidecars,
+      sidecarsLeft,
       sha256: snapshot.hashes[source] ?? null,
       ...(candidate.identity ? { identity: candidate.identity } : {}),
       warnings,
@@ -167,6 +189,21 @@ export function planInstall(
       bytes: moves.reduce((sum, e) => sum + e.size, 0),
     },
   };
+}
+
+/**
+ * Why `sort` must not move `source`, judged by real paths (links resolved), or null. A path that cannot be resolved
+ * counts as outside: nothing is moved on a guess.
+ */
+function outsideSortedDir(source: string, sortedDir: string, target: WebuiTarget, snapshot: FsSnapshot): SkipReason | null {
+  const real = snapshot.realPaths[source];
+  const roots = webuiRoots(target).flatMap((root) => snapshot.realPaths[root] ?? []);
+  if (real !== undefined && isInsideAny(real, roots)) return { code: "inside-webui", message: `really lies at ${real}, inside the WebUI` };
+  const realSorted = snapshot.realPaths[resolve(sortedDir)];
+  if (real === undefined || realSorted === undefined || !isWithin(real, realSorted)) {
+    return { code: "outside-sorted-folder", message: `really lies at ${real ?? "an unknown place"}, outside ${sortedDir}` };
+  }
+  return null;
 }
 
 function findFreeName<P>(name: string, placement: (name: string) => P, firstOccupied: (p: P) => string | null): P | null {

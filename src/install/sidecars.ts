@@ -1,29 +1,23 @@
 import type { Kind } from "../classify/types.js";
 import { splitName } from "./file-names.js";
+import { sidecarRule, type SidecarContent } from "./sidecar-policy.js";
 
-/**
- * Suffixes after `<stem>` of the files that describe a model (layouts: A1111 `ui_extra_networks.py` previews and
- * descriptions, A1111 user metadata `.json`, checkpoint `.yaml` config, Civitai Helper `.civitai.info` and
- * `.example.N.<ext>`, StabilityMatrix `.cm-info.json`, ComfyUI-Lora-Manager `.metadata.json`, SwarmUI `.swarm.json`).
- */
-const SIDECAR_SUFFIX =
-  /^\.(?:preview\.(?:png|jpe?g|webp|gif|mp4)|png|jpe?g|webp|gif|civitai\.info|json|cm-info\.json|metadata\.json|swarm\.json|txt|description\.txt|example\.\d+\.[a-z0-9]+)$/i;
+export interface SidecarMatch {
+  name: string;
+  /** What it must contain to travel with the model. */
+  content: SidecarContent;
+}
 
-/** A `<stem>.yaml` overrides A1111's config detection for that checkpoint only. */
-const CHECKPOINT_CONFIG_SUFFIX = /^\.yaml$/i;
-
-/** Names in `names` that are sidecars of the model file `modelName` of the given kind. */
-export function findSidecars(modelName: string, kind: Kind, names: Iterable<string>): string[] {
+/** Names in `names` that are sidecars of the model file `modelName` of the given kind (see `SIDECAR_RULES`). */
+export function findSidecars(modelName: string, kind: Kind, names: Iterable<string>): SidecarMatch[] {
   const { stem } = splitName(modelName);
-  const found: string[] = [];
+  const found: SidecarMatch[] = [];
   for (const name of names) {
     if (name === modelName || !name.startsWith(`${stem}.`)) continue;
-    const suffix = name.slice(stem.length);
-    if (SIDECAR_SUFFIX.test(suffix) || (kind === "checkpoint" && CHECKPOINT_CONFIG_SUFFIX.test(suffix))) {
-      found.push(name);
-    }
+    const rule = sidecarRule(name.slice(stem.length), kind);
+    if (rule) found.push({ name, content: rule.content });
   }
-  return found.sort();
+  return found.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
 }
 
 /** The sidecar's name once its model is renamed from `oldModelName` to `newModelName`. */

@@ -1,6 +1,7 @@
 import type { Base, Classification, Kind } from "../classify/types.js";
 import type { FileFormat, InspectError, Verdict } from "../inspect/types.js";
 import type { LoadJudgement } from "./will-load.js";
+import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
 
 /** The WebUIs sdmodels installs into. Others (InvokeAI, SwarmUI, Fooocus) are detected and refused. */
 export const UI_NAMES = ["a1111", "forge", "sdnext", "comfyui"] as const;
@@ -75,6 +76,11 @@ export interface PlanOptions {
   lycorisDir: boolean;
   /** Put base-specific kinds into a base sub-folder (`SD1.5`, `SDXL`, `FLUX1`, …, `Unknown`). */
   byBase: boolean;
+  /**
+   * `sort`: the folder being sorted. A candidate whose real path (links resolved) lies outside it, or inside the
+   * WebUI, is left where it is. null for `install`, which moves exactly the files it was named.
+   */
+  sortedDir: string | null;
 }
 
 export const DEFAULT_PLAN_OPTIONS: Readonly<PlanOptions> = {
@@ -84,6 +90,7 @@ export const DEFAULT_PLAN_OPTIONS: Readonly<PlanOptions> = {
   strict: false,
   lycorisDir: false,
   byBase: false,
+  sortedDir: null,
 };
 
 /** A folder entry as the planner sees it. */
@@ -104,6 +111,16 @@ export interface FsSnapshot {
   folders: Readonly<Record<string, Readonly<Record<string, SnapshotEntry>> | null>>;
   /** Absolute file path → lower-case hex SHA-256. */
   hashes: Readonly<Record<string, string>>;
+  /**
+   * With `sortedDir` set: absolute path → real path (every link resolved) of each candidate source, the sorted folder
+   * and each WebUI root. A path that could not be resolved is absent.
+   */
+  realPaths: Readonly<Record<string, string>>;
+  /**
+   * Each sidecar found beside a candidate that could be installed → null when it may travel with its model, else why
+   * it stays (see `SIDECAR_RULES`). A sidecar missing here was never checked and never travels.
+   */
+  sidecars: Readonly<Record<string, SidecarRejection | null>>;
   /** Destination folder → what the real run there depends on ({@link gatherTargetFacts}); absent: not checked. */
   targets?: Readonly<Record<string, TargetFolderFacts>>;
 }
@@ -134,6 +151,9 @@ export type SkipCode =
   | "duplicate"
   | "in-place"
   | "symlink"
+  | "outside-sorted-folder"
+  | "inside-webui"
+  | "sidecar-refused"
   | "conflict"
   /** The final name (after extension fix or conflict rename) is longer than the target filesystem allows. */
   | "name-too-long"
@@ -165,6 +185,8 @@ export interface MoveEntry {
   /** Why the file name changed, if it did: extension fix for the loader, or a conflict rename. */
   renamed: { extension: boolean; conflictWith: string | null };
   sidecars: SidecarMove[];
+  /** Sidecars found by name that stay where they are: not what their name says, or not a regular file. */
+  sidecarsLeft: SidecarLeft[];
   /** Known when a same-size file forced hashing. */
   sha256: string | null;
   /** The candidate's identity at inspection: the move happens only while the source still matches it. */
@@ -180,6 +202,8 @@ export interface SkipEntry {
   /** Where the file would have gone, when that was decided before the skip. */
   destination: string | null;
   reason: SkipReason;
+  /** `sidecar-refused` (strict): the sidecars that would have stayed behind, and why. */
+  sidecarsLeft?: SidecarLeft[];
   warnings: string[];
 }
 

@@ -1,4 +1,5 @@
-import { open, type FileHandle } from "node:fs/promises";
+import type { FileHandle } from "node:fs/promises";
+import { openRegularFile } from "./open-regular-file.js";
 
 /**
  * Random access to a file that counts every byte it hands out. Readers take a ByteSource instead of a path so
@@ -47,16 +48,10 @@ class FileByteSource implements FileSource {
   }
 }
 
+/** Opens a regular file only: a FIFO, socket or device is refused unopened ({@link openRegularFile}). */
 export async function openFileSource(path: string): Promise<FileSource> {
-  const handle = await open(path, "r");
-  try {
-    const stat = await handle.stat();
-    if (!stat.isFile()) throw Object.assign(new Error(`${path}: not a regular file`), { code: "ENOTFILE" });
-    return new FileByteSource(path, stat.size, handle);
-  } catch (error) {
-    await handle.close();
-    throw error;
-  }
+  const { handle, info } = await openRegularFile(path);
+  return new FileByteSource(path, info.size, handle);
 }
 
 /** An in-memory source, for tests and for records already read out of a container. */

@@ -7,6 +7,7 @@ import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, filesUnder, touch, treeListing } from "../install/fake-webui.js";
 import { runCli } from "./run-cli.js";
+import { PNG_PREVIEW } from "../../fixtures/sidecar-files.js";
 
 const cli = runCli;
 const tempDir = useTempDirs("sdmodels-cli-civitai-");
@@ -16,7 +17,6 @@ beforeAll(async () => {
 });
 afterAll(async () => fake.close());
 
-const PNG = Buffer.from("\x89PNG fake preview", "latin1");
 
 async function setup() {
   const root = await tempDir();
@@ -36,7 +36,7 @@ describe("Civitai and Hugging Face through install and inspect", () => {
   it("install <Civitai model page URL> downloads through REST → 307 → storage and installs the LoRA with its sidecars", async () => {
     const s = await setup();
     const content = await fixtureBytes("sdxl-lora-peft-diffusers", s.files);
-    fake.publishCivitaiVersion({ versionId: 201, modelId: 20, fileName: "detail.safetensors", content, modelType: "LORA", preview: PNG });
+    fake.publishCivitaiVersion({ versionId: 201, modelId: 20, fileName: "detail.safetensors", content, modelType: "LORA", preview: PNG_PREVIEW });
     const run = await cli(["install", `${fake.civitaiUrl}/models/20?modelVersionId=201`, "--webui", s.webui, "--json"], { env: s.env });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
@@ -46,7 +46,7 @@ describe("Civitai and Hugging Face through install and inspect", () => {
     expect(report.downloads).toMatchObject([{ service: "civitai", downloaded: true, size: content.length, civitai: { versionId: 201, type: "LORA", disagreements: [] } }]);
     expect(await filesUnder(lora)).toEqual(["detail.civitai.info", "detail.preview.png", "detail.safetensors"]);
     expect(JSON.parse(await readFile(join(lora, "detail.civitai.info"), "utf8"))).toMatchObject({ id: 201, modelId: 20 });
-    expect(await readFile(join(lora, "detail.preview.png"))).toEqual(PNG);
+    expect(await readFile(join(lora, "detail.preview.png"))).toEqual(PNG_PREVIEW);
     expect(await filesUnder(join(s.webui, ".sdmodels/downloads"))).toEqual([]);
     const hosts = fake.requests.filter((r) => r.url.includes("201")).map((r) => r.host);
     expect(hosts).toEqual(expect.arrayContaining(["civitai", "storage"]));
@@ -94,7 +94,7 @@ describe("Civitai and Hugging Face through install and inspect", () => {
   it("inspect --civitai writes the sidecars beside the file and names a type/base disagreement", async () => {
     const s = await setup();
     const content = await fixtureBytes("sd1-ia3-lycoris", s.files);
-    fake.publishCivitaiVersion({ versionId: 204, modelId: 23, fileName: "not-a-checkpoint.safetensors", content, modelType: "Checkpoint", baseModel: "SDXL 1.0", preview: PNG });
+    fake.publishCivitaiVersion({ versionId: 204, modelId: 23, fileName: "not-a-checkpoint.safetensors", content, modelType: "Checkpoint", baseModel: "SDXL 1.0", preview: PNG_PREVIEW });
     const file = join(s.files, "sd1-ia3-lycoris.safetensors");
     const run = await cli(["inspect", file, "--civitai", "--json"], { env: s.env });
     expect(run.code).toBe(0);
@@ -115,7 +115,7 @@ describe("Civitai and Hugging Face through install and inspect", () => {
   it("install --civitai looks a local file up, and the sidecars move with it", async () => {
     const s = await setup();
     const content = await fixtureBytes("sdxl-lokr-lycoris", s.files);
-    fake.publishCivitaiVersion({ versionId: 205, modelId: 24, fileName: "x.safetensors", content, modelType: "LyCORIS", preview: PNG });
+    fake.publishCivitaiVersion({ versionId: 205, modelId: 24, fileName: "x.safetensors", content, modelType: "LyCORIS", preview: PNG_PREVIEW });
     const file = join(s.files, "sdxl-lokr-lycoris.safetensors");
     const run = await cli(["install", file, "--webui", s.webui, "--civitai", "--json"], { env: s.env });
     expect(run.code).toBe(0);

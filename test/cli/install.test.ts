@@ -11,6 +11,7 @@ import type { JournalData } from "../../src/install/journal.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, COMFY_MARKERS, FORGE_MARKERS, filesUnder, touch, treeListing } from "../install/fake-webui.js";
 import { runCli } from "./run-cli.js";
+import { writeSidecars } from "../../fixtures/sidecar-files.js";
 
 const cli = runCli;
 const tempDir = useTempDirs("sdmodels-cli-install-");
@@ -79,7 +80,7 @@ describe("sdmodels install <file>", () => {
     const { webui, downloads, env } = await setup(A1111_MARKERS);
     const f = fixture("sd1-hypernetwork-a1111");
     const source = await writeModelFixture(f, "torch-zip", downloads, "anime.pt");
-    await writeFile(join(downloads, "anime.preview.png"), "png");
+    await writeSidecars(downloads, ["anime.preview.png"]);
     await writeFile(join(downloads, "anime.civitai.info"), "{}");
     const run = await cli(["install", source, "--webui", webui], { env });
     expect(run.code).toBe(0);

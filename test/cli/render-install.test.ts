@@ -20,6 +20,7 @@ function entry(name: string, fields: Partial<PlanEntryReport>): PlanEntryReport 
     existing: null,
     renamed: { extension: false, conflictWith: null },
     sidecars: [],
+    sidecarsLeft: [],
     warnings: [],
     civitai: null,
     notLoaded: null,

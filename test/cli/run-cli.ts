@@ -50,6 +50,11 @@ export interface ChildRunOptions extends RunOptions {
    * in `stdout`, with CRLF line ends). Check {@link HAS_SCRIPT} first.
    */
   ttyColumns?: number;
+  /**
+   * Kill the child (SIGKILL) after this many milliseconds, so a test of a run that must not block fails instead of
+   * hanging the suite. A killed run ends with `code: null`.
+   */
+  killAfterMs?: number;
 }
 
 /** Whether util-linux `script` is there to give the CLI a real terminal. */
@@ -71,6 +76,12 @@ export function useBuiltCli(): (args: readonly string[], options?: ChildRunOptio
       options.ttyColumns === undefined
         ? command
         : ["script", "-qec", `stty cols ${options.ttyColumns} rows 24; exec ${command.map(shellQuote).join(" ")}`, "/dev/null"];
-    return childOutput(spawn(file!, argv, { cwd: options.cwd ?? REPO, env, stdio: ["ignore", "pipe", "pipe"] }));
+    const child = spawn(file!, argv, {
+      cwd: options.cwd ?? REPO,
+      env,
+      stdio: ["ignore", "pipe", "pipe"],
+      ...(options.killAfterMs === undefined ? {} : { timeout: options.killAfterMs, killSignal: "SIGKILL" as const }),
+    });
+    return childOutput(child);
   };
 }

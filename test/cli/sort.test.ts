@@ -1,4 +1,4 @@
-import { mkdir, stat, truncate, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readdir, rm, stat, symlink, truncate, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
@@ -8,6 +8,7 @@ import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, touch, treeListing } from "../install/fake-webui.js";
 import { HAS_SCRIPT, runCli, useBuiltCli } from "./run-cli.js";
+import { writeSidecars } from "../../fixtures/sidecar-files.js";
 
 const cli = runCli;
 const tempDir = useTempDirs("sdmodels-cli-sort-");
@@ -26,7 +27,7 @@ async function setup() {
   await touch(webui, A1111_MARKERS);
   await mkdir(join(downloads, "nested"), { recursive: true });
   const lora = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads, "style.safetensors");
-  await writeFile(join(downloads, "style.preview.png"), "png");
+  await writeSidecars(downloads, ["style.preview.png"]);
   const checkpoint = await writeModelFixture(fixture("sdxl-checkpoint-sgm"), "safetensors", join(downloads, "nested"), "xl.safetensors");
   const evil = join(downloads, "evil.ckpt");
   const dataPkl = new PickleBuilder().proto(2).global("posix", "system").shortBinunicode("echo pwned").tuple1().reduce().stop().bytes();
@@ -157,6 +158,99 @@ describe("sdmodels sort", () => {
     const sources: string[] = JSON.parse(outer.stdout).plan.map((e: { source: string }) => e.source);
     expect(sources.some((p) => p.startsWith(s.webui))).toBe(false);
     expect(sources).toContain(s.lora);
+  });
+});
+
+describe("sdmodels sort and sidecars", () => {
+  it("names each sidecar it leaves behind and why, in the report and in JSON; --strict refuses the model (exit 9)", async () => {
+    const s = await setup();
+    const home = join(s.root, "home");
+    await mkdir(join(home, ".ssh"), { recursive: true });
+    await writeFile(join(home, ".ssh/id_rsa"), "-----BEGIN OPENSSH PRIVATE KEY-----");
+    await rm(join(s.downloads, "style.preview.png"));
+    await symlink(join(home, ".ssh/id_rsa"), join(s.downloads, "style.preview.png"));
+    await writeFile(join(s.downloads, "nested/xl.yaml"), "model:\n  target: os.system\n");
+
+    const json = await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run", "--json"], { env: s.env });
+    const byName = Object.fromEntries(JSON.parse(json.stdout).plan.map((e: { source: string }) => [e.source, e]));
+    expect(byName[s.lora]).toMatchObject({
+      action: "move",
+      sidecars: [],
+      sidecarsLeft: [{ path: join(s.downloads, "style.preview.png"), reason: { type: "not-a-file", found: "symlink" } }],
+    });
+    expect(byName[s.checkpoint].sidecarsLeft).toEqual([
+      { path: join(s.downloads, "nested/xl.yaml"), reason: { type: "config-refused", problem: { type: "target", path: "model.target", target: "os.system" } } },
+    ]);
+
+    const human = await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run"], { env: s.env });
+    expect(human.stdout).toMatch(/style\.safetensors +lora · sd1 +left behind: style\.preview\.png \(not a regular file but a symbolic link\)$/m);
+    expect(human.stdout).toMatch(/left behind: xl\.yaml \(config target os\.system \(at model\.target\) is not one the WebUIs' own configs use\)$/m);
+
+    const strict = await cli(["sort", s.downloads, "--webui", s.webui, "--strict", "--json"], { env: s.env });
+    expect(strict.code).toBe(9);
+    const report = JSON.parse(strict.stdout);
+    expect(report.plan.filter((e: { reason: { code: string } | null }) => e.reason?.code === "sidecar-refused").map((e: { source: string }) => e.source).sort()).toEqual(
+      [s.lora, s.checkpoint].sort(),
+    );
+    expect(report.summary.installed).toBe(0);
+    expect(await readdir(join(s.webui, "models/Lora"))).toEqual([]);
+  });
+});
+
+describe("sdmodels sort and symbolic links", () => {
+  it("never walks a linked folder, whether it leads into the WebUI or anywhere else, and leaves a linked model file", async () => {
+    const s = await setup();
+    const elsewhere = join(s.root, "elsewhere");
+    await mkdir(elsewhere);
+    const foreign = await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", elsewhere, "foreign-vae.safetensors");
+    // A VAE that sits in the WebUI's LoRA folder: sorting it would move it out of models/Lora.
+    const installed = await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", join(s.webui, "models/Lora"), "misplaced-vae.safetensors");
+    await symlink(elsewhere, join(s.downloads, "from-elsewhere"));
+    await symlink(join(s.webui, "models/Lora"), join(s.downloads, "into-webui"));
+    await symlink(foreign, join(s.downloads, "linked-vae.safetensors"));
+
+    const run = await cli(["sort", s.downloads, "--webui", s.webui, "--json"], { env: s.env });
+    const report = JSON.parse(run.stdout);
+    const sources: string[] = report.plan.map((e: { source: string }) => e.source);
+    expect(sources.filter((p) => p.includes("from-elsewhere") || p.includes("into-webui"))).toEqual([]);
+    expect(report.plan.find((e: { source: string }) => e.source === join(s.downloads, "linked-vae.safetensors"))).toMatchObject({
+      action: "skip",
+      reason: { code: "outside-sorted-folder", message: `really lies at ${foreign}, outside ${s.downloads}` },
+    });
+    expect(await stat(foreign).then((i) => i.isFile())).toBe(true);
+    expect(await stat(installed).then((i) => i.isFile())).toBe(true);
+    expect(report.summary.installed).toBe(2); // the LoRA and the checkpoint of the downloads folder itself
+  });
+
+  it("refuses a folder that is a link into the WebUI, judged by real paths", async () => {
+    const s = await setup();
+    await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", join(s.webui, "models/Lora"), "misplaced-vae.safetensors");
+    const link = join(s.root, "looks-like-downloads");
+    await symlink(join(s.webui, "models"), link);
+    const before = await listing(s.webui);
+    const run = await cli(["sort", link, "--webui", s.webui], { env: s.env });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/^sdmodels: .*is inside the WebUI/);
+    expect(await listing(s.webui)).toEqual(before);
+  });
+
+  it("installs through a destination folder that is a link (a shared library, as Stability Matrix sets up), and undoes", async () => {
+    const s = await setup();
+    const shared = join(s.root, "shared/Lora");
+    await mkdir(shared, { recursive: true });
+    await rm(join(s.webui, "models/Lora"), { recursive: true });
+    await symlink(shared, join(s.webui, "models/Lora"));
+    const run = await cli(["sort", s.downloads, "--webui", s.webui, "--json"], { env: s.env });
+    const report = JSON.parse(run.stdout);
+    expect(report.plan.find((e: { source: string }) => e.source === s.lora)).toMatchObject({
+      action: "move",
+      destination: join(s.webui, "models/Lora/style.safetensors"),
+    });
+    expect((await readdir(shared)).sort()).toEqual(["style.preview.png", "style.safetensors"]);
+    expect(await lstat(join(s.webui, "models/Lora")).then((i) => i.isSymbolicLink())).toBe(true);
+    const undo = await cli(["undo", report.batchId, "--webui", s.webui, "--json"], { env: s.env });
+    expect(JSON.parse(undo.stdout).refused).toEqual([]);
+    expect(await readdir(shared)).toEqual([]);
   });
 });
 

@@ -69,10 +69,10 @@ describe("hashFile", () => {
     expect(seen.at(-1)).toEqual([size, size]);
   });
 
-  it("names the file when a read fails after it was opened", async () => {
+  it("refuses a directory without opening it, naming it", async () => {
     const dir = await tempDir();
     const error = (await hashFile(dir).catch((e: unknown) => e)) as NodeJS.ErrnoException;
-    expect(error.code).toBe("EISDIR");
-    expect(error.message).toContain(dir);
+    expect(error.code).toBe("ENOTFILE");
+    expect(error.message).toBe(`${dir}: not a regular file but a directory`);
   });
 });

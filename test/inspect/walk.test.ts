@@ -41,6 +41,24 @@ describe("walkModelFiles", () => {
     expect(await walkModelFiles(root)).toEqual([join(root, "a/model.safetensors"), join(root, "linked/lora.safetensors")]);
   });
 
+  it("with followDirLinks false, never descends into a linked folder, wherever it points, but lists linked model files", async () => {
+    const root = await tempDir();
+    const elsewhere = await tempDir();
+    await touch(elsewhere, "lora.safetensors", "sub/vae.pt");
+    await touch(root, "a/model.safetensors");
+    await symlink(elsewhere, join(root, "linked"));
+    await symlink(join(elsewhere, "sub"), join(root, "a/linked-sub"));
+    await symlink(join(elsewhere, "lora.safetensors"), join(root, "linked-file.safetensors"));
+    const asked: string[] = [];
+    const skipDir = (dir: string) => {
+      asked.push(dir);
+      return false;
+    };
+    const found = await walkModelFiles(root, { followDirLinks: false, skipDir });
+    expect(found).toEqual([join(root, "a/model.safetensors"), join(root, "linked-file.safetensors")]);
+    expect(asked).toEqual([join(root, "a")]);
+  });
+
   it("keeps a dangling model link so that inspecting it reports the missing target", async () => {
     const root = await tempDir();
     await symlink(join(root, "gone.safetensors"), join(root, "dangling.safetensors"));

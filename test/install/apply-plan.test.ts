@@ -6,7 +6,8 @@ import type { JournalData } from "../../src/install/journal.js";
 import { STALE_TEMP_AGE_MS } from "../../src/install/temp-files.js";
 import type { ApplyProgress } from "../../src/install/types.js";
 import { useTempDirs } from "../helpers.js";
-import { a1111WithDownloads, classification as k, filesUnder, modelFile, plan, sha256File, touch, treeListing } from "./fake-webui.js";
+import { a1111WithDownloads, classification as k, filesUnder, modelFile, plan, sha256File, treeListing } from "./fake-webui.js";
+import { PNG_PREVIEW, V_PREDICTION_CONFIG, writeSidecars } from "../../fixtures/sidecar-files.js";
 
 const tempDir = useTempDirs("sdmodels-apply-");
 
@@ -19,7 +20,7 @@ describe("applyPlan", () => {
       await modelFile(join(downloads, "c.ckpt"), k("checkpoint", { base: "sdxl" })),
       await modelFile(join(downloads, "l.safetensors"), k("lora"), { dim: 65 }),
     ];
-    await touch(downloads, ["c.preview.png", "l.civitai.info"]);
+    await writeSidecars(downloads, ["c.preview.png", "l.civitai.info"]);
     const before = [await treeListing(root), await treeListing(downloads)];
     const dry = await plan(candidates, target, { dryRun: true, byBase: true });
     expect(dry.summary.move).toBe(2);
@@ -33,8 +34,7 @@ describe("applyPlan", () => {
     const { root, downloads, target, journalDir } = await setup();
     const c = await modelFile(join(downloads, "c.ckpt"), k("checkpoint", { base: "sdxl" }));
     const l = await modelFile(join(downloads, "l.safetensors"), k("lora"), { dim: 65 });
-    await writeFile(join(downloads, "c.preview.png"), "png");
-    await writeFile(join(downloads, "c.yaml"), "model: {}");
+    await writeSidecars(downloads, ["c.preview.png", "c.yaml"]);
     const sourceMtime = (await stat(c.source)).mtimeMs;
     const events: ApplyProgress["type"][] = [];
     const report = await applyPlan(await plan([c, l], target, { byBase: true }), {
@@ -51,8 +51,8 @@ describe("applyPlan", () => {
     expect(await filesUnder(downloads)).toEqual([]);
     const installed = join(root, "models/Stable-diffusion/SDXL/c.safetensors");
     expect((await stat(installed)).mtimeMs).toBe(sourceMtime);
-    expect(await readFile(join(root, "models/Stable-diffusion/SDXL/c.yaml"), "utf8")).toBe("model: {}");
-    expect(await readFile(join(root, "models/Stable-diffusion/SDXL/c.preview.png"), "utf8")).toBe("png");
+    expect(await readFile(join(root, "models/Stable-diffusion/SDXL/c.yaml"), "utf8")).toBe(V_PREDICTION_CONFIG);
+    expect(await readFile(join(root, "models/Stable-diffusion/SDXL/c.preview.png"))).toEqual(PNG_PREVIEW);
     expect(await filesUnder(join(root, "models/Lora/SD1.5"))).toEqual(["l.safetensors"]);
 
     const journal = JSON.parse(await readFile(report.journalPath!, "utf8")) as JournalData;
@@ -126,7 +126,7 @@ describe("applyPlan", () => {
     const { root, downloads, target, journalDir } = await setup();
     const first = await modelFile(join(downloads, "a.safetensors"), k("lora"));
     const second = await modelFile(join(downloads, "b.safetensors"), k("vae"), { dim: 70 });
-    await writeFile(join(downloads, "a.preview.png"), "png");
+    await writeSidecars(downloads, ["a.preview.png"]);
     const planned = await plan([first, second], target);
     await writeFile(join(root, "models/Lora/a.preview.png"), "someone else's");
     const report = await applyPlan(planned, { journalDir });

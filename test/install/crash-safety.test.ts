@@ -12,6 +12,7 @@ import { isTempName } from "../../src/install/temp-files.js";
 import { useTempDirs } from "../helpers.js";
 import { useBuiltCheckout } from "../setup/built-checkout.js";
 import { A1111_MARKERS, classification as k, filesUnder, modelFile, plan, sha256File, touch } from "./fake-webui.js";
+import { writeSidecars } from "../../fixtures/sidecar-files.js";
 
 const run = promisify(execFile);
 const tempDir = useTempDirs("sdmodels-crash-");
@@ -56,7 +57,7 @@ describe("crash safety across filesystems", () => {
     await touch(root, A1111_MARKERS);
     const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
     const candidate = await modelFile(join(sourceDir, "x.safetensors"), k("lora"), { shape: [4096, 1024] });
-    await writeFile(join(sourceDir, "x.preview.png"), "png");
+    await writeSidecars(sourceDir, ["x.preview.png"]);
     const { mtimeMs } = await stat(candidate.source);
     const hash = await sha256File(candidate.source);
     const copied: number[] = [];

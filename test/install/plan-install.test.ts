@@ -10,6 +10,7 @@ import { resolveWebui } from "../../src/install/resolve-webui.js";
 import { DEFAULT_PLAN_OPTIONS, type InstallCandidate, type MoveEntry, type PlanEntry, type WebuiTarget } from "../../src/install/types.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, classification as k, modelFile, plan, touch } from "./fake-webui.js";
+import { writeSidecars } from "../../fixtures/sidecar-files.js";
 
 const tempDir = useTempDirs("sdmodels-plan-");
 const run = promisify(execFile);
@@ -52,6 +53,8 @@ describe("planInstall is pure", () => {
         "/nowhere/ComfyUI/models/loras": { "a.safetensors": { size: 100, isFile: true } },
       },
       hashes: { "/nowhere/dl/a.safetensors": "aa", "/nowhere/ComfyUI/models/loras/a.safetensors": "bb" },
+      realPaths: {},
+      sidecars: { "/nowhere/dl/a.preview.png": null },
     };
     const first = planInstall([candidate], target, DEFAULT_PLAN_OPTIONS, snapshot);
     expect(planInstall([candidate], target, DEFAULT_PLAN_OPTIONS, snapshot)).toEqual(first);
@@ -222,7 +225,7 @@ describe("sidecars", () => {
       "m.yaml",
       "m.example.3.webp",
     ];
-    await touch(downloads, [...sidecars, "m2.png", "other.preview.png", "m.notes.md"]);
+    await writeSidecars(downloads, [...sidecars, "m2.png", "other.preview.png", "m.notes.md"]);
     await modelFile(join(root, "models/Stable-diffusion/m.safetensors"), k("checkpoint"), { dim: 99 });
     const entry = move((await plan([candidate], target)).entries[0]);
     expect(entry.destination).toBe(join(root, "models/Stable-diffusion/m_2.safetensors"));
@@ -235,7 +238,7 @@ describe("sidecars", () => {
     const { downloads, target } = await setup();
     const lora = await modelFile(join(downloads, "l.safetensors"), k("lora"));
     const embeddingPng = await modelFile(join(downloads, "l.png"), k("embedding"), { format: "pickle" });
-    await touch(downloads, ["l.yaml", "l.preview.webp"]);
+    await writeSidecars(downloads, ["l.yaml", "l.preview.webp"]);
     const { entries } = await plan([lora, embeddingPng], target);
     expect(move(entries[0]).sidecars.map((s) => basename(s.source))).toEqual(["l.preview.webp"]);
   });
@@ -243,7 +246,7 @@ describe("sidecars", () => {
   it("a sidecar name taken at the destination renames the whole group", async () => {
     const { root, downloads, target } = await setup();
     const candidate = await modelFile(join(downloads, "v.safetensors"), k("vae"));
-    await touch(downloads, ["v.preview.png"]);
+    await writeSidecars(downloads, ["v.preview.png"]);
     await touch(root, ["models/VAE/v.preview.png"]);
     const entry = move((await plan([candidate], target)).entries[0]);
     expect(basename(entry.destination)).toBe("v_2.safetensors");
@@ -304,6 +307,8 @@ describe("plans that hold: what a real run would fail on is decided while planni
     const snapshot = {
       folders: { "/dl": {}, [loras]: {} },
       hashes: {},
+      sidecars: {},
+      realPaths: {},
       targets: { [loras]: { writable: true, freeBytes: 1000, dev: 1, caseInsensitive: false } },
     };
     const files = [candidate("a.safetensors", 600, 2), candidate("same-device.safetensors", 5000, 1), candidate("b.safetensors", 600, 2), candidate("c.safetensors", 400, 2)];
@@ -328,6 +333,8 @@ describe("plans that hold: what a real run would fail on is decided while planni
     const snapshot = (caseInsensitive: boolean) => ({
       folders: { "/dl": {}, [loras]: { "detail.safetensors": { size: 7, isFile: true }, "OTHER_2.safetensors": { size: 7, isFile: true } } },
       hashes: {},
+      sidecars: {},
+      realPaths: {},
       targets: { [loras]: { writable: true, freeBytes: null, dev: 1, caseInsensitive } },
     });
     expect(planInstall(candidates, target, DEFAULT_PLAN_OPTIONS, snapshot(false)).entries.map((e) => e.destination)).toEqual([

@@ -8,6 +8,7 @@ import { defaultJournalDir } from "../../src/install/journal.js";
 import { undoBatch } from "../../src/install/undo-batch.js";
 import { useTempDirs } from "../helpers.js";
 import { a1111WithDownloads, classification as k, filesUnder, modelFile, plan, treeListing } from "./fake-webui.js";
+import { writeSidecars } from "../../fixtures/sidecar-files.js";
 
 const tempDir = useTempDirs("sdmodels-undo-");
 
@@ -16,7 +17,7 @@ const setup = () => a1111WithDownloads(tempDir);
 describe("undoBatch", () => {
   it("puts the last batch back, sidecars included, and removes the folders it created", async () => {
     const { root, downloads, target, journalDir } = await setup();
-    await writeFile(join(downloads, "c.preview.png"), "png");
+    await writeSidecars(downloads, ["c.preview.png"]);
     const candidates = [
       await modelFile(join(downloads, "c.ckpt"), k("checkpoint", { base: "sdxl" })),
       await modelFile(join(downloads, "l.safetensors"), k("lora"), { dim: 65 }),
@@ -56,7 +57,7 @@ describe("undoBatch", () => {
 
   it("leaves, per file, what is gone or whose original path is taken, and keeps sidecars with a refused model", async () => {
     const { root, downloads, target } = await setup();
-    await writeFile(join(downloads, "occupied.preview.png"), "png");
+    await writeSidecars(downloads, ["occupied.preview.png"]);
     const candidates = [
       await modelFile(join(downloads, "occupied.safetensors"), k("lora"), { dim: 65 }),
       await modelFile(join(downloads, "fine.safetensors"), k("lora"), { dim: 66 }),

@@ -1,7 +1,7 @@
-import { stat } from "node:fs/promises";
-import { resolve } from "node:path";
+import { realpath, stat } from "node:fs/promises";
+import { join, relative, resolve } from "node:path";
 import { walkModelFiles } from "../../inspect/walk.js";
-import { isInsideWebui, resolveWebui } from "../../install/index.js";
+import { isInsideAny, isInsideWebui, realWebuiRoots, resolveWebui } from "../../install/index.js";
 import type { CliIo, GlobalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
 import { createFileHasher } from "../file-hasher.js";
@@ -18,16 +18,23 @@ export async function runSort(dir: string, flags: InstallFlags, options: GlobalO
   const source = resolve(io.cwd, dir);
   if (!(await stat(source).then((s) => s.isDirectory(), () => false))) throw new UsageError(`${source} is not a folder`);
   const target = await resolveWebui({ webui: flags.webui, ui: flags.ui, env: io.env, cwd: io.cwd });
-  if (isInsideWebui(source, target)) {
+  // Judged by real paths too: a downloads folder can be a link into the WebUI's models folder.
+  const realSource = await realpath(source);
+  const realRoots = await realWebuiRoots(target);
+  if (isInsideWebui(source, target) || isInsideAny(realSource, realRoots)) {
     throw new UsageError(`${source} is inside the WebUI ${target.root}; sort a folder outside it (e.g. your downloads)`);
   }
-  const planOptions = planOptionsFrom(flags);
+  const planOptions = { ...planOptionsFrom(flags), sortedDir: source };
   const color = colorEnabled(io.stderr, io.env, options.color);
   const status = await startStatus(`Walking ${source}…`, { stream: io.stderr, enabled: progressEnabled(io.stderr, options.json), color });
   let outcome: InstallOutcome;
   try {
-    // A source folder that contains the WebUI must not re-sort the library it fills.
-    const paths = await walkModelFiles(source, { skipDir: (dir) => isInsideWebui(dir, target) });
+    // A source folder that contains the WebUI must not re-sort the library it fills. Linked folders are never
+    // walked, so below the source a walked path and its real path differ only in the source's own prefix.
+    const paths = await walkModelFiles(source, {
+      followDirLinks: false,
+      skipDir: (dir) => isInsideWebui(dir, target) || isInsideAny(join(realSource, relative(source, dir)), realRoots),
+    });
     const hasher = createFileHasher({ env: io.env, useCache: true, status });
     outcome = await runInstallPipeline(paths, target, planOptions, { env: io.env, hasher, status, civitai: flags.civitai === true });
   } finally {

@@ -1,5 +1,6 @@
 import type { Algorithm, Base, Kind } from "../../classify/types.js";
 import type { FileFormat, InspectError, SafetyReport, Verdict } from "../../inspect/types.js";
+import type { SidecarLeft } from "../../install/sidecar-policy.js";
 import type { AppliedEntry, ApplyFailure, PlanEntry, RecoveredBatch, SidecarMove, SkipCode, SkipReason } from "../../install/types.js";
 import type { LoadJudgement } from "../../install/will-load.js";
 import type { CivitaiMatch } from "../civitai-lookup.js";
@@ -22,6 +23,8 @@ export interface PlanEntryReport {
   existing: string | null;
   renamed: { extension: boolean; conflictWith: string | null } | null;
   sidecars: SidecarMove[];
+  /** Sidecars found by name that stay where they are, each with a typed reason (`sidecar-policy.ts`). */
+  sidecarsLeft: SidecarLeft[];
   warnings: string[];
   civitai: CivitaiMatch | null;
   /** When the target UI will not load the file: its judgement (src/install/will-load.ts), installed or skipped. */
@@ -62,7 +65,7 @@ export interface InstallReport {
 export const PICKLE_FORMATS: ReadonlySet<FileFormat> = new Set(["torch-zip", "torch-legacy", "pickle"]);
 
 /** Refusals that are about safety (exit 9), as opposed to files that simply have no place (exit 0 for sort). */
-const SAFETY_REFUSALS: ReadonlySet<SkipCode> = new Set(["dangerous", "suspicious-strict", "misnamed-pickle"]);
+const SAFETY_REFUSALS: ReadonlySet<SkipCode> = new Set(["dangerous", "suspicious-strict", "misnamed-pickle", "sidecar-refused"]);
 /** Skips that are no failure of the install: the file is already there. */
 const ALREADY_THERE: ReadonlySet<SkipCode> = new Set(["duplicate", "in-place"]);
 
@@ -85,6 +88,7 @@ export function planEntryReports(outcome: InstallOutcome): PlanEntryReport[] {
       existing: entry.action === "conflict" ? entry.existing : null,
       renamed: entry.action === "move" ? entry.renamed : null,
       sidecars: entry.action === "move" ? entry.sidecars : [],
+      sidecarsLeft: entry.action === "conflict" ? [] : (entry.sidecarsLeft ?? []),
       warnings: entry.warnings,
       civitai: civitai.get(entry.source) ?? null,
       notLoaded: entry.action === "move" ? (entry.notLoaded ?? null) : entry.action === "skip" ? (entry.reason.load ?? null) : null,
@@ -165,8 +169,9 @@ export function installWarnings(outcome: InstallOutcome): string[] {
 }
 
 /**
- * 130/143 when SIGINT/SIGTERM stopped the batch; 9 when a file was refused for safety (dangerous, suspicious under --strict, a disguised pickle); else 2 when a
- * file could not be read, changed since it was inspected, a conflict was left unresolved or applying failed; `install` also fails (2) when a file it
+ * 130/143 when SIGINT/SIGTERM stopped the batch; 9 when a file was refused for safety (dangerous, suspicious or
+ * with a refused sidecar under --strict, a disguised pickle); else 2 when a file could not be read, changed since it
+ * was inspected, a conflict was left unresolved or applying failed; `install` also fails (2) when a file it
  * was asked to install has no place (unknown kind, no folder), while `sort` reports such files and succeeds.
  */
 export function installExitCode(outcome: InstallOutcome, command: "install" | "sort"): number {

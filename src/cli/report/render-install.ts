@@ -2,8 +2,10 @@ import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from "
 import { KINDS, type Kind } from "../../classify/types.js";
 import { MODEL_EXTENSIONS } from "../../inspect/walk.js";
 import type { Finding, SafetyReport, Verdict } from "../../inspect/types.js";
+import type { ConfigProblem, SidecarLeft, SidecarRejection } from "../../install/sidecar-policy.js";
 import type { RecoveredBatch, SkipCode } from "../../install/types.js";
 import { verdictRank } from "../../model/verdict.js";
+import { SPECIAL_FILE_NAMES } from "../../read/open-regular-file.js";
 import type { Palette } from "../output/color.js";
 import { formatBytes } from "../output/format-bytes.js";
 import { displayWidth } from "../output/table.js";
@@ -56,11 +58,66 @@ const SKIP_LABELS: Readonly<Record<SkipCode, string>> = {
   duplicate: "duplicate",
   "in-place": "already in place",
   symlink: "symlink",
+  "outside-sorted-folder": "outside the folder (link)",
+  "inside-webui": "inside the WebUI (link)",
+  "sidecar-refused": "sidecar refused",
   conflict: "conflict",
   "name-too-long": "name too long",
   "not-writable": "folder not writable",
   "no-space": "no space",
 };
+
+/** A config value quoted in a note is cut to this many characters: it names the problem, the file holds the rest. */
+const MAX_QUOTED_VALUE = 60;
+
+const quoted = (value: string) => JSON.stringify(value.length > MAX_QUOTED_VALUE ? `${value.slice(0, MAX_QUOTED_VALUE)}…` : value);
+
+const EXPECTED_CONTENT: Readonly<Record<Extract<SidecarRejection, { type: "wrong-content" }>["expected"], string>> = {
+  image: "not an image (no PNG, JPEG, GIF or WebP signature)",
+  video: "not an MP4 video",
+  json: "not a JSON object",
+  text: "not UTF-8 text, or holds NUL bytes",
+};
+
+function configProblemText(problem: ConfigProblem): string {
+  switch (problem.type) {
+    case "syntax":
+      return `not a plain YAML config (${problem.detail})`;
+    case "alias":
+      return "uses YAML anchors or aliases, which no WebUI's own config does";
+    case "tag":
+      return `uses the YAML tag ${problem.tag}, which can make a loader build objects`;
+    case "no-model":
+      return "not a model config (no model.target)";
+    case "target":
+      return `config target ${problem.target} (at ${problem.path}) is not one the WebUIs' own configs use`;
+    case "target-not-string":
+      return `config target at ${problem.path} is not a plain name`;
+    case "value":
+      return `config value ${quoted(problem.value)} at ${problem.path} is not one the WebUIs' own configs use`;
+  }
+}
+
+/** Why a sidecar stays where it is, in words: the one place the typed reasons become text. */
+export function sidecarRejectionText(reason: SidecarRejection): string {
+  switch (reason.type) {
+    case "not-a-file":
+      return `not a regular file but ${SPECIAL_FILE_NAMES[reason.found]}`;
+    case "too-large":
+      return `${formatBytes(reason.size)}, more than the ${formatBytes(reason.limit)} such a sidecar may have`;
+    case "wrong-content":
+      return EXPECTED_CONTENT[reason.expected];
+    case "config-refused":
+      return configProblemText(reason.problem);
+    case "unreadable":
+      return `could not be checked (${reason.code})`;
+  }
+}
+
+/** `x.yaml (config target os.system …)`, for each sidecar left behind. */
+function sidecarsLeftText(left: readonly SidecarLeft[]): string {
+  return left.map((l) => `${basename(l.path)} (${sidecarRejectionText(l.reason)})`).join(", ");
+}
 
 /** Skips listed under the folder they were meant for (something is already there); the rest are "left where they are". */
 const SHOWN_AT_DESTINATION: ReadonlySet<SkipCode> = new Set(["duplicate", "in-place", "conflict"]);
@@ -168,6 +225,8 @@ export function leftNote(e: PlanEntryReport, details: InstallDetails, options: P
       return `${safetyNote("suspicious", findings, inspectPath)}; refused by --strict`;
     case "unknown-kind":
       return "not a Stable Diffusion model file sdmodels knows (unknown kind)";
+    case "sidecar-refused":
+      return `refused by --strict: its sidecar${e.sidecarsLeft.length === 1 ? "" : "s"} would stay behind: ${sidecarsLeftText(e.sidecarsLeft)}`;
     default:
       return e.reason?.message ?? e.action;
   }
@@ -181,6 +240,7 @@ const LEFT_TONES: Partial<Record<SkipCode, Tone>> = {
   unreadable: "warn",
   "suspicious-strict": "warn",
   "misnamed-pickle": "warn",
+  "sidecar-refused": "warn",
 };
 
 interface Row {
@@ -226,6 +286,7 @@ function placedNotes(e: PlanEntryReport, details: InstallDetails, root: string, 
     notes.push(`conflict: a different file is at ${at(e.renamed.conflictWith)}; installed as ${basename(e.destination)}`);
   }
   if (e.sidecars.length > 0) notes.push(`with ${e.sidecars.map((s) => basename(s.destination)).join(", ")}`);
+  if (e.sidecarsLeft.length > 0) notes.push(`left behind: ${sidecarsLeftText(e.sidecarsLeft)}`);
   notes.push(...e.warnings.filter((w) => !isRestated(w, e)));
   if (e.civitai?.found) notes.push(`Civitai: ${e.civitai.modelName ?? "?"} (${e.civitai.type ?? "?"}, ${e.civitai.baseModel ?? "?"})`);
   notes.push(...(e.civitai?.disagreements ?? []).map((d) => `Civitai disagrees: ${d}`));
