@@ -1,7 +1,9 @@
+import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeServers, type FakeServers } from "../../fixtures/fake-servers.js";
+import { responseHead, startRogueServer, type RogueResponder, type RogueServer } from "../../fixtures/rogue-server.js";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
@@ -16,6 +18,7 @@ beforeAll(async () => {
 afterAll(async () => fake.close());
 
 const STACK_LINE = /^\s+at /m;
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 /** A real SDXL LoRA header from the catalog (3 MB), small enough for the fake servers to hold in memory. */
 async function loraBytes(dir: string): Promise<Buffer> {
@@ -91,4 +94,32 @@ describe("sdmodels download", () => {
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
     expect(run.stderr).toMatch(/^sdmodels: ftp:\/\/example\.com\/x\.safetensors: /);
   });
+});
+
+describe("sdmodels download from servers that misbehave", () => {
+  const rogues: RogueServer[] = [];
+  afterEach(async () => {
+    await Promise.all(rogues.splice(0).map((r) => r.close()));
+  });
+  async function rogue(respond: RogueResponder): Promise<string> {
+    const server = await startRogueServer(respond);
+    rogues.push(server);
+    return server.url;
+  }
+
+  // undici 7's HTTP/1 client asserts its parser is not paused when the peer closes; a body that is read slower
+  // than it arrives pauses it, and the AssertionError is thrown from a socket event: uncatchable, the process dies.
+  it.each([
+    ["Connection: close", (body: Buffer) => responseHead("200 OK", { "content-length": body.length, connection: "close" })],
+    ["HTTP/1.0 without Content-Length", () => responseHead("200 OK", {}, "HTTP/1.0")],
+  ])("survives a server that closes right after the body (%s)", async (_, head) => {
+    const dir = await tempDir();
+    const content = Buffer.concat([await loraBytes(dir), Buffer.alloc(24 * 1024 * 1024)]);
+    const url = await rogue((socket) => void socket.end(Buffer.concat([head(content), content])));
+    const to = join(dir, "out");
+    const run = await cli(["download", `${url}/closing.safetensors`, "--to", to, "--json"], { env: envFor(dir) });
+    expect(run.stderr).not.toContain("AssertionError");
+    expect(run.code).toBe(0);
+    expect(sha256(await readFile(join(to, "closing.safetensors")))).toBe(sha256(content)); // toEqual on 27 MB crawls
+  }, 60_000);
 });
