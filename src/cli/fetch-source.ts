@@ -50,7 +50,7 @@ function naming(input: string, error: unknown): unknown {
 
 /** `retry 2/4 in 4 s: connection refused`: every retry is said, so a slow failure never looks like a hang. */
 export function describeRetry(event: RetryEvent): string {
-  return `retry ${event.retry}/${event.retries} in ${Math.max(1, Math.round(event.delayMs / 1000))} s: ${describeNetworkFailure(event.failure)} (${event.host})`;
+  return `retry ${event.retry}/${event.retries} in ${Math.round(event.delayMs / 1000)} s: ${describeNetworkFailure(event.failure)} (${event.host})`;
 }
 
 /** The options every request of a download run shares: proxies from the run's environment, retries announced. */

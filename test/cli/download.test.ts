@@ -122,4 +122,48 @@ describe("sdmodels download from servers that misbehave", () => {
     expect(run.code).toBe(0);
     expect(sha256(await readFile(join(to, "closing.safetensors")))).toBe(sha256(content)); // toEqual on 27 MB crawls
   }, 60_000);
+
+  it("names a plain URL's file from Content-Disposition, not from the URL's last segment", async () => {
+    const dir = await tempDir();
+    const content = await loraBytes(dir);
+    fake.route("storage", "/api/download/models/4711", (_req, res) => {
+      res.writeHead(200, { "content-length": content.length, "content-disposition": 'attachment; filename="my-style.safetensors"' });
+      res.end(content);
+    });
+    const to = join(dir, "out");
+    const run = await cli(["download", `${fake.storageUrl}/api/download/models/4711`, "--to", to, "--json"], { env: envFor(dir) });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).path).toBe(join(to, "my-style.safetensors"));
+    expect(await readdir(to)).toEqual(["my-style.safetensors"]);
+  }, 60_000);
+
+  it("escapes control sequences in server text and never prints the token", async () => {
+    const dir = await tempDir();
+    fake.route("storage", "/api/download/models/666", (req, res) => {
+      const echoed = encodeURIComponent(req.headers.authorization ?? "");
+      res.writeHead(403, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: `\u001b]0;pwned\u0007\u001b[2J denied ${echoed}` }));
+    });
+    const run = await cli(["download", `${fake.storageUrl}/api/download/models/666`, "--to", join(dir, "out"), "--token", "tok-123/abc"], { env: envFor(dir) });
+    expect(run.code).toBe(4);
+    expect(run.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(run.stderr).toContain("\\x1b]0;pwned\\x07\\x1b[2J denied Bearer sha256:");
+    expect(run.stderr).not.toContain("tok-123");
+  });
+
+  it("announces each retry on stderr and leaves no empty folder behind", async () => {
+    const dir = await tempDir();
+    fake.route("storage", "/always-busy.bin", (_req, res) => {
+      res.writeHead(503, { "retry-after": "0", "content-type": "text/plain" });
+      res.end("busy");
+    });
+    const to = join(dir, "new", "folder");
+    const run = await cli(["download", `${fake.storageUrl}/always-busy.bin`, "--to", to], { env: envFor(dir) });
+    expect(run.code).toBe(6);
+    const host = new URL(fake.storageUrl).host;
+    expect(run.stderr.split("\n").filter((line) => line.startsWith("retry "))).toEqual(
+      [1, 2, 3, 4].map((n) => `retry ${n}/4 in 0 s: HTTP 503 (${host})`),
+    );
+    expect(await readdir(dir)).not.toContain("new");
+  });
 });
