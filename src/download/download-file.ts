@@ -10,6 +10,7 @@ import { chooseFileName, sanitizeFileName } from "./file-name.js";
 import { describeNetworkFailure, networkFailureOf } from "./network-failure.js";
 import type { NetworkOptions } from "./network.js";
 import { headerValue, openUrl, type OpenedUrl } from "./open-url.js";
+import { ReaderFellBehindError } from "./response-body.js";
 import { errorForStatus, messageFromBody, readBodySnippet, type Service } from "./status-errors.js";
 import type { TokenSet } from "./tokens.js";
 
@@ -174,6 +175,8 @@ interface Transfer {
   options: DownloadOptions;
   baseUrls: BaseUrls;
   name: string | undefined;
+  /** A transfer from byte 0 fell MAX_QUEUED_BYTES behind once already. */
+  fellBehindFromStart?: boolean;
 }
 
 /** Feeds the part's first `length` bytes to `hash`; false if the part is shorter now (another process truncated it). */
@@ -267,6 +270,11 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
     handle ??= await open(part, start > 0 ? "r+" : "w"); // an empty file is still a file
   } catch (error) {
     if (error instanceof IntegrityError) await removePart(part);
+    if (error instanceof ReaderFellBehindError && start === 0) {
+      // Falling behind is answered by resuming; twice from byte 0 means this server cannot resume, and it would loop.
+      if (transfer.fellBehindFromStart) throw new NetworkError(`${name}: the disk is slower than the network and ${host} cannot resume`);
+      transfer.fellBehindFromStart = true;
+    }
     throw error;
   } finally {
     response.body.destroy();
