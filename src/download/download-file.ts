@@ -118,6 +118,11 @@ async function assertAbsent(path: string): Promise<void> {
  * placeholder is then replaced.
  */
 async function publish(part: string, target: string, overwrite: boolean): Promise<void> {
+  await place(part, target, overwrite);
+  await rm(part.replace(/\.part$/, PART_SOURCE_SUFFIX), { force: true });
+}
+
+async function place(part: string, target: string, overwrite: boolean): Promise<void> {
   if (overwrite) return rename(part, target);
   try {
     await link(part, target);
@@ -132,7 +137,6 @@ async function publish(part: string, target: string, overwrite: boolean): Promis
     return rename(part, target);
   }
   await unlink(part);
-  await rm(part.replace(/\.part$/, PART_SOURCE_SUFFIX), { force: true });
 }
 
 /** The validator of an answer as If-Range accepts it: a strong ETag, else Last-Modified (RFC 9110 §13.1.5). */

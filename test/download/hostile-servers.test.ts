@@ -201,7 +201,7 @@ describe("servers that misbehave", () => {
     const content = bytes(1000, 11);
     const url = fake().serveFile("busy.bin", content);
     let asked = 0;
-    fake().route("storage", "/files/busy.bin", (req, res) => {
+    fake().route("storage", "/files/busy.bin", (_req, res) => {
       if (asked++ === 0) {
         res.writeHead(503, { "retry-after": "1", "content-type": "text/plain" });
         return void res.end("busy");
