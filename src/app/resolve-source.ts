@@ -2,8 +2,10 @@ import { getModel, getModelVersion } from "../civitai/get-model-version.js";
 import type { CivitaiOptions } from "../civitai/get-json.js";
 import type { CivitaiFile, CivitaiVersion } from "../civitai/schemas.js";
 import type { BaseUrls } from "../download/base-urls.js";
+import { withRetries, type RetryOptions } from "../download/backoff.js";
 import { NotFoundError } from "../download/errors.js";
 import { chooseFileName } from "../download/file-name.js";
+import type { NetworkOptions } from "../download/network.js";
 import { headerValue, openUrl } from "../download/open-url.js";
 import { parseSource, rebaseCivitaiUrl } from "../download/parse-source.js";
 import { errorForStatus } from "../download/status-errors.js";
@@ -38,11 +40,9 @@ export interface ResolvedSource {
   huggingface?: { repoId: string; revision: string; path: string; commit?: string };
 }
 
-export interface ResolveOptions extends BaseUrls {
+export interface ResolveOptions extends BaseUrls, RetryOptions {
   tokens?: TokenSet;
-  signal?: AbortSignal;
-  retries?: number;
-  retryBaseDelayMs?: number;
+  network?: NetworkOptions;
 }
 
 const SHA256_HEX = /^[0-9a-f]{64}$/;
@@ -80,6 +80,8 @@ async function resolveCivitai(
     signal: options.signal,
     retries: options.retries,
     retryBaseDelayMs: options.retryBaseDelayMs,
+    onRetry: options.onRetry,
+    network: options.network,
   };
   let versionId = parsed.versionId;
   if (versionId === undefined && parsed.modelId !== undefined) {
@@ -122,16 +124,23 @@ async function resolveHuggingFace(
   parsed: Extract<ReturnType<typeof parseSource>, { service: "huggingface" }>,
   options: ResolveOptions,
 ): Promise<ResolvedSource> {
-  const response = await openUrl(parsed.resolveUrl, {
-    method: "HEAD",
-    tokens: options.tokens ?? new Map(),
-    signal: options.signal,
-    sameOriginOnly: true,
-  });
-  await response.body.dump(); // a HEAD answer has no body to quote
-  if (response.status >= 400) {
-    throw errorForStatus(response.status, new URL(response.url).host, "huggingface", "", response.sentToken);
-  }
+  const response = await withRetries(new URL(parsed.resolveUrl).host, async () => {
+    const answer = await openUrl(parsed.resolveUrl, {
+      method: "HEAD",
+      tokens: options.tokens ?? new Map(),
+      signal: options.signal,
+      sameOriginOnly: true,
+      network: options.network,
+    });
+    await answer.body.dump(); // a HEAD answer has no body to quote
+    if (answer.status >= 400) {
+      throw errorForStatus(answer.status, new URL(answer.url).host, "huggingface", "", {
+        sentToken: answer.sentToken,
+        retryAfter: headerValue(answer.headers, "retry-after"),
+      });
+    }
+    return answer;
+  }, options);
   const etag = (headerValue(response.headers, "x-linked-etag") ?? headerValue(response.headers, "etag") ?? "")
     .replace(/^W\//, "")
     .replace(/"/g, "")

@@ -1,17 +1,17 @@
 import type { z } from "zod";
-import { backoffDelay, DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS, isTransportError, sleep } from "../download/backoff.js";
-import { BadResponseError, DownloadError, NetworkError, NotFoundError } from "../download/errors.js";
-import { openUrl } from "../download/open-url.js";
+import { withRetries, type RetryOptions } from "../download/backoff.js";
+import { BadResponseError, NetworkError, NotFoundError } from "../download/errors.js";
+import { describeNetworkFailure, networkFailureOf } from "../download/network-failure.js";
+import type { NetworkOptions } from "../download/network.js";
+import { headerValue, openUrl } from "../download/open-url.js";
 import { errorForStatus, readBodySnippet } from "../download/status-errors.js";
 import type { TokenSet } from "../download/tokens.js";
 
-export interface CivitaiOptions {
+export interface CivitaiOptions extends RetryOptions {
   /** e.g. https://civitai.com (from SDMODELS_CIVITAI_URL via baseUrlsFromEnv). */
   civitaiBaseUrl: string;
   tokens: TokenSet;
-  signal?: AbortSignal;
-  retries?: number;
-  retryBaseDelayMs?: number;
+  network?: NetworkOptions;
 }
 
 /** An API answer larger than this is not a version object; Civitai's largest (models with 100 versions) are ~2 MB. */
@@ -32,30 +32,30 @@ async function readJson(body: AsyncIterable<Buffer>, url: string): Promise<unkno
   }
 }
 
-/** GET `path` from the Civitai API and validate it; 5xx and 429 are retried with back-off. */
+/** GET `path` from the Civitai API and validate it; 5xx, 429 and transport failures are retried with back-off. */
 export async function getCivitaiJson<T extends z.ZodType>(path: string, schema: T, options: CivitaiOptions): Promise<z.infer<T>> {
-  const url = new URL(path, options.civitaiBaseUrl.replace(/\/?$/, "/")).href;
-  const retries = options.retries ?? DEFAULT_RETRIES;
-  for (let failures = 0; ; failures++) {
+  const url = new URL(path, options.civitaiBaseUrl.replace(/\/?$/, "/"));
+  return withRetries(url.host, async () => {
     try {
-      const response = await openUrl(url, { tokens: options.tokens, signal: options.signal, headers: { accept: "application/json" } });
+      const response = await openUrl(url.href, { tokens: options.tokens, signal: options.signal, headers: { accept: "application/json" }, network: options.network });
       if (response.status < 200 || response.status > 299) {
         const body = await readBodySnippet(response.body);
-        throw errorForStatus(response.status, new URL(response.url).host, "civitai", body, response.sentToken);
+        throw errorForStatus(response.status, new URL(response.url).host, "civitai", body, {
+          sentToken: response.sentToken,
+          secrets: options.tokens.values(),
+          retryAfter: headerValue(response.headers, "retry-after"),
+        });
       }
       const parsed = schema.safeParse(await readJson(response.body, response.url));
-      if (!parsed.success) throw new BadResponseError(`unexpected answer from ${new URL(url).pathname}: ${parsed.error.issues[0]?.message ?? "invalid"}`);
+      if (!parsed.success) throw new BadResponseError(`unexpected answer from ${url.pathname}: ${parsed.error.issues[0]?.message ?? "invalid"}`);
       return parsed.data;
     } catch (caught) {
       // A connection that dies while the JSON is read surfaces as undici's bare error, which names no URL.
-      const error = isTransportError(caught)
-        ? new NetworkError(`${new URL(url).host}${new URL(url).pathname}: ${(caught as Error).message}`, { cause: caught })
-        : caught;
-      const retryable = error instanceof DownloadError && (error.code === "NETWORK" || error.code === "RATE_LIMITED");
-      if (!retryable || options.signal?.aborted || failures >= retries) throw error;
-      await sleep(backoffDelay(failures, options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_MS), options.signal);
+      const failure = networkFailureOf(caught);
+      if (failure === null || caught instanceof NetworkError) throw caught;
+      throw new NetworkError(`${url.host}${url.pathname}: ${describeNetworkFailure(failure)}`, { cause: caught, failure });
     }
-  }
+  }, options);
 }
 
 export function isNotFound(error: unknown): boolean {

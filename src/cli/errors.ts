@@ -1,4 +1,5 @@
 import { EXIT_USAGE } from "./exit-codes.js";
+import { terminalSafe } from "./output/terminal-text.js";
 
 /** The user asked for something that cannot be done as asked; nothing was done. Exits 1 and prints no JSON. */
 export class UsageError extends Error {
@@ -17,7 +18,8 @@ export class UsageError extends Error {
  */
 export function formatErrorLine(error: unknown, debug: boolean): string {
   const message = error instanceof Error ? error.message : String(error);
-  const line = `sdmodels: ${message.replace(/\s*\n\s*/g, " ")}\n`;
+  // Messages quote servers and file names: escape sequences in them must not reach the terminal as commands.
+  const line = `sdmodels: ${terminalSafe(message.replace(/\s*\n\s*/g, " "))}\n`;
   if (debug && error instanceof Error && error.stack) return `${line}${error.stack}\n`;
   return line;
 }

@@ -1,6 +1,8 @@
-import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { mkdir, rmdir } from "node:fs/promises";
+import { dirname, join } from "node:path";
 import { resolveSource, type ResolvedSource } from "../app/resolve-source.js";
+import type { RetryEvent } from "../download/backoff.js";
+import { describeNetworkFailure } from "../download/network-failure.js";
 import {
   baseUrlsFromEnv,
   createTokenSet,
@@ -46,6 +48,38 @@ function naming(input: string, error: unknown): unknown {
   return error;
 }
 
+/** `retry 2/4 in 4 s: connection refused`: every retry is said, so a slow failure never looks like a hang. */
+export function describeRetry(event: RetryEvent): string {
+  return `retry ${event.retry}/${event.retries} in ${Math.round(event.delayMs / 1000)} s: ${describeNetworkFailure(event.failure)} (${event.host})`;
+}
+
+/** The options every request of a download run shares: proxies from the run's environment, retries announced. */
+function networkOptions(settings: FetchSettings) {
+  return { network: { env: settings.env }, onRetry: (event: RetryEvent) => settings.status.note(describeRetry(event)) };
+}
+
+/**
+ * `mkdir -p` that can be undone: returns the folders it created, deepest first, so that a failed download
+ * leaves no empty folder behind.
+ */
+async function makeDir(dir: string): Promise<string[]> {
+  const first = await mkdir(dir, { recursive: true });
+  if (first === undefined) return [];
+  const created: string[] = [];
+  for (let current = dir; current.length >= first.length; current = dirname(current)) created.push(current);
+  return created;
+}
+
+async function removeIfEmpty(dirs: readonly string[]): Promise<void> {
+  for (const dir of dirs) {
+    try {
+      await rmdir(dir); // fails when a .part was kept for resuming, which is as it should be
+    } catch {
+      return;
+    }
+  }
+}
+
 /** Resolves a user's URL or AIR to what will be downloaded, with a spinner; costs no request for plain URLs. */
 export async function resolveDownload(input: string, settings: FetchSettings): Promise<ResolvedDownload> {
   const baseUrls = baseUrlsFromEnv(settings.env);
@@ -53,7 +87,7 @@ export async function resolveDownload(input: string, settings: FetchSettings): P
   const tokens = createTokenSet({ ...baseUrls, env: settings.env, token: settings.token, tokenFor });
   settings.status.update(`Resolving ${input}`);
   try {
-    const source = await resolveSource(input, { ...baseUrls, tokens });
+    const source = await resolveSource(input, { ...baseUrls, tokens, ...networkOptions(settings) });
     const fileName = sanitizeFileName(source.fileName ?? "");
     if (!fileName) throw new UsageError(`${input}: the server states no usable file name`);
     return { input, source, tokens, fileName };
@@ -63,24 +97,28 @@ export async function resolveDownload(input: string, settings: FetchSettings): P
 }
 
 /**
- * Downloads into `dir` (created if missing) under the resolved name. A `.part` from an earlier run under the same
- * name is resumed; `replace` lets a staging folder drop a complete leftover of an earlier, refused attempt.
+ * Downloads into `dir` (created if missing, and removed again if the download fails and leaves it empty). Civitai
+ * and Hugging Face name the file; a plain URL's server does (Content-Disposition), else the URL. A `.part` from an
+ * earlier run of the same URL is resumed; `replace` lets a staging folder drop a complete leftover of an earlier,
+ * refused attempt.
  */
 export async function fetchResolved(
   resolved: ResolvedDownload,
   dir: string,
   settings: FetchSettings & { replace: boolean },
 ): Promise<DownloadResult> {
-  await mkdir(dir, { recursive: true });
+  const created = await makeDir(dir);
   const began = Date.now();
   const { source } = resolved;
   try {
     return await downloadFile(source.url, {
       dir,
-      fileName: resolved.fileName,
+      fileName: source.service === "http" ? undefined : resolved.fileName,
       expectedSha256: settings.sha256 ?? (settings.verify ? source.expectedSha256 : undefined),
       expectedSize: settings.verify ? source.expectedSize : undefined,
+      approximateSize: source.approximateSize,
       tokens: resolved.tokens,
+      ...networkOptions(settings),
       baseUrls: baseUrlsFromEnv(settings.env),
       overwrite: settings.replace,
       onProgress: ({ received, total }) =>
@@ -89,6 +127,7 @@ export async function fetchResolved(
         ),
     });
   } catch (error) {
+    await removeIfEmpty(created);
     throw naming(resolved.input, error);
   }
 }

@@ -10,6 +10,8 @@ export interface StatusLine {
   fail(text?: string): void;
   /** Clears the line, leaving nothing behind. */
   stop(): void;
+  /** Writes `line` as a permanent line above the status (or alone, when progress is off): retries, warnings. */
+  note(line: string): void;
 }
 
 /**
@@ -21,14 +23,16 @@ export function progressEnabled(stderr: { isTTY?: boolean; columns?: number }, j
   return stderr.isTTY === true && (stderr.columns ?? 0) > 0 && !json;
 }
 
-const SILENT: StatusLine = { update() {}, succeed() {}, fail() {}, stop() {} };
+function silent(stream: OutputStream): StatusLine {
+  return { update() {}, succeed() {}, fail() {}, stop() {}, note: (line) => void stream.write(`${line}\n`) };
+}
 
 /** Starts a spinner with `text`. ora is loaded only here: it is half the start-up time of a scripted run. */
 export async function startStatus(
   text: string,
   options: { stream: OutputStream; enabled: boolean; color: boolean },
 ): Promise<StatusLine> {
-  if (!options.enabled) return SILENT;
+  if (!options.enabled) return silent(options.stream);
   const { default: ora } = await import("ora");
   // discardStdin would put a TTY stdin into raw mode and swallow input meant for a later confirmation prompt.
   const spinner: Ora = ora({ text, stream: options.stream, discardStdin: false, color: options.color ? "cyan" : false });
@@ -47,6 +51,11 @@ export async function startStatus(
     },
     stop() {
       spinner.stop();
+    },
+    note(line) {
+      spinner.clear();
+      options.stream.write(`${line}\n`);
+      spinner.render();
     },
   };
 }

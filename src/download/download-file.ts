@@ -1,19 +1,32 @@
 import { createHash, type Hash } from "node:crypto";
-import { link, open, rename, rm, stat, unlink } from "node:fs/promises";
+import { link, open, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readChunks } from "../hash/read-chunks.js";
 import { baseUrlsFromEnv, type BaseUrls } from "./base-urls.js";
-import { backoffDelay, DEFAULT_RETRIES, DEFAULT_RETRY_BASE_MS, isTransportError, sleep } from "./backoff.js";
+import { withRetries, type RetryOptions } from "./backoff.js";
 import { looksLikeErrorPage, SNIFF_BYTES } from "./error-page.js";
 import { DownloadError, IntegrityError, InvalidSourceError, NetworkError, TargetExistsError } from "./errors.js";
 import { chooseFileName, sanitizeFileName } from "./file-name.js";
+import { describeNetworkFailure, networkFailureOf } from "./network-failure.js";
+import type { NetworkOptions } from "./network.js";
 import { headerValue, openUrl, type OpenedUrl } from "./open-url.js";
+import { ReaderFellBehindError } from "./response-body.js";
 import { errorForStatus, messageFromBody, readBodySnippet, type Service } from "./status-errors.js";
 import type { TokenSet } from "./tokens.js";
 
 /** Progress callbacks at most this often, so a 100 MB/s transfer does not call the renderer 1,500 times a second. */
 export const PROGRESS_INTERVAL_MS = 100;
 export const PART_SUFFIX = ".part";
+/** Beside `<name>.part`: which URL and which version of it (ETag / Last-Modified) the part's bytes came from. */
+export const PART_SOURCE_SUFFIX = ".part.source";
+/**
+ * A body whose length nobody stated (no Content-Length, no size from Civitai or Hugging Face) stops here: the
+ * largest single model files published (video models in fp32) are near 60 GB, and a server streaming forever must
+ * not fill the disk.
+ */
+export const MAX_UNSTATED_BODY_BYTES = 128 * 1024 ** 3;
+/** Civitai's `sizeKB` is rounded; a body without Content-Length may exceed that figure by this share before it is cut. */
+const STATED_SIZE_SLACK = 0.01;
 
 export interface DownloadProgress {
   received: number;
@@ -21,25 +34,25 @@ export interface DownloadProgress {
   bytesPerSecond: number;
 }
 
-export interface DownloadOptions {
+export interface DownloadOptions extends RetryOptions {
   /** Existing directory the file lands in. */
   dir: string;
-  /** Name to save under (sanitised); without it the server's name is used, and a `.part` from an earlier run cannot be resumed. */
+  /** Name to save under (sanitised); without it the server's name is used (Content-Disposition, redirects, URL). */
   fileName?: string;
   /** Lower- or upper-case hex; a mismatch deletes the part file. */
   expectedSha256?: string;
   /** Exact byte count; Civitai's `sizeKB` is rounded and must not be passed here. */
   expectedSize?: number;
+  /** A rounded size the service states (Civitai's `sizeKB × 1024`): bounds a body sent without Content-Length. */
+  approximateSize?: number;
   tokens: TokenSet;
-  signal?: AbortSignal;
   onProgress?(progress: DownloadProgress): void;
-  /** Retries after the first attempt on 5xx, 429 and transport errors. */
-  retries?: number;
-  retryBaseDelayMs?: number;
   /** Replace an existing final file (default: fail with TargetExistsError). */
   overwrite?: boolean;
   /** Which hosts get Civitai or Hugging Face advice in errors; default from the environment. */
   baseUrls?: BaseUrls;
+  /** Proxy variables and timeouts. */
+  network?: NetworkOptions;
 }
 
 export interface DownloadResult {
@@ -51,16 +64,20 @@ export interface DownloadResult {
   resumedFrom: number;
 }
 
-function isRetryable(error: unknown): boolean {
-  if (error instanceof DownloadError) return error.code === "NETWORK" || error.code === "RATE_LIMITED" || error.code === "TRUNCATED";
-  return isTransportError(error);
+/** What a `.part` was fetched from. A part is resumed only from the same URL, and only while the validator holds. */
+interface PartSource {
+  url: string;
+  etag?: string;
+  lastModified?: string;
 }
 
-/** A transport error that outlived the retries, as a NetworkError that says which file from which host. */
+/** A transport error that outlived the retries, as a NetworkError in words that says which file from which host. */
 function asDownloadError(error: unknown, transfer: Transfer): unknown {
-  if (error instanceof DownloadError || !isRetryable(error)) return error;
+  if (error instanceof DownloadError) return error;
+  const failure = networkFailureOf(error);
+  if (failure === null) return error;
   const what = transfer.name ?? "download";
-  return new NetworkError(`${what} from ${new URL(transfer.url).host}: ${(error as Error).message}`, { cause: error });
+  return new NetworkError(`${what} from ${new URL(transfer.url).host}: ${describeNetworkFailure(failure)}`, { cause: error, failure });
 }
 
 function serviceOf(url: string, baseUrls: BaseUrls): Service {
@@ -94,22 +111,67 @@ async function assertAbsent(path: string): Promise<void> {
   throw new TargetExistsError(path);
 }
 
-/** Moves the verified part file into place without ever replacing a file that appeared meanwhile. */
+/**
+ * Moves the verified part file into place without ever replacing a file that appeared meanwhile (another
+ * download, the user): `link` fails with EEXIST atomically, unlike `rename`. Where hard links are refused (FAT,
+ * exFAT, some network mounts) the name is claimed with an exclusive create first, and only our own empty
+ * placeholder is then replaced.
+ */
 async function publish(part: string, target: string, overwrite: boolean): Promise<void> {
+  await place(part, target, overwrite);
+  await rm(part.replace(/\.part$/, PART_SOURCE_SUFFIX), { force: true });
+}
+
+async function place(part: string, target: string, overwrite: boolean): Promise<void> {
   if (overwrite) return rename(part, target);
   try {
-    await link(part, target); // fails with EEXIST atomically, unlike rename
+    await link(part, target);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === "EEXIST") {
-      await rm(part, { force: true });
-      throw new TargetExistsError(target);
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") throw new TargetExistsError(target, part);
+    try {
+      await (await open(target, "wx")).close();
+    } catch (claim) {
+      if ((claim as NodeJS.ErrnoException).code === "EEXIST") throw new TargetExistsError(target, part);
+      throw claim;
     }
-    // Filesystems without hard links (FAT, exFAT, some network mounts): check, then rename.
-    await assertAbsent(target);
     return rename(part, target);
   }
   await unlink(part);
+}
+
+/** The validator of an answer as If-Range accepts it: a strong ETag, else Last-Modified (RFC 9110 §13.1.5). */
+function validatorsOf(response: OpenedUrl): Omit<PartSource, "url"> {
+  const etag = headerValue(response.headers, "etag");
+  const lastModified = headerValue(response.headers, "last-modified");
+  return {
+    ...(etag && !etag.startsWith("W/") ? { etag } : {}),
+    ...(lastModified ? { lastModified } : {}),
+  };
+}
+
+function sameSource(recorded: PartSource, url: string, response: OpenedUrl): boolean {
+  const now = validatorsOf(response);
+  if (recorded.url !== url) return false;
+  if (recorded.etag !== undefined) return recorded.etag === now.etag;
+  return recorded.lastModified !== undefined && recorded.lastModified === now.lastModified;
+}
+
+async function readPartSource(part: string): Promise<PartSource | null> {
+  try {
+    const json = JSON.parse(await readFile(part.replace(/\.part$/, PART_SOURCE_SUFFIX), "utf8")) as Partial<PartSource>;
+    if (typeof json.url !== "string") return null;
+    const source: PartSource = { url: json.url };
+    if (typeof json.etag === "string") source.etag = json.etag;
+    if (typeof json.lastModified === "string") source.lastModified = json.lastModified;
+    return source.etag !== undefined || source.lastModified !== undefined ? source : null;
+  } catch {
+    return null;
+  }
+}
+
+async function removePart(part: string): Promise<void> {
+  await rm(part, { force: true });
+  await rm(part.replace(/\.part$/, PART_SOURCE_SUFFIX), { force: true });
 }
 
 interface Transfer {
@@ -117,9 +179,12 @@ interface Transfer {
   options: DownloadOptions;
   baseUrls: BaseUrls;
   name: string | undefined;
+  /** A transfer from byte 0 fell MAX_QUEUED_BYTES behind once already. */
+  fellBehindFromStart?: boolean;
 }
 
-async function hashPrefix(path: string, length: number, hash: Hash): Promise<void> {
+/** Feeds the part's first `length` bytes to `hash`; false if the part is shorter now (another process truncated it). */
+async function hashPrefix(path: string, length: number, hash: Hash): Promise<boolean> {
   const handle = await open(path, "r");
   try {
     let seen = 0;
@@ -127,25 +192,39 @@ async function hashPrefix(path: string, length: number, hash: Hash): Promise<voi
       hash.update(chunk);
       seen += chunk.length;
     }
-    if (seen !== length) throw new NetworkError(`partial file ${path} shrank while resuming`);
+    return seen === length;
   } finally {
     await handle.close();
   }
 }
 
-/** Streams one response body into the part file; throws on anything short of a complete, verified file. */
-async function receive(transfer: Transfer, response: OpenedUrl, name: string, start: number, total: number | undefined): Promise<DownloadResult> {
+/**
+ * Streams one response body into the part file; throws on anything short of a complete, verified file. Null when
+ * the part to continue shrank meanwhile: the caller starts over.
+ */
+async function receive(transfer: Transfer, response: OpenedUrl, name: string, start: number, total: number | undefined): Promise<DownloadResult | null> {
   const { options } = transfer;
   const part = join(options.dir, name + PART_SUFFIX);
   const hash = createHash("sha256");
   if (start > 0) {
-    try {
-      await hashPrefix(part, start, hash);
-    } catch (error) {
-      response.body.destroy(); // unread, it would hold its connection open until garbage collection
+    const intact = await hashPrefix(part, start, hash).catch((error: unknown) => {
+      response.body.destroy(); // unread, it would hold its connection open
       throw error;
+    });
+    if (!intact) {
+      response.body.destroy();
+      await removePart(part);
+      return null;
     }
+  } else {
+    await writeFile(part.replace(/\.part$/, PART_SOURCE_SUFFIX), JSON.stringify({ url: transfer.url, ...validatorsOf(response) }));
   }
+  const host = new URL(response.url).host;
+  // Content-Length, else what the service stated, else the documented cap: no server can fill the disk.
+  const limit =
+    total ??
+    options.expectedSize ??
+    (options.approximateSize !== undefined ? Math.ceil(options.approximateSize * (1 + STATED_SIZE_SLACK)) : MAX_UNSTATED_BODY_BYTES);
   const began = Date.now();
   let lastReport = 0;
   let received = start;
@@ -160,13 +239,13 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
   let head: Buffer | null = start > 0 ? null : Buffer.alloc(0); // null once the body has passed the sniff
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   const write = async (chunk: Buffer) => {
+    if (received + chunk.length > limit) {
+      throw new IntegrityError("SIZE_MISMATCH", `${host} sent more than the ${limit} bytes ${total !== undefined ? "it announced" : "the source stated"}`);
+    }
     handle ??= await open(part, start > 0 ? "r+" : "w");
     await handle.write(chunk, 0, chunk.length, received);
     hash.update(chunk);
     received += chunk.length;
-    if (total !== undefined && received > total) {
-      throw new IntegrityError("SIZE_MISMATCH", `${new URL(response.url).host} sent more than the ${total} bytes it announced`);
-    }
     report(false);
   };
   const sniff = async (final: boolean) => {
@@ -175,15 +254,15 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
     head = null;
     if (looksLikeErrorPage(bytes, name, total)) {
       const rest = final ? "" : await readBodySnippet(response.body);
-      const quoted = messageFromBody(bytes.toString("utf8") + rest);
-      throw new IntegrityError("ERROR_PAGE", `${new URL(response.url).host} answered with a web page instead of a model file${quoted ? `: "${quoted}"` : ""}`);
+      const quoted = messageFromBody(bytes.toString("utf8") + rest, options.tokens.values());
+      throw new IntegrityError("ERROR_PAGE", `${host} answered with a web page instead of a model file${quoted ? `: "${quoted}"` : ""}`);
     }
     if (bytes.length > 0) await write(bytes);
   };
 
   try {
     report(true);
-    for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    for await (const chunk of response.body) {
       if (head !== null) {
         head = Buffer.concat([head, chunk]);
         await sniff(false);
@@ -194,23 +273,29 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
     await sniff(true);
     handle ??= await open(part, start > 0 ? "r+" : "w"); // an empty file is still a file
   } catch (error) {
-    if (error instanceof IntegrityError) await rm(part, { force: true });
+    if (error instanceof IntegrityError) await removePart(part);
+    if (error instanceof ReaderFellBehindError && start === 0) {
+      // Falling behind is answered by resuming; twice from byte 0 means this server cannot resume, and it would loop.
+      if (transfer.fellBehindFromStart) throw new NetworkError(`${name}: the disk is slower than the network and ${host} cannot resume`);
+      transfer.fellBehindFromStart = true;
+    }
     throw error;
   } finally {
+    response.body.destroy();
     await handle?.close();
   }
   report(true);
 
   if (total !== undefined && received < total) {
-    throw new IntegrityError("TRUNCATED", `${new URL(response.url).host} ended ${name} after ${received} of ${total} bytes`);
+    throw new IntegrityError("TRUNCATED", `${host} ended ${name} after ${received} of ${total} bytes`);
   }
   const sha256 = hash.digest("hex");
   if (options.expectedSize !== undefined && received !== options.expectedSize) {
-    await rm(part, { force: true });
+    await removePart(part);
     throw new IntegrityError("SIZE_MISMATCH", `${name}: received ${received} bytes, expected ${options.expectedSize}`);
   }
   if (options.expectedSha256 !== undefined && sha256 !== options.expectedSha256.toLowerCase()) {
-    await rm(part, { force: true });
+    await removePart(part);
     throw new IntegrityError("HASH_MISMATCH", `${name}: SHA-256 ${sha256} does not match the expected ${options.expectedSha256.toLowerCase()}`);
   }
   const target = join(options.dir, name);
@@ -218,28 +303,41 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
   return { path: target, fileName: name, size: received, sha256, resumedFrom: start };
 }
 
-/** One attempt: request (with Range when a part file exists), validate the answer, and receive the body. */
+/** Range and If-Range for a part that may be continued; none (start over) unless it comes from this very URL. */
+async function resumeHeaders(transfer: Transfer, part: string): Promise<{ offset: number; headers: Record<string, string> }> {
+  const offset = await sizeOf(part);
+  if (offset === 0) return { offset: 0, headers: {} };
+  const source = await readPartSource(part);
+  if (source === null || source.url !== transfer.url) {
+    await removePart(part); // bytes of unknown origin: another URL's file of the same name, or an old sdmodels
+    return { offset: 0, headers: {} };
+  }
+  return { offset, headers: { range: `bytes=${offset}-`, "if-range": source.etag ?? source.lastModified! } };
+}
+
+/** One attempt: request (resuming a part from the same source), validate the answer, and receive the body. */
 async function attempt(transfer: Transfer): Promise<DownloadResult> {
   const { options } = transfer;
   const partOf = (name: string) => join(options.dir, name + PART_SUFFIX);
-  let offset = transfer.name ? await sizeOf(partOf(transfer.name)) : 0;
+  let resume = transfer.name ? await resumeHeaders(transfer, partOf(transfer.name)) : { offset: 0, headers: {} };
   for (;;) {
-    const response = await openUrl(transfer.url, {
-      tokens: options.tokens,
-      signal: options.signal,
-      headers: offset > 0 ? { range: `bytes=${offset}-` } : {},
-    });
+    const { offset } = resume;
+    const response = await openUrl(transfer.url, { tokens: options.tokens, signal: options.signal, headers: resume.headers, network: options.network });
     const host = new URL(response.url).host;
     if (response.status === 416 && offset > 0 && transfer.name) {
       // The part is as long as or longer than the file now is: it cannot be trusted, start over.
       await response.body.dump();
-      await rm(partOf(transfer.name), { force: true });
-      offset = 0;
+      await removePart(partOf(transfer.name));
+      resume = { offset: 0, headers: {} };
       continue;
     }
     if (response.status < 200 || response.status > 299) {
       const body = await readBodySnippet(response.body);
-      throw errorForStatus(response.status, host, serviceOf(response.url, transfer.baseUrls), body, response.sentToken);
+      throw errorForStatus(response.status, host, serviceOf(response.url, transfer.baseUrls), body, {
+        sentToken: response.sentToken,
+        secrets: options.tokens.values(),
+        retryAfter: headerValue(response.headers, "retry-after"),
+      });
     }
     if (!transfer.name) {
       const chosen = chooseFileName({
@@ -258,38 +356,50 @@ async function attempt(transfer: Transfer): Promise<DownloadResult> {
         });
       }
       transfer.name = chosen;
+      // Only now is the name known: a part of it left by an earlier run of this URL is continued, not refetched.
+      const earlier = await readPartSource(partOf(chosen));
+      if (response.status === 200 && earlier !== null && sameSource(earlier, transfer.url, response) && (await sizeOf(partOf(chosen))) > 0) {
+        await response.body.dump();
+        resume = await resumeHeaders(transfer, partOf(chosen));
+        continue;
+      }
     }
     let start = 0;
     let total: number | undefined;
     if (response.status === 206) {
       const range = parseContentRange(headerValue(response.headers, "content-range"));
-      if (!range || range.start !== offset) {
+      const recorded = await readPartSource(partOf(transfer.name));
+      // A server that honours Range but ignores If-Range would splice another version's bytes onto the part.
+      if (!range || range.start !== offset || recorded === null || !sameSource(recorded, transfer.url, response)) {
         await response.body.dump();
         if (offset === 0) throw new NetworkError(`${host} answered 206 with an unusable Content-Range`);
-        offset = 0; // the server resumed somewhere else: restart from scratch
-        await rm(partOf(transfer.name), { force: true });
+        await removePart(partOf(transfer.name));
+        resume = { offset: 0, headers: {} };
         continue;
       }
       start = offset;
       total = range.total;
     } else {
-      // 200 to a Range request means the server ignored it (huggingface_hub http_get): restart from 0.
+      // 200 to a Range request: the server ignored it, or If-Range found the file changed. Restart from 0.
       const length = headerValue(response.headers, "content-length");
       total = length !== undefined && /^\d+$/.test(length) ? Number(length) : undefined;
     }
     if (options.expectedSize !== undefined && total !== undefined && total !== options.expectedSize) {
       await response.body.dump();
-      await rm(partOf(transfer.name), { force: true });
+      await removePart(partOf(transfer.name));
       throw new IntegrityError("SIZE_MISMATCH", `${host} announces ${total} bytes, expected ${options.expectedSize}`);
     }
-    return receive(transfer, response, transfer.name, start, total);
+    const result = await receive(transfer, response, transfer.name, start, total);
+    if (result) return result;
+    resume = { offset: 0, headers: {} };
   }
 }
 
 /**
  * Downloads `url` into `options.dir`. Bytes go to `<name>.part` and are renamed to `<name>` only once the size and
- * (when given) the SHA-256 match, so a file under its final name is always complete. An existing part file is
- * resumed. 5xx, 429 and transport errors are retried with back-off, continuing from the bytes already written.
+ * (when given) the SHA-256 match, so a file under its final name is always complete. A part file is resumed only
+ * when `<name>.part.source` says it came from the same URL and the server confirms (If-Range) it has not changed.
+ * 5xx, 429 and transport errors are retried with back-off, continuing from the bytes already written.
  */
 export async function downloadFile(url: string, options: DownloadOptions): Promise<DownloadResult> {
   const transfer: Transfer = { url, options, baseUrls: options.baseUrls ?? baseUrlsFromEnv(), name: undefined };
@@ -299,14 +409,9 @@ export async function downloadFile(url: string, options: DownloadOptions): Promi
     transfer.name = name;
     if (!options.overwrite) await assertAbsent(join(options.dir, name));
   }
-  const retries = options.retries ?? DEFAULT_RETRIES;
-  const base = options.retryBaseDelayMs ?? DEFAULT_RETRY_BASE_MS;
-  for (let failures = 0; ; failures++) {
-    try {
-      return await attempt(transfer);
-    } catch (error) {
-      if (options.signal?.aborted || !isRetryable(error) || failures >= retries) throw asDownloadError(error, transfer);
-      await sleep(backoffDelay(failures, base), options.signal);
-    }
+  try {
+    return await withRetries(new URL(url).host, () => attempt(transfer), options);
+  } catch (error) {
+    throw asDownloadError(error, transfer);
   }
 }

@@ -7,6 +7,7 @@ import {
   EXIT_RATE_LIMITED,
   EXIT_USAGE,
 } from "../exit-codes.js";
+import type { NetworkFailure } from "./network-failure.js";
 
 /**
  * Download and lookup failures. `exitCode` comes from sdmodels' exit-code table (src/exit-codes.ts); the CLI exits
@@ -47,16 +48,22 @@ export class NotFoundError extends DownloadError {
   }
 }
 
-/** Transport failures and 5xx answers that outlived every retry. */
+/** Transport failures and 5xx answers that outlived every retry. `failure` is absent for answers no retry can fix. */
 export class NetworkError extends DownloadError {
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly failure: NetworkFailure | undefined;
+  /** The server's `Retry-After`, when it sent one. */
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, options?: { cause?: unknown; failure?: NetworkFailure; retryAfterMs?: number }) {
     super("NETWORK", message, EXIT_NETWORK, options);
+    this.failure = options?.failure;
+    this.retryAfterMs = options?.retryAfterMs;
   }
 }
 
 /** A 429 that outlived every retry. */
 export class RateLimitedError extends DownloadError {
-  constructor(message: string) {
+  readonly failure: NetworkFailure = { kind: "http-status", status: 429 };
+  constructor(message: string, readonly retryAfterMs?: number) {
     super("RATE_LIMITED", message, EXIT_RATE_LIMITED);
   }
 }
@@ -77,8 +84,9 @@ export class HttpStatusError extends DownloadError {
 
 /** The final file already exists and the caller did not allow replacing it. */
 export class TargetExistsError extends DownloadError {
-  constructor(readonly path: string) {
-    super("TARGET_EXISTS", `${path} already exists; not overwriting it`, EXIT_FILE_ERROR);
+  /** `keptAs`: where the finished download was left when the name was taken while it ran. */
+  constructor(readonly path: string, readonly keptAs?: string) {
+    super("TARGET_EXISTS", `${path} already exists; not overwriting it${keptAs ? ` (the download is kept as ${keptAs})` : ""}`, EXIT_FILE_ERROR);
   }
 }
 

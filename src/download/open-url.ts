@@ -1,5 +1,7 @@
-import { request, type Dispatcher } from "undici";
 import { BadResponseError, InvalidSourceError, NetworkError } from "./errors.js";
+import { describeNetworkFailure, networkFailureOf } from "./network-failure.js";
+import { networkSettings, type NetworkOptions } from "./network.js";
+import { dispatchRequest, type DispatchedResponse, type ResponseBody } from "./response-body.js";
 import { tokenForUrl, type TokenSet } from "./tokens.js";
 import { userAgent } from "./user-agent.js";
 
@@ -14,12 +16,13 @@ export interface OpenUrlOptions {
   signal?: AbortSignal;
   /** Stop at a redirect that leaves the origin instead of following it (huggingface_hub's metadata HEAD). */
   sameOriginOnly?: boolean;
+  network?: NetworkOptions;
 }
 
 export interface OpenedUrl {
   status: number;
   headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData["body"];
+  body: ResponseBody;
   /** The URL that produced this response, after redirects. */
   url: string;
   /** Every `Location` followed, resolved to absolute URLs. */
@@ -46,6 +49,7 @@ export async function openUrl(input: string, options: OpenUrlOptions): Promise<O
     throw new InvalidSourceError(`not a URL: ${input}`);
   }
   const origin = url.origin;
+  const network = networkSettings(options.network);
   let leftOrigin = false;
   let method = options.method ?? "GET";
   const redirects: string[] = [];
@@ -60,12 +64,14 @@ export async function openUrl(input: string, options: OpenUrlOptions): Promise<O
       ...options.headers,
     };
     if (token) headers.authorization = `Bearer ${token}`;
-    let response: Dispatcher.ResponseData;
+    let response: DispatchedResponse;
     try {
-      response = await request(url, { method, headers, signal: options.signal });
+      response = await dispatchRequest(network.dispatcher, url, { method, headers, signal: options.signal, idleTimeoutMs: network.idleTimeoutMs });
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      throw new NetworkError(`${method} ${url.host}: ${(error as Error).message}`, { cause: error });
+      const failure = networkFailureOf(error) ?? undefined;
+      const words = failure ? describeNetworkFailure(failure) : (error as Error).message;
+      throw new NetworkError(`could not reach ${url.host}: ${words}`, { cause: error, failure });
     }
     const location = headerValue(response.headers, "location");
     if (REDIRECT_STATUSES.has(response.statusCode) && location) {

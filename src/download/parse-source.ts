@@ -62,6 +62,10 @@ export function parseSource(input: string, bases: BaseUrls): ParsedSource {
   }
 
   if (sameHost(url, bases.hfBaseUrl, HF_HOSTS)) {
+    // A mirror may serve the hub under a path (HF_ENDPOINT=https://host/hf), as huggingface_hub allows: drop it.
+    const prefix = new URL(bases.hfBaseUrl).pathname.split("/").filter(Boolean);
+    const onMirror = url.host.toLowerCase() === new URL(bases.hfBaseUrl).host.toLowerCase();
+    if (onMirror && prefix.every((part, i) => segments[i] === part)) segments.splice(0, prefix.length);
     const repoLength = segments[0] === "datasets" || segments[0] === "spaces" ? 3 : 2;
     const kind = segments[repoLength];
     if ((kind === "resolve" || kind === "blob") && segments.length > repoLength + 2) {

@@ -1,7 +1,9 @@
+import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startFakeServers, type FakeServers } from "../../fixtures/fake-servers.js";
+import { responseHead, startRogueServer, type RogueResponder, type RogueServer } from "../../fixtures/rogue-server.js";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
@@ -16,6 +18,7 @@ beforeAll(async () => {
 afterAll(async () => fake.close());
 
 const STACK_LINE = /^\s+at /m;
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 /** A real SDXL LoRA header from the catalog (3 MB), small enough for the fake servers to hold in memory. */
 async function loraBytes(dir: string): Promise<Buffer> {
@@ -67,7 +70,7 @@ describe("sdmodels download", () => {
     expect(run.code).toBe(4);
     expect(run.stderr).toMatch(/^sdmodels: .*\/api\/download\/models\/103: HTTP 401 from .*CIVITAI_TOKEN.*\n$/);
     expect(run.stderr).not.toMatch(STACK_LINE);
-    expect((await readdir(to)).filter((n) => !n.endsWith(".part"))).toEqual([]);
+    expect(await readdir(dir)).not.toContain("out"); // no empty folder left behind
 
     const withToken = await cli(["download", `${fake.civitaiUrl}/api/download/models/103`, "--to", to, "--token", "secret"], { env: envFor(dir) });
     expect(withToken.code).toBe(0);
@@ -81,7 +84,7 @@ describe("sdmodels download", () => {
     const run = await cli(["download", url, "--to", to, "--sha256", "0".repeat(64)], { env: envFor(dir) });
     expect(run.code).toBe(8);
     expect(run.stderr).toMatch(/^sdmodels: .*plain-lora\.safetensors.*does not match the expected 0{64}\n$/);
-    expect(await readdir(to)).toEqual([]);
+    expect(await readdir(dir)).not.toContain("out"); // no empty folder left behind
   });
 
   it("rejects a source it cannot download with exit 1 and one line", async () => {
@@ -90,5 +93,77 @@ describe("sdmodels download", () => {
     expect(run.code).toBe(1);
     expect(run.stderr.trim().split("\n")).toHaveLength(1);
     expect(run.stderr).toMatch(/^sdmodels: ftp:\/\/example\.com\/x\.safetensors: /);
+  });
+});
+
+describe("sdmodels download from servers that misbehave", () => {
+  const rogues: RogueServer[] = [];
+  afterEach(async () => {
+    await Promise.all(rogues.splice(0).map((r) => r.close()));
+  });
+  async function rogue(respond: RogueResponder): Promise<string> {
+    const server = await startRogueServer(respond);
+    rogues.push(server);
+    return server.url;
+  }
+
+  // undici 7's HTTP/1 client asserts its parser is not paused when the peer closes; a body that is read slower
+  // than it arrives pauses it, and the AssertionError is thrown from a socket event: uncatchable, the process dies.
+  it.each([
+    ["Connection: close", (body: Buffer) => responseHead("200 OK", { "content-length": body.length, connection: "close" })],
+    ["HTTP/1.0 without Content-Length", () => responseHead("200 OK", {}, "HTTP/1.0")],
+  ])("survives a server that closes right after the body (%s)", async (_, head) => {
+    const dir = await tempDir();
+    const content = Buffer.concat([await loraBytes(dir), Buffer.alloc(24 * 1024 * 1024)]);
+    const url = await rogue((socket) => void socket.end(Buffer.concat([head(content), content])));
+    const to = join(dir, "out");
+    const run = await cli(["download", `${url}/closing.safetensors`, "--to", to, "--json"], { env: envFor(dir) });
+    expect(run.stderr).not.toContain("AssertionError");
+    expect(run.code).toBe(0);
+    expect(sha256(await readFile(join(to, "closing.safetensors")))).toBe(sha256(content)); // toEqual on 27 MB crawls
+  }, 60_000);
+
+  it("names a plain URL's file from Content-Disposition, not from the URL's last segment", async () => {
+    const dir = await tempDir();
+    const content = await loraBytes(dir);
+    fake.route("storage", "/api/download/models/4711", (_req, res) => {
+      res.writeHead(200, { "content-length": content.length, "content-disposition": 'attachment; filename="my-style.safetensors"' });
+      res.end(content);
+    });
+    const to = join(dir, "out");
+    const run = await cli(["download", `${fake.storageUrl}/api/download/models/4711`, "--to", to, "--json"], { env: envFor(dir) });
+    expect(run.code).toBe(0);
+    expect(JSON.parse(run.stdout).path).toBe(join(to, "my-style.safetensors"));
+    expect(await readdir(to)).toEqual(["my-style.safetensors"]);
+  }, 60_000);
+
+  it("escapes control sequences in server text and never prints the token", async () => {
+    const dir = await tempDir();
+    fake.route("storage", "/api/download/models/666", (req, res) => {
+      const echoed = encodeURIComponent(req.headers.authorization ?? "");
+      res.writeHead(403, { "content-type": "application/json" });
+      res.end(JSON.stringify({ error: `\u001b]0;pwned\u0007\u001b[2J denied ${echoed}` }));
+    });
+    const run = await cli(["download", `${fake.storageUrl}/api/download/models/666`, "--to", join(dir, "out"), "--token", "tok-123/abc"], { env: envFor(dir) });
+    expect(run.code).toBe(4);
+    expect(run.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
+    expect(run.stderr).toContain("\\x1b]0;pwned\\x07\\x1b[2J denied Bearer sha256:");
+    expect(run.stderr).not.toContain("tok-123");
+  });
+
+  it("announces each retry on stderr and leaves no empty folder behind", async () => {
+    const dir = await tempDir();
+    fake.route("storage", "/always-busy.bin", (_req, res) => {
+      res.writeHead(503, { "retry-after": "0", "content-type": "text/plain" });
+      res.end("busy");
+    });
+    const to = join(dir, "new", "folder");
+    const run = await cli(["download", `${fake.storageUrl}/always-busy.bin`, "--to", to], { env: envFor(dir) });
+    expect(run.code).toBe(6);
+    const host = new URL(fake.storageUrl).host;
+    expect(run.stderr.split("\n").filter((line) => line.startsWith("retry "))).toEqual(
+      [1, 2, 3, 4].map((n) => `retry ${n}/4 in 0 s: HTTP 503 (${host})`),
+    );
+    expect(await readdir(dir)).not.toContain("new");
   });
 });

@@ -25,6 +25,12 @@ async function options(extra: Partial<DownloadOptions> = {}): Promise<DownloadOp
     ...extra,
   };
 }
+/** The ETag the fake storage sends for `content`. */
+const etagOf = (content: Buffer) => `"${sha256(content).slice(0, 32)}"`;
+/** What an earlier run records beside its part file: the URL and the validator the bytes came with. */
+async function recordPartSource(dir: string, name: string, url: string, etag: string): Promise<void> {
+  await writeFile(join(dir, `${name}.part.source`), JSON.stringify({ url, etag }));
+}
 async function rejection(promise: Promise<unknown>): Promise<DownloadError> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
   expect(error).toBeInstanceOf(DownloadError);
@@ -81,9 +87,10 @@ describe("downloadFile", () => {
     const url = fake().serveFile("m.bin", content);
     const opts = await options({ fileName: "m.bin" });
     await writeFile(join(opts.dir, "m.bin.part"), content.subarray(0, 20_000));
+    await recordPartSource(opts.dir, "m.bin", url, etagOf(content));
     const result = await downloadFile(url, { ...opts, expectedSha256: sha256(content) });
     expect(result.resumedFrom).toBe(20_000);
-    expect(fake().requestsTo("storage")[0]?.headers.range).toBe("bytes=20000-");
+    expect(fake().requestsTo("storage")[0]?.headers).toMatchObject({ range: "bytes=20000-", "if-range": etagOf(content) });
     expect(sha256(await readFile(result.path))).toBe(sha256(content));
   });
 
@@ -92,17 +99,18 @@ describe("downloadFile", () => {
     const opts = await options({ fileName: "shrink.bin" });
     const part = join(opts.dir, "shrink.bin.part");
     await writeFile(part, content.subarray(0, 1000));
+    await recordPartSource(opts.dir, "shrink.bin", `${fake().storageUrl}/files/shrink.bin`, '"v1"');
     let abandoned: Promise<void> | undefined;
     fake().route("storage", "/files/shrink.bin", async (req, res) => {
       const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? "")?.[1] ?? 0);
       if (start > 0) {
         await writeFile(part, ""); // another process truncated it after our stat
         abandoned = new Promise((resolve) => req.socket.once("close", () => resolve()));
-        res.writeHead(206, { "content-range": `bytes ${start}-${content.length - 1}/${content.length}`, "content-length": content.length - start });
+        res.writeHead(206, { "content-range": `bytes ${start}-${content.length - 1}/${content.length}`, "content-length": content.length - start, etag: '"v1"' });
         res.end(content.subarray(start));
         return;
       }
-      res.writeHead(200, { "content-length": content.length });
+      res.writeHead(200, { "content-length": content.length, etag: '"v1"' });
       res.end(content);
     });
     const result = await downloadFile(`${fake().storageUrl}/files/shrink.bin`, { ...opts, expectedSha256: sha256(content) });
@@ -116,6 +124,7 @@ describe("downloadFile", () => {
     const ignoring = fake().serveFile("ignore.bin", content, { ignoreRange: true });
     const opts = await options({ fileName: "ignore.bin" });
     await writeFile(join(opts.dir, "ignore.bin.part"), Buffer.alloc(10_000, 0xff)); // wrong bytes: must not survive
+    await recordPartSource(opts.dir, "ignore.bin", ignoring, etagOf(content));
     const result = await downloadFile(ignoring, { ...opts, expectedSha256: sha256(content) });
     expect(result.resumedFrom).toBe(0);
     expect(sha256(await readFile(result.path))).toBe(sha256(content));
@@ -123,6 +132,7 @@ describe("downloadFile", () => {
     const small = fake().serveFile("small.bin", content);
     const opts416 = await options({ fileName: "small.bin" });
     await writeFile(join(opts416.dir, "small.bin.part"), Buffer.alloc(60_000)); // longer than the file: 416
+    await recordPartSource(opts416.dir, "small.bin", small, etagOf(content));
     const restarted = await downloadFile(small, opts416);
     expect(sha256(await readFile(restarted.path))).toBe(sha256(content));
     expect(fake().requestsTo("storage").filter((r) => r.url.startsWith("/files/small.bin")).map((r) => r.headers.range)).toEqual(["bytes=60000-", undefined]);
@@ -145,7 +155,7 @@ describe("downloadFile", () => {
     const error = await rejection(downloadFile(url, opts));
     expect(error.code).toBe("NETWORK");
     expect(error.message).toContain(`cut.bin from ${new URL(fake().storageUrl).host}`);
-    expect(await readdir(opts.dir)).toEqual(["cut.bin.part"]);
+    expect((await readdir(opts.dir)).sort()).toEqual(["cut.bin.part", "cut.bin.part.source"]);
   });
 
   it("retries a 503 and succeeds; does not retry a 404", async () => {

@@ -33,6 +33,19 @@ describe("parseSource", () => {
     expect(parseSource("https://huggingface.co/datasets/o/r/resolve/v1/a/b.bin", b)).toMatchObject({ repoId: "datasets/o/r", path: "a/b.bin" });
   });
 
+  it("honours HF_ENDPOINT as huggingface_hub does: hub URLs and mirror URLs (even under a path) resolve on the mirror", () => {
+    const mirror = { ...b, hfBaseUrl: "https://hf-mirror.com" };
+    const resolveUrl = "https://hf-mirror.com/o/r/resolve/main/x.safetensors";
+    expect(parseSource("https://huggingface.co/o/r/blob/main/x.safetensors", mirror)).toMatchObject({ service: "huggingface", resolveUrl });
+    expect(parseSource("https://hf-mirror.com/o/r/resolve/main/x.safetensors", mirror)).toMatchObject({ repoId: "o/r", resolveUrl });
+    const prefixed = { ...b, hfBaseUrl: "https://mirror.example/hf" };
+    expect(parseSource("https://mirror.example/hf/o/r/resolve/v1/a/x.safetensors", prefixed)).toMatchObject({
+      repoId: "o/r", revision: "v1", path: "a/x.safetensors", resolveUrl: "https://mirror.example/hf/o/r/resolve/v1/a/x.safetensors",
+    });
+    expect(parseSource("https://hf.co/o/r/resolve/main/x.safetensors", prefixed)).toMatchObject({ resolveUrl: "https://mirror.example/hf/o/r/resolve/main/x.safetensors" });
+    expect(createTokenSet({ ...prefixed, env: { HF_TOKEN: "hf_x" } }).get("mirror.example")).toBe("hf_x");
+  });
+
   it.each([
     "12345", "ftp://x/y", "not a url", "https://civitai.com/user/foo", "https://huggingface.co/org/repo", "urn:air:sdxl:lora:hf:x",
     "https://huggingface.co/org/repo/resolve/main/bad%E0%A4%A.safetensors",
