@@ -88,14 +88,23 @@ describe("resolveWebui", () => {
     await expect(resolveWebui({ webui: join(plain, "nope"), env: {}, cwd: "/" })).rejects.toMatchObject({ code: "WEBUI_NOT_FOUND" });
   });
 
-  it("--ui forces the UI for a folder that detection cannot place, or places differently", async () => {
+  it("--ui on a folder that is no WebUI is refused unless --create says to make one there", async () => {
     const plain = await tree(["readme.txt"]);
-    expect(await resolveWebui({ webui: plain, ui: "comfyui", env: {}, cwd: "/" })).toMatchObject({
-      ui: "comfyui",
-      shape: "install",
-      modelsDir: join(plain, "models"),
-      evidence: ["--ui comfyui"],
+    await expect(resolveWebui({ webui: plain, ui: "comfyui", env: {}, cwd: "/" })).rejects.toMatchObject({
+      code: "WEBUI_NOT_FOUND",
+      message: expect.stringContaining("--create"),
     });
+    const created = await resolveWebui({ webui: plain, ui: "comfyui", create: true, env: {}, cwd: "/" });
+    expect(created).toMatchObject({ ui: "comfyui", shape: "install", modelsDir: join(plain, "models") });
+    expect(created.evidence[0]).toBe("--ui comfyui");
+    expect(created.evidence[1]).toContain("--create");
+    // A folder that does not exist yet is fine with --create (nothing is made until files are installed), not without.
+    const missing = join(plain, "new-webui");
+    expect((await resolveWebui({ webui: missing, ui: "forge", create: true, env: {}, cwd: "/" })).modelsDir).toBe(join(missing, "models"));
+    await expect(resolveWebui({ webui: missing, ui: "forge", env: {}, cwd: "/" })).rejects.toMatchObject({ code: "WEBUI_NOT_FOUND" });
+  });
+
+  it("--ui forces the UI for a folder detection places differently", async () => {
     const a = await tree(A1111_MARKERS);
     const forced = await resolveWebui({ webui: a, ui: "forge", env: {}, cwd: "/" });
     expect(forced.ui).toBe("forge");

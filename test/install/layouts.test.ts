@@ -251,7 +251,9 @@ describe("ComfyUI extra_model_paths.yaml", () => {
       ].join("\n"),
     );
     const target = await resolveWebui({ webui: root, env: { HOME: home, STORE: a1111 }, cwd: "/" });
-    expect([...target.defaultKeys].sort()).toEqual(["diffusion_models", "loras", "text_encoders"]);
+    expect(Object.keys(target.folders).sort()).toEqual(["diffusion_models", "loras", "text_encoders"]);
+    // Each install folder carries the file and line of the key that made it the default.
+    expect(target.folders.loras).toEqual({ name: "loras", path: join(home, "library/loras"), file: join(root, "extra_model_paths.yaml"), line: 10 });
     expect(target.extraFolders.vae).toEqual([join(a1111, "vaes/sdxl")]);
     expect(target.extraFolders.loras).toEqual([
       join(home, "library/loras"),

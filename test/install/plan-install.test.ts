@@ -36,7 +36,8 @@ describe("planInstall is pure", () => {
       modelsDir: "/nowhere/ComfyUI/models",
       dataDir: "/nowhere/ComfyUI",
       extraFolders: {},
-      defaultKeys: [],
+      folders: {},
+      roots: [],
       evidence: [],
     };
     const candidate: InstallCandidate = {
