@@ -73,9 +73,7 @@ export async function detectWebui(dir: string): Promise<Detection | null> {
 export async function findWebuiUpwards(start: string): Promise<Detection | null> {
   for (let dir = start; ; dir = dirname(dir)) {
     const found = await detectInstallOrWrapper(dir);
-    if (found) {
-      return dir === start ? found : { ...found, evidence: [`found above ${start}`, ...found.evidence] };
-    }
+    if (found) return found;
     if (dirname(dir) === dir) break;
   }
   return detectModelsDir(start);

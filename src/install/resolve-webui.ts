@@ -21,8 +21,11 @@ export interface ResolveWebuiOptions {
   ui?: UiName;
   /** `--create`: with `--ui`, accept a folder that is not a WebUI (yet); its folders are created on install. */
   create?: boolean;
-  /** The remembered WebUI, used when no flag, no `SDMODELS_WEBUI` and no folder from `cwd` upwards names one. */
-  remembered?: RememberedWebui | null;
+  /**
+   * The remembered WebUI, asked for only when no flag, no `SDMODELS_WEBUI` and no folder from `cwd` upwards names
+   * one (so a broken config file does not stop an install that names its WebUI).
+   */
+  remembered?: () => Promise<RememberedWebui | null>;
   env: NodeJS.ProcessEnv;
   cwd: string;
   /** Which launcher script applies (`webui-user.bat` on Windows, `webui-user.sh` elsewhere); default: this OS. */
@@ -54,12 +57,13 @@ export async function resolveWebui(options: ResolveWebuiOptions): Promise<WebuiT
   } else {
     detection = await findWebuiUpwards(options.cwd);
     dir = detection?.root ?? options.cwd;
+    const remembered = detection ? null : await options.remembered?.();
     if (detection) evidence.push(`using ${detection.root === options.cwd ? "the current folder" : "a folder above the current one"} ${dir}`);
-    else if (options.remembered) {
-      dir = options.remembered.path;
-      rememberedUi = options.remembered.ui;
+    else if (remembered) {
+      dir = remembered.path;
+      rememberedUi = remembered.ui;
       detection = await stat(dir).then((s) => (s.isDirectory() ? detectWebui(dir) : null), () => null);
-      evidence.push(`using ${dir}, remembered in ${options.remembered.file}`);
+      evidence.push(`using ${dir}, remembered in ${remembered.file}`);
     } else {
       throw new InstallError(
         "WEBUI_NOT_FOUND",
@@ -71,7 +75,8 @@ export async function resolveWebui(options: ResolveWebuiOptions): Promise<WebuiT
   const forced = options.ui ?? rememberedUi;
   let ui: UiName;
   if (forced) {
-    if (!detection && !options.create) {
+    // A layout remembered with `sdmodels config webui --ui X --create` was consented to then.
+    if (!detection && !options.create && !rememberedUi) {
       throw new InstallError(
         "WEBUI_NOT_FOUND",
         `${dir} is not a WebUI (${SEE_MARKERS}); to install into it with the ${forced} layout anyway, add --create`,

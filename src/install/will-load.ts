@@ -80,6 +80,11 @@ export const WILL_LOAD_RULES: readonly WillLoadRule[] = [
         forge: `${FORGE}:backend/patcher/lora.py`,
         sdnext: `${SDNEXT}:modules/lora/lora_load.py`,
         comfyui: `${COMFYUI}:comfy/lora.py`,
+        // SwarmUI loads LoRAs through its ComfyUI backend; Fooocus through its vendored copy of ComfyUI's loader;
+        // Stability Matrix's library feeds these same loaders.
+        swarmui: `${COMFYUI}:comfy/lora.py`,
+        fooocus: "lllyasviel/Fooocus:ldm_patched/modules/lora.py",
+        stabilitymatrix: `${COMFYUI}:comfy/lora.py`,
       }[ui],
     }),
   ),

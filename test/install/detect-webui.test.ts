@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { detectWebui } from "../../src/install/detect-webui.js";
+import { detectWebui, findWebuiUpwards } from "../../src/install/detect-webui.js";
 import { isInsideWebui } from "../../src/install/is-inside-webui.js";
 import { resolveWebui } from "../../src/install/resolve-webui.js";
 import { useTempDirs } from "../helpers.js";
@@ -53,6 +53,23 @@ describe("detectWebui", () => {
     expect(await detectWebui(await tree(["loras/"]))).toMatchObject({ ui: "comfyui", shape: "models-dir" });
     expect(await detectWebui(await tree(["VAE/"]))).toBeNull();
     await expect(detectWebui(await tree(["Lora/", "checkpoints/"]))).rejects.toMatchObject({ code: "WEBUI_AMBIGUOUS" });
+  });
+
+  it("finds Fooocus inside its Windows portable package, and a portable Stability Matrix's library in Data/", async () => {
+    const fooocus = await tree(["Fooocus/entry_with_update.py", "Fooocus/launch.py", "python_embeded/", "run.bat"]);
+    expect(await detectWebui(fooocus)).toMatchObject({ ui: "fooocus", root: join(fooocus, "Fooocus") });
+    const sm = await tree(["StabilityMatrix.exe", "Data/.sm-portable", "Data/Models/", "Data/Packages/"]);
+    expect(await detectWebui(sm)).toMatchObject({ ui: "stabilitymatrix", root: join(sm, "Data") });
+  });
+
+  it("walks up to the nearest WebUI, but takes a bare models folder only where it starts", async () => {
+    const root = await tree([...A1111_MARKERS, "models/Lora/sdxl/"]);
+    expect(await findWebuiUpwards(join(root, "models/Lora/sdxl"))).toMatchObject({ ui: "a1111", root, shape: "install" });
+    // models/ looks like a bare A1111 models folder (Stable-diffusion/, Lora/), but the install above it wins.
+    expect(await findWebuiUpwards(join(root, "models"))).toMatchObject({ root, shape: "install" });
+    const bare = await tree(["Stable-diffusion/", "Lora/", "sub/"]);
+    expect(await findWebuiUpwards(bare)).toMatchObject({ shape: "models-dir", root: bare });
+    expect(await findWebuiUpwards(join(bare, "sub"))).toBeNull();
   });
 
   it("returns null for an ordinary folder", async () => {
