@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { emptyReading, type FolderSettingsReading } from "./folder-settings.js";
 import { readJsonSettings } from "./json-settings.js";
 
@@ -11,7 +11,7 @@ import { readJsonSettings } from "./json-settings.js";
  */
 export function readFooocusConfig(text: string, file: string, cwd: string, isDir: (path: string) => boolean): FolderSettingsReading {
   const reading = emptyReading();
-  reading.evidence.push(`read ${file}`);
+  reading.evidence.push(`read ${relative(cwd, file)}`);
   for (const [key, setting] of readJsonSettings(text, file)) {
     if (!key.startsWith("path_")) continue;
     const values = setting.type === "string" ? [setting.value] : setting.type === "strings" ? setting.value : null;

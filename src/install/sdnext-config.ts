@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { emptyReading, type FolderSettingsReading } from "./folder-settings.js";
 import { readJsonSettings } from "./json-settings.js";
 
@@ -10,7 +10,7 @@ import { readJsonSettings } from "./json-settings.js";
  */
 export function readSdnextConfig(text: string, file: string, root: string): FolderSettingsReading {
   const reading = emptyReading();
-  reading.evidence.push(`read ${file}`);
+  reading.evidence.push(`read ${relative(root, file)}`);
   for (const [key, setting] of readJsonSettings(text, file)) {
     if (setting.type !== "string" || setting.value === "") continue;
     if (key !== "models_dir" && !/_dir$|_models_path$/.test(key)) continue;

@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { relative, resolve } from "node:path";
 import { emptyReading, type FolderSettingsReading } from "./folder-settings.js";
 import { readJsonSettings } from "./json-settings.js";
 
@@ -9,7 +9,7 @@ import { readJsonSettings } from "./json-settings.js";
  */
 export function readStabilityMatrixSettings(text: string, file: string, library: string): FolderSettingsReading {
   const reading = emptyReading();
-  reading.evidence.push(`read ${file}`);
+  reading.evidence.push(`read ${relative(library, file)}`);
   // .NET's reader accepts the byte-order mark some editors add; so does this one.
   const override = readJsonSettings(text.replace(/^\uFEFF/, ""), file).get("ModelDirectoryOverride");
   if (override?.type === "string" && override.value.trim() !== "") {

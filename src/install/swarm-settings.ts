@@ -1,4 +1,4 @@
-import { isAbsolute, join, resolve } from "node:path";
+import { isAbsolute, join, relative, resolve } from "node:path";
 import { InstallError } from "./errors.js";
 import { emptyReading, type FolderSettingsReading } from "./folder-settings.js";
 
@@ -13,7 +13,7 @@ const SWARM_FOLDER_KEYS = ["SDModelFolder", "SDLoraFolder", "SDVAEFolder", "SDEm
 export function readSwarmSettings(text: string, file: string, root: string): FolderSettingsReading {
   const paths = parseFds(text, file).get("Paths");
   const reading = emptyReading();
-  reading.evidence.push(`read ${file}`);
+  reading.evidence.push(`read ${relative(root, file)}`);
   if (!paths || paths.kind !== "section") return reading;
 
   const entries = (key: string) => {

@@ -1,4 +1,4 @@
-import { dirname, join } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { readA1111Args } from "./a1111-args.js";
 import { readBatchVariable } from "./batch-assignments.js";
 import { emptyReading, type FolderSettingsReading } from "./folder-settings.js";
@@ -51,7 +51,7 @@ export function readWebuiUserSettings(
     if (result.assignment) {
       value = result.assignment.value;
       source = { file: script.path, line: result.assignment.line };
-      reading.evidence.push(`read ${VARIABLE} from ${name}:${result.assignment.line}`);
+      reading.evidence.push(`${VARIABLE} from ${relative(context.root, script.path)}:${result.assignment.line}`);
     }
   }
   if (value === undefined || value.trim() === "") return reading;
