@@ -13,10 +13,13 @@ const MAX_DEPTH = 64;
 /**
  * The top-level keys of a JSON settings file with the line each key is on, read with the strict reader (as Python's
  * `json.load` and .NET's `System.Text.Json` read them, a duplicate key keeps its last value). A file that is not a
- * JSON object is an error naming the file and line: the UI cannot read it either.
+ * JSON object is an error naming the file and line: the UI cannot read it either, and would silently fall back to
+ * defaults the user did not choose.
  */
 export function readJsonSettings(text: string, file: string): Map<string, JsonSetting> {
   const settings = new Map<string, JsonSetting>();
+  // An empty file holds no settings: SD.Next, Fooocus and Stability Matrix all start from their defaults then.
+  if (text.trim() === "") return settings;
   const reader = new StrictJsonReader(text, MAX_DEPTH);
   try {
     reader.openObject();
