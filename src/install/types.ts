@@ -29,7 +29,7 @@ export interface FolderSetting {
   name: string;
   /** Absolute folder the UI reads (for a list, the first entry: where the UI's own downloads go). */
   path: string;
-  /** The file the setting was read from, and its 1-based line. */
+  /** The file the setting was read from, and its 1-based line (0: not from a file, e.g. the environment). */
   file: string;
   line: number;
 }

@@ -55,7 +55,8 @@ export function readWebuiUserSettings(
     }
   }
   if (value === undefined || value.trim() === "") return reading;
-  const args = readA1111Args(value, { ...(source ?? { file: `$${VARIABLE}`, line: 0 }), cwd: context.root }, context.exists);
+  // Set only in the user's environment: no file to point at (line 0 says so).
+  const args = readA1111Args(value, { ...(source ?? { file: `environment variable ${VARIABLE}`, line: 0 }), cwd: context.root }, context.exists);
   return { ...args, evidence: [...reading.evidence, ...args.evidence], warnings: [...reading.warnings, ...args.warnings] };
 }
 

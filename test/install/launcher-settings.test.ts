@@ -129,6 +129,11 @@ describe("A1111 / Forge COMMANDLINE_ARGS", () => {
     const entries = (await plan([await modelFile(join(downloads, "c.safetensors"), k("checkpoint"))], target)).entries;
     expect(destinations(entries)).toEqual([resolve(root, "../shared-models/Stable-diffusion/c.safetensors")]);
     expect(target.folders.hypernetwork_dir?.path).toBe("/hn");
+
+    // Set only in the environment (webui-user.sh leaves it alone): no file to name.
+    const { root: r2 } = await webui(A1111_MARKERS, {});
+    const fromEnv = await resolveWebui({ webui: r2, env: { COMMANDLINE_ARGS: "--lora-dir /env/l" }, cwd: "/", platform: "linux" });
+    expect(fromEnv.folders.lora_dir).toEqual({ name: "--lora-dir", path: "/env/l", file: "environment variable COMMANDLINE_ARGS", line: 0 });
   });
 
   it("Forge --forge-ref-a1111-home takes A1111's folders that exist, not flags already given; Forge Neo's --*-dirs repeat", async () => {

@@ -221,7 +221,8 @@ function folderOrigin(folder: string, report: InstallReport, paths: PathStyle): 
     const rel = relative(setting.path, folder);
     if ((rel === "" || isInside(rel)) && (best === null || setting.path.length > best.path.length)) best = setting;
   }
-  return best && `(${best.name}, ${webuiPath(best.file, report.webui.root, paths)}:${best.line})`;
+  if (best === null) return null;
+  return best.line > 0 ? `(${best.name}, ${webuiPath(best.file, report.webui.root, paths)}:${best.line})` : `(${best.name}, ${best.file})`;
 }
 
 /** The note of a file that stays where it is: what `install` also prints on stderr, after the file's name. */
