@@ -44,7 +44,7 @@ const FOLDER_FLAGS: Readonly<Record<string, { key: string; repeatable?: true }>>
  * each flag with `DIR/<path>`, unless that path does not exist or the flag is already on the command line. The LoRA
  * path is lower-case there: on a case-sensitive disk it misses A1111's `models/Lora`, and so does Forge.
  */
-export const FORGE_A1111_REFS: readonly (readonly [flag: string, path: string])[] = [
+const FORGE_A1111_REFS: readonly (readonly [flag: string, path: string])[] = [
   ["--ckpt-dir", "models/Stable-diffusion"],
   ["--vae-dir", "models/VAE"],
   ["--hypernetwork-dir", "models/hypernetworks"],

@@ -25,7 +25,7 @@ export interface Detection {
  * `installer.py`/`modules/sd_detect.py`, Forge `modules_forge/`, A1111 `modules/launch_utils.py`. `--help` and the
  * README list these (see {@link markerHelp}).
  */
-export const MARKERS: readonly (readonly [DetectedUi, readonly (readonly string[])[]])[] = [
+const MARKERS: readonly (readonly [DetectedUi, readonly (readonly string[])[]])[] = [
   ["invokeai", [["invokeai.yaml"], ["databases/invokeai.db"]]],
   ["swarmui", [["src/SwarmUI.csproj"], ["Data/Settings.fds"], ["launch-linux.sh", "launch-windows.bat"]]],
   ["comfyui", [["main.py", "folder_paths.py", "comfy/"]]],

@@ -26,7 +26,7 @@ export interface ShellVariableResult {
 }
 
 /** Reserved words that may precede a command on the same line (`then export X=…`). */
-const RESERVED = new Set(["if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}", "(", ")"]);
+const RESERVED = new Set(["if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}"]);
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 interface Word {

@@ -41,7 +41,7 @@ function combine(base: string, path: string): string {
   return isAbsolute(path) || /^[A-Za-z]:[\\/]/.test(path) ? path : resolve(base, path);
 }
 
-export type FdsNode =
+type FdsNode =
   | { kind: "value"; value: string; line: number }
   | { kind: "section"; entries: Map<string, FdsNode>; line: number };
 
@@ -52,7 +52,7 @@ export type FdsNode =
  * values are unescaped with FDS' own sequential replacements (so `C:\new` really does hold a newline there, as in
  * SwarmUI). Lists are skipped: no folder setting is a list.
  */
-export function parseFds(text: string, file: string): Map<string, FdsNode> {
+function parseFds(text: string, file: string): Map<string, FdsNode> {
   const cleaned = (text.includes("\r\n") ? text.replaceAll("\r", "") : text.replaceAll("\r", "\n")).replaceAll("\t", "    ");
   const lines = cleaned.split("\n");
   const root = new Map<string, FdsNode>();
