@@ -14,7 +14,7 @@ export function readSwarmSettings(text: string, file: string, root: string): Fol
   const paths = parseFds(text, file).get("Paths");
   const reading = emptyReading();
   reading.evidence.push(`read ${relative(root, file)}`);
-  if (!paths || paths.kind !== "section") return reading;
+  if (paths?.kind !== "section") return reading;
 
   const entries = (key: string) => {
     const v = paths.entries.get(key);
@@ -84,23 +84,23 @@ function parseFds(text: string, file: string): Map<string, FdsNode> {
     }
     const separator = line.search(/[:=]/);
     if (separator <= 0) fail(index, separator === 0 ? "empty key" : "line has no `key: value` separator");
-    const key = unescapeKey(line.slice(0, separator));
+    const key = fdsUnescapeKey(line.slice(0, separator));
     if (separator === line.length - 1) {
       const entries = new Map<string, FdsNode>();
       level.entries.set(key, { kind: "section", entries, line: index + 1 });
       opened = { entries, parentSpaces: spaces };
     } else {
-      level.entries.set(key, { kind: "value", value: unescape(line.slice(separator + 1).replace(/^ +/, "")), line: index + 1 });
+      level.entries.set(key, { kind: "value", value: fdsUnescape(line.slice(separator + 1).replace(/^ +/, "")), line: index + 1 });
     }
   }
   return root;
 }
 
 /** `FDSUtility.UnEscape`: the same replacements in the same order. */
-function unescape(text: string): string {
+function fdsUnescape(text: string): string {
   return text.replaceAll("\\t", "\t").replaceAll("\\n", "\n").replaceAll("\\r", "\r").replaceAll("\\x", "").replaceAll("\\\\", "\\");
 }
 
-function unescapeKey(text: string): string {
-  return unescape(text.replaceAll("\\d", ".").replaceAll("\\c", ":").replaceAll("\\e", "="));
+function fdsUnescapeKey(text: string): string {
+  return fdsUnescape(text.replaceAll("\\d", ".").replaceAll("\\c", ":").replaceAll("\\e", "="));
 }

@@ -131,6 +131,15 @@ export const WILL_LOAD_RULES: readonly WillLoadRule[] = [
     }),
   ),
 
+  // Fooocus builds SDXL pipelines only (its readme; modules/core.py keeps an SD1.5 path for previews and refiners).
+  {
+    ui: "fooocus",
+    kinds: BASE_BOUND,
+    bases: ["sd2", "sd3", ...NOT_IN_A1111],
+    loads: false,
+    code: "base-not-supported",
+    source: "lllyasviel/Fooocus:modules/core.py",
+  },
   // Forge: backend/loader.py `possible_models` = SD1.5, SD2, SDXL (+refiner), SD3/3.5, Chroma, FLUX.1.
   { ui: "forge", kinds: BASE_BOUND, bases: NOT_IN_FORGE, loads: false, code: "base-not-supported", source: `${FORGE}:backend/loader.py` },
 

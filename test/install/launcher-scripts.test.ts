@@ -19,11 +19,13 @@ describe("readShellVariable (webui-user.sh, never run)", () => {
   });
 
   it("expands $VAR from earlier assignments, then the environment; unknown ones are empty as in the shell", () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, where ${BASE} is the shell's expansion
     const text = 'BASE=/m\nexport COMMANDLINE_ARGS="--ckpt-dir ${BASE}/sd --lora-dir $HOME/l $NOPE"\n';
     expect(readShellVariable(text, V, undefined, { HOME: "/home/u" }).assignment?.value).toBe("--ckpt-dir /m/sd --lora-dir /home/u/l ");
   });
 
   it("reports what needs code to run instead of guessing, and an assignment never exported", () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell text, where ${X:-y} is the shell's expansion
     const result = readShellVariable('export COMMANDLINE_ARGS="`cat a`"\nexport COMMANDLINE_ARGS="${X:-y}"\n', V, undefined, {});
     expect(result.assignment).toBeNull();
     expect(result.unreadable.map((u) => u.line)).toEqual([1, 2]);

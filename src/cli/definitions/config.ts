@@ -31,12 +31,16 @@ export function registerConfig(program: Command, context: CliContext): void {
     .command("webui")
     .description("remember the WebUI that install, sort and undo use when none is named")
     .argument("[dir]", "the WebUI folder")
-    .addOption(new Option("--ui <name>", "remember the WebUI type too, instead of detecting it each time").choices(UI_NAMES))
+    .addOption(
+      new Option("--ui <name>", "remember the WebUI type too, instead of detecting it each time").choices(UI_NAMES),
+    )
     .option("--create", "with --ui: accept a folder that is not a WebUI (yet)")
     .option("--unset", "forget the remembered WebUI")
     .addHelpText("after", EXAMPLES)
-    .action(async (dir: string | undefined, flags: { ui?: UiName; create?: boolean; unset?: boolean }, command: Command) => {
-      const { runConfigWebui } = await import("../commands/config.js");
-      context.exitCode = await runConfigWebui(dir, flags, globalOptions(command), context.io);
-    });
+    .action(
+      async (dir: string | undefined, flags: { ui?: UiName; create?: boolean; unset?: boolean }, command: Command) => {
+        const { runConfigWebui } = await import("../commands/config.js");
+        context.exitCode = await runConfigWebui(dir, flags, globalOptions(command), context.io);
+      },
+    );
 }
