@@ -5,6 +5,7 @@ import { UI_NAMES, type ConflictPolicy, type PlanOptions, type UiName } from "..
 export interface InstallFlags {
   webui?: string;
   ui?: UiName;
+  create?: boolean;
   dryRun?: boolean;
   copy?: boolean;
   onConflict: ConflictPolicy;
@@ -19,8 +20,9 @@ const CONFLICT_POLICIES: readonly ConflictPolicy[] = ["rename", "skip", "fail"];
 /** Adds the shared install flags; commander rejects a bad `--ui` or `--on-conflict` value as a usage error. */
 export function addInstallFlags(command: Command): Command {
   return command
-    .option("--webui <dir>", "WebUI root (default: $SDMODELS_WEBUI, else the current folder if it is a WebUI)")
+    .option("--webui <dir>", "WebUI root (default: $SDMODELS_WEBUI, else the current folder or one above it, else `sdmodels config webui`)")
     .addOption(new Option("--ui <name>", "force the WebUI type instead of detecting it").choices(UI_NAMES))
+    .option("--create", "with --ui: install into a folder that is not a WebUI (yet), creating its folders")
     .option("--dry-run", "print the plan; touch nothing")
     .option("--copy", "copy instead of move (keep the source)")
     .addOption(

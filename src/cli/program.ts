@@ -1,4 +1,6 @@
 import { Command } from "commander";
+import { markerHelp } from "../install/detect-webui.js";
+import { registerConfig } from "./definitions/config.js";
 import { registerDownload } from "./definitions/download.js";
 import { registerHash } from "./definitions/hash.js";
 import { registerInspect } from "./definitions/inspect.js";
@@ -19,6 +21,7 @@ const COMMANDS: ReadonlyArray<(program: Command, context: CliContext) => void> =
   registerUndo,
   registerHash,
   registerDownload,
+  registerConfig,
 ];
 
 const EXAMPLES = `
@@ -31,7 +34,14 @@ Examples:
   $ sdmodels undo
   $ sdmodels hash model.safetensors --json
   $ sdmodels download https://huggingface.co/stabilityai/sdxl-vae/blob/main/sdxl_vae.safetensors --to ~/Downloads
+  $ sdmodels config webui ~/stable-diffusion-webui
   $ sdmodels help install
+
+Which WebUI: --webui, else $SDMODELS_WEBUI, else the current folder or the nearest one above it that holds one
+of these marker sets, else the one remembered by \`sdmodels config webui\`. Folders the UI's own settings move
+(webui-user.sh/.bat COMMANDLINE_ARGS, SD.Next config.json, SwarmUI Data/Settings.fds, Fooocus config.txt,
+ComfyUI extra_model_paths.yaml, Stability Matrix settings.json) are read, never run.
+${markerHelp().map((line) => `  ${line}`).join("\n")}
 
 Exit codes: 0 success, 1 usage error, 2 file error or failure, 3 dangerous file, 4 not authorised,
 5 not found, 6 network error, 7 rate limited, 8 integrity (hash or size) mismatch, 9 refused for safety,

@@ -1,5 +1,5 @@
 import { dirname, resolve } from "node:path";
-import { parse } from "yaml";
+import { isMap as isYamlMap, isScalar, LineCounter, parseDocument, type Pair } from "yaml";
 import { InstallError } from "./errors.js";
 
 /** ComfyUI `folder_paths.map_legacy`: old folder keys still accepted in YAML files. */
@@ -8,8 +8,11 @@ const LEGACY_KEYS: Readonly<Record<string, string>> = { unet: "diffusion_models"
 export interface ExtraModelPaths {
   /** Folder key → absolute folders in ComfyUI's search order (`is_default` ones first). */
   folders: Record<string, string[]>;
-  /** Keys at least one `is_default` section lists: their first folder is where ComfyUI's downloaders write. */
-  defaultKeys: string[];
+  /**
+   * Keys at least one `is_default` section lists → their first folder, where ComfyUI's downloaders write, with the
+   * line of the key that put it first.
+   */
+  defaults: Record<string, { path: string; line: number }>;
 }
 
 export interface ExpandContext {
@@ -25,41 +28,45 @@ export interface ExpandContext {
  * `folder_paths.add_model_folder_path` does), the rest appended.
  */
 export function parseExtraModelPaths(text: string, yamlPath: string, context: ExpandContext): ExtraModelPaths {
-  let doc: unknown;
-  try {
-    doc = parse(text);
-  } catch (error) {
-    throw new InstallError("EXTRA_PATHS_INVALID", `${yamlPath}: ${(error as Error).message}`);
-  }
-  if (doc === null || doc === undefined) return { folders: {}, defaultKeys: [] };
-  if (!isMap(doc)) throw new InstallError("EXTRA_PATHS_INVALID", `${yamlPath}: expected sections at the top level`);
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter });
+  const problem = doc.errors[0];
+  if (problem) throw new InstallError("EXTRA_PATHS_INVALID", `${yamlPath}: ${problem.message}`);
+  if (doc.contents === null) return { folders: {}, defaults: {} };
+  if (!isYamlMap(doc.contents)) throw new InstallError("EXTRA_PATHS_INVALID", `${yamlPath}: expected sections at the top level`);
 
   const yamlDir = dirname(resolve(yamlPath));
   const folders: Record<string, string[]> = {};
-  const defaultKeys = new Set<string>();
-  for (const section of Object.values(doc)) {
-    if (!isMap(section)) continue; // an empty section (`comfyui:` with everything commented out) is skipped
-    const { base_path: rawBase, is_default: rawDefault, ...keys } = section;
+  const defaultLines = new Map<string, number>();
+  const lineOf = (pair: Pair) => (isScalar(pair.key) && pair.key.range ? lineCounter.linePos(pair.key.range[0]).line : 0);
+  for (const sectionPair of doc.contents.items) {
+    if (!isYamlMap(sectionPair.value)) continue; // an empty section (`comfyui:` with everything commented out) is skipped
+    const section = sectionPair.value.toJS(doc) as Record<string, unknown>;
+    const { base_path: rawBase, is_default: rawDefault } = section;
     const base = typeof rawBase === "string" && rawBase.trim() !== "" ? expandPath(rawBase.trim(), context) : null;
     const baseDir = base === null ? yamlDir : resolve(yamlDir, base);
     const isDefault = rawDefault === true;
-    for (const [rawKey, value] of Object.entries(keys)) {
+    for (const pair of sectionPair.value.items) {
+      const rawKey = isScalar(pair.key) ? String(pair.key.value) : "";
+      if (rawKey === "base_path" || rawKey === "is_default") continue;
       const key = LEGACY_KEYS[rawKey] ?? rawKey;
       const list = (folders[key] ??= []);
-      for (const line of pathLines(value)) {
+      for (const line of pathLines(section[rawKey])) {
         const path = resolve(baseDir, line);
         const at = list.indexOf(path);
         if (isDefault) {
           if (at >= 0) list.splice(at, 1);
           list.unshift(path);
-          defaultKeys.add(key);
+          defaultLines.set(key, lineOf(pair));
         } else if (at < 0) {
           list.push(path);
         }
       }
     }
   }
-  return { folders, defaultKeys: [...defaultKeys] };
+  const defaults: ExtraModelPaths["defaults"] = {};
+  for (const [key, line] of defaultLines) defaults[key] = { path: folders[key]![0]!, line };
+  return { folders, defaults };
 }
 
 function pathLines(value: unknown): string[] {
@@ -74,8 +81,4 @@ export function expandPath(path: string, { env, home, platform }: ExpandContext)
   out = out.replace(/\$(\w+)|\$\{([^}]+)\}/g, (match, a?: string, b?: string) => env[(a ?? b)!] ?? match);
   if (platform === "win32") out = out.replace(/%([^%]+)%/g, (match, name: string) => env[name] ?? match);
   return out;
-}
-
-function isMap(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }

@@ -1,15 +1,18 @@
 import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { InstallError } from "./errors.js";
 import type { UiName } from "./types.js";
 
-/** Every UI sdmodels recognises; only {@link UiName}s are written into. */
-export type DetectedUi = UiName | "invokeai" | "swarmui" | "fooocus";
+/** Every UI sdmodels recognises; only {@link UiName}s are written into (InvokeAI manages its own store). */
+export type DetectedUi = UiName | "invokeai";
 
 export interface Detection {
   ui: DetectedUi;
   shape: "install" | "models-dir";
-  /** The UI's root: the folder itself, or `ComfyUI/` inside a Windows portable package. */
+  /**
+   * The UI's root: the folder itself, `ComfyUI/` or `Fooocus/` inside a Windows portable package, or `Data/` of a
+   * portable Stability Matrix.
+   */
   root: string;
   evidence: string[];
 }
@@ -17,14 +20,17 @@ export interface Detection {
 /**
  * Marker sets per UI, most specific UI first (an A1111 fork carries A1111's markers too, so A1111 comes last). Any one
  * complete set identifies the UI; a trailing `/` means a folder. Sources: InvokeAI `INIT_FILE`/`DB_FILE`, SwarmUI's
- * repository layout, ComfyUI `main.py`/`folder_paths.py`/`comfy/`, Fooocus `entry_with_update.py`, SD.Next
- * `installer.py`/`modules/sd_detect.py`, Forge `modules_forge/`, A1111 `modules/launch_utils.py`.
+ * repository layout, ComfyUI `main.py`/`folder_paths.py`/`comfy/`, Fooocus `entry_with_update.py`, Stability Matrix
+ * `SettingsManager` (a library holds `settings.json`, `Models/`, `Packages/`; a portable one `.sm-portable`), SD.Next
+ * `installer.py`/`modules/sd_detect.py`, Forge `modules_forge/`, A1111 `modules/launch_utils.py`. `--help` and the
+ * README list these (see {@link markerHelp}).
  */
 const MARKERS: readonly (readonly [DetectedUi, readonly (readonly string[])[]])[] = [
   ["invokeai", [["invokeai.yaml"], ["databases/invokeai.db"]]],
   ["swarmui", [["src/SwarmUI.csproj"], ["Data/Settings.fds"], ["launch-linux.sh", "launch-windows.bat"]]],
   ["comfyui", [["main.py", "folder_paths.py", "comfy/"]]],
   ["fooocus", [["entry_with_update.py"], ["fooocus_version.py"], ["models/checkpoints/put_checkpoints_here"]]],
+  ["stabilitymatrix", [["settings.json", "Models/", "Packages/"], [".sm-portable", "Models/"]]],
   ["sdnext", [["installer.py", "launch.py", "webui.py"], ["modules/sd_detect.py"]]],
   ["forge", [["modules_forge/", "webui.py"], ["modules_forge/", "launch.py"], ["models/text_encoder/put_text_encoders_here.txt"]]],
   [
@@ -44,19 +50,51 @@ const MARKERS: readonly (readonly [DetectedUi, readonly (readonly string[])[]])[
 const A1111_MODEL_DIRS = ["Stable-diffusion", "Lora", "VAE"];
 const COMFY_MODEL_DIRS = ["checkpoints", "loras", "vae"];
 
+/**
+ * Packages that keep the UI one folder down: ComfyUI's and Fooocus' Windows portable packages (the UI next to the
+ * bundled `python_embeded/`), and Stability Matrix's portable app (`Data/.sm-portable`, library in `Data/`).
+ */
+const WRAPPERS: readonly { ui: DetectedUi; inner: string; beside: string; label: string }[] = [
+  { ui: "comfyui", inner: "ComfyUI", beside: "python_embeded/", label: "ComfyUI portable package" },
+  { ui: "fooocus", inner: "Fooocus", beside: "python_embeded/", label: "Fooocus portable package" },
+  { ui: "stabilitymatrix", inner: "Data", beside: "Data/.sm-portable", label: "portable Stability Matrix" },
+];
+
 /** Which UI `dir` is, with the evidence; null when nothing matches. */
 export async function detectWebui(dir: string): Promise<Detection | null> {
+  return (await detectInstallOrWrapper(dir)) ?? detectModelsDir(dir);
+}
+
+/**
+ * The WebUI the folder `start` belongs to: `start` itself or the nearest folder above it that holds a UI's marker
+ * files (so `sdmodels install` works from `models/Lora`). A bare models folder counts only at `start`: above it,
+ * `Stable-diffusion/` or `loras/` sub-folders say too little.
+ */
+export async function findWebuiUpwards(start: string): Promise<Detection | null> {
+  for (let dir = start; ; dir = dirname(dir)) {
+    const found = await detectInstallOrWrapper(dir);
+    if (found) return found;
+    if (dirname(dir) === dir) break;
+  }
+  return detectModelsDir(start);
+}
+
+async function detectInstallOrWrapper(dir: string): Promise<Detection | null> {
   const install = await detectInstall(dir);
   if (install) return install;
-
-  // ComfyUI's Windows portable package: the UI lives in ComfyUI/ next to the bundled python_embeded/.
-  if ((await isDir(join(dir, "python_embeded"))) && (await isDir(join(dir, "ComfyUI")))) {
-    const inner = await detectInstall(join(dir, "ComfyUI"));
-    if (inner?.ui === "comfyui") {
-      return { ...inner, evidence: ["found ComfyUI/ and python_embeded/ → ComfyUI portable package", ...inner.evidence] };
+  for (const wrapper of WRAPPERS) {
+    if (!(await exists(join(dir, wrapper.beside), wrapper.beside.endsWith("/")))) continue;
+    const inner = await detectInstall(join(dir, wrapper.inner));
+    if (inner?.ui === wrapper.ui) {
+      return { ...inner, evidence: [`found ${wrapper.inner}/ and ${wrapper.beside} → ${wrapper.label}`, ...inner.evidence] };
     }
   }
-  return detectModelsDir(dir);
+  return null;
+}
+
+/** One line per UI: the marker sets that identify it, for `--help` and the README. */
+export function markerHelp(): string[] {
+  return MARKERS.map(([ui, sets]) => `${ui.padEnd(16)}${sets.map((set) => set.join(" + ")).join(" | ")}`);
 }
 
 async function detectInstall(dir: string): Promise<Detection | null> {
@@ -100,6 +138,3 @@ async function exists(path: string, wantDir: boolean): Promise<boolean> {
   return info !== null && (wantDir ? info.isDirectory() : info.isFile());
 }
 
-async function isDir(path: string): Promise<boolean> {
-  return exists(path, true);
-}

@@ -2,11 +2,18 @@ import { realpath } from "node:fs/promises";
 import { isAbsolute, relative, resolve, sep } from "node:path";
 import type { WebuiTarget } from "./types.js";
 
-/** The WebUI's root and every folder it loads models from (including `extra_model_paths.yaml` folders outside it). */
+/**
+ * The WebUI's root and every folder it loads models from, including `extra_model_paths.yaml` folders and folders its
+ * settings move outside the root.
+ */
 export function webuiRoots(target: WebuiTarget): string[] {
-  return [target.root, target.modelsDir, ...(target.dataDir ? [target.dataDir] : []), ...Object.values(target.extraFolders).flat()].map((r) =>
-    resolve(r),
-  );
+  return [
+    target.root,
+    target.modelsDir,
+    ...(target.dataDir ? [target.dataDir] : []),
+    ...Object.values(target.extraFolders).flat(),
+    ...Object.values(target.folders).map((f) => f.path),
+  ].map((r) => resolve(r));
 }
 
 /**

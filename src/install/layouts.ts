@@ -2,8 +2,12 @@
  * Where each kind goes in each WebUI, as data. Sources: A1111 `modules/paths_internal.py`, `modules/cmd_args.py`,
  * `modules/sd_models.py`, `modules/sd_vae.py`, `extensions-builtin/Lora/networks.py`,
  * `modules/{esrgan,dat,hat}_model.py`; Forge `modules_forge/shared.py`, `modules_forge/main_entry.py`; SD.Next
- * `modules/shared.py`; ComfyUI `folder_paths.py` (keys) and the custom-node packs that register `ipadapter`,
- * `animatediff_models` and `facerestore_models`.
+ * `modules/shared.py`, `modules/ui_definitions.py`; ComfyUI `folder_paths.py` (keys) and the custom-node packs that
+ * register `ipadapter`, `animatediff_models` and `facerestore_models`; SwarmUI `src/Core/Settings.cs` and the folder
+ * list it hands its ComfyUI backend; Fooocus `modules/config.py`; Stability Matrix `Models/SharedFolderType.cs`.
+ *
+ * Each folder names the setting that can move it (`setting.key`): the A1111 flag's argparse name (`lora_dir` for
+ * `--lora-dir`), the SD.Next / Fooocus / SwarmUI option, or the ComfyUI folder key.
  */
 import type { Base, Kind } from "../classify/types.js";
 import type { UiName } from "./types.js";
@@ -17,8 +21,11 @@ export interface LayoutFolder {
    * when listed here, else takes the first pickle extension of the list.
    */
   extensions: readonly string[];
-  /** ComfyUI folder key, through which `extra_model_paths.yaml` may redirect the folder. */
-  comfyKey?: string;
+  /**
+   * The UI setting that moves this folder, and where the folder lies inside the folder it names (`within`, e.g.
+   * SD.Next's `control_dir` holds `controlnet/`). See {@link WebuiTarget.folders}.
+   */
+  setting?: { key: string; within?: string };
   /** Said in the plan whenever a file goes here. */
   warning?: string;
   /** Whether a `--by-base` sub-folder makes sense: false for files that serve every base (upscalers, …). */
@@ -45,20 +52,20 @@ const COMFY_EXTENSIONS = [".safetensors", ".sft", ".ckpt", ".pt", ".pth", ".bin"
 function folder(
   path: string,
   extensions: readonly string[],
-  extra: { under?: "models" | "data"; warning?: string; baseSpecific?: boolean; comfyKey?: string } = {},
+  extra: { under?: "models" | "data"; warning?: string; baseSpecific?: boolean; setting?: string; within?: string } = {},
 ): LayoutFolder {
   return {
     path,
     under: extra.under ?? "models",
     extensions,
     baseSpecific: extra.baseSpecific ?? true,
-    ...(extra.comfyKey === undefined ? {} : { comfyKey: extra.comfyKey }),
+    ...(extra.setting === undefined ? {} : { setting: { key: extra.setting, ...(extra.within === undefined ? {} : { within: extra.within }) } }),
     ...(extra.warning === undefined ? {} : { warning: extra.warning }),
   };
 }
 
 function comfy(key: string, extra: { warning?: string; baseSpecific?: boolean } = {}): LayoutFolder {
-  return folder(key, COMFY_EXTENSIONS, { ...extra, comfyKey: key });
+  return folder(key, COMFY_EXTENSIONS, { ...extra, setting: key });
 }
 
 const UPSCALER = { baseSpecific: false } as const;
@@ -68,21 +75,29 @@ const COMPACT_WARNING =
   "A1111 loads Real-ESRGAN Compact models only under their release names (realesr-animevideov3.pth, realesr-general-x4v3.pth, …)";
 const FACE_RESTORER_WARNING = "A1111 picks face restorers by file name (GFPGANv1.4.pth, codeformer-v0.1.0.pth)";
 
+/**
+ * An A1111-family upscaler folder. Each upscaler class reads `<name>_models_path` (A1111 `modules/upscaler.py`: the
+ * `--esrgan-models-path` flag; SD.Next: the `esrgan_models_path` option), so that is the folder's setting.
+ */
+function upscaler(path: string, extensions: readonly string[], warning?: string): LayoutFolder {
+  return folder(path, extensions, { ...UPSCALER, setting: `${path.toLowerCase()}_models_path`, ...(warning === undefined ? {} : { warning }) });
+}
+
 /** ESRGAN-architecture files (RRDBNet) load through the ESRGAN upscaler, whatever their training recipe. */
 function a1111Upscalers(extra: Record<string, LayoutFolder | null>): Record<string, LayoutFolder | null> {
-  const esrgan = folder("ESRGAN", ESRGAN_EXTENSIONS, UPSCALER);
+  const esrgan = upscaler("ESRGAN", ESRGAN_EXTENSIONS);
   return {
     esrgan,
     realesrgan: esrgan,
     bsrgan: esrgan,
-    swinir: folder("SwinIR", [".pth", ".pt"], UPSCALER),
-    dat: folder("DAT", ESRGAN_EXTENSIONS, UPSCALER),
-    scunet: folder("ScuNET", [".pth"], UPSCALER),
+    swinir: upscaler("SwinIR", [".pth", ".pt"]),
+    dat: upscaler("DAT", ESRGAN_EXTENSIONS),
+    scunet: upscaler("ScuNET", [".pth"]),
     // modules/realesrgan_model.py: the RealESRGAN upscaler lists models/RealESRGAN (`.pth`) and loads its built-in
     // SRVGGNetCompact/RRDB releases from there by file name.
-    compact: folder("RealESRGAN", [".pth"], { ...UPSCALER, warning: COMPACT_WARNING }),
-    gfpgan: folder("GFPGAN", [".pth"], { ...UPSCALER, warning: FACE_RESTORER_WARNING }),
-    codeformer: folder("Codeformer", [".pth"], { ...UPSCALER, warning: FACE_RESTORER_WARNING }),
+    compact: upscaler("RealESRGAN", [".pth"], COMPACT_WARNING),
+    gfpgan: upscaler("GFPGAN", [".pth"], FACE_RESTORER_WARNING),
+    codeformer: upscaler("Codeformer", [".pth"], FACE_RESTORER_WARNING),
     ...extra,
   };
 }
@@ -91,30 +106,30 @@ const A1111_CHECKPOINTS = [".safetensors", ".ckpt"];
 const CONTROLNET_EXTENSIONS = [".safetensors", ".pth", ".pt", ".ckpt", ".bin"];
 
 const A1111_FAMILY_COMMON = {
-  vae: { folder: folder("VAE", SAFETENSORS_OR_PICKLE) },
+  vae: { folder: folder("VAE", SAFETENSORS_OR_PICKLE, { setting: "vae_dir" }) },
   "vae-approx": {
     folder: folder("VAE-approx", [".pt", ".pth", ".safetensors"], {
       warning: "A1111 loads VAE-approx/TAESD files only under their built-in names (model.pt, vaeapprox-sdxl.pt, taesd_decoder.pth, …)",
     }),
   },
-  embedding: { folder: folder("embeddings", [".safetensors", ".pt", ".bin"], { under: "data" }) },
-  hypernetwork: { folder: folder("hypernetworks", [".pt"]) },
-  controlnet: { folder: folder("ControlNet", CONTROLNET_EXTENSIONS) },
-  "t2i-adapter": { folder: folder("ControlNet", CONTROLNET_EXTENSIONS) },
-  "ip-adapter": { folder: folder("ControlNet", CONTROLNET_EXTENSIONS) },
+  embedding: { folder: folder("embeddings", [".safetensors", ".pt", ".bin"], { under: "data", setting: "embeddings_dir" }) },
+  hypernetwork: { folder: folder("hypernetworks", [".pt"], { setting: "hypernetwork_dir" }) },
+  controlnet: { folder: folder("ControlNet", CONTROLNET_EXTENSIONS, { setting: "controlnet_dir" }) },
+  "t2i-adapter": { folder: folder("ControlNet", CONTROLNET_EXTENSIONS, { setting: "controlnet_dir" }) },
+  "ip-adapter": { folder: folder("ControlNet", CONTROLNET_EXTENSIONS, { setting: "controlnet_dir" }) },
   "style-model": { folder: null },
 } as const satisfies Partial<UiLayout>;
 
 const A1111: UiLayout = {
   ...A1111_FAMILY_COMMON,
-  checkpoint: { folder: folder("Stable-diffusion", A1111_CHECKPOINTS) },
+  checkpoint: { folder: folder("Stable-diffusion", A1111_CHECKPOINTS, { setting: "ckpt_dir" }) },
   // A1111 cannot load UNet-only files (will-load.ts says so in the plan); this is where Forge, sharing the folder, does.
-  "diffusion-model": { folder: folder("Stable-diffusion", A1111_CHECKPOINTS) },
+  "diffusion-model": { folder: folder("Stable-diffusion", A1111_CHECKPOINTS, { setting: "ckpt_dir" }) },
   "text-encoder": { folder: null },
   lora: {
-    folder: folder("Lora", SAFETENSORS_OR_PICKLE),
+    folder: folder("Lora", SAFETENSORS_OR_PICKLE, { setting: "lora_dir" }),
     // A1111 1.5.0 merged LyCORIS into the built-in Lora extension; models/LyCORIS is still scanned for back-compat.
-    lycoris: folder("LyCORIS", SAFETENSORS_OR_PICKLE),
+    lycoris: folder("LyCORIS", SAFETENSORS_OR_PICKLE, { setting: "lyco_dir_backcompat" }),
   },
   "clip-vision": {
     folder: folder("extensions/sd-webui-controlnet/annotator/clip_vision", [".safetensors", ".pth", ".bin"], {
@@ -133,16 +148,20 @@ const FORGE_CHECKPOINTS = [".safetensors", ".ckpt", ".gguf"];
 
 const FORGE: UiLayout = {
   ...A1111_FAMILY_COMMON,
-  checkpoint: { folder: folder("Stable-diffusion", FORGE_CHECKPOINTS) },
+  checkpoint: { folder: folder("Stable-diffusion", FORGE_CHECKPOINTS, { setting: "ckpt_dir" }) },
   // Forge loads UNet-only files from the checkpoint folder and takes VAE / text encoders from their own folders.
-  "diffusion-model": { folder: folder("Stable-diffusion", FORGE_CHECKPOINTS) },
+  "diffusion-model": { folder: folder("Stable-diffusion", FORGE_CHECKPOINTS, { setting: "ckpt_dir" }) },
   "text-encoder": {
-    folder: folder("text_encoder", [".safetensors", ".ckpt", ".pt", ".bin", ".gguf"], { baseSpecific: false }),
+    folder: folder("text_encoder", [".safetensors", ".ckpt", ".pt", ".bin", ".gguf"], { baseSpecific: false, setting: "text_encoder_dir" }),
   },
   // sd_forge_lora walks lora_dir only: no LyCORIS routing.
-  lora: { folder: folder("Lora", SAFETENSORS_OR_PICKLE) },
+  lora: { folder: folder("Lora", SAFETENSORS_OR_PICKLE, { setting: "lora_dir" }) },
   "clip-vision": {
-    folder: folder("ControlNetPreprocessor/clip_vision", [".safetensors", ".pth", ".bin"], { baseSpecific: false }),
+    folder: folder("ControlNetPreprocessor/clip_vision", [".safetensors", ".pth", ".bin"], {
+      baseSpecific: false,
+      setting: "controlnet_preprocessor_models_dir",
+      within: "clip_vision",
+    }),
   },
   upscaler: { folder: null, byArchitecture: a1111Upscalers({ hat: folder("HAT", [".pth", ".pt"], UPSCALER) }) },
   // AnimateDiff for Forge lives in whichever extension the user installed; there is no folder to rely on.
@@ -151,23 +170,28 @@ const FORGE: UiLayout = {
 
 const SDNEXT_CONTROL = [".safetensors", ".pth", ".bin"];
 
+/** SD.Next's `control_dir` holds one sub-folder per control type (`modules/ui_control_helpers.py`). */
+function sdnextControl(type: string): LayoutFolder {
+  return folder(`control/${type}`, SDNEXT_CONTROL, { setting: "control_dir", within: type });
+}
+
 const SDNEXT: UiLayout = {
-  checkpoint: { folder: folder("Stable-diffusion", A1111_CHECKPOINTS) },
-  "diffusion-model": { folder: folder("UNET", [".safetensors", ".gguf"]) },
-  vae: { folder: folder("VAE", SAFETENSORS_OR_PICKLE) },
+  checkpoint: { folder: folder("Stable-diffusion", A1111_CHECKPOINTS, { setting: "ckpt_dir" }) },
+  "diffusion-model": { folder: folder("UNET", [".safetensors", ".gguf"], { setting: "unet_dir" }) },
+  vae: { folder: folder("VAE", SAFETENSORS_OR_PICKLE, { setting: "vae_dir" }) },
   "vae-approx": { folder: folder("VAE-approx", [".pt", ".pth", ".safetensors"]) },
-  "text-encoder": { folder: folder("Text-encoder", [".safetensors"], { baseSpecific: false }) },
-  lora: { folder: folder("Lora", SAFETENSORS_OR_PICKLE) },
-  embedding: { folder: folder("embeddings", [".safetensors", ".pt", ".bin"]) },
+  "text-encoder": { folder: folder("Text-encoder", [".safetensors"], { baseSpecific: false, setting: "te_dir" }) },
+  lora: { folder: folder("Lora", SAFETENSORS_OR_PICKLE, { setting: "lora_dir" }) },
+  embedding: { folder: folder("embeddings", [".safetensors", ".pt", ".bin"], { setting: "embeddings_dir" }) },
   hypernetwork: { folder: folder("hypernetworks", [".pt"]) },
   controlnet: {
-    folder: folder("control/controlnet", SDNEXT_CONTROL),
+    folder: sdnextControl("controlnet"),
     byArchitecture: {
-      "controlnet-lllite": folder("control/lite", SDNEXT_CONTROL),
-      "controlnet-xs": folder("control/xs", SDNEXT_CONTROL),
+      "controlnet-lllite": sdnextControl("lite"),
+      "controlnet-xs": sdnextControl("xs"),
     },
   },
-  "t2i-adapter": { folder: folder("control/adapter", SDNEXT_CONTROL) },
+  "t2i-adapter": { folder: sdnextControl("adapter") },
   // SD.Next fetches IP-Adapters and CLIP vision encoders into the Hugging Face cache itself.
   "ip-adapter": { folder: null },
   "clip-vision": { folder: null },
@@ -175,7 +199,7 @@ const SDNEXT: UiLayout = {
     folder: null,
     byArchitecture: {
       ...a1111Upscalers({}),
-      scunet: folder("SCUNet", [".pth"], UPSCALER),
+      scunet: upscaler("SCUNet", [".pth"]),
       dat: null,
     },
   },
@@ -208,7 +232,120 @@ const COMFYUI: UiLayout = {
   "style-model": { folder: comfy("style_models") },
 };
 
-export const LAYOUTS: Readonly<Record<UiName, UiLayout>> = { a1111: A1111, forge: FORGE, sdnext: SDNEXT, comfyui: COMFYUI };
+/**
+ * SwarmUI, under its model root (`Paths.ModelRoot`, default `Models`). The `SD…Folder` settings name the folders of
+ * its own loaders; the other folders are the ones it hands its ComfyUI backend (`ComfyUISelfStartBackend.cs`).
+ * It lists `.safetensors .sft .gguf` with metadata, and legacy pickles (`src/Text2Image/T2IModel.cs`).
+ */
+const SWARM_EXTENSIONS = [".safetensors", ".sft", ".gguf", ".ckpt", ".pt", ".pth", ".bin"];
+
+function swarm(path: string, setting?: string, extra: { baseSpecific?: boolean; warning?: string } = {}): LayoutFolder {
+  return folder(path, SWARM_EXTENSIONS, { ...extra, ...(setting === undefined ? {} : { setting }) });
+}
+
+const SWARMUI: UiLayout = {
+  checkpoint: { folder: swarm("Stable-Diffusion", "SDModelFolder") },
+  "diffusion-model": { folder: swarm("diffusion_models") },
+  vae: { folder: swarm("VAE", "SDVAEFolder") },
+  "vae-approx": { folder: null },
+  "text-encoder": { folder: swarm("text_encoders", "SDClipFolder", { baseSpecific: false }) },
+  lora: { folder: swarm("Lora", "SDLoraFolder") },
+  embedding: { folder: swarm("Embeddings", "SDEmbeddingFolder") },
+  hypernetwork: { folder: swarm("hypernetworks") },
+  controlnet: { folder: swarm("controlnet", "SDControlNetsFolder") },
+  "t2i-adapter": { folder: swarm("controlnet", "SDControlNetsFolder") },
+  "ip-adapter": { folder: swarm("ipadapter") },
+  "clip-vision": { folder: swarm("clip_vision", "SDClipVisionFolder", { baseSpecific: false }) },
+  upscaler: { folder: swarm("upscale_models", undefined, { baseSpecific: false }) },
+  "motion-module": { folder: null },
+  "style-model": { folder: swarm("style_models") },
+};
+
+/**
+ * Fooocus (SDXL only), under `models/`; each folder is a `path_*` key of `config.txt`. It lists
+ * `.pth .ckpt .bin .safetensors .fooocus.patch` (`modules/config.py` `get_model_filenames`).
+ */
+const FOOOCUS_EXTENSIONS = [".safetensors", ".ckpt", ".pth", ".bin"];
+
+function fooocus(path: string, setting: string, extra: { baseSpecific?: boolean; warning?: string } = {}): LayoutFolder {
+  return folder(path, FOOOCUS_EXTENSIONS, { ...extra, setting });
+}
+
+const FOOOCUS: UiLayout = {
+  checkpoint: { folder: fooocus("checkpoints", "path_checkpoints") },
+  "diffusion-model": { folder: null },
+  vae: { folder: fooocus("vae", "path_vae") },
+  "vae-approx": {
+    folder: fooocus("vae_approx", "path_vae_approx", { warning: "Fooocus loads VAE-approx files only under its own names (xlvaeapp.pth, vaeapp_sd15.pth)" }),
+  },
+  "text-encoder": { folder: null },
+  lora: { folder: fooocus("loras", "path_loras") },
+  embedding: { folder: fooocus("embeddings", "path_embeddings") },
+  hypernetwork: { folder: null },
+  controlnet: { folder: fooocus("controlnet", "path_controlnet", { warning: "Fooocus loads only its own ControlNet files, by name" }) },
+  "t2i-adapter": { folder: null },
+  "ip-adapter": { folder: fooocus("controlnet", "path_controlnet", { warning: "Fooocus loads only its own IP-Adapter files, by name" }) },
+  "clip-vision": { folder: fooocus("clip_vision", "path_clip_vision", { baseSpecific: false }) },
+  upscaler: { folder: fooocus("upscale_models", "path_upscale_models", { baseSpecific: false }) },
+  "motion-module": { folder: null },
+  "style-model": { folder: null },
+};
+
+/**
+ * Stability Matrix's shared library: `Models/<SharedFolderType>`, which it symlinks into A1111-family packages and
+ * configures into ComfyUI, SwarmUI, Fooocus and InvokeAI, so every UI it manages sees the file. Upscalers other
+ * than SwinIR, ScuNET and the face restorers go to `ESRGAN`, which it maps into every UI's general upscaler folder.
+ */
+function shared(type: string, extra: { baseSpecific?: boolean; warning?: string } = {}): LayoutFolder {
+  return folder(type, COMFY_EXTENSIONS, extra);
+}
+
+const STABILITY_MATRIX: UiLayout = {
+  checkpoint: { folder: shared("StableDiffusion") },
+  "diffusion-model": { folder: shared("DiffusionModels") },
+  vae: { folder: shared("VAE") },
+  "vae-approx": { folder: shared("ApproxVAE") },
+  "text-encoder": { folder: shared("TextEncoders", { baseSpecific: false }) },
+  lora: { folder: shared("Lora"), lycoris: shared("LyCORIS") },
+  embedding: { folder: shared("Embeddings") },
+  hypernetwork: { folder: shared("Hypernetwork") },
+  controlnet: { folder: shared("ControlNet") },
+  "t2i-adapter": { folder: shared("T2IAdapter") },
+  "ip-adapter": { folder: shared("IpAdapter") },
+  "clip-vision": { folder: shared("ClipVision", { baseSpecific: false }) },
+  upscaler: {
+    folder: shared("ESRGAN", UPSCALER),
+    byArchitecture: {
+      swinir: shared("SwinIR", UPSCALER),
+      scunet: shared("ScuNET", UPSCALER),
+      gfpgan: shared("GFPGAN", UPSCALER),
+      codeformer: shared("Codeformer", UPSCALER),
+    },
+  },
+  "motion-module": { folder: null },
+  "style-model": { folder: shared("StyleModels") },
+};
+
+/** The models folder's name under the UI's data folder, where no setting moves it. */
+export const MODELS_FOLDER: Readonly<Record<UiName, string>> = {
+  a1111: "models",
+  forge: "models",
+  sdnext: "models",
+  comfyui: "models",
+  swarmui: "Models",
+  fooocus: "models",
+  stabilitymatrix: "Models",
+};
+
+export const LAYOUTS: Readonly<Record<UiName, UiLayout>> = {
+  a1111: A1111,
+  forge: FORGE,
+  sdnext: SDNEXT,
+  comfyui: COMFYUI,
+  swarmui: SWARMUI,
+  fooocus: FOOOCUS,
+  stabilitymatrix: STABILITY_MATRIX,
+};
 
 /**
  * `--by-base` sub-folder names. ComfyUI-Manager's curated model list spells the common ones `SD1.5`, `SDXL`, `FLUX1`;

@@ -1,96 +1,126 @@
-import { readFile, stat } from "node:fs/promises";
-import { homedir } from "node:os";
+import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { parseExtraModelPaths, type ExtraModelPaths } from "./comfy-extra-paths.js";
-import { detectWebui, type Detection } from "./detect-webui.js";
+import { detectWebui, findWebuiUpwards, type Detection } from "./detect-webui.js";
 import { InstallError } from "./errors.js";
-import { UI_NAMES, type UiName, type WebuiTarget } from "./types.js";
+import { MODELS_FOLDER } from "./layouts.js";
+import { readFolderSettings } from "./read-folder-settings.js";
+import { UI_NAMES, type FolderSetting, type UiName, type WebuiTarget } from "./types.js";
+
+/** A WebUI remembered with `sdmodels config webui`. */
+export interface RememberedWebui {
+  path: string;
+  ui?: UiName;
+  /** The config file it was read from, for the evidence line. */
+  file: string;
+}
 
 export interface ResolveWebuiOptions {
   /** `--webui <dir>`, relative to `cwd`. */
   webui?: string;
   /** `--ui`: forces the UI instead of detecting it. */
   ui?: UiName;
+  /** `--create`: with `--ui`, accept a folder that is not a WebUI (yet); its folders are created on install. */
+  create?: boolean;
+  /**
+   * The remembered WebUI, asked for only when no flag, no `SDMODELS_WEBUI` and no folder from `cwd` upwards names
+   * one (so a broken config file does not stop an install that names its WebUI).
+   */
+  remembered?: () => Promise<RememberedWebui | null>;
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Which launcher script applies (`webui-user.bat` on Windows, `webui-user.sh` elsewhere); default: this OS. */
+  platform?: NodeJS.Platform;
 }
 
-const UNSUPPORTED: Readonly<Record<string, string>> = {
-  invokeai: "InvokeAI manages its own model store: add files through its Model Manager (install from a path)",
-  swarmui: "SwarmUI is not a supported target yet; pass --ui to install into its folders anyway",
-  fooocus: "Fooocus is not a supported target yet; pass --ui to install into its folders anyway",
-};
+const UNSUPPORTED = "InvokeAI manages its own model store: add files through its Model Manager (install from a path)";
+const SEE_MARKERS = "the files that identify each WebUI are listed in `sdmodels --help`";
 
 /**
- * The WebUI to install into: `--webui`, else `SDMODELS_WEBUI`, else the current folder when it looks like a WebUI.
- * The UI comes from `--ui`, else from marker files (evidence kept in the result).
+ * The WebUI to install into: `--webui`, else `SDMODELS_WEBUI`, else the current folder or the nearest one above it
+ * that is a WebUI, else the one remembered by `sdmodels config webui`. The UI comes from `--ui`, else the remembered
+ * one, else marker files; its folders from the UI's own settings files. Every step is kept as evidence.
  */
 export async function resolveWebui(options: ResolveWebuiOptions): Promise<WebuiTarget> {
   const explicit = options.webui ?? (options.env.SDMODELS_WEBUI || undefined);
-  const dir = resolve(options.cwd, explicit ?? ".");
-  if (!(await stat(dir).then((s) => s.isDirectory(), () => false))) {
-    throw new InstallError("WEBUI_NOT_FOUND", `WebUI folder ${dir} does not exist or is not a folder`);
-  }
-  const detection = await detectWebui(dir);
-  if (!explicit && !detection) {
-    throw new InstallError(
-      "WEBUI_NOT_FOUND",
-      `${dir} does not look like a WebUI; pass --webui <dir> or set SDMODELS_WEBUI`,
-    );
+  const evidence: string[] = [];
+  let dir: string;
+  let detection: Detection | null;
+  let rememberedUi: UiName | undefined;
+
+  if (explicit !== undefined) {
+    dir = resolve(options.cwd, explicit);
+    const isFolder = await stat(dir).then((s) => s.isDirectory(), () => false);
+    if (!isFolder && !(options.create && options.ui)) {
+      throw new InstallError("WEBUI_NOT_FOUND", `WebUI folder ${dir} does not exist or is not a folder`);
+    }
+    detection = isFolder ? await detectWebui(dir) : null;
+  } else {
+    detection = await findWebuiUpwards(options.cwd);
+    dir = detection?.root ?? options.cwd;
+    const remembered = detection ? null : await options.remembered?.();
+    if (detection) evidence.push(`using ${detection.root === options.cwd ? "the current folder" : "a folder above the current one"} ${dir}`);
+    else if (remembered) {
+      dir = remembered.path;
+      rememberedUi = remembered.ui;
+      detection = await stat(dir).then((s) => (s.isDirectory() ? detectWebui(dir) : null), () => null);
+      evidence.push(`using ${dir}, remembered in ${remembered.file}`);
+    } else {
+      throw new InstallError(
+        "WEBUI_NOT_FOUND",
+        `neither ${options.cwd} nor a folder above it is a WebUI (${SEE_MARKERS}); remember one with \`sdmodels config webui <dir>\`, or pass --webui <dir> or set SDMODELS_WEBUI`,
+      );
+    }
   }
 
+  const forced = options.ui ?? rememberedUi;
   let ui: UiName;
-  const evidence: string[] = [];
-  if (options.ui) {
-    ui = options.ui;
-    evidence.push(`--ui ${ui}`);
-    if (detection) evidence.push(...detection.evidence.map((e) => `(detected: ${e})`));
+  if (forced) {
+    // A layout remembered with `sdmodels config webui --ui X --create` was consented to then.
+    if (!detection && !options.create && !rememberedUi) {
+      throw new InstallError(
+        "WEBUI_NOT_FOUND",
+        `${dir} is not a WebUI (${SEE_MARKERS}); to install into it with the ${forced} layout anyway, add --create`,
+      );
+    }
+    ui = forced;
+    evidence.unshift(options.ui ? `--ui ${ui}` : `${ui}, remembered`);
+    if (!detection) evidence.push(`--create: ${dir} is not a WebUI yet; its ${ui} folders are created as files arrive`);
+    else evidence.push(...detection.evidence.map((e) => `(detected: ${e})`));
   } else if (!detection) {
-    throw new InstallError("WEBUI_NOT_FOUND", `cannot tell which WebUI ${dir} is; pass --ui ${UI_NAMES.join("|")}`);
-  } else if (!isSupported(detection.ui)) {
-    throw new InstallError("WEBUI_UNSUPPORTED", `${dir} is ${detection.ui}: ${UNSUPPORTED[detection.ui]}`, detection.evidence);
+    throw new InstallError("WEBUI_NOT_FOUND", `cannot tell which WebUI ${dir} is (${SEE_MARKERS}); pass --ui ${UI_NAMES.join("|")}`);
+  } else if (detection.ui === "invokeai") {
+    throw new InstallError("WEBUI_UNSUPPORTED", `${dir} is invokeai: ${UNSUPPORTED}`, detection.evidence);
   } else {
     ui = detection.ui;
-    evidence.push(...detection.evidence);
+    evidence.unshift(...detection.evidence);
   }
-  if (explicit === undefined) evidence.push(`using the current folder ${dir}`);
-  return buildTarget(ui, detection?.ui === ui ? detection : null, dir, options.env, evidence);
+  return buildTarget(ui, detection?.ui === ui ? detection : null, dir, options, evidence);
 }
 
 async function buildTarget(
   ui: UiName,
   detection: Detection | null,
   dir: string,
-  env: NodeJS.ProcessEnv,
+  options: ResolveWebuiOptions,
   evidence: string[],
 ): Promise<WebuiTarget> {
   const root = detection?.root ?? dir;
   const shape = detection?.shape ?? "install";
-  let extra: ExtraModelPaths = { folders: {}, defaultKeys: [] };
-  if (ui === "comfyui" && shape === "install") {
-    const yamlPath = join(root, "extra_model_paths.yaml");
-    const text = await readFile(yamlPath, "utf8").catch(() => null);
-    if (text !== null) {
-      extra = parseExtraModelPaths(text, yamlPath, { env, home: env.HOME ?? env.USERPROFILE ?? homedir(), platform: process.platform });
-      evidence.push(
-        extra.defaultKeys.length > 0
-          ? `read ${yamlPath}: is_default folders for ${extra.defaultKeys.join(", ")}`
-          : `read ${yamlPath}: no is_default section, installing into ${join(root, "models")}`,
-      );
-    }
+  if (shape === "models-dir") {
+    return { ui, root, shape, modelsDir: root, dataDir: null, extraFolders: {}, folders: {}, roots: [], evidence };
   }
+  const settings = await readFolderSettings(ui, root, { env: options.env, platform: options.platform ?? process.platform });
+  const dataDir = settings.dataDir?.path ?? root;
+  const roots = [settings.dataDir, settings.modelsDir].filter((s): s is FolderSetting => s !== undefined);
   return {
     ui,
     root,
     shape,
-    modelsDir: shape === "models-dir" ? root : join(root, "models"),
-    dataDir: shape === "install" ? root : null,
-    extraFolders: extra.folders,
-    defaultKeys: extra.defaultKeys,
-    evidence,
+    modelsDir: settings.modelsDir?.path ?? join(dataDir, MODELS_FOLDER[ui]),
+    dataDir,
+    extraFolders: settings.extraFolders,
+    folders: settings.folders,
+    roots,
+    evidence: [...evidence, ...settings.evidence, ...settings.warnings.map((w) => `warning: ${w}`)],
   };
-}
-
-function isSupported(ui: string): ui is UiName {
-  return (UI_NAMES as readonly string[]).includes(ui);
 }

@@ -78,10 +78,9 @@ function layoutFolder(c: Classification, target: WebuiTarget, options: PlanOptio
 }
 
 function folderPath(folder: LayoutFolder, target: WebuiTarget): string | null {
-  if (folder.comfyKey && target.defaultKeys.includes(folder.comfyKey)) {
-    const first = target.extraFolders[folder.comfyKey]?.[0];
-    if (first) return first;
-  }
+  // A folder the UI's own settings move (a flag, a config key, an is_default YAML section) is where it loads from.
+  const configured = folder.setting && target.folders[folder.setting.key];
+  if (configured) return join(configured.path, folder.setting!.within ?? "");
   if (folder.under === "data") return target.dataDir && join(target.dataDir, folder.path);
   return join(target.modelsDir, folder.path);
 }

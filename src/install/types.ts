@@ -3,8 +3,11 @@ import type { FileFormat, InspectError, Verdict } from "../inspect/types.js";
 import type { LoadJudgement } from "./will-load.js";
 import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
 
-/** The WebUIs sdmodels installs into. Others (InvokeAI, SwarmUI, Fooocus) are detected and refused. */
-export const UI_NAMES = ["a1111", "forge", "sdnext", "comfyui"] as const;
+/**
+ * The UIs sdmodels installs into. `stabilitymatrix` is Stability Matrix's shared model library (`Data/Models`), which
+ * it links or configures into every UI it manages. InvokeAI is detected and refused: it owns its model store.
+ */
+export const UI_NAMES = ["a1111", "forge", "sdnext", "comfyui", "swarmui", "fooocus", "stabilitymatrix"] as const;
 export type UiName = (typeof UI_NAMES)[number];
 
 /**
@@ -18,6 +21,17 @@ export interface FileIdentity {
   size: number;
   mtimeMs: number;
   ctimeMs: number;
+}
+
+/** A folder the UI's own settings name, and where that was read: the report shows it next to the folder. */
+export interface FolderSetting {
+  /** The setting as the file spells it: `--lora-dir`, `ckpt_dir`, `Paths.SDLoraFolder`, `path_loras`, `loras`. */
+  name: string;
+  /** Absolute folder the UI reads (for a list, the first entry: where the UI's own downloads go). */
+  path: string;
+  /** The file the setting was read from, and its 1-based line (0: not from a file, e.g. the environment). */
+  file: string;
+  line: number;
 }
 
 /** What the CLI hands the installer: one inspected and classified file. */
@@ -50,13 +64,18 @@ export interface WebuiTarget {
   /** Where A1111's top-level folders (`embeddings`, `extensions/…`) live; null for a bare models folder. */
   dataDir: string | null;
   /**
-   * ComfyUI folder key → folders, in ComfyUI's search order, from `extra_model_paths.yaml`. The first entry of a key
-   * that an `is_default` section lists is the install target for that key; the rest only matter to
-   * {@link isInsideWebui}.
+   * ComfyUI folder key → folders, in ComfyUI's search order, from `extra_model_paths.yaml`. Only the `is_default`
+   * ones are install targets (they are in {@link folders}); the rest matter to {@link isInsideWebui}.
    */
   extraFolders: Readonly<Record<string, readonly string[]>>;
-  /** Keys whose first `extraFolders` entry came from an `is_default` section. */
-  defaultKeys: readonly string[];
+  /**
+   * Layout setting key (`LayoutFolder.setting.key`) → the folder the UI's own settings put it in: A1111/Forge
+   * `COMMANDLINE_ARGS` flags, SD.Next `config.json`, SwarmUI `Data/Settings.fds`, Fooocus `config.txt`, ComfyUI
+   * `is_default` sections. A kind whose key is here is installed there instead of under {@link modelsDir}.
+   */
+  folders: Readonly<Record<string, FolderSetting>>;
+  /** Settings that moved {@link modelsDir} or {@link dataDir} (`--data-dir`, `--models-dir`, `models_dir`, `ModelRoot`, …). */
+  roots: readonly FolderSetting[];
   /** Why sdmodels believes this is that UI, e.g. `found modules_forge/ → forge`. */
   evidence: string[];
 }

@@ -80,6 +80,11 @@ export const WILL_LOAD_RULES: readonly WillLoadRule[] = [
         forge: `${FORGE}:backend/patcher/lora.py`,
         sdnext: `${SDNEXT}:modules/lora/lora_load.py`,
         comfyui: `${COMFYUI}:comfy/lora.py`,
+        // SwarmUI loads LoRAs through its ComfyUI backend; Fooocus through its vendored copy of ComfyUI's loader;
+        // Stability Matrix's library feeds these same loaders.
+        swarmui: `${COMFYUI}:comfy/lora.py`,
+        fooocus: "lllyasviel/Fooocus:ldm_patched/modules/lora.py",
+        stabilitymatrix: `${COMFYUI}:comfy/lora.py`,
       }[ui],
     }),
   ),
@@ -126,6 +131,15 @@ export const WILL_LOAD_RULES: readonly WillLoadRule[] = [
     }),
   ),
 
+  // Fooocus builds SDXL pipelines only (its readme; modules/core.py keeps an SD1.5 path for previews and refiners).
+  {
+    ui: "fooocus",
+    kinds: BASE_BOUND,
+    bases: ["sd2", "sd3", ...NOT_IN_A1111],
+    loads: false,
+    code: "base-not-supported",
+    source: "lllyasviel/Fooocus:modules/core.py",
+  },
   // Forge: backend/loader.py `possible_models` = SD1.5, SD2, SDXL (+refiner), SD3/3.5, Chroma, FLUX.1.
   { ui: "forge", kinds: BASE_BOUND, bases: NOT_IN_FORGE, loads: false, code: "base-not-supported", source: `${FORGE}:backend/loader.py` },
 

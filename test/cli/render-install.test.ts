@@ -30,7 +30,7 @@ function entry(name: string, fields: Partial<PlanEntryReport>): PlanEntryReport 
 
 function report(plan: PlanEntryReport[], dryRun = true): InstallReport {
   return {
-    webui: { root: ROOT, ui: "comfyui", evidence: ["found main.py, folder_paths.py, comfy/ → comfyui"] },
+    webui: { root: ROOT, ui: "comfyui", evidence: ["found main.py, folder_paths.py, comfy/ → comfyui"], folders: [] },
     dryRun,
     plan,
     summary: { files: plan.length, planned: 1, installed: 0, duplicates: 0, skipped: { "in-place": 1, conflict: 1 }, conflicts: 1, bytes: 2_000_000 },

@@ -56,7 +56,7 @@ describe("sdmodels sort", () => {
     expect(run.code).toBe(9); // the dangerous file is refused
     expect(await listing(s.webui, s.downloads)).toEqual(before);
     const report = JSON.parse(run.stdout);
-    expect(report.webui).toEqual({ root: s.webui, ui: "a1111", evidence: expect.arrayContaining([expect.stringContaining("a1111")]) });
+    expect(report.webui).toEqual({ root: s.webui, ui: "a1111", evidence: expect.arrayContaining([expect.stringContaining("a1111")]), folders: [] });
     expect(report.dryRun).toBe(true);
     expect(report.batchId).toBeNull();
     const byName = Object.fromEntries(report.plan.map((e: { source: string }) => [e.source, e]));

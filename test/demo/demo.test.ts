@@ -1,7 +1,7 @@
-import { readdir, rm, stat } from "node:fs/promises";
+import { readdir, readFile, rm, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { SAMPLES } from "../../fixtures/make-samples.js";
+import { HOSTILE_SAMPLE, SAMPLES } from "../../fixtures/make-samples.js";
 import { useBuiltCheckout } from "../setup/built-checkout.js";
 import { runNode } from "./run-node.js";
 
@@ -12,9 +12,13 @@ afterEach(async () => {
   await Promise.all(kept.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
-/** Everything the demo puts in Downloads: the committed samples plus the sparse models it writes from the catalog. */
+/**
+ * Everything the demo puts in Downloads: the committed samples, the hostile pickle it writes at run time, and the
+ * sparse models it writes from the catalog.
+ */
 const DOWNLOADS = [
   ...SAMPLES.map((s) => s.fileName),
+  HOSTILE_SAMPLE.fileName,
   "ponyDiffusionV6XL_v6StartWithThisOne.safetensors",
   "v1-5-pruned.ckpt",
   "sd-v1-4-full-ema.ckpt",
@@ -73,7 +77,8 @@ describe("npm run demo", () => {
       expect(at, `the sort plan names ${name}`).toBeGreaterThan(-1);
       return sortLines.slice(0, at).reverse().find((line) => /^ {2}\S/.test(line))?.trim();
     };
-    expect(groupOf("sd_xl_base_1.0.safetensors")).toBe("models/Lora/");
+    // webui-user.sh moves the LoRA folder: the report names the folder and the line that set it.
+    expect(groupOf("sd_xl_base_1.0.safetensors")).toBe("LoRA-library/  (--lora-dir, webui-user.sh:8)");
     expect(groupOf("charturnerv2.ckpt")).toBe("left where they are:");
     const dangerousLine = sortLines.find((line) => line.trimStart().startsWith("charturnerv2.ckpt"));
     expect(dangerousLine).toMatch(/dangerous: imports posix\.system/);
@@ -83,6 +88,13 @@ describe("npm run demo", () => {
     expect(run.stdout).toContain("(exit 9: some file was refused for safety, as expected for this folder)");
     expect(run.stdout).toContain(`Nothing was moved: Downloads/ still holds the same ${DOWNLOADS.length} files, same names and sizes.`);
     expect(run.stdout.trimEnd().split("\n").at(-1)).toBe(`Demo tree kept in ${tree} (remove it with: rm -r ${JSON.stringify(tree)})`);
+
+    // The README shows this very report: it must stay what the demo prints (the temp folder's name aside).
+    const readme = await readFile(join(checkout(), "README.md"), "utf8");
+    const shown = /```\n(\$ sdmodels sort Downloads[^`]*?dry run: nothing was changed)\n```/.exec(readme)?.[1];
+    const printed = sortOutput.slice(0, sortOutput.indexOf("dry run: nothing was changed") + "dry run: nothing was changed".length);
+    const anyTemp = (text: string) => text.replace(/\/tmp\/sdmodels-demo-\w+/g, "/tmp/sdmodels-demo-…");
+    expect(anyTemp(printed.replaceAll(tree, "/tmp/sdmodels-demo-x"))).toBe(anyTemp(shown ?? "(no sort block in README.md)"));
 
     // Checked on disk as well, not only by the demo's own word.
     expect(await readdir(join(tree, "Downloads")).then((names) => names.sort())).toEqual(DOWNLOADS);

@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
-import { SAMPLES, writeSamples } from "../../fixtures/make-samples.js";
+import { HOSTILE_SAMPLE, SAMPLES, writeSamples } from "../../fixtures/make-samples.js";
 import { classify } from "../../src/classify/classify.js";
 import { inspectFile } from "../../src/inspect/inspect-file.js";
 import { useTempDirs } from "../helpers.js";
@@ -16,7 +16,6 @@ const EXPECTED: Record<string, { format: string; verdict: string; kind?: string;
   "negativeXL_D.safetensors": { format: "safetensors", verdict: "safe", kind: "embedding", base: "sdxl" },
   "badhandv4.pt": { format: "torch-zip", verdict: "safe", kind: "embedding", base: "sd1" },
   "learned_embeds.bin": { format: "torch-zip", verdict: "safe", kind: "embedding", base: "sd1" },
-  "charturnerv2.ckpt": { format: "torch-zip", verdict: "dangerous", kind: "embedding", base: "sd1", imports: ["posix.system"] },
   "model.safetensors": { format: "unknown", verdict: "suspicious", error: "error-page" },
   "juggernautXL_v9Rdphoto2Lightning.safetensors": { format: "unknown", verdict: "suspicious", error: "error-page" },
   "unaestheticXLv31.safetensors": { format: "safetensors", verdict: "suspicious", kind: "embedding", base: "sdxl", error: "MetadataIncompleteBuffer" },
@@ -50,6 +49,14 @@ describe("committed samples", () => {
     for (const sample of SAMPLES) expect(readme).toContain(`| \`${sample.fileName}\` |`);
   });
 
+  it("hold no dangerous file: the demo writes its hostile pickle at run time", async () => {
+    expect(SAMPLES.map((s) => s.fileName)).not.toContain(HOSTILE_SAMPLE.fileName);
+    for (const name of await readdir(COMMITTED)) {
+      if (name.endsWith(".md") || name.startsWith(".")) continue;
+      expect((await inspectFile(join(COMMITTED, name))).safety.verdict, name).not.toBe("dangerous");
+    }
+  });
+
   for (const [name, expected] of Object.entries(EXPECTED)) {
     it(`${name} inspects as ${expected.kind ?? expected.error} (${expected.verdict})`, async () => {
       const inspection = await inspectFile(join(COMMITTED, name));
@@ -68,4 +75,16 @@ describe("committed samples", () => {
       if (expected.format === "safetensors") expect(inspection.bytesRead).toBeLessThan(inspection.size);
     });
   }
+});
+
+describe("the demo's hostile pickle", () => {
+  it("is an embedding that imports posix.system, dangerous, and still classified", async () => {
+    const path = join(await tempDir(), HOSTILE_SAMPLE.fileName);
+    await HOSTILE_SAMPLE.write(path);
+    const inspection = await inspectFile(path);
+    expect([inspection.format, inspection.safety.verdict]).toEqual(["torch-zip", "dangerous"]);
+    expect(inspection.safety.imports.filter((i) => i.verdict === "dangerous").map((i) => i.resolved)).toEqual(["posix.system"]);
+    const classification = classify({ tensors: inspection.tensors, metadata: inspection.metadata, values: inspection.values });
+    expect({ kind: classification.kind, base: classification.base }).toEqual({ kind: "embedding", base: "sd1" });
+  });
 });

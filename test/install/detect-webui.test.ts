@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { detectWebui } from "../../src/install/detect-webui.js";
+import { detectWebui, findWebuiUpwards } from "../../src/install/detect-webui.js";
 import { isInsideWebui } from "../../src/install/is-inside-webui.js";
 import { resolveWebui } from "../../src/install/resolve-webui.js";
 import { useTempDirs } from "../helpers.js";
@@ -55,6 +55,23 @@ describe("detectWebui", () => {
     await expect(detectWebui(await tree(["Lora/", "checkpoints/"]))).rejects.toMatchObject({ code: "WEBUI_AMBIGUOUS" });
   });
 
+  it("finds Fooocus inside its Windows portable package, and a portable Stability Matrix's library in Data/", async () => {
+    const fooocus = await tree(["Fooocus/entry_with_update.py", "Fooocus/launch.py", "python_embeded/", "run.bat"]);
+    expect(await detectWebui(fooocus)).toMatchObject({ ui: "fooocus", root: join(fooocus, "Fooocus") });
+    const sm = await tree(["StabilityMatrix.exe", "Data/.sm-portable", "Data/Models/", "Data/Packages/"]);
+    expect(await detectWebui(sm)).toMatchObject({ ui: "stabilitymatrix", root: join(sm, "Data") });
+  });
+
+  it("walks up to the nearest WebUI, but takes a bare models folder only where it starts", async () => {
+    const root = await tree([...A1111_MARKERS, "models/Lora/sdxl/"]);
+    expect(await findWebuiUpwards(join(root, "models/Lora/sdxl"))).toMatchObject({ ui: "a1111", root, shape: "install" });
+    // models/ looks like a bare A1111 models folder (Stable-diffusion/, Lora/), but the install above it wins.
+    expect(await findWebuiUpwards(join(root, "models"))).toMatchObject({ root, shape: "install" });
+    const bare = await tree(["Stable-diffusion/", "Lora/", "sub/"]);
+    expect(await findWebuiUpwards(bare)).toMatchObject({ shape: "models-dir", root: bare });
+    expect(await findWebuiUpwards(join(bare, "sub"))).toBeNull();
+  });
+
   it("returns null for an ordinary folder", async () => {
     expect(await detectWebui(await tree(["notes.txt", "photos/"]))).toBeNull();
   });
@@ -88,14 +105,23 @@ describe("resolveWebui", () => {
     await expect(resolveWebui({ webui: join(plain, "nope"), env: {}, cwd: "/" })).rejects.toMatchObject({ code: "WEBUI_NOT_FOUND" });
   });
 
-  it("--ui forces the UI for a folder that detection cannot place, or places differently", async () => {
+  it("--ui on a folder that is no WebUI is refused unless --create says to make one there", async () => {
     const plain = await tree(["readme.txt"]);
-    expect(await resolveWebui({ webui: plain, ui: "comfyui", env: {}, cwd: "/" })).toMatchObject({
-      ui: "comfyui",
-      shape: "install",
-      modelsDir: join(plain, "models"),
-      evidence: ["--ui comfyui"],
+    await expect(resolveWebui({ webui: plain, ui: "comfyui", env: {}, cwd: "/" })).rejects.toMatchObject({
+      code: "WEBUI_NOT_FOUND",
+      message: expect.stringContaining("--create"),
     });
+    const created = await resolveWebui({ webui: plain, ui: "comfyui", create: true, env: {}, cwd: "/" });
+    expect(created).toMatchObject({ ui: "comfyui", shape: "install", modelsDir: join(plain, "models") });
+    expect(created.evidence[0]).toBe("--ui comfyui");
+    expect(created.evidence[1]).toContain("--create");
+    // A folder that does not exist yet is fine with --create (nothing is made until files are installed), not without.
+    const missing = join(plain, "new-webui");
+    expect((await resolveWebui({ webui: missing, ui: "forge", create: true, env: {}, cwd: "/" })).modelsDir).toBe(join(missing, "models"));
+    await expect(resolveWebui({ webui: missing, ui: "forge", env: {}, cwd: "/" })).rejects.toMatchObject({ code: "WEBUI_NOT_FOUND" });
+  });
+
+  it("--ui forces the UI for a folder detection places differently", async () => {
     const a = await tree(A1111_MARKERS);
     const forced = await resolveWebui({ webui: a, ui: "forge", env: {}, cwd: "/" });
     expect(forced.ui).toBe("forge");

@@ -100,6 +100,41 @@ const COMFY_CASES: Case[] = [
   { name: "style model", c: k("style-model"), want: "models/style_models/m.safetensors" },
 ];
 
+const SWARM_CASES: Case[] = [
+  { name: "checkpoint", c: k("checkpoint"), want: "Models/Stable-Diffusion/m.safetensors" },
+  { name: "diffusion model", c: k("diffusion-model", { base: "flux" }), want: "Models/diffusion_models/m.safetensors" },
+  { name: "text encoder", c: k("text-encoder"), want: "Models/text_encoders/m.safetensors" },
+  { name: "lora", c: k("lora"), want: "Models/Lora/m.safetensors" },
+  { name: "embedding", c: k("embedding"), want: "Models/Embeddings/m.safetensors" },
+  { name: "controlnet", c: k("controlnet"), want: "Models/controlnet/m.safetensors" },
+  { name: "upscaler", c: k("upscaler", { architecture: "esrgan" }), format: "torch-zip", file: "m.pth", want: "Models/upscale_models/m.pth" },
+  { name: "motion module", c: k("motion-module"), want: "skip: no folder for motion-module in swarmui" },
+];
+
+const FOOOCUS_CASES: Case[] = [
+  { name: "checkpoint", c: k("checkpoint", { base: "sdxl" }), want: "models/checkpoints/m.safetensors" },
+  { name: "lora", c: k("lora", { base: "sdxl" }), want: "models/loras/m.safetensors" },
+  { name: "embedding", c: k("embedding", { base: "sdxl" }), want: "models/embeddings/m.safetensors" },
+  { name: "vae", c: k("vae"), want: "models/vae/m.safetensors" },
+  { name: "upscaler", c: k("upscaler", { architecture: "esrgan" }), format: "torch-zip", file: "m.pth", want: "models/upscale_models/m.pth" },
+  { name: "diffusion model", c: k("diffusion-model", { base: "flux" }), want: "skip: no folder for diffusion-model in fooocus" },
+];
+
+const STABILITY_MATRIX_CASES: Case[] = [
+  { name: "checkpoint", c: k("checkpoint"), want: "Models/StableDiffusion/m.safetensors" },
+  { name: "vae", c: k("vae"), want: "Models/VAE/m.safetensors" },
+  { name: "vae-approx", c: k("vae-approx"), want: "Models/ApproxVAE/m.safetensors" },
+  { name: "embedding", c: k("embedding"), want: "Models/Embeddings/m.safetensors" },
+  { name: "hypernetwork", c: k("hypernetwork"), format: "torch-zip", file: "m.pt", want: "Models/Hypernetwork/m.pt" },
+  { name: "controlnet", c: k("controlnet"), want: "Models/ControlNet/m.safetensors" },
+  { name: "t2i-adapter", c: k("t2i-adapter"), want: "Models/T2IAdapter/m.safetensors" },
+  { name: "ip-adapter", c: k("ip-adapter"), format: "pickle", file: "m.bin", want: "Models/IpAdapter/m.bin" },
+  { name: "clip vision", c: k("clip-vision"), want: "Models/ClipVision/m.safetensors" },
+  { name: "swinir", c: k("upscaler", { architecture: "swinir" }), format: "torch-zip", file: "m.pth", want: "Models/SwinIR/m.pth" },
+  { name: "dat", c: k("upscaler", { architecture: "dat" }), format: "torch-zip", file: "m.pth", want: "Models/ESRGAN/m.pth" },
+  { name: "style model", c: k("style-model", { base: "flux" }), want: "Models/StyleModels/m.safetensors" },
+];
+
 async function fakeWebui(markers: readonly string[]): Promise<{ root: string; downloads: string; target: WebuiTarget }> {
   const root = await tempDir();
   const downloads = await tempDir();
@@ -117,6 +152,9 @@ describe.each<[UiName, readonly string[], Case[]]>([
   ["forge", FORGE_MARKERS, FORGE_CASES],
   ["sdnext", SDNEXT_MARKERS, SDNEXT_CASES],
   ["comfyui", COMFY_MARKERS, COMFY_CASES],
+  ["swarmui", ["src/SwarmUI.csproj", "launch-linux.sh"], SWARM_CASES],
+  ["fooocus", ["entry_with_update.py", "launch.py"], FOOOCUS_CASES],
+  ["stabilitymatrix", ["settings.json", "Models/", "Packages/"], STABILITY_MATRIX_CASES],
 ])("%s layout", (ui, markers, cases) => {
   it.each(cases)("$name → $want", async ({ c, format, file, want }) => {
     const { root, downloads, target } = await fakeWebui(markers);
@@ -251,7 +289,9 @@ describe("ComfyUI extra_model_paths.yaml", () => {
       ].join("\n"),
     );
     const target = await resolveWebui({ webui: root, env: { HOME: home, STORE: a1111 }, cwd: "/" });
-    expect([...target.defaultKeys].sort()).toEqual(["diffusion_models", "loras", "text_encoders"]);
+    expect(Object.keys(target.folders).sort()).toEqual(["diffusion_models", "loras", "text_encoders"]);
+    // Each install folder carries the file and line of the key that made it the default.
+    expect(target.folders.loras).toEqual({ name: "loras", path: join(home, "library/loras"), file: join(root, "extra_model_paths.yaml"), line: 10 });
     expect(target.extraFolders.vae).toEqual([join(a1111, "vaes/sdxl")]);
     expect(target.extraFolders.loras).toEqual([
       join(home, "library/loras"),

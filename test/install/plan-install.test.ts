@@ -36,7 +36,8 @@ describe("planInstall is pure", () => {
       modelsDir: "/nowhere/ComfyUI/models",
       dataDir: "/nowhere/ComfyUI",
       extraFolders: {},
-      defaultKeys: [],
+      folders: {},
+      roots: [],
       evidence: [],
     };
     const candidate: InstallCandidate = {
@@ -361,5 +362,5 @@ describe("plans that hold: what a real run would fail on is decided while planni
 });
 
 function pureTarget(): WebuiTarget {
-  return { ui: "comfyui", root: "/w", shape: "install", modelsDir: "/w/models", dataDir: "/w", extraFolders: {}, defaultKeys: [], evidence: [] };
+  return { ui: "comfyui", root: "/w", shape: "install", modelsDir: "/w/models", dataDir: "/w", extraFolders: {}, folders: {}, roots: [], evidence: [] };
 }

@@ -1,5 +1,4 @@
 import { homedir } from "node:os";
-import { resolveWebui } from "../../install/index.js";
 import { civitaiDisagreements } from "../civitai-cross-check.js";
 import type { CliIo, GlobalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
@@ -7,6 +6,7 @@ import { parseSha256Flag } from "../fetch-source.js";
 import { createFileHasher } from "../file-hasher.js";
 import { planOptionsFrom, type InstallFlags } from "../install-options.js";
 import { runInstallPipeline, type InstallOutcome } from "../install-pipeline.js";
+import { resolveTarget } from "../resolve-target.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { outputWidth } from "../output/table.js";
@@ -31,7 +31,7 @@ export async function runInstall(inputs: readonly string[], flags: InstallComman
   const sha256 = parseSha256Flag(flags.sha256);
   if (sha256 !== undefined && urls.length !== 1) throw new UsageError("--sha256 needs exactly one URL to check");
   const planOptions = planOptionsFrom(flags);
-  const target = await resolveWebui({ webui: flags.webui, ui: flags.ui, env: io.env, cwd: io.cwd });
+  const target = await resolveTarget(flags, io);
 
   const color = colorEnabled(io.stderr, io.env, options.color);
   const status = await startStatus("Preparing…", { stream: io.stderr, enabled: progressEnabled(io.stderr, options.json), color });

@@ -1,12 +1,13 @@
 import { realpath, stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
 import { walkModelFiles } from "../../inspect/walk.js";
-import { isInsideAny, isInsideWebui, realWebuiRoots, resolveWebui } from "../../install/index.js";
+import { isInsideAny, isInsideWebui, realWebuiRoots } from "../../install/index.js";
 import type { CliIo, GlobalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
 import { createFileHasher } from "../file-hasher.js";
 import { planOptionsFrom, type InstallFlags } from "../install-options.js";
 import { runInstallPipeline, type InstallOutcome } from "../install-pipeline.js";
+import { resolveTarget } from "../resolve-target.js";
 import { colorEnabled } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { progressEnabled, startStatus } from "../progress.js";
@@ -17,7 +18,7 @@ import { writeInstallReport } from "./install.js";
 export async function runSort(dir: string, flags: InstallFlags, options: GlobalOptions, io: CliIo): Promise<number> {
   const source = resolve(io.cwd, dir);
   if (!(await stat(source).then((s) => s.isDirectory(), () => false))) throw new UsageError(`${source} is not a folder`);
-  const target = await resolveWebui({ webui: flags.webui, ui: flags.ui, env: io.env, cwd: io.cwd });
+  const target = await resolveTarget(flags, io);
   // Judged by real paths too: a downloads folder can be a link into the WebUI's models folder.
   const realSource = await realpath(source);
   const realRoots = await realWebuiRoots(target);

@@ -1,4 +1,4 @@
-import { defaultJournalDir, listBatches, recoverStaleBatches, resolveWebui, undoBatch, type BatchListing } from "../../install/index.js";
+import { defaultJournalDir, listBatches, recoverStaleBatches, undoBatch, type BatchListing } from "../../install/index.js";
 import type { CliIo, GlobalOptions } from "../context.js";
 import { EXIT_FILE_ERROR, EXIT_INTERRUPTED, EXIT_OK } from "../exit-codes.js";
 import { withInterruptSignals } from "../interrupt-signals.js";
@@ -7,6 +7,7 @@ import { renderTable } from "../output/table.js";
 import { outputWidth } from "../output/table.js";
 import { terminalSafe } from "../output/terminal-text.js";
 import { recoveryLines } from "../report/render-install.js";
+import { resolveTarget } from "../resolve-target.js";
 
 export async function runUndo(
   batchId: string | undefined,
@@ -14,7 +15,7 @@ export async function runUndo(
   options: GlobalOptions,
   io: CliIo,
 ): Promise<number> {
-  const target = await resolveWebui({ webui: flags.webui, env: io.env, cwd: io.cwd });
+  const target = await resolveTarget(flags, io);
   const journalDir = defaultJournalDir(target);
   if (flags.list) {
     const batches = await listBatches(journalDir);

@@ -1,7 +1,7 @@
 import type { Algorithm, Base, Kind } from "../../classify/types.js";
 import type { FileFormat, InspectError, SafetyReport, Verdict } from "../../inspect/types.js";
 import type { SidecarLeft } from "../../install/sidecar-policy.js";
-import type { AppliedEntry, ApplyFailure, PlanEntry, RecoveredBatch, SidecarMove, SkipCode, SkipReason } from "../../install/types.js";
+import type { AppliedEntry, ApplyFailure, FolderSetting, PlanEntry, RecoveredBatch, SidecarMove, SkipCode, SkipReason } from "../../install/types.js";
 import type { LoadJudgement } from "../../install/will-load.js";
 import type { CivitaiMatch } from "../civitai-lookup.js";
 import { EXIT_FILE_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED } from "../exit-codes.js";
@@ -45,7 +45,8 @@ export interface InstallSummary {
 }
 
 export interface InstallReport {
-  webui: { root: string; ui: string; evidence: string[] };
+  /** `folders`: every folder the UI's own settings set, with the file and line (roots first). */
+  webui: { root: string; ui: string; evidence: string[]; folders: FolderSetting[] };
   dryRun: boolean;
   plan: PlanEntryReport[];
   summary: InstallSummary;
@@ -118,7 +119,12 @@ export function installSummary(outcome: InstallOutcome): InstallSummary {
 export function installReport(outcome: InstallOutcome): InstallReport {
   const applied = outcome.applied;
   return {
-    webui: { root: outcome.target.root, ui: outcome.target.ui, evidence: outcome.target.evidence },
+    webui: {
+      root: outcome.target.root,
+      ui: outcome.target.ui,
+      evidence: outcome.target.evidence,
+      folders: [...outcome.target.roots, ...Object.values(outcome.target.folders)],
+    },
     dryRun: outcome.plan.options.dryRun,
     plan: planEntryReports(outcome),
     summary: installSummary(outcome),

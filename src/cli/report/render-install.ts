@@ -211,6 +211,20 @@ function webuiPath(path: string, root: string, style: PathStyle): string {
   return rel !== "" && isInside(rel) ? rel : displayPath(path, style);
 }
 
+/**
+ * Which of the UI's settings put `folder` where it is: the setting whose folder holds it most closely (a `--by-base`
+ * sub-folder belongs to its kind's folder), shown with the file and line that set it.
+ */
+function folderOrigin(folder: string, report: InstallReport, paths: PathStyle): string | null {
+  let best: (typeof report.webui.folders)[number] | null = null;
+  for (const setting of report.webui.folders) {
+    const rel = relative(setting.path, folder);
+    if ((rel === "" || isInside(rel)) && (best === null || setting.path.length > best.path.length)) best = setting;
+  }
+  if (best === null) return null;
+  return best.line > 0 ? `(${best.name}, ${webuiPath(best.file, report.webui.root, paths)}:${best.line})` : `(${best.name}, ${best.file})`;
+}
+
 /** The note of a file that stays where it is: what `install` also prints on stderr, after the file's name. */
 export function leftNote(e: PlanEntryReport, details: InstallDetails, options: Pick<RenderInstallOptions, "paths">): string {
   const findings = details.findings.get(e.source);
@@ -347,6 +361,8 @@ function renderRows(rows: readonly Row[], nameWidth: number, modelWidth: number,
 
 interface Group {
   label: string;
+  /** The UI setting that put this folder where it is, e.g. `(--lora-dir, webui-user.sh:5)`; null for a default folder. */
+  origin: string | null;
   /** Position of the group's earliest kind in KINDS: checkpoints first, as a WebUI lists its models. */
   order: number;
   rows: Row[];
@@ -419,7 +435,7 @@ export function renderInstall(report: InstallReport, details: InstallDetails, op
     }
     const folder = dirname(e.destination);
     const label = `${webuiPath(folder, root, paths)}${sep}`;
-    const group = groups.get(label) ?? { label, order: Infinity, rows: [] };
+    const group = groups.get(label) ?? { label, origin: folderOrigin(folder, report, paths), order: Infinity, rows: [] };
     group.order = Math.min(group.order, KINDS.indexOf(e.kind as Kind));
     const tone: Tone = e.action === "conflict" || e.verdict !== "safe" || e.reason?.code === "conflict" ? "warn" : "plain";
     group.rows.push({ name: terminalSafe(sourceName(e)), model: modelLabel(e), notes: placedNotes(e, details, root, paths).map(terminalSafe), tone });
@@ -452,7 +468,7 @@ export function renderInstall(report: InstallReport, details: InstallDetails, op
   );
   lines.push("");
   for (const group of ordered) {
-    lines.push(GROUP_INDENT + palette.bold(terminalSafe(group.label)));
+    lines.push(GROUP_INDENT + palette.bold(terminalSafe(group.label)) + (group.origin ? GAP + palette.dim(terminalSafe(group.origin)) : ""));
     lines.push(...renderRows(group.rows, nameWidth, modelWidth, options.width, palette));
   }
   if (left.length > 0) {
