@@ -112,6 +112,20 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
   "numpy.distutils", "numpy.testing",
   // scanner deactivation (fickling ScannerDeactivation)
   "fickling", "picklescan", "modelscan", "model_unpickler", "saferpickle", "modelaudit",
+  // The C halves and platform twins of the modules above (CPython Modules/*.c): the same functions, another name.
+  "_socket", "_ssl", "_functools", "_multiprocessing", "_posixshmem", "_winapi", "msvcrt", "winreg", "_winreg",
+  // `os.path` is one of these modules; its functions stat, list and resolve paths on the machine loading the file.
+  "posixpath", "ntpath", "genericpath",
+]);
+
+/**
+ * Names that, as an attribute of any module, are a module the attribute's owner imported (`pathlib.os`,
+ * `shutil.sys`): find_class returns the module object itself, which BUILD can rewrite and later lookups reach.
+ * Only names no class or function of a model file takes.
+ */
+export const MODULE_OBJECT_NAMES: ReadonlySet<string> = new Set([
+  "os", "sys", "posix", "nt", "subprocess", "shutil", "socket", "builtins", "__builtin__", "importlib", "pickle",
+  "marshal", "ctypes", "runpy", "pty",
 ]);
 
 /**
@@ -121,7 +135,11 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
  * a malformed global.
  */
 export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
-  "_io.FileIO",
+  // `_io.open` is `builtins.open`; `io` re-exports all three (reexports.ts), `_pyio` is their pure-Python twin.
+  "_io.FileIO", "_io.open", "_io.open_code", "_pyio.FileIO", "_pyio.open", "_pyio.open_code",
+  // Functions that open a path they are given (CPython Lib/codecs.py, tokenize.py, gzip.py, bz2.py, lzma.py, dbm/).
+  "codecs.open", "tokenize.open", "gzip.open", "gzip.GzipFile", "bz2.open", "bz2.BZ2File", "lzma.open",
+  "lzma.LZMAFile", "dbm.open", "dbm.dumb.open", "_dbm.open", "_gdbm.open", "wave.open",
   "torch.load", "torch.serialization.load", "torch.storage._load_from_bytes", "torch.compile",
   "torch.utils.collect_env.run", "torch.utils.data.datapipes.utils.decoder.basichandlers",
   "numpy.load", "pandas.read_pickle", "pandas.io.parsers.readers.read_csv",

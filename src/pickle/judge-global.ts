@@ -1,8 +1,9 @@
 import { mapPython2Global } from "./compat-pickle.js";
 import {
   BUILTINS_MODULES, DANGEROUS_GLOBALS, DANGEROUS_MODULES, KNOWN_BUILTINS, KNOWN_GLOBALS, KNOWN_NUMPY_DTYPES_MODULE,
-  SAFE_BUILTINS, SAFE_GLOBALS,
+  MODULE_OBJECT_NAMES, SAFE_BUILTINS, SAFE_GLOBALS,
 } from "./global-policy.js";
+import { definingModule } from "./reexports.js";
 
 /** `safe`: §3. `known`: §4 (suspicious). `unknown`: suspicious. `dangerous`/`malformed`: dangerous. */
 export type GlobalClass = "safe" | "known" | "unknown" | "dangerous" | "malformed";
@@ -50,6 +51,20 @@ export function judgeGlobal(rawModule: string, rawName: string, protocol: number
     return { resolved: `${rawModule}.${rawName}`, module: rawModule, name: rawName, class: "malformed", reason: bad };
   }
   const [module, name] = protocol < 3 ? mapPython2Global(rawModule, rawName) : [rawModule, rawName];
+  const own = judgeResolved(module, name);
+  const home = definingModule(module, name);
+  if (home === null) return own;
+  // The same object under its defining module's name: the stricter of the two verdicts stands.
+  const aliased = judgeResolved(home, name);
+  return STRICTNESS[aliased.class] > STRICTNESS[own.class]
+    ? { ...own, class: aliased.class, reason: `same object as ${aliased.resolved}: ${aliased.reason}` }
+    : own;
+}
+
+const STRICTNESS: Record<GlobalClass, number> = { safe: 0, known: 1, unknown: 2, malformed: 3, dangerous: 4 };
+
+/** The policy lookup for one well-formed pair, already mapped from Python 2. */
+function judgeResolved(module: string, name: string): GlobalJudgement {
   const resolved = `${module}.${name}`;
   const verdict = (cls: GlobalClass, reason: string): GlobalJudgement => ({ resolved, module, name, class: cls, reason });
 
@@ -62,6 +77,9 @@ export function judgeGlobal(rawModule: string, rawName: string, protocol: number
   if (DANGEROUS_GLOBALS.has(resolved)) return verdict("dangerous", "known code-execution or nested-load primitive");
   const dangerousModule = inDangerousModule(module);
   if (dangerousModule) return verdict("dangerous", `module ${dangerousModule} can run code or touch the system`);
+  if (MODULE_OBJECT_NAMES.has(name)) {
+    return verdict("dangerous", `attribute ${name} of another module is the ${name} module it imported (a way to reach it under another name)`);
+  }
   if (KNOWN_GLOBALS.has(resolved) || (module === KNOWN_NUMPY_DTYPES_MODULE && name.endsWith("DType"))) {
     return verdict("known", "requires trusting the file's Python classes");
   }
