@@ -31,6 +31,8 @@ export const SAFE_GLOBALS: ReadonlySet<string> = new Set([
   "numpy.core.multiarray.scalar", "numpy.core.multiarray._reconstruct",
   "numpy._core.multiarray.scalar", "numpy._core.multiarray._reconstruct",
   "numpy.dtype", "numpy.ndarray",
+  // Only through NEWOBJ with no arguments and a BUILD of nn.Module's attributes holding parameters (call-rules.ts).
+  "torch.nn.modules.container.ParameterDict",
 ]);
 
 const TORCH_TENSOR_TYPES = ["Double", "Float", "Half", "BFloat16", "Long", "Int", "Short", "Char", "Byte", "Bool"];
@@ -43,7 +45,6 @@ const TORCH_TENSOR_TYPES = ["Double", "Float", "Half", "BFloat16", "Long", "Int"
 export const KNOWN_GLOBALS: ReadonlySet<string> = new Set([
   "pytorch_lightning.callbacks.model_checkpoint.ModelCheckpoint",
   "pytorch_lightning.callbacks.model_checkpoint",
-  "torch.nn.modules.container.ParameterDict",
   "torch.nn.parameter.Parameter", "torch.Tensor", "torch.device", "torch._tensor._rebuild_from_type_v2",
   ...[
     "_rebuild_qtensor", "_rebuild_sparse_tensor", "_rebuild_meta_tensor_no_storage", "_rebuild_wrapper_subclass",

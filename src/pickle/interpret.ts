@@ -1,6 +1,6 @@
 import type { ImportRecord, Verdict } from "../inspect/types.js";
 import type { StorageRef } from "./analyze.js";
-import { callSafeGlobal, checkSafeBuild } from "./call-rules.js";
+import { buildParameterDict, callSafeGlobal, checkSafeBuild, PARAMETER_DICT } from "./call-rules.js";
 import type { FindingCollector } from "./findings.js";
 import { judgeGlobal, type GlobalClass } from "./judge-global.js";
 import {
@@ -12,7 +12,12 @@ import { decodeBytesEscape, decodeRawUnicodeEscape, FLOAT_TEXT, parseIntText } f
 import { STORAGE_CLASSES, STORAGE_KEY, STORAGE_LOCATION } from "./torch-types.js";
 import { describe, FALSE, NONE, OPAQUE, TRUE, type GlobalRef, type Value } from "./values.js";
 
-export type PersistentIdMode = "zip" | "legacy" | "none";
+/**
+ * Which persistent_load the stream meets: torch's zip loader (`('storage', …)` 5-tuples), the legacy loader
+ * (6-tuples, or `('module', cls, source_file, source)`), the tar loader's `pickle` member (`(cls, source_file,
+ * source)` or a decimal tensor key), or none (a plain pickle: any persistent id fails).
+ */
+export type PersistentIdMode = "zip" | "legacy" | "tar" | "none";
 
 export interface Interpretation {
   root: Value | null;
@@ -364,6 +369,10 @@ class Machine {
       this.finding("suspicious", "structural-violation", `NEWOBJ of ${cls.g.resolved} (torch.save never writes this)`);
       return { k: "dict", entries: [], ordered: true, built: false };
     }
+    if (cls.g.resolved === PARAMETER_DICT && args.items.length === 0) {
+      // copyreg.__newobj__: object.__new__(ParameterDict), filled in by the BUILD that follows.
+      return { k: "object", of: cls.g, args: [], built: false };
+    }
     if (cls.g.class === "safe") {
       this.violation(`NEWOBJ of ${cls.g.resolved}: cls.__new__(cls, *args) is a call its call rule never saw (storages allocate)`);
       return OPAQUE;
@@ -376,8 +385,18 @@ class Machine {
   }
 
   private build(target: Value, state: Value): void {
-    if (target.k === "object" && target.of?.class === "known") {
+    if (target.k === "object" && (target.of?.class === "known" || target.of?.class === "unknown")) {
+      // Restoring an object of a class that is not on the allowlist (torch.save of a whole nn.Module, a trainer's
+      // config object): its class's code runs, which the import already says needs trusting; no more than that.
+      if (target.of.class === "unknown") {
+        this.finding("suspicious", "object-state", `BUILD restores a ${target.of.resolved} object (a whole Python object, e.g. torch.save(model)): loading it runs that class's code`);
+      }
       target.built = true;
+      return;
+    }
+    if (target.k === "object" && target.of?.resolved === PARAMETER_DICT) {
+      const note = buildParameterDict(target, state);
+      if (note) this.finding("suspicious", "structural-violation", note);
       return;
     }
     if (target.k === "tensor") {
@@ -423,15 +442,13 @@ class Machine {
       this.violation("persistent id in a pickle that may not have any (torch's loader has no persistent_load for it)");
       return OPAQUE;
     }
+    if (this.mode === "tar") return this.tarPersistentLoad(pid);
     if (pid.k !== "tuple") {
       this.violation(`persistent id is a ${describe(pid)}, not a ('storage', …) tuple`);
       return OPAQUE;
     }
     const [tag, cls, key, location, numel, view] = pid.items;
-    if (tag?.k === "str" && tag.v === "module") {
-      this.violation("('module', …) persistent id: the file embeds a whole nn.Module with its Python class source");
-      return OPAQUE;
-    }
+    if (tag?.k === "str" && tag.v === "module" && this.mode === "legacy") return this.moduleClass(pid.items.slice(1));
     const arity = this.mode === "zip" ? 5 : 6;
     if (tag?.k !== "str" || tag.v !== "storage" || pid.items.length !== arity) {
       this.violation(`persistent id is not a ${arity}-tuple ('storage', class, key, location, numel${arity === 6 ? ", view" : ""})`);
@@ -484,6 +501,29 @@ class Machine {
     }
     if (!known) this.storages.set(key.v, declared);
     return { k: "storage", ref: known ?? declared, view: isView };
+  }
+
+  /**
+   * `('module', cls, source_file, source)` (legacy) or `(cls, source_file, source)` (tar): torch's persistent_load
+   * returns `cls`, after comparing `source` with the installed class's source only to warn. The class is the
+   * global inside, judged like any other import; the source text is never run.
+   */
+  private moduleClass(items: Value[]): Value {
+    const [cls, file, source] = items;
+    const text = (v: Value | undefined) => v?.k === "str" || v?.k === "none";
+    if (items.length !== 3 || cls?.k !== "global" || !text(file) || !text(source)) {
+      this.violation("module persistent id is not (class, source file, source)");
+      return OPAQUE;
+    }
+    return cls;
+  }
+
+  /** The tar format's `pickle` member: a module class tuple, or the decimal key of a tensor read from `tensors`. */
+  private tarPersistentLoad(pid: Value): Value {
+    if (pid.k === "tuple") return this.moduleClass(pid.items);
+    if ((pid.k === "str" && STORAGE_KEY.test(pid.v)) || (pid.k === "int" && pid.v >= 0n)) return OPAQUE;
+    this.violation(`persistent id is a ${describe(pid)}, not a tensor key or a module class`);
+    return OPAQUE;
   }
 
   // ---- the loop ---------------------------------------------------------------------------------------------
@@ -689,8 +729,7 @@ class Machine {
       case "GET": this.get(this.memoIndex(this.line(), "GET")); return null;
 
       case "GLOBAL": {
-        const module = this.rawLine();
-        const name2 = this.rawLine();
+        const [module, name2] = this.globalLines("GLOBAL");
         this.push({ k: "global", g: this.global(module, name2) });
         return null;
       }
@@ -702,8 +741,7 @@ class Machine {
         return null;
       }
       case "INST": {
-        const module = this.rawLine();
-        const name2 = this.rawLine();
+        const [module, name2] = this.globalLines("INST");
         const g = this.global(module, name2);
         this.push({ k: "object", of: g, args: this.popMark(), built: false });
         return null;
@@ -758,12 +796,24 @@ class Machine {
     return Number(index);
   }
 
-  /** A GLOBAL/INST line kept byte-exact (a `\r` stays part of the name, as in CPython); bad UTF-8 becomes U+FFFD. */
-  private rawLine(): string {
-    const nl = this.bytes.subarray(this.pos, this.limit).indexOf(0x0a);
-    if (nl < 0) this.eof();
-    const raw = this.take(nl + 1).subarray(0, nl);
-    return new TextDecoder("utf-8").decode(raw);
+  /** A GLOBAL/INST line kept byte-exact (a `\r` stays part of the name, as in CPython), or null if not UTF-8. */
+  private rawLine(): string | null {
+    try {
+      return utf8.decode(this.lineBytes());
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * GLOBAL/INST module and name. CPython decodes both as strict UTF-8 before any import (`_pickle.c` load_global,
+   * `pickle.py` load_global), so bytes that do not decode end the load with nothing imported: invalid, not a payload.
+   */
+  private globalLines(op: string): [string, string] {
+    const module = this.rawLine();
+    const name = this.rawLine();
+    if (module === null || name === null) this.abort("invalid", `${op} module or name is not UTF-8 (CPython stops before importing)`);
+    return [module, name];
   }
 
   // ---- after an abort ---------------------------------------------------------------------------------------
@@ -780,7 +830,9 @@ class Machine {
       if (!info) return;
       try {
         if (info.name === "GLOBAL" || info.name === "INST") {
-          this.global(this.rawLine(), this.rawLine(), " (after the stream broke)");
+          const module = this.rawLine();
+          const name = this.rawLine();
+          if (module !== null && name !== null) this.global(module, name, " (after the stream broke)");
           continue;
         }
         if (info.name === "STACK_GLOBAL") {
