@@ -52,6 +52,13 @@ const MAX_INT_TEXT_DIGITS = 19;
 /** Memo indexes are below MAX_MEMO_ENTRIES in any stream we finish; 10 digits leave room for sparse indexes. */
 const MAX_MEMO_INDEX_DIGITS = 10;
 
+/** Bytes an INT/LONG/FLOAT/GET/PUT line can hold and still parse somewhere in CPython (digits, letters for bases,
+ * `inf`/`nan` and `L`, signs, `.`, `_`, ASCII whitespace other than the newline). */
+const NAME_BYTE: readonly boolean[] = Array.from({ length: 128 }, (_, b) => /[A-Za-z0-9_.]/.test(String.fromCharCode(b)));
+
+const NUMERIC_TEXT_BYTE: readonly boolean[] = Array.from({ length: 256 }, (_, b) =>
+  /[0-9A-Za-z_+\-. \t\r\x0b\x0c]/.test(String.fromCharCode(b)));
+
 /** BININT1's 256 values, shared like NONE/TRUE/FALSE: ints are never mutated, and shapes and strides are mostly these. */
 const BYTE_INTS: readonly Value[] = Array.from({ length: 256 }, (_, n) => ({ k: "int", v: BigInt(n) }));
 
@@ -166,9 +173,20 @@ class Machine {
     return this.take(nl + 1).subarray(0, nl);
   }
 
-  /** A numeric text operand; non-ASCII bytes can only make it fail to parse, as in CPython. */
+  /**
+   * A numeric text operand (INT, LONG, FLOAT, GET, PUT). A byte no number literal holds means CPython's conversion
+   * fails whatever follows, so the load stops there; the newline need not be found first (binary data can go on for
+   * gigabytes without one).
+   */
   private line(): string {
-    return latin1.decode(this.lineBytes());
+    const rest = this.bytes.subarray(this.pos, this.limit);
+    let end = 0;
+    while (end < rest.length && rest[end] !== 0x0a) {
+      if (!NUMERIC_TEXT_BYTE[rest[end]!]) this.abort("invalid", "numeric operand holds a character no number has");
+      end++;
+    }
+    if (end === rest.length) this.eof();
+    return latin1.decode(this.take(end + 1).subarray(0, end));
   }
 
   /** INT/LONG/GET/PUT: `repr(int)` only, as CPython's pickler writes it; other forms CPython may accept fail closed. */
@@ -808,12 +826,20 @@ class Machine {
   /**
    * GLOBAL/INST module and name. CPython decodes both as strict UTF-8 before any import (`_pickle.c` load_global,
    * `pickle.py` load_global), so bytes that do not decode end the load with nothing imported: invalid, not a payload.
+   * A line that runs past the window without a newline but already holds a byte no importable name has (a quote,
+   * a brace: the pickle reading of some other format) fails the same way, without reading on to find its end.
    */
   private globalLines(op: string): [string, string] {
-    const module = this.rawLine();
-    const name = this.rawLine();
-    if (module === null || name === null) this.abort("invalid", `${op} module or name is not UTF-8 (CPython stops before importing)`);
-    return [module, name];
+    const lines: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const rest = this.bytes.subarray(this.pos, this.limit);
+      const nl = rest.indexOf(0x0a);
+      if (nl < 0 && rest.some((b) => b < 0x80 && !NAME_BYTE[b])) this.abort("invalid", `${op} line is no importable name and has no end`);
+      const line = this.rawLine();
+      if (line === null) this.abort("invalid", `${op} module or name is not UTF-8 (CPython stops before importing)`);
+      lines.push(line);
+    }
+    return [lines[0]!, lines[1]!];
   }
 
   // ---- after an abort ---------------------------------------------------------------------------------------

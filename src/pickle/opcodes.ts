@@ -106,3 +106,8 @@ export const OPCODES: ReadonlyArray<OpcodeInfo | undefined> = (() => {
   return byByte;
 })();
 
+
+/** Whether a byte is an opcode: CPython's unpickler accepts any opcode first, so any can open a stream. */
+export function isOpcode(byte: number | undefined): boolean {
+  return byte !== undefined && OPCODES[byte] !== undefined;
+}
