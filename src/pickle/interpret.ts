@@ -42,7 +42,7 @@ class Abort extends Error {
 }
 
 const VERDICT_OF: Record<GlobalClass, Verdict> = {
-  safe: "safe", known: "suspicious", unknown: "suspicious", dangerous: "dangerous", malformed: "dangerous",
+  safe: "safe", known: "suspicious", unknown: "suspicious", dangerous: "dangerous", malformed: "suspicious",
 };
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -272,7 +272,7 @@ class Machine {
       const what = `${judgement.resolved}${mapped}${context}`;
       switch (judgement.class) {
         case "malformed":
-          this.finding("dangerous", "malformed-global", `malformed global ${JSON.stringify(`${module} ${name}`)}: ${judgement.reason}${context}`);
+          this.finding("suspicious", "malformed-global", `malformed global ${JSON.stringify(`${module} ${name}`)}: ${judgement.reason}${context}`);
           break;
         case "dangerous":
           this.finding("dangerous", "dangerous-global", `imports ${what}: ${judgement.reason}`);
@@ -287,14 +287,22 @@ class Machine {
           break;
       }
     }
+    // find_class raises for a name nothing has: the load stops here, as it does in CPython.
+    if (judgement.class === "malformed" && context === "") this.abort("invalid", `cannot import ${JSON.stringify(`${module} ${name}`)}: the load stops here`);
     if (judgement.class !== "safe") this.sawNonSafeGlobal = true;
     return { resolved: judgement.resolved, class: judgement.class, record };
   }
 
-  /** picklescan's `unknown` placeholder case: STACK_GLOBAL operands that are not strings (safety.md §5.2). */
+  /**
+   * STACK_GLOBAL operands that are not two strings (picklescan's `unknown` placeholder case). CPython raises for a
+   * value that is surely no str (an int, a tuple): the load stops (suspicious). A call result or a value the
+   * machine could not follow may be a str at run time, so that global resolves to something unknown: dangerous.
+   */
   private unresolvedGlobal(module: Value, name: Value): GlobalRef {
     const raw = `<${describe(module)}> <${describe(name)}>`;
-    this.finding("dangerous", "malformed-global", `STACK_GLOBAL operands are ${raw}, not two strings`);
+    const mayBeStr = (v: Value) => v.k === "object" || v.k === "opaque" || v.k === "str";
+    if (!mayBeStr(module) || !mayBeStr(name)) this.abort("invalid", `STACK_GLOBAL operands are ${raw}, not two strings: CPython stops here`);
+    this.finding("dangerous", "malformed-global", `STACK_GLOBAL operands are ${raw}: computed at load time, so what it imports is unknown`);
     this.sawNonSafeGlobal = true;
     let record = this.records.get(raw);
     if (record) record.count++;
@@ -302,7 +310,7 @@ class Machine {
       record = { module: `<${describe(module)}>`, name: `<${describe(name)}>`, resolved: "<unresolved>", verdict: "dangerous", offset: this.rel(this.opStart), count: 1 };
       this.records.set(raw, record);
     }
-    return { resolved: "<unresolved>", class: "malformed", record };
+    return { resolved: "<unresolved>", class: "dangerous", record };
   }
 
   // ---- target rules (safety.md §6.3) -----------------------------------------------------------------------

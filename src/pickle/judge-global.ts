@@ -5,7 +5,11 @@ import {
 } from "./global-policy.js";
 import { definingModule } from "./reexports.js";
 
-/** `safe`: §3. `known`: §4 (suspicious). `unknown`: suspicious. `dangerous`/`malformed`: dangerous. */
+/**
+ * `safe`: allowlisted. `known`, `unknown`: suspicious (needs trusting). `malformed`: no module or attribute has
+ * this name, so CPython's find_class raises and the load stops (suspicious). `dangerous`: runs code or touches the
+ * system, or reaches past the name it gives (a dotted or dunder name).
+ */
 export type GlobalClass = "safe" | "known" | "unknown" | "dangerous" | "malformed";
 
 export interface GlobalJudgement {
@@ -20,15 +24,21 @@ export interface GlobalJudgement {
 
 const IDENTIFIER_CHARS = /^[A-Za-z0-9_.]+$/;
 
-function malformation(module: string, name: string): string | null {
-  if (module === "" || name === "") return "empty module or name";
+/**
+ * Why a pair is not an ordinary `module.name`, and whether CPython can still resolve it. Names no module or
+ * attribute has (empty parts, whitespace, `\r`, NUL, punctuation) make `find_class` raise: nothing is imported
+ * and the load stops. A dotted name (an attribute chain, resolved for protocol 4+) or a dunder part (`__import__`,
+ * `torch.__init__`) reaches objects the pair does not name: that resolves, and is dangerous.
+ */
+function malformation(module: string, name: string): { reason: string; resolves: boolean } | null {
+  if (module === "" || name === "") return { reason: "empty module or name", resolves: false };
   if (!IDENTIFIER_CHARS.test(module) || !IDENTIFIER_CHARS.test(name)) {
-    return "characters outside [A-Za-z0-9_.] (whitespace, \\r, NUL or punctuation)";
+    return { reason: "characters outside [A-Za-z0-9_.] (whitespace, \\r, NUL or punctuation)", resolves: false };
   }
-  if (name.includes(".")) return "dotted name (attribute chain)";
+  if (name.includes(".")) return { reason: "dotted name (attribute chain)", resolves: true };
   const parts = module.split(".");
-  if (parts.some((p) => p === "")) return "empty module component";
-  if (parts.slice(1).some((p) => p.startsWith("__")) || name.startsWith("__")) return "dunder component";
+  if (parts.some((p) => p === "")) return { reason: "empty module component", resolves: false };
+  if (parts.slice(1).some((p) => p.startsWith("__")) || name.startsWith("__")) return { reason: "dunder component", resolves: true };
   return null;
 }
 
@@ -48,7 +58,7 @@ function inDangerousModule(module: string): string | null {
 export function judgeGlobal(rawModule: string, rawName: string, protocol: number): GlobalJudgement {
   const bad = malformation(rawModule, rawName);
   if (bad) {
-    return { resolved: `${rawModule}.${rawName}`, module: rawModule, name: rawName, class: "malformed", reason: bad };
+    return { resolved: `${rawModule}.${rawName}`, module: rawModule, name: rawName, class: bad.resolves ? "dangerous" : "malformed", reason: bad.reason };
   }
   const [module, name] = protocol < 3 ? mapPython2Global(rawModule, rawName) : [rawModule, rawName];
   const own = judgeResolved(module, name);
