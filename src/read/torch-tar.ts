@@ -24,7 +24,8 @@ const INITIAL_WINDOW_BYTES = 64 * 1024;
 const MAX_RECORDS = 1_000_000;
 
 const LINK_TYPES = new Set(["1", "2"]);
-const REGULAR_TYPES = new Set(["0", "\0", "7"]);
+/** tarfile.REGULAR_TYPES: extracted as files (a GNU sparse member's stored bytes are its data, holes aside). */
+const REGULAR_TYPES = new Set(["0", "\0", "7", "S"]);
 
 interface Walk {
   source: ByteSource;
@@ -48,10 +49,20 @@ async function pickleAt(walk: Walk, offset: number, end: number, mode: Persisten
   }
 }
 
+/** `range(count)`: an int, or a bool (`range(True)` is one record). */
 const count = (a: PickleAnalysis): number | null => {
   const value = a.values[""];
+  if (typeof value === "boolean") return value ? 1 : 0;
   return typeof value === "number" && Number.isSafeInteger(value) && value >= 0 ? value : null;
 };
+
+/**
+ * Where a walk stopped. `torch stops`: torch raises there too, so nothing after it runs (suspicious).
+ * `cannot follow`: torch may read on (a record with a class whose element size sdmodels does not know), and what
+ * follows is unscanned, so the file fails closed.
+ */
+type Stop = { message: string; torchStops: boolean };
+const stops = (message: string): Stop => ({ message, torchStops: true });
 
 /** The element size of the `storage_type` in a `(key, location, storage_type)` record, from its import. */
 function elementSize(a: PickleAnalysis): number | null {
@@ -64,45 +75,51 @@ async function int64At(source: ByteSource, offset: number): Promise<bigint | nul
   return bytes.length === 8 ? new DataView(bytes.buffer, bytes.byteOffset, 8).getBigInt64(0, true) : null;
 }
 
-/** `storages`: returns null when followed to its end, else why torch would stop. */
-async function walkStorages(walk: Walk, m: TarMember): Promise<string | null> {
+/** `storages`: returns null when followed to its end, else where and how the walk stopped. */
+async function walkStorages(walk: Walk, m: TarMember): Promise<Stop | null> {
   const end = m.dataOffset + m.size;
   const first = await pickleAt(walk, m.dataOffset, end, "none", "storages count");
   const n = count(first);
-  if (first.end === null || n === null) return "storages does not start with a count pickle";
-  if (n > MAX_RECORDS) return `storages claims ${n} records (more than ${MAX_RECORDS})`;
+  if (first.end === null || n === null) return stops("storages does not start with a count pickle");
+  if (n > MAX_RECORDS) return { message: `storages claims ${n} records (more than ${MAX_RECORDS})`, torchStops: false };
   let offset = first.end;
   for (let i = 0; i < n; i++) {
     const record = await pickleAt(walk, offset, end, "none", `storages record ${i}`);
+    if (record.end === null) return stops(`storages record ${i} does not end cleanly`);
     const size = elementSize(record);
-    if (record.end === null || size === null) return `storages record ${i} is not (key, location, storage class)`;
+    if (size === null) return { message: `storages record ${i} names no storage class sdmodels can size`, torchStops: false };
     const numel = await int64At(walk.source, record.end);
     if (numel === null || numel < 0n || BigInt(record.end + 8) + numel * BigInt(size) > BigInt(end)) {
-      return `storages record ${i} is cut off (incomplete download)`;
+      return stops(`storages record ${i} is cut off (incomplete download)`);
     }
     offset = record.end + 8 + Number(numel) * size;
   }
   const views = await pickleAt(walk, offset, end, "none", "storage views");
-  return views.end === null ? "storages does not end with a storage-views pickle" : null;
+  return views.end === null ? stops("storages does not end with a storage-views pickle") : null;
 }
 
 /** `tensors`: a count, then per tensor a pickle and `ndim` (int32), 4 bytes, sizes and strides (int64 each), offset. */
-async function walkTensors(walk: Walk, m: TarMember): Promise<string | null> {
+async function walkTensors(walk: Walk, m: TarMember): Promise<Stop | null> {
   const end = m.dataOffset + m.size;
   const first = await pickleAt(walk, m.dataOffset, end, "none", "tensors count");
   const n = count(first);
-  if (first.end === null || n === null) return "tensors does not start with a count pickle";
-  if (n > MAX_RECORDS) return `tensors claims ${n} records (more than ${MAX_RECORDS})`;
+  if (first.end === null || n === null) return stops("tensors does not start with a count pickle");
+  if (n > MAX_RECORDS) return { message: `tensors claims ${n} records (more than ${MAX_RECORDS})`, torchStops: false };
   let offset = first.end;
   for (let i = 0; i < n; i++) {
     const record = await pickleAt(walk, offset, end, "none", `tensors record ${i}`);
-    if (record.end === null) return `tensors record ${i} is not a pickle`;
+    if (record.end === null) return stops(`tensors record ${i} is not a pickle`);
     const head = await walk.source.read(record.end, 4);
     const ndim = head.length === 4 ? new DataView(head.buffer, head.byteOffset, 4).getInt32(0, true) : -1;
-    if (ndim < 0 || record.end + 8 + 16 * ndim + 8 > end) return `tensors record ${i} is cut off`;
+    if (ndim < 0 || record.end + 8 + 16 * ndim + 8 > end) return stops(`tensors record ${i} is cut off`);
     offset = record.end + 8 + 16 * ndim + 8;
   }
   return null;
+}
+
+async function walkObject(walk: Walk, m: TarMember): Promise<Stop | null> {
+  const object = await pickleAt(walk, m.dataOffset, m.dataOffset + m.size, "tar", "pickle");
+  return object.end === null ? stops("pickle member does not end cleanly") : null;
 }
 
 export async function readTorchTar(source: ByteSource): Promise<ContainerResult> {
@@ -114,8 +131,8 @@ export async function readTorchTar(source: ByteSource): Promise<ContainerResult>
   const byName = new Map<string, TarMember>();
   for (const m of listing.members) byName.set(m.name, m);
   const problems: string[] = [];
-  const walkers: [string, ((w: Walk, m: TarMember) => Promise<string | null>) | null][] = [
-    ["storages", walkStorages], ["tensors", walkTensors], ["pickle", null],
+  const walkers: [string, (w: Walk, m: TarMember) => Promise<Stop | null>][] = [
+    ["storages", walkStorages], ["tensors", walkTensors], ["pickle", walkObject],
   ];
   for (const [name, walker] of walkers) {
     const m = byName.get(name);
@@ -132,11 +149,11 @@ export async function readTorchTar(source: ByteSource): Promise<ContainerResult>
       problems.push(`tar member ${name} is not a regular file`);
       break;
     }
-    const problem = walker ? await walker(walk, m) : (await pickleAt(walk, m.dataOffset, m.dataOffset + m.size, "tar", "pickle")).end === null ? "pickle member does not end cleanly" : null;
-    if (problem) {
-      problems.push(problem);
-      break;
-    }
+    const stop = await walker(walk, m);
+    if (stop) problems.push(stop.message);
+    if (stop?.torchStops) break;
+    // torch may read on past what cannot be followed: fail closed, and still scan the members torch reads next.
+    if (stop) walk.findings.push({ severity: "dangerous", code: "unscannable", message: `tar: ${stop.message}; torch may read on, so this fails closed` });
   }
   // Members torch does not read by name still reach a loader that opens them; scan any that starts like a pickle.
   for (const m of listing.members) {
