@@ -105,7 +105,7 @@ function ioFailure(path: string, size: number, bytesRead: number, error: Inspect
 function reached(reading: ContainerResult): boolean {
   if (reading.format !== "pickle" || reading.error === null) return true;
   return reading.imports.some((i) => i.verdict !== "safe") ||
-    reading.findings.some((f) => f.code === "malformed-global" || f.code === "unscannable");
+    reading.findings.some((f) => f.severity === "dangerous" && (f.code === "malformed-global" || f.code === "unscannable"));
 }
 
 /**

@@ -245,6 +245,8 @@ function parameterDictField(key: string, value: Value): boolean {
   switch (key) {
     case "training": return value.k === "bool";
     case "_is_full_backward_hook": return value.k === "none" || value.k === "bool";
+    // torch 2.1+: set by torch.compile, None otherwise.
+    case "_compiled_call_impl": return value.k === "none";
     case "_non_persistent_buffers_set": return value.k === "set" && value.items.length === 0;
     case "_parameters": return value.k === "dict" && value.entries.every(([k, v]) => k.k === "str" && v.k === "tensor");
     case "_keys": return value.k === "dict" && value.entries.every(([k, v]) => k.k === "str" && v.k === "none");

@@ -253,6 +253,7 @@ class Machine {
 
   private global(module: string, name: string, context = ""): GlobalRef {
     const judgement = judgeGlobal(module, name, this.protocol);
+    if (judgement.class === "malformed") return this.unimportable(module, name, judgement.reason, context);
     const key = `${module}\n${name}`;
     let record = this.records.get(key);
     if (record) record.count++;
@@ -271,9 +272,6 @@ class Machine {
       const mapped = judgement.resolved !== `${module}.${name}` ? ` (written as ${module}.${name})` : "";
       const what = `${judgement.resolved}${mapped}${context}`;
       switch (judgement.class) {
-        case "malformed":
-          this.finding("suspicious", "malformed-global", `malformed global ${JSON.stringify(`${module} ${name}`)}: ${judgement.reason}${context}`);
-          break;
         case "dangerous":
           this.finding("dangerous", "dangerous-global", `imports ${what}: ${judgement.reason}`);
           break;
@@ -287,10 +285,20 @@ class Machine {
           break;
       }
     }
-    // find_class raises for a name nothing has: the load stops here, as it does in CPython.
-    if (judgement.class === "malformed" && context === "") this.abort("invalid", `cannot import ${JSON.stringify(`${module} ${name}`)}: the load stops here`);
     if (judgement.class !== "safe") this.sawNonSafeGlobal = true;
     return { resolved: judgement.resolved, class: judgement.class, record };
+  }
+
+  /**
+   * A name no module or attribute has: CPython's find_class raises, nothing is imported and the load stops there
+   * (after a break, where nothing runs anyway, it is only noted). Not listed as an import: none happens.
+   */
+  private unimportable(module: string, name: string, reason: string, context: string): GlobalRef {
+    const shown = JSON.stringify(`${module} ${name}`);
+    this.finding("suspicious", "malformed-global", `malformed global ${shown}: ${reason}${context}`);
+    if (context === "") this.abort("invalid", `cannot import ${shown}: the load stops here`);
+    const record: ImportRecord = { module, name, resolved: `${module}.${name}`, verdict: "suspicious", offset: this.rel(this.opStart), count: 1 };
+    return { resolved: record.resolved, class: "malformed", record };
   }
 
   /**

@@ -89,6 +89,11 @@ describe("false alarms: ordinary files torch and the WebUIs write are not danger
   it("a ParameterDict is safe only as NEWOBJ + BUILD of parameters; other state is noted, a call is a violation", () => {
     const withModule = torchPickle({ dict: [["p", { parameterDict: [["*", { shape: [768] }]] }], ["m", stateDictMetadata(["x"])]] }, { persistentIds: "zip" });
     expect(verdictOf(analyzePickle(withModule.bytes, { persistentIds: "zip" }))).toBe("safe");
+    // torch 2.x adds attributes: more empty hook dicts and `_compiled_call_impl = None`.
+    const torch2 = new PickleBuilder().proto(2).global("torch.nn.modules.container", "ParameterDict").emptyTuple().newobj()
+      .emptyDict().mark().binunicode("_forward_hooks_with_kwargs").emptyDict().binunicode("_compiled_call_impl").none()
+      .binunicode("_backward_pre_hooks").emptyDict().setitems().build().stop().bytes();
+    expect(verdictOf(analyzePickle(torch2, { persistentIds: "zip" }))).toBe("safe");
     const extra = new PickleBuilder().proto(2).global("torch.nn.modules.container", "ParameterDict").emptyTuple().newobj()
       .emptyDict().binunicode("_forward_hooks").emptyDict().binunicode("k").binint1(1).setitem().setitem().build().stop().bytes();
     expect(verdictOf(analyzePickle(extra, { persistentIds: "zip" }))).toBe("suspicious");
