@@ -61,3 +61,23 @@ describe("aliases of dangerous objects", () => {
     expect(cls("codecs", "encode")).toBe("unknown");
   });
 });
+
+describe("red team: code-execution and file-touching callables the denylist missed", () => {
+  it.each([
+    ["torch.fx.graph_module", "reduce_graph_module"], ["torch.utils.cpp_extension", "load_inline"],
+    ["torch.package.package_importer", "PackageImporter"], ["torch._C", "import_ir_module_from_buffer"],
+    ["torch.multiprocessing.reductions", "rebuild_storage_filename"], ["torch.serialization", "_legacy_load"],
+    ["torch.utils.model_zoo", "load_url"], ["numpy", "fromfile"], ["numpy", "memmap"], ["numpy.ctypeslib", "load_library"],
+    ["numpy.lib.npyio", "load"], ["pandas", "read_html"], ["yaml", "unsafe_load"], ["jsonpickle", "decode"],
+    ["weakref", "finalize"], ["_sitebuiltins", "_Printer"], ["keras.models", "load_model"],
+  ])("%s.%s is dangerous", (module, name) => {
+    expect(cls(module, name)).toBe("dangerous");
+  });
+
+  it("the torch names ordinary checkpoints use stay as they were", () => {
+    expect(cls("torch._utils", "_rebuild_tensor_v2")).toBe("safe");
+    expect(cls("torch.serialization", "_get_layout")).toBe("known");
+    expect(cls("torch.nn.modules.linear", "Linear")).toBe("known");
+    expect(cls("torch._tensor", "_rebuild_from_type_v2")).toBe("known");
+  });
+});
