@@ -2,6 +2,7 @@ import type { ContainerResult, Finding, ImportRecord, InspectError, TensorInfo }
 import { analyzePickle, type PickleAnalysis, type StorageRef } from "../pickle/analyze.js";
 import { MAX_PICKLE_BYTES } from "../pickle/limits.js";
 import type { ByteSource } from "./byte-source.js";
+import { followingStreams } from "./pickle-streams.js";
 
 /**
  * Pickle #1 and #2 of every legacy file (torch/serialization.py): MAGIC_NUMBER and PROTOCOL_VERSION. torch compares
@@ -128,7 +129,7 @@ export async function readTorchLegacy(source: ByteSource): Promise<ContainerResu
   if (keys.length !== declared.size || keys.some((k) => !declared.has(k))) {
     return fail("pickle #5 does not list exactly the storages pickle #4 declares");
   }
-  return walkRecords(source, scan.offset, keys, declared, findings, () => result(null));
+  return walkRecords(source, scan.offset, keys, declared, findings, imports, () => result(null));
 }
 
 /** Storage records must exactly consume the rest of the file; only their 8-byte headers are read. */
@@ -138,6 +139,7 @@ async function walkRecords(
   keys: readonly string[],
   declared: ReadonlyMap<string, StorageRef>,
   findings: Finding[],
+  imports: ImportRecord[],
   done: () => ContainerResult,
 ): Promise<ContainerResult> {
   let offset = start;
@@ -159,7 +161,10 @@ async function walkRecords(
     }
     offset += RECORD_HEADER_BYTES + storage.byteSize;
   }
-  if (offset < source.size) {
+  if (offset < source.size && keys.length === 0) {
+    // No records between pickle #5 and what follows: a sixth pickle.load on the handle reads it.
+    await followingStreams(source, offset, offset + MAX_PICKLE_BYTES, (n) => `pickle #${5 + n}`, { findings, imports });
+  } else if (offset < source.size) {
     const next = await source.read(offset, 2);
     const pickle = next[0] === 0x80 && next[1] !== undefined && next[1] <= 5;
     findings.push({

@@ -4,6 +4,7 @@ import { describe, expect, it } from "vitest";
 import { inspectFile } from "../../src/inspect/inspect-file.js";
 import { PickleBuilder } from "../../fixtures/pickle-builder.js";
 import { tarArchive, type TarMemberSpec } from "../../fixtures/tar-writer.js";
+import { legacyTorchFile, writeLayout } from "../../fixtures/torch-legacy-writer.js";
 import { torchTarMembers } from "../../fixtures/torch-tar-writer.js";
 import { useTempDirs } from "../helpers.js";
 
@@ -71,5 +72,16 @@ describe("red team: ordinary files called worse than they are", () => {
     expect(inspection.format).toBe("safetensors");
     expect(inspection.safety.findings.filter((f) => f.severity !== "safe")).toEqual([]);
     expect(inspection.safety.verdict).toBe("safe");
+  });
+});
+
+describe("red team: a sixth pickle.load", () => {
+  it("a legacy file without storages, followed by another pickle, has that pickle scanned (no records stand between)", async () => {
+    const layout = legacyTorchFile({ dict: [["step", 1]] }, { trailing: payload().bytes() });
+    const path = join(await tempDir(), "model.pt");
+    await writeLayout(path, layout);
+    const inspection = await inspectFile(path);
+    expect(inspection.format).toBe("torch-legacy");
+    expect(inspection.safety.verdict).toBe("dangerous");
   });
 });
