@@ -59,6 +59,12 @@ const NAME_BYTE: readonly boolean[] = Array.from({ length: 128 }, (_, b) => /[A-
 const NUMERIC_TEXT_BYTE: readonly boolean[] = Array.from({ length: 256 }, (_, b) =>
   /[0-9A-Za-z_+\-. \t\r\x0b\x0c]/.test(String.fromCharCode(b)));
 
+/**
+ * Values of built-in types with no `__setstate__`, no `__dict__`, no item assignment and no append: BUILD,
+ * SETITEM(S) or APPEND(S) on one makes CPython raise, so the load stops there with nothing run.
+ */
+const PLAIN_KINDS: ReadonlySet<Value["k"]> = new Set(["none", "bool", "int", "float", "str", "bytes", "tuple", "set"]);
+
 /** BININT1's 256 values, shared like NONE/TRUE/FALSE: ints are never mutated, and shapes and strides are mostly these. */
 const BYTE_INTS: readonly Value[] = Array.from({ length: 256 }, (_, n) => ({ k: "int", v: BigInt(n) }));
 
@@ -428,6 +434,14 @@ class Machine {
       target.built = true;
       return;
     }
+    if (PLAIN_KINDS.has(target.k) || (target.k === "dict" && !target.ordered)) {
+      // No __setstate__ and no __dict__: CPython raises for any state but None, and the load stops (suspicious).
+      if (state.k !== "none") this.abort("invalid", `BUILD on a ${describe(target)}: it has no __setstate__ or __dict__, so CPython raises`);
+      return;
+    }
+    if (target.k === "dict" && state.k !== "dict" && state.k !== "none" && !(state.k === "tuple" && state.items.length === 2)) {
+      this.abort("invalid", "BUILD state for an OrderedDict is not a dict: CPython raises");
+    }
     if (target.k === "object" && target.of?.resolved === PARAMETER_DICT) {
       const note = buildParameterDict(target, state);
       if (note) this.finding("suspicious", "structural-violation", note);
@@ -439,7 +453,9 @@ class Machine {
     }
     if (target.k === "dict" || (target.k === "object" && target.of?.class === "safe")) {
       const violation = checkSafeBuild(target, state);
-      if (violation) this.violation(violation);
+      // An OrderedDict's instance attributes are only data; anything else of a SAFE class runs its __setstate__.
+      if (violation && target.k === "dict") this.finding("suspicious", "structural-violation", `${violation} (sets plain attributes; torch.save never writes this)`);
+      else if (violation) this.violation(violation);
       return;
     }
     this.violation(`BUILD on a ${describe(target)} (runs __setstate__ or sets attributes of arbitrary objects)`);
@@ -451,6 +467,10 @@ class Machine {
     for (let i = 0; i < items.length; i += 2) this.checkKey(items[i]!);
     if (target.k === "dict") {
       for (let i = 0; i < items.length; i += 2) target.entries.push([items[i]!, items[i + 1]!]);
+    } else if (PLAIN_KINDS.has(target.k)) {
+      this.abort("invalid", `SETITEM on a ${describe(target)}: it does not support item assignment, so CPython raises`);
+    } else if (target.k === "list") {
+      this.finding("suspicious", "structural-violation", "SETITEM on a list (inert, but torch.save never writes this)");
     } else if (target.k === "object" && (target.of?.resolved === "collections.Counter" || target.of?.resolved === "collections.defaultdict")) {
       // KNOWN dict subclasses torch also allows; the import already made the verdict suspicious.
     } else {
@@ -466,6 +486,8 @@ class Machine {
     const target = this.top();
     if (target.k === "list") {
       for (const item of items) target.items.push(item);
+    } else if (PLAIN_KINDS.has(target.k) || target.k === "dict") {
+      this.abort("invalid", `APPEND on a ${describe(target)}: it has no append, so CPython raises`);
     } else {
       this.violation(`APPEND on a ${describe(target)} (only lists; anything else calls its append/extend)`);
     }
@@ -737,6 +759,7 @@ class Machine {
         const items = this.popMark();
         const target = this.top();
         if (target.k === "set" && !target.frozen) for (const item of items) target.items.push(item);
+        else if (PLAIN_KINDS.has(target.k) || target.k === "dict" || target.k === "list") this.abort("invalid", `ADDITEMS on a ${describe(target)}: it has no add, so CPython raises`);
         else this.violation(`ADDITEMS on a ${describe(target)} (only sets; anything else calls its add)`);
         return null;
       }

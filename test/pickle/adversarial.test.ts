@@ -167,17 +167,27 @@ describe("pickle content checklist (safety.md §11)", () => {
     }
   });
 
-  it("target rules: SETITEM on a non-dict, APPEND on a non-list, BUILD on a global are dangerous", () => {
-    const setitemOnList = new PickleBuilder().proto(2).emptyList().binunicode("k").none().setitem().stop().bytes();
-    const appendOnDict = new PickleBuilder().proto(2).emptyDict().none().append().stop().bytes();
+  it("target rules: BUILD on a global or SETITEM/APPEND on a call result are dangerous", () => {
     const buildOnGlobal = new PickleBuilder().proto(2).global("collections", "OrderedDict").emptyDict().build().stop().bytes();
-    const buildOnPlainDict = new PickleBuilder().proto(2).emptyDict().emptyDict().build().stop().bytes();
-    const metadataThenOther = new PickleBuilder().proto(2).global("collections", "OrderedDict").emptyTuple().reduce()
-      .emptyDict().binunicode("__class__").none().setitem().build().stop().bytes();
-    for (const bytes of [setitemOnList, appendOnDict, buildOnGlobal, buildOnPlainDict, metadataThenOther]) {
+    const setitemOnObject = new PickleBuilder().proto(2).global("numpy", "dtype").binunicode("f4").newFalse().newTrue().tuple3().reduce()
+      .binunicode("k").none().setitem().stop().bytes();
+    for (const bytes of [buildOnGlobal, setitemOnObject]) {
       const a = analyzePickle(bytes, plain);
       expect(verdictOf(a)).toBe("dangerous");
       expect(codes(a, "dangerous")).toEqual(["structural-violation"]);
+    }
+  });
+
+  it("target rules: BUILD, SETITEM or APPEND that CPython refuses, or that only sets plain attributes, is suspicious", () => {
+    // A dict has no __dict__, a dict has no append: CPython raises and the load stops. A list takes item
+    // assignment and an OrderedDict instance attributes: inert, but never what torch.save writes.
+    const appendOnDict = new PickleBuilder().proto(2).emptyDict().none().append().stop().bytes();
+    const buildOnPlainDict = new PickleBuilder().proto(2).emptyDict().emptyDict().build().stop().bytes();
+    const setitemOnList = new PickleBuilder().proto(2).emptyList().binunicode("k").none().setitem().stop().bytes();
+    const metadataThenOther = new PickleBuilder().proto(2).global("collections", "OrderedDict").emptyTuple().reduce()
+      .emptyDict().binunicode("__class__").none().setitem().build().stop().bytes();
+    for (const bytes of [appendOnDict, buildOnPlainDict, setitemOnList, metadataThenOther]) {
+      expect(verdictOf(analyzePickle(bytes, plain))).toBe("suspicious");
     }
   });
 

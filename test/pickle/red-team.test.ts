@@ -158,15 +158,23 @@ describe("red team: policy gaps", () => {
     for (const b of streams) expect(verdictOf(analyzePickle(b.bytes(), plain))).toBe("dangerous");
   });
 
-  it("BUILD and SETITEMS on values created by SAFE callables are dangerous", () => {
-    const builds = [
-      (b: PickleBuilder) => b.global("__builtin__", "set").emptyTuple().reduce().emptyDict().build(),
-      (b: PickleBuilder) => b.global("collections", "OrderedDict").emptyTuple().reduce().emptyList().build(),
+  it("BUILD and SETITEMS on values created by SAFE callables: dangerous where a method of theirs would run", () => {
+    const dangerous = [
       (b: PickleBuilder) => b.global("torch", "FloatStorage").emptyDict().build(),
-      (b: PickleBuilder) => b.global("_codecs", "encode").binunicode("a").binunicode("latin1").tuple2().reduce().binunicode("k").none().setitem(),
       (b: PickleBuilder) => b.global("__builtin__", "complex").binint1(1).tuple1().reduce().none().append(),
     ];
-    for (const build of builds) expect(verdictOf(analyzePickle(build(new PickleBuilder().proto(2)).stop().bytes(), plain))).toBe("dangerous");
+    for (const build of dangerous) expect(verdictOf(analyzePickle(build(new PickleBuilder().proto(2)).stop().bytes(), plain))).toBe("dangerous");
+    // A set or bytes has no __dict__ and no item assignment, an OrderedDict state must be a dict: CPython raises.
+    const refused = [
+      (b: PickleBuilder) => b.global("__builtin__", "set").emptyTuple().reduce().emptyDict().build(),
+      (b: PickleBuilder) => b.global("collections", "OrderedDict").emptyTuple().reduce().emptyList().build(),
+      (b: PickleBuilder) => b.global("_codecs", "encode").binunicode("a").binunicode("latin1").tuple2().reduce().binunicode("k").none().setitem(),
+    ];
+    for (const build of refused) {
+      const a = analyzePickle(build(new PickleBuilder().proto(2)).none().stop().bytes(), plain);
+      expect(verdictOf(a)).toBe("suspicious");
+      expect(a.end).toBeNull();
+    }
   });
 
   it("a _rebuild_parameter wrapping a call result, or a metadata dict holding one, is not a tensor", () => {
