@@ -65,6 +65,9 @@ const NUMERIC_TEXT_BYTE: readonly boolean[] = Array.from({ length: 256 }, (_, b)
  */
 const PLAIN_KINDS: ReadonlySet<Value["k"]> = new Set(["none", "bool", "int", "float", "str", "bytes", "tuple", "set"]);
 
+/** Values the machine could not follow (call results, rejected constructions): at load time they may be anything. */
+const MAY_BE_ANYTHING: ReadonlySet<Value["k"]> = new Set(["object", "opaque"]);
+
 /** BININT1's 256 values, shared like NONE/TRUE/FALSE: ints are never mutated, and shapes and strides are mostly these. */
 const BYTE_INTS: readonly Value[] = Array.from({ length: 256 }, (_, n) => ({ k: "int", v: BigInt(n) }));
 
@@ -330,12 +333,14 @@ class Machine {
   // ---- target rules (safety.md §6.3) -----------------------------------------------------------------------
 
   private reduce(fn: Value, args: Value): Value {
+    if (!MAY_BE_ANYTHING.has(fn.k) && fn.k !== "global") this.abort("invalid", `REDUCE calls a ${describe(fn)}, which is not callable: CPython raises`);
+    if (!MAY_BE_ANYTHING.has(args.k) && args.k !== "tuple") this.abort("invalid", `REDUCE arguments are a ${describe(args)}, not a tuple: CPython raises`);
     if (fn.k !== "global") {
       this.violation(`REDUCE calls a ${describe(fn)}, not a global pushed by GLOBAL (call chaining)`);
       return OPAQUE;
     }
     if (args.k !== "tuple") {
-      this.violation(`REDUCE arguments for ${fn.g.resolved} are a ${describe(args)}, not a tuple`);
+      this.violation(`REDUCE arguments for ${fn.g.resolved} are a ${describe(args)}, computed at load time`);
       return OPAQUE;
     }
     if (fn.g.class === "safe") {
@@ -396,6 +401,8 @@ class Machine {
   }
 
   private newobj(cls: Value, args: Value): Value {
+    if (!MAY_BE_ANYTHING.has(cls.k) && cls.k !== "global") this.abort("invalid", `NEWOBJ on a ${describe(cls)}, which is not a class: CPython raises`);
+    if (!MAY_BE_ANYTHING.has(args.k) && args.k !== "tuple") this.abort("invalid", `NEWOBJ arguments are a ${describe(args)}, not a tuple: CPython raises`);
     if (cls.k !== "global") {
       this.violation(`NEWOBJ on a ${describe(cls)}, not a class pushed by GLOBAL`);
       return OPAQUE;
@@ -495,8 +502,8 @@ class Machine {
 
   private persistentLoad(pid: Value): Value {
     if (this.mode === "none") {
-      this.violation("persistent id in a pickle that may not have any (torch's loader has no persistent_load for it)");
-      return OPAQUE;
+      // A data.pkl taken out of its zip is an ordinary file; unpickled alone, its first persistent id fails.
+      this.abort("invalid", "persistent id, but this loader has no persistent_load: CPython raises");
     }
     if (this.mode === "tar") return this.tarPersistentLoad(pid);
     if (pid.k !== "tuple") {

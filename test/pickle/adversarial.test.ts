@@ -235,7 +235,8 @@ describe("persistent ids (PK-16 … PK-18)", () => {
       expect(verdictOf(a)).toBe("dangerous");
       expect(codes(a, "dangerous")).toContain("structural-violation");
     }
-    expect(verdictOf(analyzePickle(tensorWithPid(storagePid("0", 2)), plain))).toBe("dangerous");
+    // Without a persistent_load (a plain pickle.load) the first persistent id makes CPython raise.
+    expect(verdictOf(analyzePickle(tensorWithPid(storagePid("0", 2)), plain))).toBe("suspicious");
   });
 
   it("PK-16: a storage class that is not a torch storage is dangerous", () => {

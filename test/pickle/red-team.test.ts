@@ -96,7 +96,7 @@ describe("red team: policy gaps", () => {
     const bomb = wrap((b) => b.global("__builtin__", "bytearray"), (b) => b.long1(10n ** 10n).tuple1());
     expect(verdictOf(analyzePickle(bomb, plain))).toBe("dangerous");
     // func is the result of another call: the getattr(…)(…) gadget, one level removed
-    const chained = wrap((b) => b.global("collections", "OrderedDict").emptyTuple().reduce(), (b) => b.emptyTuple());
+    const chained = wrap((b) => b.global("numpy", "dtype").binunicode("f4").newFalse().newTrue().tuple3().reduce(), (b) => b.emptyTuple());
     const a = analyzePickle(chained, plain);
     expect(verdictOf(a)).toBe("dangerous");
     expect(a.findings.some((f) => f.message.includes("call chaining"))).toBe(true);
