@@ -52,12 +52,13 @@ const MAX_INT_TEXT_DIGITS = 19;
 /** Memo indexes are below MAX_MEMO_ENTRIES in any stream we finish; 10 digits leave room for sparse indexes. */
 const MAX_MEMO_INDEX_DIGITS = 10;
 
-/** Bytes an INT/LONG/FLOAT/GET/PUT line can hold and still parse somewhere in CPython (digits, letters for bases,
- * `inf`/`nan` and `L`, signs, `.`, `_`, ASCII whitespace other than the newline). */
+/** ASCII bytes a module or attribute name that can be imported holds. */
 const NAME_BYTE: readonly boolean[] = Array.from({ length: 128 }, (_, b) => /[A-Za-z0-9_.]/.test(String.fromCharCode(b)));
 
+/** Bytes an INT/LONG/FLOAT/GET/PUT line can hold and still parse somewhere in CPython (digits, letters for bases,
+ * `inf`/`nan` and `L`, signs, `.`, `_`, ASCII whitespace other than the newline, and NUL, where parsing ends). */
 const NUMERIC_TEXT_BYTE: readonly boolean[] = Array.from({ length: 256 }, (_, b) =>
-  /[0-9A-Za-z_+\-. \t\r\x0b\x0c]/.test(String.fromCharCode(b)));
+  /[0-9A-Za-z_+\-. \t\r\x0b\x0c\0]/.test(String.fromCharCode(b)));
 
 /**
  * Values of built-in types with no `__setstate__`, no `__dict__`, no item assignment and no append: BUILD,
@@ -183,19 +184,22 @@ class Machine {
   }
 
   /**
-   * A numeric text operand (INT, LONG, FLOAT, GET, PUT). A byte no number literal holds means CPython's conversion
-   * fails whatever follows, so the load stops there; the newline need not be found first (binary data can go on for
+   * A numeric text operand (INT, LONG, FLOAT, GET, PUT). CPython parses it with C string functions (`strtol`,
+   * `PyLong_FromString`, `PyOS_string_to_double`) that stop at a NUL, so the text ends at the first NUL. A line
+   * that runs past the window without a newline but already holds a byte no number has makes CPython's conversion
+   * fail whatever follows, so the load stops there without reading on for the newline (binary data can go on for
    * gigabytes without one).
    */
   private line(): string {
     const rest = this.bytes.subarray(this.pos, this.limit);
-    let end = 0;
-    while (end < rest.length && rest[end] !== 0x0a) {
-      if (!NUMERIC_TEXT_BYTE[rest[end]!]) this.abort("invalid", "numeric operand holds a character no number has");
-      end++;
+    const nl = rest.indexOf(0x0a);
+    if (nl < 0) {
+      if (rest.some((b) => !NUMERIC_TEXT_BYTE[b])) this.abort("invalid", "numeric operand holds a character no number has, and no end");
+      this.eof();
     }
-    if (end === rest.length) this.eof();
-    return latin1.decode(this.take(end + 1).subarray(0, end));
+    const text = this.take(nl + 1).subarray(0, nl);
+    const nul = text.indexOf(0);
+    return latin1.decode(nul < 0 ? text : text.subarray(0, nul));
   }
 
   /** INT/LONG/GET/PUT: `repr(int)` only, as CPython's pickler writes it; other forms CPython may accept fail closed. */

@@ -203,3 +203,19 @@ describe("red team: resource bounds", () => {
     expect(a.tensors[0]?.path).toHaveLength(20);
   });
 });
+
+describe("red team (2): text operands end where CPython's C parsers end", () => {
+  it("an INT/LONG/FLOAT/GET operand ends at a NUL, as strtol and PyLong_FromString read it, and the stream goes on", () => {
+    const payloadAfter = (b: PickleBuilder) => b.global("posix", "system").binunicode("echo harmless").tuple1().reduce().stop().bytes();
+    for (const op of ["I", "L", "F"]) {
+      const bytes = payloadAfter(textOp(new PickleBuilder(), op, [0x35, 0x00, 0x7a]).pop());
+      const a = analyzePickle(bytes, plain);
+      expect(verdictOf(a), op).toBe("dangerous");
+      expect(a.imports.map((i) => i.resolved)).toEqual(["posix.system"]);
+    }
+    const benign = textOp(new PickleBuilder(), "I", [0x37, 0x00, 0x7a]).stop().bytes();
+    const a = analyzePickle(benign, plain);
+    expect(a.end).toBe(benign.length);
+    expect(a.values[""]).toBe(7);
+  });
+});
