@@ -436,7 +436,7 @@ class Machine {
   }
 
   private build(target: Value, state: Value): void {
-    if (target.k === "object" && (target.of?.class === "known" || target.of?.class === "unknown")) {
+    if (target.k === "object" && target.of && this.untrustedObject(target)) {
       // Restoring an object of a class that is not on the allowlist (torch.save of a whole nn.Module, a trainer's
       // config object): its class's code runs, which the import already says needs trusting; no more than that.
       if (target.of.class === "unknown") {
@@ -484,9 +484,19 @@ class Machine {
       this.finding("suspicious", "structural-violation", "SETITEM on a list (inert, but torch.save never writes this)");
     } else if (target.k === "object" && (target.of?.resolved === "collections.Counter" || target.of?.resolved === "collections.defaultdict")) {
       // KNOWN dict subclasses torch also allows; the import already made the verdict suspicious.
+    } else if (this.untrustedObject(target)) {
+      this.finding("suspicious", "object-state", `SETITEM on a ${describe(target)}: its class's __setitem__ runs (a dict subclass such as Lightning's AttributeDict)`);
     } else {
       this.violation(`SETITEM on a ${describe(target)} (only dicts; CVE-2026-24747 class)`);
     }
+  }
+
+  /**
+   * An object of a class that is neither SAFE nor dangerous: its own methods run on BUILD, SETITEM or APPEND, which
+   * is what its (suspicious) import already says needs trusting. SAFE classes' objects have no such methods to run.
+   */
+  private untrustedObject(target: Value): boolean {
+    return target.k === "object" && (target.of?.class === "known" || target.of?.class === "unknown");
   }
 
   private checkKey(key: Value): void {
@@ -499,6 +509,8 @@ class Machine {
       for (const item of items) target.items.push(item);
     } else if (PLAIN_KINDS.has(target.k) || target.k === "dict") {
       this.abort("invalid", `APPEND on a ${describe(target)}: it has no append, so CPython raises`);
+    } else if (this.untrustedObject(target)) {
+      this.finding("suspicious", "object-state", `APPEND on a ${describe(target)}: its class's append/extend runs (a list subclass)`);
     } else {
       this.violation(`APPEND on a ${describe(target)} (only lists; anything else calls its append/extend)`);
     }

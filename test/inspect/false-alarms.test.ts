@@ -101,3 +101,15 @@ describe("false alarms: ordinary files torch and the WebUIs write are not danger
     expect(verdictOf(analyzePickle(called, { persistentIds: "zip" }))).toBe("dangerous");
   });
 });
+
+describe("false alarms (2): Lightning checkpoints", () => {
+  it("hyper_parameters in Lightning's AttributeDict (a dict subclass: NEWOBJ, then SETITEMS) is suspicious, not dangerous", () => {
+    const b = new PickleBuilder().proto(2).emptyDict().binunicode("hyper_parameters")
+      .global("pytorch_lightning.utilities.parsing", "AttributeDict").emptyTuple().newobj()
+      .mark().binunicode("learning_rate").binfloat(1e-4).binunicode("base_model").binunicode("v1-5").setitems()
+      .setitem().stop();
+    const a = analyzePickle(b.bytes(), { persistentIds: "zip" });
+    expect(verdictOf(a)).toBe("suspicious");
+    expect(a.findings.find((f) => f.code === "object-state")?.message).toContain("AttributeDict");
+  });
+});
