@@ -52,6 +52,31 @@ const MAX_INT_TEXT_DIGITS = 19;
 /** Memo indexes are below MAX_MEMO_ENTRIES in any stream we finish; 10 digits leave room for sparse indexes. */
 const MAX_MEMO_INDEX_DIGITS = 10;
 
+/** UTF-8-encoded UTF-16 surrogates (U+D800–U+DFFF): invalid UTF-8, but CPython's "surrogatepass" accepts them. */
+const ENCODED_SURROGATE = [0xed, 0xa0, 0xbf] as const;
+
+/**
+ * BINUNICODE text as CPython decodes it (`_pickle.c`: UTF-8 with "surrogatepass"), or null where it raises. A lone
+ * surrogate has no UTF-8 form in JavaScript strings either, so it is kept as U+FFFD: such text names nothing
+ * importable either way.
+ */
+function decodeSurrogatePass(raw: Uint8Array): string | null {
+  try {
+    return utf8.decode(raw);
+  } catch {
+    const [lead, low, high] = ENCODED_SURROGATE;
+    const out = Uint8Array.from(raw);
+    for (let i = 0; i + 2 < out.length; i++) {
+      if (out[i] === lead && out[i + 1]! >= low && out[i + 1]! <= high && (out[i + 2]! & 0xc0) === 0x80) out.set([0xef, 0xbf, 0xbd], i);
+    }
+    try {
+      return utf8.decode(out);
+    } catch {
+      return null;
+    }
+  }
+}
+
 /** ASCII bytes a module or attribute name that can be imported holds. */
 const NAME_BYTE: readonly boolean[] = Array.from({ length: 128 }, (_, b) => /[A-Za-z0-9_.]/.test(String.fromCharCode(b)));
 
@@ -720,11 +745,9 @@ class Machine {
 
       case "BINUNICODE": case "SHORT_BINUNICODE": case "BINUNICODE8": {
         const raw = this.sized(name === "SHORT_BINUNICODE" ? "len1" : name === "BINUNICODE" ? "len4" : "len8");
-        try {
-          this.push({ k: "str", v: utf8.decode(raw) });
-        } catch {
-          this.abort("invalid", `${name} is not UTF-8`);
-        }
+        const text = decodeSurrogatePass(raw);
+        if (text === null) this.abort("invalid", `${name} is not UTF-8`);
+        this.push({ k: "str", v: text });
         return null;
       }
       case "SHORT_BINSTRING": case "BINSTRING":

@@ -219,3 +219,15 @@ describe("red team (2): text operands end where CPython's C parsers end", () => 
     expect(a.values[""]).toBe(7);
   });
 });
+
+describe("red team (3): BINUNICODE is decoded with surrogatepass, as CPython does", () => {
+  it("a lone surrogate does not end the interpretation before a payload", () => {
+    const surrogate = new PickleBuilder().proto(4).raw([0x8c, 0x03, 0xed, 0xa0, 0x80]).pop();
+    const hidden = bytearrayBomb(surrogate).none().stop().bytes();
+    expect(verdictOf(analyzePickle(hidden, plain))).toBe("dangerous");
+    const benign = new PickleBuilder().proto(4).raw([0x8c, 0x03, 0xed, 0xb0, 0x80]).stop().bytes();
+    expect(analyzePickle(benign, plain).end).toBe(benign.length);
+    // Bytes that are not UTF-8 even with surrogatepass still stop it, as they stop CPython.
+    expect(analyzePickle(new PickleBuilder().proto(4).raw([0x8c, 0x01, 0xff]).stop().bytes(), plain).end).toBeNull();
+  });
+});
