@@ -882,7 +882,14 @@ class Machine {
         return null;
       }
       case "BINPERSID": this.push(this.persistentLoad(this.pop())); return null;
-      case "PERSID": this.line(); this.push(OPAQUE); return null;
+      case "PERSID": {
+        // A str persistent id: only the tar loader takes one (a decimal tensor key); torch's zip and legacy loaders
+        // assert a tuple and plain pickle.load has no persistent_load, so CPython raises.
+        const id = this.lineBytes();
+        if (this.mode !== "tar" || !STORAGE_KEY.test(latin1.decode(id))) this.abort("invalid", "PERSID persistent id that this loader refuses: CPython raises");
+        this.push(OPAQUE);
+        return null;
+      }
       case "EXT1": this.u1(); this.push(OPAQUE); return null;
       case "EXT2": this.take(2); this.push(OPAQUE); return null;
       case "EXT4": this.take(4); this.push(OPAQUE); return null;

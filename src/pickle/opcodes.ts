@@ -39,7 +39,8 @@ const TABLE: ReadonlyArray<readonly [string, number, OperandLayout, OpcodeClass]
   ["LONG", 0x4c, "line", "data"],
   ["BININT2", 0x4d, "u2", "weights-only"],
   ["NONE", 0x4e, "none", "weights-only"],
-  ["PERSID", 0x50, "line", "dangerous"],
+  // Only the tar loader accepts a text persistent id; the interpreter stops wherever CPython would raise.
+  ["PERSID", 0x50, "line", "data"],
   ["BINPERSID", 0x51, "none", "weights-only"],
   ["REDUCE", 0x52, "none", "weights-only"],
   ["STRING", 0x53, "line", "data"],

@@ -148,7 +148,6 @@ describe("red team: policy gaps", () => {
   it("opcodes that reach code outside the grammar are dangerous wherever they appear", () => {
     const streams = [
       new PickleBuilder().proto(2).ext1(1).stop(),
-      new PickleBuilder().proto(2).persid("0").stop(),
       new PickleBuilder().proto(2).none().proto(2).stop(),
       new PickleBuilder().proto(4).frame(10).none().frame(0).stop(),
       new PickleBuilder().proto(4).frame(1).raw([0x8c, 0x01, 0x61]).stop(),
@@ -229,5 +228,17 @@ describe("red team (3): BINUNICODE is decoded with surrogatepass, as CPython doe
     expect(analyzePickle(benign, plain).end).toBe(benign.length);
     // Bytes that are not UTF-8 even with surrogatepass still stop it, as they stop CPython.
     expect(analyzePickle(new PickleBuilder().proto(4).raw([0x8c, 0x01, 0xff]).stop().bytes(), plain).end).toBeNull();
+  });
+});
+
+describe("red team (4): PERSID", () => {
+  it("a text persistent id stops every loader but the tar one (CPython raises): suspicious, not dangerous", () => {
+    const bytes = new PickleBuilder().proto(2).persid("0").stop().bytes();
+    for (const mode of ["none", "zip", "legacy"] as const) {
+      const a = analyzePickle(bytes, { persistentIds: mode });
+      expect(verdictOf(a), mode).toBe("suspicious");
+      expect(a.end).toBeNull();
+    }
+    expect(analyzePickle(bytes, { persistentIds: "tar" }).end).toBe(bytes.length);
   });
 });
