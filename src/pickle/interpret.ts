@@ -885,8 +885,8 @@ class Machine {
       case "PERSID": {
         // A str persistent id: only the tar loader takes one (a decimal tensor key); torch's zip and legacy loaders
         // assert a tuple and plain pickle.load has no persistent_load, so CPython raises.
-        const id = this.lineBytes();
-        if (this.mode !== "tar" || !STORAGE_KEY.test(latin1.decode(id))) this.abort("invalid", "PERSID persistent id that this loader refuses: CPython raises");
+        if (this.mode !== "tar") this.abort("invalid", "PERSID persistent id, which this loader refuses: CPython raises");
+        if (!STORAGE_KEY.test(this.line())) this.abort("invalid", "PERSID persistent id is no tensor key: CPython raises");
         this.push(OPAQUE);
         return null;
       }
