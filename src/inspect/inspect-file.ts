@@ -3,6 +3,7 @@ import { readPlainPickle } from "../read/plain-pickle.js";
 import { readSafetensors } from "../read/safetensors.js";
 import { SNIFF_BYTES, sniffFormats, type SniffedFormat } from "../read/sniff.js";
 import { readTorchLegacy } from "../read/torch-legacy.js";
+import { readTorchTar } from "../read/torch-tar.js";
 import { readTorchZip } from "../read/torch-zip.js";
 import { quoteErrorBody } from "./error-body.js";
 import { ioInspectError, isIoError } from "./io-error.js";
@@ -19,6 +20,7 @@ const READERS: Partial<Record<SniffedFormat, Reader>> = {
   safetensors: readSafetensors,
   "torch-zip": readTorchZip,
   "torch-legacy": readTorchLegacy,
+  "torch-tar": readTorchTar,
   pickle: readPlainPickle,
   gguf: async () => notAModel({ code: "unsupported-container", message: "GGUF file: sdmodels cannot read GGUF tensor tables yet" }),
 };
@@ -95,6 +97,18 @@ function ioFailure(path: string, size: number, bytesRead: number, error: Inspect
 }
 
 /**
+ * Whether a reading that is not the file's primary one weighs on the verdict. Every file whose first byte is an
+ * opcode has a pickle reading, so a GGUF or safetensors file would otherwise be judged by how its binary fails as
+ * a pickle. A pickle reading that does not parse ran nothing unless it reached an import before its error (listed
+ * as a non-safe import, or as a global that could not be resolved); only then does it count.
+ */
+function reached(reading: ContainerResult): boolean {
+  if (reading.format !== "pickle" || reading.error === null) return true;
+  return reading.imports.some((i) => i.verdict !== "safe") ||
+    reading.findings.some((f) => f.severity === "dangerous" && (f.code === "malformed-global" || f.code === "unscannable"));
+}
+
+/**
  * Everything sdmodels learns about one file from its headers. The sniffer lists every format the first bytes
  * allow, and the file is judged under each one some loader would act on (a polyglot must not pass as its
  * harmless reading): every reader's findings go into the verdict, the tensors come from the first reader that
@@ -122,7 +136,7 @@ export async function inspectFile(path: string): Promise<Inspection> {
     const first = formats[0] ?? "unknown";
     // Nothing parsed: the most specific interpretation explains why, and the readers' findings still count.
     const primary = parsed ?? (READERS[first] && loaded[0] ? loaded[0] : await describeNonModel(first, source, head));
-    const judged = loaded.includes(primary) ? loaded : [primary, ...loaded];
+    const judged = (loaded.includes(primary) ? loaded : [primary, ...loaded]).filter((r) => r === primary || reached(r));
     return {
       path,
       format: primary.format,

@@ -1,7 +1,8 @@
 import type { Finding, ImportRecord, PlainValue, TensorInfo } from "../inspect/types.js";
 import { collectTensors } from "./collect.js";
 import { FindingCollector } from "./findings.js";
-import { interpretPickle, type Interpretation } from "./interpret.js";
+import type { Value } from "./values.js";
+import { interpretPickle, type Interpretation, type PersistentIdMode } from "./interpret.js";
 
 export interface StorageRef {
   /** Persistent-id storage key (`"0"`, `"1"`, … in zip files; long decimals in legacy files). */
@@ -36,11 +37,16 @@ export interface PickleAnalysis {
   findings: Finding[];
   /** Offset just past STOP, or null when the stream did not end cleanly. */
   end: number | null;
+  /**
+   * The root when Python would compare it equal to an int (an int, a bool, an integral float), else null: torch
+   * checks the legacy magic number and protocol version with `!=`, so only their value matters.
+   */
+  rootInt: bigint | null;
 }
 
 export interface AnalyzeOptions {
-  /** zip 5-tuples, legacy 6-tuples, or none allowed (a plain pickle). */
-  persistentIds: "zip" | "legacy" | "none";
+  /** Which loader's persistent ids the stream may use (see {@link PersistentIdMode}). */
+  persistentIds: PersistentIdMode;
   /** Where the stream starts inside `bytes` (legacy files stack 5 pickles). */
   start?: number;
   /** Default true: bytes after STOP are a finding (`trailing-bytes`). */
@@ -61,7 +67,7 @@ export interface AnalyzeOptions {
 export function analyzePickle(bytes: Uint8Array, options: AnalyzeOptions): PickleAnalysis {
   const start = options.start ?? 0;
   const findings = new FindingCollector(options.label ?? "pickle");
-  const empty: PickleAnalysis = { tensors: [], values: {}, storages: [], imports: [], findings: [], end: null };
+  const empty: PickleAnalysis = { tensors: [], values: {}, storages: [], imports: [], findings: [], end: null, rootInt: null };
   if (!Number.isSafeInteger(start) || start < 0 || start >= bytes.length) {
     findings.add("suspicious", "invalid", "no pickle data at the given offset");
     return { ...empty, findings: findings.list() };
@@ -73,10 +79,20 @@ export function analyzePickle(bytes: Uint8Array, options: AnalyzeOptions): Pickl
     if (run.end !== null && (options.expectEnd ?? true) && run.end < bytes.length) {
       findings.add("suspicious", "trailing-bytes", `${bytes.length - run.end} bytes after STOP`);
     }
-    return { tensors, values, storages: [...run.storages.values()], imports: run.imports, findings: findings.list(), end: run.end };
+    return {
+      tensors, values, storages: [...run.storages.values()], imports: run.imports, findings: findings.list(), end: run.end,
+      rootInt: run.root ? intValue(run.root) : null,
+    };
   } catch (error) {
     // Only a defect in this module gets here; fail closed rather than throw.
     findings.add("dangerous", "unscannable", `analysis failed: ${error instanceof Error ? error.message : String(error)}`);
     return { ...empty, imports: run?.imports ?? [], findings: findings.list() };
   }
+}
+
+function intValue(root: Value): bigint | null {
+  if (root.k === "int") return root.v;
+  if (root.k === "bool") return root.v ? 1n : 0n;
+  if (root.k === "float" && Number.isInteger(root.v)) return BigInt(root.v);
+  return null;
 }

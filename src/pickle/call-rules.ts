@@ -226,3 +226,45 @@ export function checkSafeBuild(target: Value, state: Value): string | null {
   }
   return `BUILD on a ${resolved} result`;
 }
+
+/** The nn.ParameterDict class textual-inversion embeddings keep their vectors in (A1111 `modules/safe.py` allows it). */
+export const PARAMETER_DICT = "torch.nn.modules.container.ParameterDict";
+
+/**
+ * The attributes `nn.Module.__init__` and ParameterDict set (torch/nn/modules/module.py, container.py), other than
+ * `training`, `_parameters`, `_keys` and `_non_persistent_buffers_set`: dicts of buffers, sub-modules and hooks,
+ * all empty in a ParameterDict that only holds parameters.
+ */
+const MODULE_EMPTY_DICTS: ReadonlySet<string> = new Set([
+  "_buffers", "_modules", "_backward_pre_hooks", "_backward_hooks", "_forward_hooks", "_forward_hooks_with_kwargs",
+  "_forward_hooks_always_called", "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_state_dict_hooks",
+  "_state_dict_pre_hooks", "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks",
+]);
+
+function parameterDictField(key: string, value: Value): boolean {
+  switch (key) {
+    case "training": return value.k === "bool";
+    case "_is_full_backward_hook": return value.k === "none" || value.k === "bool";
+    // torch 2.1+: set by torch.compile, None otherwise.
+    case "_compiled_call_impl": return value.k === "none";
+    case "_non_persistent_buffers_set": return value.k === "set" && value.items.length === 0;
+    case "_parameters": return value.k === "dict" && value.entries.every(([k, v]) => k.k === "str" && v.k === "tensor");
+    case "_keys": return value.k === "dict" && value.entries.every(([k, v]) => k.k === "str" && v.k === "none");
+    default: return MODULE_EMPTY_DICTS.has(key) && value.k === "dict" && value.entries.length === 0;
+  }
+}
+
+/**
+ * BUILD of a ParameterDict: `Module.__setstate__` is `self.__dict__.update(state)`, inert for any state, so a state
+ * holding anything but parameters and empty bookkeeping is only unexpected (returned as a note), never a call. When
+ * it fits, the parameters are listed as the ParameterDict's entries (`string_to_param.*`).
+ */
+export function buildParameterDict(target: ValueOf<"object">, state: Value): string | null {
+  if (target.built) return "second BUILD on one ParameterDict";
+  target.built = true;
+  const fits = state.k === "dict" && state.entries.every(([k, v]) => k.k === "str" && parameterDictField(k.v, v));
+  if (!fits) return "ParameterDict state is not the attributes nn.Module writes (parameters and empty bookkeeping)";
+  const parameters = state.entries.find(([k]) => k.k === "str" && k.v === "_parameters")?.[1];
+  if (parameters?.k === "dict") target.items = parameters;
+  return null;
+}

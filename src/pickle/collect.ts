@@ -74,7 +74,8 @@ export function collectTensors(root: Value, findings: FindingCollector): Collect
   const visited = new Set<Value>();
   const frames: Frame[] = [];
 
-  const visit = (value: Value, parent: Frame | null, segment: KeySegment | null): void => {
+  const visit = (held: Value, parent: Frame | null, segment: KeySegment | null): void => {
+    const value = held.k === "object" && held.items ? held.items : held;
     if (value.k === "tensor") {
       if (tensors.length >= MAX_TENSORS) {
         omittedTensors++;

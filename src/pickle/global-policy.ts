@@ -31,6 +31,8 @@ export const SAFE_GLOBALS: ReadonlySet<string> = new Set([
   "numpy.core.multiarray.scalar", "numpy.core.multiarray._reconstruct",
   "numpy._core.multiarray.scalar", "numpy._core.multiarray._reconstruct",
   "numpy.dtype", "numpy.ndarray",
+  // Only through NEWOBJ with no arguments and a BUILD of nn.Module's attributes holding parameters (call-rules.ts).
+  "torch.nn.modules.container.ParameterDict",
 ]);
 
 const TORCH_TENSOR_TYPES = ["Double", "Float", "Half", "BFloat16", "Long", "Int", "Short", "Char", "Byte", "Bool"];
@@ -43,7 +45,6 @@ const TORCH_TENSOR_TYPES = ["Double", "Float", "Half", "BFloat16", "Long", "Int"
 export const KNOWN_GLOBALS: ReadonlySet<string> = new Set([
   "pytorch_lightning.callbacks.model_checkpoint.ModelCheckpoint",
   "pytorch_lightning.callbacks.model_checkpoint",
-  "torch.nn.modules.container.ParameterDict",
   "torch.nn.parameter.Parameter", "torch.Tensor", "torch.device", "torch._tensor._rebuild_from_type_v2",
   ...[
     "_rebuild_qtensor", "_rebuild_sparse_tensor", "_rebuild_meta_tensor_no_storage", "_rebuild_wrapper_subclass",
@@ -112,6 +113,36 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
   "numpy.distutils", "numpy.testing",
   // scanner deactivation (fickling ScannerDeactivation)
   "fickling", "picklescan", "modelscan", "model_unpickler", "saferpickle", "modelaudit",
+  // The C halves and platform twins of the modules above (CPython Modules/*.c): the same functions, another name.
+  "_socket", "_ssl", "_functools", "_multiprocessing", "_posixshmem", "_winapi", "msvcrt", "winreg", "_winreg",
+  // `os.path` is one of these modules; its functions stat, list and resolve paths on the machine loading the file.
+  "posixpath", "ntpath", "genericpath",
+  // Process and file state the stdlib exposes elsewhere: finalizers call any callable, `_sitebuiltins._Printer`
+  // reads files, `faulthandler` writes to them, `resource`/`fcntl`/`termios` change the process, `wsgiref` and
+  // `zipapp` bind sockets and write archives.
+  "weakref", "_weakref", "_sitebuiltins", "faulthandler", "resource", "fcntl", "termios", "wsgiref", "zipapp",
+  "concurrent", "setuptools",
+  // torch code paths that compile, exec or load code or reach shared memory and the network: an fx GraphModule
+  // execs its pickled source (torch/fx/graph_module.py `reduce_graph_module`), cpp_extension compiles and loads
+  // C++, torch.package and TorchScript (`torch._C.import_ir_module…`) load code, multiprocessing's reductions open
+  // shared memory by name, model_zoo downloads.
+  "torch.fx", "torch.utils.cpp_extension", "torch.package", "torch._C", "torch._jit_internal", "torch.multiprocessing",
+  "torch.utils.model_zoo", "torch.testing._internal", "torch._export", "torch.export",
+  // numpy: ctypes library loading, file readers and writers, the downloading DataSource.
+  "numpy.ctypeslib", "numpy.lib.npyio", "numpy.lib._npyio_impl", "numpy.lib._datasource", "numpy.core.memmap",
+  "numpy._core.memmap",
+  // Other deserializers that build arbitrary objects, and shells.
+  "jsonpickle", "IPython", "sklearn.externals.joblib", "keras.saving", "sh", "plumbum",
+]);
+
+/**
+ * Names that, as an attribute of any module, are a module the attribute's owner imported (`pathlib.os`,
+ * `shutil.sys`): find_class returns the module object itself, which BUILD can rewrite and later lookups reach.
+ * Only names no class or function of a model file takes.
+ */
+export const MODULE_OBJECT_NAMES: ReadonlySet<string> = new Set([
+  "os", "sys", "posix", "nt", "subprocess", "shutil", "socket", "builtins", "__builtin__", "importlib", "pickle",
+  "marshal", "ctypes", "runpy", "pty",
 ]);
 
 /**
@@ -121,10 +152,25 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
  * a malformed global.
  */
 export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
-  "_io.FileIO",
+  // `_io.open` is `builtins.open`; `io` re-exports all three (reexports.ts), `_pyio` is their pure-Python twin.
+  "_io.FileIO", "_io.open", "_io.open_code", "_pyio.FileIO", "_pyio.open", "_pyio.open_code",
+  // Functions that open a path they are given (CPython Lib/codecs.py, tokenize.py, gzip.py, bz2.py, lzma.py, dbm/).
+  "codecs.open", "tokenize.open", "gzip.open", "gzip.GzipFile", "bz2.open", "bz2.BZ2File", "lzma.open",
+  "lzma.LZMAFile", "dbm.open", "dbm.dumb.open", "_dbm.open", "_gdbm.open", "wave.open",
   "torch.load", "torch.serialization.load", "torch.storage._load_from_bytes", "torch.compile",
   "torch.utils.collect_env.run", "torch.utils.data.datapipes.utils.decoder.basichandlers",
   "numpy.load", "pandas.read_pickle", "pandas.io.parsers.readers.read_csv",
+  "torch.serialization._load", "torch.serialization._legacy_load",
+  // numpy functions that read, write or map the file they are given.
+  "numpy.fromfile", "numpy.memmap", "numpy.loadtxt", "numpy.genfromtxt", "numpy.save", "numpy.savez",
+  "numpy.savez_compressed", "numpy.savetxt", "numpy.lib.format.open_memmap", "numpy.lib.format.read_array",
+  "numpy.DataSource",
+  // pandas readers (paths and URLs) and YAML loaders that build arbitrary objects.
+  ...["read_csv", "read_table", "read_json", "read_html", "read_xml", "read_excel", "read_parquet", "read_feather",
+    "read_orc", "read_hdf", "read_sql", "read_sql_query", "read_sql_table", "read_fwf", "read_sas", "read_spss",
+    "read_stata", "read_clipboard"].map((f) => `pandas.${f}`),
+  ...["load", "load_all", "unsafe_load", "unsafe_load_all", "full_load", "full_load_all"].map((f) => `yaml.${f}`),
+  "keras.models.load_model",
   "mlflow.projects.backend.local._run_entry_point",
 ]);
 

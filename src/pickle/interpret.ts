@@ -1,6 +1,6 @@
 import type { ImportRecord, Verdict } from "../inspect/types.js";
 import type { StorageRef } from "./analyze.js";
-import { callSafeGlobal, checkSafeBuild } from "./call-rules.js";
+import { buildParameterDict, callSafeGlobal, checkSafeBuild, PARAMETER_DICT } from "./call-rules.js";
 import type { FindingCollector } from "./findings.js";
 import { judgeGlobal, type GlobalClass } from "./judge-global.js";
 import {
@@ -12,7 +12,12 @@ import { decodeBytesEscape, decodeRawUnicodeEscape, FLOAT_TEXT, parseIntText } f
 import { STORAGE_CLASSES, STORAGE_KEY, STORAGE_LOCATION } from "./torch-types.js";
 import { describe, FALSE, NONE, OPAQUE, TRUE, type GlobalRef, type Value } from "./values.js";
 
-export type PersistentIdMode = "zip" | "legacy" | "none";
+/**
+ * Which persistent_load the stream meets: torch's zip loader (`('storage', …)` 5-tuples), the legacy loader
+ * (6-tuples, or `('module', cls, source_file, source)`), the tar loader's `pickle` member (`(cls, source_file,
+ * source)` or a decimal tensor key), or none (a plain pickle: any persistent id fails).
+ */
+export type PersistentIdMode = "zip" | "legacy" | "tar" | "none";
 
 export interface Interpretation {
   root: Value | null;
@@ -37,7 +42,7 @@ class Abort extends Error {
 }
 
 const VERDICT_OF: Record<GlobalClass, Verdict> = {
-  safe: "safe", known: "suspicious", unknown: "suspicious", dangerous: "dangerous", malformed: "dangerous",
+  safe: "safe", known: "suspicious", unknown: "suspicious", dangerous: "dangerous", malformed: "suspicious",
 };
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -46,6 +51,48 @@ const latin1 = new TextDecoder("latin1");
 const MAX_INT_TEXT_DIGITS = 19;
 /** Memo indexes are below MAX_MEMO_ENTRIES in any stream we finish; 10 digits leave room for sparse indexes. */
 const MAX_MEMO_INDEX_DIGITS = 10;
+
+/** UTF-8-encoded UTF-16 surrogates (U+D800–U+DFFF): invalid UTF-8, but CPython's "surrogatepass" accepts them. */
+const ENCODED_SURROGATE = [0xed, 0xa0, 0xbf] as const;
+
+/**
+ * BINUNICODE text as CPython decodes it (`_pickle.c`: UTF-8 with "surrogatepass"), or null where it raises. A lone
+ * surrogate has no UTF-8 form in JavaScript strings either, so it is kept as U+FFFD: such text names nothing
+ * importable either way.
+ */
+function decodeSurrogatePass(raw: Uint8Array): string | null {
+  try {
+    return utf8.decode(raw);
+  } catch {
+    const [lead, low, high] = ENCODED_SURROGATE;
+    const out = Uint8Array.from(raw);
+    for (let i = 0; i + 2 < out.length; i++) {
+      if (out[i] === lead && out[i + 1]! >= low && out[i + 1]! <= high && (out[i + 2]! & 0xc0) === 0x80) out.set([0xef, 0xbf, 0xbd], i);
+    }
+    try {
+      return utf8.decode(out);
+    } catch {
+      return null;
+    }
+  }
+}
+
+/** ASCII bytes a module or attribute name that can be imported holds. */
+const NAME_BYTE: readonly boolean[] = Array.from({ length: 128 }, (_, b) => /[A-Za-z0-9_.]/.test(String.fromCharCode(b)));
+
+/** Bytes an INT/LONG/FLOAT/GET/PUT line can hold and still parse somewhere in CPython (digits, letters for bases,
+ * `inf`/`nan` and `L`, signs, `.`, `_`, ASCII whitespace other than the newline, and NUL, where parsing ends). */
+const NUMERIC_TEXT_BYTE: readonly boolean[] = Array.from({ length: 256 }, (_, b) =>
+  /[0-9A-Za-z_+\-. \t\r\x0b\x0c\0]/.test(String.fromCharCode(b)));
+
+/**
+ * Values of built-in types with no `__setstate__`, no `__dict__`, no item assignment and no append: BUILD,
+ * SETITEM(S) or APPEND(S) on one makes CPython raise, so the load stops there with nothing run.
+ */
+const PLAIN_KINDS: ReadonlySet<Value["k"]> = new Set(["none", "bool", "int", "float", "str", "bytes", "tuple", "set"]);
+
+/** Values the machine could not follow (call results, rejected constructions): at load time they may be anything. */
+const MAY_BE_ANYTHING: ReadonlySet<Value["k"]> = new Set(["object", "opaque"]);
 
 /** BININT1's 256 values, shared like NONE/TRUE/FALSE: ints are never mutated, and shapes and strides are mostly these. */
 const BYTE_INTS: readonly Value[] = Array.from({ length: 256 }, (_, n) => ({ k: "int", v: BigInt(n) }));
@@ -161,9 +208,23 @@ class Machine {
     return this.take(nl + 1).subarray(0, nl);
   }
 
-  /** A numeric text operand; non-ASCII bytes can only make it fail to parse, as in CPython. */
+  /**
+   * A numeric text operand (INT, LONG, FLOAT, GET, PUT). CPython parses it with C string functions (`strtol`,
+   * `PyLong_FromString`, `PyOS_string_to_double`) that stop at a NUL, so the text ends at the first NUL. A line
+   * that runs past the window without a newline but already holds a byte no number has makes CPython's conversion
+   * fail whatever follows, so the load stops there without reading on for the newline (binary data can go on for
+   * gigabytes without one).
+   */
   private line(): string {
-    return latin1.decode(this.lineBytes());
+    const rest = this.bytes.subarray(this.pos, this.limit);
+    const nl = rest.indexOf(0x0a);
+    if (nl < 0) {
+      if (rest.some((b) => !NUMERIC_TEXT_BYTE[b])) this.abort("invalid", "numeric operand holds a character no number has, and no end");
+      this.eof();
+    }
+    const text = this.take(nl + 1).subarray(0, nl);
+    const nul = text.indexOf(0);
+    return latin1.decode(nul < 0 ? text : text.subarray(0, nul));
   }
 
   /** INT/LONG/GET/PUT: `repr(int)` only, as CPython's pickler writes it; other forms CPython may accept fail closed. */
@@ -230,6 +291,7 @@ class Machine {
 
   private global(module: string, name: string, context = ""): GlobalRef {
     const judgement = judgeGlobal(module, name, this.protocol);
+    if (judgement.class === "malformed") return this.unimportable(module, name, judgement.reason, context);
     const key = `${module}\n${name}`;
     let record = this.records.get(key);
     if (record) record.count++;
@@ -248,9 +310,6 @@ class Machine {
       const mapped = judgement.resolved !== `${module}.${name}` ? ` (written as ${module}.${name})` : "";
       const what = `${judgement.resolved}${mapped}${context}`;
       switch (judgement.class) {
-        case "malformed":
-          this.finding("dangerous", "malformed-global", `malformed global ${JSON.stringify(`${module} ${name}`)}: ${judgement.reason}${context}`);
-          break;
         case "dangerous":
           this.finding("dangerous", "dangerous-global", `imports ${what}: ${judgement.reason}`);
           break;
@@ -268,10 +327,28 @@ class Machine {
     return { resolved: judgement.resolved, class: judgement.class, record };
   }
 
-  /** picklescan's `unknown` placeholder case: STACK_GLOBAL operands that are not strings (safety.md §5.2). */
+  /**
+   * A name no module or attribute has: CPython's find_class raises, nothing is imported and the load stops there
+   * (after a break, where nothing runs anyway, it is only noted). Not listed as an import: none happens.
+   */
+  private unimportable(module: string, name: string, reason: string, context: string): GlobalRef {
+    const shown = JSON.stringify(`${module} ${name}`);
+    this.finding("suspicious", "malformed-global", `malformed global ${shown}: ${reason}${context}`);
+    if (context === "") this.abort("invalid", `cannot import ${shown}: the load stops here`);
+    const record: ImportRecord = { module, name, resolved: `${module}.${name}`, verdict: "suspicious", offset: this.rel(this.opStart), count: 1 };
+    return { resolved: record.resolved, class: "malformed", record };
+  }
+
+  /**
+   * STACK_GLOBAL operands that are not two strings (picklescan's `unknown` placeholder case). CPython raises for a
+   * value that is surely no str (an int, a tuple): the load stops (suspicious). A call result or a value the
+   * machine could not follow may be a str at run time, so that global resolves to something unknown: dangerous.
+   */
   private unresolvedGlobal(module: Value, name: Value): GlobalRef {
     const raw = `<${describe(module)}> <${describe(name)}>`;
-    this.finding("dangerous", "malformed-global", `STACK_GLOBAL operands are ${raw}, not two strings`);
+    const mayBeStr = (v: Value) => v.k === "object" || v.k === "opaque" || v.k === "str";
+    if (!mayBeStr(module) || !mayBeStr(name)) this.abort("invalid", `STACK_GLOBAL operands are ${raw}, not two strings: CPython stops here`);
+    this.finding("dangerous", "malformed-global", `STACK_GLOBAL operands are ${raw}: computed at load time, so what it imports is unknown`);
     this.sawNonSafeGlobal = true;
     let record = this.records.get(raw);
     if (record) record.count++;
@@ -279,18 +356,20 @@ class Machine {
       record = { module: `<${describe(module)}>`, name: `<${describe(name)}>`, resolved: "<unresolved>", verdict: "dangerous", offset: this.rel(this.opStart), count: 1 };
       this.records.set(raw, record);
     }
-    return { resolved: "<unresolved>", class: "malformed", record };
+    return { resolved: "<unresolved>", class: "dangerous", record };
   }
 
   // ---- target rules (safety.md §6.3) -----------------------------------------------------------------------
 
   private reduce(fn: Value, args: Value): Value {
+    if (!MAY_BE_ANYTHING.has(fn.k) && fn.k !== "global") this.abort("invalid", `REDUCE calls a ${describe(fn)}, which is not callable: CPython raises`);
+    if (!MAY_BE_ANYTHING.has(args.k) && args.k !== "tuple") this.abort("invalid", `REDUCE arguments are a ${describe(args)}, not a tuple: CPython raises`);
     if (fn.k !== "global") {
       this.violation(`REDUCE calls a ${describe(fn)}, not a global pushed by GLOBAL (call chaining)`);
       return OPAQUE;
     }
     if (args.k !== "tuple") {
-      this.violation(`REDUCE arguments for ${fn.g.resolved} are a ${describe(args)}, not a tuple`);
+      this.violation(`REDUCE arguments for ${fn.g.resolved} are a ${describe(args)}, computed at load time`);
       return OPAQUE;
     }
     if (fn.g.class === "safe") {
@@ -351,6 +430,8 @@ class Machine {
   }
 
   private newobj(cls: Value, args: Value): Value {
+    if (!MAY_BE_ANYTHING.has(cls.k) && cls.k !== "global") this.abort("invalid", `NEWOBJ on a ${describe(cls)}, which is not a class: CPython raises`);
+    if (!MAY_BE_ANYTHING.has(args.k) && args.k !== "tuple") this.abort("invalid", `NEWOBJ arguments are a ${describe(args)}, not a tuple: CPython raises`);
     if (cls.k !== "global") {
       this.violation(`NEWOBJ on a ${describe(cls)}, not a class pushed by GLOBAL`);
       return OPAQUE;
@@ -364,6 +445,10 @@ class Machine {
       this.finding("suspicious", "structural-violation", `NEWOBJ of ${cls.g.resolved} (torch.save never writes this)`);
       return { k: "dict", entries: [], ordered: true, built: false };
     }
+    if (cls.g.resolved === PARAMETER_DICT && args.items.length === 0) {
+      // copyreg.__newobj__: object.__new__(ParameterDict), filled in by the BUILD that follows.
+      return { k: "object", of: cls.g, args: [], built: false };
+    }
     if (cls.g.class === "safe") {
       this.violation(`NEWOBJ of ${cls.g.resolved}: cls.__new__(cls, *args) is a call its call rule never saw (storages allocate)`);
       return OPAQUE;
@@ -376,8 +461,26 @@ class Machine {
   }
 
   private build(target: Value, state: Value): void {
-    if (target.k === "object" && target.of?.class === "known") {
+    if (target.k === "object" && target.of && this.untrustedObject(target)) {
+      // Restoring an object of a class that is not on the allowlist (torch.save of a whole nn.Module, a trainer's
+      // config object): its class's code runs, which the import already says needs trusting; no more than that.
+      if (target.of.class === "unknown") {
+        this.finding("suspicious", "object-state", `BUILD restores a ${target.of.resolved} object (a whole Python object, e.g. torch.save(model)): loading it runs that class's code`);
+      }
       target.built = true;
+      return;
+    }
+    if (PLAIN_KINDS.has(target.k) || (target.k === "dict" && !target.ordered)) {
+      // No __setstate__ and no __dict__: CPython raises for any state but None, and the load stops (suspicious).
+      if (state.k !== "none") this.abort("invalid", `BUILD on a ${describe(target)}: it has no __setstate__ or __dict__, so CPython raises`);
+      return;
+    }
+    if (target.k === "dict" && state.k !== "dict" && state.k !== "none" && !(state.k === "tuple" && state.items.length === 2)) {
+      this.abort("invalid", "BUILD state for an OrderedDict is not a dict: CPython raises");
+    }
+    if (target.k === "object" && target.of?.resolved === PARAMETER_DICT) {
+      const note = buildParameterDict(target, state);
+      if (note) this.finding("suspicious", "structural-violation", note);
       return;
     }
     if (target.k === "tensor") {
@@ -386,7 +489,9 @@ class Machine {
     }
     if (target.k === "dict" || (target.k === "object" && target.of?.class === "safe")) {
       const violation = checkSafeBuild(target, state);
-      if (violation) this.violation(violation);
+      // An OrderedDict's instance attributes are only data; anything else of a SAFE class runs its __setstate__.
+      if (violation && target.k === "dict") this.finding("suspicious", "structural-violation", `${violation} (sets plain attributes; torch.save never writes this)`);
+      else if (violation) this.violation(violation);
       return;
     }
     this.violation(`BUILD on a ${describe(target)} (runs __setstate__ or sets attributes of arbitrary objects)`);
@@ -398,11 +503,25 @@ class Machine {
     for (let i = 0; i < items.length; i += 2) this.checkKey(items[i]!);
     if (target.k === "dict") {
       for (let i = 0; i < items.length; i += 2) target.entries.push([items[i]!, items[i + 1]!]);
+    } else if (PLAIN_KINDS.has(target.k)) {
+      this.abort("invalid", `SETITEM on a ${describe(target)}: it does not support item assignment, so CPython raises`);
+    } else if (target.k === "list") {
+      this.finding("suspicious", "structural-violation", "SETITEM on a list (inert, but torch.save never writes this)");
     } else if (target.k === "object" && (target.of?.resolved === "collections.Counter" || target.of?.resolved === "collections.defaultdict")) {
       // KNOWN dict subclasses torch also allows; the import already made the verdict suspicious.
+    } else if (this.untrustedObject(target)) {
+      this.finding("suspicious", "object-state", `SETITEM on a ${describe(target)}: its class's __setitem__ runs (a dict subclass such as Lightning's AttributeDict)`);
     } else {
       this.violation(`SETITEM on a ${describe(target)} (only dicts; CVE-2026-24747 class)`);
     }
+  }
+
+  /**
+   * An object of a class that is neither SAFE nor dangerous: its own methods run on BUILD, SETITEM or APPEND, which
+   * is what its (suspicious) import already says needs trusting. SAFE classes' objects have no such methods to run.
+   */
+  private untrustedObject(target: Value): boolean {
+    return target.k === "object" && (target.of?.class === "known" || target.of?.class === "unknown");
   }
 
   private checkKey(key: Value): void {
@@ -413,6 +532,10 @@ class Machine {
     const target = this.top();
     if (target.k === "list") {
       for (const item of items) target.items.push(item);
+    } else if (PLAIN_KINDS.has(target.k) || target.k === "dict") {
+      this.abort("invalid", `APPEND on a ${describe(target)}: it has no append, so CPython raises`);
+    } else if (this.untrustedObject(target)) {
+      this.finding("suspicious", "object-state", `APPEND on a ${describe(target)}: its class's append/extend runs (a list subclass)`);
     } else {
       this.violation(`APPEND on a ${describe(target)} (only lists; anything else calls its append/extend)`);
     }
@@ -420,18 +543,16 @@ class Machine {
 
   private persistentLoad(pid: Value): Value {
     if (this.mode === "none") {
-      this.violation("persistent id in a pickle that may not have any (torch's loader has no persistent_load for it)");
-      return OPAQUE;
+      // A data.pkl taken out of its zip is an ordinary file; unpickled alone, its first persistent id fails.
+      this.abort("invalid", "persistent id, but this loader has no persistent_load: CPython raises");
     }
+    if (this.mode === "tar") return this.tarPersistentLoad(pid);
     if (pid.k !== "tuple") {
       this.violation(`persistent id is a ${describe(pid)}, not a ('storage', …) tuple`);
       return OPAQUE;
     }
     const [tag, cls, key, location, numel, view] = pid.items;
-    if (tag?.k === "str" && tag.v === "module") {
-      this.violation("('module', …) persistent id: the file embeds a whole nn.Module with its Python class source");
-      return OPAQUE;
-    }
+    if (tag?.k === "str" && tag.v === "module" && this.mode === "legacy") return this.moduleClass(pid.items.slice(1));
     const arity = this.mode === "zip" ? 5 : 6;
     if (tag?.k !== "str" || tag.v !== "storage" || pid.items.length !== arity) {
       this.violation(`persistent id is not a ${arity}-tuple ('storage', class, key, location, numel${arity === 6 ? ", view" : ""})`);
@@ -484,6 +605,29 @@ class Machine {
     }
     if (!known) this.storages.set(key.v, declared);
     return { k: "storage", ref: known ?? declared, view: isView };
+  }
+
+  /**
+   * `('module', cls, source_file, source)` (legacy) or `(cls, source_file, source)` (tar): torch's persistent_load
+   * returns `cls`, after comparing `source` with the installed class's source only to warn. The class is the
+   * global inside, judged like any other import; the source text is never run.
+   */
+  private moduleClass(items: Value[]): Value {
+    const [cls, file, source] = items;
+    const text = (v: Value | undefined) => v?.k === "str" || v?.k === "none";
+    if (items.length !== 3 || cls?.k !== "global" || !text(file) || !text(source)) {
+      this.violation("module persistent id is not (class, source file, source)");
+      return OPAQUE;
+    }
+    return cls;
+  }
+
+  /** The tar format's `pickle` member: a module class tuple, or the decimal key of a tensor read from `tensors`. */
+  private tarPersistentLoad(pid: Value): Value {
+    if (pid.k === "tuple") return this.moduleClass(pid.items);
+    if ((pid.k === "str" && STORAGE_KEY.test(pid.v)) || (pid.k === "int" && pid.v >= 0n)) return OPAQUE;
+    this.violation(`persistent id is a ${describe(pid)}, not a tensor key or a module class`);
+    return OPAQUE;
   }
 
   // ---- the loop ---------------------------------------------------------------------------------------------
@@ -601,11 +745,9 @@ class Machine {
 
       case "BINUNICODE": case "SHORT_BINUNICODE": case "BINUNICODE8": {
         const raw = this.sized(name === "SHORT_BINUNICODE" ? "len1" : name === "BINUNICODE" ? "len4" : "len8");
-        try {
-          this.push({ k: "str", v: utf8.decode(raw) });
-        } catch {
-          this.abort("invalid", `${name} is not UTF-8`);
-        }
+        const text = decodeSurrogatePass(raw);
+        if (text === null) this.abort("invalid", `${name} is not UTF-8`);
+        this.push({ k: "str", v: text });
         return null;
       }
       case "SHORT_BINSTRING": case "BINSTRING":
@@ -663,6 +805,7 @@ class Machine {
         const items = this.popMark();
         const target = this.top();
         if (target.k === "set" && !target.frozen) for (const item of items) target.items.push(item);
+        else if (PLAIN_KINDS.has(target.k) || target.k === "dict" || target.k === "list") this.abort("invalid", `ADDITEMS on a ${describe(target)}: it has no add, so CPython raises`);
         else this.violation(`ADDITEMS on a ${describe(target)} (only sets; anything else calls its add)`);
         return null;
       }
@@ -689,8 +832,7 @@ class Machine {
       case "GET": this.get(this.memoIndex(this.line(), "GET")); return null;
 
       case "GLOBAL": {
-        const module = this.rawLine();
-        const name2 = this.rawLine();
+        const [module, name2] = this.globalLines("GLOBAL");
         this.push({ k: "global", g: this.global(module, name2) });
         return null;
       }
@@ -702,8 +844,7 @@ class Machine {
         return null;
       }
       case "INST": {
-        const module = this.rawLine();
-        const name2 = this.rawLine();
+        const [module, name2] = this.globalLines("INST");
         const g = this.global(module, name2);
         this.push({ k: "object", of: g, args: this.popMark(), built: false });
         return null;
@@ -741,7 +882,14 @@ class Machine {
         return null;
       }
       case "BINPERSID": this.push(this.persistentLoad(this.pop())); return null;
-      case "PERSID": this.line(); this.push(OPAQUE); return null;
+      case "PERSID": {
+        // A str persistent id: only the tar loader takes one (a decimal tensor key); torch's zip and legacy loaders
+        // assert a tuple and plain pickle.load has no persistent_load, so CPython raises.
+        if (this.mode !== "tar") this.abort("invalid", "PERSID persistent id, which this loader refuses: CPython raises");
+        if (!STORAGE_KEY.test(this.line())) this.abort("invalid", "PERSID persistent id is no tensor key: CPython raises");
+        this.push(OPAQUE);
+        return null;
+      }
       case "EXT1": this.u1(); this.push(OPAQUE); return null;
       case "EXT2": this.take(2); this.push(OPAQUE); return null;
       case "EXT4": this.take(4); this.push(OPAQUE); return null;
@@ -758,12 +906,32 @@ class Machine {
     return Number(index);
   }
 
-  /** A GLOBAL/INST line kept byte-exact (a `\r` stays part of the name, as in CPython); bad UTF-8 becomes U+FFFD. */
-  private rawLine(): string {
-    const nl = this.bytes.subarray(this.pos, this.limit).indexOf(0x0a);
-    if (nl < 0) this.eof();
-    const raw = this.take(nl + 1).subarray(0, nl);
-    return new TextDecoder("utf-8").decode(raw);
+  /** A GLOBAL/INST line kept byte-exact (a `\r` stays part of the name, as in CPython), or null if not UTF-8. */
+  private rawLine(): string | null {
+    try {
+      return utf8.decode(this.lineBytes());
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * GLOBAL/INST module and name. CPython decodes both as strict UTF-8 before any import (`_pickle.c` load_global,
+   * `pickle.py` load_global), so bytes that do not decode end the load with nothing imported: invalid, not a payload.
+   * A line that runs past the window without a newline but already holds a byte no importable name has (a quote,
+   * a brace: the pickle reading of some other format) fails the same way, without reading on to find its end.
+   */
+  private globalLines(op: string): [string, string] {
+    const lines: string[] = [];
+    for (let i = 0; i < 2; i++) {
+      const rest = this.bytes.subarray(this.pos, this.limit);
+      const nl = rest.indexOf(0x0a);
+      if (nl < 0 && rest.some((b) => b < 0x80 && !NAME_BYTE[b])) this.abort("invalid", `${op} line is no importable name and has no end`);
+      const line = this.rawLine();
+      if (line === null) this.abort("invalid", `${op} module or name is not UTF-8 (CPython stops before importing)`);
+      lines.push(line);
+    }
+    return [lines[0]!, lines[1]!];
   }
 
   // ---- after an abort ---------------------------------------------------------------------------------------
@@ -780,7 +948,9 @@ class Machine {
       if (!info) return;
       try {
         if (info.name === "GLOBAL" || info.name === "INST") {
-          this.global(this.rawLine(), this.rawLine(), " (after the stream broke)");
+          const module = this.rawLine();
+          const name = this.rawLine();
+          if (module !== null && name !== null) this.global(module, name, " (after the stream broke)");
           continue;
         }
         if (info.name === "STACK_GLOBAL") {

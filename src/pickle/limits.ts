@@ -24,8 +24,11 @@ export const MAX_STACK_VALUES = 5_000_000;
 /** The legacy magic number needs 10 bytes; no tensor metadata needs more than 16 (a signed 128-bit int). */
 export const MAX_LONG1_BYTES = 16;
 
-/** Protocol-0 `LONG` text: the same 16-byte bound, in decimal digits (2^64 has 20; keep ints within int64-ish range). */
-export const MAX_LONG_TEXT_DIGITS = 16;
+/**
+ * Protocol-0 `LONG` text: the same 16-byte bound, in decimal digits (2^127 has 39). torch's legacy magic number has
+ * 24 digits, and a protocol-0 legacy file writes it this way.
+ */
+export const MAX_LONG_TEXT_DIGITS = 39;
 
 /**
  * Wall-clock budget per pickle stream. Interpretation is linear (a 64 MiB stream takes well under a second), so the

@@ -39,7 +39,8 @@ const TABLE: ReadonlyArray<readonly [string, number, OperandLayout, OpcodeClass]
   ["LONG", 0x4c, "line", "data"],
   ["BININT2", 0x4d, "u2", "weights-only"],
   ["NONE", 0x4e, "none", "weights-only"],
-  ["PERSID", 0x50, "line", "dangerous"],
+  // Only the tar loader accepts a text persistent id; the interpreter stops wherever CPython would raise.
+  ["PERSID", 0x50, "line", "data"],
   ["BINPERSID", 0x51, "none", "weights-only"],
   ["REDUCE", 0x52, "none", "weights-only"],
   ["STRING", 0x53, "line", "data"],
@@ -106,3 +107,8 @@ export const OPCODES: ReadonlyArray<OpcodeInfo | undefined> = (() => {
   return byByte;
 })();
 
+
+/** Whether a byte is an opcode: CPython's unpickler accepts any opcode first, so any can open a stream. */
+export function isOpcode(byte: number | undefined): boolean {
+  return byte !== undefined && OPCODES[byte] !== undefined;
+}

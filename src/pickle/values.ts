@@ -34,8 +34,11 @@ export type Value =
   | { k: "dict"; entries: [Value, Value][]; ordered: boolean; built: boolean }
   | { k: "set"; items: Value[]; frozen: boolean }
   | { k: "global"; g: GlobalRef }
-  /** The result of REDUCE/NEWOBJ/INST/OBJ on a global; `plain` when its value is known (numpy scalars). */
-  | { k: "object"; of: GlobalRef | null; args: Value[]; built: boolean; plain?: PlainValue; dtypeName?: string }
+  /**
+   * The result of REDUCE/NEWOBJ/INST/OBJ on a global; `plain` when its value is known (numpy scalars); `items` when
+   * it is a container whose checked state holds its entries (a ParameterDict's `_parameters`), listed in its place.
+   */
+  | { k: "object"; of: GlobalRef | null; args: Value[]; built: boolean; plain?: PlainValue; dtypeName?: string; items?: ValueOf<"dict"> }
   | { k: "storage"; ref: StorageRef; view: boolean }
   | { k: "tensor"; t: TensorValue }
   /** A value whose construction was rejected; it carries no information and satisfies no rule. */

@@ -1,28 +1,29 @@
 import type { ContainerResult } from "../inspect/types.js";
-import { analyzePickle } from "../pickle/analyze.js";
 import { MAX_PICKLE_BYTES } from "../pickle/limits.js";
 import type { ByteSource } from "./byte-source.js";
+import { followingStreams, streamAt } from "./pickle-streams.js";
+import { isLegacyMagic, readTorchLegacy } from "./torch-legacy.js";
 
 /**
- * Reads a bare pickle (a `.bin`/`.pt` written with plain `pickle`, or anything starting `\x80\x00`–`\x80\x05`
- * without the legacy magic). `torch.load` unpickles it whole while looking for the legacy magic number, so it runs
- * any payload: the verdict is what matters. Persistent ids are not allowed (that loader has no persistent_load).
+ * Reads a bare pickle (a `.bin`/`.pt` written with plain `pickle`, or any file whose bytes parse as one).
+ * `torch.load` unpickles a non-zip, non-tar file from byte 0 and, when that first pickle equals torch's magic
+ * number, goes on as the legacy format: such a file is read as one, whatever protocol wrote the number. Otherwise
+ * every stream after STOP that a further `pickle.load` would reach is interpreted too, within one 64 MiB budget.
+ * Persistent ids are not allowed (that loader has no persistent_load for it).
  */
 export async function readPlainPickle(source: ByteSource): Promise<ContainerResult> {
-  const bytes = await source.read(0, Math.min(source.size, MAX_PICKLE_BYTES));
-  const analysis = analyzePickle(bytes, { persistentIds: "none", label: "pickle", expectEnd: source.size <= MAX_PICKLE_BYTES });
-  const findings = [...analysis.findings];
-  if (source.size > MAX_PICKLE_BYTES) {
-    findings.push({ severity: "dangerous", code: "unscannable", message: `pickle is larger than ${MAX_PICKLE_BYTES} bytes; only the start was scanned` });
-  }
-  const error = analysis.end === null ? { code: "invalid", message: "the pickle does not end cleanly" } : null;
+  const first = await streamAt(source, 0, MAX_PICKLE_BYTES, "pickle");
+  if (isLegacyMagic(first.rootInt)) return readTorchLegacy(source);
+  const out = { findings: [...first.findings], imports: [...first.imports] };
+  if (first.end !== null) await followingStreams(source, first.end, MAX_PICKLE_BYTES, (n) => `pickle #${n + 1}`, out);
+  const error = first.end === null ? { code: "invalid", message: "the pickle does not end cleanly" } : null;
   return {
     format: "pickle",
-    tensors: analysis.tensors.map(({ name, path, dtype, shape }) => ({ name, path, dtype, shape })),
+    tensors: first.tensors.map(({ name, path, dtype, shape }) => ({ name, path, dtype, shape })),
     metadata: null,
-    values: analysis.values,
-    findings,
-    imports: analysis.imports,
+    values: first.values,
+    findings: out.findings,
+    imports: out.imports,
     error,
   };
 }

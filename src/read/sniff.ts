@@ -4,15 +4,18 @@
  * CVE-2025-10155; A1111 picks its loader by extension).
  */
 
+import { isOpcode } from "../pickle/opcodes.js";
 import { MAX_HEADER_SIZE } from "./safetensors.js";
+import { isTarHeader, TAR_BLOCK_BYTES } from "./tar-header.js";
 
-/** How many leading bytes callers read and pass in: enough for every magic below and a safetensors `{`. */
-export const SNIFF_BYTES = 64;
+/** How many leading bytes callers read and pass in: one tar header block, which also covers every magic below. */
+export const SNIFF_BYTES = TAR_BLOCK_BYTES;
 
 export type SniffedFormat =
   | "safetensors"
   | "torch-zip"
   | "torch-legacy"
+  | "torch-tar"
   | "pickle"
   | "gguf"
   | "pytorch1-preview"
@@ -44,32 +47,32 @@ const UTF8_BOM = [0xef, 0xbb, 0xbf];
 
 /**
  * Every interpretation that applies to these leading bytes, most specific first (never empty; "unknown" when
- * nothing fits, followed by "pickle" when the first byte could open a protocol-0/1 pickle). Polyglots are possible (`PK\x03\x04` is also a plausible safetensors header length), so the caller
- * gets all candidates and lets the readers decide.
+ * nothing fits). Polyglots are possible (`PK\x03\x04` is also a plausible safetensors header length, a
+ * safetensors header can carry a valid tar checksum), so the caller gets all candidates and lets the readers decide.
+ *
+ * `torch.load` of a file that is not a zip tries the tar format first and then unpickles from byte 0, and CPython
+ * accepts any opcode first: so "torch-tar" is listed whenever the first block is a tar header, and "pickle"
+ * whenever the first byte is an opcode (a PROTO only with a protocol CPython knows), except for a zip.
  */
 export function sniffFormats(head: Uint8Array, fileSize: number): SniffedFormat[] {
   if (fileSize === 0) return ["empty"];
   const formats: SniffedFormat[] = [];
   for (const [format, magic] of MAGICS) if (startsWith(head, magic, 0)) formats.push(format);
   if (looksLikeSafetensors(head, fileSize)) formats.push("safetensors");
-  if (head[0] === 0x80 && head.length > 1 && head[1]! <= MAX_PICKLE_PROTOCOL && !formats.includes("torch-legacy")) {
-    formats.push("pickle");
-  }
+  if (isTarHeader(head)) formats.push("torch-tar");
   const text = skipWhitespace(head, startsWith(head, UTF8_BOM, 0) ? UTF8_BOM.length : 0);
   if (head[text] === 0x3c /* < */) formats.push("html");
   if (head[0] === 0x7b /* { */ || head[0] === 0x5b /* [ */) formats.push("json");
-  if (formats.length > 0) return formats;
-  // torch.load unpickles any file that is not a zip, so a protocol-0/1 pickle (no PROTO opcode) runs as well.
-  // "unknown" stays first: the file is explained as unknown unless the pickle reading parses.
-  return PROTOCOL_0_1_FIRST_OPCODES.has(head[0]!) ? ["unknown", "pickle"] : ["unknown"];
+  // A PROTO with a protocol CPython knows makes the file a pickle; any other opcode only adds a pickle reading
+  // after "unknown", so the file is explained as unknown unless that reading parses.
+  const proto = head[0] === 0x80 && head.length > 1 && head[1]! <= MAX_PICKLE_PROTOCOL;
+  if (formats.length === 0 && !proto) formats.push("unknown");
+  // torch.load never unpickles a zip from byte 0, and plain pickle.load stops at its `P` (PERSID) with no
+  // persistent_load: a zip has no pickle reading.
+  const opens = head[0] === 0x80 ? proto : isOpcode(head[0]);
+  if (opens && !formats.includes("torch-legacy") && !formats.includes("torch-zip")) formats.push("pickle");
+  return formats;
 }
-
-/**
- * Opcodes that can open a protocol-0/1 pickle: those that push a value without needing one (CPython
- * `pickle.py` opcode table: MARK, EMPTY_DICT/LIST/TUPLE, NONE, INT, BININT*, LONG, FLOAT, BINFLOAT, STRING forms,
- * UNICODE forms, GLOBAL, INST, PERSID).
- */
-const PROTOCOL_0_1_FIRST_OPCODES: ReadonlySet<number> = new Set([..."(}])NIJKLMFGSTUVXciP"].map((c) => c.charCodeAt(0)));
 
 /**
  * u64 LE header length, then `{` after optional whitespace. The length must fit the file, or at least be one the

@@ -2,10 +2,19 @@ import type { ContainerResult, Finding, ImportRecord, InspectError, TensorInfo }
 import { analyzePickle, type PickleAnalysis, type StorageRef } from "../pickle/analyze.js";
 import { MAX_PICKLE_BYTES } from "../pickle/limits.js";
 import type { ByteSource } from "./byte-source.js";
+import { followingStreams } from "./pickle-streams.js";
 
-/** Pickle #1 and #2 of every legacy file (formats.md §4): MAGIC_NUMBER and PROTOCOL_VERSION, both protocol 2. */
-const MAGIC_PICKLE = Uint8Array.from([0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]);
-const PROTOCOL_PICKLE = Uint8Array.from([0x80, 0x02, 0x4d, 0xe9, 0x03, 0x2e]);
+/**
+ * Pickle #1 and #2 of every legacy file (torch/serialization.py): MAGIC_NUMBER and PROTOCOL_VERSION. torch compares
+ * their values with `!=`, so any protocol or int encoding that evaluates to them is a legacy file.
+ */
+const MAGIC_NUMBER = 0x1950a86a20f9469cfc6cn;
+const PROTOCOL_VERSION = 1001n;
+
+/** Whether a first pickle's value makes `torch.load` go on reading the file as the legacy format. */
+export function isLegacyMagic(rootInt: bigint | null): boolean {
+  return rootInt === MAGIC_NUMBER;
+}
 
 /** Each storage record starts with its numel as a little-endian int64. */
 const RECORD_HEADER_BYTES = 8;
@@ -18,8 +27,6 @@ const LEGACY_PICKLES_BUDGET = MAX_PICKLE_BYTES;
 
 /** First read: SD checkpoints' pickles are a few hundred KiB; the read doubles until all five pickles end. */
 const INITIAL_HEAD_BYTES = 256 * 1024;
-
-const equalBytes = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((x, i) => x === b[i]);
 
 function tensorInfo(t: PickleAnalysis["tensors"][number]): TensorInfo {
   return { name: t.name, path: t.path, dtype: t.dtype, shape: t.shape };
@@ -100,17 +107,14 @@ export async function readTorchLegacy(source: ByteSource): Promise<ContainerResu
     return result({ code: "invalid", message });
   };
 
-  let offset = 0;
   scan.analyses.forEach((analysis, i) => {
     for (const finding of analysis.findings) findings.push(finding);
     for (const record of analysis.imports) imports.push(record);
-    const bytes = head.subarray(offset, analysis.end ?? offset);
-    if (i === 0 && !equalBytes(bytes, MAGIC_PICKLE)) findings.push({ severity: "suspicious", code: "invalid", message: "pickle #1 is not torch's magic number" });
-    if (i === 1 && !equalBytes(bytes, PROTOCOL_PICKLE)) findings.push({ severity: "suspicious", code: "invalid", message: "pickle #2 is not protocol version 1001" });
+    if (i === 0 && !isLegacyMagic(analysis.rootInt)) findings.push({ severity: "suspicious", code: "invalid", message: "pickle #1 is not torch's magic number" });
+    if (i === 1 && analysis.rootInt !== PROTOCOL_VERSION) findings.push({ severity: "suspicious", code: "invalid", message: "pickle #2 is not protocol version 1001" });
     if (i === 2 && (analysis.imports.length > 0 || analysis.tensors.length > 0 || Object.values(analysis.values).some((v) => typeof v !== "number" && typeof v !== "boolean"))) {
       findings.push({ severity: "suspicious", code: "invalid", message: "pickle #3 (sys_info) is not a dict of ints, bools and dicts" });
     }
-    offset = analysis.end ?? offset;
   });
   if (scan.broken !== null) {
     const n = scan.broken;
@@ -125,7 +129,7 @@ export async function readTorchLegacy(source: ByteSource): Promise<ContainerResu
   if (keys.length !== declared.size || keys.some((k) => !declared.has(k))) {
     return fail("pickle #5 does not list exactly the storages pickle #4 declares");
   }
-  return walkRecords(source, scan.offset, keys, declared, findings, () => result(null));
+  return walkRecords(source, scan.offset, keys, declared, findings, imports, () => result(null));
 }
 
 /** Storage records must exactly consume the rest of the file; only their 8-byte headers are read. */
@@ -135,6 +139,7 @@ async function walkRecords(
   keys: readonly string[],
   declared: ReadonlyMap<string, StorageRef>,
   findings: Finding[],
+  imports: ImportRecord[],
   done: () => ContainerResult,
 ): Promise<ContainerResult> {
   let offset = start;
@@ -156,7 +161,10 @@ async function walkRecords(
     }
     offset += RECORD_HEADER_BYTES + storage.byteSize;
   }
-  if (offset < source.size) {
+  if (offset < source.size && keys.length === 0) {
+    // No records between pickle #5 and what follows: a sixth pickle.load on the handle reads it.
+    await followingStreams(source, offset, offset + MAX_PICKLE_BYTES, (n) => `pickle #${5 + n}`, { findings, imports });
+  } else if (offset < source.size) {
     const next = await source.read(offset, 2);
     const pickle = next[0] === 0x80 && next[1] !== undefined && next[1] <= 5;
     findings.push({

@@ -4,10 +4,13 @@ import { judgeGlobal } from "../../src/pickle/judge-global.js";
 const cls = (module: string, name: string, protocol = 2) => judgeGlobal(module, name, protocol).class;
 
 describe("judgeGlobal (safety.md §2–§5)", () => {
-  it("rejects malformed names before any lookup", () => {
-    for (const [module, name] of [["", "x"], ["os", ""], ["posix\r", "system"], ["torch", "load "], ["torch", "nn.Module"],
-      ["torch.__x", "y"], ["builtins", "__import__"], ["os..path", "join"], ["tor\0ch", "Size"], ["torch", "Size\r"]]) {
+  it("rejects malformed names before any lookup: unimportable ones are malformed, ones that reach further are dangerous", () => {
+    for (const [module, name] of [["", "x"], ["os", ""], ["posix\r", "system"], ["torch", "load "], ["os..path", "join"],
+      ["tor\0ch", "Size"], ["torch", "Size\r"]]) {
       expect(cls(module!, name!), JSON.stringify([module, name])).toBe("malformed");
+    }
+    for (const [module, name] of [["torch", "nn.Module"], ["torch.__x", "y"], ["builtins", "__import__"], ["collections", "OrderedDict.fromkeys"]]) {
+      expect(cls(module!, name!), JSON.stringify([module, name])).toBe("dangerous");
     }
   });
 

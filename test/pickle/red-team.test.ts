@@ -96,7 +96,7 @@ describe("red team: policy gaps", () => {
     const bomb = wrap((b) => b.global("__builtin__", "bytearray"), (b) => b.long1(10n ** 10n).tuple1());
     expect(verdictOf(analyzePickle(bomb, plain))).toBe("dangerous");
     // func is the result of another call: the getattr(…)(…) gadget, one level removed
-    const chained = wrap((b) => b.global("collections", "OrderedDict").emptyTuple().reduce(), (b) => b.emptyTuple());
+    const chained = wrap((b) => b.global("numpy", "dtype").binunicode("f4").newFalse().newTrue().tuple3().reduce(), (b) => b.emptyTuple());
     const a = analyzePickle(chained, plain);
     expect(verdictOf(a)).toBe("dangerous");
     expect(a.findings.some((f) => f.message.includes("call chaining"))).toBe(true);
@@ -130,8 +130,9 @@ describe("red team: policy gaps", () => {
 
   it("malformed and mapped names: \\r, lookalikes, empty components, dunders, Python 2 pairs mapping into danger", () => {
     const cases: [string, string, number, string][] = [
-      ["posix\r", "system", 2, "dangerous"], ["pos\u0456x", "system", 2, "dangerous"], ["torch..utils", "x", 2, "dangerous"],
-      ["torch._utils", "", 2, "dangerous"], ["torch.__init__", "load", 4, "dangerous"], ["__builtin__", "reduce", 2, "dangerous"],
+      // Names no module has make find_class raise: nothing is imported and the load stops (suspicious).
+      ["posix\r", "system", 2, "suspicious"], ["pos\u0456x", "system", 2, "suspicious"], ["torch..utils", "x", 2, "suspicious"],
+      ["torch._utils", "", 2, "suspicious"], ["torch.__init__", "load", 4, "dangerous"], ["__builtin__", "reduce", 2, "dangerous"],
       ["__builtin__", "intern", 2, "dangerous"], ["_socket", "fromfd", 2, "dangerous"], ["exceptions", "SystemExit", 2, "dangerous"],
       ["copy_reg", "_reconstructor", 2, "suspicious"], ["UserList", "UserList", 2, "suspicious"], ["commands", "getoutput", 2, "dangerous"],
       ["__builtin__", "set", 2, "safe"], ["__builtin__", "set", 4, "safe"], ["copy_reg", "_reconstructor", 4, "suspicious"],
@@ -147,7 +148,6 @@ describe("red team: policy gaps", () => {
   it("opcodes that reach code outside the grammar are dangerous wherever they appear", () => {
     const streams = [
       new PickleBuilder().proto(2).ext1(1).stop(),
-      new PickleBuilder().proto(2).persid("0").stop(),
       new PickleBuilder().proto(2).none().proto(2).stop(),
       new PickleBuilder().proto(4).frame(10).none().frame(0).stop(),
       new PickleBuilder().proto(4).frame(1).raw([0x8c, 0x01, 0x61]).stop(),
@@ -157,15 +157,23 @@ describe("red team: policy gaps", () => {
     for (const b of streams) expect(verdictOf(analyzePickle(b.bytes(), plain))).toBe("dangerous");
   });
 
-  it("BUILD and SETITEMS on values created by SAFE callables are dangerous", () => {
-    const builds = [
-      (b: PickleBuilder) => b.global("__builtin__", "set").emptyTuple().reduce().emptyDict().build(),
-      (b: PickleBuilder) => b.global("collections", "OrderedDict").emptyTuple().reduce().emptyList().build(),
+  it("BUILD and SETITEMS on values created by SAFE callables: dangerous where a method of theirs would run", () => {
+    const dangerous = [
       (b: PickleBuilder) => b.global("torch", "FloatStorage").emptyDict().build(),
-      (b: PickleBuilder) => b.global("_codecs", "encode").binunicode("a").binunicode("latin1").tuple2().reduce().binunicode("k").none().setitem(),
       (b: PickleBuilder) => b.global("__builtin__", "complex").binint1(1).tuple1().reduce().none().append(),
     ];
-    for (const build of builds) expect(verdictOf(analyzePickle(build(new PickleBuilder().proto(2)).stop().bytes(), plain))).toBe("dangerous");
+    for (const build of dangerous) expect(verdictOf(analyzePickle(build(new PickleBuilder().proto(2)).stop().bytes(), plain))).toBe("dangerous");
+    // A set or bytes has no __dict__ and no item assignment, an OrderedDict state must be a dict: CPython raises.
+    const refused = [
+      (b: PickleBuilder) => b.global("__builtin__", "set").emptyTuple().reduce().emptyDict().build(),
+      (b: PickleBuilder) => b.global("collections", "OrderedDict").emptyTuple().reduce().emptyList().build(),
+      (b: PickleBuilder) => b.global("_codecs", "encode").binunicode("a").binunicode("latin1").tuple2().reduce().binunicode("k").none().setitem(),
+    ];
+    for (const build of refused) {
+      const a = analyzePickle(build(new PickleBuilder().proto(2)).none().stop().bytes(), plain);
+      expect(verdictOf(a)).toBe("suspicious");
+      expect(a.end).toBeNull();
+    }
   });
 
   it("a _rebuild_parameter wrapping a call result, or a metadata dict holding one, is not a tensor", () => {
@@ -192,5 +200,45 @@ describe("red team: resource bounds", () => {
     const a = analyzePickle(torchPickle(spec, { persistentIds: "zip" }).bytes, zip);
     expect(verdictOf(a)).toBe("safe");
     expect(a.tensors[0]?.path).toHaveLength(20);
+  });
+});
+
+describe("red team (2): text operands end where CPython's C parsers end", () => {
+  it("an INT/LONG/FLOAT/GET operand ends at a NUL, as strtol and PyLong_FromString read it, and the stream goes on", () => {
+    const payloadAfter = (b: PickleBuilder) => b.global("posix", "system").binunicode("echo harmless").tuple1().reduce().stop().bytes();
+    for (const op of ["I", "L", "F"]) {
+      const bytes = payloadAfter(textOp(new PickleBuilder(), op, [0x35, 0x00, 0x7a]).pop());
+      const a = analyzePickle(bytes, plain);
+      expect(verdictOf(a), op).toBe("dangerous");
+      expect(a.imports.map((i) => i.resolved)).toEqual(["posix.system"]);
+    }
+    const benign = textOp(new PickleBuilder(), "I", [0x37, 0x00, 0x7a]).stop().bytes();
+    const a = analyzePickle(benign, plain);
+    expect(a.end).toBe(benign.length);
+    expect(a.values[""]).toBe(7);
+  });
+});
+
+describe("red team (3): BINUNICODE is decoded with surrogatepass, as CPython does", () => {
+  it("a lone surrogate does not end the interpretation before a payload", () => {
+    const surrogate = new PickleBuilder().proto(4).raw([0x8c, 0x03, 0xed, 0xa0, 0x80]).pop();
+    const hidden = bytearrayBomb(surrogate).none().stop().bytes();
+    expect(verdictOf(analyzePickle(hidden, plain))).toBe("dangerous");
+    const benign = new PickleBuilder().proto(4).raw([0x8c, 0x03, 0xed, 0xb0, 0x80]).stop().bytes();
+    expect(analyzePickle(benign, plain).end).toBe(benign.length);
+    // Bytes that are not UTF-8 even with surrogatepass still stop it, as they stop CPython.
+    expect(analyzePickle(new PickleBuilder().proto(4).raw([0x8c, 0x01, 0xff]).stop().bytes(), plain).end).toBeNull();
+  });
+});
+
+describe("red team (4): PERSID", () => {
+  it("a text persistent id stops every loader but the tar one (CPython raises): suspicious, not dangerous", () => {
+    const bytes = new PickleBuilder().proto(2).persid("0").stop().bytes();
+    for (const mode of ["none", "zip", "legacy"] as const) {
+      const a = analyzePickle(bytes, { persistentIds: mode });
+      expect(verdictOf(a), mode).toBe("suspicious");
+      expect(a.end).toBeNull();
+    }
+    expect(analyzePickle(bytes, { persistentIds: "tar" }).end).toBe(bytes.length);
   });
 });

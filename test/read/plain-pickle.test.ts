@@ -37,9 +37,10 @@ describe("readPlainPickle", () => {
     expect(result.imports).toEqual([{ module: "posix", name: "system", resolved: "posix.system", verdict: "dangerous", offset: 2, count: 1 }]);
   });
 
-  it("persistent ids are not allowed in a plain pickle", async () => {
-    const { verdict } = await read(torchPickle({ dict: [["w", { tensor: { shape: [2] } }]] }, { persistentIds: "zip" }).bytes);
-    expect(verdict).toBe("dangerous");
+  it("a data.pkl taken out of its zip is not dangerous: without persistent_load its first persistent id stops the load", async () => {
+    const { result, verdict } = await read(torchPickle({ dict: [["w", { tensor: { shape: [2] } }]] }, { persistentIds: "zip" }).bytes, "data.pkl");
+    expect(verdict).toBe("suspicious");
+    expect(result.error?.code).toBe("invalid");
   });
 
   it("trailing bytes and truncation are reported", async () => {

@@ -84,11 +84,12 @@ describe("sniffFormats", () => {
   });
 
   it("recognises GGUF, PYTORCH1, 7z and RAR magics", () => {
-    expect(sniff("GGUF\x03\x00\x00\x00")).toEqual(["gguf"]);
-    expect(sniff("PYTORCH1\x00\x00")).toEqual(["pytorch1-preview"]);
+    // `G` (BINFLOAT) and `P` (PERSID) are opcodes: torch.load unpickles these files from byte 0 too.
+    expect(sniff("GGUF\x03\x00\x00\x00")).toEqual(["gguf", "pickle"]);
+    expect(sniff("PYTORCH1\x00\x00")).toEqual(["pytorch1-preview", "pickle"]);
     expect(sniff(Buffer.from("377abcaf271c0004", "hex"))).toEqual(["7z"]);
-    expect(sniff(Buffer.from("526172211a0700", "hex"))).toEqual(["rar"]);
-    expect(sniff(Buffer.from("526172211a070100", "hex"))).toEqual(["rar"]);
+    expect(sniff(Buffer.from("526172211a0700", "hex"))).toEqual(["rar", "pickle"]);
+    expect(sniff(Buffer.from("526172211a070100", "hex"))).toEqual(["rar", "pickle"]);
   });
 
   it("recognises an HTML error page, also after a BOM or whitespace", () => {
@@ -103,16 +104,17 @@ describe("sniffFormats", () => {
 
   it("says empty for a 0-byte file and unknown for anything else", () => {
     expect(sniffFormats(new Uint8Array(0), 0)).toEqual(["empty"]);
-    expect(sniff("hello world")).toEqual(["unknown"]);
+    expect(sniff("Hello world")).toEqual(["unknown"]);
     expect(sniff(Buffer.from([0x80]))).toEqual(["unknown"]);
   });
 
-  it("adds a pickle reading to an unknown file whose first byte can open a protocol-0/1 pickle (torch.load unpickles it)", () => {
+  it("adds a pickle reading to an unknown file whose first byte is any opcode (CPython accepts any first opcode)", () => {
     expect(sniff("cposix\nsystem\n(S'echo pwned'\ntR.")).toEqual(["unknown", "pickle"]);
     expect(sniff("(dp0\nS'a'\np1\nI1\ns.")).toEqual(["unknown", "pickle"]);
     expect(sniff("}q\x00.")).toEqual(["unknown", "pickle"]);
+    for (const first of [0x8c, 0x95, 0x88, 0x43, 0x8f, 0x68]) expect(sniff(Buffer.from([first, 0x00]))).toEqual(["unknown", "pickle"]);
     // A byte that no pickle can start with stays unknown alone.
-    expect(sniff("hello world")).toEqual(["unknown"]);
+    expect(sniff("Hello world")).toEqual(["unknown"]);
     expect(sniff(Buffer.from([0x08, 0x01, 0x12]))).toEqual(["unknown"]);
   });
 });

@@ -33,6 +33,14 @@ export const embeddingRules: readonly Rule[] = [
     describe: byWidth((h) => h.index.withPrefix("string_to_param.")[0]),
   },
   {
+    // The original textual-inversion code's layout: token ids are 0-d tensors beside the ParameterDict of vectors.
+    id: "embedding-textual-inversion",
+    kind: "embedding",
+    stage: "embedding",
+    all: [{ prefix: "string_to_param." }, { prefix: "string_to_token." }],
+    describe: byWidth((h) => h.index.withPrefix("string_to_param.")[0]),
+  },
+  {
     id: "embedding-sdxl",
     kind: "embedding",
     stage: "embedding",
