@@ -1,11 +1,13 @@
 import { lstat, mkdir, stat, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
+import { specialFileType } from "../read/open-regular-file.js";
 import { InstallError } from "./errors.js";
 import { FileChangedError, identityChange, identityOf } from "./file-identity.js";
 import { interruptingSignal } from "./interrupted.js";
 import { Journal, type JournalEntry, type JournalFileRecord } from "./journal.js";
 import { placeFile } from "./place-file.js";
 import { ACTIVE_JOURNALS, recoverStaleBatches } from "./recover-batches.js";
+import type { SidecarLeft } from "./sidecar-policy.js";
 import { sweepLeftoverTemps } from "./temp-files.js";
 import type { AppliedEntry, ApplyFailure, ApplyProgress, ApplyReport, InstallPlan, MoveEntry } from "./types.js";
 
@@ -96,8 +98,15 @@ export async function applyPlan(plan: InstallPlan, options: ApplyOptions): Promi
       options.onProgress?.({ type: "start", source: move.source, destination: move.destination, size: move.size, index, total: moves.length });
       try {
         await ensureDir(dirname(move.destination), journal);
-        const { method, sourcesKept } = await installGroup(move, entry, journal, plan.options.copy, options);
-        report.entries[index] = { ...notAttempted(move), status: "done", method, ...(sourcesKept.length > 0 ? { sourcesKept } : {}) };
+        const { method, sourcesKept, sidecarsLeft } = await installGroup(move, entry, journal, plan.options.copy, options);
+        report.entries[index] = {
+          ...notAttempted(move),
+          status: "done",
+          method,
+          sidecars: move.sidecars.filter((s) => !sidecarsLeft.some((l) => l.path === s.source)),
+          ...(sourcesKept.length > 0 ? { sourcesKept } : {}),
+          ...(sidecarsLeft.length > 0 ? { sidecarsLeft } : {}),
+        };
         options.onProgress?.({ type: "done", source: move.source, destination: move.destination, method });
       } catch (error) {
         const status = options.signal?.aborted ? "interrupted" : error instanceof FileChangedError && error.path === move.source ? "changed" : "failed";
@@ -125,17 +134,20 @@ async function installGroup(
   journal: Journal,
   keepSource: boolean,
   options: ApplyOptions,
-): Promise<{ method: "rename" | "copy"; sourcesKept: { path: string; code: string }[] }> {
+): Promise<{ method: "rename" | "copy"; sourcesKept: { path: string; code: string }[]; sidecarsLeft: SidecarLeft[] }> {
   const model = identityOf(await lstat(move.source));
   const change = move.identity ? identityChange(move.identity, model) : model.size === move.size ? null : "size";
   if (change) throw new FileChangedError(move.source, change);
   entry.sourceIdentity = move.identity ?? model;
   const files: JournalFileRecord[] = [entry];
+  const sidecarsLeft: SidecarLeft[] = [];
   for (const sidecar of entry.sidecars) {
     // A sidecar deleted since planning is simply gone; its model still installs. One that became a link or a special
-    // file since it was checked stays too (lstat: a link is never followed).
+    // file since it was checked stays too, reported, its journal record left `pending` (lstat: a link is never
+    // followed).
     const info = await lstat(sidecar.source).catch(() => null);
     if (info?.isFile()) files.push(Object.assign(sidecar, { size: info.size, sourceIdentity: identityOf(info) }));
+    else if (info) sidecarsLeft.push({ path: sidecar.source, reason: { type: "not-a-file", found: specialFileType(info) } });
   }
   for (const file of files) file.status = "moving";
   await journal.save();
@@ -149,6 +161,8 @@ async function installGroup(
           : undefined;
       const { method } = await placeFile(file.source, file.destination, {
         keepSource,
+        // The model the user named may be a link and moves as one; a sidecar never travels as a link.
+        carryLink: file === entry,
         onBytes,
         expected: file.sourceIdentity!,
         signal: options.signal,
@@ -178,7 +192,7 @@ async function installGroup(
     }
     if (sourcesKept.length > 0) await journal.save();
   }
-  return { method: entry.method!, sourcesKept };
+  return { method: entry.method!, sourcesKept, sidecarsLeft };
 }
 
 /**
@@ -201,7 +215,7 @@ async function rollBack(placed: readonly JournalFileRecord[]): Promise<void> {
     try {
       // A copy left its source in place: dropping the new copy restores the old state. A rename is renamed back.
       if (file.method === "copy") await unlink(file.destination);
-      else await placeFile(file.destination, file.source, { keepSource: false, expected: file.installed! });
+      else await placeFile(file.destination, file.source, { keepSource: false, expected: file.installed!, carryLink: true });
       Object.assign(file, { status: "failed", method: null, installed: null });
     } catch {
       // Left as journaled: installed, undoable.

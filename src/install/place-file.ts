@@ -60,6 +60,12 @@ export interface PlaceOptions {
   signal?: AbortSignal;
   /** Called once the temp file exists and before any byte goes into it, so a journal can name it for recovery. */
   onTemp?: (path: string, identity: FileIdentity) => Promise<void>;
+  /**
+   * A symbolic link at `source` is placed as the link itself (its text, never its target's bytes): for a model the
+   * user named by a link, and for putting back what was placed. Without it a link is refused like any file that is
+   * not regular (`ENOTFILE`): a sidecar travels neither as a link nor as its target's bytes.
+   */
+  carryLink?: boolean;
   fs?: PlaceFs;
 }
 
@@ -74,7 +80,8 @@ export interface PlaceOptions {
  *   (opened O_EXCL), fsync it, link it to the final name (same no-overwrite rule), fsync the folder. The source is
  *   left in place; the caller removes it once every file of the group is placed (the result says `method: "copy"`),
  *   so a crash at any point leaves the source, or the source and a complete target.
- * - A symbolic link is moved as a link (a copy recreates the link, never the bytes it points to).
+ * - A symbolic link is refused unless `carryLink`; then it is moved as a link (a copy recreates the link, never the
+ *   bytes it points to). Anything else that is not a regular file (FIFO, device, folder) is refused unopened.
  *
  * Where the filesystem has no hard links, the final name is first reserved with an O_EXCL create (which fails on
  * any existing name, and on a case-insensitive folder on any name differing only in case) and the file is renamed
@@ -86,6 +93,7 @@ export async function placeFile(source: string, destination: string, options: Pl
   const expected = options.expected ?? identityOf(before);
   const change = identityChange(expected, identityOf(before));
   if (change) throw new FileChangedError(source, change);
+  if (!before.isFile() && !(before.isSymbolicLink() && options.carryLink)) throw new NotRegularFileError(source, specialFileType(before));
   const copy = () => (before.isSymbolicLink() ? copyLink(source, destination, fs) : copyIntoPlace(source, destination, expected, options, fs));
 
   if (options.keepSource) {

@@ -267,6 +267,8 @@ export interface AppliedEntry {
    * (read-only folder or filesystem): installed as copies, journaled as such, the originals left where they were.
    */
   sourcesKept?: { path: string; code: string }[];
+  /** Planned sidecars that stayed behind: they became a link or a special file after planning. */
+  sidecarsLeft?: SidecarLeft[];
 }
 
 export interface ApplyFailure {

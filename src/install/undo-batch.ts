@@ -114,7 +114,8 @@ function isKeptSource(file: JournalFileRecord, original: Parameters<typeof ident
 /**
  * Moves the file back with the same no-overwrite primitive as installing, and, where that had to copy (the source
  * folder is on another filesystem), removes the installed copy. For a copy whose source is still there, undo drops
- * the copy; if the user removed the source since, the copy is moved back instead of deleted.
+ * the copy; if the user removed the source since, the copy is moved back instead of deleted. A model installed as a
+ * link goes back as that link: `expected` proves it is the one installed.
  */
 async function restore(file: JournalFileRecord, signal: AbortSignal | undefined): Promise<{ from: string; to: string | null }> {
   const original = await lstat(file.source).catch(() => null);
@@ -123,7 +124,7 @@ async function restore(file: JournalFileRecord, signal: AbortSignal | undefined)
     return { from: file.destination, to: null };
   }
   await mkdir(dirname(file.source), { recursive: true });
-  const { method } = await placeFile(file.destination, file.source, { keepSource: false, expected: file.installed!, signal });
+  const { method } = await placeFile(file.destination, file.source, { keepSource: false, expected: file.installed!, signal, carryLink: true });
   if (method === "copy") await unlink(file.destination);
   return { from: file.destination, to: file.source };
 }

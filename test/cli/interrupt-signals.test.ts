@@ -1,14 +1,14 @@
 import { spawn } from "node:child_process";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { describe, expect, it } from "vitest";
+import { useBuiltCheckout } from "../setup/built-checkout.js";
 
-const HOOKS_URL = pathToFileURL(fileURLToPath(new URL("../install/ts-hooks.mjs", import.meta.url))).href;
-const MODULE_URL = pathToFileURL(fileURLToPath(new URL("../../src/cli/interrupt-signals.ts", import.meta.url))).href;
+/** The compiled module the child runs: Node 20 cannot import the TypeScript sources. */
+const checkout = useBuiltCheckout();
 
 /** Work that reports each step on stdout and only ends when aborted (then takes its time to clean up). */
 const CHILD_SCRIPT = `
-import { register } from "node:module";
-register(process.env.HOOKS_URL);
 const { withInterruptSignals } = await import(process.env.MODULE_URL);
 // Signal listeners keep nothing alive; a real command is busy copying.
 const busy = setInterval(() => undefined, 1000);
@@ -29,7 +29,7 @@ clearInterval(busy);
 
 function start(env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD_SCRIPT], {
-    env: { ...process.env, HOOKS_URL, MODULE_URL, ...env },
+    env: { ...process.env, MODULE_URL: pathToFileURL(join(checkout(), "dist/src/cli/interrupt-signals.js")).href, ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { lstat, mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
@@ -12,6 +12,7 @@ import { resolveWebui } from "../../src/install/resolve-webui.js";
 import { isTempName } from "../../src/install/temp-files.js";
 import { undoBatch } from "../../src/install/undo-batch.js";
 import { useTempDirs } from "../helpers.js";
+import { useBuiltCheckout } from "../setup/built-checkout.js";
 import { A1111_MARKERS, filesUnder, touch } from "./fake-webui.js";
 
 const tempDir = useTempDirs("sdmodels-interrupt-");
@@ -19,13 +20,11 @@ const tempDir = useTempDirs("sdmodels-interrupt-");
 /** A separate tmpfs on most Linux systems; /tmp is on the main disk here. */
 const OTHER_DEVICE_ROOT = "/dev/shm";
 
-const HOOKS_URL = pathToFileURL(fileURLToPath(new URL("./ts-hooks.mjs", import.meta.url))).href;
-const MAIN_URL = pathToFileURL(fileURLToPath(new URL("../../src/cli/main.ts", import.meta.url))).href;
+/** The compiled CLI the child runs: Node 20 cannot import the TypeScript sources. */
+const checkout = useBuiltCheckout();
 
-/** The child: the real CLI, run from the sources the way bin/sdmodels.js runs the build. */
+/** The child: the real CLI, run the way bin/sdmodels.js runs it. */
 const CHILD_SCRIPT = `
-import { register } from "node:module";
-register(process.env.HOOKS_URL);
 const { main } = await import(process.env.MAIN_URL);
 process.exitCode = await main(["node", "sdmodels", ...JSON.parse(process.env.ARGS)]);
 `;
@@ -61,7 +60,7 @@ describe("SIGINT and SIGTERM during install", () => {
         const destDir = join(root, "models/Stable-diffusion");
 
         const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD_SCRIPT], {
-          env: { ...process.env, HOOKS_URL, MAIN_URL, SDMODELS_STATE_DIR: state, ARGS: JSON.stringify(["install", small, big, "--webui", root]) },
+          env: { ...process.env, MAIN_URL: pathToFileURL(join(checkout(), "dist/src/cli/main.js")).href, SDMODELS_STATE_DIR: state, ARGS: JSON.stringify(["install", small, big, "--webui", root]) },
           stdio: ["ignore", "pipe", "pipe"],
         });
         let stderr = "";

@@ -1,13 +1,15 @@
 import { execFile } from "node:child_process";
-import { chmod, lstat, mkdir, mkdtemp, readFile, readlink, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { applyPlan } from "../../src/install/apply-plan.js";
+import { identityOf } from "../../src/install/file-identity.js";
 import type { JournalData } from "../../src/install/journal.js";
 import type { MoveEntry } from "../../src/install/types.js";
 import { undoBatch } from "../../src/install/undo-batch.js";
+import { writeSidecars } from "../../fixtures/sidecar-files.js";
 import { useTempDirs } from "../helpers.js";
 import { a1111WithDownloads, classification as k, filesUnder, modelFile, plan, sha256File } from "./fake-webui.js";
 
@@ -30,7 +32,8 @@ describe("every file that reached the WebUI is journaled", () => {
     const { root, downloads, target, journalDir } = await setup();
     const readOnly = await tempDir();
     const candidateRw = await modelFile(join(downloads, "ro.safetensors"), k("lora"));
-    await writeFile(join(downloads, "ro.preview.png"), "png");
+    // A real PNG: a sidecar travels only when its bytes are what its name says.
+    await writeSidecars(downloads, ["ro.preview.png"]);
     try {
       await run("mount", ["--bind", downloads, readOnly]);
       mounts.push(readOnly);
@@ -67,29 +70,64 @@ describe("every file that reached the WebUI is journaled", () => {
     expect(await filesUnder(readOnly)).toEqual(["ro.preview.png", "ro.safetensors"]);
   });
 
-  it("a relative-symlink sidecar that dangles once moved is journaled with its model, and undo brings both back", async () => {
+  it("a relative-symlink sidecar put into a plan stays behind, reported; its model is installed, journaled, and undone", async () => {
     const { root, downloads, target, journalDir } = await setup();
     const candidate = await modelFile(join(downloads, "x.safetensors"), k("lora"));
     await mkdir(join(downloads, "previews"));
     await writeFile(join(downloads, "previews/x.png"), "png");
     await symlink("previews/x.png", join(downloads, "x.preview.png"));
     const planned = await plan([candidate], target);
-    // Built by hand: whether the planner carries link sidecars at all is another question; applying must journal them.
+    // Built by hand: the planner never carries a link sidecar; applying must not carry one either.
     const move = planned.entries[0] as MoveEntry;
     move.sidecars = [{ source: join(downloads, "x.preview.png"), destination: join(root, "models/Lora/x.preview.png") }];
 
     const report = await applyPlan(planned, { journalDir });
     expect(report.failure).toBeNull();
-    expect(report.entries[0]!.status).toBe("done");
+    expect(report.entries[0]).toMatchObject({
+      status: "done",
+      sidecars: [],
+      sidecarsLeft: [{ path: join(downloads, "x.preview.png"), reason: { type: "not-a-file", found: "symlink" } }],
+    });
+    expect(await readdir(join(root, "models/Lora"))).toEqual(["x.safetensors"]);
     const journal = await readJournal(report.journalPath!);
     expect(journal.state).toBe("complete");
-    expect(journal.entries[0]!.sidecars[0]).toMatchObject({ status: "done", method: "rename" });
+    expect(journal.entries[0]).toMatchObject({ status: "done", method: "rename" });
+    expect(journal.entries[0]!.sidecars[0]).toMatchObject({ status: "pending", method: null, installed: null });
 
     const undone = await undoBatch(target);
     expect(undone.refused).toEqual([]);
-    expect(undone.restored.map((r) => r.to).sort()).toEqual([join(downloads, "x.preview.png"), candidate.source]);
+    expect(undone.restored.map((r) => r.to)).toEqual([candidate.source]);
     expect(await readlink(join(downloads, "x.preview.png"))).toBe("previews/x.png");
     expect(await readFile(join(downloads, "x.preview.png"), "utf8")).toBe("png");
+  });
+});
+
+describe("a model that is a link in the plan", () => {
+  it("is installed as that link, journaled, and undo puts the link back; a sidecar beside it still travels", async () => {
+    const { root, downloads, target, journalDir } = await setup();
+    const store = await tempDir();
+    const link = join(downloads, "x.safetensors");
+    const candidate = await modelFile(link, k("lora"));
+    await writeSidecars(downloads, ["x.preview.png"]);
+    const planned = await plan([candidate], target);
+    // Built by hand: the planner skips a model named by a link; applying a plan that holds one moves the link itself.
+    const real = join(store, "real.safetensors");
+    await rename(link, real);
+    await symlink(real, link);
+    (planned.entries[0] as MoveEntry).identity = identityOf(await lstat(link));
+
+    const report = await applyPlan(planned, { journalDir });
+    expect(report.entries[0]).toMatchObject({ status: "done", method: "rename", sidecars: [{ source: join(downloads, "x.preview.png") }] });
+    const installed = join(root, "models/Lora/x.safetensors");
+    expect(await readlink(installed)).toBe(real);
+    expect(await filesUnder(join(root, "models/Lora"))).toEqual(["x.preview.png"]);
+    const journal = await readJournal(report.journalPath!);
+    expect(journal.entries[0]).toMatchObject({ status: "done", method: "rename" });
+
+    const undone = await undoBatch(target);
+    expect(undone.refused).toEqual([]);
+    expect(await readlink(link)).toBe(real);
+    expect(await readdir(join(root, "models/Lora"))).toEqual([]);
   });
 });
 
@@ -99,7 +137,7 @@ describe("undo across filesystems", () => {
     await Promise.all(otherDeviceDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
   });
 
-  it("copies the files back and removes the installed copies, links included", async (ctx) => {
+  it("copies the files back and removes the installed copies; a link sidecar stays behind", async (ctx) => {
     const here = (await stat(tmpdir())).dev;
     const there = await stat(OTHER_DEVICE_ROOT).then((s) => s.dev, () => null);
     if (there === null || there === here) ctx.skip(`${OTHER_DEVICE_ROOT} is missing or on the same device as ${tmpdir()}: cross-filesystem undo test skipped`);
@@ -107,18 +145,24 @@ describe("undo across filesystems", () => {
     otherDeviceDirs.push(sourceDir);
     const { root, target, journalDir } = await setup();
     const candidate = await modelFile(join(sourceDir, "x.safetensors"), k("lora"));
+    await writeSidecars(sourceDir, ["x.civitai.info"]);
     await symlink("elsewhere/x.png", join(sourceDir, "x.preview.png"));
     const hash = await sha256File(candidate.source);
     const planned = await plan([candidate], target);
-    (planned.entries[0] as MoveEntry).sidecars = [{ source: join(sourceDir, "x.preview.png"), destination: join(root, "models/Lora/x.preview.png") }];
+    // The link added by hand: the planner never carries one, and a copy must not recreate it.
+    (planned.entries[0] as MoveEntry).sidecars.push({ source: join(sourceDir, "x.preview.png"), destination: join(root, "models/Lora/x.preview.png") });
     const applied = await applyPlan(planned, { journalDir });
-    expect(applied.entries[0]).toMatchObject({ status: "done", method: "copy" });
-    expect(await readlink(join(root, "models/Lora/x.preview.png"))).toBe("elsewhere/x.png");
-    expect(await filesUnder(sourceDir)).toEqual([]);
+    expect(applied.entries[0]).toMatchObject({
+      status: "done",
+      method: "copy",
+      sidecarsLeft: [{ path: join(sourceDir, "x.preview.png"), reason: { type: "not-a-file", found: "symlink" } }],
+    });
+    expect((await readdir(join(root, "models/Lora"))).sort()).toEqual(["x.civitai.info", "x.safetensors"]);
+    expect(await readdir(sourceDir)).toEqual(["x.preview.png"]);
 
     const undone = await undoBatch(target);
     expect(undone.refused).toEqual([]);
-    expect(undone.restored.map((r) => r.to).sort()).toEqual([join(sourceDir, "x.preview.png"), candidate.source]);
+    expect(undone.restored.map((r) => r.to).sort()).toEqual([join(sourceDir, "x.civitai.info"), candidate.source]);
     expect(await sha256File(candidate.source)).toBe(hash);
     expect(await readlink(join(sourceDir, "x.preview.png"))).toBe("elsewhere/x.png");
     expect(await filesUnder(join(root, "models/Lora"))).toEqual([]);

@@ -150,13 +150,20 @@ describe("placeFile edge cases", () => {
     expect((await readdir(dir)).sort()).toEqual(["src.bin", name].sort());
   });
 
-  it("copies a symbolic link as a link, never the bytes it points to", async () => {
+  it("copies a model named by a symbolic link as a link, never the bytes it points to; refuses a link otherwise", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, "secret"), "private key");
-    await fsp.symlink("secret", join(dir, "x.preview.png"));
+    await fsp.symlink("secret", join(dir, "x.safetensors"));
     await fsp.mkdir(join(dir, "out"));
-    await placeFile(join(dir, "x.preview.png"), join(dir, "out/x.preview.png"), { keepSource: true });
-    expect(await fsp.readlink(join(dir, "out/x.preview.png"))).toBe("secret");
+    await expect(placeFile(join(dir, "x.safetensors"), join(dir, "out/x.safetensors"), { keepSource: true })).rejects.toMatchObject({
+      code: "ENOTFILE",
+    });
+    await expect(placeFile(join(dir, "x.safetensors"), join(dir, "out/x.safetensors"), { keepSource: false })).rejects.toMatchObject({
+      code: "ENOTFILE",
+    });
+    expect(await readdir(join(dir, "out"))).toEqual([]);
+    await placeFile(join(dir, "x.safetensors"), join(dir, "out/x.safetensors"), { keepSource: true, carryLink: true });
+    expect(await fsp.readlink(join(dir, "out/x.safetensors"))).toBe("secret");
   });
 
   it("an aborted copy removes its partial temp file and throws the abort reason", async () => {

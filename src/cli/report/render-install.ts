@@ -513,12 +513,13 @@ export function refusalLines(report: InstallReport, details: InstallDetails, opt
 
 /**
  * Failures of the batch as a whole, for install and sort alike: batches of killed runs recovered first, files that
- * changed since inspection, sources that could not be removed, applying stopped or interrupted, or conflicts.
+ * changed since inspection, sidecars that became links or special files, sources that could not be removed, applying stopped or interrupted, or conflicts.
  */
 export function batchErrorLines(report: InstallReport): string[] {
   const lines: string[] = [...recoveryLines(report.recovered ?? [])];
   for (const r of report.results ?? []) {
     if (r.status === "changed") lines.push(`sdmodels: ${terminalSafe(r.source)} changed since it was inspected (written to or replaced); not installed`);
+    if (r.sidecarsLeft) lines.push(`sdmodels: ${terminalSafe(r.source)} installed; left behind: ${terminalSafe(sidecarsLeftText(r.sidecarsLeft))}`);
     for (const kept of r.sourcesKept ?? []) {
       lines.push(`sdmodels: ${terminalSafe(kept.path)} could not be removed (${kept.code}): installed as a copy, the original stays where it is`);
     }
