@@ -2,10 +2,11 @@ import { describe, expect, it } from "vitest";
 import { formatErrorLine, UsageError } from "../../src/cli/errors.js";
 import { EXIT_FILE_ERROR, EXIT_INTEGRITY, EXIT_USAGE, exitCodeFor } from "../../src/cli/exit-codes.js";
 import { colorEnabled, createPalette } from "../../src/cli/output/color.js";
-import { formatBytes } from "../../src/cli/output/format-bytes.js";
+import { formatBytes } from "../../src/app/format-bytes.js";
+import { formatByteProgress } from "../../src/app/progress.js";
 import { displayWidth, outputWidth, renderTable, truncateMiddle } from "../../src/cli/output/table.js";
 import { terminalSafe } from "../../src/cli/output/terminal-text.js";
-import { formatByteProgress, progressEnabled } from "../../src/cli/progress.js";
+import { progressEnabled } from "../../src/cli/progress.js";
 
 describe("truncateMiddle", () => {
   it("keeps both ends, more of the end, at exactly the width", () => {

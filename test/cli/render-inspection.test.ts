@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Classification } from "../../src/classify/types.js";
 import { createPalette } from "../../src/cli/output/color.js";
-import { UNCLASSIFIED, dtypeCounts, inspectExitCode } from "../../src/cli/report/inspection-report.js";
+import { UNCLASSIFIED } from "../../src/classify/classify-inspection.js";
+import { dtypeCounts, inspectExitCode } from "../../src/cli/report/inspection-report.js";
 import { commonDirectory, describeModel, renderInspectionBlock, renderInspectionTable } from "../../src/cli/report/render-inspection.js";
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
 import type { Finding, Inspection } from "../../src/inspect/types.js";

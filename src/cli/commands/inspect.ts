@@ -1,13 +1,14 @@
 import { inspectFile } from "../../inspect/inspect-file.js";
 import { expandModelPaths } from "../../inspect/walk.js";
-import type { CivitaiMatch } from "../civitai-lookup.js";
+import type { CivitaiMatch } from "../../app/civitai-lookup.js";
+import { classifyInspection } from "../../classify/classify-inspection.js";
 import { renderCivitaiMatches } from "../report/render-civitai.js";
 import type { CliIo, GlobalOptions } from "../context.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { outputWidth } from "../output/table.js";
 import { progressEnabled, startStatus } from "../progress.js";
-import { classifyInspection, inspectExitCode, inspectionReport, type InspectionReport } from "../report/inspection-report.js";
+import { inspectExitCode, inspectionReport, type InspectionReport } from "../report/inspection-report.js";
 import { renderInspectionBlock, renderInspectionTable, type InspectedFile } from "../report/render-inspection.js";
 
 /**
@@ -49,7 +50,7 @@ export async function runInspect(
     }
     if (flags.civitai) {
       // The Civitai client (HTTP, response schemas) and the hash cache load only here: a plain inspect reads local files.
-      const [{ createFileHasher }, { lookUpOnCivitai }] = await Promise.all([import("../file-hasher.js"), import("../civitai-lookup.js")]);
+      const [{ createFileHasher }, { lookUpOnCivitai }] = await Promise.all([import("../../app/file-hasher.js"), import("../../app/civitai-lookup.js")]);
       const hasher = createFileHasher({ env: io.env, useCache: true, status });
       const readable = files.filter((f) => f.report.error === null);
       civitai = await lookUpOnCivitai(

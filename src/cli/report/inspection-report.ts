@@ -1,4 +1,3 @@
-import { classify } from "../../classify/classify.js";
 import type { Classification } from "../../classify/types.js";
 import type { FileFormat, InspectError, Inspection, Verdict } from "../../inspect/types.js";
 import { judgeLoadEverywhere, type LoadJudgement } from "../../install/will-load.js";
@@ -30,17 +29,6 @@ export interface InspectionReport {
   /** The extension names the other container (a pickle named .safetensors, …); null when the name fits. */
   nameMismatch: NameMismatch | null;
 }
-
-/** What a file with nothing to classify is reported as. */
-export const UNCLASSIFIED: Classification = {
-  kind: "unknown",
-  algorithm: null,
-  base: "unknown",
-  variant: null,
-  architecture: null,
-  confidence: "low",
-  evidence: [],
-};
 
 /** Tensor count per dtype, most common first, so a mixed file reads `{"F16": 1129, "F32": 2}`. */
 export function dtypeCounts(inspection: Inspection): Record<string, number> {
@@ -82,13 +70,4 @@ export function inspectExitCode(inspections: readonly Pick<Inspection, "safety" 
   if (inspections.some((i) => i.safety.verdict === "dangerous")) return EXIT_DANGEROUS;
   if (inspections.some((i) => i.error !== null)) return EXIT_FILE_ERROR;
   return EXIT_OK;
-}
-
-/**
- * Classifies whatever was learned. A file that could not be listed (no tensors, an error) has nothing to
- * classify and is reported as unknown instead of as the classifier's empty-input guess.
- */
-export function classifyInspection(inspection: Inspection): Classification {
-  if (inspection.error !== null && inspection.tensors.length === 0) return UNCLASSIFIED;
-  return classify({ tensors: inspection.tensors, metadata: inspection.metadata, values: inspection.values });
 }

@@ -3,7 +3,7 @@ import type { Classification } from "../../classify/types.js";
 import { isIoErrorCode } from "../../inspect/io-error.js";
 import type { Inspection, Verdict } from "../../inspect/types.js";
 import type { Palette } from "../output/color.js";
-import { formatBytes } from "../output/format-bytes.js";
+import { formatBytes } from "../../app/format-bytes.js";
 import { renderTable, type Column } from "../output/table.js";
 import { terminalSafe } from "../output/terminal-text.js";
 import { describeNotLoaded, judgeLoadEverywhere } from "../../install/will-load.js";

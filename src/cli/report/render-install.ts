@@ -7,7 +7,7 @@ import type { RecoveredBatch, SkipCode } from "../../install/types.js";
 import { verdictRank } from "../../model/verdict.js";
 import { SPECIAL_FILE_NAMES } from "../../read/open-regular-file.js";
 import type { Palette } from "../output/color.js";
-import { formatBytes } from "../output/format-bytes.js";
+import { formatBytes } from "../../app/format-bytes.js";
 import { displayWidth } from "../output/table.js";
 import { terminalSafe } from "../output/terminal-text.js";
 import { PICKLE_FORMATS, type FileFindings, type InstallDetails, type InstallReport, type PlanEntryReport } from "./install-report.js";

@@ -5,7 +5,7 @@ import { inspectFile } from "../inspect/inspect-file.js";
 import type { Inspection } from "../inspect/types.js";
 import { identityOf } from "../install/file-identity.js";
 import type { InstallCandidate } from "../install/types.js";
-import { classifyInspection } from "./report/inspection-report.js";
+import { classifyInspection } from "../classify/classify-inspection.js";
 
 /**
  * One file as `install` and `sort` see it once classified: what inspect reports about it, and what the installer
