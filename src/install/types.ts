@@ -274,7 +274,7 @@ export interface AppliedEntry {
 export interface ApplyFailure {
   source: string;
   destination: string;
-  /** errno code (`ENOSPC`, `EACCES`, …) or an installer code (`DESTINATION_EXISTS`). */
+  /** errno code (`ENOSPC`, `EACCES`, …) or an installer code (`destination-exists`). */
   code: string;
   message: string;
 }

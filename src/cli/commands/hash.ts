@@ -2,7 +2,7 @@ import { stat } from "node:fs/promises";
 import { createFileHasher } from "../../app/file-hasher.js";
 import { formatBytes } from "../../app/format-bytes.js";
 import type { CliIo, GlobalOptions } from "../context.js";
-import { EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
+import { EXIT_OK } from "../exit-codes.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { outputWidth, renderTable } from "../output/table.js";
@@ -11,7 +11,6 @@ import { progressEnabled, startStatus } from "../progress.js";
 /** A path given to `hash` is missing or not a file; nothing was hashed. */
 export class HashArgumentError extends Error {
   readonly code = "hash-argument";
-  readonly exitCode = EXIT_FILE_ERROR;
   override readonly name = "HashArgumentError";
 }
 
