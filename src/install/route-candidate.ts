@@ -19,7 +19,7 @@ export const SUSPICIOUS_WARNING = "suspicious: installed with a warning";
  */
 export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget, options: PlanOptions): Route {
   const warnings: string[] = [];
-  const skip = (code: SkipReason["code"], message: string): Route => ({ ok: false, reason: { code, message }, warnings });
+  const skip = (code: Exclude<SkipReason["code"], "duplicate" | "conflict">, message: string): Route => ({ ok: false, reason: { code, message }, warnings });
   const { kind } = candidate.classification;
 
   if (candidate.error) return skip("unreadable", `unreadable: ${candidate.error.code}`);

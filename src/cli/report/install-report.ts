@@ -92,7 +92,7 @@ export function planEntryReports(outcome: InstallOutcome): PlanEntryReport[] {
       sidecarsLeft: entry.action === "conflict" ? [] : (entry.sidecarsLeft ?? []),
       warnings: entry.warnings,
       civitai: civitai.get(entry.source) ?? null,
-      notLoaded: entry.action === "move" ? (entry.notLoaded ?? null) : entry.action === "skip" ? (entry.reason.load ?? null) : null,
+      notLoaded: entry.action === "move" ? (entry.notLoaded ?? null) : entry.action === "skip" && "load" in entry.reason ? (entry.reason.load ?? null) : null,
     };
   });
 }
