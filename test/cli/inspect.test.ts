@@ -118,7 +118,7 @@ describe("sdmodels inspect --json", () => {
     expect(run.stderr).toBe("");
     const reports = parseReports(run.stdout);
     expect(reports.map((r) => r.path)).toEqual([missing, good]);
-    expect(reports[0]!.error).toEqual({ code: "ENOENT", message: `${missing}: no such file` });
+    expect(reports[0]!.error).toEqual({ code: "ENOENT", message: `${missing}: no such file`, io: true });
     expect(reports[0]!.safety.verdict).not.toBe("safe");
     expect(reports[1]!.error).toBeNull();
   });

@@ -88,7 +88,7 @@ describe("renderInspectionBlock", () => {
   });
 
   it("shows only the error for a file that could not be opened", () => {
-    const error = { code: "ENOENT", message: "gone.ckpt: no such file" };
+    const error = { code: "ENOENT", message: "gone.ckpt: no such file", io: true } as const;
     const block = renderInspectionBlock(
       { inspection: inspection({ path: "gone.ckpt", format: "unknown", size: 0, error, findings: [{ severity: "suspicious", code: "unreadable", message: error.message }] }), classification: UNCLASSIFIED },
       plain,
