@@ -82,7 +82,7 @@ describe("Civitai lookup by hash and sidecars", () => {
     expect(calls).toBe(2);
 
     cutsLeft = 99;
-    const error = (await lookupCivitaiByHash("ef".repeat(32), options).catch((e: unknown) => e)) as Error & { exitCode: number };
+    const error = (await lookupCivitaiByHash("ef".repeat(32), options).catch((e: unknown) => e)) as Error & { code: string };
     expect(error).toMatchObject({ code: "network" });
     expect(error.message).toContain(`${new URL(fake().civitaiUrl).host}${path}`);
   });
