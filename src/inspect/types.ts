@@ -3,7 +3,7 @@
  * Every later stage (classify, plan, print) is a pure function of this value.
  */
 
-export type FileFormat = "safetensors" | "torch-zip" | "torch-legacy" | "torch-tar" | "pickle" | "unknown";
+export type FileFormat = "safetensors" | "torch-zip" | "torch-legacy" | "torch-tar" | "pickle" | "gguf" | "unknown";
 
 import type { Verdict } from "../model/verdict.js";
 // Re-exported while the readers and the scanner still import it from here; they move to model/ after this phase.

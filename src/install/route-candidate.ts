@@ -12,6 +12,9 @@ export type Route =
 
 export const SUSPICIOUS_WARNING = "suspicious: installed with a warning";
 
+/** ComfyUI's own loaders skip `.gguf`; the city96 custom node lists them. */
+const COMFY_GGUF_WARNING = "GGUF files load through the ComfyUI-GGUF custom node (Unet Loader / CLIPLoader (GGUF))";
+
 /**
  * Everything about one candidate that does not depend on the filesystem: whether it may be installed at all, which
  * folder it goes to, and under which file name. Shared by the planner and by the snapshot, which must list exactly
@@ -51,6 +54,7 @@ export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget,
     );
   }
   if (folder.warning) warnings.push(folder.warning);
+  if (candidate.format === "gguf" && target.ui === "comfyui") warnings.push(COMFY_GGUF_WARNING);
 
   const naming = installName(basename(candidate.source), candidate.format, folder);
   if ("reason" in naming) return { ok: false, reason: naming.reason, warnings };
@@ -106,8 +110,13 @@ function installName(
     if (SAFETENSORS_EXTENSIONS.includes(ext) && accepted(ext)) return { name: sourceName, extensionFixed: false };
     return accepted(".safetensors") ? renamed(".safetensors") : notLoaded("safetensors");
   }
+  if (format === "gguf") {
+    // GGUF loaders pick files by the .gguf extension; it is never given a torch or safetensors name.
+    if (ext === ".gguf" && accepted(ext)) return { name: sourceName, extensionFixed: false };
+    return accepted(".gguf") ? renamed(".gguf") : notLoaded("GGUF");
+  }
   if (format === "unknown") {
-    return { reason: { code: "unsupported-format", message: "unsupported format: not safetensors or a torch pickle" } };
+    return { reason: { code: "unsupported-format", message: "unsupported format: not safetensors, GGUF or a torch pickle" } };
   }
   if (SAFETENSORS_EXTENSIONS.includes(ext)) {
     return { reason: { code: "misnamed-pickle", message: `pickle named ${ext}: refusing a disguised pickle` } };

@@ -199,7 +199,7 @@ function errorNote(findings: FileFindings | undefined, source: string, cwd: stri
   if (colon > 0 && resolve(cwd, message.slice(0, colon)) === source) message = message.slice(colon + 2);
   if (error.code === "error-page") message = message.replace(" (failed download?)", "");
   // The safetensors library's name for a file shorter than its header says; to the user it is a download cut short.
-  if (error.code === "MetadataIncompleteBuffer") {
+  if (error.code === "MetadataIncompleteBuffer" || error.code === "truncated") {
     message = `incomplete download: ${message.replace(/^truncated: (?:file is )?/, "").replace(/ \(incomplete download\?\)$/, "")}`;
   }
   return message;
