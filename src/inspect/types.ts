@@ -1,9 +1,12 @@
+import type { DiffusersInfo } from "../classify/diffusers-pipeline.js";
+
 /**
  * The inspection result: what the readers learned from a file's header without reading tensor data.
  * Every later stage (classify, plan, print) is a pure function of this value.
  */
 
-export type FileFormat = "safetensors" | "torch-zip" | "torch-legacy" | "torch-tar" | "pickle" | "gguf" | "unknown";
+/** `diffusers`: a pipeline folder (`model_index.json` + component folders), inspected as one model. */
+export type FileFormat = "safetensors" | "torch-zip" | "torch-legacy" | "torch-tar" | "pickle" | "gguf" | "diffusers" | "unknown";
 
 import type { Verdict } from "../model/verdict.js";
 // Re-exported while the readers and the scanner still import it from here; they move to model/ after this phase.
@@ -82,4 +85,6 @@ export interface Inspection {
   error: InspectError | null;
   /** Bytes the readers requested from the file: the proof that tensor data was never read. */
   bytesRead: number;
+  /** Set for a diffusers pipeline folder: what its JSON files say, which is what classifies it. */
+  diffusers?: DiffusersInfo;
 }

@@ -352,6 +352,20 @@ export const LAYOUTS: Readonly<Record<UiName, UiLayout>> = {
 };
 
 /**
+ * Where each UI loads diffusers pipeline folders (`model_index.json` + components), kept whole under their own name:
+ * SD.Next `diffusers_dir`, ComfyUI's `diffusers` key (DiffusersLoader). The others load single files only.
+ */
+export const DIFFUSERS_FOLDERS: Readonly<Record<UiName, LayoutFolder | null>> = {
+  a1111: null,
+  forge: null,
+  sdnext: folder("Diffusers", []),
+  comfyui: comfy("diffusers", { extensions: [] }),
+  swarmui: null,
+  fooocus: null,
+  stabilitymatrix: null,
+};
+
+/**
  * `--by-base` sub-folder names. ComfyUI-Manager's curated model list spells the common ones `SD1.5`, `SDXL`, `FLUX1`;
  * the same names serve every UI so a library shared through `extra_model_paths.yaml` stays one tree. A base the
  * classifier could not tell goes to `Unknown` rather than the kind's root, so the root holds only unsorted files.

@@ -2,7 +2,7 @@ import { basename, join } from "node:path";
 import type { Classification } from "../classify/types.js";
 import type { FileFormat } from "../inspect/types.js";
 import { modelStem, splitName } from "./file-names.js";
-import { BASE_FOLDERS, LAYOUTS, PICKLE_EXTENSIONS, SAFETENSORS_EXTENSIONS, type LayoutFolder } from "./layouts.js";
+import { BASE_FOLDERS, DIFFUSERS_FOLDERS, LAYOUTS, PICKLE_EXTENSIONS, SAFETENSORS_EXTENSIONS, type LayoutFolder } from "./layouts.js";
 import type { InstallCandidate, PlanOptions, SkipReason, WebuiTarget } from "./types.js";
 import { describeNotLoaded, judgeLoad, type LoadJudgement } from "./will-load.js";
 
@@ -33,6 +33,13 @@ export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget,
     warnings.push(SUSPICIOUS_WARNING);
   }
 
+  if (candidate.format === "diffusers") {
+    const diffusers = DIFFUSERS_FOLDERS[target.ui];
+    if (!diffusers) return skip("diffusers-not-loaded", `${target.ui} does not load diffusers folders (SD.Next and ComfyUI do)`);
+    if (options.copy) return skip("unsupported-format", "diffusers folders are moved, never copied: install it without --copy");
+    // A pipeline folder keeps its name: its components find each other through it.
+    return { ok: true, dir: folderPath(diffusers, target)!, name: basename(candidate.source), extensionFixed: false, warnings, notLoaded: null };
+  }
   const load = judgeLoad(candidate.classification, candidate.format, target.ui);
   const notLoaded = load.loads ? null : load;
   if (notLoaded !== null) {

@@ -167,6 +167,7 @@ export type SkipCode =
   | "extension-not-loaded"
   | "will-not-load"
   | "needs-conversion"
+  | "diffusers-not-loaded"
   | "duplicate"
   | "in-place"
   | "symlink"

@@ -20,7 +20,7 @@ async function written(spec: GgufFileSpec, name = "model.gguf", extraBytes = 0) 
 }
 
 /** A GGUF v3 header by hand: counts, raw key/value bytes, raw tensor-info bytes, then `tail` (a hole when sparse). */
-async function rawGguf(parts: { version?: number; tensors: bigint | number; kvs: bigint | number; body?: Buffer[]; size?: number }) {
+async function rawGguf(parts: { version?: number; tensors: bigint | number; kvs: bigint | number; body?: readonly Buffer[]; size?: number }) {
   const u32 = (n: number) => Buffer.from(Uint32Array.of(n).buffer);
   const u64 = (n: bigint | number) => Buffer.from(BigUint64Array.of(BigInt(n)).buffer);
   const head = Buffer.concat([Buffer.from("GGUF"), u32(parts.version ?? 3), u64(parts.tensors), u64(parts.kvs), ...(parts.body ?? [])]);

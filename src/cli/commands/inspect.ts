@@ -1,4 +1,4 @@
-import { inspectFile } from "../../inspect/inspect-file.js";
+import { inspectPath } from "../../inspect/diffusers-folder.js";
 import { expandModelPaths } from "../../inspect/walk.js";
 import type { CivitaiMatch } from "../civitai-lookup.js";
 import { renderCivitaiMatches } from "../report/render-civitai.js";
@@ -39,7 +39,7 @@ export async function runInspect(
   try {
     for (const [n, path] of targets.entries()) {
       status.update(`Inspecting ${n + 1}/${targets.length} ${path}`);
-      const inspection = await inspectFile(path);
+      const inspection = await inspectPath(path);
       const classification = classifyInspection(inspection);
       files.push({
         report: inspectionReport(inspection, classification),

@@ -1,4 +1,5 @@
 import { classify } from "../../classify/classify.js";
+import { classifyDiffusersFolder } from "../../classify/diffusers-pipeline.js";
 import type { Classification } from "../../classify/types.js";
 import type { FileFormat, InspectError, Inspection, Verdict } from "../../inspect/types.js";
 import { judgeLoadEverywhere, type LoadJudgement } from "../../install/will-load.js";
@@ -89,6 +90,7 @@ export function inspectExitCode(inspections: readonly Pick<Inspection, "safety" 
  * classify and is reported as unknown instead of as the classifier's empty-input guess.
  */
 export function classifyInspection(inspection: Inspection): Classification {
+  if (inspection.diffusers) return classifyDiffusersFolder(inspection.diffusers);
   if (inspection.error !== null && inspection.tensors.length === 0) return UNCLASSIFIED;
   return classify({ tensors: inspection.tensors, metadata: inspection.metadata, values: inspection.values });
 }

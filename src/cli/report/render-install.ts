@@ -55,6 +55,7 @@ const SKIP_LABELS: Readonly<Record<SkipCode, string>> = {
   "extension-not-loaded": "not loaded there",
   "will-not-load": "UI will not load it",
   "needs-conversion": "needs converting",
+  "diffusers-not-loaded": "diffusers folder",
   duplicate: "duplicate",
   "in-place": "already in place",
   symlink: "symlink",
