@@ -24,6 +24,9 @@ export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget,
   const warnings: string[] = [];
   const skip = (code: SkipReason["code"], message: string): Route => ({ ok: false, reason: { code, message }, warnings });
   const { kind } = candidate.classification;
+  if (candidate.placeAt !== undefined) {
+    return { ok: true, dir: candidate.placeAt, name: basename(candidate.source), extensionFixed: false, warnings, notLoaded: null };
+  }
 
   if (candidate.error) return skip("unreadable", `unreadable: ${candidate.error.code}`);
   if (candidate.verdict === "dangerous") return skip("dangerous", "dangerous");
@@ -88,7 +91,8 @@ function layoutFolder(c: Classification, target: WebuiTarget, options: PlanOptio
   return layout.folder;
 }
 
-function folderPath(folder: LayoutFolder, target: WebuiTarget): string | null {
+/** Where a layout folder is on disk for this target: where the UI's own settings put it, else the default. */
+export function folderPath(folder: LayoutFolder, target: WebuiTarget): string | null {
   // A folder the UI's own settings move (a flag, a config key, an is_default YAML section) is where it loads from.
   const configured = folder.setting && target.folders[folder.setting.key];
   if (configured) return join(configured.path, folder.setting!.within ?? "");

@@ -1,0 +1,45 @@
+import { auditWebui } from "../../app/audit.js";
+import { resolveWebui } from "../../install/index.js";
+import type { UiName } from "../../install/types.js";
+import type { CliIo, GlobalOptions } from "../context.js";
+import { createFileHasher } from "../file-hasher.js";
+import { colorEnabled, createPalette } from "../output/color.js";
+import { writeJson } from "../output/json.js";
+import { progressEnabled, startStatus } from "../progress.js";
+import { auditExitCode, auditReport } from "../report/audit-report.js";
+import { installDetails } from "../report/install-report.js";
+import { batchErrorLines } from "../report/render-install.js";
+import { renderAudit } from "../report/render-audit.js";
+import { writeInstallReport } from "./install.js";
+
+export interface AuditFlags {
+  webui?: string;
+  ui?: UiName;
+  fix?: boolean;
+  dryRun?: boolean;
+}
+
+export async function runAudit(flags: AuditFlags, options: GlobalOptions, io: CliIo): Promise<number> {
+  const target = await resolveWebui({ webui: flags.webui, ui: flags.ui, env: io.env, cwd: io.cwd });
+  const color = colorEnabled(io.stderr, io.env, options.color);
+  const status = await startStatus(`Auditing ${target.root}…`, { stream: io.stderr, enabled: progressEnabled(io.stderr, options.json), color });
+  let outcome;
+  try {
+    const hasher = createFileHasher({ env: io.env, useCache: true, status });
+    outcome = await auditWebui(target, { hasher, onStatus: (text) => status.update(text), fix: flags.fix === true, dryRun: flags.dryRun === true });
+  } finally {
+    status.stop();
+  }
+  const report = auditReport(outcome);
+  if (report.fix) for (const line of batchErrorLines(report.fix)) io.stderr.write(`${line}\n`);
+  if (options.json) {
+    writeJson(io.stdout, report);
+  } else {
+    io.stdout.write(renderAudit(report, createPalette(colorEnabled(io.stdout, io.env, options.color))));
+    if (outcome.fix && report.fix) {
+      io.stdout.write(`\n--fix${report.fix.dryRun ? " (dry run)" : ""}, quarantine ${report.quarantine}:\n`);
+      writeInstallReport(report.fix, installDetails(outcome.fix), io, options, { copy: false, sortedDir: target.root });
+    }
+  }
+  return auditExitCode(report);
+}
