@@ -10,6 +10,8 @@ import { auditExitCode, auditReport } from "../report/audit-report.js";
 import { installDetails } from "../report/install-report.js";
 import { batchErrorLines } from "../report/render-install.js";
 import { renderAudit } from "../report/render-audit.js";
+import { auditHtmlReport } from "../report/html/report-model.js";
+import { previewsNow, writeHtmlReport } from "../report/html/write-html-report.js";
 import { writeInstallReport } from "./install.js";
 
 export interface AuditFlags {
@@ -17,6 +19,7 @@ export interface AuditFlags {
   ui?: UiName;
   fix?: boolean;
   dryRun?: boolean;
+  report?: string;
 }
 
 export async function runAudit(flags: AuditFlags, options: GlobalOptions, io: CliIo): Promise<number> {
@@ -40,6 +43,10 @@ export async function runAudit(flags: AuditFlags, options: GlobalOptions, io: Cl
       io.stdout.write(`\n--fix${report.fix.dryRun ? " (dry run)" : ""}, quarantine ${report.quarantine}:\n`);
       writeInstallReport(report.fix, installDetails(outcome.fix), io, options, { copy: false, sortedDir: target.root });
     }
+  }
+  if (flags.report) {
+    const sources = outcome.files.filter((f) => f.candidate.format !== "diffusers").map((f) => f.candidate.source);
+    await writeHtmlReport(flags.report, auditHtmlReport(outcome, await previewsNow(sources, report.fix), new Date().toISOString()), io);
   }
   return auditExitCode(report);
 }

@@ -9,6 +9,7 @@ Examples:
   $ sdmodels audit --fix --dry-run                           # the plan that heals what was found
   $ sdmodels audit --fix                                     # apply it; \`sdmodels undo\` reverts it
   $ sdmodels audit --json | jq '.findings[] | select(.type == "duplicate")'
+  $ sdmodels audit --report audit.html                       # one file to open in a browser; no network needed
 
 Every file in the UI's model folders is inspected from its header, as \`inspect\` does. Reported, problems first:
 dangerous pickles, files that are not models (error pages, empty files, cut-off downloads), misplaced files (and
@@ -33,6 +34,7 @@ export function registerAudit(program: Command, context: CliContext): void {
     .addOption(new Option("--ui <name>", "force the WebUI type instead of detecting it").choices(UI_NAMES))
     .option("--fix", "move misplaced files, rename wrong extensions, quarantine dangerous files, non-models and extra duplicates")
     .option("--dry-run", "with --fix: print the plan; touch nothing")
+    .option("--report <file.html>", "also write a self-contained HTML report (previews, filters by kind, base and verdict)")
     .addHelpText("after", EXAMPLES)
     .action(async (flags: AuditFlags, command: Command) => {
       const { runAudit } = await import("../commands/audit.js");
