@@ -97,6 +97,22 @@ describe("HTML report", () => {
       for (const m of shown) expect(m[1]).toMatch(/data-kind="lora".*data-problem="no"/);
     });
 
+    it("sort --report shows where each file goes and why the others stay", async () => {
+      const base = await tempDir();
+      const tree = await writeMessyWebui(join(base, "webui"), "a1111");
+      const downloads = join(base, "downloads");
+      await mkdir(downloads);
+      const lora = MODEL_FIXTURES.find((f) => f.id === "sdxl-lora-kohya")!;
+      await writeSafetensors(join(downloads, "detail.safetensors"), lora.tensors.map((t) => ({ name: t.path.join("."), shape: t.shape, dtype: t.dtype })));
+      await writeFile(join(downloads, "login.safetensors"), "<html><title>Sign in</title></html>");
+      const file = join(base, "sort.html");
+      await cli(["sort", downloads, "--webui", tree.root, "--dry-run", "--report", file], { env: { SDMODELS_STATE_DIR: join(base, "state") } });
+      const dom = await chromium(["--dump-dom", pathToFileURL(file).href], join(base, "profile"));
+      expect(dom).toContain("<title>sdmodels sort</title>");
+      expect(dom).toMatch(/<div class="name">login\.safetensors<\/div>[\s\S]*?<dt>stays<\/dt><dd>unreadable: error-page<\/dd>/);
+      expect(dom).toMatch(/<div class="name">detail\.safetensors<\/div>[\s\S]*?<dt>goes to<\/dt><dd>models\/Lora\/detail\.safetensors<\/dd>/);
+    });
+
     it("takes light and dark screenshots for a person to look at", async () => {
       const { file, profile } = await reportOfHostileTree();
       await mkdir(OUTPUT, { recursive: true });

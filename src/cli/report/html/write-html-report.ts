@@ -1,8 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import type { CliIo } from "../../context.js";
-import type { InstallReport } from "../install-report.js";
+import type { InstallOutcome } from "../../install-pipeline.js";
+import { installReport, type InstallReport } from "../install-report.js";
 import { loadPreviews } from "./previews.js";
-import type { HtmlReportData, Preview } from "./report-model.js";
+import { installHtmlReport, type HtmlReportData, type Preview } from "./report-model.js";
 import { renderHtmlReport } from "./render-html.js";
 
 /**
@@ -21,6 +22,12 @@ export async function previewsNow(sources: readonly string[], applied: InstallRe
     if (preview) bySource.set(source, preview);
   }
   return bySource;
+}
+
+/** install and sort: the page of the batch just planned (and applied), with previews where the files are now. */
+export async function writeInstallHtmlReport(path: string, command: "install" | "sort", outcome: InstallOutcome, io: CliIo): Promise<void> {
+  const previews = await previewsNow(outcome.files.filter((f) => f.candidate.format !== "diffusers").map((f) => f.candidate.source), installReport(outcome));
+  await writeHtmlReport(path, installHtmlReport(command, outcome, previews, new Date().toISOString()), io);
 }
 
 /** Writes the page and says where on stderr (stdout stays the command's report). */
