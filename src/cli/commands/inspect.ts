@@ -51,7 +51,8 @@ export async function runInspect(
       // The Civitai client (HTTP, response schemas) and the hash cache load only here: a plain inspect reads local files.
       const [{ createFileHasher }, { lookUpOnCivitai }] = await Promise.all([import("../file-hasher.js"), import("../civitai-lookup.js")]);
       const hasher = createFileHasher({ env: io.env, useCache: true, status });
-      const readable = files.filter((f) => f.report.error === null);
+      // Civitai knows files by SHA-256; a diffusers folder has none.
+      const readable = files.filter((f) => f.report.error === null && f.report.format !== "diffusers");
       civitai = await lookUpOnCivitai(
         readable.map((f) => ({ path: f.report.path, classification: f.summary.classification })),
         { env: io.env, hasher, writeSidecars: true, status },
