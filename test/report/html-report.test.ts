@@ -113,6 +113,20 @@ describe("HTML report", () => {
       expect(dom).toMatch(/<div class="name">detail\.safetensors<\/div>[\s\S]*?<dt>goes to<\/dt><dd>models\/Lora\/detail\.safetensors<\/dd>/);
     });
 
+    it("inspect --report lists every file walked, dangerous first", async () => {
+      const base = await tempDir();
+      const tree = await writeMessyWebui(join(base, "webui"), "a1111");
+      const file = join(base, "inspect.html");
+      const inspect = await cli(["inspect", join(tree.root, "models"), "--report", file]);
+      expect(inspect.code).toBe(3);
+      const dom = await chromium(["--dump-dom", pathToFileURL(file).href], join(base, "profile"));
+      expect(dom).toContain("<title>sdmodels inspect</title>");
+      const cards = [...dom.matchAll(/<article class="card (\w+)"/g)].map((m) => m[1]);
+      expect(cards[0]).toBe("dangerous");
+      // Every model file under models/ (embeddings/ lies outside it): 12 of the tree's 13.
+      expect(cards.length).toBe(12);
+    });
+
     it("takes light and dark screenshots for a person to look at", async () => {
       const { file, profile } = await reportOfHostileTree();
       await mkdir(OUTPUT, { recursive: true });

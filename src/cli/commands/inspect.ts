@@ -1,4 +1,6 @@
 import { inspectPath } from "../../inspect/diffusers-folder.js";
+import { inspectHtmlReport } from "../report/html/report-model.js";
+import { previewsNow, writeHtmlReport } from "../report/html/write-html-report.js";
 import { expandModelPaths } from "../../inspect/walk.js";
 import type { CivitaiMatch } from "../civitai-lookup.js";
 import { renderCivitaiMatches } from "../report/render-civitai.js";
@@ -25,7 +27,7 @@ export async function runInspect(
   paths: readonly string[],
   options: GlobalOptions,
   io: CliIo,
-  flags: { civitai?: boolean } = {},
+  flags: { civitai?: boolean; report?: string } = {},
 ): Promise<number> {
   const targets = await expandModelPaths(paths);
   const status = await startStatus("Inspecting…", {
@@ -78,6 +80,10 @@ export async function runInspect(
       io.stdout.write(`\n${renderInspectionTable(files.map((f) => f.summary), outputWidth(io.stdout, io.env), palette)}`);
     }
     if (civitai.length > 0) io.stdout.write(`\n${renderCivitaiMatches(civitai, palette)}`);
+  }
+  if (flags.report) {
+    const models = files.filter((f) => f.report.format !== "diffusers").map((f) => f.report.path);
+    await writeHtmlReport(flags.report, inspectHtmlReport(files.map((f) => f.summary), await previewsNow(models, null), new Date().toISOString()), io);
   }
   return inspectExitCode(files.map((f) => f.summary.inspection));
 }

@@ -1,7 +1,8 @@
 import { basename } from "node:path";
 import type { AuditOutcome } from "../../../app/audit.js";
 import type { AuditFinding } from "../../../app/audit-findings.js";
-import type { Verdict } from "../../../inspect/types.js";
+import type { Classification } from "../../../classify/types.js";
+import type { Inspection, Verdict } from "../../../inspect/types.js";
 import type { InspectedCandidate } from "../../candidates.js";
 import type { InstallOutcome } from "../../install-pipeline.js";
 import { formatBytes } from "../../output/format-bytes.js";
@@ -163,6 +164,31 @@ export function installHtmlReport(command: string, outcome: InstallOutcome, prev
     subtitle: `${outcome.target.ui} at ${root}`,
     generatedAt,
     summary: `${report.summary.files} files · ${report.summary.planned} to install · ${report.summary.files - report.summary.planned} stay${report.dryRun ? " · dry run" : ""}`,
+    rows: sortRows(rows),
+    notes: previewNotes(previews),
+  };
+}
+
+/** inspect: every file with what it is and its verdict; nothing is planned. */
+export function inspectHtmlReport(
+  files: readonly { inspection: Omit<Inspection, "tensors">; classification: Classification }[],
+  previews: ReadonlyMap<string, Preview>,
+  generatedAt: string,
+): HtmlReportData {
+  const rows = files.map(({ inspection, classification }) => {
+    const { path, size, format, error } = inspection;
+    const candidate = { source: path, size, format, verdict: inspection.safety.verdict, error, classification };
+    const row = baseRow({ inspection, classification, candidate }, path, previews.get(path) ?? null);
+    if (row.verdict === "dangerous") row.problems.push({ type: "dangerous", title: FINDING_TITLES.dangerous.title, note: row.reasons[0] ?? "dangerous" });
+    else if (error) row.problems.push({ type: "not-a-model", title: FINDING_TITLES["not-a-model"].title, note: error.message });
+    return row;
+  });
+  const problems = rows.filter((r) => r.problems.length > 0).length;
+  return {
+    title: "sdmodels inspect",
+    subtitle: `${files.length} file${files.length === 1 ? "" : "s"}`,
+    generatedAt,
+    summary: `${files.length} files · ${problems} dangerous or unreadable`,
     rows: sortRows(rows),
     notes: previewNotes(previews),
   };
