@@ -42,7 +42,12 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
   const paths: string[] = [];
   for (const folder of folders) {
     status(`Walking ${folder.path}`);
-    for (const path of await walkModelFiles(folder.path)) if (!seen.has(path) && (seen.add(path), true)) paths.push(path);
+    // A folder can sit inside another (ComfyUI extra paths): each file is audited once.
+    for (const path of await walkModelFiles(folder.path)) {
+      if (seen.has(path)) continue;
+      seen.add(path);
+      paths.push(path);
+    }
   }
   const files = await inspectCandidates(paths, (index, total, path) => status(`Inspecting ${index + 1}/${total} ${path}`));
   const audited: AuditedFile[] = files.map((f) => ({ candidate: f.candidate, reasons: f.inspection.safety.reasons }));

@@ -1,6 +1,6 @@
 import { relative, sep } from "node:path";
 import type { AuditOutcome } from "../../app/audit.js";
-import { FINDING_ORDER, type AuditFinding, type AuditFindingType } from "../../app/audit-findings.js";
+import type { AuditFinding, AuditFindingType } from "../../app/audit-findings.js";
 import { EXIT_DANGEROUS, EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
 import { installReport, type InstallReport } from "./install-report.js";
 
@@ -21,6 +21,10 @@ export interface AuditReport {
 /** Findings that are housekeeping, not problems a user must act on. */
 const NOT_PROBLEMS: ReadonlySet<AuditFindingType> = new Set(["suspicious", "unknown", "orphan-sidecar"]);
 
+export function isProblem(finding: AuditFinding): boolean {
+  return !NOT_PROBLEMS.has(finding.type);
+}
+
 export function auditReport(outcome: AuditOutcome): AuditReport {
   const byType: Partial<Record<AuditFindingType, number>> = {};
   for (const f of outcome.findings) byType[f.type] = (byType[f.type] ?? 0) + 1;
@@ -31,7 +35,7 @@ export function auditReport(outcome: AuditOutcome): AuditReport {
     bytes: outcome.files.reduce((sum, f) => sum + f.candidate.size, 0),
     findings: outcome.findings,
     summary: {
-      problems: outcome.findings.filter((f) => !NOT_PROBLEMS.has(f.type)).length,
+      problems: outcome.findings.filter(isProblem).length,
       byType,
       wastedBytes: outcome.findings.reduce((sum, f) => sum + (f.type === "duplicate" ? f.wastedBytes : 0), 0),
     },
@@ -94,5 +98,3 @@ export function findingNote(f: AuditFinding, root: string): string {
       return "no model with this name beside it";
   }
 }
-
-export { FINDING_ORDER };

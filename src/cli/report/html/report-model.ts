@@ -6,7 +6,8 @@ import type { Inspection, Verdict } from "../../../inspect/types.js";
 import type { InspectedCandidate } from "../../candidates.js";
 import type { InstallOutcome } from "../../install-pipeline.js";
 import { formatBytes } from "../../output/format-bytes.js";
-import { FINDING_ORDER, FINDING_TITLES, findingNote, webuiRelative } from "../audit-report.js";
+import { FINDING_ORDER } from "../../../app/audit-findings.js";
+import { FINDING_TITLES, findingNote, isProblem, webuiRelative } from "../audit-report.js";
 import { installReport } from "../install-report.js";
 
 /**
@@ -132,7 +133,7 @@ export function auditHtmlReport(outcome: AuditOutcome, previews: ReadonlyMap<str
       else row.stays = entry.reason?.message ?? entry.action;
     }
   }
-  const problems = outcome.findings.filter((f) => !["suspicious", "unknown", "orphan-sidecar"].includes(f.type)).length;
+  const problems = outcome.findings.filter(isProblem).length;
   return {
     title: "sdmodels audit",
     subtitle: `${outcome.target.ui} at ${root}`,
