@@ -1,10 +1,11 @@
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeDiffusersPipeline } from "../../fixtures/diffusers-writer.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { inspectPath } from "../../src/inspect/diffusers-folder.js";
+import { placeFile } from "../../src/install/place-file.js";
 import { walkModelFiles } from "../../src/inspect/walk.js";
 import { classifyInspection } from "../../src/cli/report/inspection-report.js";
 import { useBuiltCli } from "../cli/run-cli.js";
@@ -76,6 +77,17 @@ describe("diffusers pipeline folders", () => {
     const undo = await cli(["undo", "--webui", webui], { env });
     expect(undo.code).toBe(0);
     expect(await filesUnder(downloads)).toEqual(before);
+  });
+
+  it("a folder is never moved onto an existing one, not even an empty folder rename() would silently replace", async () => {
+    const root = await tempDir();
+    const source = await writeDiffusersPipeline(join(root, "pipe"), "sd1");
+    const destination = join(root, "models", "diffusers", "pipe");
+    await mkdir(destination, { recursive: true });
+    await expect(placeFile(source, destination, { keepSource: false })).rejects.toMatchObject({ code: "EEXIST" });
+    expect(await readdir(destination)).toEqual([]);
+    expect(await readdir(source)).toContain("model_index.json");
+    await expect(placeFile(source, join(root, "elsewhere"), { keepSource: true })).rejects.toMatchObject({ code: "EISDIR" });
   });
 
   it("A1111 does not load diffusers folders: left where it is, with a typed reason", async () => {
