@@ -116,8 +116,14 @@ function acceptedDirs(candidate: InstallCandidate, target: WebuiTarget): string[
     const route = routeCandidate(candidate, target, { ...DEFAULT_PLAN_OPTIONS, lycorisDir });
     if (route.ok) dirs.add(route.dir);
   }
-  const comfyKey = target.ui === "comfyui" ? [...dirs].map((d) => relative(target.modelsDir, d)) : [];
-  for (const key of comfyKey) for (const alias of COMFY_ALIASES[key] ?? []) dirs.add(join(target.modelsDir, alias));
+  if (target.ui === "comfyui") {
+    // ComfyUI loads a key from all its folders: the default one, its aliases, and every extra path listed for it.
+    for (const dir of [...dirs]) {
+      const key = Object.keys(target.extraFolders).find((k) => target.extraFolders[k]?.includes(dir)) ?? relative(target.modelsDir, dir);
+      for (const alias of COMFY_ALIASES[key] ?? []) dirs.add(join(target.modelsDir, alias));
+      for (const extra of target.extraFolders[key] ?? []) dirs.add(extra);
+    }
+  }
   // A1111 and Forge also load a VAE kept beside its checkpoint as `<checkpoint>.vae.safetensors`.
   if (candidate.classification.kind === "vae" && /\.vae\.[^.]+$/i.test(basename(candidate.source))) {
     const checkpoints = LAYOUTS[target.ui].checkpoint.folder;
