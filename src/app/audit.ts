@@ -5,16 +5,29 @@
 import { randomBytes } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { inspectCandidates, type InspectedCandidate } from "../cli/candidates.js";
-import type { FileHasher } from "../cli/file-hasher.js";
-import type { InstallOutcome } from "../cli/install-pipeline.js";
+import { inspectCandidates, type InspectedCandidate } from "./inspect-candidates.js";
 import { walkModelFiles } from "../inspect/walk.js";
 import { applyPlan, defaultJournalDir, gatherSnapshot, planInstall } from "../install/index.js";
-import { DEFAULT_PLAN_OPTIONS, type PlanOptions, type WebuiTarget } from "../install/types.js";
+import { DEFAULT_PLAN_OPTIONS, type ApplyReport, type InstallCandidate, type InstallPlan, type PlanOptions, type WebuiTarget } from "../install/types.js";
 import { auditFindings, fixCandidates, modelFolders, type AuditFinding, type AuditedFile, type ModelFolder } from "./audit-findings.js";
 
+/** SHA-256 through the hash cache: what the CLI's file hasher offers. */
+export interface Sha256Source {
+  hash(path: string): Promise<{ sha256: string }>;
+  /** Writes the cache; called once at the end. */
+  save(): Promise<void>;
+}
+
+/** The `--fix` batch: the same shape install and sort report, without the Civitai and target parts. */
+export interface AuditFix {
+  files: InspectedCandidate[];
+  candidates: InstallCandidate[];
+  plan: InstallPlan;
+  applied: ApplyReport | null;
+}
+
 export interface AuditSettings {
-  hasher: FileHasher;
+  hasher: Sha256Source;
   /** Progress text, shown on a terminal only. */
   onStatus?: (text: string) => void;
   /** Build (and unless `dryRun`, apply) the plan that heals what was found. */
@@ -31,7 +44,7 @@ export interface AuditOutcome {
   /** Where `--fix` puts quarantined files: `<webui>/.sdmodels/quarantine/<id>`. */
   quarantineDir: string | null;
   /** The fix, as install/sort report it; null without `fix`. */
-  fix: InstallOutcome | null;
+  fix: AuditFix | null;
 }
 
 export async function auditWebui(target: WebuiTarget, settings: AuditSettings): Promise<AuditOutcome> {
@@ -55,7 +68,7 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
   const listings = await listFolders(folders.map((f) => f.path));
   const findings = auditFindings({ target, files: audited, hashes, listings });
 
-  let fix: InstallOutcome | null = null;
+  let fix: AuditFix | null = null;
   let quarantineDir: string | null = null;
   if (settings.fix) {
     quarantineDir = join(target.root, ".sdmodels", "quarantine", quarantineId());
@@ -69,21 +82,14 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
         ? await applyPlan(plan, { journalDir: defaultJournalDir(target), onProgress: (e) => e.type === "start" && status(`Moving ${e.index + 1}/${e.total} ${e.source}`) })
         : null;
     const bySource = new Map(files.map((f) => [f.candidate.source, f]));
-    fix = {
-      target,
-      files: candidates.map((c) => bySource.get(c.source)!).filter(Boolean),
-      candidates,
-      plan,
-      applied,
-      civitai: [],
-    };
+    fix = { files: candidates.map((c) => bySource.get(c.source)).filter((f) => f !== undefined), candidates, plan, applied };
   }
   await settings.hasher.save();
   return { target, folders, files, findings, quarantineDir, fix };
 }
 
 /** Only files that share a size with another can be duplicates; only those are hashed (through the hash cache). */
-async function hashSameSize(files: readonly InspectedCandidate[], hasher: FileHasher, status: (text: string) => void): Promise<Record<string, string>> {
+async function hashSameSize(files: readonly InspectedCandidate[], hasher: Sha256Source, status: (text: string) => void): Promise<Record<string, string>> {
   const bySize = new Map<number, string[]>();
   for (const { candidate } of files) {
     if (candidate.error || candidate.size === 0 || candidate.format === "diffusers") continue;
@@ -109,7 +115,9 @@ async function listFolders(roots: readonly string[]): Promise<Record<string, str
       if (!entry.isFile() || entry.name.startsWith(".")) continue;
       const dir = entry.parentPath;
       if (dir.slice(root.length).split(/[/\\]/).some((segment) => segment.startsWith("."))) continue;
-      (listings[dir] ??= []).push(entry.name);
+      const names = listings[dir] ?? [];
+      names.push(entry.name);
+      listings[dir] = names;
     }
   }
   for (const dir of Object.keys(listings)) listings[dir] = [...new Set(listings[dir])].sort();

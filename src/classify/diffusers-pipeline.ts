@@ -1,14 +1,8 @@
+import type { DiffusersInfo } from "../inspect/types.js";
 import type { Base, Classification } from "./types.js";
 
-/** What a diffusers folder's JSON files say, read by `inspectDiffusersFolder`. */
-export interface DiffusersInfo {
-  /** `model_index.json` `_class_name`, e.g. `StableDiffusionXLPipeline`. */
-  pipeline: string | null;
-  /** Component name → `[library, class]` as listed (`unet` → `["diffusers", "UNet2DConditionModel"]`); null entries are absent parts. */
-  components: Record<string, [string, string] | null>;
-  /** From `unet/config.json`: what tells SD1 from SD2 and SDXL from its refiner. */
-  unet: { crossAttentionDim: number | null; inChannels: number | null } | null;
-}
+export type { DiffusersInfo };
+
 
 /**
  * Pipeline class → base. Every class of a family shares the base (`StableDiffusionXLInpaintPipeline` is SDXL);

@@ -84,7 +84,7 @@ export function normalizeTensors(
   });
   const llamaCpp = llamaCppNaming(names);
   if (llamaCpp !== null) {
-    names.forEach((n, i) => (names[i] = fromLlamaCppName(n, llamaCpp)));
+    for (let i = 0; i < names.length; i++) names[i] = fromLlamaCppName(names[i] as string, llamaCpp);
     unwrapped.push("llama.cpp names");
   }
   const common = COMMON_PREFIXES.find((prefix) => names.length > 0 && names.every((n) => n.startsWith(prefix)));

@@ -1,10 +1,9 @@
 import { readdir, readFile, stat } from "node:fs/promises";
 import { join, relative } from "node:path";
-import type { DiffusersInfo } from "../classify/diffusers-pipeline.js";
 import { inspectFile } from "./inspect-file.js";
 import { isIoError } from "./io-error.js";
 import { buildSafetyReport } from "./safety-report.js";
-import type { Finding, ImportRecord, InspectError, Inspection } from "./types.js";
+import type { DiffusersInfo, Finding, ImportRecord, InspectError, Inspection } from "./types.js";
 import { DIFFUSERS_MODEL_INDEX, hasModelExtension } from "./walk.js";
 
 
@@ -74,7 +73,7 @@ function pipelineInfo(index: unknown, unetConfig: unknown): DiffusersInfo {
   return {
     pipeline: typeof pipeline === "string" ? pipeline : null,
     components,
-    unet: unet && { crossAttentionDim: int(unet["cross_attention_dim"]), inChannels: int(unet["in_channels"]) },
+    unet: unet && { crossAttentionDim: int(unet.cross_attention_dim), inChannels: int(unet.in_channels) },
   };
 }
 

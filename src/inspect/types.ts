@@ -1,5 +1,3 @@
-import type { DiffusersInfo } from "../classify/diffusers-pipeline.js";
-
 /**
  * The inspection result: what the readers learned from a file's header without reading tensor data.
  * Every later stage (classify, plan, print) is a pure function of this value.
@@ -87,4 +85,14 @@ export interface Inspection {
   bytesRead: number;
   /** Set for a diffusers pipeline folder: what its JSON files say, which is what classifies it. */
   diffusers?: DiffusersInfo;
+}
+
+/** What a diffusers folder's JSON files say, read by `inspectDiffusersFolder`. */
+export interface DiffusersInfo {
+  /** `model_index.json` `_class_name`, e.g. `StableDiffusionXLPipeline`. */
+  pipeline: string | null;
+  /** Component name → `[library, class]` as listed (`unet` → `["diffusers", "UNet2DConditionModel"]`); null entries are absent parts. */
+  components: Record<string, [string, string] | null>;
+  /** From `unet/config.json`: what tells SD1 from SD2 and SDXL from its refiner. */
+  unet: { crossAttentionDim: number | null; inChannels: number | null } | null;
 }

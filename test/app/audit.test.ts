@@ -2,11 +2,11 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeMessyWebui } from "../../fixtures/messy-webui.js";
 import type { AuditReport } from "../../src/cli/report/audit-report.js";
-import { useBuiltCli } from "../cli/run-cli.js";
+import { runCli } from "../cli/run-cli.js";
 import { useTempDirs } from "../helpers.js";
 import { filesUnder, treeListing } from "../install/fake-webui.js";
 
-const cli = useBuiltCli();
+const cli = runCli;
 const tempDir = useTempDirs("sdmodels-audit-");
 
 /** Every file with size and mtime, minus sdmodels' own folder and folder mtimes (moves change those). */

@@ -8,11 +8,11 @@ import { inspectPath } from "../../src/inspect/diffusers-folder.js";
 import { placeFile } from "../../src/install/place-file.js";
 import { walkModelFiles } from "../../src/inspect/walk.js";
 import { classifyInspection } from "../../src/cli/report/inspection-report.js";
-import { useBuiltCli } from "../cli/run-cli.js";
+import { runCli } from "../cli/run-cli.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, COMFY_MARKERS, filesUnder, touch } from "./fake-webui.js";
 
-const cli = useBuiltCli();
+const cli = runCli;
 const tempDir = useTempDirs("sdmodels-diffusers-");
 
 describe("diffusers pipeline folders", () => {

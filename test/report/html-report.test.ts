@@ -9,10 +9,10 @@ import { previewPng } from "../../fixtures/preview-png.js";
 import { writeSafetensors } from "../../fixtures/safetensors-writer.js";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { scriptSafeJson } from "../../src/cli/report/html/render-html.js";
-import { useBuiltCli } from "../cli/run-cli.js";
+import { runCli } from "../cli/run-cli.js";
 import { useTempDirs } from "../helpers.js";
 
-const cli = useBuiltCli();
+const cli = runCli;
 const tempDir = useTempDirs("sdmodels-html-");
 const run = promisify(execFile);
 

@@ -1,4 +1,4 @@
-import { auditWebui } from "../../app/audit.js";
+import { auditWebui, type AuditOutcome } from "../../app/audit.js";
 import { resolveWebui } from "../../install/index.js";
 import type { UiName } from "../../install/types.js";
 import type { CliIo, GlobalOptions } from "../context.js";
@@ -6,7 +6,7 @@ import { createFileHasher } from "../file-hasher.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { progressEnabled, startStatus } from "../progress.js";
-import { auditExitCode, auditReport } from "../report/audit-report.js";
+import { auditExitCode, auditReport, fixOutcome } from "../report/audit-report.js";
 import { installDetails } from "../report/install-report.js";
 import { batchErrorLines } from "../report/render-install.js";
 import { renderAudit } from "../report/render-audit.js";
@@ -26,7 +26,7 @@ export async function runAudit(flags: AuditFlags, options: GlobalOptions, io: Cl
   const target = await resolveWebui({ webui: flags.webui, ui: flags.ui, env: io.env, cwd: io.cwd });
   const color = colorEnabled(io.stderr, io.env, options.color);
   const status = await startStatus(`Auditing ${target.root}…`, { stream: io.stderr, enabled: progressEnabled(io.stderr, options.json), color });
-  let outcome;
+  let outcome: AuditOutcome;
   try {
     const hasher = createFileHasher({ env: io.env, useCache: true, status });
     outcome = await auditWebui(target, { hasher, onStatus: (text) => status.update(text), fix: flags.fix === true, dryRun: flags.dryRun === true });
@@ -39,9 +39,10 @@ export async function runAudit(flags: AuditFlags, options: GlobalOptions, io: Cl
     writeJson(io.stdout, report);
   } else {
     io.stdout.write(renderAudit(report, createPalette(colorEnabled(io.stdout, io.env, options.color))));
-    if (outcome.fix && report.fix) {
+    const fix = fixOutcome(outcome);
+    if (fix && report.fix) {
       io.stdout.write(`\n--fix${report.fix.dryRun ? " (dry run)" : ""}, quarantine ${report.quarantine}:\n`);
-      writeInstallReport(report.fix, installDetails(outcome.fix), io, options, { copy: false, sortedDir: target.root });
+      writeInstallReport(report.fix, installDetails(fix), io, options, { copy: false, sortedDir: target.root });
     }
   }
   if (flags.report) {

@@ -29,12 +29,20 @@ conflict, 3 a dangerous file is still in a model folder.
 export function registerAudit(program: Command, context: CliContext): void {
   program
     .command("audit")
-    .description("inspect every file in a WebUI's model folders and report what is misplaced, dangerous, broken or duplicated; --fix heals it")
+    .description(
+      "inspect every file in a WebUI's model folders and report what is misplaced, dangerous, broken or duplicated; --fix heals it",
+    )
     .option("--webui <dir>", "WebUI root (default: $SDMODELS_WEBUI, else the current folder if it is a WebUI)")
     .addOption(new Option("--ui <name>", "force the WebUI type instead of detecting it").choices(UI_NAMES))
-    .option("--fix", "move misplaced files, rename wrong extensions, quarantine dangerous files, non-models and extra duplicates")
+    .option(
+      "--fix",
+      "move misplaced files, rename wrong extensions, quarantine dangerous files, non-models and extra duplicates",
+    )
     .option("--dry-run", "with --fix: print the plan; touch nothing")
-    .option("--report <file.html>", "also write a self-contained HTML report (previews, filters by kind, base and verdict)")
+    .option(
+      "--report <file.html>",
+      "also write a self-contained HTML report (previews, filters by kind, base and verdict)",
+    )
     .addHelpText("after", EXAMPLES)
     .action(async (flags: AuditFlags, command: Command) => {
       const { runAudit } = await import("../commands/audit.js");

@@ -2,6 +2,7 @@ import { relative, sep } from "node:path";
 import type { AuditOutcome } from "../../app/audit.js";
 import type { AuditFinding, AuditFindingType } from "../../app/audit-findings.js";
 import { EXIT_DANGEROUS, EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
+import type { InstallOutcome } from "../install-pipeline.js";
 import { installReport, type InstallReport } from "./install-report.js";
 
 /** `sdmodels audit --json`: the published contract, so keys are only ever added, at the end. */
@@ -25,6 +26,11 @@ export function isProblem(finding: AuditFinding): boolean {
   return !NOT_PROBLEMS.has(finding.type);
 }
 
+/** The `--fix` batch as install and sort report theirs (it moves no download and looks nothing up on Civitai). */
+export function fixOutcome(outcome: AuditOutcome): InstallOutcome | null {
+  return outcome.fix && { ...outcome.fix, target: outcome.target, civitai: [] };
+}
+
 export function auditReport(outcome: AuditOutcome): AuditReport {
   const byType: Partial<Record<AuditFindingType, number>> = {};
   for (const f of outcome.findings) byType[f.type] = (byType[f.type] ?? 0) + 1;
@@ -40,7 +46,7 @@ export function auditReport(outcome: AuditOutcome): AuditReport {
       wastedBytes: outcome.findings.reduce((sum, f) => sum + (f.type === "duplicate" ? f.wastedBytes : 0), 0),
     },
     quarantine: outcome.quarantineDir,
-    fix: outcome.fix && installReport(outcome.fix),
+    fix: outcome.fix && installReport(fixOutcome(outcome)!),
   };
 }
 

@@ -7,7 +7,7 @@ import type { InspectedCandidate } from "../../candidates.js";
 import type { InstallOutcome } from "../../install-pipeline.js";
 import { formatBytes } from "../../output/format-bytes.js";
 import { FINDING_ORDER } from "../../../app/audit-findings.js";
-import { FINDING_TITLES, findingNote, isProblem, webuiRelative } from "../audit-report.js";
+import { FINDING_TITLES, findingNote, fixOutcome, isProblem, webuiRelative } from "../audit-report.js";
 import { installReport } from "../install-report.js";
 
 /**
@@ -126,7 +126,7 @@ export function auditHtmlReport(outcome: AuditOutcome, previews: ReadonlyMap<str
     }
   }
   if (outcome.fix) {
-    for (const entry of installReport(outcome.fix).plan) {
+    for (const entry of installReport(fixOutcome(outcome)!).plan) {
       const row = rows.get(entry.source);
       if (!row) continue;
       if (entry.action === "move" && entry.destination) row.destination = webuiRelative(entry.destination, root);
