@@ -11,7 +11,8 @@ const TARGET: WebuiTarget = {
   modelsDir: "/srv/ComfyUI/models",
   dataDir: "/srv/ComfyUI",
   extraFolders: { loras: ["/mnt/shared/loras"] },
-  defaultKeys: [],
+  folders: {},
+  roots: [],
   evidence: [],
 };
 
