@@ -14,6 +14,7 @@ import { progressEnabled, startStatus } from "../progress.js";
 import { installDetails, installExitCode, installReport, type InstallDetails, type InstallReport } from "../report/install-report.js";
 import { batchErrorLines, refusalLines, renderInstall, type PathStyle } from "../report/render-install.js";
 import { stageDownloads, type DownloadRecord } from "../stage-downloads.js";
+import { writeInstallHtmlReport } from "../report/html/write-html-report.js";
 
 export interface InstallCommandFlags extends InstallFlags {
   token?: string;
@@ -72,6 +73,7 @@ export async function runInstall(inputs: readonly string[], flags: InstallComman
     for (const d of downloads) for (const line of d.civitai?.disagreements ?? []) io.stdout.write(`warning: ${d.fileName}: ${line}\n`);
     writeInstallReport(report, details, io, options, { copy: planOptions.copy, sortedDir: null });
   }
+  if (flags.report) await writeInstallHtmlReport(flags.report, "install", outcome, io);
   return installExitCode(outcome, "install");
 }
 

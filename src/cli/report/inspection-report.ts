@@ -1,4 +1,4 @@
-import { classify } from "../../classify/classify.js";
+import { UNCLASSIFIED, classifyInspection } from "../../classify/classify-inspection.js";
 import type { Classification } from "../../classify/types.js";
 import type { FileFormat, InspectError, Inspection, Verdict } from "../../inspect/types.js";
 import { judgeLoadEverywhere, type LoadJudgement } from "../../install/will-load.js";
@@ -31,16 +31,6 @@ export interface InspectionReport {
   nameMismatch: NameMismatch | null;
 }
 
-/** What a file with nothing to classify is reported as. */
-export const UNCLASSIFIED: Classification = {
-  kind: "unknown",
-  algorithm: null,
-  base: "unknown",
-  variant: null,
-  architecture: null,
-  confidence: "low",
-  evidence: [],
-};
 
 /** Tensor count per dtype, most common first, so a mixed file reads `{"F16": 1129, "F32": 2}`. */
 export function dtypeCounts(inspection: Inspection): Record<string, number> {
@@ -84,11 +74,5 @@ export function inspectExitCode(inspections: readonly Pick<Inspection, "safety" 
   return EXIT_OK;
 }
 
-/**
- * Classifies whatever was learned. A file that could not be listed (no tensors, an error) has nothing to
- * classify and is reported as unknown instead of as the classifier's empty-input guess.
- */
-export function classifyInspection(inspection: Inspection): Classification {
-  if (inspection.error !== null && inspection.tensors.length === 0) return UNCLASSIFIED;
-  return classify({ tensors: inspection.tensors, metadata: inspection.metadata, values: inspection.values });
-}
+/** Kept here for the commands that import them with the rest of the inspection report. */
+export { UNCLASSIFIED, classifyInspection };

@@ -1,0 +1,52 @@
+import { lstat } from "node:fs/promises";
+import { resolve } from "node:path";
+import type { Classification } from "../classify/types.js";
+import { inspectPath } from "../inspect/diffusers-folder.js";
+import type { Inspection } from "../inspect/types.js";
+import { identityOf } from "../install/file-identity.js";
+import type { InstallCandidate } from "../install/types.js";
+import { classifyInspection } from "../classify/classify-inspection.js";
+
+/**
+ * One file as `install` and `sort` see it once classified: what inspect reports about it, and what the installer
+ * is handed. The tensor list is dropped: a 1,000-file folder holds about a million tensor infos, and nothing after
+ * classification reads them.
+ */
+export interface InspectedCandidate {
+  inspection: Omit<Inspection, "tensors">;
+  classification: Classification;
+  candidate: InstallCandidate;
+}
+
+/**
+ * Inspects and classifies each path, in order, exactly as `inspect` does, so `install` never disagrees with what
+ * `inspect` said about the same file. Unreadable files become candidates too: the planner refuses them with a reason.
+ */
+export async function inspectCandidates(
+  paths: readonly string[],
+  onFile?: (index: number, total: number, path: string) => void,
+): Promise<InspectedCandidate[]> {
+  const out: InspectedCandidate[] = [];
+  for (const [index, path] of paths.entries()) {
+    onFile?.(index, paths.length, path);
+    // Taken before reading: a file written to or replaced from now on no longer matches, and is not installed.
+    const before = await lstat(path).catch(() => null);
+    const full = await inspectPath(path);
+    const classification = classifyInspection(full);
+    const { tensors: _classified, ...inspection } = full;
+    out.push({
+      inspection,
+      classification,
+      candidate: {
+        source: resolve(path),
+        size: inspection.size,
+        format: inspection.format,
+        verdict: inspection.safety.verdict,
+        error: inspection.error,
+        classification,
+        ...(before ? { identity: identityOf(before) } : {}),
+      },
+    });
+  }
+  return out;
+}
