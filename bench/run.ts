@@ -13,6 +13,7 @@ import { describeMachine } from "./machine.js";
 import { renderFixedWidth, renderMarkdown, skippedRow, type Row, type TableLine } from "./results.js";
 import { benchSort } from "./sort-bench.js";
 import { benchStartup } from "./startup-bench.js";
+import { benchAudit } from "./audit-bench.js";
 
 /** A failure shown in the table is cut here; the table is for figures, the full message goes to stderr. */
 const MAX_FAILURE_TEXT = 120;
@@ -27,6 +28,7 @@ const SECTIONS: readonly { id: string; name: string; run: (data: () => Promise<B
   { id: "hashing", name: "hashing", run: async (data) => benchHash(await data()) },
   { id: "install", name: "install", run: async (data) => benchInstall(await data()) },
   { id: "sort", name: "sort --dry-run (CLI)", run: async (data) => benchSort(await data()) },
+  { id: "audit", name: "audit (CLI)", run: async (data) => benchAudit(await data()) },
 ];
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);

@@ -1,6 +1,6 @@
 import { applyPlan, defaultJournalDir, gatherSnapshot, planInstall, recoverStaleBatches } from "../install/index.js";
 import type { ApplyReport, InstallCandidate, InstallPlan, PlanOptions, RecoveredBatch, WebuiTarget } from "../install/types.js";
-import { inspectCandidates, type InspectedCandidate } from "./candidates.js";
+import { inspectCandidates, type InspectedCandidate } from "./inspect-candidates.js";
 import { lookUpOnCivitai, type CivitaiMatch } from "./civitai-lookup.js";
 import type { FileHasher } from "./file-hasher.js";
 import { formatByteProgress, type StatusLine } from "./progress.js";
@@ -55,7 +55,8 @@ export async function runInstallPipeline(
   const files = await inspectCandidates(paths, (index, total, path) => status.update(`Inspecting ${index + 1}/${total} ${path}`));
   const civitai = settings.civitai
     ? await lookUpOnCivitai(
-        files.filter((f) => f.inspection.error === null).map((f) => ({ path: f.candidate.source, classification: f.classification })),
+        // Civitai knows files by SHA-256; a diffusers folder has none.
+        files.filter((f) => f.inspection.error === null && f.inspection.format !== "diffusers").map((f) => ({ path: f.candidate.source, classification: f.classification })),
         { env: settings.env, hasher, writeSidecars: !options.dryRun, token: settings.token, status },
       )
     : [];

@@ -1,5 +1,6 @@
 import type { PlainValue, TensorInfo } from "../inspect/types.js";
 import { KeyIndex } from "./key-index.js";
+import { fromLlamaCppName, llamaCppNaming } from "./llama-cpp-names.js";
 
 /** A file's tensors after the container wrappers are gone: what every rule looks at. */
 export interface NormalizedHeader {
@@ -81,6 +82,11 @@ export function normalizeTensors(
     const path = t.path.length > 0 ? t.path : [t.name];
     return depth === 0 && path.length === 1 ? String(path[0]) : path.slice(depth).join(".");
   });
+  const llamaCpp = llamaCppNaming(names);
+  if (llamaCpp !== null) {
+    for (let i = 0; i < names.length; i++) names[i] = fromLlamaCppName(names[i] as string, llamaCpp);
+    unwrapped.push("llama.cpp names");
+  }
   const common = COMMON_PREFIXES.find((prefix) => names.length > 0 && names.every((n) => n.startsWith(prefix)));
   if (common !== undefined) unwrapped.push(common);
   const cut = common?.length ?? 0;

@@ -13,6 +13,8 @@ export interface InstallFlags {
   lycorisDir?: boolean;
   byBase?: boolean;
   civitai?: boolean;
+  /** Also write a self-contained HTML report to this file. */
+  report?: string;
 }
 
 const CONFLICT_POLICIES: readonly ConflictPolicy[] = ["rename", "skip", "fail"];
@@ -33,7 +35,8 @@ export function addInstallFlags(command: Command): Command {
     .option("--strict", "refuse suspicious files, and models whose sidecar would stay behind, instead of installing them with a warning")
     .option("--lycoris-dir", "A1111: put LyCORIS files (LoCon, LoHa, LoKr, …) in models/LyCORIS")
     .option("--by-base", "sort into base sub-folders (SD1.5, SDXL, FLUX1, …)")
-    .option("--civitai", "look files up on Civitai by SHA-256, write .civitai.info and .preview.png, cross-check type/base");
+    .option("--civitai", "look files up on Civitai by SHA-256, write .civitai.info and .preview.png, cross-check type/base")
+    .option("--report <file.html>", "also write a self-contained HTML report (previews, filters by kind, base and verdict)");
 }
 
 export function planOptionsFrom(flags: InstallFlags): PlanOptions {

@@ -1,4 +1,5 @@
 import { Command } from "commander";
+import { registerAudit } from "./definitions/audit.js";
 import { markerHelp } from "../install/detect-webui.js";
 import { registerConfig } from "./definitions/config.js";
 import { registerDownload } from "./definitions/download.js";
@@ -19,6 +20,7 @@ const COMMANDS: ReadonlyArray<(program: Command, context: CliContext) => void> =
   registerInstall,
   registerSort,
   registerUndo,
+  registerAudit,
   registerHash,
   registerDownload,
   registerConfig,
@@ -32,6 +34,7 @@ Examples:
   $ sdmodels install "https://civitai.com/models/4201?modelVersionId=130072" --civitai
   $ sdmodels sort ~/Downloads --webui ~/ComfyUI --dry-run
   $ sdmodels undo
+  $ sdmodels audit --webui ~/stable-diffusion-webui --fix --dry-run
   $ sdmodels hash model.safetensors --json
   $ sdmodels download https://huggingface.co/stabilityai/sdxl-vae/blob/main/sdxl_vae.safetensors --to ~/Downloads
   $ sdmodels config webui ~/stable-diffusion-webui

@@ -1,4 +1,5 @@
 import { openFileSource, type ByteSource, type FileSource } from "../read/byte-source.js";
+import { readGguf } from "../read/gguf.js";
 import { readPlainPickle } from "../read/plain-pickle.js";
 import { readSafetensors } from "../read/safetensors.js";
 import { SNIFF_BYTES, sniffFormats, type SniffedFormat } from "../read/sniff.js";
@@ -12,17 +13,14 @@ import type { ContainerResult, InspectError, Inspection } from "./types.js";
 
 type Reader = (source: ByteSource) => Promise<ContainerResult>;
 
-/**
- * The interpretations some loader acts on. GGUF counts (ComfyUI-GGUF and Forge load it) although sdmodels cannot
- * read it yet: a GGUF reading of a polyglot must still weigh on the verdict.
- */
+/** The interpretations some loader acts on (GGUF: ComfyUI-GGUF and Forge). */
 const READERS: Partial<Record<SniffedFormat, Reader>> = {
   safetensors: readSafetensors,
   "torch-zip": readTorchZip,
   "torch-legacy": readTorchLegacy,
   "torch-tar": readTorchTar,
   pickle: readPlainPickle,
-  gguf: async () => notAModel({ code: "unsupported-container", message: "GGUF file: sdmodels cannot read GGUF tensor tables yet" }),
+  gguf: readGguf,
 };
 
 /**

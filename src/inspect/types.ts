@@ -3,7 +3,8 @@
  * Every later stage (classify, plan, print) is a pure function of this value.
  */
 
-export type FileFormat = "safetensors" | "torch-zip" | "torch-legacy" | "torch-tar" | "pickle" | "unknown";
+/** `diffusers`: a pipeline folder (`model_index.json` + component folders), inspected as one model. */
+export type FileFormat = "safetensors" | "torch-zip" | "torch-legacy" | "torch-tar" | "pickle" | "gguf" | "diffusers" | "unknown";
 
 import type { Verdict } from "../model/verdict.js";
 // Re-exported while the readers and the scanner still import it from here; they move to model/ after this phase.
@@ -87,4 +88,16 @@ export interface Inspection {
   error: InspectError | null;
   /** Bytes the readers requested from the file: the proof that tensor data was never read. */
   bytesRead: number;
+  /** Set for a diffusers pipeline folder: what its JSON files say, which is what classifies it. */
+  diffusers?: DiffusersInfo;
+}
+
+/** What a diffusers folder's JSON files say, read by `inspectDiffusersFolder`. */
+export interface DiffusersInfo {
+  /** `model_index.json` `_class_name`, e.g. `StableDiffusionXLPipeline`. */
+  pipeline: string | null;
+  /** Component name → `[library, class]` as listed (`unet` → `["diffusers", "UNet2DConditionModel"]`); null entries are absent parts. */
+  components: Record<string, [string, string] | null>;
+  /** From `unet/config.json`: what tells SD1 from SD2 and SDXL from its refiner. */
+  unet: { crossAttentionDim: number | null; inChannels: number | null } | null;
 }

@@ -20,6 +20,9 @@ export function hasModelExtension(path: string): boolean {
   return MODEL_EXTENSIONS.has(extname(path).toLowerCase());
 }
 
+/** The file that makes a folder a diffusers pipeline (`DiffusionPipeline.save_pretrained`). */
+export const DIFFUSERS_MODEL_INDEX = "model_index.json";
+
 const byName = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 export interface WalkOptions {
@@ -57,6 +60,11 @@ export async function walkModelFiles(dir: string, options: WalkOptions = {}): Pr
       visited.add(id);
       entries = await readdir(current, { withFileTypes: true });
     } catch {
+      found.push(current);
+      return;
+    }
+    // A diffusers pipeline folder is one model: it is listed itself, and its component files are not.
+    if (entries.some((e) => e.name === DIFFUSERS_MODEL_INDEX && e.isFile())) {
       found.push(current);
       return;
     }

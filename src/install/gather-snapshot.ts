@@ -30,6 +30,11 @@ export async function gatherSnapshot(
     const route = routeCandidate(candidate, target, options);
     if (!route.ok) continue;
     const source = resolve(candidate.source);
+    // A pipeline folder is never hashed as one file: it is compared by name only.
+    if (candidate.format === "diffusers") {
+      dirs.add(route.dir);
+      continue;
+    }
     routed.push({ source, size: candidate.size, dir: route.dir, kind: candidate.classification.kind });
     dirs.add(dirname(source));
     dirs.add(route.dir);

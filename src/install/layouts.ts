@@ -64,9 +64,13 @@ function folder(
   };
 }
 
-function comfy(key: string, extra: { warning?: string; baseSpecific?: boolean } = {}): LayoutFolder {
-  return folder(key, COMFY_EXTENSIONS, { ...extra, setting: key });
+function comfy(key: string, extra: { warning?: string; baseSpecific?: boolean; extensions?: readonly string[] } = {}): LayoutFolder {
+  const { extensions, ...rest } = extra;
+  return folder(key, extensions ?? COMFY_EXTENSIONS, { ...rest, setting: key });
 }
+
+/** ComfyUI-GGUF registers `.gguf` for the diffusion-model (`unet`) and text-encoder (`clip`) keys only. */
+const COMFY_WITH_GGUF = [...COMFY_EXTENSIONS, ".gguf"];
 
 const UPSCALER = { baseSpecific: false } as const;
 const SAFETENSORS_OR_PICKLE = [".safetensors", ".pt", ".ckpt"];
@@ -209,10 +213,10 @@ const SDNEXT: UiLayout = {
 
 const COMFYUI: UiLayout = {
   checkpoint: { folder: comfy("checkpoints") },
-  "diffusion-model": { folder: comfy("diffusion_models") },
+  "diffusion-model": { folder: comfy("diffusion_models", { extensions: COMFY_WITH_GGUF }) },
   vae: { folder: comfy("vae") },
   "vae-approx": { folder: comfy("vae_approx") },
-  "text-encoder": { folder: comfy("text_encoders", { baseSpecific: false }) },
+  "text-encoder": { folder: comfy("text_encoders", { baseSpecific: false, extensions: COMFY_WITH_GGUF }) },
   lora: { folder: comfy("loras") },
   embedding: { folder: comfy("embeddings") },
   hypernetwork: { folder: comfy("hypernetworks") },
@@ -345,6 +349,20 @@ export const LAYOUTS: Readonly<Record<UiName, UiLayout>> = {
   swarmui: SWARMUI,
   fooocus: FOOOCUS,
   stabilitymatrix: STABILITY_MATRIX,
+};
+
+/**
+ * Where each UI loads diffusers pipeline folders (`model_index.json` + components), kept whole under their own name:
+ * SD.Next `diffusers_dir`, ComfyUI's `diffusers` key (DiffusersLoader). The others load single files only.
+ */
+export const DIFFUSERS_FOLDERS: Readonly<Record<UiName, LayoutFolder | null>> = {
+  a1111: null,
+  forge: null,
+  sdnext: folder("Diffusers", []),
+  comfyui: comfy("diffusers", { extensions: [] }),
+  swarmui: null,
+  fooocus: null,
+  stabilitymatrix: null,
 };
 
 /**

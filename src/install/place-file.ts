@@ -6,6 +6,7 @@ import { readChunks } from "../hash/read-chunks.js";
 import { NotRegularFileError, specialFileType } from "../read/open-regular-file.js";
 import { InstallError } from "./errors.js";
 import { FileChangedError, identityChange, identityOf } from "./file-identity.js";
+import { placeFolder } from "./place-folder.js";
 import { tempPathFor } from "./temp-files.js";
 import type { FileIdentity } from "./types.js";
 
@@ -93,6 +94,8 @@ export async function placeFile(source: string, destination: string, options: Pl
   const expected = options.expected ?? identityOf(before);
   const change = identityChange(expected, identityOf(before));
   if (change) throw new FileChangedError(source, change);
+  // A diffusers pipeline folder moves whole, by one rename (see placeFolder).
+  if (before.isDirectory()) return placeFolder(source, destination, options);
   if (!before.isFile() && !(before.isSymbolicLink() && options.carryLink)) throw new NotRegularFileError(source, specialFileType(before));
   const copy = () => (before.isSymbolicLink() ? copyLink(source, destination, fs) : copyIntoPlace(source, destination, expected, options, fs));
 

@@ -2,7 +2,7 @@ import { basename, join } from "node:path";
 import type { Classification } from "../classify/types.js";
 import type { FileFormat } from "../inspect/types.js";
 import { modelStem, splitName } from "./file-names.js";
-import { BASE_FOLDERS, LAYOUTS, PICKLE_EXTENSIONS, SAFETENSORS_EXTENSIONS, type LayoutFolder } from "./layouts.js";
+import { BASE_FOLDERS, DIFFUSERS_FOLDERS, LAYOUTS, PICKLE_EXTENSIONS, SAFETENSORS_EXTENSIONS, type LayoutFolder } from "./layouts.js";
 import type { InstallCandidate, PlanOptions, SkipReason, WebuiTarget } from "./types.js";
 import { describeNotLoaded, judgeLoad, type LoadJudgement } from "./will-load.js";
 
@@ -11,6 +11,9 @@ export type Route =
   | { ok: false; reason: SkipReason; warnings: string[] };
 
 export const SUSPICIOUS_WARNING = "suspicious: installed with a warning";
+
+/** ComfyUI's own loaders skip `.gguf`; the city96 custom node lists them. */
+const COMFY_GGUF_WARNING = "GGUF files load through the ComfyUI-GGUF custom node (Unet Loader / CLIPLoader (GGUF))";
 
 /**
  * Everything about one candidate that does not depend on the filesystem: whether it may be installed at all, which
@@ -21,6 +24,9 @@ export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget,
   const warnings: string[] = [];
   const skip = (code: Exclude<SkipReason["code"], "duplicate" | "conflict">, message: string): Route => ({ ok: false, reason: { code, message }, warnings });
   const { kind } = candidate.classification;
+  if (candidate.placeAt !== undefined) {
+    return { ok: true, dir: candidate.placeAt, name: basename(candidate.source), extensionFixed: false, warnings, notLoaded: null };
+  }
 
   if (candidate.error) return skip("unreadable", `unreadable: ${candidate.error.code}`);
   if (candidate.verdict === "dangerous") return skip("dangerous", "dangerous");
@@ -30,6 +36,13 @@ export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget,
     warnings.push(SUSPICIOUS_WARNING);
   }
 
+  if (candidate.format === "diffusers") {
+    const diffusers = DIFFUSERS_FOLDERS[target.ui];
+    if (!diffusers) return skip("diffusers-not-loaded", `${target.ui} does not load diffusers folders (SD.Next and ComfyUI do)`);
+    if (options.copy) return skip("unsupported-format", "diffusers folders are moved, never copied: install it without --copy");
+    // A pipeline folder keeps its name: its components find each other through it.
+    return { ok: true, dir: folderPath(diffusers, target)!, name: basename(candidate.source), extensionFixed: false, warnings, notLoaded: null };
+  }
   const load = judgeLoad(candidate.classification, candidate.format, target.ui);
   const notLoaded = load.loads ? null : load;
   if (notLoaded !== null) {
@@ -51,6 +64,7 @@ export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget,
     );
   }
   if (folder.warning) warnings.push(folder.warning);
+  if (candidate.format === "gguf" && target.ui === "comfyui") warnings.push(COMFY_GGUF_WARNING);
 
   const naming = installName(basename(candidate.source), candidate.format, folder);
   if ("reason" in naming) return { ok: false, reason: naming.reason, warnings };
@@ -77,7 +91,8 @@ function layoutFolder(c: Classification, target: WebuiTarget, options: PlanOptio
   return layout.folder;
 }
 
-function folderPath(folder: LayoutFolder, target: WebuiTarget): string | null {
+/** Where a layout folder is on disk for this target: where the UI's own settings put it, else the default. */
+export function folderPath(folder: LayoutFolder, target: WebuiTarget): string | null {
   // A folder the UI's own settings move (a flag, a config key, an is_default YAML section) is where it loads from.
   const configured = folder.setting && target.folders[folder.setting.key];
   if (configured) return join(configured.path, folder.setting!.within ?? "");
@@ -106,8 +121,13 @@ function installName(
     if (SAFETENSORS_EXTENSIONS.includes(ext) && accepted(ext)) return { name: sourceName, extensionFixed: false };
     return accepted(".safetensors") ? renamed(".safetensors") : notLoaded("safetensors");
   }
+  if (format === "gguf") {
+    // GGUF loaders pick files by the .gguf extension; it is never given a torch or safetensors name.
+    if (ext === ".gguf" && accepted(ext)) return { name: sourceName, extensionFixed: false };
+    return accepted(".gguf") ? renamed(".gguf") : notLoaded("GGUF");
+  }
   if (format === "unknown") {
-    return { reason: { code: "unsupported-format", message: "unsupported format: not safetensors or a torch pickle" } };
+    return { reason: { code: "unsupported-format", message: "unsupported format: not safetensors, GGUF or a torch pickle" } };
   }
   if (SAFETENSORS_EXTENSIONS.includes(ext)) {
     return { reason: { code: "misnamed-pickle", message: `pickle named ${ext}: refusing a disguised pickle` } };

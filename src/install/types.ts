@@ -51,6 +51,11 @@ export interface InstallCandidate {
   /** Unreadable or corrupt file. */
   error: InspectError | null;
   classification: Classification;
+  /**
+   * A folder chosen by the caller instead of the layout (audit's quarantine): the file keeps its name and is moved
+   * whatever its kind or verdict, since moving it there takes it out of every loader's sight.
+   */
+  placeAt?: string;
 }
 
 export interface WebuiTarget {
@@ -167,6 +172,7 @@ export type SkipCode =
   | "extension-not-loaded"
   | "will-not-load"
   | "needs-conversion"
+  | "diffusers-not-loaded"
   | "duplicate"
   | "in-place"
   | "symlink"

@@ -174,9 +174,15 @@ export function judgeLoad(c: Classification, format: FileFormat, ui: UiName): Lo
   return { ui, loads: rule.loads, code: rule.loads ? null : (rule.code ?? null), since: rule.since ?? null, source: rule.source };
 }
 
-/** The judgement for every UI, in {@link UI_NAMES} order: what `inspect` shows. */
+/**
+ * The UIs `inspect` judges, in {@link UI_NAMES} order. Stability Matrix's shared library is no loader of its own:
+ * what loads from it is decided by the package reading it, which is one of the others.
+ */
+const LOADING_UIS = UI_NAMES.filter((ui) => ui !== "stabilitymatrix");
+
+/** The judgement for every UI that loads models itself: what `inspect` shows. */
 export function judgeLoadEverywhere(c: Classification, format: FileFormat): LoadJudgement[] {
-  return UI_NAMES.map((ui) => judgeLoad(c, format, ui));
+  return LOADING_UIS.map((ui) => judgeLoad(c, format, ui));
 }
 
 /** Why, in a few words and without the UI's name, for plans and `inspect` (the one place these sentences are made). */

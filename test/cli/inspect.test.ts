@@ -7,6 +7,7 @@ import { writeSafetensors, type TensorSpec } from "../../fixtures/safetensors-wr
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { displayWidth } from "../../src/cli/output/table.js";
+import { UI_NAMES } from "../../src/install/types.js";
 import { fixtureById } from "../integration/model-files.js";
 import { useTempDirs } from "../helpers.js";
 import { HAS_SCRIPT, runCli, useBuiltCli } from "./run-cli.js";
@@ -36,7 +37,7 @@ const REPORT = z.strictObject({
   loraFormat: z.string().nullable(),
   loads: z.array(
     z.strictObject({
-      ui: z.enum(["a1111", "forge", "sdnext", "comfyui"]),
+      ui: z.enum(UI_NAMES),
       loads: z.boolean(),
       code: z.string().nullable(),
       since: z.string().nullable(),
@@ -220,13 +221,15 @@ describe("sdmodels inspect: names and UIs", () => {
     const dir = await tempDir();
     const file = await writeModelFixture(fixtureById("flux1-dev-checkpoint-all-in-one"), "safetensors", dir);
     const run = await cli(["inspect", file]);
-    expect(run.stdout).toMatch(/loads in\s+forge, sdnext, comfyui\n\s+not a1111: no model class for flux\n/);
+    expect(run.stdout).toMatch(/loads in\s+forge, sdnext, comfyui, swarmui\n\s+not a1111, fooocus: no model class for flux\n/);
     const [report] = parseReports((await cli(["inspect", file, "--json"])).stdout);
     expect(report!.loads.map((j) => [j.ui, j.code])).toEqual([
       ["a1111", "base-not-supported"],
       ["forge", null],
       ["sdnext", null],
       ["comfyui", null],
+      ["swarmui", null],
+      ["fooocus", "base-not-supported"],
     ]);
   });
 });

@@ -60,7 +60,7 @@ describe("renderInspectionBlock", () => {
         "  metadata   empty",
         "  model      lora (locon) · sdxl (confidence high)",
         "  evidence   attn2.to_k in-dim 2048 → sdxl",
-        "  loads in   a1111 (from 1.5.0), forge, sdnext, comfyui",
+        "  loads in   a1111 (from 1.5.0), forge, sdnext, comfyui, swarmui, fooocus",
         "  safety     safe",
         "",
       ].join("\n"),

@@ -99,9 +99,9 @@ describe("inspectFile dispatch", () => {
     expect(rar.error?.message).toMatch(/^RAR archive/);
   });
 
-  it("treats GGUF as an unsupported container and PYTORCH1 archives as invalid", async () => {
+  it("reads a GGUF header (version 0 is refused) and treats PYTORCH1 archives as invalid", async () => {
     const gguf = await inspectFile(await fileWith("model.gguf", Buffer.concat([Buffer.from("GGUF"), Buffer.alloc(60)])));
-    expect(gguf.error?.code).toBe("unsupported-container");
+    expect(gguf.error?.code).toBe("unsupported-version");
     expect(gguf.safety.verdict).toBe("suspicious");
     const preview = await inspectFile(await fileWith("old.pt", Buffer.concat([Buffer.from("PYTORCH1"), Buffer.alloc(60)])));
     expect(preview.error?.code).toBe("invalid");

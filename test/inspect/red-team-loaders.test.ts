@@ -64,7 +64,7 @@ describe("red team: ordinary files called worse than they are", () => {
   it("a pretty-printed safetensors whose length byte reads as GLOBAL is not judged by that failed pickle reading", async () => {
     // Header length 0x163: the first byte is `c` (GLOBAL); the two newlines end an unimportable module and name.
     const body = '{\n"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}\n';
-    const header = body.padEnd(0x163 - 1, " ") + "}";
+    const header = `${body.padEnd(0x163 - 1, " ")}}`;
     const prefix = new Uint8Array(8);
     new DataView(prefix.buffer).setBigUint64(0, BigInt(header.length), true);
     expect(prefix[0]).toBe(0x63);

@@ -46,7 +46,6 @@ describe("the will-it-load table", () => {
       comfyui: null,
       swarmui: null,
       fooocus: "base-not-supported",
-      stabilitymatrix: null,
     });
   });
 

@@ -1,4 +1,6 @@
-import { inspectFile } from "../../inspect/inspect-file.js";
+import { inspectPath } from "../../inspect/diffusers-folder.js";
+import { inspectHtmlReport } from "../report/html/report-model.js";
+import { previewsNow, writeHtmlReport } from "../report/html/write-html-report.js";
 import { expandModelPaths } from "../../inspect/walk.js";
 import type { CivitaiMatch } from "../../app/civitai-lookup.js";
 import { classifyInspection } from "../../classify/classify-inspection.js";
@@ -26,7 +28,7 @@ export async function runInspect(
   paths: readonly string[],
   options: GlobalOptions,
   io: CliIo,
-  flags: { civitai?: boolean } = {},
+  flags: { civitai?: boolean; report?: string } = {},
 ): Promise<number> {
   const targets = await expandModelPaths(paths);
   const status = await startStatus("Inspecting…", {
@@ -40,7 +42,7 @@ export async function runInspect(
   try {
     for (const [n, path] of targets.entries()) {
       status.update(`Inspecting ${n + 1}/${targets.length} ${path}`);
-      const inspection = await inspectFile(path);
+      const inspection = await inspectPath(path);
       const classification = classifyInspection(inspection);
       files.push({
         report: inspectionReport(inspection, classification),
@@ -52,7 +54,8 @@ export async function runInspect(
       // The Civitai client (HTTP, response schemas) and the hash cache load only here: a plain inspect reads local files.
       const [{ createFileHasher }, { lookUpOnCivitai }] = await Promise.all([import("../../app/file-hasher.js"), import("../../app/civitai-lookup.js")]);
       const hasher = createFileHasher({ env: io.env, useCache: true, status });
-      const readable = files.filter((f) => f.report.error === null);
+      // Civitai knows files by SHA-256; a diffusers folder has none.
+      const readable = files.filter((f) => f.report.error === null && f.report.format !== "diffusers");
       civitai = await lookUpOnCivitai(
         readable.map((f) => ({ path: f.report.path, classification: f.summary.classification })),
         { env: io.env, hasher, writeSidecars: true, status },
@@ -78,6 +81,10 @@ export async function runInspect(
       io.stdout.write(`\n${renderInspectionTable(files.map((f) => f.summary), outputWidth(io.stdout, io.env), palette)}`);
     }
     if (civitai.length > 0) io.stdout.write(`\n${renderCivitaiMatches(civitai, palette)}`);
+  }
+  if (flags.report) {
+    const models = files.filter((f) => f.report.format !== "diffusers").map((f) => f.report.path);
+    await writeHtmlReport(flags.report, inspectHtmlReport(files.map((f) => f.summary), await previewsNow(models, null), new Date().toISOString()), io);
   }
   return inspectExitCode(files.map((f) => f.summary.inspection));
 }

@@ -14,6 +14,7 @@ import { installDetails, installExitCode, installReport } from "../report/instal
 import { batchErrorLines, refusalLines } from "../report/render-install.js";
 import { pathStyle, writeInstallReport } from "../report/write-install-report.js";
 import { parseSha256Flag } from "../sha256-flag.js";
+import { writeInstallHtmlReport } from "../report/html/write-html-report.js";
 
 export interface InstallCommandFlags extends InstallFlags {
   token?: string;
@@ -73,6 +74,7 @@ export async function runInstall(inputs: readonly string[], flags: InstallComman
     for (const d of downloads) for (const line of d.civitai?.disagreements ?? []) io.stdout.write(`warning: ${d.fileName}: ${line}\n`);
     writeInstallReport(report, details, io, options, { copy: planOptions.copy, sortedDir: null });
   }
+  if (flags.report) await writeInstallHtmlReport(flags.report, "install", outcome, io);
   return installExitCode(outcome, "install");
 }
 

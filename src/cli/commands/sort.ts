@@ -15,6 +15,7 @@ import { progressEnabled, startStatus } from "../progress.js";
 import { installDetails, installExitCode, installReport } from "../report/install-report.js";
 import { batchErrorLines } from "../report/render-install.js";
 import { writeInstallReport } from "../report/write-install-report.js";
+import { writeInstallHtmlReport } from "../report/html/write-html-report.js";
 
 export async function runSort(dir: string, flags: InstallFlags, options: GlobalOptions, io: CliIo): Promise<number> {
   const source = resolve(io.cwd, dir);
@@ -46,5 +47,6 @@ export async function runSort(dir: string, flags: InstallFlags, options: GlobalO
   for (const line of batchErrorLines(report)) io.stderr.write(`${line}\n`);
   if (options.json) writeJson(io.stdout, report);
   else writeInstallReport(report, installDetails(outcome), io, options, { copy: planOptions.copy, sortedDir: source });
+  if (flags.report) await writeInstallHtmlReport(flags.report, "sort", outcome, io);
   return installExitCode(outcome, "sort");
 }

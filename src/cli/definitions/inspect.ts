@@ -26,8 +26,12 @@ export function registerInspect(program: Command, context: CliContext): void {
       "--civitai",
       "look files up on Civitai by SHA-256, write .civitai.info and .preview.png beside them, cross-check type/base",
     )
+    .option(
+      "--report <file.html>",
+      "also write a self-contained HTML report (previews, filters by kind, base and verdict)",
+    )
     .addHelpText("after", EXAMPLES)
-    .action(async (paths: string[], flags: { civitai?: boolean }, command: Command) => {
+    .action(async (paths: string[], flags: { civitai?: boolean; report?: string }, command: Command) => {
       const { runInspect } = await import("../commands/inspect.js");
       context.exitCode = await runInspect(paths, globalOptions(command), context.io, flags);
     });

@@ -55,6 +55,7 @@ const SKIP_LABELS: Readonly<Record<SkipCode, string>> = {
   "extension-not-loaded": "not loaded there",
   "will-not-load": "UI will not load it",
   "needs-conversion": "needs converting",
+  "diffusers-not-loaded": "diffusers folder",
   duplicate: "duplicate",
   "in-place": "already in place",
   symlink: "symlink",
@@ -199,7 +200,7 @@ function errorNote(findings: FileFindings | undefined, source: string, cwd: stri
   if (colon > 0 && resolve(cwd, message.slice(0, colon)) === source) message = message.slice(colon + 2);
   if (error.code === "error-page") message = message.replace(" (failed download?)", "");
   // The safetensors library's name for a file shorter than its header says; to the user it is a download cut short.
-  if (error.code === "MetadataIncompleteBuffer") {
+  if (error.code === "MetadataIncompleteBuffer" || error.code === "truncated") {
     message = `incomplete download: ${message.replace(/^truncated: (?:file is )?/, "").replace(/ \(incomplete download\?\)$/, "")}`;
   }
   return message;
@@ -290,8 +291,9 @@ function placedNotes(e: PlanEntryReport, details: InstallDetails, root: string, 
   } else if (e.reason?.code === "conflict") {
     notes.push(`conflict: a different file is at ${at(e.reason.existing)}; left where it is (--on-conflict skip)`);
   }
-  if (e.action === "move" && e.verdict === "suspicious") {
-    notes.push(safetyNote("suspicious", details.findings.get(e.source), displayPath(e.source, paths)));
+  // Only audit's quarantine moves a dangerous file; install and sort never do.
+  if (e.action === "move" && e.verdict !== "safe") {
+    notes.push(safetyNote(e.verdict, details.findings.get(e.source), displayPath(e.source, paths)));
   }
   if (e.renamed?.extension) notes.push(`${e.format} content named ${extname(e.source)}`);
   if (e.renamed?.conflictWith && e.destination) {
@@ -388,7 +390,7 @@ export function summaryLine(report: InstallReport): string {
 
 /** One note for every pickle installed: sdmodels found no code, but whatever torch.loads the file later trusts it. */
 function pickleNote(report: InstallReport): string | null {
-  const pickles = report.plan.filter((e) => e.action === "move" && PICKLE_FORMATS.has(e.format));
+  const pickles = report.plan.filter((e) => e.action === "move" && PICKLE_FORMATS.has(e.format) && e.verdict !== "dangerous");
   if (pickles.length === 0) return null;
   const found = new Set(pickles.map((e) => extname(e.destination ?? e.source).toLowerCase()));
   const extensions = [...MODEL_EXTENSIONS].filter((x) => found.delete(x)).concat([...found]);

@@ -1,7 +1,7 @@
 import { lstat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Classification } from "../classify/types.js";
-import { inspectFile } from "../inspect/inspect-file.js";
+import { inspectPath } from "../inspect/diffusers-folder.js";
 import type { Inspection } from "../inspect/types.js";
 import { identityOf } from "../install/file-identity.js";
 import type { InstallCandidate } from "../install/types.js";
@@ -31,7 +31,7 @@ export async function inspectCandidates(
     onFile?.(index, paths.length, path);
     // Taken before reading: a file written to or replaced from now on no longer matches, and is not installed.
     const before = await lstat(path).catch(() => null);
-    const full = await inspectFile(path);
+    const full = await inspectPath(path);
     const classification = classifyInspection(full);
     const { tensors: _classified, ...inspection } = full;
     out.push({

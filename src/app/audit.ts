@@ -1,0 +1,135 @@
+/**
+ * `sdmodels audit`: inspect every file in a WebUI's model folders (header-only), report what is wrong, and with
+ * `fix` turn the findings into one plan through the same planner, applier and journal as install/sort.
+ */
+import { randomBytes } from "node:crypto";
+import { readdir, stat } from "node:fs/promises";
+import { join } from "node:path";
+import { inspectCandidates, type InspectedCandidate } from "./inspect-candidates.js";
+import { walkModelFiles } from "../inspect/walk.js";
+import { applyPlan, defaultJournalDir, gatherSnapshot, planInstall } from "../install/index.js";
+import { DEFAULT_PLAN_OPTIONS, type ApplyReport, type InstallCandidate, type InstallPlan, type PlanOptions, type WebuiTarget } from "../install/types.js";
+import { auditFindings, fixCandidates, modelFolders, type AuditFinding, type AuditedFile, type ModelFolder } from "./audit-findings.js";
+
+/** SHA-256 through the hash cache: what the CLI's file hasher offers. */
+export interface Sha256Source {
+  hash(path: string): Promise<{ sha256: string }>;
+  /** Writes the cache; called once at the end. */
+  save(): Promise<void>;
+}
+
+/** The `--fix` batch: the same shape install and sort report, without the Civitai and target parts. */
+export interface AuditFix {
+  files: InspectedCandidate[];
+  candidates: InstallCandidate[];
+  plan: InstallPlan;
+  applied: ApplyReport | null;
+}
+
+export interface AuditSettings {
+  hasher: Sha256Source;
+  /** Progress text, shown on a terminal only. */
+  onStatus?: (text: string) => void;
+  /** Build (and unless `dryRun`, apply) the plan that heals what was found. */
+  fix: boolean;
+  dryRun: boolean;
+}
+
+export interface AuditOutcome {
+  target: WebuiTarget;
+  /** Model folders of the UI that exist, each walked. */
+  folders: ModelFolder[];
+  files: InspectedCandidate[];
+  findings: AuditFinding[];
+  /** Where `--fix` puts quarantined files: `<webui>/.sdmodels/quarantine/<id>`. */
+  quarantineDir: string | null;
+  /** The fix, as install/sort report it; null without `fix`. */
+  fix: AuditFix | null;
+}
+
+export async function auditWebui(target: WebuiTarget, settings: AuditSettings): Promise<AuditOutcome> {
+  const status = settings.onStatus ?? (() => undefined);
+  const folders = (await Promise.all(modelFolders(target).map(async (f) => ((await isDir(f.path)) ? f : null)))).filter((f) => f !== null);
+
+  const seen = new Set<string>();
+  const paths: string[] = [];
+  for (const folder of folders) {
+    status(`Walking ${folder.path}`);
+    // A folder can sit inside another (ComfyUI extra paths): each file is audited once.
+    for (const path of await walkModelFiles(folder.path)) {
+      if (seen.has(path)) continue;
+      seen.add(path);
+      paths.push(path);
+    }
+  }
+  const files = await inspectCandidates(paths, (index, total, path) => status(`Inspecting ${index + 1}/${total} ${path}`));
+  const audited: AuditedFile[] = files.map((f) => ({ candidate: f.candidate, reasons: f.inspection.safety.reasons }));
+  const hashes = await hashSameSize(files, settings.hasher, status);
+  const listings = await listFolders(folders.map((f) => f.path));
+  const findings = auditFindings({ target, files: audited, hashes, listings });
+
+  let fix: AuditFix | null = null;
+  let quarantineDir: string | null = null;
+  if (settings.fix) {
+    quarantineDir = join(target.root, ".sdmodels", "quarantine", quarantineId());
+    const candidates = fixCandidates(findings, audited, target, quarantineDir);
+    const options: PlanOptions = { ...DEFAULT_PLAN_OPTIONS, dryRun: settings.dryRun };
+    status("Planning…");
+    const snapshot = await gatherSnapshot(candidates, target, options, { sha256: async (path) => hashes[path] ?? (await settings.hasher.hash(path)).sha256 });
+    const plan = planInstall(candidates, target, options, snapshot);
+    const applied =
+      !options.dryRun && plan.summary.conflict === 0
+        ? await applyPlan(plan, { journalDir: defaultJournalDir(target), onProgress: (e) => e.type === "start" && status(`Moving ${e.index + 1}/${e.total} ${e.source}`) })
+        : null;
+    const bySource = new Map(files.map((f) => [f.candidate.source, f]));
+    fix = { files: candidates.map((c) => bySource.get(c.source)).filter((f) => f !== undefined), candidates, plan, applied };
+  }
+  await settings.hasher.save();
+  return { target, folders, files, findings, quarantineDir, fix };
+}
+
+/** Only files that share a size with another can be duplicates; only those are hashed (through the hash cache). */
+async function hashSameSize(files: readonly InspectedCandidate[], hasher: Sha256Source, status: (text: string) => void): Promise<Record<string, string>> {
+  const bySize = new Map<number, string[]>();
+  for (const { candidate } of files) {
+    if (candidate.error || candidate.size === 0 || candidate.format === "diffusers") continue;
+    bySize.set(candidate.size, [...(bySize.get(candidate.size) ?? []), candidate.source]);
+  }
+  const hashes: Record<string, string> = {};
+  for (const group of bySize.values()) {
+    if (group.length < 2) continue;
+    for (const path of group) {
+      status(`Hashing ${path}`);
+      hashes[path] = (await hasher.hash(path)).sha256.toLowerCase();
+    }
+  }
+  return hashes;
+}
+
+/** Names in every folder below the model folders (hidden ones skipped), for finding sidecars whose model is gone. */
+async function listFolders(roots: readonly string[]): Promise<Record<string, string[]>> {
+  const listings: Record<string, string[]> = {};
+  for (const root of roots) {
+    const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      if (!entry.isFile() || entry.name.startsWith(".")) continue;
+      const dir = entry.parentPath;
+      if (dir.slice(root.length).split(/[/\\]/).some((segment) => segment.startsWith("."))) continue;
+      const names = listings[dir] ?? [];
+      names.push(entry.name);
+      listings[dir] = names;
+    }
+  }
+  for (const dir of Object.keys(listings)) listings[dir] = [...new Set(listings[dir])].sort();
+  return listings;
+}
+
+/** Sorts by time, unique within the second. */
+function quarantineId(): string {
+  return `${new Date().toISOString().replace(/[:.]/g, "-")}-${randomBytes(3).toString("hex")}`;
+}
+
+async function isDir(path: string): Promise<boolean> {
+  return stat(path).then((s) => s.isDirectory(), () => false);
+}
+

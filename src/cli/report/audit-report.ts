@@ -1,0 +1,106 @@
+import { relative, sep } from "node:path";
+import type { AuditOutcome } from "../../app/audit.js";
+import type { AuditFinding, AuditFindingType } from "../../app/audit-findings.js";
+import { EXIT_DANGEROUS, EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
+import type { InstallOutcome } from "../../app/install-pipeline.js";
+import { installReport, type InstallReport } from "./install-report.js";
+
+/** `sdmodels audit --json`: the published contract, so keys are only ever added, at the end. */
+export interface AuditReport {
+  webui: { root: string; ui: string; evidence: string[] };
+  /** Model folders walked. */
+  folders: string[];
+  files: number;
+  bytes: number;
+  findings: AuditFinding[];
+  summary: { problems: number; byType: Partial<Record<AuditFindingType, number>>; wastedBytes: number };
+  quarantine: string | null;
+  /** The `--fix` plan and its result, exactly as `sort --json` reports one; null without `--fix`. */
+  fix: InstallReport | null;
+}
+
+/** Findings that are housekeeping, not problems a user must act on. */
+const NOT_PROBLEMS: ReadonlySet<AuditFindingType> = new Set(["suspicious", "unknown", "orphan-sidecar"]);
+
+export function isProblem(finding: AuditFinding): boolean {
+  return !NOT_PROBLEMS.has(finding.type);
+}
+
+/** The `--fix` batch as install and sort report theirs (it moves no download and looks nothing up on Civitai). */
+export function fixOutcome(outcome: AuditOutcome): InstallOutcome | null {
+  return outcome.fix && { ...outcome.fix, target: outcome.target, civitai: [] };
+}
+
+export function auditReport(outcome: AuditOutcome): AuditReport {
+  const byType: Partial<Record<AuditFindingType, number>> = {};
+  for (const f of outcome.findings) byType[f.type] = (byType[f.type] ?? 0) + 1;
+  return {
+    webui: { root: outcome.target.root, ui: outcome.target.ui, evidence: outcome.target.evidence },
+    folders: outcome.folders.map((f) => f.path),
+    files: outcome.files.length,
+    bytes: outcome.files.reduce((sum, f) => sum + f.candidate.size, 0),
+    findings: outcome.findings,
+    summary: {
+      problems: outcome.findings.filter(isProblem).length,
+      byType,
+      wastedBytes: outcome.findings.reduce((sum, f) => sum + (f.type === "duplicate" ? f.wastedBytes : 0), 0),
+    },
+    quarantine: outcome.quarantineDir,
+    fix: outcome.fix && installReport(fixOutcome(outcome)!),
+  };
+}
+
+/**
+ * 3 while a dangerous file is still where a UI loads it (found and not quarantined), else 2 when the fix failed or
+ * left a conflict, else 0: findings are the report, not a failure.
+ */
+export function auditExitCode(report: AuditReport): number {
+  const fixed = report.fix !== null && !report.fix.dryRun && report.fix.failure === null && report.fix.summary.conflicts === 0;
+  if ((report.summary.byType.dangerous ?? 0) > 0 && !fixed) return EXIT_DANGEROUS;
+  if (report.fix !== null && (report.fix.failure !== null || report.fix.summary.conflicts > 0)) return EXIT_FILE_ERROR;
+  return EXIT_OK;
+}
+
+/** Headings of each group, and what `--fix` does to it; the one place where finding types become words. */
+export const FINDING_TITLES: Readonly<Record<AuditFindingType, { title: string; fix: string | null }>> = {
+  dangerous: { title: "dangerous: code runs when loaded", fix: "quarantined" },
+  "not-a-model": { title: "not models: error pages, empty files, cut-off downloads", fix: "quarantined" },
+  misplaced: { title: "misplaced: the UI does not load them from where they are", fix: "moved to where they belong" },
+  duplicate: { title: "duplicates", fix: "extra copies quarantined" },
+  "wrong-extension": { title: "wrong extension: the loader picks its reader by extension", fix: "renamed" },
+  suspicious: { title: "suspicious: not provably safe", fix: null },
+  "not-loaded": { title: "not loaded by this UI", fix: null },
+  unreadable: { title: "unreadable", fix: null },
+  unknown: { title: "unknown: not a model file sdmodels knows", fix: null },
+  "orphan-sidecar": { title: "orphan sidecars: their model is gone", fix: null },
+};
+
+/** A path as the report shows it: relative to the WebUI root when inside it. */
+export function webuiRelative(path: string, root: string): string {
+  const rel = relative(root, path);
+  return rel !== "" && !rel.startsWith(`..${sep}`) && rel !== ".." ? rel : path;
+}
+
+/** One line of explanation per finding (without its path), for the text and HTML reports alike. */
+export function findingNote(f: AuditFinding, root: string): string {
+  switch (f.type) {
+    case "misplaced":
+      return `${f.kind}${f.base === "unknown" ? "" : ` · ${f.base}`} → belongs in ${webuiRelative(f.belongs, root)}`;
+    case "dangerous":
+    case "suspicious":
+      return f.reasons[0] ?? f.type;
+    case "not-a-model":
+    case "unreadable":
+      return f.error.message;
+    case "wrong-extension":
+      return f.name === null ? `${f.format} content under a safetensors name: refused, not renamed` : `${f.format} content: should be named ${f.name}`;
+    case "duplicate":
+      return `${f.copies.length + 1} copies of ${f.sha256.slice(0, 12)}…, kept ${webuiRelative(f.keep, root)}`;
+    case "not-loaded":
+      return f.reason.message;
+    case "unknown":
+      return "unknown kind: left alone";
+    case "orphan-sidecar":
+      return "no model with this name beside it";
+  }
+}

@@ -1,0 +1,84 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { writeMessyWebui } from "../../fixtures/messy-webui.js";
+import type { AuditReport } from "../../src/cli/report/audit-report.js";
+import { runCli } from "../cli/run-cli.js";
+import { useTempDirs } from "../helpers.js";
+import { filesUnder, treeListing } from "../install/fake-webui.js";
+
+const cli = runCli;
+const tempDir = useTempDirs("sdmodels-audit-");
+
+/** Every file with size and mtime, minus sdmodels' own folder and folder mtimes (moves change those). */
+async function listing(root: string): Promise<string[]> {
+  return (await treeListing(root)).filter((l) => !l.startsWith(".sdmodels")).map((l) => l.replace(/\/ mtime=.*$/, "/"));
+}
+
+function paths(report: AuditReport, type: string): string[] {
+  return report.findings
+    .filter((f) => f.type === type)
+    .map((f) => ("path" in f ? f.path : f.keep).slice(report.webui.root.length + 1))
+    .sort();
+}
+
+describe.each(["a1111", "comfyui"] as const)("sdmodels audit on a messy %s tree", (ui) => {
+  it("reports every problem, grouped, and changes nothing", async () => {
+    const tree = await writeMessyWebui(join(await tempDir(), ui), ui);
+    const env = { SDMODELS_STATE_DIR: join(tree.root, "..", "state") };
+    const before = await treeListing(tree.root);
+    const run = await cli(["audit", "--webui", tree.root, "--json"], { env });
+    expect(run.code).toBe(3); // a dangerous file sits in a model folder
+    expect(await treeListing(tree.root)).toEqual(before);
+    const report = JSON.parse(run.stdout) as AuditReport;
+    const e = tree.expected;
+    expect(paths(report, "misplaced")).toEqual([...e.misplaced].sort());
+    expect(paths(report, "dangerous")).toEqual(e.dangerous);
+    expect(paths(report, "not-a-model")).toEqual(e.notModels);
+    expect(paths(report, "wrong-extension")).toEqual(e.wrongExtension);
+    expect(paths(report, "orphan-sidecar")).toEqual(e.orphanSidecars);
+    expect(paths(report, "unknown")).toEqual(e.unknown);
+    const dup = report.findings.find((f) => f.type === "duplicate");
+    expect(dup).toMatchObject({ keep: join(tree.root, e.duplicates.keep), copies: e.duplicates.copies.map((c) => join(tree.root, c)) });
+    expect(dup?.type === "duplicate" && dup.wastedBytes).toBe(2 * (dup?.type === "duplicate" ? dup.size : 0));
+    for (const fine of e.fine) expect(report.findings.some((f) => "path" in f && f.path === join(tree.root, fine))).toBe(false);
+
+    const text = await cli(["audit", "--webui", tree.root], { env });
+    expect(text.stdout).toMatch(/^dangerous: code runs when loaded \(1\) — --fix: quarantined$/m);
+    expect(text.stdout.indexOf("dangerous")).toBeLessThan(text.stdout.indexOf("misplaced"));
+  });
+
+  it("--fix heals the tree through one journaled batch, a second audit finds nothing to fix, and undo restores every file", async () => {
+    const tree = await writeMessyWebui(join(await tempDir(), ui), ui);
+    const env = { SDMODELS_STATE_DIR: join(tree.root, "..", "state") };
+    const before = await listing(tree.root);
+
+    const dry = await cli(["audit", "--webui", tree.root, "--fix", "--dry-run", "--json"], { env });
+    expect(await listing(tree.root)).toEqual(before);
+    const dryReport = JSON.parse(dry.stdout) as AuditReport;
+    expect(dryReport.fix?.dryRun).toBe(true);
+
+    const run = await cli(["audit", "--webui", tree.root, "--fix", "--json"], { env });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as AuditReport;
+    expect(report.fix?.batchId).toMatch(/./);
+    expect(report.fix?.plan.filter((p) => p.action === "move").map((p) => p.source)).toEqual(dryReport.fix?.plan.filter((p) => p.action === "move").map((p) => p.source));
+    const quarantine = report.quarantine!;
+    const quarantined = await filesUnder(quarantine);
+    const e = tree.expected;
+    for (const rel of [...e.dangerous, ...e.notModels, ...e.duplicates.copies]) expect(quarantined).toContain(rel);
+    // The misplaced LoRA took its preview along.
+    const loraDir = ui === "a1111" ? "models/Lora" : "models/loras";
+    const files = await filesUnder(tree.root);
+    expect(files).toContain(`${loraDir}/add_detail.safetensors`);
+    expect(files).toContain(`${loraDir}/add_detail.preview.png`);
+    expect(files).toContain(`${loraDir}/detail_slider.safetensors`);
+
+    const again = JSON.parse((await cli(["audit", "--webui", tree.root, "--json"], { env })).stdout) as AuditReport;
+    expect(again.summary.problems).toBe(0);
+
+    const undo = await cli(["undo", "--webui", tree.root], { env });
+    expect(undo.code).toBe(0);
+    expect(await listing(tree.root)).toEqual(before);
+  });
+});
