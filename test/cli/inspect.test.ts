@@ -29,7 +29,7 @@ const REPORT = z.strictObject({
   base: z.string(),
   evidence: z.array(z.string()),
   safety: z.strictObject({ verdict: VERDICT, reasons: z.array(z.string()), imports: z.array(z.string()) }),
-  error: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
+  error: z.strictObject({ code: z.string(), message: z.string(), io: z.literal(true).optional() }).nullable(),
   variant: z.string().nullable(),
   architecture: z.string().nullable(),
   confidence: z.enum(["high", "medium", "low"]),
