@@ -6,6 +6,7 @@ import { downloadFile, type DownloadOptions, type DownloadProgress } from "../..
 import { BadResponseError, DownloadError, IntegrityError, NotAuthorizedError, TargetExistsError } from "../../src/download/errors.js";
 import { useTempDirs } from "../helpers.js";
 import { useFakeServers } from "../use-fake-servers.js";
+import { fakeServerDownload } from "./download-options.js";
 
 const tempDir = useTempDirs();
 const fake = useFakeServers();
@@ -17,13 +18,7 @@ function modelBytes(size: number): Buffer {
   return bytes;
 }
 async function options(extra: Partial<DownloadOptions> = {}): Promise<DownloadOptions> {
-  return {
-    dir: await tempDir(),
-    tokens: new Map(),
-    retryBaseDelayMs: 5,
-    baseUrls: { civitaiBaseUrl: fake().civitaiUrl, hfBaseUrl: fake().hfUrl },
-    ...extra,
-  };
+  return fakeServerDownload(await tempDir(), fake(), extra);
 }
 /** The ETag the fake storage sends for `content`. */
 const etagOf = (content: Buffer) => `"${sha256(content).slice(0, 32)}"`;

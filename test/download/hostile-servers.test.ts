@@ -11,6 +11,7 @@ import { DownloadError, TargetExistsError } from "../../src/download/errors.js";
 import { openUrl } from "../../src/download/open-url.js";
 import { useTempDirs } from "../helpers.js";
 import { useFakeServers } from "../use-fake-servers.js";
+import { fakeServerDownload } from "./download-options.js";
 
 const tempDir = useTempDirs();
 const fake = useFakeServers();
@@ -31,14 +32,7 @@ function bytes(size: number, seed: number): Buffer {
   return out;
 }
 async function options(extra: Partial<DownloadOptions> = {}): Promise<DownloadOptions> {
-  return {
-    dir: await tempDir(),
-    tokens: new Map(),
-    retryBaseDelayMs: 5,
-    baseUrls: { civitaiBaseUrl: fake().civitaiUrl, hfBaseUrl: fake().hfUrl },
-    network: { env: {}, idleTimeoutMs: 400 },
-    ...extra,
-  };
+  return fakeServerDownload(await tempDir(), fake(), { network: { env: {}, idleTimeoutMs: 400 }, ...extra });
 }
 async function rejection(promise: Promise<unknown>): Promise<DownloadError> {
   const error = await promise.then(() => undefined, (e: unknown) => e);
