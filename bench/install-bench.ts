@@ -2,7 +2,7 @@ import { mkdir, mkdtemp, rename, rm, stat, statfs, writeFile } from "node:fs/pro
 import { basename, join } from "node:path";
 import { MODEL_FIXTURES } from "../fixtures/models/catalog.js";
 import { writeModelFixture } from "../fixtures/write-model.js";
-import { classifyInspection } from "../src/cli/report/inspection-report.js";
+import { classifyInspection } from "../src/classify/classify-inspection.js";
 import { hashFile } from "../src/hash/index.js";
 import { inspectFile } from "../src/inspect/inspect-file.js";
 import { applyPlan, DEFAULT_PLAN_OPTIONS, gatherSnapshot, planInstall, resolveWebui, type InstallPlan, type MoveEntry, type WebuiTarget } from "../src/install/index.js";

@@ -6,7 +6,6 @@
 import { basename, dirname, join, relative, sep } from "node:path";
 import type { Base, Kind } from "../classify/types.js";
 import type { FileFormat, InspectError } from "../inspect/types.js";
-import { isIoErrorCode } from "../inspect/io-error.js";
 import { splitName } from "../install/file-names.js";
 import { DIFFUSERS_FOLDERS, LAYOUTS, type LayoutFolder } from "../install/layouts.js";
 import { folderPath, routeCandidate } from "../install/route-candidate.js";
@@ -150,7 +149,7 @@ export function auditFindings(input: AuditInput): AuditFinding[] {
     const path = candidate.source;
     const { kind, base } = candidate.classification;
     if (candidate.error) {
-      findings.push(isIoErrorCode(candidate.error.code) ? { type: "unreadable", path, error: candidate.error } : { type: "not-a-model", path, error: candidate.error });
+      findings.push(candidate.error.io === true ? { type: "unreadable", path, error: candidate.error } : { type: "not-a-model", path, error: candidate.error });
       continue;
     }
     if (candidate.verdict === "dangerous") {

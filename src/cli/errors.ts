@@ -1,10 +1,8 @@
-import { EXIT_USAGE } from "./exit-codes.js";
 import { terminalSafe } from "./output/terminal-text.js";
 
-/** The user asked for something that cannot be done as asked; nothing was done. Exits 1 and prints no JSON. */
+/** The user asked for something that cannot be done as asked; nothing was done. Exits 1 (see exit-codes.ts) and prints no JSON. */
 export class UsageError extends Error {
   readonly code = "usage";
-  readonly exitCode = EXIT_USAGE;
 
   constructor(message: string) {
     super(message);

@@ -34,7 +34,7 @@ export interface RetryOptions {
 export function failureOf(error: unknown): NetworkFailure | null {
   if (error instanceof NetworkError) return error.failure ?? null;
   if (error instanceof RateLimitedError) return error.failure;
-  if (error instanceof IntegrityError && error.code === "TRUNCATED") return { kind: "short-body" };
+  if (error instanceof IntegrityError && error.code === "truncated") return { kind: "short-body" };
   return networkFailureOf(error);
 }
 

@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { readChunks } from "../hash/read-chunks.js";
 import { baseUrlsFromEnv, type BaseUrls } from "./base-urls.js";
 import { withRetries, type RetryOptions } from "./backoff.js";
-import { looksLikeErrorPage, SNIFF_BYTES } from "./error-page.js";
+import { SNIFF_BYTES } from "../read/sniff.js";
+import { looksLikeErrorPage } from "./error-page.js";
 import { DownloadError, IntegrityError, InvalidSourceError, NetworkError, TargetExistsError } from "./errors.js";
 import { chooseFileName, sanitizeFileName } from "./file-name.js";
 import { describeNetworkFailure, networkFailureOf } from "./network-failure.js";
@@ -240,7 +241,7 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   const write = async (chunk: Buffer) => {
     if (received + chunk.length > limit) {
-      throw new IntegrityError("SIZE_MISMATCH", `${host} sent more than the ${limit} bytes ${total !== undefined ? "it announced" : "the source stated"}`);
+      throw new IntegrityError("size-mismatch", `${host} sent more than the ${limit} bytes ${total !== undefined ? "it announced" : "the source stated"}`);
     }
     handle ??= await open(part, start > 0 ? "r+" : "w");
     await handle.write(chunk, 0, chunk.length, received);
@@ -255,7 +256,7 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
     if (looksLikeErrorPage(bytes, name, total)) {
       const rest = final ? "" : await readBodySnippet(response.body);
       const quoted = messageFromBody(bytes.toString("utf8") + rest, options.tokens.values());
-      throw new IntegrityError("ERROR_PAGE", `${host} answered with a web page instead of a model file${quoted ? `: "${quoted}"` : ""}`);
+      throw new IntegrityError("error-page", `${host} answered with a web page instead of a model file${quoted ? `: "${quoted}"` : ""}`);
     }
     if (bytes.length > 0) await write(bytes);
   };
@@ -287,16 +288,16 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
   report(true);
 
   if (total !== undefined && received < total) {
-    throw new IntegrityError("TRUNCATED", `${host} ended ${name} after ${received} of ${total} bytes`);
+    throw new IntegrityError("truncated", `${host} ended ${name} after ${received} of ${total} bytes`);
   }
   const sha256 = hash.digest("hex");
   if (options.expectedSize !== undefined && received !== options.expectedSize) {
     await removePart(part);
-    throw new IntegrityError("SIZE_MISMATCH", `${name}: received ${received} bytes, expected ${options.expectedSize}`);
+    throw new IntegrityError("size-mismatch", `${name}: received ${received} bytes, expected ${options.expectedSize}`);
   }
   if (options.expectedSha256 !== undefined && sha256 !== options.expectedSha256.toLowerCase()) {
     await removePart(part);
-    throw new IntegrityError("HASH_MISMATCH", `${name}: SHA-256 ${sha256} does not match the expected ${options.expectedSha256.toLowerCase()}`);
+    throw new IntegrityError("hash-mismatch", `${name}: SHA-256 ${sha256} does not match the expected ${options.expectedSha256.toLowerCase()}`);
   }
   const target = join(options.dir, name);
   await publish(part, target, options.overwrite ?? false);
@@ -387,7 +388,7 @@ async function attempt(transfer: Transfer): Promise<DownloadResult> {
     if (options.expectedSize !== undefined && total !== undefined && total !== options.expectedSize) {
       await response.body.dump();
       await removePart(partOf(transfer.name));
-      throw new IntegrityError("SIZE_MISMATCH", `${host} announces ${total} bytes, expected ${options.expectedSize}`);
+      throw new IntegrityError("size-mismatch", `${host} announces ${total} bytes, expected ${options.expectedSize}`);
     }
     const result = await receive(transfer, response, transfer.name, start, total);
     if (result) return result;

@@ -1,7 +1,4 @@
-import { safetensorsDataOffset } from "../hash/hash-file.js";
-
-/** Bytes of a body inspected before the first byte is written: a safetensors length prefix plus the `{`. */
-export const SNIFF_BYTES = 16;
+import { safetensorsDataOffset } from "../read/sniff.js";
 
 /** Names whose content is legitimately text, so a JSON or YAML body is the file and not an error page. */
 const TEXT_EXTENSIONS = new Set([".json", ".yaml", ".yml", ".txt", ".md", ".csv"]);

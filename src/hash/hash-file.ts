@@ -1,6 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { openRegularFile } from "../read/open-regular-file.js";
-import { MAX_HEADER_SIZE } from "../read/safetensors.js";
+import { safetensorsDataOffset } from "../read/sniff.js";
 import { readChunks } from "./read-chunks.js";
 
 /** The hashes Civitai and the WebUIs identify a file by, as lower-case hex. */
@@ -35,18 +35,6 @@ export class FileChangedError extends Error {
     super(`${path} changed size while being hashed (${expected} bytes expected, ${got} read)`);
     this.name = "FileChangedError";
   }
-}
-
-/**
- * Where the addnet hash starts, or null when the file is not a safetensors file: the u64 LE header length must
- * fit the file and the header must open a JSON object (the extension is not trusted; renamed files are common).
- */
-export function safetensorsDataOffset(head: Uint8Array, size: number): number | null {
-  if (head.length < 9 || head[8] !== 0x7b) return null;
-  const headerLength = Buffer.from(head.buffer, head.byteOffset, 8).readBigUInt64LE(0);
-  if (headerLength < 2n || headerLength > BigInt(MAX_HEADER_SIZE)) return null;
-  const dataOffset = 8 + Number(headerLength);
-  return dataOffset <= size ? dataOffset : null;
 }
 
 /** Feeds `hash` the part of `chunk` (which starts at file offset `at`) that lies in `[from, to)`. */

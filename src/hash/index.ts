@@ -1,3 +1,3 @@
-export { hashFile, safetensorsDataOffset, FileChangedError, type FileHashes, type HashFileOptions } from "./hash-file.js";
+export { hashFile, FileChangedError, type FileHashes, type HashFileOptions } from "./hash-file.js";
 export { createHashCache, hashFileCached, fileIdentity, type HashCache, type FileIdentity } from "./hash-cache.js";
 export { stateDir, defaultHashCachePath } from "./state-dir.js";

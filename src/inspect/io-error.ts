@@ -13,21 +13,20 @@ const PHRASES: Record<string, string> = {
   EMFILE: "too many open files",
 };
 
-/** System error codes (`ENOENT`, `EACCES`, …), as opposed to the reason codes of a file's content. */
-export function isIoErrorCode(code: string): boolean {
-  return /^E[A-Z]+$/.test(code);
-}
-
-/** True for the errors the file system raises; anything else is a bug and propagates. */
+/**
+ * True for the errors the file system raises (errno codes such as `ENOENT`, and a special file refused before
+ * opening); anything else is a bug and propagates. Thrown values carry no other mark of where they came from, so this
+ * is the one place that reads the code's spelling; what it returns is typed by `io: true`.
+ */
 export function isIoError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
   const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
-  return typeof code === "string" && isIoErrorCode(code);
+  return typeof code === "string" && /^E[A-Z]+$/.test(code);
 }
 
 /** `{code: "ENOENT", message: "<path>: no such file"}`: one sentence that names the file, no stack, no syscall. */
 export function ioInspectError(path: string, error: NodeJS.ErrnoException & { code: string }): InspectError {
   // Its message already names the path and what it is instead of a file.
-  if (error instanceof NotRegularFileError) return { code: error.code, message: error.message };
+  if (error instanceof NotRegularFileError) return { code: error.code, message: error.message, io: true };
   const phrase = PHRASES[error.code] ?? error.message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/, "");
-  return { code: error.code, message: `${path}: ${phrase}` };
+  return { code: error.code, message: `${path}: ${phrase}`, io: true };
 }

@@ -58,6 +58,11 @@ export interface SafetyReport {
 export interface InspectError {
   code: string;
   message: string;
+  /**
+   * Present when the file system failed (missing, permission denied, not a regular file): the content was never
+   * judged. Absent for a problem in the content itself, so a report never has to guess from the code's spelling.
+   */
+  io?: true;
 }
 
 /** What one container reader returns; `inspectFile` merges these into an {@link Inspection}. */

@@ -73,7 +73,7 @@ export function readA1111Args(value: string, source: ArgsSource, exists: (path: 
   } catch (error) {
     if (!(error instanceof ShlexError)) throw error;
     throw new InstallError(
-      "WEBUI_SETTINGS_INVALID",
+      "webui-settings-invalid",
       `${source.file}:${source.line}: COMMANDLINE_ARGS cannot be split (Python's shlex says "${error.reason}"), so the WebUI does not start with it`,
     );
   }
@@ -97,11 +97,11 @@ export function readA1111Args(value: string, source: ArgsSource, exists: (path: 
     if (!inline) i++;
     // argparse takes no value that looks like another option; the WebUI stops with a usage error then.
     if (valueWord === undefined || (!inline && valueWord.value.startsWith("-"))) {
-      throw new InstallError("WEBUI_SETTINGS_INVALID", `${source.file}:${source.line}: ${flag} has no value, so the WebUI does not start`);
+      throw new InstallError("webui-settings-invalid", `${source.file}:${source.line}: ${flag} has no value, so the WebUI does not start`);
     }
     if (valueWord.lostBackslash) {
       throw new InstallError(
-        "WEBUI_SETTINGS_INVALID",
+        "webui-settings-invalid",
         `${source.file}:${source.line}: ${flag} reaches the WebUI as "${valueWord.value}": Python's shlex.split drops backslashes outside quotes. Quote the path (${flag} "…") or write it with /`,
       );
     }

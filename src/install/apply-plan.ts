@@ -54,7 +54,7 @@ export async function applyPlan(plan: InstallPlan, options: ApplyOptions): Promi
   const conflicts = plan.entries.filter((e) => e.action === "conflict");
   if (conflicts.length > 0) {
     throw new InstallError(
-      "PLAN_HAS_CONFLICTS",
+      "plan-has-conflicts",
       `${conflicts.length} file(s) conflict with different files at their destination: ${conflicts.map((c) => c.destination).join(", ")}`,
     );
   }

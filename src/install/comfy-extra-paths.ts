@@ -31,9 +31,9 @@ export function parseExtraModelPaths(text: string, yamlPath: string, context: Ex
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter });
   const problem = doc.errors[0];
-  if (problem) throw new InstallError("EXTRA_PATHS_INVALID", `${yamlPath}: ${problem.message}`);
+  if (problem) throw new InstallError("extra-paths-invalid", `${yamlPath}: ${problem.message}`);
   if (doc.contents === null) return { folders: {}, defaults: {} };
-  if (!isYamlMap(doc.contents)) throw new InstallError("EXTRA_PATHS_INVALID", `${yamlPath}: expected sections at the top level`);
+  if (!isYamlMap(doc.contents)) throw new InstallError("extra-paths-invalid", `${yamlPath}: expected sections at the top level`);
 
   const yamlDir = dirname(resolve(yamlPath));
   const folders: Record<string, string[]> = {};

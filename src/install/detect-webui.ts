@@ -120,7 +120,7 @@ async function detectModelsDir(dir: string): Promise<Detection | null> {
   const isComfy = decides(comfy, COMFY_MODEL_DIRS);
   if (isA1111 && isComfy) {
     throw new InstallError(
-      "WEBUI_AMBIGUOUS",
+      "webui-ambiguous",
       `${dir} holds both A1111-style (${a1111.join(", ")}) and ComfyUI-style (${comfy.join(", ")}) model folders; pass --ui`,
     );
   }

@@ -99,7 +99,7 @@ export class Journal {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const info = await lstat(dir);
     // A link planted in an unpacked WebUI would have batches written wherever it points.
-    if (info.isSymbolicLink()) throw new InstallError("JOURNAL_INVALID", `${dir} is a symbolic link; sdmodels keeps its journal only in a real folder`);
+    if (info.isSymbolicLink()) throw new InstallError("journal-invalid", `${dir} is a symbolic link; sdmodels keeps its journal only in a real folder`);
     // Undo trusts only a journal folder nobody else can write to; one made group-writable by a umask of 002 is ours.
     if (info.uid === process.getuid?.() && (info.mode & 0o022) !== 0) await chmod(dir, info.mode & ~0o022);
     const createdAt = new Date().toISOString();
@@ -123,10 +123,10 @@ export class Journal {
     try {
       raw = JSON.parse(await readFile(path, "utf8"));
     } catch (error) {
-      throw new InstallError("JOURNAL_INVALID", `cannot read journal ${path}: ${(error as Error).message}`);
+      throw new InstallError("journal-invalid", `cannot read journal ${path}: ${(error as Error).message}`);
     }
     const parsed = journalSchema.safeParse(raw);
-    if (!parsed.success) throw new InstallError("JOURNAL_INVALID", `journal ${path} has an unexpected shape (written by another sdmodels version?)`);
+    if (!parsed.success) throw new InstallError("journal-invalid", `journal ${path} has an unexpected shape (written by another sdmodels version?)`);
     return new Journal(path, parsed.data);
   }
 
@@ -145,7 +145,7 @@ export class Journal {
   static async find(dir: string, batchId?: string): Promise<Journal> {
     if (batchId !== undefined) {
       if (!(await journalNames(dir)).includes(`${batchId}.json`)) {
-        throw new InstallError("JOURNAL_NOT_FOUND", `no batch ${batchId} in ${dir}; \`sdmodels undo --list\` shows the batches there`);
+        throw new InstallError("journal-not-found", `no batch ${batchId} in ${dir}; \`sdmodels undo --list\` shows the batches there`);
       }
       return Journal.read(join(dir, `${batchId}.json`));
     }
@@ -153,7 +153,7 @@ export class Journal {
     const last = journals.filter((j) => j.data.state !== "undone").at(-1);
     if (!last) {
       throw new InstallError(
-        "JOURNAL_NOT_FOUND",
+        "journal-not-found",
         journals.length === 0
           ? `no batch to undo in ${dir}: nothing was installed into this WebUI with sdmodels (pass --webui for another one)`
           : `no batch to undo in ${dir}: all ${journals.length} batch${journals.length === 1 ? " is" : "es are"} undone already`,

@@ -49,7 +49,7 @@ export function readJsonSettings(text: string, file: string): Map<string, JsonSe
     reader.finish();
   } catch (error) {
     if (!(error instanceof JsonSyntaxError)) throw error;
-    throw new InstallError("WEBUI_SETTINGS_INVALID", `${file}:${lineAt(text, error.position)}: not valid JSON (${error.message})`);
+    throw new InstallError("webui-settings-invalid", `${file}:${lineAt(text, error.position)}: not valid JSON (${error.message})`);
   }
   return settings;
 }

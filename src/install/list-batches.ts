@@ -13,7 +13,7 @@ export interface BatchListing {
 
 /**
  * The batches recorded in `journalDir`, oldest first, so the one `sdmodels undo` reverts by default is at the end.
- * A folder that does not exist holds no batches; a journal that does not parse fails the listing (JOURNAL_INVALID)
+ * A folder that does not exist holds no batches; a journal that does not parse fails the listing (journal-invalid)
  * rather than being hidden, since undo could not revert it either.
  */
 export async function listBatches(journalDir: string): Promise<BatchListing[]> {

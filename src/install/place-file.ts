@@ -240,7 +240,7 @@ async function renameOverReservation(from: string, to: string, fs: PlaceFs): Pro
 }
 
 function destinationExists(path: string): InstallError {
-  return new InstallError("DESTINATION_EXISTS", `${path} appeared since planning; nothing was overwritten`);
+  return new InstallError("destination-exists", `${path} appeared since planning; nothing was overwritten`);
 }
 
 /** Makes a rename or new name durable. Windows and some network filesystems cannot fsync a folder. */

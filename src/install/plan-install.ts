@@ -4,6 +4,7 @@ import { numberedName } from "./file-names.js";
 import { isInsideAny, isWithin, webuiRoots } from "./is-inside-webui.js";
 import { LAYOUTS } from "./layouts.js";
 import { routeCandidate } from "./route-candidate.js";
+import { conflictWith, duplicateOf } from "./skip-reasons.js";
 import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
 import type {
   FsSnapshot,
@@ -67,23 +68,22 @@ export function planInstall(
     }
     const warnings = [...route.warnings];
     const destination = join(route.dir, route.name);
-    const skip = (code: "in-place" | "symlink" | "duplicate" | "conflict", message: string) =>
-      entries.push({ action: "skip", source, destination, reason: { code, message }, warnings });
+    const skip = (reason: SkipReason) => entries.push({ action: "skip", source, destination, reason, warnings });
 
     if (destination === source) {
-      skip("in-place", "already in place");
+      skip({ code: "in-place", message: "already in place" });
       continue;
     }
     // Moving a link moves the name, not the model: a relative link breaks, and the model stays where it was (often a
     // shared store the user linked on purpose). Installing the file it points to is the user's call.
     if (snapshot.folders[dirname(source)]?.[basename(source)]?.isSymlink) {
-      skip("symlink", "symbolic link: install the file it points to instead");
+      skip({ code: "symlink", message: "symbolic link: install the file it points to instead" });
       continue;
     }
 
     const duplicate = findDuplicate(candidate, source, route.dir, snapshot, planned);
     if (duplicate) {
-      skip("duplicate", `duplicate of ${duplicate}`);
+      skip(duplicateOf(duplicate));
       continue;
     }
 
@@ -125,7 +125,7 @@ export function planInstall(
     const existing = firstOccupied(chosen);
     if (existing) {
       if (options.onConflict === "skip") {
-        skip("conflict", `conflict: ${existing} exists with different content`);
+        skip(conflictWith(existing));
         continue;
       }
       const renamed = options.onConflict === "rename" ? findFreeName(route.name, placement, firstOccupied) : null;

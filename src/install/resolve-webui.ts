@@ -51,7 +51,7 @@ export async function resolveWebui(options: ResolveWebuiOptions): Promise<WebuiT
     dir = resolve(options.cwd, explicit);
     const isFolder = await stat(dir).then((s) => s.isDirectory(), () => false);
     if (!isFolder && !(options.create && options.ui)) {
-      throw new InstallError("WEBUI_NOT_FOUND", `WebUI folder ${dir} does not exist or is not a folder`);
+      throw new InstallError("webui-not-found", `WebUI folder ${dir} does not exist or is not a folder`);
     }
     detection = isFolder ? await detectWebui(dir) : null;
   } else {
@@ -66,7 +66,7 @@ export async function resolveWebui(options: ResolveWebuiOptions): Promise<WebuiT
       evidence.push(`using ${dir}, remembered in ${remembered.file}`);
     } else {
       throw new InstallError(
-        "WEBUI_NOT_FOUND",
+        "webui-not-found",
         `neither ${options.cwd} nor a folder above it is a WebUI (${SEE_MARKERS}); remember one with \`sdmodels config webui <dir>\`, or pass --webui <dir> or set SDMODELS_WEBUI`,
       );
     }
@@ -78,7 +78,7 @@ export async function resolveWebui(options: ResolveWebuiOptions): Promise<WebuiT
     // A layout remembered with `sdmodels config webui --ui X --create` was consented to then.
     if (!detection && !options.create && !rememberedUi) {
       throw new InstallError(
-        "WEBUI_NOT_FOUND",
+        "webui-not-found",
         `${dir} is not a WebUI (${SEE_MARKERS}); to install into it with the ${forced} layout anyway, add --create`,
       );
     }
@@ -87,9 +87,9 @@ export async function resolveWebui(options: ResolveWebuiOptions): Promise<WebuiT
     if (!detection) evidence.push(`--create: ${dir} is not a WebUI yet; its ${ui} folders are created as files arrive`);
     else evidence.push(...detection.evidence.map((e) => `(detected: ${e})`));
   } else if (!detection) {
-    throw new InstallError("WEBUI_NOT_FOUND", `cannot tell which WebUI ${dir} is (${SEE_MARKERS}); pass --ui ${UI_NAMES.join("|")}`);
+    throw new InstallError("webui-not-found", `cannot tell which WebUI ${dir} is (${SEE_MARKERS}); pass --ui ${UI_NAMES.join("|")}`);
   } else if (detection.ui === "invokeai") {
-    throw new InstallError("WEBUI_UNSUPPORTED", `${dir} is invokeai: ${UNSUPPORTED}`, detection.evidence);
+    throw new InstallError("webui-unsupported", `${dir} is invokeai: ${UNSUPPORTED}`, detection.evidence);
   } else {
     ui = detection.ui;
     evidence.unshift(...detection.evidence);

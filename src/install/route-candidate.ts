@@ -22,7 +22,7 @@ const COMFY_GGUF_WARNING = "GGUF files load through the ComfyUI-GGUF custom node
  */
 export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget, options: PlanOptions): Route {
   const warnings: string[] = [];
-  const skip = (code: SkipReason["code"], message: string): Route => ({ ok: false, reason: { code, message }, warnings });
+  const skip = (code: Exclude<SkipReason["code"], "duplicate" | "conflict">, message: string): Route => ({ ok: false, reason: { code, message }, warnings });
   const { kind } = candidate.classification;
   if (candidate.placeAt !== undefined) {
     return { ok: true, dir: candidate.placeAt, name: basename(candidate.source), extensionFixed: false, warnings, notLoaded: null };

@@ -60,7 +60,7 @@ function parseFds(text: string, file: string): Map<string, FdsNode> {
   let opened: { entries: Map<string, FdsNode>; parentSpaces: number } | null = null;
 
   const fail = (index: number, reason: string): never => {
-    throw new InstallError("WEBUI_SETTINGS_INVALID", `${file}:${index + 1}: ${reason}`);
+    throw new InstallError("webui-settings-invalid", `${file}:${index + 1}: ${reason}`);
   };
 
   for (let index = 0; index < lines.length; index++) {

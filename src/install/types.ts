@@ -187,13 +187,30 @@ export type SkipCode =
   /** A copy (across filesystems, or --copy) would not fit in the target filesystem's free space. */
   | "no-space";
 
-export interface SkipReason {
-  code: SkipCode;
-  /** Short human text: `unknown kind`, `duplicate of /…/x.safetensors`, `no folder for text-encoder in a1111`, … */
-  message: string;
-  /** For `will-not-load` and `needs-conversion`: the will-it-load judgement behind the skip. */
-  load?: LoadJudgement;
-}
+/**
+ * Why a file is not installed, told apart by `code`; a reason that names another file carries its path, so a report
+ * never has to read it back out of the message.
+ */
+export type SkipReason =
+  | {
+      code: "duplicate";
+      /** The file with the same content already at (or planned for) the destination folder. */
+      of: string;
+      message: string;
+    }
+  | {
+      code: "conflict";
+      /** The different file that occupies the destination (or one of its sidecars' destinations). */
+      existing: string;
+      message: string;
+    }
+  | {
+      code: Exclude<SkipCode, "duplicate" | "conflict">;
+      /** Short human text: `unknown kind`, `no folder for text-encoder in a1111`, … */
+      message: string;
+      /** For `will-not-load` and `needs-conversion`: the will-it-load judgement behind the skip. */
+      load?: LoadJudgement;
+    };
 
 export interface SidecarMove {
   source: string;
@@ -280,7 +297,7 @@ export interface AppliedEntry {
 export interface ApplyFailure {
   source: string;
   destination: string;
-  /** errno code (`ENOSPC`, `EACCES`, …) or an installer code (`DESTINATION_EXISTS`). */
+  /** errno code (`ENOSPC`, `EACCES`, …) or an installer code (`destination-exists`). */
   code: string;
   message: string;
 }

@@ -24,7 +24,7 @@ export async function undoBatch(target: WebuiTarget, batchId?: string, options: 
   const journal = await Journal.find(journalDir, batchId);
   const report: UndoReport = { batchId: journal.data.batchId, recovered, restored: [], refused: [] };
   const distrust = await whyNotProven(journal, target);
-  if (distrust) throw new InstallError("JOURNAL_UNTRUSTED", `refusing to undo batch ${journal.data.batchId}: ${distrust}; nothing was moved`);
+  if (distrust) throw new InstallError("journal-untrusted", `refusing to undo batch ${journal.data.batchId}: ${distrust}; nothing was moved`);
 
   for (const entry of [...journal.data.entries].reverse()) {
     // SIGINT/SIGTERM: stop between files; a copy back in progress is abandoned and its temp removed.

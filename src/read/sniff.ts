@@ -79,11 +79,26 @@ export function sniffFormats(head: Uint8Array, fileSize: number): SniffedFormat[
  * reference would try to read, so a truncated download still sniffs as safetensors (and the reader says why).
  */
 function looksLikeSafetensors(head: Uint8Array, fileSize: number): boolean {
-  if (head.length <= N_LEN) return false;
+  return safetensorsHeaderLength(head, fileSize) !== null;
+}
+
+function safetensorsHeaderLength(head: Uint8Array, fileSize: number): bigint | null {
+  if (head.length <= N_LEN) return null;
   const n = new DataView(head.buffer, head.byteOffset, N_LEN).getBigUint64(0, true);
-  if (n === 0n || (n > BigInt(fileSize - N_LEN) && n > BigInt(MAX_HEADER_SIZE))) return false;
+  if (n === 0n || (n > BigInt(fileSize - N_LEN) && n > BigInt(MAX_HEADER_SIZE))) return null;
   const brace = skipWhitespace(head, N_LEN);
-  return head[brace] === 0x7b && BigInt(brace - N_LEN) < n;
+  return head[brace] === 0x7b && BigInt(brace - N_LEN) < n ? n : null;
+}
+
+/**
+ * Where a safetensors file's tensor data starts (8 + the header length), or null when these leading bytes are not
+ * safetensors by the rule above or the header does not fit the file (a truncated download has no data to hash).
+ * The one test of "is this safetensors" for hashing (AutoV3) and for telling a downloaded model from an error page.
+ */
+export function safetensorsDataOffset(head: Uint8Array, fileSize: number): number | null {
+  const n = safetensorsHeaderLength(head, fileSize);
+  if (n === null || n > BigInt(fileSize - N_LEN)) return null;
+  return N_LEN + Number(n);
 }
 
 function startsWith(head: Uint8Array, magic: readonly number[], at: number): boolean {

@@ -48,6 +48,10 @@ describe("the import graph of src/", () => {
     expect(cycles(LAYER_EDGES)).toEqual(KNOWN_LAYER_CYCLES);
   });
 
+  it("keeps cli/ on top: no other layer imports it, so the use cases in app/ can be called without the CLI", () => {
+    expect(LAYER_EDGES.filter((e) => e.to === "cli" && e.from !== "cli")).toEqual([]);
+  });
+
   it("keeps model/, the vocabulary every stage speaks, free of imports from any other layer", () => {
     expect(LAYER_EDGES.filter((e) => e.from === "model" && e.to !== "model")).toEqual([]);
   });

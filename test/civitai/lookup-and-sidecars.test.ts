@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lookupCivitaiByHash } from "../../src/civitai/lookup-by-hash.js";
 import { writeCivitaiSidecars } from "../../src/civitai/write-sidecars.js";
-import { EXIT_NETWORK } from "../../src/exit-codes.js";
 import { hashFile } from "../../src/hash/hash-file.js";
 import { useTempDirs } from "../helpers.js";
 import { useFakeServers } from "../use-fake-servers.js";
@@ -58,8 +57,8 @@ describe("Civitai lookup by hash and sidecars", () => {
       calls++;
       res.writeHead(503).end("busy");
     });
-    const error = await lookupCivitaiByHash("cd".repeat(32), { civitaiBaseUrl: fake().civitaiUrl, tokens: new Map(), retries: 2, retryBaseDelayMs: 5 }).catch((e: unknown) => e as { exitCode: number });
-    expect(error).toMatchObject({ exitCode: EXIT_NETWORK });
+    const error = await lookupCivitaiByHash("cd".repeat(32), { civitaiBaseUrl: fake().civitaiUrl, tokens: new Map(), retries: 2, retryBaseDelayMs: 5 }).catch((e: unknown) => e as { code: string });
+    expect(error).toMatchObject({ code: "network" });
     expect(calls).toBe(3);
   });
 
@@ -83,8 +82,8 @@ describe("Civitai lookup by hash and sidecars", () => {
     expect(calls).toBe(2);
 
     cutsLeft = 99;
-    const error = (await lookupCivitaiByHash("ef".repeat(32), options).catch((e: unknown) => e)) as Error & { exitCode: number };
-    expect(error).toMatchObject({ exitCode: EXIT_NETWORK });
+    const error = (await lookupCivitaiByHash("ef".repeat(32), options).catch((e: unknown) => e)) as Error & { code: string };
+    expect(error).toMatchObject({ code: "network" });
     expect(error.message).toContain(`${new URL(fake().civitaiUrl).host}${path}`);
   });
 });

@@ -29,7 +29,7 @@ const REPORT = z.strictObject({
   base: z.string(),
   evidence: z.array(z.string()),
   safety: z.strictObject({ verdict: VERDICT, reasons: z.array(z.string()), imports: z.array(z.string()) }),
-  error: z.strictObject({ code: z.string(), message: z.string() }).nullable(),
+  error: z.strictObject({ code: z.string(), message: z.string(), io: z.literal(true).optional() }).nullable(),
   variant: z.string().nullable(),
   architecture: z.string().nullable(),
   confidence: z.enum(["high", "medium", "low"]),
@@ -119,7 +119,7 @@ describe("sdmodels inspect --json", () => {
     expect(run.stderr).toBe("");
     const reports = parseReports(run.stdout);
     expect(reports.map((r) => r.path)).toEqual([missing, good]);
-    expect(reports[0]!.error).toEqual({ code: "ENOENT", message: `${missing}: no such file` });
+    expect(reports[0]!.error).toEqual({ code: "ENOENT", message: `${missing}: no such file`, io: true });
     expect(reports[0]!.safety.verdict).not.toBe("safe");
     expect(reports[1]!.error).toBeNull();
   });

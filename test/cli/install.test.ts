@@ -142,7 +142,7 @@ describe("sdmodels install <file>", () => {
     const duplicate = await writeModelFixture(lora, "safetensors", downloads, "copy-of-a.safetensors");
     const dup = await cli(["install", duplicate, "--webui", webui, "--json"], { env });
     expect(dup.code).toBe(0);
-    expect(JSON.parse(dup.stdout).plan[0]).toMatchObject({ action: "skip", reason: { code: "duplicate", message: `duplicate of ${installed}` } });
+    expect(JSON.parse(dup.stdout).plan[0]).toMatchObject({ action: "skip", reason: { code: "duplicate", of: installed, message: `duplicate of ${installed}` } });
     expect(JSON.parse(dup.stdout).summary.duplicates).toBe(1);
 
     const other = await writeModelFixture(fixture("sd1-loha-lycoris"), "safetensors", downloads, "a.safetensors");

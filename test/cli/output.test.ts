@@ -1,11 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { formatErrorLine, UsageError } from "../../src/cli/errors.js";
-import { EXIT_FILE_ERROR, EXIT_INTEGRITY, EXIT_USAGE, exitCodeFor } from "../../src/cli/exit-codes.js";
+import { EXIT_FILE_ERROR, EXIT_INTEGRITY, EXIT_NOT_FOUND, EXIT_USAGE, exitCodeFor } from "../../src/cli/exit-codes.js";
+import { IntegrityError } from "../../src/download/errors.js";
+import { InstallError } from "../../src/install/errors.js";
 import { colorEnabled, createPalette } from "../../src/cli/output/color.js";
-import { formatBytes } from "../../src/cli/output/format-bytes.js";
+import { formatBytes } from "../../src/app/format-bytes.js";
+import { formatByteProgress } from "../../src/app/progress.js";
 import { displayWidth, outputWidth, renderTable, truncateMiddle } from "../../src/cli/output/table.js";
 import { terminalSafe } from "../../src/cli/output/terminal-text.js";
-import { formatByteProgress, progressEnabled } from "../../src/cli/progress.js";
+import { progressEnabled } from "../../src/cli/progress.js";
 
 describe("truncateMiddle", () => {
   it("keeps both ends, more of the end, at exactly the width", () => {
@@ -152,11 +155,14 @@ describe("formatBytes and formatByteProgress", () => {
 });
 
 describe("errors and exit codes", () => {
-  it("maps typed errors through their exitCode and everything else to a generic failure", () => {
+  it("maps typed errors through their code and everything else to a generic failure", () => {
     expect(exitCodeFor(new UsageError("bad"))).toBe(EXIT_USAGE);
-    expect(exitCodeFor(Object.assign(new Error("hash mismatch"), { exitCode: EXIT_INTEGRITY }))).toBe(EXIT_INTEGRITY);
+    expect(exitCodeFor(new IntegrityError("hash-mismatch", "hash mismatch"))).toBe(EXIT_INTEGRITY);
+    expect(exitCodeFor(new InstallError("journal-not-found", "no batch"))).toBe(EXIT_NOT_FOUND);
+    // A library error never chooses its own exit code, and an errno code is a generic failure.
     expect(exitCodeFor(Object.assign(new Error("claims success"), { exitCode: 0 }))).toBe(EXIT_FILE_ERROR);
-    expect(exitCodeFor(Object.assign(new Error("out of range"), { exitCode: 255 }))).toBe(EXIT_FILE_ERROR);
+    expect(exitCodeFor(Object.assign(new Error("gone"), { code: "ENOENT" }))).toBe(EXIT_FILE_ERROR);
+    expect(exitCodeFor(Object.assign(new Error("inherited"), { code: "toString" }))).toBe(EXIT_FILE_ERROR);
     expect(exitCodeFor(new Error("boom"))).toBe(EXIT_FILE_ERROR);
     expect(exitCodeFor("a string")).toBe(EXIT_FILE_ERROR);
   });

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Classification } from "../../src/classify/types.js";
 import { createPalette } from "../../src/cli/output/color.js";
-import { UNCLASSIFIED, dtypeCounts, inspectExitCode } from "../../src/cli/report/inspection-report.js";
+import { UNCLASSIFIED } from "../../src/classify/classify-inspection.js";
+import { dtypeCounts, inspectExitCode } from "../../src/cli/report/inspection-report.js";
 import { commonDirectory, describeModel, renderInspectionBlock, renderInspectionTable } from "../../src/cli/report/render-inspection.js";
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
 import type { Finding, Inspection } from "../../src/inspect/types.js";
@@ -87,7 +88,7 @@ describe("renderInspectionBlock", () => {
   });
 
   it("shows only the error for a file that could not be opened", () => {
-    const error = { code: "ENOENT", message: "gone.ckpt: no such file" };
+    const error = { code: "ENOENT", message: "gone.ckpt: no such file", io: true } as const;
     const block = renderInspectionBlock(
       { inspection: inspection({ path: "gone.ckpt", format: "unknown", size: 0, error, findings: [{ severity: "suspicious", code: "unreadable", message: error.message }] }), classification: UNCLASSIFIED },
       plain,

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { createPalette } from "../../src/cli/output/color.js";
 import type { InstallDetails, InstallReport, PlanEntryReport } from "../../src/cli/report/install-report.js";
 import { displayPath, renderInstall, tildePath, worstFinding } from "../../src/cli/report/render-install.js";
+import { conflictWith } from "../../src/install/skip-reasons.js";
 
 const ROOT = "/home/ana/ComfyUI";
 const DL = "/home/ana/Downloads";
@@ -50,7 +51,7 @@ describe("renderInstall", () => {
     const plan = [
       entry("new.safetensors", {}),
       entry("same.safetensors", { action: "skip", source: `${ROOT}/models/loras/same.safetensors`, reason: { code: "in-place", message: "already in place" } }),
-      entry("taken.safetensors", { action: "skip", reason: { code: "conflict", message: `conflict: ${ROOT}/models/loras/taken.safetensors exists with different content` } }),
+      entry("taken.safetensors", { action: "skip", reason: conflictWith(`${ROOT}/models/loras/taken.safetensors`) }),
       entry("blocked.safetensors", { action: "conflict", existing: `${ROOT}/models/loras/blocked.preview.png`, renamed: null }),
     ];
     const text = renderInstall(report(plan), NO_DETAILS, { ...options, sortedDir: null, paths: { cwd: DL, home: "/home/ana" } });

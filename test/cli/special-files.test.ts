@@ -63,14 +63,17 @@ describe("special files are never opened", () => {
     expect(byName["pipe.safetensors"]!.error).toEqual({
       code: "ENOTFILE",
       message: `${join(dir, "pipe.safetensors")}: not a regular file but a FIFO (named pipe)`,
+      io: true,
     });
     expect(byName["link-to-pipe.ckpt"]!.error).toEqual({
       code: "ENOTFILE",
       message: `${join(dir, "link-to-pipe.ckpt")}: not a regular file but a FIFO (named pipe)`,
+      io: true,
     });
     expect(byName["socket.pt"]!.error).toEqual({
       code: "ENOTFILE",
       message: `${join(dir, "socket.pt")}: not a regular file but a socket`,
+      io: true,
     });
     expect(byName["real.safetensors"]).toMatchObject({ error: null, kind: "lora" });
   });

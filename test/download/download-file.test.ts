@@ -148,7 +148,7 @@ describe("downloadFile", () => {
     const url = fake().serveFile("cut.bin", modelBytes(300_000), { cutAfterBytes: 120_000, cutTimes: 99 });
     const opts = await options({ fileName: "cut.bin", retries: 1 });
     const error = await rejection(downloadFile(url, opts));
-    expect(error.code).toBe("NETWORK");
+    expect(error.code).toBe("network");
     expect(error.message).toContain(`cut.bin from ${new URL(fake().storageUrl).host}`);
     expect((await readdir(opts.dir)).sort()).toEqual(["cut.bin.part", "cut.bin.part.source"]);
   });
@@ -160,18 +160,18 @@ describe("downloadFile", () => {
     expect(fake().requestsTo("storage").filter((r) => r.url === "/files/flaky.bin")).toHaveLength(3);
 
     const error = await rejection(downloadFile(`${fake().storageUrl}/files/missing.bin`, await options()));
-    expect(error.exitCode).toBe(5);
+    expect(error.code).toBe("not-found");
     expect(fake().requestsTo("storage").filter((r) => r.url === "/files/missing.bin")).toHaveLength(1);
   });
 
   it("gives up after the retry budget with exit code 5 (server errors) or 6 (rate limit)", async () => {
     const down = fake().serveFile("down.bin", modelBytes(10), { failWith: { status: 502, times: 99 } });
     const error = await rejection(downloadFile(down, await options({ retries: 2 })));
-    expect(error.exitCode).toBe(6);
+    expect(error.code).toBe("network");
     expect(fake().requestsTo("storage")).toHaveLength(3);
     const limited = fake().serveFile("limited.bin", modelBytes(10), { failWith: { status: 429, times: 99, body: '{"error":"unusual amount of downloading"}' } });
     const rate = await rejection(downloadFile(limited, await options({ retries: 1 })));
-    expect(rate.exitCode).toBe(7);
+    expect(rate.code).toBe("rate-limited");
     expect(rate.message).toContain("unusual amount of downloading");
   });
 
@@ -179,7 +179,7 @@ describe("downloadFile", () => {
     fake().publishCivitaiVersion({ versionId: 8, modelId: 1, fileName: "m.safetensors", content: modelBytes(10), requireToken: "right" });
     const anonymous = await rejection(downloadFile(`${fake().civitaiUrl}/api/download/models/8`, await options()));
     expect(anonymous).toBeInstanceOf(NotAuthorizedError);
-    expect(anonymous.exitCode).toBe(4);
+    expect(anonymous.code).toBe("not-authorized");
     expect(anonymous.message).toContain("requires you to be logged in");
     expect(anonymous.message).toContain("CIVITAI_TOKEN");
     expect(anonymous.message).not.toContain("\n");
@@ -193,7 +193,7 @@ describe("downloadFile", () => {
       res.end(JSON.stringify({ error: "Early Access", deadline: "2030-01-01", message: "This asset is in Early Access" }));
     });
     const early = await rejection(downloadFile(`${fake().civitaiUrl}/api/download/models/9`, await options()));
-    expect(early.exitCode).toBe(4);
+    expect(early.code).toBe("not-authorized");
     expect(early.message).toMatch(/Early Access.*early access ends/);
   });
 
@@ -215,7 +215,7 @@ describe("downloadFile", () => {
     const opts = await options();
     const error = await rejection(downloadFile(url, opts));
     expect(error).toBeInstanceOf(IntegrityError);
-    expect(error.code).toBe("ERROR_PAGE");
+    expect(error.code).toBe("error-page");
     expect(error.message).toContain("Sign in | Civitai");
     expect(await readdir(opts.dir)).toEqual([]);
   });
@@ -234,15 +234,14 @@ describe("downloadFile", () => {
     const url = fake().serveFile("m.bin", modelBytes(10_000));
     const opts = await options({ expectedSha256: "0".repeat(64) });
     const error = await rejection(downloadFile(url, opts));
-    expect(error.code).toBe("HASH_MISMATCH");
-    expect(error.exitCode).toBe(8);
+    expect(error.code).toBe("hash-mismatch");
     expect(await readdir(opts.dir)).toEqual([]);
   });
 
   it("fails on a size mismatch before writing, and never overwrites an existing file", async () => {
     const url = fake().serveFile("m.bin", modelBytes(10_000));
     const sized = await options({ expectedSize: 9_999 });
-    expect((await rejection(downloadFile(url, sized))).code).toBe("SIZE_MISMATCH");
+    expect((await rejection(downloadFile(url, sized))).code).toBe("size-mismatch");
     expect(await readdir(sized.dir)).toEqual([]);
 
     const opts = await options();

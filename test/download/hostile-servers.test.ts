@@ -135,7 +135,7 @@ describe("servers that misbehave", () => {
     });
     const opts = await options({ fileName: "stall.bin", retries: 1 });
     const error = await rejection(downloadFile(`${server.url}/stall.bin`, opts));
-    expect(error.code).toBe("NETWORK");
+    expect(error.code).toBe("network");
     expect(error.message).toContain("the server stopped sending");
     expect(server.requests).toHaveLength(2);
     expect(server.requests[1]?.headers.range).toBeUndefined(); // no validator: the part is not trusted
@@ -150,7 +150,7 @@ describe("servers that misbehave", () => {
     const retries: RetryEvent[] = [];
     const opts = await options({ fileName: "short.bin", retries: 2, onRetry: (event) => retries.push(event) });
     const error = await rejection(downloadFile(`${server.url}/short.bin`, opts));
-    expect(error.exitCode).toBe(6);
+    expect(error.code).toBe("network");
     expect(error.message).toBe(`short.bin from ${new URL(server.url).host}: the server sent fewer bytes than it announced`);
     expect(retries.map((r) => [r.retry, r.retries, r.failure.kind])).toEqual([[1, 2, "short-body"], [2, 2, "short-body"]]);
   });
@@ -171,7 +171,7 @@ describe("servers that misbehave", () => {
     });
     const opts = await options({ fileName: "endless.bin", approximateSize: 100_000 });
     const error = await rejection(downloadFile(`${server.url}/endless.bin`, opts));
-    expect(error.code).toBe("SIZE_MISMATCH");
+    expect(error.code).toBe("size-mismatch");
     expect(error.message).toContain("101000 bytes the source stated");
     expect(await readdir(opts.dir)).toEqual([]);
   });
@@ -184,7 +184,7 @@ describe("servers that misbehave", () => {
     const retries: RetryEvent[] = [];
     const error = await rejection(downloadFile(`http://127.0.0.1:${port}/x.bin`, await options({ retries: 2, onRetry: (e) => retries.push(e) })));
     expect(error.message).toBe(`could not reach 127.0.0.1:${port}: connection refused`);
-    expect(error.exitCode).toBe(6);
+    expect(error.code).toBe("network");
     expect(retries.map((r) => `${r.retry}/${r.retries} ${r.failure.kind} ${r.host}`)).toEqual([
       `1/2 refused 127.0.0.1:${port}`,
       `2/2 refused 127.0.0.1:${port}`,
@@ -212,7 +212,7 @@ describe("servers that misbehave", () => {
       res.end('{"error":"slow down"}');
     });
     const limited = await rejection(downloadFile(`${fake().storageUrl}/files/later.bin`, await options()));
-    expect(limited.exitCode).toBe(7);
+    expect(limited.code).toBe("rate-limited");
     expect(limited.message).toContain("the server asks to wait 3600 s");
     expect(fake().requestsTo("storage").filter((r) => r.url === "/files/later.bin")).toHaveLength(1);
   });

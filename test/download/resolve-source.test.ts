@@ -57,7 +57,7 @@ describe("parseSource", () => {
       error = e;
     }
     expect(error).toBeInstanceOf(DownloadError);
-    expect((error as DownloadError).exitCode).toBe(1);
+    expect((error as DownloadError).code).toBe("invalid-source");
   });
 });
 
@@ -90,9 +90,9 @@ describe("resolveSource + downloadFile", () => {
     fake().publishCivitaiVersion({ versionId: 20, modelId: 6, fileName: "gone.safetensors", content: Buffer.from("x"), extra: { model: { name: "Gone", type: "Checkpoint", mode: "Archived" } } });
     const error = await resolveSource("urn:air:sdxl:checkpoint:civitai:6@20", bases()).catch((e: unknown) => e as DownloadError);
     expect(error).toBeInstanceOf(DownloadError);
-    expect((error as DownloadError).exitCode).toBe(5);
+    expect((error as DownloadError).code).toBe("not-found");
     const missing = await resolveSource(`${fake().civitaiUrl}/models/404404`, bases()).catch((e: unknown) => e as DownloadError);
-    expect((missing as DownloadError).exitCode).toBe(5);
+    expect((missing as DownloadError).code).toBe("not-found");
   });
 
   it("turns a Hugging Face blob URL into its resolve URL with size and SHA-256 from the LFS headers, token to HF only", async () => {
@@ -119,7 +119,7 @@ describe("resolveSource + downloadFile", () => {
   it("reports a gated Hugging Face repo without a token as not authorised (exit 4) with HF_TOKEN advice", async () => {
     fake().addHfFile("org/gated", "main", "m.safetensors", Buffer.from("x"), { requireToken: "t" });
     const error = (await resolveSource(`${fake().hfUrl}/org/gated/resolve/main/m.safetensors`, bases()).catch((e: unknown) => e)) as DownloadError;
-    expect(error.exitCode).toBe(4);
+    expect(error.code).toBe("not-authorized");
     expect(error.message).toContain("HF_TOKEN");
   });
 });

@@ -1,7 +1,9 @@
+import { createHash } from "node:crypto";
 import { truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { hashFile } from "../../src/hash/hash-file.js";
+import { inspectFile } from "../../src/inspect/inspect-file.js";
 import { useTempDirs } from "../helpers.js";
 
 const tempDir = useTempDirs();
@@ -44,6 +46,21 @@ describe("hashFile", () => {
     expect(hashes.sha256).toBe("1a544d5acb9909c42c09aaeef9cd447d263c3676ff495c1e5d428be544ff6834");
     expect(hashes.autov3).toBe("b9c80b5adeca");
     expect(hashes.size).toBe(128);
+  });
+
+  it("gives a safetensors header that starts with a space the AutoV3 inspect's safetensors reading implies", async () => {
+    // JSON allows whitespace before the object; the reference loader parses it, and A1111's AutoV3 never looks at the
+    // header at all: it hashes everything after the 8 + n bytes the length prefix names.
+    const path = join(await tempDir(), "spaced.safetensors");
+    const header = ' {"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}';
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(Buffer.byteLength(header)));
+    const data = Buffer.alloc(8);
+    data.writeFloatLE(1, 0);
+    data.writeFloatLE(2, 4);
+    await writeFile(path, Buffer.concat([prefix, Buffer.from(header), data]));
+    expect((await inspectFile(path)).format).toBe("safetensors");
+    expect((await hashFile(path)).autov3).toBe(createHash("sha256").update(data).digest("hex").slice(0, 12));
   });
 
   it("does not mistake a file whose first 8 bytes claim more header than the file holds for safetensors", async () => {

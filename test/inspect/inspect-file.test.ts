@@ -126,7 +126,7 @@ describe("inspectFile I/O errors", () => {
   it("turns a missing file into one sentence naming it, never a throw", async () => {
     const path = join(await tempDir(), "missing.safetensors");
     const inspection = await inspectFile(path);
-    expect(inspection.error).toEqual({ code: "ENOENT", message: `${path}: no such file` });
+    expect(inspection.error).toEqual({ code: "ENOENT", message: `${path}: no such file`, io: true });
     expect(inspection.bytesRead).toBe(0);
     expect(inspection.safety.verdict).toBe("suspicious"); // nothing was proven, so never "safe"
   });
@@ -142,6 +142,6 @@ describe("inspectFile I/O errors", () => {
   it.skipIf(process.getuid?.() === 0)("reports a file it may not read", async () => {
     const path = await fileWith("locked.safetensors", "x");
     await chmod(path, 0o000);
-    expect((await inspectFile(path)).error).toEqual({ code: "EACCES", message: `${path}: permission denied` });
+    expect((await inspectFile(path)).error).toEqual({ code: "EACCES", message: `${path}: permission denied`, io: true });
   });
 });

@@ -103,7 +103,7 @@ describe("applyPlan", () => {
     await writeFile(join(root, "models/Lora/x.safetensors"), "different");
     const before = [await treeListing(root), await treeListing(downloads)];
     await expect(applyPlan(await plan([ok, clash], target, { onConflict: "fail" }), { journalDir })).rejects.toMatchObject({
-      code: "PLAN_HAS_CONFLICTS",
+      code: "plan-has-conflicts",
     });
     expect([await treeListing(root), await treeListing(downloads)]).toEqual(before);
   });
@@ -114,7 +114,7 @@ describe("applyPlan", () => {
     const planned = await plan([candidate], target);
     await writeFile(join(root, "models/Lora/late.safetensors"), "arrived meanwhile");
     const report = await applyPlan(planned, { journalDir });
-    expect(report.failure).toMatchObject({ code: "DESTINATION_EXISTS", source: candidate.source });
+    expect(report.failure).toMatchObject({ code: "destination-exists", source: candidate.source });
     expect(report.entries[0]!.status).toBe("failed");
     expect(await readFile(join(root, "models/Lora/late.safetensors"), "utf8")).toBe("arrived meanwhile");
     expect((await stat(candidate.source)).size).toBe(candidate.size);
@@ -130,7 +130,7 @@ describe("applyPlan", () => {
     const planned = await plan([first, second], target);
     await writeFile(join(root, "models/Lora/a.preview.png"), "someone else's");
     const report = await applyPlan(planned, { journalDir });
-    expect(report.failure).toMatchObject({ code: "DESTINATION_EXISTS", source: first.source });
+    expect(report.failure).toMatchObject({ code: "destination-exists", source: first.source });
     expect(report.entries.map((e) => e.status)).toEqual(["failed", "not-attempted"]);
     expect(await filesUnder(downloads)).toEqual(["a.preview.png", "a.safetensors", "b.safetensors"]);
     expect(await filesUnder(join(root, "models/Lora"))).toEqual(["a.preview.png"]);

@@ -52,7 +52,7 @@ describe("detectWebui", () => {
     expect(await detectWebui(await tree(["Stable-diffusion/", "VAE/"]))).toMatchObject({ ui: "a1111", shape: "models-dir" });
     expect(await detectWebui(await tree(["loras/"]))).toMatchObject({ ui: "comfyui", shape: "models-dir" });
     expect(await detectWebui(await tree(["VAE/"]))).toBeNull();
-    await expect(detectWebui(await tree(["Lora/", "checkpoints/"]))).rejects.toMatchObject({ code: "WEBUI_AMBIGUOUS" });
+    await expect(detectWebui(await tree(["Lora/", "checkpoints/"]))).rejects.toMatchObject({ code: "webui-ambiguous" });
   });
 
   it("finds Fooocus inside its Windows portable package, and a portable Stability Matrix's library in Data/", async () => {
@@ -97,18 +97,18 @@ describe("resolveWebui", () => {
 
   it("fails with a typed error when the current folder is no WebUI or a given folder is missing", async () => {
     const plain = await tree(["readme.txt"]);
-    await expect(resolveWebui({ env: {}, cwd: plain })).rejects.toMatchObject({ code: "WEBUI_NOT_FOUND" });
+    await expect(resolveWebui({ env: {}, cwd: plain })).rejects.toMatchObject({ code: "webui-not-found" });
     await expect(resolveWebui({ webui: plain, env: {}, cwd: "/" })).rejects.toMatchObject({
-      code: "WEBUI_NOT_FOUND",
+      code: "webui-not-found",
       message: expect.stringContaining("--ui"),
     });
-    await expect(resolveWebui({ webui: join(plain, "nope"), env: {}, cwd: "/" })).rejects.toMatchObject({ code: "WEBUI_NOT_FOUND" });
+    await expect(resolveWebui({ webui: join(plain, "nope"), env: {}, cwd: "/" })).rejects.toMatchObject({ code: "webui-not-found" });
   });
 
   it("--ui on a folder that is no WebUI is refused unless --create says to make one there", async () => {
     const plain = await tree(["readme.txt"]);
     await expect(resolveWebui({ webui: plain, ui: "comfyui", env: {}, cwd: "/" })).rejects.toMatchObject({
-      code: "WEBUI_NOT_FOUND",
+      code: "webui-not-found",
       message: expect.stringContaining("--create"),
     });
     const created = await resolveWebui({ webui: plain, ui: "comfyui", create: true, env: {}, cwd: "/" });
@@ -118,7 +118,7 @@ describe("resolveWebui", () => {
     // A folder that does not exist yet is fine with --create (nothing is made until files are installed), not without.
     const missing = join(plain, "new-webui");
     expect((await resolveWebui({ webui: missing, ui: "forge", create: true, env: {}, cwd: "/" })).modelsDir).toBe(join(missing, "models"));
-    await expect(resolveWebui({ webui: missing, ui: "forge", env: {}, cwd: "/" })).rejects.toMatchObject({ code: "WEBUI_NOT_FOUND" });
+    await expect(resolveWebui({ webui: missing, ui: "forge", env: {}, cwd: "/" })).rejects.toMatchObject({ code: "webui-not-found" });
   });
 
   it("--ui forces the UI for a folder detection places differently", async () => {
@@ -131,7 +131,7 @@ describe("resolveWebui", () => {
   it("refuses InvokeAI, whose store is managed, unless --ui forces a layout", async () => {
     const invoke = await tree(["invokeai.yaml"]);
     await expect(resolveWebui({ webui: invoke, env: {}, cwd: "/" })).rejects.toMatchObject({
-      code: "WEBUI_UNSUPPORTED",
+      code: "webui-unsupported",
       message: expect.stringContaining("Model Manager"),
     });
   });

@@ -7,7 +7,7 @@ import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { inspectPath } from "../../src/inspect/diffusers-folder.js";
 import { placeFile } from "../../src/install/place-file.js";
 import { walkModelFiles } from "../../src/inspect/walk.js";
-import { classifyInspection } from "../../src/cli/report/inspection-report.js";
+import { classifyInspection } from "../../src/classify/classify-inspection.js";
 import { runCli } from "../cli/run-cli.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, COMFY_MARKERS, filesUnder, touch } from "./fake-webui.js";

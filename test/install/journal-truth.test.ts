@@ -187,7 +187,7 @@ describe("undo acts only on what it can prove", () => {
       entries: [{ ...genuine.entries[0]!, source: join(stash, "id_rsa"), destination: join(victim, "id_rsa"), sidecars: [] }],
     };
     await writeFile(join(journalDir, `${planted.batchId}.json`), JSON.stringify(planted), { mode: 0o600 });
-    await expect(undoBatch(target)).rejects.toMatchObject({ code: "JOURNAL_UNTRUSTED", message: expect.stringContaining("lies outside the WebUI") });
+    await expect(undoBatch(target)).rejects.toMatchObject({ code: "journal-untrusted", message: expect.stringContaining("lies outside the WebUI") });
     expect(await readFile(join(victim, "id_rsa"), "utf8")).toBe("private key");
     expect(await filesUnder(downloads)).toEqual([]);
 
@@ -195,7 +195,7 @@ describe("undo acts only on what it can prove", () => {
     await writeFile(join(root, "models/Lora/theirs.safetensors"), "a model the user installed by hand");
     planted.entries = [{ ...genuine.entries[0]!, source: join(stash, "theirs.safetensors"), destination: join(root, "models/Lora/theirs.safetensors"), sidecars: [] }];
     await writeFile(join(journalDir, `${planted.batchId}.json`), JSON.stringify(planted), { mode: 0o600 });
-    await expect(undoBatch(target)).rejects.toMatchObject({ code: "JOURNAL_UNTRUSTED", message: expect.stringContaining("is not the file installed") });
+    await expect(undoBatch(target)).rejects.toMatchObject({ code: "journal-untrusted", message: expect.stringContaining("is not the file installed") });
     expect(await filesUnder(join(root, "models/Lora"))).toEqual(["a.safetensors", "theirs.safetensors"]);
   });
 
@@ -203,14 +203,14 @@ describe("undo acts only on what it can prove", () => {
     const { downloads, target, journalDir } = await setup();
     const applied = await applyPlan(await plan([await modelFile(join(downloads, "a.safetensors"), k("lora"))], target), { journalDir });
     await chmod(applied.journalPath!, 0o666);
-    await expect(undoBatch(target)).rejects.toMatchObject({ code: "JOURNAL_UNTRUSTED", message: expect.stringContaining("writable by others") });
+    await expect(undoBatch(target)).rejects.toMatchObject({ code: "journal-untrusted", message: expect.stringContaining("writable by others") });
     await chmod(applied.journalPath!, 0o600);
     await chmod(journalDir, 0o777);
-    await expect(undoBatch(target)).rejects.toMatchObject({ code: "JOURNAL_UNTRUSTED", message: expect.stringContaining("writable by others") });
+    await expect(undoBatch(target)).rejects.toMatchObject({ code: "journal-untrusted", message: expect.stringContaining("writable by others") });
     await chmod(journalDir, 0o700);
     if (process.getuid?.() === 0) {
       await run("chown", ["65534", applied.journalPath!]);
-      await expect(undoBatch(target)).rejects.toMatchObject({ code: "JOURNAL_UNTRUSTED", message: expect.stringContaining("belongs to user 65534") });
+      await expect(undoBatch(target)).rejects.toMatchObject({ code: "journal-untrusted", message: expect.stringContaining("belongs to user 65534") });
       await run("chown", ["0", applied.journalPath!]);
     }
     expect((await undoBatch(target)).restored).toHaveLength(1);
@@ -246,7 +246,7 @@ describe("recovery", () => {
     await mkdir(join(journalDir, ".."), { recursive: true });
     await symlink(elsewhere, journalDir);
     const candidate = await modelFile(join(downloads, "a.safetensors"), k("lora"));
-    await expect(applyPlan(await plan([candidate], target), { journalDir })).rejects.toMatchObject({ code: "JOURNAL_INVALID" });
+    await expect(applyPlan(await plan([candidate], target), { journalDir })).rejects.toMatchObject({ code: "journal-invalid" });
     expect(await filesUnder(elsewhere)).toEqual([]);
     await rm(journalDir);
 

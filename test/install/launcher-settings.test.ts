@@ -98,13 +98,12 @@ describe("A1111 / Forge COMMANDLINE_ARGS", () => {
   it("refuses an unquoted Windows path: the WebUI itself reads D:\\models as D:models", async () => {
     const { root } = await webui(A1111_MARKERS, { "webui-user.bat": "@echo off\nset COMMANDLINE_ARGS=--api --ckpt-dir D:\\models\\sd\ncall webui.bat\n" });
     await expect(resolveWebui({ webui: root, env: {}, cwd: "/", platform: "win32" })).rejects.toMatchObject({
-      code: "WEBUI_SETTINGS_INVALID",
-      exitCode: 2,
+      code: "webui-settings-invalid",
       message: expect.stringMatching(/webui-user\.bat:2: --ckpt-dir reaches the WebUI as "D:modelssd".*Quote the path/),
     });
     const { root: r2 } = await webui(A1111_MARKERS, { "webui-user.sh": 'export COMMANDLINE_ARGS="--ckpt-dir \\"/m/unterminated"\n' });
     await expect(resolveWebui({ webui: r2, env: {}, cwd: "/", platform: "linux" })).rejects.toMatchObject({
-      code: "WEBUI_SETTINGS_INVALID",
+      code: "webui-settings-invalid",
       message: expect.stringContaining('webui-user.sh:1: COMMANDLINE_ARGS cannot be split (Python\'s shlex says "No closing quotation")'),
     });
   });
@@ -195,7 +194,7 @@ describe("SD.Next config.json", () => {
   it("names the file and line of a config.json that does not parse", async () => {
     const { root } = await webui(SDNEXT_MARKERS, { "config.json": '{\n  "ckpt_dir": "a",\n  "lora_dir": "b",\n}\n' });
     await expect(resolveWebui({ webui: root, env: {}, cwd: "/" })).rejects.toMatchObject({
-      code: "WEBUI_SETTINGS_INVALID",
+      code: "webui-settings-invalid",
       message: expect.stringContaining(`${join(root, "config.json")}:4: not valid JSON`),
     });
   });
@@ -280,7 +279,7 @@ describe("SwarmUI Data/Settings.fds", () => {
     expect((await resolveWebui({ webui: root, env: {}, cwd: "/" })).modelsDir).toBe(join(root, "Models"));
     const { root: bad } = await webui(["src/SwarmUI.csproj"], { "Data/Settings.fds": "Paths:\n    ModelRoot: Models\n        Oops: 1\n" });
     await expect(resolveWebui({ webui: bad, env: {}, cwd: "/" })).rejects.toMatchObject({
-      code: "WEBUI_SETTINGS_INVALID",
+      code: "webui-settings-invalid",
       message: expect.stringContaining("Settings.fds:3:"),
     });
   });

@@ -330,6 +330,6 @@ describe("ComfyUI extra_model_paths.yaml", () => {
   it("reports a YAML file that does not parse", async () => {
     const { root } = await fakeWebui(COMFY_MARKERS);
     await writeFile(join(root, "extra_model_paths.yaml"), "a: [unclosed\n");
-    await expect(resolveWebui({ webui: root, env: {}, cwd: "/" })).rejects.toMatchObject({ code: "EXTRA_PATHS_INVALID" });
+    await expect(resolveWebui({ webui: root, env: {}, cwd: "/" })).rejects.toMatchObject({ code: "extra-paths-invalid" });
   });
 });

@@ -36,6 +36,6 @@ describe("listBatches", () => {
     expect(await listBatches(journalDir)).toEqual([]);
     await applyPlan(await plan([await modelFile(join(downloads, "a.safetensors"), k("lora"))], target), { journalDir });
     await writeFile(join(journalDir, "broken.json"), "{");
-    await expect(listBatches(journalDir)).rejects.toMatchObject({ code: "JOURNAL_INVALID" });
+    await expect(listBatches(journalDir)).rejects.toMatchObject({ code: "journal-invalid" });
   });
 });

@@ -80,7 +80,7 @@ describe("placeFile on filesystems without hard links (exFAT, SMB, NFS)", () => 
       await writeFile(join(dir, "new.safetensors"), "new");
       await writeFile(join(dir, "taken.safetensors"), "someone else's");
       await expect(placeFile(join(dir, "new.safetensors"), join(dir, "taken.safetensors"), { keepSource: false, fs })).rejects.toMatchObject({
-        code: "DESTINATION_EXISTS",
+        code: "destination-exists",
       });
       expect(await readFile(join(dir, "taken.safetensors"), "utf8")).toBe("someone else's");
       expect(await readFile(join(dir, "new.safetensors"), "utf8")).toBe("new");
@@ -97,7 +97,7 @@ describe("placeFile on filesystems without hard links (exFAT, SMB, NFS)", () => 
     const { fs, calls } = withoutHardLinks("EXDEV");
     await writeFile(join(dir, "m.bin"), "model bytes");
     await writeFile(join(dir, "taken.bin"), "someone else's");
-    await expect(placeFile(join(dir, "m.bin"), join(dir, "taken.bin"), { keepSource: false, fs })).rejects.toMatchObject({ code: "DESTINATION_EXISTS" });
+    await expect(placeFile(join(dir, "m.bin"), join(dir, "taken.bin"), { keepSource: false, fs })).rejects.toMatchObject({ code: "destination-exists" });
     expect(await readFile(join(dir, "taken.bin"), "utf8")).toBe("someone else's");
     expect((await readdir(dir)).sort()).toEqual(["m.bin", "taken.bin"]);
 

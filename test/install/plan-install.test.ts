@@ -161,7 +161,7 @@ describe("conflicts and duplicates", () => {
     const { root, target, candidate } = await conflictSetup();
     expect((await plan([candidate], target, { onConflict: "skip" })).entries[0]).toMatchObject({
       action: "skip",
-      reason: { code: "conflict", message: `conflict: ${join(root, "models/Lora/x.safetensors")} exists with different content` },
+      reason: { code: "conflict", existing: join(root, "models/Lora/x.safetensors"), message: `conflict: ${join(root, "models/Lora/x.safetensors")} exists with different content` },
     });
   });
 
@@ -178,7 +178,7 @@ describe("conflicts and duplicates", () => {
     await copyFile(candidate.source, join(root, "models/Lora/old-name.safetensors"));
     expect((await plan([candidate], target)).entries[0]).toMatchObject({
       action: "skip",
-      reason: { code: "duplicate", message: `duplicate of ${join(root, "models/Lora/old-name.safetensors")}` },
+      reason: { code: "duplicate", of: join(root, "models/Lora/old-name.safetensors"), message: `duplicate of ${join(root, "models/Lora/old-name.safetensors")}` },
     });
   });
 

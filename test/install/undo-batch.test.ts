@@ -37,7 +37,7 @@ describe("undoBatch", () => {
     expect(strip(await treeListing(join(root, "models")))).toEqual(strip(before[1]!));
     const journal = JSON.parse(await readFile(applied.journalPath!, "utf8")) as JournalData;
     expect(journal.state).toBe("undone");
-    await expect(undoBatch(target)).rejects.toMatchObject({ code: "JOURNAL_NOT_FOUND" });
+    await expect(undoBatch(target)).rejects.toMatchObject({ code: "journal-not-found" });
   });
 
   it("undoes the newest batch first, or the one named", async () => {
@@ -52,7 +52,7 @@ describe("undoBatch", () => {
     ]);
     expect((await undoBatch(target)).batchId).toBe(second.batchId);
     expect(await filesUnder(downloads)).toEqual(["a.safetensors", "b.safetensors"]);
-    await expect(undoBatch(target, "no-such-batch")).rejects.toMatchObject({ code: "JOURNAL_NOT_FOUND" });
+    await expect(undoBatch(target, "no-such-batch")).rejects.toMatchObject({ code: "journal-not-found" });
   });
 
   it("leaves, per file, what is gone or whose original path is taken, and keeps sidecars with a refused model", async () => {
@@ -91,7 +91,7 @@ describe("undoBatch", () => {
     await writeFile(installed, Buffer.alloc(b.size, 7));
     const before = [await treeListing(root), await treeListing(downloads)];
     await expect(undoBatch(target)).rejects.toMatchObject({
-      code: "JOURNAL_UNTRUSTED",
+      code: "journal-untrusted",
       message: expect.stringContaining(`${installed} is not the file installed`),
     });
     expect([await treeListing(root), await treeListing(downloads)]).toEqual(before);
@@ -106,7 +106,7 @@ describe("undoBatch", () => {
     expect(journal.entries[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
     journal.entries[0]!.sha256 = "0".repeat(64);
     await writeFile(applied.journalPath!, JSON.stringify(journal));
-    await expect(undoBatch(target)).rejects.toMatchObject({ code: "JOURNAL_UNTRUSTED", message: expect.stringContaining("SHA-256 differs") });
+    await expect(undoBatch(target)).rejects.toMatchObject({ code: "journal-untrusted", message: expect.stringContaining("SHA-256 differs") });
   });
 
   it("stops between files when interrupted, leaving the rest installed and undoable", async () => {

@@ -2,7 +2,7 @@ import { auditWebui, type AuditOutcome } from "../../app/audit.js";
 import { resolveWebui } from "../../install/index.js";
 import type { UiName } from "../../install/types.js";
 import type { CliIo, GlobalOptions } from "../context.js";
-import { createFileHasher } from "../file-hasher.js";
+import { createFileHasher } from "../../app/file-hasher.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { progressEnabled, startStatus } from "../progress.js";
@@ -12,7 +12,7 @@ import { batchErrorLines } from "../report/render-install.js";
 import { renderAudit } from "../report/render-audit.js";
 import { auditHtmlReport } from "../report/html/report-model.js";
 import { previewsNow, writeHtmlReport } from "../report/html/write-html-report.js";
-import { writeInstallReport } from "./install.js";
+import { writeInstallReport } from "../report/write-install-report.js";
 
 export interface AuditFlags {
   webui?: string;

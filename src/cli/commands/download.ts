@@ -1,16 +1,18 @@
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
+import { fetchResolved, resolveDownload, statedSize } from "../../app/fetch-source.js";
+import { createFileHasher } from "../../app/file-hasher.js";
+import { formatBytes } from "../../app/format-bytes.js";
+import { classifyInspection } from "../../classify/classify-inspection.js";
 import { inspectFile } from "../../inspect/inspect-file.js";
 import type { CliIo, GlobalOptions } from "../context.js";
 import { EXIT_OK } from "../exit-codes.js";
-import { fetchResolved, parseSha256Flag, resolveDownload, statedSize } from "../fetch-source.js";
-import { createFileHasher } from "../file-hasher.js";
 import { colorEnabled, createPalette } from "../output/color.js";
-import { formatBytes } from "../output/format-bytes.js";
 import { writeJson } from "../output/json.js";
 import { terminalSafe } from "../output/terminal-text.js";
 import { progressEnabled, startStatus } from "../progress.js";
-import { classifyInspection, inspectExitCode, inspectionReport } from "../report/inspection-report.js";
+import { inspectExitCode, inspectionReport } from "../report/inspection-report.js";
+import { parseSha256Flag } from "../sha256-flag.js";
 import { describeModel, paintVerdict } from "../report/render-inspection.js";
 
 export interface DownloadFlags {

@@ -1,17 +1,16 @@
 import { stat } from "node:fs/promises";
+import { createFileHasher } from "../../app/file-hasher.js";
+import { formatBytes } from "../../app/format-bytes.js";
 import type { CliIo, GlobalOptions } from "../context.js";
-import { EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
+import { EXIT_OK } from "../exit-codes.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { outputWidth, renderTable } from "../output/table.js";
-import { createFileHasher } from "../file-hasher.js";
 import { progressEnabled, startStatus } from "../progress.js";
-import { formatBytes } from "../output/format-bytes.js";
 
 /** A path given to `hash` is missing or not a file; nothing was hashed. */
 export class HashArgumentError extends Error {
   readonly code = "hash-argument";
-  readonly exitCode = EXIT_FILE_ERROR;
   override readonly name = "HashArgumentError";
 }
 

@@ -2,14 +2,15 @@ import { inspectPath } from "../../inspect/diffusers-folder.js";
 import { inspectHtmlReport } from "../report/html/report-model.js";
 import { previewsNow, writeHtmlReport } from "../report/html/write-html-report.js";
 import { expandModelPaths } from "../../inspect/walk.js";
-import type { CivitaiMatch } from "../civitai-lookup.js";
+import type { CivitaiMatch } from "../../app/civitai-lookup.js";
+import { classifyInspection } from "../../classify/classify-inspection.js";
 import { renderCivitaiMatches } from "../report/render-civitai.js";
 import type { CliIo, GlobalOptions } from "../context.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { outputWidth } from "../output/table.js";
 import { progressEnabled, startStatus } from "../progress.js";
-import { classifyInspection, inspectExitCode, inspectionReport, type InspectionReport } from "../report/inspection-report.js";
+import { inspectExitCode, inspectionReport, type InspectionReport } from "../report/inspection-report.js";
 import { renderInspectionBlock, renderInspectionTable, type InspectedFile } from "../report/render-inspection.js";
 
 /**
@@ -51,7 +52,7 @@ export async function runInspect(
     }
     if (flags.civitai) {
       // The Civitai client (HTTP, response schemas) and the hash cache load only here: a plain inspect reads local files.
-      const [{ createFileHasher }, { lookUpOnCivitai }] = await Promise.all([import("../file-hasher.js"), import("../civitai-lookup.js")]);
+      const [{ createFileHasher }, { lookUpOnCivitai }] = await Promise.all([import("../../app/file-hasher.js"), import("../../app/civitai-lookup.js")]);
       const hasher = createFileHasher({ env: io.env, useCache: true, status });
       // Civitai knows files by SHA-256; a diffusers folder has none.
       const readable = files.filter((f) => f.report.error === null && f.report.format !== "diffusers");

@@ -1,19 +1,19 @@
-import { homedir } from "node:os";
-import { civitaiDisagreements } from "../civitai-cross-check.js";
+import { civitaiDisagreements } from "../../civitai/cross-check.js";
+import { createFileHasher } from "../../app/file-hasher.js";
+import { runInstallPipeline, type InstallOutcome } from "../../app/install-pipeline.js";
+import { stageDownloads, type DownloadRecord } from "../../app/stage-downloads.js";
 import type { CliIo, GlobalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
-import { parseSha256Flag } from "../fetch-source.js";
-import { createFileHasher } from "../file-hasher.js";
 import { planOptionsFrom, type InstallFlags } from "../install-options.js";
-import { runInstallPipeline, type InstallOutcome } from "../install-pipeline.js";
+import { withInterruptSignals } from "../interrupt-signals.js";
+import { colorEnabled } from "../output/color.js";
 import { resolveTarget } from "../resolve-target.js";
-import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
-import { outputWidth } from "../output/table.js";
 import { progressEnabled, startStatus } from "../progress.js";
-import { installDetails, installExitCode, installReport, type InstallDetails, type InstallReport } from "../report/install-report.js";
-import { batchErrorLines, refusalLines, renderInstall, type PathStyle } from "../report/render-install.js";
-import { stageDownloads, type DownloadRecord } from "../stage-downloads.js";
+import { installDetails, installExitCode, installReport } from "../report/install-report.js";
+import { batchErrorLines, refusalLines } from "../report/render-install.js";
+import { pathStyle, writeInstallReport } from "../report/write-install-report.js";
+import { parseSha256Flag } from "../sha256-flag.js";
 import { writeInstallHtmlReport } from "../report/html/write-html-report.js";
 
 export interface InstallCommandFlags extends InstallFlags {
@@ -49,6 +49,7 @@ export async function runInstall(inputs: readonly string[], flags: InstallComman
       civitai: flags.civitai === true,
       token: flags.token,
       predicted: staged.predicted,
+      interruptible: withInterruptSignals,
     });
   } finally {
     status.stop();
@@ -85,21 +86,4 @@ function crossCheckDownloads(downloads: readonly DownloadRecord[], outcome: Inst
       d.civitai.disagreements = civitaiDisagreements({ type: d.civitai.type ?? undefined, baseModel: d.civitai.baseModel ?? undefined }, file.classification);
     }
   }
-}
-
-/** Paths in the human report: relative to where the user is, or under `~`. */
-export function pathStyle(io: CliIo): PathStyle {
-  return { cwd: io.cwd, home: io.env.HOME ?? io.env.USERPROFILE ?? homedir() };
-}
-
-/** The human report of install and sort on stdout, wrapped to the terminal (or COLUMNS), coloured only on a terminal. */
-export function writeInstallReport(
-  report: InstallReport,
-  details: InstallDetails,
-  io: CliIo,
-  options: GlobalOptions,
-  settings: { copy: boolean; sortedDir: string | null },
-): void {
-  const palette = createPalette(colorEnabled(io.stdout, io.env, options.color));
-  io.stdout.write(renderInstall(report, details, { width: outputWidth(io.stdout, io.env), palette, paths: pathStyle(io), ...settings }));
 }

@@ -1,19 +1,20 @@
 import { realpath, stat } from "node:fs/promises";
 import { join, relative, resolve } from "node:path";
+import { createFileHasher } from "../../app/file-hasher.js";
+import { runInstallPipeline, type InstallOutcome } from "../../app/install-pipeline.js";
 import { walkModelFiles } from "../../inspect/walk.js";
 import { isInsideAny, isInsideWebui, realWebuiRoots } from "../../install/index.js";
 import type { CliIo, GlobalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
-import { createFileHasher } from "../file-hasher.js";
 import { planOptionsFrom, type InstallFlags } from "../install-options.js";
-import { runInstallPipeline, type InstallOutcome } from "../install-pipeline.js";
+import { withInterruptSignals } from "../interrupt-signals.js";
 import { resolveTarget } from "../resolve-target.js";
 import { colorEnabled } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { progressEnabled, startStatus } from "../progress.js";
 import { installDetails, installExitCode, installReport } from "../report/install-report.js";
 import { batchErrorLines } from "../report/render-install.js";
-import { writeInstallReport } from "./install.js";
+import { writeInstallReport } from "../report/write-install-report.js";
 import { writeInstallHtmlReport } from "../report/html/write-html-report.js";
 
 export async function runSort(dir: string, flags: InstallFlags, options: GlobalOptions, io: CliIo): Promise<number> {
@@ -38,7 +39,7 @@ export async function runSort(dir: string, flags: InstallFlags, options: GlobalO
       skipDir: (dir) => isInsideWebui(dir, target) || isInsideAny(join(realSource, relative(source, dir)), realRoots),
     });
     const hasher = createFileHasher({ env: io.env, useCache: true, status });
-    outcome = await runInstallPipeline(paths, target, planOptions, { env: io.env, hasher, status, civitai: flags.civitai === true });
+    outcome = await runInstallPipeline(paths, target, planOptions, { env: io.env, hasher, status, civitai: flags.civitai === true, interruptible: withInterruptSignals });
   } finally {
     status.stop();
   }

@@ -2,7 +2,7 @@ import { relative, sep } from "node:path";
 import type { AuditOutcome } from "../../app/audit.js";
 import type { AuditFinding, AuditFindingType } from "../../app/audit-findings.js";
 import { EXIT_DANGEROUS, EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
-import type { InstallOutcome } from "../install-pipeline.js";
+import type { InstallOutcome } from "../../app/install-pipeline.js";
 import { installReport, type InstallReport } from "./install-report.js";
 
 /** `sdmodels audit --json`: the published contract, so keys are only ever added, at the end. */

@@ -1,4 +1,3 @@
-import { UNCLASSIFIED, classifyInspection } from "../../classify/classify-inspection.js";
 import type { Classification } from "../../classify/types.js";
 import type { FileFormat, InspectError, Inspection, Verdict } from "../../inspect/types.js";
 import { judgeLoadEverywhere, type LoadJudgement } from "../../install/will-load.js";
@@ -30,7 +29,6 @@ export interface InspectionReport {
   /** The extension names the other container (a pickle named .safetensors, …); null when the name fits. */
   nameMismatch: NameMismatch | null;
 }
-
 
 /** Tensor count per dtype, most common first, so a mixed file reads `{"F16": 1129, "F32": 2}`. */
 export function dtypeCounts(inspection: Inspection): Record<string, number> {
@@ -73,6 +71,3 @@ export function inspectExitCode(inspections: readonly Pick<Inspection, "safety" 
   if (inspections.some((i) => i.error !== null)) return EXIT_FILE_ERROR;
   return EXIT_OK;
 }
-
-/** Kept here for the commands that import them with the rest of the inspection report. */
-export { UNCLASSIFIED, classifyInspection };

@@ -3,9 +3,9 @@ import type { FileFormat, InspectError, SafetyReport, Verdict } from "../../insp
 import type { SidecarLeft } from "../../install/sidecar-policy.js";
 import type { AppliedEntry, ApplyFailure, FolderSetting, PlanEntry, RecoveredBatch, SidecarMove, SkipCode, SkipReason } from "../../install/types.js";
 import type { LoadJudgement } from "../../install/will-load.js";
-import type { CivitaiMatch } from "../civitai-lookup.js";
+import type { CivitaiMatch } from "../../app/civitai-lookup.js";
 import { EXIT_FILE_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED } from "../exit-codes.js";
-import type { InstallOutcome } from "../install-pipeline.js";
+import type { InstallOutcome } from "../../app/install-pipeline.js";
 
 /** One plan entry in `install --json` / `sort --json`: the same keys for every action, so jq filters stay simple. */
 export interface PlanEntryReport {
@@ -92,7 +92,7 @@ export function planEntryReports(outcome: InstallOutcome): PlanEntryReport[] {
       sidecarsLeft: entry.action === "conflict" ? [] : (entry.sidecarsLeft ?? []),
       warnings: entry.warnings,
       civitai: civitai.get(entry.source) ?? null,
-      notLoaded: entry.action === "move" ? (entry.notLoaded ?? null) : entry.action === "skip" ? (entry.reason.load ?? null) : null,
+      notLoaded: entry.action === "move" ? (entry.notLoaded ?? null) : entry.action === "skip" && "load" in entry.reason ? (entry.reason.load ?? null) : null,
     };
   });
 }

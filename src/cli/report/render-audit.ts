@@ -1,6 +1,6 @@
 import { FINDING_ORDER, type AuditFinding } from "../../app/audit-findings.js";
 import type { Palette } from "../output/color.js";
-import { formatBytes } from "../output/format-bytes.js";
+import { formatBytes } from "../../app/format-bytes.js";
 import { terminalSafe } from "../output/terminal-text.js";
 import { FINDING_TITLES, findingNote, webuiRelative, type AuditReport } from "./audit-report.js";
 

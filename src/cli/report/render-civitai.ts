@@ -1,5 +1,5 @@
 import { basename } from "node:path";
-import type { CivitaiMatch } from "../civitai-lookup.js";
+import type { CivitaiMatch } from "../../app/civitai-lookup.js";
 import type { Palette } from "../output/color.js";
 import { terminalSafe } from "../output/terminal-text.js";
 

@@ -1,9 +1,8 @@
 import { sep } from "node:path";
 import type { Classification } from "../../classify/types.js";
-import { isIoErrorCode } from "../../inspect/io-error.js";
 import type { Inspection, Verdict } from "../../inspect/types.js";
 import type { Palette } from "../output/color.js";
-import { formatBytes } from "../output/format-bytes.js";
+import { formatBytes } from "../../app/format-bytes.js";
 import { renderTable, type Column } from "../output/table.js";
 import { terminalSafe } from "../output/terminal-text.js";
 import { describeNotLoaded, judgeLoadEverywhere } from "../../install/will-load.js";
@@ -45,7 +44,7 @@ export function describeModel(c: Classification): string {
 export function renderInspectionBlock({ inspection: i, classification: c }: InspectedFile, palette: Palette): string {
   const safe = terminalSafe;
   let out = `${palette.bold(safe(i.path))}\n`;
-  const unreadable = i.error !== null && isIoErrorCode(i.error.code);
+  const unreadable = i.error?.io === true;
   if (!unreadable) {
     out += field("format", [`${i.format}, ${formatBytes(i.size)}${i.size >= 1000 ? ` (${i.size.toLocaleString("en-US")} bytes)` : ""}`]);
     if (i.tensors.length > 0) {

@@ -7,7 +7,7 @@ import type { RecoveredBatch, SkipCode } from "../../install/types.js";
 import { verdictRank } from "../../model/verdict.js";
 import { SPECIAL_FILE_NAMES } from "../../read/open-regular-file.js";
 import type { Palette } from "../output/color.js";
-import { formatBytes } from "../output/format-bytes.js";
+import { formatBytes } from "../../app/format-bytes.js";
 import { displayWidth } from "../output/table.js";
 import { terminalSafe } from "../output/terminal-text.js";
 import { PICKLE_FORMATS, type FileFindings, type InstallDetails, type InstallReport, type PlanEntryReport } from "./install-report.js";
@@ -285,13 +285,11 @@ function placedNotes(e: PlanEntryReport, details: InstallDetails, root: string, 
   if (e.action === "conflict" && e.existing) {
     notes.push(`conflict: a different file is at ${at(e.existing)}; nothing installed (--on-conflict fail)`);
   } else if (e.reason?.code === "duplicate") {
-    const of = e.reason.message.startsWith(DUPLICATE_OF) ? at(e.reason.message.slice(DUPLICATE_OF.length)) : e.reason.message;
-    notes.push(`duplicate of ${of}`);
+    notes.push(`duplicate of ${at(e.reason.of)}`);
   } else if (e.reason?.code === "in-place") {
     notes.push("already in place");
   } else if (e.reason?.code === "conflict") {
-    const existing = /^conflict: (.*) exists with different content$/.exec(e.reason.message)?.[1] ?? e.destination ?? "";
-    notes.push(`conflict: a different file is at ${at(existing)}; left where it is (--on-conflict skip)`);
+    notes.push(`conflict: a different file is at ${at(e.reason.existing)}; left where it is (--on-conflict skip)`);
   }
   // Only audit's quarantine moves a dangerous file; install and sort never do.
   if (e.action === "move" && e.verdict !== "safe") {
@@ -308,8 +306,6 @@ function placedNotes(e: PlanEntryReport, details: InstallDetails, root: string, 
   notes.push(...(e.civitai?.disagreements ?? []).map((d) => `Civitai disagrees: ${d}`));
   return notes;
 }
-
-const DUPLICATE_OF = "duplicate of ";
 
 /**
  * Greedy wrap at `separator` (words, or the summary's ` · ` items); a piece wider than the line (a long path) gets a

@@ -1,6 +1,6 @@
 import { writeFile } from "node:fs/promises";
 import type { CliIo } from "../../context.js";
-import type { InstallOutcome } from "../../install-pipeline.js";
+import type { InstallOutcome } from "../../../app/install-pipeline.js";
 import { installReport, type InstallReport } from "../install-report.js";
 import { loadPreviews } from "./previews.js";
 import { installHtmlReport, type HtmlReportData, type Preview } from "./report-model.js";

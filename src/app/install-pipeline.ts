@@ -1,9 +1,8 @@
 import { applyPlan, defaultJournalDir, gatherSnapshot, planInstall, recoverStaleBatches } from "../install/index.js";
 import type { ApplyReport, InstallCandidate, InstallPlan, PlanOptions, RecoveredBatch, WebuiTarget } from "../install/types.js";
-import { inspectCandidates, type InspectedCandidate } from "./candidates.js";
+import { inspectCandidates, type InspectedCandidate } from "./inspect-candidates.js";
 import { lookUpOnCivitai, type CivitaiMatch } from "./civitai-lookup.js";
 import type { FileHasher } from "./file-hasher.js";
-import { withInterruptSignals } from "./interrupt-signals.js";
 import { formatByteProgress, type StatusLine } from "./progress.js";
 
 export interface InstallOutcome {
@@ -33,6 +32,11 @@ export interface PipelineSettings {
   token?: string;
   /** Files that do not exist yet (a dry run of a URL): planned from what the service states, never inspected. */
   predicted?: readonly PredictedCandidate[];
+  /**
+   * Runs the apply step with the signal that stops it at a safe point: the CLI turns SIGINT/SIGTERM into that
+   * signal for this step only. Without it, applying cannot be interrupted.
+   */
+  interruptible?: <T>(work: (signal: AbortSignal) => Promise<T>) => Promise<T>;
 }
 
 /**
@@ -69,7 +73,7 @@ export async function runInstallPipeline(
   let applied: ApplyReport | null = null;
   if (!options.dryRun && plan.summary.conflict === 0) {
     const began = Date.now();
-    applied = await withInterruptSignals((signal) => applyPlan(plan, {
+    applied = await (settings.interruptible ?? uninterruptible)((signal) => applyPlan(plan, {
       journalDir: defaultJournalDir(target),
       signal,
       onProgress: (event) => {
@@ -82,4 +86,8 @@ export async function runInstallPipeline(
   }
   await hasher.save();
   return { target, files, candidates, plan, applied, civitai, recovered };
+}
+
+function uninterruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  return work(new AbortController().signal);
 }

@@ -1,6 +1,5 @@
 import { createHashCache, defaultHashCachePath, hashFile, hashFileCached, type FileHashes } from "../hash/index.js";
-import { formatByteProgress } from "./progress.js";
-import type { StatusLine } from "./progress.js";
+import { formatByteProgress, type StatusLine } from "./progress.js";
 
 export interface HashedFile extends FileHashes {
   /** The hashes came from the cache: the file was not read. */

@@ -1,9 +1,9 @@
 import { mkdir, rmdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
-import { resolveSource, type ResolvedSource } from "../app/resolve-source.js";
 import type { RetryEvent } from "../download/backoff.js";
 import { describeNetworkFailure } from "../download/network-failure.js";
 import {
+  InvalidSourceError,
   baseUrlsFromEnv,
   createTokenSet,
   downloadFile,
@@ -11,8 +11,8 @@ import {
   type DownloadResult,
   type TokenSet,
 } from "../download/index.js";
-import { UsageError } from "./errors.js";
 import { formatByteProgress, type StatusLine } from "./progress.js";
+import { resolveSource, type ResolvedSource } from "./resolve-source.js";
 
 export interface FetchSettings {
   env: NodeJS.ProcessEnv;
@@ -31,15 +31,6 @@ export interface ResolvedDownload {
   tokens: TokenSet;
   /** The sanitised name the file is saved under. */
   fileName: string;
-}
-
-const SHA256_HEX = /^[0-9a-f]{64}$/i;
-
-/** `--sha256` as given: 64 hex digits, else a usage error before anything is fetched. */
-export function parseSha256Flag(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined;
-  if (!SHA256_HEX.test(value)) throw new UsageError(`--sha256 wants 64 hex digits, got ${JSON.stringify(value)}`);
-  return value.toLowerCase();
 }
 
 /** Names the URL in a download failure (the library's messages name the host), keeping its type and exit code. */
@@ -89,7 +80,7 @@ export async function resolveDownload(input: string, settings: FetchSettings): P
   try {
     const source = await resolveSource(input, { ...baseUrls, tokens, ...networkOptions(settings) });
     const fileName = sanitizeFileName(source.fileName ?? "");
-    if (!fileName) throw new UsageError(`${input}: the server states no usable file name`);
+    if (!fileName) throw new InvalidSourceError(`${input}: the server states no usable file name`);
     return { input, source, tokens, fileName };
   } catch (error) {
     throw naming(input, error);

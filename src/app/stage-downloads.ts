@@ -1,10 +1,10 @@
 import { join } from "node:path";
 import { writeCivitaiSidecars } from "../civitai/index.js";
 import type { Algorithm } from "../classify/types.js";
-import type { ResolvedSource } from "../app/resolve-source.js";
+import type { ResolvedSource } from "./resolve-source.js";
 import { baseUrlsFromEnv } from "../download/index.js";
 import type { FileFormat } from "../inspect/types.js";
-import { baseForCivitaiBaseModel, kindsForCivitaiType } from "./civitai-cross-check.js";
+import { baseForCivitaiBaseModel, kindsForCivitaiType } from "../civitai/cross-check.js";
 import { fetchResolved, resolveDownload, stagingDir, statedSize, type FetchSettings } from "./fetch-source.js";
 import type { PredictedCandidate } from "./install-pipeline.js";
 

@@ -1,7 +1,7 @@
 import { lookupCivitaiByHash, writeCivitaiSidecars } from "../civitai/index.js";
 import type { Classification } from "../classify/types.js";
 import { baseUrlsFromEnv, createTokenSet } from "../download/index.js";
-import { civitaiDisagreements } from "./civitai-cross-check.js";
+import { civitaiDisagreements } from "../civitai/cross-check.js";
 import type { FileHasher } from "./file-hasher.js";
 import type { StatusLine } from "./progress.js";
 
