@@ -85,6 +85,47 @@ describe("red team 2: tar members torch reads differently from the inspector", (
     expect(await verdictOfFile("global-pax.tar", blocks)).toBe("dangerous");
   });
 
+  it("a '\\0'-type member whose name ends in '/' is a directory to tarfile: its size skips nothing, and a hidden chain follows", async () => {
+    // Lib/tarfile.py TarInfo.frombuf: `if obj.type == AREGTYPE and obj.name.endswith("/"): obj.type = DIRTYPE`,
+    // before _proc_builtin decides where the next header is: `if self.isreg() or self.type not in
+    // SUPPORTED_TYPES: offset += self._block(self.size)`. A directory's size field therefore moves nothing: the
+    // next header is the very next block. An inspector that treats type '\0' as a regular file whatever its name
+    // skips `size` bytes instead, so the two walk different header chains. torch's legacy_load (tarfile.open,
+    // extract 'storages' and 'tensors', unpickle the LAST 'pickle' member with a plain Unpickler) runs what
+    // tarfile's chain holds.
+    //
+    //   tarfile                                          inspector
+    //   0 'd/' type '\0' size 2 blocks: a directory       0 'd/' regular, data 1-2 skipped
+    //   1 'zz_sys_info' size 7 blocks (2-8 skipped)      3 storages, 5 tensors, 7 pickle: a benign decoy chain
+    //   9 'e/' type '\0' size 7 blocks: a directory       9 'e/' regular, data 10-16 skipped; 17 is zeros: the end
+    //   10 'zz', 11 storages, 13 tensors, 15 pickle: the payload (data at 16)
+    // Member names start with 'z' (not a pickle opcode) so no skipped region starts like a pickle.
+    const blocks = new Uint8Array(20 * TAR_BLOCK);
+    const at = (block: number, bytes: Uint8Array) => blocks.set(bytes, block * TAR_BLOCK);
+    const header = (name: string, size: number, type = "0") => tarHeader({ name, data: new Uint8Array(size), type });
+    const storages = new Uint8Array([...proto2().int(0).stop().bytes(), ...proto2().emptyList().stop().bytes()]);
+    const count0 = proto2().int(0).stop().bytes();
+    const benign = proto2().emptyDict().stop().bytes();
+    const hidden = payload();
+    at(0, header("d/", 2 * TAR_BLOCK, "\0"));
+    at(1, header("zz_sys_info", 7 * TAR_BLOCK));
+    at(3, header("storages", storages.length));
+    at(4, storages);
+    at(5, header("tensors", count0.length));
+    at(6, count0);
+    at(7, header("pickle", benign.length));
+    at(8, benign);
+    at(9, header("e/", 7 * TAR_BLOCK, "\0"));
+    at(10, header("zz", 0));
+    at(11, header("storages", storages.length));
+    at(12, storages);
+    at(13, header("tensors", count0.length));
+    at(14, count0);
+    at(15, header("pickle", hidden.length));
+    at(16, hidden);
+    expect(await verdictOfFile("areg-dir.tar", blocks)).toBe("dangerous");
+  });
+
   it("pax records are split by their length field, not by newlines: 'size=0' inside a comment value resizes nothing", async () => {
     // Lib/tarfile.py TarInfo._proc_pax: each record is `"%d %s=%s\n"`; the regex matches only the length and the
     // keyword at the current position, the value is buf[match.end(2) + 1 : match.start(1) + length - 1], and the
