@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { inspectFile } from "../../src/inspect/inspect-file.js";
 import { analyzePickle } from "../../src/pickle/analyze.js";
 import { PickleBuilder, torchPickle } from "../../fixtures/pickle-builder.js";
-import { TAR_BLOCK, tarArchive, tarHeader } from "../../fixtures/tar-writer.js";
+import { TAR_BLOCK, tarArchive, tarChecksum, tarHeader } from "../../fixtures/tar-writer.js";
 import { torchTarMembers } from "../../fixtures/torch-tar-writer.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { useTempDirs } from "../helpers.js";
@@ -124,6 +124,30 @@ describe("red team 2: tar members torch reads differently from the inspector", (
     at(15, header("pickle", hidden.length));
     at(16, hidden);
     expect(await verdictOfFile("areg-dir.tar", blocks)).toBe("dangerous");
+  });
+
+  it("a ustar prefix is joined to the name whatever the magic: a GNU-magic decoy is 'p/storages' to tarfile", async () => {
+    // Lib/tarfile.py TarInfo.frombuf reads `prefix = nts(buf[345:500], …)` for every header and ends with
+    // `if prefix and obj.type not in GNU_TYPES: obj.name = prefix + "/" + obj.name`: it does not look at the magic
+    // field first. A header with GNU magic ("ustar  \0"), name "storages" and prefix "p" is the member
+    // "p/storages" to tarfile, but "storages" to an inspector that honours the prefix only under POSIX magic.
+    // tarfile's getmember takes the last member of a name, so torch's legacy_load extracts the FIRST 'storages'
+    // here, reads its count pickle (1) and then unpickles the per-storage record pickle with pickle_module.load:
+    // the payload runs. The inspector follows the decoy (count 0, no views) as 'storages' and reads only the first
+    // stream of the real one.
+    const real = new Uint8Array([...proto2().int(1).stop().bytes(), ...payload()]);
+    const decoy = new Uint8Array([...proto2().int(0).stop().bytes(), ...proto2().emptyList().stop().bytes()]);
+    const bytes = tarArchive([
+      { name: "storages", data: real },
+      { name: "tensors", data: proto2().int(0).stop().bytes() },
+      { name: "pickle", data: proto2().emptyDict().stop().bytes() },
+      { name: "storages", data: decoy },
+    ]);
+    const decoyHeader = bytes.subarray(6 * TAR_BLOCK, 7 * TAR_BLOCK);
+    decoyHeader.set(ascii.encode("ustar  \0"), 257);
+    decoyHeader.set(ascii.encode("p"), 345);
+    decoyHeader.set(ascii.encode(`${tarChecksum(decoyHeader).toString(8).padStart(6, "0")}\0 `), 148);
+    expect(await verdictOfFile("gnu-prefix.tar", bytes)).toBe("dangerous");
   });
 
   it("pax records are split by their length field, not by newlines: 'size=0' inside a comment value resizes nothing", async () => {
