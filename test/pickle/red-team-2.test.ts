@@ -7,6 +7,7 @@ import { PickleBuilder, torchPickle } from "../../fixtures/pickle-builder.js";
 import { TAR_BLOCK, tarArchive, tarChecksum, tarHeader } from "../../fixtures/tar-writer.js";
 import { torchTarMembers } from "../../fixtures/torch-tar-writer.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
+import { useBuiltCli } from "../cli/run-cli.js";
 import { useTempDirs } from "../helpers.js";
 import { verdictOf } from "./verdict.js";
 
@@ -163,6 +164,29 @@ describe("red team 2: tar members torch reads differently from the inspector", (
     const bytes = tarArchive([{ name: "PaxHeader", type: "x", data: pax }, ...members]);
     expect(await verdictOfFile("pax-comment.tar", bytes)).toBe("dangerous");
   });
+});
+
+describe("red team 2: resource use", () => {
+  const cli = useBuiltCli();
+
+  it("a pax header of repeated '1 ' is rejected after one pass, as tarfile does, not rescanned from every offset", async () => {
+    // Lib/tarfile.py TarInfo._proc_pax matches `(\d+) ([^=]+)=` ANCHORED at the current record (regex.match(buf,
+    // pos)) and stops at the first position that is not a record: one linear pass, so tarfile (and torch's
+    // legacy_load, which opens every non-zip file with it) is done with this header in milliseconds. Searching
+    // the block for a record at every offset instead backtracks over the rest of the block from each "1 ":
+    // superlinear in the header size (64 KiB took ~9 s and 128 KiB ~57 s of one core here; an extension header
+    // may hold 1 MiB), for a file of a few hundred KiB, blocking the whole process. The header holds no record,
+    // so tarfile ignores it and the archive is an ordinary torch tar holding an empty dict: safe.
+    // The inspection runs in a child that is killed after a deadline far above what a linear reading needs, so a
+    // hang ends the test instead of the test run; nothing is timed.
+    const text = ascii.encode("1 ".repeat(64 * 1024));
+    const bytes = tarArchive([{ name: "PaxHeader", type: "x", data: text }, ...torchTarMembers({ tensors: [] })]);
+    const path = join(await tempDir(), "pax-backtrack.tar");
+    await writeFile(path, bytes);
+    const run = await cli(["inspect", path, "--json"], { killAfterMs: 30_000 });
+    expect(run.code, "the inspection did not finish before its deadline").not.toBeNull();
+    expect(run.stdout).toContain('"safe"');
+  }, 60_000);
 });
 
 describe("red team 2: imports that touch the system yet are only 'unknown'", () => {
