@@ -174,12 +174,12 @@ describe("red team 2: resource use", () => {
     // pos)) and stops at the first position that is not a record: one linear pass, so tarfile (and torch's
     // legacy_load, which opens every non-zip file with it) is done with this header in milliseconds. Searching
     // the block for a record at every offset instead backtracks over the rest of the block from each "1 ":
-    // superlinear in the header size (64 KiB took ~9 s and 128 KiB ~57 s of one core here; an extension header
-    // may hold 1 MiB), for a file of a few hundred KiB, blocking the whole process. The header holds no record,
+    // superlinear in the header size (measured through the CLI: 128 KiB ~9 s and 256 KiB ~47 s of CPU; an
+    // extension header may hold 1 MiB), for a file of a few hundred KiB, blocking the whole process. The header holds no record,
     // so tarfile ignores it and the archive is an ordinary torch tar holding an empty dict: safe.
     // The inspection runs in a child that is killed after a deadline far above what a linear reading needs, so a
     // hang ends the test instead of the test run; nothing is timed.
-    const text = ascii.encode("1 ".repeat(64 * 1024));
+    const text = ascii.encode("1 ".repeat(128 * 1024));
     const bytes = tarArchive([{ name: "PaxHeader", type: "x", data: text }, ...torchTarMembers({ tensors: [] })]);
     const path = join(await tempDir(), "pax-backtrack.tar");
     await writeFile(path, bytes);
