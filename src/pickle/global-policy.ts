@@ -133,6 +133,15 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
   "numpy._core.memmap",
   // Other deserializers that build arbitrary objects, and shells.
   "jsonpickle", "IPython", "sklearn.externals.joblib", "keras.saving", "sh", "plumbum",
+  // Importing it opens a web browser (Lib/antigravity.py calls webbrowser.open at its top level): GLOBAL alone runs it.
+  "antigravity",
+  // Standard-library modules whose openers and classes open, create or truncate the path they are given: dbm and
+  // its backends (`dbm.open(f, "n")` always creates an empty database), the audio readers and writers
+  // (`aifc.open(f, "wb")` is builtins.open(f, "wb")), uu's encode/decode, mailbox's mbox/Maildir/MH/Babyl/MMDF
+  // (create=True makes the file or folder), the file-type sniffers and the readers of ~/.netrc, profiler stats
+  // and source files to check, the sound device.
+  "dbm", "_dbm", "_gdbm", "aifc", "sunau", "wave", "uu", "mailbox", "sndhdr", "imghdr", "netrc", "pstats",
+  "tabnanny", "ossaudiodev",
 ]);
 
 /**
@@ -154,9 +163,17 @@ export const MODULE_OBJECT_NAMES: ReadonlySet<string> = new Set([
 export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
   // `_io.open` is `builtins.open`; `io` re-exports all three (reexports.ts), `_pyio` is their pure-Python twin.
   "_io.FileIO", "_io.open", "_io.open_code", "_pyio.FileIO", "_pyio.open", "_pyio.open_code",
-  // Functions that open a path they are given (CPython Lib/codecs.py, tokenize.py, gzip.py, bz2.py, lzma.py, dbm/).
+  // Functions that open a path they are given (CPython Lib/codecs.py, tokenize.py, gzip.py, bz2.py, lzma.py).
   "codecs.open", "tokenize.open", "gzip.open", "gzip.GzipFile", "bz2.open", "bz2.BZ2File", "lzma.open",
-  "lzma.LZMAFile", "dbm.open", "dbm.dumb.open", "_dbm.open", "_gdbm.open", "wave.open",
+  "lzma.LZMAFile",
+  // XML parsers given a path open it (and may fetch external entities).
+  "xml.etree.ElementTree.parse", "xml.etree.ElementTree.iterparse", "xml.etree.ElementTree.ElementTree",
+  "xml.dom.minidom.parse", "xml.dom.pulldom.parse", "xml.sax.parse",
+  // torch.save opens its path for writing (truncating it); from_file maps a path (read-write when shared); the
+  // serialization helpers behind load and save open the path they are given.
+  "torch.save", "torch.serialization.save", "torch.from_file", "torch.serialization._open_file",
+  "torch.serialization._open_file_like", "torch.serialization._open_zipfile_reader",
+  "torch.serialization._open_zipfile_writer", "torch.serialization._open_zipfile_writer_file",
   "torch.load", "torch.serialization.load", "torch.storage._load_from_bytes", "torch.compile",
   "torch.utils.collect_env.run", "torch.utils.data.datapipes.utils.decoder.basichandlers",
   "numpy.load", "pandas.read_pickle", "pandas.io.parsers.readers.read_csv",

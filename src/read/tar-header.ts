@@ -7,12 +7,21 @@
 export const TAR_BLOCK_BYTES = 512;
 
 export interface TarHeader {
-  /** `prefix/name` for POSIX ustar headers, else `name`; up to the first NUL, UTF-8 with bad bytes replaced. */
+  /**
+   * `name` up to the first NUL (UTF-8, bad bytes replaced), trailing slashes dropped for a directory, then
+   * `prefix/name` whenever the prefix field is not empty and the type is not a GNU one: tarfile joins the prefix
+   * whatever the magic field says.
+   */
   name: string;
   size: number;
-  /** The type flag character (`"0"`, `"\0"`, `"2"`, `"x"`, `"L"`, …). */
+  /** The type flag character (`"0"`, `"\0"`, `"2"`, `"x"`, `"L"`, …); a `"\0"` whose name ends in `/` is `"5"`. */
   type: string;
 }
+
+/** tarfile.GNU_TYPES: long name, long link, sparse; their prefix field holds other data and is never joined. */
+const GNU_TYPES = "LKS";
+/** The numeric fields besides size and checksum that `frombuf` parses with `nti`: mode, uid, gid, mtime, devmajor, devminor. */
+const OTHER_NUMBER_FIELDS: [start: number, end: number][] = [[100, 108], [108, 116], [116, 124], [136, 148], [329, 337], [337, 345]];
 
 const latin1 = new TextDecoder("latin1");
 const utf8 = new TextDecoder("utf-8");
@@ -43,6 +52,11 @@ function number(field: Uint8Array): number | null {
   return match[1] === "-" ? -value : value;
 }
 
+/** Whether `nti` returns at all: any base-256 value does (whatever its range), octal text must parse. */
+function ntiAccepts(field: Uint8Array): boolean {
+  return field[0] === 0x80 || field[0] === 0xff || number(field) !== null;
+}
+
 function checksumMatches(block: Uint8Array): boolean {
   const declared = number(block.subarray(148, 156));
   if (declared === null) return false;
@@ -62,13 +76,15 @@ export function parseTarHeader(block: Uint8Array): TarHeader | null {
   if (!checksumMatches(block)) return null;
   const size = number(block.subarray(124, 136));
   if (size === null || size < 0) return null;
-  const type = String.fromCharCode(block[156]!);
+  // Any of these that `nti` rejects makes tarfile reject the whole header, which ends the archive there.
+  if (OTHER_NUMBER_FIELDS.some(([start, end]) => !ntiAccepts(block.subarray(start, end)))) return null;
   let name = utf8.decode(untilNul(block.subarray(0, 100)));
-  const posix = latin1.decode(block.subarray(257, 263)) === "ustar\x0000";
-  if (posix && !"LKS".includes(type)) {
-    const prefix = utf8.decode(untilNul(block.subarray(345, 500)));
-    if (prefix !== "") name = `${prefix}/${name}`;
-  }
+  let type = String.fromCharCode(block[156]!);
+  // Old V7 tar marks a directory as a regular ('\0') member whose name ends in '/': tarfile skips no data for it.
+  if (type === "\0" && name.endsWith("/")) type = "5";
+  if (type === "5") name = name.replace(/\/+$/, "");
+  const prefix = utf8.decode(untilNul(block.subarray(345, 500)));
+  if (prefix !== "" && !GNU_TYPES.includes(type)) name = `${prefix}/${name}`;
   return { name, size, type };
 }
 

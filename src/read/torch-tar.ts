@@ -122,14 +122,23 @@ async function walkObject(walk: Walk, m: TarMember): Promise<Stop | null> {
   return object.end === null ? stops("pickle member does not end cleanly") : null;
 }
 
-export async function readTorchTar(source: ByteSource): Promise<ContainerResult> {
-  const walk: Walk = { source, findings: [], imports: [] };
-  const listing = await listTarMembers(source);
-  if (listing.truncated) {
-    walk.findings.push({ severity: "dangerous", code: "unscannable", message: `tar: ${listing.truncated}; torch may still load it, so this fails closed` });
-  }
+/** The names torch reads from the archive, in the order it reads them. */
+const TORCH_MEMBER_NAMES = ["storages", "tensors", "pickle"];
+
+/** tarfile's `getmember`: the last member of a name. */
+function lastOfEachName(members: TarMember[]): Map<string, TarMember> {
   const byName = new Map<string, TarMember>();
-  for (const m of listing.members) byName.set(m.name, m);
+  for (const m of members) byName.set(m.name, m);
+  return byName;
+}
+
+/**
+ * torch's reads by name over one member list: `storages`, `tensors`, `pickle`, the last member of each name.
+ * Returns the problems that stop torch, and adds the members it reads by name to `read`.
+ */
+async function walkNamedMembers(walk: Walk, members: TarMember[], read: Set<TarMember>): Promise<string[]> {
+  const byName = lastOfEachName(members);
+  for (const name of TORCH_MEMBER_NAMES) if (byName.has(name)) read.add(byName.get(name)!);
   const problems: string[] = [];
   const walkers: [string, (w: Walk, m: TarMember) => Promise<Stop | null>][] = [
     ["storages", walkStorages], ["tensors", walkTensors], ["pickle", walkObject],
@@ -155,10 +164,28 @@ export async function readTorchTar(source: ByteSource): Promise<ContainerResult>
     // torch may read on past what cannot be followed: fail closed, and still scan the members torch reads next.
     if (stop) walk.findings.push({ severity: "dangerous", code: "unscannable", message: `tar: ${stop.message}; torch may read on, so this fails closed` });
   }
+  return problems;
+}
+
+export async function readTorchTar(source: ByteSource): Promise<ContainerResult> {
+  const walk: Walk = { source, findings: [], imports: [] };
+  const listing = await listTarMembers(source);
+  if (listing.truncated) {
+    walk.findings.push({ severity: "dangerous", code: "unscannable", message: `tar: ${listing.truncated}; torch may still load it, so this fails closed` });
+  }
+  const read = new Set<TarMember>();
+  const problems = await walkNamedMembers(walk, listing.members, read);
+  // A tarfile that rejects a malformed pax header ends the archive there: torch reads the last of each name
+  // among the members before it, another chain.
+  const strict = listing.strictMemberCount === null ? null : listing.members.slice(0, listing.strictMemberCount);
+  const [all, before] = [lastOfEachName(listing.members), lastOfEachName(strict ?? [])];
+  if (strict && TORCH_MEMBER_NAMES.some((name) => all.get(name) !== before.get(name))) {
+    const strictProblems = await walkNamedMembers(walk, strict, read);
+    problems.push(...strictProblems.map((p) => `${p}, with a tarfile that rejects a malformed pax header`));
+  }
   // Members torch does not read by name still reach a loader that opens them; scan any that starts like a pickle.
   for (const m of listing.members) {
-    if (byName.get(m.name) === m && ["storages", "tensors", "pickle"].includes(m.name)) continue;
-    if (!REGULAR_TYPES.has(m.type) || m.size === 0) continue;
+    if (read.has(m) || !REGULAR_TYPES.has(m.type) || m.size === 0) continue;
     const first = await source.read(m.dataOffset, 1);
     if (isOpcode(first[0])) await pickleAt(walk, m.dataOffset, m.dataOffset + m.size, "none", `tar member ${m.name}`);
   }

@@ -2,6 +2,7 @@ import { crc32 } from "node:zlib";
 import type { ContainerResult, Finding, ImportRecord, InspectError, TensorInfo, Verdict } from "../inspect/types.js";
 import { analyzePickle, type PickleAnalysis } from "../pickle/analyze.js";
 import { MAX_PICKLE_BYTES } from "../pickle/limits.js";
+import { STORAGE_CLASSES } from "../pickle/torch-types.js";
 import type { ByteSource } from "./byte-source.js";
 import { anomalyFinding } from "./torch-zip-anomaly-findings.js";
 import { isExpectedRecord, isStorageRecord, isTorchScriptRecord, torchZipLayout, type TorchZipLayout } from "./torch-zip-layout.js";
@@ -27,6 +28,17 @@ const PICKLE_MAGIC = (bytes: Uint8Array) => bytes.length >= 2 && bytes[0] === 0x
 const MAX_SCANNED_COPIES = 4;
 /** How many names a summary finding lists before "…". */
 const LISTED_NAMES = 5;
+
+/**
+ * A record longer than declared by less than one element: torch.save of a dtype view over a storage whose byte
+ * length is not a multiple of the new element size (`x[:4].view(torch.float16)` of a 5-byte uint8 tensor) writes
+ * the whole untyped storage (`storage.nbytes()` bytes) but pickles numel = nbytes // element size. No tensor can
+ * reach outside such a record.
+ */
+function viewTail(recordBytes: number, storage: { storageClass: string; byteSize: number }): boolean {
+  const element = STORAGE_CLASSES.get(storage.storageClass)?.size ?? 1;
+  return recordBytes > storage.byteSize && recordBytes - storage.byteSize < element;
+}
 
 /**
  * Scans a torch zip checkpoint the way `torch.load` would read it (pytorch `caffe2/serialize/inline_container.cc`
@@ -189,7 +201,11 @@ class TorchZipScan {
     }
   }
 
-  /** `getRecord` insists that `data/<key>` holds exactly numel × element size bytes (safety §6.3). */
+  /**
+   * `getRecord` insists that `data/<key>` holds exactly numel × element size bytes (safety §6.3). A record
+   * shorter than declared lets tensors read past it, and one no torch.save writes is forged: dangerous. The one
+   * mismatch torch.save does write is `viewTail`'s, and it runs nothing: suspicious.
+   */
   private checkStorages(analysis: PickleAnalysis, layout: TorchZipLayout, loaded: Set<ZipEntry>): void {
     for (const storage of analysis.storages) {
       // keys that are not decimal are the pickle analyser's finding; they are never turned into paths here
@@ -205,7 +221,7 @@ class TorchZipScan {
         }
         if (entry.uncompressedSize !== storage.byteSize) {
           this.add(
-            "dangerous",
+            viewTail(entry.uncompressedSize, storage) ? "suspicious" : "dangerous",
             "storage-size-mismatch",
             `${entry.name} holds ${entry.uncompressedSize} bytes but the pickle declares ${storage.numel} × ${storage.storageClass} = ${storage.byteSize}`,
           );

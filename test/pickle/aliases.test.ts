@@ -74,6 +74,52 @@ describe("red team: code-execution and file-touching callables the denylist miss
     expect(cls(module, name)).toBe("dangerous");
   });
 
+  it("antigravity: any name imports the module, whose top level opens a web browser", () => {
+    for (const name of ["geohash", "fly", "webbrowser"]) expect(cls("antigravity", name), name).toBe("dangerous");
+  });
+
+  it("torch.save / torch.from_file and the serialization helpers that open a path", () => {
+    for (const [module, name] of [["torch", "save"], ["torch.serialization", "save"], ["torch", "from_file"],
+      ["torch.serialization", "_open_file_like"], ["torch.serialization", "_open_zipfile_writer"]]) {
+      expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
+    }
+  });
+
+  it("dbm and its backends, under Python 3 names and the Python 2 names protocol 2 maps", () => {
+    for (const [module, name] of [["dbm", "open"], ["dbm.dumb", "open"], ["dbm.gnu", "open"], ["dbm.ndbm", "open"],
+      ["dbm.sqlite3", "open"], ["dbm", "whichdb"], ["_dbm", "open"], ["_gdbm", "open"]]) {
+      expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
+    }
+    for (const [module, name] of [["dbm", "open"], ["anydbm", "open"], ["dumbdbm", "open"], ["gdbm", "open"]]) {
+      expect(cls(module!, name!, 2), `${module}.${name} (protocol 2)`).toBe("dangerous");
+    }
+  });
+
+  it("audio readers and writers that open the path they are given: aifc, sunau, wave, ossaudiodev", () => {
+    for (const [module, name] of [["aifc", "open"], ["aifc", "Aifc_write"], ["sunau", "open"], ["sunau", "Au_write"],
+      ["wave", "open"], ["wave", "Wave_write"], ["ossaudiodev", "open"]]) {
+      expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
+    }
+  });
+
+  it("uu and mailbox: encode/decode open both files, the mailbox classes create theirs", () => {
+    for (const [module, name] of [["uu", "decode"], ["uu", "encode"], ["mailbox", "mbox"], ["mailbox", "Maildir"],
+      ["mailbox", "MH"], ["mailbox", "Babyl"], ["mailbox", "MMDF"]]) {
+      expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
+    }
+  });
+
+  it("readers of a named file: file-type sniffers, netrc, profiler stats, tabnanny, XML parsers", () => {
+    for (const [module, name] of [["sndhdr", "what"], ["imghdr", "what"], ["netrc", "netrc"], ["pstats", "Stats"],
+      ["tabnanny", "check"], ["xml.etree.ElementTree", "parse"], ["xml.etree.ElementTree", "iterparse"],
+      ["xml.etree.ElementTree", "ElementTree"], ["xml.dom.minidom", "parse"], ["xml.dom.pulldom", "parse"],
+      ["xml.sax", "parse"]]) {
+      expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
+    }
+    // Parsing text already in the pickle opens nothing.
+    expect(cls("xml.etree.ElementTree", "fromstring")).toBe("unknown");
+  });
+
   it("the torch names ordinary checkpoints use stay as they were", () => {
     expect(cls("torch._utils", "_rebuild_tensor_v2")).toBe("safe");
     expect(cls("torch.serialization", "_get_layout")).toBe("known");

@@ -224,11 +224,23 @@ describe("readTorchZip on hostile containers", () => {
     expect(finding(result, "unsupported-container")).toMatch(/TorchScript/);
   });
 
-  it("a storage record whose size differs from what the pickle declares is dangerous", async () => {
-    const storages = benignStorages.map((s, i) => (i === 1 ? { ...s, byteSize: s.byteSize + 2 } : s));
-    const { result, verdict } = await scan({ storages });
-    expect(verdict).toBe("dangerous");
-    expect(finding(result, "storage-size-mismatch")).toMatch(/model\/data\/1 holds \d+ bytes but the pickle declares/);
+  it("a storage record shorter than declared, or longer by a whole element or more, is dangerous", async () => {
+    // Storage 3 is a float32 storage: a 4-byte element. torch.save never writes a record 4 bytes too long.
+    for (const delta of [-2, -4, 4, 6]) {
+      const storages = benignStorages.map((s, i) => (i === 3 ? { ...s, byteSize: s.byteSize + delta } : s));
+      const { result, verdict } = await scan({ storages });
+      expect(verdict, `record ${delta} bytes off`).toBe("dangerous");
+      expect(finding(result, "storage-size-mismatch")).toMatch(/model\/data\/3 holds \d+ bytes but the pickle declares/);
+    }
+  });
+
+  it("a record longer by less than one element (torch.save of a dtype view over an odd-length storage) is suspicious", async () => {
+    for (const delta of [1, 3]) {
+      const storages = benignStorages.map((s, i) => (i === 3 ? { ...s, byteSize: s.byteSize + delta } : s));
+      const { result, verdict } = await scan({ storages });
+      expect(verdict, `record ${delta} bytes longer`).toBe("suspicious");
+      expect(finding(result, "storage-size-mismatch")).toMatch(/model\/data\/3 holds \d+ bytes/);
+    }
   });
 
   it("a referenced storage record that is missing is invalid; an unreferenced one is suspicious", async () => {
