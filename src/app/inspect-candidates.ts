@@ -1,7 +1,7 @@
 import { lstat } from "node:fs/promises";
 import { resolve } from "node:path";
 import type { Classification } from "../classify/types.js";
-import { inspectPath } from "../inspect/diffusers-folder.js";
+import { inspectEach } from "../inspect/inspect-pool.js";
 import type { Inspection } from "../inspect/types.js";
 import { identityOf } from "../install/file-identity.js";
 import type { InstallCandidate } from "../install/types.js";
@@ -27,24 +27,26 @@ export async function inspectCandidates(
   onFile?: (index: number, total: number, path: string) => void,
 ): Promise<InspectedCandidate[]> {
   const out: InspectedCandidate[] = [];
-  for (const [index, path] of paths.entries()) {
-    onFile?.(index, paths.length, path);
-    // Taken before reading: a file written to or replaced from now on no longer matches, and is not installed.
-    const before = await lstat(path).catch(() => null);
-    const full = await inspectPath(path);
+  // Taken before reading (the pool reads ahead of this loop): a file written to or replaced from now on no longer
+  // matches, and is not installed.
+  const identities = [];
+  for (const path of paths) identities.push(await lstat(path).then(identityOf, () => null));
+  let index = 0;
+  for await (const full of inspectEach(paths, { onFile })) {
+    const before = identities[index++];
     const classification = classifyInspection(full);
     const { tensors: _classified, ...inspection } = full;
     out.push({
       inspection,
       classification,
       candidate: {
-        source: resolve(path),
+        source: resolve(full.path),
         size: inspection.size,
         format: inspection.format,
         verdict: inspection.safety.verdict,
         error: inspection.error,
         classification,
-        ...(before ? { identity: identityOf(before) } : {}),
+        ...(before ? { identity: before } : {}),
       },
     });
   }
