@@ -64,26 +64,30 @@ export async function writeSmallFilesFolder(dir: string, count: number): Promise
   if (await stat(marker).then(() => true, () => false)) return { dir, count, templates: made.length };
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
+  // Sizes by arithmetic: `bench_copy` grows by 8 bytes a step, so header and file grow by exactly 8 bytes a step
+  // (the padding to 8 is unchanged). Each file's header is built only when it is written: 100,000 at once would
+  // hold gigabytes.
+  const bases = made.map((template) => headerBytes(template, 0).length + template.dataBytes);
   const sizes = new Set<number>();
-  const jobs: { path: string; head: Buffer; size: number }[] = [];
+  const jobs: { path: string; template: Template; pad: number; size: number }[] = [];
   for (let i = 0; i < count; i++) {
-    const template = made[i % made.length] as Template;
-    for (let pad = Math.floor(i / made.length); ; pad++) {
-      const head = headerBytes(template, pad);
-      const size = head.length + template.dataBytes;
-      if (sizes.has(size)) continue;
-      sizes.add(size);
-      jobs.push({ path: join(dir, `${String(i).padStart(6, "0")}-${template.name}.safetensors`), head, size });
-      break;
-    }
+    const t = i % made.length;
+    const template = made[t] as Template;
+    let pad = Math.floor(i / made.length);
+    while (sizes.has((bases[t] as number) + pad * PAD_STEP)) pad++;
+    const size = (bases[t] as number) + pad * PAD_STEP;
+    sizes.add(size);
+    jobs.push({ path: join(dir, `${String(i).padStart(6, "0")}-${template.name}.safetensors`), template, pad, size });
   }
   let next = 0;
   const worker = async () => {
     while (next < jobs.length) {
       const job = jobs[next++] as (typeof jobs)[number];
+      const head = headerBytes(job.template, job.pad);
+      if (head.length + job.template.dataBytes !== job.size) throw new Error(`${job.path}: header size arithmetic is off`);
       const handle = await open(job.path, "w");
       try {
-        await handle.write(job.head, 0, job.head.length, 0);
+        await handle.write(head, 0, head.length, 0);
         await handle.truncate(job.size);
       } finally {
         await handle.close();
