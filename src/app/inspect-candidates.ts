@@ -9,11 +9,11 @@ import { classifyInspection } from "../classify/classify-inspection.js";
 
 /**
  * One file as `install` and `sort` see it once classified: what inspect reports about it, and what the installer
- * is handed. The tensor list is dropped: a 1,000-file folder holds about a million tensor infos, and nothing after
- * classification reads them.
+ * is handed. What only classification reads is dropped: the tensor lists (a 1,000-file folder holds about a million
+ * tensor infos) and plain pickle values. The header metadata stays: the HTML report shows its first entries.
  */
 export interface InspectedCandidate {
-  inspection: Omit<Inspection, "tensors">;
+  inspection: Omit<Inspection, "tensors" | "values">;
   classification: Classification;
   candidate: InstallCandidate;
 }
@@ -35,7 +35,7 @@ export async function inspectCandidates(
   for await (const full of inspectEach(paths, { onFile })) {
     const before = identities[index++];
     const classification = classifyInspection(full);
-    const { tensors: _classified, ...inspection } = full;
+    const { tensors: _tensors, values: _values, ...inspection } = full;
     out.push({
       inspection,
       classification,
