@@ -2,7 +2,7 @@ import { createHash, type Hash } from "node:crypto";
 import { openRegularFile } from "../read/open-regular-file.js";
 import { safetensorsDataOffset } from "../read/sniff.js";
 import { CHUNK_BYTES, type ChunkRing, readChunks } from "./read-chunks.js";
-import { type Sha256Thread, startSha256Thread } from "./sha256-thread.js";
+import { SHA256_WORKER_URL, type Sha256Thread, startSha256Thread } from "./sha256-thread.js";
 
 /** The hashes Civitai and the WebUIs identify a file by, as lower-case hex. */
 export interface FileHashes {
@@ -22,6 +22,7 @@ export interface HashFileOptions {
   /**
    * Whether the AutoV3 stream of a safetensors file runs on its own thread. By default it does when that stream is at
    * least {@link AUTOV3_THREAD_MIN_BYTES}; `true`/`false` force it (the tests compare both paths on small files).
+   * Run from TypeScript sources there is no compiled worker, and it never does.
    */
   autov3Thread?: boolean;
 }
@@ -94,7 +95,7 @@ export async function hashFile(path: string, options: HashFileOptions = {}): Pro
   let thread: Sha256Thread | null = null;
   try {
     const { size } = info;
-    const maybeThreaded = options.autov3Thread ?? size >= AUTOV3_THREAD_MIN_BYTES;
+    const maybeThreaded = SHA256_WORKER_URL !== null && (options.autov3Thread ?? size >= AUTOV3_THREAD_MIN_BYTES);
     const shared = maybeThreaded ? sharedRing(() => thread) : null;
     const whole = createHash("sha256");
     const legacy = size >= AUTOV1_MIN_FILE_SIZE ? createHash("sha256") : null;
@@ -110,7 +111,7 @@ export async function hashFile(path: string, options: HashFileOptions = {}): Pro
           if (offset !== null) {
             dataOffset = offset;
             const threaded = shared && (options.autov3Thread ?? size - offset >= AUTOV3_THREAD_MIN_BYTES);
-            if (threaded) thread = startSha256Thread(path, shared.slots);
+            if (threaded && SHA256_WORKER_URL) thread = startSha256Thread(path, shared.slots, SHA256_WORKER_URL);
             else addnet = createHash("sha256");
           }
         }

@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { compiledWorkerScript } from "../worker-script.js";
 
 /** Shared chunk buffers handed to the worker once, at start: chunks then cross threads as (slot, range) messages. */
 export interface Sha256ThreadData {
@@ -17,7 +18,8 @@ export class HashThreadError extends Error {
   }
 }
 
-export const SHA256_WORKER_URL = new URL("./sha256-worker.js", import.meta.url);
+/** Null when running from TypeScript sources: hashFile then keeps both streams on the calling thread. */
+export const SHA256_WORKER_URL = compiledWorkerScript(import.meta.url, "./sha256-worker.js");
 
 /** A SHA-256 stream running on its own thread over ranges of shared buffers; see {@link startSha256Thread}. */
 export interface Sha256Thread {
@@ -36,7 +38,7 @@ export interface Sha256Thread {
  * streams (whole file and AutoV3) run on two cores from one read pass. Errors of the worker (a throw, an exit before
  * its digest) reject every pending and later call with a {@link HashThreadError} naming `path`.
  */
-export function startSha256Thread(path: string, slots: SharedArrayBuffer[], workerUrl: URL = SHA256_WORKER_URL): Sha256Thread {
+export function startSha256Thread(path: string, slots: SharedArrayBuffer[], workerUrl: URL): Sha256Thread {
   const data: Sha256ThreadData = { slots };
   const worker = new Worker(workerUrl, { workerData: data });
   const busy = new Map<number, { promise: Promise<void>; resolve: () => void }>();

@@ -1,5 +1,6 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
+import { compiledWorkerScript } from "../worker-script.js";
 import { buildSafetyReport } from "./safety-report.js";
 import { inspectPath } from "./diffusers-folder.js";
 import type { Inspection } from "./types.js";
@@ -23,13 +24,7 @@ export const POOL_MIN_FILES = 64;
  */
 const AHEAD_PER_WORKER = 4;
 
-/**
- * Workers run compiled JavaScript. Loaded from TypeScript sources (the test runner transpiles them in memory),
- * the worker script does not exist on disk, and inspection stays in-process.
- */
-const WORKERS_LOADABLE = import.meta.url.endsWith(".js");
-
-const WORKER_URL = new URL("./inspect-worker.js", import.meta.url);
+const WORKER_URL = compiledWorkerScript(import.meta.url, "./inspect-worker.js");
 
 export interface InspectEachOptions {
   /** Called as each file's result is awaited, in order: the same progress the one-at-a-time loop gave. */
@@ -66,14 +61,15 @@ function crashedInspection(path: string, detail: string): Inspection {
  */
 export async function* inspectEach(paths: readonly string[], options: InspectEachOptions = {}): AsyncGenerator<Inspection> {
   const workerCount = Math.min(options.workers ?? availableParallelism(), paths.length);
-  if (!WORKERS_LOADABLE || paths.length < (options.poolMinFiles ?? POOL_MIN_FILES) || workerCount < 1) {
+  const workerUrl = options.workerUrl ?? WORKER_URL;
+  if (workerUrl === null || paths.length < (options.poolMinFiles ?? POOL_MIN_FILES) || workerCount < 1) {
     for (const [index, path] of paths.entries()) {
       options.onFile?.(index, paths.length, path);
       yield await inspectPath(path);
     }
     return;
   }
-  const pool = new InspectPool(paths, workerCount, options.workerUrl ?? WORKER_URL);
+  const pool = new InspectPool(paths, workerCount, workerUrl);
   try {
     for (const [index, path] of paths.entries()) {
       options.onFile?.(index, paths.length, path);
