@@ -9,6 +9,7 @@ import { writeRealFiles } from "./data/real-files.js";
 import { benchHash } from "./hash-bench.js";
 import { benchInspect } from "./inspect-bench.js";
 import { benchInstall } from "./install-bench.js";
+import { benchPicklescan } from "./picklescan-bench.js";
 import { describeMachine } from "./machine.js";
 import { renderFixedWidth, renderMarkdown, skippedRow, type Row, type TableLine } from "./results.js";
 import { benchSort } from "./sort-bench.js";
@@ -29,6 +30,7 @@ const SECTIONS: readonly { id: string; name: string; run: (data: () => Promise<B
   { id: "install", name: "install", run: async (data) => benchInstall(await data()) },
   { id: "sort", name: "sort --dry-run (CLI)", run: async (data) => benchSort(await data()) },
   { id: "audit", name: "audit (CLI)", run: async (data) => benchAudit(await data()) },
+  { id: "picklescan", name: "picklescan (whole process)", run: async (data) => benchPicklescan(await data()) },
 ];
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);

@@ -7,29 +7,47 @@ import type { FileHandle } from "node:fs/promises";
  */
 export const CHUNK_BYTES = 4 * 1024 * 1024;
 
+/** The buffers {@link readChunks} reads into, in turn: chunk n goes into `buffers[n % buffers.length]`. */
+export interface ChunkRing {
+  buffers: readonly Buffer[];
+  /** Resolves once `buffers[index]` may be overwritten (another thread may still be hashing the chunk it holds). */
+  whenFree(index: number): Promise<void>;
+}
+
+/** Two private buffers: the caller is done with a chunk when it asks for the next one. */
+function ownRing(chunkBytes: number): ChunkRing {
+  return { buffers: [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)], whenFree: async () => {} };
+}
+
 /**
- * Yields consecutive chunks of `[start, end)` read into two reused buffers: the next read is already in flight
- * while the caller consumes the current chunk, so disk and CPU overlap. A yielded chunk is valid only until the
- * caller asks for the next one. Stops early (without error) if the file is shorter than `end`.
+ * Yields consecutive chunks of `[start, end)` read into the buffers of `ring` (by default two reused buffers): the
+ * next read is already in flight while the caller consumes the current chunk, so disk and CPU overlap. A yielded
+ * chunk is valid until its buffer comes round again (with the default ring: until the caller asks for the next one).
+ * Stops early (without error) if the file is shorter than `end`.
  */
 export async function* readChunks(
   handle: FileHandle,
   start: number,
   end: number,
   chunkBytes = CHUNK_BYTES,
+  ring: ChunkRing = ownRing(chunkBytes),
 ): AsyncGenerator<Buffer, void, undefined> {
-  const buffers = [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)] as const;
-  let which: 0 | 1 = 0;
+  const { buffers } = ring;
+  let count = 0;
   let position = start;
-  const readAt = (buffer: Buffer, at: number) =>
-    handle.read(buffer, 0, Math.min(chunkBytes, Math.max(0, end - at)), at);
-  let pending = readAt(buffers[0], position);
+  const readNext = async () => {
+    const index = count++ % buffers.length;
+    const at = position;
+    await ring.whenFree(index);
+    const buffer = buffers[index] as Buffer;
+    return handle.read(buffer, 0, Math.min(buffer.length, Math.max(0, end - at)), at);
+  };
+  let pending = readNext();
   for (;;) {
     const { bytesRead, buffer } = await pending;
     if (bytesRead === 0) return;
     position += bytesRead;
-    which = which === 0 ? 1 : 0;
-    pending = readAt(buffers[which], position);
+    pending = readNext();
     yield buffer.subarray(0, bytesRead);
   }
 }

@@ -1,4 +1,4 @@
-import { inspectPath } from "../../inspect/diffusers-folder.js";
+import { inspectEach } from "../../inspect/inspect-pool.js";
 import { inspectHtmlReport } from "../report/html/report-model.js";
 import { previewsNow, writeHtmlReport } from "../report/html/write-html-report.js";
 import { expandModelPaths } from "../../inspect/walk.js";
@@ -40,9 +40,8 @@ export async function runInspect(
   const files: KeptFile[] = [];
   let civitai: CivitaiMatch[] = [];
   try {
-    for (const [n, path] of targets.entries()) {
-      status.update(`Inspecting ${n + 1}/${targets.length} ${path}`);
-      const inspection = await inspectPath(path);
+    const onFile = (n: number, total: number, path: string) => status.update(`Inspecting ${n + 1}/${total} ${path}`);
+    for await (const inspection of inspectEach(targets, { onFile })) {
       const classification = classifyInspection(inspection);
       files.push({
         report: inspectionReport(inspection, classification),

@@ -1,0 +1,86 @@
+import { execFile } from "node:child_process";
+import { createHash, randomBytes } from "node:crypto";
+import { writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { safetensorsHeader } from "../../fixtures/safetensors-writer.js";
+import { useTempDirs } from "../helpers.js";
+import { useBuiltCheckout } from "../setup/built-checkout.js";
+
+// The AutoV3 stream's worker is a compiled script (dist/src/hash/sha256-worker.js): these tests run the build.
+const checkout = useBuiltCheckout();
+const tempDir = useTempDirs();
+const run = promisify(execFile);
+
+type HashFileModule = typeof import("../../src/hash/hash-file.js");
+type ThreadModule = typeof import("../../src/hash/sha256-thread.js");
+const builtModule = <T>(path: string): Promise<T> => import(pathToFileURL(join(checkout(), "dist/src/hash", path)).href);
+
+/** A safetensors file whose data region is `dataBytes` random bytes, with `metadataBytes` of header metadata. */
+async function writeRandomSafetensors(dir: string, name: string, dataBytes: number, metadataBytes = 0): Promise<{ path: string; data: Buffer }> {
+  const { header } = safetensorsHeader(dataBytes > 0 ? [{ name: "w", shape: [dataBytes], dtype: "U8" }] : [], {
+    filler: "x".repeat(metadataBytes),
+  });
+  const prefix = Buffer.alloc(8);
+  prefix.writeBigUInt64LE(BigInt(header.length));
+  const data = randomBytes(dataBytes);
+  const path = join(dir, name);
+  await writeFile(path, Buffer.concat([prefix, header, data]));
+  return { path, data };
+}
+
+const MiB = 1024 * 1024;
+
+describe("hashFile with the AutoV3 stream on its own thread", () => {
+  it.each([
+    ["a file smaller than one read chunk", 1000, 0],
+    ["a data region spanning more chunks than the shared ring has buffers", 21 * MiB + 7, 0],
+    ["a header split across two read chunks", 3 * MiB, 5 * MiB],
+    ["a zero-length data region", 0, 100],
+  ])("gives the single-thread digests for %s", async (_case, dataBytes, metadataBytes) => {
+    const { hashFile } = await builtModule<HashFileModule>("hash-file.js");
+    const { path, data } = await writeRandomSafetensors(await tempDir(), "model.safetensors", dataBytes, metadataBytes);
+    const threaded = await hashFile(path, { autov3Thread: true });
+    expect(threaded).toEqual(await hashFile(path, { autov3Thread: false }));
+    expect(threaded.autov3).toBe(createHash("sha256").update(data).digest("hex").slice(0, 12));
+  });
+
+  it("rejects with a HashThreadError naming the file when the worker fails", async () => {
+    const { startSha256Thread, HashThreadError } = await builtModule<ThreadModule>("sha256-thread.js");
+    const dir = await tempDir();
+    const failing = join(dir, "failing-worker.mjs");
+    await writeFile(failing, 'import { parentPort } from "node:worker_threads";\nparentPort.on("message", () => { throw new Error("disk on fire"); });\n');
+    const thread = startSha256Thread("/models/x.safetensors", [new SharedArrayBuffer(16)], pathToFileURL(failing));
+    try {
+      thread.update(0, 0, 16);
+      const error = await thread.whenFree(0).then(() => null, (e: unknown) => e);
+      expect(error).toBeInstanceOf(HashThreadError);
+      expect((error as Error).message).toContain("/models/x.safetensors");
+      expect((error as Error).message).toContain("disk on fire");
+      await expect(thread.digest()).rejects.toBeInstanceOf(HashThreadError);
+    } finally {
+      await thread.stop();
+    }
+  });
+
+  it("leaves no thread behind: a process that hashed with it, or whose worker failed, exits on its own", async () => {
+    const dir = await tempDir();
+    const { path } = await writeRandomSafetensors(dir, "model.safetensors", 9 * MiB);
+    const hashFileUrl = pathToFileURL(join(checkout(), "dist/src/hash/hash-file.js")).href;
+    const threadUrl = pathToFileURL(join(checkout(), "dist/src/hash/sha256-thread.js")).href;
+    const script = `
+      const { hashFile } = await import(${JSON.stringify(hashFileUrl)});
+      const { startSha256Thread } = await import(${JSON.stringify(threadUrl)});
+      const hashes = await hashFile(${JSON.stringify(path)}, { autov3Thread: true });
+      const broken = startSha256Thread("x", [new SharedArrayBuffer(8)], new URL("data:text/javascript,throw new Error('at start')"));
+      await broken.digest().catch((error) => console.log(error.name));
+      console.log(hashes.autov3);
+    `;
+    await writeFile(join(dir, "hash-and-exit.mjs"), script);
+    // A leaked worker keeps the event loop alive: the child would then be killed at the timeout, not exit 0.
+    const { stdout } = await run(process.execPath, [join(dir, "hash-and-exit.mjs")], { timeout: 20_000 });
+    expect(stdout.trim().split("\n")).toEqual(["HashThreadError", expect.stringMatching(/^[0-9a-f]{12}$/)]);
+  });
+});

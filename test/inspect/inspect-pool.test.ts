@@ -1,0 +1,85 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { writeSamples } from "../../fixtures/make-samples.js";
+import { writeModelFixture } from "../../fixtures/write-model.js";
+import { useTempDirs } from "../helpers.js";
+import { useBuiltCheckout } from "../setup/built-checkout.js";
+
+// The pool's workers run dist/src/inspect/inspect-worker.js: these tests use the build.
+const checkout = useBuiltCheckout();
+const tempDir = useTempDirs();
+
+type PoolModule = typeof import("../../src/inspect/inspect-pool.js");
+type InspectModule = typeof import("../../src/inspect/inspect-file.js");
+const built = <T>(path: string): Promise<T> => import(pathToFileURL(join(checkout(), "dist/src/inspect", path)).href);
+
+/** Every catalog model in every container it ships in, the committed samples, and files that are not models. */
+async function writeMixedFolder(dir: string): Promise<string[]> {
+  const paths: string[] = [];
+  for (const [n, fixture] of MODEL_FIXTURES.entries()) {
+    for (const container of fixture.containers) paths.push(await writeModelFixture(fixture, container, dir, `${n}-${container}-${fixture.fileName}`));
+  }
+  for (const name of await writeSamples(join(dir, "samples"))) paths.push(join(dir, "samples", name));
+  await writeFile(join(dir, "empty.safetensors"), "");
+  await writeFile(join(dir, "login.safetensors"), "<!doctype html><title>Sign in</title>");
+  paths.push(join(dir, "empty.safetensors"), join(dir, "login.safetensors"), join(dir, "missing.ckpt"), dir);
+  // Interleaved, so the order checked is not the order of sizes or kinds.
+  return paths.map((p, i) => [p, (i * 7919) % paths.length] as const).sort((a, b) => a[1] - b[1]).map(([p]) => p);
+}
+
+async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const item of items) out.push(item);
+  return out;
+}
+
+describe("inspectEach on worker threads", () => {
+  let paths: string[] = [];
+  let inProcess: unknown[] = [];
+  // One folder for both tests (useTempDirs removes its folders after each test).
+  let folder = "";
+  beforeAll(async () => {
+    folder = await mkdtemp(join(tmpdir(), "sdmodels-pool-"));
+    paths = await writeMixedFolder(folder);
+    const { inspectFile } = await built<InspectModule>("inspect-file.js");
+    inProcess = [];
+    for (const path of paths) inProcess.push(await inspectFile(path));
+  }, 120_000);
+  afterAll(() => rm(folder, { recursive: true, force: true }));
+
+  it("yields, in the order given, exactly what inspectFile gives in-process, with the same progress", async () => {
+    const { inspectEach } = await built<PoolModule>("inspect-pool.js");
+    const progress: number[] = [];
+    const pooled = await collect(inspectEach(paths, { workers: 2, poolMinFiles: 0, onFile: (index) => progress.push(index) }));
+    expect(pooled.map((i) => i.path)).toEqual(paths);
+    expect(pooled).toEqual(inProcess);
+    expect(progress).toEqual(paths.map((_, i) => i));
+  });
+
+  it("gives a file whose worker dies an inspect-crashed error, and the other files their results", async () => {
+    const { inspectEach } = await built<PoolModule>("inspect-pool.js");
+    const dir = await tempDir();
+    const crashing = join(dir, "crashing-worker.mjs");
+    const realWorker = pathToFileURL(join(checkout(), "dist/src/inspect/inspect-worker.js")).href;
+    await writeFile(
+      crashing,
+      // Both listeners attach before the first message is delivered; the real one starts, the second ends the thread.
+      `import { parentPort } from "node:worker_threads";\nimport ${JSON.stringify(realWorker)};\n` +
+        `parentPort.on("message", ({ index }) => { if (index % 5 === 2) process.exit(70); });\n`,
+    );
+    const pooled = await collect(inspectEach(paths, { workers: 2, poolMinFiles: 0, workerUrl: pathToFileURL(crashing) }));
+    expect(pooled.map((i) => i.path)).toEqual(paths);
+    for (const [index, inspection] of pooled.entries()) {
+      if (index % 5 === 2) {
+        expect(inspection.error).toEqual({ code: "inspect-crashed", message: `${paths[index]}: inspection stopped: worker thread exited with code 70` });
+        expect(inspection.safety.verdict).toBe("suspicious");
+      } else {
+        expect(inspection).toEqual(inProcess[index]);
+      }
+    }
+  });
+});
