@@ -1,4 +1,4 @@
-import { link, mkdir, writeFile } from "node:fs/promises";
+import { link, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { MoveEntry } from "../../src/install/types.js";
@@ -26,5 +26,25 @@ describe("red team: trust at the edges", () => {
     const entry = (await plan([lora], target)).entries[0] as MoveEntry;
     expect(entry.action).toBe("move");
     expect(carried(entry)).toEqual([]);
+  });
+});
+
+import { downloadFile } from "../../src/download/download-file.js";
+import { useFakeServers } from "../use-fake-servers.js";
+import { fakeServerDownload } from "../download/download-options.js";
+
+const fake = useFakeServers();
+
+describe("red team: tokens on disk", () => {
+  // Attack/unlucky user: Civitai documents `…/api/download/models/N?token=KEY`; a cut transfer writes the key in clear into `<name>.part.source` in the (often shared) download folder.
+  it("does not write a token carried in the URL's query into the .part.source record", async () => {
+    const body = Buffer.alloc(200_000, 7);
+    const url = `${fake().serveFile("m/model.safetensors", body, { cutAfterBytes: 80_000, cutTimes: 1 })}?token=sk-SECRET-0123456789`;
+    const opts = await fakeServerDownload(await tempDir(), fake(), { network: { env: {}, idleTimeoutMs: 400 }, fileName: "model.safetensors", retries: 0 });
+    await downloadFile(url, opts).catch(() => undefined);
+    const names = await readdir(opts.dir);
+    expect(names).toContain("model.safetensors.part.source");
+    const recorded = await Promise.all(names.map((n) => readFile(join(opts.dir, n), "utf8")));
+    expect(recorded.join("\n")).not.toContain("sk-SECRET-0123456789");
   });
 });
