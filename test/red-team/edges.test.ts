@@ -48,3 +48,20 @@ describe("red team: tokens on disk", () => {
     expect(recorded.join("\n")).not.toContain("sk-SECRET-0123456789");
   });
 });
+
+import { runCli } from "../cli/run-cli.js";
+
+describe("red team: tokens in output", () => {
+  // Unlucky user: a Civitai link with `?token=KEY` (the form Civitai documents) is echoed in clear in the --json report and in error lines, which end up in CI logs and bug reports.
+  it("does not print a token carried in the URL's query", async () => {
+    const dir = await tempDir();
+    const url = fake().serveFile("m/model.safetensors", Buffer.alloc(1000, 7));
+    const env = { SDMODELS_STATE_DIR: join(dir, "state"), CIVITAI_TOKEN: undefined, HF_TOKEN: undefined };
+    const ok = await runCli(["download", `${url}?token=sk-SECRET-ok`, "--to", join(dir, "out"), "--json"], { env });
+    expect(ok.stdout).toContain("\"sha256\""); // downloaded (exit 2: the bytes are no model)
+    expect(ok.stdout + ok.stderr).not.toContain("sk-SECRET-ok");
+    const missing = await runCli(["download", `${url}-gone?token=sk-SECRET-404`, "--to", join(dir, "out")], { env });
+    expect(missing.code).not.toBe(0);
+    expect(missing.stdout + missing.stderr).not.toContain("sk-SECRET-404");
+  });
+});
