@@ -7,6 +7,8 @@ import { a1111WithDownloads, classification as k, modelFile, plan } from "../ins
 
 const tempDir = useTempDirs("sdmodels-redteam-edges-");
 
+const stemOf = (path: string) => basename(path).replace(/\.[^.]*$/, "");
+
 const carried = (entry: MoveEntry) => entry.sidecars.map((s) => basename(s.source)).sort();
 
 describe("red team: trust at the edges", () => {
@@ -63,5 +65,25 @@ describe("red team: tokens in output", () => {
     const missing = await runCli(["download", `${url}-gone?token=sk-SECRET-404`, "--to", join(dir, "out")], { env });
     expect(missing.code).not.toBe(0);
     expect(missing.stdout + missing.stderr).not.toContain("sk-SECRET-404");
+  });
+});
+
+describe("red team: what the new name pairs with in the WebUI", () => {
+  // Attack: a hostile `c.yaml` already sits in models/Stable-diffusion (left from a deleted model or planted); installing a safe `c.safetensors` beside it makes A1111 build the checkpoint from that config, running any `target:`.
+  it("does not give a checkpoint the stem of an existing .yaml it would refuse to carry", async () => {
+    const { root, downloads, target } = await a1111WithDownloads(tempDir);
+    await writeFile(join(root, "models/Stable-diffusion/c.yaml"), "model:\n  target: os.system\n  params: {}\n");
+    const checkpoint = await modelFile(join(downloads, "c.safetensors"), k("checkpoint"));
+    const entry = (await plan([checkpoint], target)).entries[0]!;
+    if (entry.action === "move") expect(stemOf(entry.destination)).not.toBe("c");
+  });
+
+  // Unlucky user: `m.safetensors` is installed beside an existing LoRA `m.pt`; A1111 keys LoRAs by stem, so `<lora:m>` now names only one of them and the new one shows the old one's preview and metadata.
+  it("does not install a LoRA under a stem another LoRA in the folder already has", async () => {
+    const { root, downloads, target } = await a1111WithDownloads(tempDir);
+    await writeFile(join(root, "models/Lora/m.pt"), "x");
+    const lora = await modelFile(join(downloads, "m.safetensors"), k("lora"));
+    const entry = (await plan([lora], target)).entries[0]!;
+    if (entry.action === "move") expect(stemOf(entry.destination)).not.toBe("m");
   });
 });
