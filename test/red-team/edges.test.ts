@@ -1,9 +1,15 @@
-import { link, mkdir, readdir, readFile, writeFile } from "node:fs/promises";
+import { link, lstat, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { MoveEntry } from "../../src/install/types.js";
 import { useTempDirs } from "../helpers.js";
-import { a1111WithDownloads, classification as k, modelFile, plan } from "../install/fake-webui.js";
+import { A1111_MARKERS, a1111WithDownloads, classification as k, modelFile, plan, touch } from "../install/fake-webui.js";
+import { downloadFile } from "../../src/download/download-file.js";
+import { useFakeServers } from "../use-fake-servers.js";
+import { fakeServerDownload } from "../download/download-options.js";
+import { runCli } from "../cli/run-cli.js";
+import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { writeModelFixture } from "../../fixtures/write-model.js";
 
 const tempDir = useTempDirs("sdmodels-redteam-edges-");
 
@@ -31,10 +37,6 @@ describe("red team: trust at the edges", () => {
   });
 });
 
-import { downloadFile } from "../../src/download/download-file.js";
-import { useFakeServers } from "../use-fake-servers.js";
-import { fakeServerDownload } from "../download/download-options.js";
-
 const fake = useFakeServers();
 
 describe("red team: tokens on disk", () => {
@@ -50,8 +52,6 @@ describe("red team: tokens on disk", () => {
     expect(recorded.join("\n")).not.toContain("sk-SECRET-0123456789");
   });
 });
-
-import { runCli } from "../cli/run-cli.js";
 
 describe("red team: tokens in output", () => {
   // Unlucky user: a Civitai link with `?token=KEY` (the form Civitai documents) is echoed in clear in the --json report and in error lines, which end up in CI logs and bug reports.
@@ -85,5 +85,20 @@ describe("red team: what the new name pairs with in the WebUI", () => {
     const lora = await modelFile(join(downloads, "m.safetensors"), k("lora"));
     const entry = (await plan([lora], target)).entries[0]!;
     if (entry.action === "move") expect(stemOf(entry.destination)).not.toBe("m");
+  });
+});
+
+describe("red team: audit --fix and linked folders", () => {
+  // Unlucky user: a folder link inside one model folder pointing at another (shared libraries) makes audit see one file under two paths, call it a duplicate of itself and quarantine the only copy.
+  it("does not quarantine a file as a duplicate of itself seen through a folder link", { timeout: 120_000 }, async () => {
+    const root = await tempDir();
+    const webui = join(root, "webui");
+    await touch(webui, A1111_MARKERS);
+    const fixture = MODEL_FIXTURES.find((f) => f.id === "sd1-lora-kohya");
+    if (!fixture) throw new Error("no fixture sd1-lora-kohya");
+    const lora = await writeModelFixture(fixture, "safetensors", join(webui, "models/Lora"), "style.safetensors");
+    await symlink("../Lora", join(webui, "models/Stable-diffusion/shared"));
+    await runCli(["audit", "--webui", webui, "--fix", "--json"], { env: { SDMODELS_STATE_DIR: join(root, "state") } });
+    expect(await lstat(lora).then((i) => i.isFile(), () => false)).toBe(true);
   });
 });
