@@ -1,4 +1,6 @@
-import { link, lstat, mkdir, readdir, readFile, symlink, writeFile } from "node:fs/promises";
+import { link, lstat, mkdir, readdir, readFile, rename, symlink, writeFile } from "node:fs/promises";
+import { V_PREDICTION_CONFIG } from "../../fixtures/sidecar-files.js";
+import { applyPlan } from "../../src/install/apply-plan.js";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { MoveEntry } from "../../src/install/types.js";
@@ -100,5 +102,21 @@ describe("red team: audit --fix and linked folders", () => {
     await symlink("../Lora", join(webui, "models/Stable-diffusion/shared"));
     await runCli(["audit", "--webui", webui, "--fix", "--json"], { env: { SDMODELS_STATE_DIR: join(root, "state") } });
     expect(await lstat(lora).then((i) => i.isFile(), () => false)).toBe(true);
+  });
+});
+
+describe("red team: sidecars between plan and move", () => {
+  // Attack: the checked `c.yaml` is swapped (rename over it) for one with `target: os.system` after planning; apply only re-checks that it is a regular file, so the unchecked config lands beside the checkpoint.
+  it("does not install a sidecar replaced after its content was checked", async () => {
+    const { root, downloads, target, journalDir } = await a1111WithDownloads(tempDir);
+    const checkpoint = await modelFile(join(downloads, "c.safetensors"), k("checkpoint"));
+    await writeFile(join(downloads, "c.yaml"), V_PREDICTION_CONFIG);
+    const planned = await plan([checkpoint], target);
+    expect(carried(planned.entries[0] as MoveEntry)).toEqual(["c.yaml"]);
+    await writeFile(join(downloads, "swap.yaml"), "model:\n  target: os.system\n  params: {}\n");
+    await rename(join(downloads, "swap.yaml"), join(downloads, "c.yaml"));
+    await applyPlan(planned, { journalDir });
+    const landed = await readFile(join(root, "models/Stable-diffusion/c.yaml"), "utf8").catch(() => "");
+    expect(landed).not.toContain("os.system");
   });
 });
