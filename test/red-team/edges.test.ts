@@ -1,4 +1,4 @@
-import { link, lstat, mkdir, readdir, readFile, rename, symlink, writeFile } from "node:fs/promises";
+import { chmod, chown, link, lstat, mkdir, readdir, readFile, rename, symlink, writeFile } from "node:fs/promises";
 import { V_PREDICTION_CONFIG } from "../../fixtures/sidecar-files.js";
 import { applyPlan } from "../../src/install/apply-plan.js";
 import { basename, join } from "node:path";
@@ -118,5 +118,24 @@ describe("red team: sidecars between plan and move", () => {
     await applyPlan(planned, { journalDir });
     const landed = await readFile(join(root, "models/Stable-diffusion/c.yaml"), "utf8").catch(() => "");
     expect(landed).not.toContain("os.system");
+  });
+});
+
+describe("red team: planted partial downloads", () => {
+  // Attack: in a shared (world-writable) download folder another user plants `<name>.part` with hostile leading bytes and a `.part.source` naming the real URL and its public ETag; resume splices the server's tail onto them.
+  it.skipIf(process.getuid?.() !== 0)("does not resume a .part and record that belong to another user and anyone can write", async () => {
+    const body = Buffer.alloc(100_000, 9);
+    const url = fake().serveFile("p/model.safetensors", body, { etag: '"pub"' });
+    const opts = await fakeServerDownload(await tempDir(), fake(), { network: { env: {}, idleTimeoutMs: 400 }, fileName: "model.safetensors", retries: 0 });
+    await chmod(opts.dir, 0o1777);
+    const part = join(opts.dir, "model.safetensors.part");
+    await writeFile(part, Buffer.alloc(40_000, 0x41));
+    await writeFile(join(opts.dir, "model.safetensors.part.source"), JSON.stringify({ url, etag: '"pub"' }));
+    for (const p of [part, join(opts.dir, "model.safetensors.part.source")]) {
+      await chown(p, 65534, 65534);
+      await chmod(p, 0o666);
+    }
+    const result = await downloadFile(url, opts).catch(() => null);
+    if (result) expect((await readFile(result.path)).equals(body)).toBe(true);
   });
 });
