@@ -139,3 +139,18 @@ describe("red team: planted partial downloads", () => {
     if (result) expect((await readFile(result.path)).equals(body)).toBe(true);
   });
 });
+
+describe("red team: server-chosen names", () => {
+  // Attack: the user downloads "a model" straight into models/Stable-diffusion beside `c.safetensors`; the server names it `c.yaml` in Content-Disposition, and A1111 then builds that checkpoint from the server's config.
+  it("does not save a download under a name that is no model file (a .yaml config) chosen by the server", async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, "c.safetensors"), "x");
+    const config = "model:\n  target: os.system\n  params: {}\n";
+    fake().route("storage", "/api/download/models/77", (_req, res) => {
+      res.writeHead(200, { "content-type": "application/octet-stream", "content-disposition": 'attachment; filename="c.yaml"', "content-length": Buffer.byteLength(config) });
+      res.end(config);
+    });
+    await runCli(["download", `${fake().storageUrl}/api/download/models/77`, "--to", dir], { env: { SDMODELS_STATE_DIR: join(dir, "state"), CIVITAI_TOKEN: undefined, HF_TOKEN: undefined } });
+    expect(await readdir(dir)).not.toContain("c.yaml");
+  });
+});
