@@ -1,17 +1,24 @@
 import { chmod, chown, link, lstat, mkdir, readdir, readFile, rename, symlink, writeFile } from "node:fs/promises";
-import { V_PREDICTION_CONFIG } from "../../fixtures/sidecar-files.js";
-import { applyPlan } from "../../src/install/apply-plan.js";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import type { MoveEntry } from "../../src/install/types.js";
-import { useTempDirs } from "../helpers.js";
-import { A1111_MARKERS, a1111WithDownloads, classification as k, modelFile, plan, touch } from "../install/fake-webui.js";
-import { downloadFile } from "../../src/download/download-file.js";
-import { useFakeServers } from "../use-fake-servers.js";
-import { fakeServerDownload } from "../download/download-options.js";
-import { runCli } from "../cli/run-cli.js";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { V_PREDICTION_CONFIG } from "../../fixtures/sidecar-files.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
+import { downloadFile } from "../../src/download/download-file.js";
+import { applyPlan } from "../../src/install/apply-plan.js";
+import type { MoveEntry } from "../../src/install/types.js";
+import { runCli } from "../cli/run-cli.js";
+import { fakeServerDownload } from "../download/download-options.js";
+import { useTempDirs } from "../helpers.js";
+import {
+  A1111_MARKERS,
+  a1111WithDownloads,
+  classification as k,
+  modelFile,
+  plan,
+  touch,
+} from "../install/fake-webui.js";
+import { useFakeServers } from "../use-fake-servers.js";
 
 const tempDir = useTempDirs("sdmodels-redteam-edges-");
 
@@ -26,7 +33,10 @@ describe("red team: trust at the edges", () => {
     const home = join(root, "..", "home-ssh");
     await mkdir(home, { recursive: true });
     const secret = join(home, "id_rsa");
-    await writeFile(secret, "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n");
+    await writeFile(
+      secret,
+      "-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n",
+    );
     const lora = await modelFile(join(downloads, "m.safetensors"), k("lora"));
     await link(secret, join(downloads, "m.txt"));
     // The same trick with a JSON secret (a cloud credentials file) under a metadata name.
@@ -46,7 +56,11 @@ describe("red team: tokens on disk", () => {
   it("does not write a token carried in the URL's query into the .part.source record", async () => {
     const body = Buffer.alloc(200_000, 7);
     const url = `${fake().serveFile("m/model.safetensors", body, { cutAfterBytes: 80_000, cutTimes: 1 })}?token=sk-SECRET-0123456789`;
-    const opts = await fakeServerDownload(await tempDir(), fake(), { network: { env: {}, idleTimeoutMs: 400 }, fileName: "model.safetensors", retries: 0 });
+    const opts = await fakeServerDownload(await tempDir(), fake(), {
+      network: { env: {}, idleTimeoutMs: 400 },
+      fileName: "model.safetensors",
+      retries: 0,
+    });
     await downloadFile(url, opts).catch(() => undefined);
     const names = await readdir(opts.dir);
     expect(names).toContain("model.safetensors.part.source");
@@ -62,7 +76,7 @@ describe("red team: tokens in output", () => {
     const url = fake().serveFile("m/model.safetensors", Buffer.alloc(1000, 7));
     const env = { SDMODELS_STATE_DIR: join(dir, "state"), CIVITAI_TOKEN: undefined, HF_TOKEN: undefined };
     const ok = await runCli(["download", `${url}?token=sk-SECRET-ok`, "--to", join(dir, "out"), "--json"], { env });
-    expect(ok.stdout).toContain("\"sha256\""); // downloaded (exit 2: the bytes are no model)
+    expect(ok.stdout).toContain('"sha256"'); // downloaded (exit 2: the bytes are no model)
     expect(ok.stdout + ok.stderr).not.toContain("sk-SECRET-ok");
     const missing = await runCli(["download", `${url}-gone?token=sk-SECRET-404`, "--to", join(dir, "out")], { env });
     expect(missing.code).not.toBe(0);
@@ -92,7 +106,9 @@ describe("red team: what the new name pairs with in the WebUI", () => {
 
 describe("red team: audit --fix and linked folders", () => {
   // Unlucky user: a folder link inside one model folder pointing at another (shared libraries) makes audit see one file under two paths, call it a duplicate of itself and quarantine the only copy.
-  it("does not quarantine a file as a duplicate of itself seen through a folder link", { timeout: 120_000 }, async () => {
+  it("does not quarantine a file as a duplicate of itself seen through a folder link", {
+    timeout: 120_000,
+  }, async () => {
     const root = await tempDir();
     const webui = join(root, "webui");
     await touch(webui, A1111_MARKERS);
@@ -101,7 +117,12 @@ describe("red team: audit --fix and linked folders", () => {
     const lora = await writeModelFixture(fixture, "safetensors", join(webui, "models/Lora"), "style.safetensors");
     await symlink("../Lora", join(webui, "models/Stable-diffusion/shared"));
     await runCli(["audit", "--webui", webui, "--fix", "--json"], { env: { SDMODELS_STATE_DIR: join(root, "state") } });
-    expect(await lstat(lora).then((i) => i.isFile(), () => false)).toBe(true);
+    expect(
+      await lstat(lora).then(
+        (i) => i.isFile(),
+        () => false,
+      ),
+    ).toBe(true);
   });
 });
 
@@ -123,21 +144,28 @@ describe("red team: sidecars between plan and move", () => {
 
 describe("red team: planted partial downloads", () => {
   // Attack: in a shared (world-writable) download folder another user plants `<name>.part` with hostile leading bytes and a `.part.source` naming the real URL and its public ETag; resume splices the server's tail onto them.
-  it.skipIf(process.getuid?.() !== 0)("does not resume a .part and record that belong to another user and anyone can write", async () => {
-    const body = Buffer.alloc(100_000, 9);
-    const url = fake().serveFile("p/model.safetensors", body, { etag: '"pub"' });
-    const opts = await fakeServerDownload(await tempDir(), fake(), { network: { env: {}, idleTimeoutMs: 400 }, fileName: "model.safetensors", retries: 0 });
-    await chmod(opts.dir, 0o1777);
-    const part = join(opts.dir, "model.safetensors.part");
-    await writeFile(part, Buffer.alloc(40_000, 0x41));
-    await writeFile(join(opts.dir, "model.safetensors.part.source"), JSON.stringify({ url, etag: '"pub"' }));
-    for (const p of [part, join(opts.dir, "model.safetensors.part.source")]) {
-      await chown(p, 65534, 65534);
-      await chmod(p, 0o666);
-    }
-    const result = await downloadFile(url, opts).catch(() => null);
-    if (result) expect((await readFile(result.path)).equals(body)).toBe(true);
-  });
+  it.skipIf(process.getuid?.() !== 0)(
+    "does not resume a .part and record that belong to another user and anyone can write",
+    async () => {
+      const body = Buffer.alloc(100_000, 9);
+      const url = fake().serveFile("p/model.safetensors", body, { etag: '"pub"' });
+      const opts = await fakeServerDownload(await tempDir(), fake(), {
+        network: { env: {}, idleTimeoutMs: 400 },
+        fileName: "model.safetensors",
+        retries: 0,
+      });
+      await chmod(opts.dir, 0o1777);
+      const part = join(opts.dir, "model.safetensors.part");
+      await writeFile(part, Buffer.alloc(40_000, 0x41));
+      await writeFile(join(opts.dir, "model.safetensors.part.source"), JSON.stringify({ url, etag: '"pub"' }));
+      for (const p of [part, join(opts.dir, "model.safetensors.part.source")]) {
+        await chown(p, 65534, 65534);
+        await chmod(p, 0o666);
+      }
+      const result = await downloadFile(url, opts).catch(() => null);
+      if (result) expect((await readFile(result.path)).equals(body)).toBe(true);
+    },
+  );
 });
 
 describe("red team: server-chosen names", () => {
@@ -147,10 +175,16 @@ describe("red team: server-chosen names", () => {
     await writeFile(join(dir, "c.safetensors"), "x");
     const config = "model:\n  target: os.system\n  params: {}\n";
     fake().route("storage", "/api/download/models/77", (_req, res) => {
-      res.writeHead(200, { "content-type": "application/octet-stream", "content-disposition": 'attachment; filename="c.yaml"', "content-length": Buffer.byteLength(config) });
+      res.writeHead(200, {
+        "content-type": "application/octet-stream",
+        "content-disposition": 'attachment; filename="c.yaml"',
+        "content-length": Buffer.byteLength(config),
+      });
       res.end(config);
     });
-    await runCli(["download", `${fake().storageUrl}/api/download/models/77`, "--to", dir], { env: { SDMODELS_STATE_DIR: join(dir, "state"), CIVITAI_TOKEN: undefined, HF_TOKEN: undefined } });
+    await runCli(["download", `${fake().storageUrl}/api/download/models/77`, "--to", dir], {
+      env: { SDMODELS_STATE_DIR: join(dir, "state"), CIVITAI_TOKEN: undefined, HF_TOKEN: undefined },
+    });
     expect(await readdir(dir)).not.toContain("c.yaml");
   });
 });
