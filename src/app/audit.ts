@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { inspectCandidates, type InspectedCandidate } from "./inspect-candidates.js";
-import { walkModelFiles } from "../inspect/walk.js";
+import { auditPaths } from "./audit-paths.js";
 import { applyPlan, defaultJournalDir, gatherSnapshot, planInstall } from "../install/index.js";
 import { DEFAULT_PLAN_OPTIONS, type ApplyReport, type InstallCandidate, type InstallPlan, type PlanOptions, type WebuiTarget } from "../install/types.js";
 import { auditFindings, fixCandidates, modelFolders, type AuditFinding, type AuditedFile, type ModelFolder } from "./audit-findings.js";
@@ -51,17 +51,10 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
   const status = settings.onStatus ?? (() => undefined);
   const folders = (await Promise.all(modelFolders(target).map(async (f) => ((await isDir(f.path)) ? f : null)))).filter((f) => f !== null);
 
-  const seen = new Set<string>();
-  const paths: string[] = [];
-  for (const folder of folders) {
-    status(`Walking ${folder.path}`);
-    // A folder can sit inside another (ComfyUI extra paths): each file is audited once.
-    for (const path of await walkModelFiles(folder.path)) {
-      if (seen.has(path)) continue;
-      seen.add(path);
-      paths.push(path);
-    }
-  }
+  const paths = await auditPaths(
+    folders.map((f) => f.path),
+    (folder) => status(`Walking ${folder}`),
+  );
   const files = await inspectCandidates(paths, (index, total, path) => status(`Inspecting ${index + 1}/${total} ${path}`));
   const audited: AuditedFile[] = files.map((f) => ({ candidate: f.candidate, reasons: f.inspection.safety.reasons }));
   const hashes = await hashSameSize(files, settings.hasher, status);
