@@ -13,7 +13,7 @@ import type { NetworkOptions } from "./network.js";
 import { headerValue, openUrl, type OpenedUrl } from "./open-url.js";
 import { ReaderFellBehindError } from "./response-body.js";
 import { errorForStatus, messageFromBody, readBodySnippet, type Service } from "./status-errors.js";
-import type { TokenSet } from "./tokens.js";
+import { redactQueryTokens, type TokenSet } from "./tokens.js";
 
 /** Progress callbacks at most this often, so a 100 MB/s transfer does not call the renderer 1,500 times a second. */
 export const PROGRESS_INTERVAL_MS = 100;
@@ -67,6 +67,7 @@ export interface DownloadResult {
 
 /** What a `.part` was fetched from. A part is resumed only from the same URL, and only while the validator holds. */
 interface PartSource {
+  /** With any query token replaced by its fingerprint: the record sits in a download folder others may read. */
   url: string;
   etag?: string;
   lastModified?: string;
@@ -152,7 +153,7 @@ function validatorsOf(response: OpenedUrl): Omit<PartSource, "url"> {
 
 function sameSource(recorded: PartSource, url: string, response: OpenedUrl): boolean {
   const now = validatorsOf(response);
-  if (recorded.url !== url) return false;
+  if (recorded.url !== redactQueryTokens(url)) return false;
   if (recorded.etag !== undefined) return recorded.etag === now.etag;
   return recorded.lastModified !== undefined && recorded.lastModified === now.lastModified;
 }
@@ -218,7 +219,7 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
       return null;
     }
   } else {
-    await writeFile(part.replace(/\.part$/, PART_SOURCE_SUFFIX), JSON.stringify({ url: transfer.url, ...validatorsOf(response) }));
+    await writeFile(part.replace(/\.part$/, PART_SOURCE_SUFFIX), JSON.stringify({ url: redactQueryTokens(transfer.url), ...validatorsOf(response) }));
   }
   const host = new URL(response.url).host;
   // Content-Length, else what the service stated, else the documented cap: no server can fill the disk.
@@ -309,7 +310,7 @@ async function resumeHeaders(transfer: Transfer, part: string): Promise<{ offset
   const offset = await sizeOf(part);
   if (offset === 0) return { offset: 0, headers: {} };
   const source = await readPartSource(part);
-  if (source === null || source.url !== transfer.url) {
+  if (source === null || source.url !== redactQueryTokens(transfer.url)) {
     await removePart(part); // bytes of unknown origin: another URL's file of the same name, or an old sdmodels
     return { offset: 0, headers: {} };
   }
