@@ -1,5 +1,5 @@
 import { createHash, type Hash } from "node:crypto";
-import { link, open, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { link, lstat, open, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readChunks } from "../hash/read-chunks.js";
 import { baseUrlsFromEnv, type BaseUrls } from "./base-urls.js";
@@ -158,9 +158,30 @@ function sameSource(recorded: PartSource, url: string, response: OpenedUrl): boo
   return recorded.lastModified !== undefined && recorded.lastModified === now.lastModified;
 }
 
+/** Group and other write bits: a part anyone else may write cannot vouch for its bytes. */
+const WRITABLE_BY_OTHERS = 0o022;
+/** Mode of the part and its record: private writes, readable like any downloaded file. */
+const PART_MODE = 0o644;
+
+/**
+ * Whether `path` is a plain file this user wrote and nobody else may change. In a shared (world-writable) download
+ * folder another user can plant `<name>.part` with hostile leading bytes and a `.part.source` naming the real URL
+ * and its public ETag; resuming would splice the server's tail onto them. lstat: a link is never followed, and a
+ * hard link (a second name) is refused too. Windows has no uid and reports no meaningful mode bits: skipped there.
+ */
+async function writtenByUs(path: string): Promise<boolean> {
+  const info = await lstat(path).catch(() => null);
+  if (info === null || !info.isFile()) return false;
+  const uid = process.getuid?.();
+  if (uid === undefined) return true;
+  return info.uid === uid && (info.mode & WRITABLE_BY_OTHERS) === 0 && info.nlink === 1;
+}
+
 async function readPartSource(part: string): Promise<PartSource | null> {
+  const record = part.replace(/\.part$/, PART_SOURCE_SUFFIX);
+  if (!(await writtenByUs(part)) || !(await writtenByUs(record))) return null;
   try {
-    const json = JSON.parse(await readFile(part.replace(/\.part$/, PART_SOURCE_SUFFIX), "utf8")) as Partial<PartSource>;
+    const json = JSON.parse(await readFile(record, "utf8")) as Partial<PartSource>;
     if (typeof json.url !== "string") return null;
     const source: PartSource = { url: json.url };
     if (typeof json.etag === "string") source.etag = json.etag;
@@ -219,7 +240,12 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
       return null;
     }
   } else {
-    await writeFile(part.replace(/\.part$/, PART_SOURCE_SUFFIX), JSON.stringify({ url: redactQueryTokens(transfer.url), ...validatorsOf(response) }));
+    // Starting over: whatever sits under these names (a planted file, a link) is removed, never written through.
+    await removePart(part);
+    await writeFile(part.replace(/\.part$/, PART_SOURCE_SUFFIX), JSON.stringify({ url: redactQueryTokens(transfer.url), ...validatorsOf(response) }), {
+      flag: "wx",
+      mode: PART_MODE,
+    });
   }
   const host = new URL(response.url).host;
   // Content-Length, else what the service stated, else the documented cap: no server can fill the disk.
@@ -244,7 +270,7 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
     if (received + chunk.length > limit) {
       throw new IntegrityError("size-mismatch", `${host} sent more than the ${limit} bytes ${total !== undefined ? "it announced" : "the source stated"}`);
     }
-    handle ??= await open(part, start > 0 ? "r+" : "w");
+    handle ??= await open(part, start > 0 ? "r+" : "wx", PART_MODE);
     await handle.write(chunk, 0, chunk.length, received);
     hash.update(chunk);
     received += chunk.length;
@@ -273,7 +299,7 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
       }
     }
     await sniff(true);
-    handle ??= await open(part, start > 0 ? "r+" : "w"); // an empty file is still a file
+    handle ??= await open(part, start > 0 ? "r+" : "wx", PART_MODE); // an empty file is still a file
   } catch (error) {
     if (error instanceof IntegrityError) await removePart(part);
     if (error instanceof ReaderFellBehindError && start === 0) {
