@@ -7,6 +7,7 @@ import {
   baseUrlsFromEnv,
   createTokenSet,
   downloadFile,
+  redactQueryTokens,
   sanitizeFileName,
   type DownloadResult,
   type TokenSet,
@@ -35,7 +36,10 @@ export interface ResolvedDownload {
 
 /** Names the URL in a download failure (the library's messages name the host), keeping its type and exit code. */
 function naming(input: string, error: unknown): unknown {
-  if (error instanceof Error && !error.message.includes(input)) error.message = `${input}: ${error.message}`;
+  if (error instanceof Error) {
+    const named = error.message.includes(input) ? error.message : `${input}: ${error.message}`;
+    error.message = redactQueryTokens(named, input); // a key pasted in the URL's query is never printed
+  }
   return error;
 }
 
@@ -76,7 +80,7 @@ export async function resolveDownload(input: string, settings: FetchSettings): P
   const baseUrls = baseUrlsFromEnv(settings.env);
   const tokenFor = URL.canParse(input) ? input : baseUrls.civitaiBaseUrl;
   const tokens = createTokenSet({ ...baseUrls, env: settings.env, token: settings.token, tokenFor });
-  settings.status.update(`Resolving ${input}`);
+  settings.status.update(`Resolving ${redactQueryTokens(input)}`);
   try {
     const source = await resolveSource(input, { ...baseUrls, tokens, ...networkOptions(settings) });
     const fileName = sanitizeFileName(source.fileName ?? "");

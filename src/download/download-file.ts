@@ -1,5 +1,5 @@
 import { createHash, type Hash } from "node:crypto";
-import { link, open, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
+import { link, lstat, open, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readChunks } from "../hash/read-chunks.js";
 import { baseUrlsFromEnv, type BaseUrls } from "./base-urls.js";
@@ -13,7 +13,7 @@ import type { NetworkOptions } from "./network.js";
 import { headerValue, openUrl, type OpenedUrl } from "./open-url.js";
 import { ReaderFellBehindError } from "./response-body.js";
 import { errorForStatus, messageFromBody, readBodySnippet, type Service } from "./status-errors.js";
-import type { TokenSet } from "./tokens.js";
+import { redactQueryTokens, type TokenSet } from "./tokens.js";
 
 /** Progress callbacks at most this often, so a 100 MB/s transfer does not call the renderer 1,500 times a second. */
 export const PROGRESS_INTERVAL_MS = 100;
@@ -67,6 +67,7 @@ export interface DownloadResult {
 
 /** What a `.part` was fetched from. A part is resumed only from the same URL, and only while the validator holds. */
 interface PartSource {
+  /** With any query token replaced by its fingerprint: the record sits in a download folder others may read. */
   url: string;
   etag?: string;
   lastModified?: string;
@@ -152,14 +153,35 @@ function validatorsOf(response: OpenedUrl): Omit<PartSource, "url"> {
 
 function sameSource(recorded: PartSource, url: string, response: OpenedUrl): boolean {
   const now = validatorsOf(response);
-  if (recorded.url !== url) return false;
+  if (recorded.url !== redactQueryTokens(url)) return false;
   if (recorded.etag !== undefined) return recorded.etag === now.etag;
   return recorded.lastModified !== undefined && recorded.lastModified === now.lastModified;
 }
 
+/** Group and other write bits: a part anyone else may write cannot vouch for its bytes. */
+const WRITABLE_BY_OTHERS = 0o022;
+/** Mode of the part and its record: private writes, readable like any downloaded file. */
+const PART_MODE = 0o644;
+
+/**
+ * Whether `path` is a plain file this user wrote and nobody else may change. In a shared (world-writable) download
+ * folder another user can plant `<name>.part` with hostile leading bytes and a `.part.source` naming the real URL
+ * and its public ETag; resuming would splice the server's tail onto them. lstat: a link is never followed, and a
+ * hard link (a second name) is refused too. Windows has no uid and reports no meaningful mode bits: skipped there.
+ */
+async function writtenByUs(path: string): Promise<boolean> {
+  const info = await lstat(path).catch(() => null);
+  if (info === null || !info.isFile()) return false;
+  const uid = process.getuid?.();
+  if (uid === undefined) return true;
+  return info.uid === uid && (info.mode & WRITABLE_BY_OTHERS) === 0 && info.nlink === 1;
+}
+
 async function readPartSource(part: string): Promise<PartSource | null> {
+  const record = part.replace(/\.part$/, PART_SOURCE_SUFFIX);
+  if (!(await writtenByUs(part)) || !(await writtenByUs(record))) return null;
   try {
-    const json = JSON.parse(await readFile(part.replace(/\.part$/, PART_SOURCE_SUFFIX), "utf8")) as Partial<PartSource>;
+    const json = JSON.parse(await readFile(record, "utf8")) as Partial<PartSource>;
     if (typeof json.url !== "string") return null;
     const source: PartSource = { url: json.url };
     if (typeof json.etag === "string") source.etag = json.etag;
@@ -218,7 +240,12 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
       return null;
     }
   } else {
-    await writeFile(part.replace(/\.part$/, PART_SOURCE_SUFFIX), JSON.stringify({ url: transfer.url, ...validatorsOf(response) }));
+    // Starting over: whatever sits under these names (a planted file, a link) is removed, never written through.
+    await removePart(part);
+    await writeFile(part.replace(/\.part$/, PART_SOURCE_SUFFIX), JSON.stringify({ url: redactQueryTokens(transfer.url), ...validatorsOf(response) }), {
+      flag: "wx",
+      mode: PART_MODE,
+    });
   }
   const host = new URL(response.url).host;
   // Content-Length, else what the service stated, else the documented cap: no server can fill the disk.
@@ -243,7 +270,7 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
     if (received + chunk.length > limit) {
       throw new IntegrityError("size-mismatch", `${host} sent more than the ${limit} bytes ${total !== undefined ? "it announced" : "the source stated"}`);
     }
-    handle ??= await open(part, start > 0 ? "r+" : "w");
+    handle ??= await open(part, start > 0 ? "r+" : "wx", PART_MODE);
     await handle.write(chunk, 0, chunk.length, received);
     hash.update(chunk);
     received += chunk.length;
@@ -272,7 +299,7 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
       }
     }
     await sniff(true);
-    handle ??= await open(part, start > 0 ? "r+" : "w"); // an empty file is still a file
+    handle ??= await open(part, start > 0 ? "r+" : "wx", PART_MODE); // an empty file is still a file
   } catch (error) {
     if (error instanceof IntegrityError) await removePart(part);
     if (error instanceof ReaderFellBehindError && start === 0) {
@@ -309,7 +336,7 @@ async function resumeHeaders(transfer: Transfer, part: string): Promise<{ offset
   const offset = await sizeOf(part);
   if (offset === 0) return { offset: 0, headers: {} };
   const source = await readPartSource(part);
-  if (source === null || source.url !== transfer.url) {
+  if (source === null || source.url !== redactQueryTokens(transfer.url)) {
     await removePart(part); // bytes of unknown origin: another URL's file of the same name, or an old sdmodels
     return { offset: 0, headers: {} };
   }

@@ -1,10 +1,14 @@
 import { parse as parseContentDisposition } from "content-disposition";
+import { extname } from "node:path";
+import { MODEL_EXTENSIONS } from "../inspect/walk.js";
 
 /**
  * Longest file name we produce, in UTF-8 bytes. ext4, APFS, NTFS and btrfs allow 255; the margin leaves room for
  * the `.part` suffix, sidecar suffixes like `.civitai.info`, and a `_2` clash suffix.
  */
 export const MAX_FILE_NAME_BYTES = 200;
+/** Our own partial-download names (`.part`, `.part.source`): never a name a server may pick. */
+const PARTIAL_DOWNLOAD = /\.part(\.source)?$/i;
 /** Extensions longer than this are treated as part of the name when shortening (no model extension is longer). */
 const MAX_EXTENSION_CHARS = 16;
 
@@ -98,7 +102,8 @@ export function chooseFileName(sources: NameSources): string | null {
       }
     },
   ];
-  for (const candidate of candidates) {
+  const urlCandidate = candidates.length - 1;
+  for (const [index, candidate] of candidates.entries()) {
     let raw: string | undefined;
     try {
       raw = candidate();
@@ -106,7 +111,10 @@ export function chooseFileName(sources: NameSources): string | null {
       continue; // a malformed header or URL is just not a source
     }
     const name = raw === undefined ? null : sanitizeFileName(raw);
-    if (name) return name;
+    // A server-chosen name must name a model file: `c.yaml` beside `c.safetensors` would be read by the WebUI as
+    // that checkpoint's config, and `x.part` would pose as another download's partial file.
+    if (!name || PARTIAL_DOWNLOAD.test(name)) continue;
+    if (index === urlCandidate || MODEL_EXTENSIONS.has(extname(name).toLowerCase())) return name;
   }
   return null;
 }

@@ -27,7 +27,34 @@ export function createTokenSet(sources: TokenSources): TokenSet {
   if (civitai) tokens.set(hostOf(sources.civitaiBaseUrl), civitai);
   if (env.HF_TOKEN) tokens.set(hostOf(sources.hfBaseUrl), env.HF_TOKEN);
   if (sources.token && sources.tokenFor) tokens.set(hostOf(sources.tokenFor), sources.token);
+  // A token in the URL's query is a credential like --token: held here so every error redacts it.
+  const [queryToken] = queryTokens(sources.tokenFor ?? "");
+  if (queryToken && !tokens.has(hostOf(sources.tokenFor!))) tokens.set(hostOf(sources.tokenFor!), queryToken);
   return tokens;
+}
+
+/**
+ * Query parameters that carry an API key (names compared in lower case). Civitai documents
+ * `…/api/download/models/N?token=KEY`; the others are common spellings of the same idea.
+ */
+const TOKEN_QUERY_PARAMETERS: ReadonlySet<string> = new Set(["token", "access_token", "api_key", "apikey"]);
+
+/** The non-empty values of `url`'s token query parameters; none when `url` is no URL. */
+export function queryTokens(url: string): string[] {
+  if (!URL.canParse(url)) return [];
+  return [...new URL(url).searchParams].filter(([name, value]) => value && TOKEN_QUERY_PARAMETERS.has(name.toLowerCase())).map(([, value]) => value);
+}
+
+/**
+ * `text` with every token in `url`'s query replaced by its fingerprint, as written in the URL (percent-encoded) or
+ * decoded: what may be printed, logged or written to disk in place of a URL a user pasted with its key.
+ */
+export function redactQueryTokens(text: string, url: string = text): string {
+  let out = text;
+  for (const token of queryTokens(url)) {
+    for (const form of new Set([encodeURIComponent(token), token])) out = out.replaceAll(form, tokenFingerprint(token));
+  }
+  return out;
 }
 
 export function tokenForUrl(tokens: TokenSet, url: URL): string | undefined {

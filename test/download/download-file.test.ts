@@ -54,10 +54,10 @@ describe("downloadFile", () => {
     expect((await downloadFile(utf8, await options())).fileName).toBe("模型.safetensors");
     const raw = fake().serveFile("r", content, { contentDisposition: `attachment; filename="${Buffer.from("ümlaut.ckpt").toString("latin1")}"` });
     expect((await downloadFile(raw, await options())).fileName).toBe("ümlaut.ckpt");
-    const hostile = fake().serveFile("h", content, { contentDisposition: `attachment; filename="../../etc/passwd"` });
+    const hostile = fake().serveFile("h", content, { contentDisposition: `attachment; filename="../../etc/m.ckpt"` });
     const opts = await options();
     const result = await downloadFile(hostile, opts);
-    expect(result.path).toBe(join(opts.dir, "passwd"));
+    expect(result.path).toBe(join(opts.dir, "m.ckpt"));
     const control = fake().serveFile("c", content, { contentDisposition: `attachment; filename*=UTF-8''a%0Ab%1B.pt` });
     expect((await downloadFile(control, await options())).fileName).toBe("ab.pt");
   });

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { createTokenSet, tokenFingerprint, tokenForUrl } from "../../src/download/tokens.js";
+import { createTokenSet, redactQueryTokens, tokenFingerprint, tokenForUrl } from "../../src/download/tokens.js";
 
 // Written from the mutants StrykerJS left alive in tokens.ts (npm run mutate): each test pins one rule that a
 // changed line would break unnoticed, because the end-to-end tests run against 127.0.0.1, one host with no case.
@@ -37,5 +37,20 @@ describe("tokenFingerprint", () => {
   it("shows the first 8 hex digits of the token's SHA-256, never more", () => {
     const digest = createHash("sha256").update("secret").digest("hex");
     expect(tokenFingerprint("secret")).toBe(`sha256:${digest.slice(0, 8)}`);
+  });
+});
+
+describe("tokens in a URL's query", () => {
+  it("counts a ?token= key as the host's token unless --token names one", () => {
+    const url = "https://civitai.com/api/download/models/1?type=Model&token=k1";
+    expect(createTokenSet({ ...SERVICES, env: {}, tokenFor: url }).get("civitai.com")).toBe("k1");
+    expect(createTokenSet({ ...SERVICES, env: {}, token: "flag", tokenFor: url }).get("civitai.com")).toBe("flag");
+  });
+
+  it("replaces the key, raw or percent-encoded, by its fingerprint and leaves other parameters", () => {
+    const url = "https://h.example/f?type=Model&TOKEN=a%2Bb";
+    expect(redactQueryTokens(url)).toBe(`https://h.example/f?type=Model&TOKEN=${tokenFingerprint("a+b")}`);
+    expect(redactQueryTokens(`failed: a+b`, url)).toBe(`failed: ${tokenFingerprint("a+b")}`);
+    expect(redactQueryTokens("not a url")).toBe("not a url");
   });
 });

@@ -4,6 +4,7 @@ import { fetchResolved, resolveDownload, statedSize } from "../../app/fetch-sour
 import { createFileHasher } from "../../app/file-hasher.js";
 import { formatBytes } from "../../app/format-bytes.js";
 import { classifyInspection } from "../../classify/classify-inspection.js";
+import { redactQueryTokens } from "../../download/tokens.js";
 import { inspectFile } from "../../inspect/inspect-file.js";
 import type { CliIo, GlobalOptions } from "../context.js";
 import { EXIT_OK } from "../exit-codes.js";
@@ -26,16 +27,17 @@ export async function runDownload(input: string, flags: DownloadFlags, options: 
   const sha256 = parseSha256Flag(flags.sha256);
   const dir = resolve(io.cwd, flags.to ?? ".");
   const color = colorEnabled(io.stderr, io.env, options.color);
-  const status = await startStatus(`Resolving ${input}…`, { stream: io.stderr, enabled: progressEnabled(io.stderr, options.json), color });
+  const status = await startStatus(`Resolving ${redactQueryTokens(input)}…`, { stream: io.stderr, enabled: progressEnabled(io.stderr, options.json), color });
   const settings = { env: io.env, token: flags.token, sha256, verify: true, status };
   const palette = createPalette(colorEnabled(io.stdout, io.env, options.color));
   try {
     const resolved = await resolveDownload(input, settings);
     const { source } = resolved;
+    // A key pasted in the URL's query (Civitai's `?token=`) is shown only as its fingerprint.
     const described = {
-      input,
+      input: redactQueryTokens(input),
       service: source.service,
-      url: source.url,
+      url: redactQueryTokens(source.url),
       fileName: resolved.fileName,
       expectedSize: source.expectedSize ?? null,
       approximateSize: source.approximateSize ?? null,
@@ -51,7 +53,7 @@ export async function runDownload(input: string, flags: DownloadFlags, options: 
       if (options.json) writeJson(io.stdout, { dryRun: true, source: described, path, exists });
       else {
         const size = statedSize(source);
-        io.stdout.write(`would download ${terminalSafe(input)}\n  as   ${terminalSafe(path)}${exists ? " (exists: the download would fail)" : ""}\n`);
+        io.stdout.write(`would download ${terminalSafe(described.input)}\n  as   ${terminalSafe(path)}${exists ? " (exists: the download would fail)" : ""}\n`);
         io.stdout.write(`  size ${size === null ? "unknown" : `${formatBytes(size)}${source.expectedSize === undefined ? " (approximate)" : ""}`}\n`);
         if (described.expectedSha256) io.stdout.write(`  sha256 ${described.expectedSha256}\n`);
         if (described.civitai) io.stdout.write(`  civitai ${terminalSafe(described.civitai.modelName ?? "?")} (${described.civitai.type ?? "?"}, ${described.civitai.baseModel ?? "?"})\n`);
