@@ -5,12 +5,14 @@ import { SIDECAR_MAX_BYTES, type SidecarContent, type SidecarRejection } from ".
 /**
  * The I/O edge of the sidecar policy: whether the file at `path` may travel as a sidecar of `content`, or why not.
  * A link is never followed (a `.preview.png` linking to `~/.ssh/id_rsa` must carry neither the link nor its target's
- * bytes), a FIFO, socket or device is never opened, and a regular file is read only up to its type's bound.
+ * bytes), nor is a file with a second name (a hard link), a FIFO, socket or device is never opened, and a regular
+ * file is read only up to its type's bound.
  */
 export async function checkSidecar(path: string, content: SidecarContent): Promise<SidecarRejection | null> {
   try {
     const { handle, info } = await openRegularFile(path, { followLinks: false });
     try {
+      if (info.nlink > 1) return { type: "hard-linked", links: info.nlink };
       const limit = SIDECAR_MAX_BYTES[content];
       if (info.size > limit) return { type: "too-large", size: info.size, limit };
       const wanted = bytesToJudge(content, info.size);

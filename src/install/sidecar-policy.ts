@@ -73,6 +73,11 @@ export type ConfigProblem =
 export type SidecarRejection =
   /** A symbolic link (never followed: it could point at `~/.ssh/id_rsa`), a folder, a FIFO, a socket, a device. */
   | { type: "not-a-file"; found: SpecialFileType }
+  /**
+   * Another name (`links` in all) points at the same bytes: that other name may be a secret elsewhere (`~/.ssh/id_rsa`
+   * linked in as `m.txt`), and the tools that write previews and metadata never hard-link them.
+   */
+  | { type: "hard-linked"; links: number }
   | { type: "too-large"; size: number; limit: number }
   /** The bytes are not what the name says (no image signature, not JSON, not text). */
   | { type: "wrong-content"; expected: Exclude<SidecarContent, "model-config"> }

@@ -104,6 +104,8 @@ export function sidecarRejectionText(reason: SidecarRejection): string {
   switch (reason.type) {
     case "not-a-file":
       return `not a regular file but ${SPECIAL_FILE_NAMES[reason.found]}`;
+    case "hard-linked":
+      return `hard-linked: ${reason.links} names share its bytes, and another may be a file kept elsewhere`;
     case "too-large":
       return `${formatBytes(reason.size)}, more than the ${formatBytes(reason.limit)} such a sidecar may have`;
     case "wrong-content":
