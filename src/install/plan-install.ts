@@ -114,6 +114,7 @@ export function planInstall(
         .map((s): SidecarMove => ({
           source: s,
           destination: join(route.dir, renameSidecar(basename(s), basename(source), name)),
+          ...(snapshot.sidecarIdentities?.[s] ? { identity: snapshot.sidecarIdentities[s] } : {}),
         }))
         // Renaming a model in its own folder (extension fix) leaves a sidecar whose name does not change.
         .filter((s) => s.destination !== s.source),

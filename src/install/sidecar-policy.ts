@@ -1,5 +1,6 @@
 import type { Kind } from "../classify/types.js";
 import type { SpecialFileType } from "../read/open-regular-file.js";
+import type { FileIdentity } from "./file-identity.js";
 
 /** What a sidecar must be to travel with its model. */
 export type SidecarContent = "image" | "video" | "json" | "text" | "model-config";
@@ -83,7 +84,9 @@ export type SidecarRejection =
   | { type: "wrong-content"; expected: Exclude<SidecarContent, "model-config"> }
   | { type: "config-refused"; problem: ConfigProblem }
   /** Could not be checked (errno code); unchecked is never carried. */
-  | { type: "unreadable"; code: string };
+  | { type: "unreadable"; code: string }
+  /** No longer the file whose content was checked (`field` differs): a swapped-in file was never checked. */
+  | { type: "changed"; field: keyof FileIdentity };
 
 /** A sidecar the plan leaves behind, and why. */
 export interface SidecarLeft {

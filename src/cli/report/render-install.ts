@@ -4,6 +4,7 @@ import { MODEL_EXTENSIONS } from "../../inspect/walk.js";
 import type { Finding, SafetyReport, Verdict } from "../../inspect/types.js";
 import type { ConfigProblem, SidecarLeft, SidecarRejection } from "../../install/sidecar-policy.js";
 import type { RecoveredBatch, SkipCode } from "../../install/types.js";
+import { IDENTITY_CHANGE_WORDS } from "../../install/file-identity.js";
 import { verdictRank } from "../../model/verdict.js";
 import { SPECIAL_FILE_NAMES } from "../../read/open-regular-file.js";
 import type { Palette } from "../output/color.js";
@@ -114,6 +115,8 @@ export function sidecarRejectionText(reason: SidecarRejection): string {
       return configProblemText(reason.problem);
     case "unreadable":
       return `could not be checked (${reason.code})`;
+    case "changed":
+      return `changed after its content was checked: ${IDENTITY_CHANGE_WORDS[reason.field]}`;
   }
 }
 
