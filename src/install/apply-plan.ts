@@ -141,13 +141,17 @@ async function installGroup(
   entry.sourceIdentity = move.identity ?? model;
   const files: JournalFileRecord[] = [entry];
   const sidecarsLeft: SidecarLeft[] = [];
-  for (const sidecar of entry.sidecars) {
+  for (const [i, sidecar] of entry.sidecars.entries()) {
     // A sidecar deleted since planning is simply gone; its model still installs. One that became a link or a special
-    // file since it was checked stays too, reported, its journal record left `pending` (lstat: a link is never
-    // followed).
+    // file since it was checked, or another file now under its name (its content never checked), stays too,
+    // reported, its journal record left `pending` (lstat: a link is never followed).
     const info = await lstat(sidecar.source).catch(() => null);
-    if (info?.isFile()) files.push(Object.assign(sidecar, { size: info.size, sourceIdentity: identityOf(info) }));
-    else if (info) sidecarsLeft.push({ path: sidecar.source, reason: { type: "not-a-file", found: specialFileType(info) } });
+    if (!info) continue;
+    const checked = move.sidecars[i]?.identity;
+    const change = info.isFile() && checked ? identityChange(checked, identityOf(info)) : null;
+    if (!info.isFile()) sidecarsLeft.push({ path: sidecar.source, reason: { type: "not-a-file", found: specialFileType(info) } });
+    else if (change) sidecarsLeft.push({ path: sidecar.source, reason: { type: "changed", field: change } });
+    else files.push(Object.assign(sidecar, { size: info.size, sourceIdentity: identityOf(info) }));
   }
   for (const file of files) file.status = "moving";
   await journal.save();

@@ -1,5 +1,17 @@
 import type { Stats } from "node:fs";
-import type { FileIdentity } from "./types.js";
+
+/**
+ * Which file a path named at one moment: the inode, its size and both timestamps. A file replaced under the same name
+ * (new inode), rewritten in place (ctime moves even when mtime is set back) or touched (mtime) no longer matches.
+ * Users cannot set ctime, so an unchanged identity means nobody wrote to or renamed over the file in between.
+ */
+export interface FileIdentity {
+  dev: number;
+  ino: number;
+  size: number;
+  mtimeMs: number;
+  ctimeMs: number;
+}
 
 export function identityOf(stats: Pick<Stats, "dev" | "ino" | "size" | "mtimeMs" | "ctimeMs">): FileIdentity {
   return { dev: stats.dev, ino: stats.ino, size: stats.size, mtimeMs: stats.mtimeMs, ctimeMs: stats.ctimeMs };

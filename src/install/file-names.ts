@@ -1,3 +1,4 @@
+import type { Kind } from "../classify/types.js";
 import { PICKLE_EXTENSIONS, SAFETENSORS_EXTENSIONS } from "./layouts.js";
 
 /** Extensions that name a model container; anything else after the last dot is part of the name. */
@@ -14,6 +15,19 @@ export function splitName(name: string): { stem: string; ext: string } {
 export function modelStem(name: string): string {
   const { stem, ext } = splitName(name);
   return MODEL_EXTENSIONS.includes(ext.toLowerCase()) ? stem : name;
+}
+
+/**
+ * Whether a WebUI pairs `other` with the model file `name` in the same folder by their shared stem: another model file
+ * (A1111 keys checkpoints, LoRAs and embeddings by stem, so `<lora:m>` would name only one of `m.pt` and
+ * `m.safetensors`, and the new one would show the old one's preview), or, beside a checkpoint, `<stem>.yaml`, the
+ * config A1111 builds that checkpoint from whatever its content.
+ */
+export function pairsByStem(name: string, other: string, kind: Kind): boolean {
+  const a = splitName(name);
+  const b = splitName(other);
+  if (a.stem !== b.stem || !MODEL_EXTENSIONS.includes(a.ext.toLowerCase())) return false;
+  return MODEL_EXTENSIONS.includes(b.ext.toLowerCase()) || (kind === "checkpoint" && b.ext.toLowerCase() === ".yaml");
 }
 
 /**

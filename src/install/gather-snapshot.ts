@@ -6,7 +6,7 @@ import { webuiRoots } from "./is-inside-webui.js";
 import { routeCandidate } from "./route-candidate.js";
 import type { SidecarRejection } from "./sidecar-policy.js";
 import { findSidecars } from "./sidecars.js";
-import type { FsSnapshot, InstallCandidate, PlanOptions, SnapshotEntry, WebuiTarget } from "./types.js";
+import type { FileIdentity, FsSnapshot, InstallCandidate, PlanOptions, SnapshotEntry, WebuiTarget } from "./types.js";
 
 export interface SnapshotDeps {
   /** Lower-case hex SHA-256 of a file's full content. */
@@ -58,16 +58,21 @@ export async function gatherSnapshot(
   for (const path of toHash) hashes[path] = (await deps.sha256(path)).toLowerCase();
 
   const sidecars: Record<string, SidecarRejection | null> = {};
+  const sidecarIdentities: Record<string, FileIdentity> = {};
   for (const { source, kind } of routed) {
     for (const { name, content } of findSidecars(basename(source), kind, Object.keys(folders[dirname(source)] ?? {}))) {
       const path = join(dirname(source), name);
-      if (!Object.hasOwn(sidecars, path)) sidecars[path] = await checkSidecar(path, content);
+      if (Object.hasOwn(sidecars, path)) continue;
+      const { rejection, identity } = await checkSidecar(path, content);
+      sidecars[path] = rejection;
+      if (identity) sidecarIdentities[path] = identity;
     }
   }
   return {
     folders,
     hashes,
     sidecars,
+    sidecarIdentities,
     targets: await gatherTargetFacts(new Set(routed.map((r) => r.dir))),
     realPaths: options.sortedDir === null ? {} : await realPathsFor(candidates, options.sortedDir, target),
   };

@@ -1,6 +1,6 @@
 import { basename, dirname, join, resolve } from "node:path";
 import { findSidecars, renameSidecar } from "./sidecars.js";
-import { numberedName } from "./file-names.js";
+import { numberedName, pairsByStem } from "./file-names.js";
 import { isInsideAny, isWithin, webuiRoots } from "./is-inside-webui.js";
 import { LAYOUTS } from "./layouts.js";
 import { routeCandidate } from "./route-candidate.js";
@@ -114,12 +114,19 @@ export function planInstall(
         .map((s): SidecarMove => ({
           source: s,
           destination: join(route.dir, renameSidecar(basename(s), basename(source), name)),
+          ...(snapshot.sidecarIdentities?.[s] ? { identity: snapshot.sidecarIdentities[s] } : {}),
         }))
         // Renaming a model in its own folder (extension fix) leaves a sidecar whose name does not change.
         .filter((s) => s.destination !== s.source),
     });
+    // A different file the WebUI would pair with the model by stem is as much in the way as one with its very name.
+    const groupSources = new Set([source, ...ownSidecars]);
+    const stemTaken = (destination: string) =>
+      [...listNames(snapshot, route.dir).map((n) => join(route.dir, n)), ...[...planned.keys()].filter((p) => dirname(p) === route.dir)].find(
+        (p) => !groupSources.has(p) && pairsByStem(basename(destination), basename(p), candidate.classification.kind),
+      ) ?? null;
     const firstOccupied = (p: ReturnType<typeof placement>) =>
-      [p.destination, ...p.sidecars.map((s) => s.destination)].find(occupied) ?? null;
+      [p.destination, ...p.sidecars.map((s) => s.destination)].find(occupied) ?? stemTaken(p.destination);
 
     let chosen = placement(route.name);
     const existing = firstOccupied(chosen);

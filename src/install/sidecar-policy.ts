@@ -1,5 +1,6 @@
 import type { Kind } from "../classify/types.js";
 import type { SpecialFileType } from "../read/open-regular-file.js";
+import type { FileIdentity } from "./file-identity.js";
 
 /** What a sidecar must be to travel with its model. */
 export type SidecarContent = "image" | "video" | "json" | "text" | "model-config";
@@ -73,12 +74,19 @@ export type ConfigProblem =
 export type SidecarRejection =
   /** A symbolic link (never followed: it could point at `~/.ssh/id_rsa`), a folder, a FIFO, a socket, a device. */
   | { type: "not-a-file"; found: SpecialFileType }
+  /**
+   * Another name (`links` in all) points at the same bytes: that other name may be a secret elsewhere (`~/.ssh/id_rsa`
+   * linked in as `m.txt`), and the tools that write previews and metadata never hard-link them.
+   */
+  | { type: "hard-linked"; links: number }
   | { type: "too-large"; size: number; limit: number }
   /** The bytes are not what the name says (no image signature, not JSON, not text). */
   | { type: "wrong-content"; expected: Exclude<SidecarContent, "model-config"> }
   | { type: "config-refused"; problem: ConfigProblem }
   /** Could not be checked (errno code); unchecked is never carried. */
-  | { type: "unreadable"; code: string };
+  | { type: "unreadable"; code: string }
+  /** No longer the file whose content was checked (`field` differs): a swapped-in file was never checked. */
+  | { type: "changed"; field: keyof FileIdentity };
 
 /** A sidecar the plan leaves behind, and why. */
 export interface SidecarLeft {

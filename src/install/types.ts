@@ -2,6 +2,9 @@ import type { Base, Classification, Kind } from "../classify/types.js";
 import type { FileFormat, InspectError, Verdict } from "../inspect/types.js";
 import type { LoadJudgement } from "./will-load.js";
 import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
+import type { FileIdentity } from "./file-identity.js";
+
+export type { FileIdentity };
 
 /**
  * The UIs sdmodels installs into. `stabilitymatrix` is Stability Matrix's shared model library (`Data/Models`), which
@@ -9,19 +12,6 @@ import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
  */
 export const UI_NAMES = ["a1111", "forge", "sdnext", "comfyui", "swarmui", "fooocus", "stabilitymatrix"] as const;
 export type UiName = (typeof UI_NAMES)[number];
-
-/**
- * Which file a path named at one moment: the inode, its size and both timestamps. A file replaced under the same name
- * (new inode), rewritten in place (ctime moves even when mtime is set back) or touched (mtime) no longer matches.
- * Users cannot set ctime, so an unchanged identity means nobody wrote to or renamed over the file in between.
- */
-export interface FileIdentity {
-  dev: number;
-  ino: number;
-  size: number;
-  mtimeMs: number;
-  ctimeMs: number;
-}
 
 /** A folder the UI's own settings name, and where that was read: the report shows it next to the folder. */
 export interface FolderSetting {
@@ -145,6 +135,8 @@ export interface FsSnapshot {
    * it stays (see `SIDECAR_RULES`). A sidecar missing here was never checked and never travels.
    */
   sidecars: Readonly<Record<string, SidecarRejection | null>>;
+  /** Each sidecar's identity when its content was checked; applying carries only a sidecar that still has it. */
+  sidecarIdentities?: Readonly<Record<string, FileIdentity>>;
   /** Destination folder → what the real run there depends on ({@link gatherTargetFacts}); absent: not checked. */
   targets?: Readonly<Record<string, TargetFolderFacts>>;
 }
@@ -215,6 +207,8 @@ export type SkipReason =
 export interface SidecarMove {
   source: string;
   destination: string;
+  /** The source as it was when its content was checked: a file found there with another identity stays behind. */
+  identity?: FileIdentity;
 }
 
 export interface MoveEntry {

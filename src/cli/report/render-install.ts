@@ -4,6 +4,7 @@ import { MODEL_EXTENSIONS } from "../../inspect/walk.js";
 import type { Finding, SafetyReport, Verdict } from "../../inspect/types.js";
 import type { ConfigProblem, SidecarLeft, SidecarRejection } from "../../install/sidecar-policy.js";
 import type { RecoveredBatch, SkipCode } from "../../install/types.js";
+import { IDENTITY_CHANGE_WORDS } from "../../install/file-identity.js";
 import { verdictRank } from "../../model/verdict.js";
 import { SPECIAL_FILE_NAMES } from "../../read/open-regular-file.js";
 import type { Palette } from "../output/color.js";
@@ -104,6 +105,8 @@ export function sidecarRejectionText(reason: SidecarRejection): string {
   switch (reason.type) {
     case "not-a-file":
       return `not a regular file but ${SPECIAL_FILE_NAMES[reason.found]}`;
+    case "hard-linked":
+      return `hard-linked: ${reason.links} names share its bytes, and another may be a file kept elsewhere`;
     case "too-large":
       return `${formatBytes(reason.size)}, more than the ${formatBytes(reason.limit)} such a sidecar may have`;
     case "wrong-content":
@@ -112,6 +115,8 @@ export function sidecarRejectionText(reason: SidecarRejection): string {
       return configProblemText(reason.problem);
     case "unreadable":
       return `could not be checked (${reason.code})`;
+    case "changed":
+      return `changed after its content was checked: ${IDENTITY_CHANGE_WORDS[reason.field]}`;
   }
 }
 
