@@ -1,6 +1,7 @@
 import type { ContainerResult, Finding } from "../inspect/types.js";
 import type { ByteSource } from "./byte-source.js";
 import { GgufCursor } from "./gguf-cursor.js";
+import { tensorHeaderResult, unreadableHeaderResult } from "./tensor-header-result.js";
 import {
   GGML_TYPES,
   GGUF_DEFAULT_ALIGNMENT,
@@ -393,25 +394,14 @@ export async function readGguf(source: ByteSource): Promise<ContainerResult> {
     const parsed = await parseGguf(source);
     const metadata: Record<string, string> = Object.create(null);
     for (const [key, { value }] of parsed.metadata) metadata[key] = formatGgufValue(value);
-    return {
-      format: "gguf",
+    return tensorHeaderResult("gguf", {
       tensors: parsed.tensors.map((t) => ({ name: t.name, path: [t.name], dtype: t.type.name, shape: t.shape })),
       metadata,
-      values: {},
       findings: parsed.findings,
-      imports: [],
       error: parsed.error && { code: parsed.error.code, message: parsed.error.message },
-    };
+    });
   } catch (error) {
     if (!(error instanceof GgufError)) throw error;
-    return {
-      format: "gguf",
-      tensors: [],
-      metadata: null,
-      values: {},
-      findings: [{ severity: "suspicious", code: error.code, message: `GGUF: ${error.message}` }],
-      imports: [],
-      error: { code: error.code, message: `GGUF: ${error.message}` },
-    };
+    return unreadableHeaderResult("gguf", { code: error.code, message: `GGUF: ${error.message}` });
   }
 }

@@ -3,6 +3,7 @@ import type { ByteSource } from "./byte-source.js";
 import { SAFETENSORS_DTYPE_BITS } from "./safetensors-dtypes.js";
 import { detachStrings } from "./safetensors-detach-strings.js";
 import { SafetensorsError } from "./safetensors-error.js";
+import { tensorHeaderResult, unreadableHeaderResult } from "./tensor-header-result.js";
 import { decodeSafetensorsHeaderJson, type DecodedHeader, type HeaderEntry, type Uint64 } from "./safetensors-header-json.js";
 
 export { SafetensorsError, type SafetensorsErrorCode } from "./safetensors-error.js";
@@ -166,26 +167,15 @@ function headerFindings(decoded: DecodedHeader, headerLength: number): Finding[]
 export async function readSafetensors(source: ByteSource): Promise<ContainerResult> {
   try {
     const parsed = await parseFromSource(source);
-    return {
-      format: "safetensors",
+    return tensorHeaderResult("safetensors", {
       tensors: parsed.tensors.map((t) => ({ name: t.name, path: [t.name], dtype: t.dtype, shape: t.shape })),
       metadata: parsed.metadata,
-      values: {},
       findings: parsed.findings,
-      imports: [],
       error: parsed.error && { code: parsed.error.code, message: parsed.error.message },
-    };
+    });
   } catch (error) {
     if (!(error instanceof SafetensorsError)) throw error;
-    return {
-      format: "safetensors",
-      tensors: [],
-      metadata: null,
-      values: {},
-      findings: [{ severity: "suspicious", code: error.code, message: error.message }],
-      imports: [],
-      error: { code: error.code, message: error.message },
-    };
+    return unreadableHeaderResult("safetensors", { code: error.code, message: error.message });
   }
 }
 
