@@ -5,7 +5,7 @@ import { cliRunner, missingCommand } from "./cli.js";
 import type { BenchContext } from "./context.js";
 import { writeDownloadsFolder } from "./data/downloads-folder.js";
 import { writeFakeA1111 } from "./data/fake-webui.js";
-import { formatMs, formatRatio, met, skippedRow, type Row } from "./results.js";
+import { formatMs, formatRatio, met, type Row, skippedRow } from "./results.js";
 
 /** The issue's figure: a WebUI of 2,000 model files. */
 const AUDIT_FILES = 2000;
@@ -26,7 +26,11 @@ export async function benchAudit(context: BenchContext): Promise<Row[]> {
   const wallFigure = `audit, ${AUDIT_FILES} files + ${DUPLICATED} duplicates: wall`;
   const againFigure = "audit again (hash cache warm): wall";
   const missing = await missingCommand("audit");
-  if (missing) return [skippedRow(wallFigure, missing, `≤ ${GOAL_RATIO_TO_SORT}× sort --dry-run`), skippedRow(againFigure, missing, "< first audit")];
+  if (missing)
+    return [
+      skippedRow(wallFigure, missing, `≤ ${GOAL_RATIO_TO_SORT}× sort --dry-run`),
+      skippedRow(againFigure, missing, "< first audit"),
+    ];
 
   const webui = await writeFakeA1111(join(context.workDir, "webui-audit"));
   const checkpoints = join(webui, "models", "Stable-diffusion");
@@ -35,7 +39,8 @@ export async function benchAudit(context: BenchContext): Promise<Row[]> {
   const tree = await writeDownloadsFolder(checkpoints, AUDIT_FILES);
   const loras = join(webui, "models", "Lora");
   await mkdir(loras, { recursive: true });
-  for (const file of tree.files.filter((f) => f.kind === "lora").slice(0, DUPLICATED)) await copyFile(file.path, join(loras, `copy of ${basename(file.path)}`));
+  for (const file of tree.files.filter((f) => f.kind === "lora").slice(0, DUPLICATED))
+    await copyFile(file.path, join(loras, `copy of ${basename(file.path)}`));
   const sortTarget = await writeFakeA1111(join(context.workDir, "webui-audit-sort"));
 
   const cli = await cliRunner();
@@ -51,7 +56,12 @@ export async function benchAudit(context: BenchContext): Promise<Row[]> {
       return result;
     };
     context.log("audit: sort --dry-run, audit, audit again");
-    const sort = json(await cli.run(["sort", checkpoints, "--webui", sortTarget, "--dry-run", "--json"], { SDMODELS_STATE_DIR: sortState }), "sort");
+    const sort = json(
+      await cli.run(["sort", checkpoints, "--webui", sortTarget, "--dry-run", "--json"], {
+        SDMODELS_STATE_DIR: sortState,
+      }),
+      "sort",
+    );
     const first = json(await cli.run(["audit", "--webui", webui, "--json"], { SDMODELS_STATE_DIR: state }), "audit");
     const again = json(await cli.run(["audit", "--webui", webui, "--json"], { SDMODELS_STATE_DIR: state }), "audit");
     const ratio = first.wallMs / sort.wallMs;

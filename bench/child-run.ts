@@ -14,7 +14,11 @@ export interface ChildResult {
 }
 
 /** Runs a command to completion, capturing its output; never throws for a non-zero exit. */
-export function runChild(command: string, args: readonly string[], env: NodeJS.ProcessEnv = process.env): Promise<ChildResult> {
+export function runChild(
+  command: string,
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const start = performance.now();
     const child = spawn(command, args, { env, stdio: ["ignore", "pipe", "pipe"] });
@@ -36,7 +40,10 @@ export function runChild(command: string, args: readonly string[], env: NodeJS.P
 }
 
 export async function isExecutable(path: string): Promise<boolean> {
-  return access(path, constants.X_OK).then(() => true, () => false);
+  return access(path, constants.X_OK).then(
+    () => true,
+    () => false,
+  );
 }
 
 /** Whether `name` resolves on PATH (as `which` would), without depending on `which` being installed. */
@@ -55,7 +62,11 @@ const MAX_RSS_LINE = /Maximum resident set size \(kbytes\):\s*(\d+)/;
  * Runs `command` under GNU time and returns its peak RSS with the rest. GNU time appends its report to the child's
  * stderr; the report is cut off so callers see only the child's own output.
  */
-export async function runChildWithRss(command: string, args: readonly string[], env?: NodeJS.ProcessEnv): Promise<ChildResult> {
+export async function runChildWithRss(
+  command: string,
+  args: readonly string[],
+  env?: NodeJS.ProcessEnv,
+): Promise<ChildResult> {
   const result = await runChild(GNU_TIME, ["-v", command, ...args], env);
   const match = MAX_RSS_LINE.exec(result.stderr);
   const reportStart = result.stderr.search(GNU_TIME_REPORT_START);

@@ -1,5 +1,5 @@
 import { fileURLToPath } from "node:url";
-import { GNU_TIME, isExecutable, runChild, runChildWithRss, type ChildResult } from "./child-run.js";
+import { type ChildResult, GNU_TIME, isExecutable, runChild, runChildWithRss } from "./child-run.js";
 
 /** The repository root: this file runs as dist/bench/cli.js. */
 export const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
@@ -19,7 +19,10 @@ export interface CliRunner {
 export async function cliRunner(): Promise<CliRunner> {
   const environment = (extra: NodeJS.ProcessEnv = {}) => ({ ...process.env, NO_COLOR: "1", ...extra });
   if (await isExecutable(GNU_TIME)) {
-    return { rssMethod: `${GNU_TIME} -v`, run: (args, env) => runChildWithRss(process.execPath, [CLI_BIN, ...args], environment(env)) };
+    return {
+      rssMethod: `${GNU_TIME} -v`,
+      run: (args, env) => runChildWithRss(process.execPath, [CLI_BIN, ...args], environment(env)),
+    };
   }
   return {
     rssMethod: "process.resourceUsage().maxRSS in a wrapper around the CLI's main()",
@@ -27,7 +30,11 @@ export async function cliRunner(): Promise<CliRunner> {
       const result = await runChild(process.execPath, [RSS_WRAPPER, ...args], environment(env));
       const at = result.stderr.lastIndexOf(RSS_TAG);
       if (at < 0) return result;
-      return { ...result, stderr: result.stderr.slice(0, at), maxRssBytes: Number.parseInt(result.stderr.slice(at + RSS_TAG.length), 10) * 1024 };
+      return {
+        ...result,
+        stderr: result.stderr.slice(0, at),
+        maxRssBytes: Number.parseInt(result.stderr.slice(at + RSS_TAG.length), 10) * 1024,
+      };
     },
   };
 }

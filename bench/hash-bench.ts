@@ -4,8 +4,8 @@ import { hashFile } from "../src/hash/index.js";
 import { onPath, runChild } from "./child-run.js";
 import { cliRunner, missingCommand } from "./cli.js";
 import type { BenchContext, RealFile } from "./context.js";
-import { formatRateRange, formatRatio, mbPerSecond, met, skippedRow, type Row } from "./results.js";
-import { timeRuns, type Sample } from "./timing.js";
+import { formatRateRange, formatRatio, mbPerSecond, met, type Row, skippedRow } from "./results.js";
+import { type Sample, timeRuns } from "./timing.js";
 
 /** Runs per tool; the best counts, the spread is shown. */
 const HASH_RUNS = 3;
@@ -41,7 +41,8 @@ async function digestOf(command: string, args: string[]): Promise<string> {
 async function timeTool(target: HashTarget, run: () => Promise<string>, runs = HASH_RUNS): Promise<Sample> {
   return timeRuns(runs, async () => {
     const digest = await run();
-    if (digest !== target.sha256) throw new Error(`${target.label}: digest ${digest} differs from openssl's ${target.sha256}`);
+    if (digest !== target.sha256)
+      throw new Error(`${target.label}: digest ${digest} differs from openssl's ${target.sha256}`);
   });
 }
 
@@ -50,7 +51,14 @@ const rate = (target: HashTarget, sample: Sample) => ({
   worst: mbPerSecond(target.size, sample.worst),
 });
 
-function compare(figure: string, target: HashTarget, value: Sample, baselineName: string, baseline: Sample, goal: number | null): Row {
+function compare(
+  figure: string,
+  target: HashTarget,
+  value: Sample,
+  baselineName: string,
+  baseline: Sample,
+  goal: number | null,
+): Row {
   const mine = rate(target, value);
   const theirs = rate(target, baseline);
   const ratio = mine.best / theirs.best;
@@ -71,7 +79,8 @@ async function hashTarget(context: BenchContext, label: string, { path, size }: 
 }
 
 export async function benchHash(context: BenchContext): Promise<Row[]> {
-  if (!(await onPath("openssl"))) return [skippedRow("hashFile vs openssl", "openssl is not on PATH", `≥ ${GOAL_OPENSSL_RATIO}× openssl`)];
+  if (!(await onPath("openssl")))
+    return [skippedRow("hashFile vs openssl", "openssl is not on PATH", `≥ ${GOAL_OPENSSL_RATIO}× openssl`)];
   const targets = [
     await hashTarget(context, "2 GiB .bin", context.realPlain),
     await hashTarget(context, "2 GiB .safetensors", context.realSafetensors),
@@ -85,7 +94,10 @@ export async function benchHash(context: BenchContext): Promise<Row[]> {
   for (const target of targets) {
     context.log(`hash: ${target.label}`);
     const openssl = await timeTool(target, () => digestOf("openssl", ["dgst", "-sha256", "-r", target.path]));
-    const sha256sum = withSha256sum && target !== safetensors ? await timeTool(target, () => digestOf("sha256sum", [target.path]), SHA256SUM_RUNS) : null;
+    const sha256sum =
+      withSha256sum && target !== safetensors
+        ? await timeTool(target, () => digestOf("sha256sum", [target.path]), SHA256SUM_RUNS)
+        : null;
     let readBefore: number | null = null;
     let readAfter: number | null = null;
     const library = await timeTool(target, async () => {
@@ -95,9 +107,12 @@ export async function benchHash(context: BenchContext): Promise<Row[]> {
       return hashes.sha256;
     });
     const streams = target === safetensors ? "SHA-256 + AutoV3 streams" : "SHA-256 + AutoV1";
-    rows.push(compare(`hashFile ${target.label} (${streams})`, target, library, "openssl", openssl, GOAL_OPENSSL_RATIO));
+    rows.push(
+      compare(`hashFile ${target.label} (${streams})`, target, library, "openssl", openssl, GOAL_OPENSSL_RATIO),
+    );
     if (sha256sum) rows.push(compare(`hashFile ${target.label}`, target, library, "sha256sum", sha256sum, null));
-    else if (!withSha256sum) rows.push(skippedRow(`hashFile ${target.label} vs sha256sum`, "sha256sum is not on PATH", "n/a"));
+    else if (!withSha256sum)
+      rows.push(skippedRow(`hashFile ${target.label} vs sha256sum`, "sha256sum is not on PATH", "n/a"));
     if (readBefore !== null && readAfter !== null) {
       const passes = (readAfter - readBefore) / target.size;
       rows.push({
@@ -115,11 +130,16 @@ export async function benchHash(context: BenchContext): Promise<Row[]> {
       const command = await timeTool(target, async () => {
         // A fresh state folder per run: a cached hash would time a JSON lookup, not hashing.
         const state = await mkdtemp(join(context.workDir, "state-"));
-        const result = await cli.run(["hash", target.path, "--json"], { SDMODELS_STATE_DIR: state }).finally(() => rm(state, { recursive: true, force: true }));
-        if (result.exitCode !== 0) throw new Error(`sdmodels hash failed (${result.exitCode}): ${result.stderr.trim()}`);
+        const result = await cli
+          .run(["hash", target.path, "--json"], { SDMODELS_STATE_DIR: state })
+          .finally(() => rm(state, { recursive: true, force: true }));
+        if (result.exitCode !== 0)
+          throw new Error(`sdmodels hash failed (${result.exitCode}): ${result.stderr.trim()}`);
         return SHA256_HEX.exec(result.stdout)?.[0] ?? "no digest in the output";
       });
-      rows.push(compare(`sdmodels hash ${target.label} --json`, target, command, "openssl", openssl, GOAL_OPENSSL_RATIO));
+      rows.push(
+        compare(`sdmodels hash ${target.label} --json`, target, command, "openssl", openssl, GOAL_OPENSSL_RATIO),
+      );
     }
   }
   return rows;

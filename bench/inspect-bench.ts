@@ -1,11 +1,11 @@
 import { open, stat } from "node:fs/promises";
-import { MODEL_FIXTURES, type FixtureContainer } from "../fixtures/models/catalog.js";
+import { type FixtureContainer, MODEL_FIXTURES } from "../fixtures/models/catalog.js";
 import { writeModelFixture } from "../fixtures/write-model.js";
 import { inspectFile } from "../src/inspect/inspect-file.js";
 import type { BenchContext } from "./context.js";
 import { scaledFixture } from "./data/scaled-fixture.js";
 import { formatBytes, formatCount, formatMs, formatPercent, formatRatio, met, type Row } from "./results.js";
-import { timeInterleaved, timeRuns, type Sample } from "./timing.js";
+import { type Sample, timeInterleaved, timeRuns } from "./timing.js";
 
 /** The throughput goal for a folder of small model files, page cache warm. */
 const GOAL_FILES_PER_SECOND = 1000;
@@ -105,15 +105,25 @@ async function checkpointPair(context: BenchContext, id: string, container: Fixt
   const figure = `inspect 20 GB vs 20 MB ${container} checkpoint`;
   const goal = "equal within noise";
   if (!fixture) return { figure, value: `fixture ${id} missing`, baseline: "—", ratio: "—", goal, met: "no" };
-  const large = await writeModelFixture(scaledFixture(fixture, PAIR_LARGE_BYTES), container, context.workDir, `pair-large-${id}`);
-  const small = await writeModelFixture(scaledFixture(fixture, PAIR_SMALL_BYTES), container, context.workDir, `pair-small-${id}`);
+  const large = await writeModelFixture(
+    scaledFixture(fixture, PAIR_LARGE_BYTES),
+    container,
+    context.workDir,
+    `pair-large-${id}`,
+  );
+  const small = await writeModelFixture(
+    scaledFixture(fixture, PAIR_SMALL_BYTES),
+    container,
+    context.workDir,
+    `pair-small-${id}`,
+  );
   const [largeSize, smallSize] = [(await stat(large)).size, (await stat(small)).size];
   await inspectFile(large);
   await inspectFile(small);
-  const [big, little] = (await timeInterleaved(PAIR_RUNS, [{ run: () => inspectFile(large) }, { run: () => inspectFile(small) }])) as [
-    Sample,
-    Sample,
-  ];
+  const [big, little] = (await timeInterleaved(PAIR_RUNS, [
+    { run: () => inspectFile(large) },
+    { run: () => inspectFile(small) },
+  ])) as [Sample, Sample];
   const ratio = big.best / little.best;
   const noise = Math.max(NOISE_FLOOR, big.spread, little.spread);
   return {

@@ -5,13 +5,32 @@ import { writeModelFixture } from "../fixtures/write-model.js";
 import { classifyInspection } from "../src/classify/classify-inspection.js";
 import { hashFile } from "../src/hash/index.js";
 import { inspectFile } from "../src/inspect/inspect-file.js";
-import { applyPlan, DEFAULT_PLAN_OPTIONS, gatherSnapshot, planInstall, resolveWebui, type InstallPlan, type MoveEntry, type WebuiTarget } from "../src/install/index.js";
+import {
+  applyPlan,
+  DEFAULT_PLAN_OPTIONS,
+  gatherSnapshot,
+  type InstallPlan,
+  type MoveEntry,
+  planInstall,
+  resolveWebui,
+  type WebuiTarget,
+} from "../src/install/index.js";
 import { onPath, runChild } from "./child-run.js";
 import type { BenchContext, RealFile } from "./context.js";
 import { writeFakeA1111 } from "./data/fake-webui.js";
 import { scaledFixture } from "./data/scaled-fixture.js";
-import { formatBytes, formatMs, formatPercent, formatRateRange, formatRatio, mbPerSecond, met, skippedRow, type Row } from "./results.js";
-import { timeInterleaved, type Sample } from "./timing.js";
+import {
+  formatBytes,
+  formatMs,
+  formatPercent,
+  formatRateRange,
+  formatRatio,
+  mbPerSecond,
+  met,
+  type Row,
+  skippedRow,
+} from "./results.js";
+import { type Sample, timeInterleaved } from "./timing.js";
 
 /** Runs per install figure, taken in turns. */
 const INSTALL_RUNS = 7;
@@ -35,7 +54,11 @@ async function fakeA1111(root: string): Promise<WebuiTarget> {
 }
 
 /** The plan the CLI would make for one file: inspected, classified, snapshotted, planned. */
-async function planOne(source: string, target: WebuiTarget, copy: boolean): Promise<{ plan: InstallPlan; move: MoveEntry }> {
+async function planOne(
+  source: string,
+  target: WebuiTarget,
+  copy: boolean,
+): Promise<{ plan: InstallPlan; move: MoveEntry }> {
   const inspection = await inspectFile(source);
   const classification = classifyInspection(inspection);
   const candidate = {
@@ -47,7 +70,9 @@ async function planOne(source: string, target: WebuiTarget, copy: boolean): Prom
     classification,
   };
   const options = { ...DEFAULT_PLAN_OPTIONS, copy };
-  const snapshot = await gatherSnapshot([candidate], target, options, { sha256: async (path) => (await hashFile(path)).sha256 });
+  const snapshot = await gatherSnapshot([candidate], target, options, {
+    sha256: async (path) => (await hashFile(path)).sha256,
+  });
   const plan = planInstall([candidate], target, options, snapshot);
   const entry = plan.entries[0];
   if (entry?.action !== "move") {
@@ -109,8 +134,14 @@ async function sameDisk(context: BenchContext): Promise<Row[]> {
     },
     run: () => rename(renameFrom, renameTo),
   };
-  context.log(`install: ${INSTALL_RUNS} same-disk installs each of ${formatBytes(SMALL_INSTALL_BYTES)} and ${formatBytes(LARGE_INSTALL_BYTES)}`);
-  const [smallSample, largeSample, renameSample] = (await timeInterleaved(INSTALL_RUNS, [small.job, large.job, renameJob])) as [Sample, Sample, Sample];
+  context.log(
+    `install: ${INSTALL_RUNS} same-disk installs each of ${formatBytes(SMALL_INSTALL_BYTES)} and ${formatBytes(LARGE_INSTALL_BYTES)}`,
+  );
+  const [smallSample, largeSample, renameSample] = (await timeInterleaved(INSTALL_RUNS, [
+    small.job,
+    large.job,
+    renameJob,
+  ])) as [Sample, Sample, Sample];
   const ratio = largeSample.best / smallSample.best;
   return [
     {
@@ -137,7 +168,10 @@ async function noOtherFilesystem(workDir: string, needed: number): Promise<strin
   const other = await stat(OTHER_FILESYSTEM).catch(() => null);
   if (!other?.isDirectory()) return `${OTHER_FILESYSTEM} does not exist`;
   if (other.dev === (await stat(workDir)).dev) return `${OTHER_FILESYSTEM} is on the same filesystem as ${workDir}`;
-  const free = await statfs(OTHER_FILESYSTEM).then((s) => s.bavail * s.bsize, () => 0);
+  const free = await statfs(OTHER_FILESYSTEM).then(
+    (s) => s.bavail * s.bsize,
+    () => 0,
+  );
   if (free < needed) return `${OTHER_FILESYSTEM} has ${formatBytes(free)} free, ${formatBytes(needed)} needed`;
   if (!(await onPath("cp"))) return "cp is not on PATH";
   return null;
@@ -154,7 +188,9 @@ async function crossDisk(context: BenchContext, file: RealFile): Promise<Row[]> 
     const { plan, move } = await planOne(file.path, target, true);
     const cpDestination = join(otherRoot, "cp-copy.safetensors");
     const journalDir = join(otherRoot, "journal");
-    context.log(`install: ${COPY_RUNS} copies each by applyPlan and cp of ${formatBytes(file.size)} to ${OTHER_FILESYSTEM}`);
+    context.log(
+      `install: ${COPY_RUNS} copies each by applyPlan and cp of ${formatBytes(file.size)} to ${OTHER_FILESYSTEM}`,
+    );
     const [mine, cp] = (await timeInterleaved(COPY_RUNS, [
       { prepare: () => rm(move.destination, { force: true }), run: () => applyExpecting(plan, journalDir, "copy") },
       {

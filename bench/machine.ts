@@ -19,7 +19,9 @@ async function filesystemType(path: string): Promise<string> {
 /** One line naming what the figures were measured on, including how busy the machine already was. */
 export async function describeMachine(paths: Readonly<Record<string, string>>): Promise<string> {
   const cpu = cpus();
-  const filesystems = await Promise.all(Object.entries(paths).map(async ([label, path]) => `${label} ${await filesystemType(path)}`));
+  const filesystems = await Promise.all(
+    Object.entries(paths).map(async ([label, path]) => `${label} ${await filesystemType(path)}`),
+  );
   const load = loadavg()
     .map((l) => l.toFixed(2))
     .join(" ");

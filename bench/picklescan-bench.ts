@@ -2,10 +2,10 @@ import { mkdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { MODEL_FIXTURES } from "../fixtures/models/catalog.js";
 import { writeModelFixture } from "../fixtures/write-model.js";
-import { GNU_TIME, isExecutable, runChildWithRss, type ChildResult } from "./child-run.js";
+import { type ChildResult, GNU_TIME, isExecutable, runChildWithRss } from "./child-run.js";
 import { cliRunner } from "./cli.js";
 import type { BenchContext } from "./context.js";
-import { formatBytes, formatMs, formatRatio, met, skippedRow, type Row } from "./results.js";
+import { formatBytes, formatMs, formatRatio, met, type Row, skippedRow } from "./results.js";
 
 /** Alternating runs of each whole process; the best wall time and the highest peak RSS count. */
 const RUNS = 3;
@@ -39,7 +39,10 @@ export async function benchPicklescan(context: BenchContext): Promise<Row[]> {
   const wallFigure = "inspect --json vs picklescan, torch files: wall";
   const rssFigure = "inspect --json vs picklescan, torch files: peak RSS";
   const source = process.env.PICKLESCAN_SRC;
-  const skip = (why: string) => [skippedRow(wallFigure, why, "< 1× picklescan"), skippedRow(rssFigure, why, "≤ 2× picklescan")];
+  const skip = (why: string) => [
+    skippedRow(wallFigure, why, "< 1× picklescan"),
+    skippedRow(rssFigure, why, "≤ 2× picklescan"),
+  ];
   if (!source) return skip("set PICKLESCAN_SRC");
   if (!(await isExecutable(GNU_TIME))) return skip(`no ${GNU_TIME} for picklescan's peak RSS`);
 
@@ -56,7 +59,8 @@ export async function benchPicklescan(context: BenchContext): Promise<Row[]> {
   }
   const scanned = SCANNED_LINE.exec(scan[0]?.stdout ?? "");
   if (!scanned) throw new Error(`picklescan printed no summary: ${(scan[0]?.stderr ?? "").trim().split("\n")[0]}`);
-  if ((JSON.parse(inspect[0]?.stdout ?? "[]") as unknown[]).length !== files) throw new Error("sdmodels inspect did not report every file");
+  if ((JSON.parse(inspect[0]?.stdout ?? "[]") as unknown[]).length !== files)
+    throw new Error("sdmodels inspect did not report every file");
 
   const wall = (runs: ChildResult[]) => Math.min(...runs.map((r) => r.wallMs));
   const rss = (runs: ChildResult[]) => Math.max(...runs.map((r) => r.maxRssBytes ?? Number.NaN));

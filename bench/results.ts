@@ -72,7 +72,11 @@ export type TableLine = Row | { section: string };
 export function renderFixedWidth(lines: readonly TableLine[]): string {
   const rows = lines.filter((l): l is Row => !("section" in l));
   const widths = COLUMNS.map((c) => Math.max(HEADINGS[c].length, ...rows.map((r) => r[c].length)));
-  const format = (cells: readonly string[]) => cells.map((cell, i) => cell.padEnd(widths[i]!)).join("  ").trimEnd();
+  const format = (cells: readonly string[]) =>
+    cells
+      .map((cell, i) => cell.padEnd(widths[i]!))
+      .join("  ")
+      .trimEnd();
   const out = [format(COLUMNS.map((c) => HEADINGS[c])), format(widths.map((w) => "-".repeat(w)))];
   for (const line of lines) out.push("section" in line ? `[${line.section}]` : format(COLUMNS.map((c) => line[c])));
   return out.join("\n");
@@ -82,7 +86,11 @@ export function renderMarkdown(lines: readonly TableLine[]): string {
   const escapeCell = (cell: string) => cell.replace(/\|/g, "\\|");
   const out = [`| ${COLUMNS.map((c) => HEADINGS[c]).join(" | ")} |`, `|${COLUMNS.map(() => "---").join("|")}|`];
   for (const line of lines) {
-    out.push("section" in line ? `| **${escapeCell(line.section)}** |${" |".repeat(COLUMNS.length - 1)}` : `| ${COLUMNS.map((c) => escapeCell(line[c])).join(" | ")} |`);
+    out.push(
+      "section" in line
+        ? `| **${escapeCell(line.section)}** |${" |".repeat(COLUMNS.length - 1)}`
+        : `| ${COLUMNS.map((c) => escapeCell(line[c])).join(" | ")} |`,
+    );
   }
   return out.join("\n");
 }

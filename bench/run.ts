@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { benchAudit } from "./audit-bench.js";
 import { writeBenchSection } from "./benchmarks-md.js";
 import { REPO_ROOT } from "./cli.js";
 import type { BenchContext } from "./context.js";
@@ -9,12 +10,11 @@ import { writeRealFiles } from "./data/real-files.js";
 import { benchHash } from "./hash-bench.js";
 import { benchInspect } from "./inspect-bench.js";
 import { benchInstall } from "./install-bench.js";
-import { benchPicklescan } from "./picklescan-bench.js";
 import { describeMachine } from "./machine.js";
-import { renderFixedWidth, renderMarkdown, skippedRow, type Row, type TableLine } from "./results.js";
+import { benchPicklescan } from "./picklescan-bench.js";
+import { type Row, renderFixedWidth, renderMarkdown, skippedRow, type TableLine } from "./results.js";
 import { benchSort } from "./sort-bench.js";
 import { benchStartup } from "./startup-bench.js";
-import { benchAudit } from "./audit-bench.js";
 
 /** A failure shown in the table is cut here; the table is for figures, the full message goes to stderr. */
 const MAX_FAILURE_TEXT = 120;
@@ -41,7 +41,8 @@ const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
  */
 async function main(only: readonly string[]): Promise<void> {
   const unknown = only.filter((id) => !SECTIONS.some((s) => s.id === id));
-  if (unknown.length > 0) throw new Error(`unknown bench section ${unknown.join(", ")}; sections: ${SECTIONS.map((s) => s.id).join(", ")}`);
+  if (unknown.length > 0)
+    throw new Error(`unknown bench section ${unknown.join(", ")}; sections: ${SECTIONS.map((s) => s.id).join(", ")}`);
   const selected = only.length === 0 ? SECTIONS : SECTIONS.filter((s) => only.includes(s.id));
   const kept = process.env.SDMODELS_BENCH_DIR;
   const workDir = kept ? resolve(kept) : await mkdtemp(join(tmpdir(), "sdmodels-bench-"));
@@ -49,7 +50,9 @@ async function main(only: readonly string[]): Promise<void> {
   const started = performance.now();
   try {
     const machine = await describeMachine({ "bench dir": workDir, "/dev/shm": "/dev/shm" });
-    log(`data in ${workDir}${kept ? " (kept: SDMODELS_BENCH_DIR)" : " (removed at the end; set SDMODELS_BENCH_DIR to keep it)"}`);
+    log(
+      `data in ${workDir}${kept ? " (kept: SDMODELS_BENCH_DIR)" : " (removed at the end; set SDMODELS_BENCH_DIR to keep it)"}`,
+    );
     let context: Promise<BenchContext> | undefined;
     const data = () => (context ??= writeData(workDir));
 
@@ -68,7 +71,12 @@ async function main(only: readonly string[]): Promise<void> {
     const seconds = ((performance.now() - started) / 1000).toFixed(0);
     const table = renderFixedWidth(lines);
     const mix =
-      context === undefined ? "none written" : await context.then((c) => describeMix(c.downloads), () => "could not be written");
+      context === undefined
+        ? "none written"
+        : await context.then(
+            (c) => describeMix(c.downloads),
+            () => "could not be written",
+          );
     process.stdout.write(`\nMachine: ${machine}\nData: ${mix}\n\n${table}\n\nTotal bench time ${seconds} s\n`);
     if (selected !== SECTIONS) return;
     await writeBenchSection(

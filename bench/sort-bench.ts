@@ -1,11 +1,11 @@
 import { mkdtemp, readdir, rm } from "node:fs/promises";
 import { join } from "node:path";
 import type { ChildResult } from "./child-run.js";
-import { cliRunner, missingCommand, type CliRunner } from "./cli.js";
+import { type CliRunner, cliRunner, missingCommand } from "./cli.js";
 import type { BenchContext } from "./context.js";
 import { writeFakeA1111 } from "./data/fake-webui.js";
 import { writeSmallFilesFolder } from "./data/small-files-folder.js";
-import { formatBytes, formatMs, formatRatio, met, skippedRow, type Row } from "./results.js";
+import { formatBytes, formatMs, formatRatio, met, type Row, skippedRow } from "./results.js";
 
 /** The memory goal for sorting a 1,000-file folder: planning keeps headers, never file contents. */
 const GOAL_MAX_RSS_BYTES = 150e6;
@@ -46,7 +46,9 @@ async function measure(cli: CliRunner, context: BenchContext, args: string[], ru
       try {
         JSON.parse(result.stdout);
       } catch {
-        throw new Error(`sdmodels ${args.join(" ")} exited ${result.exitCode} without JSON: ${result.stderr.trim().split("\n")[0]}`);
+        throw new Error(
+          `sdmodels ${args.join(" ")} exited ${result.exitCode} without JSON: ${result.stderr.trim().split("\n")[0]}`,
+        );
       }
     }
     wallMs = Math.min(wallMs, result.wallMs);
@@ -88,7 +90,10 @@ export async function benchSort(context: BenchContext): Promise<Row[]> {
       figure: rssFigure,
       value: rss(sort),
       baseline: `sdmodels --version ${rss(floor)}; inspect --json ${rss(inspect)}`,
-      ratio: sort.maxRssBytes !== null && floor.maxRssBytes !== null ? formatRatio(sort.maxRssBytes / floor.maxRssBytes) : "—",
+      ratio:
+        sort.maxRssBytes !== null && floor.maxRssBytes !== null
+          ? formatRatio(sort.maxRssBytes / floor.maxRssBytes)
+          : "—",
       goal: rssGoal,
       met: sort.maxRssBytes === null ? "skipped" : met(sort.maxRssBytes < GOAL_MAX_RSS_BYTES),
     },
@@ -109,7 +114,8 @@ export async function benchSort(context: BenchContext): Promise<Row[]> {
   }
 
   const perFile = (m: Measured, n: number) => m.wallMs / n;
-  const flat = sortMany.maxRssBytes !== null && sort.maxRssBytes !== null ? sortMany.maxRssBytes / sort.maxRssBytes : null;
+  const flat =
+    sortMany.maxRssBytes !== null && sort.maxRssBytes !== null ? sortMany.maxRssBytes / sort.maxRssBytes : null;
   const linear = perFile(sortMany, MANY_FILES) / perFile(sort, files);
   return [
     ...oneThousand,

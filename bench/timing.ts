@@ -14,7 +14,13 @@ export function sampleOf(runs: readonly number[]): Sample {
   const sorted = [...runs].sort((a, b) => a - b);
   const best = sorted[0]!;
   const worst = sorted[sorted.length - 1]!;
-  return { runs: [...runs], best, worst, median: sorted[Math.floor(sorted.length / 2)]!, spread: best > 0 ? (worst - best) / best : 0 };
+  return {
+    runs: [...runs],
+    best,
+    worst,
+    median: sorted[Math.floor(sorted.length / 2)]!,
+    spread: best > 0 ? (worst - best) / best : 0,
+  };
 }
 
 export interface Job {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach } from "vitest";
-import { startFakeServers, type FakeServers } from "../fixtures/fake-servers.js";
+import { type FakeServers, startFakeServers } from "../fixtures/fake-servers.js";
 
 /**
  * Call once at the top of a test file: each test gets fresh fake Civitai, Hugging Face and storage servers (so

@@ -1,8 +1,8 @@
 import { stat } from "node:fs/promises";
 import { basename } from "node:path";
-import type { Kind } from "../../src/classify/types.js";
-import { MODEL_FIXTURES, type FixtureContainer, type ModelFixture } from "../../fixtures/models/catalog.js";
+import { type FixtureContainer, MODEL_FIXTURES, type ModelFixture } from "../../fixtures/models/catalog.js";
 import { containerFileName, writeModelFixture } from "../../fixtures/write-model.js";
+import type { Kind } from "../../src/classify/types.js";
 
 /**
  * Shares of a downloads folder by kind, as a WebUI user's folder holds them: mostly LoRAs, then embeddings, a few
@@ -33,7 +33,9 @@ export interface DownloadsFolder {
 
 /** The (fixture, container) pairs of `kind`, in catalog order. */
 function variantsOf(kind: Kind): { fixture: ModelFixture; container: FixtureContainer }[] {
-  return MODEL_FIXTURES.filter((f) => f.expected.kind === kind).flatMap((fixture) => fixture.containers.map((container) => ({ fixture, container })));
+  return MODEL_FIXTURES.filter((f) => f.expected.kind === kind).flatMap((fixture) =>
+    fixture.containers.map((container) => ({ fixture, container })),
+  );
 }
 
 /**

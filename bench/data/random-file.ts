@@ -11,7 +11,11 @@ const WRITE_CHUNK_BYTES = 8 * 1024 * 1024;
  * filesystem or hash can shortcut zeros. A file already there with the right size and prefix is kept (with
  * SDMODELS_BENCH_DIR, re-runs skip the slowest step).
  */
-export async function writeRandomFile(path: string, size: number, prefix: Uint8Array = new Uint8Array(0)): Promise<void> {
+export async function writeRandomFile(
+  path: string,
+  size: number,
+  prefix: Uint8Array = new Uint8Array(0),
+): Promise<void> {
   if (await hasPrefix(path, size, prefix)) return;
   const handle = await open(path, "w");
   try {

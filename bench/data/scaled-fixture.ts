@@ -11,7 +11,10 @@ export function tensorBytes(fixture: ModelFixture): number {
 function scaledBy(fixture: ModelFixture, factor: number): ModelFixture {
   return {
     ...fixture,
-    tensors: fixture.tensors.map((t) => ({ ...t, shape: t.shape.map((d, i) => (i === 0 ? Math.max(1, Math.round(d * factor)) : d)) })),
+    tensors: fixture.tensors.map((t) => ({
+      ...t,
+      shape: t.shape.map((d, i) => (i === 0 ? Math.max(1, Math.round(d * factor)) : d)),
+    })),
   };
 }
 

@@ -45,7 +45,11 @@ async function templates(dir: string): Promise<Template[]> {
       if (length > SMALL_HEADER_BYTES) continue;
       const text = Buffer.alloc(length);
       await handle.read(text, 0, length, 8);
-      out.push({ header: JSON.parse(text.toString("utf8")), dataBytes: (await handle.stat()).size - 8 - length, name: fixture.id });
+      out.push({
+        header: JSON.parse(text.toString("utf8")),
+        dataBytes: (await handle.stat()).size - 8 - length,
+        name: fixture.id,
+      });
     } finally {
       await handle.close();
     }
@@ -58,10 +62,19 @@ async function templates(dir: string): Promise<Template[]> {
  * own so `sort` hashes none as a possible duplicate. Written once: a folder with a `<dir>.complete-<count>` marker beside it
  * (kept with SDMODELS_BENCH_DIR) is reused as it is.
  */
-export async function writeSmallFilesFolder(dir: string, count: number): Promise<{ dir: string; count: number; templates: number }> {
+export async function writeSmallFilesFolder(
+  dir: string,
+  count: number,
+): Promise<{ dir: string; count: number; templates: number }> {
   const marker = `${dir}.complete-${count}`;
   const made = await templates(join(dir, "..", "small-templates"));
-  if (await stat(marker).then(() => true, () => false)) return { dir, count, templates: made.length };
+  if (
+    await stat(marker).then(
+      () => true,
+      () => false,
+    )
+  )
+    return { dir, count, templates: made.length };
   await rm(dir, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   // Sizes by arithmetic: `bench_copy` grows by 8 bytes a step, so header and file grow by exactly 8 bytes a step
@@ -84,7 +97,8 @@ export async function writeSmallFilesFolder(dir: string, count: number): Promise
     while (next < jobs.length) {
       const job = jobs[next++] as (typeof jobs)[number];
       const head = headerBytes(job.template, job.pad);
-      if (head.length + job.template.dataBytes !== job.size) throw new Error(`${job.path}: header size arithmetic is off`);
+      if (head.length + job.template.dataBytes !== job.size)
+        throw new Error(`${job.path}: header size arithmetic is off`);
       const handle = await open(job.path, "w");
       try {
         await handle.write(head, 0, head.length, 0);

@@ -25,7 +25,8 @@ const COMFY_ALIASES: Readonly<Record<string, readonly string[]>> = {
  * Sidecar names that can only belong to a model (`<stem>.preview.png`, `<stem>.civitai.info`, …). A bare
  * `<stem>.png` or `.json` is left out: an embeddings folder holds PNG embeddings and other tools keep JSON files.
  */
-const UNAMBIGUOUS_SIDECAR = /\.(?:preview\.(?:png|jpe?g|webp|gif|mp4)|civitai\.info|cm-info\.json|metadata\.json|swarm\.json)$/i;
+const UNAMBIGUOUS_SIDECAR =
+  /\.(?:preview\.(?:png|jpe?g|webp|gif|mp4)|civitai\.info|cm-info\.json|metadata\.json|swarm\.json)$/i;
 
 /** One inspected file of the WebUI, as the audit judges it. */
 export interface AuditedFile {
@@ -118,7 +119,9 @@ function acceptedDirs(candidate: InstallCandidate, target: WebuiTarget): string[
   if (target.ui === "comfyui") {
     // ComfyUI loads a key from all its folders: the default one, its aliases, and every extra path listed for it.
     for (const dir of [...dirs]) {
-      const key = Object.keys(target.extraFolders).find((k) => target.extraFolders[k]?.includes(dir)) ?? relative(target.modelsDir, dir);
+      const key =
+        Object.keys(target.extraFolders).find((k) => target.extraFolders[k]?.includes(dir)) ??
+        relative(target.modelsDir, dir);
       for (const alias of COMFY_ALIASES[key] ?? []) dirs.add(join(target.modelsDir, alias));
       for (const extra of target.extraFolders[key] ?? []) dirs.add(extra);
     }
@@ -149,7 +152,11 @@ export function auditFindings(input: AuditInput): AuditFinding[] {
     const path = candidate.source;
     const { kind, base } = candidate.classification;
     if (candidate.error) {
-      findings.push(candidate.error.io === true ? { type: "unreadable", path, error: candidate.error } : { type: "not-a-model", path, error: candidate.error });
+      findings.push(
+        candidate.error.io === true
+          ? { type: "unreadable", path, error: candidate.error }
+          : { type: "not-a-model", path, error: candidate.error },
+      );
       continue;
     }
     if (candidate.verdict === "dangerous") {
@@ -160,11 +167,13 @@ export function auditFindings(input: AuditInput): AuditFinding[] {
     const route = routeCandidate(candidate, target, DEFAULT_PLAN_OPTIONS);
     if (!route.ok) {
       if (route.reason.code === "unknown-kind") findings.push({ type: "unknown", path });
-      else if (route.reason.code === "misnamed-pickle") findings.push({ type: "wrong-extension", path, format: candidate.format, name: null });
+      else if (route.reason.code === "misnamed-pickle")
+        findings.push({ type: "wrong-extension", path, format: candidate.format, name: null });
       else findings.push({ type: "not-loaded", path, reason: route.reason });
       continue;
     }
-    if (route.extensionFixed) findings.push({ type: "wrong-extension", path, format: candidate.format, name: route.name });
+    if (route.extensionFixed)
+      findings.push({ type: "wrong-extension", path, format: candidate.format, name: route.name });
     if (!acceptedDirs(candidate, target).some((dir) => isInside(path, dir))) {
       findings.push({ type: "misplaced", path, kind, base, belongs: route.dir });
     }
@@ -186,7 +195,8 @@ function duplicates(input: AuditInput): AuditFinding[] {
     const hash = input.hashes[candidate.source];
     if (!hash || candidate.error || candidate.verdict === "dangerous" || candidate.format === "diffusers") continue;
     byHash.set(hash, [...(byHash.get(hash) ?? []), candidate]);
-    if (!acceptedDirs(candidate, input.target).some((dir) => isInside(candidate.source, dir))) misplaced.add(candidate.source);
+    if (!acceptedDirs(candidate, input.target).some((dir) => isInside(candidate.source, dir)))
+      misplaced.add(candidate.source);
   }
   const out: AuditFinding[] = [];
   for (const [sha256, group] of byHash) {
@@ -194,7 +204,14 @@ function duplicates(input: AuditInput): AuditFinding[] {
     const paths = group.map((c) => c.source).sort();
     const keep = paths.find((p) => !misplaced.has(p)) ?? paths[0]!;
     const size = group[0]!.size;
-    out.push({ type: "duplicate", sha256, size, keep, copies: paths.filter((p) => p !== keep), wastedBytes: size * (group.length - 1) });
+    out.push({
+      type: "duplicate",
+      sha256,
+      size,
+      keep,
+      copies: paths.filter((p) => p !== keep),
+      wastedBytes: size * (group.length - 1),
+    });
   }
   return out;
 }
@@ -213,7 +230,12 @@ function orphanSidecars(input: AuditInput): AuditFinding[] {
 }
 
 /** The files `--fix` moves, and where: quarantined ones under `quarantineDir` (mirroring their folder), misplaced and misnamed ones through the layout. */
-export function fixCandidates(findings: readonly AuditFinding[], files: readonly AuditedFile[], target: WebuiTarget, quarantineDir: string): InstallCandidate[] {
+export function fixCandidates(
+  findings: readonly AuditFinding[],
+  files: readonly AuditedFile[],
+  target: WebuiTarget,
+  quarantineDir: string,
+): InstallCandidate[] {
   const bySource = new Map(files.map((f) => [f.candidate.source, f.candidate]));
   const quarantined = new Set<string>();
   const relocated = new Set<string>();

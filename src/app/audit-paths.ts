@@ -26,7 +26,11 @@ export async function auditPaths(folders: readonly string[], onFolder: (folder: 
     for (const path of await walkModelFiles(folder)) {
       const info = await stat(path).catch(() => null);
       const real = await realpath(path).catch(() => null);
-      seen.push({ path, file: info ? `${info.dev}:${info.ino}` : null, direct: real === join(realFolder, relative(folder, path)) });
+      seen.push({
+        path,
+        file: info ? `${info.dev}:${info.ino}` : null,
+        direct: real === join(realFolder, relative(folder, path)),
+      });
     }
   }
   return onePathPerFile(seen);

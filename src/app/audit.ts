@@ -5,11 +5,25 @@
 import { randomBytes } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
-import { inspectCandidates, type InspectedCandidate } from "./inspect-candidates.js";
-import { auditPaths } from "./audit-paths.js";
 import { applyPlan, defaultJournalDir, gatherSnapshot, planInstall } from "../install/index.js";
-import { DEFAULT_PLAN_OPTIONS, type ApplyReport, type InstallCandidate, type InstallPlan, type PlanOptions, type WebuiTarget } from "../install/types.js";
-import { auditFindings, fixCandidates, modelFolders, type AuditFinding, type AuditedFile, type ModelFolder } from "./audit-findings.js";
+import {
+  type ApplyReport,
+  DEFAULT_PLAN_OPTIONS,
+  type InstallCandidate,
+  type InstallPlan,
+  type PlanOptions,
+  type WebuiTarget,
+} from "../install/types.js";
+import {
+  type AuditedFile,
+  type AuditFinding,
+  auditFindings,
+  fixCandidates,
+  type ModelFolder,
+  modelFolders,
+} from "./audit-findings.js";
+import { auditPaths } from "./audit-paths.js";
+import { type InspectedCandidate, inspectCandidates } from "./inspect-candidates.js";
 
 /** SHA-256 through the hash cache: what the CLI's file hasher offers. */
 export interface Sha256Source {
@@ -49,13 +63,17 @@ export interface AuditOutcome {
 
 export async function auditWebui(target: WebuiTarget, settings: AuditSettings): Promise<AuditOutcome> {
   const status = settings.onStatus ?? (() => undefined);
-  const folders = (await Promise.all(modelFolders(target).map(async (f) => ((await isDir(f.path)) ? f : null)))).filter((f) => f !== null);
+  const folders = (await Promise.all(modelFolders(target).map(async (f) => ((await isDir(f.path)) ? f : null)))).filter(
+    (f) => f !== null,
+  );
 
   const paths = await auditPaths(
     folders.map((f) => f.path),
     (folder) => status(`Walking ${folder}`),
   );
-  const files = await inspectCandidates(paths, (index, total, path) => status(`Inspecting ${index + 1}/${total} ${path}`));
+  const files = await inspectCandidates(paths, (index, total, path) =>
+    status(`Inspecting ${index + 1}/${total} ${path}`),
+  );
   const audited: AuditedFile[] = files.map((f) => ({ candidate: f.candidate, reasons: f.inspection.safety.reasons }));
   const hashes = await hashSameSize(files, settings.hasher, status);
   const listings = await listFolders(folders.map((f) => f.path));
@@ -68,21 +86,35 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
     const candidates = fixCandidates(findings, audited, target, quarantineDir);
     const options: PlanOptions = { ...DEFAULT_PLAN_OPTIONS, dryRun: settings.dryRun };
     status("Planning…");
-    const snapshot = await gatherSnapshot(candidates, target, options, { sha256: async (path) => hashes[path] ?? (await settings.hasher.hash(path)).sha256 });
+    const snapshot = await gatherSnapshot(candidates, target, options, {
+      sha256: async (path) => hashes[path] ?? (await settings.hasher.hash(path)).sha256,
+    });
     const plan = planInstall(candidates, target, options, snapshot);
     const applied =
       !options.dryRun && plan.summary.conflict === 0
-        ? await applyPlan(plan, { journalDir: defaultJournalDir(target), onProgress: (e) => e.type === "start" && status(`Moving ${e.index + 1}/${e.total} ${e.source}`) })
+        ? await applyPlan(plan, {
+            journalDir: defaultJournalDir(target),
+            onProgress: (e) => e.type === "start" && status(`Moving ${e.index + 1}/${e.total} ${e.source}`),
+          })
         : null;
     const bySource = new Map(files.map((f) => [f.candidate.source, f]));
-    fix = { files: candidates.map((c) => bySource.get(c.source)).filter((f) => f !== undefined), candidates, plan, applied };
+    fix = {
+      files: candidates.map((c) => bySource.get(c.source)).filter((f) => f !== undefined),
+      candidates,
+      plan,
+      applied,
+    };
   }
   await settings.hasher.save();
   return { target, folders, files, findings, quarantineDir, fix };
 }
 
 /** Only files that share a size with another can be duplicates; only those are hashed (through the hash cache). */
-async function hashSameSize(files: readonly InspectedCandidate[], hasher: Sha256Source, status: (text: string) => void): Promise<Record<string, string>> {
+async function hashSameSize(
+  files: readonly InspectedCandidate[],
+  hasher: Sha256Source,
+  status: (text: string) => void,
+): Promise<Record<string, string>> {
   const bySize = new Map<number, string[]>();
   for (const { candidate } of files) {
     if (candidate.error || candidate.size === 0 || candidate.format === "diffusers") continue;
@@ -107,7 +139,13 @@ async function listFolders(roots: readonly string[]): Promise<Record<string, str
     for (const entry of entries) {
       if (!entry.isFile() || entry.name.startsWith(".")) continue;
       const dir = entry.parentPath;
-      if (dir.slice(root.length).split(/[/\\]/).some((segment) => segment.startsWith("."))) continue;
+      if (
+        dir
+          .slice(root.length)
+          .split(/[/\\]/)
+          .some((segment) => segment.startsWith("."))
+      )
+        continue;
       const names = listings[dir] ?? [];
       names.push(entry.name);
       listings[dir] = names;
@@ -123,6 +161,8 @@ function quarantineId(): string {
 }
 
 async function isDir(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), () => false);
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
-

@@ -1,7 +1,7 @@
+import { civitaiDisagreements } from "../civitai/cross-check.js";
 import { lookupCivitaiByHash, writeCivitaiSidecars } from "../civitai/index.js";
 import type { Classification } from "../classify/types.js";
 import { baseUrlsFromEnv, createTokenSet } from "../download/index.js";
-import { civitaiDisagreements } from "../civitai/cross-check.js";
 import type { FileHasher } from "./file-hasher.js";
 import type { StatusLine } from "./progress.js";
 
@@ -43,7 +43,12 @@ export async function lookUpOnCivitai(
   options: CivitaiLookupOptions,
 ): Promise<CivitaiMatch[]> {
   const baseUrls = baseUrlsFromEnv(options.env);
-  const tokens = createTokenSet({ ...baseUrls, env: options.env, token: options.token, tokenFor: baseUrls.civitaiBaseUrl });
+  const tokens = createTokenSet({
+    ...baseUrls,
+    env: options.env,
+    token: options.token,
+    tokenFor: baseUrls.civitaiBaseUrl,
+  });
   const api = { civitaiBaseUrl: baseUrls.civitaiBaseUrl, tokens };
   const matches: CivitaiMatch[] = [];
   for (const [index, file] of files.entries()) {
@@ -51,7 +56,9 @@ export async function lookUpOnCivitai(
     const { sha256 } = await options.hasher.hash(file.path);
     const version = await lookupCivitaiByHash(sha256, api);
     const sidecars =
-      version && options.writeSidecars ? await writeCivitaiSidecars(file.path, version, { tokens: new Map(), baseUrls }) : [];
+      version && options.writeSidecars
+        ? await writeCivitaiSidecars(file.path, version, { tokens: new Map(), baseUrls })
+        : [];
     matches.push({
       path: file.path,
       sha256,

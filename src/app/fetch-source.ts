@@ -1,19 +1,19 @@
 import { mkdir, rmdir } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import type { RetryEvent } from "../download/backoff.js";
-import { describeNetworkFailure } from "../download/network-failure.js";
 import {
-  InvalidSourceError,
   baseUrlsFromEnv,
   createTokenSet,
+  type DownloadResult,
   downloadFile,
+  InvalidSourceError,
   redactQueryTokens,
   sanitizeFileName,
-  type DownloadResult,
   type TokenSet,
 } from "../download/index.js";
+import { describeNetworkFailure } from "../download/network-failure.js";
 import { formatByteProgress, type StatusLine } from "./progress.js";
-import { resolveSource, type ResolvedSource } from "./resolve-source.js";
+import { type ResolvedSource, resolveSource } from "./resolve-source.js";
 
 export interface FetchSettings {
   env: NodeJS.ProcessEnv;

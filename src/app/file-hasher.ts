@@ -1,4 +1,4 @@
-import { createHashCache, defaultHashCachePath, hashFile, hashFileCached, type FileHashes } from "../hash/index.js";
+import { createHashCache, defaultHashCachePath, type FileHashes, hashFile, hashFileCached } from "../hash/index.js";
 import { formatByteProgress, type StatusLine } from "./progress.js";
 
 export interface HashedFile extends FileHashes {
@@ -16,7 +16,11 @@ export interface FileHasher {
  * Hashing for every command that needs a SHA-256 (`hash`, duplicate detection, Civitai look-ups), through the hash
  * cache unless `useCache` is false, with byte progress on `status` while a file is actually read.
  */
-export function createFileHasher(options: { env: NodeJS.ProcessEnv; useCache: boolean; status?: StatusLine }): FileHasher {
+export function createFileHasher(options: {
+  env: NodeJS.ProcessEnv;
+  useCache: boolean;
+  status?: StatusLine;
+}): FileHasher {
   const cache = options.useCache ? createHashCache(defaultHashCachePath(options.env)) : null;
   return {
     async hash(path) {

@@ -1,11 +1,11 @@
 import { lstat } from "node:fs/promises";
 import { resolve } from "node:path";
+import { classifyInspection } from "../classify/classify-inspection.js";
 import type { Classification } from "../classify/types.js";
 import { inspectEach } from "../inspect/inspect-pool.js";
 import type { Inspection } from "../inspect/types.js";
 import { identityOf } from "../install/file-identity.js";
 import type { InstallCandidate } from "../install/types.js";
-import { classifyInspection } from "../classify/classify-inspection.js";
 
 /**
  * One file as `install` and `sort` see it once classified: what inspect reports about it, and what the installer

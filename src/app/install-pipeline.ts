@@ -1,8 +1,15 @@
 import { applyPlan, defaultJournalDir, gatherSnapshot, planInstall, recoverStaleBatches } from "../install/index.js";
-import type { ApplyReport, InstallCandidate, InstallPlan, PlanOptions, RecoveredBatch, WebuiTarget } from "../install/types.js";
-import { inspectCandidates, type InspectedCandidate } from "./inspect-candidates.js";
-import { lookUpOnCivitai, type CivitaiMatch } from "./civitai-lookup.js";
+import type {
+  ApplyReport,
+  InstallCandidate,
+  InstallPlan,
+  PlanOptions,
+  RecoveredBatch,
+  WebuiTarget,
+} from "../install/types.js";
+import { type CivitaiMatch, lookUpOnCivitai } from "./civitai-lookup.js";
 import type { FileHasher } from "./file-hasher.js";
+import { type InspectedCandidate, inspectCandidates } from "./inspect-candidates.js";
 import { formatByteProgress, type StatusLine } from "./progress.js";
 
 export interface InstallOutcome {
@@ -52,11 +59,15 @@ export async function runInstallPipeline(
   const { status, hasher } = settings;
   // Before anything is inspected: a killed run's half-moved file would otherwise be planned as a duplicate of itself.
   const recovered = options.dryRun ? [] : await recoverStaleBatches(defaultJournalDir(target));
-  const files = await inspectCandidates(paths, (index, total, path) => status.update(`Inspecting ${index + 1}/${total} ${path}`));
+  const files = await inspectCandidates(paths, (index, total, path) =>
+    status.update(`Inspecting ${index + 1}/${total} ${path}`),
+  );
   const civitai = settings.civitai
     ? await lookUpOnCivitai(
         // Civitai knows files by SHA-256; a diffusers folder has none.
-        files.filter((f) => f.inspection.error === null && f.inspection.format !== "diffusers").map((f) => ({ path: f.candidate.source, classification: f.classification })),
+        files
+          .filter((f) => f.inspection.error === null && f.inspection.format !== "diffusers")
+          .map((f) => ({ path: f.candidate.source, classification: f.classification })),
         { env: settings.env, hasher, writeSidecars: !options.dryRun, token: settings.token, status },
       )
     : [];
@@ -73,16 +84,20 @@ export async function runInstallPipeline(
   let applied: ApplyReport | null = null;
   if (!options.dryRun && plan.summary.conflict === 0) {
     const began = Date.now();
-    applied = await (settings.interruptible ?? uninterruptible)((signal) => applyPlan(plan, {
-      journalDir: defaultJournalDir(target),
-      signal,
-      onProgress: (event) => {
-        if (event.type === "start") status.update(`Installing ${event.index + 1}/${event.total} ${event.source}`);
-        if (event.type === "bytes") {
-          status.update(`Copying ${event.source} ${formatByteProgress({ done: event.copied, total: event.size, elapsedMs: Date.now() - began })}`);
-        }
-      },
-    }));
+    applied = await (settings.interruptible ?? uninterruptible)((signal) =>
+      applyPlan(plan, {
+        journalDir: defaultJournalDir(target),
+        signal,
+        onProgress: (event) => {
+          if (event.type === "start") status.update(`Installing ${event.index + 1}/${event.total} ${event.source}`);
+          if (event.type === "bytes") {
+            status.update(
+              `Copying ${event.source} ${formatByteProgress({ done: event.copied, total: event.size, elapsedMs: Date.now() - began })}`,
+            );
+          }
+        },
+      }),
+    );
   }
   await hasher.save();
   return { target, files, candidates, plan, applied, civitai, recovered };

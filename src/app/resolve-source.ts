@@ -1,8 +1,8 @@
-import { getModel, getModelVersion } from "../civitai/get-model-version.js";
 import type { CivitaiOptions } from "../civitai/get-json.js";
+import { getModel, getModelVersion } from "../civitai/get-model-version.js";
 import type { CivitaiFile, CivitaiVersion } from "../civitai/schemas.js";
+import { type RetryOptions, withRetries } from "../download/backoff.js";
 import type { BaseUrls } from "../download/base-urls.js";
-import { withRetries, type RetryOptions } from "../download/backoff.js";
 import { NotFoundError } from "../download/errors.js";
 import { chooseFileName } from "../download/file-name.js";
 import type { NetworkOptions } from "../download/network.js";
@@ -51,9 +51,14 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
  * The file a version's download URL would serve: `fileId`, else the `type`/`format`/`size`/`fp` filters the download
  * endpoint accepts, else the primary file (the endpoint's default).
  */
-export function pickCivitaiFile(files: readonly CivitaiFile[], query: URLSearchParams, fileId?: number): CivitaiFile | undefined {
+export function pickCivitaiFile(
+  files: readonly CivitaiFile[],
+  query: URLSearchParams,
+  fileId?: number,
+): CivitaiFile | undefined {
   if (fileId !== undefined) return files.find((file) => file.id === fileId);
-  const same = (a: string | null | undefined, b: string | null) => b === null || (a ?? "").toLowerCase() === b.toLowerCase();
+  const same = (a: string | null | undefined, b: string | null) =>
+    b === null || (a ?? "").toLowerCase() === b.toLowerCase();
   const matching = files.filter(
     (file) =>
       same(file.type, query.get("type")) &&
@@ -92,13 +97,18 @@ async function resolveCivitai(
   const version = await getModelVersion(versionId!, api);
   const mode = version.model?.mode;
   if (mode === "Archived" || mode === "TakenDown") {
-    throw new NotFoundError(`Civitai version ${version.id} is ${mode === "Archived" ? "archived" : "taken down"} and has no downloadable files`);
+    throw new NotFoundError(
+      `Civitai version ${version.id} is ${mode === "Archived" ? "archived" : "taken down"} and has no downloadable files`,
+    );
   }
   const file = pickCivitaiFile(version.files ?? [], parsed.query, parsed.fileId);
   if (!file) throw new NotFoundError(`Civitai version ${version.id} has no file matching the request`);
   const downloadUrl =
     parsed.downloadUrl ??
-    rebaseCivitaiUrl(file.downloadUrl ?? `${options.civitaiBaseUrl}/api/download/models/${version.id}`, options.civitaiBaseUrl);
+    rebaseCivitaiUrl(
+      file.downloadUrl ?? `${options.civitaiBaseUrl}/api/download/models/${version.id}`,
+      options.civitaiBaseUrl,
+    );
   return {
     service: "civitai",
     url: downloadUrl,
@@ -124,28 +134,34 @@ async function resolveHuggingFace(
   parsed: Extract<ReturnType<typeof parseSource>, { service: "huggingface" }>,
   options: ResolveOptions,
 ): Promise<ResolvedSource> {
-  const response = await withRetries(new URL(parsed.resolveUrl).host, async () => {
-    const answer = await openUrl(parsed.resolveUrl, {
-      method: "HEAD",
-      tokens: options.tokens ?? new Map(),
-      signal: options.signal,
-      sameOriginOnly: true,
-      network: options.network,
-    });
-    await answer.body.dump(); // a HEAD answer has no body to quote
-    if (answer.status >= 400) {
-      throw errorForStatus(answer.status, new URL(answer.url).host, "huggingface", "", {
-        sentToken: answer.sentToken,
-        retryAfter: headerValue(answer.headers, "retry-after"),
+  const response = await withRetries(
+    new URL(parsed.resolveUrl).host,
+    async () => {
+      const answer = await openUrl(parsed.resolveUrl, {
+        method: "HEAD",
+        tokens: options.tokens ?? new Map(),
+        signal: options.signal,
+        sameOriginOnly: true,
+        network: options.network,
       });
-    }
-    return answer;
-  }, options);
+      await answer.body.dump(); // a HEAD answer has no body to quote
+      if (answer.status >= 400) {
+        throw errorForStatus(answer.status, new URL(answer.url).host, "huggingface", "", {
+          sentToken: answer.sentToken,
+          retryAfter: headerValue(answer.headers, "retry-after"),
+        });
+      }
+      return answer;
+    },
+    options,
+  );
   const etag = (headerValue(response.headers, "x-linked-etag") ?? headerValue(response.headers, "etag") ?? "")
     .replace(/^W\//, "")
     .replace(/"/g, "")
     .toLowerCase();
-  const size = headerValue(response.headers, "x-linked-size") ?? (response.status < 300 ? headerValue(response.headers, "content-length") : undefined);
+  const size =
+    headerValue(response.headers, "x-linked-size") ??
+    (response.status < 300 ? headerValue(response.headers, "content-length") : undefined);
   return {
     service: "huggingface",
     url: parsed.resolveUrl,

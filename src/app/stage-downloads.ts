@@ -1,12 +1,12 @@
 import { join } from "node:path";
+import { baseForCivitaiBaseModel, kindsForCivitaiType } from "../civitai/cross-check.js";
 import { writeCivitaiSidecars } from "../civitai/index.js";
 import type { Algorithm } from "../classify/types.js";
-import type { ResolvedSource } from "./resolve-source.js";
 import { baseUrlsFromEnv } from "../download/index.js";
 import type { FileFormat } from "../inspect/types.js";
-import { baseForCivitaiBaseModel, kindsForCivitaiType } from "../civitai/cross-check.js";
-import { fetchResolved, resolveDownload, stagingDir, statedSize, type FetchSettings } from "./fetch-source.js";
+import { type FetchSettings, fetchResolved, resolveDownload, stagingDir, statedSize } from "./fetch-source.js";
 import type { PredictedCandidate } from "./install-pipeline.js";
+import type { ResolvedSource } from "./resolve-source.js";
 
 /** One URL of `install`, as reported in `downloads` of its JSON. */
 export interface DownloadRecord {
@@ -43,7 +43,10 @@ export interface StagedSources {
 /** Civitai's LoRA-family type names that name an algorithm. */
 const ALGORITHM_BY_TYPE: Readonly<Record<string, Algorithm>> = { lora: "lora", locon: "locon", dora: "dora" };
 /** Civitai file `metadata.format` → container; Civitai calls torch files "PickleTensor" whatever their layout. */
-const FORMAT_BY_CIVITAI: Readonly<Record<string, FileFormat>> = { safetensor: "safetensors", pickletensor: "torch-zip" };
+const FORMAT_BY_CIVITAI: Readonly<Record<string, FileFormat>> = {
+  safetensor: "safetensors",
+  pickletensor: "torch-zip",
+};
 
 /**
  * Resolves every URL and, unless `dryRun`, downloads it into the WebUI's staging folder (same filesystem, so the
@@ -87,8 +90,18 @@ export async function stageDownloads(
       continue;
     }
     const result = await fetchResolved(resolved, dir, { ...settings, replace: true });
-    Object.assign(record, { path: result.path, size: result.size, sha256: result.sha256, downloaded: true, resumedFrom: result.resumedFrom });
-    if (civitai) await writeCivitaiSidecars(result.path, civitai.version, { tokens: new Map(), baseUrls: baseUrlsFromEnv(settings.env) });
+    Object.assign(record, {
+      path: result.path,
+      size: result.size,
+      sha256: result.sha256,
+      downloaded: true,
+      resumedFrom: result.resumedFrom,
+    });
+    if (civitai)
+      await writeCivitaiSidecars(result.path, civitai.version, {
+        tokens: new Map(),
+        baseUrls: baseUrlsFromEnv(settings.env),
+      });
     staged.paths.push(result.path);
   }
   return staged;
@@ -102,7 +115,9 @@ function predictCandidate(record: DownloadRecord, source: ResolvedSource): Predi
   const type = source.civitai?.modelType;
   const kind = kindsForCivitaiType(type)?.[0];
   if (!kind) return null;
-  const format = FORMAT_BY_CIVITAI[(source.civitai?.format ?? "").toLowerCase()] ?? (/\.(safetensors|sft)$/i.test(record.fileName) ? "safetensors" : "torch-zip");
+  const format =
+    FORMAT_BY_CIVITAI[(source.civitai?.format ?? "").toLowerCase()] ??
+    (/\.(safetensors|sft)$/i.test(record.fileName) ? "safetensors" : "torch-zip");
   return {
     candidate: {
       source: record.path,
@@ -117,7 +132,9 @@ function predictCandidate(record: DownloadRecord, source: ResolvedSource): Predi
         variant: null,
         architecture: null,
         confidence: "low",
-        evidence: [`predicted from Civitai's type ${type} and base ${source.civitai?.baseModel ?? "?"}; the header decides after download`],
+        evidence: [
+          `predicted from Civitai's type ${type} and base ${source.civitai?.baseModel ?? "?"}; the header decides after download`,
+        ],
       },
     },
     sha256: record.sha256,

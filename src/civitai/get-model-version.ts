@@ -1,5 +1,5 @@
-import { civitaiModelSchema, civitaiVersionSchema, type CivitaiModel, type CivitaiVersion } from "./schemas.js";
-import { getCivitaiJson, type CivitaiOptions } from "./get-json.js";
+import { type CivitaiOptions, getCivitaiJson } from "./get-json.js";
+import { type CivitaiModel, type CivitaiVersion, civitaiModelSchema, civitaiVersionSchema } from "./schemas.js";
 
 export function getModelVersion(versionId: number, options: CivitaiOptions): Promise<CivitaiVersion> {
   return getCivitaiJson(`api/v1/model-versions/${versionId}`, civitaiVersionSchema, options);

@@ -1,5 +1,13 @@
-export { civitaiFileSchema, civitaiImageSchema, civitaiModelSchema, civitaiVersionSchema, type CivitaiFile, type CivitaiModel, type CivitaiVersion } from "./schemas.js";
-export { getCivitaiJson, type CivitaiOptions } from "./get-json.js";
+export { type CivitaiOptions, getCivitaiJson } from "./get-json.js";
 export { getModel, getModelVersion } from "./get-model-version.js";
 export { lookupCivitaiByHash } from "./lookup-by-hash.js";
-export { writeCivitaiSidecars, type SidecarOptions } from "./write-sidecars.js";
+export {
+  type CivitaiFile,
+  type CivitaiModel,
+  type CivitaiVersion,
+  civitaiFileSchema,
+  civitaiImageSchema,
+  civitaiModelSchema,
+  civitaiVersionSchema,
+} from "./schemas.js";
+export { type SidecarOptions, writeCivitaiSidecars } from "./write-sidecars.js";

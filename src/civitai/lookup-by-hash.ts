@@ -1,6 +1,6 @@
 import { InvalidSourceError } from "../download/errors.js";
-import { getCivitaiJson, isNotFound, type CivitaiOptions } from "./get-json.js";
-import { civitaiVersionSchema, type CivitaiVersion } from "./schemas.js";
+import { type CivitaiOptions, getCivitaiJson, isNotFound } from "./get-json.js";
+import { type CivitaiVersion, civitaiVersionSchema } from "./schemas.js";
 
 /**
  * The Civitai version a file belongs to, by any hash Civitai indexes (SHA-256 preferred; AutoV1/V2/V3, BLAKE3 and

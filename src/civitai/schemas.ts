@@ -31,7 +31,9 @@ export const civitaiVersionSchema = z.looseObject({
   baseModel: z.string().optional(),
   air: z.string().optional(),
   downloadUrl: z.string().optional(),
-  model: z.looseObject({ name: z.string().optional(), type: z.string().optional(), mode: z.string().nullish() }).optional(),
+  model: z
+    .looseObject({ name: z.string().optional(), type: z.string().optional(), mode: z.string().nullish() })
+    .optional(),
   files: z.array(civitaiFileSchema).optional(),
   images: z.array(civitaiImageSchema).optional(),
 });

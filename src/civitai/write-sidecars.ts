@@ -1,8 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, join } from "node:path";
-import { downloadFile } from "../download/download-file.js";
 import type { BaseUrls } from "../download/base-urls.js";
+import { downloadFile } from "../download/download-file.js";
 import type { TokenSet } from "../download/tokens.js";
 import type { CivitaiVersion } from "./schemas.js";
 
@@ -18,7 +18,10 @@ export interface SidecarOptions {
 }
 
 async function exists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
+  return stat(path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -26,7 +29,11 @@ async function exists(path: string): Promise<boolean> {
  * writes it) and `<stem>.preview.png` (the version's first image of type `image`; Civitai Helper uses the `.png`
  * name whatever the image format, and the WebUIs look for that name). Returns the paths written.
  */
-export async function writeCivitaiSidecars(modelPath: string, version: CivitaiVersion, options: SidecarOptions): Promise<string[]> {
+export async function writeCivitaiSidecars(
+  modelPath: string,
+  version: CivitaiVersion,
+  options: SidecarOptions,
+): Promise<string[]> {
   const dir = dirname(modelPath);
   const stem = basename(modelPath, extname(modelPath));
   const written: string[] = [];

@@ -67,7 +67,6 @@ const WAN_INPUT_VARIANT: ReadonlyMap<number, string> = new Map([
   [48, "ti2v"],
 ]);
 
-
 /** UNet layouts: where the input conv, a cross-attention and the SDXL class embedding live. */
 interface UnetLayout {
   readonly name: string;
@@ -135,13 +134,15 @@ function describeDit(index: KeyIndex, prefix: string, marker: DitMarker): Descri
         variant = "control";
         evidence.push("img_in in-dim 128 → FLUX Depth/Canny");
       }
-      const guided = index.has(at("guidance_in.in_layer.weight")) || index.hasPrefix(at("time_text_embed.guidance_embedder."));
+      const guided =
+        index.has(at("guidance_in.in_layer.weight")) || index.hasPrefix(at("time_text_embed.guidance_embedder."));
       evidence.push(guided ? "guidance embedder present → dev" : "no guidance embedder → schnell");
     }
   } else if (base === "sd3") {
     const hidden = index.dim(at("x_embedder.proj.weight"), 0) ?? index.dim(at("pos_embed.proj.weight"), 0);
     if (hidden === 2432) architecture = "sd3.5-large";
-    else if (hidden === 1536) architecture = index.hasPrefix(at("joint_blocks.0.x_block.attn2.")) ? "sd3.5-medium" : "sd3-medium";
+    else if (hidden === 1536)
+      architecture = index.hasPrefix(at("joint_blocks.0.x_block.attn2.")) ? "sd3.5-medium" : "sd3-medium";
     if (hidden !== undefined) evidence.push(`hidden ${hidden} → ${architecture ?? "sd3"}`);
   } else if (architecture === "lumina2") {
     const hidden = index.dim(at("cap_embedder.1.weight"), 0);
@@ -157,7 +158,8 @@ function describeDit(index: KeyIndex, prefix: string, marker: DitMarker): Descri
     const inChannels = index.dim(at("patch_embedding.weight"), 1);
     if (index.hasPrefix(at("vace_blocks."))) variant = "vace";
     else if (inChannels !== undefined) variant = WAN_INPUT_VARIANT.get(inChannels) ?? null;
-    if (variant !== null) evidence.push(`${variant === "vace" ? "vace_blocks.*" : `patch_embedding in-ch ${inChannels}`} → ${variant}`);
+    if (variant !== null)
+      evidence.push(`${variant === "vace" ? "vace_blocks.*" : `patch_embedding in-ch ${inChannels}`} → ${variant}`);
   } else if (base === "qwen-image") {
     evidence.push("Qwen-Image and Qwen-Image-Edit have the same keys and shapes");
   } else if (base === "cascade") {
@@ -181,7 +183,9 @@ function describeUnet(index: KeyIndex, prefix: string, layout: UnetLayout): Desc
   const admBase = adm === undefined ? undefined : CLASS_EMBEDDING_BASE.get(adm);
   if (admBase !== undefined) {
     if (base === "unknown") base = admBase;
-    evidence.push(`${layout.classEmbedding.split(".")[0]} in-dim ${adm} ${admBase === base ? "agrees" : `says ${admBase}`}`);
+    evidence.push(
+      `${layout.classEmbedding.split(".")[0]} in-dim ${adm} ${admBase === base ? "agrees" : `says ${admBase}`}`,
+    );
   } else if (adm !== undefined && base === "sd2") {
     evidence.push(`class embedding in-dim ${adm} → SD2 unCLIP`);
   }
@@ -199,14 +203,22 @@ function describeUnet(index: KeyIndex, prefix: string, layout: UnetLayout): Desc
     variant = "edm";
     evidence.push("edm_mean/edm_std → EDM (Playground v2.5)");
   }
-  return { base, variant, architecture: null, evidence, ...(base === "unknown" ? { confidence: "medium" as const } : {}) };
+  return {
+    base,
+    variant,
+    architecture: null,
+    evidence,
+    ...(base === "unknown" ? { confidence: "medium" as const } : {}),
+  };
 }
 
 /** Base, variant and architecture of the UNet/DiT under `prefix`; shapes only. */
 export function describeDiffusion(index: KeyIndex, prefix: string): Description {
   const marker = DIT_MARKERS.find((m) => index.has(`${prefix}${m.key}`));
   if (marker !== undefined) return describeDit(index, prefix, marker);
-  const layout = UNET_LAYOUTS.find((l) => index.has(`${prefix}${l.inputConv}`) || l.crossAttention.some((k) => index.has(`${prefix}${k}`)));
+  const layout = UNET_LAYOUTS.find(
+    (l) => index.has(`${prefix}${l.inputConv}`) || l.crossAttention.some((k) => index.has(`${prefix}${k}`)),
+  );
   if (layout !== undefined) return describeUnet(index, prefix, layout);
   return { base: "unknown", confidence: "medium", evidence: [`no UNet/DiT marker under ${prefix || "the root"}`] };
 }

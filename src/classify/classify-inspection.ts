@@ -1,6 +1,6 @@
+import type { Inspection } from "../inspect/types.js";
 import { classify } from "./classify.js";
 import { classifyDiffusersFolder } from "./diffusers-pipeline.js";
-import type { Inspection } from "../inspect/types.js";
 import type { Classification } from "./types.js";
 
 /** What a file with nothing to classify is reported as. */

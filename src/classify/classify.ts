@@ -1,7 +1,7 @@
 import { firstMatch } from "./engine.js";
 import { loraAnalysis } from "./features.js";
 import { applyMetadata, readMetadata } from "./metadata.js";
-import { normalizeTensors, type NormalizedHeader } from "./normalize.js";
+import { type NormalizedHeader, normalizeTensors } from "./normalize.js";
 import { RULES } from "./rules/index.js";
 import type { Classification, ClassifyInput, Confidence, Kind } from "./types.js";
 
@@ -47,12 +47,23 @@ function unknown(header: NormalizedHeader): Classification {
       const root = key.split(".")[0] as string;
       roots.set(root, (roots.get(root) ?? 0) + 1);
     }
-    const shown = [...roots].sort((a, b) => b[1] - a[1]).slice(0, UNKNOWN_ROOTS_SHOWN).map(([r, n]) => `${r}* (${n})`);
+    const shown = [...roots]
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, UNKNOWN_ROOTS_SHOWN)
+      .map(([r, n]) => `${r}* (${n})`);
     evidence.push(`${header.index.size} tensors match no rule; roots: ${shown.join(", ")}`);
     const lora = loraAnalysis(header);
     if (lora.incomplete > 0) evidence.push(`${lora.incomplete} LoRA-like module groups are incomplete`);
   }
-  return { kind: "unknown", algorithm: null, base: "unknown", variant: null, architecture: null, confidence: "low", evidence: [...evidence, ...normalisationNotes(header)] };
+  return {
+    kind: "unknown",
+    algorithm: null,
+    base: "unknown",
+    variant: null,
+    architecture: null,
+    confidence: "low",
+    evidence: [...evidence, ...normalisationNotes(header)],
+  };
 }
 
 function classifyHeader(input: ClassifyInput): Classification {
@@ -86,6 +97,14 @@ export function classify(input: ClassifyInput): Classification {
   } catch (error) {
     // A header no rule anticipated must not take the whole batch down; report it as what it is: not understood.
     const message = error instanceof Error ? error.message : String(error);
-    return { kind: "unknown", algorithm: null, base: "unknown", variant: null, architecture: null, confidence: "low", evidence: [`classifier error: ${message}`] };
+    return {
+      kind: "unknown",
+      algorithm: null,
+      base: "unknown",
+      variant: null,
+      architecture: null,
+      confidence: "low",
+      evidence: [`classifier error: ${message}`],
+    };
   }
 }

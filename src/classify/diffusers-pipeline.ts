@@ -3,7 +3,6 @@ import type { Base, Classification } from "./types.js";
 
 export type { DiffusersInfo };
 
-
 /**
  * Pipeline class → base. Every class of a family shares the base (`StableDiffusionXLInpaintPipeline` is SDXL);
  * the longest matching prefix wins, so `StableDiffusionXL…` is not taken for `StableDiffusion…`.
@@ -35,7 +34,9 @@ export function classifyDiffusersFolder(info: DiffusersInfo): Classification {
   const pipeline = info.pipeline ?? "";
   const family = PIPELINE_BASES.find(([prefix]) => pipeline.startsWith(prefix));
   let base: Base = family?.[1] ?? "unknown";
-  evidence.push(`model_index.json _class_name ${pipeline || "(none)"} → ${family ? `diffusers pipeline · ${base}` : "diffusers pipeline of an unknown family"}`);
+  evidence.push(
+    `model_index.json _class_name ${pipeline || "(none)"} → ${family ? `diffusers pipeline · ${base}` : "diffusers pipeline of an unknown family"}`,
+  );
   const width = info.unet?.crossAttentionDim ?? null;
   const fromWidth = width === null ? undefined : SD_WIDTHS[width];
   if ((base === "sd1" || base === "sdxl") && fromWidth !== undefined && fromWidth !== base) {
@@ -44,7 +45,9 @@ export function classifyDiffusersFolder(info: DiffusersInfo): Classification {
   }
   const variant = info.unet?.inChannels == null ? null : (VARIANTS[info.unet.inChannels] ?? null);
   if (variant) evidence.push(`unet/config.json in_channels ${info.unet?.inChannels} → ${variant}`);
-  const present = Object.entries(info.components).filter(([, v]) => v !== null).map(([k]) => k);
+  const present = Object.entries(info.components)
+    .filter(([, v]) => v !== null)
+    .map(([k]) => k);
   if (present.length > 0) evidence.push(`components: ${present.join(", ")}`);
   return {
     kind: family || pipeline.endsWith("Pipeline") ? "checkpoint" : "unknown",

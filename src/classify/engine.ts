@@ -1,6 +1,6 @@
-import { hasFeature, type FeatureName } from "./features.js";
+import { type FeatureName, hasFeature } from "./features.js";
 import type { NormalizedHeader } from "./normalize.js";
-import { STAGES, type KeyTest, type Rule, type ShapeTest } from "./rule.js";
+import { type KeyTest, type Rule, type ShapeTest, STAGES } from "./rule.js";
 
 export interface RuleMatch {
   rule: Rule;
@@ -39,7 +39,8 @@ const FEATURE_TEXT: Readonly<Record<FeatureName, string>> = {
 export function describeTest(test: KeyTest): string {
   if ("key" in test) {
     const shape = test.shape;
-    if (shape?.dim !== undefined && shape.oneOf !== undefined) return `${test.key} dim ${shape.dim} ∈ {${shape.oneOf.join(",")}}`;
+    if (shape?.dim !== undefined && shape.oneOf !== undefined)
+      return `${test.key} dim ${shape.dim} ∈ {${shape.oneOf.join(",")}}`;
     return test.key;
   }
   if ("prefix" in test) return `${test.prefix}*`;

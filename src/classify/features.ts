@@ -22,7 +22,10 @@ const loraCache = new WeakMap<NormalizedHeader, LoraAnalysis>();
 
 export function loraAnalysis(header: NormalizedHeader): LoraAnalysis {
   let analysis = loraCache.get(header);
-  if (analysis === undefined) loraCache.set(header, (analysis = analyzeLora(header.index)));
+  if (analysis === undefined) {
+    analysis = analyzeLora(header.index);
+    loraCache.set(header, analysis);
+  }
   return analysis;
 }
 
@@ -31,7 +34,9 @@ export function unetDominatesLora(header: NormalizedHeader): boolean {
   const unet = header.index.countPrefix(LDM_UNET_PREFIX);
   if (unet === 0) return false;
   const lora = loraAnalysis(header);
-  const loraUnderUnet = lora.modules.filter((m) => m.name.startsWith(LDM_UNET_PREFIX)).reduce((n, m) => n + m.keyCount, 0);
+  const loraUnderUnet = lora.modules
+    .filter((m) => m.name.startsWith(LDM_UNET_PREFIX))
+    .reduce((n, m) => n + m.keyCount, 0);
   return unet - loraUnderUnet > lora.partKeys;
 }
 
@@ -65,7 +70,11 @@ export function hasFeature(header: NormalizedHeader, feature: FeatureName): bool
       // diffusers learned_embeds.bin `{"<token>": [768]}` or `[n, 768]`: one tensor, any name.
       const [key] = header.index.keys();
       const shape = key === undefined || header.index.size !== 1 ? undefined : header.index.shape(key);
-      return shape !== undefined && (shape.length === 1 || shape.length === 2) && CONCEPT_WIDTHS.has(shape[shape.length - 1] ?? 0);
+      return (
+        shape !== undefined &&
+        (shape.length === 1 || shape.length === 2) &&
+        CONCEPT_WIDTHS.has(shape[shape.length - 1] ?? 0)
+      );
     }
     case "few-small-tensors": {
       const { index } = header;

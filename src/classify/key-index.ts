@@ -54,7 +54,7 @@ export class KeyIndex {
   private range(prefix: string): [number, number] {
     if (prefix === "") return [0, this.size];
     // Every key that starts with `prefix` sorts at or after it and before `prefix + U+FFFF`.
-    return [this.lowerBound(prefix), this.lowerBound(prefix + "\uffff")];
+    return [this.lowerBound(prefix), this.lowerBound(`${prefix}\uffff`)];
   }
 
   private lowerBound(target: string): number {

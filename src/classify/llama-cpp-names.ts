@@ -65,5 +65,7 @@ export function fromLlamaCppName(name: string, naming: "t5" | "llm"): string {
   const match = (naming === "t5" ? T5_BLOCK : LLM_BLOCK).exec(name);
   const part = match && (naming === "t5" ? T5_BLOCK_PARTS : LLM_BLOCK_PARTS)[match[2]!];
   if (!match || part === undefined) return name;
-  return naming === "t5" ? `encoder.block.${match[1]}.${part}.${match[3]}` : `model.layers.${match[1]}.${part}.${match[3]}`;
+  return naming === "t5"
+    ? `encoder.block.${match[1]}.${part}.${match[3]}`
+    : `model.layers.${match[1]}.${part}.${match[3]}`;
 }

@@ -73,7 +73,8 @@ const HUNYUAN_VIDEO_MODULE =
   /double_blocks[._]\d+[._](?:img|txt)_(?:mlp[._]fc[12]|mod[._]linear)$|double_blocks\.\d+\.(?:img|txt)_attn_(?:qkv|proj)$|single_blocks[._]\d+[._]modulation[._]linear$/;
 
 /** Wrappers in front of a DiT LoRA's module path: kohya/musubi, OneTrainer, ComfyUI/BFL, diffusers, PEFT. */
-const DIT_LORA_PREFIX = /^(?:lora_unet_|lora_transformer_|model\.diffusion_model\.|diffusion_model[._]|transformer\.|base_model\.model\.)+/;
+const DIT_LORA_PREFIX =
+  /^(?:lora_unet_|lora_transformer_|model\.diffusion_model\.|diffusion_model[._]|transformer\.|base_model\.model\.)+/;
 
 /**
  * DiT families whose LoRAs name their blocks their own way, tested on the module path without its wrapper
@@ -89,7 +90,8 @@ const FAMILY_MODULES: readonly { test: RegExp; base: Base }[] = [
   { test: /^blocks\.\d+\.(?:attn[12]\.(?:to_[qkv]|to_out\.0)|ffn\.net\.)/, base: "wan" },
 ];
 /** NextDiT blocks (Lumina 2, Z-Image): `layers.N.attention.*`, `noise_refiner`, `context_refiner`. */
-const NEXTDIT_MODULE = /^(?:layers|noise_refiner|context_refiner)[._]\d+[._](?:attention|feed_forward|adaLN_modulation)[._]/;
+const NEXTDIT_MODULE =
+  /^(?:layers|noise_refiner|context_refiner)[._]\d+[._](?:attention|feed_forward|adaLN_modulation)[._]/;
 const Z_IMAGE_HIDDEN = 3840;
 /** PixArt and LTX-Video (diffusers) both name `transformer_blocks.N.attn1/attn2`; PixArt is 1152 wide. */
 const PIXART_LTX_MODULE = /^transformer_blocks[._]\d+[._]attn[12][._](?:to_[qkv]|to_out[._]0)$/;
@@ -116,18 +118,25 @@ function ditFamily(modules: readonly LoraModule[]): LoraBase | null {
   for (const m of modules) {
     const name = bare(m.name);
     const family = FAMILY_MODULES.find((f) => f.test.test(name));
-    if (family !== undefined) return { base: family.base, strength: "structure", evidence: [`${shortName(m.name)} → ${family.base}`] };
+    if (family !== undefined)
+      return { base: family.base, strength: "structure", evidence: [`${shortName(m.name)} → ${family.base}`] };
   }
   const nextDit = modules.find((m) => NEXTDIT_MODULE.test(bare(m.name)) && m.inputWidth !== undefined);
   if (nextDit !== undefined) {
     const zImage = nextDit.inputWidth === Z_IMAGE_HIDDEN;
-    const evidence = [`${shortName(nextDit.name)} in-dim ${nextDit.inputWidth ?? "?"} → ${zImage ? "z-image" : "Lumina 2 (no base value)"}`];
+    const evidence = [
+      `${shortName(nextDit.name)} in-dim ${nextDit.inputWidth ?? "?"} → ${zImage ? "z-image" : "Lumina 2 (no base value)"}`,
+    ];
     return { base: zImage ? "z-image" : "unknown", strength: zImage ? "width" : "structure", evidence };
   }
   const pixartLtx = modules.find((m) => PIXART_LTX_MODULE.test(bare(m.name)) && m.inputWidth !== undefined);
   if (pixartLtx !== undefined) {
     const base = pixartLtx.inputWidth === PIXART_HIDDEN ? "pixart" : "ltxv";
-    return { base, strength: "width", evidence: [`${shortName(pixartLtx.name)} in-dim ${pixartLtx.inputWidth ?? "?"} → ${base}`] };
+    return {
+      base,
+      strength: "width",
+      evidence: [`${shortName(pixartLtx.name)} in-dim ${pixartLtx.inputWidth ?? "?"} → ${base}`],
+    };
   }
   return null;
 }
@@ -138,7 +147,11 @@ function flux2Mlp(modules: readonly LoraModule[]): LoraBase | null {
     if (m.inputWidth === undefined || m.outputWidth === undefined) continue;
     const wide = FLUX2_MLP_RATIOS.find((r) => r.test.test(m.name) && m.outputWidth === r.ratio * (m.inputWidth ?? 0));
     if (wide !== undefined) {
-      return { base: "flux2", strength: "width", evidence: [`${shortName(m.name)} out ${m.outputWidth} = ${wide.ratio}× in → flux2`] };
+      return {
+        base: "flux2",
+        strength: "width",
+        evidence: [`${shortName(m.name)} out ${m.outputWidth} = ${wide.ratio}× in → flux2`],
+      };
     }
   }
   return null;
@@ -146,14 +159,19 @@ function flux2Mlp(modules: readonly LoraModule[]): LoraBase | null {
 
 function hunyuanVideo(modules: readonly LoraModule[]): LoraBase | null {
   const named = modules.find((m) => HUNYUAN_VIDEO_MODULE.test(m.name));
-  if (named !== undefined) return { base: "hunyuan-video", strength: "structure", evidence: [`${shortName(named.name)} → hunyuan-video`] };
+  if (named !== undefined)
+    return { base: "hunyuan-video", strength: "structure", evidence: [`${shortName(named.name)} → hunyuan-video`] };
   for (const m of modules) {
     const single = SINGLE_BLOCK_INDEX.exec(m.name);
     const double = single === null ? DOUBLE_BLOCK_INDEX.exec(m.name) : null;
     const index = Number((single ?? double)?.[1] ?? -1);
     if (index > (single !== null ? FLUX1_LAST_SINGLE : FLUX1_LAST_DOUBLE)) {
       const which = single !== null ? "single" : "double";
-      return { base: "hunyuan-video", strength: "structure", evidence: [`${shortName(m.name)}: more ${which} blocks than FLUX.1 → hunyuan-video`] };
+      return {
+        base: "hunyuan-video",
+        strength: "structure",
+        evidence: [`${shortName(m.name)}: more ${which} blocks than FLUX.1 → hunyuan-video`],
+      };
     }
   }
   return null;
@@ -185,7 +203,11 @@ export function loraBase(modules: readonly LoraModule[]): LoraBase {
   if (flux !== undefined) {
     const hidden = firstWidth(unet, FLUX_HIDDEN_INPUT);
     if (hidden !== undefined && FLUX2_HIDDEN.has(hidden[1])) {
-      return { base: "flux2", strength: "width", evidence: [`${shortName(hidden[0].name)} in-dim ${hidden[1]} → flux2`] };
+      return {
+        base: "flux2",
+        strength: "width",
+        evidence: [`${shortName(hidden[0].name)} in-dim ${hidden[1]} → flux2`],
+      };
     }
     const wide = flux2Mlp(unet);
     if (wide !== null) return wide;
@@ -198,13 +220,18 @@ export function loraBase(modules: readonly LoraModule[]): LoraBase {
   const sd3 = unet.find((m) => SD3_MODULE.test(m.name));
   if (sd3 !== undefined) return { base: "sd3", strength: "structure", evidence: [`${shortName(sd3.name)} → sd3`] };
   const aura = unet.find((m) => AURAFLOW_MODULE.test(m.name));
-  if (aura !== undefined) return { base: "auraflow", strength: "structure", evidence: [`${shortName(aura.name)} → auraflow`] };
+  if (aura !== undefined)
+    return { base: "auraflow", strength: "structure", evidence: [`${shortName(aura.name)} → auraflow`] };
   const qwen = unet.find((m) => {
     const match = QWEN_IMAGE_ATTENTION.exec(bare(m.name));
     return match !== null && Number(match[1]) > FLUX1_LAST_DOUBLE && m.inputWidth === QWEN_IMAGE_HIDDEN;
   });
   if (qwen !== undefined) {
-    return { base: "qwen-image", strength: "width", evidence: [`${shortName(qwen.name)} in-dim ${QWEN_IMAGE_HIDDEN} → qwen-image`] };
+    return {
+      base: "qwen-image",
+      strength: "width",
+      evidence: [`${shortName(qwen.name)} in-dim ${QWEN_IMAGE_HIDDEN} → qwen-image`],
+    };
   }
   const mmdit = unet.find((m) => MMDIT_MODULE.test(m.name));
   if (mmdit !== undefined) {
@@ -227,23 +254,33 @@ export function loraBase(modules: readonly LoraModule[]): LoraBase {
   const te2Modules = te.filter((m) => textEncoderOf(m.name) === "te2");
   const te2 = firstWidth(te2Modules, TEXT_ENCODER_INPUT) ?? ia3TextWidth(te2Modules);
   if (te2 !== undefined && te2[1] === 1280) {
-    if (encoders.has("te3")) return { base: "sd3", strength: "width", evidence: ["CLIP-G (1280) + T5 text encoder → sd3"] };
+    if (encoders.has("te3"))
+      return { base: "sd3", strength: "width", evidence: ["CLIP-G (1280) + T5 text encoder → sd3"] };
     return { base: "sdxl", strength: "width", evidence: ["second text encoder in-dim 1280 → sdxl"] };
   }
   // kohya names a second CLIP only for SDXL (SD3 adds a third, T5): enough when no width shows (IA³ on k/v alone).
   if (encoders.has("te2") && !encoders.has("te3") && te2 === undefined) {
     return { base: "sdxl", strength: "structure", evidence: ["two CLIP text encoders (te1/te2), no T5 → sdxl"] };
   }
-  if (encoders.has("te3")) return { base: "flux", strength: "structure", evidence: ["CLIP-L + T5 text encoder, no CLIP-G → flux"] };
+  if (encoders.has("te3"))
+    return { base: "flux", strength: "structure", evidence: ["CLIP-L + T5 text encoder, no CLIP-G → flux"] };
   const single =
-    firstWidth(te.filter((m) => textEncoderOf(m.name) === "te" || textEncoderOf(m.name) === "te1"), TEXT_ENCODER_INPUT) ?? ia3TextWidth(te);
+    firstWidth(
+      te.filter((m) => textEncoderOf(m.name) === "te" || textEncoderOf(m.name) === "te1"),
+      TEXT_ENCODER_INPUT,
+    ) ?? ia3TextWidth(te);
   if (single !== undefined && !encoders.has("te2")) {
     const base = CLIP_WIDTH_BASE.get(single[1]);
-    if (base !== undefined) return { base, strength: "width", evidence: [`text encoder in-dim ${single[1]} → ${base}`] };
+    if (base !== undefined)
+      return { base, strength: "width", evidence: [`text encoder in-dim ${single[1]} → ${base}`] };
   }
 
   // SD1 proj_in/proj_out are 1×1 convs; SD2 and SDXL made them linear.
   const conv = unet.find((m) => /proj_(?:in|out)$/.test(m.name) && m.downRank === 4);
   if (conv !== undefined) return { base: "sd1", strength: "structure", evidence: ["proj_in lora_down is 4-D → sd1"] };
-  return { base: "unknown", strength: "none", evidence: ["no cross-attention, DiT block or text-encoder width decides the base"] };
+  return {
+    base: "unknown",
+    strength: "none",
+    evidence: ["no cross-attention, DiT block or text-encoder width decides the base"],
+  };
 }

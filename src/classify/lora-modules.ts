@@ -3,18 +3,49 @@ import type { Algorithm } from "./types.js";
 
 /** The role a key plays inside one adapted module (LyCORIS lycoris/modules/*.py, A1111 network_*.py, ComfyUI). */
 type Part =
-  | "down" | "up" | "mid" | "alpha" | "dora_scale"
-  | "hada_w1_a" | "hada_w1_b" | "hada_w2_a" | "hada_w2_b" | "hada_t1" | "hada_t2"
-  | "lokr_w1" | "lokr_w1_a" | "lokr_w1_b" | "lokr_w2" | "lokr_w2_a" | "lokr_w2_b" | "lokr_t2"
-  | "on_input" | "a1" | "a2" | "b1" | "b2" | "bm"
-  | "oft_blocks" | "oft_diag" | "rescale" | "diff" | "diff_b" | "w_norm" | "b_norm" | "up_bias";
+  | "down"
+  | "up"
+  | "mid"
+  | "alpha"
+  | "dora_scale"
+  | "hada_w1_a"
+  | "hada_w1_b"
+  | "hada_w2_a"
+  | "hada_w2_b"
+  | "hada_t1"
+  | "hada_t2"
+  | "lokr_w1"
+  | "lokr_w1_a"
+  | "lokr_w1_b"
+  | "lokr_w2"
+  | "lokr_w2_a"
+  | "lokr_w2_b"
+  | "lokr_t2"
+  | "on_input"
+  | "a1"
+  | "a2"
+  | "b1"
+  | "b2"
+  | "bm"
+  | "oft_blocks"
+  | "oft_diag"
+  | "rescale"
+  | "diff"
+  | "diff_b"
+  | "w_norm"
+  | "b_norm"
+  | "up_bias";
 
 /** Parts named by the last key segment alone. */
 const TAIL_PARTS: ReadonlyMap<string, Part> = new Map<string, Part>([
   ["alpha", "alpha"],
   ["dora_scale", "dora_scale"],
-  ...(["hada_w1_a", "hada_w1_b", "hada_w2_a", "hada_w2_b", "hada_t1", "hada_t2"] as const).map((p) => [p, p] as [string, Part]),
-  ...(["lokr_w1", "lokr_w1_a", "lokr_w1_b", "lokr_w2", "lokr_w2_a", "lokr_w2_b", "lokr_t2"] as const).map((p) => [p, p] as [string, Part]),
+  ...(["hada_w1_a", "hada_w1_b", "hada_w2_a", "hada_w2_b", "hada_t1", "hada_t2"] as const).map(
+    (p) => [p, p] as [string, Part],
+  ),
+  ...(["lokr_w1", "lokr_w1_a", "lokr_w1_b", "lokr_w2", "lokr_w2_a", "lokr_w2_b", "lokr_t2"] as const).map(
+    (p) => [p, p] as [string, Part],
+  ),
   ["on_input", "on_input"],
   ["oft_blocks", "oft_blocks"],
   ["oft_diag", "oft_diag"],
@@ -104,7 +135,18 @@ export interface LoraAnalysis {
 }
 
 /** When several algorithms appear in one file (DoRA > LoHa > LoKr > … > LoCon > LoRA; §3.5 practical precedence). */
-const PRECEDENCE: readonly Algorithm[] = ["dora", "loha", "lokr", "glora", "boft", "oft", "ia3", "full", "locon", "lora"];
+const PRECEDENCE: readonly Algorithm[] = [
+  "dora",
+  "loha",
+  "lokr",
+  "glora",
+  "boft",
+  "oft",
+  "ia3",
+  "full",
+  "locon",
+  "lora",
+];
 
 function completeAlgorithm(p: Parts, hasWeight: () => boolean): ModuleAlgorithm | null {
   if (p.hada_w1_a && p.hada_w1_b && p.hada_w2_a && p.hada_w2_b) return "loha";
@@ -177,7 +219,10 @@ export function analyzeLora(index: KeyIndex): LoraAnalysis {
     const [module, part] = split;
     if (entry === undefined || module !== lastModule) {
       entry = grouped.get(module);
-      if (entry === undefined) grouped.set(module, (entry = { parts: {}, keys: 0 }));
+      if (entry === undefined) {
+        entry = { parts: {}, keys: 0 };
+        grouped.set(module, entry);
+      }
       lastModule = module;
     }
     entry.parts[part] = shape;

@@ -77,31 +77,39 @@ export function readMetadata(metadata: Readonly<Record<string, string>> | null):
   const claims: MetadataClaims = { base: null, variant: null, algorithm: null };
   if (metadata === null) return claims;
   const architecture = metadata["modelspec.architecture"]?.toLowerCase();
-  const ssBase = metadata["ss_base_model_version"]?.toLowerCase();
+  const ssBase = metadata.ss_base_model_version?.toLowerCase();
 
   const fromArchitecture = architecture === undefined ? undefined : byPrefix(ARCHITECTURE_BASES, architecture);
   const fromSs = ssBase === undefined ? undefined : byPrefix(SS_BASES, ssBase);
-  if (fromArchitecture !== undefined) claims.base = { base: fromArchitecture, source: `modelspec.architecture ${architecture}` };
+  if (fromArchitecture !== undefined)
+    claims.base = { base: fromArchitecture, source: `modelspec.architecture ${architecture}` };
   else if (fromSs !== undefined) claims.base = { base: fromSs, source: `ss_base_model_version ${ssBase}` };
-  else if (metadata["ss_v2"] === "True") claims.base = { base: "sd2", source: "ss_v2 True" };
+  else if (metadata.ss_v2 === "True") claims.base = { base: "sd2", source: "ss_v2 True" };
 
-  if (metadata["modelspec.prediction_type"] === "v") claims.variant = { variant: "v-prediction", source: "modelspec.prediction_type v" };
-  else if (metadata["ss_v_parameterization"] === "True") claims.variant = { variant: "v-prediction", source: "ss_v_parameterization True" };
-  else if (architecture?.includes("-768-v")) claims.variant = { variant: "v-prediction", source: `modelspec.architecture ${architecture}` };
-  else if (architecture?.includes("-inpainting")) claims.variant = { variant: "inpaint", source: `modelspec.architecture ${architecture}` };
+  if (metadata["modelspec.prediction_type"] === "v")
+    claims.variant = { variant: "v-prediction", source: "modelspec.prediction_type v" };
+  else if (metadata.ss_v_parameterization === "True")
+    claims.variant = { variant: "v-prediction", source: "ss_v_parameterization True" };
+  else if (architecture?.includes("-768-v"))
+    claims.variant = { variant: "v-prediction", source: `modelspec.architecture ${architecture}` };
+  else if (architecture?.includes("-inpainting"))
+    claims.variant = { variant: "inpaint", source: `modelspec.architecture ${architecture}` };
 
-  const args = parseArgs(metadata["ss_network_args"]);
-  const algo = typeof args["algo"] === "string" ? ALGO_NAMES.get(args["algo"].toLowerCase()) : undefined;
-  const module = metadata["ss_network_module"];
-  if (args["dora_wd"] === true || args["dora_wd"] === "True" || args["dora_wd"] === "true") {
+  const args = parseArgs(metadata.ss_network_args);
+  const algo = typeof args.algo === "string" ? ALGO_NAMES.get(args.algo.toLowerCase()) : undefined;
+  const module = metadata.ss_network_module;
+  if (args.dora_wd === true || args.dora_wd === "True" || args.dora_wd === "true") {
     claims.algorithm = { algorithm: "dora", source: "ss_network_args dora_wd" };
   } else if (algo !== undefined) {
-    claims.algorithm = { algorithm: algo, source: `ss_network_args algo ${String(args["algo"])}` };
+    claims.algorithm = { algorithm: algo, source: `ss_network_args algo ${String(args.algo)}` };
   } else if (module === "networks.oft") {
     claims.algorithm = { algorithm: "oft", source: `ss_network_module ${module}` };
   } else if (module?.startsWith("networks.")) {
-    const conv = args["conv_dim"] !== undefined;
-    claims.algorithm = { algorithm: conv ? "locon" : "lora", source: `ss_network_module ${module}${conv ? " + conv_dim" : ""}` };
+    const conv = args.conv_dim !== undefined;
+    claims.algorithm = {
+      algorithm: conv ? "locon" : "lora",
+      source: `ss_network_module ${module}${conv ? " + conv_dim" : ""}`,
+    };
   }
   return claims;
 }
@@ -137,7 +145,9 @@ export function applyMetadata(result: Classification, claims: MetadataClaims): v
   if (algorithm !== null && result.kind === "lora" && result.algorithm !== null) {
     if (result.algorithm === algorithm.algorithm) result.evidence.push(`${algorithm.source} agrees`);
     else if (!(LORA_LIKE.has(result.algorithm) && LORA_LIKE.has(algorithm.algorithm))) {
-      result.evidence.push(`${algorithm.source} says ${algorithm.algorithm}, modules say ${result.algorithm} (kept modules)`);
+      result.evidence.push(
+        `${algorithm.source} says ${algorithm.algorithm}, modules say ${result.algorithm} (kept modules)`,
+      );
     }
   }
 }

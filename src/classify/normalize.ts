@@ -103,7 +103,8 @@ export function normalizeTensors(
     shapes.set(name, t.shape);
     const root = t.path[depth];
     const leaf = t.path[t.path.length - 1];
-    if (typeof root === "number" && typeof leaf === "string" && HYPERNETWORK_LAYER.test(leaf)) hypernetworkWidths.add(root);
+    if (typeof root === "number" && typeof leaf === "string" && HYPERNETWORK_LAYER.test(leaf))
+      hypernetworkWidths.add(root);
   });
 
   return {

@@ -1,6 +1,6 @@
-import type { Algorithm, Base, Confidence, Kind, LoraFormat } from "./types.js";
-import type { NormalizedHeader } from "./normalize.js";
 import type { FeatureName } from "./features.js";
+import type { NormalizedHeader } from "./normalize.js";
+import type { Algorithm, Base, Confidence, Kind, LoraFormat } from "./types.js";
 
 /**
  * The decision order (classification spec §2). Rules overlap, so the first stage with a matching rule decides the kind:

@@ -55,7 +55,14 @@ export type Base = (typeof BASES)[number];
  * ComfyUI/BFL/ai-toolkit write them: `diffusion_model.…`, `double_blocks.…`), and `lora-diffusion`
  * (cloneofsimo/lora: `unet:0:up` or a bare list of tensors) which no UI loads without converting.
  */
-export const LORA_FORMATS = ["kohya", "diffusers", "diffusers-attn-processor", "peft", "native", "lora-diffusion"] as const;
+export const LORA_FORMATS = [
+  "kohya",
+  "diffusers",
+  "diffusers-attn-processor",
+  "peft",
+  "native",
+  "lora-diffusion",
+] as const;
 export type LoraFormat = (typeof LORA_FORMATS)[number];
 
 export type Confidence = "high" | "medium" | "low";

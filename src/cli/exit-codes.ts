@@ -84,7 +84,9 @@ const EXIT_CODE_BY_ERROR: Readonly<Record<ErrorCode, number>> = {
 /** Maps a thrown value to an exit code by its `code`; anything else is a generic failure. */
 export function exitCodeFor(error: unknown): number {
   if (typeof error === "object" && error !== null && "code" in error && typeof error.code === "string") {
-    return Object.hasOwn(EXIT_CODE_BY_ERROR, error.code) ? EXIT_CODE_BY_ERROR[error.code as ErrorCode] : EXIT_FILE_ERROR;
+    return Object.hasOwn(EXIT_CODE_BY_ERROR, error.code)
+      ? EXIT_CODE_BY_ERROR[error.code as ErrorCode]
+      : EXIT_FILE_ERROR;
   }
   return EXIT_FILE_ERROR;
 }

@@ -1,6 +1,7 @@
 import { Command } from "commander";
-import { registerAudit } from "./definitions/audit.js";
 import { markerHelp } from "../install/detect-webui.js";
+import type { CliContext, OutputStream } from "./context.js";
+import { registerAudit } from "./definitions/audit.js";
 import { registerConfig } from "./definitions/config.js";
 import { registerDownload } from "./definitions/download.js";
 import { registerHash } from "./definitions/hash.js";
@@ -8,7 +9,6 @@ import { registerInspect } from "./definitions/inspect.js";
 import { registerInstall } from "./definitions/install.js";
 import { registerSort } from "./definitions/sort.js";
 import { registerUndo } from "./definitions/undo.js";
-import type { CliContext, OutputStream } from "./context.js";
 import { readPackageInfo } from "./package-info.js";
 
 /**
@@ -44,7 +44,9 @@ Which WebUI: --webui, else $SDMODELS_WEBUI, else the current folder or the neare
 of these marker sets, else the one remembered by \`sdmodels config webui\`. Folders the UI's own settings move
 (webui-user.sh/.bat COMMANDLINE_ARGS, SD.Next config.json, SwarmUI Data/Settings.fds, Fooocus config.txt,
 ComfyUI extra_model_paths.yaml, Stability Matrix settings.json) are read, never run.
-${markerHelp().map((line) => `  ${line}`).join("\n")}
+${markerHelp()
+  .map((line) => `  ${line}`)
+  .join("\n")}
 
 Exit codes: 0 success, 1 usage error, 2 file error or failure, 3 dangerous file, 4 not authorised,
 5 not found, 6 network error, 7 rate limited, 8 integrity (hash or size) mismatch, 9 refused for safety,

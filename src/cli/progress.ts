@@ -23,7 +23,12 @@ export async function startStatus(
   if (!options.enabled) return silent(options.stream);
   const { default: ora } = await import("ora");
   // discardStdin would put a TTY stdin into raw mode and swallow input meant for a later confirmation prompt.
-  const spinner: Ora = ora({ text, stream: options.stream, discardStdin: false, color: options.color ? "cyan" : false });
+  const spinner: Ora = ora({
+    text,
+    stream: options.stream,
+    discardStdin: false,
+    color: options.color ? "cyan" : false,
+  });
   spinner.start();
   return {
     update(next) {

@@ -9,8 +9,12 @@ import { rememberedWebui } from "./user-config.js";
  * `sdmodels config webui` remembered. `--create` makes a new layout, so it needs `--ui` to say which. Loaded by the
  * commands only when they run, so `--help` never loads the settings readers or the config file's dependencies.
  */
-export async function resolveTarget(flags: { webui?: string; ui?: UiName; create?: boolean }, io: Pick<CliIo, "env" | "cwd">): Promise<WebuiTarget> {
-  if (flags.create && !flags.ui) throw new UsageError(`--create needs --ui ${UI_NAMES.join("|")}: the layout to create`);
+export async function resolveTarget(
+  flags: { webui?: string; ui?: UiName; create?: boolean },
+  io: Pick<CliIo, "env" | "cwd">,
+): Promise<WebuiTarget> {
+  if (flags.create && !flags.ui)
+    throw new UsageError(`--create needs --ui ${UI_NAMES.join("|")}: the layout to create`);
   return resolveWebui({
     webui: flags.webui,
     ui: flags.ui,

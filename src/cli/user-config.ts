@@ -42,7 +42,10 @@ export async function readUserConfig(path: string): Promise<UserConfig> {
     throw new UsageError(`${path}: not valid JSON (${(error as Error).message}); fix it or remove it`);
   }
   const result = UserConfigSchema.safeParse(parsed);
-  if (!result.success) throw new UsageError(`${path}: ${result.error.issues.map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`).join("; ")}`);
+  if (!result.success)
+    throw new UsageError(
+      `${path}: ${result.error.issues.map((i) => `${i.path.join(".") || "(top)"}: ${i.message}`).join("; ")}`,
+    );
   return result.data;
 }
 

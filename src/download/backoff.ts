@@ -1,5 +1,5 @@
 import { IntegrityError, NetworkError, RateLimitedError } from "./errors.js";
-import { isRetryableFailure, networkFailureOf, type NetworkFailure } from "./network-failure.js";
+import { isRetryableFailure, type NetworkFailure, networkFailureOf } from "./network-failure.js";
 
 /** Civitai documents no Retry-After; 1 s doubling to 30 s is the back-off its own tooling guidance gives. */
 export const DEFAULT_RETRY_BASE_MS = 1000;

@@ -2,15 +2,15 @@ import { createHash, type Hash } from "node:crypto";
 import { link, lstat, open, readFile, rename, rm, stat, unlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { readChunks } from "../hash/read-chunks.js";
-import { baseUrlsFromEnv, type BaseUrls } from "./base-urls.js";
-import { withRetries, type RetryOptions } from "./backoff.js";
 import { SNIFF_BYTES } from "../read/sniff.js";
+import { type RetryOptions, withRetries } from "./backoff.js";
+import { type BaseUrls, baseUrlsFromEnv } from "./base-urls.js";
 import { looksLikeErrorPage } from "./error-page.js";
 import { DownloadError, IntegrityError, InvalidSourceError, NetworkError, TargetExistsError } from "./errors.js";
 import { chooseFileName, sanitizeFileName } from "./file-name.js";
-import { describeNetworkFailure, networkFailureOf } from "./network-failure.js";
 import type { NetworkOptions } from "./network.js";
-import { headerValue, openUrl, type OpenedUrl } from "./open-url.js";
+import { describeNetworkFailure, networkFailureOf } from "./network-failure.js";
+import { headerValue, type OpenedUrl, openUrl } from "./open-url.js";
 import { ReaderFellBehindError } from "./response-body.js";
 import { errorForStatus, messageFromBody, readBodySnippet, type Service } from "./status-errors.js";
 import { redactQueryTokens, type TokenSet } from "./tokens.js";
@@ -79,7 +79,10 @@ function asDownloadError(error: unknown, transfer: Transfer): unknown {
   const failure = networkFailureOf(error);
   if (failure === null) return error;
   const what = transfer.name ?? "download";
-  return new NetworkError(`${what} from ${new URL(transfer.url).host}: ${describeNetworkFailure(failure)}`, { cause: error, failure });
+  return new NetworkError(`${what} from ${new URL(transfer.url).host}: ${describeNetworkFailure(failure)}`, {
+    cause: error,
+    failure,
+  });
 }
 
 function serviceOf(url: string, baseUrls: BaseUrls): Service {
@@ -225,7 +228,13 @@ async function hashPrefix(path: string, length: number, hash: Hash): Promise<boo
  * Streams one response body into the part file; throws on anything short of a complete, verified file. Null when
  * the part to continue shrank meanwhile: the caller starts over.
  */
-async function receive(transfer: Transfer, response: OpenedUrl, name: string, start: number, total: number | undefined): Promise<DownloadResult | null> {
+async function receive(
+  transfer: Transfer,
+  response: OpenedUrl,
+  name: string,
+  start: number,
+  total: number | undefined,
+): Promise<DownloadResult | null> {
   const { options } = transfer;
   const part = join(options.dir, name + PART_SUFFIX);
   const hash = createHash("sha256");
@@ -242,17 +251,23 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
   } else {
     // Starting over: whatever sits under these names (a planted file, a link) is removed, never written through.
     await removePart(part);
-    await writeFile(part.replace(/\.part$/, PART_SOURCE_SUFFIX), JSON.stringify({ url: redactQueryTokens(transfer.url), ...validatorsOf(response) }), {
-      flag: "wx",
-      mode: PART_MODE,
-    });
+    await writeFile(
+      part.replace(/\.part$/, PART_SOURCE_SUFFIX),
+      JSON.stringify({ url: redactQueryTokens(transfer.url), ...validatorsOf(response) }),
+      {
+        flag: "wx",
+        mode: PART_MODE,
+      },
+    );
   }
   const host = new URL(response.url).host;
   // Content-Length, else what the service stated, else the documented cap: no server can fill the disk.
   const limit =
     total ??
     options.expectedSize ??
-    (options.approximateSize !== undefined ? Math.ceil(options.approximateSize * (1 + STATED_SIZE_SLACK)) : MAX_UNSTATED_BODY_BYTES);
+    (options.approximateSize !== undefined
+      ? Math.ceil(options.approximateSize * (1 + STATED_SIZE_SLACK))
+      : MAX_UNSTATED_BODY_BYTES);
   const began = Date.now();
   let lastReport = 0;
   let received = start;
@@ -268,7 +283,10 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
   let handle: Awaited<ReturnType<typeof open>> | undefined;
   const write = async (chunk: Buffer) => {
     if (received + chunk.length > limit) {
-      throw new IntegrityError("size-mismatch", `${host} sent more than the ${limit} bytes ${total !== undefined ? "it announced" : "the source stated"}`);
+      throw new IntegrityError(
+        "size-mismatch",
+        `${host} sent more than the ${limit} bytes ${total !== undefined ? "it announced" : "the source stated"}`,
+      );
     }
     handle ??= await open(part, start > 0 ? "r+" : "wx", PART_MODE);
     await handle.write(chunk, 0, chunk.length, received);
@@ -283,7 +301,10 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
     if (looksLikeErrorPage(bytes, name, total)) {
       const rest = final ? "" : await readBodySnippet(response.body);
       const quoted = messageFromBody(bytes.toString("utf8") + rest, options.tokens.values());
-      throw new IntegrityError("error-page", `${host} answered with a web page instead of a model file${quoted ? `: "${quoted}"` : ""}`);
+      throw new IntegrityError(
+        "error-page",
+        `${host} answered with a web page instead of a model file${quoted ? `: "${quoted}"` : ""}`,
+      );
     }
     if (bytes.length > 0) await write(bytes);
   };
@@ -304,7 +325,8 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
     if (error instanceof IntegrityError) await removePart(part);
     if (error instanceof ReaderFellBehindError && start === 0) {
       // Falling behind is answered by resuming; twice from byte 0 means this server cannot resume, and it would loop.
-      if (transfer.fellBehindFromStart) throw new NetworkError(`${name}: the disk is slower than the network and ${host} cannot resume`);
+      if (transfer.fellBehindFromStart)
+        throw new NetworkError(`${name}: the disk is slower than the network and ${host} cannot resume`);
       transfer.fellBehindFromStart = true;
     }
     throw error;
@@ -324,7 +346,10 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
   }
   if (options.expectedSha256 !== undefined && sha256 !== options.expectedSha256.toLowerCase()) {
     await removePart(part);
-    throw new IntegrityError("hash-mismatch", `${name}: SHA-256 ${sha256} does not match the expected ${options.expectedSha256.toLowerCase()}`);
+    throw new IntegrityError(
+      "hash-mismatch",
+      `${name}: SHA-256 ${sha256} does not match the expected ${options.expectedSha256.toLowerCase()}`,
+    );
   }
   const target = join(options.dir, name);
   await publish(part, target, options.overwrite ?? false);
@@ -332,7 +357,10 @@ async function receive(transfer: Transfer, response: OpenedUrl, name: string, st
 }
 
 /** Range and If-Range for a part that may be continued; none (start over) unless it comes from this very URL. */
-async function resumeHeaders(transfer: Transfer, part: string): Promise<{ offset: number; headers: Record<string, string> }> {
+async function resumeHeaders(
+  transfer: Transfer,
+  part: string,
+): Promise<{ offset: number; headers: Record<string, string> }> {
   const offset = await sizeOf(part);
   if (offset === 0) return { offset: 0, headers: {} };
   const source = await readPartSource(part);
@@ -350,7 +378,12 @@ async function attempt(transfer: Transfer): Promise<DownloadResult> {
   let resume = transfer.name ? await resumeHeaders(transfer, partOf(transfer.name)) : { offset: 0, headers: {} };
   for (;;) {
     const { offset } = resume;
-    const response = await openUrl(transfer.url, { tokens: options.tokens, signal: options.signal, headers: resume.headers, network: options.network });
+    const response = await openUrl(transfer.url, {
+      tokens: options.tokens,
+      signal: options.signal,
+      headers: resume.headers,
+      network: options.network,
+    });
     const host = new URL(response.url).host;
     if (response.status === 416 && offset > 0 && transfer.name) {
       // The part is as long as or longer than the file now is: it cannot be trusted, start over.
@@ -386,7 +419,12 @@ async function attempt(transfer: Transfer): Promise<DownloadResult> {
       transfer.name = chosen;
       // Only now is the name known: a part of it left by an earlier run of this URL is continued, not refetched.
       const earlier = await readPartSource(partOf(chosen));
-      if (response.status === 200 && earlier !== null && sameSource(earlier, transfer.url, response) && (await sizeOf(partOf(chosen))) > 0) {
+      if (
+        response.status === 200 &&
+        earlier !== null &&
+        sameSource(earlier, transfer.url, response) &&
+        (await sizeOf(partOf(chosen))) > 0
+      ) {
         await response.body.dump();
         resume = await resumeHeaders(transfer, partOf(chosen));
         continue;

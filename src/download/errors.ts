@@ -38,14 +38,20 @@ export class InvalidSourceError extends DownloadError {
 
 /** 401/403: a token is missing, wrong, or not enough (early access, gated repo). */
 export class NotAuthorizedError extends DownloadError {
-  constructor(message: string, readonly status: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
     super("not-authorized", message);
   }
 }
 
 /** 404/410, or an API answer without a downloadable file (archived, taken down). */
 export class NotFoundError extends DownloadError {
-  constructor(message: string, readonly status?: number) {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
     super("not-found", message);
   }
 }
@@ -65,7 +71,10 @@ export class NetworkError extends DownloadError {
 /** A 429 that outlived every retry. */
 export class RateLimitedError extends DownloadError {
   readonly failure: NetworkFailure = { kind: "http-status", status: 429 };
-  constructor(message: string, readonly retryAfterMs?: number) {
+  constructor(
+    message: string,
+    readonly retryAfterMs?: number,
+  ) {
     super("rate-limited", message);
   }
 }
@@ -79,7 +88,10 @@ export class IntegrityError extends DownloadError {
 
 /** Any other unexpected HTTP status (a 4xx we have no advice for). */
 export class HttpStatusError extends DownloadError {
-  constructor(message: string, readonly status: number) {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
     super("http-status", message);
   }
 }
@@ -87,8 +99,14 @@ export class HttpStatusError extends DownloadError {
 /** The final file already exists and the caller did not allow replacing it. */
 export class TargetExistsError extends DownloadError {
   /** `keptAs`: where the finished download was left when the name was taken while it ran. */
-  constructor(readonly path: string, readonly keptAs?: string) {
-    super("target-exists", `${path} already exists; not overwriting it${keptAs ? ` (the download is kept as ${keptAs})` : ""}`);
+  constructor(
+    readonly path: string,
+    readonly keptAs?: string,
+  ) {
+    super(
+      "target-exists",
+      `${path} already exists; not overwriting it${keptAs ? ` (the download is kept as ${keptAs})` : ""}`,
+    );
   }
 }
 

@@ -1,5 +1,5 @@
-import { parse as parseContentDisposition } from "content-disposition";
 import { extname } from "node:path";
+import { parse as parseContentDisposition } from "content-disposition";
 import { MODEL_EXTENSIONS } from "../inspect/walk.js";
 
 /**
@@ -45,7 +45,8 @@ export function sanitizeFileName(raw: string): string | null {
     .replace(/[.\s]+$/, ""); // Windows drops trailing dots and spaces, which would change the name
   if (!name) return null;
   const dot = name.lastIndexOf(".");
-  const hasExtension = dot > 0 && name.length - dot - 1 <= MAX_EXTENSION_CHARS && /^[\p{L}\p{N}_-]+$/u.test(name.slice(dot + 1));
+  const hasExtension =
+    dot > 0 && name.length - dot - 1 <= MAX_EXTENSION_CHARS && /^[\p{L}\p{N}_-]+$/u.test(name.slice(dot + 1));
   let stem = hasExtension ? name.slice(0, dot) : name;
   const extension = hasExtension ? name.slice(dot) : "";
   if (WINDOWS_DEVICE.test(stem)) stem = `_${stem}`;

@@ -1,9 +1,29 @@
-export { downloadFile, PART_SUFFIX, type DownloadOptions, type DownloadProgress, type DownloadResult } from "./download-file.js";
-export { parseSource, rebaseCivitaiUrl, type ParsedSource } from "./parse-source.js";
-export { sanitizeFileName, chooseFileName, fileNameFromContentDisposition, redecodeLatin1, MAX_FILE_NAME_BYTES } from "./file-name.js";
-export { createTokenSet, redactQueryTokens, tokenFingerprint, type TokenSet, type TokenSources } from "./tokens.js";
-export { baseUrlsFromEnv, DEFAULT_CIVITAI_URL, DEFAULT_HF_URL, type BaseUrls } from "./base-urls.js";
+export { type BaseUrls, baseUrlsFromEnv, DEFAULT_CIVITAI_URL, DEFAULT_HF_URL } from "./base-urls.js";
 export {
-  DownloadError, InvalidSourceError, NotAuthorizedError, NotFoundError, NetworkError, RateLimitedError,
-  IntegrityError, HttpStatusError, TargetExistsError, BadResponseError,
+  type DownloadOptions,
+  type DownloadProgress,
+  type DownloadResult,
+  downloadFile,
+  PART_SUFFIX,
+} from "./download-file.js";
+export {
+  BadResponseError,
+  DownloadError,
+  HttpStatusError,
+  IntegrityError,
+  InvalidSourceError,
+  NetworkError,
+  NotAuthorizedError,
+  NotFoundError,
+  RateLimitedError,
+  TargetExistsError,
 } from "./errors.js";
+export {
+  chooseFileName,
+  fileNameFromContentDisposition,
+  MAX_FILE_NAME_BYTES,
+  redecodeLatin1,
+  sanitizeFileName,
+} from "./file-name.js";
+export { type ParsedSource, parseSource, rebaseCivitaiUrl } from "./parse-source.js";
+export { createTokenSet, redactQueryTokens, type TokenSet, type TokenSources, tokenFingerprint } from "./tokens.js";

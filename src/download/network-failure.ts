@@ -43,7 +43,11 @@ function codeOf(error: unknown): string | undefined {
 
 /** The failure a thrown transport error stands for (its own code, else its cause's), or null if it is none. */
 export function networkFailureOf(error: unknown): NetworkFailure | null {
-  for (let current = error, depth = 0; current && depth < 4; current = (current as { cause?: unknown }).cause, depth++) {
+  for (
+    let current = error, depth = 0;
+    current && depth < 4;
+    current = (current as { cause?: unknown }).cause, depth++
+  ) {
     const code = codeOf(current);
     if (code === undefined) continue;
     const known = KIND_BY_CODE[code];

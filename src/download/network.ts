@@ -1,4 +1,4 @@
-import { EnvHttpProxyAgent, type Dispatcher } from "undici";
+import { type Dispatcher, EnvHttpProxyAgent } from "undici";
 
 /**
  * A dead host must be noticed in seconds, not after undici's five-minute defaults. Ten seconds covers a TCP or TLS

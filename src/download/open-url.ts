@@ -1,8 +1,8 @@
 import { BadResponseError, InvalidSourceError, NetworkError } from "./errors.js";
+import { type NetworkOptions, networkSettings } from "./network.js";
 import { describeNetworkFailure, networkFailureOf } from "./network-failure.js";
-import { networkSettings, type NetworkOptions } from "./network.js";
-import { dispatchRequest, type DispatchedResponse, type ResponseBody } from "./response-body.js";
-import { tokenForUrl, type TokenSet } from "./tokens.js";
+import { type DispatchedResponse, dispatchRequest, type ResponseBody } from "./response-body.js";
+import { type TokenSet, tokenForUrl } from "./tokens.js";
 import { userAgent } from "./user-agent.js";
 
 /** Civitai needs one hop (307 to signed storage), Hugging Face at most two; curl and browsers stop at 20–50. */
@@ -54,7 +54,8 @@ export async function openUrl(input: string, options: OpenUrlOptions): Promise<O
   let method = options.method ?? "GET";
   const redirects: string[] = [];
   for (;;) {
-    if (url.protocol !== "http:" && url.protocol !== "https:") throw new InvalidSourceError(`unsupported URL scheme ${url.protocol}`);
+    if (url.protocol !== "http:" && url.protocol !== "https:")
+      throw new InvalidSourceError(`unsupported URL scheme ${url.protocol}`);
     leftOrigin ||= url.origin !== origin;
     const token = leftOrigin ? undefined : tokenForUrl(options.tokens, url);
     const headers: Record<string, string> = {
@@ -66,7 +67,12 @@ export async function openUrl(input: string, options: OpenUrlOptions): Promise<O
     if (token) headers.authorization = `Bearer ${token}`;
     let response: DispatchedResponse;
     try {
-      response = await dispatchRequest(network.dispatcher, url, { method, headers, signal: options.signal, idleTimeoutMs: network.idleTimeoutMs });
+      response = await dispatchRequest(network.dispatcher, url, {
+        method,
+        headers,
+        signal: options.signal,
+        idleTimeoutMs: network.idleTimeoutMs,
+      });
     } catch (error) {
       if (options.signal?.aborted) throw error;
       const failure = networkFailureOf(error) ?? undefined;
@@ -81,15 +87,30 @@ export async function openUrl(input: string, options: OpenUrlOptions): Promise<O
         throw new BadResponseError(`${url.host} answered ${response.statusCode} with a Location that is not a URL`);
       }
       if (options.sameOriginOnly && next.origin !== origin) {
-        return { status: response.statusCode, headers: response.headers, body: response.body, url: url.href, redirects, sentToken: token };
+        return {
+          status: response.statusCode,
+          headers: response.headers,
+          body: response.body,
+          url: url.href,
+          redirects,
+          sentToken: token,
+        };
       }
       await response.body.dump();
-      if (redirects.length >= MAX_REDIRECTS) throw new NetworkError(`more than ${MAX_REDIRECTS} redirects from ${origin}`);
+      if (redirects.length >= MAX_REDIRECTS)
+        throw new NetworkError(`more than ${MAX_REDIRECTS} redirects from ${origin}`);
       redirects.push(next.href);
       if (response.statusCode === 303) method = method === "HEAD" ? "HEAD" : "GET";
       url = next;
       continue;
     }
-    return { status: response.statusCode, headers: response.headers, body: response.body, url: url.href, redirects, sentToken: token };
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body: response.body,
+      url: url.href,
+      redirects,
+      sentToken: token,
+    };
   }
 }

@@ -3,7 +3,14 @@ import { InvalidSourceError } from "./errors.js";
 
 /** What a user-supplied download source names, before any network call. */
 export type ParsedSource =
-  | { service: "civitai"; modelId?: number; versionId?: number; fileId?: number; downloadUrl?: string; query: URLSearchParams }
+  | {
+      service: "civitai";
+      modelId?: number;
+      versionId?: number;
+      fileId?: number;
+      downloadUrl?: string;
+      query: URLSearchParams;
+    }
   | { service: "huggingface"; repoId: string; revision: string; path: string; resolveUrl: string }
   | { service: "http"; url: string };
 
@@ -36,27 +43,45 @@ export function rebaseCivitaiUrl(url: string, civitaiBaseUrl: string): string {
 export function parseSource(input: string, bases: BaseUrls): ParsedSource {
   const text = input.trim();
   const air = AIR.exec(text);
-  if (air) return { service: "civitai", modelId: id(air[1]), versionId: id(air[2]), fileId: id(air[3]), query: new URLSearchParams() };
+  if (air)
+    return {
+      service: "civitai",
+      modelId: id(air[1]),
+      versionId: id(air[2]),
+      fileId: id(air[3]),
+      query: new URLSearchParams(),
+    };
   if (/^urn:air:/i.test(text)) throw new InvalidSourceError(`not a Civitai AIR sdmodels can download: ${text}`);
-  if (/^\d+$/.test(text)) throw new InvalidSourceError(`${text} could be a model id or a version id; pass a Civitai URL or an AIR`);
+  if (/^\d+$/.test(text))
+    throw new InvalidSourceError(`${text} could be a model id or a version id; pass a Civitai URL or an AIR`);
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     throw new InvalidSourceError(`not a URL, AIR or Hugging Face file URL: ${text}`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") throw new InvalidSourceError(`unsupported URL scheme ${url.protocol}`);
+  if (url.protocol !== "http:" && url.protocol !== "https:")
+    throw new InvalidSourceError(`unsupported URL scheme ${url.protocol}`);
   const segments = url.pathname.split("/").filter(Boolean);
 
   if (sameHost(url, bases.civitaiBaseUrl, CIVITAI_HOSTS)) {
     const query = url.searchParams;
     const [a, b, c, d] = segments;
-    if (a === "models" && id(b) !== undefined) return { service: "civitai", modelId: id(b), versionId: id(query.get("modelVersionId")), query };
+    if (a === "models" && id(b) !== undefined)
+      return { service: "civitai", modelId: id(b), versionId: id(query.get("modelVersionId")), query };
     if (a === "model-versions" && id(b) !== undefined) return { service: "civitai", versionId: id(b), query };
-    if (a === "api" && b === "v1" && c === "model-versions" && id(d) !== undefined) return { service: "civitai", versionId: id(d), query };
-    if (a === "api" && b === "v1" && c === "models" && id(d) !== undefined) return { service: "civitai", modelId: id(d), query };
+    if (a === "api" && b === "v1" && c === "model-versions" && id(d) !== undefined)
+      return { service: "civitai", versionId: id(d), query };
+    if (a === "api" && b === "v1" && c === "models" && id(d) !== undefined)
+      return { service: "civitai", modelId: id(d), query };
     if (a === "api" && b === "download" && c === "models" && id(d) !== undefined) {
-      return { service: "civitai", versionId: id(d), fileId: id(query.get("fileId")), downloadUrl: rebaseCivitaiUrl(url.href, bases.civitaiBaseUrl), query };
+      return {
+        service: "civitai",
+        versionId: id(d),
+        fileId: id(query.get("fileId")),
+        downloadUrl: rebaseCivitaiUrl(url.href, bases.civitaiBaseUrl),
+        query,
+      };
     }
     throw new InvalidSourceError(`not a Civitai model, version or download URL: ${text}`);
   }

@@ -116,7 +116,8 @@ export function dispatchRequest(
     const body = new ResponseBody();
     let started = false;
     let controller: Dispatcher.DispatchController | undefined;
-    const onAbort = () => controller?.abort(options.signal?.reason instanceof Error ? options.signal.reason : new Error("aborted"));
+    const onAbort = () =>
+      controller?.abort(options.signal?.reason instanceof Error ? options.signal.reason : new Error("aborted"));
     const settle = () => options.signal?.removeEventListener("abort", onAbort);
     const handler: Dispatcher.DispatchHandler = {
       onRequestStart(requestController) {

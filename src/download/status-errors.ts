@@ -75,19 +75,29 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
 }
 
-const CIVITAI_TOKEN_ADVICE = "log in to Civitai and set CIVITAI_TOKEN (or pass --token) with an API key from civitai.com/user/account";
-const HF_TOKEN_ADVICE = "the repository may be gated or private: accept its terms on Hugging Face and set HF_TOKEN (or pass --token)";
+const CIVITAI_TOKEN_ADVICE =
+  "log in to Civitai and set CIVITAI_TOKEN (or pass --token) with an API key from civitai.com/user/account";
+const HF_TOKEN_ADVICE =
+  "the repository may be gated or private: accept its terms on Hugging Face and set HF_TOKEN (or pass --token)";
 
 function advice(status: number, service: Service, quoted: string, hadToken: boolean): string {
   if (status === 401 || status === 403) {
-    if (service === "civitai" && /early access/i.test(quoted)) return "this version is in Early Access; it can be downloaded by supporters now and by everyone when early access ends";
-    if (service === "civitai" && /disabled downloads/i.test(quoted)) return "the creator has disabled downloads of this file";
-    if (hadToken) return status === 403 ? "the token was sent but does not grant access to this file" : "the token was rejected; check that it is current";
+    if (service === "civitai" && /early access/i.test(quoted))
+      return "this version is in Early Access; it can be downloaded by supporters now and by everyone when early access ends";
+    if (service === "civitai" && /disabled downloads/i.test(quoted))
+      return "the creator has disabled downloads of this file";
+    if (hadToken)
+      return status === 403
+        ? "the token was sent but does not grant access to this file"
+        : "the token was rejected; check that it is current";
     if (service === "civitai") return CIVITAI_TOKEN_ADVICE;
     if (service === "huggingface") return HF_TOKEN_ADVICE;
     return "the server wants credentials";
   }
-  if (status === 404) return service === "civitai" ? "no such model, version or file (check the id and the type/format filters)" : "not found";
+  if (status === 404)
+    return service === "civitai"
+      ? "no such model, version or file (check the id and the type/format filters)"
+      : "not found";
   if (status === 410) return "the model was archived or taken down and can no longer be downloaded";
   if (status === 429) return "rate limited; wait a while before trying again";
   return "";
@@ -102,7 +112,13 @@ export interface StatusContext {
 }
 
 /** A typed, one-line error for a non-2xx answer. Mentions at most the token's fingerprint. */
-export function errorForStatus(status: number, host: string, service: Service, body: string, context: StatusContext = {}): DownloadError {
+export function errorForStatus(
+  status: number,
+  host: string,
+  service: Service,
+  body: string,
+  context: StatusContext = {},
+): DownloadError {
   const { sentToken } = context;
   // Some servers echo the credential they refused ("invalid token abc…"); quote their words, never the token.
   const quoted = messageFromBody(body, [...(context.secrets ?? []), ...(sentToken ? [sentToken] : [])]);
@@ -111,7 +127,8 @@ export function errorForStatus(status: number, host: string, service: Service, b
   const parts = [`HTTP ${status} from ${host}`];
   if (quoted) parts.push(`"${quoted}"`);
   if (tip) parts.push(tip);
-  if (retryAfterMs !== undefined && retryAfterMs > 0) parts.push(`the server asks to wait ${Math.ceil(retryAfterMs / 1000)} s`);
+  if (retryAfterMs !== undefined && retryAfterMs > 0)
+    parts.push(`the server asks to wait ${Math.ceil(retryAfterMs / 1000)} s`);
   if (sentToken) parts.push(`token ${tokenFingerprint(sentToken)}`);
   const message = parts.join(" — ");
   if (status === 400) return new InvalidSourceError(message);

@@ -42,7 +42,9 @@ const TOKEN_QUERY_PARAMETERS: ReadonlySet<string> = new Set(["token", "access_to
 /** The non-empty values of `url`'s token query parameters; none when `url` is no URL. */
 export function queryTokens(url: string): string[] {
   if (!URL.canParse(url)) return [];
-  return [...new URL(url).searchParams].filter(([name, value]) => value && TOKEN_QUERY_PARAMETERS.has(name.toLowerCase())).map(([, value]) => value);
+  return [...new URL(url).searchParams]
+    .filter(([name, value]) => value && TOKEN_QUERY_PARAMETERS.has(name.toLowerCase()))
+    .map(([, value]) => value);
 }
 
 /**

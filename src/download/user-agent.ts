@@ -9,7 +9,8 @@ const require = createRequire(import.meta.url);
 let cached: string | undefined;
 
 export function userAgent(): string {
-  return (cached ??= readUserAgent());
+  cached ??= readUserAgent();
+  return cached;
 }
 
 function readUserAgent(): string {

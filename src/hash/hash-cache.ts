@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { z } from "zod";
-import { hashFile, type FileHashes, type HashFileOptions } from "./hash-file.js";
+import { type FileHashes, type HashFileOptions, hashFile } from "./hash-file.js";
 
 /** Hashes of files already seen, valid while a file keeps its path, size, mtime and inode. */
 export interface HashCache {
@@ -108,7 +108,11 @@ export function createHashCache(file: string): HashCache {
 }
 
 /** hashFile through a cache: a hit costs one stat, a miss hashes and stores (the caller saves the cache). */
-export async function hashFileCached(path: string, cache: HashCache, options: HashFileOptions = {}): Promise<FileHashes> {
+export async function hashFileCached(
+  path: string,
+  cache: HashCache,
+  options: HashFileOptions = {},
+): Promise<FileHashes> {
   const hit = await cache.get(path);
   if (hit) return hit;
   const identity = await fileIdentity(path);

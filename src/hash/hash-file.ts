@@ -51,7 +51,11 @@ const AUTOV1_DIGITS = 8;
 
 export class FileChangedError extends Error {
   readonly code = "FILE_CHANGED";
-  constructor(readonly path: string, expected: number, got: number) {
+  constructor(
+    readonly path: string,
+    expected: number,
+    got: number,
+  ) {
     super(`${path} changed size while being hashed (${expected} bytes expected, ${got} read)`);
     this.name = "FileChangedError";
   }

@@ -1,4 +1,4 @@
-export { hashFile, FileChangedError, type FileHashes, type HashFileOptions } from "./hash-file.js";
+export { createHashCache, type FileIdentity, fileIdentity, type HashCache, hashFileCached } from "./hash-cache.js";
+export { FileChangedError, type FileHashes, type HashFileOptions, hashFile } from "./hash-file.js";
 export { HashThreadError } from "./sha256-thread.js";
-export { createHashCache, hashFileCached, fileIdentity, type HashCache, type FileIdentity } from "./hash-cache.js";
-export { stateDir, defaultHashCachePath } from "./state-dir.js";
+export { defaultHashCachePath, stateDir } from "./state-dir.js";

@@ -12,7 +12,10 @@ export type Sha256ThreadReply = { kind: "hashed"; slot: number } | { kind: "dige
 /** The worker thread of a file's second SHA-256 stream failed or exited early; names the file being hashed. */
 export class HashThreadError extends Error {
   readonly code = "HASH_THREAD_FAILED";
-  constructor(readonly path: string, cause: unknown) {
+  constructor(
+    readonly path: string,
+    cause: unknown,
+  ) {
     super(`${path}: the hashing thread failed: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
     this.name = "HashThreadError";
   }

@@ -6,7 +6,6 @@ import { buildSafetyReport } from "./safety-report.js";
 import type { DiffusersInfo, Finding, ImportRecord, InspectError, Inspection } from "./types.js";
 import { DIFFUSERS_MODEL_INDEX, hasModelExtension } from "./walk.js";
 
-
 /** Most bytes of a pipeline or component JSON read: real ones are a few KB; a larger one is not a config. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
@@ -14,7 +13,10 @@ const MAX_CONFIG_BYTES = 1024 * 1024;
 const MAX_FOLDER_FILES = 10_000;
 
 export async function isDiffusersFolder(path: string): Promise<boolean> {
-  return stat(join(path, DIFFUSERS_MODEL_INDEX)).then((s) => s.isFile(), () => false);
+  return stat(join(path, DIFFUSERS_MODEL_INDEX)).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 }
 
 /**
@@ -35,7 +37,10 @@ export async function inspectDiffusersFolder(path: string): Promise<Inspection> 
     diffusers = pipelineInfo(index, await readJson(join(path, "unet", "config.json")).catch(() => null));
   } catch (e) {
     if (!isIoError(e) && !(e instanceof SyntaxError) && !(e instanceof RangeError)) throw e;
-    error = { code: "invalid", message: `${join(path, DIFFUSERS_MODEL_INDEX)}: ${e instanceof Error ? e.message : String(e)}` };
+    error = {
+      code: "invalid",
+      message: `${join(path, DIFFUSERS_MODEL_INDEX)}: ${e instanceof Error ? e.message : String(e)}`,
+    };
     findings.push({ severity: "suspicious", code: "invalid", message: error.message });
   }
   for (const file of await filesUnder(path)) {
@@ -47,9 +52,21 @@ export async function inspectDiffusersFolder(path: string): Promise<Inspection> 
     const where = relative(path, file);
     findings.push(...inspection.safety.findings.map((f) => ({ ...f, message: `${where}: ${f.message}` })));
     imports.push(...inspection.safety.imports);
-    if (inspection.error && !error) error = { code: inspection.error.code, message: `${where}: ${inspection.error.message}` };
+    if (inspection.error && !error)
+      error = { code: inspection.error.code, message: `${where}: ${inspection.error.message}` };
   }
-  return { path, format: "diffusers", size, tensors: [], metadata: null, values: {}, safety: buildSafetyReport(findings, imports), error, bytesRead, diffusers };
+  return {
+    path,
+    format: "diffusers",
+    size,
+    tensors: [],
+    metadata: null,
+    values: {},
+    safety: buildSafetyReport(findings, imports),
+    error,
+    bytesRead,
+    diffusers,
+  };
 }
 
 async function readJson(path: string): Promise<unknown> {
@@ -66,7 +83,8 @@ function pipelineInfo(index: unknown, unetConfig: unknown): DiffusersInfo {
   for (const [key, value] of entries) {
     if (key.startsWith("_")) continue;
     if (value === null || (Array.isArray(value) && value.every((v) => v === null))) components[key] = null;
-    else if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === "string")) components[key] = [String(value[0]), String(value[1])];
+    else if (Array.isArray(value) && value.length === 2 && value.every((v) => typeof v === "string"))
+      components[key] = [String(value[0]), String(value[1])];
   }
   const unet = typeof unetConfig === "object" && unetConfig !== null ? (unetConfig as Record<string, unknown>) : null;
   const int = (v: unknown) => (typeof v === "number" && Number.isSafeInteger(v) ? v : null);

@@ -24,7 +24,8 @@ export function quoteErrorBody(text: string, kind: "html" | "json"): string {
       const body: unknown = JSON.parse(text);
       if (typeof body === "object" && body !== null && !Array.isArray(body)) {
         const record = body as Record<string, unknown>;
-        const nested = typeof record.error === "object" && record.error !== null ? (record.error as Record<string, unknown>) : null;
+        const nested =
+          typeof record.error === "object" && record.error !== null ? (record.error as Record<string, unknown>) : null;
         const error = asText(record.error) ?? asText(nested?.message) ?? asText(nested?.code);
         const message = asText(record.message);
         const quoted = [error, message].filter((part) => part !== null).join(": ");

@@ -1,8 +1,8 @@
-import { openFileSource, type ByteSource, type FileSource } from "../read/byte-source.js";
+import { type ByteSource, type FileSource, openFileSource } from "../read/byte-source.js";
 import { readGguf } from "../read/gguf.js";
 import { readPlainPickle } from "../read/plain-pickle.js";
 import { readSafetensors } from "../read/safetensors.js";
-import { SNIFF_BYTES, sniffFormats, type SniffedFormat } from "../read/sniff.js";
+import { SNIFF_BYTES, type SniffedFormat, sniffFormats } from "../read/sniff.js";
 import { readTorchLegacy } from "../read/torch-legacy.js";
 import { readTorchTar } from "../read/torch-tar.js";
 import { readTorchZip } from "../read/torch-zip.js";
@@ -69,12 +69,20 @@ async function describeNonModel(format: SniffedFormat, source: ByteSource, head:
         message: `a JSON error response saved in place of a model (failed download?): "${quoteErrorBody(await readText(source), "json")}"`,
       });
     case "pytorch1-preview":
-      return notAModel({ code: "invalid", message: "PyTorch preview-release archive (starts with PYTORCH1), which torch refuses to load" });
+      return notAModel({
+        code: "invalid",
+        message: "PyTorch preview-release archive (starts with PYTORCH1), which torch refuses to load",
+      });
     case "empty":
       return notAModel({ code: "empty", message: "empty file (0 bytes): an interrupted download?" });
     default: {
-      const magic = Buffer.from(head.subarray(0, UNKNOWN_MAGIC_BYTES)).toString("hex").replace(/(..)(?=.)/g, "$1 ");
-      return notAModel({ code: "unknown-format", message: `not a model format sdmodels knows (first bytes: ${magic})` });
+      const magic = Buffer.from(head.subarray(0, UNKNOWN_MAGIC_BYTES))
+        .toString("hex")
+        .replace(/(..)(?=.)/g, "$1 ");
+      return notAModel({
+        code: "unknown-format",
+        message: `not a model format sdmodels knows (first bytes: ${magic})`,
+      });
     }
   }
 }
@@ -102,8 +110,12 @@ function ioFailure(path: string, size: number, bytesRead: number, error: Inspect
  */
 function reached(reading: ContainerResult): boolean {
   if (reading.format !== "pickle" || reading.error === null) return true;
-  return reading.imports.some((i) => i.verdict !== "safe") ||
-    reading.findings.some((f) => f.severity === "dangerous" && (f.code === "malformed-global" || f.code === "unscannable"));
+  return (
+    reading.imports.some((i) => i.verdict !== "safe") ||
+    reading.findings.some(
+      (f) => f.severity === "dangerous" && (f.code === "malformed-global" || f.code === "unscannable"),
+    )
+  );
 }
 
 /**
@@ -134,7 +146,9 @@ export async function inspectFile(path: string): Promise<Inspection> {
     const first = formats[0] ?? "unknown";
     // Nothing parsed: the most specific interpretation explains why, and the readers' findings still count.
     const primary = parsed ?? (READERS[first] && loaded[0] ? loaded[0] : await describeNonModel(first, source, head));
-    const judged = (loaded.includes(primary) ? loaded : [primary, ...loaded]).filter((r) => r === primary || reached(r));
+    const judged = (loaded.includes(primary) ? loaded : [primary, ...loaded]).filter(
+      (r) => r === primary || reached(r),
+    );
     return {
       path,
       format: primary.format,

@@ -1,15 +1,17 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { compiledWorkerScript } from "../worker-script.js";
-import { buildSafetyReport } from "./safety-report.js";
 import { inspectPath } from "./diffusers-folder.js";
+import { buildSafetyReport } from "./safety-report.js";
 import type { Inspection } from "./types.js";
 
 export interface InspectRequest {
   index: number;
   path: string;
 }
-export type InspectReply = { kind: "inspected"; index: number; inspection: Inspection } | { kind: "threw"; index: number; error: unknown };
+export type InspectReply =
+  | { kind: "inspected"; index: number; inspection: Inspection }
+  | { kind: "threw"; index: number; error: unknown };
 
 /**
  * Fewest files worth a pool. A worker loads the readers before its first file (~0.1–0.2 s of a core under load),
@@ -59,7 +61,10 @@ function crashedInspection(path: string, detail: string): Inspection {
  * the results in order. What `inspectPath` throws is rethrown at that file; a worker that dies mid-file yields an
  * `inspect-crashed` error for that file and is replaced. Every worker is stopped when the caller finishes or stops.
  */
-export async function* inspectEach(paths: readonly string[], options: InspectEachOptions = {}): AsyncGenerator<Inspection> {
+export async function* inspectEach(
+  paths: readonly string[],
+  options: InspectEachOptions = {},
+): AsyncGenerator<Inspection> {
   const workerCount = Math.min(options.workers ?? availableParallelism(), paths.length);
   const workerUrl = options.workerUrl ?? WORKER_URL;
   if (workerUrl === null || paths.length < (options.poolMinFiles ?? POOL_MIN_FILES) || workerCount < 1) {
@@ -126,7 +131,10 @@ class InspectPool {
     worker.on("message", (reply: InspectReply) => {
       this.busy.delete(worker);
       this.idle.push(worker);
-      this.settle(reply.index, reply.kind === "inspected" ? { ok: true, inspection: reply.inspection } : { ok: false, error: reply.error });
+      this.settle(
+        reply.index,
+        reply.kind === "inspected" ? { ok: true, inspection: reply.inspection } : { ok: false, error: reply.error },
+      );
     });
     // An error event is followed by exit; the file in hand is settled once, at exit.
     let failure = "";
@@ -141,7 +149,10 @@ class InspectPool {
       if (index !== undefined || this.next < this.paths.length) this.idle.push(this.spawn());
       if (index !== undefined) {
         const path = this.paths[index] as string;
-        this.settle(index, { ok: true, inspection: crashedInspection(path, failure || `worker thread exited with code ${code}`) });
+        this.settle(index, {
+          ok: true,
+          inspection: crashedInspection(path, failure || `worker thread exited with code ${code}`),
+        });
       }
     });
     return worker;

@@ -4,9 +4,18 @@
  */
 
 /** `diffusers`: a pipeline folder (`model_index.json` + component folders), inspected as one model. */
-export type FileFormat = "safetensors" | "torch-zip" | "torch-legacy" | "torch-tar" | "pickle" | "gguf" | "diffusers" | "unknown";
+export type FileFormat =
+  | "safetensors"
+  | "torch-zip"
+  | "torch-legacy"
+  | "torch-tar"
+  | "pickle"
+  | "gguf"
+  | "diffusers"
+  | "unknown";
 
 import type { Verdict } from "../model/verdict.js";
+
 // Re-exported while the readers and the scanner still import it from here; they move to model/ after this phase.
 export type { Verdict };
 

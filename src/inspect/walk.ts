@@ -1,3 +1,4 @@
+import type { Dirent } from "node:fs";
 import { readdir, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 
@@ -52,7 +53,7 @@ export async function walkModelFiles(dir: string, options: WalkOptions = {}): Pr
   const visited = new Set<string>();
 
   async function visit(current: string): Promise<void> {
-    let entries;
+    let entries: Dirent[];
     try {
       const { dev, ino } = await stat(current);
       const id = `${dev}:${ino}`;
@@ -74,13 +75,15 @@ export async function walkModelFiles(dir: string, options: WalkOptions = {}): Pr
       let isDirectory = entry.isDirectory();
       if (entry.isSymbolicLink()) {
         // A dangling link with a model name is kept: inspecting it reports "no such file", which the user wants to see.
-        isDirectory = await stat(path).then((s) => s.isDirectory(), () => false);
+        isDirectory = await stat(path).then(
+          (s) => s.isDirectory(),
+          () => false,
+        );
         if (isDirectory && options.followDirLinks === false) continue;
       }
       if (isDirectory) {
         if (options.skipDir?.(path) !== true) await visit(path);
-      }
-      else if (hasModelExtension(entry.name)) found.push(path);
+      } else if (hasModelExtension(entry.name)) found.push(path);
     }
   }
 
@@ -95,7 +98,10 @@ export async function walkModelFiles(dir: string, options: WalkOptions = {}): Pr
 export async function expandModelPaths(paths: readonly string[]): Promise<string[]> {
   const expanded: string[] = [];
   for (const path of paths) {
-    const isDirectory = await stat(path).then((s) => s.isDirectory(), () => false);
+    const isDirectory = await stat(path).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     if (isDirectory) expanded.push(...(await walkModelFiles(path)));
     else expanded.push(path);
   }

@@ -1,7 +1,7 @@
 import { join, resolve } from "node:path";
 import { InstallError } from "./errors.js";
 import type { FolderSettingsReading } from "./folder-settings.js";
-import { ShlexError, shlexWords, type ShlexWord } from "./shlex-split.js";
+import { ShlexError, type ShlexWord, shlexWords } from "./shlex-split.js";
 import type { FolderSetting } from "./types.js";
 
 /**
@@ -66,7 +66,11 @@ export interface ArgsSource {
  * The folder settings in a `COMMANDLINE_ARGS` value: split exactly as the WebUI splits it, then read the way
  * argparse reads it (`--flag value` and `--flag=value`). `exists` answers for `--forge-ref-a1111-home` paths.
  */
-export function readA1111Args(value: string, source: ArgsSource, exists: (path: string) => boolean): FolderSettingsReading {
+export function readA1111Args(
+  value: string,
+  source: ArgsSource,
+  exists: (path: string) => boolean,
+): FolderSettingsReading {
   let words: ShlexWord[];
   try {
     words = shlexWords(value);
@@ -97,7 +101,10 @@ export function readA1111Args(value: string, source: ArgsSource, exists: (path: 
     if (!inline) i++;
     // argparse takes no value that looks like another option; the WebUI stops with a usage error then.
     if (valueWord === undefined || (!inline && valueWord.value.startsWith("-"))) {
-      throw new InstallError("webui-settings-invalid", `${source.file}:${source.line}: ${flag} has no value, so the WebUI does not start`);
+      throw new InstallError(
+        "webui-settings-invalid",
+        `${source.file}:${source.line}: ${flag} has no value, so the WebUI does not start`,
+      );
     }
     if (valueWord.lostBackslash) {
       throw new InstallError(
@@ -124,7 +131,9 @@ export function readA1111Args(value: string, source: ArgsSource, exists: (path: 
       // Forge skips a flag already on the command line; a value the user set another way (Neo's `--ckpt-dirs`) wins too.
       if (argv.includes(flag) || reading.folders[key]) continue;
       if (!exists(target)) {
-        reading.warnings.push(`${flag} from --forge-ref-a1111-home skipped: ${target} does not exist (Forge skips it too)`);
+        reading.warnings.push(
+          `${flag} from --forge-ref-a1111-home skipped: ${target} does not exist (Forge skips it too)`,
+        );
         continue;
       }
       reading.folders[key] = { ...home, name: `--forge-ref-a1111-home → ${flag}`, path: target };

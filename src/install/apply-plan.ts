@@ -95,10 +95,23 @@ export async function applyPlan(plan: InstallPlan, options: ApplyOptions): Promi
     for (const [index, move] of moves.entries()) {
       if (options.signal?.aborted) break;
       const entry = journal.data.entries[index]!;
-      options.onProgress?.({ type: "start", source: move.source, destination: move.destination, size: move.size, index, total: moves.length });
+      options.onProgress?.({
+        type: "start",
+        source: move.source,
+        destination: move.destination,
+        size: move.size,
+        index,
+        total: moves.length,
+      });
       try {
         await ensureDir(dirname(move.destination), journal);
-        const { method, sourcesKept, sidecarsLeft } = await installGroup(move, entry, journal, plan.options.copy, options);
+        const { method, sourcesKept, sidecarsLeft } = await installGroup(
+          move,
+          entry,
+          journal,
+          plan.options.copy,
+          options,
+        );
         report.entries[index] = {
           ...notAttempted(move),
           status: "done",
@@ -109,7 +122,11 @@ export async function applyPlan(plan: InstallPlan, options: ApplyOptions): Promi
         };
         options.onProgress?.({ type: "done", source: move.source, destination: move.destination, method });
       } catch (error) {
-        const status = options.signal?.aborted ? "interrupted" : error instanceof FileChangedError && error.path === move.source ? "changed" : "failed";
+        const status = options.signal?.aborted
+          ? "interrupted"
+          : error instanceof FileChangedError && error.path === move.source
+            ? "changed"
+            : "failed";
         entry.status = status;
         report.entries[index] = { ...notAttempted(move), status };
         await journal.save();
@@ -149,7 +166,8 @@ async function installGroup(
     if (!info) continue;
     const checked = move.sidecars[i]?.identity;
     const change = info.isFile() && checked ? identityChange(checked, identityOf(info)) : null;
-    if (!info.isFile()) sidecarsLeft.push({ path: sidecar.source, reason: { type: "not-a-file", found: specialFileType(info) } });
+    if (!info.isFile())
+      sidecarsLeft.push({ path: sidecar.source, reason: { type: "not-a-file", found: specialFileType(info) } });
     else if (change) sidecarsLeft.push({ path: sidecar.source, reason: { type: "changed", field: change } });
     else files.push(Object.assign(sidecar, { size: info.size, sourceIdentity: identityOf(info) }));
   }
@@ -219,7 +237,12 @@ async function rollBack(placed: readonly JournalFileRecord[]): Promise<void> {
     try {
       // A copy left its source in place: dropping the new copy restores the old state. A rename is renamed back.
       if (file.method === "copy") await unlink(file.destination);
-      else await placeFile(file.destination, file.source, { keepSource: false, expected: file.installed!, carryLink: true });
+      else
+        await placeFile(file.destination, file.source, {
+          keepSource: false,
+          expected: file.installed!,
+          carryLink: true,
+        });
       Object.assign(file, { status: "failed", method: null, installed: null });
     } catch {
       // Left as journaled: installed, undoable.
@@ -248,7 +271,10 @@ function describeFailure(move: MoveEntry, error: NodeJS.ErrnoException): ApplyFa
 }
 
 async function isDir(path: string): Promise<boolean> {
-  return stat(path).then((s) => s.isDirectory(), () => false);
+  return stat(path).then(
+    (s) => s.isDirectory(),
+    () => false,
+  );
 }
 
 async function filterAsync<T>(items: readonly T[], test: (item: T) => Promise<boolean>): Promise<T[]> {

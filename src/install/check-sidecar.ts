@@ -31,7 +31,8 @@ export async function checkSidecar(path: string, content: SidecarContent): Promi
       await handle.close();
     }
   } catch (error) {
-    if (error instanceof NotRegularFileError) return { rejection: { type: "not-a-file", found: error.fileType }, identity: null };
+    if (error instanceof NotRegularFileError)
+      return { rejection: { type: "not-a-file", found: error.fileType }, identity: null };
     const code = (error as NodeJS.ErrnoException).code;
     if (typeof code === "string") return { rejection: { type: "unreadable", code }, identity: null };
     throw error;

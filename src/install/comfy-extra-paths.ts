@@ -1,5 +1,5 @@
 import { dirname, resolve } from "node:path";
-import { isMap as isYamlMap, isScalar, LineCounter, parseDocument, type Pair } from "yaml";
+import { isScalar, isMap as isYamlMap, LineCounter, type Pair, parseDocument } from "yaml";
 import { InstallError } from "./errors.js";
 
 /** ComfyUI `folder_paths.map_legacy`: old folder keys still accepted in YAML files. */
@@ -33,12 +33,14 @@ export function parseExtraModelPaths(text: string, yamlPath: string, context: Ex
   const problem = doc.errors[0];
   if (problem) throw new InstallError("extra-paths-invalid", `${yamlPath}: ${problem.message}`);
   if (doc.contents === null) return { folders: {}, defaults: {} };
-  if (!isYamlMap(doc.contents)) throw new InstallError("extra-paths-invalid", `${yamlPath}: expected sections at the top level`);
+  if (!isYamlMap(doc.contents))
+    throw new InstallError("extra-paths-invalid", `${yamlPath}: expected sections at the top level`);
 
   const yamlDir = dirname(resolve(yamlPath));
   const folders: Record<string, string[]> = {};
   const defaultLines = new Map<string, number>();
-  const lineOf = (pair: Pair) => (isScalar(pair.key) && pair.key.range ? lineCounter.linePos(pair.key.range[0]).line : 0);
+  const lineOf = (pair: Pair) =>
+    isScalar(pair.key) && pair.key.range ? lineCounter.linePos(pair.key.range[0]).line : 0;
   for (const sectionPair of doc.contents.items) {
     if (!isYamlMap(sectionPair.value)) continue; // an empty section (`comfyui:` with everything commented out) is skipped
     const section = sectionPair.value.toJS(doc) as Record<string, unknown>;
@@ -50,7 +52,8 @@ export function parseExtraModelPaths(text: string, yamlPath: string, context: Ex
       const rawKey = isScalar(pair.key) ? String(pair.key.value) : "";
       if (rawKey === "base_path" || rawKey === "is_default") continue;
       const key = LEGACY_KEYS[rawKey] ?? rawKey;
-      const list = (folders[key] ??= []);
+      folders[key] ??= [];
+      const list = folders[key];
       for (const line of pathLines(section[rawKey])) {
         const path = resolve(baseDir, line);
         const at = list.indexOf(path);
@@ -70,7 +73,12 @@ export function parseExtraModelPaths(text: string, yamlPath: string, context: Ex
 }
 
 function pathLines(value: unknown): string[] {
-  const lines = typeof value === "string" ? value.split("\n") : Array.isArray(value) ? value.filter((v) => typeof v === "string") : [];
+  const lines =
+    typeof value === "string"
+      ? value.split("\n")
+      : Array.isArray(value)
+        ? value.filter((v) => typeof v === "string")
+        : [];
   return lines.map((l: string) => l.trim()).filter((l: string) => l !== "");
 }
 

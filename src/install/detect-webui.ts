@@ -30,9 +30,22 @@ const MARKERS: readonly (readonly [DetectedUi, readonly (readonly string[])[]])[
   ["swarmui", [["src/SwarmUI.csproj"], ["Data/Settings.fds"], ["launch-linux.sh", "launch-windows.bat"]]],
   ["comfyui", [["main.py", "folder_paths.py", "comfy/"]]],
   ["fooocus", [["entry_with_update.py"], ["fooocus_version.py"], ["models/checkpoints/put_checkpoints_here"]]],
-  ["stabilitymatrix", [["settings.json", "Models/", "Packages/"], [".sm-portable", "Models/"]]],
+  [
+    "stabilitymatrix",
+    [
+      ["settings.json", "Models/", "Packages/"],
+      [".sm-portable", "Models/"],
+    ],
+  ],
   ["sdnext", [["installer.py", "launch.py", "webui.py"], ["modules/sd_detect.py"]]],
-  ["forge", [["modules_forge/", "webui.py"], ["modules_forge/", "launch.py"], ["models/text_encoder/put_text_encoders_here.txt"]]],
+  [
+    "forge",
+    [
+      ["modules_forge/", "webui.py"],
+      ["modules_forge/", "launch.py"],
+      ["models/text_encoder/put_text_encoders_here.txt"],
+    ],
+  ],
   [
     "a1111",
     [
@@ -86,7 +99,10 @@ async function detectInstallOrWrapper(dir: string): Promise<Detection | null> {
     if (!(await exists(join(dir, wrapper.beside), wrapper.beside.endsWith("/")))) continue;
     const inner = await detectInstall(join(dir, wrapper.inner));
     if (inner?.ui === wrapper.ui) {
-      return { ...inner, evidence: [`found ${wrapper.inner}/ and ${wrapper.beside} → ${wrapper.label}`, ...inner.evidence] };
+      return {
+        ...inner,
+        evidence: [`found ${wrapper.inner}/ and ${wrapper.beside} → ${wrapper.label}`, ...inner.evidence],
+      };
     }
   }
   return null;
@@ -125,10 +141,20 @@ async function detectModelsDir(dir: string): Promise<Detection | null> {
     );
   }
   if (isA1111) {
-    return { ui: "a1111", shape: "models-dir", root: dir, evidence: [`found ${a1111.join("/, ")}/ → A1111-style models folder`] };
+    return {
+      ui: "a1111",
+      shape: "models-dir",
+      root: dir,
+      evidence: [`found ${a1111.join("/, ")}/ → A1111-style models folder`],
+    };
   }
   if (isComfy) {
-    return { ui: "comfyui", shape: "models-dir", root: dir, evidence: [`found ${comfy.join("/, ")}/ → ComfyUI-style models folder`] };
+    return {
+      ui: "comfyui",
+      shape: "models-dir",
+      root: dir,
+      evidence: [`found ${comfy.join("/, ")}/ → ComfyUI-style models folder`],
+    };
   }
   return null;
 }
@@ -137,4 +163,3 @@ async function exists(path: string, wantDir: boolean): Promise<boolean> {
   const info = await stat(path).catch(() => null);
   return info !== null && (wantDir ? info.isDirectory() : info.isFile());
 }
-

@@ -18,8 +18,18 @@ export function identityOf(stats: Pick<Stats, "dev" | "ino" | "size" | "mtimeMs"
 }
 
 /** The first identity field that differs (`null`: the same file, unchanged). ctime only where `withCtime`. */
-export function identityChange(expected: FileIdentity, actual: FileIdentity, withCtime = true): keyof FileIdentity | null {
-  const fields: (keyof FileIdentity)[] = ["dev", "ino", "size", "mtimeMs", ...(withCtime ? (["ctimeMs"] as const) : [])];
+export function identityChange(
+  expected: FileIdentity,
+  actual: FileIdentity,
+  withCtime = true,
+): keyof FileIdentity | null {
+  const fields: (keyof FileIdentity)[] = [
+    "dev",
+    "ino",
+    "size",
+    "mtimeMs",
+    ...(withCtime ? (["ctimeMs"] as const) : []),
+  ];
   return fields.find((f) => expected[f] !== actual[f]) ?? null;
 }
 

@@ -9,7 +9,12 @@ import { readJsonSettings } from "./json-settings.js";
  * its default folder when a configured one does not exist (for a list: when any entry does not), so sdmodels does
  * the same and says so.
  */
-export function readFooocusConfig(text: string, file: string, cwd: string, isDir: (path: string) => boolean): FolderSettingsReading {
+export function readFooocusConfig(
+  text: string,
+  file: string,
+  cwd: string,
+  isDir: (path: string) => boolean,
+): FolderSettingsReading {
   const reading = emptyReading();
   reading.evidence.push(`read ${relative(cwd, file)}`);
   for (const [key, setting] of readJsonSettings(text, file)) {
@@ -19,7 +24,9 @@ export function readFooocusConfig(text: string, file: string, cwd: string, isDir
     const paths = values.map((v) => resolve(cwd, v));
     const missing = paths.find((p) => !isDir(p));
     if (missing !== undefined) {
-      reading.warnings.push(`${file}:${setting.line}: ${key} names ${missing}, which is not a folder: Fooocus uses its default folder instead, and so does sdmodels`);
+      reading.warnings.push(
+        `${file}:${setting.line}: ${key} names ${missing}, which is not a folder: Fooocus uses its default folder instead, and so does sdmodels`,
+      );
       continue;
     }
     reading.folders[key] = { name: key, path: paths[0]!, file, line: setting.line };

@@ -79,7 +79,11 @@ export async function gatherSnapshot(
 }
 
 /** Real paths of every candidate, the sorted folder and the WebUI roots; what cannot be resolved is left out. */
-async function realPathsFor(candidates: readonly InstallCandidate[], sortedDir: string, target: WebuiTarget): Promise<Record<string, string>> {
+async function realPathsFor(
+  candidates: readonly InstallCandidate[],
+  sortedDir: string,
+  target: WebuiTarget,
+): Promise<Record<string, string>> {
   const paths = new Set([...candidates.map((c) => resolve(c.source)), resolve(sortedDir), ...webuiRoots(target)]);
   const realPaths: Record<string, string> = {};
   for (const path of paths) {

@@ -13,7 +13,10 @@ export async function gatherTargetFacts(dirs: Iterable<string>): Promise<Record<
   for (const dir of dirs) {
     const existing = await nearestExisting(dir);
     if (existing === null) continue;
-    const writable = await access(existing, constants.W_OK | constants.X_OK).then(() => true, () => false);
+    const writable = await access(existing, constants.W_OK | constants.X_OK).then(
+      () => true,
+      () => false,
+    );
     const space = await statfs(existing).catch(() => null);
     facts[dir] = {
       writable,
@@ -29,7 +32,15 @@ export async function gatherTargetFacts(dirs: Iterable<string>): Promise<Record<
 async function nearestExisting(dir: string): Promise<string | null> {
   for (let d = dir; ; d = dirname(d)) {
     const info = await lstat(d).catch(() => null);
-    if (info?.isDirectory() || (info?.isSymbolicLink() && (await access(d).then(() => true, () => false)))) return d;
+    if (
+      info?.isDirectory() ||
+      (info?.isSymbolicLink() &&
+        (await access(d).then(
+          () => true,
+          () => false,
+        )))
+    )
+      return d;
     if (dirname(d) === d) return null;
   }
 }
@@ -52,7 +63,10 @@ export async function probeCaseInsensitive(dir: string): Promise<boolean> {
     const name = basename(path);
     const swapped = swapCase(name);
     if (swapped === name) continue;
-    const [original, variant] = await Promise.all([lstat(path).catch(() => null), lstat(join(dirname(path), swapped)).catch(() => null)]);
+    const [original, variant] = await Promise.all([
+      lstat(path).catch(() => null),
+      lstat(join(dirname(path), swapped)).catch(() => null),
+    ]);
     if (!original) continue;
     return variant !== null && variant.dev === original.dev && variant.ino === original.ino;
   }

@@ -6,7 +6,13 @@ import { z } from "zod";
 import { InstallError } from "./errors.js";
 import type { WebuiTarget } from "./types.js";
 
-const identity = z.object({ dev: z.number(), ino: z.number(), size: z.number(), mtimeMs: z.number(), ctimeMs: z.number() });
+const identity = z.object({
+  dev: z.number(),
+  ino: z.number(),
+  size: z.number(),
+  mtimeMs: z.number(),
+  ctimeMs: z.number(),
+});
 
 const fileRecord = z.object({
   source: z.string(),
@@ -99,7 +105,11 @@ export class Journal {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const info = await lstat(dir);
     // A link planted in an unpacked WebUI would have batches written wherever it points.
-    if (info.isSymbolicLink()) throw new InstallError("journal-invalid", `${dir} is a symbolic link; sdmodels keeps its journal only in a real folder`);
+    if (info.isSymbolicLink())
+      throw new InstallError(
+        "journal-invalid",
+        `${dir} is a symbolic link; sdmodels keeps its journal only in a real folder`,
+      );
     // Undo trusts only a journal folder nobody else can write to; one made group-writable by a umask of 002 is ours.
     if (info.uid === process.getuid?.() && (info.mode & 0o022) !== 0) await chmod(dir, info.mode & ~0o022);
     const createdAt = new Date().toISOString();
@@ -126,7 +136,11 @@ export class Journal {
       throw new InstallError("journal-invalid", `cannot read journal ${path}: ${(error as Error).message}`);
     }
     const parsed = journalSchema.safeParse(raw);
-    if (!parsed.success) throw new InstallError("journal-invalid", `journal ${path} has an unexpected shape (written by another sdmodels version?)`);
+    if (!parsed.success)
+      throw new InstallError(
+        "journal-invalid",
+        `journal ${path} has an unexpected shape (written by another sdmodels version?)`,
+      );
     return new Journal(path, parsed.data);
   }
 
@@ -136,16 +150,22 @@ export class Journal {
    * journal it could not act on anyway).
    */
   static async list(dir: string, { skipUnreadable = false } = {}): Promise<Journal[]> {
-    const read = (n: string) => Journal.read(join(dir, n)).catch((error: unknown) => (skipUnreadable ? null : Promise.reject(error)));
+    const read = (n: string) =>
+      Journal.read(join(dir, n)).catch((error: unknown) => (skipUnreadable ? null : Promise.reject(error)));
     const journals = (await Promise.all((await journalNames(dir)).map(read))).filter((j): j is Journal => j !== null);
-    return journals.sort((a, b) => a.data.createdAt.localeCompare(b.data.createdAt) || a.data.batchId.localeCompare(b.data.batchId));
+    return journals.sort(
+      (a, b) => a.data.createdAt.localeCompare(b.data.createdAt) || a.data.batchId.localeCompare(b.data.batchId),
+    );
   }
 
   /** The batch with the given id, else the newest batch not yet fully undone. */
   static async find(dir: string, batchId?: string): Promise<Journal> {
     if (batchId !== undefined) {
       if (!(await journalNames(dir)).includes(`${batchId}.json`)) {
-        throw new InstallError("journal-not-found", `no batch ${batchId} in ${dir}; \`sdmodels undo --list\` shows the batches there`);
+        throw new InstallError(
+          "journal-not-found",
+          `no batch ${batchId} in ${dir}; \`sdmodels undo --list\` shows the batches there`,
+        );
       }
       return Journal.read(join(dir, `${batchId}.json`));
     }

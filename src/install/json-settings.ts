@@ -2,7 +2,11 @@ import { ARRAY_END, JsonSyntaxError, OBJECT_END, StrictJsonReader } from "../rea
 import { InstallError } from "./errors.js";
 
 /** A top-level value of a settings file: strings and string lists are decoded, anything else is only noted. */
-export type JsonSetting = { line: number } & ({ type: "string"; value: string } | { type: "strings"; value: string[] } | { type: "other" });
+export type JsonSetting = { line: number } & (
+  | { type: "string"; value: string }
+  | { type: "strings"; value: string[] }
+  | { type: "other" }
+);
 
 /**
  * Nesting a UI's settings file may use. SD.Next's `config.json` and Fooocus' `config.txt` are flat objects whose
@@ -49,7 +53,10 @@ export function readJsonSettings(text: string, file: string): Map<string, JsonSe
     reader.finish();
   } catch (error) {
     if (!(error instanceof JsonSyntaxError)) throw error;
-    throw new InstallError("webui-settings-invalid", `${file}:${lineAt(text, error.position)}: not valid JSON (${error.message})`);
+    throw new InstallError(
+      "webui-settings-invalid",
+      `${file}:${lineAt(text, error.position)}: not valid JSON (${error.message})`,
+    );
   }
   return settings;
 }

@@ -52,19 +52,30 @@ const COMFY_EXTENSIONS = [".safetensors", ".sft", ".ckpt", ".pt", ".pth", ".bin"
 function folder(
   path: string,
   extensions: readonly string[],
-  extra: { under?: "models" | "data"; warning?: string; baseSpecific?: boolean; setting?: string; within?: string } = {},
+  extra: {
+    under?: "models" | "data";
+    warning?: string;
+    baseSpecific?: boolean;
+    setting?: string;
+    within?: string;
+  } = {},
 ): LayoutFolder {
   return {
     path,
     under: extra.under ?? "models",
     extensions,
     baseSpecific: extra.baseSpecific ?? true,
-    ...(extra.setting === undefined ? {} : { setting: { key: extra.setting, ...(extra.within === undefined ? {} : { within: extra.within }) } }),
+    ...(extra.setting === undefined
+      ? {}
+      : { setting: { key: extra.setting, ...(extra.within === undefined ? {} : { within: extra.within }) } }),
     ...(extra.warning === undefined ? {} : { warning: extra.warning }),
   };
 }
 
-function comfy(key: string, extra: { warning?: string; baseSpecific?: boolean; extensions?: readonly string[] } = {}): LayoutFolder {
+function comfy(
+  key: string,
+  extra: { warning?: string; baseSpecific?: boolean; extensions?: readonly string[] } = {},
+): LayoutFolder {
   const { extensions, ...rest } = extra;
   return folder(key, extensions ?? COMFY_EXTENSIONS, { ...rest, setting: key });
 }
@@ -84,7 +95,11 @@ const FACE_RESTORER_WARNING = "A1111 picks face restorers by file name (GFPGANv1
  * `--esrgan-models-path` flag; SD.Next: the `esrgan_models_path` option), so that is the folder's setting.
  */
 function upscaler(path: string, extensions: readonly string[], warning?: string): LayoutFolder {
-  return folder(path, extensions, { ...UPSCALER, setting: `${path.toLowerCase()}_models_path`, ...(warning === undefined ? {} : { warning }) });
+  return folder(path, extensions, {
+    ...UPSCALER,
+    setting: `${path.toLowerCase()}_models_path`,
+    ...(warning === undefined ? {} : { warning }),
+  });
 }
 
 /** ESRGAN-architecture files (RRDBNet) load through the ESRGAN upscaler, whatever their training recipe. */
@@ -113,10 +128,13 @@ const A1111_FAMILY_COMMON = {
   vae: { folder: folder("VAE", SAFETENSORS_OR_PICKLE, { setting: "vae_dir" }) },
   "vae-approx": {
     folder: folder("VAE-approx", [".pt", ".pth", ".safetensors"], {
-      warning: "A1111 loads VAE-approx/TAESD files only under their built-in names (model.pt, vaeapprox-sdxl.pt, taesd_decoder.pth, …)",
+      warning:
+        "A1111 loads VAE-approx/TAESD files only under their built-in names (model.pt, vaeapprox-sdxl.pt, taesd_decoder.pth, …)",
     }),
   },
-  embedding: { folder: folder("embeddings", [".safetensors", ".pt", ".bin"], { under: "data", setting: "embeddings_dir" }) },
+  embedding: {
+    folder: folder("embeddings", [".safetensors", ".pt", ".bin"], { under: "data", setting: "embeddings_dir" }),
+  },
   hypernetwork: { folder: folder("hypernetworks", [".pt"], { setting: "hypernetwork_dir" }) },
   controlnet: { folder: folder("ControlNet", CONTROLNET_EXTENSIONS, { setting: "controlnet_dir" }) },
   "t2i-adapter": { folder: folder("ControlNet", CONTROLNET_EXTENSIONS, { setting: "controlnet_dir" }) },
@@ -156,7 +174,10 @@ const FORGE: UiLayout = {
   // Forge loads UNet-only files from the checkpoint folder and takes VAE / text encoders from their own folders.
   "diffusion-model": { folder: folder("Stable-diffusion", FORGE_CHECKPOINTS, { setting: "ckpt_dir" }) },
   "text-encoder": {
-    folder: folder("text_encoder", [".safetensors", ".ckpt", ".pt", ".bin", ".gguf"], { baseSpecific: false, setting: "text_encoder_dir" }),
+    folder: folder("text_encoder", [".safetensors", ".ckpt", ".pt", ".bin", ".gguf"], {
+      baseSpecific: false,
+      setting: "text_encoder_dir",
+    }),
   },
   // sd_forge_lora walks lora_dir only: no LyCORIS routing.
   lora: { folder: folder("Lora", SAFETENSORS_OR_PICKLE, { setting: "lora_dir" }) },
@@ -223,16 +244,26 @@ const COMFYUI: UiLayout = {
   controlnet: { folder: comfy("controlnet") },
   // folder_paths maps models/t2i_adapter onto the controlnet key; its first folder is models/controlnet.
   "t2i-adapter": { folder: comfy("controlnet") },
-  "ip-adapter": { folder: comfy("ipadapter", { warning: "ComfyUI loads IP-Adapters through the ComfyUI_IPAdapter_plus custom node" }) },
+  "ip-adapter": {
+    folder: comfy("ipadapter", { warning: "ComfyUI loads IP-Adapters through the ComfyUI_IPAdapter_plus custom node" }),
+  },
   "clip-vision": { folder: comfy("clip_vision", { baseSpecific: false }) },
   upscaler: {
     folder: comfy("upscale_models", { baseSpecific: false }),
     byArchitecture: {
-      gfpgan: comfy("facerestore_models", { baseSpecific: false, warning: "face restorers need a custom node (facerestore_cf)" }),
-      codeformer: comfy("facerestore_models", { baseSpecific: false, warning: "face restorers need a custom node (facerestore_cf)" }),
+      gfpgan: comfy("facerestore_models", {
+        baseSpecific: false,
+        warning: "face restorers need a custom node (facerestore_cf)",
+      }),
+      codeformer: comfy("facerestore_models", {
+        baseSpecific: false,
+        warning: "face restorers need a custom node (facerestore_cf)",
+      }),
     },
   },
-  "motion-module": { folder: comfy("animatediff_models", { warning: "motion modules need the AnimateDiff-Evolved custom node" }) },
+  "motion-module": {
+    folder: comfy("animatediff_models", { warning: "motion modules need the AnimateDiff-Evolved custom node" }),
+  },
   "style-model": { folder: comfy("style_models") },
 };
 
@@ -271,7 +302,11 @@ const SWARMUI: UiLayout = {
  */
 const FOOOCUS_EXTENSIONS = [".safetensors", ".ckpt", ".pth", ".bin"];
 
-function fooocus(path: string, setting: string, extra: { baseSpecific?: boolean; warning?: string } = {}): LayoutFolder {
+function fooocus(
+  path: string,
+  setting: string,
+  extra: { baseSpecific?: boolean; warning?: string } = {},
+): LayoutFolder {
   return folder(path, FOOOCUS_EXTENSIONS, { ...extra, setting });
 }
 
@@ -280,15 +315,25 @@ const FOOOCUS: UiLayout = {
   "diffusion-model": { folder: null },
   vae: { folder: fooocus("vae", "path_vae") },
   "vae-approx": {
-    folder: fooocus("vae_approx", "path_vae_approx", { warning: "Fooocus loads VAE-approx files only under its own names (xlvaeapp.pth, vaeapp_sd15.pth)" }),
+    folder: fooocus("vae_approx", "path_vae_approx", {
+      warning: "Fooocus loads VAE-approx files only under its own names (xlvaeapp.pth, vaeapp_sd15.pth)",
+    }),
   },
   "text-encoder": { folder: null },
   lora: { folder: fooocus("loras", "path_loras") },
   embedding: { folder: fooocus("embeddings", "path_embeddings") },
   hypernetwork: { folder: null },
-  controlnet: { folder: fooocus("controlnet", "path_controlnet", { warning: "Fooocus loads only its own ControlNet files, by name" }) },
+  controlnet: {
+    folder: fooocus("controlnet", "path_controlnet", {
+      warning: "Fooocus loads only its own ControlNet files, by name",
+    }),
+  },
   "t2i-adapter": { folder: null },
-  "ip-adapter": { folder: fooocus("controlnet", "path_controlnet", { warning: "Fooocus loads only its own IP-Adapter files, by name" }) },
+  "ip-adapter": {
+    folder: fooocus("controlnet", "path_controlnet", {
+      warning: "Fooocus loads only its own IP-Adapter files, by name",
+    }),
+  },
   "clip-vision": { folder: fooocus("clip_vision", "path_clip_vision", { baseSpecific: false }) },
   upscaler: { folder: fooocus("upscale_models", "path_upscale_models", { baseSpecific: false }) },
   "motion-module": { folder: null },

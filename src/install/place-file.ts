@@ -1,6 +1,6 @@
 import { constants, type Stats } from "node:fs";
-import * as fsp from "node:fs/promises";
 import type { FileHandle } from "node:fs/promises";
+import * as fsp from "node:fs/promises";
 import { basename, dirname } from "node:path";
 import { readChunks } from "../hash/read-chunks.js";
 import { NotRegularFileError, specialFileType } from "../read/open-regular-file.js";
@@ -88,7 +88,11 @@ export interface PlaceOptions {
  * any existing name, and on a case-insensitive folder on any name differing only in case) and the file is renamed
  * over that empty placeholder of ours.
  */
-export async function placeFile(source: string, destination: string, options: PlaceOptions): Promise<{ method: "rename" | "copy" }> {
+export async function placeFile(
+  source: string,
+  destination: string,
+  options: PlaceOptions,
+): Promise<{ method: "rename" | "copy" }> {
   const fs = options.fs ?? REAL_FS;
   const before = await fs.lstat(source);
   const expected = options.expected ?? identityOf(before);
@@ -96,8 +100,12 @@ export async function placeFile(source: string, destination: string, options: Pl
   if (change) throw new FileChangedError(source, change);
   // A diffusers pipeline folder moves whole, by one rename (see placeFolder).
   if (before.isDirectory()) return placeFolder(source, destination, options);
-  if (!before.isFile() && !(before.isSymbolicLink() && options.carryLink)) throw new NotRegularFileError(source, specialFileType(before));
-  const copy = () => (before.isSymbolicLink() ? copyLink(source, destination, fs) : copyIntoPlace(source, destination, expected, options, fs));
+  if (!before.isFile() && !(before.isSymbolicLink() && options.carryLink))
+    throw new NotRegularFileError(source, specialFileType(before));
+  const copy = () =>
+    before.isSymbolicLink()
+      ? copyLink(source, destination, fs)
+      : copyIntoPlace(source, destination, expected, options, fs);
 
   if (options.keepSource) {
     await copy();
@@ -180,7 +188,13 @@ async function copyLink(source: string, destination: string, fs: PlaceFs): Promi
   }
 }
 
-async function copyContent(input: FileHandle, output: FileHandle, info: Stats, source: string, options: PlaceOptions): Promise<void> {
+async function copyContent(
+  input: FileHandle,
+  output: FileHandle,
+  info: Stats,
+  source: string,
+  options: PlaceOptions,
+): Promise<void> {
   const { size } = info;
   let copied = 0;
   options.signal?.throwIfAborted();
@@ -251,7 +265,8 @@ async function fsyncDir(dir: string, fs: PlaceFs): Promise<void> {
     await handle.sync();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== "EISDIR" && code !== "EPERM" && code !== "EINVAL" && code !== "EBADF" && code !== "ENOTSUP") throw error;
+    if (code !== "EISDIR" && code !== "EPERM" && code !== "EINVAL" && code !== "EBADF" && code !== "ENOTSUP")
+      throw error;
   } finally {
     await handle?.close();
   }

@@ -1,11 +1,11 @@
 import { basename, dirname, join, resolve } from "node:path";
-import { findSidecars, renameSidecar } from "./sidecars.js";
 import { numberedName, pairsByStem } from "./file-names.js";
 import { isInsideAny, isWithin, webuiRoots } from "./is-inside-webui.js";
 import { LAYOUTS } from "./layouts.js";
 import { routeCandidate } from "./route-candidate.js";
-import { conflictWith, duplicateOf } from "./skip-reasons.js";
 import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
+import { findSidecars, renameSidecar } from "./sidecars.js";
+import { conflictWith, duplicateOf } from "./skip-reasons.js";
 import type {
   FsSnapshot,
   InstallCandidate,
@@ -87,7 +87,11 @@ export function planInstall(
       continue;
     }
 
-    const sidecarNames = findSidecars(basename(source), candidate.classification.kind, listNames(snapshot, dirname(source)))
+    const sidecarNames = findSidecars(
+      basename(source),
+      candidate.classification.kind,
+      listNames(snapshot, dirname(source)),
+    )
       .map(({ name }) => join(dirname(source), name))
       .filter((path) => !candidateSources.has(path));
     for (const path of sidecarNames.filter((p) => claimedSidecars.has(p))) {
@@ -102,27 +106,42 @@ export function planInstall(
     }
     if (options.strict && sidecarsLeft.length > 0) {
       const message = `refused by --strict: ${sidecarsLeft.length === 1 ? "a sidecar" : `${sidecarsLeft.length} sidecars`} would stay behind`;
-      entries.push({ action: "skip", source, destination, reason: { code: "sidecar-refused", message }, sidecarsLeft, warnings });
+      entries.push({
+        action: "skip",
+        source,
+        destination,
+        reason: { code: "sidecar-refused", message },
+        sidecarsLeft,
+        warnings,
+      });
       continue;
     }
 
     const occupied = (path: string) =>
-      path !== source && (plannedKeys.has(nameKey(snapshot, path)) || isListed(snapshot, path) || isListedIgnoringCase(snapshot, path, source));
+      path !== source &&
+      (plannedKeys.has(nameKey(snapshot, path)) ||
+        isListed(snapshot, path) ||
+        isListedIgnoringCase(snapshot, path, source));
     const placement = (name: string) => ({
       destination: join(route.dir, name),
       sidecars: ownSidecars
-        .map((s): SidecarMove => ({
-          source: s,
-          destination: join(route.dir, renameSidecar(basename(s), basename(source), name)),
-          ...(snapshot.sidecarIdentities?.[s] ? { identity: snapshot.sidecarIdentities[s] } : {}),
-        }))
+        .map(
+          (s): SidecarMove => ({
+            source: s,
+            destination: join(route.dir, renameSidecar(basename(s), basename(source), name)),
+            ...(snapshot.sidecarIdentities?.[s] ? { identity: snapshot.sidecarIdentities[s] } : {}),
+          }),
+        )
         // Renaming a model in its own folder (extension fix) leaves a sidecar whose name does not change.
         .filter((s) => s.destination !== s.source),
     });
     // A different file the WebUI would pair with the model by stem is as much in the way as one with its very name.
     const groupSources = new Set([source, ...ownSidecars]);
     const stemTaken = (destination: string) =>
-      [...listNames(snapshot, route.dir).map((n) => join(route.dir, n)), ...[...planned.keys()].filter((p) => dirname(p) === route.dir)].find(
+      [
+        ...listNames(snapshot, route.dir).map((n) => join(route.dir, n)),
+        ...[...planned.keys()].filter((p) => dirname(p) === route.dir),
+      ].find(
         (p) => !groupSources.has(p) && pairsByStem(basename(destination), basename(p), candidate.classification.kind),
       ) ?? null;
     const firstOccupied = (p: ReturnType<typeof placement>) =>
@@ -202,18 +221,31 @@ export function planInstall(
  * Why `sort` must not move `source`, judged by real paths (links resolved), or null. A path that cannot be resolved
  * counts as outside: nothing is moved on a guess.
  */
-function outsideSortedDir(source: string, sortedDir: string, target: WebuiTarget, snapshot: FsSnapshot): SkipReason | null {
+function outsideSortedDir(
+  source: string,
+  sortedDir: string,
+  target: WebuiTarget,
+  snapshot: FsSnapshot,
+): SkipReason | null {
   const real = snapshot.realPaths[source];
   const roots = webuiRoots(target).flatMap((root) => snapshot.realPaths[root] ?? []);
-  if (real !== undefined && isInsideAny(real, roots)) return { code: "inside-webui", message: `really lies at ${real}, inside the WebUI` };
+  if (real !== undefined && isInsideAny(real, roots))
+    return { code: "inside-webui", message: `really lies at ${real}, inside the WebUI` };
   const realSorted = snapshot.realPaths[resolve(sortedDir)];
   if (real === undefined || realSorted === undefined || !isWithin(real, realSorted)) {
-    return { code: "outside-sorted-folder", message: `really lies at ${real ?? "an unknown place"}, outside ${sortedDir}` };
+    return {
+      code: "outside-sorted-folder",
+      message: `really lies at ${real ?? "an unknown place"}, outside ${sortedDir}`,
+    };
   }
   return null;
 }
 
-function findFreeName<P>(name: string, placement: (name: string) => P, firstOccupied: (p: P) => string | null): P | null {
+function findFreeName<P>(
+  name: string,
+  placement: (name: string) => P,
+  firstOccupied: (p: P) => string | null,
+): P | null {
   for (let n = 2; n <= MAX_CONFLICT_RENAMES; n++) {
     const candidate = placement(numberedName(name, n));
     if (!firstOccupied(candidate)) return candidate;
@@ -258,17 +290,33 @@ function checkFit(
   snapshot: FsSnapshot,
   copiedTo: ReadonlyMap<number, number>,
 ): { reason: SkipReason } | null {
-  const tooLong = [chosen.destination, ...chosen.sidecars.map((s) => s.destination)].find((p) => Buffer.byteLength(basename(p)) > MAX_NAME_BYTES);
+  const tooLong = [chosen.destination, ...chosen.sidecars.map((s) => s.destination)].find(
+    (p) => Buffer.byteLength(basename(p)) > MAX_NAME_BYTES,
+  );
   if (tooLong) {
-    return { reason: { code: "name-too-long", message: `the name ${basename(tooLong)} is ${Buffer.byteLength(basename(tooLong))} bytes; filesystems take at most ${MAX_NAME_BYTES}` } };
+    return {
+      reason: {
+        code: "name-too-long",
+        message: `the name ${basename(tooLong)} is ${Buffer.byteLength(basename(tooLong))} bytes; filesystems take at most ${MAX_NAME_BYTES}`,
+      },
+    };
   }
   const facts = snapshot.targets?.[dir];
   if (!facts) return null;
-  if (!facts.writable) return { reason: { code: "not-writable", message: `cannot write into ${dir} (permissions or a read-only filesystem)` } };
+  if (!facts.writable)
+    return {
+      reason: { code: "not-writable", message: `cannot write into ${dir} (permissions or a read-only filesystem)` },
+    };
   if (facts.freeBytes !== null && needsCopy(candidate, dir, options, snapshot)) {
     const needed = groupBytes(chosen, candidate, snapshot);
     const free = facts.freeBytes - (copiedTo.get(facts.dev) ?? 0);
-    if (needed > free) return { reason: { code: "no-space", message: `needs ${needed} bytes on the target filesystem, ${Math.max(0, free)} free` } };
+    if (needed > free)
+      return {
+        reason: {
+          code: "no-space",
+          message: `needs ${needed} bytes on the target filesystem, ${Math.max(0, free)} free`,
+        },
+      };
   }
   return null;
 }
@@ -280,13 +328,22 @@ function needsCopy(candidate: InstallCandidate, dir: string, options: PlanOption
   return options.copy || (candidate.identity !== undefined && candidate.identity.dev !== facts.dev);
 }
 
-function groupBytes(chosen: { sidecars: readonly SidecarMove[] }, candidate: InstallCandidate, snapshot: FsSnapshot): number {
-  return chosen.sidecars.reduce((sum, s) => sum + (snapshot.folders[dirname(s.source)]?.[basename(s.source)]?.size ?? 0), candidate.size);
+function groupBytes(
+  chosen: { sidecars: readonly SidecarMove[] },
+  candidate: InstallCandidate,
+  snapshot: FsSnapshot,
+): number {
+  return chosen.sidecars.reduce(
+    (sum, s) => sum + (snapshot.folders[dirname(s.source)]?.[basename(s.source)]?.size ?? 0),
+    candidate.size,
+  );
 }
 
 /** How the destination folder tells names apart: folded where it ignores case (NFC, lower case), else exact. */
 function nameKey(snapshot: FsSnapshot, path: string): string {
-  return snapshot.targets?.[dirname(path)]?.caseInsensitive ? join(dirname(path), basename(path).normalize("NFC").toLowerCase()) : path;
+  return snapshot.targets?.[dirname(path)]?.caseInsensitive
+    ? join(dirname(path), basename(path).normalize("NFC").toLowerCase())
+    : path;
 }
 
 /** A listed name other than the source itself that is the same name to a case-insensitive folder. */
@@ -294,7 +351,9 @@ function isListedIgnoringCase(snapshot: FsSnapshot, path: string, source: string
   const dir = dirname(path);
   if (!snapshot.targets?.[dir]?.caseInsensitive) return false;
   const key = nameKey(snapshot, path);
-  return listNames(snapshot, dir).some((name) => join(dir, name) !== source && nameKey(snapshot, join(dir, name)) === key);
+  return listNames(snapshot, dir).some(
+    (name) => join(dir, name) !== source && nameKey(snapshot, join(dir, name)) === key,
+  );
 }
 
 function listNames(snapshot: FsSnapshot, dir: string): string[] {

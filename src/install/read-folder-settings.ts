@@ -31,22 +31,37 @@ export async function readFolderSettings(ui: UiName, root: string, context: Sett
     case "a1111":
     case "forge": {
       const paths = webuiUserPaths(root);
-      const [macosEnv, sh, bat] = await Promise.all([paths.macosEnv, paths.sh, paths.bat].map(async (path) => ({ path, text: await readText(path) })));
-      return withoutExtra(readWebuiUserSettings({ macosEnv: macosEnv!, sh: sh!, bat: bat! }, { root, platform: context.platform, env: context.env, exists }));
+      const [macosEnv, sh, bat] = await Promise.all(
+        [paths.macosEnv, paths.sh, paths.bat].map(async (path) => ({ path, text: await readText(path) })),
+      );
+      return withoutExtra(
+        readWebuiUserSettings(
+          { macosEnv: macosEnv!, sh: sh!, bat: bat! },
+          { root, platform: context.platform, env: context.env, exists },
+        ),
+      );
     }
     case "sdnext":
-      return withoutExtra(await readIfPresent(join(root, "config.json"), (text, file) => readSdnextConfig(text, file, root)));
+      return withoutExtra(
+        await readIfPresent(join(root, "config.json"), (text, file) => readSdnextConfig(text, file, root)),
+      );
     case "swarmui":
-      return withoutExtra(await readIfPresent(join(root, "Data", "Settings.fds"), (text, file) => readSwarmSettings(text, file, root)));
+      return withoutExtra(
+        await readIfPresent(join(root, "Data", "Settings.fds"), (text, file) => readSwarmSettings(text, file, root)),
+      );
     case "fooocus": {
       // Fooocus reads ./config.txt from its working folder: the UI's folder, or the portable package around it,
       // whose run.bat starts Fooocus from there.
       const portable = dirname(root);
       const cwd = basename(root) === "Fooocus" && isDir(join(portable, "python_embeded")) ? portable : root;
-      return withoutExtra(await readIfPresent(join(cwd, "config.txt"), (text, file) => readFooocusConfig(text, file, cwd, isDir)));
+      return withoutExtra(
+        await readIfPresent(join(cwd, "config.txt"), (text, file) => readFooocusConfig(text, file, cwd, isDir)),
+      );
     }
     case "stabilitymatrix":
-      return withoutExtra(await readIfPresent(join(root, "settings.json"), (text, file) => readStabilityMatrixSettings(text, file, root)));
+      return withoutExtra(
+        await readIfPresent(join(root, "settings.json"), (text, file) => readStabilityMatrixSettings(text, file, root)),
+      );
     case "comfyui":
       return readComfySettings(root, context);
   }
@@ -63,15 +78,21 @@ async function readComfySettings(root: string, context: SettingsContext): Promis
     platform: context.platform,
   });
   reading.extraFolders = extra.folders;
-  for (const [key, { path, line }] of Object.entries(extra.defaults)) reading.folders[key] = { name: key, path, file, line };
+  for (const [key, { path, line }] of Object.entries(extra.defaults))
+    reading.folders[key] = { name: key, path, file, line };
   const keys = Object.keys(extra.defaults);
   reading.evidence.push(
-    keys.length > 0 ? `read ${file}: is_default folders for ${keys.join(", ")}` : `read ${file}: no is_default section, installing into ${join(root, "models")}`,
+    keys.length > 0
+      ? `read ${file}: is_default folders for ${keys.join(", ")}`
+      : `read ${file}: no is_default section, installing into ${join(root, "models")}`,
   );
   return reading;
 }
 
-async function readIfPresent(file: string, read: (text: string, file: string) => FolderSettingsReading): Promise<FolderSettingsReading> {
+async function readIfPresent(
+  file: string,
+  read: (text: string, file: string) => FolderSettingsReading,
+): Promise<FolderSettingsReading> {
   const text = await readText(file);
   return text === null ? emptyReading() : read(text, file);
 }

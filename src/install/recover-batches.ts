@@ -1,7 +1,7 @@
 import { lstat, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { identityOf } from "./file-identity.js";
-import { Journal, journalOwnershipProblem, type JournalFileRecord } from "./journal.js";
+import { Journal, type JournalFileRecord, journalOwnershipProblem } from "./journal.js";
 import { STALE_TEMP_AGE_MS } from "./temp-files.js";
 import type { RecoveredBatch } from "./types.js";
 
@@ -20,7 +20,12 @@ export async function recoverStaleBatches(journalDir: string, now = Date.now()):
     if (journal.data.state !== "applying" || !(await isAbandoned(journal, now))) continue;
     // Recovery removes files too (partial copies, a second name of a moved inode): only from journals we wrote.
     if (await journalOwnershipProblem(journal.path)) continue;
-    const batch: RecoveredBatch = { batchId: journal.data.batchId, pid: journal.data.pid, installed: [], tempsRemoved: [] };
+    const batch: RecoveredBatch = {
+      batchId: journal.data.batchId,
+      pid: journal.data.pid,
+      installed: [],
+      tempsRemoved: [],
+    };
     for (const file of journal.data.entries.flatMap((e) => [e, ...e.sidecars])) {
       if (file.status !== "moving") continue;
       if (await recoverFile(file)) batch.installed.push(file.destination);
@@ -38,16 +43,24 @@ export async function recoverStaleBatches(journalDir: string, now = Date.now()):
 /** Decides one in-flight file from what is on disk; true when it reached the WebUI. */
 async function recoverFile(file: JournalFileRecord): Promise<boolean> {
   const installed = await lstat(file.destination).catch(() => null);
-  const sameInode = (id: { dev: number; ino: number } | null) => installed !== null && id !== null && installed.dev === id.dev && installed.ino === id.ino;
+  const sameInode = (id: { dev: number; ino: number } | null) =>
+    installed !== null && id !== null && installed.dev === id.dev && installed.ino === id.ino;
   if (installed && sameInode(file.sourceIdentity)) {
     // Killed between link() and unlink(): two names for the moved inode. Dropping the old name loses nothing.
     const source = await lstat(file.source).catch(() => null);
-    if (source && source.dev === installed.dev && source.ino === installed.ino) await unlink(file.source).catch(() => undefined);
+    if (source && source.dev === installed.dev && source.ino === installed.ino)
+      await unlink(file.source).catch(() => undefined);
     file.method = "rename";
   } else if (installed && sameInode(file.temp)) {
     // The complete copy was committed; its source may still be there, and stays (undo then drops the copy).
     file.method = "copy";
-    if (await lstat(file.source).then(() => true, () => false)) file.sourceKept = "EINTERRUPTED";
+    if (
+      await lstat(file.source).then(
+        () => true,
+        () => false,
+      )
+    )
+      file.sourceKept = "EINTERRUPTED";
   } else {
     file.status = "interrupted";
     return false;
@@ -60,7 +73,10 @@ async function recoverFile(file: JournalFileRecord): Promise<boolean> {
 async function removeTemp(temp: { path: string; dev: number; ino: number }): Promise<boolean> {
   const info = await lstat(temp.path).catch(() => null);
   if (!info || info.dev !== temp.dev || info.ino !== temp.ino) return false;
-  return unlink(temp.path).then(() => true, () => false);
+  return unlink(temp.path).then(
+    () => true,
+    () => false,
+  );
 }
 
 /**
@@ -75,7 +91,14 @@ async function isAbandoned(journal: Journal, now: number): Promise<boolean> {
     if (!isRunning(pid)) return true;
   }
   const temps = journal.data.entries.flatMap((e) => [e, ...e.sidecars]).flatMap((f) => (f.temp ? [f.temp.path] : []));
-  const times = await Promise.all([journal.path, ...temps].map((p) => stat(p).then((s) => s.mtimeMs, () => 0)));
+  const times = await Promise.all(
+    [journal.path, ...temps].map((p) =>
+      stat(p).then(
+        (s) => s.mtimeMs,
+        () => 0,
+      ),
+    ),
+  );
   return now - Math.max(...times) >= STALE_TEMP_AGE_MS;
 }
 

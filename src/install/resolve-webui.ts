@@ -1,10 +1,10 @@
 import { stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { detectWebui, findWebuiUpwards, type Detection } from "./detect-webui.js";
+import { type Detection, detectWebui, findWebuiUpwards } from "./detect-webui.js";
 import { InstallError } from "./errors.js";
 import { MODELS_FOLDER } from "./layouts.js";
 import { readFolderSettings } from "./read-folder-settings.js";
-import { UI_NAMES, type FolderSetting, type UiName, type WebuiTarget } from "./types.js";
+import { type FolderSetting, UI_NAMES, type UiName, type WebuiTarget } from "./types.js";
 
 /** A WebUI remembered with `sdmodels config webui`. */
 export interface RememberedWebui {
@@ -49,7 +49,10 @@ export async function resolveWebui(options: ResolveWebuiOptions): Promise<WebuiT
 
   if (explicit !== undefined) {
     dir = resolve(options.cwd, explicit);
-    const isFolder = await stat(dir).then((s) => s.isDirectory(), () => false);
+    const isFolder = await stat(dir).then(
+      (s) => s.isDirectory(),
+      () => false,
+    );
     if (!isFolder && !(options.create && options.ui)) {
       throw new InstallError("webui-not-found", `WebUI folder ${dir} does not exist or is not a folder`);
     }
@@ -58,11 +61,17 @@ export async function resolveWebui(options: ResolveWebuiOptions): Promise<WebuiT
     detection = await findWebuiUpwards(options.cwd);
     dir = detection?.root ?? options.cwd;
     const remembered = detection ? null : await options.remembered?.();
-    if (detection) evidence.push(`using ${detection.root === options.cwd ? "the current folder" : "a folder above the current one"} ${dir}`);
+    if (detection)
+      evidence.push(
+        `using ${detection.root === options.cwd ? "the current folder" : "a folder above the current one"} ${dir}`,
+      );
     else if (remembered) {
       dir = remembered.path;
       rememberedUi = remembered.ui;
-      detection = await stat(dir).then((s) => (s.isDirectory() ? detectWebui(dir) : null), () => null);
+      detection = await stat(dir).then(
+        (s) => (s.isDirectory() ? detectWebui(dir) : null),
+        () => null,
+      );
       evidence.push(`using ${dir}, remembered in ${remembered.file}`);
     } else {
       throw new InstallError(
@@ -87,7 +96,10 @@ export async function resolveWebui(options: ResolveWebuiOptions): Promise<WebuiT
     if (!detection) evidence.push(`--create: ${dir} is not a WebUI yet; its ${ui} folders are created as files arrive`);
     else evidence.push(...detection.evidence.map((e) => `(detected: ${e})`));
   } else if (!detection) {
-    throw new InstallError("webui-not-found", `cannot tell which WebUI ${dir} is (${SEE_MARKERS}); pass --ui ${UI_NAMES.join("|")}`);
+    throw new InstallError(
+      "webui-not-found",
+      `cannot tell which WebUI ${dir} is (${SEE_MARKERS}); pass --ui ${UI_NAMES.join("|")}`,
+    );
   } else if (detection.ui === "invokeai") {
     throw new InstallError("webui-unsupported", `${dir} is invokeai: ${UNSUPPORTED}`, detection.evidence);
   } else {
@@ -109,7 +121,10 @@ async function buildTarget(
   if (shape === "models-dir") {
     return { ui, root, shape, modelsDir: root, dataDir: null, extraFolders: {}, folders: {}, roots: [], evidence };
   }
-  const settings = await readFolderSettings(ui, root, { env: options.env, platform: options.platform ?? process.platform });
+  const settings = await readFolderSettings(ui, root, {
+    env: options.env,
+    platform: options.platform ?? process.platform,
+  });
   const dataDir = settings.dataDir?.path ?? root;
   const roots = [settings.dataDir, settings.modelsDir].filter((s): s is FolderSetting => s !== undefined);
   return {

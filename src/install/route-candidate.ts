@@ -2,12 +2,26 @@ import { basename, join } from "node:path";
 import type { Classification } from "../classify/types.js";
 import type { FileFormat } from "../inspect/types.js";
 import { modelStem, splitName } from "./file-names.js";
-import { BASE_FOLDERS, DIFFUSERS_FOLDERS, LAYOUTS, PICKLE_EXTENSIONS, SAFETENSORS_EXTENSIONS, type LayoutFolder } from "./layouts.js";
+import {
+  BASE_FOLDERS,
+  DIFFUSERS_FOLDERS,
+  LAYOUTS,
+  type LayoutFolder,
+  PICKLE_EXTENSIONS,
+  SAFETENSORS_EXTENSIONS,
+} from "./layouts.js";
 import type { InstallCandidate, PlanOptions, SkipReason, WebuiTarget } from "./types.js";
 import { describeNotLoaded, judgeLoad, type LoadJudgement } from "./will-load.js";
 
 export type Route =
-  | { ok: true; dir: string; name: string; extensionFixed: boolean; warnings: string[]; notLoaded: LoadJudgement | null }
+  | {
+      ok: true;
+      dir: string;
+      name: string;
+      extensionFixed: boolean;
+      warnings: string[];
+      notLoaded: LoadJudgement | null;
+    }
   | { ok: false; reason: SkipReason; warnings: string[] };
 
 export const SUSPICIOUS_WARNING = "suspicious: installed with a warning";
@@ -22,10 +36,21 @@ const COMFY_GGUF_WARNING = "GGUF files load through the ComfyUI-GGUF custom node
  */
 export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget, options: PlanOptions): Route {
   const warnings: string[] = [];
-  const skip = (code: Exclude<SkipReason["code"], "duplicate" | "conflict">, message: string): Route => ({ ok: false, reason: { code, message }, warnings });
+  const skip = (code: Exclude<SkipReason["code"], "duplicate" | "conflict">, message: string): Route => ({
+    ok: false,
+    reason: { code, message },
+    warnings,
+  });
   const { kind } = candidate.classification;
   if (candidate.placeAt !== undefined) {
-    return { ok: true, dir: candidate.placeAt, name: basename(candidate.source), extensionFixed: false, warnings, notLoaded: null };
+    return {
+      ok: true,
+      dir: candidate.placeAt,
+      name: basename(candidate.source),
+      extensionFixed: false,
+      warnings,
+      notLoaded: null,
+    };
   }
 
   if (candidate.error) return skip("unreadable", `unreadable: ${candidate.error.code}`);
@@ -38,19 +63,34 @@ export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget,
 
   if (candidate.format === "diffusers") {
     const diffusers = DIFFUSERS_FOLDERS[target.ui];
-    if (!diffusers) return skip("diffusers-not-loaded", `${target.ui} does not load diffusers folders (SD.Next and ComfyUI do)`);
-    if (options.copy) return skip("unsupported-format", "diffusers folders are moved, never copied: install it without --copy");
+    if (!diffusers)
+      return skip("diffusers-not-loaded", `${target.ui} does not load diffusers folders (SD.Next and ComfyUI do)`);
+    if (options.copy)
+      return skip("unsupported-format", "diffusers folders are moved, never copied: install it without --copy");
     // A pipeline folder keeps its name: its components find each other through it.
-    return { ok: true, dir: folderPath(diffusers, target)!, name: basename(candidate.source), extensionFixed: false, warnings, notLoaded: null };
+    return {
+      ok: true,
+      dir: folderPath(diffusers, target)!,
+      name: basename(candidate.source),
+      extensionFixed: false,
+      warnings,
+      notLoaded: null,
+    };
   }
   const load = judgeLoad(candidate.classification, candidate.format, target.ui);
   const notLoaded = load.loads ? null : load;
   if (notLoaded !== null) {
     const why = describeNotLoaded(notLoaded, candidate.classification);
     // A LoRA no UI can apply is never installed as if it were one; anything else only with `strict` stays put.
-    if (notLoaded.code === "needs-conversion") return { ok: false, reason: { code: "needs-conversion", message: why, load: notLoaded }, warnings };
+    if (notLoaded.code === "needs-conversion")
+      return { ok: false, reason: { code: "needs-conversion", message: why, load: notLoaded }, warnings };
     const message = `${target.ui}: ${why}`;
-    if (options.strict) return { ok: false, reason: { code: "will-not-load", message: `${message} (strict)`, load: notLoaded }, warnings };
+    if (options.strict)
+      return {
+        ok: false,
+        reason: { code: "will-not-load", message: `${message} (strict)`, load: notLoaded },
+        warnings,
+      };
     warnings.push(`will not load in ${message}`);
   }
 
@@ -114,7 +154,10 @@ function installName(
   const accepted = (e: string) => folder.extensions.includes(e);
   const renamed = (newExt: string) => ({ name: modelStem(sourceName) + newExt, extensionFixed: true });
   const notLoaded = (what: string): { reason: SkipReason } => ({
-    reason: { code: "extension-not-loaded", message: `${what} files are not loaded from ${folder.path} (it lists ${folder.extensions.join(" ")})` },
+    reason: {
+      code: "extension-not-loaded",
+      message: `${what} files are not loaded from ${folder.path} (it lists ${folder.extensions.join(" ")})`,
+    },
   });
 
   if (format === "safetensors") {
@@ -127,7 +170,9 @@ function installName(
     return accepted(".gguf") ? renamed(".gguf") : notLoaded("GGUF");
   }
   if (format === "unknown") {
-    return { reason: { code: "unsupported-format", message: "unsupported format: not safetensors, GGUF or a torch pickle" } };
+    return {
+      reason: { code: "unsupported-format", message: "unsupported format: not safetensors, GGUF or a torch pickle" },
+    };
   }
   if (SAFETENSORS_EXTENSIONS.includes(ext)) {
     return { reason: { code: "misnamed-pickle", message: `pickle named ${ext}: refusing a disguised pickle` } };

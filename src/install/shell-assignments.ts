@@ -42,7 +42,12 @@ interface Word {
  * Tracks `name` through `text`. `inherited` is the value the variable has before the script runs (exported
  * environment, or an earlier sourced script), and is what `$name` expands to until the script assigns it.
  */
-export function readShellVariable(text: string, name: string, inherited: string | undefined, env: NodeJS.ProcessEnv): ShellVariableResult {
+export function readShellVariable(
+  text: string,
+  name: string,
+  inherited: string | undefined,
+  env: NodeJS.ProcessEnv,
+): ShellVariableResult {
   const vars = new Map<string, string>();
   let exported = inherited !== undefined;
   let current: ShellAssignment | null = null;
@@ -135,7 +140,12 @@ function* commands(text: string, lookup: (name: string) => string): Generator<Wo
       const word = readWord(text, i, lookup);
       line += word.newlines;
       i = word.end;
-      command.push({ value: word.value, prefix: word.prefix, line: start, ...(word.unreadable ? { unreadable: word.unreadable } : {}) });
+      command.push({
+        value: word.value,
+        prefix: word.prefix,
+        line: start,
+        ...(word.unreadable ? { unreadable: word.unreadable } : {}),
+      });
     }
   }
   endCommand();
@@ -238,7 +248,13 @@ function readWord(
       i++;
     }
   }
-  return { value: unreadable === undefined ? value : null, prefix, end: i, newlines, ...(unreadable ? { unreadable } : {}) };
+  return {
+    value: unreadable === undefined ? value : null,
+    prefix,
+    end: i,
+    newlines,
+    ...(unreadable ? { unreadable } : {}),
+  };
 }
 
 /** Index after the `close` that ends the group opened at `open` (parentheses nest). */

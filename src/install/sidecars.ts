@@ -1,6 +1,6 @@
 import type { Kind } from "../classify/types.js";
 import { splitName } from "./file-names.js";
-import { sidecarRule, type SidecarContent } from "./sidecar-policy.js";
+import { type SidecarContent, sidecarRule } from "./sidecar-policy.js";
 
 export interface SidecarMatch {
   name: string;

@@ -13,7 +13,12 @@ export function readStabilityMatrixSettings(text: string, file: string, library:
   // .NET's reader accepts the byte-order mark some editors add; so does this one.
   const override = readJsonSettings(text.replace(/^\uFEFF/, ""), file).get("ModelDirectoryOverride");
   if (override?.type === "string" && override.value.trim() !== "") {
-    reading.modelsDir = { name: "ModelDirectoryOverride", path: resolve(library, override.value), file, line: override.line };
+    reading.modelsDir = {
+      name: "ModelDirectoryOverride",
+      path: resolve(library, override.value),
+      file,
+      line: override.line,
+    };
   }
   return reading;
 }

@@ -8,7 +8,15 @@ import { emptyReading, type FolderSettingsReading } from "./folder-settings.js";
  * and an absolute entry stands alone (`Utilities.CombinePathWithAbsolute`). Downloads go to model root number
  * `DownloadToRootID` and a type's first folder, which is where sdmodels installs.
  */
-const SWARM_FOLDER_KEYS = ["SDModelFolder", "SDLoraFolder", "SDVAEFolder", "SDEmbeddingFolder", "SDControlNetsFolder", "SDClipFolder", "SDClipVisionFolder"];
+const SWARM_FOLDER_KEYS = [
+  "SDModelFolder",
+  "SDLoraFolder",
+  "SDVAEFolder",
+  "SDEmbeddingFolder",
+  "SDControlNetsFolder",
+  "SDClipFolder",
+  "SDClipVisionFolder",
+];
 
 export function readSwarmSettings(text: string, file: string, root: string): FolderSettingsReading {
   const paths = parseFds(text, file).get("Paths");
@@ -18,7 +26,15 @@ export function readSwarmSettings(text: string, file: string, root: string): Fol
 
   const entries = (key: string) => {
     const v = paths.entries.get(key);
-    return v?.kind === "value" ? { parts: v.value.split(";").map((p) => p.trim()).filter((p) => p !== ""), line: v.line } : null;
+    return v?.kind === "value"
+      ? {
+          parts: v.value
+            .split(";")
+            .map((p) => p.trim())
+            .filter((p) => p !== ""),
+          line: v.line,
+        }
+      : null;
   };
   const modelRoot = entries("ModelRoot");
   const rootId = paths.entries.get("DownloadToRootID");
@@ -31,7 +47,12 @@ export function readSwarmSettings(text: string, file: string, root: string): Fol
   for (const key of SWARM_FOLDER_KEYS) {
     const folder = entries(key);
     if (folder && folder.parts.length > 0) {
-      reading.folders[key] = { name: `Paths.${key}`, path: combine(modelsDir, folder.parts[0]!), file, line: folder.line };
+      reading.folders[key] = {
+        name: `Paths.${key}`,
+        path: combine(modelsDir, folder.parts[0]!),
+        file,
+        line: folder.line,
+      };
     }
   }
   return reading;
@@ -53,7 +74,10 @@ type FdsNode =
  * SwarmUI). Lists are skipped: no folder setting is a list.
  */
 function parseFds(text: string, file: string): Map<string, FdsNode> {
-  const cleaned = (text.includes("\r\n") ? text.replaceAll("\r", "") : text.replaceAll("\r", "\n")).replaceAll("\t", "    ");
+  const cleaned = (text.includes("\r\n") ? text.replaceAll("\r", "") : text.replaceAll("\r", "\n")).replaceAll(
+    "\t",
+    "    ",
+  );
   const lines = cleaned.split("\n");
   const root = new Map<string, FdsNode>();
   const stack: { spaces: number; entries: Map<string, FdsNode> }[] = [{ spaces: 0, entries: root }];
@@ -90,7 +114,11 @@ function parseFds(text: string, file: string): Map<string, FdsNode> {
       level.entries.set(key, { kind: "section", entries, line: index + 1 });
       opened = { entries, parentSpaces: spaces };
     } else {
-      level.entries.set(key, { kind: "value", value: fdsUnescape(line.slice(separator + 1).replace(/^ +/, "")), line: index + 1 });
+      level.entries.set(key, {
+        kind: "value",
+        value: fdsUnescape(line.slice(separator + 1).replace(/^ +/, "")),
+        line: index + 1,
+      });
     }
   }
   return root;
@@ -98,7 +126,12 @@ function parseFds(text: string, file: string): Map<string, FdsNode> {
 
 /** `FDSUtility.UnEscape`: the same replacements in the same order. */
 function fdsUnescape(text: string): string {
-  return text.replaceAll("\\t", "\t").replaceAll("\\n", "\n").replaceAll("\\r", "\r").replaceAll("\\x", "").replaceAll("\\\\", "\\");
+  return text
+    .replaceAll("\\t", "\t")
+    .replaceAll("\\n", "\n")
+    .replaceAll("\\r", "\r")
+    .replaceAll("\\x", "")
+    .replaceAll("\\\\", "\\");
 }
 
 function fdsUnescapeKey(text: string): string {

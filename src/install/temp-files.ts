@@ -55,7 +55,12 @@ export async function sweepLeftoverTemps(
       const info = await stat(path).catch(() => null);
       if (!info?.isFile()) continue;
       const stale = now - info.mtimeMs >= STALE_TEMP_AGE_MS;
-      const removed = stale && (await unlink(path).then(() => true, () => false));
+      const removed =
+        stale &&
+        (await unlink(path).then(
+          () => true,
+          () => false,
+        ));
       found.push({ path, removed });
     }
   }

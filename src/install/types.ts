@@ -1,8 +1,8 @@
 import type { Base, Classification, Kind } from "../classify/types.js";
 import type { FileFormat, InspectError, Verdict } from "../inspect/types.js";
-import type { LoadJudgement } from "./will-load.js";
-import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
 import type { FileIdentity } from "./file-identity.js";
+import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
+import type { LoadJudgement } from "./will-load.js";
 
 export type { FileIdentity };
 

@@ -5,7 +5,7 @@ import { InstallError } from "./errors.js";
 import { IDENTITY_CHANGE_WORDS, identityChange, identityOf } from "./file-identity.js";
 import { interruptingSignal } from "./interrupted.js";
 import { isInsideWebui } from "./is-inside-webui.js";
-import { defaultJournalDir, Journal, journalOwnershipProblem, type JournalFileRecord } from "./journal.js";
+import { defaultJournalDir, Journal, type JournalFileRecord, journalOwnershipProblem } from "./journal.js";
 import { placeFile } from "./place-file.js";
 import { recoverStaleBatches } from "./recover-batches.js";
 import type { UndoRefusal, UndoReport, WebuiTarget } from "./types.js";
@@ -18,13 +18,21 @@ import type { UndoRefusal, UndoReport, WebuiTarget } from "./types.js";
  * is refused with one reason and nothing moves. A file whose installed copy is gone or whose original path is taken
  * is left and reported; a model that cannot go back keeps its sidecars with it.
  */
-export async function undoBatch(target: WebuiTarget, batchId?: string, options: { signal?: AbortSignal } = {}): Promise<UndoReport> {
+export async function undoBatch(
+  target: WebuiTarget,
+  batchId?: string,
+  options: { signal?: AbortSignal } = {},
+): Promise<UndoReport> {
   const journalDir = defaultJournalDir(target);
   const recovered = await recoverStaleBatches(journalDir);
   const journal = await Journal.find(journalDir, batchId);
   const report: UndoReport = { batchId: journal.data.batchId, recovered, restored: [], refused: [] };
   const distrust = await whyNotProven(journal, target);
-  if (distrust) throw new InstallError("journal-untrusted", `refusing to undo batch ${journal.data.batchId}: ${distrust}; nothing was moved`);
+  if (distrust)
+    throw new InstallError(
+      "journal-untrusted",
+      `refusing to undo batch ${journal.data.batchId}: ${distrust}; nothing was moved`,
+    );
 
   for (const entry of [...journal.data.entries].reverse()) {
     // SIGINT/SIGTERM: stop between files; a copy back in progress is abandoned and its temp removed.
@@ -108,7 +116,11 @@ async function refusal(file: JournalFileRecord): Promise<UndoRefusal | null> {
  * copy only while that source still is the file it copied.
  */
 function isKeptSource(file: JournalFileRecord, original: Parameters<typeof identityOf>[0]): boolean {
-  return file.method === "copy" && file.sourceIdentity !== null && identityChange(file.sourceIdentity, identityOf(original)) === null;
+  return (
+    file.method === "copy" &&
+    file.sourceIdentity !== null &&
+    identityChange(file.sourceIdentity, identityOf(original)) === null
+  );
 }
 
 /**
@@ -117,19 +129,29 @@ function isKeptSource(file: JournalFileRecord, original: Parameters<typeof ident
  * the copy; if the user removed the source since, the copy is moved back instead of deleted. A model installed as a
  * link goes back as that link: `expected` proves it is the one installed.
  */
-async function restore(file: JournalFileRecord, signal: AbortSignal | undefined): Promise<{ from: string; to: string | null }> {
+async function restore(
+  file: JournalFileRecord,
+  signal: AbortSignal | undefined,
+): Promise<{ from: string; to: string | null }> {
   const original = await lstat(file.source).catch(() => null);
   if (original && isKeptSource(file, original)) {
     await unlink(file.destination);
     return { from: file.destination, to: null };
   }
   await mkdir(dirname(file.source), { recursive: true });
-  const { method } = await placeFile(file.destination, file.source, { keepSource: false, expected: file.installed!, signal, carryLink: true });
+  const { method } = await placeFile(file.destination, file.source, {
+    keepSource: false,
+    expected: file.installed!,
+    signal,
+    carryLink: true,
+  });
   if (method === "copy") await unlink(file.destination);
   return { from: file.destination, to: file.source };
 }
 
 async function exists(path: string): Promise<boolean> {
-  return lstat(path).then(() => true, () => false);
+  return lstat(path).then(
+    () => true,
+    () => false,
+  );
 }
-

@@ -58,8 +58,24 @@ const COMFYUI = "comfyanonymous/ComfyUI";
 const BASE_BOUND: readonly Kind[] = ["checkpoint", "diffusion-model", "lora", "vae"];
 
 /** DiT families newer than each UI's model classes. */
-const VIDEO_AND_2025_FAMILIES: readonly Base[] = ["qwen-image", "z-image", "wan", "hidream", "ltxv", "hunyuan-video", "sana"];
-const NOT_IN_A1111: readonly Base[] = ["flux", "flux2", "chroma", "pixart", "cascade", "auraflow", ...VIDEO_AND_2025_FAMILIES];
+const VIDEO_AND_2025_FAMILIES: readonly Base[] = [
+  "qwen-image",
+  "z-image",
+  "wan",
+  "hidream",
+  "ltxv",
+  "hunyuan-video",
+  "sana",
+];
+const NOT_IN_A1111: readonly Base[] = [
+  "flux",
+  "flux2",
+  "chroma",
+  "pixart",
+  "cascade",
+  "auraflow",
+  ...VIDEO_AND_2025_FAMILIES,
+];
 const NOT_IN_FORGE: readonly Base[] = ["flux2", "pixart", "cascade", "auraflow", ...VIDEO_AND_2025_FAMILIES];
 
 /** LoRA module names A1111 cannot map onto its layers (it converts only kohya `lora_unet_`/`lora_te_` names). */
@@ -98,7 +114,13 @@ export const WILL_LOAD_RULES: readonly WillLoadRule[] = [
     code: "lora-format-ignored",
     source: `${A1111}:extensions-builtin/Lora/networks.py`,
   },
-  { ui: "a1111", kinds: ["diffusion-model"], loads: false, code: "kind-not-supported", source: `${A1111}:modules/sd_models.py` },
+  {
+    ui: "a1111",
+    kinds: ["diffusion-model"],
+    loads: false,
+    code: "kind-not-supported",
+    source: `${A1111}:modules/sd_models.py`,
+  },
   {
     // 1.10.0 added SD3 Medium (modules/models/sd3/); SD3.5's larger and qk-normalised MMDiT came later and is not in it.
     ui: "a1111",
@@ -109,8 +131,22 @@ export const WILL_LOAD_RULES: readonly WillLoadRule[] = [
     code: "base-not-supported",
     source: `${A1111}:modules/models/sd3/mmdit.py`,
   },
-  { ui: "a1111", kinds: ["checkpoint"], bases: ["sd3"], loads: true, since: "1.10.0", source: `${A1111}:modules/sd_models_config.py` },
-  { ui: "a1111", kinds: BASE_BOUND, bases: NOT_IN_A1111, loads: false, code: "base-not-supported", source: `${A1111}:modules/sd_models_config.py` },
+  {
+    ui: "a1111",
+    kinds: ["checkpoint"],
+    bases: ["sd3"],
+    loads: true,
+    since: "1.10.0",
+    source: `${A1111}:modules/sd_models_config.py`,
+  },
+  {
+    ui: "a1111",
+    kinds: BASE_BOUND,
+    bases: NOT_IN_A1111,
+    loads: false,
+    code: "base-not-supported",
+    source: `${A1111}:modules/sd_models_config.py`,
+  },
   // The built-in Lora extension took over LyCORIS's algorithms release by release (A1111 CHANGELOG.md): older
   // installs skip these modules. After the "no" rows, so that a FLUX DoRA is still "no model class".
   ...(
@@ -141,10 +177,24 @@ export const WILL_LOAD_RULES: readonly WillLoadRule[] = [
     source: "lllyasviel/Fooocus:modules/core.py",
   },
   // Forge: backend/loader.py `possible_models` = SD1.5, SD2, SDXL (+refiner), SD3/3.5, Chroma, FLUX.1.
-  { ui: "forge", kinds: BASE_BOUND, bases: NOT_IN_FORGE, loads: false, code: "base-not-supported", source: `${FORGE}:backend/loader.py` },
+  {
+    ui: "forge",
+    kinds: BASE_BOUND,
+    bases: NOT_IN_FORGE,
+    loads: false,
+    code: "base-not-supported",
+    source: `${FORGE}:backend/loader.py`,
+  },
 
   // SD.Next lists checkpoints with ext_filter [".safetensors"] only.
-  { ui: "sdnext", kinds: ["checkpoint"], formats: PICKLES, loads: false, code: "file-format-not-supported", source: `${SDNEXT}:modules/sd_checkpoint.py` },
+  {
+    ui: "sdnext",
+    kinds: ["checkpoint"],
+    formats: PICKLES,
+    loads: false,
+    code: "file-format-not-supported",
+    source: `${SDNEXT}:modules/sd_checkpoint.py`,
+  },
 
   // ComfyUI's VAE-approx loader takes TAESD files (taesd_decoder …); A1111's own 8-conv approximation is not one.
   {
@@ -171,7 +221,13 @@ function matches(rule: WillLoadRule, c: Classification, format: FileFormat): boo
 export function judgeLoad(c: Classification, format: FileFormat, ui: UiName): LoadJudgement {
   const rule = WILL_LOAD_RULES.find((r) => r.ui === ui && matches(r, c, format));
   if (rule === undefined) return { ui, loads: true, code: null, since: null, source: null };
-  return { ui, loads: rule.loads, code: rule.loads ? null : (rule.code ?? null), since: rule.since ?? null, source: rule.source };
+  return {
+    ui,
+    loads: rule.loads,
+    code: rule.loads ? null : (rule.code ?? null),
+    since: rule.since ?? null,
+    source: rule.source,
+  };
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { Finding, ImportRecord, PlainValue, TensorInfo } from "../inspect/types.js";
 import { collectTensors } from "./collect.js";
 import { FindingCollector } from "./findings.js";
+import { type Interpretation, interpretPickle, type PersistentIdMode } from "./interpret.js";
 import type { Value } from "./values.js";
-import { interpretPickle, type Interpretation, type PersistentIdMode } from "./interpret.js";
 
 export interface StorageRef {
   /** Persistent-id storage key (`"0"`, `"1"`, … in zip files; long decimals in legacy files). */
@@ -67,7 +67,15 @@ export interface AnalyzeOptions {
 export function analyzePickle(bytes: Uint8Array, options: AnalyzeOptions): PickleAnalysis {
   const start = options.start ?? 0;
   const findings = new FindingCollector(options.label ?? "pickle");
-  const empty: PickleAnalysis = { tensors: [], values: {}, storages: [], imports: [], findings: [], end: null, rootInt: null };
+  const empty: PickleAnalysis = {
+    tensors: [],
+    values: {},
+    storages: [],
+    imports: [],
+    findings: [],
+    end: null,
+    rootInt: null,
+  };
   if (!Number.isSafeInteger(start) || start < 0 || start >= bytes.length) {
     findings.add("suspicious", "invalid", "no pickle data at the given offset");
     return { ...empty, findings: findings.list() };
@@ -80,12 +88,21 @@ export function analyzePickle(bytes: Uint8Array, options: AnalyzeOptions): Pickl
       findings.add("suspicious", "trailing-bytes", `${bytes.length - run.end} bytes after STOP`);
     }
     return {
-      tensors, values, storages: [...run.storages.values()], imports: run.imports, findings: findings.list(), end: run.end,
+      tensors,
+      values,
+      storages: [...run.storages.values()],
+      imports: run.imports,
+      findings: findings.list(),
+      end: run.end,
       rootInt: run.root ? intValue(run.root) : null,
     };
   } catch (error) {
     // Only a defect in this module gets here; fail closed rather than throw.
-    findings.add("dangerous", "unscannable", `analysis failed: ${error instanceof Error ? error.message : String(error)}`);
+    findings.add(
+      "dangerous",
+      "unscannable",
+      `analysis failed: ${error instanceof Error ? error.message : String(error)}`,
+    );
     return { ...empty, imports: run?.imports ?? [], findings: findings.list() };
   }
 }

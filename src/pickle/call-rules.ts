@@ -7,16 +7,14 @@ import type { GlobalRef, TensorValue, Value, ValueOf } from "./values.js";
  * What a REDUCE of a SAFE callable may look like (safety.md §6.3): arity and argument kinds as torch.save and the
  * protocol-2 pickler write them. Pure functions: they inspect values and return the symbolic result.
  */
-export type CallOutcome =
-  | { ok: true; value: Value; note?: string }
-  | { ok: false; violation: string };
+export type CallOutcome = { ok: true; value: Value; note?: string } | { ok: false; violation: string };
 
 const fail = (violation: string): CallOutcome => ({ ok: false, violation });
 const ok = (value: Value, note?: string): CallOutcome => (note ? { ok: true, value, note } : { ok: true, value });
 
 /** Non-negative ints within 2^53 (shapes, strides, offsets); null if any is not. */
 function naturals(value: Value | undefined): number[] | null {
-  if (!value || value.k !== "tuple") return null;
+  if (value?.k !== "tuple") return null;
   const out: number[] = [];
   for (const item of value.items) {
     if (item.k !== "int" || item.v < 0n || item.v > BigInt(Number.MAX_SAFE_INTEGER)) return null;
@@ -26,7 +24,7 @@ function naturals(value: Value | undefined): number[] | null {
 }
 
 function natural(value: Value | undefined): number | null {
-  if (!value || value.k !== "int" || value.v < 0n || value.v > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+  if (value?.k !== "int" || value.v < 0n || value.v > BigInt(Number.MAX_SAFE_INTEGER)) return null;
   return Number(value.v);
 }
 
@@ -60,9 +58,13 @@ function rebuildTensor(args: Value[], fn: string): CallOutcome {
   const ref = storage.ref;
   let element = STORAGE_CLASSES.get(ref.storageClass)!;
   if (v3) {
-    const dtype = extra?.k === "global" && extra.g.resolved.startsWith("torch.") ? TORCH_DTYPES.get(extra.g.resolved.slice(6)) : undefined;
+    const dtype =
+      extra?.k === "global" && extra.g.resolved.startsWith("torch.")
+        ? TORCH_DTYPES.get(extra.g.resolved.slice(6))
+        : undefined;
     if (!dtype) return fail(`${fn}: dtype argument is not a torch dtype`);
-    if (ref.storageClass !== "UntypedStorage") return fail(`${fn}: storage is a ${ref.storageClass}, not an UntypedStorage`);
+    if (ref.storageClass !== "UntypedStorage")
+      return fail(`${fn}: storage is a ${ref.storageClass}, not an UntypedStorage`);
     if (metadata !== undefined && !isDict(metadata)) return fail(`${fn}: metadata must be a dict`);
     element = dtype;
     if (ref.dtype === "U8") ref.dtype = dtype.dtype;
@@ -72,7 +74,10 @@ function rebuildTensor(args: Value[], fn: string): CallOutcome {
   const tensor: TensorValue = { dtype: element.dtype, shape, storage: ref, storageOffset: offset };
   const value: Value = { k: "tensor", t: tensor };
   if (!storage.view && reachesPastStorage(shape, stride, offset, BigInt(ref.byteSize) / BigInt(element.size))) {
-    return ok(value, `tensor of shape [${shape.join(", ")}] reaches past storage ${ref.key} (torch refuses to load it)`);
+    return ok(
+      value,
+      `tensor of shape [${shape.join(", ")}] reaches past storage ${ref.key} (torch refuses to load it)`,
+    );
   }
   if (!v3 && ref.storageClass === "UntypedStorage") {
     return ok(value, `${fn} on an UntypedStorage (torch writes those only with _rebuild_tensor_v3)`);
@@ -82,12 +87,14 @@ function rebuildTensor(args: Value[], fn: string): CallOutcome {
 
 function rebuildParameter(args: Value[], withState: boolean): CallOutcome {
   const name = withState ? "_rebuild_parameter_with_state" : "_rebuild_parameter";
-  if (args.length !== (withState ? 4 : 3)) return fail(`${name} takes ${withState ? 4 : 3} arguments, got ${args.length}`);
+  if (args.length !== (withState ? 4 : 3))
+    return fail(`${name} takes ${withState ? 4 : 3} arguments, got ${args.length}`);
   const [data, requiresGrad, hooks, state] = args;
   if (data?.k !== "tensor" || requiresGrad?.k !== "bool" || !isDict(hooks)) {
     return fail(`${name}: expects (tensor, bool, OrderedDict${withState ? ", state" : ""})`);
   }
-  if (withState && state?.k !== "dict" && state?.k !== "none" && state?.k !== "tuple") return fail(`${name}: state must be a dict`);
+  if (withState && state?.k !== "dict" && state?.k !== "none" && state?.k !== "tuple")
+    return fail(`${name}: state must be a dict`);
   return ok(data);
 }
 
@@ -103,11 +110,17 @@ function latin1(text: string): Uint8Array | null {
 }
 
 const SCALAR_READERS: Record<string, (view: DataView) => PlainValue> = {
-  i1: (v) => v.getInt8(0), u1: (v) => v.getUint8(0), b1: (v) => v.getUint8(0) !== 0,
-  i2: (v) => v.getInt16(0, true), u2: (v) => v.getUint16(0, true),
-  i4: (v) => v.getInt32(0, true), u4: (v) => v.getUint32(0, true),
-  i8: (v) => safeNumber(v.getBigInt64(0, true)), u8: (v) => safeNumber(v.getBigUint64(0, true)),
-  f4: (v) => v.getFloat32(0, true), f8: (v) => v.getFloat64(0, true),
+  i1: (v) => v.getInt8(0),
+  u1: (v) => v.getUint8(0),
+  b1: (v) => v.getUint8(0) !== 0,
+  i2: (v) => v.getInt16(0, true),
+  u2: (v) => v.getUint16(0, true),
+  i4: (v) => v.getInt32(0, true),
+  u4: (v) => v.getUint32(0, true),
+  i8: (v) => safeNumber(v.getBigInt64(0, true)),
+  u8: (v) => safeNumber(v.getBigUint64(0, true)),
+  f4: (v) => v.getFloat32(0, true),
+  f8: (v) => v.getFloat64(0, true),
 };
 
 function safeNumber(v: bigint): PlainValue {
@@ -127,7 +140,9 @@ function numpyScalar(args: Value[], fn: GlobalRef): CallOutcome {
   const code = dtype.dtypeName ?? "";
   const reader = SCALAR_READERS[code.replace(/^[<|=]/, "")];
   const plain: PlainValue | undefined =
-    reader && data && !code.startsWith(">") && data.length === Number(code.slice(-1)) ? reader(new DataView(data.buffer, data.byteOffset, data.length)) : undefined;
+    reader && data && !code.startsWith(">") && data.length === Number(code.slice(-1))
+      ? reader(new DataView(data.buffer, data.byteOffset, data.length))
+      : undefined;
   const value: ValueOf<"object"> = { k: "object", of: fn, args, built: true };
   if (plain !== undefined) value.plain = plain;
   return ok(value);
@@ -173,8 +188,13 @@ export function callSafeGlobal(fn: GlobalRef, args: Value[]): CallOutcome {
         : fail("complex expects up to two numbers");
     case "builtins.bytearray":
       // protocol < 3 writes bytearray(latin1_text, 'latin-1'); any other encoding name is a codec lookup
-      return args.length === 0 || (args.length === 1 && first?.k === "bytes") ||
-        (args.length === 2 && first?.k === "str" && latin1(first.v) !== null && second?.k === "str" && second.v === "latin-1")
+      return args.length === 0 ||
+        (args.length === 1 && first?.k === "bytes") ||
+        (args.length === 2 &&
+          first?.k === "str" &&
+          latin1(first.v) !== null &&
+          second?.k === "str" &&
+          second.v === "latin-1")
         ? ok({ k: "object", of: fn, args, built: true })
         : fail("bytearray expects bytes or (latin-1 text, 'latin-1')");
     case "numpy.core.multiarray.scalar":
@@ -186,7 +206,10 @@ export function callSafeGlobal(fn: GlobalRef, args: Value[]): CallOutcome {
         : fail("numpy.dtype expects (str, bool, bool)");
     case "numpy.core.multiarray._reconstruct":
     case "numpy._core.multiarray._reconstruct":
-      return args.length === 3 && first?.k === "global" && first.g.resolved === "numpy.ndarray" && second?.k === "tuple" &&
+      return args.length === 3 &&
+        first?.k === "global" &&
+        first.g.resolved === "numpy.ndarray" &&
+        second?.k === "tuple" &&
         (args[2]?.k === "bytes" || args[2]?.k === "str")
         ? ok({ k: "object", of: fn, args, built: false })
         : fail(`${fn.resolved} expects (numpy.ndarray, tuple, bytes)`);
@@ -213,7 +236,8 @@ export function checkSafeBuild(target: Value, state: Value): string | null {
   if (target.k !== "object" || !target.of || target.built) return `BUILD on a ${target.k}`;
   const resolved = target.of.resolved;
   if (resolved === "numpy.dtype") {
-    if (state.k !== "tuple" || (state.items.length !== 8 && state.items.length !== 9)) return "numpy.dtype state is not an 8-tuple";
+    if (state.k !== "tuple" || (state.items.length !== 8 && state.items.length !== 9))
+      return "numpy.dtype state is not an 8-tuple";
     const endian = state.items[1];
     if (endian?.k === "str" && target.dtypeName) target.dtypeName = endian.v + target.dtypeName;
     target.built = true;
@@ -236,21 +260,38 @@ export const PARAMETER_DICT = "torch.nn.modules.container.ParameterDict";
  * all empty in a ParameterDict that only holds parameters.
  */
 const MODULE_EMPTY_DICTS: ReadonlySet<string> = new Set([
-  "_buffers", "_modules", "_backward_pre_hooks", "_backward_hooks", "_forward_hooks", "_forward_hooks_with_kwargs",
-  "_forward_hooks_always_called", "_forward_pre_hooks", "_forward_pre_hooks_with_kwargs", "_state_dict_hooks",
-  "_state_dict_pre_hooks", "_load_state_dict_pre_hooks", "_load_state_dict_post_hooks",
+  "_buffers",
+  "_modules",
+  "_backward_pre_hooks",
+  "_backward_hooks",
+  "_forward_hooks",
+  "_forward_hooks_with_kwargs",
+  "_forward_hooks_always_called",
+  "_forward_pre_hooks",
+  "_forward_pre_hooks_with_kwargs",
+  "_state_dict_hooks",
+  "_state_dict_pre_hooks",
+  "_load_state_dict_pre_hooks",
+  "_load_state_dict_post_hooks",
 ]);
 
 function parameterDictField(key: string, value: Value): boolean {
   switch (key) {
-    case "training": return value.k === "bool";
-    case "_is_full_backward_hook": return value.k === "none" || value.k === "bool";
+    case "training":
+      return value.k === "bool";
+    case "_is_full_backward_hook":
+      return value.k === "none" || value.k === "bool";
     // torch 2.1+: set by torch.compile, None otherwise.
-    case "_compiled_call_impl": return value.k === "none";
-    case "_non_persistent_buffers_set": return value.k === "set" && value.items.length === 0;
-    case "_parameters": return value.k === "dict" && value.entries.every(([k, v]) => k.k === "str" && v.k === "tensor");
-    case "_keys": return value.k === "dict" && value.entries.every(([k, v]) => k.k === "str" && v.k === "none");
-    default: return MODULE_EMPTY_DICTS.has(key) && value.k === "dict" && value.entries.length === 0;
+    case "_compiled_call_impl":
+      return value.k === "none";
+    case "_non_persistent_buffers_set":
+      return value.k === "set" && value.items.length === 0;
+    case "_parameters":
+      return value.k === "dict" && value.entries.every(([k, v]) => k.k === "str" && v.k === "tensor");
+    case "_keys":
+      return value.k === "dict" && value.entries.every(([k, v]) => k.k === "str" && v.k === "none");
+    default:
+      return MODULE_EMPTY_DICTS.has(key) && value.k === "dict" && value.entries.length === 0;
   }
 }
 

@@ -11,14 +11,22 @@ export interface Collected {
 
 function scalar(value: Value): PlainValue | undefined {
   switch (value.k) {
-    case "none": return null;
-    case "bool": return value.v;
+    case "none":
+      return null;
+    case "bool":
+      return value.v;
     case "int":
-      return value.v >= BigInt(Number.MIN_SAFE_INTEGER) && value.v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value.v) : value.v.toString();
-    case "float": return Number.isFinite(value.v) ? value.v : String(value.v);
-    case "str": return value.v.length > MAX_VALUE_STRING_CHARS ? value.v.slice(0, MAX_VALUE_STRING_CHARS) : value.v;
-    case "object": return value.plain;
-    default: return undefined;
+      return value.v >= BigInt(Number.MIN_SAFE_INTEGER) && value.v <= BigInt(Number.MAX_SAFE_INTEGER)
+        ? Number(value.v)
+        : value.v.toString();
+    case "float":
+      return Number.isFinite(value.v) ? value.v : String(value.v);
+    case "str":
+      return value.v.length > MAX_VALUE_STRING_CHARS ? value.v.slice(0, MAX_VALUE_STRING_CHARS) : value.v;
+    case "object":
+      return value.plain;
+    default:
+      return undefined;
   }
 }
 
@@ -36,7 +44,10 @@ function scalarList(value: Value): PlainValue[] | undefined {
 
 function keySegment(key: Value): KeySegment {
   if (key.k === "str") return key.v;
-  if (key.k === "int") return key.v >= BigInt(Number.MIN_SAFE_INTEGER) && key.v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(key.v) : key.v.toString();
+  if (key.k === "int")
+    return key.v >= BigInt(Number.MIN_SAFE_INTEGER) && key.v <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(key.v)
+      : key.v.toString();
   if (key.k === "bool") return key.v ? "True" : "False";
   if (key.k === "none") return "None";
   if (key.k === "float") return String(key.v);
@@ -125,7 +136,11 @@ export function collectTensors(root: Value, findings: FindingCollector): Collect
     findings.add("suspicious", "invalid", `${omittedTensors} tensors beyond the first ${MAX_TENSORS} are not listed`);
   }
   if (tooDeep > 0) {
-    findings.add("suspicious", "invalid", `${tooDeep} containers nested deeper than ${MAX_LISTED_DEPTH} levels are not listed`);
+    findings.add(
+      "suspicious",
+      "invalid",
+      `${tooDeep} containers nested deeper than ${MAX_LISTED_DEPTH} levels are not listed`,
+    );
   }
   return { tensors, values: { ...values } };
 }

@@ -1,5 +1,5 @@
 import type { Finding } from "../inspect/types.js";
-import { worstVerdict, type Verdict } from "../model/verdict.js";
+import { type Verdict, worstVerdict } from "../model/verdict.js";
 import { MAX_FINDINGS } from "./limits.js";
 
 /**

@@ -2,15 +2,24 @@ import type { ImportRecord, Verdict } from "../inspect/types.js";
 import type { StorageRef } from "./analyze.js";
 import { buildParameterDict, callSafeGlobal, checkSafeBuild, PARAMETER_DICT } from "./call-rules.js";
 import type { FindingCollector } from "./findings.js";
-import { judgeGlobal, type GlobalClass } from "./judge-global.js";
+import { type GlobalClass, judgeGlobal } from "./judge-global.js";
 import {
-  CLOCK_CHECK_INTERVAL, MAX_IMPORT_RECORDS, MAX_KEPT_BYTES, MAX_LONG1_BYTES, MAX_LONG_TEXT_DIGITS, MAX_MARK_DEPTH, MAX_MEMO_ENTRIES,
-  MAX_OPCODES, MAX_PICKLE_BYTES, MAX_STACK_VALUES, PICKLE_TIME_BUDGET_MS,
+  CLOCK_CHECK_INTERVAL,
+  MAX_IMPORT_RECORDS,
+  MAX_KEPT_BYTES,
+  MAX_LONG_TEXT_DIGITS,
+  MAX_LONG1_BYTES,
+  MAX_MARK_DEPTH,
+  MAX_MEMO_ENTRIES,
+  MAX_OPCODES,
+  MAX_PICKLE_BYTES,
+  MAX_STACK_VALUES,
+  PICKLE_TIME_BUDGET_MS,
 } from "./limits.js";
 import { OPCODES, type OperandLayout } from "./opcodes.js";
 import { decodeBytesEscape, decodeRawUnicodeEscape, FLOAT_TEXT, parseIntText } from "./text-operands.js";
 import { STORAGE_CLASSES, STORAGE_KEY, STORAGE_LOCATION } from "./torch-types.js";
-import { describe, FALSE, NONE, OPAQUE, TRUE, type GlobalRef, type Value } from "./values.js";
+import { describe, FALSE, type GlobalRef, NONE, OPAQUE, TRUE, type Value } from "./values.js";
 
 /**
  * Which persistent_load the stream meets: torch's zip loader (`('storage', …)` 5-tuples), the legacy loader
@@ -42,7 +51,11 @@ class Abort extends Error {
 }
 
 const VERDICT_OF: Record<GlobalClass, Verdict> = {
-  safe: "safe", known: "suspicious", unknown: "suspicious", dangerous: "dangerous", malformed: "suspicious",
+  safe: "safe",
+  known: "suspicious",
+  unknown: "suspicious",
+  dangerous: "dangerous",
+  malformed: "suspicious",
 };
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -67,7 +80,8 @@ function decodeSurrogatePass(raw: Uint8Array): string | null {
     const [lead, low, high] = ENCODED_SURROGATE;
     const out = Uint8Array.from(raw);
     for (let i = 0; i + 2 < out.length; i++) {
-      if (out[i] === lead && out[i + 1]! >= low && out[i + 1]! <= high && (out[i + 2]! & 0xc0) === 0x80) out.set([0xef, 0xbf, 0xbd], i);
+      if (out[i] === lead && out[i + 1]! >= low && out[i + 1]! <= high && (out[i + 2]! & 0xc0) === 0x80)
+        out.set([0xef, 0xbf, 0xbd], i);
     }
     try {
       return utf8.decode(out);
@@ -78,12 +92,15 @@ function decodeSurrogatePass(raw: Uint8Array): string | null {
 }
 
 /** ASCII bytes a module or attribute name that can be imported holds. */
-const NAME_BYTE: readonly boolean[] = Array.from({ length: 128 }, (_, b) => /[A-Za-z0-9_.]/.test(String.fromCharCode(b)));
+const NAME_BYTE: readonly boolean[] = Array.from({ length: 128 }, (_, b) =>
+  /[A-Za-z0-9_.]/.test(String.fromCharCode(b)),
+);
 
 /** Bytes an INT/LONG/FLOAT/GET/PUT line can hold and still parse somewhere in CPython (digits, letters for bases,
  * `inf`/`nan` and `L`, signs, `.`, `_`, ASCII whitespace other than the newline, and NUL, where parsing ends). */
 const NUMERIC_TEXT_BYTE: readonly boolean[] = Array.from({ length: 256 }, (_, b) =>
-  /[0-9A-Za-z_+\-. \t\r\x0b\x0c\0]/.test(String.fromCharCode(b)));
+  /[0-9A-Za-z_+\-. \t\r\x0b\x0c\0]/.test(String.fromCharCode(b)),
+);
 
 /**
  * Values of built-in types with no `__setstate__`, no `__dict__`, no item assignment and no append: BUILD,
@@ -157,7 +174,10 @@ class Machine {
 
   private eof(): never {
     if (this.limit < this.bytes.length || this.streamContinues) {
-      this.abort("limit", `pickle runs past the ${Math.min(this.limit - this.start, MAX_PICKLE_BYTES)} bytes sdmodels reads`);
+      this.abort(
+        "limit",
+        `pickle runs past the ${Math.min(this.limit - this.start, MAX_PICKLE_BYTES)} bytes sdmodels reads`,
+      );
     }
     return this.abort("invalid", "unexpected end of data (truncated pickle)");
   }
@@ -194,10 +214,13 @@ class Machine {
 
   private sized(layout: "len1" | "len4" | "slen4" | "len8"): Uint8Array {
     const declared =
-      layout === "len1" ? this.u1()
-      : layout === "len4" ? this.data.getUint32(this.advance(4), true)
-      : layout === "slen4" ? this.data.getInt32(this.advance(4), true)
-      : this.data.getBigUint64(this.advance(8), true);
+      layout === "len1"
+        ? this.u1()
+        : layout === "len4"
+          ? this.data.getUint32(this.advance(4), true)
+          : layout === "slen4"
+            ? this.data.getInt32(this.advance(4), true)
+            : this.data.getBigUint64(this.advance(8), true);
     return this.take(this.length(declared));
   }
 
@@ -219,7 +242,8 @@ class Machine {
     const rest = this.bytes.subarray(this.pos, this.limit);
     const nl = rest.indexOf(0x0a);
     if (nl < 0) {
-      if (rest.some((b) => !NUMERIC_TEXT_BYTE[b])) this.abort("invalid", "numeric operand holds a character no number has, and no end");
+      if (rest.some((b) => !NUMERIC_TEXT_BYTE[b]))
+        this.abort("invalid", "numeric operand holds a character no number has, and no end");
       this.eof();
     }
     const text = this.take(nl + 1).subarray(0, nl);
@@ -232,7 +256,10 @@ class Machine {
     const parsed = parseIntText(text, maxDigits);
     if (parsed.ok) return parsed.value;
     return parsed.kind === "hostile"
-      ? this.abort("hostile", `${what} operand ${JSON.stringify(text.slice(0, 40))} is not repr(int): CPython may still parse it, so the stream cannot be followed`)
+      ? this.abort(
+          "hostile",
+          `${what} operand ${JSON.stringify(text.slice(0, 40))} is not repr(int): CPython may still parse it, so the stream cannot be followed`,
+        )
       : this.abort("invalid", `${what} operand is not an int`);
   }
 
@@ -297,14 +324,28 @@ class Machine {
     if (record) record.count++;
     else if (this.records.size >= MAX_IMPORT_RECORDS) {
       record = {
-        module, name, resolved: judgement.resolved, verdict: VERDICT_OF[judgement.class], offset: this.rel(this.opStart), count: 1,
+        module,
+        name,
+        resolved: judgement.resolved,
+        verdict: VERDICT_OF[judgement.class],
+        offset: this.rel(this.opStart),
+        count: 1,
       };
       if (record.verdict !== "safe") {
-        this.finding(record.verdict, "too-many-imports", `more than ${MAX_IMPORT_RECORDS} distinct globals: the rest are judged but not listed`);
+        this.finding(
+          record.verdict,
+          "too-many-imports",
+          `more than ${MAX_IMPORT_RECORDS} distinct globals: the rest are judged but not listed`,
+        );
       }
     } else {
       record = {
-        module, name, resolved: judgement.resolved, verdict: VERDICT_OF[judgement.class], offset: this.rel(this.opStart), count: 1,
+        module,
+        name,
+        resolved: judgement.resolved,
+        verdict: VERDICT_OF[judgement.class],
+        offset: this.rel(this.opStart),
+        count: 1,
       };
       this.records.set(key, record);
       const mapped = judgement.resolved !== `${module}.${name}` ? ` (written as ${module}.${name})` : "";
@@ -335,7 +376,14 @@ class Machine {
     const shown = JSON.stringify(`${module} ${name}`);
     this.finding("suspicious", "malformed-global", `malformed global ${shown}: ${reason}${context}`);
     if (context === "") this.abort("invalid", `cannot import ${shown}: the load stops here`);
-    const record: ImportRecord = { module, name, resolved: `${module}.${name}`, verdict: "suspicious", offset: this.rel(this.opStart), count: 1 };
+    const record: ImportRecord = {
+      module,
+      name,
+      resolved: `${module}.${name}`,
+      verdict: "suspicious",
+      offset: this.rel(this.opStart),
+      count: 1,
+    };
     return { resolved: record.resolved, class: "malformed", record };
   }
 
@@ -347,13 +395,25 @@ class Machine {
   private unresolvedGlobal(module: Value, name: Value): GlobalRef {
     const raw = `<${describe(module)}> <${describe(name)}>`;
     const mayBeStr = (v: Value) => v.k === "object" || v.k === "opaque" || v.k === "str";
-    if (!mayBeStr(module) || !mayBeStr(name)) this.abort("invalid", `STACK_GLOBAL operands are ${raw}, not two strings: CPython stops here`);
-    this.finding("dangerous", "malformed-global", `STACK_GLOBAL operands are ${raw}: computed at load time, so what it imports is unknown`);
+    if (!mayBeStr(module) || !mayBeStr(name))
+      this.abort("invalid", `STACK_GLOBAL operands are ${raw}, not two strings: CPython stops here`);
+    this.finding(
+      "dangerous",
+      "malformed-global",
+      `STACK_GLOBAL operands are ${raw}: computed at load time, so what it imports is unknown`,
+    );
     this.sawNonSafeGlobal = true;
     let record = this.records.get(raw);
     if (record) record.count++;
     else {
-      record = { module: `<${describe(module)}>`, name: `<${describe(name)}>`, resolved: "<unresolved>", verdict: "dangerous", offset: this.rel(this.opStart), count: 1 };
+      record = {
+        module: `<${describe(module)}>`,
+        name: `<${describe(name)}>`,
+        resolved: "<unresolved>",
+        verdict: "dangerous",
+        offset: this.rel(this.opStart),
+        count: 1,
+      };
       this.records.set(raw, record);
     }
     return { resolved: "<unresolved>", class: "dangerous", record };
@@ -362,8 +422,10 @@ class Machine {
   // ---- target rules (safety.md §6.3) -----------------------------------------------------------------------
 
   private reduce(fn: Value, args: Value): Value {
-    if (!MAY_BE_ANYTHING.has(fn.k) && fn.k !== "global") this.abort("invalid", `REDUCE calls a ${describe(fn)}, which is not callable: CPython raises`);
-    if (!MAY_BE_ANYTHING.has(args.k) && args.k !== "tuple") this.abort("invalid", `REDUCE arguments are a ${describe(args)}, not a tuple: CPython raises`);
+    if (!MAY_BE_ANYTHING.has(fn.k) && fn.k !== "global")
+      this.abort("invalid", `REDUCE calls a ${describe(fn)}, which is not callable: CPython raises`);
+    if (!MAY_BE_ANYTHING.has(args.k) && args.k !== "tuple")
+      this.abort("invalid", `REDUCE arguments are a ${describe(args)}, not a tuple: CPython raises`);
     if (fn.k !== "global") {
       this.violation(`REDUCE calls a ${describe(fn)}, not a global pushed by GLOBAL (call chaining)`);
       return OPAQUE;
@@ -421,7 +483,8 @@ class Machine {
       }
       case "copyreg._reconstructor":
         // `base.__new__(cls, state)` and `base.__init__(obj, state)`: base is called with state (Lib/copyreg.py)
-        if (args.length === 3 && first?.k !== "global") this.violation(`copyreg._reconstructor builds a ${describe(first!)}, not a class (call chaining)`);
+        if (args.length === 3 && first?.k !== "global")
+          this.violation(`copyreg._reconstructor builds a ${describe(first!)}, not a class (call chaining)`);
         else if (args.length === 3) this.reduce(second!, { k: "tuple", items: third?.k === "none" ? [] : [third!] });
         return null;
       default:
@@ -430,8 +493,10 @@ class Machine {
   }
 
   private newobj(cls: Value, args: Value): Value {
-    if (!MAY_BE_ANYTHING.has(cls.k) && cls.k !== "global") this.abort("invalid", `NEWOBJ on a ${describe(cls)}, which is not a class: CPython raises`);
-    if (!MAY_BE_ANYTHING.has(args.k) && args.k !== "tuple") this.abort("invalid", `NEWOBJ arguments are a ${describe(args)}, not a tuple: CPython raises`);
+    if (!MAY_BE_ANYTHING.has(cls.k) && cls.k !== "global")
+      this.abort("invalid", `NEWOBJ on a ${describe(cls)}, which is not a class: CPython raises`);
+    if (!MAY_BE_ANYTHING.has(args.k) && args.k !== "tuple")
+      this.abort("invalid", `NEWOBJ arguments are a ${describe(args)}, not a tuple: CPython raises`);
     if (cls.k !== "global") {
       this.violation(`NEWOBJ on a ${describe(cls)}, not a class pushed by GLOBAL`);
       return OPAQUE;
@@ -450,7 +515,9 @@ class Machine {
       return { k: "object", of: cls.g, args: [], built: false };
     }
     if (cls.g.class === "safe") {
-      this.violation(`NEWOBJ of ${cls.g.resolved}: cls.__new__(cls, *args) is a call its call rule never saw (storages allocate)`);
+      this.violation(
+        `NEWOBJ of ${cls.g.resolved}: cls.__new__(cls, *args) is a call its call rule never saw (storages allocate)`,
+      );
       return OPAQUE;
     }
     if (cls.g.class === "known") {
@@ -465,17 +532,27 @@ class Machine {
       // Restoring an object of a class that is not on the allowlist (torch.save of a whole nn.Module, a trainer's
       // config object): its class's code runs, which the import already says needs trusting; no more than that.
       if (target.of.class === "unknown") {
-        this.finding("suspicious", "object-state", `BUILD restores a ${target.of.resolved} object (a whole Python object, e.g. torch.save(model)): loading it runs that class's code`);
+        this.finding(
+          "suspicious",
+          "object-state",
+          `BUILD restores a ${target.of.resolved} object (a whole Python object, e.g. torch.save(model)): loading it runs that class's code`,
+        );
       }
       target.built = true;
       return;
     }
     if (PLAIN_KINDS.has(target.k) || (target.k === "dict" && !target.ordered)) {
       // No __setstate__ and no __dict__: CPython raises for any state but None, and the load stops (suspicious).
-      if (state.k !== "none") this.abort("invalid", `BUILD on a ${describe(target)}: it has no __setstate__ or __dict__, so CPython raises`);
+      if (state.k !== "none")
+        this.abort("invalid", `BUILD on a ${describe(target)}: it has no __setstate__ or __dict__, so CPython raises`);
       return;
     }
-    if (target.k === "dict" && state.k !== "dict" && state.k !== "none" && !(state.k === "tuple" && state.items.length === 2)) {
+    if (
+      target.k === "dict" &&
+      state.k !== "dict" &&
+      state.k !== "none" &&
+      !(state.k === "tuple" && state.items.length === 2)
+    ) {
       this.abort("invalid", "BUILD state for an OrderedDict is not a dict: CPython raises");
     }
     if (target.k === "object" && target.of?.resolved === PARAMETER_DICT) {
@@ -490,7 +567,12 @@ class Machine {
     if (target.k === "dict" || (target.k === "object" && target.of?.class === "safe")) {
       const violation = checkSafeBuild(target, state);
       // An OrderedDict's instance attributes are only data; anything else of a SAFE class runs its __setstate__.
-      if (violation && target.k === "dict") this.finding("suspicious", "structural-violation", `${violation} (sets plain attributes; torch.save never writes this)`);
+      if (violation && target.k === "dict")
+        this.finding(
+          "suspicious",
+          "structural-violation",
+          `${violation} (sets plain attributes; torch.save never writes this)`,
+        );
       else if (violation) this.violation(violation);
       return;
     }
@@ -507,10 +589,17 @@ class Machine {
       this.abort("invalid", `SETITEM on a ${describe(target)}: it does not support item assignment, so CPython raises`);
     } else if (target.k === "list") {
       this.finding("suspicious", "structural-violation", "SETITEM on a list (inert, but torch.save never writes this)");
-    } else if (target.k === "object" && (target.of?.resolved === "collections.Counter" || target.of?.resolved === "collections.defaultdict")) {
+    } else if (
+      target.k === "object" &&
+      (target.of?.resolved === "collections.Counter" || target.of?.resolved === "collections.defaultdict")
+    ) {
       // KNOWN dict subclasses torch also allows; the import already made the verdict suspicious.
     } else if (this.untrustedObject(target)) {
-      this.finding("suspicious", "object-state", `SETITEM on a ${describe(target)}: its class's __setitem__ runs (a dict subclass such as Lightning's AttributeDict)`);
+      this.finding(
+        "suspicious",
+        "object-state",
+        `SETITEM on a ${describe(target)}: its class's __setitem__ runs (a dict subclass such as Lightning's AttributeDict)`,
+      );
     } else {
       this.violation(`SETITEM on a ${describe(target)} (only dicts; CVE-2026-24747 class)`);
     }
@@ -525,7 +614,8 @@ class Machine {
   }
 
   private checkKey(key: Value): void {
-    if (key.k === "list" || key.k === "dict" || (key.k === "set" && !key.frozen)) this.abort("invalid", `unhashable dict key (${key.k})`);
+    if (key.k === "list" || key.k === "dict" || (key.k === "set" && !key.frozen))
+      this.abort("invalid", `unhashable dict key (${key.k})`);
   }
 
   private appendItems(items: Value[]): void {
@@ -535,7 +625,11 @@ class Machine {
     } else if (PLAIN_KINDS.has(target.k) || target.k === "dict") {
       this.abort("invalid", `APPEND on a ${describe(target)}: it has no append, so CPython raises`);
     } else if (this.untrustedObject(target)) {
-      this.finding("suspicious", "object-state", `APPEND on a ${describe(target)}: its class's append/extend runs (a list subclass)`);
+      this.finding(
+        "suspicious",
+        "object-state",
+        `APPEND on a ${describe(target)}: its class's append/extend runs (a list subclass)`,
+      );
     } else {
       this.violation(`APPEND on a ${describe(target)} (only lists; anything else calls its append/extend)`);
     }
@@ -555,21 +649,31 @@ class Machine {
     if (tag?.k === "str" && tag.v === "module" && this.mode === "legacy") return this.moduleClass(pid.items.slice(1));
     const arity = this.mode === "zip" ? 5 : 6;
     if (tag?.k !== "str" || tag.v !== "storage" || pid.items.length !== arity) {
-      this.violation(`persistent id is not a ${arity}-tuple ('storage', class, key, location, numel${arity === 6 ? ", view" : ""})`);
+      this.violation(
+        `persistent id is not a ${arity}-tuple ('storage', class, key, location, numel${arity === 6 ? ", view" : ""})`,
+      );
       return OPAQUE;
     }
     const resolved = cls?.k === "global" ? cls.g.resolved : "";
     // `torch.<Class>`, or `torch.storage.UntypedStorage` (the class's home module).
-    const className = resolved.startsWith("torch.") && !resolved.slice(6).includes(".") ? resolved.slice(6)
-      : resolved === "torch.storage.UntypedStorage" ? "UntypedStorage" : null;
+    const className =
+      resolved.startsWith("torch.") && !resolved.slice(6).includes(".")
+        ? resolved.slice(6)
+        : resolved === "torch.storage.UntypedStorage"
+          ? "UntypedStorage"
+          : null;
     const element = className !== null ? STORAGE_CLASSES.get(className) : undefined;
     if (!element) {
-      this.violation(`persistent id storage class is a ${cls ? describe(cls) : "missing value"}, not a torch storage class`);
+      this.violation(
+        `persistent id storage class is a ${cls ? describe(cls) : "missing value"}, not a torch storage class`,
+      );
       return OPAQUE;
     }
     if (key?.k !== "str" || !STORAGE_KEY.test(key.v)) {
       const shown = key?.k === "str" ? JSON.stringify(key.v) : describe(key ?? OPAQUE);
-      this.violation(`storage key ${shown} is not decimal digits (torch writes ${this.mode === "zip" ? "str(len(id_map))" : "str(storage._cdata)"})`);
+      this.violation(
+        `storage key ${shown} is not decimal digits (torch writes ${this.mode === "zip" ? "str(len(id_map))" : "str(storage._cdata)"})`,
+      );
       return OPAQUE;
     }
     if (location?.k !== "str") {
@@ -581,22 +685,36 @@ class Machine {
     }
     const count = numel?.k === "int" ? numel.v : null;
     if (count === null || count < 0n || count * BigInt(element.size) > BigInt(Number.MAX_SAFE_INTEGER)) {
-      this.violation(`storage ${key.v} declares ${count === null ? "a non-integer" : count} elements (negative, huge or not an int)`);
+      this.violation(
+        `storage ${key.v} declares ${count === null ? "a non-integer" : count} elements (negative, huge or not an int)`,
+      );
       return OPAQUE;
     }
     const isView = view !== undefined && view.k !== "none";
     if (isView) {
       const [viewKey, viewOffset, viewSize] = view.k === "tuple" ? view.items : [];
-      if (view.k !== "tuple" || view.items.length !== 3 || viewKey?.k !== "str" || !STORAGE_KEY.test(viewKey.v) ||
-        viewOffset?.k !== "int" || viewOffset.v < 0n || viewSize?.k !== "int" || viewSize.v < 0n ||
-        viewOffset.v + viewSize.v > count) {
+      if (
+        view.k !== "tuple" ||
+        view.items.length !== 3 ||
+        viewKey?.k !== "str" ||
+        !STORAGE_KEY.test(viewKey.v) ||
+        viewOffset?.k !== "int" ||
+        viewOffset.v < 0n ||
+        viewSize?.k !== "int" ||
+        viewSize.v < 0n ||
+        viewOffset.v + viewSize.v > count
+      ) {
         this.violation("legacy view metadata is not (decimal key, offset, size) inside its storage");
         return OPAQUE;
       }
     }
     const declared: StorageRef = {
-      key: key.v, storageClass: className!, dtype: element.dtype, location: location.v,
-      numel: Number(count), byteSize: Number(count) * element.size,
+      key: key.v,
+      storageClass: className!,
+      dtype: element.dtype,
+      location: location.v,
+      numel: Number(count),
+      byteSize: Number(count) * element.size,
     };
     const known = this.storages.get(key.v);
     if (known && (known.storageClass !== declared.storageClass || known.numel !== declared.numel)) {
@@ -651,7 +769,8 @@ class Machine {
         this.violation(`${info.name} opcode (never written by torch.save; reaches code or external state)`);
       }
       const root = this.step(info.name);
-      if (this.frameEnd !== null && this.pos > this.frameEnd) this.abort("hostile", "an opcode crosses its FRAME boundary");
+      if (this.frameEnd !== null && this.pos > this.frameEnd)
+        this.abort("hostile", "an opcode crosses its FRAME boundary");
       if (root) return root;
     }
   }
@@ -672,7 +791,8 @@ class Machine {
       case "FRAME": {
         const declared = this.data.getBigUint64(this.advance(8), true);
         if (this.frameEnd !== null) this.abort("hostile", "FRAME opened inside a frame");
-        if (declared > BigInt(this.limit - this.pos)) this.abort("hostile", `FRAME of ${declared} bytes runs past the end of the data`);
+        if (declared > BigInt(this.limit - this.pos))
+          this.abort("hostile", `FRAME of ${declared} bytes runs past the end of the data`);
         this.frameEnd = this.pos + Number(declared);
         return null;
       }
@@ -691,7 +811,11 @@ class Machine {
         if (this.stack.length > this.base()) {
           const value = this.stack.pop()!;
           if (value.k === "object" || value.k === "opaque") {
-            this.finding("suspicious", "structural-violation", "a call result is discarded with POP (fickling UnusedVariables)");
+            this.finding(
+              "suspicious",
+              "structural-violation",
+              "a call result is discarded with POP (fickling UnusedVariables)",
+            );
           }
         } else if (this.marks.length > 0) this.marks.pop();
         else this.abort("invalid", "stack underflow");
@@ -704,12 +828,24 @@ class Machine {
         this.push(this.top());
         return null;
 
-      case "NONE": this.push(NONE); return null;
-      case "NEWTRUE": this.push(TRUE); return null;
-      case "NEWFALSE": this.push(FALSE); return null;
-      case "BININT": this.push({ k: "int", v: BigInt(this.data.getInt32(this.advance(4), true)) }); return null;
-      case "BININT1": this.push(BYTE_INTS[this.u1()]!); return null;
-      case "BININT2": this.push({ k: "int", v: BigInt(this.data.getUint16(this.advance(2), true)) }); return null;
+      case "NONE":
+        this.push(NONE);
+        return null;
+      case "NEWTRUE":
+        this.push(TRUE);
+        return null;
+      case "NEWFALSE":
+        this.push(FALSE);
+        return null;
+      case "BININT":
+        this.push({ k: "int", v: BigInt(this.data.getInt32(this.advance(4), true)) });
+        return null;
+      case "BININT1":
+        this.push(BYTE_INTS[this.u1()]!);
+        return null;
+      case "BININT2":
+        this.push({ k: "int", v: BigInt(this.data.getUint16(this.advance(2), true)) });
+        return null;
       case "LONG1": {
         const n = this.u1();
         if (n > MAX_LONG1_BYTES) this.abort("hostile", `LONG1 of ${n} bytes (more than ${MAX_LONG1_BYTES})`);
@@ -735,7 +871,9 @@ class Machine {
         this.push({ k: "int", v: this.intText(text, MAX_LONG_TEXT_DIGITS, "LONG") });
         return null;
       }
-      case "BINFLOAT": this.push({ k: "float", v: this.data.getFloat64(this.advance(8), false) }); return null;
+      case "BINFLOAT":
+        this.push({ k: "float", v: this.data.getFloat64(this.advance(8), false) });
+        return null;
       case "FLOAT": {
         const text = this.line().trim();
         if (!FLOAT_TEXT.test(text)) this.abort("invalid", "FLOAT operand is not a float");
@@ -743,14 +881,17 @@ class Machine {
         return null;
       }
 
-      case "BINUNICODE": case "SHORT_BINUNICODE": case "BINUNICODE8": {
+      case "BINUNICODE":
+      case "SHORT_BINUNICODE":
+      case "BINUNICODE8": {
         const raw = this.sized(name === "SHORT_BINUNICODE" ? "len1" : name === "BINUNICODE" ? "len4" : "len8");
         const text = decodeSurrogatePass(raw);
         if (text === null) this.abort("invalid", `${name} is not UTF-8`);
         this.push({ k: "str", v: text });
         return null;
       }
-      case "SHORT_BINSTRING": case "BINSTRING":
+      case "SHORT_BINSTRING":
+      case "BINSTRING":
         this.push({ k: "str", v: this.byteText(this.sized(name === "SHORT_BINSTRING" ? "len1" : "slen4")) });
         return null;
       case "STRING": {
@@ -770,24 +911,39 @@ class Machine {
         this.push({ k: "str", v: text });
         return null;
       }
-      case "BINBYTES": case "SHORT_BINBYTES": case "BINBYTES8": case "BYTEARRAY8": {
+      case "BINBYTES":
+      case "SHORT_BINBYTES":
+      case "BINBYTES8":
+      case "BYTEARRAY8": {
         const raw = this.sized(name === "SHORT_BINBYTES" ? "len1" : name === "BINBYTES" ? "len4" : "len8");
         this.push({ k: "bytes", length: raw.length, data: raw.length <= MAX_KEPT_BYTES ? raw.slice() : null });
         return null;
       }
 
-      case "EMPTY_TUPLE": this.push({ k: "tuple", items: [] }); return null;
-      case "TUPLE1": case "TUPLE2": case "TUPLE3": {
+      case "EMPTY_TUPLE":
+        this.push({ k: "tuple", items: [] });
+        return null;
+      case "TUPLE1":
+      case "TUPLE2":
+      case "TUPLE3": {
         const n = name === "TUPLE1" ? 1 : name === "TUPLE2" ? 2 : 3;
         const items: Value[] = [];
         for (let i = 0; i < n; i++) items.unshift(this.pop());
         this.push({ k: "tuple", items });
         return null;
       }
-      case "TUPLE": this.push({ k: "tuple", items: this.popMark() }); return null;
-      case "EMPTY_LIST": this.push({ k: "list", items: [] }); return null;
-      case "LIST": this.push({ k: "list", items: this.popMark() }); return null;
-      case "EMPTY_DICT": this.push({ k: "dict", entries: [], ordered: false, built: false }); return null;
+      case "TUPLE":
+        this.push({ k: "tuple", items: this.popMark() });
+        return null;
+      case "EMPTY_LIST":
+        this.push({ k: "list", items: [] });
+        return null;
+      case "LIST":
+        this.push({ k: "list", items: this.popMark() });
+        return null;
+      case "EMPTY_DICT":
+        this.push({ k: "dict", entries: [], ordered: false, built: false });
+        return null;
       case "DICT": {
         const items = this.popMark();
         if (items.length % 2 !== 0) this.abort("invalid", "odd number of items for DICT");
@@ -799,13 +955,18 @@ class Machine {
         this.push({ k: "dict", entries, ordered: false, built: false });
         return null;
       }
-      case "EMPTY_SET": this.push({ k: "set", items: [], frozen: false }); return null;
-      case "FROZENSET": this.push({ k: "set", items: this.popMark(), frozen: true }); return null;
+      case "EMPTY_SET":
+        this.push({ k: "set", items: [], frozen: false });
+        return null;
+      case "FROZENSET":
+        this.push({ k: "set", items: this.popMark(), frozen: true });
+        return null;
       case "ADDITEMS": {
         const items = this.popMark();
         const target = this.top();
         if (target.k === "set" && !target.frozen) for (const item of items) target.items.push(item);
-        else if (PLAIN_KINDS.has(target.k) || target.k === "dict" || target.k === "list") this.abort("invalid", `ADDITEMS on a ${describe(target)}: it has no add, so CPython raises`);
+        else if (PLAIN_KINDS.has(target.k) || target.k === "dict" || target.k === "list")
+          this.abort("invalid", `ADDITEMS on a ${describe(target)}: it has no add, so CPython raises`);
         else this.violation(`ADDITEMS on a ${describe(target)} (only sets; anything else calls its add)`);
         return null;
       }
@@ -814,22 +975,40 @@ class Machine {
         this.appendItems([value]);
         return null;
       }
-      case "APPENDS": this.appendItems(this.popMark()); return null;
+      case "APPENDS":
+        this.appendItems(this.popMark());
+        return null;
       case "SETITEM": {
         const value = this.pop();
         const key = this.pop();
         this.setItems([key, value]);
         return null;
       }
-      case "SETITEMS": this.setItems(this.popMark()); return null;
+      case "SETITEMS":
+        this.setItems(this.popMark());
+        return null;
 
-      case "BINPUT": this.put(this.u1()); return null;
-      case "LONG_BINPUT": this.put(this.data.getUint32(this.advance(4), true)); return null;
-      case "PUT": this.put(this.memoIndex(this.line(), "PUT")); return null;
-      case "MEMOIZE": this.put(this.memoEntries); return null;
-      case "BINGET": this.get(this.u1()); return null;
-      case "LONG_BINGET": this.get(this.data.getUint32(this.advance(4), true)); return null;
-      case "GET": this.get(this.memoIndex(this.line(), "GET")); return null;
+      case "BINPUT":
+        this.put(this.u1());
+        return null;
+      case "LONG_BINPUT":
+        this.put(this.data.getUint32(this.advance(4), true));
+        return null;
+      case "PUT":
+        this.put(this.memoIndex(this.line(), "PUT"));
+        return null;
+      case "MEMOIZE":
+        this.put(this.memoEntries);
+        return null;
+      case "BINGET":
+        this.get(this.u1());
+        return null;
+      case "LONG_BINGET":
+        this.get(this.data.getUint32(this.advance(4), true));
+        return null;
+      case "GET":
+        this.get(this.memoIndex(this.line(), "GET"));
+        return null;
 
       case "GLOBAL": {
         const [module, name2] = this.globalLines("GLOBAL");
@@ -839,7 +1018,10 @@ class Machine {
       case "STACK_GLOBAL": {
         const name2 = this.pop();
         const module = this.pop();
-        const g = module.k === "str" && name2.k === "str" ? this.global(module.v, name2.v) : this.unresolvedGlobal(module, name2);
+        const g =
+          module.k === "str" && name2.k === "str"
+            ? this.global(module.v, name2.v)
+            : this.unresolvedGlobal(module, name2);
         this.push({ k: "global", g });
         return null;
       }
@@ -873,7 +1055,11 @@ class Machine {
         this.pop();
         const args = this.pop();
         const cls = this.pop();
-        this.push(cls.k === "global" ? { k: "object", of: cls.g, args: args.k === "tuple" ? args.items : [], built: false } : OPAQUE);
+        this.push(
+          cls.k === "global"
+            ? { k: "object", of: cls.g, args: args.k === "tuple" ? args.items : [], built: false }
+            : OPAQUE,
+        );
         return null;
       }
       case "BUILD": {
@@ -881,20 +1067,37 @@ class Machine {
         this.build(this.top(), state);
         return null;
       }
-      case "BINPERSID": this.push(this.persistentLoad(this.pop())); return null;
+      case "BINPERSID":
+        this.push(this.persistentLoad(this.pop()));
+        return null;
       case "PERSID": {
         // A str persistent id: only the tar loader takes one (a decimal tensor key); torch's zip and legacy loaders
         // assert a tuple and plain pickle.load has no persistent_load, so CPython raises.
-        if (this.mode !== "tar") this.abort("invalid", "PERSID persistent id, which this loader refuses: CPython raises");
-        if (!STORAGE_KEY.test(this.line())) this.abort("invalid", "PERSID persistent id is no tensor key: CPython raises");
+        if (this.mode !== "tar")
+          this.abort("invalid", "PERSID persistent id, which this loader refuses: CPython raises");
+        if (!STORAGE_KEY.test(this.line()))
+          this.abort("invalid", "PERSID persistent id is no tensor key: CPython raises");
         this.push(OPAQUE);
         return null;
       }
-      case "EXT1": this.u1(); this.push(OPAQUE); return null;
-      case "EXT2": this.take(2); this.push(OPAQUE); return null;
-      case "EXT4": this.take(4); this.push(OPAQUE); return null;
-      case "NEXT_BUFFER": this.push(OPAQUE); return null;
-      case "READONLY_BUFFER": this.top(); return null;
+      case "EXT1":
+        this.u1();
+        this.push(OPAQUE);
+        return null;
+      case "EXT2":
+        this.take(2);
+        this.push(OPAQUE);
+        return null;
+      case "EXT4":
+        this.take(4);
+        this.push(OPAQUE);
+        return null;
+      case "NEXT_BUFFER":
+        this.push(OPAQUE);
+        return null;
+      case "READONLY_BUFFER":
+        this.top();
+        return null;
       default:
         return this.abort("invalid", `opcode ${name} is not implemented`);
     }
@@ -926,7 +1129,8 @@ class Machine {
     for (let i = 0; i < 2; i++) {
       const rest = this.bytes.subarray(this.pos, this.limit);
       const nl = rest.indexOf(0x0a);
-      if (nl < 0 && rest.some((b) => b < 0x80 && !NAME_BYTE[b])) this.abort("invalid", `${op} line is no importable name and has no end`);
+      if (nl < 0 && rest.some((b) => b < 0x80 && !NAME_BYTE[b]))
+        this.abort("invalid", `${op} line is no importable name and has no end`);
       const line = this.rawLine();
       if (line === null) this.abort("invalid", `${op} module or name is not UTF-8 (CPython stops before importing)`);
       lines.push(line);
@@ -954,7 +1158,11 @@ class Machine {
           continue;
         }
         if (info.name === "STACK_GLOBAL") {
-          this.finding("dangerous", "malformed-global", "STACK_GLOBAL after the stream broke: its operands cannot be resolved");
+          this.finding(
+            "dangerous",
+            "malformed-global",
+            "STACK_GLOBAL after the stream broke: its operands cannot be resolved",
+          );
           continue;
         }
         if (info.name === "STOP") return;
@@ -967,14 +1175,31 @@ class Machine {
 
   private skip(layout: OperandLayout): void {
     switch (layout) {
-      case "none": return;
-      case "u1": this.take(1); return;
-      case "u2": this.take(2); return;
-      case "i4": case "u4": this.take(4); return;
-      case "f8": case "u8": this.take(8); return;
-      case "line": this.rawLine(); return;
-      case "lines2": this.rawLine(); this.rawLine(); return;
-      default: this.sized(layout);
+      case "none":
+        return;
+      case "u1":
+        this.take(1);
+        return;
+      case "u2":
+        this.take(2);
+        return;
+      case "i4":
+      case "u4":
+        this.take(4);
+        return;
+      case "f8":
+      case "u8":
+        this.take(8);
+        return;
+      case "line":
+        this.rawLine();
+        return;
+      case "lines2":
+        this.rawLine();
+        this.rawLine();
+        return;
+      default:
+        this.sized(layout);
     }
   }
 
@@ -1008,11 +1233,21 @@ export function interpretPickle(
     if (!(error instanceof Abort)) {
       findings.add(machine.sawNonSafe ? "dangerous" : "suspicious", "invalid", `interpreter error: ${String(error)}`);
     } else if (error.kind === "limit") {
-      findings.add("dangerous", "unscannable", `${error.message}; torch may still load it, so this fails closed`, error.offset);
+      findings.add(
+        "dangerous",
+        "unscannable",
+        `${error.message}; torch may still load it, so this fails closed`,
+        error.offset,
+      );
     } else {
       const after = machine.sawNonSafe ? "; a non-SAFE global was already imported, so a payload would have run" : "";
       const severity: Verdict = error.kind === "hostile" || machine.sawNonSafe ? "dangerous" : "suspicious";
-      findings.add(severity, error.kind === "hostile" ? "structural-violation" : "invalid", `${error.message}${after}`, error.offset);
+      findings.add(
+        severity,
+        error.kind === "hostile" ? "structural-violation" : "invalid",
+        `${error.message}${after}`,
+        error.offset,
+      );
       machine.scanRest(machine.position);
     }
   }

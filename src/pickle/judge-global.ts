@@ -1,7 +1,14 @@
 import { mapPython2Global } from "./compat-pickle.js";
 import {
-  BUILTINS_MODULES, DANGEROUS_GLOBALS, DANGEROUS_MODULES, KNOWN_BUILTINS, KNOWN_GLOBALS, KNOWN_NUMPY_DTYPES_MODULE,
-  MODULE_OBJECT_NAMES, SAFE_BUILTINS, SAFE_GLOBALS,
+  BUILTINS_MODULES,
+  DANGEROUS_GLOBALS,
+  DANGEROUS_MODULES,
+  KNOWN_BUILTINS,
+  KNOWN_GLOBALS,
+  KNOWN_NUMPY_DTYPES_MODULE,
+  MODULE_OBJECT_NAMES,
+  SAFE_BUILTINS,
+  SAFE_GLOBALS,
 } from "./global-policy.js";
 import { definingModule } from "./reexports.js";
 
@@ -38,7 +45,8 @@ function malformation(module: string, name: string): { reason: string; resolves:
   if (name.includes(".")) return { reason: "dotted name (attribute chain)", resolves: true };
   const parts = module.split(".");
   if (parts.some((p) => p === "")) return { reason: "empty module component", resolves: false };
-  if (parts.slice(1).some((p) => p.startsWith("__")) || name.startsWith("__")) return { reason: "dunder component", resolves: true };
+  if (parts.slice(1).some((p) => p.startsWith("__")) || name.startsWith("__"))
+    return { reason: "dunder component", resolves: true };
   return null;
 }
 
@@ -58,7 +66,13 @@ function inDangerousModule(module: string): string | null {
 export function judgeGlobal(rawModule: string, rawName: string, protocol: number): GlobalJudgement {
   const bad = malformation(rawModule, rawName);
   if (bad) {
-    return { resolved: `${rawModule}.${rawName}`, module: rawModule, name: rawName, class: bad.resolves ? "dangerous" : "malformed", reason: bad.reason };
+    return {
+      resolved: `${rawModule}.${rawName}`,
+      module: rawModule,
+      name: rawName,
+      class: bad.resolves ? "dangerous" : "malformed",
+      reason: bad.reason,
+    };
   }
   const [module, name] = protocol < 3 ? mapPython2Global(rawModule, rawName) : [rawModule, rawName];
   const own = judgeResolved(module, name);
@@ -76,7 +90,13 @@ const STRICTNESS: Record<GlobalClass, number> = { safe: 0, known: 1, unknown: 2,
 /** The policy lookup for one well-formed pair, already mapped from Python 2. */
 function judgeResolved(module: string, name: string): GlobalJudgement {
   const resolved = `${module}.${name}`;
-  const verdict = (cls: GlobalClass, reason: string): GlobalJudgement => ({ resolved, module, name, class: cls, reason });
+  const verdict = (cls: GlobalClass, reason: string): GlobalJudgement => ({
+    resolved,
+    module,
+    name,
+    class: cls,
+    reason,
+  });
 
   if (BUILTINS_MODULES.has(module)) {
     if (SAFE_BUILTINS.has(name)) return verdict("safe", "inert builtin");
@@ -88,7 +108,10 @@ function judgeResolved(module: string, name: string): GlobalJudgement {
   const dangerousModule = inDangerousModule(module);
   if (dangerousModule) return verdict("dangerous", `module ${dangerousModule} can run code or touch the system`);
   if (MODULE_OBJECT_NAMES.has(name)) {
-    return verdict("dangerous", `attribute ${name} of another module is the ${name} module it imported (a way to reach it under another name)`);
+    return verdict(
+      "dangerous",
+      `attribute ${name} of another module is the ${name} module it imported (a way to reach it under another name)`,
+    );
   }
   if (KNOWN_GLOBALS.has(resolved) || (module === KNOWN_NUMPY_DTYPES_MODULE && name.endsWith("DType"))) {
     return verdict("known", "requires trusting the file's Python classes");

@@ -6,13 +6,21 @@
 /** How an opcode's operand is laid out after the opcode byte. */
 export type OperandLayout =
   | "none"
-  | "u1" | "u2" | "i4" | "u4" | "f8" | "u8"
+  | "u1"
+  | "u2"
+  | "i4"
+  | "u4"
+  | "f8"
+  | "u8"
   /** One newline-terminated text line. */
   | "line"
   /** Two newline-terminated lines (GLOBAL, INST). */
   | "lines2"
   /** A length of 1, 4 (signed for BINSTRING, unsigned otherwise) or 8 bytes, then that many bytes. */
-  | "len1" | "len4" | "slen4" | "len8";
+  | "len1"
+  | "len4"
+  | "slen4"
+  | "len8";
 
 /**
  * `weights-only`: one of torch's 34. `data`: outside the grammar but only builds values (suspicious).
@@ -106,7 +114,6 @@ export const OPCODES: ReadonlyArray<OpcodeInfo | undefined> = (() => {
   for (const [name, code, operand, cls] of TABLE) byByte[code] = { name, operand, class: cls };
   return byByte;
 })();
-
 
 /** Whether a byte is an opcode: CPython's unpickler accepts any opcode first, so any can open a stream. */
 export function isOpcode(byte: number | undefined): boolean {

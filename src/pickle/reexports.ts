@@ -18,8 +18,18 @@ interface Reexport {
 }
 
 const IO_NAMES = [
-  "open", "open_code", "FileIO", "BytesIO", "StringIO", "BufferedReader", "BufferedWriter", "BufferedRWPair",
-  "BufferedRandom", "IncrementalNewlineDecoder", "text_encoding", "TextIOWrapper",
+  "open",
+  "open_code",
+  "FileIO",
+  "BytesIO",
+  "StringIO",
+  "BufferedReader",
+  "BufferedWriter",
+  "BufferedRWPair",
+  "BufferedRandom",
+  "IncrementalNewlineDecoder",
+  "text_encoding",
+  "TextIOWrapper",
 ];
 
 const REEXPORTS: ReadonlyMap<string, Reexport> = new Map<string, Reexport>([

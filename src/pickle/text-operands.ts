@@ -48,9 +48,9 @@ export function decodeRawUnicodeEscape(bytes: Uint8Array): string | null {
     while (i < bytes.length && bytes[i] === BACKSLASH) i++;
     const count = i - run;
     const marker = bytes[i];
-    const escape = count % 2 === 1 && (marker === 0x75 || marker === 0x55);
-    out.push("\\".repeat(escape ? count - 1 : count));
-    if (!escape) continue;
+    const isEscape = count % 2 === 1 && (marker === 0x75 || marker === 0x55);
+    out.push("\\".repeat(isEscape ? count - 1 : count));
+    if (!isEscape) continue;
     const digits = marker === 0x75 ? 4 : 8;
     let code = 0;
     for (let d = 1; d <= digits; d++) {
@@ -66,7 +66,16 @@ export function decodeRawUnicodeEscape(bytes: Uint8Array): string | null {
 }
 
 const SIMPLE_ESCAPES: Readonly<Record<number, number>> = {
-  0x5c: 0x5c, 0x27: 0x27, 0x22: 0x22, 0x62: 0x08, 0x66: 0x0c, 0x74: 0x09, 0x6e: 0x0a, 0x72: 0x0d, 0x76: 0x0b, 0x61: 0x07,
+  0x5c: 0x5c,
+  0x27: 0x27,
+  0x22: 0x22,
+  0x62: 0x08,
+  0x66: 0x0c,
+  0x74: 0x09,
+  0x6e: 0x0a,
+  0x72: 0x0d,
+  0x76: 0x0b,
+  0x61: 0x07,
 };
 
 /**
@@ -88,7 +97,8 @@ export function decodeBytesEscape(bytes: Uint8Array): Uint8Array | null {
     if (simple !== undefined) out.push(simple);
     else if (c >= 0x30 && c <= 0x37) {
       let value = c - 0x30;
-      for (let n = 0; n < 2 && i < bytes.length && bytes[i]! >= 0x30 && bytes[i]! <= 0x37; n++) value = value * 8 + (bytes[i++]! - 0x30);
+      for (let n = 0; n < 2 && i < bytes.length && bytes[i]! >= 0x30 && bytes[i]! <= 0x37; n++)
+        value = value * 8 + (bytes[i++]! - 0x30);
       out.push(value & 0xff);
     } else if (c === 0x78) {
       const high = hexValue(bytes[i]);

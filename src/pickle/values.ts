@@ -38,7 +38,15 @@ export type Value =
    * The result of REDUCE/NEWOBJ/INST/OBJ on a global; `plain` when its value is known (numpy scalars); `items` when
    * it is a container whose checked state holds its entries (a ParameterDict's `_parameters`), listed in its place.
    */
-  | { k: "object"; of: GlobalRef | null; args: Value[]; built: boolean; plain?: PlainValue; dtypeName?: string; items?: ValueOf<"dict"> }
+  | {
+      k: "object";
+      of: GlobalRef | null;
+      args: Value[];
+      built: boolean;
+      plain?: PlainValue;
+      dtypeName?: string;
+      items?: ValueOf<"dict">;
+    }
   | { k: "storage"; ref: StorageRef; view: boolean }
   | { k: "tensor"; t: TensorValue }
   /** A value whose construction was rejected; it carries no information and satisfies no rule. */

@@ -29,7 +29,10 @@ export class GgufCursor {
   private async ensure(n: number, what: string): Promise<number> {
     const end = this.pos + n;
     if (end > this.source.size) {
-      throw new GgufError("header-truncated", `header ends early: ${what} at byte ${this.pos} runs past the end of the file (${this.source.size} bytes)`);
+      throw new GgufError(
+        "header-truncated",
+        `header ends early: ${what} at byte ${this.pos} runs past the end of the file (${this.source.size} bytes)`,
+      );
     }
     if (end > this.budget) throw this.tooLarge();
     const chunkEnd = this.chunkStart + this.chunk.length;
@@ -46,7 +49,10 @@ export class GgufCursor {
   }
 
   private tooLarge(): GgufError {
-    return new GgufError("header-too-large", `header runs past ${this.budget} bytes, far beyond any model's tensor table and metadata`);
+    return new GgufError(
+      "header-too-large",
+      `header runs past ${this.budget} bytes, far beyond any model's tensor table and metadata`,
+    );
   }
 
   /** Bytes left before the end of the file or the budget, whichever comes first. */
@@ -57,7 +63,10 @@ export class GgufCursor {
   /** Moves past `n` bytes without reading them. */
   skip(n: number, what: string): void {
     if (this.pos + n > this.source.size) {
-      throw new GgufError("header-truncated", `header ends early: ${what} at byte ${this.pos} runs past the end of the file (${this.source.size} bytes)`);
+      throw new GgufError(
+        "header-truncated",
+        `header ends early: ${what} at byte ${this.pos} runs past the end of the file (${this.source.size} bytes)`,
+      );
     }
     if (this.pos + n > this.budget) throw this.tooLarge();
     this.pos += n;

@@ -1,16 +1,16 @@
 import type { ContainerResult, Finding } from "../inspect/types.js";
 import type { ByteSource } from "./byte-source.js";
 import { GgufCursor } from "./gguf-cursor.js";
-import { tensorHeaderResult, unreadableHeaderResult } from "./tensor-header-result.js";
 import {
   GGML_TYPES,
   GGUF_DEFAULT_ALIGNMENT,
   GGUF_SCALAR_BYTES,
   GGUF_VALUE_TYPES,
-  GgufError,
   type GgmlType,
+  GgufError,
   type GgufValueType,
 } from "./gguf-format.js";
+import { tensorHeaderResult, unreadableHeaderResult } from "./tensor-header-result.js";
 
 export { GgufError, type GgufErrorCode } from "./gguf-format.js";
 
@@ -129,7 +129,8 @@ export async function parseGguf(source: ByteSource): Promise<ParsedGguf> {
   const names = new Set<string>();
   for (let t = 0; t < tensorCount; t++) {
     const tensor = await readTensorInfo(cursor, t, alignment, metadata);
-    if (names.has(tensor.name)) throw new GgufError("duplicate-tensor", `tensor \`${tensor.name}\` listed twice; loaders refuse the file`);
+    if (names.has(tensor.name))
+      throw new GgufError("duplicate-tensor", `tensor \`${tensor.name}\` listed twice; loaders refuse the file`);
     names.add(tensor.name);
     tensors.push(tensor);
   }
@@ -139,17 +140,25 @@ export async function parseGguf(source: ByteSource): Promise<ParsedGguf> {
   const declaredSize = dataOffset + dataLength;
   let error: GgufError | null = null;
   if (declaredSize > source.size) {
-    error = new GgufError("truncated", `truncated: file is ${declaredSize - source.size} bytes shorter than its tensor table declares (incomplete download?)`);
+    error = new GgufError(
+      "truncated",
+      `truncated: file is ${declaredSize - source.size} bytes shorter than its tensor table declares (incomplete download?)`,
+    );
     findings.push({ severity: "suspicious", code: error.code, message: error.message });
   } else if (source.size - declaredSize >= alignment) {
     // Writers pad the last tensor to the alignment; more than that is data nobody indexes.
-    findings.push({ severity: "safe", code: "trailing-bytes", message: `${source.size - declaredSize} bytes after the last tensor's data` });
+    findings.push({
+      severity: "safe",
+      code: "trailing-bytes",
+      message: `${source.size - declaredSize} bytes after the last tensor's data`,
+    });
   }
   if (metadata.has("tokenizer.chat_template")) {
     findings.push({
       severity: "safe",
       code: "chat-template",
-      message: "carries a chat template (Jinja text) that LLM runtimes render; image UIs (ComfyUI-GGUF, Forge) ignore it",
+      message:
+        "carries a chat template (Jinja text) that LLM runtimes render; image UIs (ComfyUI-GGUF, Forge) ignore it",
     });
   }
   return { version, metadata, tensors, alignment, dataOffset, declaredSize, findings, error };
@@ -162,13 +171,19 @@ const MIN_KEY_VALUE_BYTES = 8 + 4 + 1; // empty key, type, one-byte value
 async function readVersion(cursor: GgufCursor): Promise<number> {
   const version = await cursor.u32("the version");
   if (SUPPORTED_VERSIONS.has(version)) return version;
-  const swapped = ((version & 0xff) << 24) | ((version >>> 8) & 0xff) << 16 | ((version >>> 16) & 0xff) << 8 | (version >>> 24);
+  const swapped =
+    ((version & 0xff) << 24) | (((version >>> 8) & 0xff) << 16) | (((version >>> 16) & 0xff) << 8) | (version >>> 24);
   if (SUPPORTED_VERSIONS.has(swapped)) {
-    throw new GgufError("unsupported-version", `big-endian GGUF (version ${swapped}): loaders on little-endian machines refuse it`);
+    throw new GgufError(
+      "unsupported-version",
+      `big-endian GGUF (version ${swapped}): loaders on little-endian machines refuse it`,
+    );
   }
   throw new GgufError(
     "unsupported-version",
-    version === 1 ? "GGUF version 1 (32-bit counts), which current loaders refuse" : `unknown GGUF version ${version} (2 and 3 exist)`,
+    version === 1
+      ? "GGUF version 1 (32-bit counts), which current loaders refuse"
+      : `unknown GGUF version ${version} (2 and 3 exist)`,
   );
 }
 
@@ -183,7 +198,10 @@ async function count(
   if (n > BigInt(limit)) throw new GgufError(code, `${what} ${n} is above the limit of ${limit}`);
   const entries = Number(n);
   if (entries * minEntryBytes > cursor.remaining()) {
-    throw new GgufError("header-truncated", `${what} ${entries} cannot fit in the ${cursor.remaining()} bytes left in the file`);
+    throw new GgufError(
+      "header-truncated",
+      `${what} ${entries} cannot fit in the ${cursor.remaining()} bytes left in the file`,
+    );
   }
   return entries;
 }
@@ -261,7 +279,8 @@ async function readValue(walk: ValueWalk, type: GgufValueType, what: string, dep
   }
   if (type === "string") return readString(cursor, what, MAX_GGUF_STRING_BYTES);
   if (type !== "array") return readScalar(cursor, type, what);
-  if (depth >= MAX_GGUF_ARRAY_DEPTH) throw new GgufError("array-too-deep", `${what} nests arrays more than ${MAX_GGUF_ARRAY_DEPTH} deep`);
+  if (depth >= MAX_GGUF_ARRAY_DEPTH)
+    throw new GgufError("array-too-deep", `${what} nests arrays more than ${MAX_GGUF_ARRAY_DEPTH} deep`);
   const itemType = await readValueType(cursor, `the items of ${what}`);
   const length = await cursor.u64(`the length of ${what}`);
   const itemBytes = GGUF_SCALAR_BYTES[itemType];
@@ -287,7 +306,10 @@ async function readValue(walk: ValueWalk, type: GgufValueType, what: string, dep
       }
       const skipped = await cursor.u64(`the length of ${what}[${i}]`);
       if (skipped > BigInt(MAX_GGUF_STRING_BYTES)) {
-        throw new GgufError("string-too-long", `${what}[${i}] is ${skipped} bytes long, above the limit of ${MAX_GGUF_STRING_BYTES}`);
+        throw new GgufError(
+          "string-too-long",
+          `${what}[${i}] is ${skipped} bytes long, above the limit of ${MAX_GGUF_STRING_BYTES}`,
+        );
       }
       cursor.skip(Number(skipped), `${what}[${i}]`);
     } else {
@@ -303,7 +325,10 @@ function readAlignment(metadata: ReadonlyMap<string, { type: GgufValueType; valu
   if (entry === undefined) return GGUF_DEFAULT_ALIGNMENT;
   const { type, value } = entry;
   if (type !== "uint32" || typeof value !== "number" || value === 0 || (value & (value - 1)) !== 0) {
-    throw new GgufError("invalid-alignment", `general.alignment must be a power of two stored as uint32 (found ${type} ${formatGgufValue(value)})`);
+    throw new GgufError(
+      "invalid-alignment",
+      `general.alignment must be a power of two stored as uint32 (found ${type} ${formatGgufValue(value)})`,
+    );
   }
   return value;
 }
@@ -325,14 +350,16 @@ async function readTensorInfo(
     if (dim > BigInt(Number.MAX_SAFE_INTEGER)) throw invalid(`dimension ${dim} is out of range`);
     dims.push(Number(dim));
     elements *= Number(dim);
-    if (elements > Number.MAX_SAFE_INTEGER) throw invalid(`[${dims.join(", ")}…] holds more elements than any file can`);
+    if (elements > Number.MAX_SAFE_INTEGER)
+      throw invalid(`[${dims.join(", ")}…] holds more elements than any file can`);
   }
   const typeId = await cursor.u32(`the type of \`${name}\``);
   const type = GGML_TYPES.get(typeId);
   if (type === undefined) throw invalid(`unknown ggml type ${typeId}, so its size cannot be known`);
   const offset = await cursor.u64(`the offset of \`${name}\``);
   if (offset > BigInt(Number.MAX_SAFE_INTEGER)) throw invalid(`offset ${offset} is out of range`);
-  if (Number(offset) % alignment !== 0) throw invalid(`offset ${offset} is not a multiple of the alignment ${alignment}`);
+  if (Number(offset) % alignment !== 0)
+    throw invalid(`offset ${offset} is not a multiple of the alignment ${alignment}`);
   if ((dims[0] ?? 1) % type.blockSize !== 0) {
     throw invalid(`rows of ${dims[0]} ${type.name} values do not fill whole blocks of ${type.blockSize}`);
   }
@@ -349,7 +376,9 @@ function torchShape(
 ): number[] {
   const recorded = metadata.get(ORIG_SHAPE_PREFIX + name)?.value;
   if (typeof recorded === "object" && recorded.length === recorded.values.length) {
-    const shape = recorded.values.filter((v): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0);
+    const shape = recorded.values.filter(
+      (v): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0,
+    );
     if (shape.length === recorded.length && shape.reduce((a, b) => a * b, 1) === elements) return shape;
   }
   return [...dims].reverse();
@@ -382,7 +411,9 @@ function alignUp(n: number, alignment: number): number {
 export function formatGgufValue(value: GgufValue): string {
   if (typeof value !== "object") return String(value);
   const shown = value.values.map((v) => (typeof v === "string" ? JSON.stringify(v) : formatGgufValue(v)));
-  return value.length > value.values.length ? `[${shown.join(", ")}, … ${value.length} ${value.type} items]` : `[${shown.join(", ")}]`;
+  return value.length > value.values.length
+    ? `[${shown.join(", ")}, … ${value.length} ${value.type} items]`
+    : `[${shown.join(", ")}]`;
 }
 
 /**

@@ -133,7 +133,8 @@ export class StrictJsonReader {
       return false;
     }
     if (!first) {
-      if (c !== COMMA) this.fail(c === -1 ? "EOF while parsing a container" : `expected \`,\` or \`${String.fromCharCode(close)}\``);
+      if (c !== COMMA)
+        this.fail(c === -1 ? "EOF while parsing a container" : `expected \`,\` or \`${String.fromCharCode(close)}\``);
       this.pos++;
       if (this.peek() === close) this.fail("trailing comma");
     }
@@ -164,7 +165,8 @@ export class StrictJsonReader {
       const c = t.charCodeAt(p);
       if (c === QUOTE) break;
       if (c !== BACKSLASH) this.fail("control character (\\u0000-\\u001F) found while parsing a string", p);
-      (parts ??= []).push(t.slice(start, p));
+      parts ??= [];
+      parts.push(t.slice(start, p));
       p = this.readEscape(p, parts);
       start = p;
     }
@@ -231,14 +233,16 @@ export class StrictJsonReader {
       // Not a plain unsigned integer: let the general grammar say whether it is a malformed number or another type.
       if (this.peekType() !== "number") this.fail("expected an unsigned integer");
       const text = this.readNumber();
-      if (text.charCodeAt(0) === MINUS && !/[.eE]/.test(text)) this.fail(`invalid value: negative integer \`${text}\`, expected an unsigned integer`, start);
+      if (text.charCodeAt(0) === MINUS && !/[.eE]/.test(text))
+        this.fail(`invalid value: negative integer \`${text}\`, expected an unsigned integer`, start);
       this.fail(`invalid type: floating point \`${text}\`, expected an unsigned integer`, start);
     }
     this.pos = p;
     if (p - start <= SAFE_DIGITS) return value;
     const big = BigInt(t.slice(start, p));
     // serde_json parses integers beyond u64 as floats.
-    if (big > U64_MAX) this.fail(`invalid type: floating point \`${t.slice(start, p)}\`, expected an unsigned integer`, start);
+    if (big > U64_MAX)
+      this.fail(`invalid type: floating point \`${t.slice(start, p)}\`, expected an unsigned integer`, start);
     return big <= MAX_SAFE_BIGINT ? Number(big) : big;
   }
 
@@ -340,7 +344,8 @@ export class StrictJsonReader {
     const unit = this.hex4(p + 2);
     if (unit >= 0xdc00 && unit <= 0xdfff) this.fail("lone trailing surrogate in hex escape", p);
     if (unit >= 0xd800 && unit <= 0xdbff) {
-      if (t.charCodeAt(p + 6) !== BACKSLASH || t.charCodeAt(p + 7) !== 0x75) this.fail("lone leading surrogate in hex escape", p);
+      if (t.charCodeAt(p + 6) !== BACKSLASH || t.charCodeAt(p + 7) !== 0x75)
+        this.fail("lone leading surrogate in hex escape", p);
       const low = this.hex4(p + 8);
       if (low < 0xdc00 || low > 0xdfff) this.fail("lone leading surrogate in hex escape", p);
       parts.push(String.fromCharCode(unit, low));

@@ -25,13 +25,24 @@ const ranOffWindow = (a: PickleAnalysis): boolean => a.end === null && a.finding
  * Interprets the stream at `start` (plain pickle: no persistent ids), reading up to `budgetEnd`. Offsets in the
  * result (`end`) are absolute.
  */
-export async function streamAt(source: ByteSource, start: number, budgetEnd: number, label: string): Promise<PickleAnalysis> {
+export async function streamAt(
+  source: ByteSource,
+  start: number,
+  budgetEnd: number,
+  label: string,
+): Promise<PickleAnalysis> {
   const limit = Math.min(source.size, budgetEnd);
   let size = Math.min(limit - start, INITIAL_WINDOW_BYTES);
   for (;;) {
     const bytes = await source.read(start, size);
-    const analysis = analyzePickle(bytes, { persistentIds: "none", label, expectEnd: false, streamContinues: start + bytes.length < source.size });
-    if (!ranOffWindow(analysis) || start + size >= limit) return { ...analysis, end: analysis.end === null ? null : start + analysis.end };
+    const analysis = analyzePickle(bytes, {
+      persistentIds: "none",
+      label,
+      expectEnd: false,
+      streamContinues: start + bytes.length < source.size,
+    });
+    if (!ranOffWindow(analysis) || start + size >= limit)
+      return { ...analysis, end: analysis.end === null ? null : start + analysis.end };
     size = Math.min(limit - start, size * 2);
   }
 }
@@ -49,16 +60,28 @@ export async function followingStreams(
 ): Promise<void> {
   for (let n = 1, at: number | null = end; at !== null && at < source.size; n++) {
     if (at >= budgetEnd) {
-      out.findings.push({ severity: "dangerous", code: "unscannable", message: `${label(n)}: pickle streams go on past the ${MAX_PICKLE_BYTES} bytes sdmodels reads; a loader may read them, so this fails closed` });
+      out.findings.push({
+        severity: "dangerous",
+        code: "unscannable",
+        message: `${label(n)}: pickle streams go on past the ${MAX_PICKLE_BYTES} bytes sdmodels reads; a loader may read them, so this fails closed`,
+      });
       return;
     }
     const first = await source.read(at, 1);
     if (!isOpcode(first[0])) {
-      out.findings.push({ severity: "suspicious", code: "trailing-bytes", message: `${source.size - at} bytes after the last pickle that no pickle starts with` });
+      out.findings.push({
+        severity: "suspicious",
+        code: "trailing-bytes",
+        message: `${source.size - at} bytes after the last pickle that no pickle starts with`,
+      });
       return;
     }
     if (n > MAX_STREAMS) {
-      out.findings.push({ severity: "dangerous", code: "unscannable", message: `more than ${MAX_STREAMS} further pickle streams; a loader may read them all, so this fails closed` });
+      out.findings.push({
+        severity: "dangerous",
+        code: "unscannable",
+        message: `more than ${MAX_STREAMS} further pickle streams; a loader may read them all, so this fails closed`,
+      });
       return;
     }
     const next = await streamAt(source, at, budgetEnd, label(n));

@@ -79,7 +79,11 @@ function decode(r: StrictJsonReader): DecodedHeader {
         throw new SafetensorsError("TooManyTensors", `header lists more than ${MAX_TENSORS} tensors`);
       }
       r.consume(plain);
-      setEntry(out, plain[1]!, { dtype: plain[2]!, shape: plainDims(plain[3]!), dataOffsets: [Number(plain[4]), Number(plain[5])] });
+      setEntry(out, plain[1]!, {
+        dtype: plain[2]!,
+        shape: plainDims(plain[3]!),
+        dataOffsets: [Number(plain[4]), Number(plain[5])],
+      });
       continue;
     }
     r.peek();
@@ -168,7 +172,8 @@ function readEntry(r: StrictJsonReader, name: string, out: DecodedHeader): Heade
     out.sequenceEntries.push(name);
     return readEntrySequence(r, name);
   }
-  if (type !== "object") r.fail(`invalid type: ${type ?? "no value"}, expected struct TensorInfo for tensor \`${name}\``);
+  if (type !== "object")
+    r.fail(`invalid type: ${type ?? "no value"}, expected struct TensorInfo for tensor \`${name}\``);
   let dtype: string | undefined;
   let shape: Uint64[] | undefined;
   let dataOffsets: [Uint64, Uint64] | undefined;

@@ -1,10 +1,15 @@
 import type { ContainerResult, Finding } from "../inspect/types.js";
 import type { ByteSource } from "./byte-source.js";
-import { SAFETENSORS_DTYPE_BITS } from "./safetensors-dtypes.js";
 import { detachStrings } from "./safetensors-detach-strings.js";
+import { SAFETENSORS_DTYPE_BITS } from "./safetensors-dtypes.js";
 import { SafetensorsError } from "./safetensors-error.js";
+import {
+  type DecodedHeader,
+  decodeSafetensorsHeaderJson,
+  type HeaderEntry,
+  type Uint64,
+} from "./safetensors-header-json.js";
 import { tensorHeaderResult, unreadableHeaderResult } from "./tensor-header-result.js";
-import { decodeSafetensorsHeaderJson, type DecodedHeader, type HeaderEntry, type Uint64 } from "./safetensors-header-json.js";
 
 export { SafetensorsError, type SafetensorsErrorCode } from "./safetensors-error.js";
 
@@ -59,7 +64,10 @@ export interface ParsedSafetensors {
 export function parseSafetensorsHeader(header: Uint8Array, headerLength: bigint, fileSize: number): ParsedSafetensors {
   const n = checkHeaderLength(headerLength, fileSize);
   if (header.length !== n) {
-    throw new SafetensorsError("InvalidHeaderLength", `invalid header length: ${header.length} of ${n} header bytes present`);
+    throw new SafetensorsError(
+      "InvalidHeaderLength",
+      `invalid header length: ${header.length} of ${n} header bytes present`,
+    );
   }
   let text: string;
   try {
@@ -96,9 +104,21 @@ export function parseSafetensorsHeader(header: Uint8Array, headerLength: bigint,
   let i = 0;
   for (const entry of decoded.tensors.values()) {
     // validateEntries has refused every integer above 2^53−1, so these are plain numbers.
-    tensors.push({ name: names[i++]!, dtype: entry.dtype, shape: entry.shape as number[], dataOffsets: entry.dataOffsets as [number, number] });
+    tensors.push({
+      name: names[i++]!,
+      dtype: entry.dtype,
+      shape: entry.shape as number[],
+      dataOffsets: entry.dataOffsets as [number, number],
+    });
   }
-  return { headerLength: n, tensors, metadata: detachMetadata(decoded.metadata), declaredSize: Number(declared), findings, error };
+  return {
+    headerLength: n,
+    tensors,
+    metadata: detachMetadata(decoded.metadata),
+    declaredSize: Number(declared),
+    findings,
+    error,
+  };
 }
 
 /**
@@ -125,7 +145,11 @@ function headerFindings(decoded: DecodedHeader, headerLength: number): Finding[]
     });
   }
   if (decoded.leadingWhitespace) {
-    findings.push({ severity: "safe", code: "leading-whitespace", message: "header has whitespace before its opening `{`" });
+    findings.push({
+      severity: "safe",
+      code: "leading-whitespace",
+      message: "header has whitespace before its opening `{`",
+    });
   }
   if (decoded.duplicateTensorNames.size > 0) {
     findings.push({
@@ -194,17 +218,26 @@ async function parseFromSource(source: ByteSource): Promise<ParsedSafetensors> {
 function checkHeaderLength(headerLength: bigint, fileSize: number): number {
   if (fileSize < N_LEN) throw headerTooSmall(fileSize);
   if (headerLength > BigInt(MAX_HEADER_SIZE)) {
-    throw new SafetensorsError("HeaderTooLarge", `header too large: ${headerLength} bytes declared, limit ${MAX_HEADER_SIZE}`);
+    throw new SafetensorsError(
+      "HeaderTooLarge",
+      `header too large: ${headerLength} bytes declared, limit ${MAX_HEADER_SIZE}`,
+    );
   }
   const n = Number(headerLength);
   if (N_LEN + n > fileSize) {
-    throw new SafetensorsError("InvalidHeaderLength", `invalid header length: ${n} bytes declared, file has ${fileSize - N_LEN} after the length field`);
+    throw new SafetensorsError(
+      "InvalidHeaderLength",
+      `invalid header length: ${n} bytes declared, file has ${fileSize - N_LEN} after the length field`,
+    );
   }
   return n;
 }
 
 function headerTooSmall(size: number): SafetensorsError {
-  return new SafetensorsError("HeaderTooSmall", `header too small: file has ${size} bytes, the length field alone is ${N_LEN}`);
+  return new SafetensorsError(
+    "HeaderTooSmall",
+    `header too small: file has ${size} bytes, the length field alone is ${N_LEN}`,
+  );
 }
 
 /**
@@ -220,7 +253,10 @@ function validateEntries(entries: Map<string, HeaderEntry>): number {
     const [begin, end] = dataOffsets;
     // Integers have one representation each (see Uint64), so === compares values.
     if (begin !== start || end < begin) {
-      throw new SafetensorsError("InvalidOffset", `invalid offset for tensor \`${name}\`: [${begin}, ${end}], expected it to start at ${start}`);
+      throw new SafetensorsError(
+        "InvalidOffset",
+        `invalid offset for tensor \`${name}\`: [${begin}, ${end}], expected it to start at ${start}`,
+      );
     }
     start = end;
     const dtypeBits = SAFETENSORS_DTYPE_BITS.get(dtype)!;
@@ -232,7 +268,11 @@ function validateEntries(entries: Map<string, HeaderEntry>): number {
       continue;
     }
     const big = tensorBits(shape, dtypeBits);
-    if (big === null) throw new SafetensorsError("ValidationOverflow", `validation overflow: ${describeTensor(name, dtype, shape)} does not fit 64 bits`);
+    if (big === null)
+      throw new SafetensorsError(
+        "ValidationOverflow",
+        `validation overflow: ${describeTensor(name, dtype, shape)} does not fit 64 bits`,
+      );
     if (big % 8n !== 0n) throw misaligned(name, dtype, shape, big);
     if (BigInt(end) - BigInt(begin) !== big / 8n) throw invalidInfo(name, dtype, shape, big, begin, end);
     if (unrepresentable === undefined && (typeof end === "bigint" || shape.some((dim) => typeof dim === "bigint"))) {
@@ -262,10 +302,20 @@ function sortedByOffsets(entries: Map<string, HeaderEntry>): [string, HeaderEntr
 }
 
 function misaligned(name: string, dtype: string, shape: readonly Uint64[], bits: bigint): SafetensorsError {
-  return new SafetensorsError("MisalignedSlice", `misaligned slice: ${describeTensor(name, dtype, shape)} is ${bits} bits, not whole bytes`);
+  return new SafetensorsError(
+    "MisalignedSlice",
+    `misaligned slice: ${describeTensor(name, dtype, shape)} is ${bits} bits, not whole bytes`,
+  );
 }
 
-function invalidInfo(name: string, dtype: string, shape: readonly Uint64[], bits: bigint, begin: Uint64, end: Uint64): SafetensorsError {
+function invalidInfo(
+  name: string,
+  dtype: string,
+  shape: readonly Uint64[],
+  bits: bigint,
+  begin: Uint64,
+  end: Uint64,
+): SafetensorsError {
   const length = BigInt(end) - BigInt(begin);
   return new SafetensorsError(
     "TensorInvalidInfo",
@@ -317,6 +367,9 @@ function tensorBits(shape: readonly Uint64[], dtypeBits: number): bigint | null 
 
 function quoteNames(names: Iterable<string>): string {
   const all = [...names];
-  const quoted = all.slice(0, NAMES_QUOTED).map((name) => `\`${name}\``).join(", ");
+  const quoted = all
+    .slice(0, NAMES_QUOTED)
+    .map((name) => `\`${name}\``)
+    .join(", ");
   return all.length > NAMES_QUOTED ? `${quoted} and ${all.length - NAMES_QUOTED} more` : quoted;
 }

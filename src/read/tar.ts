@@ -95,16 +95,28 @@ function paxRecords(buf: Uint8Array): PaxRecords {
     if (nextEquals <= digitsEnd) nextEquals = buf.indexOf(EQUALS, digitsEnd + 1);
     if (nextEquals < 0 || nextEquals === digitsEnd + 1) break;
     const digits = digitsEnd - pos;
-    const length = digits > MAX_STRICT_PAX_LENGTH_DIGITS ? Number.MAX_SAFE_INTEGER : Number(utf8.decode(buf.subarray(pos, digitsEnd)));
+    const length =
+      digits > MAX_STRICT_PAX_LENGTH_DIGITS
+        ? Number.MAX_SAFE_INTEGER
+        : Number(utf8.decode(buf.subarray(pos, digitsEnd)));
     if (length === 0) throw new HeaderError("a pax record of length 0");
     const end = pos + length - 1;
-    if (!strictDone && (digits > MAX_STRICT_PAX_LENGTH_DIGITS || length < MIN_STRICT_PAX_RECORD || pos + length > buf.length ||
-      nextEquals >= end || buf[end] !== NEWLINE)) {
+    if (
+      !strictDone &&
+      (digits > MAX_STRICT_PAX_LENGTH_DIGITS ||
+        length < MIN_STRICT_PAX_RECORD ||
+        pos + length > buf.length ||
+        nextEquals >= end ||
+        buf[end] !== NEWLINE)
+    ) {
       strictInvalid = true;
       strictDone = true;
     }
     const keyword = utf8.decode(buf.subarray(digitsEnd + 1, nextEquals));
-    records.set(keyword, utf8.decode(buf.subarray(nextEquals + 1, Math.max(nextEquals + 1, Math.min(end, buf.length)))));
+    records.set(
+      keyword,
+      utf8.decode(buf.subarray(nextEquals + 1, Math.max(nextEquals + 1, Math.min(end, buf.length)))),
+    );
     pos += length;
   }
   // The strict reading also rejects a header whose bytes before any NUL are not all records.
@@ -158,7 +170,8 @@ async function extensionData(reader: Reader, header: TarHeader, at: number): Pro
 
 /** `TarInfo.fromtarfile` + `_proc_member` for the header at `at`. */
 async function fromTarFile(reader: Reader, at: number, depth: number): Promise<TarMember> {
-  if (depth > MAX_EXTENSION_CHAIN) throw new Unfollowable(`more than ${MAX_EXTENSION_CHAIN} chained tar extension headers`);
+  if (depth > MAX_EXTENSION_CHAIN)
+    throw new Unfollowable(`more than ${MAX_EXTENSION_CHAIN} chained tar extension headers`);
   const header = await readHeader(reader, at);
   const dataOffset = at + TAR_BLOCK_BYTES;
   if (header.type === "S") throw new Unfollowable("a GNU sparse member");

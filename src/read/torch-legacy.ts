@@ -56,7 +56,11 @@ function scanPickles(head: Uint8Array, streamContinues: boolean): PickleScan {
   for (let n = 1; n <= 5; n++) {
     if (offset >= head.length) return { analyses, offset, broken: n };
     const analysis = analyzePickle(head, {
-      persistentIds: n === 4 ? "legacy" : "none", start: offset, expectEnd: false, label: `pickle #${n}`, streamContinues,
+      persistentIds: n === 4 ? "legacy" : "none",
+      start: offset,
+      expectEnd: false,
+      label: `pickle #${n}`,
+      streamContinues,
     });
     analyses.push(analysis);
     if (analysis.end === null) return { analyses, offset, broken: n };
@@ -110,16 +114,28 @@ export async function readTorchLegacy(source: ByteSource): Promise<ContainerResu
   scan.analyses.forEach((analysis, i) => {
     for (const finding of analysis.findings) findings.push(finding);
     for (const record of analysis.imports) imports.push(record);
-    if (i === 0 && !isLegacyMagic(analysis.rootInt)) findings.push({ severity: "suspicious", code: "invalid", message: "pickle #1 is not torch's magic number" });
-    if (i === 1 && analysis.rootInt !== PROTOCOL_VERSION) findings.push({ severity: "suspicious", code: "invalid", message: "pickle #2 is not protocol version 1001" });
-    if (i === 2 && (analysis.imports.length > 0 || analysis.tensors.length > 0 || Object.values(analysis.values).some((v) => typeof v !== "number" && typeof v !== "boolean"))) {
-      findings.push({ severity: "suspicious", code: "invalid", message: "pickle #3 (sys_info) is not a dict of ints, bools and dicts" });
+    if (i === 0 && !isLegacyMagic(analysis.rootInt))
+      findings.push({ severity: "suspicious", code: "invalid", message: "pickle #1 is not torch's magic number" });
+    if (i === 1 && analysis.rootInt !== PROTOCOL_VERSION)
+      findings.push({ severity: "suspicious", code: "invalid", message: "pickle #2 is not protocol version 1001" });
+    if (
+      i === 2 &&
+      (analysis.imports.length > 0 ||
+        analysis.tensors.length > 0 ||
+        Object.values(analysis.values).some((v) => typeof v !== "number" && typeof v !== "boolean"))
+    ) {
+      findings.push({
+        severity: "suspicious",
+        code: "invalid",
+        message: "pickle #3 (sys_info) is not a dict of ints, bools and dicts",
+      });
     }
   });
   if (scan.broken !== null) {
     const n = scan.broken;
     if (scan.offset >= source.size) return fail(`file ends before pickle #${n} (incomplete download)`);
-    if (scan.offset >= head.length) return fail(`pickle #${n} starts beyond the ${LEGACY_PICKLES_BUDGET}-byte pickle budget`);
+    if (scan.offset >= head.length)
+      return fail(`pickle #${n} starts beyond the ${LEGACY_PICKLES_BUDGET}-byte pickle budget`);
     return fail(`pickle #${n} does not end cleanly`);
   }
 
@@ -147,7 +163,11 @@ async function walkRecords(
     const storage = declared.get(key)!;
     const header = await source.read(offset, RECORD_HEADER_BYTES);
     if (header.length < RECORD_HEADER_BYTES || offset + RECORD_HEADER_BYTES + storage.byteSize > source.size) {
-      findings.push({ severity: "suspicious", code: "invalid", message: `storage record ${key} is cut off (incomplete download)` });
+      findings.push({
+        severity: "suspicious",
+        code: "invalid",
+        message: `storage record ${key} is cut off (incomplete download)`,
+      });
       return done();
     }
     const numel = new DataView(header.buffer, header.byteOffset, RECORD_HEADER_BYTES).getBigInt64(0, true);

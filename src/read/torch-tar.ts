@@ -34,12 +34,23 @@ interface Walk {
 }
 
 /** One pickle starting at `offset` inside a member ending at `end`: read in growing windows, never past the budget. */
-async function pickleAt(walk: Walk, offset: number, end: number, mode: PersistentIdMode, label: string): Promise<PickleAnalysis> {
+async function pickleAt(
+  walk: Walk,
+  offset: number,
+  end: number,
+  mode: PersistentIdMode,
+  label: string,
+): Promise<PickleAnalysis> {
   const budget = Math.min(end - offset, MAX_PICKLE_BYTES);
   let size = Math.min(budget, INITIAL_WINDOW_BYTES);
   for (;;) {
     const bytes = await walk.source.read(offset, size);
-    const analysis = analyzePickle(bytes, { persistentIds: mode, expectEnd: false, label, streamContinues: bytes.length < end - offset });
+    const analysis = analyzePickle(bytes, {
+      persistentIds: mode,
+      expectEnd: false,
+      label,
+      streamContinues: bytes.length < end - offset,
+    });
     if (analysis.end !== null || size >= budget) {
       walk.findings.push(...analysis.findings);
       walk.imports.push(...analysis.imports);
@@ -87,7 +98,8 @@ async function walkStorages(walk: Walk, m: TarMember): Promise<Stop | null> {
     const record = await pickleAt(walk, offset, end, "none", `storages record ${i}`);
     if (record.end === null) return stops(`storages record ${i} does not end cleanly`);
     const size = elementSize(record);
-    if (size === null) return { message: `storages record ${i} names no storage class sdmodels can size`, torchStops: false };
+    if (size === null)
+      return { message: `storages record ${i} names no storage class sdmodels can size`, torchStops: false };
     const numel = await int64At(walk.source, record.end);
     if (numel === null || numel < 0n || BigInt(record.end + 8) + numel * BigInt(size) > BigInt(end)) {
       return stops(`storages record ${i} is cut off (incomplete download)`);
@@ -141,7 +153,9 @@ async function walkNamedMembers(walk: Walk, members: TarMember[], read: Set<TarM
   for (const name of TORCH_MEMBER_NAMES) if (byName.has(name)) read.add(byName.get(name)!);
   const problems: string[] = [];
   const walkers: [string, (w: Walk, m: TarMember) => Promise<Stop | null>][] = [
-    ["storages", walkStorages], ["tensors", walkTensors], ["pickle", walkObject],
+    ["storages", walkStorages],
+    ["tensors", walkTensors],
+    ["pickle", walkObject],
   ];
   for (const [name, walker] of walkers) {
     const m = byName.get(name);
@@ -151,7 +165,11 @@ async function walkNamedMembers(walk: Walk, members: TarMember[], read: Set<TarM
     }
     if (LINK_TYPES.has(m.type)) {
       // tarfile.extract writes the link and torch opens it: the bytes unpickled come from the loading machine.
-      walk.findings.push({ severity: "dangerous", code: "zip-slip", message: `tar member ${name} is a link: torch would unpickle whatever it points to` });
+      walk.findings.push({
+        severity: "dangerous",
+        code: "zip-slip",
+        message: `tar member ${name} is a link: torch would unpickle whatever it points to`,
+      });
       break;
     }
     if (!REGULAR_TYPES.has(m.type)) {
@@ -162,7 +180,12 @@ async function walkNamedMembers(walk: Walk, members: TarMember[], read: Set<TarM
     if (stop) problems.push(stop.message);
     if (stop?.torchStops) break;
     // torch may read on past what cannot be followed: fail closed, and still scan the members torch reads next.
-    if (stop) walk.findings.push({ severity: "dangerous", code: "unscannable", message: `tar: ${stop.message}; torch may read on, so this fails closed` });
+    if (stop)
+      walk.findings.push({
+        severity: "dangerous",
+        code: "unscannable",
+        message: `tar: ${stop.message}; torch may read on, so this fails closed`,
+      });
   }
   return problems;
 }
@@ -171,7 +194,11 @@ export async function readTorchTar(source: ByteSource): Promise<ContainerResult>
   const walk: Walk = { source, findings: [], imports: [] };
   const listing = await listTarMembers(source);
   if (listing.truncated) {
-    walk.findings.push({ severity: "dangerous", code: "unscannable", message: `tar: ${listing.truncated}; torch may still load it, so this fails closed` });
+    walk.findings.push({
+      severity: "dangerous",
+      code: "unscannable",
+      message: `tar: ${listing.truncated}; torch may still load it, so this fails closed`,
+    });
   }
   const read = new Set<TarMember>();
   const problems = await walkNamedMembers(walk, listing.members, read);
@@ -189,7 +216,8 @@ export async function readTorchTar(source: ByteSource): Promise<ContainerResult>
     const first = await source.read(m.dataOffset, 1);
     if (isOpcode(first[0])) await pickleAt(walk, m.dataOffset, m.dataOffset + m.size, "none", `tar member ${m.name}`);
   }
-  for (const problem of problems) walk.findings.push({ severity: "suspicious", code: "invalid", message: `tar: ${problem}` });
+  for (const problem of problems)
+    walk.findings.push({ severity: "suspicious", code: "invalid", message: `tar: ${problem}` });
   return {
     format: "torch-tar",
     tensors: [],

@@ -1,5 +1,5 @@
-import { decodeName, foldNameKey } from "./zip-names.js";
 import type { ZipEntry } from "./zip.js";
+import { decodeName, foldNameKey } from "./zip-names.js";
 
 /** Records torch itself writes, named relative to the archive root (formats §3.2). */
 const EXPECTED_RECORDS: ReadonlySet<string> = new Set([

@@ -19,7 +19,8 @@ export async function readRecord(source: ByteSource, entry: ZipEntry, maxBytes: 
     return { problem: `declares ${entry.uncompressedSize} bytes, more than the ${maxBytes}-byte limit` };
   }
   const stored = entry.method === STORED;
-  if (!stored && entry.method !== DEFLATED) return { problem: `uses compression method ${entry.method}, which torch cannot read` };
+  if (!stored && entry.method !== DEFLATED)
+    return { problem: `uses compression method ${entry.method}, which torch cannot read` };
   const length = stored ? entry.uncompressedSize : entry.compressedSize;
   // an honest deflate stream is at most a few bytes per 64 KiB longer than its output, so the cap bounds it too
   if (length > maxBytes) return { problem: `has ${length} compressed bytes, more than the ${maxBytes}-byte limit` };
@@ -36,7 +37,9 @@ export async function readRecord(source: ByteSource, entry: ZipEntry, maxBytes: 
     }
     return { bytes };
   } catch (error) {
-    return { problem: `does not inflate within its declared ${entry.uncompressedSize} bytes (${(error as Error).message})` };
+    return {
+      problem: `does not inflate within its declared ${entry.uncompressedSize} bytes (${(error as Error).message})`,
+    };
   }
 }
 
@@ -44,7 +47,10 @@ export async function readRecord(source: ByteSource, entry: ZipEntry, maxBytes: 
 export async function peekRecord(source: ByteSource, entry: ZipEntry, count: number): Promise<Uint8Array> {
   if (entry.dataOffset === null) return new Uint8Array(0);
   if (entry.method === STORED) {
-    return source.read(entry.dataOffset, Math.min(count, entry.compressedSize, Math.max(0, source.size - entry.dataOffset)));
+    return source.read(
+      entry.dataOffset,
+      Math.min(count, entry.compressedSize, Math.max(0, source.size - entry.dataOffset)),
+    );
   }
   if (entry.method !== DEFLATED) return new Uint8Array(0);
   const raw = await source.read(entry.dataOffset, Math.min(PEEK_COMPRESSED_BYTES, entry.compressedSize));

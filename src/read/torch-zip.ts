@@ -5,9 +5,15 @@ import { MAX_PICKLE_BYTES } from "../pickle/limits.js";
 import { STORAGE_CLASSES } from "../pickle/torch-types.js";
 import type { ByteSource } from "./byte-source.js";
 import { anomalyFinding } from "./torch-zip-anomaly-findings.js";
-import { isExpectedRecord, isStorageRecord, isTorchScriptRecord, torchZipLayout, type TorchZipLayout } from "./torch-zip-layout.js";
+import {
+  isExpectedRecord,
+  isStorageRecord,
+  isTorchScriptRecord,
+  type TorchZipLayout,
+  torchZipLayout,
+} from "./torch-zip-layout.js";
 import { peekRecord, readRecord } from "./torch-zip-read-record.js";
-import { readZipDirectory, ZipFormatError, type ZipDirectory, type ZipEntry } from "./zip.js";
+import { readZipDirectory, type ZipDirectory, type ZipEntry, ZipFormatError } from "./zip.js";
 
 /** `byteorder` is "little"/"big" and `version` a short decimal line; 64 bytes is far beyond either. */
 const MAX_SMALL_RECORD_BYTES = 64;
@@ -88,7 +94,7 @@ class TorchZipScan {
       this.fail("invalid", "the first zip entry is not in a directory, so torch cannot find the archive root");
     } else {
       const copies = this.resolve("data.pkl");
-      copies.forEach((entry) => loaded.add(entry));
+      for (const entry of copies) loaded.add(entry);
       if (copies.length === 0) this.fail("invalid", `no ${layout.root}/data.pkl record`);
       for (const entry of copies.slice(0, MAX_SCANNED_COPIES)) {
         const result = await this.scanDataPkl(entry);
@@ -101,7 +107,9 @@ class TorchZipScan {
     await this.scanOtherEntries(loaded);
     return {
       format: "torch-zip",
-      tensors: (analysis?.tensors ?? []).map(({ name, path, dtype, shape }): TensorInfo => ({ name, path, dtype, shape })),
+      tensors: (analysis?.tensors ?? []).map(
+        ({ name, path, dtype, shape }): TensorInfo => ({ name, path, dtype, shape }),
+      ),
       metadata: null,
       values: analysis?.values ?? {},
       findings: this.findings,
@@ -131,7 +139,11 @@ class TorchZipScan {
     }
     for (const entry of matches) {
       if (entry.flags & UNREADABLE_FLAGS) {
-        this.add("suspicious", "invalid", `${entry.name}: flags 0x${entry.flags.toString(16)} make torch refuse to read it`);
+        this.add(
+          "suspicious",
+          "invalid",
+          `${entry.name}: flags 0x${entry.flags.toString(16)} make torch refuse to read it`,
+        );
       }
     }
     return matches;
@@ -139,12 +151,20 @@ class TorchZipScan {
 
   private async scanDataPkl(entry: ZipEntry): Promise<PickleAnalysis | null> {
     if (entry.uncompressedSize > MAX_PICKLE_BYTES) {
-      this.add("dangerous", "unscannable", `${entry.name} is ${entry.uncompressedSize} bytes, above the ${MAX_PICKLE_BYTES}-byte scan limit; torch would still unpickle it`);
+      this.add(
+        "dangerous",
+        "unscannable",
+        `${entry.name} is ${entry.uncompressedSize} bytes, above the ${MAX_PICKLE_BYTES}-byte scan limit; torch would still unpickle it`,
+      );
       this.error ??= { code: "unscannable", message: `${entry.name} is too large to scan` };
       return null;
     }
     if (entry.method !== 0) {
-      this.add("suspicious", "zip-anomaly", `${entry.name} is compressed (method ${entry.method}); torch never compresses records`);
+      this.add(
+        "suspicious",
+        "zip-anomaly",
+        `${entry.name} is compressed (method ${entry.method}); torch never compresses records`,
+      );
     }
     const record = await readRecord(this.source, entry, MAX_PICKLE_BYTES);
     if (record.problem !== undefined) {
@@ -152,7 +172,11 @@ class TorchZipScan {
       return null;
     }
     if (crc32(record.bytes) >>> 0 !== entry.crc32) {
-      this.add("suspicious", "zip-anomaly", `${entry.name}: CRC-32 does not match the central directory (torch does not check it)`);
+      this.add(
+        "suspicious",
+        "zip-anomaly",
+        `${entry.name}: CRC-32 does not match the central directory (torch does not check it)`,
+      );
     }
     return this.fold(analyzePickle(record.bytes, { persistentIds: "zip", expectEnd: true, label: entry.name }));
   }
@@ -217,7 +241,11 @@ class TorchZipScan {
       for (const entry of records) {
         loaded.add(entry);
         if (entry.method !== 0) {
-          this.add("suspicious", "zip-anomaly", `${entry.name} is compressed (method ${entry.method}); it was not inflated`);
+          this.add(
+            "suspicious",
+            "zip-anomaly",
+            `${entry.name} is compressed (method ${entry.method}); it was not inflated`,
+          );
         }
         if (entry.uncompressedSize !== storage.byteSize) {
           this.add(
@@ -233,7 +261,11 @@ class TorchZipScan {
       return relative !== null && isStorageRecord(relative) && !loaded.has(entry);
     });
     if (unreferenced.length > 0) {
-      this.add("suspicious", "zip-anomaly", `${unreferenced.length} storage record(s) no tensor uses: ${listNames(unreferenced)}`);
+      this.add(
+        "suspicious",
+        "zip-anomaly",
+        `${unreferenced.length} storage record(s) no tensor uses: ${listNames(unreferenced)}`,
+      );
     }
   }
 
@@ -249,19 +281,32 @@ class TorchZipScan {
       return relative === null || !isExpectedRecord(relative);
     });
     if (unexpected.length > 0) {
-      this.add("suspicious", "zip-anomaly", `${unexpected.length} entr${unexpected.length === 1 ? "y" : "ies"} torch does not write: ${listNames(unexpected)}`);
+      this.add(
+        "suspicious",
+        "zip-anomaly",
+        `${unexpected.length} entr${unexpected.length === 1 ? "y" : "ies"} torch does not write: ${listNames(unexpected)}`,
+      );
     }
     const torchScript = unexpected.filter((entry) => isTorchScriptRecord(this.layout?.relativeName(entry) ?? ""));
     if (torchScript.length > 0) {
-      this.add("suspicious", "unsupported-container", `TorchScript archive (${listNames(torchScript)}); torch.load hands it to torch.jit.load`);
+      this.add(
+        "suspicious",
+        "unsupported-container",
+        `TorchScript archive (${listNames(torchScript)}); torch.load hands it to torch.jit.load`,
+      );
     }
     let budget = MAX_EXTRA_PICKLE_BYTES;
     for (const entry of unexpected) {
-      const looksLikePickle = entry.name.toLowerCase().endsWith(".pkl") || PICKLE_MAGIC(await peekRecord(this.source, entry, 2));
+      const looksLikePickle =
+        entry.name.toLowerCase().endsWith(".pkl") || PICKLE_MAGIC(await peekRecord(this.source, entry, 2));
       if (!looksLikePickle) continue;
       const record = await readRecord(this.source, entry, Math.min(MAX_PICKLE_BYTES, budget));
       if (record.problem !== undefined) {
-        this.add("suspicious", "zip-anomaly", `${entry.name} looks like a pickle but was not scanned: it ${record.problem}`);
+        this.add(
+          "suspicious",
+          "zip-anomaly",
+          `${entry.name} looks like a pickle but was not scanned: it ${record.problem}`,
+        );
         continue;
       }
       budget -= record.bytes.length;

@@ -72,13 +72,19 @@ function readZip64Extra(view: DataView, start: number, length: number, sizes: En
     if (at + 4 + fieldLength > end) break;
     if (id === ZIP64_EXTRA_ID) {
       if (fieldLength < wanted.length * 8) {
-        throw new ZipFormatError("bad-central-header", `${where}: zip64 extra field too short for ${wanted.join(", ")}`);
+        throw new ZipFormatError(
+          "bad-central-header",
+          `${where}: zip64 extra field too short for ${wanted.join(", ")}`,
+        );
       }
       const result = { ...sizes };
-      wanted.forEach((field, i) => (result[field] = readU64(view, at + 4 + i * 8)));
+      for (const [i, field] of wanted.entries()) result[field] = readU64(view, at + 4 + i * 8);
       return result;
     }
     at += 4 + fieldLength;
   }
-  throw new ZipFormatError("bad-central-header", `${where}: ${wanted.join(", ")} marked zip64 but no zip64 extra field`);
+  throw new ZipFormatError(
+    "bad-central-header",
+    `${where}: ${wanted.join(", ")} marked zip64 but no zip64 extra field`,
+  );
 }

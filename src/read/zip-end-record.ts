@@ -126,7 +126,10 @@ async function interpretEndRecord(
   }
   if (entryCount > 0) {
     const signature = await source.read(centralDirectoryOffset, 4);
-    if (signature.length < 4 || new DataView(signature.buffer, signature.byteOffset, 4).getUint32(0, true) !== CENTRAL_HEADER_SIGNATURE) {
+    if (
+      signature.length < 4 ||
+      new DataView(signature.buffer, signature.byteOffset, 4).getUint32(0, true) !== CENTRAL_HEADER_SIGNATURE
+    ) {
       throw new ZipFormatError("bad-central-header", `no central-directory header at ${centralDirectoryOffset}`);
     }
   }

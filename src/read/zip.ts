@@ -29,10 +29,16 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
   const end = await readEndRecord(source);
   const { entryCount, centralDirectoryOffset: offset, centralDirectorySize: size } = end;
   if (size > MAX_CENTRAL_DIRECTORY_BYTES) {
-    throw new ZipFormatError("central-directory-too-large", `central directory of ${size} bytes exceeds ${MAX_CENTRAL_DIRECTORY_BYTES}`);
+    throw new ZipFormatError(
+      "central-directory-too-large",
+      `central directory of ${size} bytes exceeds ${MAX_CENTRAL_DIRECTORY_BYTES}`,
+    );
   }
   if (entryCount > MAX_ENTRIES || entryCount * CENTRAL_HEADER_SIZE > size) {
-    throw new ZipFormatError("too-many-entries", `${entryCount} entries cannot fit a ${size}-byte central directory (limit ${MAX_ENTRIES})`);
+    throw new ZipFormatError(
+      "too-many-entries",
+      `${entryCount} entries cannot fit a ${size}-byte central directory (limit ${MAX_ENTRIES})`,
+    );
   }
   const central = parseCentralDirectory(await source.read(offset, size), entryCount, offset);
   const { entries, anomalies: localAnomalies } = await readLocalHeaders(source, central);
@@ -62,6 +68,7 @@ function capAnomalies(anomalies: readonly ZipAnomaly[]): ZipAnomaly[] {
       kept.push(anomaly);
     } else dropped.set(anomaly.code, (dropped.get(anomaly.code) ?? 0) + 1);
   }
-  for (const [code, count] of dropped) kept.push({ code, entries: [], message: `${count} more ${code} anomalies not listed` });
+  for (const [code, count] of dropped)
+    kept.push({ code, entries: [], message: `${count} more ${code} anomalies not listed` });
   return kept;
 }

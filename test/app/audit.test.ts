@@ -38,9 +38,13 @@ describe.each(["a1111", "comfyui"] as const)("sdmodels audit on a messy %s tree"
     expect(paths(report, "orphan-sidecar")).toEqual(e.orphanSidecars);
     expect(paths(report, "unknown")).toEqual(e.unknown);
     const dup = report.findings.find((f) => f.type === "duplicate");
-    expect(dup).toMatchObject({ keep: join(tree.root, e.duplicates.keep), copies: e.duplicates.copies.map((c) => join(tree.root, c)) });
+    expect(dup).toMatchObject({
+      keep: join(tree.root, e.duplicates.keep),
+      copies: e.duplicates.copies.map((c) => join(tree.root, c)),
+    });
     expect(dup?.type === "duplicate" && dup.wastedBytes).toBe(2 * (dup?.type === "duplicate" ? dup.size : 0));
-    for (const fine of e.fine) expect(report.findings.some((f) => "path" in f && f.path === join(tree.root, fine))).toBe(false);
+    for (const fine of e.fine)
+      expect(report.findings.some((f) => "path" in f && f.path === join(tree.root, fine))).toBe(false);
 
     const text = await cli(["audit", "--webui", tree.root], { env });
     expect(text.stdout).toMatch(/^dangerous: code runs when loaded \(1\) — --fix: quarantined$/m);
@@ -62,7 +66,9 @@ describe.each(["a1111", "comfyui"] as const)("sdmodels audit on a messy %s tree"
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout) as AuditReport;
     expect(report.fix?.batchId).toMatch(/./);
-    expect(report.fix?.plan.filter((p) => p.action === "move").map((p) => p.source)).toEqual(dryReport.fix?.plan.filter((p) => p.action === "move").map((p) => p.source));
+    expect(report.fix?.plan.filter((p) => p.action === "move").map((p) => p.source)).toEqual(
+      dryReport.fix?.plan.filter((p) => p.action === "move").map((p) => p.source),
+    );
     const quarantine = report.quarantine!;
     const quarantined = await filesUnder(quarantine);
     const e = tree.expected;

@@ -17,7 +17,12 @@ describe("Civitai lookup by hash and sidecars", () => {
     const content = Buffer.from("a LoRA, honestly ".repeat(300));
     const preview = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);
     fake().publishCivitaiVersion({
-      versionId: 368189, modelId: 328553, fileName: "detail.safetensors", content, modelType: "LORA", preview,
+      versionId: 368189,
+      modelId: 328553,
+      fileName: "detail.safetensors",
+      content,
+      modelType: "LORA",
+      preview,
       extra: { futureField: { nested: [1, 2] } },
     });
     const modelPath = join(dir, "renamed locally.safetensors");
@@ -35,7 +40,11 @@ describe("Civitai lookup by hash and sidecars", () => {
     expect(info.files[0].pickleScanResult).toBe("Success");
     expect(info.images[0].type).toBe("video");
     expect(await readFile(written[1]!)).toEqual(preview); // the first image of type "image", not the video
-    expect((await readdir(dir)).sort()).toEqual(["renamed locally.civitai.info", "renamed locally.preview.png", "renamed locally.safetensors"]);
+    expect((await readdir(dir)).sort()).toEqual([
+      "renamed locally.civitai.info",
+      "renamed locally.preview.png",
+      "renamed locally.safetensors",
+    ]);
 
     // Existing sidecars are kept unless overwrite is asked for.
     expect(await writeCivitaiSidecars(modelPath, version!, { tokens: new Map() })).toEqual([]);
@@ -57,7 +66,12 @@ describe("Civitai lookup by hash and sidecars", () => {
       calls++;
       res.writeHead(503).end("busy");
     });
-    const error = await lookupCivitaiByHash("cd".repeat(32), { civitaiBaseUrl: fake().civitaiUrl, tokens: new Map(), retries: 2, retryBaseDelayMs: 5 }).catch((e: unknown) => e as { code: string });
+    const error = await lookupCivitaiByHash("cd".repeat(32), {
+      civitaiBaseUrl: fake().civitaiUrl,
+      tokens: new Map(),
+      retries: 2,
+      retryBaseDelayMs: 5,
+    }).catch((e: unknown) => e as { code: string });
     expect(error).toMatchObject({ code: "network" });
     expect(calls).toBe(3);
   });
@@ -77,12 +91,19 @@ describe("Civitai lookup by hash and sidecars", () => {
         res.end(json);
       }
     });
-    const options = { civitaiBaseUrl: fake().civitaiUrl, tokens: new Map<string, string>(), retries: 1, retryBaseDelayMs: 5 };
+    const options = {
+      civitaiBaseUrl: fake().civitaiUrl,
+      tokens: new Map<string, string>(),
+      retries: 1,
+      retryBaseDelayMs: 5,
+    };
     expect((await lookupCivitaiByHash("ef".repeat(32), options))?.id).toBe(5);
     expect(calls).toBe(2);
 
     cutsLeft = 99;
-    const error = (await lookupCivitaiByHash("ef".repeat(32), options).catch((e: unknown) => e)) as Error & { code: string };
+    const error = (await lookupCivitaiByHash("ef".repeat(32), options).catch((e: unknown) => e)) as Error & {
+      code: string;
+    };
     expect(error).toMatchObject({ code: "network" });
     expect(error.message).toContain(`${new URL(fake().civitaiUrl).host}${path}`);
   });

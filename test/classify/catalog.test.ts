@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { fixtureTensorInfos, MODEL_FIXTURES, type ModelFixture } from "../../fixtures/models/catalog.js";
 import { classify } from "../../src/classify/classify.js";
 import { ALGORITHMS, KINDS } from "../../src/classify/types.js";
-import { fixtureTensorInfos, MODEL_FIXTURES, type ModelFixture } from "../../fixtures/models/catalog.js";
 
 function run(f: ModelFixture) {
   return classify({ tensors: fixtureTensorInfos(f), metadata: f.metadata ?? null, values: f.values ?? {} });
@@ -10,7 +10,11 @@ function run(f: ModelFixture) {
 describe("model catalog", () => {
   it.each(MODEL_FIXTURES.map((f) => [f.id, f] as const))("%s", (_id, f) => {
     const got = run(f);
-    const want: Record<string, unknown> = { kind: f.expected.kind, algorithm: f.expected.algorithm, base: f.expected.base };
+    const want: Record<string, unknown> = {
+      kind: f.expected.kind,
+      algorithm: f.expected.algorithm,
+      base: f.expected.base,
+    };
     const seen: Record<string, unknown> = { kind: got.kind, algorithm: got.algorithm, base: got.base };
     if (f.expected.variant !== undefined) {
       want.variant = f.expected.variant;

@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { startFakeServers, type FakeServers } from "../../fixtures/fake-servers.js";
-import { responseHead, startRogueServer, type RogueResponder, type RogueServer } from "../../fixtures/rogue-server.js";
+import { type FakeServers, startFakeServers } from "../../fixtures/fake-servers.js";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { type RogueResponder, type RogueServer, responseHead, startRogueServer } from "../../fixtures/rogue-server.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
 import { runCli } from "./run-cli.js";
@@ -27,23 +27,42 @@ async function loraBytes(dir: string): Promise<Buffer> {
 }
 
 function envFor(dir: string) {
-  return { SDMODELS_CIVITAI_URL: fake.civitaiUrl, HF_ENDPOINT: fake.hfUrl, SDMODELS_STATE_DIR: join(dir, "state"), CIVITAI_TOKEN: undefined, HF_TOKEN: undefined };
+  return {
+    SDMODELS_CIVITAI_URL: fake.civitaiUrl,
+    HF_ENDPOINT: fake.hfUrl,
+    SDMODELS_STATE_DIR: join(dir, "state"),
+    CIVITAI_TOKEN: undefined,
+    HF_TOKEN: undefined,
+  };
 }
 
 describe("sdmodels download", () => {
   it("--dry-run resolves name, size and hash from Civitai and downloads nothing", async () => {
     const dir = await tempDir();
     const content = await loraBytes(dir);
-    fake.publishCivitaiVersion({ versionId: 101, modelId: 1, fileName: "tiny-lora.safetensors", content, modelType: "LORA" });
+    fake.publishCivitaiVersion({
+      versionId: 101,
+      modelId: 1,
+      fileName: "tiny-lora.safetensors",
+      content,
+      modelType: "LORA",
+    });
     const to = join(dir, "out");
-    const run = await cli(["download", `${fake.civitaiUrl}/models/1?modelVersionId=101`, "--to", to, "--dry-run", "--json"], { env: envFor(dir) });
+    const run = await cli(
+      ["download", `${fake.civitaiUrl}/models/1?modelVersionId=101`, "--to", to, "--dry-run", "--json"],
+      { env: envFor(dir) },
+    );
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({
       dryRun: true,
       path: join(to, "tiny-lora.safetensors"),
       exists: false,
-      source: { service: "civitai", fileName: "tiny-lora.safetensors", civitai: { modelId: 1, versionId: 101, type: "LORA" } },
+      source: {
+        service: "civitai",
+        fileName: "tiny-lora.safetensors",
+        civitai: { modelId: 1, versionId: 101, type: "LORA" },
+      },
     });
     expect(fake.requestsTo("storage").filter((r) => r.url.includes("civitai-101"))).toEqual([]);
   });
@@ -51,12 +70,22 @@ describe("sdmodels download", () => {
   it("downloads, verifies, prints path and hashes, and inspects the file", async () => {
     const dir = await tempDir();
     const content = await loraBytes(dir);
-    fake.publishCivitaiVersion({ versionId: 102, modelId: 2, fileName: "tiny-lora.safetensors", content, modelType: "LORA" });
+    fake.publishCivitaiVersion({
+      versionId: 102,
+      modelId: 2,
+      fileName: "tiny-lora.safetensors",
+      content,
+      modelType: "LORA",
+    });
     const to = join(dir, "out");
     const run = await cli(["download", `urn:air:sdxl:lora:civitai:2@102`, "--to", to, "--json"], { env: envFor(dir) });
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
-    expect(report).toMatchObject({ path: join(to, "tiny-lora.safetensors"), size: content.length, inspection: { kind: "lora", base: "sdxl", safety: { verdict: "safe" } } });
+    expect(report).toMatchObject({
+      path: join(to, "tiny-lora.safetensors"),
+      size: content.length,
+      inspection: { kind: "lora", base: "sdxl", safety: { verdict: "safe" } },
+    });
     expect(report.autov2).toBe(report.sha256.slice(0, 10));
     // Buffer.equals: toEqual compares 3 MB element by element, for tens of seconds.
     expect((await readFile(report.path)).equals(content)).toBe(true);
@@ -64,7 +93,13 @@ describe("sdmodels download", () => {
 
   it("a 401 exits 4 with the token advice and leaves no file", async () => {
     const dir = await tempDir();
-    fake.publishCivitaiVersion({ versionId: 103, modelId: 3, fileName: "locked.safetensors", content: await loraBytes(dir), requireToken: "secret" });
+    fake.publishCivitaiVersion({
+      versionId: 103,
+      modelId: 3,
+      fileName: "locked.safetensors",
+      content: await loraBytes(dir),
+      requireToken: "secret",
+    });
     const to = join(dir, "out");
     const run = await cli(["download", `${fake.civitaiUrl}/api/download/models/103`, "--to", to], { env: envFor(dir) });
     expect(run.code).toBe(4);
@@ -72,7 +107,10 @@ describe("sdmodels download", () => {
     expect(run.stderr).not.toMatch(STACK_LINE);
     expect(await readdir(dir)).not.toContain("out"); // no empty folder left behind
 
-    const withToken = await cli(["download", `${fake.civitaiUrl}/api/download/models/103`, "--to", to, "--token", "secret"], { env: envFor(dir) });
+    const withToken = await cli(
+      ["download", `${fake.civitaiUrl}/api/download/models/103`, "--to", to, "--token", "secret"],
+      { env: envFor(dir) },
+    );
     expect(withToken.code).toBe(0);
     expect(withToken.stdout + withToken.stderr).not.toContain("secret");
   });
@@ -110,28 +148,40 @@ describe("sdmodels download from servers that misbehave", () => {
   // undici 7's HTTP/1 client asserts its parser is not paused when the peer closes; a body that is read slower
   // than it arrives pauses it, and the AssertionError is thrown from a socket event: uncatchable, the process dies.
   it.each([
-    ["Connection: close", (body: Buffer) => responseHead("200 OK", { "content-length": body.length, connection: "close" })],
+    [
+      "Connection: close",
+      (body: Buffer) => responseHead("200 OK", { "content-length": body.length, connection: "close" }),
+    ],
     ["HTTP/1.0 without Content-Length", () => responseHead("200 OK", {}, "HTTP/1.0")],
-  ])("survives a server that closes right after the body (%s)", async (_, head) => {
-    const dir = await tempDir();
-    const content = Buffer.concat([await loraBytes(dir), Buffer.alloc(24 * 1024 * 1024)]);
-    const url = await rogue((socket) => void socket.end(Buffer.concat([head(content), content])));
-    const to = join(dir, "out");
-    const run = await cli(["download", `${url}/closing.safetensors`, "--to", to, "--json"], { env: envFor(dir) });
-    expect(run.stderr).not.toContain("AssertionError");
-    expect(run.code).toBe(0);
-    expect(sha256(await readFile(join(to, "closing.safetensors")))).toBe(sha256(content)); // toEqual on 27 MB crawls
-  }, 60_000);
+  ])(
+    "survives a server that closes right after the body (%s)",
+    async (_, head) => {
+      const dir = await tempDir();
+      const content = Buffer.concat([await loraBytes(dir), Buffer.alloc(24 * 1024 * 1024)]);
+      const url = await rogue((socket) => void socket.end(Buffer.concat([head(content), content])));
+      const to = join(dir, "out");
+      const run = await cli(["download", `${url}/closing.safetensors`, "--to", to, "--json"], { env: envFor(dir) });
+      expect(run.stderr).not.toContain("AssertionError");
+      expect(run.code).toBe(0);
+      expect(sha256(await readFile(join(to, "closing.safetensors")))).toBe(sha256(content)); // toEqual on 27 MB crawls
+    },
+    60_000,
+  );
 
   it("names a plain URL's file from Content-Disposition, not from the URL's last segment", async () => {
     const dir = await tempDir();
     const content = await loraBytes(dir);
     fake.route("storage", "/api/download/models/4711", (_req, res) => {
-      res.writeHead(200, { "content-length": content.length, "content-disposition": 'attachment; filename="my-style.safetensors"' });
+      res.writeHead(200, {
+        "content-length": content.length,
+        "content-disposition": 'attachment; filename="my-style.safetensors"',
+      });
       res.end(content);
     });
     const to = join(dir, "out");
-    const run = await cli(["download", `${fake.storageUrl}/api/download/models/4711`, "--to", to, "--json"], { env: envFor(dir) });
+    const run = await cli(["download", `${fake.storageUrl}/api/download/models/4711`, "--to", to, "--json"], {
+      env: envFor(dir),
+    });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).path).toBe(join(to, "my-style.safetensors"));
     expect(await readdir(to)).toEqual(["my-style.safetensors"]);
@@ -144,7 +194,10 @@ describe("sdmodels download from servers that misbehave", () => {
       res.writeHead(403, { "content-type": "application/json" });
       res.end(JSON.stringify({ error: `\u001b]0;pwned\u0007\u001b[2J denied ${echoed}` }));
     });
-    const run = await cli(["download", `${fake.storageUrl}/api/download/models/666`, "--to", join(dir, "out"), "--token", "tok-123/abc"], { env: envFor(dir) });
+    const run = await cli(
+      ["download", `${fake.storageUrl}/api/download/models/666`, "--to", join(dir, "out"), "--token", "tok-123/abc"],
+      { env: envFor(dir) },
+    );
     expect(run.code).toBe(4);
     expect(run.stderr).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     expect(run.stderr).toContain("\\x1b]0;pwned\\x07\\x1b[2J denied Bearer sha256:");

@@ -9,7 +9,9 @@ const tempDir = useTempDirs("sdmodels-cli-hash-");
 
 /** The minimal safetensors test vector: u64 LE 112, a 112-byte header, then f32 LE 1.0, 2.0 (128 bytes). */
 function vectorFile(): Buffer {
-  const header = Buffer.from('{"__metadata__":{"ss_base_model_version":"sdxl_base_v1-0"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}');
+  const header = Buffer.from(
+    '{"__metadata__":{"ss_base_model_version":"sdxl_base_v1-0"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}',
+  );
   expect(header.length).toBe(112);
   const length = Buffer.alloc(8);
   length.writeBigUInt64LE(112n);
@@ -30,7 +32,14 @@ describe("sdmodels hash", () => {
     const first = await cli(["hash", file, "--json"], { env });
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
-    const expected = { path: file, size: 128, sha256: SHA256, autov2: SHA256.slice(0, 10), autov1: null, autov3: "b9c80b5adeca" };
+    const expected = {
+      path: file,
+      size: 128,
+      sha256: SHA256,
+      autov2: SHA256.slice(0, 10),
+      autov1: null,
+      autov3: "b9c80b5adeca",
+    };
     expect(JSON.parse(first.stdout)).toEqual([{ ...expected, cached: false }]);
     const second = await cli(["hash", file, "--json"], { env });
     expect(JSON.parse(second.stdout)).toEqual([{ ...expected, cached: true }]);
@@ -44,7 +53,11 @@ describe("sdmodels hash", () => {
     await writeFile(file, vectorFile());
     const env = { SDMODELS_STATE_DIR: join(dir, "state") };
     const table = await cli(["hash", file], { env });
-    expect(table.stdout).toMatch(new RegExp(`^FILE\\s+SIZE\\s+SHA256\\s+AUTOV2\\s+AUTOV1\\s+AUTOV3\\n${file}\\s+128 B\\s+${SHA256}\\s+1a544d5acb\\s+-\\s+b9c80b5adeca\\n$`));
+    expect(table.stdout).toMatch(
+      new RegExp(
+        `^FILE\\s+SIZE\\s+SHA256\\s+AUTOV2\\s+AUTOV1\\s+AUTOV3\\n${file}\\s+128 B\\s+${SHA256}\\s+1a544d5acb\\s+-\\s+b9c80b5adeca\\n$`,
+      ),
+    );
     const missing = join(dir, "nope.bin");
     const run = await cli(["hash", file, missing], { env });
     expect(run.code).toBe(2);

@@ -2,14 +2,14 @@ import { mkdir, rename, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
-import { PickleBuilder, checkpointSpec, torchPickle } from "../../fixtures/pickle-builder.js";
-import { writeSafetensors, type TensorSpec } from "../../fixtures/safetensors-writer.js";
+import { checkpointSpec, PickleBuilder, torchPickle } from "../../fixtures/pickle-builder.js";
+import { type TensorSpec, writeSafetensors } from "../../fixtures/safetensors-writer.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { displayWidth } from "../../src/cli/output/table.js";
 import { UI_NAMES } from "../../src/install/types.js";
-import { fixtureById } from "../integration/model-files.js";
 import { useTempDirs } from "../helpers.js";
+import { fixtureById } from "../integration/model-files.js";
 import { HAS_SCRIPT, runCli, useBuiltCli } from "./run-cli.js";
 
 const cli = runCli;
@@ -46,7 +46,20 @@ const REPORT = z.strictObject({
   ),
   nameMismatch: z.strictObject({ code: z.string(), extension: z.string() }).nullable(),
 });
-const CONTRACT_KEYS = ["path", "format", "size", "tensors", "dtypes", "metadata", "kind", "algorithm", "base", "evidence", "safety", "error"];
+const CONTRACT_KEYS = [
+  "path",
+  "format",
+  "size",
+  "tensors",
+  "dtypes",
+  "metadata",
+  "kind",
+  "algorithm",
+  "base",
+  "evidence",
+  "safety",
+  "error",
+];
 
 function parseReports(stdout: string) {
   const parsed = z.array(REPORT).parse(JSON.parse(stdout));
@@ -68,13 +81,25 @@ const TENSORS: TensorSpec[] = [
 ];
 
 async function dangerousZip(path: string): Promise<void> {
-  const dataPkl = new PickleBuilder().proto(2).global("os", "system").shortBinunicode("echo pwned").tuple1().reduce().stop().bytes();
+  const dataPkl = new PickleBuilder()
+    .proto(2)
+    .global("os", "system")
+    .shortBinunicode("echo pwned")
+    .tuple1()
+    .reduce()
+    .stop()
+    .bytes();
   await writeTorchZip(path, { dataPkl, storages: [] });
 }
 
 async function safeZip(path: string): Promise<void> {
-  const pickle = torchPickle(checkpointSpec([["model.diffusion_model.out.2.weight", { shape: [4, 320, 3, 3] }]]), { persistentIds: "zip" });
-  await writeTorchZip(path, { dataPkl: pickle.bytes, storages: pickle.storages.map((s) => ({ key: s.key, byteSize: s.byteSize })) });
+  const pickle = torchPickle(checkpointSpec([["model.diffusion_model.out.2.weight", { shape: [4, 320, 3, 3] }]]), {
+    persistentIds: "zip",
+  });
+  await writeTorchZip(path, {
+    dataPkl: pickle.bytes,
+    storages: pickle.storages.map((s) => ({ key: s.key, byteSize: s.byteSize })),
+  });
 }
 
 describe("sdmodels inspect --json", () => {
@@ -221,7 +246,9 @@ describe("sdmodels inspect: names and UIs", () => {
     const dir = await tempDir();
     const file = await writeModelFixture(fixtureById("flux1-dev-checkpoint-all-in-one"), "safetensors", dir);
     const run = await cli(["inspect", file]);
-    expect(run.stdout).toMatch(/loads in\s+forge, sdnext, comfyui, swarmui\n\s+not a1111, fooocus: no model class for flux\n/);
+    expect(run.stdout).toMatch(
+      /loads in\s+forge, sdnext, comfyui, swarmui\n\s+not a1111, fooocus: no model class for flux\n/,
+    );
     const [report] = parseReports((await cli(["inspect", file, "--json"])).stdout);
     expect(report!.loads.map((j) => [j.ui, j.code])).toEqual([
       ["a1111", "base-not-supported"],
@@ -286,12 +313,15 @@ describe("sdmodels inspect, human output", () => {
     await writeSafetensors(file, TENSORS);
     expect((await cli(["inspect", file], { env: { NO_COLOR: undefined, FORCE_COLOR: "1" } })).stdout).toMatch(ANSI);
     expect((await cli(["inspect", file], { env: { NO_COLOR: undefined, FORCE_COLOR: "0" } })).stdout).not.toMatch(ANSI);
-    expect((await cli(["inspect", file, "--no-color"], { env: { NO_COLOR: undefined, FORCE_COLOR: "1" } })).stdout).not.toMatch(ANSI);
+    expect(
+      (await cli(["inspect", file, "--no-color"], { env: { NO_COLOR: undefined, FORCE_COLOR: "1" } })).stdout,
+    ).not.toMatch(ANSI);
   });
 
   it("keeps the summary columns aligned after Japanese and Korean file names", async () => {
     const dir = await tempDir();
-    for (const name of ["a.safetensors", "東方風景モデル.safetensors", "한국어_로라.safetensors"]) await writeSafetensors(join(dir, name), TENSORS);
+    for (const name of ["a.safetensors", "東方風景モデル.safetensors", "한국어_로라.safetensors"])
+      await writeSafetensors(join(dir, name), TENSORS);
     const run = await cli(["inspect", dir]);
     const rows = run.stdout.split("\n").filter((l) => /\.safetensors\s+safetensors\s/.test(l));
     expect(rows).toHaveLength(3);
@@ -301,14 +331,20 @@ describe("sdmodels inspect, human output", () => {
 
   it("fits the summary table into 80 columns: names relative to the shared folder, long ones cut in the middle", async () => {
     const dir = await tempDir();
-    const names = ["sdxl/a-rather-long-folder-name-for-loras/first-model-with-a-long-name.safetensors", "sd15/second.safetensors"];
+    const names = [
+      "sdxl/a-rather-long-folder-name-for-loras/first-model-with-a-long-name.safetensors",
+      "sd15/second.safetensors",
+    ];
     for (const name of names) {
       await mkdir(join(dir, name, ".."), { recursive: true });
       await writeSafetensors(join(dir, name), TENSORS);
     }
     const run = await cli(["inspect", dir], { env: { COLUMNS: "80" } });
     expect(run.code).toBe(0);
-    const table = run.stdout.slice(run.stdout.lastIndexOf("\nNAME") + 1).trimEnd().split("\n");
+    const table = run.stdout
+      .slice(run.stdout.lastIndexOf("\nNAME") + 1)
+      .trimEnd()
+      .split("\n");
     expect(table).toHaveLength(3);
     for (const line of table) expect([...line].length).toBeLessThanOrEqual(80);
     expect(table[1]).toMatch(/^sd15\/second\.safetensors\s+safetensors /);
@@ -364,7 +400,10 @@ describe.skipIf(!HAS_SCRIPT)("sdmodels inspect on a terminal", () => {
   });
 
   it("keeps --json pure on a terminal: no spinner, no colour", async () => {
-    const run = await terminalCli(["inspect", await twoFiles(), "--json"], { ttyColumns: 100, env: { NO_COLOR: undefined } });
+    const run = await terminalCli(["inspect", await twoFiles(), "--json"], {
+      ttyColumns: 100,
+      env: { NO_COLOR: undefined },
+    });
     expect(run.code).toBe(3);
     expect(run.stdout).not.toContain(HIDE_CURSOR);
     expect(run.stdout).not.toMatch(SGR);

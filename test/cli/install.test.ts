@@ -5,13 +5,13 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { PickleBuilder } from "../../fixtures/pickle-builder.js";
+import { writeSidecars } from "../../fixtures/sidecar-files.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import type { JournalData } from "../../src/install/journal.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, COMFY_MARKERS, FORGE_MARKERS, filesUnder, touch, treeListing } from "../install/fake-webui.js";
 import { runCli } from "./run-cli.js";
-import { writeSidecars } from "../../fixtures/sidecar-files.js";
 
 const cli = runCli;
 const tempDir = useTempDirs("sdmodels-cli-install-");
@@ -36,7 +36,14 @@ async function setup(markers: readonly string[]) {
 
 /** A torch zip whose data.pkl calls posix.system: what a malicious .ckpt looks like. */
 async function dangerousCkpt(path: string): Promise<void> {
-  const dataPkl = new PickleBuilder().proto(2).global("posix", "system").shortBinunicode("echo pwned").tuple1().reduce().stop().bytes();
+  const dataPkl = new PickleBuilder()
+    .proto(2)
+    .global("posix", "system")
+    .shortBinunicode("echo pwned")
+    .tuple1()
+    .reduce()
+    .stop()
+    .bytes();
   await writeTorchZip(path, { dataPkl, storages: [] });
 }
 
@@ -84,10 +91,18 @@ describe("sdmodels install <file>", () => {
     await writeFile(join(downloads, "anime.civitai.info"), "{}");
     const run = await cli(["install", source, "--webui", webui], { env });
     expect(run.code).toBe(0);
-    expect(run.stdout).toContain("\n1 pickle (.pt): no code found, but other tools that torch.load it can run code; prefer a .safetensors release\n");
-    expect(run.stdout).toMatch(/^ {4}\S*anime\.pt {2,}hypernetwork · sd1 {2,}with anime\.civitai\.info, anime\.preview\.png$/m);
+    expect(run.stdout).toContain(
+      "\n1 pickle (.pt): no code found, but other tools that torch.load it can run code; prefer a .safetensors release\n",
+    );
+    expect(run.stdout).toMatch(
+      /^ {4}\S*anime\.pt {2,}hypernetwork · sd1 {2,}with anime\.civitai\.info, anime\.preview\.png$/m,
+    );
     expect(run.stdout).toMatch(/^installed 1 file as batch (\S+); undo with: sdmodels undo \1$/m);
-    expect(await filesUnder(join(webui, "models/hypernetworks"))).toEqual(["anime.civitai.info", "anime.preview.png", "anime.pt"]);
+    expect(await filesUnder(join(webui, "models/hypernetworks"))).toEqual([
+      "anime.civitai.info",
+      "anime.preview.png",
+      "anime.pt",
+    ]);
     expect(await filesUnder(downloads)).toEqual([]);
   });
 
@@ -97,7 +112,10 @@ describe("sdmodels install <file>", () => {
     const run = await cli(["install", source, "--webui", webui, "--json"], { env });
     expect(run.code).toBe(0);
     const [entry] = JSON.parse(run.stdout).plan;
-    expect(entry).toMatchObject({ destination: join(webui, "models/Lora/lora.safetensors"), renamed: { extension: true } });
+    expect(entry).toMatchObject({
+      destination: join(webui, "models/Lora/lora.safetensors"),
+      renamed: { extension: true },
+    });
     expect(await filesUnder(join(webui, "models/Lora"))).toEqual(["lora.safetensors"]);
   });
 
@@ -126,7 +144,9 @@ describe("sdmodels install <file>", () => {
       `sdmodels: ${unknown}: not a Stable Diffusion model file sdmodels knows (unknown kind); left where it is`,
     ]);
     const report = JSON.parse(run.stdout);
-    expect(report.plan.map((e: { action: string; reason: { code: string } | null }) => [e.action, e.reason?.code ?? null])).toEqual([
+    expect(
+      report.plan.map((e: { action: string; reason: { code: string } | null }) => [e.action, e.reason?.code ?? null]),
+    ).toEqual([
       ["skip", "dangerous"],
       ["skip", "unknown-kind"],
       ["move", null],
@@ -142,7 +162,10 @@ describe("sdmodels install <file>", () => {
     const duplicate = await writeModelFixture(lora, "safetensors", downloads, "copy-of-a.safetensors");
     const dup = await cli(["install", duplicate, "--webui", webui, "--json"], { env });
     expect(dup.code).toBe(0);
-    expect(JSON.parse(dup.stdout).plan[0]).toMatchObject({ action: "skip", reason: { code: "duplicate", of: installed, message: `duplicate of ${installed}` } });
+    expect(JSON.parse(dup.stdout).plan[0]).toMatchObject({
+      action: "skip",
+      reason: { code: "duplicate", of: installed, message: `duplicate of ${installed}` },
+    });
     expect(JSON.parse(dup.stdout).summary.duplicates).toBe(1);
 
     const other = await writeModelFixture(fixture("sd1-loha-lycoris"), "safetensors", downloads, "a.safetensors");
@@ -218,7 +241,9 @@ describe("sdmodels install <file>", () => {
       const source = join(readOnly, "ro.safetensors");
       const result = await cli(["install", source, "--webui", webui], { env });
       expect(result.code).toBe(0);
-      expect(result.stderr).toBe(`sdmodels: ${source} could not be removed (EROFS): installed as a copy, the original stays where it is\n`);
+      expect(result.stderr).toBe(
+        `sdmodels: ${source} could not be removed (EROFS): installed as a copy, the original stays where it is\n`,
+      );
       expect(await filesUnder(join(webui, "models/Lora"))).toEqual(["ro.safetensors"]);
       const undo = await cli(["undo", "--webui", webui], { env });
       expect(undo.code).toBe(0);
@@ -248,7 +273,9 @@ describe("sdmodels install <file>", () => {
 
     const next = await cli(["install", other, "--webui", webui], { env });
     expect(next.code).toBe(0);
-    expect(next.stderr).toContain(`sdmodels: recovered batch ${batchId}, left half-applied by process ${journal.pid} which is gone: 1 file had been installed, 0 partial copies removed`);
+    expect(next.stderr).toContain(
+      `sdmodels: recovered batch ${batchId}, left half-applied by process ${journal.pid} which is gone: 1 file had been installed, 0 partial copies removed`,
+    );
     expect(await filesUnder(downloads)).toEqual([]);
     const undo = await cli(["undo", batchId, "--webui", webui], { env });
     expect(undo.code).toBe(0);

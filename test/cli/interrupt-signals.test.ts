@@ -29,7 +29,11 @@ clearInterval(busy);
 
 function start(env: Record<string, string> = {}) {
   const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD_SCRIPT], {
-    env: { ...process.env, MODULE_URL: pathToFileURL(join(checkout(), "dist/src/cli/interrupt-signals.js")).href, ...env },
+    env: {
+      ...process.env,
+      MODULE_URL: pathToFileURL(join(checkout(), "dist/src/cli/interrupt-signals.js")).href,
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let stdout = "";
@@ -38,8 +42,11 @@ function start(env: Record<string, string> = {}) {
     stdout += d.toString();
     for (const w of waiters.filter((w) => stdout.includes(w.text))) w.resolve();
   });
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, signal) => resolve({ code, signal })));
-  const waitFor = (text: string) => new Promise<void>((resolve) => (stdout.includes(text) ? resolve() : waiters.push({ text, resolve })));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.on("exit", (code, signal) => resolve({ code, signal })),
+  );
+  const waitFor = (text: string) =>
+    new Promise<void>((resolve) => (stdout.includes(text) ? resolve() : waiters.push({ text, resolve })));
   return { child, exited, waitFor, stdout: () => stdout };
 }
 

@@ -1,14 +1,14 @@
 import { describe, expect, it } from "vitest";
-import { formatErrorLine, UsageError } from "../../src/cli/errors.js";
-import { EXIT_FILE_ERROR, EXIT_INTEGRITY, EXIT_NOT_FOUND, EXIT_USAGE, exitCodeFor } from "../../src/cli/exit-codes.js";
-import { IntegrityError } from "../../src/download/errors.js";
-import { InstallError } from "../../src/install/errors.js";
-import { colorEnabled, createPalette } from "../../src/cli/output/color.js";
 import { formatBytes } from "../../src/app/format-bytes.js";
 import { formatByteProgress } from "../../src/app/progress.js";
+import { formatErrorLine, UsageError } from "../../src/cli/errors.js";
+import { EXIT_FILE_ERROR, EXIT_INTEGRITY, EXIT_NOT_FOUND, EXIT_USAGE, exitCodeFor } from "../../src/cli/exit-codes.js";
+import { colorEnabled, createPalette } from "../../src/cli/output/color.js";
 import { displayWidth, outputWidth, renderTable, truncateMiddle } from "../../src/cli/output/table.js";
 import { terminalSafe } from "../../src/cli/output/terminal-text.js";
 import { progressEnabled } from "../../src/cli/progress.js";
+import { IntegrityError } from "../../src/download/errors.js";
+import { InstallError } from "../../src/install/errors.js";
 
 describe("truncateMiddle", () => {
   it("keeps both ends, more of the end, at exactly the width", () => {
@@ -150,7 +150,9 @@ describe("formatBytes and formatByteProgress", () => {
   it("omits what it cannot know: the total, or a rate before half a second has passed", () => {
     expect(formatByteProgress({ done: 5_000_000, total: null, elapsedMs: 2_000 })).toBe("5.00 MB · 2.50 MB/s");
     expect(formatByteProgress({ done: 5_000_000, total: 10_000_000, elapsedMs: 100 })).toBe("50% · 5.00 MB of 10.0 MB");
-    expect(formatByteProgress({ done: 10_000_000, total: 10_000_000, elapsedMs: 1_000 })).toBe("100% · 10.0 MB of 10.0 MB · 10.0 MB/s");
+    expect(formatByteProgress({ done: 10_000_000, total: 10_000_000, elapsedMs: 1_000 })).toBe(
+      "100% · 10.0 MB of 10.0 MB · 10.0 MB/s",
+    );
   });
 });
 

@@ -6,7 +6,9 @@ const cli = useBuiltCli();
 
 describe("sdmodels program", () => {
   it("prints the package version", async () => {
-    const { version } = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    const { version } = JSON.parse(await readFile(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
     const run = await cli(["--version"]);
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toBe(version);

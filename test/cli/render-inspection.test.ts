@@ -1,9 +1,14 @@
 import { describe, expect, it } from "vitest";
+import { UNCLASSIFIED } from "../../src/classify/classify-inspection.js";
 import type { Classification } from "../../src/classify/types.js";
 import { createPalette } from "../../src/cli/output/color.js";
-import { UNCLASSIFIED } from "../../src/classify/classify-inspection.js";
 import { dtypeCounts, inspectExitCode } from "../../src/cli/report/inspection-report.js";
-import { commonDirectory, describeModel, renderInspectionBlock, renderInspectionTable } from "../../src/cli/report/render-inspection.js";
+import {
+  commonDirectory,
+  describeModel,
+  renderInspectionBlock,
+  renderInspectionTable,
+} from "../../src/cli/report/render-inspection.js";
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
 import type { Finding, Inspection } from "../../src/inspect/types.js";
 
@@ -41,8 +46,15 @@ describe("renderInspectionBlock", () => {
       { severity: "suspicious", code: "trailing-bytes", message: "12 bytes after the data" },
       { severity: "dangerous", code: "dangerous-global", message: "imports os.system" },
     ];
-    expect(renderInspectionBlock({ inspection: inspection({ findings }), classification: UNCLASSIFIED }, plain)).toContain(
-      ["  safety     dangerous", "             - dangerous-global: imports os.system", "             - trailing-bytes: 12 bytes after the data", ""].join("\n"),
+    expect(
+      renderInspectionBlock({ inspection: inspection({ findings }), classification: UNCLASSIFIED }, plain),
+    ).toContain(
+      [
+        "  safety     dangerous",
+        "             - dangerous-global: imports os.system",
+        "             - trailing-bytes: 12 bytes after the data",
+        "",
+      ].join("\n"),
     );
   });
 
@@ -52,7 +64,9 @@ describe("renderInspectionBlock", () => {
       { name: "b", path: ["b"], dtype: "F32", shape: [1] },
       { name: "c", path: ["c"], dtype: "F16", shape: [1] },
     ];
-    expect(renderInspectionBlock({ inspection: inspection({ tensors, metadata: {} }), classification: LORA }, plain)).toBe(
+    expect(
+      renderInspectionBlock({ inspection: inspection({ tensors, metadata: {} }), classification: LORA }, plain),
+    ).toBe(
       [
         "models/x.safetensors",
         "  format     safetensors, 2.13 GB (2,132,625,894 bytes)",
@@ -68,10 +82,18 @@ describe("renderInspectionBlock", () => {
   });
 
   it("states the error once, last, not again among the reasons", () => {
-    const error = { code: "error-page", message: 'an HTML page saved in place of a model (failed download?): "Sign in"' };
+    const error = {
+      code: "error-page",
+      message: 'an HTML page saved in place of a model (failed download?): "Sign in"',
+    };
     const block = renderInspectionBlock(
       {
-        inspection: inspection({ format: "unknown", size: 120, findings: [{ severity: "suspicious", ...error }], error }),
+        inspection: inspection({
+          format: "unknown",
+          size: 120,
+          findings: [{ severity: "suspicious", ...error }],
+          error,
+        }),
         classification: UNCLASSIFIED,
       },
       plain,
@@ -90,7 +112,16 @@ describe("renderInspectionBlock", () => {
   it("shows only the error for a file that could not be opened", () => {
     const error = { code: "ENOENT", message: "gone.ckpt: no such file", io: true } as const;
     const block = renderInspectionBlock(
-      { inspection: inspection({ path: "gone.ckpt", format: "unknown", size: 0, error, findings: [{ severity: "suspicious", code: "unreadable", message: error.message }] }), classification: UNCLASSIFIED },
+      {
+        inspection: inspection({
+          path: "gone.ckpt",
+          format: "unknown",
+          size: 0,
+          error,
+          findings: [{ severity: "suspicious", code: "unreadable", message: error.message }],
+        }),
+        classification: UNCLASSIFIED,
+      },
       plain,
     );
     expect(block).toBe("gone.ckpt\n  error      gone.ckpt: no such file (ENOENT)\n");
@@ -125,7 +156,10 @@ describe("summary table", () => {
   it("prints the shared folder above one row per file", () => {
     const files = [
       { inspection: inspection({ path: "models/lora/a.safetensors" }), classification: LORA },
-      { inspection: inspection({ path: "models/lora/b.safetensors", error: { code: "invalid", message: "x" } }), classification: UNCLASSIFIED },
+      {
+        inspection: inspection({ path: "models/lora/b.safetensors", error: { code: "invalid", message: "x" } }),
+        classification: UNCLASSIFIED,
+      },
     ];
     expect(renderInspectionTable(files, null, plain)).toBe(
       [
@@ -139,8 +173,12 @@ describe("summary table", () => {
   });
 
   it("does not repeat the kind as its own detail", () => {
-    expect(describeModel({ ...LORA, algorithm: "lora", base: "sd1", variant: "v-prediction" })).toBe("lora · sd1 · v-prediction");
-    expect(describeModel({ ...UNCLASSIFIED, kind: "text-encoder", architecture: "clip-l", base: "sdxl" })).toBe("text-encoder (clip-l) · sdxl");
+    expect(describeModel({ ...LORA, algorithm: "lora", base: "sd1", variant: "v-prediction" })).toBe(
+      "lora · sd1 · v-prediction",
+    );
+    expect(describeModel({ ...UNCLASSIFIED, kind: "text-encoder", architecture: "clip-l", base: "sdxl" })).toBe(
+      "text-encoder (clip-l) · sdxl",
+    );
   });
 });
 
@@ -155,7 +193,9 @@ describe("inspection report helpers", () => {
   });
 
   it("exits 3 for a dangerous file over 2 for an error, else 0", () => {
-    const dangerous = inspection({ findings: [{ severity: "dangerous", code: "dangerous-global", message: "os.system" }] });
+    const dangerous = inspection({
+      findings: [{ severity: "dangerous", code: "dangerous-global", message: "os.system" }],
+    });
     const broken = inspection({ error: { code: "invalid", message: "x" } });
     const suspicious = inspection({ findings: [{ severity: "suspicious", code: "trailing-bytes", message: "x" }] });
     expect(inspectExitCode([broken, dangerous])).toBe(3);

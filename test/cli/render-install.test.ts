@@ -34,7 +34,15 @@ function report(plan: PlanEntryReport[], dryRun = true): InstallReport {
     webui: { root: ROOT, ui: "comfyui", evidence: ["found main.py, folder_paths.py, comfy/ → comfyui"], folders: [] },
     dryRun,
     plan,
-    summary: { files: plan.length, planned: 1, installed: 0, duplicates: 0, skipped: { "in-place": 1, conflict: 1 }, conflicts: 1, bytes: 2_000_000 },
+    summary: {
+      files: plan.length,
+      planned: 1,
+      installed: 0,
+      duplicates: 0,
+      skipped: { "in-place": 1, conflict: 1 },
+      conflicts: 1,
+      bytes: 2_000_000,
+    },
     warnings: [],
     batchId: null,
     journal: null,
@@ -44,27 +52,61 @@ function report(plan: PlanEntryReport[], dryRun = true): InstallReport {
 }
 
 const NO_DETAILS: InstallDetails = { findings: new Map(), planWarnings: [] };
-const options = { width: null, palette: createPalette(false), copy: false, paths: { cwd: "/", home: "/home/ana" }, sortedDir: DL };
+const options = {
+  width: null,
+  palette: createPalette(false),
+  copy: false,
+  paths: { cwd: "/", home: "/home/ana" },
+  sortedDir: DL,
+};
 
 describe("renderInstall", () => {
   it("lists files already there under their folder, and counts every file once in the summary", () => {
     const plan = [
       entry("new.safetensors", {}),
-      entry("same.safetensors", { action: "skip", source: `${ROOT}/models/loras/same.safetensors`, reason: { code: "in-place", message: "already in place" } }),
+      entry("same.safetensors", {
+        action: "skip",
+        source: `${ROOT}/models/loras/same.safetensors`,
+        reason: { code: "in-place", message: "already in place" },
+      }),
       entry("taken.safetensors", { action: "skip", reason: conflictWith(`${ROOT}/models/loras/taken.safetensors`) }),
-      entry("blocked.safetensors", { action: "conflict", existing: `${ROOT}/models/loras/blocked.preview.png`, renamed: null }),
+      entry("blocked.safetensors", {
+        action: "conflict",
+        existing: `${ROOT}/models/loras/blocked.preview.png`,
+        renamed: null,
+      }),
     ];
-    const text = renderInstall(report(plan), NO_DETAILS, { ...options, sortedDir: null, paths: { cwd: DL, home: "/home/ana" } });
-    expect(text.split("\n").slice(0, 3)).toEqual(["comfyui at ~/ComfyUI  (main.py, folder_paths.py, comfy/)", "4 files:", ""]);
+    const text = renderInstall(report(plan), NO_DETAILS, {
+      ...options,
+      sortedDir: null,
+      paths: { cwd: DL, home: "/home/ana" },
+    });
+    expect(text.split("\n").slice(0, 3)).toEqual([
+      "comfyui at ~/ComfyUI  (main.py, folder_paths.py, comfy/)",
+      "4 files:",
+      "",
+    ]);
     expect(text).toContain("    new.safetensors  ");
     expect(text).toMatch(/^ {4}~\/ComfyUI\/models\/loras\/same\.safetensors +lora · sdxl +already in place$/m);
-    expect(text).toMatch(/^ {4}taken\.safetensors +lora · sdxl +conflict: a different file is at models\/loras\/taken\.safetensors; left where it is \(--on-conflict skip\)$/m);
-    expect(text).toMatch(/^ {4}blocked\.safetensors +lora · sdxl +conflict: a different file is at models\/loras\/blocked\.preview\.png; nothing installed \(--on-conflict fail\)$/m);
-    expect(text).toContain("\n1 to install (2.00 MB) · 0 left where they are · 0 duplicates · 1 already in place · 2 conflicts\n");
+    expect(text).toMatch(
+      /^ {4}taken\.safetensors +lora · sdxl +conflict: a different file is at models\/loras\/taken\.safetensors; left where it is \(--on-conflict skip\)$/m,
+    );
+    expect(text).toMatch(
+      /^ {4}blocked\.safetensors +lora · sdxl +conflict: a different file is at models\/loras\/blocked\.preview\.png; nothing installed \(--on-conflict fail\)$/m,
+    );
+    expect(text).toContain(
+      "\n1 to install (2.00 MB) · 0 left where they are · 0 duplicates · 1 already in place · 2 conflicts\n",
+    );
   });
 
   it("wraps a note under its own column, and puts it below the file when the column would be too narrow", () => {
-    const suspicious = entry("odd.ckpt", { format: "torch-zip", verdict: "suspicious", kind: "checkpoint", algorithm: null, destination: `${ROOT}/models/checkpoints/odd.ckpt` });
+    const suspicious = entry("odd.ckpt", {
+      format: "torch-zip",
+      verdict: "suspicious",
+      kind: "checkpoint",
+      algorithm: null,
+      destination: `${ROOT}/models/checkpoints/odd.ckpt`,
+    });
     const details: InstallDetails = {
       planWarnings: [],
       findings: new Map([
@@ -74,18 +116,40 @@ describe("renderInstall", () => {
             error: null,
             safety: {
               verdict: "suspicious",
-              reasons: ["known-benign-class: odd/data.pkl: imports a.b.c.Callback: requires trusting the file's Python classes (offset 9)"],
-              findings: [{ severity: "suspicious", code: "known-benign-class", message: "odd/data.pkl: imports a.b.c.Callback: requires trusting the file's Python classes (offset 9)" }],
-              imports: [{ module: "a.b.c", name: "Callback", resolved: "a.b.c.Callback", verdict: "suspicious", offset: 9, count: 1 }],
+              reasons: [
+                "known-benign-class: odd/data.pkl: imports a.b.c.Callback: requires trusting the file's Python classes (offset 9)",
+              ],
+              findings: [
+                {
+                  severity: "suspicious",
+                  code: "known-benign-class",
+                  message:
+                    "odd/data.pkl: imports a.b.c.Callback: requires trusting the file's Python classes (offset 9)",
+                },
+              ],
+              imports: [
+                {
+                  module: "a.b.c",
+                  name: "Callback",
+                  resolved: "a.b.c.Callback",
+                  verdict: "suspicious",
+                  offset: 9,
+                  count: 1,
+                },
+              ],
             },
           },
         ],
       ]),
     };
     const wide = renderInstall(report([suspicious]), details, { ...options, width: 70 });
-    expect(wide).toContain("    odd.ckpt  checkpoint · sdxl  suspicious: imports a…Callback (needs\n                                 trusting)\n");
+    expect(wide).toContain(
+      "    odd.ckpt  checkpoint · sdxl  suspicious: imports a…Callback (needs\n                                 trusting)\n",
+    );
     const narrow = renderInstall(report([suspicious]), details, { ...options, width: 40 });
-    expect(narrow).toContain("    odd.ckpt  checkpoint · sdxl\n      suspicious: imports a…Callback\n      (needs trusting)\n");
+    expect(narrow).toContain(
+      "    odd.ckpt  checkpoint · sdxl\n      suspicious: imports a…Callback\n      (needs trusting)\n",
+    );
     for (const text of [wide, narrow]) expect(text).toContain("1 pickle (.ckpt): no code found");
   });
 });
@@ -96,10 +160,27 @@ describe("worstFinding", () => {
       verdict: "dangerous" as const,
       reasons: ["dangerous-global: x", "non-weights-only-opcode: y", "structural-violation: z"],
       findings: [
-        { severity: "suspicious" as const, code: "non-weights-only-opcode", message: "x/data.pkl: POP is outside torch's weights-only grammar (offset 91)" },
-        { severity: "dangerous" as const, code: "dangerous-global", message: "x/data.pkl: imports posix.system: module posix can run code (offset 2)" },
+        {
+          severity: "suspicious" as const,
+          code: "non-weights-only-opcode",
+          message: "x/data.pkl: POP is outside torch's weights-only grammar (offset 91)",
+        },
+        {
+          severity: "dangerous" as const,
+          code: "dangerous-global",
+          message: "x/data.pkl: imports posix.system: module posix can run code (offset 2)",
+        },
       ],
-      imports: [{ module: "posix", name: "system", resolved: "posix.system", verdict: "dangerous" as const, offset: 2, count: 1 }],
+      imports: [
+        {
+          module: "posix",
+          name: "system",
+          resolved: "posix.system",
+          verdict: "dangerous" as const,
+          offset: 2,
+          count: 1,
+        },
+      ],
     };
     expect(worstFinding(safety)).toEqual({ text: "imports posix.system", more: 2 });
     expect(worstFinding({ ...safety, findings: safety.findings.slice(0, 1), reasons: ["one"] })).toEqual({
@@ -115,6 +196,8 @@ describe("paths", () => {
     expect(tildePath("/home/ana/ComfyUI", "/home/ana")).toBe("~/ComfyUI");
     expect(tildePath("/home/anastasia/x", "/home/ana")).toBe("/home/anastasia/x");
     expect(displayPath("/home/ana/Downloads/a.ckpt", { cwd: "/home/ana", home: "/home/ana" })).toBe("Downloads/a.ckpt");
-    expect(displayPath("/srv/models/a.ckpt", { cwd: "/home/ana/deep/down", home: "/home/ana" })).toBe("/srv/models/a.ckpt");
+    expect(displayPath("/srv/models/a.ckpt", { cwd: "/home/ana/deep/down", home: "/home/ana" })).toBe(
+      "/srv/models/a.ckpt",
+    );
   });
 });

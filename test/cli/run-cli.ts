@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { main } from "../../src/cli/main.js";
-import { childOutput, type ChildRun } from "../child-output.js";
+import { type ChildRun, childOutput } from "../child-output.js";
 import { useBuiltCheckout } from "../setup/built-checkout.js";
 
 const REPO = fileURLToPath(new URL("../..", import.meta.url));
@@ -40,7 +40,12 @@ class CollectedOutput extends Writable {
 export async function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliRun> {
   const stdout = new CollectedOutput();
   const stderr = new CollectedOutput();
-  const code = await main([process.execPath, "sdmodels", ...args], { stdout, stderr, env: cliEnv(options.env), cwd: options.cwd ?? REPO });
+  const code = await main([process.execPath, "sdmodels", ...args], {
+    stdout,
+    stderr,
+    env: cliEnv(options.env),
+    cwd: options.cwd ?? REPO,
+  });
   return { code, stdout: stdout.text, stderr: stderr.text };
 }
 
@@ -75,7 +80,12 @@ export function useBuiltCli(): (args: readonly string[], options?: ChildRunOptio
     const [file, ...argv] =
       options.ttyColumns === undefined
         ? command
-        : ["script", "-qec", `stty cols ${options.ttyColumns} rows 24; exec ${command.map(shellQuote).join(" ")}`, "/dev/null"];
+        : [
+            "script",
+            "-qec",
+            `stty cols ${options.ttyColumns} rows 24; exec ${command.map(shellQuote).join(" ")}`,
+            "/dev/null",
+          ];
     const child = spawn(file!, argv, {
       cwd: options.cwd ?? REPO,
       env,

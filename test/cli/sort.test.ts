@@ -3,12 +3,12 @@ import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { PickleBuilder } from "../../fixtures/pickle-builder.js";
+import { writeSidecars } from "../../fixtures/sidecar-files.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, touch, treeListing } from "../install/fake-webui.js";
 import { HAS_SCRIPT, runCli, useBuiltCli } from "./run-cli.js";
-import { writeSidecars } from "../../fixtures/sidecar-files.js";
 
 const cli = runCli;
 const tempDir = useTempDirs("sdmodels-cli-sort-");
@@ -28,11 +28,28 @@ async function setup() {
   await mkdir(join(downloads, "nested"), { recursive: true });
   const lora = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads, "style.safetensors");
   await writeSidecars(downloads, ["style.preview.png"]);
-  const checkpoint = await writeModelFixture(fixture("sdxl-checkpoint-sgm"), "safetensors", join(downloads, "nested"), "xl.safetensors");
+  const checkpoint = await writeModelFixture(
+    fixture("sdxl-checkpoint-sgm"),
+    "safetensors",
+    join(downloads, "nested"),
+    "xl.safetensors",
+  );
   const evil = join(downloads, "evil.ckpt");
-  const dataPkl = new PickleBuilder().proto(2).global("posix", "system").shortBinunicode("echo pwned").tuple1().reduce().stop().bytes();
+  const dataPkl = new PickleBuilder()
+    .proto(2)
+    .global("posix", "system")
+    .shortBinunicode("echo pwned")
+    .tuple1()
+    .reduce()
+    .stop()
+    .bytes();
   await writeTorchZip(evil, { dataPkl, storages: [] });
-  const unknown = await writeModelFixture(fixture("unknown-random-names"), "safetensors", downloads, "mystery.safetensors");
+  const unknown = await writeModelFixture(
+    fixture("unknown-random-names"),
+    "safetensors",
+    downloads,
+    "mystery.safetensors",
+  );
   return { root, webui, downloads, lora, checkpoint, evil, unknown, env: { SDMODELS_STATE_DIR: join(root, "state") } };
 }
 
@@ -56,7 +73,12 @@ describe("sdmodels sort", () => {
     expect(run.code).toBe(9); // the dangerous file is refused
     expect(await listing(s.webui, s.downloads)).toEqual(before);
     const report = JSON.parse(run.stdout);
-    expect(report.webui).toEqual({ root: s.webui, ui: "a1111", evidence: expect.arrayContaining([expect.stringContaining("a1111")]), folders: [] });
+    expect(report.webui).toEqual({
+      root: s.webui,
+      ui: "a1111",
+      evidence: expect.arrayContaining([expect.stringContaining("a1111")]),
+      folders: [],
+    });
     expect(report.dryRun).toBe(true);
     expect(report.batchId).toBeNull();
     const byName = Object.fromEntries(report.plan.map((e: { source: string }) => [e.source, e]));
@@ -65,12 +87,26 @@ describe("sdmodels sort", () => {
       destination: join(s.webui, "models/Lora/style.safetensors"),
       kind: "lora",
       base: "sd1",
-      sidecars: [{ source: join(s.downloads, "style.preview.png"), destination: join(s.webui, "models/Lora/style.preview.png") }],
+      sidecars: [
+        { source: join(s.downloads, "style.preview.png"), destination: join(s.webui, "models/Lora/style.preview.png") },
+      ],
     });
-    expect(byName[s.checkpoint]).toMatchObject({ action: "move", destination: join(s.webui, "models/Stable-diffusion/xl.safetensors"), base: "sdxl" });
+    expect(byName[s.checkpoint]).toMatchObject({
+      action: "move",
+      destination: join(s.webui, "models/Stable-diffusion/xl.safetensors"),
+      base: "sdxl",
+    });
     expect(byName[s.evil]).toMatchObject({ action: "skip", verdict: "dangerous", reason: { code: "dangerous" } });
     expect(byName[s.unknown]).toMatchObject({ action: "skip", reason: { code: "unknown-kind" } });
-    expect(report.summary).toEqual({ files: 4, planned: 2, installed: 0, duplicates: 0, skipped: { dangerous: 1, "unknown-kind": 1 }, conflicts: 0, bytes: expect.any(Number) });
+    expect(report.summary).toEqual({
+      files: 4,
+      planned: 2,
+      installed: 0,
+      duplicates: 0,
+      skipped: { dangerous: 1, "unknown-kind": 1 },
+      conflicts: 0,
+      bytes: expect.any(Number),
+    });
   });
 
   it("prints the dry-run plan grouped by destination folder, the files left where they are and why, and one summary", async () => {
@@ -91,31 +127,55 @@ describe("sdmodels sort", () => {
     expect(block("  models/Stable-diffusion/")).toEqual([["nested/xl.safetensors", "checkpoint · sdxl"]]);
     expect(block("  models/Lora/")).toEqual([["style.safetensors", "lora · sd1", "with style.preview.png"]]);
     const left = block("  left where they are:");
-    expect(left[0]).toEqual(["evil.ckpt", expect.stringMatching(/^dangerous: imports posix\.system( \(\+\d+ more findings?: sdmodels inspect downloads\/evil\.ckpt\))?$/)]);
+    expect(left[0]).toEqual([
+      "evil.ckpt",
+      expect.stringMatching(
+        /^dangerous: imports posix\.system( \(\+\d+ more findings?: sdmodels inspect downloads\/evil\.ckpt\))?$/,
+      ),
+    ]);
     expect(left[1]).toEqual(["mystery.safetensors", "not a Stable Diffusion model file sdmodels knows (unknown kind)"]);
-    expect(run.stdout).toMatch(/^2 to install \(.*\) · 2 left where they are \(1 dangerous, 1 unknown\) · 0 duplicates · 0 conflicts$/m);
+    expect(run.stdout).toMatch(
+      /^2 to install \(.*\) · 2 left where they are \(1 dangerous, 1 unknown\) · 0 duplicates · 0 conflicts$/m,
+    );
     expect(run.stdout.trimEnd().split("\n").at(-1)).toBe("dry run: nothing was changed");
   });
 
   it("names every file it leaves where it is on a line of its own, whatever is wrong with it", async () => {
     const s = await setup();
-    await writeFile(join(s.downloads, "login.safetensors"), "<!DOCTYPE html><html><head><title>Sign in to download</title></head></html>");
+    await writeFile(
+      join(s.downloads, "login.safetensors"),
+      "<!DOCTYPE html><html><head><title>Sign in to download</title></head></html>",
+    );
     await writeFile(join(s.downloads, "empty.ckpt"), "");
     const truncated = join(s.downloads, "cut.safetensors");
     await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", s.downloads, "cut.safetensors");
     await truncate(truncated, (await stat(truncated)).size - 100);
     const run = await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run"], { env: s.env });
-    const report = JSON.parse((await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run", "--json"], { env: s.env })).stdout);
-    const skipped: string[] = report.plan.filter((e: { action: string }) => e.action === "skip").map((e: { source: string }) => basename(e.source));
-    expect(skipped.sort()).toEqual(["cut.safetensors", "empty.ckpt", "evil.ckpt", "login.safetensors", "mystery.safetensors"]);
+    const report = JSON.parse(
+      (await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run", "--json"], { env: s.env })).stdout,
+    );
+    const skipped: string[] = report.plan
+      .filter((e: { action: string }) => e.action === "skip")
+      .map((e: { source: string }) => basename(e.source));
+    expect(skipped.sort()).toEqual([
+      "cut.safetensors",
+      "empty.ckpt",
+      "evil.ckpt",
+      "login.safetensors",
+      "mystery.safetensors",
+    ]);
     const leftSection = run.stdout.slice(run.stdout.indexOf("left where they are:"));
     for (const name of skipped) {
       expect(leftSection.match(new RegExp(`^    ${name.replace(".", "\\.")}  `, "gm")), name).toHaveLength(1);
     }
     expect(run.stderr).toBe("");
     // A cut-off download says so in words; the JSON keeps the safetensors error code.
-    expect(leftSection).toMatch(/^ {4}cut\.safetensors {2,}incomplete download: 100 bytes shorter than its header declares$/m);
-    expect(report.plan.find((e: { source: string }) => e.source === truncated)).toMatchObject({ reason: { code: "unreadable", message: "unreadable: MetadataIncompleteBuffer" } });
+    expect(leftSection).toMatch(
+      /^ {4}cut\.safetensors {2,}incomplete download: 100 bytes shorter than its header declares$/m,
+    );
+    expect(report.plan.find((e: { source: string }) => e.source === truncated)).toMatchObject({
+      reason: { code: "unreadable", message: "unreadable: MetadataIncompleteBuffer" },
+    });
   });
 
   it("fits a dry-run report to the terminal width without cutting a file name", async () => {
@@ -123,11 +183,17 @@ describe("sdmodels sort", () => {
     const long = `${"very-long-model-name-".repeat(4)}v2.safetensors`;
     await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", s.downloads, long);
     const width = 60;
-    const run = await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run"], { env: { ...s.env, COLUMNS: String(width) } });
+    const run = await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run"], {
+      env: { ...s.env, COLUMNS: String(width) },
+    });
     const lines = run.stdout.trimEnd().split("\n");
     expect(lines).toContain(`    ${long}`); // on a line of its own, whole
-    for (const line of lines) if ([...line].length > width) expect(line.trim(), "only an unbreakable file name overflows").toBe(long);
-    expect(lines.some((l) => l.startsWith("      ") && l.includes("imports posix.system")), "a note that does not fit beside its file goes below it").toBe(true);
+    for (const line of lines)
+      if ([...line].length > width) expect(line.trim(), "only an unbreakable file name overflows").toBe(long);
+    expect(
+      lines.some((l) => l.startsWith("      ") && l.includes("imports posix.system")),
+      "a note that does not fit beside its file goes below it",
+    ).toBe(true);
   });
 
   it("applies, then undo puts every file back (the trees equal the originals)", async () => {
@@ -153,7 +219,12 @@ describe("sdmodels sort", () => {
     expect(inside.code).toBe(1);
     expect(inside.stderr).toMatch(/^sdmodels: .*is inside the WebUI/);
 
-    await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", join(s.webui, "models/Lora"), "misplaced-vae.safetensors");
+    await writeModelFixture(
+      fixture("sd1-vae-diffusers"),
+      "safetensors",
+      join(s.webui, "models/Lora"),
+      "misplaced-vae.safetensors",
+    );
     const outer = await cli(["sort", s.root, "--webui", s.webui, "--dry-run", "--json"], { env: s.env });
     const sources: string[] = JSON.parse(outer.stdout).plan.map((e: { source: string }) => e.source);
     expect(sources.some((p) => p.startsWith(s.webui))).toBe(false);
@@ -176,22 +247,34 @@ describe("sdmodels sort and sidecars", () => {
     expect(byName[s.lora]).toMatchObject({
       action: "move",
       sidecars: [],
-      sidecarsLeft: [{ path: join(s.downloads, "style.preview.png"), reason: { type: "not-a-file", found: "symlink" } }],
+      sidecarsLeft: [
+        { path: join(s.downloads, "style.preview.png"), reason: { type: "not-a-file", found: "symlink" } },
+      ],
     });
     expect(byName[s.checkpoint].sidecarsLeft).toEqual([
-      { path: join(s.downloads, "nested/xl.yaml"), reason: { type: "config-refused", problem: { type: "target", path: "model.target", target: "os.system" } } },
+      {
+        path: join(s.downloads, "nested/xl.yaml"),
+        reason: { type: "config-refused", problem: { type: "target", path: "model.target", target: "os.system" } },
+      },
     ]);
 
     const human = await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run"], { env: s.env });
-    expect(human.stdout).toMatch(/style\.safetensors +lora · sd1 +left behind: style\.preview\.png \(not a regular file but a symbolic link\)$/m);
-    expect(human.stdout).toMatch(/left behind: xl\.yaml \(config target os\.system \(at model\.target\) is not one the WebUIs' own configs use\)$/m);
+    expect(human.stdout).toMatch(
+      /style\.safetensors +lora · sd1 +left behind: style\.preview\.png \(not a regular file but a symbolic link\)$/m,
+    );
+    expect(human.stdout).toMatch(
+      /left behind: xl\.yaml \(config target os\.system \(at model\.target\) is not one the WebUIs' own configs use\)$/m,
+    );
 
     const strict = await cli(["sort", s.downloads, "--webui", s.webui, "--strict", "--json"], { env: s.env });
     expect(strict.code).toBe(9);
     const report = JSON.parse(strict.stdout);
-    expect(report.plan.filter((e: { reason: { code: string } | null }) => e.reason?.code === "sidecar-refused").map((e: { source: string }) => e.source).sort()).toEqual(
-      [s.lora, s.checkpoint].sort(),
-    );
+    expect(
+      report.plan
+        .filter((e: { reason: { code: string } | null }) => e.reason?.code === "sidecar-refused")
+        .map((e: { source: string }) => e.source)
+        .sort(),
+    ).toEqual([s.lora, s.checkpoint].sort());
     expect(report.summary.installed).toBe(0);
     expect(await readdir(join(s.webui, "models/Lora"))).toEqual([]);
   });
@@ -202,9 +285,19 @@ describe("sdmodels sort and symbolic links", () => {
     const s = await setup();
     const elsewhere = join(s.root, "elsewhere");
     await mkdir(elsewhere);
-    const foreign = await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", elsewhere, "foreign-vae.safetensors");
+    const foreign = await writeModelFixture(
+      fixture("sd1-vae-diffusers"),
+      "safetensors",
+      elsewhere,
+      "foreign-vae.safetensors",
+    );
     // A VAE that sits in the WebUI's LoRA folder: sorting it would move it out of models/Lora.
-    const installed = await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", join(s.webui, "models/Lora"), "misplaced-vae.safetensors");
+    const installed = await writeModelFixture(
+      fixture("sd1-vae-diffusers"),
+      "safetensors",
+      join(s.webui, "models/Lora"),
+      "misplaced-vae.safetensors",
+    );
     await symlink(elsewhere, join(s.downloads, "from-elsewhere"));
     await symlink(join(s.webui, "models/Lora"), join(s.downloads, "into-webui"));
     await symlink(foreign, join(s.downloads, "linked-vae.safetensors"));
@@ -213,7 +306,9 @@ describe("sdmodels sort and symbolic links", () => {
     const report = JSON.parse(run.stdout);
     const sources: string[] = report.plan.map((e: { source: string }) => e.source);
     expect(sources.filter((p) => p.includes("from-elsewhere") || p.includes("into-webui"))).toEqual([]);
-    expect(report.plan.find((e: { source: string }) => e.source === join(s.downloads, "linked-vae.safetensors"))).toMatchObject({
+    expect(
+      report.plan.find((e: { source: string }) => e.source === join(s.downloads, "linked-vae.safetensors")),
+    ).toMatchObject({
       action: "skip",
       reason: { code: "outside-sorted-folder", message: `really lies at ${foreign}, outside ${s.downloads}` },
     });
@@ -224,7 +319,12 @@ describe("sdmodels sort and symbolic links", () => {
 
   it("refuses a folder that is a link into the WebUI, judged by real paths", async () => {
     const s = await setup();
-    await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", join(s.webui, "models/Lora"), "misplaced-vae.safetensors");
+    await writeModelFixture(
+      fixture("sd1-vae-diffusers"),
+      "safetensors",
+      join(s.webui, "models/Lora"),
+      "misplaced-vae.safetensors",
+    );
     const link = join(s.root, "looks-like-downloads");
     await symlink(join(s.webui, "models"), link);
     const before = await listing(s.webui);
@@ -258,7 +358,11 @@ describe.skipIf(!HAS_SCRIPT)("sdmodels sort on a terminal", () => {
   // A real terminal needs a real process: these run the built bin under `script`.
   const terminalCli = useBuiltCli();
   /** Every control sequence (colour, the spinner's cursor moves) and the pty's carriage returns. */
-  const plain = (text: string) => text.replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "").replace(/\r\n/g, "\n").replace(/^.*\r/gm, "");
+  const plain = (text: string) =>
+    text
+      .replace(/\u001b\[[0-9;?]*[A-Za-z]/g, "")
+      .replace(/\r\n/g, "\n")
+      .replace(/^.*\r/gm, "");
 
   it("prints the same report as in a pipe of the same width, with colour only on the terminal", async () => {
     const s = await setup();

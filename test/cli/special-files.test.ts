@@ -8,8 +8,8 @@ import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { childOutput } from "../child-output.js";
 import { useTempDirs } from "../helpers.js";
-import { useBuiltCheckout } from "../setup/built-checkout.js";
 import { A1111_MARKERS, touch } from "../install/fake-webui.js";
+import { useBuiltCheckout } from "../setup/built-checkout.js";
 import { useBuiltCli } from "./run-cli.js";
 
 const cli = useBuiltCli();

@@ -3,8 +3,8 @@ import { appendFile, lstat, mkdir, readFile, writeFile } from "node:fs/promises"
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
-import type { JournalData } from "../../src/install/journal.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
+import type { JournalData } from "../../src/install/journal.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, filesUnder, touch } from "../install/fake-webui.js";
 import { runCli } from "./run-cli.js";
@@ -33,7 +33,9 @@ describe("sdmodels undo", () => {
     const env = { SDMODELS_STATE_DIR: join(root, "state"), SDMODELS_WEBUI: undefined };
     const none = await cli(["undo", "--webui", join(root, "webui")], { env });
     expect(none.code).toBe(5);
-    expect(none.stderr).toMatch(/^sdmodels: no batch to undo in .*: nothing was installed into this WebUI with sdmodels \(pass --webui for another one\)\n$/);
+    expect(none.stderr).toMatch(
+      /^sdmodels: no batch to undo in .*: nothing was installed into this WebUI with sdmodels \(pass --webui for another one\)\n$/,
+    );
     const list = await cli(["undo", "--list", "--webui", join(root, "webui")], { env });
     expect([list.code, list.stdout]).toEqual([0, `no batches in ${join(root, "webui/.sdmodels/journal")}\n`]);
 
@@ -46,7 +48,9 @@ describe("sdmodels undo", () => {
     const s = await installOne("a.safetensors");
     const list = await cli(["undo", "--list", "--webui", s.webui, "--json"], { env: s.env });
     expect(list.code).toBe(0);
-    expect(JSON.parse(list.stdout)).toEqual([{ batchId: s.batchId, createdAt: expect.any(String), ui: "a1111", state: "complete", mode: "move", files: 1 }]);
+    expect(JSON.parse(list.stdout)).toEqual([
+      { batchId: s.batchId, createdAt: expect.any(String), ui: "a1111", state: "complete", mode: "move", files: 1 },
+    ]);
 
     const undo = await cli(["undo", "--webui", s.webui], { env: s.env });
     expect(undo.code).toBe(0);
@@ -59,7 +63,9 @@ describe("sdmodels undo", () => {
 
     const unknown = await cli(["undo", "2020-01-01T00-00-00-000Z-000000", "--webui", s.webui], { env: s.env });
     expect(unknown.code).toBe(5);
-    expect(unknown.stderr).toMatch(/^sdmodels: no batch 2020-01-01T00-00-00-000Z-000000 in .*journal; `sdmodels undo --list` shows the batches there\n$/);
+    expect(unknown.stderr).toMatch(
+      /^sdmodels: no batch 2020-01-01T00-00-00-000Z-000000 in .*journal; `sdmodels undo --list` shows the batches there\n$/,
+    );
   });
 
   it("refuses the whole batch when a file changed since install: one line, exit 2, nothing moved", async () => {
@@ -69,7 +75,9 @@ describe("sdmodels undo", () => {
     const undo = await cli(["undo", s.batchId, "--webui", s.webui, "--json"], { env: s.env });
     expect(undo.code).toBe(2);
     expect(undo.stdout).toBe("");
-    expect(undo.stderr).toBe(`sdmodels: refusing to undo batch ${s.batchId}: ${installed} is not the file installed: its size changed; nothing was moved\n`);
+    expect(undo.stderr).toBe(
+      `sdmodels: refusing to undo batch ${s.batchId}: ${installed} is not the file installed: its size changed; nothing was moved\n`,
+    );
     expect(await filesUnder(s.downloads)).toEqual([]);
   });
 
@@ -87,12 +95,19 @@ describe("sdmodels undo", () => {
     journal.pid = dead;
     Object.assign(journal.entries[0]!, { status: "moving", installed: null, method: null });
     journal.entries[0]!.sidecars = [
-      { ...journal.entries[0]!, source: join(s.downloads, "c.preview.png"), destination: join(s.webui, "models/Lora/c.preview.png"), temp: { path: temp, dev: tempInfo.dev, ino: tempInfo.ino } },
+      {
+        ...journal.entries[0]!,
+        source: join(s.downloads, "c.preview.png"),
+        destination: join(s.webui, "models/Lora/c.preview.png"),
+        temp: { path: temp, dev: tempInfo.dev, ino: tempInfo.ino },
+      },
     ];
     await writeFile(journalPath, JSON.stringify(journal));
 
     const undo = await cli(["undo", "--webui", s.webui], { env: s.env });
-    expect(undo.stderr).toContain(`sdmodels: recovered batch ${s.batchId}, left half-applied by process ${dead} which is gone: 1 file had been installed, 1 partial copy removed`);
+    expect(undo.stderr).toContain(
+      `sdmodels: recovered batch ${s.batchId}, left half-applied by process ${dead} which is gone: 1 file had been installed, 1 partial copy removed`,
+    );
     expect(undo.code).toBe(0);
     expect(undo.stdout).toContain(`batch ${s.batchId}: 1 restored, 0 left in place`);
     expect(await filesUnder(s.downloads)).toEqual(["c.safetensors"]);

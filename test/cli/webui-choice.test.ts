@@ -22,7 +22,14 @@ async function lora(dir: string): Promise<string> {
 /** A temp home with its own config folder and state folder, so the user's real config is never read or written. */
 async function home() {
   const root = await tempDir();
-  return { root, env: { SDMODELS_CONFIG_DIR: join(root, "config"), SDMODELS_STATE_DIR: join(root, "state"), SDMODELS_WEBUI: undefined } };
+  return {
+    root,
+    env: {
+      SDMODELS_CONFIG_DIR: join(root, "config"),
+      SDMODELS_STATE_DIR: join(root, "state"),
+      SDMODELS_WEBUI: undefined,
+    },
+  };
 }
 
 describe("finding the WebUI", () => {
@@ -30,19 +37,30 @@ describe("finding the WebUI", () => {
     const { root, env } = await home();
     const webui = join(root, "webui");
     await touch(webui, [...A1111_MARKERS, "models/Lora/old/"]);
-    await writeFile(join(webui, "webui-user.sh"), '#!/bin/bash\n#export COMMANDLINE_ARGS=""\nexport COMMANDLINE_ARGS="--xformers --lora-dir ../shared-loras"\n');
+    await writeFile(
+      join(webui, "webui-user.sh"),
+      '#!/bin/bash\n#export COMMANDLINE_ARGS=""\nexport COMMANDLINE_ARGS="--xformers --lora-dir ../shared-loras"\n',
+    );
     const file = await lora(join(root, "downloads"));
 
-    const run = await cli(["install", file, "--dry-run"], { env: { ...env, COLUMNS: "200" }, cwd: join(webui, "models/Lora/old") });
+    const run = await cli(["install", file, "--dry-run"], {
+      env: { ...env, COLUMNS: "200" },
+      cwd: join(webui, "models/Lora/old"),
+    });
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(`using a folder above the current one ${webui}`);
     expect(run.stdout).toContain(`\n  ${join(root, "shared-loras")}/  (--lora-dir, webui-user.sh:3)\n`);
 
     const json = await cli(["install", file, "--dry-run", "--json"], { env, cwd: join(webui, "models") });
-    const report = JSON.parse(json.stdout) as { webui: { root: string; folders: unknown[] }; plan: { destination: string }[] };
+    const report = JSON.parse(json.stdout) as {
+      webui: { root: string; folders: unknown[] };
+      plan: { destination: string }[];
+    };
     expect(report.webui.root).toBe(webui);
-    expect(report.webui.folders).toEqual([{ name: "--lora-dir", path: join(root, "shared-loras"), file: join(webui, "webui-user.sh"), line: 3 }]);
+    expect(report.webui.folders).toEqual([
+      { name: "--lora-dir", path: join(root, "shared-loras"), file: join(webui, "webui-user.sh"), line: 3 },
+    ]);
     expect(report.plan[0]!.destination).toBe(join(root, "shared-loras", LORA.fileName));
   });
 

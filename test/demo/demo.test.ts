@@ -34,7 +34,10 @@ const DOWNLOADS = [
 /** The files of a tree, relative to it. */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  return entries.filter((e) => e.isFile()).map((e) => relative(dir, join(e.parentPath, e.name))).sort();
+  return entries
+    .filter((e) => e.isFile())
+    .map((e) => relative(dir, join(e.parentPath, e.name)))
+    .sort();
 }
 
 async function runDemo(args: string[] = []) {
@@ -62,9 +65,25 @@ describe("npm run demo", () => {
     expect(run.stdout).toContain(`sdmodels demo in ${tree}`);
     expect(run.stdout).toContain("$ sdmodels inspect Downloads\n");
     expect(run.stdout).toContain("$ sdmodels sort Downloads --webui stable-diffusion-webui --dry-run\n");
-    expect(summaryRow(run.stdout, "charturnerv2.ckpt")).toEqual(["charturnerv2.ckpt", "torch-zip", "embedding", "sd1", "dangerous"]);
-    expect(summaryRow(run.stdout, "sd_xl_base_1.0.safetensors")).toEqual(["sd_xl_base_1.0.safetensors", "safetensors", "lora", "sdxl", "safe"]);
-    expect(summaryRow(run.stdout, "ponyDiffusionV6XL_v6StartWithThisOne.safetensors").slice(2)).toEqual(["checkpoint", "sdxl", "safe"]);
+    expect(summaryRow(run.stdout, "charturnerv2.ckpt")).toEqual([
+      "charturnerv2.ckpt",
+      "torch-zip",
+      "embedding",
+      "sd1",
+      "dangerous",
+    ]);
+    expect(summaryRow(run.stdout, "sd_xl_base_1.0.safetensors")).toEqual([
+      "sd_xl_base_1.0.safetensors",
+      "safetensors",
+      "lora",
+      "sdxl",
+      "safe",
+    ]);
+    expect(summaryRow(run.stdout, "ponyDiffusionV6XL_v6StartWithThisOne.safetensors").slice(2)).toEqual([
+      "checkpoint",
+      "sdxl",
+      "safe",
+    ]);
     expect(summaryRow(run.stdout, "sd-v1-4-full-ema.ckpt").slice(2)).toEqual(["checkpoint", "sd1", "suspicious"]);
     expect(summaryRow(run.stdout, "model.safetensors").at(-1)).toBe("suspicious, error-page");
 
@@ -75,7 +94,11 @@ describe("npm run demo", () => {
     const groupOf = (name: string) => {
       const at = sortLines.findIndex((line) => line.trimStart().startsWith(name));
       expect(at, `the sort plan names ${name}`).toBeGreaterThan(-1);
-      return sortLines.slice(0, at).reverse().find((line) => /^ {2}\S/.test(line))?.trim();
+      return sortLines
+        .slice(0, at)
+        .reverse()
+        .find((line) => /^ {2}\S/.test(line))
+        ?.trim();
     };
     // webui-user.sh moves the LoRA folder: the report names the folder and the line that set it.
     expect(groupOf("sd_xl_base_1.0.safetensors")).toBe("LoRA-library/  (--lora-dir, webui-user.sh:8)");
@@ -86,21 +109,38 @@ describe("npm run demo", () => {
     // inspect reports the hostile embedding with 3, sort refuses it with 9; the demo accepts both and says why.
     expect(run.stdout).toContain("(exit 3: some file is dangerous, as expected for this folder)");
     expect(run.stdout).toContain("(exit 9: some file was refused for safety, as expected for this folder)");
-    expect(run.stdout).toContain(`Nothing was moved: Downloads/ still holds the same ${DOWNLOADS.length} files, same names and sizes.`);
-    expect(run.stdout.trimEnd().split("\n").at(-1)).toBe(`Demo tree kept in ${tree} (remove it with: rm -r ${JSON.stringify(tree)})`);
+    expect(run.stdout).toContain(
+      `Nothing was moved: Downloads/ still holds the same ${DOWNLOADS.length} files, same names and sizes.`,
+    );
+    expect(run.stdout.trimEnd().split("\n").at(-1)).toBe(
+      `Demo tree kept in ${tree} (remove it with: rm -r ${JSON.stringify(tree)})`,
+    );
 
     // The README shows this very report: it must stay what the demo prints (the temp folder's name aside).
     const readme = await readFile(join(checkout(), "README.md"), "utf8");
     const shown = /```\n(\$ sdmodels sort Downloads[^`]*?dry run: nothing was changed)\n```/.exec(readme)?.[1];
-    const printed = sortOutput.slice(0, sortOutput.indexOf("dry run: nothing was changed") + "dry run: nothing was changed".length);
+    const printed = sortOutput.slice(
+      0,
+      sortOutput.indexOf("dry run: nothing was changed") + "dry run: nothing was changed".length,
+    );
     const anyTemp = (text: string) => text.replace(/\/tmp\/sdmodels-demo-\w+/g, "/tmp/sdmodels-demo-…");
-    expect(anyTemp(printed.replaceAll(tree, "/tmp/sdmodels-demo-x"))).toBe(anyTemp(shown ?? "(no sort block in README.md)"));
+    expect(anyTemp(printed.replaceAll(tree, "/tmp/sdmodels-demo-x"))).toBe(
+      anyTemp(shown ?? "(no sort block in README.md)"),
+    );
 
     // Checked on disk as well, not only by the demo's own word.
     expect(await readdir(join(tree, "Downloads")).then((names) => names.sort())).toEqual(DOWNLOADS);
-    expect((await stat(join(tree, "Downloads/ponyDiffusionV6XL_v6StartWithThisOne.safetensors"))).size).toBeGreaterThan(6_900_000_000);
+    expect((await stat(join(tree, "Downloads/ponyDiffusionV6XL_v6StartWithThisOne.safetensors"))).size).toBeGreaterThan(
+      6_900_000_000,
+    );
     expect(await filesUnder(join(tree, "stable-diffusion-webui"))).toEqual(
-      ["launch.py", "models/Stable-diffusion/Put Stable Diffusion checkpoints here.txt", "modules/launch_utils.py", "webui-user.sh", "webui.py"].sort(),
+      [
+        "launch.py",
+        "models/Stable-diffusion/Put Stable Diffusion checkpoints here.txt",
+        "modules/launch_utils.py",
+        "webui-user.sh",
+        "webui.py",
+      ].sort(),
     );
   }, 120_000);
 

@@ -21,7 +21,8 @@ function npm(args: readonly string[], cwd: string): { status: number | null; std
 }
 
 /** npm error codes that mean "the dependencies could not be fetched", not "the package is broken". */
-const UNREACHABLE = /\b(ENOTCACHED|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|network)\b/;
+const UNREACHABLE =
+  /\b(ENOTCACHED|ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|network)\b/;
 
 describe("the published package", () => {
   it("holds the bin, the compiled CLI, the samples and the README, and no tests, fixtures or benchmarks", () => {
@@ -30,13 +31,21 @@ describe("the published package", () => {
     const [pack] = JSON.parse(run.stdout) as { files: { path: string }[] }[];
     const files = pack!.files.map((f) => f.path);
 
-    for (const required of ["package.json", "README.md", "bin/sdmodels.js", "dist/src/cli/main.js", "dist/src/inspect/inspect-file.js"]) {
+    for (const required of [
+      "package.json",
+      "README.md",
+      "bin/sdmodels.js",
+      "dist/src/cli/main.js",
+      "dist/src/inspect/inspect-file.js",
+    ]) {
       expect(files).toContain(required);
     }
     for (const sample of SAMPLES) expect(files).toContain(`fixtures/samples/${sample.fileName}`);
     expect(files).toContain("fixtures/samples/README.md");
 
-    const unwanted = files.filter((f) => /^(test|bench|src)\/|^dist\/(test|bench|fixtures)\/|^fixtures\/(?!samples\/)/.test(f));
+    const unwanted = files.filter((f) =>
+      /^(test|bench|src)\/|^dist\/(test|bench|fixtures)\/|^fixtures\/(?!samples\/)/.test(f),
+    );
     expect(unwanted).toEqual([]);
   });
 
@@ -50,7 +59,9 @@ describe("the published package", () => {
     // The dependencies come from the npm cache `npm ci` filled; the registry is only asked for what is missing.
     const installed = npm(["install", "--prefix", prefix, "--prefer-offline", join(work, filename)], work);
     if (installed.status !== 0 && UNREACHABLE.test(installed.stderr)) {
-      context.skip(`npm could not fetch the dependencies (neither cache nor registry): ${installed.stderr.trim().split("\n")[0]}`);
+      context.skip(
+        `npm could not fetch the dependencies (neither cache nor registry): ${installed.stderr.trim().split("\n")[0]}`,
+      );
     }
     expect(installed.status, installed.stderr).toBe(0);
 
@@ -66,7 +77,9 @@ describe("the published package", () => {
     expect(report).toMatchObject({ kind: "embedding", base: "sd1", safety: { verdict: "safe" } });
 
     // No hostile sample ships: inspecting every bundled sample finds nothing dangerous (exit 3 would say otherwise).
-    const allRun = await runNode(bin, ["inspect", "--json", join(prefix, "node_modules/sdmodels/fixtures/samples")], { cwd: work });
+    const allRun = await runNode(bin, ["inspect", "--json", join(prefix, "node_modules/sdmodels/fixtures/samples")], {
+      cwd: work,
+    });
     const all = JSON.parse(allRun.stdout) as { safety: { verdict: string } }[];
     expect(all.length).toBe(SAMPLES.length);
     expect(all.filter((r) => r.safety.verdict === "dangerous")).toEqual([]);

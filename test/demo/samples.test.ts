@@ -11,14 +11,23 @@ const tempDir = useTempDirs("sdmodels-samples-");
 const COMMITTED = fileURLToPath(new URL("../../fixtures/samples", import.meta.url));
 
 /** What each committed sample must inspect as: kind and base for the models, error code for the rest. */
-const EXPECTED: Record<string, { format: string; verdict: string; kind?: string; base?: string; error?: string; imports?: string[] }> = {
+const EXPECTED: Record<
+  string,
+  { format: string; verdict: string; kind?: string; base?: string; error?: string; imports?: string[] }
+> = {
   "EasyNegative.safetensors": { format: "safetensors", verdict: "safe", kind: "embedding", base: "sd1" },
   "negativeXL_D.safetensors": { format: "safetensors", verdict: "safe", kind: "embedding", base: "sdxl" },
   "badhandv4.pt": { format: "torch-zip", verdict: "safe", kind: "embedding", base: "sd1" },
   "learned_embeds.bin": { format: "torch-zip", verdict: "safe", kind: "embedding", base: "sd1" },
   "model.safetensors": { format: "unknown", verdict: "suspicious", error: "error-page" },
   "juggernautXL_v9Rdphoto2Lightning.safetensors": { format: "unknown", verdict: "suspicious", error: "error-page" },
-  "unaestheticXLv31.safetensors": { format: "safetensors", verdict: "suspicious", kind: "embedding", base: "sdxl", error: "MetadataIncompleteBuffer" },
+  "unaestheticXLv31.safetensors": {
+    format: "safetensors",
+    verdict: "suspicious",
+    kind: "embedding",
+    base: "sdxl",
+    error: "MetadataIncompleteBuffer",
+  },
   "bad_prompt_sd15.ckpt": { format: "safetensors", verdict: "safe", kind: "embedding", base: "sd1" },
 };
 
@@ -64,8 +73,15 @@ describe("committed samples", () => {
       expect(inspection.safety.verdict).toBe(expected.verdict);
       expect(inspection.error?.code ?? null).toBe(expected.error ?? null);
       if (expected.kind !== undefined) {
-        const classification = classify({ tensors: inspection.tensors, metadata: inspection.metadata, values: inspection.values });
-        expect({ kind: classification.kind, base: classification.base }).toEqual({ kind: expected.kind, base: expected.base });
+        const classification = classify({
+          tensors: inspection.tensors,
+          metadata: inspection.metadata,
+          values: inspection.values,
+        });
+        expect({ kind: classification.kind, base: classification.base }).toEqual({
+          kind: expected.kind,
+          base: expected.base,
+        });
       } else {
         expect(inspection.tensors).toEqual([]);
       }
@@ -83,8 +99,14 @@ describe("the demo's hostile pickle", () => {
     await HOSTILE_SAMPLE.write(path);
     const inspection = await inspectFile(path);
     expect([inspection.format, inspection.safety.verdict]).toEqual(["torch-zip", "dangerous"]);
-    expect(inspection.safety.imports.filter((i) => i.verdict === "dangerous").map((i) => i.resolved)).toEqual(["posix.system"]);
-    const classification = classify({ tensors: inspection.tensors, metadata: inspection.metadata, values: inspection.values });
+    expect(inspection.safety.imports.filter((i) => i.verdict === "dangerous").map((i) => i.resolved)).toEqual([
+      "posix.system",
+    ]);
+    const classification = classify({
+      tensors: inspection.tensors,
+      metadata: inspection.metadata,
+      values: inspection.values,
+    });
     expect({ kind: classification.kind, base: classification.base }).toEqual({ kind: "embedding", base: "sd1" });
   });
 });

@@ -2,8 +2,14 @@ import { createHash } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { downloadFile, type DownloadOptions, type DownloadProgress } from "../../src/download/download-file.js";
-import { BadResponseError, DownloadError, IntegrityError, NotAuthorizedError, TargetExistsError } from "../../src/download/errors.js";
+import { type DownloadOptions, type DownloadProgress, downloadFile } from "../../src/download/download-file.js";
+import {
+  BadResponseError,
+  DownloadError,
+  IntegrityError,
+  NotAuthorizedError,
+  TargetExistsError,
+} from "../../src/download/errors.js";
 import { useTempDirs } from "../helpers.js";
 import { useFakeServers } from "../use-fake-servers.js";
 import { fakeServerDownload } from "./download-options.js";
@@ -27,7 +33,10 @@ async function recordPartSource(dir: string, name: string, url: string, etag: st
   await writeFile(join(dir, `${name}.part.source`), JSON.stringify({ url, etag }));
 }
 async function rejection(promise: Promise<unknown>): Promise<DownloadError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(DownloadError);
   return error as DownloadError;
 }
@@ -35,10 +44,24 @@ async function rejection(promise: Promise<unknown>): Promise<DownloadError> {
 describe("downloadFile", () => {
   it("follows Civitai's 307 to a cross-origin storage host and sends the token to the Civitai host only", async () => {
     const content = modelBytes(100_000);
-    fake().publishCivitaiVersion({ versionId: 7, modelId: 1, fileName: "model.safetensors", content, requireToken: "s3cret" });
-    const opts = await options({ tokens: new Map([[new URL(fake().civitaiUrl).host, "s3cret"]]), expectedSha256: sha256(content).toUpperCase() });
+    fake().publishCivitaiVersion({
+      versionId: 7,
+      modelId: 1,
+      fileName: "model.safetensors",
+      content,
+      requireToken: "s3cret",
+    });
+    const opts = await options({
+      tokens: new Map([[new URL(fake().civitaiUrl).host, "s3cret"]]),
+      expectedSha256: sha256(content).toUpperCase(),
+    });
     const result = await downloadFile(`${fake().civitaiUrl}/api/download/models/7`, opts);
-    expect(result).toMatchObject({ fileName: "model.safetensors", size: content.length, sha256: sha256(content), resumedFrom: 0 });
+    expect(result).toMatchObject({
+      fileName: "model.safetensors",
+      size: content.length,
+      sha256: sha256(content),
+      resumedFrom: 0,
+    });
     expect(sha256(await readFile(result.path))).toBe(sha256(content));
     expect(await readdir(opts.dir)).toEqual(["model.safetensors"]);
     const [civitaiHop] = fake().requestsTo("civitai");
@@ -50,9 +73,13 @@ describe("downloadFile", () => {
 
   it("takes the name from filename*=UTF-8'' and refuses hostile path components", async () => {
     const content = modelBytes(1000);
-    const utf8 = fake().serveFile("u", content, { contentDisposition: `attachment; filename="x.bin"; filename*=UTF-8''%E6%A8%A1%E5%9E%8B.safetensors` });
+    const utf8 = fake().serveFile("u", content, {
+      contentDisposition: `attachment; filename="x.bin"; filename*=UTF-8''%E6%A8%A1%E5%9E%8B.safetensors`,
+    });
     expect((await downloadFile(utf8, await options())).fileName).toBe("模型.safetensors");
-    const raw = fake().serveFile("r", content, { contentDisposition: `attachment; filename="${Buffer.from("ümlaut.ckpt").toString("latin1")}"` });
+    const raw = fake().serveFile("r", content, {
+      contentDisposition: `attachment; filename="${Buffer.from("ümlaut.ckpt").toString("latin1")}"`,
+    });
     expect((await downloadFile(raw, await options())).fileName).toBe("ümlaut.ckpt");
     const hostile = fake().serveFile("h", content, { contentDisposition: `attachment; filename="../../etc/m.ckpt"` });
     const opts = await options();
@@ -85,7 +112,10 @@ describe("downloadFile", () => {
     await recordPartSource(opts.dir, "m.bin", url, etagOf(content));
     const result = await downloadFile(url, { ...opts, expectedSha256: sha256(content) });
     expect(result.resumedFrom).toBe(20_000);
-    expect(fake().requestsTo("storage")[0]?.headers).toMatchObject({ range: "bytes=20000-", "if-range": etagOf(content) });
+    expect(fake().requestsTo("storage")[0]?.headers).toMatchObject({
+      range: "bytes=20000-",
+      "if-range": etagOf(content),
+    });
     expect(sha256(await readFile(result.path))).toBe(sha256(content));
   });
 
@@ -101,14 +131,21 @@ describe("downloadFile", () => {
       if (start > 0) {
         await writeFile(part, ""); // another process truncated it after our stat
         abandoned = new Promise((resolve) => req.socket.once("close", () => resolve()));
-        res.writeHead(206, { "content-range": `bytes ${start}-${content.length - 1}/${content.length}`, "content-length": content.length - start, etag: '"v1"' });
+        res.writeHead(206, {
+          "content-range": `bytes ${start}-${content.length - 1}/${content.length}`,
+          "content-length": content.length - start,
+          etag: '"v1"',
+        });
         res.end(content.subarray(start));
         return;
       }
       res.writeHead(200, { "content-length": content.length, etag: '"v1"' });
       res.end(content);
     });
-    const result = await downloadFile(`${fake().storageUrl}/files/shrink.bin`, { ...opts, expectedSha256: sha256(content) });
+    const result = await downloadFile(`${fake().storageUrl}/files/shrink.bin`, {
+      ...opts,
+      expectedSha256: sha256(content),
+    });
     expect(result.resumedFrom).toBe(0);
     expect(abandoned).toBeDefined();
     await abandoned;
@@ -130,7 +167,12 @@ describe("downloadFile", () => {
     await recordPartSource(opts416.dir, "small.bin", small, etagOf(content));
     const restarted = await downloadFile(small, opts416);
     expect(sha256(await readFile(restarted.path))).toBe(sha256(content));
-    expect(fake().requestsTo("storage").filter((r) => r.url.startsWith("/files/small.bin")).map((r) => r.headers.range)).toEqual(["bytes=60000-", undefined]);
+    expect(
+      fake()
+        .requestsTo("storage")
+        .filter((r) => r.url.startsWith("/files/small.bin"))
+        .map((r) => r.headers.range),
+    ).toEqual(["bytes=60000-", undefined]);
   });
 
   it("refuses a redirect whose Location is not a URL, naming the host, without retrying", async () => {
@@ -157,11 +199,19 @@ describe("downloadFile", () => {
     const content = modelBytes(5000);
     const flaky = fake().serveFile("flaky.bin", content, { failWith: { status: 503, times: 2 } });
     expect((await downloadFile(flaky, await options())).size).toBe(5000);
-    expect(fake().requestsTo("storage").filter((r) => r.url === "/files/flaky.bin")).toHaveLength(3);
+    expect(
+      fake()
+        .requestsTo("storage")
+        .filter((r) => r.url === "/files/flaky.bin"),
+    ).toHaveLength(3);
 
     const error = await rejection(downloadFile(`${fake().storageUrl}/files/missing.bin`, await options()));
     expect(error.code).toBe("not-found");
-    expect(fake().requestsTo("storage").filter((r) => r.url === "/files/missing.bin")).toHaveLength(1);
+    expect(
+      fake()
+        .requestsTo("storage")
+        .filter((r) => r.url === "/files/missing.bin"),
+    ).toHaveLength(1);
   });
 
   it("gives up after the retry budget with exit code 5 (server errors) or 6 (rate limit)", async () => {
@@ -169,14 +219,22 @@ describe("downloadFile", () => {
     const error = await rejection(downloadFile(down, await options({ retries: 2 })));
     expect(error.code).toBe("network");
     expect(fake().requestsTo("storage")).toHaveLength(3);
-    const limited = fake().serveFile("limited.bin", modelBytes(10), { failWith: { status: 429, times: 99, body: '{"error":"unusual amount of downloading"}' } });
+    const limited = fake().serveFile("limited.bin", modelBytes(10), {
+      failWith: { status: 429, times: 99, body: '{"error":"unusual amount of downloading"}' },
+    });
     const rate = await rejection(downloadFile(limited, await options({ retries: 1 })));
     expect(rate.code).toBe("rate-limited");
     expect(rate.message).toContain("unusual amount of downloading");
   });
 
   it("turns Civitai 401 and 403 JSON into one-line advice with exit code 3, never printing the token", async () => {
-    fake().publishCivitaiVersion({ versionId: 8, modelId: 1, fileName: "m.safetensors", content: modelBytes(10), requireToken: "right" });
+    fake().publishCivitaiVersion({
+      versionId: 8,
+      modelId: 1,
+      fileName: "m.safetensors",
+      content: modelBytes(10),
+      requireToken: "right",
+    });
     const anonymous = await rejection(downloadFile(`${fake().civitaiUrl}/api/download/models/8`, await options()));
     expect(anonymous).toBeInstanceOf(NotAuthorizedError);
     expect(anonymous.code).toBe("not-authorized");
@@ -184,13 +242,20 @@ describe("downloadFile", () => {
     expect(anonymous.message).toContain("CIVITAI_TOKEN");
     expect(anonymous.message).not.toContain("\n");
 
-    const wrong = await rejection(downloadFile(`${fake().civitaiUrl}/api/download/models/8`, await options({ tokens: new Map([[new URL(fake().civitaiUrl).host, "wrong-token-value"]]) })));
+    const wrong = await rejection(
+      downloadFile(
+        `${fake().civitaiUrl}/api/download/models/8`,
+        await options({ tokens: new Map([[new URL(fake().civitaiUrl).host, "wrong-token-value"]]) }),
+      ),
+    );
     expect(wrong.message).not.toContain("wrong-token-value");
     expect(wrong.message).toMatch(/token sha256:[0-9a-f]{8}/);
 
     fake().route("civitai", "/api/download/models/9", (_req, res) => {
       res.writeHead(403, { "content-type": "application/json" });
-      res.end(JSON.stringify({ error: "Early Access", deadline: "2030-01-01", message: "This asset is in Early Access" }));
+      res.end(
+        JSON.stringify({ error: "Early Access", deadline: "2030-01-01", message: "This asset is in Early Access" }),
+      );
     });
     const early = await rejection(downloadFile(`${fake().civitaiUrl}/api/download/models/9`, await options()));
     expect(early.code).toBe("not-authorized");
@@ -204,13 +269,17 @@ describe("downloadFile", () => {
     });
     const token = "echoed-secret-token";
     const tokens = new Map([[new URL(fake().civitaiUrl).host, token]]);
-    const error = await rejection(downloadFile(`${fake().civitaiUrl}/api/download/models/10`, await options({ tokens })));
+    const error = await rejection(
+      downloadFile(`${fake().civitaiUrl}/api/download/models/10`, await options({ tokens })),
+    );
     expect(error.message).not.toContain(token);
     expect(error.message).toMatch(/Invalid API key: sha256:[0-9a-f]{8}/);
   });
 
   it("refuses an HTML login page served with 200 and leaves no file behind", async () => {
-    const page = Buffer.from("\n  <!DOCTYPE html><html><head><title>Sign in | Civitai</title></head><body>…</body></html>");
+    const page = Buffer.from(
+      "\n  <!DOCTYPE html><html><head><title>Sign in | Civitai</title></head><body>…</body></html>",
+    );
     const url = fake().serveFile("model.safetensors", page, { contentType: "text/html" });
     const opts = await options();
     const error = await rejection(downloadFile(url, opts));

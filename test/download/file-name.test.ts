@@ -1,5 +1,11 @@
 import { describe, expect, it } from "vitest";
-import { chooseFileName, fileNameFromContentDisposition, MAX_FILE_NAME_BYTES, redecodeLatin1, sanitizeFileName } from "../../src/download/file-name.js";
+import {
+  chooseFileName,
+  fileNameFromContentDisposition,
+  MAX_FILE_NAME_BYTES,
+  redecodeLatin1,
+  sanitizeFileName,
+} from "../../src/download/file-name.js";
 
 describe("sanitizeFileName", () => {
   const cases: Array<[string, string | null]> = [
@@ -36,8 +42,14 @@ describe("sanitizeFileName", () => {
 
 describe("file names from headers", () => {
   it("prefers filename* (RFC 5987) and re-decodes a plain filename holding UTF-8 bytes", () => {
-    expect(fileNameFromContentDisposition(`attachment; filename="fallback.bin"; filename*=UTF-8''caf%C3%A9%20%E2%9C%93.safetensors`)).toBe("café ✓.safetensors");
-    expect(fileNameFromContentDisposition(`attachment; filename="${Buffer.from("café.safetensors").toString("latin1")}"`)).toBe("café.safetensors");
+    expect(
+      fileNameFromContentDisposition(
+        `attachment; filename="fallback.bin"; filename*=UTF-8''caf%C3%A9%20%E2%9C%93.safetensors`,
+      ),
+    ).toBe("café ✓.safetensors");
+    expect(
+      fileNameFromContentDisposition(`attachment; filename="${Buffer.from("café.safetensors").toString("latin1")}"`),
+    ).toBe("café.safetensors");
     expect(redecodeLatin1("caf\u00e9")).toBe("caf\u00e9"); // genuine latin-1 that is not UTF-8 stays
   });
 
@@ -45,12 +57,25 @@ describe("file names from headers", () => {
     const location = `https://storage.example/abc?response-content-disposition=${encodeURIComponent('attachment; filename="from-s3.safetensors"')}`;
     expect(chooseFileName({ redirects: [location], url: "https://storage.example/abc" })).toBe("from-s3.safetensors");
     expect(chooseFileName({ url: "https://h.example/dir/my%20model.ckpt?x=1" })).toBe("my model.ckpt");
-    expect(chooseFileName({ contentDisposition: 'attachment; filename="../../etc/m.ckpt"', url: "https://h.example/x.bin" })).toBe("m.ckpt");
+    expect(
+      chooseFileName({ contentDisposition: 'attachment; filename="../../etc/m.ckpt"', url: "https://h.example/x.bin" }),
+    ).toBe("m.ckpt");
     // A server-chosen name that is no model file (a config the WebUI would pair with a checkpoint, our own .part) is ignored.
-    expect(chooseFileName({ contentDisposition: 'attachment; filename="../../etc/passwd"', url: "https://h.example/x.bin" })).toBe("x.bin");
-    expect(chooseFileName({ contentDisposition: 'attachment; filename="c.yaml"', url: "https://h.example/x.bin" })).toBe("x.bin");
-    expect(chooseFileName({ contentDisposition: 'attachment; filename="m.safetensors.part"', url: "https://h.example/x.bin" })).toBe("x.bin");
-    expect(chooseFileName({ contentDisposition: 'attachment; filename=".."', url: "https://h.example/x.bin" })).toBe("x.bin");
+    expect(
+      chooseFileName({ contentDisposition: 'attachment; filename="../../etc/passwd"', url: "https://h.example/x.bin" }),
+    ).toBe("x.bin");
+    expect(
+      chooseFileName({ contentDisposition: 'attachment; filename="c.yaml"', url: "https://h.example/x.bin" }),
+    ).toBe("x.bin");
+    expect(
+      chooseFileName({
+        contentDisposition: 'attachment; filename="m.safetensors.part"',
+        url: "https://h.example/x.bin",
+      }),
+    ).toBe("x.bin");
+    expect(chooseFileName({ contentDisposition: 'attachment; filename=".."', url: "https://h.example/x.bin" })).toBe(
+      "x.bin",
+    );
     expect(chooseFileName({ url: "https://h.example/" })).toBeNull();
   });
 });

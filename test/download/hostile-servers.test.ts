@@ -1,12 +1,12 @@
 import { createHash } from "node:crypto";
-import { createServer as createHttpServer, request as httpRequest, type Server } from "node:http";
-import { connect, createServer, type AddressInfo } from "node:net";
 import { readdir, readFile, writeFile } from "node:fs/promises";
+import { createServer as createHttpServer, request as httpRequest, type Server } from "node:http";
+import { type AddressInfo, connect, createServer } from "node:net";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { responseHead, startRogueServer, type RogueResponder, type RogueServer } from "../../fixtures/rogue-server.js";
+import { type RogueResponder, type RogueServer, responseHead, startRogueServer } from "../../fixtures/rogue-server.js";
 import type { RetryEvent } from "../../src/download/backoff.js";
-import { downloadFile, type DownloadOptions } from "../../src/download/download-file.js";
+import { type DownloadOptions, downloadFile } from "../../src/download/download-file.js";
 import { DownloadError, TargetExistsError } from "../../src/download/errors.js";
 import { openUrl } from "../../src/download/open-url.js";
 import { useTempDirs } from "../helpers.js";
@@ -35,7 +35,10 @@ async function options(extra: Partial<DownloadOptions> = {}): Promise<DownloadOp
   return fakeServerDownload(await tempDir(), fake(), { network: { env: {}, idleTimeoutMs: 400 }, ...extra });
 }
 async function rejection(promise: Promise<unknown>): Promise<DownloadError> {
-  const error = await promise.then(() => undefined, (e: unknown) => e);
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(error).toBeInstanceOf(DownloadError);
   return error as DownloadError;
 }
@@ -87,7 +90,8 @@ describe("resuming only a part from the same source", () => {
     fake().route("storage", "/files/x.bin", (req, res) => {
       const start = Number(/^bytes=(\d+)-$/.exec(req.headers.range ?? "")?.[1] ?? 0);
       const headers = { etag: '"v2"', "content-length": v2.length - start };
-      if (start > 0) res.writeHead(206, { ...headers, "content-range": `bytes ${start}-${v2.length - 1}/${v2.length}` });
+      if (start > 0)
+        res.writeHead(206, { ...headers, "content-range": `bytes ${start}-${v2.length - 1}/${v2.length}` });
       else res.writeHead(200, headers);
       res.end(v2.subarray(start));
     });
@@ -121,9 +125,14 @@ describe("a server that closes the connection while the reader is behind", () =>
 
   it("reports a body cut short as an error the caller can catch", async () => {
     const server = await rogue((socket) => {
-      socket.end(Buffer.concat([responseHead("200 OK", { "content-length": body.length + 1, connection: "close" }), body]));
+      socket.end(
+        Buffer.concat([responseHead("200 OK", { "content-length": body.length + 1, connection: "close" }), body]),
+      );
     });
-    const error = await slowly(`${server.url}/f`).then(() => undefined, (e: unknown) => e);
+    const error = await slowly(`${server.url}/f`).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect((error as { code?: string }).code).toBe("UND_ERR_RES_CONTENT_LENGTH_MISMATCH");
   });
 });
@@ -145,14 +154,24 @@ describe("servers that misbehave", () => {
   it("retries a body shorter than its Content-Length and names the failure", async () => {
     const content = bytes(50_000, 8);
     const server = await rogue((socket) => {
-      socket.end(Buffer.concat([responseHead("200 OK", { "content-length": content.length + 1000, connection: "close" }), content]));
+      socket.end(
+        Buffer.concat([
+          responseHead("200 OK", { "content-length": content.length + 1000, connection: "close" }),
+          content,
+        ]),
+      );
     });
     const retries: RetryEvent[] = [];
     const opts = await options({ fileName: "short.bin", retries: 2, onRetry: (event) => retries.push(event) });
     const error = await rejection(downloadFile(`${server.url}/short.bin`, opts));
     expect(error.code).toBe("network");
-    expect(error.message).toBe(`short.bin from ${new URL(server.url).host}: the server sent fewer bytes than it announced`);
-    expect(retries.map((r) => [r.retry, r.retries, r.failure.kind])).toEqual([[1, 2, "short-body"], [2, 2, "short-body"]]);
+    expect(error.message).toBe(
+      `short.bin from ${new URL(server.url).host}: the server sent fewer bytes than it announced`,
+    );
+    expect(retries.map((r) => [r.retry, r.retries, r.failure.kind])).toEqual([
+      [1, 2, "short-body"],
+      [2, 2, "short-body"],
+    ]);
   });
 
   it("takes no more than a longer-than-announced body's Content-Length", async () => {
@@ -182,7 +201,9 @@ describe("servers that misbehave", () => {
     const port = (closed.address() as AddressInfo).port;
     await new Promise<void>((resolve) => closed.close(() => resolve()));
     const retries: RetryEvent[] = [];
-    const error = await rejection(downloadFile(`http://127.0.0.1:${port}/x.bin`, await options({ retries: 2, onRetry: (e) => retries.push(e) })));
+    const error = await rejection(
+      downloadFile(`http://127.0.0.1:${port}/x.bin`, await options({ retries: 2, onRetry: (e) => retries.push(e) })),
+    );
     expect(error.message).toBe(`could not reach 127.0.0.1:${port}: connection refused`);
     expect(error.code).toBe("network");
     expect(retries.map((r) => `${r.retry}/${r.retries} ${r.failure.kind} ${r.host}`)).toEqual([
@@ -214,7 +235,11 @@ describe("servers that misbehave", () => {
     const limited = await rejection(downloadFile(`${fake().storageUrl}/files/later.bin`, await options()));
     expect(limited.code).toBe("rate-limited");
     expect(limited.message).toContain("the server asks to wait 3600 s");
-    expect(fake().requestsTo("storage").filter((r) => r.url === "/files/later.bin")).toHaveLength(1);
+    expect(
+      fake()
+        .requestsTo("storage")
+        .filter((r) => r.url === "/files/later.bin"),
+    ).toHaveLength(1);
   });
 
   it("redacts a token echoed URL-encoded, \\u-escaped or as HTML entities, in an error page served with 200", async () => {
@@ -231,7 +256,9 @@ describe("servers that misbehave", () => {
     });
     const tokens = new Map([[new URL(fake().civitaiUrl).host, token]]);
     for (const id of [5, 6]) {
-      const error = await rejection(downloadFile(`${fake().civitaiUrl}/api/download/models/${id}`, await options({ tokens })));
+      const error = await rejection(
+        downloadFile(`${fake().civitaiUrl}/api/download/models/${id}`, await options({ tokens })),
+      );
       expect(error.message).not.toContain(token);
       expect(error.message).not.toContain(encodeURIComponent(token));
       expect(error.message).toMatch(/sha256:[0-9a-f]{8}/);
@@ -255,7 +282,10 @@ describe("the token and the final name", () => {
       res.writeHead(200, { "content-length": content.length });
       res.end(content);
     });
-    const tokens = new Map([[new URL(civitai).host, "s3cret"], [new URL(fake().storageUrl).host, "other-secret"]]);
+    const tokens = new Map([
+      [new URL(civitai).host, "s3cret"],
+      [new URL(fake().storageUrl).host, "other-secret"],
+    ]);
     await downloadFile(`${civitai}/api/download/models/77`, await options({ tokens, fileName: "m.bin" }));
     const auth = fake().requests.map((r) => [r.url, r.headers.authorization]);
     expect(auth).toEqual([
@@ -322,7 +352,10 @@ describe("proxies", () => {
       expect(proxy.seen.every((line) => line.includes(host))).toBe(true);
 
       const before = proxy.seen.length;
-      const around = await downloadFile(url, await options({ network: { env: { HTTP_PROXY: proxy.url, NO_PROXY: "127.0.0.1" } } }));
+      const around = await downloadFile(
+        url,
+        await options({ network: { env: { HTTP_PROXY: proxy.url, NO_PROXY: "127.0.0.1" } } }),
+      );
       expect(sha256(await readFile(around.path))).toBe(sha256(content));
       expect(proxy.seen.length).toBe(before);
     } finally {

@@ -13,7 +13,10 @@ describe("ResponseBody", () => {
     let received = 0;
     const error = await (async () => {
       for await (const piece of body) received += piece.length;
-    })().then(() => undefined, (e: unknown) => e);
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(ReaderFellBehindError);
     expect(received).toBe(5 * chunk.length);
   });

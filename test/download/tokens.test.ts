@@ -16,12 +16,21 @@ describe("createTokenSet and tokenForUrl", () => {
   });
 
   it("keeps CIVITAI_TOKEN when the URL is named but no --token is given", () => {
-    const tokens = createTokenSet({ ...SERVICES, env: { CIVITAI_TOKEN: "civ" }, tokenFor: "https://civitai.com/models/1" });
+    const tokens = createTokenSet({
+      ...SERVICES,
+      env: { CIVITAI_TOKEN: "civ" },
+      tokenFor: "https://civitai.com/models/1",
+    });
     expect(tokenForUrl(tokens, new URL("https://civitai.com/api/v1/models/1"))).toBe("civ");
   });
 
   it("sends --token only to the host it was given for, ahead of the environment's token", () => {
-    const tokens = createTokenSet({ ...SERVICES, env: { CIVITAI_TOKEN: "civ" }, token: "flag", tokenFor: "https://civitai.com/models/1" });
+    const tokens = createTokenSet({
+      ...SERVICES,
+      env: { CIVITAI_TOKEN: "civ" },
+      token: "flag",
+      tokenFor: "https://civitai.com/models/1",
+    });
     expect(tokenForUrl(tokens, new URL("https://civitai.com/api/v1/models/1"))).toBe("flag");
     expect(tokenForUrl(tokens, new URL("https://huggingface.co/"))).toBeUndefined();
   });

@@ -41,7 +41,9 @@ describe("hash cache", () => {
     // Rewrite in place with the same size and the same mtime: a cache keyed on identity must answer the old hash.
     await writeFile(model, "HELLO WORLD");
     await utimes(model, pinned, pinned);
-    expect((await hashFileCached(model, cache)).sha256).toBe("b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
+    expect((await hashFileCached(model, cache)).sha256).toBe(
+      "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9",
+    );
   });
 
   it("misses when another file took the path, even with the same size and mtime (a new inode)", async () => {
@@ -57,7 +59,9 @@ describe("hash cache", () => {
     await utimes(join(dir, "m.bin.part"), pinned, pinned);
     await rename(join(dir, "m.bin.part"), model);
     expect(await cache.get(model)).toBeNull();
-    expect((await hashFileCached(model, cache)).sha256).not.toBe("b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9");
+    expect((await hashFileCached(model, cache)).sha256).not.toBe(
+      "b94d27b9934d3e08a52e52d7da7dabfac484efe37a5380ee9088f7ace2efcde9",
+    );
   });
 
   it("treats a corrupt cache file as empty and replaces it on save", async () => {

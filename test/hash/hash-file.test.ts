@@ -34,7 +34,8 @@ describe("hashFile", () => {
 
   it("computes AutoV3 of a safetensors file over the bytes after its header", async () => {
     const path = join(await tempDir(), "tiny.safetensors");
-    const header = '{"__metadata__":{"ss_base_model_version":"sdxl_base_v1-0"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}';
+    const header =
+      '{"__metadata__":{"ss_base_model_version":"sdxl_base_v1-0"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}';
     expect(Buffer.byteLength(header)).toBe(112);
     const prefix = Buffer.alloc(8);
     prefix.writeBigUInt64LE(112n);
@@ -78,7 +79,10 @@ describe("hashFile", () => {
     await truncate(path, size);
     const seen: Array<[number, number]> = [];
     const hashes = await hashFile(path, { onProgress: (done, total) => seen.push([done, total]) });
-    const expected = (await import("node:crypto")).createHash("sha256").update(Buffer.concat([Buffer.from("x"), Buffer.alloc(size - 1)])).digest("hex");
+    const expected = (await import("node:crypto"))
+      .createHash("sha256")
+      .update(Buffer.concat([Buffer.from("x"), Buffer.alloc(size - 1)]))
+      .digest("hex");
     expect(hashes.sha256).toBe(expected);
     expect(seen.length).toBeGreaterThan(2);
     expect(seen.every(([, total]) => total === size)).toBe(true);

@@ -16,10 +16,16 @@ const run = promisify(execFile);
 
 type HashFileModule = typeof import("../../src/hash/hash-file.js");
 type ThreadModule = typeof import("../../src/hash/sha256-thread.js");
-const builtModule = <T>(path: string): Promise<T> => import(pathToFileURL(join(checkout(), "dist/src/hash", path)).href);
+const builtModule = <T>(path: string): Promise<T> =>
+  import(pathToFileURL(join(checkout(), "dist/src/hash", path)).href);
 
 /** A safetensors file whose data region is `dataBytes` random bytes, with `metadataBytes` of header metadata. */
-async function writeRandomSafetensors(dir: string, name: string, dataBytes: number, metadataBytes = 0): Promise<{ path: string; data: Buffer }> {
+async function writeRandomSafetensors(
+  dir: string,
+  name: string,
+  dataBytes: number,
+  metadataBytes = 0,
+): Promise<{ path: string; data: Buffer }> {
   const { header } = safetensorsHeader(dataBytes > 0 ? [{ name: "w", shape: [dataBytes], dtype: "U8" }] : [], {
     filler: "x".repeat(metadataBytes),
   });
@@ -51,11 +57,17 @@ describe("hashFile with the AutoV3 stream on its own thread", () => {
     const { startSha256Thread, HashThreadError } = await builtModule<ThreadModule>("sha256-thread.js");
     const dir = await tempDir();
     const failing = join(dir, "failing-worker.mjs");
-    await writeFile(failing, 'import { parentPort } from "node:worker_threads";\nparentPort.on("message", () => { throw new Error("disk on fire"); });\n');
+    await writeFile(
+      failing,
+      'import { parentPort } from "node:worker_threads";\nparentPort.on("message", () => { throw new Error("disk on fire"); });\n',
+    );
     const thread = startSha256Thread("/models/x.safetensors", [new SharedArrayBuffer(16)], pathToFileURL(failing));
     try {
       thread.update(0, 0, 16);
-      const error = await thread.whenFree(0).then(() => null, (e: unknown) => e);
+      const error = await thread.whenFree(0).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(HashThreadError);
       expect((error as Error).message).toContain("/models/x.safetensors");
       expect((error as Error).message).toContain("disk on fire");

@@ -1,13 +1,19 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import {
+  PickleBuilder,
+  type PickleValueSpec,
+  stateDictMetadata,
+  type TorchPickleOptions,
+  torchPickle,
+} from "../../fixtures/pickle-builder.js";
+import { writeLegacyTorchFile } from "../../fixtures/torch-legacy-writer.js";
+import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { classify } from "../../src/classify/classify.js";
 import { inspectFile } from "../../src/inspect/inspect-file.js";
 import { analyzePickle } from "../../src/pickle/analyze.js";
-import { PickleBuilder, stateDictMetadata, torchPickle, type PickleValueSpec, type TorchPickleOptions } from "../../fixtures/pickle-builder.js";
-import { writeLegacyTorchFile } from "../../fixtures/torch-legacy-writer.js";
-import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
-import { codes, verdictOf } from "../pickle/verdict.js";
 import { useTempDirs } from "../helpers.js";
+import { codes, verdictOf } from "../pickle/verdict.js";
 
 const tempDir = useTempDirs();
 
@@ -40,7 +46,14 @@ function wholeModule(options: TorchPickleOptions["persistentIds"]): Uint8Array {
   const b = new PickleBuilder().proto(2);
   const cls = (module: string, name: string) =>
     options === "legacy"
-      ? b.mark().binunicode("module").global(module, name).binunicode("net.py").binunicode("class Net(nn.Module): ...").tuple().binpersid()
+      ? b
+          .mark()
+          .binunicode("module")
+          .global(module, name)
+          .binunicode("net.py")
+          .binunicode("class Net(nn.Module): ...")
+          .tuple()
+          .binpersid()
       : b.global(module, name);
   cls("__main__", "Net");
   b.emptyTuple().newobj().emptyDict().binunicode("training").newTrue().setitem();
@@ -52,8 +65,19 @@ function wholeModule(options: TorchPickleOptions["persistentIds"]): Uint8Array {
 
 describe("false alarms: ordinary files torch and the WebUIs write are not dangerous", () => {
   it("a GLOBAL whose bytes are not UTF-8 imports nothing (CPython raises first): malformed, not dangerous", () => {
-    for (const [module, name] of [[[0x70, 0x6f, 0xff], [0x78]], [[0x6f, 0x73], [0x73, 0x79, 0xc3, 0x28]]] as const) {
-      const b = new PickleBuilder().proto(2).raw([0x63, ...module, 0x0a, ...name, 0x0a]).emptyTuple().reduce().stop();
+    for (const [module, name] of [
+      [[0x70, 0x6f, 0xff], [0x78]],
+      [
+        [0x6f, 0x73],
+        [0x73, 0x79, 0xc3, 0x28],
+      ],
+    ] as const) {
+      const b = new PickleBuilder()
+        .proto(2)
+        .raw([0x63, ...module, 0x0a, ...name, 0x0a])
+        .emptyTuple()
+        .reduce()
+        .stop();
       const a = analyzePickle(b.bytes(), { persistentIds: "none" });
       expect(verdictOf(a)).toBe("suspicious");
       expect(codes(a)).toEqual(["invalid"]);
@@ -71,43 +95,107 @@ describe("false alarms: ordinary files torch and the WebUIs write are not danger
   it("torch.save of a whole nn.Module (legacy, classes as ('module', …) persistent ids) is suspicious, not dangerous", async () => {
     const a = analyzePickle(wholeModule("legacy"), { persistentIds: "legacy" });
     expect(verdictOf(a)).toBe("suspicious");
-    expect(a.imports.map((i) => i.resolved)).toEqual(expect.arrayContaining(["__main__.Net", "torch.nn.modules.linear.Linear"]));
+    expect(a.imports.map((i) => i.resolved)).toEqual(
+      expect.arrayContaining(["__main__.Net", "torch.nn.modules.linear.Linear"]),
+    );
     // The zip loader has no ('module', …) ids: there it stays a structural violation.
     expect(verdictOf(analyzePickle(wholeModule("legacy"), { persistentIds: "zip" }))).toBe("dangerous");
   });
 
-  it.each(["zip", "legacy"] as const)("a textual-inversion embedding with an nn.ParameterDict (%s) is safe and installs as an embedding", async (container) => {
-    const path = container === "zip" ? await zipFile("learned.pt", TEXTUAL_INVERSION) : await legacyFile("learned.pt", TEXTUAL_INVERSION);
-    const inspection = await inspectFile(path);
-    expect(inspection.error).toBeNull();
-    expect(inspection.safety.findings.filter((f) => f.severity !== "safe")).toEqual([]);
-    expect(inspection.safety.verdict).toBe("safe");
-    expect(inspection.tensors.map((t) => [t.name, t.shape])).toEqual([["string_to_token.*", []], ["string_to_param.*", [4, 768]]]);
-    expect(classify(inspection)).toMatchObject({ kind: "embedding", base: "sd1" });
-  });
+  it.each(["zip", "legacy"] as const)(
+    "a textual-inversion embedding with an nn.ParameterDict (%s) is safe and installs as an embedding",
+    async (container) => {
+      const path =
+        container === "zip"
+          ? await zipFile("learned.pt", TEXTUAL_INVERSION)
+          : await legacyFile("learned.pt", TEXTUAL_INVERSION);
+      const inspection = await inspectFile(path);
+      expect(inspection.error).toBeNull();
+      expect(inspection.safety.findings.filter((f) => f.severity !== "safe")).toEqual([]);
+      expect(inspection.safety.verdict).toBe("safe");
+      expect(inspection.tensors.map((t) => [t.name, t.shape])).toEqual([
+        ["string_to_token.*", []],
+        ["string_to_param.*", [4, 768]],
+      ]);
+      expect(classify(inspection)).toMatchObject({ kind: "embedding", base: "sd1" });
+    },
+  );
 
   it("a ParameterDict is safe only as NEWOBJ + BUILD of parameters; other state is noted, a call is a violation", () => {
-    const withModule = torchPickle({ dict: [["p", { parameterDict: [["*", { shape: [768] }]] }], ["m", stateDictMetadata(["x"])]] }, { persistentIds: "zip" });
+    const withModule = torchPickle(
+      {
+        dict: [
+          ["p", { parameterDict: [["*", { shape: [768] }]] }],
+          ["m", stateDictMetadata(["x"])],
+        ],
+      },
+      { persistentIds: "zip" },
+    );
     expect(verdictOf(analyzePickle(withModule.bytes, { persistentIds: "zip" }))).toBe("safe");
     // torch 2.x adds attributes: more empty hook dicts and `_compiled_call_impl = None`.
-    const torch2 = new PickleBuilder().proto(2).global("torch.nn.modules.container", "ParameterDict").emptyTuple().newobj()
-      .emptyDict().mark().binunicode("_forward_hooks_with_kwargs").emptyDict().binunicode("_compiled_call_impl").none()
-      .binunicode("_backward_pre_hooks").emptyDict().setitems().build().stop().bytes();
+    const torch2 = new PickleBuilder()
+      .proto(2)
+      .global("torch.nn.modules.container", "ParameterDict")
+      .emptyTuple()
+      .newobj()
+      .emptyDict()
+      .mark()
+      .binunicode("_forward_hooks_with_kwargs")
+      .emptyDict()
+      .binunicode("_compiled_call_impl")
+      .none()
+      .binunicode("_backward_pre_hooks")
+      .emptyDict()
+      .setitems()
+      .build()
+      .stop()
+      .bytes();
     expect(verdictOf(analyzePickle(torch2, { persistentIds: "zip" }))).toBe("safe");
-    const extra = new PickleBuilder().proto(2).global("torch.nn.modules.container", "ParameterDict").emptyTuple().newobj()
-      .emptyDict().binunicode("_forward_hooks").emptyDict().binunicode("k").binint1(1).setitem().setitem().build().stop().bytes();
+    const extra = new PickleBuilder()
+      .proto(2)
+      .global("torch.nn.modules.container", "ParameterDict")
+      .emptyTuple()
+      .newobj()
+      .emptyDict()
+      .binunicode("_forward_hooks")
+      .emptyDict()
+      .binunicode("k")
+      .binint1(1)
+      .setitem()
+      .setitem()
+      .build()
+      .stop()
+      .bytes();
     expect(verdictOf(analyzePickle(extra, { persistentIds: "zip" }))).toBe("suspicious");
-    const called = new PickleBuilder().proto(2).global("torch.nn.modules.container", "ParameterDict").emptyDict().tuple1().reduce().stop().bytes();
+    const called = new PickleBuilder()
+      .proto(2)
+      .global("torch.nn.modules.container", "ParameterDict")
+      .emptyDict()
+      .tuple1()
+      .reduce()
+      .stop()
+      .bytes();
     expect(verdictOf(analyzePickle(called, { persistentIds: "zip" }))).toBe("dangerous");
   });
 });
 
 describe("false alarms (2): Lightning checkpoints", () => {
   it("hyper_parameters in Lightning's AttributeDict (a dict subclass: NEWOBJ, then SETITEMS) is suspicious, not dangerous", () => {
-    const b = new PickleBuilder().proto(2).emptyDict().binunicode("hyper_parameters")
-      .global("pytorch_lightning.utilities.parsing", "AttributeDict").emptyTuple().newobj()
-      .mark().binunicode("learning_rate").binfloat(1e-4).binunicode("base_model").binunicode("v1-5").setitems()
-      .setitem().stop();
+    const b = new PickleBuilder()
+      .proto(2)
+      .emptyDict()
+      .binunicode("hyper_parameters")
+      .global("pytorch_lightning.utilities.parsing", "AttributeDict")
+      .emptyTuple()
+      .newobj()
+      .mark()
+      .binunicode("learning_rate")
+      .binfloat(1e-4)
+      .binunicode("base_model")
+      .binunicode("v1-5")
+      .setitems()
+      .setitem()
+      .stop();
     const a = analyzePickle(b.bytes(), { persistentIds: "zip" });
     expect(verdictOf(a)).toBe("suspicious");
     expect(a.findings.find((f) => f.code === "object-state")?.message).toContain("AttributeDict");

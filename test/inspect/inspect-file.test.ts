@@ -24,7 +24,10 @@ describe("inspectFile dispatch", () => {
   it("reads a safetensors header without touching the data", async () => {
     const path = join(await tempDir(), "lora.safetensors");
     // 1 GiB of declared data, all of it a hole.
-    const { size } = await writeSafetensors(path, [...TENSORS, { name: "big", shape: [1024, 1024, 256], dtype: "F32" }]);
+    const { size } = await writeSafetensors(path, [
+      ...TENSORS,
+      { name: "big", shape: [1024, 1024, 256], dtype: "F32" },
+    ]);
     const inspection = await inspectFile(path);
     expect(inspection).toMatchObject({ path, format: "safetensors", size, error: null, metadata: null });
     expect(inspection.tensors.map((t) => t.name)).toEqual([TENSORS[0]!.name, TENSORS[1]!.name, "big"]);
@@ -53,7 +56,14 @@ describe("inspectFile dispatch", () => {
 
   it("folds a pickle's dangerous import into the verdict", async () => {
     const path = join(await tempDir(), "payload.pt");
-    const dataPkl = new PickleBuilder().proto(2).global("builtins", "exec").shortBinunicode("print(1)").tuple1().reduce().stop().bytes();
+    const dataPkl = new PickleBuilder()
+      .proto(2)
+      .global("builtins", "exec")
+      .shortBinunicode("print(1)")
+      .tuple1()
+      .reduce()
+      .stop()
+      .bytes();
     await writeTorchZip(path, { dataPkl, storages: [] });
     const inspection = await inspectFile(path);
     expect(inspection.format).toBe("torch-zip");
@@ -86,24 +96,34 @@ describe("inspectFile dispatch", () => {
     });
     const inspection = await inspectFile(await fileWith("model.safetensors", body));
     expect(inspection.error?.code).toBe("error-page");
-    expect(inspection.error?.message).toContain('"Unauthorized: The creator of this asset requires you to be logged in to download it"');
+    expect(inspection.error?.message).toContain(
+      '"Unauthorized: The creator of this asset requires you to be logged in to download it"',
+    );
     expect(inspection.safety.verdict).toBe("suspicious");
   });
 
   it("treats 7z and RAR archives as unsupported containers", async () => {
-    const sevenZip = await inspectFile(await fileWith("model.7z", Uint8Array.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c, 0, 4, 1, 2, 3])));
+    const sevenZip = await inspectFile(
+      await fileWith("model.7z", Uint8Array.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c, 0, 4, 1, 2, 3])),
+    );
     expect(sevenZip.error?.code).toBe("unsupported-container");
     expect(sevenZip.error?.message).toMatch(/^7-Zip archive/);
     expect(sevenZip.safety.verdict).toBe("suspicious");
-    const rar = await inspectFile(await fileWith("model.rar", Uint8Array.from([0x52, 0x61, 0x72, 0x21, 0x1a, 0x07, 0x01, 0x00])));
+    const rar = await inspectFile(
+      await fileWith("model.rar", Uint8Array.from([0x52, 0x61, 0x72, 0x21, 0x1a, 0x07, 0x01, 0x00])),
+    );
     expect(rar.error?.message).toMatch(/^RAR archive/);
   });
 
   it("reads a GGUF header (version 0 is refused) and treats PYTORCH1 archives as invalid", async () => {
-    const gguf = await inspectFile(await fileWith("model.gguf", Buffer.concat([Buffer.from("GGUF"), Buffer.alloc(60)])));
+    const gguf = await inspectFile(
+      await fileWith("model.gguf", Buffer.concat([Buffer.from("GGUF"), Buffer.alloc(60)])),
+    );
     expect(gguf.error?.code).toBe("unsupported-version");
     expect(gguf.safety.verdict).toBe("suspicious");
-    const preview = await inspectFile(await fileWith("old.pt", Buffer.concat([Buffer.from("PYTORCH1"), Buffer.alloc(60)])));
+    const preview = await inspectFile(
+      await fileWith("old.pt", Buffer.concat([Buffer.from("PYTORCH1"), Buffer.alloc(60)])),
+    );
     expect(preview.error?.code).toBe("invalid");
     expect(preview.safety.verdict).toBe("suspicious");
   });
@@ -116,8 +136,13 @@ describe("inspectFile dispatch", () => {
   });
 
   it("reports an unknown format with its first bytes", async () => {
-    const inspection = await inspectFile(await fileWith("mystery.bin", Uint8Array.from([0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6])));
-    expect(inspection.error).toEqual({ code: "unknown-format", message: "not a model format sdmodels knows (first bytes: de ad be ef 01 02 03 04)" });
+    const inspection = await inspectFile(
+      await fileWith("mystery.bin", Uint8Array.from([0xde, 0xad, 0xbe, 0xef, 1, 2, 3, 4, 5, 6])),
+    );
+    expect(inspection.error).toEqual({
+      code: "unknown-format",
+      message: "not a model format sdmodels knows (first bytes: de ad be ef 01 02 03 04)",
+    });
     expect(inspection.safety.verdict).toBe("suspicious");
   });
 });
@@ -142,6 +167,10 @@ describe("inspectFile I/O errors", () => {
   it.skipIf(process.getuid?.() === 0)("reports a file it may not read", async () => {
     const path = await fileWith("locked.safetensors", "x");
     await chmod(path, 0o000);
-    expect((await inspectFile(path)).error).toEqual({ code: "EACCES", message: `${path}: permission denied`, io: true });
+    expect((await inspectFile(path)).error).toEqual({
+      code: "EACCES",
+      message: `${path}: permission denied`,
+      io: true,
+    });
   });
 });

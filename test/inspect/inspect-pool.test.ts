@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { writeSamples } from "../../fixtures/make-samples.js";
+import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
 import { useBuiltCheckout } from "../setup/built-checkout.js";
@@ -21,14 +21,18 @@ const built = <T>(path: string): Promise<T> => import(pathToFileURL(join(checkou
 async function writeMixedFolder(dir: string): Promise<string[]> {
   const paths: string[] = [];
   for (const [n, fixture] of MODEL_FIXTURES.entries()) {
-    for (const container of fixture.containers) paths.push(await writeModelFixture(fixture, container, dir, `${n}-${container}-${fixture.fileName}`));
+    for (const container of fixture.containers)
+      paths.push(await writeModelFixture(fixture, container, dir, `${n}-${container}-${fixture.fileName}`));
   }
   for (const name of await writeSamples(join(dir, "samples"))) paths.push(join(dir, "samples", name));
   await writeFile(join(dir, "empty.safetensors"), "");
   await writeFile(join(dir, "login.safetensors"), "<!doctype html><title>Sign in</title>");
   paths.push(join(dir, "empty.safetensors"), join(dir, "login.safetensors"), join(dir, "missing.ckpt"), dir);
   // Interleaved, so the order checked is not the order of sizes or kinds.
-  return paths.map((p, i) => [p, (i * 7919) % paths.length] as const).sort((a, b) => a[1] - b[1]).map(([p]) => p);
+  return paths
+    .map((p, i) => [p, (i * 7919) % paths.length] as const)
+    .sort((a, b) => a[1] - b[1])
+    .map(([p]) => p);
 }
 
 async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
@@ -54,7 +58,9 @@ describe("inspectEach on worker threads", () => {
   it("yields, in the order given, exactly what inspectFile gives in-process, with the same progress", async () => {
     const { inspectEach } = await built<PoolModule>("inspect-pool.js");
     const progress: number[] = [];
-    const pooled = await collect(inspectEach(paths, { workers: 2, poolMinFiles: 0, onFile: (index) => progress.push(index) }));
+    const pooled = await collect(
+      inspectEach(paths, { workers: 2, poolMinFiles: 0, onFile: (index) => progress.push(index) }),
+    );
     expect(pooled.map((i) => i.path)).toEqual(paths);
     expect(pooled).toEqual(inProcess);
     expect(progress).toEqual(paths.map((_, i) => i));
@@ -71,11 +77,16 @@ describe("inspectEach on worker threads", () => {
       `import { parentPort } from "node:worker_threads";\nimport ${JSON.stringify(realWorker)};\n` +
         `parentPort.on("message", ({ index }) => { if (index % 5 === 2) process.exit(70); });\n`,
     );
-    const pooled = await collect(inspectEach(paths, { workers: 2, poolMinFiles: 0, workerUrl: pathToFileURL(crashing) }));
+    const pooled = await collect(
+      inspectEach(paths, { workers: 2, poolMinFiles: 0, workerUrl: pathToFileURL(crashing) }),
+    );
     expect(pooled.map((i) => i.path)).toEqual(paths);
     for (const [index, inspection] of pooled.entries()) {
       if (index % 5 === 2) {
-        expect(inspection.error).toEqual({ code: "inspect-crashed", message: `${paths[index]}: inspection stopped: worker thread exited with code 70` });
+        expect(inspection.error).toEqual({
+          code: "inspect-crashed",
+          message: `${paths[index]}: inspection stopped: worker thread exited with code 70`,
+        });
         expect(inspection.safety.verdict).toBe("suspicious");
       } else {
         expect(inspection).toEqual(inProcess[index]);

@@ -1,9 +1,9 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { inspectFile } from "../../src/inspect/inspect-file.js";
 import { checkpointSpec, PickleBuilder } from "../../fixtures/pickle-builder.js";
 import { LEGACY_MAGIC_PICKLE, legacyTorchFile, writeLayout } from "../../fixtures/torch-legacy-writer.js";
+import { inspectFile } from "../../src/inspect/inspect-file.js";
 import { useTempDirs } from "../helpers.js";
 
 const tempDir = useTempDirs();
@@ -40,8 +40,15 @@ describe("every pickle stream a loader can reach is interpreted", () => {
   });
 
   it("a file of unknown format is interpreted whatever its first opcode (SHORT_BINUNICODE, FRAME, NEWTRUE, SHORT_BINBYTES, EMPTY_SET)", async () => {
-    const stackGlobal = new PickleBuilder().shortBinunicode("posix").shortBinunicode("system").stackGlobal()
-      .shortBinunicode("echo harmless").tuple1().reduce().stop().bytes();
+    const stackGlobal = new PickleBuilder()
+      .shortBinunicode("posix")
+      .shortBinunicode("system")
+      .stackGlobal()
+      .shortBinunicode("echo harmless")
+      .tuple1()
+      .reduce()
+      .stop()
+      .bytes();
     const starts = [
       stackGlobal,
       concat(new PickleBuilder().frame(stackGlobal.length).bytes(), stackGlobal),
@@ -61,7 +68,10 @@ describe("every pickle stream a loader can reach is interpreted", () => {
 
   it("binary that only starts with an opcode byte is not judged by how it fails as a pickle", async () => {
     // 'G' is BINFLOAT: a GGUF file is a pickle reading that fails at once, importing nothing.
-    const gguf = await inspectBytes("model.gguf", concat(new TextEncoder().encode("GGUF"), Uint8Array.of(3, 0, 0, 0), new Uint8Array(56)));
+    const gguf = await inspectBytes(
+      "model.gguf",
+      concat(new TextEncoder().encode("GGUF"), Uint8Array.of(3, 0, 0, 0), new Uint8Array(56)),
+    );
     // The GGUF reader owns it (a valid empty header: nothing to run); the failed pickle reading adds no finding.
     expect(gguf.format).toBe("gguf");
     expect(gguf.safety.verdict).toBe("safe");
@@ -79,19 +89,24 @@ describe("the legacy torch format is recognised by the value of its first pickle
     })(),
   };
 
-  it.each(Object.entries(magicAs))("magic number written with %s: read as legacy, and pickle #4 scanned", async (_, magic) => {
-    expect(magic).not.toEqual(LEGACY_MAGIC_PICKLE);
-    const layout = legacyTorchFile(CHECKPOINT, { replacePickle: { 1: magic } });
-    const path = join(await tempDir(), "model.ckpt");
-    await writeLayout(path, layout);
-    const inspection = await inspectFile(path);
-    expect(inspection.format).toBe("torch-legacy");
-    expect(inspection.error).toBeNull();
-    expect(inspection.tensors.map((t) => t.name)).toEqual(["state_dict.model.diffusion_model.out.2.weight"]);
-    expect(inspection.safety.findings.filter((f) => f.severity === "dangerous")).toEqual([]);
-    // A payload in pickle #5 is found: torch unpickles it after the object.
-    const evil = legacyTorchFile(CHECKPOINT, { replacePickle: { 1: magic, 5: payload(new PickleBuilder().proto(2)).bytes() } });
-    await writeLayout(path, evil);
-    expect((await inspectFile(path)).safety.verdict).toBe("dangerous");
-  });
+  it.each(Object.entries(magicAs))(
+    "magic number written with %s: read as legacy, and pickle #4 scanned",
+    async (_, magic) => {
+      expect(magic).not.toEqual(LEGACY_MAGIC_PICKLE);
+      const layout = legacyTorchFile(CHECKPOINT, { replacePickle: { 1: magic } });
+      const path = join(await tempDir(), "model.ckpt");
+      await writeLayout(path, layout);
+      const inspection = await inspectFile(path);
+      expect(inspection.format).toBe("torch-legacy");
+      expect(inspection.error).toBeNull();
+      expect(inspection.tensors.map((t) => t.name)).toEqual(["state_dict.model.diffusion_model.out.2.weight"]);
+      expect(inspection.safety.findings.filter((f) => f.severity === "dangerous")).toEqual([]);
+      // A payload in pickle #5 is found: torch unpickles it after the object.
+      const evil = legacyTorchFile(CHECKPOINT, {
+        replacePickle: { 1: magic, 5: payload(new PickleBuilder().proto(2)).bytes() },
+      });
+      await writeLayout(path, evil);
+      expect((await inspectFile(path)).safety.verdict).toBe("dangerous");
+    },
+  );
 });

@@ -1,11 +1,11 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { inspectFile } from "../../src/inspect/inspect-file.js";
 import { PickleBuilder } from "../../fixtures/pickle-builder.js";
-import { tarArchive, type TarMemberSpec } from "../../fixtures/tar-writer.js";
+import { type TarMemberSpec, tarArchive } from "../../fixtures/tar-writer.js";
 import { legacyTorchFile, writeLayout } from "../../fixtures/torch-legacy-writer.js";
 import { torchTarMembers } from "../../fixtures/torch-tar-writer.js";
+import { inspectFile } from "../../src/inspect/inspect-file.js";
 import { useTempDirs } from "../helpers.js";
 
 /**
@@ -21,7 +21,8 @@ async function inspectBytes(name: string, bytes: Uint8Array) {
   return inspectFile(path);
 }
 
-const payload = (b = new PickleBuilder().proto(2)) => b.global("posix", "system").binunicode("echo harmless").tuple1().reduce().stop();
+const payload = (b = new PickleBuilder().proto(2)) =>
+  b.global("posix", "system").binunicode("echo harmless").tuple1().reduce().stop();
 const concat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
 
 describe("red team: loaders run code the inspector did not call dangerous", () => {
@@ -38,14 +39,24 @@ describe("red team: loaders run code the inspector did not call dangerous", () =
     const count = new PickleBuilder().proto(2).binint1(1).stop().bytes();
     const asTrue = new PickleBuilder().proto(2).newTrue().stop().bytes();
     const data = concat(asTrue, storages.data!.subarray(count.length));
-    const inspection = await inspectBytes("model.pt", tarArchive(members.map((m) => (m === storages ? { ...m, data } : m))));
+    const inspection = await inspectBytes(
+      "model.pt",
+      tarArchive(members.map((m) => (m === storages ? { ...m, data } : m))),
+    );
     expect(inspection.safety.verdict).toBe("dangerous");
   });
 
   it("a storage record naming a storage class the reader cannot size hides what follows: fails closed", async () => {
     const members = torchTarMembers({
       tensors: [["w", 4]],
-      storageRecord: new PickleBuilder().proto(2).binint2(1000).binunicode("cpu").global("torch.cuda", "FloatStorage").tuple3().stop().bytes(),
+      storageRecord: new PickleBuilder()
+        .proto(2)
+        .binint2(1000)
+        .binunicode("cpu")
+        .global("torch.cuda", "FloatStorage")
+        .tuple3()
+        .stop()
+        .bytes(),
       objectPickle: payload().bytes(),
     });
     const inspection = await inspectBytes("model.pt", tarArchive(members));
@@ -54,7 +65,9 @@ describe("red team: loaders run code the inspector did not call dangerous", () =
   });
 
   it("a GNU sparse member is extracted like a regular one: a payload in it is found", async () => {
-    const members: TarMemberSpec[] = torchTarMembers({ tensors: [["w", 4]] }).map((m) => (m.name === "pickle" ? { ...m, type: "S", data: payload().bytes() } : m));
+    const members: TarMemberSpec[] = torchTarMembers({ tensors: [["w", 4]] }).map((m) =>
+      m.name === "pickle" ? { ...m, type: "S", data: payload().bytes() } : m,
+    );
     const inspection = await inspectBytes("model.pt", tarArchive(members));
     expect(inspection.safety.verdict).toBe("dangerous");
   });
@@ -68,7 +81,10 @@ describe("red team: ordinary files called worse than they are", () => {
     const prefix = new Uint8Array(8);
     new DataView(prefix.buffer).setBigUint64(0, BigInt(header.length), true);
     expect(prefix[0]).toBe(0x63);
-    const inspection = await inspectBytes("model.safetensors", concat(prefix, new TextEncoder().encode(header), new Uint8Array(4)));
+    const inspection = await inspectBytes(
+      "model.safetensors",
+      concat(prefix, new TextEncoder().encode(header), new Uint8Array(4)),
+    );
     expect(inspection.format).toBe("safetensors");
     expect(inspection.safety.findings.filter((f) => f.severity !== "safe")).toEqual([]);
     expect(inspection.safety.verdict).toBe("safe");

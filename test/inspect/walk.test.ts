@@ -16,16 +16,45 @@ async function touch(root: string, ...paths: string[]): Promise<void> {
 describe("walkModelFiles", () => {
   it("finds every model extension, case-insensitively, recursively and in code-point order", async () => {
     const root = await tempDir();
-    await touch(root, "b.safetensors", "a.CKPT", "Z.pt", "x.pth", "y.bin", "w.pkl", "v.gguf", "u.sft", "sub/c.safetensors", "B.safetensors");
+    await touch(
+      root,
+      "b.safetensors",
+      "a.CKPT",
+      "Z.pt",
+      "x.pth",
+      "y.bin",
+      "w.pkl",
+      "v.gguf",
+      "u.sft",
+      "sub/c.safetensors",
+      "B.safetensors",
+    );
     await touch(root, "notes.txt", "model.safetensors.part", "preview.png", "model.json", "sub/readme.md");
     expect(await walkModelFiles(root)).toEqual(
-      ["B.safetensors", "Z.pt", "a.CKPT", "b.safetensors", "sub/c.safetensors", "u.sft", "v.gguf", "w.pkl", "x.pth", "y.bin"].map((p) => join(root, p)),
+      [
+        "B.safetensors",
+        "Z.pt",
+        "a.CKPT",
+        "b.safetensors",
+        "sub/c.safetensors",
+        "u.sft",
+        "v.gguf",
+        "w.pkl",
+        "x.pth",
+        "y.bin",
+      ].map((p) => join(root, p)),
     );
   });
 
   it("skips hidden directories and files", async () => {
     const root = await tempDir();
-    await touch(root, ".git/objects/pack.bin", ".cache/huggingface/model.safetensors", "._model.safetensors", "model.safetensors");
+    await touch(
+      root,
+      ".git/objects/pack.bin",
+      ".cache/huggingface/model.safetensors",
+      "._model.safetensors",
+      "model.safetensors",
+    );
     expect(await walkModelFiles(root)).toEqual([join(root, "model.safetensors")]);
   });
 
@@ -38,7 +67,10 @@ describe("walkModelFiles", () => {
     await symlink(shared, join(root, "linked-again"));
     await symlink("..", join(root, "a/up"));
     await symlink(root, join(root, "a/self"));
-    expect(await walkModelFiles(root)).toEqual([join(root, "a/model.safetensors"), join(root, "linked/lora.safetensors")]);
+    expect(await walkModelFiles(root)).toEqual([
+      join(root, "a/model.safetensors"),
+      join(root, "linked/lora.safetensors"),
+    ]);
   });
 
   it("with followDirLinks false, never descends into a linked folder, wherever it points, but lists linked model files", async () => {
@@ -74,7 +106,10 @@ describe("walkModelFiles", () => {
       asked.push(path);
       return path === join(root, "webui");
     };
-    expect(await walkModelFiles(root, { skipDir })).toEqual([join(root, "keep.safetensors"), join(root, "other/sub/b.pt")]);
+    expect(await walkModelFiles(root, { skipDir })).toEqual([
+      join(root, "keep.safetensors"),
+      join(root, "other/sub/b.pt"),
+    ]);
     // webui/models would have been asked about had the walk entered webui/.
     expect(asked).toEqual([join(root, "other"), join(root, "other/sub"), join(root, "webui")]);
   });

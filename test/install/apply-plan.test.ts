@@ -1,13 +1,21 @@
 import { readFile, rename, stat, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { PNG_PREVIEW, V_PREDICTION_CONFIG, writeSidecars } from "../../fixtures/sidecar-files.js";
 import { applyPlan } from "../../src/install/apply-plan.js";
 import type { JournalData } from "../../src/install/journal.js";
 import { STALE_TEMP_AGE_MS } from "../../src/install/temp-files.js";
 import type { ApplyProgress } from "../../src/install/types.js";
 import { useTempDirs } from "../helpers.js";
-import { a1111WithDownloads, classification as k, filesUnder, modelFile, plan, sha256File, treeListing } from "./fake-webui.js";
-import { PNG_PREVIEW, V_PREDICTION_CONFIG, writeSidecars } from "../../fixtures/sidecar-files.js";
+import {
+  a1111WithDownloads,
+  filesUnder,
+  classification as k,
+  modelFile,
+  plan,
+  sha256File,
+  treeListing,
+} from "./fake-webui.js";
 
 const tempDir = useTempDirs("sdmodels-apply-");
 
@@ -57,7 +65,14 @@ describe("applyPlan", () => {
 
     const journal = JSON.parse(await readFile(report.journalPath!, "utf8")) as JournalData;
     expect(report.journalPath!.startsWith(join(root, ".sdmodels/journal/"))).toBe(true);
-    expect(journal).toMatchObject({ version: 2, batchId: report.batchId, state: "complete", mode: "move", ui: "a1111", pid: process.pid });
+    expect(journal).toMatchObject({
+      version: 2,
+      batchId: report.batchId,
+      state: "complete",
+      mode: "move",
+      ui: "a1111",
+      pid: process.pid,
+    });
     expect(journal.sourceDirs).toEqual([downloads]);
     expect(journal.createdDirs).toEqual([join(root, "models/Stable-diffusion/SDXL"), join(root, "models/Lora/SD1.5")]);
     expect(journal.entries[0]).toMatchObject({
@@ -102,7 +117,9 @@ describe("applyPlan", () => {
     const clash = await modelFile(join(downloads, "x.safetensors"), k("lora"));
     await writeFile(join(root, "models/Lora/x.safetensors"), "different");
     const before = [await treeListing(root), await treeListing(downloads)];
-    await expect(applyPlan(await plan([ok, clash], target, { onConflict: "fail" }), { journalDir })).rejects.toMatchObject({
+    await expect(
+      applyPlan(await plan([ok, clash], target, { onConflict: "fail" }), { journalDir }),
+    ).rejects.toMatchObject({
       code: "plan-has-conflicts",
     });
     expect([await treeListing(root), await treeListing(downloads)]).toEqual(before);
@@ -152,7 +169,10 @@ describe("applyPlan", () => {
     const report = await applyPlan(planned, { journalDir });
     expect(report.failure).toBeNull();
     expect(report.entries.map((e) => e.status)).toEqual(["changed", "changed", "done"]);
-    expect(await filesUnder(join(root, "models"))).toEqual(["Stable-diffusion/Put Stable Diffusion checkpoints here.txt", "VAE/fine.safetensors"]);
+    expect(await filesUnder(join(root, "models"))).toEqual([
+      "Stable-diffusion/Put Stable Diffusion checkpoints here.txt",
+      "VAE/fine.safetensors",
+    ]);
     expect((await readFile(swapped.source)).equals(payload)).toBe(true);
     const journal = JSON.parse(await readFile(report.journalPath!, "utf8")) as JournalData;
     expect(journal.entries.map((e) => e.status)).toEqual(["changed", "changed", "done"]);
@@ -173,7 +193,10 @@ describe("applyPlan", () => {
       { path: stale, removed: true },
       { path: fresh, removed: false },
     ]);
-    expect(await filesUnder(join(root, "models/Lora"))).toEqual([".live.safetensors.sdmodels-tmp-ba9876543210", "n.safetensors"]);
+    expect(await filesUnder(join(root, "models/Lora"))).toEqual([
+      ".live.safetensors.sdmodels-tmp-ba9876543210",
+      "n.safetensors",
+    ]);
   });
 
   it("writes no journal when nothing is to be moved", async () => {

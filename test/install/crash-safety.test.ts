@@ -5,14 +5,14 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
+import { writeSidecars } from "../../fixtures/sidecar-files.js";
 import { applyPlan } from "../../src/install/apply-plan.js";
 import type { JournalData } from "../../src/install/journal.js";
 import { resolveWebui } from "../../src/install/resolve-webui.js";
 import { isTempName } from "../../src/install/temp-files.js";
 import { useTempDirs } from "../helpers.js";
 import { useBuiltCheckout } from "../setup/built-checkout.js";
-import { A1111_MARKERS, classification as k, filesUnder, modelFile, plan, sha256File, touch } from "./fake-webui.js";
-import { writeSidecars } from "../../fixtures/sidecar-files.js";
+import { A1111_MARKERS, filesUnder, classification as k, modelFile, plan, sha256File, touch } from "./fake-webui.js";
 
 const run = promisify(execFile);
 const tempDir = useTempDirs("sdmodels-crash-");
@@ -36,7 +36,10 @@ process.stdout.write(JSON.stringify(report));
 `;
 
 async function deviceOf(path: string): Promise<number | null> {
-  return stat(path).then((s) => s.dev, () => null);
+  return stat(path).then(
+    (s) => s.dev,
+    () => null,
+  );
 }
 
 describe("crash safety across filesystems", () => {
@@ -49,7 +52,9 @@ describe("crash safety across filesystems", () => {
     const here = await deviceOf(tmpdir());
     const there = await deviceOf(OTHER_DEVICE_ROOT);
     if (there === null || there === here) {
-      ctx.skip(`${OTHER_DEVICE_ROOT} is missing or on the same device as ${tmpdir()}: cannot force EXDEV, test skipped`);
+      ctx.skip(
+        `${OTHER_DEVICE_ROOT} is missing or on the same device as ${tmpdir()}: cannot force EXDEV, test skipped`,
+      );
     }
     const sourceDir = await mkdtemp(join(OTHER_DEVICE_ROOT, "sdmodels-xdev-"));
     otherDeviceDirs.push(sourceDir);
@@ -76,90 +81,100 @@ describe("crash safety across filesystems", () => {
     expect(await filesUnder(join(root, "models/Lora"))).toEqual(["x.preview.png", "x.safetensors"]);
   });
 
-  it(
-    "SIGKILL during a cross-device copy leaves the source intact and nothing under the final name; the next run recovers",
-    async (ctx) => {
-      const here = await deviceOf(tmpdir());
-      const there = await deviceOf(OTHER_DEVICE_ROOT);
-      if (there === null || there === here) {
-        ctx.skip(`${OTHER_DEVICE_ROOT} is missing or on the same device as ${tmpdir()}: cannot force EXDEV, crash test skipped`);
-      }
-      const sourceDir = await mkdtemp(join(OTHER_DEVICE_ROOT, "sdmodels-crash-src-"));
-      otherDeviceDirs.push(sourceDir);
-      const root = await tempDir();
-      const work = await tempDir();
-      await touch(root, A1111_MARKERS);
-      const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
-      const candidate = await modelFile(join(sourceDir, "big.safetensors"), k("checkpoint"), { shape: BIG_SHAPE });
-      const sourceHash = await sha256File(candidate.source);
-      const planned = await plan([candidate], target);
-      const planPath = join(work, "plan.json");
-      await writeFile(planPath, JSON.stringify(planned));
-      const journalDir = join(work, "journal");
-      const destDir = join(root, "models/Stable-diffusion");
-      const finalPath = join(destDir, "big.safetensors");
-
-      const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD_SCRIPT], {
-        env: { ...process.env, APPLY_URL: pathToFileURL(join(checkout(), "dist/src/install/apply-plan.js")).href, PLAN_PATH: planPath, JOURNAL_DIR: journalDir },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stderr = "";
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-        child.on("exit", (code, signal) => resolve({ code, signal })),
+  it("SIGKILL during a cross-device copy leaves the source intact and nothing under the final name; the next run recovers", async (ctx) => {
+    const here = await deviceOf(tmpdir());
+    const there = await deviceOf(OTHER_DEVICE_ROOT);
+    if (there === null || there === here) {
+      ctx.skip(
+        `${OTHER_DEVICE_ROOT} is missing or on the same device as ${tmpdir()}: cannot force EXDEV, crash test skipped`,
       );
-      let finished = false;
-      void exited.then(() => (finished = true));
+    }
+    const sourceDir = await mkdtemp(join(OTHER_DEVICE_ROOT, "sdmodels-crash-src-"));
+    otherDeviceDirs.push(sourceDir);
+    const root = await tempDir();
+    const work = await tempDir();
+    await touch(root, A1111_MARKERS);
+    const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
+    const candidate = await modelFile(join(sourceDir, "big.safetensors"), k("checkpoint"), { shape: BIG_SHAPE });
+    const sourceHash = await sha256File(candidate.source);
+    const planned = await plan([candidate], target);
+    const planPath = join(work, "plan.json");
+    await writeFile(planPath, JSON.stringify(planned));
+    const journalDir = join(work, "journal");
+    const destDir = join(root, "models/Stable-diffusion");
+    const finalPath = join(destDir, "big.safetensors");
 
-      // Poll until the temp file exists and has grown, then kill without warning.
-      let tempSeenAt = -1;
-      while (!finished) {
-        const names = await readdir(destDir);
-        const temp = names.find(isTempName);
-        tempSeenAt = temp ? (await stat(join(destDir, temp)).catch(() => null))?.size ?? -1 : -1;
-        if (tempSeenAt > 0) {
-          child.kill("SIGKILL");
-          break;
-        }
-        await new Promise((r) => setTimeout(r, 2));
+    const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD_SCRIPT], {
+      env: {
+        ...process.env,
+        APPLY_URL: pathToFileURL(join(checkout(), "dist/src/install/apply-plan.js")).href,
+        PLAN_PATH: planPath,
+        JOURNAL_DIR: journalDir,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+      child.on("exit", (code, signal) => resolve({ code, signal })),
+    );
+    let finished = false;
+    void exited.then(() => (finished = true));
+
+    // Poll until the temp file exists and has grown, then kill without warning.
+    let tempSeenAt = -1;
+    while (!finished) {
+      const names = await readdir(destDir);
+      const temp = names.find(isTempName);
+      tempSeenAt = temp ? ((await stat(join(destDir, temp)).catch(() => null))?.size ?? -1) : -1;
+      if (tempSeenAt > 0) {
+        child.kill("SIGKILL");
+        break;
       }
-      const { code, signal } = await exited;
-      if (signal !== "SIGKILL") {
-        throw new Error(`the child finished (code ${code}) before it could be killed mid-copy; stderr: ${stderr}`);
-      }
-      expect(tempSeenAt).toBeGreaterThan(0);
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    const { code, signal } = await exited;
+    if (signal !== "SIGKILL") {
+      throw new Error(`the child finished (code ${code}) before it could be killed mid-copy; stderr: ${stderr}`);
+    }
+    expect(tempSeenAt).toBeGreaterThan(0);
 
-      // The invariant: the source, complete; no file under the final name; the partial copy recognisable.
-      expect((await stat(candidate.source)).size).toBe(candidate.size);
-      expect(await sha256File(candidate.source)).toBe(sourceHash);
-      await expect(stat(finalPath)).rejects.toMatchObject({ code: "ENOENT" });
-      const leftovers = (await readdir(destDir)).filter(isTempName);
-      expect(leftovers).toHaveLength(1);
-      const leftover = join(destDir, leftovers[0]!);
-      expect(leftovers[0]!.startsWith(".big.safetensors.sdmodels-tmp-")).toBe(true);
+    // The invariant: the source, complete; no file under the final name; the partial copy recognisable.
+    expect((await stat(candidate.source)).size).toBe(candidate.size);
+    expect(await sha256File(candidate.source)).toBe(sourceHash);
+    await expect(stat(finalPath)).rejects.toMatchObject({ code: "ENOENT" });
+    const leftovers = (await readdir(destDir)).filter(isTempName);
+    expect(leftovers).toHaveLength(1);
+    const leftover = join(destDir, leftovers[0]!);
+    expect(leftovers[0]!.startsWith(".big.safetensors.sdmodels-tmp-")).toBe(true);
 
-      // The journal was written before the copy began and says which file was in flight.
-      const [journalName] = await readdir(journalDir);
-      const journal = JSON.parse(await readFile(join(journalDir, journalName!), "utf8")) as JournalData;
-        expect(journal.state).toBe("applying");
-      expect(journal.entries[0]).toMatchObject({ source: candidate.source, destination: finalPath, status: "moving", temp: { path: leftover } });
+    // The journal was written before the copy began and says which file was in flight.
+    const [journalName] = await readdir(journalDir);
+    const journal = JSON.parse(await readFile(join(journalDir, journalName!), "utf8")) as JournalData;
+    expect(journal.state).toBe("applying");
+    expect(journal.entries[0]).toMatchObject({
+      source: candidate.source,
+      destination: finalPath,
+      status: "moving",
+      temp: { path: leftover },
+    });
 
-      // The next run first recovers the dead batch: it removes exactly the recorded partial copy (fresh or not) and
-      // records that nothing of it reached the WebUI; then it installs the file.
-      const report = await applyPlan(await plan([candidate], target), { journalDir });
-      expect(report.recovered).toEqual([{ batchId: journal.batchId, pid: child.pid, installed: [], tempsRemoved: [leftover] }]);
-      expect(report.failure).toBeNull();
-      expect(report.entries[0]).toMatchObject({ status: "done", method: "copy" });
-      expect(report.leftoverTemps).toEqual([]);
-      expect((await readdir(destDir)).filter(isTempName)).toEqual([]);
-      expect(await sha256File(finalPath)).toBe(sourceHash);
-      await expect(stat(candidate.source)).rejects.toMatchObject({ code: "ENOENT" });
-      const recovered = JSON.parse(await readFile(join(journalDir, journalName!), "utf8")) as JournalData;
-      expect(recovered).toMatchObject({ state: "interrupted", recoveredAt: expect.any(String) });
-      expect(recovered.entries[0]).toMatchObject({ status: "interrupted", temp: null });
-    },
-    180_000,
-  );
+    // The next run first recovers the dead batch: it removes exactly the recorded partial copy (fresh or not) and
+    // records that nothing of it reached the WebUI; then it installs the file.
+    const report = await applyPlan(await plan([candidate], target), { journalDir });
+    expect(report.recovered).toEqual([
+      { batchId: journal.batchId, pid: child.pid, installed: [], tempsRemoved: [leftover] },
+    ]);
+    expect(report.failure).toBeNull();
+    expect(report.entries[0]).toMatchObject({ status: "done", method: "copy" });
+    expect(report.leftoverTemps).toEqual([]);
+    expect((await readdir(destDir)).filter(isTempName)).toEqual([]);
+    expect(await sha256File(finalPath)).toBe(sourceHash);
+    await expect(stat(candidate.source)).rejects.toMatchObject({ code: "ENOENT" });
+    const recovered = JSON.parse(await readFile(join(journalDir, journalName!), "utf8")) as JournalData;
+    expect(recovered).toMatchObject({ state: "interrupted", recoveredAt: expect.any(String) });
+    expect(recovered.entries[0]).toMatchObject({ status: "interrupted", temp: null });
+  }, 180_000);
 });
 
 describe("out of space", () => {
@@ -177,7 +192,9 @@ describe("out of space", () => {
     try {
       await run("mount", ["-t", "tmpfs", "-o", "size=1m", "tmpfs", root]);
     } catch (error) {
-      ctx.skip(`cannot mount a 1 MB tmpfs here (${(error as Error).message.split("\n")[0]}): out-of-space test skipped`);
+      ctx.skip(
+        `cannot mount a 1 MB tmpfs here (${(error as Error).message.split("\n")[0]}): out-of-space test skipped`,
+      );
     }
     mounted = root;
     await touch(root, A1111_MARKERS);
@@ -192,7 +209,10 @@ describe("out of space", () => {
     expect(big.size).toBeGreaterThan(1024 * 1024);
     for (const dryRun of [true, false]) {
       const planned = await plan([big, small], target, { dryRun });
-      expect(planned.entries.map((e) => (e.action === "skip" ? e.reason.code : e.action))).toEqual(["no-space", "move"]);
+      expect(planned.entries.map((e) => (e.action === "skip" ? e.reason.code : e.action))).toEqual([
+        "no-space",
+        "move",
+      ]);
     }
     const report = await applyPlan(await plan([big, small], target), { journalDir: join(root, ".sdmodels/journal") });
     expect(report.failure).toBeNull();

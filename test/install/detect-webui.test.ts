@@ -49,7 +49,10 @@ describe("detectWebui", () => {
   });
 
   it("recognises bare models folders of either style and refuses a folder holding both", async () => {
-    expect(await detectWebui(await tree(["Stable-diffusion/", "VAE/"]))).toMatchObject({ ui: "a1111", shape: "models-dir" });
+    expect(await detectWebui(await tree(["Stable-diffusion/", "VAE/"]))).toMatchObject({
+      ui: "a1111",
+      shape: "models-dir",
+    });
     expect(await detectWebui(await tree(["loras/"]))).toMatchObject({ ui: "comfyui", shape: "models-dir" });
     expect(await detectWebui(await tree(["VAE/"]))).toBeNull();
     await expect(detectWebui(await tree(["Lora/", "checkpoints/"]))).rejects.toMatchObject({ code: "webui-ambiguous" });
@@ -64,7 +67,11 @@ describe("detectWebui", () => {
 
   it("walks up to the nearest WebUI, but takes a bare models folder only where it starts", async () => {
     const root = await tree([...A1111_MARKERS, "models/Lora/sdxl/"]);
-    expect(await findWebuiUpwards(join(root, "models/Lora/sdxl"))).toMatchObject({ ui: "a1111", root, shape: "install" });
+    expect(await findWebuiUpwards(join(root, "models/Lora/sdxl"))).toMatchObject({
+      ui: "a1111",
+      root,
+      shape: "install",
+    });
     // models/ looks like a bare A1111 models folder (Stable-diffusion/, Lora/), but the install above it wins.
     expect(await findWebuiUpwards(join(root, "models"))).toMatchObject({ root, shape: "install" });
     const bare = await tree(["Stable-diffusion/", "Lora/", "sub/"]);
@@ -102,7 +109,9 @@ describe("resolveWebui", () => {
       code: "webui-not-found",
       message: expect.stringContaining("--ui"),
     });
-    await expect(resolveWebui({ webui: join(plain, "nope"), env: {}, cwd: "/" })).rejects.toMatchObject({ code: "webui-not-found" });
+    await expect(resolveWebui({ webui: join(plain, "nope"), env: {}, cwd: "/" })).rejects.toMatchObject({
+      code: "webui-not-found",
+    });
   });
 
   it("--ui on a folder that is no WebUI is refused unless --create says to make one there", async () => {
@@ -117,8 +126,12 @@ describe("resolveWebui", () => {
     expect(created.evidence[1]).toContain("--create");
     // A folder that does not exist yet is fine with --create (nothing is made until files are installed), not without.
     const missing = join(plain, "new-webui");
-    expect((await resolveWebui({ webui: missing, ui: "forge", create: true, env: {}, cwd: "/" })).modelsDir).toBe(join(missing, "models"));
-    await expect(resolveWebui({ webui: missing, ui: "forge", env: {}, cwd: "/" })).rejects.toMatchObject({ code: "webui-not-found" });
+    expect((await resolveWebui({ webui: missing, ui: "forge", create: true, env: {}, cwd: "/" })).modelsDir).toBe(
+      join(missing, "models"),
+    );
+    await expect(resolveWebui({ webui: missing, ui: "forge", env: {}, cwd: "/" })).rejects.toMatchObject({
+      code: "webui-not-found",
+    });
   });
 
   it("--ui forces the UI for a folder detection places differently", async () => {

@@ -2,12 +2,12 @@ import { mkdir, readdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeDiffusersPipeline } from "../../fixtures/diffusers-writer.js";
-import { writeModelFixture } from "../../fixtures/write-model.js";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
-import { inspectPath } from "../../src/inspect/diffusers-folder.js";
-import { placeFile } from "../../src/install/place-file.js";
-import { walkModelFiles } from "../../src/inspect/walk.js";
+import { writeModelFixture } from "../../fixtures/write-model.js";
 import { classifyInspection } from "../../src/classify/classify-inspection.js";
+import { inspectPath } from "../../src/inspect/diffusers-folder.js";
+import { walkModelFiles } from "../../src/inspect/walk.js";
+import { placeFile } from "../../src/install/place-file.js";
 import { runCli } from "../cli/run-cli.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, COMFY_MARKERS, filesUnder, touch } from "./fake-webui.js";
@@ -21,7 +21,10 @@ describe("diffusers pipeline folders", () => {
     await writeDiffusersPipeline(join(downloads, "juggernaut-xl"), "sdxl");
     const lora = MODEL_FIXTURES.find((f) => f.id === "sd1-lora-kohya")!;
     await writeModelFixture(lora, "safetensors", downloads, "style.safetensors");
-    expect(await walkModelFiles(downloads)).toEqual([join(downloads, "juggernaut-xl"), join(downloads, "style.safetensors")]);
+    expect(await walkModelFiles(downloads)).toEqual([
+      join(downloads, "juggernaut-xl"),
+      join(downloads, "style.safetensors"),
+    ]);
   });
 
   it.each([
@@ -72,8 +75,15 @@ describe("diffusers pipeline folders", () => {
     expect(run.stderr).toBe("");
     expect(run.code).toBe(0);
     const report = JSON.parse(run.stdout);
-    expect(report.plan[0]).toMatchObject({ action: "move", destination: join(webui, "models/diffusers/juggernaut-xl"), kind: "checkpoint", base: "sdxl" });
-    expect(await filesUnder(join(webui, "models/diffusers/juggernaut-xl"))).toEqual(before.map((p) => p.replace(/^juggernaut-xl\//, "")));
+    expect(report.plan[0]).toMatchObject({
+      action: "move",
+      destination: join(webui, "models/diffusers/juggernaut-xl"),
+      kind: "checkpoint",
+      base: "sdxl",
+    });
+    expect(await filesUnder(join(webui, "models/diffusers/juggernaut-xl"))).toEqual(
+      before.map((p) => p.replace(/^juggernaut-xl\//, "")),
+    );
     const undo = await cli(["undo", "--webui", webui], { env });
     expect(undo.code).toBe(0);
     expect(await filesUnder(downloads)).toEqual(before);
@@ -87,7 +97,9 @@ describe("diffusers pipeline folders", () => {
     await expect(placeFile(source, destination, { keepSource: false })).rejects.toMatchObject({ code: "EEXIST" });
     expect(await readdir(destination)).toEqual([]);
     expect(await readdir(source)).toContain("model_index.json");
-    await expect(placeFile(source, join(root, "elsewhere"), { keepSource: true })).rejects.toMatchObject({ code: "EISDIR" });
+    await expect(placeFile(source, join(root, "elsewhere"), { keepSource: true })).rejects.toMatchObject({
+      code: "EISDIR",
+    });
   });
 
   it("A1111 does not load diffusers folders: left where it is, with a typed reason", async () => {
@@ -96,7 +108,9 @@ describe("diffusers pipeline folders", () => {
     await touch(webui, A1111_MARKERS);
     const downloads = join(root, "downloads");
     await writeDiffusersPipeline(join(downloads, "dreamshaper-8"), "sd1");
-    const run = await cli(["sort", downloads, "--webui", webui, "--dry-run", "--json"], { env: { SDMODELS_STATE_DIR: join(root, "state") } });
+    const run = await cli(["sort", downloads, "--webui", webui, "--dry-run", "--json"], {
+      env: { SDMODELS_STATE_DIR: join(root, "state") },
+    });
     expect(JSON.parse(run.stdout).plan[0]).toMatchObject({ action: "skip", reason: { code: "diffusers-not-loaded" } });
   });
 });

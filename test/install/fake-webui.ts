@@ -2,15 +2,21 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { lstat, mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
+import { writeSafetensors } from "../../fixtures/safetensors-writer.js";
 import type { Classification } from "../../src/classify/types.js";
 import type { FileFormat, InspectError, Verdict } from "../../src/inspect/types.js";
-import { writeSafetensors } from "../../fixtures/safetensors-writer.js";
 import { identityOf } from "../../src/install/file-identity.js";
 import { gatherSnapshot } from "../../src/install/gather-snapshot.js";
-import { planInstall } from "../../src/install/plan-install.js";
 import { defaultJournalDir } from "../../src/install/journal.js";
+import { planInstall } from "../../src/install/plan-install.js";
 import { resolveWebui } from "../../src/install/resolve-webui.js";
-import { DEFAULT_PLAN_OPTIONS, type InstallCandidate, type InstallPlan, type PlanOptions, type WebuiTarget } from "../../src/install/types.js";
+import {
+  DEFAULT_PLAN_OPTIONS,
+  type InstallCandidate,
+  type InstallPlan,
+  type PlanOptions,
+  type WebuiTarget,
+} from "../../src/install/types.js";
 
 /** Creates files (and, for paths ending in `/`, folders) under `root`. */
 export async function touch(root: string, paths: readonly string[]): Promise<void> {
@@ -37,10 +43,27 @@ export const A1111_MARKERS = [
 ];
 export const FORGE_MARKERS = [...A1111_MARKERS, "modules_forge/", "models/text_encoder/put_text_encoders_here.txt"];
 export const SDNEXT_MARKERS = ["installer.py", "launch.py", "webui.py", "modules/sd_detect.py", "models/Reference/"];
-export const COMFY_MARKERS = ["main.py", "folder_paths.py", "nodes.py", "comfy/", "comfy_extras/", "custom_nodes/", "models/checkpoints/"];
+export const COMFY_MARKERS = [
+  "main.py",
+  "folder_paths.py",
+  "nodes.py",
+  "comfy/",
+  "comfy_extras/",
+  "custom_nodes/",
+  "models/checkpoints/",
+];
 
 export function classification(kind: Classification["kind"], extra: Partial<Classification> = {}): Classification {
-  return { kind, algorithm: null, base: "sd1", variant: null, architecture: null, confidence: "high", evidence: [], ...extra };
+  return {
+    kind,
+    algorithm: null,
+    base: "sd1",
+    variant: null,
+    architecture: null,
+    confidence: "high",
+    evidence: [],
+    ...extra,
+  };
 }
 
 /**
@@ -63,7 +86,8 @@ export async function modelFile(
   const format = options.format ?? "safetensors";
   await mkdir(dirname(path), { recursive: true });
   if (options.bytes) await writeFile(path, options.bytes);
-  else if (format === "safetensors") await writeSafetensors(path, [{ name: "w", shape: options.shape ?? [options.dim ?? 64, 8] }]);
+  else if (format === "safetensors")
+    await writeSafetensors(path, [{ name: "w", shape: options.shape ?? [options.dim ?? 64, 8] }]);
   else await writeFile(path, Buffer.from(`PK\u0003\u0004 pickle stand-in ${path}`));
   const info = await lstat(path);
   return {

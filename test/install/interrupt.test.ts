@@ -43,63 +43,75 @@ describe("SIGINT and SIGTERM during install", () => {
     ["SIGINT", 130],
     ["SIGTERM", 143],
   ] as const) {
-    it(
-      `${signal} mid-copy: the partial copy is removed, the batch is journaled interrupted, exit ${exitCode}, undo reverts the finished part`,
-      async (ctx) => {
-        const here = (await stat(tmpdir())).dev;
-        const there = await stat(OTHER_DEVICE_ROOT).then((s) => s.dev, () => null);
-        if (there === null || there === here) ctx.skip(`${OTHER_DEVICE_ROOT} is missing or on the same device as ${tmpdir()}: cannot force a copy, test skipped`);
-        const sourceDir = await mkdtemp(join(OTHER_DEVICE_ROOT, "sdmodels-sigint-"));
-        otherDeviceDirs.push(sourceDir);
-        const root = await tempDir();
-        const state = await tempDir();
-        await touch(root, A1111_MARKERS);
-        const small = await writeModelFixture(lora, "safetensors", sourceDir, "first.safetensors");
-        const big = await writeModelFixture(checkpoint, "safetensors", sourceDir, "big.safetensors");
-        const bigBefore = identityOf(await lstat(big));
-        const destDir = join(root, "models/Stable-diffusion");
+    it(`${signal} mid-copy: the partial copy is removed, the batch is journaled interrupted, exit ${exitCode}, undo reverts the finished part`, async (ctx) => {
+      const here = (await stat(tmpdir())).dev;
+      const there = await stat(OTHER_DEVICE_ROOT).then(
+        (s) => s.dev,
+        () => null,
+      );
+      if (there === null || there === here)
+        ctx.skip(
+          `${OTHER_DEVICE_ROOT} is missing or on the same device as ${tmpdir()}: cannot force a copy, test skipped`,
+        );
+      const sourceDir = await mkdtemp(join(OTHER_DEVICE_ROOT, "sdmodels-sigint-"));
+      otherDeviceDirs.push(sourceDir);
+      const root = await tempDir();
+      const state = await tempDir();
+      await touch(root, A1111_MARKERS);
+      const small = await writeModelFixture(lora, "safetensors", sourceDir, "first.safetensors");
+      const big = await writeModelFixture(checkpoint, "safetensors", sourceDir, "big.safetensors");
+      const bigBefore = identityOf(await lstat(big));
+      const destDir = join(root, "models/Stable-diffusion");
 
-        const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD_SCRIPT], {
-          env: { ...process.env, MAIN_URL: pathToFileURL(join(checkout(), "dist/src/cli/main.js")).href, SDMODELS_STATE_DIR: state, ARGS: JSON.stringify(["install", small, big, "--webui", root]) },
-          stdio: ["ignore", "pipe", "pipe"],
-        });
-        let stderr = "";
-        child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-        const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, sig) => resolve({ code, signal: sig })));
-        let finished = false;
-        void exited.then(() => (finished = true));
+      const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD_SCRIPT], {
+        env: {
+          ...process.env,
+          MAIN_URL: pathToFileURL(join(checkout(), "dist/src/cli/main.js")).href,
+          SDMODELS_STATE_DIR: state,
+          ARGS: JSON.stringify(["install", small, big, "--webui", root]),
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      let stderr = "";
+      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+        child.on("exit", (code, sig) => resolve({ code, signal: sig })),
+      );
+      let finished = false;
+      void exited.then(() => (finished = true));
 
-        let signalled = false;
-        while (!finished && !signalled) {
-          const temp = (await readdir(destDir).catch(() => [] as string[])).find(isTempName);
-          if (temp && ((await stat(join(destDir, temp)).catch(() => null))?.size ?? 0) > 0) {
-            child.kill(signal);
-            signalled = true;
-          } else await new Promise((r) => setTimeout(r, 2));
-        }
-        const result = await exited;
-        if (!signalled) throw new Error(`the child finished (code ${result.code}) before it could be interrupted mid-copy; stderr: ${stderr}`);
+      let signalled = false;
+      while (!finished && !signalled) {
+        const temp = (await readdir(destDir).catch(() => [] as string[])).find(isTempName);
+        if (temp && ((await stat(join(destDir, temp)).catch(() => null))?.size ?? 0) > 0) {
+          child.kill(signal);
+          signalled = true;
+        } else await new Promise((r) => setTimeout(r, 2));
+      }
+      const result = await exited;
+      if (!signalled)
+        throw new Error(
+          `the child finished (code ${result.code}) before it could be interrupted mid-copy; stderr: ${stderr}`,
+        );
 
-        expect(result).toEqual({ code: exitCode, signal: null });
-        expect(stderr).toContain(`interrupted by ${signal}`);
-        // No partial copy, nothing under the final name, the source whole.
-        expect(await readdir(destDir)).toEqual(["Put Stable Diffusion checkpoints here.txt"]);
-        expect(identityOf(await lstat(big))).toEqual(bigBefore);
-        // The file before it was installed and is journaled; the batch says it was interrupted.
-        expect(await filesUnder(join(root, "models/Lora"))).toEqual(["first.safetensors"]);
-        const journalDir = join(root, ".sdmodels/journal");
-        const [name] = await readdir(journalDir);
-        const journal = JSON.parse(await readFile(join(journalDir, name!), "utf8")) as JournalData;
-        expect(journal.state).toBe("interrupted");
-        expect(journal.entries.map((e) => e.status)).toEqual(["done", "interrupted"]);
+      expect(result).toEqual({ code: exitCode, signal: null });
+      expect(stderr).toContain(`interrupted by ${signal}`);
+      // No partial copy, nothing under the final name, the source whole.
+      expect(await readdir(destDir)).toEqual(["Put Stable Diffusion checkpoints here.txt"]);
+      expect(identityOf(await lstat(big))).toEqual(bigBefore);
+      // The file before it was installed and is journaled; the batch says it was interrupted.
+      expect(await filesUnder(join(root, "models/Lora"))).toEqual(["first.safetensors"]);
+      const journalDir = join(root, ".sdmodels/journal");
+      const [name] = await readdir(journalDir);
+      const journal = JSON.parse(await readFile(join(journalDir, name!), "utf8")) as JournalData;
+      expect(journal.state).toBe("interrupted");
+      expect(journal.entries.map((e) => e.status)).toEqual(["done", "interrupted"]);
 
-        const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
-        const undone = await undoBatch(target);
-        expect(undone.restored).toEqual([{ from: join(root, "models/Lora/first.safetensors"), to: small }]);
-        expect((await readdir(sourceDir)).sort()).toEqual(["big.safetensors", "first.safetensors"]);
-        expect(await filesUnder(join(root, "models/Lora"))).toEqual([]);
-      },
-      180_000,
-    );
+      const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
+      const undone = await undoBatch(target);
+      expect(undone.restored).toEqual([{ from: join(root, "models/Lora/first.safetensors"), to: small }]);
+      expect((await readdir(sourceDir)).sort()).toEqual(["big.safetensors", "first.safetensors"]);
+      expect(await filesUnder(join(root, "models/Lora"))).toEqual([]);
+    }, 180_000);
   }
 });

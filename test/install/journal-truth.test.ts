@@ -1,17 +1,30 @@
 import { execFile } from "node:child_process";
-import { chmod, lstat, mkdir, mkdtemp, readdir, readFile, readlink, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
+import {
+  chmod,
+  lstat,
+  mkdir,
+  mkdtemp,
+  readdir,
+  readFile,
+  readlink,
+  rename,
+  rm,
+  stat,
+  symlink,
+  writeFile,
+} from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
+import { writeSidecars } from "../../fixtures/sidecar-files.js";
 import { applyPlan } from "../../src/install/apply-plan.js";
 import { identityOf } from "../../src/install/file-identity.js";
 import type { JournalData } from "../../src/install/journal.js";
 import type { MoveEntry } from "../../src/install/types.js";
 import { undoBatch } from "../../src/install/undo-batch.js";
-import { writeSidecars } from "../../fixtures/sidecar-files.js";
 import { useTempDirs } from "../helpers.js";
-import { a1111WithDownloads, classification as k, filesUnder, modelFile, plan, sha256File } from "./fake-webui.js";
+import { a1111WithDownloads, filesUnder, classification as k, modelFile, plan, sha256File } from "./fake-webui.js";
 
 const run = promisify(execFile);
 const tempDir = useTempDirs("sdmodels-truth-");
@@ -39,9 +52,15 @@ describe("every file that reached the WebUI is journaled", () => {
       mounts.push(readOnly);
       await run("mount", ["-o", "remount,bind,ro", readOnly]);
     } catch (error) {
-      ctx.skip(`cannot make a read-only bind mount here (${(error as Error).message.split("\n")[0]}): read-only source test skipped`);
+      ctx.skip(
+        `cannot make a read-only bind mount here (${(error as Error).message.split("\n")[0]}): read-only source test skipped`,
+      );
     }
-    const candidate = { ...candidateRw, source: join(readOnly, "ro.safetensors"), identity: { ...candidateRw.identity!, dev: (await lstat(join(readOnly, "ro.safetensors"))).dev } };
+    const candidate = {
+      ...candidateRw,
+      source: join(readOnly, "ro.safetensors"),
+      identity: { ...candidateRw.identity!, dev: (await lstat(join(readOnly, "ro.safetensors"))).dev },
+    };
     const report = await applyPlan(await plan([candidate], target), { journalDir });
 
     const installed = join(root, "models/Lora/ro.safetensors");
@@ -79,7 +98,9 @@ describe("every file that reached the WebUI is journaled", () => {
     const planned = await plan([candidate], target);
     // Built by hand: the planner never carries a link sidecar; applying must not carry one either.
     const move = planned.entries[0] as MoveEntry;
-    move.sidecars = [{ source: join(downloads, "x.preview.png"), destination: join(root, "models/Lora/x.preview.png") }];
+    move.sidecars = [
+      { source: join(downloads, "x.preview.png"), destination: join(root, "models/Lora/x.preview.png") },
+    ];
 
     const report = await applyPlan(planned, { journalDir });
     expect(report.failure).toBeNull();
@@ -117,7 +138,11 @@ describe("a model that is a link in the plan", () => {
     (planned.entries[0] as MoveEntry).identity = identityOf(await lstat(link));
 
     const report = await applyPlan(planned, { journalDir });
-    expect(report.entries[0]).toMatchObject({ status: "done", method: "rename", sidecars: [{ source: join(downloads, "x.preview.png") }] });
+    expect(report.entries[0]).toMatchObject({
+      status: "done",
+      method: "rename",
+      sidecars: [{ source: join(downloads, "x.preview.png") }],
+    });
     const installed = join(root, "models/Lora/x.safetensors");
     expect(await readlink(installed)).toBe(real);
     expect(await filesUnder(join(root, "models/Lora"))).toEqual(["x.preview.png"]);
@@ -139,8 +164,14 @@ describe("undo across filesystems", () => {
 
   it("copies the files back and removes the installed copies; a link sidecar stays behind", async (ctx) => {
     const here = (await stat(tmpdir())).dev;
-    const there = await stat(OTHER_DEVICE_ROOT).then((s) => s.dev, () => null);
-    if (there === null || there === here) ctx.skip(`${OTHER_DEVICE_ROOT} is missing or on the same device as ${tmpdir()}: cross-filesystem undo test skipped`);
+    const there = await stat(OTHER_DEVICE_ROOT).then(
+      (s) => s.dev,
+      () => null,
+    );
+    if (there === null || there === here)
+      ctx.skip(
+        `${OTHER_DEVICE_ROOT} is missing or on the same device as ${tmpdir()}: cross-filesystem undo test skipped`,
+      );
     const sourceDir = await mkdtemp(join(OTHER_DEVICE_ROOT, "sdmodels-undo-xdev-"));
     otherDeviceDirs.push(sourceDir);
     const { root, target, journalDir } = await setup();
@@ -150,7 +181,10 @@ describe("undo across filesystems", () => {
     const hash = await sha256File(candidate.source);
     const planned = await plan([candidate], target);
     // The link added by hand: the planner never carries one, and a copy must not recreate it.
-    (planned.entries[0] as MoveEntry).sidecars.push({ source: join(sourceDir, "x.preview.png"), destination: join(root, "models/Lora/x.preview.png") });
+    (planned.entries[0] as MoveEntry).sidecars.push({
+      source: join(sourceDir, "x.preview.png"),
+      destination: join(root, "models/Lora/x.preview.png"),
+    });
     const applied = await applyPlan(planned, { journalDir });
     expect(applied.entries[0]).toMatchObject({
       status: "done",
@@ -174,7 +208,10 @@ describe("undo acts only on what it can prove", () => {
   it("refuses a planted journal whose entries point outside the WebUI; nothing moves", async () => {
     const { root, downloads, target, journalDir } = await setup();
     // A real batch gives the planted one a believable shape.
-    const applied = await applyPlan(await plan([await modelFile(join(downloads, "a.safetensors"), k("lora"))], target), { journalDir });
+    const applied = await applyPlan(
+      await plan([await modelFile(join(downloads, "a.safetensors"), k("lora"))], target),
+      { journalDir },
+    );
     const genuine = await readJournal(applied.journalPath!);
     const victim = await tempDir();
     await writeFile(join(victim, "id_rsa"), "private key");
@@ -184,33 +221,60 @@ describe("undo acts only on what it can prove", () => {
       batchId: "2099-01-01T00-00-00-000Z-ffffff",
       createdAt: "2099-01-01T00:00:00.000Z",
       sourceDirs: [stash],
-      entries: [{ ...genuine.entries[0]!, source: join(stash, "id_rsa"), destination: join(victim, "id_rsa"), sidecars: [] }],
+      entries: [
+        { ...genuine.entries[0]!, source: join(stash, "id_rsa"), destination: join(victim, "id_rsa"), sidecars: [] },
+      ],
     };
     await writeFile(join(journalDir, `${planted.batchId}.json`), JSON.stringify(planted), { mode: 0o600 });
-    await expect(undoBatch(target)).rejects.toMatchObject({ code: "journal-untrusted", message: expect.stringContaining("lies outside the WebUI") });
+    await expect(undoBatch(target)).rejects.toMatchObject({
+      code: "journal-untrusted",
+      message: expect.stringContaining("lies outside the WebUI"),
+    });
     expect(await readFile(join(victim, "id_rsa"), "utf8")).toBe("private key");
     expect(await filesUnder(downloads)).toEqual([]);
 
     // Inside the WebUI but not the file any batch installed: the identity gives it away.
     await writeFile(join(root, "models/Lora/theirs.safetensors"), "a model the user installed by hand");
-    planted.entries = [{ ...genuine.entries[0]!, source: join(stash, "theirs.safetensors"), destination: join(root, "models/Lora/theirs.safetensors"), sidecars: [] }];
+    planted.entries = [
+      {
+        ...genuine.entries[0]!,
+        source: join(stash, "theirs.safetensors"),
+        destination: join(root, "models/Lora/theirs.safetensors"),
+        sidecars: [],
+      },
+    ];
     await writeFile(join(journalDir, `${planted.batchId}.json`), JSON.stringify(planted), { mode: 0o600 });
-    await expect(undoBatch(target)).rejects.toMatchObject({ code: "journal-untrusted", message: expect.stringContaining("is not the file installed") });
+    await expect(undoBatch(target)).rejects.toMatchObject({
+      code: "journal-untrusted",
+      message: expect.stringContaining("is not the file installed"),
+    });
     expect(await filesUnder(join(root, "models/Lora"))).toEqual(["a.safetensors", "theirs.safetensors"]);
   });
 
   it("refuses a journal others can write, or that belongs to another user", async () => {
     const { downloads, target, journalDir } = await setup();
-    const applied = await applyPlan(await plan([await modelFile(join(downloads, "a.safetensors"), k("lora"))], target), { journalDir });
+    const applied = await applyPlan(
+      await plan([await modelFile(join(downloads, "a.safetensors"), k("lora"))], target),
+      { journalDir },
+    );
     await chmod(applied.journalPath!, 0o666);
-    await expect(undoBatch(target)).rejects.toMatchObject({ code: "journal-untrusted", message: expect.stringContaining("writable by others") });
+    await expect(undoBatch(target)).rejects.toMatchObject({
+      code: "journal-untrusted",
+      message: expect.stringContaining("writable by others"),
+    });
     await chmod(applied.journalPath!, 0o600);
     await chmod(journalDir, 0o777);
-    await expect(undoBatch(target)).rejects.toMatchObject({ code: "journal-untrusted", message: expect.stringContaining("writable by others") });
+    await expect(undoBatch(target)).rejects.toMatchObject({
+      code: "journal-untrusted",
+      message: expect.stringContaining("writable by others"),
+    });
     await chmod(journalDir, 0o700);
     if (process.getuid?.() === 0) {
       await run("chown", ["65534", applied.journalPath!]);
-      await expect(undoBatch(target)).rejects.toMatchObject({ code: "journal-untrusted", message: expect.stringContaining("belongs to user 65534") });
+      await expect(undoBatch(target)).rejects.toMatchObject({
+        code: "journal-untrusted",
+        message: expect.stringContaining("belongs to user 65534"),
+      });
       await run("chown", ["0", applied.journalPath!]);
     }
     expect((await undoBatch(target)).restored).toHaveLength(1);
@@ -224,7 +288,9 @@ describe("undo acts only on what it can prove", () => {
     await writeFile(candidate.source, "another file under the old name");
     const report = await undoBatch(target);
     expect(report.restored).toEqual([]);
-    expect(report.refused).toEqual([{ path: join(root, "models/VAE/keep.safetensors"), reason: expect.stringContaining("is occupied") }]);
+    expect(report.refused).toEqual([
+      { path: join(root, "models/VAE/keep.safetensors"), reason: expect.stringContaining("is occupied") },
+    ]);
     expect(await sha256File(join(root, "models/VAE/keep.safetensors"))).not.toBe(await sha256File(candidate.source));
     expect(await filesUnder(join(root, "models/VAE"))).toEqual(["keep.safetensors"]);
   });
@@ -234,8 +300,13 @@ describe("recovery", () => {
   it("an unreadable journal (another version, a torn file) does not block the next install", async () => {
     const { downloads, target, journalDir } = await setup();
     await mkdir(journalDir, { recursive: true });
-    await writeFile(join(journalDir, "2020-01-01T00-00-00-000Z-aaaaaa.json"), JSON.stringify({ version: 1, entries: [] }));
-    const report = await applyPlan(await plan([await modelFile(join(downloads, "a.safetensors"), k("lora"))], target), { journalDir });
+    await writeFile(
+      join(journalDir, "2020-01-01T00-00-00-000Z-aaaaaa.json"),
+      JSON.stringify({ version: 1, entries: [] }),
+    );
+    const report = await applyPlan(await plan([await modelFile(join(downloads, "a.safetensors"), k("lora"))], target), {
+      journalDir,
+    });
     expect(report).toMatchObject({ failure: null, recovered: [] });
     expect(report.entries[0]!.status).toBe("done");
   });
@@ -246,7 +317,9 @@ describe("recovery", () => {
     await mkdir(join(journalDir, ".."), { recursive: true });
     await symlink(elsewhere, journalDir);
     const candidate = await modelFile(join(downloads, "a.safetensors"), k("lora"));
-    await expect(applyPlan(await plan([candidate], target), { journalDir })).rejects.toMatchObject({ code: "journal-invalid" });
+    await expect(applyPlan(await plan([candidate], target), { journalDir })).rejects.toMatchObject({
+      code: "journal-invalid",
+    });
     expect(await filesUnder(elsewhere)).toEqual([]);
     await rm(journalDir);
 
@@ -256,7 +329,9 @@ describe("recovery", () => {
     Object.assign(journal, { state: "applying", pid: 2 ** 22 + 1 });
     await writeFile(applied.journalPath!, JSON.stringify(journal));
     await chmod(applied.journalPath!, 0o664);
-    const next = await applyPlan(await plan([await modelFile(join(downloads, "b.safetensors"), k("vae"))], target), { journalDir });
+    const next = await applyPlan(await plan([await modelFile(join(downloads, "b.safetensors"), k("vae"))], target), {
+      journalDir,
+    });
     expect(next.recovered).toEqual([]);
     expect((await readJournal(applied.journalPath!)).state).toBe("applying");
   });

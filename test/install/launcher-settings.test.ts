@@ -10,7 +10,10 @@ const tempDir = useTempDirs("sdmodels-launchers-");
 const k = classification;
 
 /** A WebUI tree from `markers` plus the given settings files, and a downloads folder beside it. */
-async function webui(markers: readonly string[], files: Record<string, string>): Promise<{ root: string; downloads: string }> {
+async function webui(
+  markers: readonly string[],
+  files: Record<string, string>,
+): Promise<{ root: string; downloads: string }> {
   const root = await tempDir();
   await touch(root, markers);
   for (const [name, text] of Object.entries(files)) {
@@ -20,7 +23,8 @@ async function webui(markers: readonly string[], files: Record<string, string>):
   return { root, downloads: await tempDir() };
 }
 
-const destinations = (entries: PlanEntry[]) => entries.map((e) => (e.action === "move" ? e.destination : `${e.action}`));
+const destinations = (entries: PlanEntry[]) =>
+  entries.map((e) => (e.action === "move" ? e.destination : `${e.action}`));
 
 describe("A1111 / Forge COMMANDLINE_ARGS", () => {
   it("reads webui-user.sh as the shell leaves it and splits it as Python's shlex does", async () => {
@@ -28,7 +32,7 @@ describe("A1111 / Forge COMMANDLINE_ARGS", () => {
     const { root, downloads } = await webui(A1111_MARKERS, {
       "webui-user.sh": [
         "#!/bin/bash",
-        "# Commandline arguments for webui.py, for example: export COMMANDLINE_ARGS=\"--medvram --opt-split-attention\"",
+        '# Commandline arguments for webui.py, for example: export COMMANDLINE_ARGS="--medvram --opt-split-attention"',
         '#export COMMANDLINE_ARGS="--ckpt-dir /commented/out"',
         `STORE=${store}`,
         `export COMMANDLINE_ARGS="--xformers --ckpt-dir '$STORE/sd models' --lora-dir=$STORE/loras#1"`,
@@ -63,11 +67,15 @@ describe("A1111 / Forge COMMANDLINE_ARGS", () => {
     });
     const target = await resolveWebui({ webui: root, env: {}, cwd: "/", platform: "linux" });
     expect(target.folders).toEqual({});
-    expect(target.evidence).toContain(`warning: ${join(root, "webui-user.sh")}:1: COMMANDLINE_ARGS is set but never exported, so the WebUI does not see it`);
+    expect(target.evidence).toContain(
+      `warning: ${join(root, "webui-user.sh")}:1: COMMANDLINE_ARGS is set but never exported, so the WebUI does not see it`,
+    );
 
     const { root: r2 } = await webui(A1111_MARKERS, { "webui-user.sh": 'export COMMANDLINE_ARGS="$(cat args.txt)"\n' });
     const t2 = await resolveWebui({ webui: r2, env: {}, cwd: "/", platform: "linux" });
-    expect(t2.evidence.join("\n")).toContain("webui-user.sh:1: COMMANDLINE_ARGS uses command substitution $(…), which sdmodels does not run");
+    expect(t2.evidence.join("\n")).toContain(
+      "webui-user.sh:1: COMMANDLINE_ARGS uses command substitution $(…), which sdmodels does not run",
+    );
   });
 
   it("reads webui-user.bat on Windows: set, %~dp0, %VAR%, ^ continuations, rem, quoted Windows paths kept as Python keeps them", async () => {
@@ -89,22 +97,33 @@ describe("A1111 / Forge COMMANDLINE_ARGS", () => {
     const target = await resolveWebui({ webui: root, env: {}, cwd: "/", platform: "win32" });
     const bat = join(root, "webui-user.bat");
     expect(target.folders).toEqual({
-      ckpt_dir: { name: "--ckpt-dir", path: resolve(root, `${root}\\..\\shared\\Stable-diffusion`), file: bat, line: 8 },
+      ckpt_dir: {
+        name: "--ckpt-dir",
+        path: resolve(root, `${root}\\..\\shared\\Stable-diffusion`),
+        file: bat,
+        line: 8,
+      },
       lora_dir: { name: "--lora-dir", path: resolve(root, "E:\\AI\\Lora files"), file: bat, line: 8 },
       vae_dir: { name: "--vae-dir", path: resolve(root, "E:\\AI\\VAE"), file: bat, line: 8 },
     });
   });
 
   it("refuses an unquoted Windows path: the WebUI itself reads D:\\models as D:models", async () => {
-    const { root } = await webui(A1111_MARKERS, { "webui-user.bat": "@echo off\nset COMMANDLINE_ARGS=--api --ckpt-dir D:\\models\\sd\ncall webui.bat\n" });
+    const { root } = await webui(A1111_MARKERS, {
+      "webui-user.bat": "@echo off\nset COMMANDLINE_ARGS=--api --ckpt-dir D:\\models\\sd\ncall webui.bat\n",
+    });
     await expect(resolveWebui({ webui: root, env: {}, cwd: "/", platform: "win32" })).rejects.toMatchObject({
       code: "webui-settings-invalid",
       message: expect.stringMatching(/webui-user\.bat:2: --ckpt-dir reaches the WebUI as "D:modelssd".*Quote the path/),
     });
-    const { root: r2 } = await webui(A1111_MARKERS, { "webui-user.sh": 'export COMMANDLINE_ARGS="--ckpt-dir \\"/m/unterminated"\n' });
+    const { root: r2 } = await webui(A1111_MARKERS, {
+      "webui-user.sh": 'export COMMANDLINE_ARGS="--ckpt-dir \\"/m/unterminated"\n',
+    });
     await expect(resolveWebui({ webui: r2, env: {}, cwd: "/", platform: "linux" })).rejects.toMatchObject({
       code: "webui-settings-invalid",
-      message: expect.stringContaining('webui-user.sh:1: COMMANDLINE_ARGS cannot be split (Python\'s shlex says "No closing quotation")'),
+      message: expect.stringContaining(
+        'webui-user.sh:1: COMMANDLINE_ARGS cannot be split (Python\'s shlex says "No closing quotation")',
+      ),
     });
   });
 
@@ -115,15 +134,26 @@ describe("A1111 / Forge COMMANDLINE_ARGS", () => {
     };
     const { root } = await webui(A1111_MARKERS, files);
     const mac = await resolveWebui({ webui: root, env: {}, cwd: "/", platform: "darwin" });
-    expect(mac).toMatchObject({ dataDir: "/mac/data", modelsDir: "/mac/data/models", folders: { lora_dir: { path: "/mac/loras" } } });
+    expect(mac).toMatchObject({
+      dataDir: "/mac/data",
+      modelsDir: "/mac/data/models",
+      folders: { lora_dir: { path: "/mac/loras" } },
+    });
     expect(mac.roots).toEqual([{ name: "--data-dir", path: "/mac/data", file: join(root, "webui-user.sh"), line: 1 }]);
     const linux = await resolveWebui({ webui: root, env: {}, cwd: "/", platform: "linux" });
     expect(linux).toMatchObject({ dataDir: root, folders: { lora_dir: { path: "/mac/loras" } } });
   });
 
   it("--models-dir moves the models folder; the user's environment is where COMMANDLINE_ARGS starts", async () => {
-    const { root, downloads } = await webui(A1111_MARKERS, { "webui-user.sh": 'export COMMANDLINE_ARGS="$COMMANDLINE_ARGS --models-dir ../shared-models"\n' });
-    const target = await resolveWebui({ webui: root, env: { COMMANDLINE_ARGS: "--hypernetwork-dir /hn" }, cwd: "/", platform: "linux" });
+    const { root, downloads } = await webui(A1111_MARKERS, {
+      "webui-user.sh": 'export COMMANDLINE_ARGS="$COMMANDLINE_ARGS --models-dir ../shared-models"\n',
+    });
+    const target = await resolveWebui({
+      webui: root,
+      env: { COMMANDLINE_ARGS: "--hypernetwork-dir /hn" },
+      cwd: "/",
+      platform: "linux",
+    });
     expect(target.modelsDir).toBe(resolve(root, "../shared-models"));
     const entries = (await plan([await modelFile(join(downloads, "c.safetensors"), k("checkpoint"))], target)).entries;
     expect(destinations(entries)).toEqual([resolve(root, "../shared-models/Stable-diffusion/c.safetensors")]);
@@ -131,8 +161,18 @@ describe("A1111 / Forge COMMANDLINE_ARGS", () => {
 
     // Set only in the environment (webui-user.sh leaves it alone): no file to name.
     const { root: r2 } = await webui(A1111_MARKERS, {});
-    const fromEnv = await resolveWebui({ webui: r2, env: { COMMANDLINE_ARGS: "--lora-dir /env/l" }, cwd: "/", platform: "linux" });
-    expect(fromEnv.folders.lora_dir).toEqual({ name: "--lora-dir", path: "/env/l", file: "environment variable COMMANDLINE_ARGS", line: 0 });
+    const fromEnv = await resolveWebui({
+      webui: r2,
+      env: { COMMANDLINE_ARGS: "--lora-dir /env/l" },
+      cwd: "/",
+      platform: "linux",
+    });
+    expect(fromEnv.folders.lora_dir).toEqual({
+      name: "--lora-dir",
+      path: "/env/l",
+      file: "environment variable COMMANDLINE_ARGS",
+      line: 0,
+    });
   });
 
   it("Forge --forge-ref-a1111-home takes A1111's folders that exist, not flags already given; Forge Neo's --*-dirs repeat", async () => {
@@ -143,17 +183,23 @@ describe("A1111 / Forge COMMANDLINE_ARGS", () => {
     });
     const target = await resolveWebui({ webui: root, env: {}, cwd: "/", platform: "linux" });
     expect(target.ui).toBe("forge");
-    expect(target.folders.ckpt_dir).toMatchObject({ name: "--forge-ref-a1111-home → --ckpt-dir", path: join(a1111, "models/Stable-diffusion") });
+    expect(target.folders.ckpt_dir).toMatchObject({
+      name: "--forge-ref-a1111-home → --ckpt-dir",
+      path: join(a1111, "models/Stable-diffusion"),
+    });
     expect(target.folders.vae_dir).toMatchObject({ name: "--vae-dir", path: "/own/vae" });
     expect(target.folders.embeddings_dir?.path).toBe(join(a1111, "embeddings"));
     // Forge appends models/lora (lower case): on a case-sensitive disk that misses A1111's models/Lora, in Forge too.
     expect(target.folders.lora_dir).toBeUndefined();
-    expect(target.evidence.join("\n")).toContain(`--lora-dir from --forge-ref-a1111-home skipped: ${join(a1111, "models/lora")} does not exist`);
+    expect(target.evidence.join("\n")).toContain(
+      `--lora-dir from --forge-ref-a1111-home skipped: ${join(a1111, "models/lora")} does not exist`,
+    );
     const entries = (await plan([await modelFile(join(downloads, "c.safetensors"), k("checkpoint"))], target)).entries;
     expect(destinations(entries)).toEqual([join(a1111, "models/Stable-diffusion/c.safetensors")]);
 
     const { root: neo } = await webui(FORGE_MARKERS, {
-      "webui-user.sh": 'export COMMANDLINE_ARGS="--ckpt-dirs /m/one --lora-dirs=/m/l1 --ckpt-dirs /m/two --text-encoder-dirs /m/te"\n',
+      "webui-user.sh":
+        'export COMMANDLINE_ARGS="--ckpt-dirs /m/one --lora-dirs=/m/l1 --ckpt-dirs /m/two --text-encoder-dirs /m/te"\n',
     });
     const neoTarget = await resolveWebui({ webui: neo, env: {}, cwd: "/", platform: "linux" });
     expect(neoTarget.folders).toMatchObject({
@@ -169,14 +215,28 @@ describe("SD.Next config.json", () => {
     const store = await tempDir();
     const { root, downloads } = await webui(SDNEXT_MARKERS, {
       "config.json": JSON.stringify(
-        { sd_model_checkpoint: "x", models_dir: join(store, "models"), ckpt_dir: join(store, "checkpoints"), lora_dir: "loras-here", control_dir: "", samples_format: "png" },
+        {
+          sd_model_checkpoint: "x",
+          models_dir: join(store, "models"),
+          ckpt_dir: join(store, "checkpoints"),
+          lora_dir: "loras-here",
+          control_dir: "",
+          samples_format: "png",
+        },
         null,
         4,
       ),
     });
     const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
-    expect(target.folders.ckpt_dir).toEqual({ name: "ckpt_dir", path: join(store, "checkpoints"), file: join(root, "config.json"), line: 4 });
-    expect(target.roots).toEqual([{ name: "models_dir", path: join(store, "models"), file: join(root, "config.json"), line: 3 }]);
+    expect(target.folders.ckpt_dir).toEqual({
+      name: "ckpt_dir",
+      path: join(store, "checkpoints"),
+      file: join(root, "config.json"),
+      line: 4,
+    });
+    expect(target.roots).toEqual([
+      { name: "models_dir", path: join(store, "models"), file: join(root, "config.json"), line: 3 },
+    ]);
     const candidates = [
       await modelFile(join(downloads, "c.safetensors"), k("checkpoint")),
       await modelFile(join(downloads, "l.safetensors"), k("lora"), { dim: 65 }),
@@ -202,9 +262,12 @@ describe("SD.Next config.json", () => {
 
 describe("Stability Matrix shared library", () => {
   it("is detected from its data folder and fills Models/<SharedFolderType>", async () => {
-    const { root, downloads } = await webui(["Models/StableDiffusion/", "Models/Lora/", "Packages/stable-diffusion-webui/"], {
-      "settings.json": JSON.stringify({ Version: 1, InstalledPackages: [], ModelDirectoryOverride: null }, null, 2),
-    });
+    const { root, downloads } = await webui(
+      ["Models/StableDiffusion/", "Models/Lora/", "Packages/stable-diffusion-webui/"],
+      {
+        "settings.json": JSON.stringify({ Version: 1, InstalledPackages: [], ModelDirectoryOverride: null }, null, 2),
+      },
+    );
     const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
     expect(target).toMatchObject({ ui: "stabilitymatrix", modelsDir: join(root, "Models") });
     const candidates = [
@@ -212,7 +275,9 @@ describe("Stability Matrix shared library", () => {
       await modelFile(join(downloads, "l.safetensors"), k("lora", { algorithm: "locon" }), { dim: 65 }),
       await modelFile(join(downloads, "u.safetensors"), k("diffusion-model", { base: "flux" }), { dim: 66 }),
       await modelFile(join(downloads, "t.safetensors"), k("text-encoder"), { dim: 67 }),
-      await modelFile(join(downloads, "up.pth"), k("upscaler", { architecture: "realesrgan" }), { format: "torch-zip" }),
+      await modelFile(join(downloads, "up.pth"), k("upscaler", { architecture: "realesrgan" }), {
+        format: "torch-zip",
+      }),
     ];
     expect(destinations((await plan(candidates, target)).entries)).toEqual([
       join(root, "Models/StableDiffusion/c.safetensors"),
@@ -221,14 +286,19 @@ describe("Stability Matrix shared library", () => {
       join(root, "Models/TextEncoders/t.safetensors"),
       join(root, "Models/ESRGAN/up.pth"),
     ]);
-    expect(destinations((await plan(candidates.slice(1, 2), target, { lycorisDir: true })).entries)).toEqual([join(root, "Models/LyCORIS/l.safetensors")]);
+    expect(destinations((await plan(candidates.slice(1, 2), target, { lycorisDir: true })).entries)).toEqual([
+      join(root, "Models/LyCORIS/l.safetensors"),
+    ]);
   });
 
   it("follows ModelDirectoryOverride, and finds the library in a portable app's Data/", async () => {
     const override = await tempDir();
     const app = await tempDir();
     await touch(app, ["StabilityMatrix.exe", "Data/.sm-portable", "Data/Models/", "Data/Packages/"]);
-    await writeFile(join(app, "Data/settings.json"), `\uFEFF{\n  "Theme": "Dark",\n  "ModelDirectoryOverride": ${JSON.stringify(override)}\n}`);
+    await writeFile(
+      join(app, "Data/settings.json"),
+      `\uFEFF{\n  "Theme": "Dark",\n  "ModelDirectoryOverride": ${JSON.stringify(override)}\n}`,
+    );
     const target = await resolveWebui({ webui: app, env: {}, cwd: "/" });
     expect(target).toMatchObject({ ui: "stabilitymatrix", root: join(app, "Data"), modelsDir: override });
     expect(target.evidence[0]).toContain("portable Stability Matrix");
@@ -277,7 +347,9 @@ describe("SwarmUI Data/Settings.fds", () => {
   it("uses Models/ without a settings file, and names the line of a malformed one", async () => {
     const { root } = await webui(["src/SwarmUI.csproj"], {});
     expect((await resolveWebui({ webui: root, env: {}, cwd: "/" })).modelsDir).toBe(join(root, "Models"));
-    const { root: bad } = await webui(["src/SwarmUI.csproj"], { "Data/Settings.fds": "Paths:\n    ModelRoot: Models\n        Oops: 1\n" });
+    const { root: bad } = await webui(["src/SwarmUI.csproj"], {
+      "Data/Settings.fds": "Paths:\n    ModelRoot: Models\n        Oops: 1\n",
+    });
     await expect(resolveWebui({ webui: bad, env: {}, cwd: "/" })).rejects.toMatchObject({
       code: "webui-settings-invalid",
       message: expect.stringContaining("Settings.fds:3:"),
@@ -289,14 +361,25 @@ describe("Fooocus config.txt", () => {
   it("installs into the configured folders that exist, and into the default where Fooocus would fall back", async () => {
     const ckpts = await tempDir();
     const { root, downloads } = await webui(["entry_with_update.py", "launch.py", "emb/"], {
-      "config.txt": JSON.stringify({ path_checkpoints: [ckpts, "/second"], path_loras: "/does/not/exist", path_embeddings: "emb" }, null, 4),
+      "config.txt": JSON.stringify(
+        { path_checkpoints: [ckpts, "/second"], path_loras: "/does/not/exist", path_embeddings: "emb" },
+        null,
+        4,
+      ),
     });
     // A list is used only when every folder in it exists: /second does not.
-    await expect(resolveWebui({ webui: root, env: {}, cwd: "/" }).then((t) => t.folders.path_checkpoints)).resolves.toBeUndefined();
-    await writeFile(join(root, "config.txt"), JSON.stringify({ path_checkpoints: [ckpts], path_loras: "/does/not/exist", path_embeddings: "emb" }, null, 4));
+    await expect(
+      resolveWebui({ webui: root, env: {}, cwd: "/" }).then((t) => t.folders.path_checkpoints),
+    ).resolves.toBeUndefined();
+    await writeFile(
+      join(root, "config.txt"),
+      JSON.stringify({ path_checkpoints: [ckpts], path_loras: "/does/not/exist", path_embeddings: "emb" }, null, 4),
+    );
     const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
     expect(target.ui).toBe("fooocus");
-    expect(target.evidence.join("\n")).toContain("config.txt:5: path_loras names /does/not/exist, which is not a folder");
+    expect(target.evidence.join("\n")).toContain(
+      "config.txt:5: path_loras names /does/not/exist, which is not a folder",
+    );
     const candidates = [
       await modelFile(join(downloads, "c.safetensors"), k("checkpoint", { base: "sdxl" })),
       await modelFile(join(downloads, "l.safetensors"), k("lora", { base: "sdxl" }), { dim: 65 }),

@@ -6,7 +6,16 @@ import type { FileFormat } from "../../src/inspect/types.js";
 import { resolveWebui } from "../../src/install/resolve-webui.js";
 import type { PlanEntry, UiName, WebuiTarget } from "../../src/install/types.js";
 import { useTempDirs } from "../helpers.js";
-import { A1111_MARKERS, classification, COMFY_MARKERS, FORGE_MARKERS, modelFile, plan, SDNEXT_MARKERS, touch } from "./fake-webui.js";
+import {
+  A1111_MARKERS,
+  COMFY_MARKERS,
+  classification,
+  FORGE_MARKERS,
+  modelFile,
+  plan,
+  SDNEXT_MARKERS,
+  touch,
+} from "./fake-webui.js";
 
 const tempDir = useTempDirs("sdmodels-layouts-");
 
@@ -26,7 +35,11 @@ const A1111_CASES: Case[] = [
   { name: "diffusion model", c: k("diffusion-model", { base: "flux" }), want: "models/Stable-diffusion/m.safetensors" },
   { name: "vae", c: k("vae"), want: "models/VAE/m.safetensors" },
   { name: "vae-approx", c: k("vae-approx"), format: "torch-zip", file: "m.pt", want: "models/VAE-approx/m.pt" },
-  { name: "text encoder", c: k("text-encoder", { architecture: "clip-l" }), want: "skip: no folder for text-encoder in a1111" },
+  {
+    name: "text encoder",
+    c: k("text-encoder", { architecture: "clip-l" }),
+    want: "skip: no folder for text-encoder in a1111",
+  },
   { name: "lora", c: k("lora", { algorithm: "lora" }), want: "models/Lora/m.safetensors" },
   { name: "locon (default routing)", c: k("lora", { algorithm: "locon" }), want: "models/Lora/m.safetensors" },
   { name: "loha (default routing)", c: k("lora", { algorithm: "loha" }), want: "models/Lora/m.safetensors" },
@@ -40,12 +53,36 @@ const A1111_CASES: Case[] = [
     c: k("clip-vision", { architecture: "vit-h" }),
     want: "extensions/sd-webui-controlnet/annotator/clip_vision/m.safetensors",
   },
-  { name: "esrgan", c: k("upscaler", { architecture: "esrgan" }), format: "torch-zip", file: "m.pth", want: "models/ESRGAN/m.pth" },
+  {
+    name: "esrgan",
+    c: k("upscaler", { architecture: "esrgan" }),
+    format: "torch-zip",
+    file: "m.pth",
+    want: "models/ESRGAN/m.pth",
+  },
   { name: "realesrgan", c: k("upscaler", { architecture: "realesrgan" }), want: "models/ESRGAN/m.safetensors" },
-  { name: "swinir", c: k("upscaler", { architecture: "swinir" }), format: "torch-zip", file: "m.pth", want: "models/SwinIR/m.pth" },
+  {
+    name: "swinir",
+    c: k("upscaler", { architecture: "swinir" }),
+    format: "torch-zip",
+    file: "m.pth",
+    want: "models/SwinIR/m.pth",
+  },
   { name: "dat", c: k("upscaler", { architecture: "dat" }), want: "models/DAT/m.safetensors" },
-  { name: "scunet", c: k("upscaler", { architecture: "scunet" }), format: "torch-zip", file: "m.pth", want: "models/ScuNET/m.pth" },
-  { name: "hat", c: k("upscaler", { architecture: "hat" }), format: "torch-zip", file: "m.pth", want: "models/HAT/m.pth" },
+  {
+    name: "scunet",
+    c: k("upscaler", { architecture: "scunet" }),
+    format: "torch-zip",
+    file: "m.pth",
+    want: "models/ScuNET/m.pth",
+  },
+  {
+    name: "hat",
+    c: k("upscaler", { architecture: "hat" }),
+    format: "torch-zip",
+    file: "m.pth",
+    want: "models/HAT/m.pth",
+  },
   {
     name: "compact (SRVGGNet) upscaler",
     c: k("upscaler", { architecture: "compact" }),
@@ -53,11 +90,37 @@ const A1111_CASES: Case[] = [
     file: "realesr-animevideov3.pth",
     want: "models/RealESRGAN/realesr-animevideov3.pth",
   },
-  { name: "gfpgan", c: k("upscaler", { architecture: "gfpgan" }), format: "torch-zip", file: "m.pth", want: "models/GFPGAN/m.pth" },
-  { name: "codeformer", c: k("upscaler", { architecture: "codeformer" }), format: "torch-zip", file: "m.pth", want: "models/Codeformer/m.pth" },
-  { name: "upscaler of unknown architecture", c: k("upscaler", { architecture: "span" }), want: "skip: no folder for upscaler (span) in a1111" },
-  { name: "swinir as safetensors (not listed)", c: k("upscaler", { architecture: "swinir" }), want: "skip: safetensors files are not loaded from SwinIR (it lists .pth .pt)" },
-  { name: "motion module", c: k("motion-module"), format: "torch-zip", file: "m.ckpt", want: "extensions/sd-webui-animatediff/model/m.ckpt" },
+  {
+    name: "gfpgan",
+    c: k("upscaler", { architecture: "gfpgan" }),
+    format: "torch-zip",
+    file: "m.pth",
+    want: "models/GFPGAN/m.pth",
+  },
+  {
+    name: "codeformer",
+    c: k("upscaler", { architecture: "codeformer" }),
+    format: "torch-zip",
+    file: "m.pth",
+    want: "models/Codeformer/m.pth",
+  },
+  {
+    name: "upscaler of unknown architecture",
+    c: k("upscaler", { architecture: "span" }),
+    want: "skip: no folder for upscaler (span) in a1111",
+  },
+  {
+    name: "swinir as safetensors (not listed)",
+    c: k("upscaler", { architecture: "swinir" }),
+    want: "skip: safetensors files are not loaded from SwinIR (it lists .pth .pt)",
+  },
+  {
+    name: "motion module",
+    c: k("motion-module"),
+    format: "torch-zip",
+    file: "m.ckpt",
+    want: "extensions/sd-webui-animatediff/model/m.ckpt",
+  },
   { name: "style model", c: k("style-model", { base: "flux" }), want: "skip: no folder for style-model in a1111" },
 ];
 
@@ -65,7 +128,13 @@ const FORGE_CASES: Case[] = [
   { name: "diffusion model", c: k("diffusion-model", { base: "flux" }), want: "models/Stable-diffusion/m.safetensors" },
   { name: "text encoder", c: k("text-encoder", { architecture: "t5-xxl" }), want: "models/text_encoder/m.safetensors" },
   { name: "clip vision", c: k("clip-vision"), want: "models/ControlNetPreprocessor/clip_vision/m.safetensors" },
-  { name: "hat", c: k("upscaler", { architecture: "hat" }), format: "torch-zip", file: "m.pt", want: "models/HAT/m.pt" },
+  {
+    name: "hat",
+    c: k("upscaler", { architecture: "hat" }),
+    format: "torch-zip",
+    file: "m.pt",
+    want: "models/HAT/m.pt",
+  },
   { name: "motion module", c: k("motion-module"), want: "skip: no folder for motion-module in forge" },
 ];
 
@@ -75,10 +144,20 @@ const SDNEXT_CASES: Case[] = [
   { name: "text encoder", c: k("text-encoder"), want: "models/Text-encoder/m.safetensors" },
   { name: "embedding", c: k("embedding"), want: "models/embeddings/m.safetensors" },
   { name: "controlnet", c: k("controlnet"), want: "models/control/controlnet/m.safetensors" },
-  { name: "controlnet-lllite", c: k("controlnet", { architecture: "controlnet-lllite" }), want: "models/control/lite/m.safetensors" },
+  {
+    name: "controlnet-lllite",
+    c: k("controlnet", { architecture: "controlnet-lllite" }),
+    want: "models/control/lite/m.safetensors",
+  },
   { name: "t2i-adapter", c: k("t2i-adapter"), want: "models/control/adapter/m.safetensors" },
   { name: "ip-adapter", c: k("ip-adapter"), want: "skip: no folder for ip-adapter in sdnext" },
-  { name: "scunet", c: k("upscaler", { architecture: "scunet" }), format: "torch-zip", file: "m.pth", want: "models/SCUNet/m.pth" },
+  {
+    name: "scunet",
+    c: k("upscaler", { architecture: "scunet" }),
+    format: "torch-zip",
+    file: "m.pth",
+    want: "models/SCUNet/m.pth",
+  },
 ];
 
 const COMFY_CASES: Case[] = [
@@ -94,9 +173,27 @@ const COMFY_CASES: Case[] = [
   { name: "t2i-adapter", c: k("t2i-adapter"), want: "models/controlnet/m.safetensors" },
   { name: "ip-adapter", c: k("ip-adapter"), want: "models/ipadapter/m.safetensors" },
   { name: "clip vision", c: k("clip-vision"), want: "models/clip_vision/m.safetensors" },
-  { name: "upscaler", c: k("upscaler", { architecture: "dat" }), format: "torch-zip", file: "m.pth", want: "models/upscale_models/m.pth" },
-  { name: "face restorer", c: k("upscaler", { architecture: "codeformer" }), format: "torch-zip", file: "m.pth", want: "models/facerestore_models/m.pth" },
-  { name: "motion module", c: k("motion-module"), format: "torch-zip", file: "m.ckpt", want: "models/animatediff_models/m.ckpt" },
+  {
+    name: "upscaler",
+    c: k("upscaler", { architecture: "dat" }),
+    format: "torch-zip",
+    file: "m.pth",
+    want: "models/upscale_models/m.pth",
+  },
+  {
+    name: "face restorer",
+    c: k("upscaler", { architecture: "codeformer" }),
+    format: "torch-zip",
+    file: "m.pth",
+    want: "models/facerestore_models/m.pth",
+  },
+  {
+    name: "motion module",
+    c: k("motion-module"),
+    format: "torch-zip",
+    file: "m.ckpt",
+    want: "models/animatediff_models/m.ckpt",
+  },
   { name: "style model", c: k("style-model"), want: "models/style_models/m.safetensors" },
 ];
 
@@ -107,7 +204,13 @@ const SWARM_CASES: Case[] = [
   { name: "lora", c: k("lora"), want: "Models/Lora/m.safetensors" },
   { name: "embedding", c: k("embedding"), want: "Models/Embeddings/m.safetensors" },
   { name: "controlnet", c: k("controlnet"), want: "Models/controlnet/m.safetensors" },
-  { name: "upscaler", c: k("upscaler", { architecture: "esrgan" }), format: "torch-zip", file: "m.pth", want: "Models/upscale_models/m.pth" },
+  {
+    name: "upscaler",
+    c: k("upscaler", { architecture: "esrgan" }),
+    format: "torch-zip",
+    file: "m.pth",
+    want: "Models/upscale_models/m.pth",
+  },
   { name: "motion module", c: k("motion-module"), want: "skip: no folder for motion-module in swarmui" },
 ];
 
@@ -116,8 +219,18 @@ const FOOOCUS_CASES: Case[] = [
   { name: "lora", c: k("lora", { base: "sdxl" }), want: "models/loras/m.safetensors" },
   { name: "embedding", c: k("embedding", { base: "sdxl" }), want: "models/embeddings/m.safetensors" },
   { name: "vae", c: k("vae"), want: "models/vae/m.safetensors" },
-  { name: "upscaler", c: k("upscaler", { architecture: "esrgan" }), format: "torch-zip", file: "m.pth", want: "models/upscale_models/m.pth" },
-  { name: "diffusion model", c: k("diffusion-model", { base: "flux" }), want: "skip: no folder for diffusion-model in fooocus" },
+  {
+    name: "upscaler",
+    c: k("upscaler", { architecture: "esrgan" }),
+    format: "torch-zip",
+    file: "m.pth",
+    want: "models/upscale_models/m.pth",
+  },
+  {
+    name: "diffusion model",
+    c: k("diffusion-model", { base: "flux" }),
+    want: "skip: no folder for diffusion-model in fooocus",
+  },
 ];
 
 const STABILITY_MATRIX_CASES: Case[] = [
@@ -130,12 +243,26 @@ const STABILITY_MATRIX_CASES: Case[] = [
   { name: "t2i-adapter", c: k("t2i-adapter"), want: "Models/T2IAdapter/m.safetensors" },
   { name: "ip-adapter", c: k("ip-adapter"), format: "pickle", file: "m.bin", want: "Models/IpAdapter/m.bin" },
   { name: "clip vision", c: k("clip-vision"), want: "Models/ClipVision/m.safetensors" },
-  { name: "swinir", c: k("upscaler", { architecture: "swinir" }), format: "torch-zip", file: "m.pth", want: "Models/SwinIR/m.pth" },
-  { name: "dat", c: k("upscaler", { architecture: "dat" }), format: "torch-zip", file: "m.pth", want: "Models/ESRGAN/m.pth" },
+  {
+    name: "swinir",
+    c: k("upscaler", { architecture: "swinir" }),
+    format: "torch-zip",
+    file: "m.pth",
+    want: "Models/SwinIR/m.pth",
+  },
+  {
+    name: "dat",
+    c: k("upscaler", { architecture: "dat" }),
+    format: "torch-zip",
+    file: "m.pth",
+    want: "Models/ESRGAN/m.pth",
+  },
   { name: "style model", c: k("style-model", { base: "flux" }), want: "Models/StyleModels/m.safetensors" },
 ];
 
-async function fakeWebui(markers: readonly string[]): Promise<{ root: string; downloads: string; target: WebuiTarget }> {
+async function fakeWebui(
+  markers: readonly string[],
+): Promise<{ root: string; downloads: string; target: WebuiTarget }> {
   const root = await tempDir();
   const downloads = await tempDir();
   await touch(root, markers);
@@ -202,7 +329,9 @@ describe("layout warnings and options", () => {
     const candidate = await modelFile(join(downloads, "loha.safetensors"), k("lora", { algorithm: "loha" }));
     const { entries, warnings } = await plan([candidate], target, { lycorisDir: true });
     expect(describeOutcome(entries[0]!, root)).toBe("models/Lora/loha.safetensors");
-    expect(warnings).toEqual(["lycorisDir has no effect on forge: it loads every LoRA-family file from its LoRA folder"]);
+    expect(warnings).toEqual([
+      "lycorisDir has no effect on forge: it loads every LoRA-family file from its LoRA folder",
+    ]);
   });
 
   it("--by-base puts base-specific kinds into base folders and leaves base-agnostic kinds alone", async () => {
@@ -218,7 +347,8 @@ describe("layout warnings and options", () => {
       ["up.safetensors", k("upscaler", { base: "unknown", architecture: "esrgan" })],
     ];
     const candidates = [];
-    for (const [i, [name, c]] of files.entries()) candidates.push(await modelFile(join(downloads, name), c, { dim: 64 + i }));
+    for (const [i, [name, c]] of files.entries())
+      candidates.push(await modelFile(join(downloads, name), c, { dim: 64 + i }));
     const { entries } = await plan(candidates, target, { byBase: true });
     expect(entries.map((e) => describeOutcome(e, root))).toEqual([
       "models/Stable-diffusion/SD1.5/sd15.safetensors",
@@ -291,7 +421,12 @@ describe("ComfyUI extra_model_paths.yaml", () => {
     const target = await resolveWebui({ webui: root, env: { HOME: home, STORE: a1111 }, cwd: "/" });
     expect(Object.keys(target.folders).sort()).toEqual(["diffusion_models", "loras", "text_encoders"]);
     // Each install folder carries the file and line of the key that made it the default.
-    expect(target.folders.loras).toEqual({ name: "loras", path: join(home, "library/loras"), file: join(root, "extra_model_paths.yaml"), line: 10 });
+    expect(target.folders.loras).toEqual({
+      name: "loras",
+      path: join(home, "library/loras"),
+      file: join(root, "extra_model_paths.yaml"),
+      line: 10,
+    });
     expect(target.extraFolders.vae).toEqual([join(a1111, "vaes/sdxl")]);
     expect(target.extraFolders.loras).toEqual([
       join(home, "library/loras"),
@@ -330,6 +465,8 @@ describe("ComfyUI extra_model_paths.yaml", () => {
   it("reports a YAML file that does not parse", async () => {
     const { root } = await fakeWebui(COMFY_MARKERS);
     await writeFile(join(root, "extra_model_paths.yaml"), "a: [unclosed\n");
-    await expect(resolveWebui({ webui: root, env: {}, cwd: "/" })).rejects.toMatchObject({ code: "extra-paths-invalid" });
+    await expect(resolveWebui({ webui: root, env: {}, cwd: "/" })).rejects.toMatchObject({
+      code: "extra-paths-invalid",
+    });
   });
 });

@@ -27,7 +27,14 @@ describe("listBatches", () => {
 
     expect(await listBatches(journalDir)).toEqual([
       { batchId: first.batchId, createdAt: expect.any(String), ui: "a1111", state: "undone", mode: "move", files: 2 },
-      { batchId: second.batchId, createdAt: expect.any(String), ui: "a1111", state: "complete", mode: "copy", files: 1 },
+      {
+        batchId: second.batchId,
+        createdAt: expect.any(String),
+        ui: "a1111",
+        state: "complete",
+        mode: "copy",
+        files: 1,
+      },
     ]);
   });
 

@@ -4,7 +4,7 @@ import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { identityOf } from "../../src/install/file-identity.js";
-import { placeFile, type PlaceFs } from "../../src/install/place-file.js";
+import { type PlaceFs, placeFile } from "../../src/install/place-file.js";
 import { useTempDirs } from "../helpers.js";
 
 const tempDir = useTempDirs();
@@ -19,7 +19,10 @@ describe("placeFile by copy", () => {
     await writeFile(source, "header bytes");
     await truncate(source, MULTI_CHUNK_BYTES);
     const progress: number[] = [];
-    const result = await placeFile(source, join(dir, "copy.bin"), { keepSource: true, onBytes: (copied) => progress.push(copied) });
+    const result = await placeFile(source, join(dir, "copy.bin"), {
+      keepSource: true,
+      onBytes: (copied) => progress.push(copied),
+    });
     expect(result).toEqual({ method: "copy" });
     expect((await readFile(join(dir, "copy.bin"))).equals(await readFile(source))).toBe(true);
     expect(progress.length).toBeGreaterThan(1);
@@ -79,13 +82,17 @@ describe("placeFile on filesystems without hard links (exFAT, SMB, NFS)", () => 
       const { fs, calls } = withoutHardLinks(code);
       await writeFile(join(dir, "new.safetensors"), "new");
       await writeFile(join(dir, "taken.safetensors"), "someone else's");
-      await expect(placeFile(join(dir, "new.safetensors"), join(dir, "taken.safetensors"), { keepSource: false, fs })).rejects.toMatchObject({
+      await expect(
+        placeFile(join(dir, "new.safetensors"), join(dir, "taken.safetensors"), { keepSource: false, fs }),
+      ).rejects.toMatchObject({
         code: "destination-exists",
       });
       expect(await readFile(join(dir, "taken.safetensors"), "utf8")).toBe("someone else's");
       expect(await readFile(join(dir, "new.safetensors"), "utf8")).toBe("new");
 
-      expect(await placeFile(join(dir, "new.safetensors"), join(dir, "free.safetensors"), { keepSource: false, fs })).toEqual({ method: "rename" });
+      expect(
+        await placeFile(join(dir, "new.safetensors"), join(dir, "free.safetensors"), { keepSource: false, fs }),
+      ).toEqual({ method: "rename" });
       expect((await readdir(dir)).sort()).toEqual(["free.safetensors", "taken.safetensors"]);
       expect(await readFile(join(dir, "free.safetensors"), "utf8")).toBe("new");
       expect(calls).toContain("rename");
@@ -97,11 +104,15 @@ describe("placeFile on filesystems without hard links (exFAT, SMB, NFS)", () => 
     const { fs, calls } = withoutHardLinks("EXDEV");
     await writeFile(join(dir, "m.bin"), "model bytes");
     await writeFile(join(dir, "taken.bin"), "someone else's");
-    await expect(placeFile(join(dir, "m.bin"), join(dir, "taken.bin"), { keepSource: false, fs })).rejects.toMatchObject({ code: "destination-exists" });
+    await expect(
+      placeFile(join(dir, "m.bin"), join(dir, "taken.bin"), { keepSource: false, fs }),
+    ).rejects.toMatchObject({ code: "destination-exists" });
     expect(await readFile(join(dir, "taken.bin"), "utf8")).toBe("someone else's");
     expect((await readdir(dir)).sort()).toEqual(["m.bin", "taken.bin"]);
 
-    expect(await placeFile(join(dir, "m.bin"), join(dir, "placed.bin"), { keepSource: false, fs })).toEqual({ method: "copy" });
+    expect(await placeFile(join(dir, "m.bin"), join(dir, "placed.bin"), { keepSource: false, fs })).toEqual({
+      method: "copy",
+    });
     expect(await readFile(join(dir, "placed.bin"), "utf8")).toBe("model bytes");
     expect(calls.filter((c) => c === "rename")).toHaveLength(1);
   });
@@ -118,7 +129,9 @@ describe("placeFile places only the file that was inspected", () => {
     await fsp.utimes(join(dir, "swap"), expected.mtimeMs / 1000, expected.mtimeMs / 1000);
     await fsp.rename(join(dir, "swap"), source);
     for (const keepSource of [false, true]) {
-      await expect(placeFile(source, join(dir, "out.safetensors"), { keepSource, expected })).rejects.toMatchObject({ code: "ESOURCECHANGED" });
+      await expect(placeFile(source, join(dir, "out.safetensors"), { keepSource, expected })).rejects.toMatchObject({
+        code: "ESOURCECHANGED",
+      });
     }
     expect(await readdir(dir)).toEqual(["m.safetensors"]);
   });
@@ -130,11 +143,14 @@ describe("placeFile places only the file that was inspected", () => {
     const swapping: PlaceFs = {
       ...withoutHardLinks("EPERM").fs,
       open: (async (path: string, ...rest: unknown[]) => {
-        if (path === source) await writeFile(join(dir, "swap"), "payload!!").then(() => fsp.rename(join(dir, "swap"), source));
+        if (path === source)
+          await writeFile(join(dir, "swap"), "payload!!").then(() => fsp.rename(join(dir, "swap"), source));
         return (fsp.open as (...a: unknown[]) => Promise<fsp.FileHandle>)(path, ...rest);
       }) as PlaceFs["open"],
     };
-    await expect(placeFile(source, join(dir, "out.safetensors"), { keepSource: true, fs: swapping })).rejects.toMatchObject({
+    await expect(
+      placeFile(source, join(dir, "out.safetensors"), { keepSource: true, fs: swapping }),
+    ).rejects.toMatchObject({
       code: "ESOURCECHANGED",
     });
     expect(await readdir(dir)).toEqual(["m.safetensors"]);
@@ -155,10 +171,14 @@ describe("placeFile edge cases", () => {
     await writeFile(join(dir, "secret"), "private key");
     await fsp.symlink("secret", join(dir, "x.safetensors"));
     await fsp.mkdir(join(dir, "out"));
-    await expect(placeFile(join(dir, "x.safetensors"), join(dir, "out/x.safetensors"), { keepSource: true })).rejects.toMatchObject({
+    await expect(
+      placeFile(join(dir, "x.safetensors"), join(dir, "out/x.safetensors"), { keepSource: true }),
+    ).rejects.toMatchObject({
       code: "ENOTFILE",
     });
-    await expect(placeFile(join(dir, "x.safetensors"), join(dir, "out/x.safetensors"), { keepSource: false })).rejects.toMatchObject({
+    await expect(
+      placeFile(join(dir, "x.safetensors"), join(dir, "out/x.safetensors"), { keepSource: false }),
+    ).rejects.toMatchObject({
       code: "ENOTFILE",
     });
     expect(await readdir(join(dir, "out"))).toEqual([]);
@@ -173,7 +193,11 @@ describe("placeFile edge cases", () => {
     await truncate(source, MULTI_CHUNK_BYTES);
     const controller = new AbortController();
     const reason = new Error("SIGINT");
-    const copying = placeFile(source, join(dir, "copy.bin"), { keepSource: true, signal: controller.signal, onBytes: () => controller.abort(reason) });
+    const copying = placeFile(source, join(dir, "copy.bin"), {
+      keepSource: true,
+      signal: controller.signal,
+      onBytes: () => controller.abort(reason),
+    });
     await expect(copying).rejects.toBe(reason);
     expect(await readdir(dir)).toEqual(["big.bin"]);
   });

@@ -3,14 +3,20 @@ import { copyFile, mkdir, readdir, stat, symlink, writeFile } from "node:fs/prom
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
+import { writeSidecars } from "../../fixtures/sidecar-files.js";
 import { applyPlan } from "../../src/install/apply-plan.js";
 import { gatherTargetFacts, probeCaseInsensitive } from "../../src/install/gather-target-facts.js";
 import { planInstall } from "../../src/install/plan-install.js";
 import { resolveWebui } from "../../src/install/resolve-webui.js";
-import { DEFAULT_PLAN_OPTIONS, type InstallCandidate, type MoveEntry, type PlanEntry, type WebuiTarget } from "../../src/install/types.js";
+import {
+  DEFAULT_PLAN_OPTIONS,
+  type InstallCandidate,
+  type MoveEntry,
+  type PlanEntry,
+  type WebuiTarget,
+} from "../../src/install/types.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, classification as k, modelFile, plan, touch } from "./fake-webui.js";
-import { writeSidecars } from "../../fixtures/sidecar-files.js";
 
 const tempDir = useTempDirs("sdmodels-plan-");
 const run = promisify(execFile);
@@ -75,7 +81,9 @@ describe("refusals", () => {
     const candidates = [
       await modelFile(join(downloads, "unknown.safetensors"), k("unknown")),
       await modelFile(join(downloads, "evil.ckpt"), k("checkpoint"), { format: "pickle", verdict: "dangerous" }),
-      await modelFile(join(downloads, "broken.safetensors"), k("unknown"), { error: { code: "HeaderTooLarge", message: "…" } }),
+      await modelFile(join(downloads, "broken.safetensors"), k("unknown"), {
+        error: { code: "HeaderTooLarge", message: "…" },
+      }),
       await modelFile(join(downloads, "odd.ckpt"), k("checkpoint"), { format: "torch-zip", verdict: "suspicious" }),
     ];
     const lenient = await plan(candidates, target);
@@ -88,7 +96,10 @@ describe("refusals", () => {
     expect(lenient.entries[3]!.warnings).toContain("suspicious: installed with a warning");
 
     const strict = await plan(candidates, target, { strict: true });
-    expect(strict.entries[3]).toMatchObject({ action: "skip", reason: { code: "suspicious-strict", message: "suspicious (strict)" } });
+    expect(strict.entries[3]).toMatchObject({
+      action: "skip",
+      reason: { code: "suspicious-strict", message: "suspicious (strict)" },
+    });
   });
 
   it("refuses a symbolic link: moving it would move the name, not the model", async () => {
@@ -101,8 +112,14 @@ describe("refusals", () => {
 
   it("refuses a dangerous file even when it classifies as a model", async () => {
     const { downloads, target } = await setup();
-    const candidate = await modelFile(join(downloads, "lora.pt"), k("lora"), { format: "pickle", verdict: "dangerous" });
-    expect((await plan([candidate], target)).entries[0]).toMatchObject({ action: "skip", reason: { code: "dangerous" } });
+    const candidate = await modelFile(join(downloads, "lora.pt"), k("lora"), {
+      format: "pickle",
+      verdict: "dangerous",
+    });
+    expect((await plan([candidate], target)).entries[0]).toMatchObject({
+      action: "skip",
+      reason: { code: "dangerous" },
+    });
   });
 });
 
@@ -161,7 +178,11 @@ describe("conflicts and duplicates", () => {
     const { root, target, candidate } = await conflictSetup();
     expect((await plan([candidate], target, { onConflict: "skip" })).entries[0]).toMatchObject({
       action: "skip",
-      reason: { code: "conflict", existing: join(root, "models/Lora/x.safetensors"), message: `conflict: ${join(root, "models/Lora/x.safetensors")} exists with different content` },
+      reason: {
+        code: "conflict",
+        existing: join(root, "models/Lora/x.safetensors"),
+        message: `conflict: ${join(root, "models/Lora/x.safetensors")} exists with different content`,
+      },
     });
   });
 
@@ -178,7 +199,11 @@ describe("conflicts and duplicates", () => {
     await copyFile(candidate.source, join(root, "models/Lora/old-name.safetensors"));
     expect((await plan([candidate], target)).entries[0]).toMatchObject({
       action: "skip",
-      reason: { code: "duplicate", of: join(root, "models/Lora/old-name.safetensors"), message: `duplicate of ${join(root, "models/Lora/old-name.safetensors")}` },
+      reason: {
+        code: "duplicate",
+        of: join(root, "models/Lora/old-name.safetensors"),
+        message: `duplicate of ${join(root, "models/Lora/old-name.safetensors")}`,
+      },
     });
   });
 
@@ -199,13 +224,19 @@ describe("conflicts and duplicates", () => {
     const { entries } = await plan([a, b, c], target);
     expect(move(entries[0]).destination).toBe(join(root, "models/Lora/x.safetensors"));
     expect(move(entries[1]).destination).toBe(join(root, "models/Lora/x_2.safetensors"));
-    expect(entries[2]).toMatchObject({ action: "skip", reason: { message: `duplicate of ${join(root, "models/Lora/x.safetensors")}` } });
+    expect(entries[2]).toMatchObject({
+      action: "skip",
+      reason: { message: `duplicate of ${join(root, "models/Lora/x.safetensors")}` },
+    });
   });
 
   it("a file already at its destination is skipped as already in place", async () => {
     const { root, target } = await setup();
     const candidate = await modelFile(join(root, "models/Lora/here.safetensors"), k("lora"));
-    expect((await plan([candidate], target)).entries[0]).toMatchObject({ action: "skip", reason: { message: "already in place" } });
+    expect((await plan([candidate], target)).entries[0]).toMatchObject({
+      action: "skip",
+      reason: { message: "already in place" },
+    });
   });
 });
 
@@ -269,10 +300,15 @@ describe("plans that hold: what a real run would fail on is decided while planni
     const misnamed = await modelFile(join(downloads, `${"p".repeat(250)}.pt`), k("embedding"), { dim: 65 });
     for (const dryRun of [true, false]) {
       const planned = await plan([taken, misnamed], target, { dryRun });
-      expect(planned.entries.map((e) => (e.action === "skip" ? e.reason.code : e.action))).toEqual(["name-too-long", "name-too-long"]);
+      expect(planned.entries.map((e) => (e.action === "skip" ? e.reason.code : e.action))).toEqual([
+        "name-too-long",
+        "name-too-long",
+      ]);
       expect(planned.entries[0]).toMatchObject({ reason: { message: expect.stringContaining("257 bytes") } });
     }
-    const report = await applyPlan(await plan([taken, misnamed], target), { journalDir: join(root, ".sdmodels/journal") });
+    const report = await applyPlan(await plan([taken, misnamed], target), {
+      journalDir: join(root, ".sdmodels/journal"),
+    });
     expect(report).toMatchObject({ batchId: null, failure: null });
   });
 
@@ -312,12 +348,27 @@ describe("plans that hold: what a real run would fail on is decided while planni
       realPaths: {},
       targets: { [loras]: { writable: true, freeBytes: 1000, dev: 1, caseInsensitive: false } },
     };
-    const files = [candidate("a.safetensors", 600, 2), candidate("same-device.safetensors", 5000, 1), candidate("b.safetensors", 600, 2), candidate("c.safetensors", 400, 2)];
+    const files = [
+      candidate("a.safetensors", 600, 2),
+      candidate("same-device.safetensors", 5000, 1),
+      candidate("b.safetensors", 600, 2),
+      candidate("c.safetensors", 400, 2),
+    ];
     const planned = planInstall(files, target, DEFAULT_PLAN_OPTIONS, snapshot);
-    expect(planned.entries.map((e) => (e.action === "skip" ? e.reason.code : e.action))).toEqual(["move", "move", "no-space", "move"]);
+    expect(planned.entries.map((e) => (e.action === "skip" ? e.reason.code : e.action))).toEqual([
+      "move",
+      "move",
+      "no-space",
+      "move",
+    ]);
     // --copy copies even on one device.
     const copying = planInstall(files, target, { ...DEFAULT_PLAN_OPTIONS, copy: true }, snapshot);
-    expect(copying.entries.map((e) => (e.action === "skip" ? e.reason.code : e.action))).toEqual(["move", "no-space", "no-space", "move"]);
+    expect(copying.entries.map((e) => (e.action === "skip" ? e.reason.code : e.action))).toEqual([
+      "move",
+      "no-space",
+      "no-space",
+      "move",
+    ]);
   });
 
   it("judges collisions case-insensitively where the target folder is, and renames to a valid prompt token", () => {
@@ -332,18 +383,29 @@ describe("plans that hold: what a real run would fail on is decided while planni
       classification: k("lora"),
     }));
     const snapshot = (caseInsensitive: boolean) => ({
-      folders: { "/dl": {}, [loras]: { "detail.safetensors": { size: 7, isFile: true }, "OTHER_2.safetensors": { size: 7, isFile: true } } },
+      folders: {
+        "/dl": {},
+        [loras]: { "detail.safetensors": { size: 7, isFile: true }, "OTHER_2.safetensors": { size: 7, isFile: true } },
+      },
       hashes: {},
       sidecars: {},
       realPaths: {},
       targets: { [loras]: { writable: true, freeBytes: null, dev: 1, caseInsensitive } },
     });
-    expect(planInstall(candidates, target, DEFAULT_PLAN_OPTIONS, snapshot(false)).entries.map((e) => e.destination)).toEqual([
-      `${loras}/Detail.safetensors`,
+    expect(
+      planInstall(candidates, target, DEFAULT_PLAN_OPTIONS, snapshot(false)).entries.map((e) => e.destination),
+    ).toEqual([`${loras}/Detail.safetensors`, `${loras}/other.safetensors`]);
+    const insensitive = planInstall(
+      [...candidates, { ...candidates[1]!, source: "/dl2/Other.safetensors", size: 300 }],
+      target,
+      DEFAULT_PLAN_OPTIONS,
+      snapshot(true),
+    );
+    expect(insensitive.entries.map((e) => e.destination)).toEqual([
+      `${loras}/Detail_2.safetensors`,
       `${loras}/other.safetensors`,
+      `${loras}/Other_3.safetensors`,
     ]);
-    const insensitive = planInstall([...candidates, { ...candidates[1]!, source: "/dl2/Other.safetensors", size: 300 }], target, DEFAULT_PLAN_OPTIONS, snapshot(true));
-    expect(insensitive.entries.map((e) => e.destination)).toEqual([`${loras}/Detail_2.safetensors`, `${loras}/other.safetensors`, `${loras}/Other_3.safetensors`]);
   });
 
   it("probes case sensitivity on the real folder, writing nothing", async (ctx) => {
@@ -356,11 +418,28 @@ describe("plans that hold: what a real run would fail on is decided while planni
     // An empty folder that does not exist yet is judged by its parents' names.
     expect(await probeCaseInsensitive(join(dir, "Lora/NewSub"))).toBe(sensitive);
     const facts = await gatherTargetFacts([join(dir, "Lora")]);
-    expect(facts[join(dir, "Lora")]).toMatchObject({ writable: true, caseInsensitive: sensitive, dev: (await stat(dir)).dev });
-    if (!sensitive) ctx.skip(`${dir} is case-sensitive and no case-insensitive filesystem (vfat, casefold) can be mounted here: only the sensitive answer was checked`);
+    expect(facts[join(dir, "Lora")]).toMatchObject({
+      writable: true,
+      caseInsensitive: sensitive,
+      dev: (await stat(dir)).dev,
+    });
+    if (!sensitive)
+      ctx.skip(
+        `${dir} is case-sensitive and no case-insensitive filesystem (vfat, casefold) can be mounted here: only the sensitive answer was checked`,
+      );
   });
 });
 
 function pureTarget(): WebuiTarget {
-  return { ui: "comfyui", root: "/w", shape: "install", modelsDir: "/w/models", dataDir: "/w", extraFolders: {}, folders: {}, roots: [], evidence: [] };
+  return {
+    ui: "comfyui",
+    root: "/w",
+    shape: "install",
+    modelsDir: "/w/models",
+    dataDir: "/w",
+    extraFolders: {},
+    folders: {},
+    roots: [],
+    evidence: [],
+  };
 }

@@ -8,7 +8,10 @@ import { shlexSplit, shlexWords } from "../../src/install/shlex-split.js";
  */
 const PYTHON_CASES: [input: string, words: string[]][] = [
   ["--ckpt-dir D:\\models\\Stable-diffusion --xformers", ["--ckpt-dir", "D:modelsStable-diffusion", "--xformers"]],
-  ['--ckpt-dir "D:\\models\\Stable-diffusion" --xformers', ["--ckpt-dir", "D:\\models\\Stable-diffusion", "--xformers"]],
+  [
+    '--ckpt-dir "D:\\models\\Stable-diffusion" --xformers',
+    ["--ckpt-dir", "D:\\models\\Stable-diffusion", "--xformers"],
+  ],
   ["--ckpt-dir 'D:\\models\\Stable-diffusion'", ["--ckpt-dir", "D:\\models\\Stable-diffusion"]],
   ['--lora-dir "C:\\Users\\me\\My Loras\\\\" --api', ["--lora-dir", "C:\\Users\\me\\My Loras\\", "--api"]],
   ["--lora-dir /mnt/my\\ loras --medvram", ["--lora-dir", "/mnt/my loras", "--medvram"]],
@@ -16,7 +19,10 @@ const PYTHON_CASES: [input: string, words: string[]][] = [
     '--data-dir "/srv/sd data" --embeddings-dir=/srv/emb#1 # not a comment',
     ["--data-dir", "/srv/sd data", "--embeddings-dir=/srv/emb#1", "#", "not", "a", "comment"],
   ],
-  ["--styles-file \"it's.csv\" --ckpt-dir '' --vae-dir \"\"", ["--styles-file", "it's.csv", "--ckpt-dir", "", "--vae-dir", ""]],
+  [
+    '--styles-file "it\'s.csv" --ckpt-dir \'\' --vae-dir ""',
+    ["--styles-file", "it's.csv", "--ckpt-dir", "", "--vae-dir", ""],
+  ],
   ['--ckpt-dir "a\\"b" --x "c\\\\d" "e\\f"', ["--ckpt-dir", 'a"b', "--x", "c\\d", "e\\f"]],
   ["a\\\nb", ["a\nb"]],
   ["\t --xformers\r\n--api  ", ["--xformers", "--api"]],
@@ -37,6 +43,11 @@ describe("shlexSplit (Python's shlex.split)", () => {
   });
 
   it("marks words that lost a backslash before a letter (the unquoted Windows path), not ordinary escapes", () => {
-    expect(shlexWords("D:\\models /mnt/my\\ loras \"D:\\m\" a\\\"b").map((w) => w.lostBackslash)).toEqual([true, false, false, false]);
+    expect(shlexWords('D:\\models /mnt/my\\ loras "D:\\m" a\\"b').map((w) => w.lostBackslash)).toEqual([
+      true,
+      false,
+      false,
+      false,
+    ]);
   });
 });

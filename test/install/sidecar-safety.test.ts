@@ -19,7 +19,7 @@ import { placeFile } from "../../src/install/place-file.js";
 import { SIDECAR_MAX_BYTES } from "../../src/install/sidecar-policy.js";
 import type { MoveEntry, PlanEntry, SkipEntry } from "../../src/install/types.js";
 import { useTempDirs } from "../helpers.js";
-import { a1111WithDownloads, classification as k, filesUnder, modelFile, plan } from "./fake-webui.js";
+import { a1111WithDownloads, filesUnder, classification as k, modelFile, plan } from "./fake-webui.js";
 
 const tempDir = useTempDirs("sdmodels-sidecar-");
 

@@ -1,14 +1,14 @@
 import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { writeSidecars } from "../../fixtures/sidecar-files.js";
 import { applyPlan } from "../../src/install/apply-plan.js";
-import type { JournalData } from "../../src/install/journal.js";
 import { InterruptedError } from "../../src/install/interrupted.js";
+import type { JournalData } from "../../src/install/journal.js";
 import { defaultJournalDir } from "../../src/install/journal.js";
 import { undoBatch } from "../../src/install/undo-batch.js";
 import { useTempDirs } from "../helpers.js";
-import { a1111WithDownloads, classification as k, filesUnder, modelFile, plan, treeListing } from "./fake-webui.js";
-import { writeSidecars } from "../../fixtures/sidecar-files.js";
+import { a1111WithDownloads, filesUnder, classification as k, modelFile, plan, treeListing } from "./fake-webui.js";
 
 const tempDir = useTempDirs("sdmodels-undo-");
 
@@ -77,7 +77,9 @@ describe("undoBatch", () => {
     ]);
     expect(await readFile(join(downloads, "occupied.safetensors"), "utf8")).toBe("a new download with the same name");
     expect(await filesUnder(join(root, "models/Lora"))).toEqual(["occupied.preview.png", "occupied.safetensors"]);
-    const journal = JSON.parse(await readFile(join(defaultJournalDir(target), `${report.batchId}.json`), "utf8")) as JournalData;
+    const journal = JSON.parse(
+      await readFile(join(defaultJournalDir(target), `${report.batchId}.json`), "utf8"),
+    ) as JournalData;
     expect(journal.state).toBe("partially-undone");
   });
 
@@ -106,7 +108,10 @@ describe("undoBatch", () => {
     expect(journal.entries[0]!.sha256).toMatch(/^[0-9a-f]{64}$/);
     journal.entries[0]!.sha256 = "0".repeat(64);
     await writeFile(applied.journalPath!, JSON.stringify(journal));
-    await expect(undoBatch(target)).rejects.toMatchObject({ code: "journal-untrusted", message: expect.stringContaining("SHA-256 differs") });
+    await expect(undoBatch(target)).rejects.toMatchObject({
+      code: "journal-untrusted",
+      message: expect.stringContaining("SHA-256 differs"),
+    });
   });
 
   it("stops between files when interrupted, leaving the rest installed and undoable", async () => {

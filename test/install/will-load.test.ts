@@ -1,17 +1,17 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { fixtureTensorInfos, type FixtureContainer } from "../../fixtures/models/catalog.js";
+import { type FixtureContainer, fixtureTensorInfos } from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { classify } from "../../src/classify/classify.js";
 import type { Classification } from "../../src/classify/types.js";
 import { inspectFile } from "../../src/inspect/inspect-file.js";
 import { applyPlan } from "../../src/install/apply-plan.js";
+import { resolveWebui } from "../../src/install/resolve-webui.js";
 import type { InstallCandidate, UiName } from "../../src/install/types.js";
 import { judgeLoad, judgeLoadEverywhere, WILL_LOAD_RULES } from "../../src/install/will-load.js";
 import { useTempDirs } from "../helpers.js";
 import { fixtureById } from "../integration/model-files.js";
 import { A1111_MARKERS, a1111WithDownloads, COMFY_MARKERS, filesUnder, plan, touch } from "./fake-webui.js";
-import { resolveWebui } from "../../src/install/resolve-webui.js";
 
 const tempDir = useTempDirs("sdmodels-will-load-");
 
@@ -64,22 +64,44 @@ describe("the will-it-load table", () => {
 
   it("Forge has no model class for Qwen-Image or Wan; ComfyUI has", () => {
     for (const id of ["qwen-image-checkpoint", "wan21-t2v-14b-dit", "wan-lora-kohya"]) {
-      expect(codes(classified(id))).toMatchObject({ a1111: expect.any(String), forge: "base-not-supported", comfyui: null });
+      expect(codes(classified(id))).toMatchObject({
+        a1111: expect.any(String),
+        forge: "base-not-supported",
+        comfyui: null,
+      });
     }
   });
 
   it("says from which A1111 release SD3 Medium loads, and that SD3.5 does not", () => {
-    expect(judgeLoad(classified("sd3-medium-checkpoint-with-te"), "safetensors", "a1111")).toMatchObject({ loads: true, since: "1.10.0" });
-    expect(judgeLoad({ ...classified("sd3-medium-checkpoint-with-te"), architecture: "sd3.5-large" }, "safetensors", "a1111")).toMatchObject({
+    expect(judgeLoad(classified("sd3-medium-checkpoint-with-te"), "safetensors", "a1111")).toMatchObject({
+      loads: true,
+      since: "1.10.0",
+    });
+    expect(
+      judgeLoad(
+        { ...classified("sd3-medium-checkpoint-with-te"), architecture: "sd3.5-large" },
+        "safetensors",
+        "a1111",
+      ),
+    ).toMatchObject({
       loads: false,
       code: "base-not-supported",
     });
   });
 
   it("says from which A1111 release its Lora extension applies each LyCORIS algorithm, after the base check", () => {
-    expect(judgeLoad(classified("sd1-loha-lycoris"), "safetensors", "a1111")).toMatchObject({ loads: true, since: "1.5.0" });
-    expect(judgeLoad({ ...classified("sd1-loha-lycoris"), algorithm: "dora" }, "safetensors", "a1111")).toMatchObject({ loads: true, since: "1.9.0" });
-    expect(judgeLoad({ ...classified("sd1-loha-lycoris"), base: "flux" }, "safetensors", "a1111")).toMatchObject({ loads: false, code: "base-not-supported" });
+    expect(judgeLoad(classified("sd1-loha-lycoris"), "safetensors", "a1111")).toMatchObject({
+      loads: true,
+      since: "1.5.0",
+    });
+    expect(judgeLoad({ ...classified("sd1-loha-lycoris"), algorithm: "dora" }, "safetensors", "a1111")).toMatchObject({
+      loads: true,
+      since: "1.9.0",
+    });
+    expect(judgeLoad({ ...classified("sd1-loha-lycoris"), base: "flux" }, "safetensors", "a1111")).toMatchObject({
+      loads: false,
+      code: "base-not-supported",
+    });
   });
 
   it("SD.Next lists only .safetensors checkpoints: a pickled one is not loaded there", () => {
@@ -103,7 +125,10 @@ describe("the plan marks what the target UI will not load", () => {
     expect(entry?.action === "move" && entry.notLoaded).toMatchObject({ ui: "a1111", code: "base-not-supported" });
 
     const strict = await plan([candidate], target, { strict: true });
-    expect(strict.entries[0]).toMatchObject({ action: "skip", reason: { code: "will-not-load", load: { code: "base-not-supported" } } });
+    expect(strict.entries[0]).toMatchObject({
+      action: "skip",
+      reason: { code: "will-not-load", load: { code: "base-not-supported" } },
+    });
     await applyPlan(strict, { journalDir });
     expect(await filesUnder(downloads)).toContain(candidate.source.slice(downloads.length + 1));
     expect((await filesUnder(join(root, "models"))).filter((f) => !f.endsWith(".txt"))).toEqual([]);
@@ -122,7 +147,10 @@ describe("the plan marks what the target UI will not load", () => {
         const candidate = await candidateFrom(id, container, downloads);
         expect(candidate.classification).toMatchObject({ kind: "lora", loraFormat: "lora-diffusion" });
         const [entry] = (await plan([candidate], target)).entries;
-        expect(entry).toMatchObject({ action: "skip", reason: { code: "needs-conversion", load: { code: "needs-conversion" } } });
+        expect(entry).toMatchObject({
+          action: "skip",
+          reason: { code: "needs-conversion", load: { code: "needs-conversion" } },
+        });
       }
     }
   });

@@ -1,5 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
-import { fixtureTensorInfos, MODEL_FIXTURES, type FixtureContainer, type ModelFixture } from "../../fixtures/models/catalog.js";
+import {
+  type FixtureContainer,
+  fixtureTensorInfos,
+  MODEL_FIXTURES,
+  type ModelFixture,
+} from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { classify } from "../../src/classify/classify.js";
 import { inspectFile } from "../../src/inspect/inspect-file.js";
@@ -56,7 +61,9 @@ describe.each(CASES)("$key", ({ fixture, container }: { fixture: ModelFixture; c
   it("reads only header bytes, however large the data", () => {
     // The bound has no data term: the container's own structure, fixed-size looks and the legacy read-ahead.
     const structure = inspection.size - dataBytes(fixture);
-    expect(inspection.bytesRead).toBeLessThanOrEqual(structure + FIXED_LOOK_BYTES + readAheadBytes(container, structure));
+    expect(inspection.bytesRead).toBeLessThanOrEqual(
+      structure + FIXED_LOOK_BYTES + readAheadBytes(container, structure),
+    );
     if (inspection.size > LARGE_FILE_BYTES) expect(inspection.bytesRead).toBeLessThan(inspection.size / 100);
   });
 });

@@ -24,12 +24,42 @@ interface Case {
 }
 
 const CASES: Case[] = [
-  { title: "a LoRA named sd_xl_base_1.0.safetensors", fixture: "sdxl-lora-named-like-checkpoint", container: "safetensors", name: "sd_xl_base_1.0.safetensors" },
-  { title: "a VAE named like a LoRA", fixture: "vae-named-like-lora", container: "safetensors", name: "add_detail_lora.safetensors" },
-  { title: "a safetensors checkpoint named .ckpt", fixture: "sd1-checkpoint-ldm-safetensors", container: "safetensors", name: "v1-5-pruned-emaonly.ckpt" },
-  { title: "a torch zip ControlNet renamed to .safetensors", fixture: "sd1-controlnet-ldm", container: "torch-zip", name: "canny-fp16.safetensors" },
-  { title: "a legacy torch ESRGAN named .bin", fixture: "esrgan-old", container: "torch-legacy", name: "pytorch_model.bin" },
-  { title: "a legacy A1111 embedding named .bin", fixture: "sd1-embedding-a1111-pt", container: "torch-legacy", name: "learned_embeds.bin" },
+  {
+    title: "a LoRA named sd_xl_base_1.0.safetensors",
+    fixture: "sdxl-lora-named-like-checkpoint",
+    container: "safetensors",
+    name: "sd_xl_base_1.0.safetensors",
+  },
+  {
+    title: "a VAE named like a LoRA",
+    fixture: "vae-named-like-lora",
+    container: "safetensors",
+    name: "add_detail_lora.safetensors",
+  },
+  {
+    title: "a safetensors checkpoint named .ckpt",
+    fixture: "sd1-checkpoint-ldm-safetensors",
+    container: "safetensors",
+    name: "v1-5-pruned-emaonly.ckpt",
+  },
+  {
+    title: "a torch zip ControlNet renamed to .safetensors",
+    fixture: "sd1-controlnet-ldm",
+    container: "torch-zip",
+    name: "canny-fp16.safetensors",
+  },
+  {
+    title: "a legacy torch ESRGAN named .bin",
+    fixture: "esrgan-old",
+    container: "torch-legacy",
+    name: "pytorch_model.bin",
+  },
+  {
+    title: "a legacy A1111 embedding named .bin",
+    fixture: "sd1-embedding-a1111-pt",
+    container: "torch-legacy",
+    name: "learned_embeds.bin",
+  },
 ];
 
 describe("misleading names are classified by content", () => {

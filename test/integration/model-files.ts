@@ -18,7 +18,9 @@ export function dataBytes(fixture: ModelFixture): number {
 
 /** The classification cut down to the fields the fixture states (variant and architecture only when given). */
 export function expectedFields(result: Classification, fixture: ModelFixture): Partial<Classification> {
-  return Object.fromEntries(Object.keys(fixture.expected).map((field) => [field, result[field as keyof Classification]]));
+  return Object.fromEntries(
+    Object.keys(fixture.expected).map((field) => [field, result[field as keyof Classification]]),
+  );
 }
 
 /** Tensors in a fixed order, so containers that list them differently (safetensors sorts nothing, pickles walk dicts) compare equal. */

@@ -10,7 +10,8 @@ const cls = (module: string, name: string, protocol = 4) => judgeGlobal(module, 
 describe("aliases of dangerous objects", () => {
   it("io / _io / _pyio: open, open_code and FileIO are builtins.open and its raw file class", () => {
     for (const module of ["io", "_io", "_pyio"]) {
-      for (const name of ["open", "open_code", "FileIO"]) expect(cls(module, name), `${module}.${name}`).toBe("dangerous");
+      for (const name of ["open", "open_code", "FileIO"])
+        expect(cls(module, name), `${module}.${name}`).toBe("dangerous");
     }
     expect(cls("builtins", "open")).toBe("dangerous");
     expect(judgeGlobal("io", "open", 4).reason).toContain("_io.open");
@@ -20,8 +21,15 @@ describe("aliases of dangerous objects", () => {
   });
 
   it("os / posix / nt / posixpath / ntpath / genericpath: every spelling of os and os.path", () => {
-    for (const [module, name] of [["os", "system"], ["posix", "system"], ["nt", "system"], ["os.path", "exists"],
-      ["posixpath", "realpath"], ["ntpath", "expanduser"], ["genericpath", "getsize"]]) {
+    for (const [module, name] of [
+      ["os", "system"],
+      ["posix", "system"],
+      ["nt", "system"],
+      ["os.path", "exists"],
+      ["posixpath", "realpath"],
+      ["ntpath", "expanduser"],
+      ["genericpath", "getsize"],
+    ]) {
       expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
     }
   });
@@ -33,28 +41,49 @@ describe("aliases of dangerous objects", () => {
   });
 
   it("shutil, subprocess and their C halves", () => {
-    for (const [module, name] of [["shutil", "rmtree"], ["subprocess", "Popen"], ["_posixsubprocess", "fork_exec"],
-      ["_winapi", "CreateProcess"], ["shutil", "os"], ["tempfile", "shutil"]]) {
+    for (const [module, name] of [
+      ["shutil", "rmtree"],
+      ["subprocess", "Popen"],
+      ["_posixsubprocess", "fork_exec"],
+      ["_winapi", "CreateProcess"],
+      ["shutil", "os"],
+      ["tempfile", "shutil"],
+    ]) {
       expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
     }
   });
 
   it("socket / _socket / _ssl", () => {
-    for (const [module, name] of [["socket", "create_connection"], ["_socket", "socket"], ["_ssl", "_SSLContext"]]) {
+    for (const [module, name] of [
+      ["socket", "create_connection"],
+      ["_socket", "socket"],
+      ["_ssl", "_SSLContext"],
+    ]) {
       expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
     }
   });
 
   it("functools / _functools and operator / _operator: the call-chaining helpers under both names", () => {
-    for (const [module, name] of [["functools", "partial"], ["_functools", "partial"], ["_functools", "reduce"],
-      ["operator", "attrgetter"], ["_operator", "methodcaller"]]) {
+    for (const [module, name] of [
+      ["functools", "partial"],
+      ["_functools", "partial"],
+      ["_functools", "reduce"],
+      ["operator", "attrgetter"],
+      ["_operator", "methodcaller"],
+    ]) {
       expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
     }
   });
 
   it("functions elsewhere in the standard library that open the path they are given", () => {
-    for (const [module, name] of [["codecs", "open"], ["tokenize", "open"], ["gzip", "open"], ["bz2", "BZ2File"],
-      ["lzma", "open"], ["dbm", "open"]]) {
+    for (const [module, name] of [
+      ["codecs", "open"],
+      ["tokenize", "open"],
+      ["gzip", "open"],
+      ["bz2", "BZ2File"],
+      ["lzma", "open"],
+      ["dbm", "open"],
+    ]) {
       expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
     }
     // codecs.encode is not _codecs.encode's allowlist entry by spelling, and never becomes safer than its spelling.
@@ -64,12 +93,23 @@ describe("aliases of dangerous objects", () => {
 
 describe("red team: code-execution and file-touching callables the denylist missed", () => {
   it.each([
-    ["torch.fx.graph_module", "reduce_graph_module"], ["torch.utils.cpp_extension", "load_inline"],
-    ["torch.package.package_importer", "PackageImporter"], ["torch._C", "import_ir_module_from_buffer"],
-    ["torch.multiprocessing.reductions", "rebuild_storage_filename"], ["torch.serialization", "_legacy_load"],
-    ["torch.utils.model_zoo", "load_url"], ["numpy", "fromfile"], ["numpy", "memmap"], ["numpy.ctypeslib", "load_library"],
-    ["numpy.lib.npyio", "load"], ["pandas", "read_html"], ["yaml", "unsafe_load"], ["jsonpickle", "decode"],
-    ["weakref", "finalize"], ["_sitebuiltins", "_Printer"], ["keras.models", "load_model"],
+    ["torch.fx.graph_module", "reduce_graph_module"],
+    ["torch.utils.cpp_extension", "load_inline"],
+    ["torch.package.package_importer", "PackageImporter"],
+    ["torch._C", "import_ir_module_from_buffer"],
+    ["torch.multiprocessing.reductions", "rebuild_storage_filename"],
+    ["torch.serialization", "_legacy_load"],
+    ["torch.utils.model_zoo", "load_url"],
+    ["numpy", "fromfile"],
+    ["numpy", "memmap"],
+    ["numpy.ctypeslib", "load_library"],
+    ["numpy.lib.npyio", "load"],
+    ["pandas", "read_html"],
+    ["yaml", "unsafe_load"],
+    ["jsonpickle", "decode"],
+    ["weakref", "finalize"],
+    ["_sitebuiltins", "_Printer"],
+    ["keras.models", "load_model"],
   ])("%s.%s is dangerous", (module, name) => {
     expect(cls(module, name)).toBe("dangerous");
   });
@@ -79,41 +119,82 @@ describe("red team: code-execution and file-touching callables the denylist miss
   });
 
   it("torch.save / torch.from_file and the serialization helpers that open a path", () => {
-    for (const [module, name] of [["torch", "save"], ["torch.serialization", "save"], ["torch", "from_file"],
-      ["torch.serialization", "_open_file_like"], ["torch.serialization", "_open_zipfile_writer"]]) {
+    for (const [module, name] of [
+      ["torch", "save"],
+      ["torch.serialization", "save"],
+      ["torch", "from_file"],
+      ["torch.serialization", "_open_file_like"],
+      ["torch.serialization", "_open_zipfile_writer"],
+    ]) {
       expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
     }
   });
 
   it("dbm and its backends, under Python 3 names and the Python 2 names protocol 2 maps", () => {
-    for (const [module, name] of [["dbm", "open"], ["dbm.dumb", "open"], ["dbm.gnu", "open"], ["dbm.ndbm", "open"],
-      ["dbm.sqlite3", "open"], ["dbm", "whichdb"], ["_dbm", "open"], ["_gdbm", "open"]]) {
+    for (const [module, name] of [
+      ["dbm", "open"],
+      ["dbm.dumb", "open"],
+      ["dbm.gnu", "open"],
+      ["dbm.ndbm", "open"],
+      ["dbm.sqlite3", "open"],
+      ["dbm", "whichdb"],
+      ["_dbm", "open"],
+      ["_gdbm", "open"],
+    ]) {
       expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
     }
-    for (const [module, name] of [["dbm", "open"], ["anydbm", "open"], ["dumbdbm", "open"], ["gdbm", "open"]]) {
+    for (const [module, name] of [
+      ["dbm", "open"],
+      ["anydbm", "open"],
+      ["dumbdbm", "open"],
+      ["gdbm", "open"],
+    ]) {
       expect(cls(module!, name!, 2), `${module}.${name} (protocol 2)`).toBe("dangerous");
     }
   });
 
   it("audio readers and writers that open the path they are given: aifc, sunau, wave, ossaudiodev", () => {
-    for (const [module, name] of [["aifc", "open"], ["aifc", "Aifc_write"], ["sunau", "open"], ["sunau", "Au_write"],
-      ["wave", "open"], ["wave", "Wave_write"], ["ossaudiodev", "open"]]) {
+    for (const [module, name] of [
+      ["aifc", "open"],
+      ["aifc", "Aifc_write"],
+      ["sunau", "open"],
+      ["sunau", "Au_write"],
+      ["wave", "open"],
+      ["wave", "Wave_write"],
+      ["ossaudiodev", "open"],
+    ]) {
       expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
     }
   });
 
   it("uu and mailbox: encode/decode open both files, the mailbox classes create theirs", () => {
-    for (const [module, name] of [["uu", "decode"], ["uu", "encode"], ["mailbox", "mbox"], ["mailbox", "Maildir"],
-      ["mailbox", "MH"], ["mailbox", "Babyl"], ["mailbox", "MMDF"]]) {
+    for (const [module, name] of [
+      ["uu", "decode"],
+      ["uu", "encode"],
+      ["mailbox", "mbox"],
+      ["mailbox", "Maildir"],
+      ["mailbox", "MH"],
+      ["mailbox", "Babyl"],
+      ["mailbox", "MMDF"],
+    ]) {
       expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
     }
   });
 
   it("readers of a named file: file-type sniffers, netrc, profiler stats, tabnanny, XML parsers", () => {
-    for (const [module, name] of [["sndhdr", "what"], ["imghdr", "what"], ["netrc", "netrc"], ["pstats", "Stats"],
-      ["tabnanny", "check"], ["xml.etree.ElementTree", "parse"], ["xml.etree.ElementTree", "iterparse"],
-      ["xml.etree.ElementTree", "ElementTree"], ["xml.dom.minidom", "parse"], ["xml.dom.pulldom", "parse"],
-      ["xml.sax", "parse"]]) {
+    for (const [module, name] of [
+      ["sndhdr", "what"],
+      ["imghdr", "what"],
+      ["netrc", "netrc"],
+      ["pstats", "Stats"],
+      ["tabnanny", "check"],
+      ["xml.etree.ElementTree", "parse"],
+      ["xml.etree.ElementTree", "iterparse"],
+      ["xml.etree.ElementTree", "ElementTree"],
+      ["xml.dom.minidom", "parse"],
+      ["xml.dom.pulldom", "parse"],
+      ["xml.sax", "parse"],
+    ]) {
       expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
     }
     // Parsing text already in the pickle opens nothing.

@@ -1,6 +1,12 @@
 import { describe, expect, it } from "vitest";
+import {
+  checkpointSpec,
+  lightningCallbacks,
+  PickleBuilder,
+  type PickleValueSpec,
+  torchPickle,
+} from "../../fixtures/pickle-builder.js";
 import { analyzePickle } from "../../src/pickle/analyze.js";
-import { checkpointSpec, lightningCallbacks, PickleBuilder, torchPickle, type PickleValueSpec } from "../../fixtures/pickle-builder.js";
 import { codes, verdictOf } from "./verdict.js";
 
 describe("analyzePickle on what torch.save writes", () => {
@@ -13,7 +19,10 @@ describe("analyzePickle on what torch.save writes", () => {
           ["cond_stage_model.transformer.text_model.embeddings.position_ids", { shape: [1, 77], dtype: "I64" }],
           ["model_ema.decay", { shape: [], dtype: "F32" }],
         ],
-        [["epoch", 6], ["global_step", 470000]],
+        [
+          ["epoch", 6],
+          ["global_step", 470000],
+        ],
       ),
       { persistentIds: "zip" },
     );
@@ -22,34 +31,80 @@ describe("analyzePickle on what torch.save writes", () => {
     expect(verdictOf(a)).toBe("safe");
     expect(a.end).toBe(bytes.length);
     expect(a.tensors.map((t) => [t.name, t.path, t.dtype, t.shape])).toEqual([
-      ["state_dict.model.diffusion_model.input_blocks.0.0.weight", ["state_dict", "model.diffusion_model.input_blocks.0.0.weight"], "F16", [320, 4, 3, 3]],
-      ["state_dict.model.diffusion_model.out.2.weight", ["state_dict", "model.diffusion_model.out.2.weight"], "F32", [4, 320, 3, 3]],
-      ["state_dict.cond_stage_model.transformer.text_model.embeddings.position_ids", ["state_dict", "cond_stage_model.transformer.text_model.embeddings.position_ids"], "I64", [1, 77]],
+      [
+        "state_dict.model.diffusion_model.input_blocks.0.0.weight",
+        ["state_dict", "model.diffusion_model.input_blocks.0.0.weight"],
+        "F16",
+        [320, 4, 3, 3],
+      ],
+      [
+        "state_dict.model.diffusion_model.out.2.weight",
+        ["state_dict", "model.diffusion_model.out.2.weight"],
+        "F32",
+        [4, 320, 3, 3],
+      ],
+      [
+        "state_dict.cond_stage_model.transformer.text_model.embeddings.position_ids",
+        ["state_dict", "cond_stage_model.transformer.text_model.embeddings.position_ids"],
+        "I64",
+        [1, 77],
+      ],
       ["state_dict.model_ema.decay", ["state_dict", "model_ema.decay"], "F32", []],
     ]);
-    expect(a.storages.map(({ key, storageClass, numel, byteSize, location }) => ({ key, storageClass, numel, byteSize, location }))).toEqual(
-      storages.map(({ key, storageClass, numel, byteSize }) => ({ key, storageClass, numel, byteSize, location: "cpu" })),
+    expect(
+      a.storages.map(({ key, storageClass, numel, byteSize, location }) => ({
+        key,
+        storageClass,
+        numel,
+        byteSize,
+        location,
+      })),
+    ).toEqual(
+      storages.map(({ key, storageClass, numel, byteSize }) => ({
+        key,
+        storageClass,
+        numel,
+        byteSize,
+        location: "cpu",
+      })),
     );
     expect(a.storages[0]).toMatchObject({ numel: 320 * 4 * 9, byteSize: 320 * 4 * 9 * 2, dtype: "F16" });
     expect(a.values).toEqual({ epoch: 6, global_step: 470000 });
     expect(a.imports.map((i) => [i.resolved, i.verdict])).toEqual(
-      expect.arrayContaining([["collections.OrderedDict", "safe"], ["torch._utils._rebuild_tensor_v2", "safe"], ["torch.HalfStorage", "safe"]]),
+      expect.arrayContaining([
+        ["collections.OrderedDict", "safe"],
+        ["torch._utils._rebuild_tensor_v2", "safe"],
+        ["torch.HalfStorage", "safe"],
+      ]),
     );
   });
 
   it("shares one storage between tied weights and reports it once", () => {
     const { bytes } = torchPickle(
-      { dict: [["a", { tensor: { shape: [8], storageKey: "0" } }], ["b", { tensor: { shape: [4], storageKey: "0", storageOffset: 4 } }]] },
+      {
+        dict: [
+          ["a", { tensor: { shape: [8], storageKey: "0" } }],
+          ["b", { tensor: { shape: [4], storageKey: "0", storageOffset: 4 } }],
+        ],
+      },
       { persistentIds: "zip" },
     );
     const a = analyzePickle(bytes, { persistentIds: "zip" });
     expect(verdictOf(a)).toBe("safe");
     expect(a.storages).toHaveLength(1);
-    expect(a.tensors.map((t) => [t.name, t.storage.key, t.storageOffset])).toEqual([["a", "0", 0], ["b", "0", 4]]);
+    expect(a.tensors.map((t) => [t.name, t.storage.key, t.storageOffset])).toEqual([
+      ["a", "0", 0],
+      ["b", "0", 4],
+    ]);
   });
 
   it("keeps integer keys and tuple indices of a hypernetwork", () => {
-    const layer: PickleValueSpec = { dict: [["linear.0.weight", { tensor: { shape: [1536, 768] } }], ["linear.0.bias", { tensor: { shape: [1536] } }]] };
+    const layer: PickleValueSpec = {
+      dict: [
+        ["linear.0.weight", { tensor: { shape: [1536, 768] } }],
+        ["linear.0.bias", { tensor: { shape: [1536] } }],
+      ],
+    };
     const { bytes } = torchPickle(
       {
         dict: [
@@ -66,8 +121,14 @@ describe("analyzePickle on what torch.save writes", () => {
     const a = analyzePickle(bytes, { persistentIds: "zip" });
     expect(verdictOf(a)).toBe("safe");
     expect(a.tensors.map((t) => t.path)).toEqual([
-      [768, 0, "linear.0.weight"], [768, 0, "linear.0.bias"], [768, 1, "linear.0.weight"], [768, 1, "linear.0.bias"],
-      [1024, 0, "linear.0.weight"], [1024, 0, "linear.0.bias"], [1024, 1, "linear.0.weight"], [1024, 1, "linear.0.bias"],
+      [768, 0, "linear.0.weight"],
+      [768, 0, "linear.0.bias"],
+      [768, 1, "linear.0.weight"],
+      [768, 1, "linear.0.bias"],
+      [1024, 0, "linear.0.weight"],
+      [1024, 0, "linear.0.bias"],
+      [1024, 1, "linear.0.weight"],
+      [1024, 1, "linear.0.bias"],
     ]);
     expect(a.tensors[0]!.name).toBe("768.0.linear.0.weight");
     expect(a.values).toEqual({ layer_structure: [1, 2, 1], activation_func: "linear", name: "anime_3", step: 5000 });
@@ -89,16 +150,29 @@ describe("analyzePickle on what torch.save writes", () => {
     );
     const a = analyzePickle(bytes, { persistentIds: "zip" });
     expect(verdictOf(a)).toBe("safe");
-    expect(a.tensors.map((t) => [t.name, t.path, t.dtype, t.shape])).toEqual([["string_to_param.*", ["string_to_param", "*"], "F32", [8, 768]]]);
+    expect(a.tensors.map((t) => [t.name, t.path, t.dtype, t.shape])).toEqual([
+      ["string_to_param.*", ["string_to_param", "*"], "F32", [8, 768]],
+    ]);
     expect(a.values["string_to_token.*"]).toBe(265);
     expect(a.imports.map((i) => i.resolved)).toContain("torch._utils._rebuild_parameter");
   });
 
   it("reads _rebuild_tensor_v3 with an UntypedStorage counted in bytes", () => {
-    const { bytes } = torchPickle({ dict: [["w8", { tensor: { shape: [16, 32], dtype: "F8_E4M3" } }], ["u", { tensor: { shape: [3], dtype: "U16" } }]] }, { persistentIds: "zip" });
+    const { bytes } = torchPickle(
+      {
+        dict: [
+          ["w8", { tensor: { shape: [16, 32], dtype: "F8_E4M3" } }],
+          ["u", { tensor: { shape: [3], dtype: "U16" } }],
+        ],
+      },
+      { persistentIds: "zip" },
+    );
     const a = analyzePickle(bytes, { persistentIds: "zip" });
     expect(verdictOf(a)).toBe("safe");
-    expect(a.tensors.map((t) => [t.name, t.dtype, t.shape])).toEqual([["w8", "F8_E4M3", [16, 32]], ["u", "U16", [3]]]);
+    expect(a.tensors.map((t) => [t.name, t.dtype, t.shape])).toEqual([
+      ["w8", "F8_E4M3", [16, 32]],
+      ["u", "U16", [3]],
+    ]);
     expect(a.storages).toEqual([
       { key: "0", storageClass: "UntypedStorage", dtype: "F8_E4M3", location: "cpu", numel: 512, byteSize: 512 },
       { key: "1", storageClass: "UntypedStorage", dtype: "U16", location: "cpu", numel: 6, byteSize: 6 },
@@ -108,7 +182,14 @@ describe("analyzePickle on what torch.save writes", () => {
   it("PK-14: numpy int64 global_step, _codecs.encode and __builtin__.set are safe after the py2 mapping", () => {
     for (const numpyModule of ["numpy.core.multiarray", "numpy._core.multiarray"] as const) {
       const { bytes } = torchPickle(
-        checkpointSpec([["w", { shape: [2, 2] }]], [["global_step", { numpyInt64: 470000, numpyModule }], ["tags", { set: ["a", "b"] }], ["blob", { bytes: Uint8Array.from([0, 255, 7]) }]]),
+        checkpointSpec(
+          [["w", { shape: [2, 2] }]],
+          [
+            ["global_step", { numpyInt64: 470000, numpyModule }],
+            ["tags", { set: ["a", "b"] }],
+            ["blob", { bytes: Uint8Array.from([0, 255, 7]) }],
+          ],
+        ),
         { persistentIds: "zip" },
       );
       const a = analyzePickle(bytes, { persistentIds: "zip" });
@@ -117,12 +198,23 @@ describe("analyzePickle on what torch.save writes", () => {
       expect(a.values.global_step).toBe(470000);
       const set = a.imports.find((i) => i.name === "set")!;
       expect(set).toMatchObject({ module: "__builtin__", resolved: "builtins.set", verdict: "safe" });
-      expect(a.imports.map((i) => i.resolved)).toEqual(expect.arrayContaining([`${numpyModule}.scalar`, "numpy.dtype", "_codecs.encode"]));
+      expect(a.imports.map((i) => i.resolved)).toEqual(
+        expect.arrayContaining([`${numpyModule}.scalar`, "numpy.dtype", "_codecs.encode"]),
+      );
     }
   });
 
   it("PK-15: an SD 1.x ckpt with Lightning's ModelCheckpoint in callbacks is suspicious, never dangerous", () => {
-    const { bytes } = torchPickle(checkpointSpec([["w", { shape: [2] }]], [["global_step", 470000], ["callbacks", lightningCallbacks()]]), { persistentIds: "zip" });
+    const { bytes } = torchPickle(
+      checkpointSpec(
+        [["w", { shape: [2] }]],
+        [
+          ["global_step", 470000],
+          ["callbacks", lightningCallbacks()],
+        ],
+      ),
+      { persistentIds: "zip" },
+    );
     const a = analyzePickle(bytes, { persistentIds: "zip" });
     expect(verdictOf(a)).toBe("suspicious");
     expect(codes(a)).toEqual(["known-benign-class"]);

@@ -5,11 +5,23 @@ const cls = (module: string, name: string, protocol = 2) => judgeGlobal(module, 
 
 describe("judgeGlobal (safety.md §2–§5)", () => {
   it("rejects malformed names before any lookup: unimportable ones are malformed, ones that reach further are dangerous", () => {
-    for (const [module, name] of [["", "x"], ["os", ""], ["posix\r", "system"], ["torch", "load "], ["os..path", "join"],
-      ["tor\0ch", "Size"], ["torch", "Size\r"]]) {
+    for (const [module, name] of [
+      ["", "x"],
+      ["os", ""],
+      ["posix\r", "system"],
+      ["torch", "load "],
+      ["os..path", "join"],
+      ["tor\0ch", "Size"],
+      ["torch", "Size\r"],
+    ]) {
       expect(cls(module!, name!), JSON.stringify([module, name])).toBe("malformed");
     }
-    for (const [module, name] of [["torch", "nn.Module"], ["torch.__x", "y"], ["builtins", "__import__"], ["collections", "OrderedDict.fromkeys"]]) {
+    for (const [module, name] of [
+      ["torch", "nn.Module"],
+      ["torch.__x", "y"],
+      ["builtins", "__import__"],
+      ["collections", "OrderedDict.fromkeys"],
+    ]) {
       expect(cls(module!, name!), JSON.stringify([module, name])).toBe("dangerous");
     }
   });
@@ -17,7 +29,10 @@ describe("judgeGlobal (safety.md §2–§5)", () => {
   it("maps Python 2 names only below protocol 3, and judges the mapped pair", () => {
     expect(judgeGlobal("__builtin__", "reduce", 2)).toMatchObject({ resolved: "functools.reduce", class: "dangerous" });
     expect(judgeGlobal("__builtin__", "intern", 2)).toMatchObject({ resolved: "sys.intern", class: "dangerous" });
-    expect(judgeGlobal("copy_reg", "_reconstructor", 2)).toMatchObject({ resolved: "copyreg._reconstructor", class: "known" });
+    expect(judgeGlobal("copy_reg", "_reconstructor", 2)).toMatchObject({
+      resolved: "copyreg._reconstructor",
+      class: "known",
+    });
     expect(judgeGlobal("commands", "getoutput", 2).resolved).toBe("subprocess.getoutput");
     expect(judgeGlobal("urllib2", "urlopen", 2).resolved).toBe("urllib.request.urlopen");
     expect(judgeGlobal("cStringIO", "StringIO", 0).resolved).toBe("io.StringIO");

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import { PickleBuilder } from "../../fixtures/pickle-builder.js";
 import { analyzePickle } from "../../src/pickle/analyze.js";
 import { MAX_MARK_DEPTH } from "../../src/pickle/limits.js";
-import { PickleBuilder } from "../../fixtures/pickle-builder.js";
 import { codes, verdictOf } from "./verdict.js";
 
 const plain = { persistentIds: "none" } as const;
@@ -20,7 +20,11 @@ describe("PK-12: hostile streams finish with a verdict", () => {
   });
 
   it("LONG4 of 2 MiB is rejected without decoding; LONG1 over 16 bytes too", () => {
-    const long4 = new PickleBuilder().proto(2).long4Raw(new Uint8Array(2 * 1024 * 1024).fill(0x7f)).stop().bytes();
+    const long4 = new PickleBuilder()
+      .proto(2)
+      .long4Raw(new Uint8Array(2 * 1024 * 1024).fill(0x7f))
+      .stop()
+      .bytes();
     expect(verdictOf(analyzePickle(long4, plain))).toBe("dangerous");
     const long1 = new PickleBuilder().proto(2).long1Raw(new Uint8Array(17).fill(1)).stop().bytes();
     expect(verdictOf(analyzePickle(long1, plain))).toBe("dangerous");
@@ -37,8 +41,23 @@ describe("PK-12: hostile streams finish with a verdict", () => {
 
   it("a 2^60-leaf memo DAG is interpreted and walked once per container", () => {
     // Level i+1 is a tuple of two references to level i; the root list holds every level.
-    const b = new PickleBuilder().proto(2).emptyList().binput(200).emptyDict().binunicode("leaf").none().setitem().binput(0).append();
-    for (let i = 0; i < 60; i++) b.mark().binget(i).binget(i).tuple().binput(i + 1).append();
+    const b = new PickleBuilder()
+      .proto(2)
+      .emptyList()
+      .binput(200)
+      .emptyDict()
+      .binunicode("leaf")
+      .none()
+      .setitem()
+      .binput(0)
+      .append();
+    for (let i = 0; i < 60; i++)
+      b.mark()
+        .binget(i)
+        .binget(i)
+        .tuple()
+        .binput(i + 1)
+        .append();
     const a = analyzePickle(b.stop().bytes(), plain);
     expect(a.findings).toEqual([]);
     expect(verdictOf(a)).toBe("safe");
@@ -60,7 +79,10 @@ describe("PK-12: hostile streams finish with a verdict", () => {
   });
 
   it("a self-referential list is fine", () => {
-    const a = analyzePickle(new PickleBuilder().proto(2).emptyList().binput(0).binget(0).append().stop().bytes(), plain);
+    const a = analyzePickle(
+      new PickleBuilder().proto(2).emptyList().binput(0).binget(0).append().stop().bytes(),
+      plain,
+    );
     expect(verdictOf(a)).toBe("safe");
     expect(a.end).not.toBeNull();
   });
@@ -91,7 +113,16 @@ describe("PK-12: hostile streams finish with a verdict", () => {
   });
 
   it("protocol-0/4 data opcodes are suspicious: outside the weights-only grammar", () => {
-    const text = new PickleBuilder().mark().intText("5").longText("12L").floatText("1.5").unicodeText("x").shortBinbytes(Uint8Array.of(1)).list().stop().bytes();
+    const text = new PickleBuilder()
+      .mark()
+      .intText("5")
+      .longText("12L")
+      .floatText("1.5")
+      .unicodeText("x")
+      .shortBinbytes(Uint8Array.of(1))
+      .list()
+      .stop()
+      .bytes();
     const a = analyzePickle(text, plain);
     expect(verdictOf(a)).toBe("suspicious");
     expect(codes(a)).toEqual(["non-weights-only-opcode"]);
@@ -100,7 +131,10 @@ describe("PK-12: hostile streams finish with a verdict", () => {
 
   it("never throws on random bytes", () => {
     let seed = 1;
-    const random = () => ((seed = (seed * 1103515245 + 12345) & 0x7fffffff) & 0xff);
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+      return seed & 0xff;
+    };
     for (let n = 0; n < 2000; n++) {
       const bytes = Uint8Array.from({ length: 1 + (n % 64) }, random);
       const a = analyzePickle(bytes, { persistentIds: n % 2 ? "zip" : "legacy" });

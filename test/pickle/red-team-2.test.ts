@@ -1,12 +1,12 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { inspectFile } from "../../src/inspect/inspect-file.js";
-import { analyzePickle } from "../../src/pickle/analyze.js";
 import { PickleBuilder, torchPickle } from "../../fixtures/pickle-builder.js";
 import { TAR_BLOCK, tarArchive, tarChecksum, tarHeader } from "../../fixtures/tar-writer.js";
 import { torchTarMembers } from "../../fixtures/torch-tar-writer.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
+import { inspectFile } from "../../src/inspect/inspect-file.js";
+import { analyzePickle } from "../../src/pickle/analyze.js";
 import { useBuiltCli } from "../cli/run-cli.js";
 import { useTempDirs } from "../helpers.js";
 import { verdictOf } from "./verdict.js";
@@ -236,7 +236,10 @@ describe("red team 2: ordinary torch files called dangerous", () => {
     // get_storage_from_record wraps the record's bytes in a storage of numel × element size (older releases,
     // the ones WebUIs pin, load it as is; newer ones check the size and refuse). A record LONGER than declared
     // lets no tensor reach outside its buffer, runs nothing and touches nothing: at most suspicious.
-    const pickle = torchPickle({ dict: { w: { tensor: { shape: [2], dtype: "F16", storageNumel: 2 } } } }, { persistentIds: "zip" });
+    const pickle = torchPickle(
+      { dict: { w: { tensor: { shape: [2], dtype: "F16", storageNumel: 2 } } } },
+      { persistentIds: "zip" },
+    );
     const path = join(await tempDir(), "view.pt");
     await writeTorchZip(path, { dataPkl: pickle.bytes, storages: [{ key: pickle.storages[0]!.key, byteSize: 5 }] });
     expect((await inspectFile(path)).safety.verdict).not.toBe("dangerous");

@@ -1,13 +1,21 @@
 import { open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import {
+  encodeKv,
+  fluxGguf,
+  type GgufFileSpec,
+  sd3Gguf,
+  sdxlGguf,
+  t5EncoderGguf,
+  writeGguf,
+} from "../../fixtures/gguf-writer.js";
 import { classify } from "../../src/classify/classify.js";
 import { inspectFile } from "../../src/inspect/inspect-file.js";
-import { routeCandidate } from "../../src/install/route-candidate.js";
 import { resolveWebui } from "../../src/install/resolve-webui.js";
+import { routeCandidate } from "../../src/install/route-candidate.js";
 import { DEFAULT_PLAN_OPTIONS } from "../../src/install/types.js";
 import { MAX_GGUF_ARRAY_DEPTH, MAX_GGUF_TENSORS } from "../../src/read/gguf.js";
-import { encodeKv, fluxGguf, sd3Gguf, sdxlGguf, t5EncoderGguf, writeGguf, type GgufFileSpec } from "../../fixtures/gguf-writer.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, COMFY_MARKERS, FORGE_MARKERS, touch } from "../install/fake-webui.js";
 
@@ -20,10 +28,22 @@ async function written(spec: GgufFileSpec, name = "model.gguf", extraBytes = 0) 
 }
 
 /** A GGUF v3 header by hand: counts, raw key/value bytes, raw tensor-info bytes, then `tail` (a hole when sparse). */
-async function rawGguf(parts: { version?: number; tensors: bigint | number; kvs: bigint | number; body?: readonly Buffer[]; size?: number }) {
+async function rawGguf(parts: {
+  version?: number;
+  tensors: bigint | number;
+  kvs: bigint | number;
+  body?: readonly Buffer[];
+  size?: number;
+}) {
   const u32 = (n: number) => Buffer.from(Uint32Array.of(n).buffer);
   const u64 = (n: bigint | number) => Buffer.from(BigUint64Array.of(BigInt(n)).buffer);
-  const head = Buffer.concat([Buffer.from("GGUF"), u32(parts.version ?? 3), u64(parts.tensors), u64(parts.kvs), ...(parts.body ?? [])]);
+  const head = Buffer.concat([
+    Buffer.from("GGUF"),
+    u32(parts.version ?? 3),
+    u64(parts.tensors),
+    u64(parts.kvs),
+    ...(parts.body ?? []),
+  ]);
   const path = join(await tempDir(), "raw.gguf");
   const handle = await open(path, "w");
   await handle.write(head, 0);
@@ -80,13 +100,23 @@ describe("GGUF header", () => {
 
   it("checks the data section against general.alignment", async () => {
     const spec = fluxGguf("Q8_0");
-    const aligned: GgufFileSpec = { ...spec, alignment: 64, metadata: [...(spec.metadata ?? []), ["general.alignment", { type: "uint32", value: 64 }]] };
+    const aligned: GgufFileSpec = {
+      ...spec,
+      alignment: 64,
+      metadata: [...(spec.metadata ?? []), ["general.alignment", { type: "uint32", value: 64 }]],
+    };
     expect((await written(aligned)).inspection.error).toBeNull();
-    const wrongType: GgufFileSpec = { ...spec, metadata: [...(spec.metadata ?? []), ["general.alignment", { type: "uint32", value: 48 }]] };
+    const wrongType: GgufFileSpec = {
+      ...spec,
+      metadata: [...(spec.metadata ?? []), ["general.alignment", { type: "uint32", value: 48 }]],
+    };
     expect((await written(wrongType)).inspection.error?.code).toBe("invalid-alignment");
     // The writer pads to 32 but the header claims 64: the second 32-byte tensor falls off the grid.
     const lying: GgufFileSpec = {
-      tensors: [{ name: "a", shape: [8], type: "F32" }, { name: "b", shape: [8], type: "F32" }],
+      tensors: [
+        { name: "a", shape: [8], type: "F32" },
+        { name: "b", shape: [8], type: "F32" },
+      ],
       metadata: [["general.alignment", { type: "uint32", value: 64 }]],
     };
     expect((await written(lying)).inspection.error?.message).toMatch(/not a multiple of the alignment 64/);
@@ -101,9 +131,19 @@ describe("hostile GGUF headers end in a named error, without reading or allocati
     ["version 1", { version: 1, tensors: 0, kvs: 0 }, "unsupported-version", /version 1/],
     ["a big-endian file", { version: 0x03000000, tensors: 0, kvs: 0 }, "unsupported-version", /big-endian/],
     ["2^64−1 tensors", { tensors: (1n << 64n) - 1n, kvs: 0 }, "too-many-tensors", /limit/],
-    ["more tensors than the file can hold", { tensors: MAX_GGUF_TENSORS, kvs: 0, size: 4096 }, "header-truncated", /cannot fit/],
+    [
+      "more tensors than the file can hold",
+      { tensors: MAX_GGUF_TENSORS, kvs: 0, size: 4096 },
+      "header-truncated",
+      /cannot fit/,
+    ],
     ["a 2^62-byte key", { tensors: 0, kvs: 1, body: [u64(1n << 62n)], size: 4096 }, "string-too-long", /limit/],
-    ["an unknown value type", { tensors: 0, kvs: 1, body: [encodeKv("a", { type: "uint32", value: 1 }).subarray(0, 9), u32(99)], size: 4096 }, "invalid-value-type", /99/],
+    [
+      "an unknown value type",
+      { tensors: 0, kvs: 1, body: [encodeKv("a", { type: "uint32", value: 1 }).subarray(0, 9), u32(99)], size: 4096 },
+      "invalid-value-type",
+      /99/,
+    ],
     [
       "an array of 2^40 strings",
       { tensors: 0, kvs: 1, body: [u64(1), Buffer.from("a"), u32(9), u32(8), u64(1n << 40n)], size: 4096 },
@@ -112,7 +152,17 @@ describe("hostile GGUF headers end in a named error, without reading or allocati
     ],
     [
       "arrays nested deeper than the limit",
-      { tensors: 0, kvs: 1, body: [u64(1), Buffer.from("a"), u32(9), ...Array.from({ length: MAX_GGUF_ARRAY_DEPTH + 1 }, () => Buffer.concat([u32(9), u64(1)]))], size: 4096 },
+      {
+        tensors: 0,
+        kvs: 1,
+        body: [
+          u64(1),
+          Buffer.from("a"),
+          u32(9),
+          ...Array.from({ length: MAX_GGUF_ARRAY_DEPTH + 1 }, () => Buffer.concat([u32(9), u64(1)])),
+        ],
+        size: 4096,
+      },
       "array-too-deep",
       /deep/,
     ],
@@ -130,11 +180,21 @@ describe("hostile GGUF headers end in a named error, without reading or allocati
     ],
     [
       "a tensor listed twice",
-      { tensors: 2, kvs: 0, body: [0, 1].map(() => Buffer.concat([u64(1), Buffer.from("w"), u32(1), u64(8), u32(0), u64(0)])), size: 4096 },
+      {
+        tensors: 2,
+        kvs: 0,
+        body: [0, 1].map(() => Buffer.concat([u64(1), Buffer.from("w"), u32(1), u64(8), u32(0), u64(0)])),
+        size: 4096,
+      },
       "duplicate-tensor",
       /listed twice/,
     ],
-    ["a header cut short", { tensors: 0, kvs: 1, body: [u64(20), Buffer.from("abcdefgh")] }, "header-truncated", /ends early/],
+    [
+      "a header cut short",
+      { tensors: 0, kvs: 1, body: [u64(20), Buffer.from("abcdefgh")] },
+      "header-truncated",
+      /ends early/,
+    ],
   ] as const)("%s", async (_name, parts, code, message) => {
     const inspection = await rawGguf(parts);
     expect(inspection.format).toBe("gguf");
@@ -167,20 +227,40 @@ describe("GGUF placement", () => {
     await touch(root, markers);
     const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
     const { path, inspection } = await written(spec, name);
-    const candidate = { source: path, size: inspection.size, format: inspection.format, verdict: inspection.safety.verdict, error: inspection.error, classification: classify(inspection) };
+    const candidate = {
+      source: path,
+      size: inspection.size,
+      format: inspection.format,
+      verdict: inspection.safety.verdict,
+      error: inspection.error,
+      classification: classify(inspection),
+    };
     const routed = routeCandidate(candidate, target, DEFAULT_PLAN_OPTIONS);
     return { root, routed };
   }
 
   it("goes where ComfyUI-GGUF and Forge list .gguf files, under its own name; A1111 is told it cannot load it", async () => {
     const comfy = await route(COMFY_MARKERS, fluxGguf("Q4_0"), "flux1-dev-Q4_0.gguf");
-    expect(comfy.routed).toMatchObject({ ok: true, dir: join(comfy.root, "models/diffusion_models"), name: "flux1-dev-Q4_0.gguf" });
+    expect(comfy.routed).toMatchObject({
+      ok: true,
+      dir: join(comfy.root, "models/diffusion_models"),
+      name: "flux1-dev-Q4_0.gguf",
+    });
     expect(comfy.routed.warnings.join()).toMatch(/ComfyUI-GGUF/);
     const te = await route(COMFY_MARKERS, t5EncoderGguf("Q8_0"), "t5xxl.bin");
     // Never renamed to a torch extension: GGUF content gets .gguf.
-    expect(te.routed).toMatchObject({ ok: true, dir: join(te.root, "models/text_encoders"), name: "t5xxl.gguf", extensionFixed: true });
+    expect(te.routed).toMatchObject({
+      ok: true,
+      dir: join(te.root, "models/text_encoders"),
+      name: "t5xxl.gguf",
+      extensionFixed: true,
+    });
     const forge = await route(FORGE_MARKERS, fluxGguf("Q8_0"), "flux.gguf");
-    expect(forge.routed).toMatchObject({ ok: true, dir: join(forge.root, "models/Stable-diffusion"), name: "flux.gguf" });
+    expect(forge.routed).toMatchObject({
+      ok: true,
+      dir: join(forge.root, "models/Stable-diffusion"),
+      name: "flux.gguf",
+    });
     const forgeTe = await route(FORGE_MARKERS, t5EncoderGguf("Q8_0"), "t5.gguf");
     expect(forgeTe.routed).toMatchObject({ ok: true, dir: join(forgeTe.root, "models/text_encoder") });
     const a1111 = await route(A1111_MARKERS, fluxGguf("Q8_0"), "flux.gguf");

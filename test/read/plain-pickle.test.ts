@@ -1,10 +1,10 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { PickleBuilder, torchPickle } from "../../fixtures/pickle-builder.js";
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
 import { openFileSource } from "../../src/read/byte-source.js";
 import { readPlainPickle } from "../../src/read/plain-pickle.js";
-import { PickleBuilder, torchPickle } from "../../fixtures/pickle-builder.js";
 import { useTempDirs } from "../helpers.js";
 
 const tempDir = useTempDirs();
@@ -23,7 +23,18 @@ async function read(bytes: Uint8Array, name = "model.bin") {
 
 describe("readPlainPickle", () => {
   it("a plain dict of config values is safe and its values are kept", async () => {
-    const { result, verdict } = await read(torchPickle({ dict: [["lr", { float: 0.0001 }], ["steps", 1000], ["name", "run-3"]] }, { persistentIds: "zip" }).bytes);
+    const { result, verdict } = await read(
+      torchPickle(
+        {
+          dict: [
+            ["lr", { float: 0.0001 }],
+            ["steps", 1000],
+            ["name", "run-3"],
+          ],
+        },
+        { persistentIds: "zip" },
+      ).bytes,
+    );
     expect(result.format).toBe("pickle");
     expect(verdict).toBe("safe");
     expect(result.error).toBeNull();
@@ -31,14 +42,26 @@ describe("readPlainPickle", () => {
   });
 
   it("ZP-06: a payload in a .pt/.bin plain pickle is dangerous", async () => {
-    const payload = new PickleBuilder().proto(2).global("posix", "system").binunicode("echo harmless").tuple1().reduce().stop().bytes();
+    const payload = new PickleBuilder()
+      .proto(2)
+      .global("posix", "system")
+      .binunicode("echo harmless")
+      .tuple1()
+      .reduce()
+      .stop()
+      .bytes();
     const { result, verdict } = await read(payload, "model.pt");
     expect(verdict).toBe("dangerous");
-    expect(result.imports).toEqual([{ module: "posix", name: "system", resolved: "posix.system", verdict: "dangerous", offset: 2, count: 1 }]);
+    expect(result.imports).toEqual([
+      { module: "posix", name: "system", resolved: "posix.system", verdict: "dangerous", offset: 2, count: 1 },
+    ]);
   });
 
   it("a data.pkl taken out of its zip is not dangerous: without persistent_load its first persistent id stops the load", async () => {
-    const { result, verdict } = await read(torchPickle({ dict: [["w", { tensor: { shape: [2] } }]] }, { persistentIds: "zip" }).bytes, "data.pkl");
+    const { result, verdict } = await read(
+      torchPickle({ dict: [["w", { tensor: { shape: [2] } }]] }, { persistentIds: "zip" }).bytes,
+      "data.pkl",
+    );
     expect(verdict).toBe("suspicious");
     expect(result.error?.code).toBe("invalid");
   });

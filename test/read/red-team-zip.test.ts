@@ -5,9 +5,9 @@ import { checkpointSpec, PickleBuilder, torchPickle } from "../../fixtures/pickl
 import { LEGACY_MAGIC_PICKLE, LEGACY_PROTOCOL_PICKLE, writeLayout } from "../../fixtures/torch-legacy-writer.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
-import { MAX_IMPORT_RECORDS } from "../../src/pickle/limits.js";
 import type { ContainerResult, Verdict } from "../../src/inspect/types.js";
-import { openFileSource, type ByteSource } from "../../src/read/byte-source.js";
+import { MAX_IMPORT_RECORDS } from "../../src/pickle/limits.js";
+import { type ByteSource, openFileSource } from "../../src/read/byte-source.js";
 import { readTorchLegacy } from "../../src/read/torch-legacy.js";
 import { readTorchZip } from "../../src/read/torch-zip.js";
 import { useTempDirs } from "../helpers.js";
@@ -16,11 +16,23 @@ import { useTempDirs } from "../helpers.js";
 
 const tempDir = useTempDirs();
 
-const benign = torchPickle(checkpointSpec([["model.diffusion_model.out.2.weight", { shape: [4, 4] }]]), { persistentIds: "zip" });
+const benign = torchPickle(checkpointSpec([["model.diffusion_model.out.2.weight", { shape: [4, 4] }]]), {
+  persistentIds: "zip",
+});
 const storages = benign.storages.map(({ key, byteSize }) => ({ key, byteSize }));
-const payload = new PickleBuilder().proto(2).global("posix", "system").binunicode("echo pwned").tuple1().reduce().stop().bytes();
+const payload = new PickleBuilder()
+  .proto(2)
+  .global("posix", "system")
+  .binunicode("echo pwned")
+  .tuple1()
+  .reduce()
+  .stop()
+  .bytes();
 
-async function judge(path: string, reader: (source: ByteSource) => Promise<ContainerResult>): Promise<{ verdict: Verdict; result: ContainerResult }> {
+async function judge(
+  path: string,
+  reader: (source: ByteSource) => Promise<ContainerResult>,
+): Promise<{ verdict: Verdict; result: ContainerResult }> {
   const source = await openFileSource(path);
   try {
     const result = await reader(source);
@@ -33,8 +45,18 @@ async function judge(path: string, reader: (source: ByteSource) => Promise<Conta
 describe("red team: zip end records", () => {
   it("an end record with disk numbers 1/1 (miniz reads it) cannot send us to an earlier, benign directory", async () => {
     const dir = await tempDir();
-    await writeTorchZip(join(dir, "a.ckpt"), { root: "archive", dataPkl: benign.bytes, storages, zip64EndRecords: false });
-    await writeTorchZip(join(dir, "b.ckpt"), { root: "archive", dataPkl: payload, storages: [], zip64EndRecords: false });
+    await writeTorchZip(join(dir, "a.ckpt"), {
+      root: "archive",
+      dataPkl: benign.bytes,
+      storages,
+      zip64EndRecords: false,
+    });
+    await writeTorchZip(join(dir, "b.ckpt"), {
+      root: "archive",
+      dataPkl: payload,
+      storages: [],
+      zip64EndRecords: false,
+    });
     const decoy = await readFile(join(dir, "a.ckpt"));
     const real = Buffer.from(await readFile(join(dir, "b.ckpt")));
     // Shift the payload archive behind the benign one: its central records and end record point past the decoy.
@@ -74,14 +96,24 @@ describe("red team: records torch reads that we might not", () => {
   it("data.pkl under another root, or named with a trailing slash, is still interpreted", async () => {
     for (const name of ["other/data.pkl", "archive/data.pkl/"]) {
       const path = join(await tempDir(), "model.ckpt");
-      await writeTorchZip(path, { root: "archive", dataPkl: benign.bytes, storages, extraEntries: [{ name, data: payload }] });
+      await writeTorchZip(path, {
+        root: "archive",
+        dataPkl: benign.bytes,
+        storages,
+        extraEntries: [{ name, data: payload }],
+      });
       expect((await judge(path, readTorchZip)).verdict, name).toBe("dangerous");
     }
   });
 
   it("a data.pkl whose local header lies after the central directory (miniz reads it there) is interpreted", async () => {
     const path = join(await tempDir(), "model.ckpt");
-    const written = await writeTorchZip(path, { root: "archive", dataPkl: payload, storages: [], zip64EndRecords: false });
+    const written = await writeTorchZip(path, {
+      root: "archive",
+      dataPkl: payload,
+      storages: [],
+      zip64EndRecords: false,
+    });
     const zip = Buffer.from(await readFile(path));
     const first = written.entries[1]!.localHeaderOffset;
     const cd = written.centralDirectoryOffset;
@@ -103,7 +135,15 @@ describe("red team: records torch reads that we might not", () => {
 
   it("a legacy pickle #4 longer than the scan budget, with the payload beyond it, fails closed", async () => {
     const path = join(await tempDir(), "model.pt");
-    const sysInfo = torchPickle({ dict: [["protocol_version", 1001], ["little_endian", true]] }, { persistentIds: "zip" }).bytes;
+    const sysInfo = torchPickle(
+      {
+        dict: [
+          ["protocol_version", 1001],
+          ["little_endian", true],
+        ],
+      },
+      { persistentIds: "zip" },
+    ).bytes;
     // Two 40 MB strings of NULs (holes in the file) carry pickle #4 past 64 MiB; CPython reads straight on.
     const string = 40 * 1024 * 1024;
     const head = Buffer.concat([LEGACY_MAGIC_PICKLE, LEGACY_PROTOCOL_PICKLE, sysInfo, Buffer.from([0x80, 0x02])]);
@@ -115,7 +155,11 @@ describe("red team: records torch reads that we might not", () => {
       op.writeUInt32LE(string, 1);
       chunks.push({ offset: at, bytes: op }, { offset: at + 5 + string, bytes: Buffer.from([0x30]) });
     }
-    const tail = Buffer.concat([Buffer.from(payload.subarray(2, -1)), Buffer.from([0x30, 0x7d, 0x2e]), new PickleBuilder().proto(2).emptyList().stop().bytes()]);
+    const tail = Buffer.concat([
+      Buffer.from(payload.subarray(2, -1)),
+      Buffer.from([0x30, 0x7d, 0x2e]),
+      new PickleBuilder().proto(2).emptyList().stop().bytes(),
+    ]);
     const tailAt = strings[1]! + 5 + string + 1;
     chunks.push({ offset: tailAt, bytes: tail });
     await writeLayout(path, { size: tailAt + tail.length, chunks });
@@ -128,7 +172,11 @@ describe("red team: records torch reads that we might not", () => {
     const b = new PickleBuilder().proto(2);
     for (let i = 0; i < 300_000; i++) b.global("collections", `C${i}`).pop();
     const path = join(await tempDir(), "model.ckpt");
-    await writeTorchZip(path, { root: "archive", dataPkl: b.global("posix", "system").pop().emptyDict().stop().bytes(), storages: [] });
+    await writeTorchZip(path, {
+      root: "archive",
+      dataPkl: b.global("posix", "system").pop().emptyDict().stop().bytes(),
+      storages: [],
+    });
     const { verdict, result } = await judge(path, readTorchZip);
     expect(verdict).toBe("dangerous");
     expect(result.imports.length).toBeLessThanOrEqual(MAX_IMPORT_RECORDS);

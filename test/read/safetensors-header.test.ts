@@ -2,7 +2,7 @@ import v8 from "node:v8";
 import { runInNewContext } from "node:vm";
 import { describe, expect, it } from "vitest";
 import { safetensorsHeader } from "../../fixtures/safetensors-writer.js";
-import { parseSafetensorsHeader, SafetensorsError, type ParsedSafetensors } from "../../src/read/safetensors.js";
+import { type ParsedSafetensors, parseSafetensorsHeader, SafetensorsError } from "../../src/read/safetensors.js";
 
 /** Parses `header` as the whole header of a file with `dataLength` bytes of data after it. */
 function parse(header: string | Buffer, dataLength = 0): ParsedSafetensors {
@@ -75,7 +75,9 @@ describe("parseSafetensorsHeader: the reference unit tests (safetensors/src/tens
   });
 
   it("test_validation_overflow: element count or bit count beyond u64", () => {
-    expect(rejection(`{"a":${entry("F32", [2, "18446744073709551614"], [0, 16])}}`, 16).code).toBe("ValidationOverflow");
+    expect(rejection(`{"a":${entry("F32", [2, "18446744073709551614"], [0, 16])}}`, 16).code).toBe(
+      "ValidationOverflow",
+    );
     expect(rejection(`{"a":${entry("F32", [2, "9223372036854775807"], [0, 16])}}`, 16).code).toBe("ValidationOverflow");
   });
 
@@ -119,7 +121,10 @@ describe("parseSafetensorsHeader: reference behaviour on edge cases", () => {
   });
 
   it("accepts unknown fields in a tensor entry, with a safe note", () => {
-    const parsed = parse(`{"a":{"dtype":"F32","evil":{"x":[1,2.5e3,"y",null,true]},"shape":[2],"data_offsets":[0,8]}}`, 8);
+    const parsed = parse(
+      `{"a":{"dtype":"F32","evil":{"x":[1,2.5e3,"y",null,true]},"shape":[2],"data_offsets":[0,8]}}`,
+      8,
+    );
     expect(parsed.tensors).toHaveLength(1);
     expect(parsed.findings).toEqual([expect.objectContaining({ severity: "safe", code: "unknown-field" })]);
     expect(parsed.findings[0]?.message).toContain("`evil` in `a`");
@@ -131,7 +136,10 @@ describe("parseSafetensorsHeader: reference behaviour on edge cases", () => {
 
   it("accepts __metadata__: null and a string map, nothing else", () => {
     expect(parse('{"__metadata__":null}').metadata).toBeNull();
-    expect(parse('{"__metadata__":{"format":"pt","ss_network_dim":"16"}}').metadata).toEqual({ format: "pt", ss_network_dim: "16" });
+    expect(parse('{"__metadata__":{"format":"pt","ss_network_dim":"16"}}').metadata).toEqual({
+      format: "pt",
+      ss_network_dim: "16",
+    });
     expect(rejection('{"__metadata__":{"ss_steps":1000}}').code).toBe("InvalidHeaderDeserialization");
     expect(rejection('{"__metadata__":{"x":{"nested":"y"}}}').code).toBe("InvalidHeaderDeserialization");
     expect(rejection('{"__metadata__":[]}').code).toBe("InvalidHeaderDeserialization");
@@ -152,7 +160,9 @@ describe("parseSafetensorsHeader: reference behaviour on edge cases", () => {
 
   it("reads 2^53+1 exactly (JSON.parse would round it to 2^53), then refuses it as unrepresentable", () => {
     // With rounding, shape and offsets below would agree; read exactly they differ by one byte.
-    expect(rejection(`{"a":${entry("U8", ["9007199254740993"], [0, "9007199254740992"])}}`).code).toBe("TensorInvalidInfo");
+    expect(rejection(`{"a":${entry("U8", ["9007199254740993"], [0, "9007199254740992"])}}`).code).toBe(
+      "TensorInvalidInfo",
+    );
     const exact = rejection(`{"a":${entry("U8", ["9007199254740993"], [0, "9007199254740993"])}}`);
     expect(exact.code).toBe("InvalidHeaderDeserialization");
     expect(exact.message).toMatch(/above 2\^53/);
@@ -190,8 +200,8 @@ describe("parseSafetensorsHeader: reference behaviour on edge cases", () => {
     const parsed = parse(`{"__metadata__":{"__proto__":"x","constructor":"y"},${header.join(",")}}`, 12);
     expect(parsed.tensors.map((t) => t.name)).toEqual(names);
     expect(Object.keys(parsed.metadata!)).toEqual(["__proto__", "constructor"]);
-    expect(parsed.metadata!["__proto__"]).toBe("x");
-    expect(({} as Record<string, unknown>)["x"]).toBeUndefined();
+    expect(parsed.metadata!.__proto__).toBe("x");
+    expect(({} as Record<string, unknown>).x).toBeUndefined();
     expect(Object.prototype.hasOwnProperty.call(Object.prototype, "x")).toBe(false);
   });
 
@@ -273,20 +283,31 @@ describe("parseSafetensorsHeader: bounded work on hostile headers", () => {
   });
 
   it("parses a 1,000-tensor header written like the reference writer does, in order", () => {
-    const specs = Array.from({ length: 1000 }, (_, i) => ({ name: `model.diffusion_model.block.${i}.weight`, shape: [320, i + 1] }));
+    const specs = Array.from({ length: 1000 }, (_, i) => ({
+      name: `model.diffusion_model.block.${i}.weight`,
+      shape: [320, i + 1],
+    }));
     const { header, dataLength } = safetensorsHeader(specs, { format: "pt" });
     const parsed = parse(header, dataLength);
     expect(parsed.error).toBeNull();
     expect(parsed.findings).toEqual([]);
     expect(parsed.tensors).toHaveLength(1000);
-    expect(parsed.tensors[999]).toMatchObject({ name: "model.diffusion_model.block.999.weight", dtype: "F16", shape: [320, 1000] });
+    expect(parsed.tensors[999]).toMatchObject({
+      name: "model.diffusion_model.block.999.weight",
+      dtype: "F16",
+      shape: [320, 1000],
+    });
     expect(parsed.declaredSize).toBe(8 + header.length + dataLength);
   });
 });
 
 describe("parseSafetensorsHeader: the writer layout and every other layout read alike", () => {
   /** The same entry with its fields in another order, which the general reader handles. */
-  function reordered(dtype: string, shape: readonly (number | string)[], offsets: readonly (number | string)[]): string {
+  function reordered(
+    dtype: string,
+    shape: readonly (number | string)[],
+    offsets: readonly (number | string)[],
+  ): string {
     return `{"data_offsets":[${offsets.join(",")}],"shape":[${shape.join(",")}],"dtype":"${dtype}"}`;
   }
 
@@ -312,14 +333,20 @@ describe("parseSafetensorsHeader: the writer layout and every other layout read 
   it("accepts JSON whitespace between every token of the writer layout, and nothing else as whitespace", () => {
     const spaced = '{ "a" :\t{ "dtype" :\n"F32" ,\r"shape" : [ 2 ] , "data_offsets" : [ 0 , 8 ] } }';
     expect(parse(spaced, 8).tensors).toEqual([{ name: "a", dtype: "F32", shape: [2], dataOffsets: [0, 8] }]);
-    expect(rejection('{"a":{"dtype":"F32","shape":[\u00a02],"data_offsets":[0,8]}}', 8).code).toBe("InvalidHeaderDeserialization");
+    expect(rejection('{"a":{"dtype":"F32","shape":[\u00a02],"data_offsets":[0,8]}}', 8).code).toBe(
+      "InvalidHeaderDeserialization",
+    );
   });
 
   it("refuses in the writer layout what the general reader refuses", () => {
     expect(rejection(`{"a":${entry("F32", ["02"], [0, 8])}}`, 8).message).toMatch(/invalid number/);
     expect(rejection(`{"a":${entry("F32", [2], ["-0", 8])}}`, 8).message).toMatch(/unsigned integer/);
-    expect(rejection(`{"a":${entry("F128", [2], [0, 16])}}`, 16).message).toMatch(/unsupported dtype `F128` for tensor `a`/);
-    expect(rejection(`{"__metadata__":${F32_2}}`, 8).message).toMatch(/expected a string for `__metadata__` key `shape`/);
+    expect(rejection(`{"a":${entry("F128", [2], [0, 16])}}`, 16).message).toMatch(
+      /unsupported dtype `F128` for tensor `a`/,
+    );
+    expect(rejection(`{"__metadata__":${F32_2}}`, 8).message).toMatch(
+      /expected a string for `__metadata__` key `shape`/,
+    );
   });
 });
 

@@ -54,8 +54,18 @@ describe("readSafetensors", () => {
     expect(result).toEqual({
       format: "safetensors",
       tensors: [
-        { name: "model.diffusion_model.input_blocks.0.0.weight", path: ["model.diffusion_model.input_blocks.0.0.weight"], dtype: "F16", shape: [320, 4, 3, 3] },
-        { name: "model.diffusion_model.huge", path: ["model.diffusion_model.huge"], dtype: "F16", shape: [49152, 65536] },
+        {
+          name: "model.diffusion_model.input_blocks.0.0.weight",
+          path: ["model.diffusion_model.input_blocks.0.0.weight"],
+          dtype: "F16",
+          shape: [320, 4, 3, 3],
+        },
+        {
+          name: "model.diffusion_model.huge",
+          path: ["model.diffusion_model.huge"],
+          dtype: "F16",
+          shape: [49152, 65536],
+        },
         {
           name: "cond_stage_model.transformer.text_model.embeddings.position_ids",
           path: ["cond_stage_model.transformer.text_model.embeddings.position_ids"],
@@ -143,7 +153,10 @@ describe("readSafetensors", () => {
   });
 
   it("ST-09: a shape product beyond u64 is ValidationOverflow", async () => {
-    expectRejected((await readRaw(`{"a":${entry("F32", [2, "9223372036854775807"], [0, 16])}}`, 16)).result, "ValidationOverflow");
+    expectRejected(
+      (await readRaw(`{"a":${entry("F32", [2, "9223372036854775807"], [0, 16])}}`, 16)).result,
+      "ValidationOverflow",
+    );
   });
 
   it("ST-10: bytes after the last tensor are a trailing-bytes finding; the tensors still count", async () => {
@@ -177,7 +190,10 @@ describe("readSafetensors", () => {
 
   it("ST-13: a non-string __metadata__ value or a second __metadata__ is InvalidHeaderDeserialization", async () => {
     expectRejected((await readRaw('{"__metadata__":{"ss_network_dim":16}}')).result, "InvalidHeaderDeserialization");
-    expectRejected((await readRaw('{"__metadata__":{"a":"1"},"__metadata__":{"b":"2"}}')).result, "InvalidHeaderDeserialization");
+    expectRejected(
+      (await readRaw('{"__metadata__":{"a":"1"},"__metadata__":{"b":"2"}}')).result,
+      "InvalidHeaderDeserialization",
+    );
   });
 
   it("ST-14: tensors named __proto__ and constructor are ordinary tensors", async () => {
@@ -191,8 +207,14 @@ describe("readSafetensors", () => {
 
   it("ST-15: 1.0, 1e0, -0 and integers above u64 in shape or offsets are InvalidHeaderDeserialization", async () => {
     for (const number of ["1.0", "1e0", "-0", "18446744073709551616"]) {
-      expectRejected((await readRaw(`{"a":${entry("U8", [number], [0, 1])}}`, 1)).result, "InvalidHeaderDeserialization");
-      expectRejected((await readRaw(`{"a":${entry("U8", [1], [0, number])}}`, 1)).result, "InvalidHeaderDeserialization");
+      expectRejected(
+        (await readRaw(`{"a":${entry("U8", [number], [0, 1])}}`, 1)).result,
+        "InvalidHeaderDeserialization",
+      );
+      expectRejected(
+        (await readRaw(`{"a":${entry("U8", [1], [0, number])}}`, 1)).result,
+        "InvalidHeaderDeserialization",
+      );
     }
   });
 

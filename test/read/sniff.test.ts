@@ -55,7 +55,9 @@ describe("sniffFormats", () => {
   });
 
   it("recognises a torch zip by the same 4 bytes torch compares", () => {
-    expect(sniff(Buffer.concat([Buffer.from("PK\x03\x04\x14\x00\x00\x00", "latin1"), Buffer.alloc(40)]))).toEqual(["torch-zip"]);
+    expect(sniff(Buffer.concat([Buffer.from("PK\x03\x04\x14\x00\x00\x00", "latin1"), Buffer.alloc(40)]))).toEqual([
+      "torch-zip",
+    ]);
   });
 
   it("recognises the legacy torch magic and does not also call it a bare pickle", () => {
@@ -98,7 +100,9 @@ describe("sniffFormats", () => {
   });
 
   it("recognises a JSON error body saved as a model", () => {
-    expect(sniff('{"error":"Unauthorized","message":"The creator of this asset requires you to be logged in"}')).toEqual(["json"]);
+    expect(
+      sniff('{"error":"Unauthorized","message":"The creator of this asset requires you to be logged in"}'),
+    ).toEqual(["json"]);
     expect(sniff('["x"]')).toEqual(["json"]);
   });
 
@@ -112,7 +116,8 @@ describe("sniffFormats", () => {
     expect(sniff("cposix\nsystem\n(S'echo pwned'\ntR.")).toEqual(["unknown", "pickle"]);
     expect(sniff("(dp0\nS'a'\np1\nI1\ns.")).toEqual(["unknown", "pickle"]);
     expect(sniff("}q\x00.")).toEqual(["unknown", "pickle"]);
-    for (const first of [0x8c, 0x95, 0x88, 0x43, 0x8f, 0x68]) expect(sniff(Buffer.from([first, 0x00]))).toEqual(["unknown", "pickle"]);
+    for (const first of [0x8c, 0x95, 0x88, 0x43, 0x8f, 0x68])
+      expect(sniff(Buffer.from([first, 0x00]))).toEqual(["unknown", "pickle"]);
     // A byte that no pickle can start with stays unknown alone.
     expect(sniff("Hello world")).toEqual(["unknown"]);
     expect(sniff(Buffer.from([0x08, 0x01, 0x12]))).toEqual(["unknown"]);

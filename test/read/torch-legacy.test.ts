@@ -1,11 +1,11 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { checkpointSpec, PickleBuilder, type PickleValueSpec } from "../../fixtures/pickle-builder.js";
+import { type LegacyFileOptions, writeLegacyTorchFile } from "../../fixtures/torch-legacy-writer.js";
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
 import type { ContainerResult } from "../../src/inspect/types.js";
 import { openFileSource } from "../../src/read/byte-source.js";
 import { readTorchLegacy } from "../../src/read/torch-legacy.js";
-import { checkpointSpec, PickleBuilder, type PickleValueSpec } from "../../fixtures/pickle-builder.js";
-import { writeLegacyTorchFile, type LegacyFileOptions } from "../../fixtures/torch-legacy-writer.js";
 import { useTempDirs } from "../helpers.js";
 
 const tempDir = useTempDirs();
@@ -49,7 +49,7 @@ describe("readTorchLegacy", () => {
 
   it("reads only pickle bytes and record headers of a large sparse file", async () => {
     const big = checkpointSpec([["model.diffusion_model.out.2.weight", { shape: [4096, 4096, 16], dtype: "F32" }]]);
-    const { result, layout, bytesRead, size } = await legacyFile(big);
+    const { result, bytesRead, size } = await legacyFile(big);
     expect(verdict(result)).toBe("safe");
     expect(size).toBeGreaterThan(1024 ** 3);
     // The first read (256 KiB) overshoots the pickles; the 4 GiB of data is never read.
@@ -57,7 +57,9 @@ describe("readTorchLegacy", () => {
   });
 
   it("grows its read until pickle #4 ends when the pickles exceed the first read", async () => {
-    const many = checkpointSpec(Array.from({ length: 4000 }, (_, i) => [`model.diffusion_model.block.${i}.weight`, { shape: [8, 8] }] as const));
+    const many = checkpointSpec(
+      Array.from({ length: 4000 }, (_, i) => [`model.diffusion_model.block.${i}.weight`, { shape: [8, 8] }] as const),
+    );
     const { result, layout, bytesRead } = await legacyFile(many);
     expect(layout.recordsStart).toBeGreaterThan(256 * 1024);
     expect(verdict(result)).toBe("safe");
@@ -92,7 +94,14 @@ describe("readTorchLegacy", () => {
   });
 
   it("a payload in pickle #3 (sys_info) is dangerous: torch unpickles it too", async () => {
-    const evil = new PickleBuilder().proto(2).global("posix", "system").binunicode("echo harmless").tuple1().reduce().stop().bytes();
+    const evil = new PickleBuilder()
+      .proto(2)
+      .global("posix", "system")
+      .binunicode("echo harmless")
+      .tuple1()
+      .reduce()
+      .stop()
+      .bytes();
     const { result } = await legacyFile(CHECKPOINT, { replacePickle: { 3: evil } });
     expect(verdict(result)).toBe("dangerous");
     expect(result.imports.find((i) => i.resolved === "posix.system")).toBeDefined();
@@ -102,7 +111,9 @@ describe("readTorchLegacy", () => {
     const otherMagic = new PickleBuilder().proto(2).long1(12345n).stop().bytes();
     const { result: magic } = await legacyFile(CHECKPOINT, { replacePickle: { 1: otherMagic } });
     expect(codes(magic)).toEqual(["invalid"]);
-    const { result: keys } = await legacyFile(CHECKPOINT, { replacePickle: { 5: new PickleBuilder().proto(2).emptyList().stop().bytes() } });
+    const { result: keys } = await legacyFile(CHECKPOINT, {
+      replacePickle: { 5: new PickleBuilder().proto(2).emptyList().stop().bytes() },
+    });
     expect(keys.error?.code).toBe("invalid");
   });
 

@@ -1,19 +1,23 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { PickleBuilder } from "../../fixtures/pickle-builder.js";
+import { safetensorsTar, type TarMemberSpec, tarArchive } from "../../fixtures/tar-writer.js";
+import { torchTarMembers } from "../../fixtures/torch-tar-writer.js";
 import { inspectFile } from "../../src/inspect/inspect-file.js";
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
 import { openFileSource } from "../../src/read/byte-source.js";
 import { readTorchTar } from "../../src/read/torch-tar.js";
-import { PickleBuilder } from "../../fixtures/pickle-builder.js";
-import { safetensorsTar, tarArchive, type TarMemberSpec } from "../../fixtures/tar-writer.js";
-import { torchTarMembers } from "../../fixtures/torch-tar-writer.js";
 import { useTempDirs } from "../helpers.js";
 
 const tempDir = useTempDirs();
 
-const payload = () => new PickleBuilder().proto(2).global("posix", "system").binunicode("echo harmless").tuple1().reduce().stop().bytes();
-const TENSORS = [["conv.weight", 16], ["conv.bias", 4]] as const;
+const payload = () =>
+  new PickleBuilder().proto(2).global("posix", "system").binunicode("echo harmless").tuple1().reduce().stop().bytes();
+const TENSORS = [
+  ["conv.weight", 16],
+  ["conv.bias", 4],
+] as const;
 
 async function write(name: string, bytes: Uint8Array): Promise<string> {
   const path = join(await tempDir(), name);
@@ -39,7 +43,9 @@ describe("torch's tar format (torch.load tries it first for every non-zip file)"
     // torch.FloatTensor classes in the tensor records need trusting; weights_only refuses this format outright.
     expect(verdict).toBe("suspicious");
     expect(result.findings.filter((f) => f.severity === "dangerous")).toEqual([]);
-    expect(result.imports.map((i) => i.resolved)).toEqual(expect.arrayContaining(["torch.FloatStorage", "torch.FloatTensor"]));
+    expect(result.imports.map((i) => i.resolved)).toEqual(
+      expect.arrayContaining(["torch.FloatStorage", "torch.FloatTensor"]),
+    );
   });
 
   it("a payload in the pickle member is dangerous", async () => {
@@ -55,7 +61,12 @@ describe("torch's tar format (torch.load tries it first for every non-zip file)"
 
   it("the last member of a name is the one torch reads, and every other pickle-like member is scanned too", async () => {
     const members = torchTarMembers({ tensors: TENSORS });
-    const shadowed = await readTar([{ name: "pickle", data: new PickleBuilder().proto(2).emptyDict().stop().bytes() }, ...members.slice(0, 1), { name: "pickle", data: payload() }, ...members.slice(2)]);
+    const shadowed = await readTar([
+      { name: "pickle", data: new PickleBuilder().proto(2).emptyDict().stop().bytes() },
+      ...members.slice(0, 1),
+      { name: "pickle", data: payload() },
+      ...members.slice(2),
+    ]);
     expect(shadowed.verdict).toBe("dangerous");
     const extra = await readTar([...members, { name: "notes.pkl", data: payload() }]);
     expect(extra.verdict).toBe("dangerous");
@@ -80,10 +91,18 @@ describe("torch's tar format (torch.load tries it first for every non-zip file)"
       while (`${length}${body}`.length !== length) length = `${length}${body}`.length;
       return new TextEncoder().encode(`${length}${body}`);
     };
-    const pax = await readTar([...rest, { name: "PaxHeaders/x", type: "x", data: record("path", "pickle") }, { ...pickle, name: "innocent" }]);
+    const pax = await readTar([
+      ...rest,
+      { name: "PaxHeaders/x", type: "x", data: record("path", "pickle") },
+      { ...pickle, name: "innocent" },
+    ]);
     expect(pax.result.error).toBeNull();
     expect(pax.verdict).toBe("dangerous");
-    const gnu = await readTar([...rest, { name: "././@LongLink", type: "L", data: new TextEncoder().encode("pickle\0") }, { ...pickle, name: "innocent" }]);
+    const gnu = await readTar([
+      ...rest,
+      { name: "././@LongLink", type: "L", data: new TextEncoder().encode("pickle\0") },
+      { ...pickle, name: "innocent" },
+    ]);
     expect(gnu.result.error).toBeNull();
   });
 
@@ -95,7 +114,9 @@ describe("torch's tar format (torch.load tries it first for every non-zip file)"
     expect(inspection.safety.verdict).toBe("dangerous");
     expect(inspection.safety.imports.map((i) => i.resolved)).toContain("posix.system");
     // The same construction with a benign archive inside is not called dangerous.
-    const benign = await inspectFile(await write("ok.safetensors", safetensorsTar(torchTarMembers({ tensors: TENSORS }))));
+    const benign = await inspectFile(
+      await write("ok.safetensors", safetensorsTar(torchTarMembers({ tensors: TENSORS }))),
+    );
     expect(benign.safety.verdict).toBe("suspicious");
   });
 });

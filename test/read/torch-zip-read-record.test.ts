@@ -53,13 +53,17 @@ describe("readRecord", () => {
 
   it("refuses a record that inflates short of its declared size, unknown methods and data past the end", async () => {
     const packed = deflateRawSync(Buffer.from("abc"));
-    expect((await readRecord(bufferSource(packed), entry(packed, { method: 8, uncompressedSize: 10 }), 64)).problem).toMatch(
-      /inflates to 3 bytes, not the declared 10/,
-    );
+    expect(
+      (await readRecord(bufferSource(packed), entry(packed, { method: 8, uncompressedSize: 10 }), 64)).problem,
+    ).toMatch(/inflates to 3 bytes, not the declared 10/);
     const data = Buffer.from("abc");
     expect((await readRecord(bufferSource(data), entry(data, { method: 12 }), 64)).problem).toMatch(/method 12/);
-    expect((await readRecord(bufferSource(data), entry(data, { uncompressedSize: 50 }), 64)).problem).toMatch(/run past the end/);
-    expect((await readRecord(bufferSource(data), entry(data, { dataOffset: null }), 64)).problem).toMatch(/local header/);
+    expect((await readRecord(bufferSource(data), entry(data, { uncompressedSize: 50 }), 64)).problem).toMatch(
+      /run past the end/,
+    );
+    expect((await readRecord(bufferSource(data), entry(data, { dataOffset: null }), 64)).problem).toMatch(
+      /local header/,
+    );
   });
 });
 
@@ -71,7 +75,9 @@ describe("peekRecord", () => {
     expect(stored.bytesRead).toBe(2);
     const packed = deflateRawSync(pickle);
     const deflated = bufferSource(packed);
-    expect([...(await peekRecord(deflated, entry(packed, { method: 8, uncompressedSize: pickle.length }), 2))]).toEqual([0x80, 0x02]);
+    expect([...(await peekRecord(deflated, entry(packed, { method: 8, uncompressedSize: pickle.length }), 2))]).toEqual(
+      [0x80, 0x02],
+    );
     expect(deflated.bytesRead).toBeLessThanOrEqual(64);
   });
 });

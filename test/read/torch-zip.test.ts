@@ -1,8 +1,8 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkpointSpec, PickleBuilder, torchPickle, type TensorLeafSpec } from "../../fixtures/pickle-builder.js";
-import { writeTorchZip, type TorchZipOptions } from "../../fixtures/torch-zip-writer.js";
+import { checkpointSpec, PickleBuilder, type TensorLeafSpec, torchPickle } from "../../fixtures/pickle-builder.js";
+import { type TorchZipOptions, writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
 import type { ContainerResult, Verdict } from "../../src/inspect/types.js";
 import { openFileSource } from "../../src/read/byte-source.js";
@@ -24,7 +24,14 @@ const benign = torchPickle(checkpointSpec(SD_TENSORS), { persistentIds: "zip" })
 const benignStorages = benign.storages.map(({ key, byteSize }) => ({ key, byteSize }));
 
 /** `posix.system("echo pwned")`: only ever interpreted, never run. */
-const payload = new PickleBuilder().proto(2).global("posix", "system").binunicode("echo pwned").tuple1().reduce().stop().bytes();
+const payload = new PickleBuilder()
+  .proto(2)
+  .global("posix", "system")
+  .binunicode("echo pwned")
+  .tuple1()
+  .reduce()
+  .stop()
+  .bytes();
 
 interface Scan {
   result: ContainerResult;
@@ -51,7 +58,7 @@ async function scan(options: Partial<TorchZipOptions> = {}, file = "model.ckpt")
   return scanFile(path);
 }
 
-function tensorNames(result: ContainerResult): string[] {
+function _tensorNames(result: ContainerResult): string[] {
   return result.tensors.map((t) => t.name);
 }
 
@@ -69,24 +76,35 @@ describe("readTorchZip on genuine torch.save output", () => {
     expect(result.error).toBeNull();
     expect(result.format).toBe("torch-zip");
     expect(result.metadata).toBeNull();
-    expect(result.values["global_step"]).toBe(470000);
+    expect(result.values.global_step).toBe(470000);
   });
 
   it("lists the tensors of an SD checkpoint data.pkl with their key paths, shapes and dtypes", async () => {
     const { result } = await scan();
     expect(result.tensors).toEqual(
-      SD_TENSORS.map(([name, spec]) => ({ name: `state_dict.${name}`, path: ["state_dict", name], dtype: spec.dtype ?? "F16", shape: spec.shape })),
+      SD_TENSORS.map(([name, spec]) => ({
+        name: `state_dict.${name}`,
+        path: ["state_dict", name],
+        dtype: spec.dtype ?? "F16",
+        shape: spec.shape,
+      })),
     );
   });
 
-  it.each(["archive", "washinoboku", "mm_sdxl_nightly,ckpt", "Deniska"])("accepts the archive root %s", async (root) => {
-    const { verdict, result } = await scan({ root });
-    expect(verdict).toBe("safe");
-    expect(result.tensors).toHaveLength(SD_TENSORS.length);
-  });
+  it.each(["archive", "washinoboku", "mm_sdxl_nightly,ckpt", "Deniska"])(
+    "accepts the archive root %s",
+    async (root) => {
+      const { verdict, result } = await scan({ root });
+      expect(verdict).toBe("safe");
+      expect(result.tensors).toHaveLength(SD_TENSORS.length);
+    },
+  );
 
   it("accepts the torch < 2.1 layout (no byteorder, format or serialization records)", async () => {
-    const { verdict } = await scan({ byteorder: null, omit: [".format_version", ".storage_alignment", ".data/serialization_id"] });
+    const { verdict } = await scan({
+      byteorder: null,
+      omit: [".format_version", ".storage_alignment", ".data/serialization_id"],
+    });
     expect(verdict).toBe("safe");
   });
 
@@ -97,8 +115,12 @@ describe("readTorchZip on genuine torch.save output", () => {
   });
 
   it("ZP-10: lists a > 4 GiB zip64 checkpoint from headers alone, whatever the data size", async () => {
-    const big = torchPickle(checkpointSpec([["model.diffusion_model.out.2.weight", { shape: [3 * 1024 ** 3] }]]), { persistentIds: "zip" });
-    const small = torchPickle(checkpointSpec([["model.diffusion_model.out.2.weight", { shape: [512] }]]), { persistentIds: "zip" });
+    const big = torchPickle(checkpointSpec([["model.diffusion_model.out.2.weight", { shape: [3 * 1024 ** 3] }]]), {
+      persistentIds: "zip",
+    });
+    const small = torchPickle(checkpointSpec([["model.diffusion_model.out.2.weight", { shape: [512] }]]), {
+      persistentIds: "zip",
+    });
     const huge = await scan({ dataPkl: big.bytes, storages: big.storages });
     const tiny = await scan({ dataPkl: small.bytes, storages: small.storages });
     expect(big.storages[0]!.byteSize).toBe(6 * 1024 ** 3);
@@ -120,7 +142,9 @@ describe("readTorchZip on hostile containers", () => {
   });
 
   it("ZP-01: two data.pkl entries, malicious first, are dangerous and both are scanned", async () => {
-    const { result, verdict } = await scan({ extraEntries: [{ name: "model/data.pkl", data: payload, position: "first" }] });
+    const { result, verdict } = await scan({
+      extraEntries: [{ name: "model/data.pkl", data: payload, position: "first" }],
+    });
     expect(verdict).toBe("dangerous");
     finding(result, "ambiguous-record");
     expect(result.imports.some((i) => i.verdict === "dangerous")).toBe(true);
@@ -200,8 +224,14 @@ describe("readTorchZip on hostile containers", () => {
   });
 
   it("ZP-08: a deflate bomb in data/0 is never inflated", async () => {
-    const spec = torchPickle(checkpointSpec([["model.diffusion_model.out.2.weight", { shape: [32 * 1024 * 1024] }]]), { persistentIds: "zip" });
-    const { result, verdict, bytesRead } = await scan({ dataPkl: spec.bytes, storages: spec.storages, tweaks: { "data/0": { deflate: true } } });
+    const spec = torchPickle(checkpointSpec([["model.diffusion_model.out.2.weight", { shape: [32 * 1024 * 1024] }]]), {
+      persistentIds: "zip",
+    });
+    const { result, verdict, bytesRead } = await scan({
+      dataPkl: spec.bytes,
+      storages: spec.storages,
+      tweaks: { "data/0": { deflate: true } },
+    });
     expect(verdict).toBe("suspicious");
     expect(finding(result, "zip-anomaly")).toMatch(/data\/0 is compressed \(method 8\); it was not inflated/);
     expect(bytesRead).toBeLessThan(8 * 1024);
@@ -230,7 +260,9 @@ describe("readTorchZip on hostile containers", () => {
       const storages = benignStorages.map((s, i) => (i === 3 ? { ...s, byteSize: s.byteSize + delta } : s));
       const { result, verdict } = await scan({ storages });
       expect(verdict, `record ${delta} bytes off`).toBe("dangerous");
-      expect(finding(result, "storage-size-mismatch")).toMatch(/model\/data\/3 holds \d+ bytes but the pickle declares/);
+      expect(finding(result, "storage-size-mismatch")).toMatch(
+        /model\/data\/3 holds \d+ bytes but the pickle declares/,
+      );
     }
   });
 

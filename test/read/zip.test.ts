@@ -1,11 +1,11 @@
 import { open, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { writeTorchZip, type TorchZipOptions } from "../../fixtures/torch-zip-writer.js";
+import { type TorchZipOptions, writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { openFileSource } from "../../src/read/byte-source.js";
+import { readZipDirectory, type ZipDirectory, ZipFormatError } from "../../src/read/zip.js";
 import { parseCentralDirectory } from "../../src/read/zip-central-directory.js";
 import { readLocalHeaders } from "../../src/read/zip-local-headers.js";
-import { readZipDirectory, ZipFormatError, type ZipDirectory } from "../../src/read/zip.js";
 import { useTempDirs } from "../helpers.js";
 
 const tempDir = useTempDirs();
@@ -77,7 +77,9 @@ describe("readZipDirectory on what torch.save writes", () => {
     });
     const bytes = await readFile(path);
     const pkl = directory.entries[0]!;
-    expect([...bytes.subarray(pkl.dataOffset!, pkl.dataOffset! + pkl.uncompressedSize)]).toEqual([...EMPTY_DICT_PICKLE]);
+    expect([...bytes.subarray(pkl.dataOffset!, pkl.dataOffset! + pkl.uncompressedSize)]).toEqual([
+      ...EMPTY_DICT_PICKLE,
+    ]);
     const version = directory.entries[7]!;
     expect(bytes.toString("latin1", version.dataOffset!, version.dataOffset! + version.uncompressedSize)).toBe("3\n");
     // headers only: the 10 MiB storage is never touched
@@ -112,14 +114,26 @@ describe("readZipDirectory on what torch.save writes", () => {
   });
 
   it("reads each local header torch writes in one read of exactly its bytes, name and FB padding included", async () => {
-    const { path, directory } = await writeAndList({ storages: [{ key: "0", byteSize: 32 }, { key: "1", byteSize: 6 }] });
+    const { path, directory } = await writeAndList({
+      storages: [
+        { key: "0", byteSize: 32 },
+        { key: "1", byteSize: 6 },
+      ],
+    });
     const source = await openFileSource(path);
     try {
       const bytes = await source.read(directory.centralDirectoryOffset, directory.centralDirectorySize);
       const central = parseCentralDirectory(bytes, directory.entries.length, directory.centralDirectoryOffset);
       const before = source.bytesRead;
       let reads = 0;
-      const counted = { size: source.size, bytesRead: 0, read: (offset: number, length: number) => (reads++, source.read(offset, length)) };
+      const counted = {
+        size: source.size,
+        bytesRead: 0,
+        read: (offset: number, length: number) => {
+          reads++;
+          return source.read(offset, length);
+        },
+      };
       const { entries } = await readLocalHeaders(counted, central);
       const headerBytes = entries.reduce((sum, e) => sum + e.dataOffset! - e.localHeaderOffset, 0);
       expect(reads).toBe(entries.length);
@@ -165,7 +179,11 @@ describe("readZipDirectory anomalies", () => {
 
   it("compares local CRC and sizes only when there is no data descriptor", async () => {
     const path = join(await tempDir(), "model.ckpt");
-    const written = await writeTorchZip(path, { dataPkl: EMPTY_DICT_PICKLE, storages: [], tweaks: { version: { localFlags: 0 } } });
+    const written = await writeTorchZip(path, {
+      dataPkl: EMPTY_DICT_PICKLE,
+      storages: [],
+      tweaks: { version: { localFlags: 0 } },
+    });
     // clearing bit 3 in the local header (flags 0x0800) makes its zero CRC and sizes count
     const bytes = await readFile(path);
     const version = written.entries.find((e) => e.name === "model/version")!;
@@ -173,7 +191,9 @@ describe("readZipDirectory anomalies", () => {
     await writeFile(path, bytes);
     const { directory } = await list(path);
     const mismatch = directory.anomalies.find((a) => a.code === "local-header-mismatch")!;
-    expect(mismatch.message).toMatch(/flags 0x0800 vs 0x0808, crc 0x0000 vs 0x[0-9a-f]+, compressed size 0 vs 2, size 0 vs 2/);
+    expect(mismatch.message).toMatch(
+      /flags 0x0800 vs 0x0808, crc 0x0000 vs 0x[0-9a-f]+, compressed size 0 vs 2, size 0 vs 2/,
+    );
   });
 
   it("reports encryption and patch flags without giving up on the other entries", async () => {
@@ -270,7 +290,10 @@ describe("readZipDirectory failures", () => {
   it("throws when the entry count cannot fit the central directory", async () => {
     const header = Buffer.alloc(46);
     header.writeUInt32LE(0x02014b50, 0);
-    await expectFormatError(Buffer.concat([header, endRecord({ entries: 0xfffe, size: 46, offset: 0 })]), "too-many-entries");
+    await expectFormatError(
+      Buffer.concat([header, endRecord({ entries: 0xfffe, size: 46, offset: 0 })]),
+      "too-many-entries",
+    );
   });
 
   it("throws on a central directory above 64 MiB before reading it", async () => {

@@ -5,9 +5,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { writeMessyWebui } from "../../fixtures/messy-webui.js";
+import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { previewPng } from "../../fixtures/preview-png.js";
 import { writeSafetensors } from "../../fixtures/safetensors-writer.js";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { scriptSafeJson } from "../../src/cli/report/html/render-html.js";
 import { runCli } from "../cli/run-cli.js";
 import { useTempDirs } from "../helpers.js";
@@ -17,7 +17,9 @@ const tempDir = useTempDirs("sdmodels-html-");
 const run = promisify(execFile);
 
 /** Debian's package is `chromium`; `.ci/run` installs it when missing. */
-const CHROMIUM = ["chromium", "chromium-browser"].find((b) => spawnSync(b, ["--version"], { stdio: "ignore" }).status === 0);
+const CHROMIUM = ["chromium", "chromium-browser"].find(
+  (b) => spawnSync(b, ["--version"], { stdio: "ignore" }).status === 0,
+);
 /** Screenshots land here for a person to look at (gitignored). */
 const OUTPUT = fileURLToPath(new URL("../../test-output/", import.meta.url));
 
@@ -28,7 +30,15 @@ const HOSTILE_SCRIPT = `</script><script>document.title='pwned'</script>`;
 async function chromium(args: string[], profile: string): Promise<string> {
   const { stdout } = await run(
     CHROMIUM!,
-    ["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", `--user-data-dir=${profile}`, "--virtual-time-budget=5000", ...args],
+    [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--no-first-run",
+      `--user-data-dir=${profile}`,
+      "--virtual-time-budget=5000",
+      ...args,
+    ],
     { maxBuffer: 64 * 1024 * 1024, timeout: 60_000 },
   );
   return stdout;
@@ -47,7 +57,9 @@ async function reportOfHostileTree(): Promise<{ html: string; file: string; prof
   await writeFile(join(tree.root, "models/Stable-diffusion", `${HOSTILE}.preview.png`), previewPng(96, 96, 0xff8040));
   await writeFile(join(tree.root, "models/Lora/lycoris_style.preview.png"), previewPng(96, 96, 0x40a0ff));
   const file = join(base, "report.html");
-  const audit = await cli(["audit", "--webui", tree.root, "--report", file], { env: { SDMODELS_STATE_DIR: join(base, "state") } });
+  const audit = await cli(["audit", "--webui", tree.root, "--report", file], {
+    env: { SDMODELS_STATE_DIR: join(base, "state") },
+  });
   expect(audit.stderr).toContain(`report written to ${file}`);
   return { html: await readFile(file, "utf8"), file, profile: join(base, "chromium-profile") };
 }
@@ -61,7 +73,9 @@ describe("HTML report", () => {
 
   it("is one self-contained file: no URL but data: images, a strict CSP, hostile text only as escaped JSON", async () => {
     const { html } = await reportOfHostileTree();
-    expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; img-src data:; style-src &#39;sha256-[^"]+; script-src &#39;sha256-/);
+    expect(html).toMatch(
+      /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; img-src data:; style-src &#39;sha256-[^"]+; script-src &#39;sha256-/,
+    );
     expect(html).not.toMatch(/(?:src|href)=["']?(?:https?:|\/\/)/i);
     expect(html).not.toContain(HOSTILE);
     expect(html).not.toContain("</script><script>document");
@@ -75,7 +89,9 @@ describe("HTML report", () => {
       // Had the page parsed the payload as HTML, the title would read "pwned" and an <img src="x"> would exist.
       expect(dom).toContain("<title>sdmodels audit</title>");
       expect(dom).not.toMatch(/<img[^>]+src="x"/);
-      expect(dom).toContain(`<div class="name">${HOSTILE.replace(/</g, "&lt;").replace(/>/g, "&gt;")}.safetensors</div>`);
+      expect(dom).toContain(
+        `<div class="name">${HOSTILE.replace(/</g, "&lt;").replace(/>/g, "&gt;")}.safetensors</div>`,
+      );
       expect(dom).toContain(`<dd>${HOSTILE_SCRIPT.replace(/</g, "&lt;").replace(/>/g, "&gt;")}</dd>`);
       const cards = [...dom.matchAll(/<article class="card (\w+)"[^>]*data-verdict="(\w+)"[^>]*>/g)];
       expect(cards.length).toBeGreaterThanOrEqual(14);
@@ -87,7 +103,9 @@ describe("HTML report", () => {
     it("filters by verdict and kind from the controls' state in the address", async () => {
       const { file, profile } = await reportOfHostileTree();
       const dangerous = await chromium(["--dump-dom", `${pathToFileURL(file).href}#verdict=dangerous`], profile);
-      const visible = [...dangerous.matchAll(/<article class="card[^"]*"([^>]*)>/g)].filter((m) => !m[1]!.includes("hidden"));
+      const visible = [...dangerous.matchAll(/<article class="card[^"]*"([^>]*)>/g)].filter(
+        (m) => !m[1]!.includes("hidden"),
+      );
       expect(visible).toHaveLength(1);
       expect(visible[0]![1]).toContain('data-verdict="dangerous"');
       expect(dangerous).toMatch(/1 of \d+ shown/);
@@ -103,14 +121,23 @@ describe("HTML report", () => {
       const downloads = join(base, "downloads");
       await mkdir(downloads);
       const lora = MODEL_FIXTURES.find((f) => f.id === "sdxl-lora-kohya")!;
-      await writeSafetensors(join(downloads, "detail.safetensors"), lora.tensors.map((t) => ({ name: t.path.join("."), shape: t.shape, dtype: t.dtype })));
+      await writeSafetensors(
+        join(downloads, "detail.safetensors"),
+        lora.tensors.map((t) => ({ name: t.path.join("."), shape: t.shape, dtype: t.dtype })),
+      );
       await writeFile(join(downloads, "login.safetensors"), "<html><title>Sign in</title></html>");
       const file = join(base, "sort.html");
-      await cli(["sort", downloads, "--webui", tree.root, "--dry-run", "--report", file], { env: { SDMODELS_STATE_DIR: join(base, "state") } });
+      await cli(["sort", downloads, "--webui", tree.root, "--dry-run", "--report", file], {
+        env: { SDMODELS_STATE_DIR: join(base, "state") },
+      });
       const dom = await chromium(["--dump-dom", pathToFileURL(file).href], join(base, "profile"));
       expect(dom).toContain("<title>sdmodels sort</title>");
-      expect(dom).toMatch(/<div class="name">login\.safetensors<\/div>[\s\S]*?<dt>stays<\/dt><dd>unreadable: error-page<\/dd>/);
-      expect(dom).toMatch(/<div class="name">detail\.safetensors<\/div>[\s\S]*?<dt>goes to<\/dt><dd>models\/Lora\/detail\.safetensors<\/dd>/);
+      expect(dom).toMatch(
+        /<div class="name">login\.safetensors<\/div>[\s\S]*?<dt>stays<\/dt><dd>unreadable: error-page<\/dd>/,
+      );
+      expect(dom).toMatch(
+        /<div class="name">detail\.safetensors<\/div>[\s\S]*?<dt>goes to<\/dt><dd>models\/Lora\/detail\.safetensors<\/dd>/,
+      );
     });
 
     it("inspect --report lists every file walked, dangerous first", async () => {
@@ -130,9 +157,15 @@ describe("HTML report", () => {
     it("takes light and dark screenshots for a person to look at", async () => {
       const { file, profile } = await reportOfHostileTree();
       await mkdir(OUTPUT, { recursive: true });
-      for (const [name, extra] of [["audit-report-light.png", []], ["audit-report-dark.png", ["--force-dark-mode"]]] as const) {
+      for (const [name, extra] of [
+        ["audit-report-light.png", []],
+        ["audit-report-dark.png", ["--force-dark-mode"]],
+      ] as const) {
         const shot = join(OUTPUT, name);
-        await chromium([...extra, "--hide-scrollbars", "--window-size=1200,1500", `--screenshot=${shot}`, pathToFileURL(file).href], profile);
+        await chromium(
+          [...extra, "--hide-scrollbars", "--window-size=1200,1500", `--screenshot=${shot}`, pathToFileURL(file).href],
+          profile,
+        );
         const png = await readFile(shot);
         expect(png.subarray(1, 4).toString()).toBe("PNG");
         expect(png.length).toBeGreaterThan(20_000);

@@ -26,7 +26,14 @@ function describeVision(architecture: string) {
 }
 
 function visionRule(architecture: string, key: string): Rule {
-  return { id: architecture, kind: "clip-vision", stage: "clip-vision", all: [{ key }], architecture, describe: describeVision(architecture) };
+  return {
+    id: architecture,
+    kind: "clip-vision",
+    stage: "clip-vision",
+    all: [{ key }],
+    architecture,
+    describe: describeVision(architecture),
+  };
 }
 
 const OPENCLIP_WIDTH: ReadonlyMap<number, string> = new Map([
@@ -44,7 +51,10 @@ export const clipVisionRules: readonly Rule[] = [
     id: "siglip",
     kind: "clip-vision",
     stage: "clip-vision",
-    any: [{ key: "vision_model.head.probe" }, { key: "vision_model.embeddings.position_embedding.weight", shape: { dim: 1, oneOf: [1152] } }],
+    any: [
+      { key: "vision_model.head.probe" },
+      { key: "vision_model.embeddings.position_embedding.weight", shape: { dim: 1, oneOf: [1152] } },
+    ],
     architecture: "siglip",
     describe: describeVision("siglip"),
   },

@@ -13,7 +13,11 @@ function unetCopy(prefix: string, hintKey: string) {
   return (header: NormalizedHeader): Description => {
     const description = describeDiffusion(header.index, prefix);
     // A ControlNet's input conv takes the latent; its channel count is no inpaint/depth variant of the ControlNet.
-    return { ...description, variant: null, evidence: [...description.evidence.filter((e) => !e.includes("in-ch")), ...hintEvidence(header, hintKey)] };
+    return {
+      ...description,
+      variant: null,
+      evidence: [...description.evidence.filter((e) => !e.includes("in-ch")), ...hintEvidence(header, hintKey)],
+    };
   };
 }
 
@@ -51,7 +55,12 @@ export const controlnetRules: readonly Rule[] = [
       const d = unetCopy("", "controlnet_cond_embedding.conv_in.weight")(header);
       // AnimateDiff SparseCtrl was only released for SD1.5; its UNet copy has no cross-attention to measure.
       if (d.base !== "unknown") return d;
-      return { ...d, base: "sd1", confidence: "medium", evidence: [...d.evidence.filter((e) => !e.startsWith("no UNet")), "SparseCtrl exists for SD1.5 only"] };
+      return {
+        ...d,
+        base: "sd1",
+        confidence: "medium",
+        evidence: [...d.evidence.filter((e) => !e.startsWith("no UNet")), "SparseCtrl exists for SD1.5 only"],
+      };
     },
   },
   {
@@ -80,7 +89,11 @@ export const controlnetRules: readonly Rule[] = [
     id: "controlnet-union",
     kind: "controlnet",
     stage: "controlnet",
-    all: [{ key: "controlnet_cond_embedding.conv_in.weight" }, { key: "control_add_embedding.linear_1.bias" }, { key: "task_embedding" }],
+    all: [
+      { key: "controlnet_cond_embedding.conv_in.weight" },
+      { key: "control_add_embedding.linear_1.bias" },
+      { key: "task_embedding" },
+    ],
     architecture: "controlnet-union",
     describe: unetCopy("", "controlnet_cond_embedding.conv_in.weight"),
   },
@@ -97,7 +110,11 @@ export const controlnetRules: readonly Rule[] = [
     id: "controlnet-flux-xlabs",
     kind: "controlnet",
     stage: "controlnet",
-    all: [{ key: "controlnet_blocks.0.weight" }, { key: "input_hint_block.0.weight" }, { key: "pos_embed_input.weight" }],
+    all: [
+      { key: "controlnet_blocks.0.weight" },
+      { key: "input_hint_block.0.weight" },
+      { key: "pos_embed_input.weight" },
+    ],
     describe: fixedBase("flux", "XLabs FLUX ControlNet set → flux"),
   },
   {
@@ -120,6 +137,10 @@ export const controlnetRules: readonly Rule[] = [
     stage: "controlnet-lllite",
     all: [{ prefix: "lllite_unet_" }],
     architecture: "controlnet-lllite",
-    describe: fixedBase("sdxl", "kohya ControlNet-LLLite is SDXL-only (sd-scripts sdxl_train_control_net_lllite.py)", "medium"),
+    describe: fixedBase(
+      "sdxl",
+      "kohya ControlNet-LLLite is SDXL-only (sd-scripts sdxl_train_control_net_lllite.py)",
+      "medium",
+    ),
   },
 ];

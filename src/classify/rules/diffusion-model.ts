@@ -1,4 +1,4 @@
-import { DIFFUSERS_UNET, DIT_MARKERS, LDM_UNET, describeDiffusion } from "../base.js";
+import { DIFFUSERS_UNET, DIT_MARKERS, describeDiffusion, LDM_UNET } from "../base.js";
 import type { NormalizedHeader } from "../normalize.js";
 import type { Rule } from "../rule.js";
 
@@ -28,7 +28,11 @@ function bareRules(prefix: string): Rule[] {
       id: `unet-diffusers${suffix}`,
       kind: "diffusion-model",
       stage: "bare-diffusion-model",
-      all: [{ key: `${prefix}${DIFFUSERS_UNET.inputConv}` }, { prefix: `${prefix}down_blocks.` }, { prefix: `${prefix}up_blocks.` }],
+      all: [
+        { key: `${prefix}${DIFFUSERS_UNET.inputConv}` },
+        { prefix: `${prefix}down_blocks.` },
+        { prefix: `${prefix}up_blocks.` },
+      ],
       describe,
     },
   ];

@@ -16,7 +16,8 @@ function byWidth(key: (header: NormalizedHeader) => string | undefined) {
   return (header: NormalizedHeader): Description => {
     const name = key(header);
     const shape = name === undefined ? undefined : header.index.shape(name);
-    if (name === undefined || shape === undefined) return { base: "unknown", confidence: "medium", evidence: ["no vector"] };
+    if (name === undefined || shape === undefined)
+      return { base: "unknown", confidence: "medium", evidence: ["no vector"] };
     const { count, width } = vectors(shape);
     const base = width === undefined ? undefined : WIDTH_BASE.get(width);
     const evidence = [`${name}: ${count} vector${count === 1 ? "" : "s"} × ${width ?? "?"} → ${base ?? "unknown"}`];

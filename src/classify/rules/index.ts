@@ -13,8 +13,8 @@ import { styleModelRules } from "./style-model.js";
 import { t2iAdapterRules } from "./t2i-adapter.js";
 import { textEncoderRules } from "./text-encoder.js";
 import { upscalerRules } from "./upscaler.js";
-import { vaeApproxRules } from "./vae-approx.js";
 import { vaeRules } from "./vae.js";
+import { vaeApproxRules } from "./vae-approx.js";
 
 /** Every rule, in decision order (see STAGES in ../rule.ts). */
 export const RULES: readonly Rule[] = orderRules([

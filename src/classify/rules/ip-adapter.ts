@@ -20,7 +20,9 @@ function describeIpAdapter(header: NormalizedHeader): Description {
   // The first IP attention of SDXL is 640 wide ([640, 2048]); the in-width is the UNet's cross-attention width.
   const width = index.dim("ip_adapter.1.to_k_ip.weight", 1);
   const base = width === undefined ? "unknown" : (CROSS_ATTENTION_BASE.get(width) ?? "unknown");
-  evidence.push(width === undefined ? "no ip_adapter.1.to_k_ip.weight" : `ip_adapter.1.to_k_ip in-dim ${width} → ${base}`);
+  evidence.push(
+    width === undefined ? "no ip_adapter.1.to_k_ip.weight" : `ip_adapter.1.to_k_ip in-dim ${width} → ${base}`,
+  );
 
   let architecture = "ip-adapter";
   let encoderWidth: number | undefined;
@@ -29,7 +31,10 @@ function describeIpAdapter(header: NormalizedHeader): Description {
     architecture = "ip-adapter-plus";
     encoders = ENCODER_BY_HIDDEN;
     encoderWidth = index.dim("image_proj.proj_in.weight", 1);
-  } else if (index.has("image_proj.perceiver_resampler.proj_in.weight") || index.hasPrefix("image_proj.perceiver_resampler.")) {
+  } else if (
+    index.has("image_proj.perceiver_resampler.proj_in.weight") ||
+    index.hasPrefix("image_proj.perceiver_resampler.")
+  ) {
     architecture = "ip-adapter-faceid-plus";
     encoderWidth = index.dim("image_proj.proj.0.weight", 1);
   } else if (index.has("image_proj.proj.0.weight")) {
@@ -56,7 +61,10 @@ export const ipAdapterRules: readonly Rule[] = [
     id: "ip-adapter-flux-xlabs",
     kind: "ip-adapter",
     stage: "ip-adapter",
-    all: [{ key: "double_blocks.0.processor.ip_adapter_double_stream_k_proj.weight" }, { prefix: "ip_adapter_proj_model." }],
+    all: [
+      { key: "double_blocks.0.processor.ip_adapter_double_stream_k_proj.weight" },
+      { prefix: "ip_adapter_proj_model." },
+    ],
     describe: () => ({ base: "flux", evidence: ["XLabs double-stream IP projections → flux"] }),
   },
 ];

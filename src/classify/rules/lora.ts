@@ -1,8 +1,8 @@
 import { loraAnalysis } from "../features.js";
 import { loraBase } from "../lora-base.js";
+import type { LoraModule } from "../lora-modules.js";
 import type { NormalizedHeader } from "../normalize.js";
 import type { Description, Rule } from "../rule.js";
-import type { LoraModule } from "../lora-modules.js";
 import type { Algorithm, Base, LoraFormat } from "../types.js";
 
 /** The key that proves each algorithm, for evidence. */

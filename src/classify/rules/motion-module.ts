@@ -1,7 +1,8 @@
 import type { NormalizedHeader } from "../normalize.js";
 import type { Description, Rule } from "../rule.js";
 
-const POSITIONAL_ENCODING = "down_blocks.0.motion_modules.0.temporal_transformer.transformer_blocks.0.attention_blocks.0.pos_encoder.pe";
+const POSITIONAL_ENCODING =
+  "down_blocks.0.motion_modules.0.temporal_transformer.transformer_blocks.0.attention_blocks.0.pos_encoder.pe";
 /** up_blocks.2 has 640 channels in SD1 and 320 in SDXL (diffusers infer_diffusers_model_type). */
 const UP2_NORM = "up_blocks.2.motion_modules.0.temporal_transformer.norm.weight";
 
@@ -9,7 +10,10 @@ function describeMotion(header: NormalizedHeader): Description {
   const { index } = header;
   const evidence: string[] = [];
   const frames = index.dim(POSITIONAL_ENCODING, 1);
-  if (frames !== undefined) evidence.push(frames === 24 ? "pos_encoder length 24 → AnimateDiff v1" : `pos_encoder length ${frames} → AnimateDiff v2/v3`);
+  if (frames !== undefined)
+    evidence.push(
+      frames === 24 ? "pos_encoder length 24 → AnimateDiff v1" : `pos_encoder length ${frames} → AnimateDiff v2/v3`,
+    );
   if (index.hasPrefix("mid_block.motion_modules.")) evidence.push("mid_block motion module → AnimateDiff v2");
   const width = index.dim(UP2_NORM, 0);
   if (width === 320) return { base: "sdxl", evidence: [...evidence, "up_blocks.2 width 320 → sdxl"] };
@@ -22,7 +26,11 @@ export const motionModuleRules: readonly Rule[] = [
     id: "animatediff",
     kind: "motion-module",
     stage: "motion-module",
-    any: [{ prefix: "down_blocks.0.motion_modules." }, { prefix: "mid_block.motion_modules." }, { prefix: "up_blocks.0.motion_modules." }],
+    any: [
+      { prefix: "down_blocks.0.motion_modules." },
+      { prefix: "mid_block.motion_modules." },
+      { prefix: "up_blocks.0.motion_modules." },
+    ],
     // Motion LoRAs carry the same block names with LoRA pairs; they are LoRAs.
     none: [{ feature: "lora-modules" }],
     describe: describeMotion,

@@ -17,7 +17,12 @@ function byConvIn(key: string) {
   return (header: NormalizedHeader): Description => {
     const channels = header.index.dim(key, 1);
     const base = channels === undefined ? undefined : CONV_IN_BASE.get(channels);
-    if (base === undefined) return { base: "unknown", confidence: "medium", evidence: [`${key} in-ch ${channels ?? "?"} is no known unshuffle`] };
+    if (base === undefined)
+      return {
+        base: "unknown",
+        confidence: "medium",
+        evidence: [`${key} in-ch ${channels ?? "?"} is no known unshuffle`],
+      };
     return { base, evidence: [`${key} in-ch ${channels} → ${base}`] };
   };
 }

@@ -17,7 +17,13 @@ const PREFIXES = [
   "te2.",
 ] as const;
 /** OpenCLIP text towers: alone, or as SD2 (`cond_stage_model.model.`) / SDXL (`conditioner.embedders.1.model.`) parts. */
-const OPENCLIP_PREFIXES = ["", "model.", "cond_stage_model.model.", "conditioner.embedders.1.model.", "conditioner.embedders.0.model."] as const;
+const OPENCLIP_PREFIXES = [
+  "",
+  "model.",
+  "cond_stage_model.model.",
+  "conditioner.embedders.1.model.",
+  "conditioner.embedders.0.model.",
+] as const;
 /** T5 encoders: alone, or ComfyUI's SD3/FLUX component. */
 const T5_PREFIXES = ["", "text_encoders.t5xxl.transformer."] as const;
 
@@ -68,10 +74,19 @@ function describeT5(header: NormalizedHeader): Description {
   const prefix = T5_PREFIXES.find((p) => index.has(`${p}${T5_LAYER0}`)) ?? "";
   // UMT5 (Wan's text encoder) keeps a relative-attention bias in every block; T5 only in block 0 (HF modeling_umt5).
   if (index.has(`${prefix}encoder.block.1.layer.0.SelfAttention.relative_attention_bias.weight`)) {
-    return { base: "wan", architecture: "umt5-xxl", evidence: ["relative_attention_bias in every block → UMT5", USED_BY["umt5-xxl"] as string] };
+    return {
+      base: "wan",
+      architecture: "umt5-xxl",
+      evidence: ["relative_attention_bias in every block → UMT5", USED_BY["umt5-xxl"] as string],
+    };
   }
   const gated = index.dim(`${prefix}encoder.block.23.layer.1.DenseReluDense.wi_1.weight`, 0);
-  if (gated === 10240) return { base: "unknown", architecture: "t5-xxl", evidence: ["block 23 wi_1 out 10240 → T5-XXL", USED_BY["t5-xxl"] as string] };
+  if (gated === 10240)
+    return {
+      base: "unknown",
+      architecture: "t5-xxl",
+      evidence: ["block 23 wi_1 out 10240 → T5-XXL", USED_BY["t5-xxl"] as string],
+    };
   if (gated === 5120) return { base: "unknown", architecture: "t5-xl", evidence: ["block 23 wi_1 out 5120 → T5-XL"] };
   if (index.has(`${prefix}encoder.block.23.layer.1.DenseReluDense.wi.weight`)) {
     return { base: "unknown", architecture: "t5-xxl", evidence: ["block 23 ungated wi → T5-XXL v1.0"] };
@@ -83,7 +98,12 @@ function describeT5(header: NormalizedHeader): Description {
 }
 
 /** Decoder-only LLM encoders: the hidden width (`q_proj` in-dim) names the size where families share a layout. */
-function llm(id: string, keys: readonly string[], bySize: Readonly<Record<number, string>> = {}, absent: readonly string[] = []): Rule {
+function llm(
+  id: string,
+  keys: readonly string[],
+  bySize: Readonly<Record<number, string>> = {},
+  absent: readonly string[] = [],
+): Rule {
   return {
     id,
     kind: "text-encoder",
@@ -94,7 +114,9 @@ function llm(id: string, keys: readonly string[], bySize: Readonly<Record<number
     describe: (header) => {
       const width = header.index.dim("model.layers.0.self_attn.q_proj.weight", 1);
       const architecture = (width === undefined ? undefined : bySize[width]) ?? id;
-      const evidence = [`${keys.join(" + ")} → ${id}${width === undefined ? "" : `, width ${width}${architecture === id ? "" : ` → ${architecture}`}`}`];
+      const evidence = [
+        `${keys.join(" + ")} → ${id}${width === undefined ? "" : `, width ${width}${architecture === id ? "" : ` → ${architecture}`}`}`,
+      ];
       const usedBy = USED_BY[architecture];
       return { base: "unknown", architecture, evidence: usedBy === undefined ? evidence : [...evidence, usedBy] };
     },
@@ -114,11 +136,17 @@ export const textEncoderRules: readonly Rule[] = [
     any: OPENCLIP_PREFIXES.map((p) => ({ key: `${p}transformer.resblocks.0.attn.in_proj_weight` })),
     none: VISION_TOWER,
     describe: (header) => {
-      const prefix = OPENCLIP_PREFIXES.find((p) => header.index.has(`${p}transformer.resblocks.0.attn.in_proj_weight`)) ?? "";
+      const prefix =
+        OPENCLIP_PREFIXES.find((p) => header.index.has(`${p}transformer.resblocks.0.attn.in_proj_weight`)) ?? "";
       // in_proj packs q, k and v: [3·width, width]
       const width = header.index.dim(`${prefix}transformer.resblocks.0.attn.in_proj_weight`, 1);
       const architecture = width === 1280 ? "clip-g" : width === 1024 ? "clip-h" : null;
-      return { base: "unknown", architecture, evidence: [`OpenCLIP text width ${width ?? "?"}`], ...(architecture === null ? { confidence: "medium" as const } : {}) };
+      return {
+        base: "unknown",
+        architecture,
+        evidence: [`OpenCLIP text width ${width ?? "?"}`],
+        ...(architecture === null ? { confidence: "medium" as const } : {}),
+      };
     },
   },
   {
@@ -132,6 +160,8 @@ export const textEncoderRules: readonly Rule[] = [
   llm("gemma-2-2b", ["model.layers.0.post_feedforward_layernorm.weight"]),
   llm("qwen-2.5", ["model.layers.0.self_attn.k_proj.bias"]),
   // Qwen3 normalises q and k per head and drops the q/k/v biases Qwen2.5 has (HF modeling_qwen3).
-  llm("qwen3", ["model.layers.0.self_attn.q_norm.weight"], { 2560: "qwen3-4b", 4096: "qwen3-8b" }, ["model.layers.0.post_feedforward_layernorm.weight"]),
+  llm("qwen3", ["model.layers.0.self_attn.q_norm.weight"], { 2560: "qwen3-4b", 4096: "qwen3-8b" }, [
+    "model.layers.0.post_feedforward_layernorm.weight",
+  ]),
   llm("llama-3-8b", ["model.layers.0.post_attention_layernorm.weight"], { 5120: "mistral-small-3" }),
 ];

@@ -9,12 +9,18 @@ const REALESRGAN_SCALE: ReadonlyMap<number, number> = new Map([
 ]);
 
 function scaled(scale: number | undefined, how: string): Description {
-  return { base: "unknown", evidence: scale === undefined ? [`scale not decidable from ${how}`] : [`${how} → ×${scale}`] };
+  return {
+    base: "unknown",
+    evidence: scale === undefined ? [`scale not decidable from ${how}`] : [`${how} → ×${scale}`],
+  };
 }
 
 function realEsrganScale(header: NormalizedHeader): Description {
   const channels = header.index.dim("conv_first.weight", 1);
-  return scaled(channels === undefined ? undefined : REALESRGAN_SCALE.get(channels), `conv_first in-ch ${channels ?? "?"}`);
+  return scaled(
+    channels === undefined ? undefined : REALESRGAN_SCALE.get(channels),
+    `conv_first in-ch ${channels ?? "?"}`,
+  );
 }
 
 /** Nearest-neighbour upsampling: one `conv_up`/`upconv` per ×2. */
@@ -52,14 +58,30 @@ const fixed = (fact: string) => (): Description => ({ base: "unknown", evidence:
 // Signatures after canonicalisation (chaiNNer-org/spandrel architectures/*/__init__.py). HAT and DAT before SwinIR,
 // whose keys they contain.
 export const upscalerRules: readonly Rule[] = [
-  upscaler("esrgan", { all: [{ key: "model.0.weight" }, { key: "model.1.sub.0.RDB1.conv1.0.weight" }], describe: fixed("old ESRGAN RRDB layout") }),
-  upscaler("esrgan-plus", { all: [{ key: "model.0.weight" }, { key: "model.1.sub.0.RDB1.conv1x1.weight" }], describe: fixed("ESRGAN+ conv1x1 blocks") }),
+  upscaler("esrgan", {
+    all: [{ key: "model.0.weight" }, { key: "model.1.sub.0.RDB1.conv1.0.weight" }],
+    describe: fixed("old ESRGAN RRDB layout"),
+  }),
+  upscaler("esrgan-plus", {
+    all: [{ key: "model.0.weight" }, { key: "model.1.sub.0.RDB1.conv1x1.weight" }],
+    describe: fixed("ESRGAN+ conv1x1 blocks"),
+  }),
   upscaler("realesrgan", {
-    all: [{ key: "conv_first.weight" }, { key: "body.0.rdb1.conv1.weight" }, { key: "conv_body.weight" }, { key: "conv_last.weight" }],
+    all: [
+      { key: "conv_first.weight" },
+      { key: "body.0.rdb1.conv1.weight" },
+      { key: "conv_body.weight" },
+      { key: "conv_last.weight" },
+    ],
     describe: realEsrganScale,
   }),
   upscaler("bsrgan", {
-    all: [{ key: "conv_first.weight" }, { key: "RRDB_trunk.0.RDB1.conv1.weight" }, { key: "trunk_conv.weight" }, { key: "conv_last.weight" }],
+    all: [
+      { key: "conv_first.weight" },
+      { key: "RRDB_trunk.0.RDB1.conv1.weight" },
+      { key: "trunk_conv.weight" },
+      { key: "conv_last.weight" },
+    ],
     describe: upconvScale("upconv1.weight", "upconv2.weight"),
   }),
   upscaler("hat", {
@@ -91,7 +113,10 @@ export const upscalerRules: readonly Rule[] = [
     ],
     describe: upconvScale("conv_up1.weight", "conv_up2.weight"),
   }),
-  upscaler("scunet", { all: [{ key: "m_head.0.weight" }, { key: "m_tail.0.weight" }], describe: fixed("Swin-Conv U-Net head/tail") }),
+  upscaler("scunet", {
+    all: [{ key: "m_head.0.weight" }, { key: "m_tail.0.weight" }],
+    describe: fixed("Swin-Conv U-Net head/tail"),
+  }),
   upscaler("realcugan", { all: [{ key: "unet1.conv1.conv.0.weight" }], describe: fixed("Real-CUGAN cascaded U-Nets") }),
   upscaler("compact", { all: [{ key: "body.0.weight" }, { key: "body.1.weight" }], describe: compactScale }),
   // Face restorers: GFPGAN's StyleGAN2 decoder; CodeFormer and RestoreFormer are VQ autoencoders with a codebook.

@@ -12,7 +12,8 @@ function taesdBase(latent: number | undefined, header: NormalizedHeader, prefix:
   if (latent === 16) return { base: "unknown", fact: "TAESD3/TAEF1 (identical shapes)" };
   if (latent === 32) {
     const { index } = header;
-    if (index.keys().some((k) => k.startsWith(prefix) && k.includes(".pool."))) return { base: "flux2", fact: "TAEF2 (mid-block GroupNorm pool)" };
+    if (index.keys().some((k) => k.startsWith(prefix) && k.includes(".pool.")))
+      return { base: "flux2", fact: "TAEF2 (mid-block GroupNorm pool)" };
     return { base: "sana", fact: "TAESana (32× spatial, F32 layout)" };
   }
   return { base: "unknown", fact: `${latent ?? "?"} latent channels` };
@@ -49,7 +50,11 @@ function encoderLatent(prefix: string) {
 function describeA1111Approx(header: NormalizedHeader): Description {
   const latent = header.index.dim("conv1.weight", 1);
   if (latent === 16) return { base: "sd3", evidence: ["conv1 in-ch 16 → vaeapprox-sd3.pt (SD3)"] };
-  if (latent === 4) return { base: "unknown", evidence: ["conv1 in-ch 4: model.pt (SD1) and vaeapprox-sdxl.pt (SDXL) have identical shapes"] };
+  if (latent === 4)
+    return {
+      base: "unknown",
+      evidence: ["conv1 in-ch 4: model.pt (SD1) and vaeapprox-sdxl.pt (SDXL) have identical shapes"],
+    };
   return { base: "unknown", evidence: [`conv1 in-ch ${latent ?? "?"}: no A1111 approximation uses it`] };
 }
 
@@ -89,7 +94,11 @@ export const vaeApproxRules: readonly Rule[] = [
     id: "taesd-f32-encoder",
     kind: "vae-approx",
     stage: "vae",
-    all: [{ key: "0.weight", shape: { rank: 4, dim: 1, oneOf: [3] } }, { key: "2.weight", shape: { rank: 4, dim: 1, oneOf: [32] } }, { key: "4.conv.0.weight" }],
+    all: [
+      { key: "0.weight", shape: { rank: 4, dim: 1, oneOf: [3] } },
+      { key: "2.weight", shape: { rank: 4, dim: 1, oneOf: [32] } },
+      { key: "4.conv.0.weight" },
+    ],
     architecture: "taesd",
     confidence: "medium",
     describe: encoderLatent(""),
@@ -98,7 +107,10 @@ export const vaeApproxRules: readonly Rule[] = [
     id: "a1111-vae-approx",
     kind: "vae-approx",
     stage: "vae",
-    all: [...A1111_APPROX_CONVS.map((c) => ({ key: `${c}.weight` })), { key: "conv8.weight", shape: { rank: 4, dim: 0, oneOf: [3] } }],
+    all: [
+      ...A1111_APPROX_CONVS.map((c) => ({ key: `${c}.weight` })),
+      { key: "conv8.weight", shape: { rank: 4, dim: 0, oneOf: [3] } },
+    ],
     none: [{ key: "conv9.weight" }],
     architecture: "a1111-vae-approx",
     describe: describeA1111Approx,

@@ -6,20 +6,28 @@ import type { Base } from "../types.js";
 const VAE_PREFIXES = ["", "first_stage_model.", "vae."] as const;
 
 function vaePrefix(header: NormalizedHeader): string {
-  return VAE_PREFIXES.find((p) => header.index.has(`${p}decoder.conv_in.weight`) || header.index.has(`${p}encoder.conv_in.weight`)) ?? "";
+  return (
+    VAE_PREFIXES.find(
+      (p) => header.index.has(`${p}decoder.conv_in.weight`) || header.index.has(`${p}encoder.conv_in.weight`),
+    ) ?? ""
+  );
 }
 
 function describeVae(header: NormalizedHeader): Description {
   const { index } = header;
   const prefix = vaePrefix(header);
   const evidence: string[] = [];
-  const layout = index.hasPrefix(`${prefix}encoder.down_blocks.`) || index.hasPrefix(`${prefix}decoder.up_blocks.`) ? "diffusers" : "ldm";
+  const layout =
+    index.hasPrefix(`${prefix}encoder.down_blocks.`) || index.hasPrefix(`${prefix}decoder.up_blocks.`)
+      ? "diffusers"
+      : "ldm";
   evidence.push(`${layout} VAE names${prefix ? ` under ${prefix}` : ""}`);
   const decoderIn = index.shape(`${prefix}decoder.conv_in.weight`);
   // Without a decoder, the encoder's output holds mean and log-variance: 2 × latent channels.
   const encoderOut = index.dim(`${prefix}encoder.conv_out.weight`, 0);
   const latent = decoderIn?.[1] ?? (encoderOut === undefined ? undefined : encoderOut / 2);
-  const architecture = decoderIn?.length === 5 ? "video" : index.has(`${prefix}decoder.mid.block_1.mix_factor`) ? "svd-temporal" : null;
+  const architecture =
+    decoderIn?.length === 5 ? "video" : index.has(`${prefix}decoder.mid.block_1.mix_factor`) ? "svd-temporal" : null;
   if (architecture === "video") evidence.push("5-D decoder.conv_in → video VAE");
   if (architecture === "svd-temporal") evidence.push("decoder.mid.block_1.mix_factor → SVD temporal decoder");
   switch (latent) {
@@ -30,11 +38,18 @@ function describeVae(header: NormalizedHeader): Description {
       evidence.push("16 latent channels: SD3 and FLUX.1 VAEs have identical keys and shapes");
       return { base: "unknown", architecture, evidence };
     case 32:
-      evidence.push(`32 latent channels → flux2${index.has(`${prefix}bn.running_mean`) ? " (bn.running_mean agrees)" : ""}`);
+      evidence.push(
+        `32 latent channels → flux2${index.has(`${prefix}bn.running_mean`) ? " (bn.running_mean agrees)" : ""}`,
+      );
       return { base: "flux2", architecture, evidence };
     default:
       evidence.push(`${latent ?? "?"} latent channels: no known base`);
-      return { base: "unknown", architecture, evidence, ...(architecture === null ? { confidence: "medium" as const } : {}) };
+      return {
+        base: "unknown",
+        architecture,
+        evidence,
+        ...(architecture === null ? { confidence: "medium" as const } : {}),
+      };
   }
 }
 
@@ -44,8 +59,11 @@ function describeVae(header: NormalizedHeader): Description {
  */
 function describeWanVae(header: NormalizedHeader): Description {
   const latent = header.index.dim("decoder.conv1.weight", 1);
-  if (latent === 48) return { base: "wan", architecture: "wan2.2-vae", evidence: ["decoder.conv1 in-ch 48 → Wan 2.2 VAE"] };
-  const evidence = [`decoder.conv1 in-ch ${latent ?? "?"}${latent === 16 ? ": Wan 2.1 and Qwen-Image VAEs have identical keys and shapes" : ""}`];
+  if (latent === 48)
+    return { base: "wan", architecture: "wan2.2-vae", evidence: ["decoder.conv1 in-ch 48 → Wan 2.2 VAE"] };
+  const evidence = [
+    `decoder.conv1 in-ch ${latent ?? "?"}${latent === 16 ? ": Wan 2.1 and Qwen-Image VAEs have identical keys and shapes" : ""}`,
+  ];
   return { base: "unknown", architecture: "wan-vae", evidence };
 }
 
@@ -58,7 +76,11 @@ const CAUSAL_VIDEO_LATENT: ReadonlyMap<number, Base> = new Map<number, Base>([
 function describeCausalVideoVae(header: NormalizedHeader): Description {
   const latent = header.index.dim("decoder.conv_in.conv.weight", 1);
   const base = latent === undefined ? undefined : CAUSAL_VIDEO_LATENT.get(latent);
-  return { base: base ?? "unknown", architecture: "video", evidence: [`decoder.conv_in.conv in-ch ${latent ?? "?"} → ${base ?? "no known base"}`] };
+  return {
+    base: base ?? "unknown",
+    architecture: "video",
+    evidence: [`decoder.conv_in.conv in-ch ${latent ?? "?"} → ${base ?? "no known base"}`],
+  };
 }
 
 export const vaeRules: readonly Rule[] = [
@@ -66,7 +88,10 @@ export const vaeRules: readonly Rule[] = [
     id: "vae-wan",
     kind: "vae",
     stage: "vae",
-    all: [{ key: "decoder.conv1.weight", shape: { rank: 5 } }, { key: "encoder.conv1.weight", shape: { rank: 5 } }],
+    all: [
+      { key: "decoder.conv1.weight", shape: { rank: 5 } },
+      { key: "encoder.conv1.weight", shape: { rank: 5 } },
+    ],
     describe: describeWanVae,
   },
   {
@@ -80,7 +105,10 @@ export const vaeRules: readonly Rule[] = [
     id: "vae",
     kind: "vae",
     stage: "vae",
-    any: VAE_PREFIXES.flatMap((p): KeyTest[] => [{ key: `${p}decoder.conv_in.weight` }, { key: `${p}encoder.conv_in.weight` }]),
+    any: VAE_PREFIXES.flatMap((p): KeyTest[] => [
+      { key: `${p}decoder.conv_in.weight` },
+      { key: `${p}encoder.conv_in.weight` },
+    ]),
     // VQ face restorers (RestoreFormer, CodeFormer) share the LDM encoder names plus a codebook.
     none: [{ key: "quantize.embedding.weight" }],
     describe: describeVae,

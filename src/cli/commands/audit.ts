@@ -1,17 +1,17 @@
-import { auditWebui, type AuditOutcome } from "../../app/audit.js";
+import { type AuditOutcome, auditWebui } from "../../app/audit.js";
+import { createFileHasher } from "../../app/file-hasher.js";
 import { resolveWebui } from "../../install/index.js";
 import type { UiName } from "../../install/types.js";
 import type { CliIo, GlobalOptions } from "../context.js";
-import { createFileHasher } from "../../app/file-hasher.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { progressEnabled, startStatus } from "../progress.js";
 import { auditExitCode, auditReport, fixOutcome } from "../report/audit-report.js";
-import { installDetails } from "../report/install-report.js";
-import { batchErrorLines } from "../report/render-install.js";
-import { renderAudit } from "../report/render-audit.js";
 import { auditHtmlReport } from "../report/html/report-model.js";
 import { previewsNow, writeHtmlReport } from "../report/html/write-html-report.js";
+import { installDetails } from "../report/install-report.js";
+import { renderAudit } from "../report/render-audit.js";
+import { batchErrorLines } from "../report/render-install.js";
 import { writeInstallReport } from "../report/write-install-report.js";
 
 export interface AuditFlags {
@@ -25,11 +25,20 @@ export interface AuditFlags {
 export async function runAudit(flags: AuditFlags, options: GlobalOptions, io: CliIo): Promise<number> {
   const target = await resolveWebui({ webui: flags.webui, ui: flags.ui, env: io.env, cwd: io.cwd });
   const color = colorEnabled(io.stderr, io.env, options.color);
-  const status = await startStatus(`Auditing ${target.root}…`, { stream: io.stderr, enabled: progressEnabled(io.stderr, options.json), color });
+  const status = await startStatus(`Auditing ${target.root}…`, {
+    stream: io.stderr,
+    enabled: progressEnabled(io.stderr, options.json),
+    color,
+  });
   let outcome: AuditOutcome;
   try {
     const hasher = createFileHasher({ env: io.env, useCache: true, status });
-    outcome = await auditWebui(target, { hasher, onStatus: (text) => status.update(text), fix: flags.fix === true, dryRun: flags.dryRun === true });
+    outcome = await auditWebui(target, {
+      hasher,
+      onStatus: (text) => status.update(text),
+      fix: flags.fix === true,
+      dryRun: flags.dryRun === true,
+    });
   } finally {
     status.stop();
   }
@@ -47,7 +56,11 @@ export async function runAudit(flags: AuditFlags, options: GlobalOptions, io: Cl
   }
   if (flags.report) {
     const sources = outcome.files.filter((f) => f.candidate.format !== "diffusers").map((f) => f.candidate.source);
-    await writeHtmlReport(flags.report, auditHtmlReport(outcome, await previewsNow(sources, report.fix), new Date().toISOString()), io);
+    await writeHtmlReport(
+      flags.report,
+      auditHtmlReport(outcome, await previewsNow(sources, report.fix), new Date().toISOString()),
+      io,
+    );
   }
   return auditExitCode(report);
 }

@@ -20,7 +20,9 @@ async function report(io: CliIo, options: GlobalOptions, file: string, prefix = 
   else {
     io.stdout.write(prefix);
     io.stdout.write(`config file  ${terminalSafe(file)}\n`);
-    io.stdout.write(`webui        ${data.webui === null ? "(none)" : terminalSafe(data.webui)}${data.ui === null ? "" : ` (--ui ${data.ui})`}\n`);
+    io.stdout.write(
+      `webui        ${data.webui === null ? "(none)" : terminalSafe(data.webui)}${data.ui === null ? "" : ` (--ui ${data.ui})`}\n`,
+    );
   }
   return EXIT_OK;
 }
@@ -48,8 +50,15 @@ export async function runConfigWebui(
     return report(io, options, file, options.json ? "" : "forgot the remembered WebUI\n");
   }
   if (dir === undefined) throw new UsageError("name the WebUI folder to remember, or pass --unset");
-  if (flags.create && !flags.ui) throw new UsageError(`--create needs --ui ${UI_NAMES.join("|")}: the layout to create`);
-  const target = await resolveWebui({ webui: dir, ui: flags.ui, create: flags.create === true, env: io.env, cwd: io.cwd });
+  if (flags.create && !flags.ui)
+    throw new UsageError(`--create needs --ui ${UI_NAMES.join("|")}: the layout to create`);
+  const target = await resolveWebui({
+    webui: dir,
+    ui: flags.ui,
+    create: flags.create === true,
+    env: io.env,
+    cwd: io.cwd,
+  });
   const { ui: _ui, ...rest } = config;
   await writeUserConfig(file, { ...rest, webui: target.root, ...(flags.ui === undefined ? {} : { ui: flags.ui }) });
   return report(io, options, file, options.json ? "" : `remembered ${target.ui} at ${terminalSafe(target.root)}\n`);

@@ -25,7 +25,12 @@ export interface HashReport {
   cached: boolean;
 }
 
-export async function runHash(paths: readonly string[], flags: { cache: boolean }, options: GlobalOptions, io: CliIo): Promise<number> {
+export async function runHash(
+  paths: readonly string[],
+  flags: { cache: boolean },
+  options: GlobalOptions,
+  io: CliIo,
+): Promise<number> {
   // Every path is checked before any is read: a typo in the last argument should not cost an hour of hashing first.
   for (const path of paths) {
     const info = await stat(path).catch((error: NodeJS.ErrnoException) => {
@@ -43,7 +48,15 @@ export async function runHash(paths: readonly string[], flags: { cache: boolean 
   try {
     for (const path of paths) {
       const h = await hasher.hash(path);
-      reports.push({ path, size: h.size, sha256: h.sha256, autov2: h.autov2, autov1: h.autov1, autov3: h.autov3, cached: h.cached });
+      reports.push({
+        path,
+        size: h.size,
+        sha256: h.sha256,
+        autov2: h.autov2,
+        autov1: h.autov1,
+        autov3: h.autov3,
+        cached: h.cached,
+      });
     }
     await hasher.save();
   } finally {

@@ -1,17 +1,17 @@
-import { inspectEach } from "../../inspect/inspect-pool.js";
-import { inspectHtmlReport } from "../report/html/report-model.js";
-import { previewsNow, writeHtmlReport } from "../report/html/write-html-report.js";
-import { expandModelPaths } from "../../inspect/walk.js";
 import type { CivitaiMatch } from "../../app/civitai-lookup.js";
 import { classifyInspection } from "../../classify/classify-inspection.js";
-import { renderCivitaiMatches } from "../report/render-civitai.js";
+import { inspectEach } from "../../inspect/inspect-pool.js";
+import { expandModelPaths } from "../../inspect/walk.js";
 import type { CliIo, GlobalOptions } from "../context.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { outputWidth } from "../output/table.js";
 import { progressEnabled, startStatus } from "../progress.js";
-import { inspectExitCode, inspectionReport, type InspectionReport } from "../report/inspection-report.js";
-import { renderInspectionBlock, renderInspectionTable, type InspectedFile } from "../report/render-inspection.js";
+import { inspectHtmlReport } from "../report/html/report-model.js";
+import { previewsNow, writeHtmlReport } from "../report/html/write-html-report.js";
+import { type InspectionReport, inspectExitCode, inspectionReport } from "../report/inspection-report.js";
+import { renderCivitaiMatches } from "../report/render-civitai.js";
+import { type InspectedFile, renderInspectionBlock, renderInspectionTable } from "../report/render-inspection.js";
 
 /**
  * One inspected file as the run keeps it until everything is printed: the report and the human block are made
@@ -51,7 +51,10 @@ export async function runInspect(
     }
     if (flags.civitai) {
       // The Civitai client (HTTP, response schemas) and the hash cache load only here: a plain inspect reads local files.
-      const [{ createFileHasher }, { lookUpOnCivitai }] = await Promise.all([import("../../app/file-hasher.js"), import("../../app/civitai-lookup.js")]);
+      const [{ createFileHasher }, { lookUpOnCivitai }] = await Promise.all([
+        import("../../app/file-hasher.js"),
+        import("../../app/civitai-lookup.js"),
+      ]);
       const hasher = createFileHasher({ env: io.env, useCache: true, status });
       // Civitai knows files by SHA-256; a diffusers folder has none.
       const readable = files.filter((f) => f.report.error === null && f.report.format !== "diffusers");
@@ -77,13 +80,27 @@ export async function runInspect(
     // A walked directory shows up as targets that differ from the paths given; one row is enough to want the table.
     const walked = targets.length !== paths.length || targets.some((t, i) => t !== paths[i]);
     if (files.length > 0 && (files.length > 1 || walked)) {
-      io.stdout.write(`\n${renderInspectionTable(files.map((f) => f.summary), outputWidth(io.stdout, io.env), palette)}`);
+      io.stdout.write(
+        `\n${renderInspectionTable(
+          files.map((f) => f.summary),
+          outputWidth(io.stdout, io.env),
+          palette,
+        )}`,
+      );
     }
     if (civitai.length > 0) io.stdout.write(`\n${renderCivitaiMatches(civitai, palette)}`);
   }
   if (flags.report) {
     const models = files.filter((f) => f.report.format !== "diffusers").map((f) => f.report.path);
-    await writeHtmlReport(flags.report, inspectHtmlReport(files.map((f) => f.summary), await previewsNow(models, null), new Date().toISOString()), io);
+    await writeHtmlReport(
+      flags.report,
+      inspectHtmlReport(
+        files.map((f) => f.summary),
+        await previewsNow(models, null),
+        new Date().toISOString(),
+      ),
+      io,
+    );
   }
   return inspectExitCode(files.map((f) => f.summary.inspection));
 }

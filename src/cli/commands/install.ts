@@ -1,20 +1,20 @@
-import { civitaiDisagreements } from "../../civitai/cross-check.js";
 import { createFileHasher } from "../../app/file-hasher.js";
-import { runInstallPipeline, type InstallOutcome } from "../../app/install-pipeline.js";
-import { stageDownloads, type DownloadRecord } from "../../app/stage-downloads.js";
+import { type InstallOutcome, runInstallPipeline } from "../../app/install-pipeline.js";
+import { type DownloadRecord, stageDownloads } from "../../app/stage-downloads.js";
+import { civitaiDisagreements } from "../../civitai/cross-check.js";
 import type { CliIo, GlobalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
-import { planOptionsFrom, type InstallFlags } from "../install-options.js";
+import { type InstallFlags, planOptionsFrom } from "../install-options.js";
 import { withInterruptSignals } from "../interrupt-signals.js";
 import { colorEnabled } from "../output/color.js";
-import { resolveTarget } from "../resolve-target.js";
 import { writeJson } from "../output/json.js";
 import { progressEnabled, startStatus } from "../progress.js";
+import { writeInstallHtmlReport } from "../report/html/write-html-report.js";
 import { installDetails, installExitCode, installReport } from "../report/install-report.js";
 import { batchErrorLines, refusalLines } from "../report/render-install.js";
 import { pathStyle, writeInstallReport } from "../report/write-install-report.js";
+import { resolveTarget } from "../resolve-target.js";
 import { parseSha256Flag } from "../sha256-flag.js";
-import { writeInstallHtmlReport } from "../report/html/write-html-report.js";
 
 export interface InstallCommandFlags extends InstallFlags {
   token?: string;
@@ -26,7 +26,12 @@ export interface InstallCommandFlags extends InstallFlags {
 /** URLs and Civitai AIRs are downloaded; anything else is a local path. */
 const REMOTE = /^(?:https?:\/\/|urn:air:)/i;
 
-export async function runInstall(inputs: readonly string[], flags: InstallCommandFlags, options: GlobalOptions, io: CliIo): Promise<number> {
+export async function runInstall(
+  inputs: readonly string[],
+  flags: InstallCommandFlags,
+  options: GlobalOptions,
+  io: CliIo,
+): Promise<number> {
   const urls = inputs.filter((i) => REMOTE.test(i));
   const files = inputs.filter((i) => !REMOTE.test(i));
   const sha256 = parseSha256Flag(flags.sha256);
@@ -35,11 +40,22 @@ export async function runInstall(inputs: readonly string[], flags: InstallComman
   const target = await resolveTarget(flags, io);
 
   const color = colorEnabled(io.stderr, io.env, options.color);
-  const status = await startStatus("Preparing…", { stream: io.stderr, enabled: progressEnabled(io.stderr, options.json), color });
+  const status = await startStatus("Preparing…", {
+    stream: io.stderr,
+    enabled: progressEnabled(io.stderr, options.json),
+    color,
+  });
   let outcome: InstallOutcome;
   let downloads: DownloadRecord[];
   try {
-    const staged = await stageDownloads(urls, target.root, { env: io.env, token: flags.token, sha256, verify: flags.verify, status, dryRun: planOptions.dryRun });
+    const staged = await stageDownloads(urls, target.root, {
+      env: io.env,
+      token: flags.token,
+      sha256,
+      verify: flags.verify,
+      status,
+      dryRun: planOptions.dryRun,
+    });
     downloads = staged.downloads;
     const hasher = createFileHasher({ env: io.env, useCache: true, status });
     outcome = await runInstallPipeline([...files, ...staged.paths], target, planOptions, {
@@ -59,7 +75,8 @@ export async function runInstall(inputs: readonly string[], flags: InstallComman
   const report = installReport(outcome);
   const details = installDetails(outcome);
   const paths = pathStyle(io);
-  for (const line of [...refusalLines(report, details, { paths }), ...batchErrorLines(report)]) io.stderr.write(`${line}\n`);
+  for (const line of [...refusalLines(report, details, { paths }), ...batchErrorLines(report)])
+    io.stderr.write(`${line}\n`);
   if (options.json) {
     writeJson(io.stdout, { ...report, downloads });
   } else {
@@ -71,7 +88,8 @@ export async function runInstall(inputs: readonly string[], flags: InstallComman
         }\n`,
       );
     }
-    for (const d of downloads) for (const line of d.civitai?.disagreements ?? []) io.stdout.write(`warning: ${d.fileName}: ${line}\n`);
+    for (const d of downloads)
+      for (const line of d.civitai?.disagreements ?? []) io.stdout.write(`warning: ${d.fileName}: ${line}\n`);
     writeInstallReport(report, details, io, options, { copy: planOptions.copy, sortedDir: null });
   }
   if (flags.report) await writeInstallHtmlReport(flags.report, "install", outcome, io);
@@ -83,7 +101,10 @@ function crossCheckDownloads(downloads: readonly DownloadRecord[], outcome: Inst
   for (const d of downloads) {
     const file = outcome.files.find((f) => f.candidate.source === d.path);
     if (d.civitai && file) {
-      d.civitai.disagreements = civitaiDisagreements({ type: d.civitai.type ?? undefined, baseModel: d.civitai.baseModel ?? undefined }, file.classification);
+      d.civitai.disagreements = civitaiDisagreements(
+        { type: d.civitai.type ?? undefined, baseModel: d.civitai.baseModel ?? undefined },
+        file.classification,
+      );
     }
   }
 }

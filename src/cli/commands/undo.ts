@@ -1,10 +1,15 @@
-import { defaultJournalDir, listBatches, recoverStaleBatches, undoBatch, type BatchListing } from "../../install/index.js";
+import {
+  type BatchListing,
+  defaultJournalDir,
+  listBatches,
+  recoverStaleBatches,
+  undoBatch,
+} from "../../install/index.js";
 import type { CliIo, GlobalOptions } from "../context.js";
 import { EXIT_FILE_ERROR, EXIT_INTERRUPTED, EXIT_OK } from "../exit-codes.js";
 import { withInterruptSignals } from "../interrupt-signals.js";
 import { writeJson } from "../output/json.js";
-import { renderTable } from "../output/table.js";
-import { outputWidth } from "../output/table.js";
+import { outputWidth, renderTable } from "../output/table.js";
 import { terminalSafe } from "../output/terminal-text.js";
 import { recoveryLines } from "../report/render-install.js";
 import { resolveTarget } from "../resolve-target.js";
@@ -44,8 +49,13 @@ export async function runUndo(
   const report = await withInterruptSignals((signal) => undoBatch(target, batchId, { signal }));
   if (options.json) writeJson(io.stdout, report);
   else {
-    for (const r of report.restored) io.stdout.write(r.to === null ? `removed copy ${terminalSafe(r.from)}\n` : `${terminalSafe(r.from)} → ${terminalSafe(r.to)}\n`);
-    io.stdout.write(`batch ${report.batchId}: ${report.restored.length} restored, ${report.refused.length} left in place\n`);
+    for (const r of report.restored)
+      io.stdout.write(
+        r.to === null ? `removed copy ${terminalSafe(r.from)}\n` : `${terminalSafe(r.from)} → ${terminalSafe(r.to)}\n`,
+      );
+    io.stdout.write(
+      `batch ${report.batchId}: ${report.restored.length} restored, ${report.refused.length} left in place\n`,
+    );
   }
   for (const r of report.refused) io.stderr.write(`sdmodels: ${r.path}: ${r.reason}\n`);
   if (report.interrupted) {

@@ -1,7 +1,7 @@
-import { Option, type Command } from "commander";
+import { type Command, Option } from "commander";
 import { UI_NAMES } from "../../install/types.js";
 import type { AuditFlags } from "../commands/audit.js";
-import { globalOptions, type CliContext } from "../context.js";
+import { type CliContext, globalOptions } from "../context.js";
 
 const EXAMPLES = `
 Examples:

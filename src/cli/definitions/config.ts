@@ -1,6 +1,6 @@
-import { Option, type Command } from "commander";
+import { type Command, Option } from "commander";
 import { UI_NAMES, type UiName } from "../../install/types.js";
-import { globalOptions, type CliContext } from "../context.js";
+import { type CliContext, globalOptions } from "../context.js";
 
 const EXAMPLES = `
 Examples:

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { DownloadFlags } from "../commands/download.js";
-import { globalOptions, type CliContext } from "../context.js";
+import { type CliContext, globalOptions } from "../context.js";
 
 const EXAMPLES = `
 Examples:

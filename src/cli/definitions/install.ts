@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import type { InstallCommandFlags } from "../commands/install.js";
-import { globalOptions, type CliContext } from "../context.js";
+import { type CliContext, globalOptions } from "../context.js";
 import { addInstallFlags } from "../install-options.js";
 
 const EXAMPLES = `

@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { globalOptions, type CliContext } from "../context.js";
+import { type CliContext, globalOptions } from "../context.js";
 
 const EXAMPLES = `
 Examples:

@@ -90,7 +90,8 @@ export function renderTable<Row>(columns: readonly Column<Row>[], rows: readonly
     while (excess > 0) {
       let widest = -1;
       for (let i = 0; i < widths.length; i++) {
-        if ((widths[i] ?? 0) > (minWidths[i] ?? Infinity) && (widest < 0 || (widths[i] ?? 0) > (widths[widest] ?? 0))) widest = i;
+        if ((widths[i] ?? 0) > (minWidths[i] ?? Infinity) && (widest < 0 || (widths[i] ?? 0) > (widths[widest] ?? 0)))
+          widest = i;
       }
       if (widest < 0) break;
       widths[widest] = (widths[widest] ?? 0) - 1;

@@ -1,9 +1,9 @@
 import { relative, sep } from "node:path";
 import type { AuditOutcome } from "../../app/audit.js";
 import type { AuditFinding, AuditFindingType } from "../../app/audit-findings.js";
-import { EXIT_DANGEROUS, EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
 import type { InstallOutcome } from "../../app/install-pipeline.js";
-import { installReport, type InstallReport } from "./install-report.js";
+import { EXIT_DANGEROUS, EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
+import { type InstallReport, installReport } from "./install-report.js";
 
 /** `sdmodels audit --json`: the published contract, so keys are only ever added, at the end. */
 export interface AuditReport {
@@ -55,7 +55,8 @@ export function auditReport(outcome: AuditOutcome): AuditReport {
  * left a conflict, else 0: findings are the report, not a failure.
  */
 export function auditExitCode(report: AuditReport): number {
-  const fixed = report.fix !== null && !report.fix.dryRun && report.fix.failure === null && report.fix.summary.conflicts === 0;
+  const fixed =
+    report.fix !== null && !report.fix.dryRun && report.fix.failure === null && report.fix.summary.conflicts === 0;
   if ((report.summary.byType.dangerous ?? 0) > 0 && !fixed) return EXIT_DANGEROUS;
   if (report.fix !== null && (report.fix.failure !== null || report.fix.summary.conflicts > 0)) return EXIT_FILE_ERROR;
   return EXIT_OK;
@@ -93,7 +94,9 @@ export function findingNote(f: AuditFinding, root: string): string {
     case "unreadable":
       return f.error.message;
     case "wrong-extension":
-      return f.name === null ? `${f.format} content under a safetensors name: refused, not renamed` : `${f.format} content: should be named ${f.name}`;
+      return f.name === null
+        ? `${f.format} content under a safetensors name: refused, not renamed`
+        : `${f.format} content: should be named ${f.name}`;
     case "duplicate":
       return `${f.copies.length + 1} copies of ${f.sha256.slice(0, 12)}…, kept ${webuiRelative(f.keep, root)}`;
     case "not-loaded":

@@ -2,7 +2,7 @@ import type { Classification } from "../../classify/types.js";
 import type { FileFormat, InspectError, Inspection, Verdict } from "../../inspect/types.js";
 import { judgeLoadEverywhere, type LoadJudgement } from "../../install/will-load.js";
 import { EXIT_DANGEROUS, EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
-import { nameMismatch, type NameMismatch } from "./name-mismatch.js";
+import { type NameMismatch, nameMismatch } from "./name-mismatch.js";
 
 /** One element of `sdmodels inspect --json`: the published contract, so keys are only ever added, at the end. */
 export interface InspectionReport {

@@ -1,11 +1,20 @@
+import type { CivitaiMatch } from "../../app/civitai-lookup.js";
+import type { InstallOutcome } from "../../app/install-pipeline.js";
 import type { Algorithm, Base, Kind } from "../../classify/types.js";
 import type { FileFormat, InspectError, SafetyReport, Verdict } from "../../inspect/types.js";
 import type { SidecarLeft } from "../../install/sidecar-policy.js";
-import type { AppliedEntry, ApplyFailure, FolderSetting, PlanEntry, RecoveredBatch, SidecarMove, SkipCode, SkipReason } from "../../install/types.js";
+import type {
+  AppliedEntry,
+  ApplyFailure,
+  FolderSetting,
+  PlanEntry,
+  RecoveredBatch,
+  SidecarMove,
+  SkipCode,
+  SkipReason,
+} from "../../install/types.js";
 import type { LoadJudgement } from "../../install/will-load.js";
-import type { CivitaiMatch } from "../../app/civitai-lookup.js";
 import { EXIT_FILE_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED } from "../exit-codes.js";
-import type { InstallOutcome } from "../../app/install-pipeline.js";
 
 /** One plan entry in `install --json` / `sort --json`: the same keys for every action, so jq filters stay simple. */
 export interface PlanEntryReport {
@@ -66,7 +75,12 @@ export interface InstallReport {
 export const PICKLE_FORMATS: ReadonlySet<FileFormat> = new Set(["torch-zip", "torch-legacy", "pickle"]);
 
 /** Refusals that are about safety (exit 9), as opposed to files that simply have no place (exit 0 for sort). */
-const SAFETY_REFUSALS: ReadonlySet<SkipCode> = new Set(["dangerous", "suspicious-strict", "misnamed-pickle", "sidecar-refused"]);
+const SAFETY_REFUSALS: ReadonlySet<SkipCode> = new Set([
+  "dangerous",
+  "suspicious-strict",
+  "misnamed-pickle",
+  "sidecar-refused",
+]);
 /** Skips that are no failure of the install: the file is already there. */
 const ALREADY_THERE: ReadonlySet<SkipCode> = new Set(["duplicate", "in-place"]);
 
@@ -92,7 +106,12 @@ export function planEntryReports(outcome: InstallOutcome): PlanEntryReport[] {
       sidecarsLeft: entry.action === "conflict" ? [] : (entry.sidecarsLeft ?? []),
       warnings: entry.warnings,
       civitai: civitai.get(entry.source) ?? null,
-      notLoaded: entry.action === "move" ? (entry.notLoaded ?? null) : entry.action === "skip" && "load" in entry.reason ? (entry.reason.load ?? null) : null,
+      notLoaded:
+        entry.action === "move"
+          ? (entry.notLoaded ?? null)
+          : entry.action === "skip" && "load" in entry.reason
+            ? (entry.reason.load ?? null)
+            : null,
     };
   });
 }
@@ -154,7 +173,9 @@ export interface InstallDetails {
 
 export function installDetails(outcome: InstallOutcome): InstallDetails {
   return {
-    findings: new Map(outcome.files.map((f) => [f.candidate.source, { safety: f.inspection.safety, error: f.inspection.error }])),
+    findings: new Map(
+      outcome.files.map((f) => [f.candidate.source, { safety: f.inspection.safety, error: f.inspection.error }]),
+    ),
     planWarnings: outcome.plan.warnings,
   };
 }
@@ -165,11 +186,14 @@ export function installDetails(outcome: InstallOutcome): InstallDetails {
  */
 export function installWarnings(outcome: InstallOutcome): string[] {
   const formats = new Map(outcome.candidates.map((c) => [c.source, c.format]));
-  const pickles = outcome.plan.entries.filter((e) => e.action === "move" && PICKLE_FORMATS.has(formats.get(e.source) ?? "unknown"));
+  const pickles = outcome.plan.entries.filter(
+    (e) => e.action === "move" && PICKLE_FORMATS.has(formats.get(e.source) ?? "unknown"),
+  );
   return [
     ...outcome.plan.warnings,
     ...pickles.map(
-      (e) => `${e.destination} is a pickle: sdmodels found no code in it, but loading it with other tools (torch.load) can run code; prefer a .safetensors release`,
+      (e) =>
+        `${e.destination} is a pickle: sdmodels found no code in it, but loading it with other tools (torch.load) can run code; prefer a .safetensors release`,
     ),
   ];
 }
@@ -186,7 +210,9 @@ export function installExitCode(outcome: InstallOutcome, command: "install" | "s
   const skips = outcome.plan.entries.flatMap((e) => (e.action === "skip" ? [e.reason.code] : []));
   if (skips.some((code) => SAFETY_REFUSALS.has(code))) return EXIT_REFUSED;
   const changed = outcome.applied?.entries.some((e) => e.status === "changed") ?? false;
-  if (skips.includes("unreadable") || outcome.plan.summary.conflict > 0 || outcome.applied?.failure || changed) return EXIT_FILE_ERROR;
-  if (command === "install" && skips.some((code) => !ALREADY_THERE.has(code) && code !== "conflict")) return EXIT_FILE_ERROR;
+  if (skips.includes("unreadable") || outcome.plan.summary.conflict > 0 || outcome.applied?.failure || changed)
+    return EXIT_FILE_ERROR;
+  if (command === "install" && skips.some((code) => !ALREADY_THERE.has(code) && code !== "conflict"))
+    return EXIT_FILE_ERROR;
   return EXIT_OK;
 }

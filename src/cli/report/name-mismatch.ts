@@ -17,7 +17,8 @@ export function nameMismatch(path: string, format: FileFormat): NameMismatch | n
   const extension = extname(path).toLowerCase();
   const pickled = format === "torch-zip" || format === "torch-legacy" || format === "pickle";
   if (pickled && SAFETENSORS_EXTENSIONS.includes(extension)) return { code: "pickle-named-safetensors", extension };
-  if (format === "safetensors" && PICKLE_EXTENSIONS.includes(extension)) return { code: "safetensors-named-pickle", extension };
+  if (format === "safetensors" && PICKLE_EXTENSIONS.includes(extension))
+    return { code: "safetensors-named-pickle", extension };
   return null;
 }
 

@@ -1,8 +1,8 @@
-import { FINDING_ORDER, type AuditFinding } from "../../app/audit-findings.js";
-import type { Palette } from "../output/color.js";
+import { type AuditFinding, FINDING_ORDER } from "../../app/audit-findings.js";
 import { formatBytes } from "../../app/format-bytes.js";
+import type { Palette } from "../output/color.js";
 import { terminalSafe } from "../output/terminal-text.js";
-import { FINDING_TITLES, findingNote, webuiRelative, type AuditReport } from "./audit-report.js";
+import { type AuditReport, FINDING_TITLES, findingNote, webuiRelative } from "./audit-report.js";
 
 /** The human audit report: one group per finding type, problems first, paths relative to the WebUI root. */
 export function renderAudit(report: AuditReport, palette: Palette): string {
@@ -15,7 +15,12 @@ export function renderAudit(report: AuditReport, palette: Palette): string {
     const group = report.findings.filter((f) => f.type === type);
     if (group.length === 0) continue;
     const { title, fix } = FINDING_TITLES[type];
-    const tone = type === "dangerous" ? palette.red : type === "suspicious" || type === "unknown" || type === "orphan-sidecar" ? palette.dim : palette.yellow;
+    const tone =
+      type === "dangerous"
+        ? palette.red
+        : type === "suspicious" || type === "unknown" || type === "orphan-sidecar"
+          ? palette.dim
+          : palette.yellow;
     lines.push("", tone(`${title} (${group.length})${fix ? ` — --fix: ${fix}` : ""}`));
     for (const f of group) lines.push(...findingLines(f, root));
   }
@@ -32,7 +37,10 @@ export function renderAudit(report: AuditReport, palette: Palette): string {
 function findingLines(f: AuditFinding, root: string): string[] {
   const note = terminalSafe(findingNote(f, root));
   if (f.type === "duplicate") {
-    return [`  ${terminalSafe(webuiRelative(f.keep, root))}  ${formatBytes(f.size)}, ${note}`, ...f.copies.map((c) => `    = ${terminalSafe(webuiRelative(c, root))}`)];
+    return [
+      `  ${terminalSafe(webuiRelative(f.keep, root))}  ${formatBytes(f.size)}, ${note}`,
+      ...f.copies.map((c) => `    = ${terminalSafe(webuiRelative(c, root))}`),
+    ];
   }
   return [`  ${terminalSafe(webuiRelative(f.path, root))}  ${note}`];
 }

@@ -13,7 +13,10 @@ export function renderCivitaiMatches(matches: readonly CivitaiMatch[], palette: 
       continue;
     }
     const what = terminalSafe(`${m.modelName ?? "?"} ${m.versionName ?? ""}`.trim());
-    const verdict = m.disagreements.length === 0 ? palette.green("agrees with the header") : palette.yellow("disagrees with the header");
+    const verdict =
+      m.disagreements.length === 0
+        ? palette.green("agrees with the header")
+        : palette.yellow("disagrees with the header");
     out += `${name}  Civitai: ${what} (${terminalSafe(m.type ?? "?")}, ${terminalSafe(m.baseModel ?? "?")}) ${verdict}\n`;
     for (const d of m.disagreements) out += `  - ${terminalSafe(d)}\n`;
     for (const s of m.sidecars) out += `  wrote ${terminalSafe(s)}\n`;

@@ -1,11 +1,11 @@
 import { sep } from "node:path";
+import { formatBytes } from "../../app/format-bytes.js";
 import type { Classification } from "../../classify/types.js";
 import type { Inspection, Verdict } from "../../inspect/types.js";
-import type { Palette } from "../output/color.js";
-import { formatBytes } from "../../app/format-bytes.js";
-import { renderTable, type Column } from "../output/table.js";
-import { terminalSafe } from "../output/terminal-text.js";
 import { describeNotLoaded, judgeLoadEverywhere } from "../../install/will-load.js";
+import type { Palette } from "../output/color.js";
+import { type Column, renderTable } from "../output/table.js";
+import { terminalSafe } from "../output/terminal-text.js";
 import { dtypeCounts } from "./inspection-report.js";
 import { describeNameMismatch, nameMismatch } from "./name-mismatch.js";
 
@@ -21,7 +21,11 @@ const METADATA_KEYS_SHOWN = 4;
 const PICKLE_FORMATS: ReadonlySet<string> = new Set(["torch-zip", "torch-legacy", "pickle"]);
 
 export function paintVerdict(verdict: Verdict, palette: Palette): string {
-  return verdict === "safe" ? palette.green(verdict) : verdict === "suspicious" ? palette.yellow(verdict) : palette.red(verdict);
+  return verdict === "safe"
+    ? palette.green(verdict)
+    : verdict === "suspicious"
+      ? palette.yellow(verdict)
+      : palette.red(verdict);
 }
 
 function field(label: string, lines: readonly string[]): string {
@@ -46,7 +50,9 @@ export function renderInspectionBlock({ inspection: i, classification: c }: Insp
   let out = `${palette.bold(safe(i.path))}\n`;
   const unreadable = i.error?.io === true;
   if (!unreadable) {
-    out += field("format", [`${i.format}, ${formatBytes(i.size)}${i.size >= 1000 ? ` (${i.size.toLocaleString("en-US")} bytes)` : ""}`]);
+    out += field("format", [
+      `${i.format}, ${formatBytes(i.size)}${i.size >= 1000 ? ` (${i.size.toLocaleString("en-US")} bytes)` : ""}`,
+    ]);
     if (i.tensors.length > 0) {
       const mix = Object.entries(dtypeCounts(i)).map(([dtype, n]) => `${safe(dtype)} ${n}`);
       out += field("tensors", [`${i.tensors.length} (${mix.join(", ")})`]);
@@ -54,7 +60,9 @@ export function renderInspectionBlock({ inspection: i, classification: c }: Insp
     if (i.metadata !== null) {
       const keys = Object.keys(i.metadata);
       const shown = keys.slice(0, METADATA_KEYS_SHOWN).map(safe).join(", ");
-      out += field("metadata", [keys.length === 0 ? "empty" : `${keys.length} keys: ${shown}${keys.length > METADATA_KEYS_SHOWN ? ", …" : ""}`]);
+      out += field("metadata", [
+        keys.length === 0 ? "empty" : `${keys.length} keys: ${shown}${keys.length > METADATA_KEYS_SHOWN ? ", …" : ""}`,
+      ]);
     }
     if (i.tensors.length > 0 || c.kind !== "unknown") {
       out += field("model", [`${describeModel(c)} ${palette.dim(`(confidence ${c.confidence})`)}`]);
@@ -65,7 +73,9 @@ export function renderInspectionBlock({ inspection: i, classification: c }: Insp
     const restated = i.error ? `${i.error.code}: ${i.error.message}` : null;
     const reasons = i.safety.reasons.filter((r) => r !== restated).map((r) => `- ${safe(r)}`);
     const misnamed = nameMismatch(i.path, i.format);
-    const verdict = paintVerdict(i.safety.verdict, palette) + (misnamed ? `, but ${palette.yellow(describeNameMismatch(misnamed))}` : "");
+    const verdict =
+      paintVerdict(i.safety.verdict, palette) +
+      (misnamed ? `, but ${palette.yellow(describeNameMismatch(misnamed))}` : "");
     out += field("safety", [verdict, ...reasons]);
     if (PICKLE_FORMATS.has(i.format)) {
       const imports = i.safety.imports.map(
@@ -91,7 +101,10 @@ function loadLines(c: Classification, i: Inspection, palette: Palette): string[]
     byReason.set(why, [...(byReason.get(why) ?? []), j.ui]);
   }
   const refusals = [...byReason].map(([why, uis]) => palette.yellow(`not ${uis.join(", ")}: ${why}`));
-  return [loading.length > 0 ? loading.join(", ") : palette.yellow("none of a1111, forge, sdnext, comfyui"), ...refusals];
+  return [
+    loading.length > 0 ? loading.join(", ") : palette.yellow("none of a1111, forge, sdnext, comfyui"),
+    ...refusals,
+  ];
 }
 
 interface SummaryRow {
@@ -132,6 +145,8 @@ export function renderInspectionTable(files: readonly InspectedFile[], width: nu
   const dir = commonDirectory(files.map((f) => f.inspection.path));
   const rows = files.map((file) => ({ name: file.inspection.path.slice(dir.length), file }));
   const table = renderTable(SUMMARY_COLUMNS, rows, { width, header: palette.bold });
-  return dir === "" ? table : `${palette.dim(`in ${terminalSafe(dir)}`)}
+  return dir === ""
+    ? table
+    : `${palette.dim(`in ${terminalSafe(dir)}`)}
 ${table}`;
 }

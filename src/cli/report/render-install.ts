@@ -1,17 +1,23 @@
 import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from "node:path";
+import { formatBytes } from "../../app/format-bytes.js";
 import { KINDS, type Kind } from "../../classify/types.js";
-import { MODEL_EXTENSIONS } from "../../inspect/walk.js";
 import type { Finding, SafetyReport, Verdict } from "../../inspect/types.js";
+import { MODEL_EXTENSIONS } from "../../inspect/walk.js";
+import { IDENTITY_CHANGE_WORDS } from "../../install/file-identity.js";
 import type { ConfigProblem, SidecarLeft, SidecarRejection } from "../../install/sidecar-policy.js";
 import type { RecoveredBatch, SkipCode } from "../../install/types.js";
-import { IDENTITY_CHANGE_WORDS } from "../../install/file-identity.js";
 import { verdictRank } from "../../model/verdict.js";
 import { SPECIAL_FILE_NAMES } from "../../read/open-regular-file.js";
 import type { Palette } from "../output/color.js";
-import { formatBytes } from "../../app/format-bytes.js";
 import { displayWidth } from "../output/table.js";
 import { terminalSafe } from "../output/terminal-text.js";
-import { PICKLE_FORMATS, type FileFindings, type InstallDetails, type InstallReport, type PlanEntryReport } from "./install-report.js";
+import {
+  type FileFindings,
+  type InstallDetails,
+  type InstallReport,
+  PICKLE_FORMATS,
+  type PlanEntryReport,
+} from "./install-report.js";
 
 /** How paths are shown: relative to the working directory when that is shorter, else with `~` for the home folder. */
 export interface PathStyle {
@@ -72,7 +78,8 @@ const SKIP_LABELS: Readonly<Record<SkipCode, string>> = {
 /** A config value quoted in a note is cut to this many characters: it names the problem, the file holds the rest. */
 const MAX_QUOTED_VALUE = 60;
 
-const quoted = (value: string) => JSON.stringify(value.length > MAX_QUOTED_VALUE ? `${value.slice(0, MAX_QUOTED_VALUE)}…` : value);
+const quoted = (value: string) =>
+  JSON.stringify(value.length > MAX_QUOTED_VALUE ? `${value.slice(0, MAX_QUOTED_VALUE)}…` : value);
 
 const EXPECTED_CONTENT: Readonly<Record<Extract<SidecarRejection, { type: "wrong-content" }>["expected"], string>> = {
   image: "not an image (no PNG, JPEG, GIF or WebP signature)",
@@ -180,7 +187,8 @@ export function worstFinding(safety: SafetyReport): { text: string; more: number
 
 function findingText(finding: Finding, safety: SafetyReport): string {
   const qualifier = IMPORT_QUALIFIERS[finding.code];
-  const imported = qualifier === undefined ? undefined : safety.imports.find((i) => finding.message.includes(`imports ${i.resolved}`));
+  const imported =
+    qualifier === undefined ? undefined : safety.imports.find((i) => finding.message.includes(`imports ${i.resolved}`));
   if (imported && qualifier !== undefined) return `imports ${shortImport(imported.resolved)}${qualifier}`;
   return finding.message.replace(/ \(offset \d+\)$/, "");
 }
@@ -189,7 +197,10 @@ function findingText(finding: Finding, safety: SafetyReport): string {
 function safetyNote(verdict: Verdict, findings: FileFindings | undefined, inspectPath: string): string {
   const worst = findings && worstFinding(findings.safety);
   if (!worst) return verdict;
-  const more = worst.more > 0 ? ` (+${worst.more} more finding${worst.more === 1 ? "" : "s"}: sdmodels inspect ${shellWord(inspectPath)})` : "";
+  const more =
+    worst.more > 0
+      ? ` (+${worst.more} more finding${worst.more === 1 ? "" : "s"}: sdmodels inspect ${shellWord(inspectPath)})`
+      : "";
   return `${verdict}: ${worst.text}${more}`;
 }
 
@@ -228,11 +239,17 @@ function folderOrigin(folder: string, report: InstallReport, paths: PathStyle): 
     if ((rel === "" || isInside(rel)) && (best === null || setting.path.length > best.path.length)) best = setting;
   }
   if (best === null) return null;
-  return best.line > 0 ? `(${best.name}, ${webuiPath(best.file, report.webui.root, paths)}:${best.line})` : `(${best.name}, ${best.file})`;
+  return best.line > 0
+    ? `(${best.name}, ${webuiPath(best.file, report.webui.root, paths)}:${best.line})`
+    : `(${best.name}, ${best.file})`;
 }
 
 /** The note of a file that stays where it is: what `install` also prints on stderr, after the file's name. */
-export function leftNote(e: PlanEntryReport, details: InstallDetails, options: Pick<RenderInstallOptions, "paths">): string {
+export function leftNote(
+  e: PlanEntryReport,
+  details: InstallDetails,
+  options: Pick<RenderInstallOptions, "paths">,
+): string {
   const findings = details.findings.get(e.source);
   const code = e.reason?.code;
   const inspectPath = displayPath(e.source, options.paths);
@@ -280,7 +297,9 @@ function modelLabel(e: PlanEntryReport): string {
 function isRestated(warning: string, e: PlanEntryReport): boolean {
   if (e.verdict === "suspicious" && warning.startsWith("suspicious:")) return true;
   if (e.renamed?.extension && warning.startsWith(`${e.format} content named `)) return true;
-  return e.renamed?.conflictWith != null && warning.startsWith(`${e.renamed.conflictWith} exists with different content`);
+  return (
+    e.renamed?.conflictWith != null && warning.startsWith(`${e.renamed.conflictWith} exists with different content`)
+  );
 }
 
 /** Notes of a file listed under its destination folder: installed, or found something already there. */
@@ -302,12 +321,15 @@ function placedNotes(e: PlanEntryReport, details: InstallDetails, root: string, 
   }
   if (e.renamed?.extension) notes.push(`${e.format} content named ${extname(e.source)}`);
   if (e.renamed?.conflictWith && e.destination) {
-    notes.push(`conflict: a different file is at ${at(e.renamed.conflictWith)}; installed as ${basename(e.destination)}`);
+    notes.push(
+      `conflict: a different file is at ${at(e.renamed.conflictWith)}; installed as ${basename(e.destination)}`,
+    );
   }
   if (e.sidecars.length > 0) notes.push(`with ${e.sidecars.map((s) => basename(s.destination)).join(", ")}`);
   if (e.sidecarsLeft.length > 0) notes.push(`left behind: ${sidecarsLeftText(e.sidecarsLeft)}`);
   notes.push(...e.warnings.filter((w) => !isRestated(w, e)));
-  if (e.civitai?.found) notes.push(`Civitai: ${e.civitai.modelName ?? "?"} (${e.civitai.type ?? "?"}, ${e.civitai.baseModel ?? "?"})`);
+  if (e.civitai?.found)
+    notes.push(`Civitai: ${e.civitai.modelName ?? "?"} (${e.civitai.type ?? "?"}, ${e.civitai.baseModel ?? "?"})`);
   notes.push(...(e.civitai?.disagreements ?? []).map((d) => `Civitai disagrees: ${d}`));
   return notes;
 }
@@ -336,8 +358,18 @@ const pad = (text: string, width: number) => text + " ".repeat(Math.max(0, width
  * Name, kind and note columns, from text already made terminal-safe. Wrapping is measured on plain text and colour applied per finished line, so escape
  * codes never count as width. A name wider than its column gets a line of its own, with its kind and note below.
  */
-function renderRows(rows: readonly Row[], nameWidth: number, modelWidth: number, width: number | null, palette: Palette): string[] {
-  const toned: Readonly<Record<Tone, (text: string) => string>> = { plain: (t) => t, warn: palette.yellow, danger: palette.red };
+function renderRows(
+  rows: readonly Row[],
+  nameWidth: number,
+  modelWidth: number,
+  width: number | null,
+  palette: Palette,
+): string[] {
+  const toned: Readonly<Record<Tone, (text: string) => string>> = {
+    plain: (t) => t,
+    warn: palette.yellow,
+    danger: palette.red,
+  };
   const out: string[] = [];
   for (const row of rows) {
     const style = toned[row.tone];
@@ -379,13 +411,18 @@ const count = (n: number, noun: string, plural = `${noun}s`) => `${n} ${n === 1 
 /** `14 to install (24.3 GB) · 5 left where they are (1 dangerous, 3 unreadable, 1 unknown) · 0 duplicates · 0 conflicts`. */
 export function summaryLine(report: InstallReport): string {
   const s = report.summary;
-  const left = report.plan.filter((e) => e.action === "skip" && e.reason !== null && !SHOWN_AT_DESTINATION.has(e.reason.code));
+  const left = report.plan.filter(
+    (e) => e.action === "skip" && e.reason !== null && !SHOWN_AT_DESTINATION.has(e.reason.code),
+  );
   const byLabel = new Map<string, number>();
-  for (const e of left) if (e.reason) byLabel.set(SKIP_LABELS[e.reason.code], (byLabel.get(SKIP_LABELS[e.reason.code]) ?? 0) + 1);
+  for (const e of left)
+    if (e.reason) byLabel.set(SKIP_LABELS[e.reason.code], (byLabel.get(SKIP_LABELS[e.reason.code]) ?? 0) + 1);
   const inPlace = s.skipped["in-place"] ?? 0;
   const conflicts = s.conflicts + (s.skipped.conflict ?? 0);
   return [
-    report.dryRun ? `${s.planned} to install (${formatBytes(s.bytes)})` : `${s.installed} installed (${formatBytes(s.bytes)})`,
+    report.dryRun
+      ? `${s.planned} to install (${formatBytes(s.bytes)})`
+      : `${s.installed} installed (${formatBytes(s.bytes)})`,
     `${left.length} left where ${left.length === 1 ? "it is" : "they are"}${byLabel.size > 0 ? ` (${[...byLabel].map(([label, n]) => `${n} ${label}`).join(", ")})` : ""}`,
     count(s.duplicates, "duplicate"),
     ...(inPlace > 0 ? [`${inPlace} already in place`] : []),
@@ -395,7 +432,9 @@ export function summaryLine(report: InstallReport): string {
 
 /** One note for every pickle installed: sdmodels found no code, but whatever torch.loads the file later trusts it. */
 function pickleNote(report: InstallReport): string | null {
-  const pickles = report.plan.filter((e) => e.action === "move" && PICKLE_FORMATS.has(e.format) && e.verdict !== "dangerous");
+  const pickles = report.plan.filter(
+    (e) => e.action === "move" && PICKLE_FORMATS.has(e.format) && e.verdict !== "dangerous",
+  );
   if (pickles.length === 0) return null;
   const found = new Set(pickles.map((e) => extname(e.destination ?? e.source).toLowerCase()));
   const extensions = [...MODEL_EXTENSIONS].filter((x) => found.delete(x)).concat([...found]);
@@ -433,23 +472,44 @@ export function renderInstall(report: InstallReport, details: InstallDetails, op
     const placed = e.action !== "skip" || (e.reason !== null && SHOWN_AT_DESTINATION.has(e.reason.code));
     if (!placed || e.destination === null) {
       const notes = [leftNote(e, details, options), ...e.warnings].map(terminalSafe);
-      left.push({ name: terminalSafe(sourceName(e)), model: null, notes, tone: LEFT_TONES[e.reason?.code ?? "unreadable"] ?? "plain" });
+      left.push({
+        name: terminalSafe(sourceName(e)),
+        model: null,
+        notes,
+        tone: LEFT_TONES[e.reason?.code ?? "unreadable"] ?? "plain",
+      });
       continue;
     }
     const folder = dirname(e.destination);
     const label = `${webuiPath(folder, root, paths)}${sep}`;
-    const group = groups.get(label) ?? { label, origin: folderOrigin(folder, report, paths), order: Infinity, rows: [] };
+    const group = groups.get(label) ?? {
+      label,
+      origin: folderOrigin(folder, report, paths),
+      order: Infinity,
+      rows: [],
+    };
     group.order = Math.min(group.order, KINDS.indexOf(e.kind as Kind));
-    const tone: Tone = e.action === "conflict" || e.verdict !== "safe" || e.reason?.code === "conflict" ? "warn" : "plain";
-    group.rows.push({ name: terminalSafe(sourceName(e)), model: modelLabel(e), notes: placedNotes(e, details, root, paths).map(terminalSafe), tone });
+    const tone: Tone =
+      e.action === "conflict" || e.verdict !== "safe" || e.reason?.code === "conflict" ? "warn" : "plain";
+    group.rows.push({
+      name: terminalSafe(sourceName(e)),
+      model: modelLabel(e),
+      notes: placedNotes(e, details, root, paths).map(terminalSafe),
+      tone,
+    });
     groups.set(label, group);
   }
-  const ordered = [...groups.values()].sort((a, b) => a.order - b.order || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0));
+  const ordered = [...groups.values()].sort(
+    (a, b) => a.order - b.order || (a.label < b.label ? -1 : a.label > b.label ? 1 : 0),
+  );
   const allRows = [...ordered.flatMap((g) => g.rows), ...left];
   const modelWidth = Math.max(0, ...allRows.map((r) => (r.model === null ? 0 : displayWidth(r.model))));
   const widest = Math.max(0, ...allRows.map((r) => displayWidth(r.name)));
   // The name column gives way (its widest names then sit on lines of their own) only when kinds would not fit.
-  const nameWidth = options.width === null ? widest : Math.min(widest, Math.max(0, options.width - ROW_INDENT.length - GAP.length - modelWidth));
+  const nameWidth =
+    options.width === null
+      ? widest
+      : Math.min(widest, Math.max(0, options.width - ROW_INDENT.length - GAP.length - modelWidth));
 
   const lines: string[] = [];
   const evidence = evidenceText(report.webui.evidence, report.webui.ui, paths.home);
@@ -458,7 +518,10 @@ export function renderInstall(report: InstallReport, details: InstallDetails, op
   if (options.width === null || displayWidth(title) + GAP.length + displayWidth(because) <= options.width) {
     lines.push(`${palette.bold(title)}${because ? `${GAP}${palette.dim(because)}` : ""}`);
   } else {
-    lines.push(palette.bold(title), ...wrap(because, options.width - GROUP_INDENT.length).map((l) => GROUP_INDENT + palette.dim(l)));
+    lines.push(
+      palette.bold(title),
+      ...wrap(because, options.width - GROUP_INDENT.length).map((l) => GROUP_INDENT + palette.dim(l)),
+    );
   }
   // sort found model files by extension; install names whatever it was given, which may be no model at all.
   lines.push(
@@ -471,7 +534,11 @@ export function renderInstall(report: InstallReport, details: InstallDetails, op
   );
   lines.push("");
   for (const group of ordered) {
-    lines.push(GROUP_INDENT + palette.bold(terminalSafe(group.label)) + (group.origin ? GAP + palette.dim(terminalSafe(group.origin)) : ""));
+    lines.push(
+      GROUP_INDENT +
+        palette.bold(terminalSafe(group.label)) +
+        (group.origin ? GAP + palette.dim(terminalSafe(group.origin)) : ""),
+    );
     lines.push(...renderRows(group.rows, nameWidth, modelWidth, options.width, palette));
   }
   if (left.length > 0) {
@@ -487,7 +554,9 @@ export function renderInstall(report: InstallReport, details: InstallDetails, op
   if (report.dryRun) lines.push(palette.dim("dry run: nothing was changed"));
   else if (report.batchId) {
     const verb = options.copy ? "copied" : "installed";
-    lines.push(`${verb} ${count(report.summary.installed, "file")} as batch ${report.batchId}; undo with: sdmodels undo ${report.batchId}`);
+    lines.push(
+      `${verb} ${count(report.summary.installed, "file")} as batch ${report.batchId}; undo with: sdmodels undo ${report.batchId}`,
+    );
   } else lines.push(palette.dim("nothing was changed"));
   return `${lines.join("\n")}\n`;
 }
@@ -505,7 +574,11 @@ export function recoveryLines(recovered: readonly RecoveredBatch[]): string[] {
  * the file's name, so a script sees which file failed without parsing the report. Files already installed are no
  * failure; `sort` reports its skips in the report alone.
  */
-export function refusalLines(report: InstallReport, details: InstallDetails, options: Pick<RenderInstallOptions, "paths">): string[] {
+export function refusalLines(
+  report: InstallReport,
+  details: InstallDetails,
+  options: Pick<RenderInstallOptions, "paths">,
+): string[] {
   return report.plan
     .filter((e) => e.action === "skip" && e.reason !== null && !SHOWN_AT_DESTINATION.has(e.reason.code))
     .map((e) => {
@@ -521,10 +594,18 @@ export function refusalLines(report: InstallReport, details: InstallDetails, opt
 export function batchErrorLines(report: InstallReport): string[] {
   const lines: string[] = [...recoveryLines(report.recovered ?? [])];
   for (const r of report.results ?? []) {
-    if (r.status === "changed") lines.push(`sdmodels: ${terminalSafe(r.source)} changed since it was inspected (written to or replaced); not installed`);
-    if (r.sidecarsLeft) lines.push(`sdmodels: ${terminalSafe(r.source)} installed; left behind: ${terminalSafe(sidecarsLeftText(r.sidecarsLeft))}`);
+    if (r.status === "changed")
+      lines.push(
+        `sdmodels: ${terminalSafe(r.source)} changed since it was inspected (written to or replaced); not installed`,
+      );
+    if (r.sidecarsLeft)
+      lines.push(
+        `sdmodels: ${terminalSafe(r.source)} installed; left behind: ${terminalSafe(sidecarsLeftText(r.sidecarsLeft))}`,
+      );
     for (const kept of r.sourcesKept ?? []) {
-      lines.push(`sdmodels: ${terminalSafe(kept.path)} could not be removed (${kept.code}): installed as a copy, the original stays where it is`);
+      lines.push(
+        `sdmodels: ${terminalSafe(kept.path)} could not be removed (${kept.code}): installed as a copy, the original stays where it is`,
+      );
     }
   }
   if (report.failure) lines.push(`sdmodels: ${terminalSafe(report.failure.message)}`);
@@ -536,7 +617,9 @@ export function batchErrorLines(report: InstallReport): string[] {
   }
   if (report.summary.conflicts > 0 && !report.dryRun) {
     const n = report.summary.conflicts;
-    lines.push(`sdmodels: ${n === 1 ? "1 file conflicts with a different file at its" : `${n} files conflict with different files at their`} destination; nothing was installed`);
+    lines.push(
+      `sdmodels: ${n === 1 ? "1 file conflicts with a different file at its" : `${n} files conflict with different files at their`} destination; nothing was installed`,
+    );
   }
   return lines;
 }

@@ -3,7 +3,7 @@ import type { CliIo, GlobalOptions } from "../context.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { outputWidth } from "../output/table.js";
 import type { InstallDetails, InstallReport } from "./install-report.js";
-import { renderInstall, type PathStyle } from "./render-install.js";
+import { type PathStyle, renderInstall } from "./render-install.js";
 
 /** Paths in the human report: relative to where the user is, or under `~`. */
 export function pathStyle(io: CliIo): PathStyle {

@@ -13,7 +13,17 @@ export const MAX_PREVIEW_BYTES = 512 * 1024;
 export const MAX_PREVIEWS_TOTAL_BYTES = 32 * 1024 * 1024;
 
 /** Preview names the UIs look for beside a model, in A1111's order of preference. */
-const PREVIEW_SUFFIXES = [".preview.png", ".preview.jpg", ".preview.jpeg", ".preview.webp", ".png", ".jpg", ".jpeg", ".webp", ".gif"];
+const PREVIEW_SUFFIXES = [
+  ".preview.png",
+  ".preview.jpg",
+  ".preview.jpeg",
+  ".preview.webp",
+  ".png",
+  ".jpg",
+  ".jpeg",
+  ".webp",
+  ".gif",
+];
 
 /** Raster formats by magic bytes: the MIME type comes from the content, never the name, and SVG is never embedded. */
 function imageMime(head: Uint8Array): string | null {
@@ -49,7 +59,10 @@ async function readPreview(path: string, budget: number): Promise<Preview> {
   if (!handle) return { omitted: `${basename(path)} cannot be read` };
   try {
     const { size } = await handle.stat();
-    if (size > MAX_PREVIEW_BYTES) return { omitted: `${basename(path)} is ${Math.round(size / 1024)} KB, over the ${MAX_PREVIEW_BYTES / 1024} KB embedding cap` };
+    if (size > MAX_PREVIEW_BYTES)
+      return {
+        omitted: `${basename(path)} is ${Math.round(size / 1024)} KB, over the ${MAX_PREVIEW_BYTES / 1024} KB embedding cap`,
+      };
     if ((size * 4) / 3 > budget) return { omitted: `${basename(path)}: the report's preview budget is spent` };
     const bytes = new Uint8Array(size);
     await handle.read(bytes, 0, size, 0);

@@ -1,12 +1,12 @@
 import { basename } from "node:path";
 import type { AuditOutcome } from "../../../app/audit.js";
 import type { AuditFinding } from "../../../app/audit-findings.js";
-import type { Classification } from "../../../classify/types.js";
-import type { Inspection, Verdict } from "../../../inspect/types.js";
+import { FINDING_ORDER } from "../../../app/audit-findings.js";
+import { formatBytes } from "../../../app/format-bytes.js";
 import type { InspectedCandidate } from "../../../app/inspect-candidates.js";
 import type { InstallOutcome } from "../../../app/install-pipeline.js";
-import { formatBytes } from "../../../app/format-bytes.js";
-import { FINDING_ORDER } from "../../../app/audit-findings.js";
+import type { Classification } from "../../../classify/types.js";
+import type { Inspection, Verdict } from "../../../inspect/types.js";
 import { FINDING_TITLES, findingNote, fixOutcome, isProblem, webuiRelative } from "../audit-report.js";
 import { installReport } from "../install-report.js";
 
@@ -101,7 +101,11 @@ function baseRow(file: InspectedCandidate, shownPath: string, preview: Preview |
   };
 }
 
-export function auditHtmlReport(outcome: AuditOutcome, previews: ReadonlyMap<string, Preview>, generatedAt: string): HtmlReportData {
+export function auditHtmlReport(
+  outcome: AuditOutcome,
+  previews: ReadonlyMap<string, Preview>,
+  generatedAt: string,
+): HtmlReportData {
   const root = outcome.target.root;
   const rows = new Map<string, ReportRow>();
   for (const file of outcome.files) {
@@ -120,7 +124,8 @@ export function auditHtmlReport(outcome: AuditOutcome, previews: ReadonlyMap<str
     if (f.type === "duplicate") {
       const all = [f.keep, ...f.copies];
       for (const copy of f.copies) add(copy, f);
-      for (const path of all) rows.get(path)?.duplicates.push(...all.filter((p) => p !== path).map((p) => webuiRelative(p, root)));
+      for (const path of all)
+        rows.get(path)?.duplicates.push(...all.filter((p) => p !== path).map((p) => webuiRelative(p, root)));
     } else {
       add(f.path, f);
     }
@@ -145,7 +150,12 @@ export function auditHtmlReport(outcome: AuditOutcome, previews: ReadonlyMap<str
 }
 
 /** install and sort: every file with where it goes or why it stays. */
-export function installHtmlReport(command: string, outcome: InstallOutcome, previews: ReadonlyMap<string, Preview>, generatedAt: string): HtmlReportData {
+export function installHtmlReport(
+  command: string,
+  outcome: InstallOutcome,
+  previews: ReadonlyMap<string, Preview>,
+  generatedAt: string,
+): HtmlReportData {
   const report = installReport(outcome);
   const root = outcome.target.root;
   const files = new Map(outcome.files.map((f) => [f.candidate.source, f]));
@@ -156,8 +166,18 @@ export function installHtmlReport(command: string, outcome: InstallOutcome, prev
     const row = baseRow(file, entry.source, previews.get(entry.source) ?? null);
     if (entry.action === "move" && entry.destination) row.destination = webuiRelative(entry.destination, root);
     else row.stays = entry.reason?.message ?? entry.action;
-    if (entry.verdict === "dangerous") row.problems.push({ type: "dangerous", title: FINDING_TITLES.dangerous.title, note: row.reasons[0] ?? "dangerous" });
-    else if (file.inspection.error) row.problems.push({ type: "not-a-model", title: FINDING_TITLES["not-a-model"].title, note: file.inspection.error.message });
+    if (entry.verdict === "dangerous")
+      row.problems.push({
+        type: "dangerous",
+        title: FINDING_TITLES.dangerous.title,
+        note: row.reasons[0] ?? "dangerous",
+      });
+    else if (file.inspection.error)
+      row.problems.push({
+        type: "not-a-model",
+        title: FINDING_TITLES["not-a-model"].title,
+        note: file.inspection.error.message,
+      });
     rows.push(row);
   }
   return {
@@ -180,8 +200,14 @@ export function inspectHtmlReport(
     const { path, size, format, error } = inspection;
     const candidate = { source: path, size, format, verdict: inspection.safety.verdict, error, classification };
     const row = baseRow({ inspection, classification, candidate }, path, previews.get(path) ?? null);
-    if (row.verdict === "dangerous") row.problems.push({ type: "dangerous", title: FINDING_TITLES.dangerous.title, note: row.reasons[0] ?? "dangerous" });
-    else if (error) row.problems.push({ type: "not-a-model", title: FINDING_TITLES["not-a-model"].title, note: error.message });
+    if (row.verdict === "dangerous")
+      row.problems.push({
+        type: "dangerous",
+        title: FINDING_TITLES.dangerous.title,
+        note: row.reasons[0] ?? "dangerous",
+      });
+    else if (error)
+      row.problems.push({ type: "not-a-model", title: FINDING_TITLES["not-a-model"].title, note: error.message });
     return row;
   });
   const problems = rows.filter((r) => r.problems.length > 0).length;
@@ -221,6 +247,8 @@ function previewNotes(previews: ReadonlyMap<string, Preview>): string[] {
   const omitted = [...previews.values()].filter((p) => "omitted" in p).length;
   return [
     "Previews are embedded as they are on disk (no image library is bundled to downscale them); larger ones are left out.",
-    ...(omitted > 0 ? [`${omitted} preview${omitted === 1 ? "" : "s"} left out (too large, or over the report's total budget).`] : []),
+    ...(omitted > 0
+      ? [`${omitted} preview${omitted === 1 ? "" : "s"} left out (too large, or over the report's total budget).`]
+      : []),
   ];
 }
