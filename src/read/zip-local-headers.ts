@@ -139,7 +139,9 @@ function compareHeaders(entry: CentralEntry, local: LocalHeader): ZipAnomaly[] {
     anomalies.push({
       code: "local-header-mismatch",
       entries: [entry.index],
-      message: `${entry.name}: local header disagrees with the central directory (local vs central: ${differences.join(", ")})`,
+      message:
+        `${entry.name}: local header disagrees with the central directory ` +
+        `(local vs central: ${differences.join(", ")})`,
     });
   }
   return anomalies;
