@@ -16,7 +16,7 @@ const asText = (value: unknown) => (typeof value === "string" && value.trim() !=
 /**
  * What a downloader saved instead of the model, quoted for the user: the `error`/`message` of a JSON body
  * (Civitai answers `{"error":"Unauthorized","message":"The creator of this asset requires you to be logged in…"}`,
- * hashes-and-civitai §4), the `<title>` of an HTML page (a login or Cloudflare page), else the first line.
+ * as its download endpoint sends it), the `<title>` of an HTML page (a login or Cloudflare page), else the first line.
  */
 export function quoteErrorBody(text: string, kind: "html" | "json"): string {
   if (kind === "json") {
