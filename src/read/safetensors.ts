@@ -176,9 +176,11 @@ function headerFindings(decoded: DecodedHeader, headerLength: number): Finding[]
     findings.push({
       severity: "safe",
       code: "unknown-field",
-      message:
-        `${decoded.unknownFields.length === 1 ? "a tensor entry carries" : `${decoded.unknownFields.length} tensor entries carry`} ` +
-        `fields safetensors ignores (first: \`${field}\` in \`${tensor}\`)`,
+      message: `${
+        decoded.unknownFields.length === 1
+          ? "a tensor entry carries"
+          : `${decoded.unknownFields.length} tensor entries carry`
+      } fields safetensors ignores (first: \`${field}\` in \`${tensor}\`)`,
     });
   }
   if (decoded.sequenceEntries.length > 0) {

@@ -58,7 +58,9 @@ export async function readTorchZip(source: ByteSource): Promise<ContainerResult>
     directory = await readZipDirectory(source);
   } catch (error) {
     if (!(error instanceof ZipFormatError)) throw error;
-    const message = `the zip central directory cannot be parsed (${error.message}); torch's own zip reader may still load it`;
+    const message = `the zip central directory cannot be parsed (${
+      error.message
+    }); torch's own zip reader may still load it`;
     return {
       ...emptyResult(),
       findings: [{ severity: "dangerous", code: "unscannable", message }],
