@@ -260,8 +260,8 @@ export function fixCandidates(
 }
 
 /**
- * `<quarantine>/<folder relative to the WebUI root>`; a folder outside the root (extra paths) keeps its absolute path
- * below `external/`.
+ * `<quarantine>/<folder relative to the WebUI root>`;
+ * a folder outside the root (extra paths) keeps its absolute path below `external/`.
  */
 function quarantineFolder(quarantineDir: string, target: WebuiTarget, dir: string): string {
   const rel = relative(target.root, dir);

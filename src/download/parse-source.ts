@@ -18,8 +18,8 @@ export type ParsedSource =
 const CIVITAI_HOSTS = new Set(["civitai.com", "www.civitai.com"]);
 const HF_HOSTS = new Set(["huggingface.co", "hf.co"]);
 /**
- * urn:air:{ecosystem}:{type}:{source}:{id}[@{version}][+{fileId}][.{format}] (civitai/civitai-developer-docs
- * site/guide/air.md).
+ * urn:air:{ecosystem}:{type}:{source}:{id}[@{version}][+{fileId}][.{format}]
+ * (civitai/civitai-developer-docs site/guide/air.md).
  */
 const AIR = /^urn:air:[a-z0-9_.-]+:[a-z0-9_.-]+:civitai:(\d+)(?:@(\d+))?(?:\+(\d+))?(?:\.[a-z0-9]+)?$/i;
 

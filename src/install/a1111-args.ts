@@ -42,8 +42,8 @@ const FOLDER_FLAGS: Readonly<Record<string, { key: string; repeatable?: true }>>
 /**
  * What Forge's `configure_forge_reference_checkout` appends for `--forge-ref-a1111-home DIR`
  * (`modules/launch_utils.py`): each flag with `DIR/<path>`, unless that path does not exist or the flag is already on
- * the command line. The LoRA path is lower-case there: on a case-sensitive disk it misses A1111's `models/Lora`, and so
- * does Forge.
+ * the command line. The LoRA path is lower-case there: on a case-sensitive disk it misses A1111's `models/Lora`,
+ * and so does Forge.
  */
 const FORGE_A1111_REFS: readonly (readonly [flag: string, path: string])[] = [
   ["--ckpt-dir", "models/Stable-diffusion"],
