@@ -195,7 +195,7 @@ function describeUnet(index: KeyIndex, prefix: string, layout: UnetLayout): Desc
   const inChannels = index.dim(at(layout.inputConv), 1);
   let variant = inChannels === undefined ? null : (INPUT_CHANNEL_VARIANT.get(inChannels) ?? null);
   if (variant !== null) evidence.push(`${layout.inputConv} in-ch ${inChannels} → ${variant}`);
-  // SDXL prediction markers are top-level keys beside the UNet (ComfyUI's model_detection.py reads the same keys).
+  // SDXL prediction markers are top-level keys beside the UNet (comfy/supported_models.py `SDXL.model_type`).
   if (index.has("v_pred")) {
     variant = "v-prediction";
     evidence.push(`v_pred key → v-prediction${index.has("ztsnr") ? " (ztsnr)" : ""}`);
