@@ -424,7 +424,7 @@ class Machine {
     return { resolved: "<unresolved>", class: "dangerous", record };
   }
 
-  // ---- target rules: what REDUCE, BUILD, SETITEM(S), APPEND(S) and persistent ids may act on ---------------
+  // ---- target rules: what REDUCE, NEWOBJ, BUILD, SETITEM(S), APPEND(S) and persistent ids may act on --------
 
   private reduce(fn: Value, args: Value): Value {
     if (!MAY_BE_ANYTHING.has(fn.k) && fn.k !== "global")
