@@ -135,7 +135,8 @@ async function sameDisk(context: BenchContext): Promise<Row[]> {
     run: () => rename(renameFrom, renameTo),
   };
   context.log(
-    `install: ${INSTALL_RUNS} same-disk installs each of ${formatBytes(SMALL_INSTALL_BYTES)} and ${formatBytes(LARGE_INSTALL_BYTES)}`,
+    `install: ${INSTALL_RUNS} same-disk installs ` +
+      `each of ${formatBytes(SMALL_INSTALL_BYTES)} and ${formatBytes(LARGE_INSTALL_BYTES)}`,
   );
   const [smallSample, largeSample, renameSample] = (await timeInterleaved(INSTALL_RUNS, [
     small.job,

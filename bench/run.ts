@@ -51,7 +51,8 @@ async function main(only: readonly string[]): Promise<void> {
   try {
     const machine = await describeMachine({ "bench dir": workDir, "/dev/shm": "/dev/shm" });
     log(
-      `data in ${workDir}${kept ? " (kept: SDMODELS_BENCH_DIR)" : " (removed at the end; set SDMODELS_BENCH_DIR to keep it)"}`,
+      `data in ${workDir}` +
+        `${kept ? " (kept: SDMODELS_BENCH_DIR)" : " (removed at the end; set SDMODELS_BENCH_DIR to keep it)"}`,
     );
     let context: Promise<BenchContext> | undefined;
     const data = () => (context ??= writeData(workDir));

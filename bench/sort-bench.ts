@@ -129,7 +129,9 @@ export async function benchSort(context: BenchContext): Promise<Row[]> {
     },
     {
       figure: `${manyFigure}: time per file`,
-      value: `${perFile(sortMany, MANY_FILES).toFixed(2)} ms (wall ${formatMs(sortMany.wallMs)}; ${many.templates} embedding/LoRA templates)`,
+      value:
+        `${perFile(sortMany, MANY_FILES).toFixed(2)} ms ` +
+        `(wall ${formatMs(sortMany.wallMs)}; ${many.templates} embedding/LoRA templates)`,
       baseline: `${files} files ${perFile(sort, files).toFixed(2)} ms`,
       ratio: formatRatio(linear),
       goal: "n/a (linear: per file no higher)",

@@ -59,8 +59,8 @@ async function templates(dir: string): Promise<Template[]> {
 
 /**
  * `count` small safetensors files (embeddings and LoRAs from the catalog, data regions sparse), each a size of its
- * own so `sort` hashes none as a possible duplicate. Written once: a folder with a `<dir>.complete-<count>` marker beside it
- * (kept with SDMODELS_BENCH_DIR) is reused as it is.
+ * own so `sort` hashes none as a possible duplicate. Written once: a folder with a `<dir>.complete-<count>` marker
+ * beside it (kept with SDMODELS_BENCH_DIR) is reused as it is.
  */
 export async function writeSmallFilesFolder(
   dir: string,

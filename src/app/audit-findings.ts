@@ -229,7 +229,10 @@ function orphanSidecars(input: AuditInput): AuditFinding[] {
   return out;
 }
 
-/** The files `--fix` moves, and where: quarantined ones under `quarantineDir` (mirroring their folder), misplaced and misnamed ones through the layout. */
+/**
+ * The files `--fix` moves, and where: quarantined ones under `quarantineDir` (mirroring their folder), misplaced and
+ * misnamed ones through the layout.
+ */
 export function fixCandidates(
   findings: readonly AuditFinding[],
   files: readonly AuditedFile[],
@@ -256,7 +259,10 @@ export function fixCandidates(
   return out;
 }
 
-/** `<quarantine>/<folder relative to the WebUI root>`; a folder outside the root (extra paths) keeps its absolute path below `external/`. */
+/**
+ * `<quarantine>/<folder relative to the WebUI root>`;
+ * a folder outside the root (extra paths) keeps its absolute path below `external/`.
+ */
 function quarantineFolder(quarantineDir: string, target: WebuiTarget, dir: string): string {
   const rel = relative(target.root, dir);
   if (rel === "" || (!rel.startsWith("..") && !rel.startsWith(sep))) return join(quarantineDir, rel);

@@ -21,7 +21,9 @@ export interface FetchSettings {
   token?: string;
   /** `--sha256`: always checked. */
   sha256?: string;
-  /** False with `--no-verify`: the size and SHA-256 the service states are not checked (an explicit --sha256 still is). */
+  /**
+   * False with `--no-verify`: the size and SHA-256 the service states are not checked (an explicit --sha256 still is).
+   */
   verify: boolean;
   status: StatusLine;
 }
@@ -45,7 +47,10 @@ function naming(input: string, error: unknown): unknown {
 
 /** `retry 2/4 in 4 s: connection refused`: every retry is said, so a slow failure never looks like a hang. */
 export function describeRetry(event: RetryEvent): string {
-  return `retry ${event.retry}/${event.retries} in ${Math.round(event.delayMs / 1000)} s: ${describeNetworkFailure(event.failure)} (${event.host})`;
+  return (
+    `retry ${event.retry}/${event.retries} in ${Math.round(event.delayMs / 1000)} s: ` +
+    `${describeNetworkFailure(event.failure)} (${event.host})`
+  );
 }
 
 /** The options every request of a download run shares: proxies from the run's environment, retries announced. */
@@ -118,7 +123,12 @@ export async function fetchResolved(
       overwrite: settings.replace,
       onProgress: ({ received, total }) =>
         settings.status.update(
-          `Downloading ${resolved.fileName} ${formatByteProgress({ done: received, total: total ?? source.approximateSize ?? null, elapsedMs: Date.now() - began })}`,
+          `Downloading ${resolved.fileName} ` +
+            formatByteProgress({
+              done: received,
+              total: total ?? source.approximateSize ?? null,
+              elapsedMs: Date.now() - began,
+            }),
         ),
     });
   } catch (error) {

@@ -92,7 +92,8 @@ export async function runInstallPipeline(
           if (event.type === "start") status.update(`Installing ${event.index + 1}/${event.total} ${event.source}`);
           if (event.type === "bytes") {
             status.update(
-              `Copying ${event.source} ${formatByteProgress({ done: event.copied, total: event.size, elapsedMs: Date.now() - began })}`,
+              `Copying ${event.source} ` +
+                formatByteProgress({ done: event.copied, total: event.size, elapsedMs: Date.now() - began }),
             );
           }
         },

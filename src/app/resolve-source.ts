@@ -98,7 +98,8 @@ async function resolveCivitai(
   const mode = version.model?.mode;
   if (mode === "Archived" || mode === "TakenDown") {
     throw new NotFoundError(
-      `Civitai version ${version.id} is ${mode === "Archived" ? "archived" : "taken down"} and has no downloadable files`,
+      `Civitai version ${version.id} is ${mode === "Archived" ? "archived" : "taken down"} ` +
+        `and has no downloadable files`,
     );
   }
   const file = pickCivitaiFile(version.files ?? [], parsed.query, parsed.fileId);

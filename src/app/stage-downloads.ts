@@ -133,7 +133,8 @@ function predictCandidate(record: DownloadRecord, source: ResolvedSource): Predi
         architecture: null,
         confidence: "low",
         evidence: [
-          `predicted from Civitai's type ${type} and base ${source.civitai?.baseModel ?? "?"}; the header decides after download`,
+          `predicted from Civitai's type ${type} and base ${source.civitai?.baseModel ?? "?"}; ` +
+            `the header decides after download`,
         ],
       },
     },

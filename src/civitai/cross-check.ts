@@ -3,7 +3,8 @@ import type { Base, Classification, Kind } from "../classify/types.js";
 /*
  * Civitai's `model.type` and `baseModel` are what the uploader picked, not what the weights are: they are a
  * cross-check only, never a placement input. Both enums grow without notice, so anything not listed here has no
- * opinion rather than a wrong one. Values: civitai/civitai `ModelType` and `baseModelSets` (src/server/common/constants.ts).
+ * opinion rather than a wrong one. Values: civitai/civitai `ModelType` and `baseModelSets`
+ * (src/server/common/constants.ts).
  */
 
 /** Civitai model type (lower case) → the kinds sdmodels' header classification may call such a file. */

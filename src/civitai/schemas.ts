@@ -1,9 +1,9 @@
 import { z } from "zod";
 
 /*
- * Shapes from civitai-developer-docs site/reference/model-versions.md, validated loosely: every object keeps fields
- * we do not know (sidecars must round-trip them) and enum-like fields are plain strings, because Civitai adds model
- * types, base models and file types without notice ("Only the shape is guaranteed").
+ * Shapes from civitai/civitai-developer-docs site/reference/model-versions.md, validated loosely: every object keeps
+ * fields we do not know (sidecars must round-trip them) and enum-like fields are plain strings, because Civitai adds
+ * model types, base models and file types without notice ("Only the shape is guaranteed").
  */
 
 export const civitaiFileSchema = z.looseObject({

@@ -3,7 +3,7 @@ import type { Description } from "./rule.js";
 import type { Base } from "./types.js";
 
 /**
- * Cross-attention (`attn2.to_k`/`to_v`) input width = the text-encoder width the UNet was trained with (§4.1, §4.4).
+ * Cross-attention (`attn2.to_k`/`to_v`) input width = the text-encoder width the UNet was trained with.
  * The one SD-family signal that holds for checkpoints, ControlNets and LoRAs alike.
  */
 export const CROSS_ATTENTION_BASE: ReadonlyMap<number, Base> = new Map<number, Base>([
@@ -44,7 +44,10 @@ export const DIT_MARKERS: readonly DitMarker[] = [
   { key: "transformer_blocks.0.attn.add_q_proj.weight", base: "sd3", architecture: null },
 ];
 
-/** FLUX.2 hidden width (`img_in` out) → model: dev 6144, Klein 9B 4096, Klein 4B 3072 (black-forest-labs/flux2 `model.py`). */
+/**
+ * FLUX.2 hidden width (`img_in` out) → model: dev 6144, Klein 9B 4096, Klein 4B 3072
+ * (black-forest-labs/flux2 `model.py`).
+ */
 const FLUX2_MODELS: ReadonlyMap<number, string> = new Map([
   [6144, "flux2-dev"],
   [4096, "flux2-klein-9b"],
@@ -101,7 +104,7 @@ const CLASS_EMBEDDING_BASE: ReadonlyMap<number, Base> = new Map<number, Base>([
   [2560, "sdxl-refiner"],
 ]);
 
-/** UNet input channels other than 4 latent channels (§4.3). */
+/** UNet input channels beyond the 4 latent ones: the mask and masked image, pix2pix's source image, SD2's depth map. */
 const INPUT_CHANNEL_VARIANT: ReadonlyMap<number, string> = new Map([
   [9, "inpaint"],
   [8, "instruct-pix2pix"],
@@ -192,7 +195,7 @@ function describeUnet(index: KeyIndex, prefix: string, layout: UnetLayout): Desc
   const inChannels = index.dim(at(layout.inputConv), 1);
   let variant = inChannels === undefined ? null : (INPUT_CHANNEL_VARIANT.get(inChannels) ?? null);
   if (variant !== null) evidence.push(`${layout.inputConv} in-ch ${inChannels} → ${variant}`);
-  // SDXL prediction markers are top-level keys beside the UNet (§4.3).
+  // SDXL prediction markers are top-level keys beside the UNet (comfy/supported_models.py `SDXL.model_type`).
   if (index.has("v_pred")) {
     variant = "v-prediction";
     evidence.push(`v_pred key → v-prediction${index.has("ztsnr") ? " (ztsnr)" : ""}`);

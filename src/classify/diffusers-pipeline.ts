@@ -35,7 +35,8 @@ export function classifyDiffusersFolder(info: DiffusersInfo): Classification {
   const family = PIPELINE_BASES.find(([prefix]) => pipeline.startsWith(prefix));
   let base: Base = family?.[1] ?? "unknown";
   evidence.push(
-    `model_index.json _class_name ${pipeline || "(none)"} → ${family ? `diffusers pipeline · ${base}` : "diffusers pipeline of an unknown family"}`,
+    `model_index.json _class_name ${pipeline || "(none)"} → ` +
+      `${family ? `diffusers pipeline · ${base}` : "diffusers pipeline of an unknown family"}`,
   );
   const width = info.unet?.crossAttentionDim ?? null;
   const fromWidth = width === null ? undefined : SD_WIDTHS[width];

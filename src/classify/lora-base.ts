@@ -9,7 +9,10 @@ export interface LoraBase {
   strength: "width" | "structure" | "none";
 }
 
-/** UNet cross-attention key/value projections in every naming: kohya `_attn2_to_k`, diffusers `.attn2.to_k`, `.attn2.processor.to_k`. */
+/**
+ * UNet cross-attention key/value projections in every naming: kohya `_attn2_to_k`, diffusers `.attn2.to_k`,
+ * `.attn2.processor.to_k`.
+ */
 const CROSS_ATTENTION_MODULE = /attn2[._](?:processor[._])?to_[kv]$/;
 
 /**
@@ -62,7 +65,10 @@ const FLUX2_MLP_RATIOS: readonly { test: RegExp; ratio: number }[] = [
 /** FLUX.1 has 19 double and 38 single blocks; HunyuanVideo's otherwise FLUX-like DiT has 20 and 40. */
 const FLUX1_LAST_DOUBLE = 18;
 const FLUX1_LAST_SINGLE = 37;
-/** Block numbers in BFL/kohya (`double_blocks`, `single_blocks`) and diffusers (`transformer_blocks`, `single_transformer_blocks`) names. */
+/**
+ * Block numbers in BFL/kohya (`double_blocks`, `single_blocks`) and diffusers (`transformer_blocks`,
+ * `single_transformer_blocks`) names.
+ */
 const SINGLE_BLOCK_INDEX = /(?:single_blocks|single_transformer_blocks)[._](\d+)[._]/;
 const DOUBLE_BLOCK_INDEX = /(?:double_blocks|(?:^|\.)transformer_blocks)[._](\d+)[._]/;
 /**
@@ -125,7 +131,8 @@ function ditFamily(modules: readonly LoraModule[]): LoraBase | null {
   if (nextDit !== undefined) {
     const zImage = nextDit.inputWidth === Z_IMAGE_HIDDEN;
     const evidence = [
-      `${shortName(nextDit.name)} in-dim ${nextDit.inputWidth ?? "?"} → ${zImage ? "z-image" : "Lumina 2 (no base value)"}`,
+      `${shortName(nextDit.name)} in-dim ${nextDit.inputWidth ?? "?"} ` +
+        `→ ${zImage ? "z-image" : "Lumina 2 (no base value)"}`,
     ];
     return { base: zImage ? "z-image" : "unknown", strength: zImage ? "width" : "structure", evidence };
   }
@@ -191,7 +198,7 @@ function shortName(name: string): string {
   return name.length > 60 ? `…${name.slice(-57)}` : name;
 }
 
-/** Base from the adapted modules: input widths and block structure only (§4.4), never `time_emb_proj`. */
+/** Base from the adapted modules: input widths and block structure only, never `time_emb_proj` (1280 in SD1/2/XL). */
 export function loraBase(modules: readonly LoraModule[]): LoraBase {
   const unet = modules.filter((m) => textEncoderOf(m.name) === null);
   const te = modules.filter((m) => textEncoderOf(m.name) !== null);

@@ -112,7 +112,7 @@ export interface LoraModule {
   keyCount: number;
   /** Rank of `lora_down`'s shape: 4 for conv layers (SD1 `proj_in` is a 1×1 conv). */
   downRank: number | undefined;
-  /** Width of the adapted layer's input (§4.4: never the rank side), when the algorithm shows it. */
+  /** Width of the adapted layer's input (never the rank side), when the algorithm shows it. */
   inputWidth: number | undefined;
   /** Width of the adapted layer's output, when the algorithm shows it (FLUX.2's wider MLPs show in it). */
   outputWidth: number | undefined;
@@ -134,7 +134,7 @@ export interface LoraAnalysis {
   counts: ReadonlyMap<Algorithm, number>;
 }
 
-/** When several algorithms appear in one file (DoRA > LoHa > LoKr > … > LoCon > LoRA; §3.5 practical precedence). */
+/** When several algorithms appear in one file, the most specific names it (DoRA > LoHa > LoKr > … > LoCon > LoRA). */
 const PRECEDENCE: readonly Algorithm[] = [
   "dora",
   "loha",

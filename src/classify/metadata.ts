@@ -1,6 +1,9 @@
 import type { Algorithm, Base, Classification } from "./types.js";
 
-/** What safetensors `__metadata__` states about a file. Only ever support for what the shapes say (§5 Trust). */
+/**
+ * What safetensors `__metadata__` states about a file. Only ever support for what the shapes say: merges and
+ * converters copy metadata from their inputs and leave it stale.
+ */
 export interface MetadataClaims {
   base: { base: Base; source: string } | null;
   variant: { variant: string; source: string } | null;

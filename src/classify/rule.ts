@@ -3,7 +3,7 @@ import type { NormalizedHeader } from "./normalize.js";
 import type { Algorithm, Base, Confidence, Kind, LoraFormat } from "./types.js";
 
 /**
- * The decision order (classification spec §2). Rules overlap, so the first stage with a matching rule decides the kind:
+ * The decision order. Rules overlap, so the first stage with a matching rule decides the kind:
  *
  *  1. control-lora          `lora_controlnet` — its `.up/.down` pairs would otherwise read as a LoRA
  *  2. motion-module         AnimateDiff / SparseCtrl reuse diffusers UNet block names, so before ControlNet and UNet

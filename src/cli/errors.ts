@@ -1,6 +1,9 @@
 import { terminalSafe } from "./output/terminal-text.js";
 
-/** The user asked for something that cannot be done as asked; nothing was done. Exits 1 (see exit-codes.ts) and prints no JSON. */
+/**
+ * The user asked for something that cannot be done as asked; nothing was done.
+ * Exits 1 (see exit-codes.ts) and prints no JSON.
+ */
 export class UsageError extends Error {
   readonly code = "usage";
 

@@ -6,9 +6,9 @@ export type ErrorCode = InstallErrorCode | DownloadErrorCode | "usage" | "hash-a
 
 /**
  * The one exit-code table of sdmodels. Library errors (the downloader's, the installer's) carry a `code`, never an
- * exit code: {@link EXIT_CODE_BY_ERROR} below is the only place a code becomes a number. Scripts branch on these before parsing stdout, so once published a
- * number never changes meaning. Shaped after the civitai CLI ledger, reordered so that the inspection outcomes
- * (file error, dangerous file) come right after usage and the network outcomes follow.
+ * exit code: {@link EXIT_CODE_BY_ERROR} below is the only place a code becomes a number. Scripts branch on these before
+ * parsing stdout, so once published a number never changes meaning. Shaped after the civitai CLI ledger, reordered so
+ * that the inspection outcomes (file error, dangerous file) come right after usage and the network outcomes follow.
  *
  * | code | meaning |
  * |---|---|

@@ -26,7 +26,9 @@ export const PART_SOURCE_SUFFIX = ".part.source";
  * not fill the disk.
  */
 export const MAX_UNSTATED_BODY_BYTES = 128 * 1024 ** 3;
-/** Civitai's `sizeKB` is rounded; a body without Content-Length may exceed that figure by this share before it is cut. */
+/**
+ * Civitai's `sizeKB` is rounded; a body without Content-Length may exceed that figure by this share before it is cut.
+ */
 const STATED_SIZE_SLACK = 0.01;
 
 export interface DownloadProgress {

@@ -17,7 +17,10 @@ export type ParsedSource =
 /** Hosts that mean Civitai whatever base URL is configured; requests then go to the configured base. */
 const CIVITAI_HOSTS = new Set(["civitai.com", "www.civitai.com"]);
 const HF_HOSTS = new Set(["huggingface.co", "hf.co"]);
-/** urn:air:{ecosystem}:{type}:{source}:{id}[@{version}][+{fileId}][.{format}] (Civitai guide/air.md). */
+/**
+ * urn:air:{ecosystem}:{type}:{source}:{id}[@{version}][+{fileId}][.{format}]
+ * (civitai/civitai-developer-docs site/guide/air.md).
+ */
 const AIR = /^urn:air:[a-z0-9_.-]+:[a-z0-9_.-]+:civitai:(\d+)(?:@(\d+))?(?:\+(\d+))?(?:\.[a-z0-9]+)?$/i;
 
 function id(text: string | null | undefined): number | undefined {

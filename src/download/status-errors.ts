@@ -66,7 +66,9 @@ export function messageFromBody(body: string, secrets: Iterable<string> = []): s
   return line.length > QUOTE_CHARS ? `${line.slice(0, QUOTE_CHARS)}…` : line;
 }
 
-/** `Retry-After` as milliseconds from now: delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined if absent or bad. */
+/**
+ * `Retry-After` as milliseconds from now: delay-seconds or an HTTP date (RFC 9110 §10.2.3); undefined if absent or bad.
+ */
 export function parseRetryAfter(value: string | undefined, now = Date.now()): number | undefined {
   if (value === undefined) return undefined;
   const text = value.trim();
@@ -83,7 +85,10 @@ const HF_TOKEN_ADVICE =
 function advice(status: number, service: Service, quoted: string, hadToken: boolean): string {
   if (status === 401 || status === 403) {
     if (service === "civitai" && /early access/i.test(quoted))
-      return "this version is in Early Access; it can be downloaded by supporters now and by everyone when early access ends";
+      return (
+        "this version is in Early Access; " +
+        "it can be downloaded by supporters now and by everyone when early access ends"
+      );
     if (service === "civitai" && /disabled downloads/i.test(quoted))
       return "the creator has disabled downloads of this file";
     if (hadToken)

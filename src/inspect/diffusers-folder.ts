@@ -9,7 +9,7 @@ import { DIFFUSERS_MODEL_INDEX, hasModelExtension } from "./walk.js";
 /** Most bytes of a pipeline or component JSON read: real ones are a few KB; a larger one is not a config. */
 const MAX_CONFIG_BYTES = 1024 * 1024;
 
-/** Files looked at inside one pipeline folder: real pipelines hold a few dozen; this bounds a folder that is something else. */
+/** Files looked at inside one pipeline folder: real pipelines hold a few dozen; this bounds any other folder. */
 const MAX_FOLDER_FILES = 10_000;
 
 export async function isDiffusersFolder(path: string): Promise<boolean> {

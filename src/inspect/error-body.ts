@@ -14,9 +14,10 @@ function firstLine(text: string): string {
 const asText = (value: unknown) => (typeof value === "string" && value.trim() !== "" ? value : null);
 
 /**
- * What a downloader saved instead of the model, quoted for the user: the `error`/`message` of a JSON body
- * (Civitai answers `{"error":"Unauthorized","message":"The creator of this asset requires you to be logged in…"}`,
- * hashes-and-civitai §4), the `<title>` of an HTML page (a login or Cloudflare page), else the first line.
+ * What a downloader saved instead of the model, quoted for the user: the `error`/`message` of a JSON body (Civitai's
+ * download endpoint answers an anonymous request for a login-only file with
+ * `{"error":"Unauthorized","message":"The creator of this asset requires you to be logged in…"}`), the `<title>` of an
+ * HTML page (a login or Cloudflare page), else the first line.
  */
 export function quoteErrorBody(text: string, kind: "html" | "json"): string {
   if (kind === "json") {

@@ -56,17 +56,23 @@ async function describeNonModel(format: SniffedFormat, source: ByteSource, head:
     case "rar":
       return notAModel({
         code: "unsupported-container",
-        message: `${format === "7z" ? "7-Zip" : "RAR"} archive: sdmodels never opens archives; extract it and inspect the files inside`,
+        message:
+          `${format === "7z" ? "7-Zip" : "RAR"} archive: sdmodels never opens archives; ` +
+          `extract it and inspect the files inside`,
       });
     case "html":
       return notAModel({
         code: "error-page",
-        message: `an HTML page saved in place of a model (failed download?): "${quoteErrorBody(await readText(source), "html")}"`,
+        message:
+          `an HTML page saved in place of a model (failed download?): ` +
+          `"${quoteErrorBody(await readText(source), "html")}"`,
       });
     case "json":
       return notAModel({
         code: "error-page",
-        message: `a JSON error response saved in place of a model (failed download?): "${quoteErrorBody(await readText(source), "json")}"`,
+        message:
+          `a JSON error response saved in place of a model (failed download?): ` +
+          `"${quoteErrorBody(await readText(source), "json")}"`,
       });
     case "pytorch1-preview":
       return notAModel({

@@ -105,7 +105,10 @@ export interface Inspection {
 export interface DiffusersInfo {
   /** `model_index.json` `_class_name`, e.g. `StableDiffusionXLPipeline`. */
   pipeline: string | null;
-  /** Component name → `[library, class]` as listed (`unet` → `["diffusers", "UNet2DConditionModel"]`); null entries are absent parts. */
+  /**
+   * Component name → `[library, class]` as listed (`unet` → `["diffusers", "UNet2DConditionModel"]`);
+   * null entries are absent parts.
+   */
   components: Record<string, [string, string] | null>;
   /** From `unet/config.json`: what tells SD1 from SD2 and SDXL from its refiner. */
   unet: { crossAttentionDim: number | null; inChannels: number | null } | null;

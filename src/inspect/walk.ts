@@ -45,8 +45,8 @@ export interface WalkOptions {
  * Model files under `dir`, depth first, each directory's entries in code-point order, so runs are reproducible
  * whatever the locale. Hidden entries (`.git`, `.cache`, macOS `._*` resource forks) are skipped, as fd and
  * ripgrep do. Linked model files are listed; linked folders are followed unless `followDirLinks` is false, and a
- * directory reached twice (a link loop, or two links to one folder) is walked once. A directory that cannot be listed is returned as a path of its own, so the caller reports the
- * error beside the files instead of losing it.
+ * directory reached twice (a link loop, or two links to one folder) is walked once. A directory that cannot be listed
+ * is returned as a path of its own, so the caller reports the error beside the files instead of losing it.
  */
 export async function walkModelFiles(dir: string, options: WalkOptions = {}): Promise<string[]> {
   const found: string[] = [];

@@ -40,9 +40,10 @@ const FOLDER_FLAGS: Readonly<Record<string, { key: string; repeatable?: true }>>
 };
 
 /**
- * What Forge's `configure_forge_reference_checkout` appends for `--forge-ref-a1111-home DIR` (`modules/launch_utils.py`):
- * each flag with `DIR/<path>`, unless that path does not exist or the flag is already on the command line. The LoRA
- * path is lower-case there: on a case-sensitive disk it misses A1111's `models/Lora`, and so does Forge.
+ * What Forge's `configure_forge_reference_checkout` appends for `--forge-ref-a1111-home DIR`
+ * (`modules/launch_utils.py`): each flag with `DIR/<path>`, unless that path does not exist or the flag is already on
+ * the command line. The LoRA path is lower-case there: on a case-sensitive disk it misses A1111's `models/Lora`,
+ * and so does Forge.
  */
 const FORGE_A1111_REFS: readonly (readonly [flag: string, path: string])[] = [
   ["--ckpt-dir", "models/Stable-diffusion"],
@@ -78,7 +79,8 @@ export function readA1111Args(
     if (!(error instanceof ShlexError)) throw error;
     throw new InstallError(
       "webui-settings-invalid",
-      `${source.file}:${source.line}: COMMANDLINE_ARGS cannot be split (Python's shlex says "${error.reason}"), so the WebUI does not start with it`,
+      `${source.file}:${source.line}: COMMANDLINE_ARGS cannot be split (Python's shlex says "${error.reason}"), ` +
+        `so the WebUI does not start with it`,
     );
   }
   const argv = words.map((w) => w.value);
@@ -109,7 +111,9 @@ export function readA1111Args(
     if (valueWord.lostBackslash) {
       throw new InstallError(
         "webui-settings-invalid",
-        `${source.file}:${source.line}: ${flag} reaches the WebUI as "${valueWord.value}": Python's shlex.split drops backslashes outside quotes. Quote the path (${flag} "…") or write it with /`,
+        `${source.file}:${source.line}: ${flag} reaches the WebUI as "${valueWord.value}": ` +
+          `Python's shlex.split drops backslashes outside quotes. ` +
+          `Quote the path (${flag} "…") or write it with /`,
       );
     }
     const folder = setting(flag, valueWord.value);
@@ -128,7 +132,7 @@ export function readA1111Args(
     for (const [flag, path] of FORGE_A1111_REFS) {
       const key = FOLDER_FLAGS[flag]!.key;
       const target = join(home.path, path);
-      // Forge skips a flag already on the command line; a value the user set another way (Neo's `--ckpt-dirs`) wins too.
+      // Forge skips a flag already on the command line; a value set another way (Neo's `--ckpt-dirs`) wins too.
       if (argv.includes(flag) || reading.folders[key]) continue;
       if (!exists(target)) {
         reading.warnings.push(

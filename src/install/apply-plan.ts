@@ -55,7 +55,8 @@ export async function applyPlan(plan: InstallPlan, options: ApplyOptions): Promi
   if (conflicts.length > 0) {
     throw new InstallError(
       "plan-has-conflicts",
-      `${conflicts.length} file(s) conflict with different files at their destination: ${conflicts.map((c) => c.destination).join(", ")}`,
+      `${conflicts.length} file(s) conflict with different files at their destination: ` +
+        `${conflicts.map((c) => c.destination).join(", ")}`,
     );
   }
 
@@ -266,7 +267,9 @@ function describeFailure(move: MoveEntry, error: NodeJS.ErrnoException): ApplyFa
     source: move.source,
     destination: move.destination,
     code,
-    message: `cannot install ${move.source} → ${move.destination}: ${error.message.startsWith(code) ? "" : `${code}: `}${error.message}`,
+    message:
+      `cannot install ${move.source} → ${move.destination}: ` +
+      `${error.message.startsWith(code) ? "" : `${code}: `}${error.message}`,
   };
 }
 

@@ -42,7 +42,8 @@ export function parseExtraModelPaths(text: string, yamlPath: string, context: Ex
   const lineOf = (pair: Pair) =>
     isScalar(pair.key) && pair.key.range ? lineCounter.linePos(pair.key.range[0]).line : 0;
   for (const sectionPair of doc.contents.items) {
-    if (!isYamlMap(sectionPair.value)) continue; // an empty section (`comfyui:` with everything commented out) is skipped
+    // An empty section (`comfyui:` with everything commented out) is no map, and names no folder.
+    if (!isYamlMap(sectionPair.value)) continue;
     const section = sectionPair.value.toJS(doc) as Record<string, unknown>;
     const { base_path: rawBase, is_default: rawDefault } = section;
     const base = typeof rawBase === "string" && rawBase.trim() !== "" ? expandPath(rawBase.trim(), context) : null;

@@ -137,7 +137,8 @@ async function detectModelsDir(dir: string): Promise<Detection | null> {
   if (isA1111 && isComfy) {
     throw new InstallError(
       "webui-ambiguous",
-      `${dir} holds both A1111-style (${a1111.join(", ")}) and ComfyUI-style (${comfy.join(", ")}) model folders; pass --ui`,
+      `${dir} holds both A1111-style (${a1111.join(", ")}) and ComfyUI-style (${comfy.join(", ")}) ` +
+        `model folders; pass --ui`,
     );
   }
   if (isA1111) {

@@ -25,7 +25,8 @@ export function readFooocusConfig(
     const missing = paths.find((p) => !isDir(p));
     if (missing !== undefined) {
       reading.warnings.push(
-        `${file}:${setting.line}: ${key} names ${missing}, which is not a folder: Fooocus uses its default folder instead, and so does sdmodels`,
+        `${file}:${setting.line}: ${key} names ${missing}, which is not a folder: ` +
+          `Fooocus uses its default folder instead, and so does sdmodels`,
       );
       continue;
     }

@@ -175,8 +175,10 @@ export class Journal {
       throw new InstallError(
         "journal-not-found",
         journals.length === 0
-          ? `no batch to undo in ${dir}: nothing was installed into this WebUI with sdmodels (pass --webui for another one)`
-          : `no batch to undo in ${dir}: all ${journals.length} batch${journals.length === 1 ? " is" : "es are"} undone already`,
+          ? `no batch to undo in ${dir}: nothing was installed into this WebUI with sdmodels ` +
+              `(pass --webui for another one)`
+          : `no batch to undo in ${dir}: all ${journals.length} ` +
+              `batch${journals.length === 1 ? " is" : "es are"} undone already`,
       );
     }
     return last;

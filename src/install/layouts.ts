@@ -87,7 +87,8 @@ const UPSCALER = { baseSpecific: false } as const;
 const SAFETENSORS_OR_PICKLE = [".safetensors", ".pt", ".ckpt"];
 const ESRGAN_EXTENSIONS = [".safetensors", ".pth", ".pt"];
 const COMPACT_WARNING =
-  "A1111 loads Real-ESRGAN Compact models only under their release names (realesr-animevideov3.pth, realesr-general-x4v3.pth, …)";
+  "A1111 loads Real-ESRGAN Compact models only under their release names " +
+  "(realesr-animevideov3.pth, realesr-general-x4v3.pth, …)";
 const FACE_RESTORER_WARNING = "A1111 picks face restorers by file name (GFPGANv1.4.pth, codeformer-v0.1.0.pth)";
 
 /**
@@ -129,7 +130,8 @@ const A1111_FAMILY_COMMON = {
   "vae-approx": {
     folder: folder("VAE-approx", [".pt", ".pth", ".safetensors"], {
       warning:
-        "A1111 loads VAE-approx/TAESD files only under their built-in names (model.pt, vaeapprox-sdxl.pt, taesd_decoder.pth, …)",
+        "A1111 loads VAE-approx/TAESD files only under their built-in names " +
+        "(model.pt, vaeapprox-sdxl.pt, taesd_decoder.pth, …)",
     }),
   },
   embedding: {
@@ -145,7 +147,7 @@ const A1111_FAMILY_COMMON = {
 const A1111: UiLayout = {
   ...A1111_FAMILY_COMMON,
   checkpoint: { folder: folder("Stable-diffusion", A1111_CHECKPOINTS, { setting: "ckpt_dir" }) },
-  // A1111 cannot load UNet-only files (will-load.ts says so in the plan); this is where Forge, sharing the folder, does.
+  // A1111 cannot load UNet-only files (will-load.ts says so in the plan); Forge, sharing the folder, loads them here.
   "diffusion-model": { folder: folder("Stable-diffusion", A1111_CHECKPOINTS, { setting: "ckpt_dir" }) },
   "text-encoder": { folder: null },
   lora: {

@@ -105,7 +105,9 @@ export function planInstall(
       else ownSidecars.push(path);
     }
     if (options.strict && sidecarsLeft.length > 0) {
-      const message = `refused by --strict: ${sidecarsLeft.length === 1 ? "a sidecar" : `${sidecarsLeft.length} sidecars`} would stay behind`;
+      const message =
+        `refused by --strict: ` +
+        `${sidecarsLeft.length === 1 ? "a sidecar" : `${sidecarsLeft.length} sidecars`} would stay behind`;
       entries.push({
         action: "skip",
         source,
@@ -297,7 +299,9 @@ function checkFit(
     return {
       reason: {
         code: "name-too-long",
-        message: `the name ${basename(tooLong)} is ${Buffer.byteLength(basename(tooLong))} bytes; filesystems take at most ${MAX_NAME_BYTES}`,
+        message:
+          `the name ${basename(tooLong)} is ${Buffer.byteLength(basename(tooLong))} bytes; ` +
+          `filesystems take at most ${MAX_NAME_BYTES}`,
       },
     };
   }

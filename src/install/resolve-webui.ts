@@ -76,7 +76,9 @@ export async function resolveWebui(options: ResolveWebuiOptions): Promise<WebuiT
     } else {
       throw new InstallError(
         "webui-not-found",
-        `neither ${options.cwd} nor a folder above it is a WebUI (${SEE_MARKERS}); remember one with \`sdmodels config webui <dir>\`, or pass --webui <dir> or set SDMODELS_WEBUI`,
+        `neither ${options.cwd} nor a folder above it is a WebUI (${SEE_MARKERS}); ` +
+          `remember one with \`sdmodels config webui <dir>\`, or pass --webui <dir> ` +
+          `or set SDMODELS_WEBUI`,
       );
     }
   }

@@ -100,7 +100,8 @@ export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget,
   if (!dir) {
     return skip(
       "no-folder",
-      `no folder for ${kind} in ${target.ui}: ${folder.path} lives in the WebUI root, not in the models folder ${target.root}`,
+      `no folder for ${kind} in ${target.ui}: ${folder.path} ` +
+        `lives in the WebUI root, not in the models folder ${target.root}`,
     );
   }
   if (folder.warning) warnings.push(folder.warning);

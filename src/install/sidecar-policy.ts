@@ -45,7 +45,9 @@ export const SIDECAR_MAX_BYTES: Readonly<Record<SidecarContent, number>> = {
   image: 64 * 1024 * 1024,
   /** Civitai video previews are short clips of a few to some tens of MB. */
   video: 256 * 1024 * 1024,
-  /** Civitai's by-hash answer with a long description and every image is a few hundred KB; SwarmUI embeds a thumbnail. */
+  /**
+   * Civitai's by-hash answer with a long description and every image is a few hundred KB; SwarmUI embeds a thumbnail.
+   */
   json: 16 * 1024 * 1024,
   /** A description a person wrote. */
   text: 1024 * 1024,

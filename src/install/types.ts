@@ -69,7 +69,7 @@ export interface WebuiTarget {
    * `is_default` sections. A kind whose key is here is installed there instead of under {@link modelsDir}.
    */
   folders: Readonly<Record<string, FolderSetting>>;
-  /** Settings that moved {@link modelsDir} or {@link dataDir} (`--data-dir`, `--models-dir`, `models_dir`, `ModelRoot`, …). */
+  /** Settings that moved {@link modelsDir} or {@link dataDir} (`--data-dir`, `--models-dir`, `models_dir`, …). */
   roots: readonly FolderSetting[];
   /** Why sdmodels believes this is that UI, e.g. `found modules_forge/ → forge`. */
   evidence: string[];
@@ -84,7 +84,10 @@ export interface PlanOptions {
   copy: boolean;
   /** Different content already at the destination: install as `name_2.ext`, skip, or leave as a conflict. */
   onConflict: ConflictPolicy;
-  /** Refuse files whose verdict is "suspicious", and files the target UI will not load, instead of installing them with a warning. */
+  /**
+   * Refuse files whose verdict is "suspicious", and files the target UI will not load, instead of installing them
+   * with a warning.
+   */
   strict: boolean;
   /** A1111 only: route LyCORIS algorithms (everything but plain LoRA) to `models/LyCORIS`. */
   lycorisDir: boolean;

@@ -122,7 +122,7 @@ export const WILL_LOAD_RULES: readonly WillLoadRule[] = [
     source: `${A1111}:modules/sd_models.py`,
   },
   {
-    // 1.10.0 added SD3 Medium (modules/models/sd3/); SD3.5's larger and qk-normalised MMDiT came later and is not in it.
+    // 1.10.0 added SD3 Medium (modules/models/sd3/); SD3.5's larger, qk-normalised MMDiT came later, not in 1.10.
     ui: "a1111",
     kinds: ["checkpoint", "lora"],
     bases: ["sd3"],

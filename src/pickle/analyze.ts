@@ -25,7 +25,9 @@ export interface PickleTensor extends TensorInfo {
 }
 
 export interface PickleAnalysis {
-  /** Every `_rebuild_tensor_v2/v3` (or `_rebuild_parameter` wrapping one) reachable from the root, with its key path. */
+  /**
+   * Every `_rebuild_tensor_v2/v3` (or `_rebuild_parameter` wrapping one) reachable from the root, with its key path.
+   */
   tensors: PickleTensor[];
   /** Plain scalar leaves by dotted path (`global_step`, `string_to_token.*`, …), capped. */
   values: Record<string, PlainValue>;
@@ -61,8 +63,8 @@ export interface AnalyzeOptions {
 }
 
 /**
- * Interprets one pickle stream symbolically (safety.md §6): nothing is called or imported, every global is judged,
- * and every rule violation becomes a finding. Never throws on hostile input; bounded by the limits in limits.ts.
+ * Interprets one pickle stream symbolically: nothing is called or imported, every global is judged, and every rule
+ * violation becomes a finding. Never throws on hostile input; bounded by the limits in limits.ts.
  */
 export function analyzePickle(bytes: Uint8Array, options: AnalyzeOptions): PickleAnalysis {
   const start = options.start ?? 0;

@@ -4,8 +4,8 @@ import { STORAGE_CLASSES, TORCH_DTYPES } from "./torch-types.js";
 import type { GlobalRef, TensorValue, Value, ValueOf } from "./values.js";
 
 /**
- * What a REDUCE of a SAFE callable may look like (safety.md §6.3): arity and argument kinds as torch.save and the
- * protocol-2 pickler write them. Pure functions: they inspect values and return the symbolic result.
+ * What a REDUCE of a SAFE callable may look like: arity and argument kinds as torch.save and the protocol-2 pickler
+ * write them. Pure functions: they inspect values and return the symbolic result.
  */
 export type CallOutcome = { ok: true; value: Value; note?: string } | { ok: false; violation: string };
 
@@ -219,8 +219,9 @@ export function callSafeGlobal(fn: GlobalRef, args: Value[]): CallOutcome {
 }
 
 /**
- * The state BUILD may apply to a value of a SAFE class: the OrderedDict `_metadata` dict (formats.md §5.4), the
- * 8/9-tuple numpy writes for a dtype and the 5-tuple for an ndarray. Returns null if accepted, else the violation.
+ * The state BUILD may apply to a value of a SAFE class: the `_metadata` dict torch sets on a state_dict's OrderedDict
+ * (torch/nn/modules/module.py `Module.state_dict`), the 8/9-tuple numpy writes for a dtype and the 5-tuple for an
+ * ndarray. Returns null if accepted, else the violation.
  */
 export function checkSafeBuild(target: Value, state: Value): string | null {
   if (target.k === "dict") {
@@ -251,7 +252,9 @@ export function checkSafeBuild(target: Value, state: Value): string | null {
   return `BUILD on a ${resolved} result`;
 }
 
-/** The nn.ParameterDict class textual-inversion embeddings keep their vectors in (A1111 `modules/safe.py` allows it). */
+/**
+ * The nn.ParameterDict class textual-inversion embeddings keep their vectors in (A1111 `modules/safe.py` allows it).
+ */
 export const PARAMETER_DICT = "torch.nn.modules.container.ParameterDict";
 
 /**

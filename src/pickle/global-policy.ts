@@ -1,6 +1,6 @@
 /**
- * The import policy as data (safety.md §3–§5). Every SAFE and KNOWN entry is an exact `module.name`; only the
- * DANGEROUS module list matches sub-modules, because there a wider match can only make a verdict stricter.
+ * The import policy as data. Every SAFE and KNOWN entry is an exact `module.name`; only the DANGEROUS module list
+ * matches sub-modules, because there a wider match can only make a verdict stricter.
  * Never allowlist by prefix: `torch.`/`numpy.` hold `torch.load`, `torch.utils.collect_env.run`,
  * `numpy.testing._private.utils.runstring` (the `zxix/stable-diffusion-pickle-scanner` anti-pattern).
  */
@@ -75,9 +75,9 @@ export const SAFE_GLOBALS: ReadonlySet<string> = new Set([
 const TORCH_TENSOR_TYPES = ["Double", "Float", "Half", "BFloat16", "Long", "Int", "Short", "Char", "Byte", "Bool"];
 
 /**
- * Benign in practice but not provably inert: loading them means trusting the file's Python classes (safety.md §4).
- * torch's remaining weights-only entries, A1111's Lightning entries, and fickling's `ML_ALLOWLIST`
- * (trailofbits/fickling: fickling/ml.py) minus what §3 or §5 already decide.
+ * Benign in practice but not provably inert: loading them means trusting the file's Python classes. torch's
+ * remaining weights-only entries, A1111's Lightning entries, and fickling's `ML_ALLOWLIST` (trailofbits/fickling:
+ * fickling/ml.py) minus what SAFE_GLOBALS or the DANGEROUS lists already decide.
  */
 export const KNOWN_GLOBALS: ReadonlySet<string> = new Set([
   "pytorch_lightning.callbacks.model_checkpoint.ModelCheckpoint",
@@ -198,7 +198,7 @@ export const KNOWN_GLOBALS: ReadonlySet<string> = new Set([
 /** numpy ≥ 1.25 dtype classes (`numpy.dtypes.Int64DType`, …) are KNOWN; matched by exact module and a name suffix. */
 export const KNOWN_NUMPY_DTYPES_MODULE = "numpy.dtypes";
 
-/** Modules that are dangerous together with every sub-module (safety.md §5.1). */
+/** Modules that are dangerous together with every sub-module. */
 export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
   // torch `_blocklisted_modules`
   "sys",
@@ -431,10 +431,10 @@ export const MODULE_OBJECT_NAMES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Exact dangerous pairs whose module is not dangerous as a whole (safety.md §5.2). The other §5.2 pairs live in
- * DANGEROUS_MODULES (`types`, `functools`, `operator`, `pydoc`, `cloudpickle`, …) or have a dotted name
- * (`code.InteractiveInterpreter.runcode`, `torch.utils._config_module.ConfigModule.load_config`), which is already
- * a malformed global.
+ * Exact dangerous pairs whose module is not dangerous as a whole. The other pairs of picklescan's `_unsafe_globals`
+ * have their module in DANGEROUS_MODULES (`types`, `functools`, `operator`, `pydoc`, `cloudpickle`, …) or a dotted
+ * name (`code.InteractiveInterpreter.runcode`, `torch.utils._config_module.ConfigModule.load_config`), which is
+ * already a malformed global.
  */
 export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
   // `_io.open` is `builtins.open`; `io` re-exports all three (reexports.ts), `_pyio` is their pure-Python twin.
@@ -519,10 +519,12 @@ export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
   "mlflow.projects.backend.local._run_entry_point",
 ]);
 
-/** The only builtins that are SAFE (safety.md §5.3); they appear via protocol-2 `__builtin__ set` etc. */
+/** The only builtins that are SAFE; they appear via protocol-2 `__builtin__ set` etc. */
 export const SAFE_BUILTINS: ReadonlySet<string> = new Set(["set", "frozenset", "complex", "bytearray"]);
 
-/** The rest of fickling's `SAFE_BUILTINS`: no direct code execution, but some call other callables ⇒ at most suspicious. */
+/**
+ * The rest of fickling's `SAFE_BUILTINS`: no direct code execution, but some call other callables ⇒ at most suspicious.
+ */
 export const KNOWN_BUILTINS: ReadonlySet<string> = new Set([
   "bool",
   "int",

@@ -38,7 +38,7 @@ export interface Interpretation {
 
 /**
  * Why interpretation stopped early. `invalid`: CPython would raise too (underflow, memo miss, EOF…).
- * `hostile`: a length or encoding no writer produces (oversized lengths, LONG4, bad frames). `limit`: a §9 bound.
+ * `hostile`: a length or encoding no writer produces (oversized lengths, LONG4, bad frames). `limit`: see limits.ts.
  */
 class Abort extends Error {
   constructor(
@@ -111,10 +111,12 @@ const PLAIN_KINDS: ReadonlySet<Value["k"]> = new Set(["none", "bool", "int", "fl
 /** Values the machine could not follow (call results, rejected constructions): at load time they may be anything. */
 const MAY_BE_ANYTHING: ReadonlySet<Value["k"]> = new Set(["object", "opaque"]);
 
-/** BININT1's 256 values, shared like NONE/TRUE/FALSE: ints are never mutated, and shapes and strides are mostly these. */
+/**
+ * BININT1's 256 values, shared like NONE/TRUE/FALSE: ints are never mutated, and shapes and strides are mostly these.
+ */
 const BYTE_INTS: readonly Value[] = Array.from({ length: 256 }, (_, n) => ({ k: "int", v: BigInt(n) }));
 
-/** The symbolic machine for one stream (safety.md §6). Never calls, imports or recurses. */
+/** The symbolic machine for one stream. Never calls, imports or recurses. */
 class Machine {
   private pos: number;
   private readonly limit: number;
@@ -202,7 +204,7 @@ class Machine {
     return at;
   }
 
-  /** A declared length, checked against what is left before anything is allocated (safety.md §9). */
+  /** A declared length, checked against what is left before anything is allocated. */
   private length(declared: number | bigint): number {
     // Relational operators compare number and bigint by value; only an 8-byte length is a bigint.
     if (declared < 0 || declared > MAX_PICKLE_BYTES) {
@@ -258,12 +260,15 @@ class Machine {
     return parsed.kind === "hostile"
       ? this.abort(
           "hostile",
-          `${what} operand ${JSON.stringify(text.slice(0, 40))} is not repr(int): CPython may still parse it, so the stream cannot be followed`,
+          `${what} operand ${JSON.stringify(text.slice(0, 40))} is not repr(int): ` +
+            `CPython may still parse it, so the stream cannot be followed`,
         )
       : this.abort("invalid", `${what} operand is not an int`);
   }
 
-  /** Text after CPython's final decode of a byte string: UTF-8 as torch.load asks, else Latin-1 (`encoding="latin1"`). */
+  /**
+   * Text after CPython's final decode of a byte string: UTF-8 as torch.load asks, else Latin-1 (`encoding="latin1"`).
+   */
   private byteText(raw: Uint8Array): string {
     try {
       return utf8.decode(raw);
@@ -419,7 +424,7 @@ class Machine {
     return { resolved: "<unresolved>", class: "dangerous", record };
   }
 
-  // ---- target rules (safety.md §6.3) -----------------------------------------------------------------------
+  // ---- target rules: what REDUCE, NEWOBJ, BUILD, SETITEM(S), APPEND(S) and persistent ids may act on --------
 
   private reduce(fn: Value, args: Value): Value {
     if (!MAY_BE_ANYTHING.has(fn.k) && fn.k !== "global")
@@ -535,7 +540,8 @@ class Machine {
         this.finding(
           "suspicious",
           "object-state",
-          `BUILD restores a ${target.of.resolved} object (a whole Python object, e.g. torch.save(model)): loading it runs that class's code`,
+          `BUILD restores a ${target.of.resolved} object (a whole Python object, e.g. torch.save(model)): ` +
+            `loading it runs that class's code`,
         );
       }
       target.built = true;
@@ -598,7 +604,8 @@ class Machine {
       this.finding(
         "suspicious",
         "object-state",
-        `SETITEM on a ${describe(target)}: its class's __setitem__ runs (a dict subclass such as Lightning's AttributeDict)`,
+        `SETITEM on a ${describe(target)}: its class's __setitem__ runs ` +
+          `(a dict subclass such as Lightning's AttributeDict)`,
       );
     } else {
       this.violation(`SETITEM on a ${describe(target)} (only dicts; CVE-2026-24747 class)`);
@@ -672,7 +679,8 @@ class Machine {
     if (key?.k !== "str" || !STORAGE_KEY.test(key.v)) {
       const shown = key?.k === "str" ? JSON.stringify(key.v) : describe(key ?? OPAQUE);
       this.violation(
-        `storage key ${shown} is not decimal digits (torch writes ${this.mode === "zip" ? "str(len(id_map))" : "str(storage._cdata)"})`,
+        `storage key ${shown} is not decimal digits ` +
+          `(torch writes ${this.mode === "zip" ? "str(len(id_map))" : "str(storage._cdata)"})`,
       );
       return OPAQUE;
     }
@@ -1213,8 +1221,8 @@ class Machine {
 }
 
 /**
- * Interprets one stream. Policy findings go to `findings`; an early stop becomes one finding whose severity follows
- * safety.md §6.4 (dangerous once a non-SAFE global was seen: the payload already ran in torch before the error).
+ * Interprets one stream. Policy findings go to `findings`; an early stop becomes one finding, dangerous once a
+ * non-SAFE global was seen (torch would already have run the payload before reaching the error), else suspicious.
  */
 export function interpretPickle(
   bytes: Uint8Array,

@@ -60,8 +60,8 @@ function inDangerousModule(module: string): string | null {
 }
 
 /**
- * Decides one global, in the precedence of safety.md §2.4: malformed → builtins → SAFE → DANGEROUS → KNOWN →
- * unknown. `protocol` is the stream's PROTO (0 when absent): below 3, CPython maps Python 2 names first.
+ * Decides one global, in this precedence: malformed → builtins → SAFE → DANGEROUS → KNOWN → unknown. `protocol` is
+ * the stream's PROTO (0 when absent): below 3, CPython maps Python 2 names first.
  */
 export function judgeGlobal(rawModule: string, rawName: string, protocol: number): GlobalJudgement {
   const bad = malformation(rawModule, rawName);

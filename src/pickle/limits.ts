@@ -1,6 +1,6 @@
 /**
- * Bounds on the symbolic interpreter (safety.md §9). Each bound is far above anything torch.save produces, and each
- * one turns a hostile stream into a verdict instead of a hang or an out-of-memory abort.
+ * Bounds on the symbolic interpreter. Each bound is far above anything torch.save produces, and each one turns a
+ * hostile stream into a verdict instead of a hang or an out-of-memory abort.
  */
 
 /** A Stable Diffusion `data.pkl` is a few hundred KiB (12k tensors ≈ 1.6 MB); 64 MiB leaves 40× headroom. */
@@ -12,7 +12,9 @@ export const MAX_OPCODES = 50_000_000;
 /** torch memoizes every string, tuple and call result: ~8 entries per tensor, so 10 M covers >1 M tensors. */
 export const MAX_MEMO_ENTRIES = 10_000_000;
 
-/** torch nests MARKs a few levels deep (dict → args tuple → persistent id); 10 k is generous and bounds the mark list. */
+/**
+ * torch nests MARKs a few levels deep (dict → args tuple → persistent id); 10 k is generous and bounds the mark list.
+ */
 export const MAX_MARK_DEPTH = 10_000;
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Pickle opcodes of protocols 0–5 (CPython Lib/pickletools.py) and where each stands with respect to torch's
- * weights-only grammar (pytorch/pytorch: torch/_weights_only_unpickler.py; safety.md §6.1).
+ * weights-only grammar (pytorch/pytorch: torch/_weights_only_unpickler.py).
  */
 
 /** How an opcode's operand is laid out after the opcode byte. */
@@ -24,7 +24,7 @@ export type OperandLayout =
 
 /**
  * `weights-only`: one of torch's 34. `data`: outside the grammar but only builds values (suspicious).
- * `dangerous`: reaches code or state the grammar forbids (safety.md §6.1).
+ * `dangerous`: reaches code or state the grammar forbids.
  */
 export type OpcodeClass = "weights-only" | "data" | "dangerous";
 
@@ -89,7 +89,7 @@ const TABLE: ReadonlyArray<readonly [string, number, OperandLayout, OpcodeClass]
   ["NEWFALSE", 0x89, "none", "weights-only"],
   ["LONG1", 0x8a, "len1", "weights-only"],
   // LONG4 exists only to encode ints > 255 bytes, which no tensor metadata needs; decoding it is the quadratic
-  // BigInt trap that stalls pickleparser (safety.md §12).
+  // BigInt trap that stalls the npm package pickleparser.
   ["LONG4", 0x8b, "len4", "dangerous"],
   ["BINBYTES", 0x42, "len4", "data"],
   ["SHORT_BINBYTES", 0x43, "len1", "data"],

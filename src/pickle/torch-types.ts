@@ -1,7 +1,7 @@
 /**
- * Storage classes and dtypes as torch pickles them, mapped to safetensors dtype names (formats.md §5.3;
- * pytorch/pytorch: torch/storage.py `_dtype_to_storage_type_map`, torch/_utils.py `_element_size`).
- * Names without a safetensors equivalent keep a descriptive upper-case name (`C128`, `QINT8`).
+ * Storage classes and dtypes as torch pickles them, mapped to safetensors dtype names (pytorch/pytorch:
+ * torch/storage.py `_dtype_to_storage_type_map`, torch/_utils.py `_element_size`). Names without a safetensors
+ * equivalent keep a descriptive upper-case name (`C128`, `QINT8`).
  */
 
 export interface ElementType {
@@ -63,7 +63,7 @@ export const TORCH_DTYPES: ReadonlyMap<string, ElementType> = new Map([
   ["bits4x2", { dtype: "BITS4X2", size: 1 }],
 ]);
 
-/** Storage locations torch writes (`cpu`, `cuda:0`, …); anything else is suspicious (safety.md §6.3). */
+/** Storage locations torch writes (`cpu`, `cuda:0`, …); anything else is suspicious. */
 export const STORAGE_LOCATION = /^(cpu|cuda(:\d+)?|mps|meta|xpu(:\d+)?|hpu(:\d+)?)$/;
 
 /** Zip keys are `str(len(id_map))`; legacy keys are `str(storage._cdata)`: both decimal, never a path. */

@@ -17,7 +17,7 @@ export interface TensorValue {
 }
 
 /**
- * Symbolic values (safety.md §6.2). Containers hold references to other values, never copies, so shared and cyclic
+ * Symbolic values. Containers hold references to other values, never copies, so shared and cyclic
  * structures cost one reference each. Nothing here is ever called.
  */
 export type Value =

@@ -120,7 +120,9 @@ export async function parseGguf(source: ByteSource): Promise<ParsedGguf> {
     findings.push({
       severity: "suspicious",
       code: "duplicate-key",
-      message: `metadata key \`${duplicates[0]}\`${duplicates.length > 1 ? ` (and ${duplicates.length - 1} more)` : ""} given more than once; llama.cpp refuses the file, other readers keep one copy`,
+      message:
+        `metadata key \`${duplicates[0]}\`${duplicates.length > 1 ? ` (and ${duplicates.length - 1} more)` : ""} ` +
+        `given more than once; llama.cpp refuses the file, other readers keep one copy`,
     });
   }
 
@@ -142,7 +144,8 @@ export async function parseGguf(source: ByteSource): Promise<ParsedGguf> {
   if (declaredSize > source.size) {
     error = new GgufError(
       "truncated",
-      `truncated: file is ${declaredSize - source.size} bytes shorter than its tensor table declares (incomplete download?)`,
+      `truncated: file is ${declaredSize - source.size} bytes shorter than its tensor table declares ` +
+        `(incomplete download?)`,
     );
     findings.push({ severity: "suspicious", code: error.code, message: error.message });
   } else if (source.size - declaredSize >= alignment) {
@@ -397,7 +400,9 @@ function checkLayout(tensors: readonly GgufTensor[], findings: Finding[]): numbe
     findings.push({
       severity: "suspicious",
       code: "overlapping-tensors",
-      message: `tensor \`${overlapping[0]}\`${overlapping.length > 1 ? ` (and ${overlapping.length - 1} more)` : ""} shares bytes with another; llama.cpp refuses such a file`,
+      message:
+        `tensor \`${overlapping[0]}\`${overlapping.length > 1 ? ` (and ${overlapping.length - 1} more)` : ""} ` +
+        `shares bytes with another; llama.cpp refuses such a file`,
     });
   }
   return end;

@@ -63,7 +63,9 @@ export async function followingStreams(
       out.findings.push({
         severity: "dangerous",
         code: "unscannable",
-        message: `${label(n)}: pickle streams go on past the ${MAX_PICKLE_BYTES} bytes sdmodels reads; a loader may read them, so this fails closed`,
+        message:
+          `${label(n)}: pickle streams go on past the ${MAX_PICKLE_BYTES} bytes sdmodels reads; ` +
+          `a loader may read them, so this fails closed`,
       });
       return;
     }

@@ -128,7 +128,9 @@ const PLAIN_STRING = '"([^"\\\\\\u0000-\\u001f]*)"';
  * depth limit.
  */
 const PLAIN_ENTRY = new RegExp(
-  `${PLAIN_STRING}${WS}:${WS}\\{${WS}"dtype"${WS}:${WS}${PLAIN_STRING}${WS},${WS}"shape"${WS}:${WS}\\[${WS}((?:${SMALL_UINT}${WS}(?:,${WS}${SMALL_UINT}${WS})*)?)\\]${WS},${WS}"data_offsets"${WS}:${WS}\\[${WS}(${SMALL_UINT})${WS},${WS}(${SMALL_UINT})${WS}\\]${WS}\\}`,
+  `${PLAIN_STRING}${WS}:${WS}\\{${WS}"dtype"${WS}:${WS}${PLAIN_STRING}${WS}` +
+    `,${WS}"shape"${WS}:${WS}\\[${WS}((?:${SMALL_UINT}${WS}(?:,${WS}${SMALL_UINT}${WS})*)?)\\]${WS}` +
+    `,${WS}"data_offsets"${WS}:${WS}\\[${WS}(${SMALL_UINT})${WS},${WS}(${SMALL_UINT})${WS}\\]${WS}\\}`,
   "y",
 );
 

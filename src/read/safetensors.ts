@@ -94,7 +94,9 @@ export function parseSafetensorsHeader(header: Uint8Array, headerLength: bigint,
     findings.push({
       severity: "suspicious",
       code: "trailing-bytes",
-      message: `${size - declared} bytes after the tensor data (the safetensors library refuses this file: MetadataIncompleteBuffer)`,
+      message:
+        `${size - declared} bytes after the tensor data ` +
+        `(the safetensors library refuses this file: MetadataIncompleteBuffer)`,
     });
   }
 
@@ -155,14 +157,18 @@ function headerFindings(decoded: DecodedHeader, headerLength: number): Finding[]
     findings.push({
       severity: "suspicious",
       code: "duplicate-key",
-      message: `tensor ${quoteNames(decoded.duplicateTensorNames)} listed more than once; the safetensors library keeps the last copy, other loaders may not`,
+      message:
+        `tensor ${quoteNames(decoded.duplicateTensorNames)} listed more than once; ` +
+        `the safetensors library keeps the last copy, other loaders may not`,
     });
   }
   if (decoded.duplicateMetadataKeys.size > 0) {
     findings.push({
       severity: "safe",
       code: "duplicate-key",
-      message: `__metadata__ key ${quoteNames(decoded.duplicateMetadataKeys)} given more than once; the last value is kept`,
+      message:
+        `__metadata__ key ${quoteNames(decoded.duplicateMetadataKeys)} given more than once; ` +
+        `the last value is kept`,
     });
   }
   if (decoded.unknownFields.length > 0) {
@@ -170,14 +176,20 @@ function headerFindings(decoded: DecodedHeader, headerLength: number): Finding[]
     findings.push({
       severity: "safe",
       code: "unknown-field",
-      message: `${decoded.unknownFields.length === 1 ? "a tensor entry carries" : `${decoded.unknownFields.length} tensor entries carry`} fields safetensors ignores (first: \`${field}\` in \`${tensor}\`)`,
+      message: `${
+        decoded.unknownFields.length === 1
+          ? "a tensor entry carries"
+          : `${decoded.unknownFields.length} tensor entries carry`
+      } fields safetensors ignores (first: \`${field}\` in \`${tensor}\`)`,
     });
   }
   if (decoded.sequenceEntries.length > 0) {
     findings.push({
       severity: "suspicious",
       code: "nonstandard-header",
-      message: `tensor ${quoteNames(decoded.sequenceEntries)} written as a JSON array; the safetensors library accepts it, other readers do not`,
+      message:
+        `tensor ${quoteNames(decoded.sequenceEntries)} written as a JSON array; ` +
+        `the safetensors library accepts it, other readers do not`,
     });
   }
 
@@ -283,7 +295,8 @@ function validateEntries(entries: Map<string, HeaderEntry>): number {
     const { shape, dataOffsets } = entries.get(unrepresentable)!;
     throw new SafetensorsError(
       "InvalidHeaderDeserialization",
-      `invalid JSON in header: tensor \`${unrepresentable}\` has an integer above 2^53−1 (shape [${shape.join(", ")}], offsets [${dataOffsets.join(", ")}])`,
+      `invalid JSON in header: tensor \`${unrepresentable}\` has an integer above 2^53−1 ` +
+        `(shape [${shape.join(", ")}], offsets [${dataOffsets.join(", ")}])`,
     );
   }
   return start as number;
@@ -319,7 +332,8 @@ function invalidInfo(
   const length = BigInt(end) - BigInt(begin);
   return new SafetensorsError(
     "TensorInvalidInfo",
-    `invalid shape, data type, or offset for tensor \`${name}\`: ${describeTensor(name, dtype, shape)} is ${bits / 8n} bytes, offsets [${begin}, ${end}] hold ${length}`,
+    `invalid shape, data type, or offset for tensor \`${name}\`: ` +
+      `${describeTensor(name, dtype, shape)} is ${bits / 8n} bytes, offsets [${begin}, ${end}] hold ${length}`,
   );
 }
 

@@ -28,7 +28,8 @@ export type SniffedFormat =
 
 /** Fixed magics, longest (most specific) first. */
 const MAGICS: readonly (readonly [SniffedFormat, readonly number[]])[] = [
-  // torch/serialization.py `_legacy_save`: pickle protocol 2, LONG1 of 10 bytes = MAGIC_NUMBER 0x1950a86a20f9469cfc6c, STOP.
+  // torch/serialization.py `_legacy_save`: pickle protocol 2, LONG1 of 10 bytes = MAGIC_NUMBER
+  // 0x1950a86a20f9469cfc6c, STOP.
   ["torch-legacy", [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19, 0x2e]],
   // Pre-1.0 PyTorch archives; torch refuses them.
   ["pytorch1-preview", [...Buffer.from("PYTORCH1")]],

@@ -20,7 +20,10 @@ export interface TarHeader {
 
 /** tarfile.GNU_TYPES: long name, long link, sparse; their prefix field holds other data and is never joined. */
 const GNU_TYPES = "LKS";
-/** The numeric fields besides size and checksum that `frombuf` parses with `nti`: mode, uid, gid, mtime, devmajor, devminor. */
+/**
+ * The numeric fields besides size and checksum that `frombuf` parses with `nti`:
+ * mode, uid, gid, mtime, devmajor, devminor.
+ */
 const OTHER_NUMBER_FIELDS: [start: number, end: number][] = [
   [100, 108],
   [108, 116],

@@ -136,7 +136,9 @@ function paxSize(value: string): number {
   return size;
 }
 
-/** `_apply_pax_info`: `path` (trailing slashes dropped) and `size` are the fields that decide which bytes a member is. */
+/**
+ * `_apply_pax_info`: `path` (trailing slashes dropped) and `size` are the fields that decide which bytes a member is.
+ */
 function applyPax(member: TarMember, pax: Map<string, string>): void {
   for (const [keyword, value] of pax) {
     if (keyword.startsWith("GNU.sparse.")) throw new Unfollowable("a GNU sparse pax record");

@@ -89,8 +89,8 @@ async function readPickles(source: ByteSource): Promise<{ head: Uint8Array; scan
 
 /**
  * Reads a legacy (non-zip) torch file: five stacked pickles, then storage records walked by their 8-byte headers
- * (formats.md §4, safety.md §6.5). torch's `_legacy_load` unpickles each of them in turn, so each is scanned with
- * the same rules; only pickle #4 may carry (6-tuple) persistent ids.
+ * (torch/serialization.py `_legacy_save`). torch's `_legacy_load` unpickles each of them in turn, so each is scanned
+ * with the same rules; only pickle #4 may carry (6-tuple) persistent ids.
  */
 export async function readTorchLegacy(source: ByteSource): Promise<ContainerResult> {
   const { head, scan } = await readPickles(source);
@@ -190,7 +190,9 @@ async function walkRecords(
     findings.push({
       severity: "suspicious",
       code: "trailing-bytes",
-      message: `${source.size - offset} bytes after the last storage record${pickle ? " (another pickle: torch never reads it)" : ""}`,
+      message:
+        `${source.size - offset} bytes after the last storage record` +
+        `${pickle ? " (another pickle: torch never reads it)" : ""}`,
     });
   }
   return done();

@@ -2,10 +2,9 @@ import type { Finding, Verdict } from "../inspect/types.js";
 import type { ZipAnomaly, ZipAnomalyCode } from "./zip.js";
 
 /**
- * How much each container anomaly weighs (safety policy §7): names that escape a directory and data shared between
- * entries are attack shapes, and so is an end record we skipped: miniz uses the last signature, so skipping it means
- * the directory we scanned may not be the one torch loads. The rest are inconsistencies that stop the file from
- * being provably safe.
+ * How much each container anomaly weighs: names that escape a directory and data shared between entries are attack
+ * shapes, and so is an end record we skipped: miniz uses the last signature, so skipping it means the directory we
+ * scanned may not be the one torch loads. The rest are inconsistencies that stop the file from being provably safe.
  */
 const SEVERITY: Record<ZipAnomalyCode, { severity: Verdict; code: string }> = {
   "unsafe-name": { severity: "dangerous", code: "zip-slip" },

@@ -1,7 +1,10 @@
 import type { ZipEntry } from "./zip.js";
 import { decodeName, foldNameKey } from "./zip-names.js";
 
-/** Records torch itself writes, named relative to the archive root (formats §3.2). */
+/**
+ * Records torch itself writes, named relative to the archive root (torch/serialization.py `_save`,
+ * caffe2/serialize/inline_container.cc).
+ */
 const EXPECTED_RECORDS: ReadonlySet<string> = new Set([
   "data.pkl",
   "byteorder",

@@ -58,7 +58,9 @@ export async function readTorchZip(source: ByteSource): Promise<ContainerResult>
     directory = await readZipDirectory(source);
   } catch (error) {
     if (!(error instanceof ZipFormatError)) throw error;
-    const message = `the zip central directory cannot be parsed (${error.message}); torch's own zip reader may still load it`;
+    const message = `the zip central directory cannot be parsed (${
+      error.message
+    }); torch's own zip reader may still load it`;
     return {
       ...emptyResult(),
       findings: [{ severity: "dangerous", code: "unscannable", message }],
@@ -134,7 +136,9 @@ class TorchZipScan {
       this.add(
         "dangerous",
         "ambiguous-record",
-        `${matches.length} entries match ${this.layout!.root}/${name} (${listNames(matches)}); torch may load either, ${matches.length > MAX_SCANNED_COPIES ? `the first ${MAX_SCANNED_COPIES}` : "all"} were scanned`,
+        `${matches.length} entries match ${this.layout!.root}/${name} (${listNames(matches)}); ` +
+          `torch may load either, ` +
+          `${matches.length > MAX_SCANNED_COPIES ? `the first ${MAX_SCANNED_COPIES}` : "all"} were scanned`,
       );
     }
     for (const entry of matches) {
@@ -154,7 +158,8 @@ class TorchZipScan {
       this.add(
         "dangerous",
         "unscannable",
-        `${entry.name} is ${entry.uncompressedSize} bytes, above the ${MAX_PICKLE_BYTES}-byte scan limit; torch would still unpickle it`,
+        `${entry.name} is ${entry.uncompressedSize} bytes, above the ${MAX_PICKLE_BYTES}-byte scan limit; ` +
+          `torch would still unpickle it`,
       );
       this.error ??= { code: "unscannable", message: `${entry.name} is too large to scan` };
       return null;
@@ -226,9 +231,9 @@ class TorchZipScan {
   }
 
   /**
-   * `getRecord` insists that `data/<key>` holds exactly numel × element size bytes (safety §6.3). A record
-   * shorter than declared lets tensors read past it, and one no torch.save writes is forged: dangerous. The one
-   * mismatch torch.save does write is `viewTail`'s, and it runs nothing: suspicious.
+   * `getRecord` insists that `data/<key>` holds exactly numel × element size bytes. A record shorter than declared lets
+   * tensors read past it, and one no torch.save writes is forged: dangerous. The one mismatch torch.save does write is
+   * `viewTail`'s, and it runs nothing: suspicious.
    */
   private checkStorages(analysis: PickleAnalysis, layout: TorchZipLayout, loaded: Set<ZipEntry>): void {
     for (const storage of analysis.storages) {
@@ -251,7 +256,8 @@ class TorchZipScan {
           this.add(
             viewTail(entry.uncompressedSize, storage) ? "suspicious" : "dangerous",
             "storage-size-mismatch",
-            `${entry.name} holds ${entry.uncompressedSize} bytes but the pickle declares ${storage.numel} × ${storage.storageClass} = ${storage.byteSize}`,
+            `${entry.name} holds ${entry.uncompressedSize} bytes but the pickle declares ` +
+              `${storage.numel} × ${storage.storageClass} = ${storage.byteSize}`,
           );
         }
       }
@@ -284,7 +290,8 @@ class TorchZipScan {
       this.add(
         "suspicious",
         "zip-anomaly",
-        `${unexpected.length} entr${unexpected.length === 1 ? "y" : "ies"} torch does not write: ${listNames(unexpected)}`,
+        `${unexpected.length} entr${unexpected.length === 1 ? "y" : "ies"} torch does not write: ` +
+          `${listNames(unexpected)}`,
       );
     }
     const torchScript = unexpected.filter((entry) => isTorchScriptRecord(this.layout?.relativeName(entry) ?? ""));

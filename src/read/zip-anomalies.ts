@@ -35,7 +35,9 @@ function duplicateNames(entries: readonly ZipEntry[]): ZipAnomaly[] {
       anomalies.push({
         code: "duplicate-name-case-insensitive",
         entries: group.map((e) => e.index),
-        message: `names equal when case is ignored (as torch looks them up): ${group.map((e) => `"${e.name}"`).join(", ")}`,
+        message:
+          `names equal when case is ignored (as torch looks them up): ` +
+          `${group.map((e) => `"${e.name}"`).join(", ")}`,
       });
     }
   }

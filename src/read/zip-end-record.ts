@@ -11,7 +11,9 @@ const ZIP64_LOCATOR_SIZE = 20;
 const ZIP64_END_RECORD_SIZE = 56;
 /** The end record sits within its own size plus the longest comment (u16) of EOF; the zip64 locator precedes it. */
 const END_RECORD_SEARCH_BYTES = END_RECORD_SIZE + 0xffff + ZIP64_LOCATOR_SIZE;
-/** Covers the end records torch writes (zip64 record + locator + end record = 98 bytes) with room for a short comment. */
+/**
+ * Covers the end records torch writes (zip64 record + locator + end record = 98 bytes) with room for a short comment.
+ */
 const FIRST_SEARCH_BYTES = 1024;
 
 /** Where the central directory is, as the end records say. */
@@ -121,7 +123,8 @@ async function interpretEndRecord(
   if (centralDirectoryOffset + centralDirectorySize > directoryLimit) {
     throw new ZipFormatError(
       "central-directory-out-of-bounds",
-      `central directory (${centralDirectorySize} bytes at ${centralDirectoryOffset}) runs past its end record at ${directoryLimit}`,
+      `central directory (${centralDirectorySize} bytes at ${centralDirectoryOffset}) ` +
+        `runs past its end record at ${directoryLimit}`,
     );
   }
   if (entryCount > 0) {
@@ -137,7 +140,9 @@ async function interpretEndRecord(
     anomalies.push({
       code: "gap-before-end-record",
       entries: [],
-      message: `${directoryLimit - centralDirectoryOffset - centralDirectorySize} unexplained bytes between the central directory and the end record`,
+      message:
+        `${directoryLimit - centralDirectoryOffset - centralDirectorySize} unexplained bytes ` +
+        `between the central directory and the end record`,
     });
   }
   const recordEnd = endRecordOffset + END_RECORD_SIZE + commentLength;

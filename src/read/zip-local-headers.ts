@@ -119,7 +119,9 @@ function compareHeaders(entry: CentralEntry, local: LocalHeader): ZipAnomaly[] {
     anomalies.push({
       code: "local-name-mismatch",
       entries: [entry.index],
-      message: `central directory names "${entry.name}" but its local header names "${decodeName(local.nameBytes).name}"`,
+      message: `central directory names "${entry.name}" but its local header names "${
+        decodeName(local.nameBytes).name
+      }"`,
     });
   }
   const differences: string[] = [];
@@ -139,7 +141,9 @@ function compareHeaders(entry: CentralEntry, local: LocalHeader): ZipAnomaly[] {
     anomalies.push({
       code: "local-header-mismatch",
       entries: [entry.index],
-      message: `${entry.name}: local header disagrees with the central directory (local vs central: ${differences.join(", ")})`,
+      message:
+        `${entry.name}: local header disagrees with the central directory ` +
+        `(local vs central: ${differences.join(", ")})`,
     });
   }
   return anomalies;

@@ -11,7 +11,9 @@ export type { LocalHeader, ZipAnomaly, ZipAnomalyCode, ZipDirectory, ZipEntry } 
 
 /** A real torch checkpoint has ~1–2 k records (≈ 100 KB of directory); 64 MiB leaves room for any honest archive. */
 export const MAX_CENTRAL_DIRECTORY_BYTES = 64 * 1024 * 1024;
-/** Ample for state dicts (tens of thousands of tensors) while bounding the per-entry work at about 100 MB of objects. */
+/**
+ * Ample for state dicts (tens of thousands of tensors) while bounding the per-entry work at about 100 MB of objects.
+ */
 export const MAX_ENTRIES = 1_000_000;
 /** The fixed part of a central-directory record: no directory of N entries is shorter than N × 46 bytes. */
 const CENTRAL_HEADER_SIZE = 46;

@@ -51,7 +51,7 @@ describe.each(["a1111", "comfyui"] as const)("sdmodels audit on a messy %s tree"
     expect(text.stdout.indexOf("dangerous")).toBeLessThan(text.stdout.indexOf("misplaced"));
   });
 
-  it("--fix heals the tree through one journaled batch, a second audit finds nothing to fix, and undo restores every file", async () => {
+  it("--fix heals the tree in one journaled batch; a second audit finds nothing; undo restores all files", async () => {
     const tree = await writeMessyWebui(join(await tempDir(), ui), ui);
     const env = { SDMODELS_STATE_DIR: join(tree.root, "..", "state") };
     const before = await listing(tree.root);

@@ -58,7 +58,10 @@ function isTypeOnlyImport(clause: ts.ImportClause | undefined): boolean {
   );
 }
 
-/** The groups of nodes that reach each other (Tarjan's strongly connected components), each sorted, only those with more than one node. */
+/**
+ * The groups of nodes that reach each other (Tarjan's strongly connected components), each sorted,
+ * only those with more than one node.
+ */
 export function cycles(edges: readonly { from: string; to: string }[]): string[][] {
   const next = new Map<string, Set<string>>();
   for (const { from, to } of edges) {

@@ -12,7 +12,7 @@ const tempDir = useTempDirs();
 const fake = useFakeServers();
 
 describe("Civitai lookup by hash and sidecars", () => {
-  it("finds a local file's version by SHA-256 and writes .civitai.info (unknown fields kept) and .preview.png", async () => {
+  it("finds a file's version by SHA-256, writes .civitai.info (unknown fields kept) and .preview.png", async () => {
     const dir = await tempDir();
     const content = Buffer.from("a LoRA, honestly ".repeat(300));
     const preview = Buffer.from([0xff, 0xd8, 0xff, 0xe0, 1, 2, 3, 4]);

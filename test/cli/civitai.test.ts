@@ -38,7 +38,7 @@ async function fixtureBytes(id: string, dir: string): Promise<Buffer> {
 }
 
 describe("Civitai and Hugging Face through install and inspect", () => {
-  it("install <Civitai model page URL> downloads through REST → 307 → storage and installs the LoRA with its sidecars", async () => {
+  it("install <Civitai page URL> downloads via REST → 307 → storage and installs the LoRA with sidecars", async () => {
     const s = await setup();
     const content = await fixtureBytes("sdxl-lora-peft-diffusers", s.files);
     fake.publishCivitaiVersion({
@@ -102,7 +102,7 @@ describe("Civitai and Hugging Face through install and inspect", () => {
     expect(fake.requestsTo("storage").filter((r) => r.url.includes("civitai-202"))).toEqual([]);
   });
 
-  it("install <Hugging Face blob URL> installs the file by its header; a wrong --sha256 exits 8 and installs nothing", async () => {
+  it("install <HF blob URL> installs the file by its header; a wrong --sha256 exits 8, installs nothing", async () => {
     const s = await setup();
     const content = await fixtureBytes("sd1-embedding-emb-params", s.files);
     fake.addHfFile("someone/embeddings", "main", "bad-hands.safetensors", content, { lfs: true });

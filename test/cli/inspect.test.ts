@@ -329,7 +329,7 @@ describe("sdmodels inspect, human output", () => {
     expect(new Set(rows.map(formatColumn)).size).toBe(1);
   });
 
-  it("fits the summary table into 80 columns: names relative to the shared folder, long ones cut in the middle", async () => {
+  it("fits the summary into 80 columns: names relative to the shared folder, long ones cut in the middle", async () => {
     const dir = await tempDir();
     const names = [
       "sdxl/a-rather-long-folder-name-for-loras/first-model-with-a-long-name.safetensors",

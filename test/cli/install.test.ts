@@ -92,7 +92,8 @@ describe("sdmodels install <file>", () => {
     const run = await cli(["install", source, "--webui", webui], { env });
     expect(run.code).toBe(0);
     expect(run.stdout).toContain(
-      "\n1 pickle (.pt): no code found, but other tools that torch.load it can run code; prefer a .safetensors release\n",
+      "\n1 pickle (.pt): no code found, " +
+        "but other tools that torch.load it can run code; prefer a .safetensors release\n",
     );
     expect(run.stdout).toMatch(
       /^ {4}\S*anime\.pt {2,}hypernetwork · sd1 {2,}with anime\.civitai\.info, anime\.preview\.png$/m,
@@ -130,7 +131,7 @@ describe("sdmodels install <file>", () => {
     expect([...(await treeListing(webui)), ...(await treeListing(downloads))]).toEqual(before);
   });
 
-  it("refuses a dangerous pickle with exit 9 and an unknown file with its reason; both stay where they are", async () => {
+  it("refuses a dangerous pickle (exit 9) and an unknown file with its reason; both stay where they are", async () => {
     const { webui, downloads, env } = await setup(A1111_MARKERS);
     const bad = join(downloads, "evil.ckpt");
     await dangerousCkpt(bad);
@@ -182,7 +183,8 @@ describe("sdmodels install <file>", () => {
       [
         "  models/Lora/",
         "    copy-of-a.safetensors            lora · sd1         duplicate of models/Lora/a.safetensors",
-        "    a.safetensors → a_2.safetensors  lora (loha) · sd1  conflict: a different file is at models/Lora/a.safetensors; installed as a_2.safetensors",
+        "    a.safetensors → a_2.safetensors  lora (loha) · sd1  " +
+          "conflict: a different file is at models/Lora/a.safetensors; installed as a_2.safetensors",
         "",
         "1 to install (",
       ].join("\n"),
@@ -225,7 +227,7 @@ describe("sdmodels install <file>", () => {
     expect(await readFile(join(webui, "models/vae", basename(source)))).toBeTruthy();
   });
 
-  it("says when a source could not be removed (read-only filesystem): installed as a copy, journaled, undoable", async (ctx) => {
+  it("says when a source could not be removed (read-only fs): installed as a copy, journaled, undone", async (ctx) => {
     const { webui, downloads, env } = await setup(A1111_MARKERS);
     const readOnly = join(downloads, "..", "ro");
     await mkdir(readOnly);
@@ -274,7 +276,8 @@ describe("sdmodels install <file>", () => {
     const next = await cli(["install", other, "--webui", webui], { env });
     expect(next.code).toBe(0);
     expect(next.stderr).toContain(
-      `sdmodels: recovered batch ${batchId}, left half-applied by process ${journal.pid} which is gone: 1 file had been installed, 0 partial copies removed`,
+      `sdmodels: recovered batch ${batchId}, left half-applied by process ${journal.pid} which is gone: ` +
+        `1 file had been installed, 0 partial copies removed`,
     );
     expect(await filesUnder(downloads)).toEqual([]);
     const undo = await cli(["undo", batchId, "--webui", webui], { env });

@@ -117,7 +117,8 @@ describe("renderInstall", () => {
             safety: {
               verdict: "suspicious",
               reasons: [
-                "known-benign-class: odd/data.pkl: imports a.b.c.Callback: requires trusting the file's Python classes (offset 9)",
+                "known-benign-class: odd/data.pkl: imports a.b.c.Callback: " +
+                  "requires trusting the file's Python classes (offset 9)",
               ],
               findings: [
                 {
@@ -144,7 +145,8 @@ describe("renderInstall", () => {
     };
     const wide = renderInstall(report([suspicious]), details, { ...options, width: 70 });
     expect(wide).toContain(
-      "    odd.ckpt  checkpoint · sdxl  suspicious: imports a…Callback (needs\n                                 trusting)\n",
+      "    odd.ckpt  checkpoint · sdxl  suspicious: imports a…Callback (needs\n" +
+        "                                 trusting)\n",
     );
     const narrow = renderInstall(report([suspicious]), details, { ...options, width: 40 });
     expect(narrow).toContain(

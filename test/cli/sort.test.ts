@@ -109,7 +109,7 @@ describe("sdmodels sort", () => {
     });
   });
 
-  it("prints the dry-run plan grouped by destination folder, the files left where they are and why, and one summary", async () => {
+  it("prints the dry-run plan by destination folder, the files left where they are and why, one summary", async () => {
     const s = await setup();
     const run = await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run"], { env: s.env, cwd: s.root });
     expect(run.code).toBe(9);
@@ -233,7 +233,7 @@ describe("sdmodels sort", () => {
 });
 
 describe("sdmodels sort and sidecars", () => {
-  it("names each sidecar it leaves behind and why, in the report and in JSON; --strict refuses the model (exit 9)", async () => {
+  it("names each sidecar left behind and why, in report and JSON; --strict refuses the model (exit 9)", async () => {
     const s = await setup();
     const home = join(s.root, "home");
     await mkdir(join(home, ".ssh"), { recursive: true });
@@ -281,7 +281,7 @@ describe("sdmodels sort and sidecars", () => {
 });
 
 describe("sdmodels sort and symbolic links", () => {
-  it("never walks a linked folder, whether it leads into the WebUI or anywhere else, and leaves a linked model file", async () => {
+  it("never walks a linked folder, into the WebUI or anywhere else, and leaves a linked model file", async () => {
     const s = await setup();
     const elsewhere = join(s.root, "elsewhere");
     await mkdir(elsewhere);
@@ -334,7 +334,7 @@ describe("sdmodels sort and symbolic links", () => {
     expect(await listing(s.webui)).toEqual(before);
   });
 
-  it("installs through a destination folder that is a link (a shared library, as Stability Matrix sets up), and undoes", async () => {
+  it("installs through a destination folder that is a link (Stability Matrix's shared library); undoes", async () => {
     const s = await setup();
     const shared = join(s.root, "shared/Lora");
     await mkdir(shared, { recursive: true });

@@ -76,12 +76,13 @@ describe("sdmodels undo", () => {
     expect(undo.code).toBe(2);
     expect(undo.stdout).toBe("");
     expect(undo.stderr).toBe(
-      `sdmodels: refusing to undo batch ${s.batchId}: ${installed} is not the file installed: its size changed; nothing was moved\n`,
+      `sdmodels: refusing to undo batch ${s.batchId}: ${installed} is not the file installed: ` +
+        `its size changed; nothing was moved\n`,
     );
     expect(await filesUnder(s.downloads)).toEqual([]);
   });
 
-  it("first recovers a batch a killed run left applying, says so, removes its partial copy, then undoes it", async () => {
+  it("first recovers a batch a killed run left applying, says so, drops its partial copy, then undoes it", async () => {
     const s = await installOne("c.safetensors");
     const journalPath = join(s.webui, ".sdmodels/journal", `${s.batchId}.json`);
     // What a run killed right after link() leaves: the batch applying, the file moving, and a partial copy of a
@@ -106,7 +107,8 @@ describe("sdmodels undo", () => {
 
     const undo = await cli(["undo", "--webui", s.webui], { env: s.env });
     expect(undo.stderr).toContain(
-      `sdmodels: recovered batch ${s.batchId}, left half-applied by process ${dead} which is gone: 1 file had been installed, 1 partial copy removed`,
+      `sdmodels: recovered batch ${s.batchId}, left half-applied by process ${dead} which is gone: ` +
+        `1 file had been installed, 1 partial copy removed`,
     );
     expect(undo.code).toBe(0);
     expect(undo.stdout).toContain(`batch ${s.batchId}: 1 restored, 0 left in place`);

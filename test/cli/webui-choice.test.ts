@@ -33,7 +33,7 @@ async function home() {
 }
 
 describe("finding the WebUI", () => {
-  it("walks up from the current folder, and shows which COMMANDLINE_ARGS line moved the folder it installs into", async () => {
+  it("walks up from the current folder and shows which COMMANDLINE_ARGS line moved its target folder", async () => {
     const { root, env } = await home();
     const webui = join(root, "webui");
     await touch(webui, [...A1111_MARKERS, "models/Lora/old/"]);

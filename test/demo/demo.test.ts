@@ -55,7 +55,7 @@ function summaryRow(stdout: string, file: string): string[] {
 }
 
 describe("npm run demo", () => {
-  it("inspects and dry-run sorts a realistic Downloads folder without moving anything, and keeps the tree with --keep", async () => {
+  it("inspects and dry-run sorts a realistic Downloads folder, moving nothing; --keep keeps the tree", async () => {
     const run = await runDemo(["--keep"]);
     expect(run.stderr).not.toContain("demo failed");
     expect(run.code).toBe(0);

@@ -49,7 +49,7 @@ describe("the published package", () => {
     expect(unwanted).toEqual([]);
   });
 
-  it("installs from its tarball and runs: --version, and inspect on the bundled samples, none of them hostile", async (context) => {
+  it("installs from its tarball, runs --version and inspect on the bundled samples (none hostile)", async (context) => {
     const work = await tempDir();
     const packed = npm(["pack", "--json", "--pack-destination", work], checkout());
     expect(packed.status, packed.stderr).toBe(0);

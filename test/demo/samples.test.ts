@@ -31,7 +31,10 @@ const EXPECTED: Record<
   "bad_prompt_sd15.ckpt": { format: "safetensors", verdict: "safe", kind: "embedding", base: "sd1" },
 };
 
-/** A committed file is real data in git, so it must stay small: the brief's budget per file and for the set. */
+/**
+ * A committed file is real data in git that every clone and the npm package carry, so each must stay small, and so
+ * must the set: a few hundred KB, not the megabytes a real model is.
+ */
 const MAX_SAMPLE_BYTES = 100 * 1024;
 const MAX_SAMPLES_BYTES = 400 * 1024;
 

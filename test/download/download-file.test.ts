@@ -186,7 +186,7 @@ describe("downloadFile", () => {
     expect(fake().requestsTo("storage")).toHaveLength(1);
   });
 
-  it("names the file and the host when the connection keeps dying mid-body, and keeps the part for a later run", async () => {
+  it("names the file and host when the connection keeps dying mid-body, and keeps the part for later", async () => {
     const url = fake().serveFile("cut.bin", modelBytes(300_000), { cutAfterBytes: 120_000, cutTimes: 99 });
     const opts = await options({ fileName: "cut.bin", retries: 1 });
     const error = await rejection(downloadFile(url, opts));

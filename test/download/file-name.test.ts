@@ -54,13 +54,16 @@ describe("file names from headers", () => {
   });
 
   it("falls back to the redirect's response-content-disposition, then to the URL path", () => {
-    const location = `https://storage.example/abc?response-content-disposition=${encodeURIComponent('attachment; filename="from-s3.safetensors"')}`;
+    const location =
+      `https://storage.example/abc?response-content-disposition=` +
+      `${encodeURIComponent('attachment; filename="from-s3.safetensors"')}`;
     expect(chooseFileName({ redirects: [location], url: "https://storage.example/abc" })).toBe("from-s3.safetensors");
     expect(chooseFileName({ url: "https://h.example/dir/my%20model.ckpt?x=1" })).toBe("my model.ckpt");
     expect(
       chooseFileName({ contentDisposition: 'attachment; filename="../../etc/m.ckpt"', url: "https://h.example/x.bin" }),
     ).toBe("m.ckpt");
-    // A server-chosen name that is no model file (a config the WebUI would pair with a checkpoint, our own .part) is ignored.
+    // A server-chosen name that is no model file (a config the WebUI would pair with a checkpoint,
+    // our own .part) is ignored.
     expect(
       chooseFileName({ contentDisposition: 'attachment; filename="../../etc/passwd"', url: "https://h.example/x.bin" }),
     ).toBe("x.bin");

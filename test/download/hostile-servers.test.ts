@@ -140,7 +140,8 @@ describe("a server that closes the connection while the reader is behind", () =>
 describe("servers that misbehave", () => {
   it("fails in words when a server stalls mid-body, and keeps the part for a later run", async () => {
     const server = await rogue((socket) => {
-      socket.write(Buffer.concat([responseHead("200 OK", { "content-length": 100_000 }), bytes(40_000, 7)])); // then silence
+      // 40 kB of the promised 100 kB, then silence.
+      socket.write(Buffer.concat([responseHead("200 OK", { "content-length": 100_000 }), bytes(40_000, 7)]));
     });
     const opts = await options({ fileName: "stall.bin", retries: 1 });
     const error = await rejection(downloadFile(`${server.url}/stall.bin`, opts));
@@ -242,7 +243,7 @@ describe("servers that misbehave", () => {
     ).toHaveLength(1);
   });
 
-  it("redacts a token echoed URL-encoded, \\u-escaped or as HTML entities, in an error page served with 200", async () => {
+  it("redacts a token echoed URL-encoded, \\u-escaped or as HTML entities in an error page served as 200", async () => {
     const token = "tok/en+secret=value";
     const escaped = [...token].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("");
     const entities = [...token].map((c) => `&#${c.charCodeAt(0)};`).join("");

@@ -57,7 +57,7 @@ describe("parseSource", () => {
     });
   });
 
-  it("honours HF_ENDPOINT as huggingface_hub does: hub URLs and mirror URLs (even under a path) resolve on the mirror", () => {
+  it("honours HF_ENDPOINT as huggingface_hub does: hub and mirror URLs (even under a path) use the mirror", () => {
     const mirror = { ...b, hfBaseUrl: "https://hf-mirror.com" };
     const resolveUrl = "https://hf-mirror.com/o/r/resolve/main/x.safetensors";
     expect(parseSource("https://huggingface.co/o/r/blob/main/x.safetensors", mirror)).toMatchObject({
@@ -102,7 +102,7 @@ describe("parseSource", () => {
 });
 
 describe("resolveSource + downloadFile", () => {
-  it("follows the Civitai REST flow: page URL with modelVersionId → version API → downloadUrl → 307 → storage", async () => {
+  it("follows Civitai's REST flow: page URL + modelVersionId → version API → downloadUrl → 307 → storage", async () => {
     const content = Buffer.from("pretend safetensors bytes ".repeat(1000));
     fake().publishCivitaiVersion({
       versionId: 2514310,
@@ -142,7 +142,7 @@ describe("resolveSource + downloadFile", () => {
     ]);
   });
 
-  it("resolves a model page without a version through the newest version, and reports archived versions as not found", async () => {
+  it("resolves a model page without a version to the newest one; an archived version is not found", async () => {
     fake().publishCivitaiVersion({
       versionId: 10,
       modelId: 5,
@@ -174,7 +174,7 @@ describe("resolveSource + downloadFile", () => {
     expect((missing as DownloadError).code).toBe("not-found");
   });
 
-  it("turns a Hugging Face blob URL into its resolve URL with size and SHA-256 from the LFS headers, token to HF only", async () => {
+  it("turns an HF blob URL into its resolve URL, size and SHA-256 from the LFS headers, token to HF only", async () => {
     const content = Buffer.from("vae weights ".repeat(500));
     fake().addHfFile("stabilityai/sdxl-vae", "main", "sdxl_vae.safetensors", content, {
       lfs: true,

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { MAX_QUEUED_BYTES, ReaderFellBehindError, ResponseBody } from "../../src/download/response-body.js";
 
 describe("ResponseBody", () => {
-  it("drops the connection once the reader is MAX_QUEUED_BYTES behind, after handing over every byte it holds", async () => {
+  it("drops the connection once the reader is MAX_QUEUED_BYTES behind, after handing over all it holds", async () => {
     const body = new ResponseBody();
     const aborted: Error[] = [];
     body.attach((reason) => aborted.push(reason));

@@ -35,7 +35,8 @@ describe("hashFile", () => {
   it("computes AutoV3 of a safetensors file over the bytes after its header", async () => {
     const path = join(await tempDir(), "tiny.safetensors");
     const header =
-      '{"__metadata__":{"ss_base_model_version":"sdxl_base_v1-0"},"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}';
+      '{"__metadata__":{"ss_base_model_version":"sdxl_base_v1-0"},' +
+      '"a":{"dtype":"F32","shape":[2],"data_offsets":[0,8]}}';
     expect(Buffer.byteLength(header)).toBe(112);
     const prefix = Buffer.alloc(8);
     prefix.writeBigUInt64LE(112n);
@@ -49,7 +50,7 @@ describe("hashFile", () => {
     expect(hashes.size).toBe(128);
   });
 
-  it("gives a safetensors header that starts with a space the AutoV3 inspect's safetensors reading implies", async () => {
+  it("gives a safetensors header starting with a space the AutoV3 inspect's safetensors reading implies", async () => {
     // JSON allows whitespace before the object; the reference loader parses it, and A1111's AutoV3 never looks at the
     // header at all: it hashes everything after the 8 + n bytes the length prefix names.
     const path = join(await tempDir(), "spaced.safetensors");

@@ -59,7 +59,8 @@ describe("hashFile with the AutoV3 stream on its own thread", () => {
     const failing = join(dir, "failing-worker.mjs");
     await writeFile(
       failing,
-      'import { parentPort } from "node:worker_threads";\nparentPort.on("message", () => { throw new Error("disk on fire"); });\n',
+      'import { parentPort } from "node:worker_threads";\n' +
+        'parentPort.on("message", () => { throw new Error("disk on fire"); });\n',
     );
     const thread = startSha256Thread("/models/x.safetensors", [new SharedArrayBuffer(16)], pathToFileURL(failing));
     try {
@@ -86,7 +87,9 @@ describe("hashFile with the AutoV3 stream on its own thread", () => {
       const { hashFile } = await import(${JSON.stringify(hashFileUrl)});
       const { startSha256Thread } = await import(${JSON.stringify(threadUrl)});
       const hashes = await hashFile(${JSON.stringify(path)}, { autov3Thread: true });
-      const broken = startSha256Thread("x", [new SharedArrayBuffer(8)], new URL("data:text/javascript,throw new Error('at start')"));
+      const broken = startSha256Thread(
+        "x", [new SharedArrayBuffer(8)], new URL("data:text/javascript,throw new Error('at start')"),
+      );
       await broken.digest().catch((error) => console.log(error.name));
       console.log(hashes.autov3);
     `;

@@ -92,7 +92,7 @@ describe("false alarms: ordinary files torch and the WebUIs write are not danger
     expect(a.findings.find((f) => f.code === "object-state")?.message).toContain("__main__.Net");
   });
 
-  it("torch.save of a whole nn.Module (legacy, classes as ('module', …) persistent ids) is suspicious, not dangerous", async () => {
+  it("torch.save of a whole nn.Module (legacy, ('module', …) persistent ids): suspicious, not dangerous", async () => {
     const a = analyzePickle(wholeModule("legacy"), { persistentIds: "legacy" });
     expect(verdictOf(a)).toBe("suspicious");
     expect(a.imports.map((i) => i.resolved)).toEqual(
@@ -121,7 +121,7 @@ describe("false alarms: ordinary files torch and the WebUIs write are not danger
     },
   );
 
-  it("a ParameterDict is safe only as NEWOBJ + BUILD of parameters; other state is noted, a call is a violation", () => {
+  it("a ParameterDict is safe only as NEWOBJ + BUILD of parameters; other state is noted, a call violates", () => {
     const withModule = torchPickle(
       {
         dict: [
@@ -180,7 +180,7 @@ describe("false alarms: ordinary files torch and the WebUIs write are not danger
 });
 
 describe("false alarms (2): Lightning checkpoints", () => {
-  it("hyper_parameters in Lightning's AttributeDict (a dict subclass: NEWOBJ, then SETITEMS) is suspicious, not dangerous", () => {
+  it("Lightning's AttributeDict hyper_parameters (NEWOBJ of a dict subclass, SETITEMS) is suspicious only", () => {
     const b = new PickleBuilder()
       .proto(2)
       .emptyDict()

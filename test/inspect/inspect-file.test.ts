@@ -74,7 +74,8 @@ describe("inspectFile dispatch", () => {
   it("quotes the title of an HTML page saved in place of a model", async () => {
     const path = await fileWith(
       "model.safetensors",
-      "\n  <!doctype html>\n<html><head><meta charset=utf-8><title>Just a moment...</title></head><body>…</body></html>",
+      "\n  <!doctype html>\n" +
+        "<html><head><meta charset=utf-8><title>Just a moment...</title></head><body>…</body></html>",
     );
     const inspection = await inspectFile(path);
     expect(inspection.format).toBe("unknown");

@@ -39,7 +39,7 @@ describe("every pickle stream a loader can reach is interpreted", () => {
     expect(inspection.safety.findings.map((f) => f.code)).toContain("unscannable");
   });
 
-  it("a file of unknown format is interpreted whatever its first opcode (SHORT_BINUNICODE, FRAME, NEWTRUE, SHORT_BINBYTES, EMPTY_SET)", async () => {
+  it("an unknown-format file is interpreted whatever its first opcode (SHORT_BINUNICODE, FRAME, …)", async () => {
     const stackGlobal = new PickleBuilder()
       .shortBinunicode("posix")
       .shortBinunicode("system")

@@ -26,7 +26,7 @@ const payload = (b = new PickleBuilder().proto(2)) =>
 const concat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
 
 describe("red team: loaders run code the inspector did not call dangerous", () => {
-  it("an unknown-format file opening with LONG4 (valid in CPython, refused by the interpreter) still shows the import after it", async () => {
+  it("an unknown file opening with LONG4 (CPython takes it, we don't) still shows the import after it", async () => {
     // LONG4 of zero bytes is the int 0 to CPython; POP drops it and the payload runs.
     const bytes = concat(Uint8Array.of(0x8b, 0, 0, 0, 0, 0x30), payload(new PickleBuilder()).bytes());
     const inspection = await inspectBytes("model.ckpt", bytes);
@@ -74,7 +74,7 @@ describe("red team: loaders run code the inspector did not call dangerous", () =
 });
 
 describe("red team: ordinary files called worse than they are", () => {
-  it("a pretty-printed safetensors whose length byte reads as GLOBAL is not judged by that failed pickle reading", async () => {
+  it("a pretty-printed safetensors whose length byte reads as GLOBAL is not judged by that pickle read", async () => {
     // Header length 0x163: the first byte is `c` (GLOBAL); the two newlines end an unimportable module and name.
     const body = '{\n"w":{"dtype":"F16","shape":[2],"data_offsets":[0,4]}\n';
     const header = `${body.padEnd(0x163 - 1, " ")}}`;
@@ -92,7 +92,7 @@ describe("red team: ordinary files called worse than they are", () => {
 });
 
 describe("red team: a sixth pickle.load", () => {
-  it("a legacy file without storages, followed by another pickle, has that pickle scanned (no records stand between)", async () => {
+  it("a legacy file without storages, then another pickle: that pickle is scanned (no records between)", async () => {
     const layout = legacyTorchFile({ dict: [["step", 1]] }, { trailing: payload().bytes() });
     const path = join(await tempDir(), "model.pt");
     await writeLayout(path, layout);

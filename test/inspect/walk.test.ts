@@ -73,7 +73,7 @@ describe("walkModelFiles", () => {
     ]);
   });
 
-  it("with followDirLinks false, never descends into a linked folder, wherever it points, but lists linked model files", async () => {
+  it("with followDirLinks false, never enters a linked folder, wherever it points; lists linked models", async () => {
     const root = await tempDir();
     const elsewhere = await tempDir();
     await touch(elsewhere, "lora.safetensors", "sub/vae.pt");

@@ -153,7 +153,7 @@ describe("applyPlan", () => {
     expect(await filesUnder(join(root, "models/Lora"))).toEqual(["a.preview.png"]);
   });
 
-  it("does not install a source that changed since inspection (even same size and mtime), and goes on with the rest", async () => {
+  it("skips a source changed since inspection (even with the same size and mtime), goes on with the rest", async () => {
     const { root, downloads, target, journalDir } = await setup();
     const grown = await modelFile(join(downloads, "grow.safetensors"), k("lora"));
     const swapped = await modelFile(join(downloads, "swap.safetensors"), k("lora"), { dim: 65 });

@@ -81,7 +81,7 @@ describe("crash safety across filesystems", () => {
     expect(await filesUnder(join(root, "models/Lora"))).toEqual(["x.preview.png", "x.safetensors"]);
   });
 
-  it("SIGKILL during a cross-device copy leaves the source intact and nothing under the final name; the next run recovers", async (ctx) => {
+  it("SIGKILL mid cross-device copy leaves the source intact, no final name; the next run recovers", async (ctx) => {
     const here = await deviceOf(tmpdir());
     const there = await deviceOf(OTHER_DEVICE_ROOT);
     if (there === null || there === here) {
@@ -201,7 +201,7 @@ describe("out of space", () => {
     return { root, target: await resolveWebui({ webui: root, env: {}, cwd: "/" }) };
   }
 
-  it("a copy larger than the target's free space is skipped while planning: the dry run says what the real run does", async (ctx) => {
+  it("a copy larger than the target's free space is skipped while planning: the dry run is the truth", async (ctx) => {
     const { root, target } = await tinyWebui(ctx);
     const downloads = await tempDir();
     const big = await modelFile(join(downloads, "big-lora.safetensors"), k("lora"), { shape: [1024, 1024] });
@@ -220,7 +220,7 @@ describe("out of space", () => {
     expect(await filesUnder(join(root, "models/Lora"))).toEqual([]);
   });
 
-  it("a target that fills up after planning fails with ENOSPC naming the file, keeps the source and leaves no temp file", async (ctx) => {
+  it("a target filling up after planning fails with ENOSPC naming the file; source kept, no temp left", async (ctx) => {
     const { root, target } = await tinyWebui(ctx);
     const downloads = await tempDir();
     const journalDir = join(await tempDir(), "journal");

@@ -58,7 +58,7 @@ describe("detectWebui", () => {
     await expect(detectWebui(await tree(["Lora/", "checkpoints/"]))).rejects.toMatchObject({ code: "webui-ambiguous" });
   });
 
-  it("finds Fooocus inside its Windows portable package, and a portable Stability Matrix's library in Data/", async () => {
+  it("finds Fooocus in its Windows portable package, and a portable Stability Matrix's library in Data/", async () => {
     const fooocus = await tree(["Fooocus/entry_with_update.py", "Fooocus/launch.py", "python_embeded/", "run.bat"]);
     expect(await detectWebui(fooocus)).toMatchObject({ ui: "fooocus", root: join(fooocus, "Fooocus") });
     const sm = await tree(["StabilityMatrix.exe", "Data/.sm-portable", "Data/Models/", "Data/Packages/"]);

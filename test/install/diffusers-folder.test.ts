@@ -41,7 +41,7 @@ describe("diffusers pipeline folders", () => {
     expect(classifyInspection(inspection)).toMatchObject({ kind: "checkpoint", base, architecture: "diffusers" });
   });
 
-  it("takes the worst verdict of its components: a pickled UNet that runs code makes the folder dangerous", async () => {
+  it("takes its components' worst verdict: a pickled UNet that runs code makes the folder dangerous", async () => {
     const dir = await writeDiffusersPipeline(join(await tempDir(), "model"), "sd1", { hostileUnet: true });
     const inspection = await inspectPath(dir);
     expect(inspection.safety.verdict).toBe("dangerous");
@@ -89,7 +89,7 @@ describe("diffusers pipeline folders", () => {
     expect(await filesUnder(downloads)).toEqual(before);
   });
 
-  it("a folder is never moved onto an existing one, not even an empty folder rename() would silently replace", async () => {
+  it("a folder is never moved onto an existing one, even an empty one rename() would silently replace", async () => {
     const root = await tempDir();
     const source = await writeDiffusersPipeline(join(root, "pipe"), "sd1");
     const destination = join(root, "models", "diffusers", "pipe");

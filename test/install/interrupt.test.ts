@@ -43,7 +43,7 @@ describe("SIGINT and SIGTERM during install", () => {
     ["SIGINT", 130],
     ["SIGTERM", 143],
   ] as const) {
-    it(`${signal} mid-copy: the partial copy is removed, the batch is journaled interrupted, exit ${exitCode}, undo reverts the finished part`, async (ctx) => {
+    it(`${signal} mid-copy: no partial copy, batch interrupted, exit ${exitCode}, undo reverts it`, async (ctx) => {
       const here = (await stat(tmpdir())).dev;
       const there = await stat(OTHER_DEVICE_ROOT).then(
         (s) => s.dev,

@@ -41,7 +41,7 @@ describe("every file that reached the WebUI is journaled", () => {
     for (const dir of mounts.splice(0).reverse()) await run("umount", [dir]).catch(() => run("umount", ["-l", dir]));
   });
 
-  it("a source on a read-only filesystem is installed as a copy, journaled, reported, and undo drops the copy", async (ctx) => {
+  it("a source on a read-only filesystem is installed as a copy, journaled, reported; undo drops it", async (ctx) => {
     const { root, downloads, target, journalDir } = await setup();
     const readOnly = await tempDir();
     const candidateRw = await modelFile(join(downloads, "ro.safetensors"), k("lora"));
@@ -53,7 +53,8 @@ describe("every file that reached the WebUI is journaled", () => {
       await run("mount", ["-o", "remount,bind,ro", readOnly]);
     } catch (error) {
       ctx.skip(
-        `cannot make a read-only bind mount here (${(error as Error).message.split("\n")[0]}): read-only source test skipped`,
+        `cannot make a read-only bind mount here (${(error as Error).message.split("\n")[0]}): ` +
+          `read-only source test skipped`,
       );
     }
     const candidate = {
@@ -89,7 +90,7 @@ describe("every file that reached the WebUI is journaled", () => {
     expect(await filesUnder(readOnly)).toEqual(["ro.preview.png", "ro.safetensors"]);
   });
 
-  it("a relative-symlink sidecar put into a plan stays behind, reported; its model is installed, journaled, and undone", async () => {
+  it("a relative-symlink sidecar in a plan stays behind, reported; its model is installed and undone", async () => {
     const { root, downloads, target, journalDir } = await setup();
     const candidate = await modelFile(join(downloads, "x.safetensors"), k("lora"));
     await mkdir(join(downloads, "previews"));
@@ -124,7 +125,7 @@ describe("every file that reached the WebUI is journaled", () => {
 });
 
 describe("a model that is a link in the plan", () => {
-  it("is installed as that link, journaled, and undo puts the link back; a sidecar beside it still travels", async () => {
+  it("is installed as that link, journaled, and undo puts the link back; a sidecar beside it travels too", async () => {
     const { root, downloads, target, journalDir } = await setup();
     const store = await tempDir();
     const link = join(downloads, "x.safetensors");

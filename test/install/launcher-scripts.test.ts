@@ -78,7 +78,8 @@ describe("readBatchVariable (webui-user.bat, never run)", () => {
 
   it("reports variables that are not set, and skips rem and :: lines", () => {
     const result = read(
-      "rem set COMMANDLINE_ARGS=--old %NOPE%\r\n:: set COMMANDLINE_ARGS=--older\r\nset COMMANDLINE_ARGS=--ckpt-dir %MODELS%\\sd\r\n",
+      "rem set COMMANDLINE_ARGS=--old %NOPE%\r\n:: set COMMANDLINE_ARGS=--older\r\n" +
+        "set COMMANDLINE_ARGS=--ckpt-dir %MODELS%\\sd\r\n",
     );
     expect(result.assignment).toEqual({ value: "--ckpt-dir \\sd", line: 3 });
     expect(result.undefinedNames).toEqual([{ line: 3, name: "MODELS" }]);

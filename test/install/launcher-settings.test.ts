@@ -61,14 +61,15 @@ describe("A1111 / Forge COMMANDLINE_ARGS", () => {
     ]);
   });
 
-  it("line numbers follow the assignment that wins; an unexported or runtime-computed value is reported, not used", async () => {
+  it("line numbers follow the winning assignment; an unexported or computed value is reported, unused", async () => {
     const { root } = await webui(A1111_MARKERS, {
       "webui-user.sh": ['COMMANDLINE_ARGS="--lora-dir /never/exported"', 'export OTHER="$(whoami)"', ""].join("\n"),
     });
     const target = await resolveWebui({ webui: root, env: {}, cwd: "/", platform: "linux" });
     expect(target.folders).toEqual({});
     expect(target.evidence).toContain(
-      `warning: ${join(root, "webui-user.sh")}:1: COMMANDLINE_ARGS is set but never exported, so the WebUI does not see it`,
+      `warning: ${join(root, "webui-user.sh")}:1: COMMANDLINE_ARGS is set but never exported, ` +
+        `so the WebUI does not see it`,
     );
 
     const { root: r2 } = await webui(A1111_MARKERS, { "webui-user.sh": 'export COMMANDLINE_ARGS="$(cat args.txt)"\n' });
@@ -78,7 +79,7 @@ describe("A1111 / Forge COMMANDLINE_ARGS", () => {
     );
   });
 
-  it("reads webui-user.bat on Windows: set, %~dp0, %VAR%, ^ continuations, rem, quoted Windows paths kept as Python keeps them", async () => {
+  it("reads webui-user.bat: set, %~dp0, %VAR%, ^ continuations, rem, quoted paths as Python keeps them", async () => {
     const { root } = await webui(A1111_MARKERS, {
       "webui-user.bat": [
         "@echo off",
@@ -175,7 +176,7 @@ describe("A1111 / Forge COMMANDLINE_ARGS", () => {
     });
   });
 
-  it("Forge --forge-ref-a1111-home takes A1111's folders that exist, not flags already given; Forge Neo's --*-dirs repeat", async () => {
+  it("--forge-ref-a1111-home takes A1111's existing folders, not given flags; Neo's --*-dirs repeat", async () => {
     const a1111 = await tempDir();
     await touch(a1111, ["models/Stable-diffusion/", "models/VAE/", "models/Lora/", "embeddings/"]);
     const { root, downloads } = await webui(FORGE_MARKERS, {
@@ -211,7 +212,7 @@ describe("A1111 / Forge COMMANDLINE_ARGS", () => {
 });
 
 describe("SD.Next config.json", () => {
-  it("installs into the folders config.json names, relative ones under SD.Next's folder, the rest under models_dir", async () => {
+  it("installs into the folders config.json names: relative ones under SD.Next, others under models_dir", async () => {
     const store = await tempDir();
     const { root, downloads } = await webui(SDNEXT_MARKERS, {
       "config.json": JSON.stringify(
@@ -358,7 +359,7 @@ describe("SwarmUI Data/Settings.fds", () => {
 });
 
 describe("Fooocus config.txt", () => {
-  it("installs into the configured folders that exist, and into the default where Fooocus would fall back", async () => {
+  it("installs into configured folders that exist, and into the default where Fooocus would fall back", async () => {
     const ckpts = await tempDir();
     const { root, downloads } = await webui(["entry_with_update.py", "launch.py", "emb/"], {
       "config.txt": JSON.stringify(

@@ -308,7 +308,7 @@ describe("layout warnings and options", () => {
     }
   });
 
-  it("--lycoris-dir sends LyCORIS algorithms to models/LyCORIS on A1111 and leaves plain LoRA in models/Lora", async () => {
+  it("--lycoris-dir sends LyCORIS algorithms to A1111's models/LyCORIS, plain LoRA stays in models/Lora", async () => {
     const { root, downloads, target } = await fakeWebui(A1111_MARKERS);
     const candidates = [
       await modelFile(join(downloads, "plain.safetensors"), k("lora", { algorithm: "lora" })),
@@ -449,7 +449,7 @@ describe("ComfyUI extra_model_paths.yaml", () => {
     ]);
   });
 
-  it("takes a relative base_path relative to the YAML's folder, and multi-line default paths in ComfyUI's order", async () => {
+  it("takes a relative base_path from the YAML's folder, and multi-line default paths in ComfyUI's order", async () => {
     const { root, downloads } = await fakeWebui(COMFY_MARKERS);
     await writeFile(
       join(root, "extra_model_paths.yaml"),

@@ -99,7 +99,7 @@ describe("placeFile on filesystems without hard links (exFAT, SMB, NFS)", () => 
     });
   }
 
-  it("a share that answers link() with EXDEV even inside one folder still gets a copy, never over an existing file", async () => {
+  it("a share answering link() with EXDEV even in one folder gets a copy, never over an existing file", async () => {
     const dir = await tempDir();
     const { fs, calls } = withoutHardLinks("EXDEV");
     await writeFile(join(dir, "m.bin"), "model bytes");
@@ -166,7 +166,7 @@ describe("placeFile edge cases", () => {
     expect((await readdir(dir)).sort()).toEqual(["src.bin", name].sort());
   });
 
-  it("copies a model named by a symbolic link as a link, never the bytes it points to; refuses a link otherwise", async () => {
+  it("copies a model named by a symlink as a link, never the bytes it points to; else refuses a link", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, "secret"), "private key");
     await fsp.symlink("secret", join(dir, "x.safetensors"));

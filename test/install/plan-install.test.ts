@@ -292,7 +292,7 @@ describe("plans that hold: what a real run would fail on is decided while planni
     for (const dir of mounts.splice(0).reverse()) await run("umount", [dir]).catch(() => run("umount", ["-l", dir]));
   });
 
-  it("skips a file whose name becomes longer than 255 bytes once renamed, in the dry run and the real run alike", async () => {
+  it("skips a file whose name grows past 255 bytes once renamed, in the dry run and the real run alike", async () => {
     const { root, downloads, target } = await setup();
     const stem = "n".repeat(243); // 255 bytes with .safetensors
     const taken = await modelFile(join(downloads, `${stem}.safetensors`), k("lora"));
@@ -329,7 +329,7 @@ describe("plans that hold: what a real run would fail on is decided while planni
     expect(planned.entries[1]).toMatchObject({ action: "move" });
   });
 
-  it("skips a copy that would not fit the target filesystem's free space, counting the copies planned before it", () => {
+  it("skips a copy that would not fit the target's free space, counting the copies planned before it", () => {
     const target = pureTarget();
     const candidate = (name: string, size: number, dev: number): InstallCandidate => ({
       source: `/dl/${name}`,
@@ -425,7 +425,8 @@ describe("plans that hold: what a real run would fail on is decided while planni
     });
     if (!sensitive)
       ctx.skip(
-        `${dir} is case-sensitive and no case-insensitive filesystem (vfat, casefold) can be mounted here: only the sensitive answer was checked`,
+        `${dir} is case-sensitive and no case-insensitive filesystem (vfat, casefold) can be mounted here: ` +
+          `only the sensitive answer was checked`,
       );
   });
 });

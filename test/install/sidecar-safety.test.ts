@@ -53,7 +53,7 @@ describe("a sidecar travels only when it is what its name says", () => {
     expect(entry.sidecarsLeft).toEqual([]);
   });
 
-  it("leaves a sidecar whose bytes are not what its name says, with a typed reason, and still installs the model", async () => {
+  it("leaves a sidecar whose bytes are not what its name says, with a typed reason; installs the model", async () => {
     const { root, downloads, target, journalDir } = await a1111WithDownloads(tempDir);
     const lora = await modelFile(join(downloads, "m.safetensors"), k("lora"));
     await writeFile(join(downloads, "m.preview.png"), "<html><script>fetch('/internal')</script></html>");
@@ -92,7 +92,7 @@ describe("a sidecar travels only when it is what its name says", () => {
 });
 
 describe("a sidecar that is a link or a special file never travels", () => {
-  it("a preview linking to a secret is carried neither as a link nor as the secret's bytes, on a move or a copy", async () => {
+  it("a preview linking to a secret travels neither as a link nor as the secret's bytes, on move or copy", async () => {
     for (const copy of [false, true]) {
       const { root, downloads, target, journalDir } = await a1111WithDownloads(tempDir);
       const home = await tempDir();
@@ -213,7 +213,7 @@ describe("a checkpoint's .yaml travels only as a model config the WebUIs' own co
     }
   });
 
-  it("leaves a config whose allowed classes are pointed at a file to torch.load or a repository to download", async () => {
+  it("leaves a config whose allowed classes point at a file to torch.load or a repository to download", async () => {
     const withCkpt = V_PREDICTION_CONFIG.replace(
       'parameterization: "v"',
       'parameterization: "v"\n    ckpt_path: "../../Downloads/evil.ckpt"',

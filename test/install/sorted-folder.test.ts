@@ -31,7 +31,7 @@ describe("sort moves only files that really lie in the folder being sorted", () 
     ]);
   });
 
-  it("judges the sorted folder by its real path too: a downloads folder reached through a link is still sorted", async () => {
+  it("judges the sorted folder by its real path too: downloads reached through a link are still sorted", async () => {
     const { downloads, target } = await a1111WithDownloads(tempDir);
     const parent = await tempDir();
     const link = join(parent, "Downloads");

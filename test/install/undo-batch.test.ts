@@ -55,7 +55,7 @@ describe("undoBatch", () => {
     await expect(undoBatch(target, "no-such-batch")).rejects.toMatchObject({ code: "journal-not-found" });
   });
 
-  it("leaves, per file, what is gone or whose original path is taken, and keeps sidecars with a refused model", async () => {
+  it("leaves, per file, what is gone or whose old path is taken, and keeps sidecars with a refused model", async () => {
     const { root, downloads, target } = await setup();
     await writeSidecars(downloads, ["occupied.preview.png"]);
     const candidates = [
@@ -99,7 +99,7 @@ describe("undoBatch", () => {
     expect([await treeListing(root), await treeListing(downloads)]).toEqual(before);
   });
 
-  it("refuses the whole batch when the recorded SHA-256 no longer matches, even with the identity restored", async () => {
+  it("refuses the whole batch when the recorded SHA-256 no longer matches, even with identity restored", async () => {
     const { root, downloads, target, journalDir } = await setup();
     const candidate = await modelFile(join(downloads, "x.safetensors"), k("lora"), { bytes: Buffer.from("new!") });
     await writeFile(join(root, "models/Lora/x.safetensors"), "old!");

@@ -23,7 +23,10 @@ export function expectedFields(result: Classification, fixture: ModelFixture): P
   );
 }
 
-/** Tensors in a fixed order, so containers that list them differently (safetensors sorts nothing, pickles walk dicts) compare equal. */
+/**
+ * Tensors in a fixed order, so containers that list them differently (safetensors sorts nothing,
+ * pickles walk dicts) compare equal.
+ */
 export function byPath(tensors: readonly TensorInfo[]): TensorInfo[] {
   const key = (t: TensorInfo) => JSON.stringify(t.path);
   return [...tensors].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));

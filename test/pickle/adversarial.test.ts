@@ -31,8 +31,8 @@ function benignCheckpoint(): Uint8Array {
   }).bytes;
 }
 
-describe("pickle content checklist (safety.md §11)", () => {
-  it("PK-01: a posix.system REDUCE before a working state dict is dangerous and does not hide the tensors", () => {
+describe("adversarial pickle content", () => {
+  it("a posix.system REDUCE before a working state dict is dangerous and does not hide the tensors", () => {
     for (const [module, name, resolved] of [
       ["posix", "system", "posix.system"],
       ["__builtin__", "eval", "builtins.eval"],
@@ -54,7 +54,7 @@ describe("pickle content checklist (safety.md §11)", () => {
     }
   });
 
-  it("PK-02: protocol-4 STACK_GLOBAL + MEMOIZE inside a FRAME is dangerous", () => {
+  it("protocol-4 STACK_GLOBAL + MEMOIZE inside a FRAME is dangerous", () => {
     const body = new PickleBuilder()
       .shortBinunicode("posix")
       .memoize()
@@ -77,7 +77,7 @@ describe("pickle content checklist (safety.md §11)", () => {
     expect(a.end).toBe(bytes.length);
   });
 
-  it("PK-03: STACK_GLOBAL operands come from the memo; decoy torch/LongStorage strings do not mislead", () => {
+  it("STACK_GLOBAL operands come from the memo; decoy torch/LongStorage strings do not mislead", () => {
     const bytes = new PickleBuilder()
       .proto(4)
       .shortBinunicode("posix")
@@ -105,7 +105,7 @@ describe("pickle content checklist (safety.md §11)", () => {
     expect(a.imports.map((i) => i.resolved)).toEqual(["posix.system"]);
   });
 
-  it("PK-04: a STACK_GLOBAL operand that is surely no str stops the load (CPython raises); a missing memo key is a dangerous unresolved global", () => {
+  it("a STACK_GLOBAL operand surely no str stops the load (CPython raises); a memo miss is a dangerous global", () => {
     const typeConfusion = new PickleBuilder()
       .proto(4)
       .binint1(42)
@@ -148,7 +148,7 @@ describe("pickle content checklist (safety.md §11)", () => {
     expect(b.end).toBeNull();
   });
 
-  it("PK-05: protocol-0 INST __builtin__ exec is dangerous", () => {
+  it("protocol-0 INST __builtin__ exec is dangerous", () => {
     const bytes = new PickleBuilder().mark().stringText("'print(1)'").inst("__builtin__", "exec").stop().bytes();
     const a = analyzePickle(bytes, plain);
     expect(verdictOf(a)).toBe("dangerous");
@@ -161,7 +161,7 @@ describe("pickle content checklist (safety.md §11)", () => {
     expect(codes(a, "dangerous")).toEqual(expect.arrayContaining(["dangerous-global", "structural-violation"]));
   });
 
-  it("PK-06: importlib + getattr call chains are dangerous (denylist and call chaining)", () => {
+  it("importlib + getattr call chains are dangerous (denylist and call chaining)", () => {
     const bytes = new PickleBuilder()
       .proto(2)
       .global("__builtin__", "getattr")
@@ -189,7 +189,7 @@ describe("pickle content checklist (safety.md §11)", () => {
     expect(codes(join, "dangerous")).toContain("dangerous-global");
   });
 
-  it("PK-07: alternative primitives under torch./numpy. and elsewhere are dangerous", () => {
+  it("alternative primitives under torch./numpy. and elsewhere are dangerous", () => {
     const primitives = [
       "torch.utils.collect_env run",
       "torch._inductor.codecache compile_file",
@@ -238,7 +238,7 @@ describe("pickle content checklist (safety.md §11)", () => {
     expect(verdictOf(analyzePickle(partial, plain))).toBe("dangerous");
   });
 
-  it("PK-08: nested-pickle loaders are dangerous", () => {
+  it("nested-pickle loaders are dangerous", () => {
     for (const [module, name] of [
       ["pickle", "loads"],
       ["_pickle", "loads"],
@@ -251,7 +251,7 @@ describe("pickle content checklist (safety.md §11)", () => {
     }
   });
 
-  it("PK-09: cloudpickle and types.CodeType code-object reconstruction are dangerous", () => {
+  it("cloudpickle and types.CodeType code-object reconstruction are dangerous", () => {
     for (const [module, name] of [
       ["cloudpickle.cloudpickle", "_make_function"],
       ["types", "CodeType"],
@@ -262,7 +262,7 @@ describe("pickle content checklist (safety.md §11)", () => {
     }
   });
 
-  it("PK-10: a broken pickle after a builtins.exec REDUCE is dangerous, not merely corrupt", () => {
+  it("a broken pickle after a builtins.exec REDUCE is dangerous, not merely corrupt", () => {
     const broken = new PickleBuilder()
       .proto(2)
       .global("builtins", "exec")
@@ -285,7 +285,7 @@ describe("pickle content checklist (safety.md §11)", () => {
     expect(verdictOf(analyzePickle(noStop, plain))).toBe("dangerous");
   });
 
-  it("PK-10: globals after the point where the stream breaks are still reported", () => {
+  it("globals after the point where the stream breaks are still reported", () => {
     const bytes = new PickleBuilder()
       .proto(2)
       .binget(9)
@@ -306,7 +306,7 @@ describe("pickle content checklist (safety.md §11)", () => {
     expect(codes(a)).toEqual(["invalid"]);
   });
 
-  it("PK-11: OBJ whose result is discarded with POP is dangerous", () => {
+  it("OBJ whose result is discarded with POP is dangerous", () => {
     const bytes = new PickleBuilder()
       .proto(1)
       .mark()
@@ -323,7 +323,7 @@ describe("pickle content checklist (safety.md §11)", () => {
     expect(a.findings.some((f) => f.message.includes("discarded"))).toBe(true);
   });
 
-  it("PK-13: scanner-deactivation imports are dangerous", () => {
+  it("scanner-deactivation imports are dangerous", () => {
     for (const [module, name] of [
       ["picklescan.scanner", "scan_file_path"],
       ["fickling", "always_check_safety"],
@@ -361,7 +361,7 @@ describe("pickle content checklist (safety.md §11)", () => {
     }
   });
 
-  it("target rules: BUILD, SETITEM or APPEND that CPython refuses, or that only sets plain attributes, is suspicious", () => {
+  it("target rules: BUILD, SETITEM or APPEND that CPython refuses, or that only sets attributes, is suspicious", () => {
     // A dict has no __dict__, a dict has no append: CPython raises and the load stops. A list takes item
     // assignment and an OrderedDict instance attributes: inert, but never what torch.save writes.
     const appendOnDict = new PickleBuilder().proto(2).emptyDict().none().append().stop().bytes();
@@ -444,14 +444,14 @@ const storagePid = (key: string, numel: number | bigint, extra?: (b: PickleBuild
   return b.tuple();
 };
 
-describe("persistent ids (PK-16 … PK-18)", () => {
+describe("persistent ids", () => {
   it("accepts a well-formed zip persistent id", () => {
     const a = analyzePickle(tensorWithPid(storagePid("0", 2)), zip);
     expect(verdictOf(a)).toBe("safe");
     expect(a.tensors[0]).toMatchObject({ name: "w", shape: [2], storage: { key: "0", byteSize: 4 } });
   });
 
-  it("PK-16: an int pid, a ('module', …) pid or the wrong arity is dangerous", () => {
+  it("an int pid, a ('module', …) pid or the wrong arity is dangerous", () => {
     const intPid = tensorWithPid((b) => b.binint1(0));
     const modulePid = tensorWithPid((b) =>
       b
@@ -482,14 +482,14 @@ describe("persistent ids (PK-16 … PK-18)", () => {
     expect(verdictOf(analyzePickle(tensorWithPid(storagePid("0", 2)), plain))).toBe("suspicious");
   });
 
-  it("PK-16: a storage class that is not a torch storage is dangerous", () => {
+  it("a storage class that is not a torch storage is dangerous", () => {
     const bytes = tensorWithPid((b) =>
       b.mark().binunicode("storage").global("torch", "float16").binunicode("0").binunicode("cpu").binint1(2).tuple(),
     );
     expect(codes(analyzePickle(bytes, zip), "dangerous")).toEqual(["structural-violation"]);
   });
 
-  it("PK-17: negative or huge numel is dangerous; byteSize is what data/<key> must hold", () => {
+  it("negative or huge numel is dangerous; byteSize is what data/<key> must hold", () => {
     for (const numel of [-1, 2n ** 62n]) {
       const a = analyzePickle(tensorWithPid(storagePid("0", numel)), zip);
       expect(verdictOf(a), String(numel)).toBe("dangerous");
@@ -500,7 +500,7 @@ describe("persistent ids (PK-16 … PK-18)", () => {
     ]);
   });
 
-  it("PK-17: a tensor reaching past its storage is reported, and conflicting declarations of one key are dangerous", () => {
+  it("a tensor reaching past its storage is reported, and conflicting declarations of one key are dangerous", () => {
     expect(codes(analyzePickle(tensorWithPid(storagePid("0", 1)), zip))).toEqual(["invalid"]);
     const twice = torchPickle(
       {
@@ -514,7 +514,7 @@ describe("persistent ids (PK-16 … PK-18)", () => {
     expect(verdictOf(analyzePickle(twice.bytes, zip))).toBe("dangerous");
   });
 
-  it("PK-18: storage keys that are paths are dangerous", () => {
+  it("storage keys that are paths are dangerous", () => {
     for (const key of ["../x", "0/../../y", "", "0x1", "١"]) {
       const a = analyzePickle(tensorWithPid(storagePid(key, 2)), zip);
       expect(verdictOf(a), key).toBe("dangerous");

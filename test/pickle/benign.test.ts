@@ -179,7 +179,7 @@ describe("analyzePickle on what torch.save writes", () => {
     ]);
   });
 
-  it("PK-14: numpy int64 global_step, _codecs.encode and __builtin__.set are safe after the py2 mapping", () => {
+  it("numpy int64 global_step, _codecs.encode and __builtin__.set are safe after the py2 mapping", () => {
     for (const numpyModule of ["numpy.core.multiarray", "numpy._core.multiarray"] as const) {
       const { bytes } = torchPickle(
         checkpointSpec(
@@ -204,7 +204,7 @@ describe("analyzePickle on what torch.save writes", () => {
     }
   });
 
-  it("PK-15: an SD 1.x ckpt with Lightning's ModelCheckpoint in callbacks is suspicious, never dangerous", () => {
+  it("an SD 1.x ckpt with Lightning's ModelCheckpoint in callbacks is suspicious, never dangerous", () => {
     const { bytes } = torchPickle(
       checkpointSpec(
         [["w", { shape: [2] }]],

@@ -6,7 +6,7 @@ import { codes, verdictOf } from "./verdict.js";
 
 const plain = { persistentIds: "none" } as const;
 
-describe("PK-12: hostile streams finish with a verdict", () => {
+describe("hostile streams finish with a verdict", () => {
   it("the 8-byte BINBYTES file with length 0xfffffffb is rejected before allocating", () => {
     const a = analyzePickle(Uint8Array.from([0x80, 0x03, 0x42, 0xfb, 0xff, 0xff, 0xff, 0x2e]), plain);
     expect(verdictOf(a)).toBe("dangerous");
@@ -64,7 +64,7 @@ describe("PK-12: hostile streams finish with a verdict", () => {
     expect(Object.keys(a.values)).toEqual(["0.leaf"]);
   });
 
-  it("memo keys are values, not positions: a sparse key round-trips, MEMOIZE numbers entries, a missing key is invalid", () => {
+  it("memo keys are values, not positions: sparse keys round-trip, MEMOIZE numbers entries, a miss is invalid", () => {
     const b = new PickleBuilder().proto(4).emptyDict().memoize(); // key 0
     b.shortBinunicode("sparse").shortBinunicode("far").longBinput(0xffffffff).setitem();
     b.shortBinunicode("again").longBinget(0xffffffff).setitem();

@@ -41,7 +41,7 @@ function paxRecord(keyword: string, value: string): string {
 }
 
 describe("red team 2: tar members torch reads differently from the inspector", () => {
-  it("a global pax 'size' resizes members but does not move the next header: torch reads a pickle the inspector never sees", async () => {
+  it("a global pax 'size' resizes members but does not move the next header: torch reads a hidden pickle", async () => {
     // Lib/tarfile.py: a global ('g') pax header is stored in tarfile.pax_headers. Each later member is read by
     // TarInfo._proc_builtin, which FIRST advances tarfile.offset by the member's own header size field
     // (offset += self._block(self.size)) and only THEN calls self._apply_pax_info(tarfile.pax_headers, …), which
@@ -86,7 +86,7 @@ describe("red team 2: tar members torch reads differently from the inspector", (
     expect(await verdictOfFile("global-pax.tar", blocks)).toBe("dangerous");
   });
 
-  it("a '\\0'-type member whose name ends in '/' is a directory to tarfile: its size skips nothing, and a hidden chain follows", async () => {
+  it("a '\\0'-type member named '…/' is a directory to tarfile: its size skips nothing; a chain follows", async () => {
     // Lib/tarfile.py TarInfo.frombuf: `if obj.type == AREGTYPE and obj.name.endswith("/"): obj.type = DIRTYPE`,
     // before _proc_builtin decides where the next header is: `if self.isreg() or self.type not in
     // SUPPORTED_TYPES: offset += self._block(self.size)`. A directory's size field therefore moves nothing: the
@@ -127,7 +127,7 @@ describe("red team 2: tar members torch reads differently from the inspector", (
     expect(await verdictOfFile("areg-dir.tar", blocks)).toBe("dangerous");
   });
 
-  it("a ustar prefix is joined to the name whatever the magic: a GNU-magic decoy is 'p/storages' to tarfile", async () => {
+  it("a ustar prefix joins the name whatever the magic: a GNU-magic decoy is 'p/storages' to tarfile", async () => {
     // Lib/tarfile.py TarInfo.frombuf reads `prefix = nts(buf[345:500], …)` for every header and ends with
     // `if prefix and obj.type not in GNU_TYPES: obj.name = prefix + "/" + obj.name`: it does not look at the magic
     // field first. A header with GNU magic ("ustar  \0"), name "storages" and prefix "p" is the member
@@ -151,7 +151,7 @@ describe("red team 2: tar members torch reads differently from the inspector", (
     expect(await verdictOfFile("gnu-prefix.tar", bytes)).toBe("dangerous");
   });
 
-  it("pax records are split by their length field, not by newlines: 'size=0' inside a comment value resizes nothing", async () => {
+  it("pax records split by their length field, not newlines: 'size=0' inside a comment resizes nothing", async () => {
     // Lib/tarfile.py TarInfo._proc_pax: each record is `"%d %s=%s\n"`; the regex matches only the length and the
     // keyword at the current position, the value is buf[match.end(2) + 1 : match.start(1) + length - 1], and the
     // next record starts at match.start(1) + length. A value may hold newlines, so the text "7 size=0\n" inside a
@@ -169,14 +169,14 @@ describe("red team 2: tar members torch reads differently from the inspector", (
 describe("red team 2: resource use", () => {
   const cli = useBuiltCli();
 
-  it("a pax header of repeated '1 ' is rejected after one pass, as tarfile does, not rescanned from every offset", async () => {
+  it("a pax header of repeated '1 ' is rejected in one pass, as tarfile does, not rescanned per offset", async () => {
     // Lib/tarfile.py TarInfo._proc_pax matches `(\d+) ([^=]+)=` ANCHORED at the current record (regex.match(buf,
     // pos)) and stops at the first position that is not a record: one linear pass, so tarfile (and torch's
     // legacy_load, which opens every non-zip file with it) is done with this header in milliseconds. Searching
     // the block for a record at every offset instead backtracks over the rest of the block from each "1 ":
     // superlinear in the header size (measured through the CLI: 128 KiB ~9 s and 256 KiB ~47 s of CPU; an
-    // extension header may hold 1 MiB), for a file of a few hundred KiB, blocking the whole process. The header holds no record,
-    // so tarfile ignores it and the archive is an ordinary torch tar holding an empty dict: safe.
+    // extension header may hold 1 MiB), for a file of a few hundred KiB, blocking the whole process. The header holds
+    // no record, so tarfile ignores it and the archive is an ordinary torch tar holding an empty dict: safe.
     // The inspection runs in a child that is killed after a deadline far above what a linear reading needs, so a
     // hang ends the test instead of the test run; nothing is timed.
     const text = ascii.encode("1 ".repeat(128 * 1024));
@@ -190,7 +190,7 @@ describe("red team 2: resource use", () => {
 });
 
 describe("red team 2: imports that touch the system yet are only 'unknown'", () => {
-  it("each name below opens, creates or truncates a file, or starts a process, when a plain pickle.load reaches it", () => {
+  it("each name below opens, creates or truncates a file, or starts a process, once pickle.load reaches it", () => {
     // Lib/pickle.py / Modules/_pickle.c find_class: GLOBAL imports the module (running its top level) and
     // getattr()s the name; REDUCE calls it with the pickled tuple. torch.load(weights_only=False) and a plain
     // pickle.load both do this for any name.
@@ -227,7 +227,7 @@ describe("red team 2: imports that touch the system yet are only 'unknown'", () 
 });
 
 describe("red team 2: ordinary torch files called dangerous", () => {
-  it("torch.save of a dtype view over an odd-length byte storage (record longer than numel × element size) is not dangerous", async () => {
+  it("torch.save of a dtype view on an odd-length storage (record > numel × item size): not dangerous", async () => {
     // torch/serialization.py _save (zip): a tensor pickles its storage as a TypedStorage whose numel is
     // TypedStorage._size() = untyped_storage.nbytes() // element_size, while the record written is the whole
     // untyped storage: zip_file.write_record(name, storage, storage.nbytes()). So

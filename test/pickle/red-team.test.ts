@@ -77,7 +77,7 @@ describe("red team: the stream must not stop early where CPython keeps going", (
     expect(verdictOf(analyzePickle(hidden, plain))).toBe("dangerous");
   });
 
-  it("INT/LONG/GET/PUT text that CPython accepts but never writes (hex, octal, '_', spaces, '+', 20 digits) fails closed", () => {
+  it("INT/LONG/GET/PUT text CPython reads but never writes (hex, octal, '_', ' ', '+', 20 digits) fails closed", () => {
     for (const text of ["0x10", "010", " 1", "1_0", "+1", "12345678901234567890"]) {
       const int = bytearrayBomb(new PickleBuilder().proto(2).intText(text).pop()).none().stop().bytes();
       expect(verdictOf(analyzePickle(int, plain)), `INT ${text}`).toBe("dangerous");
@@ -169,7 +169,7 @@ describe("red team: policy gaps", () => {
     expect(verdictOf(analyzePickle(ordered, plain))).toBe("suspicious");
   });
 
-  it("_rebuild_from_type_v2 may only call a global, under that global's call rule (no call chaining through it)", () => {
+  it("_rebuild_from_type_v2 may only call a global, under that global's call rule (no call chaining)", () => {
     const wrap = (func: (b: PickleBuilder) => PickleBuilder, args: (b: PickleBuilder) => PickleBuilder) =>
       args(
         func(new PickleBuilder().proto(2).global("torch._tensor", "_rebuild_from_type_v2").mark()).global(
@@ -237,7 +237,7 @@ describe("red team: policy gaps", () => {
     expect(a.findings.some((f) => f.message.includes("called by another wrapper"))).toBe(true);
   });
 
-  it("bytearray(str, encoding) is SAFE only with the latin-1 the protocol-2 pickler writes (any codec is looked up)", () => {
+  it("bytearray(str, encoding) is SAFE only with the protocol-2 pickler's latin-1 (any codec is looked up)", () => {
     const make = (encoding: string) =>
       new PickleBuilder()
         .proto(2)
@@ -252,7 +252,7 @@ describe("red team: policy gaps", () => {
     expect(verdictOf(analyzePickle(make("rot13"), plain))).toBe("dangerous");
   });
 
-  it("malformed and mapped names: \\r, lookalikes, empty components, dunders, Python 2 pairs mapping into danger", () => {
+  it("malformed and mapped names: \\r, lookalikes, empty parts, dunders, Python 2 pairs mapping into danger", () => {
     const cases: [string, string, number, string][] = [
       // Names no module has make find_class raise: nothing is imported and the load stops (suspicious).
       ["posix\r", "system", 2, "suspicious"],
@@ -359,7 +359,7 @@ describe("red team: resource bounds", () => {
 });
 
 describe("red team (2): text operands end where CPython's C parsers end", () => {
-  it("an INT/LONG/FLOAT/GET operand ends at a NUL, as strtol and PyLong_FromString read it, and the stream goes on", () => {
+  it("an INT/LONG/FLOAT/GET operand ends at a NUL, as strtol and PyLong_FromString read it; the stream goes on", () => {
     const payloadAfter = (b: PickleBuilder) =>
       b.global("posix", "system").binunicode("echo harmless").tuple1().reduce().stop().bytes();
     for (const op of ["I", "L", "F"]) {

@@ -239,7 +239,7 @@ describe("GGUF placement", () => {
     return { root, routed };
   }
 
-  it("goes where ComfyUI-GGUF and Forge list .gguf files, under its own name; A1111 is told it cannot load it", async () => {
+  it("goes where ComfyUI-GGUF and Forge list .gguf files, under its own name; A1111 is told it cannot", async () => {
     const comfy = await route(COMFY_MARKERS, fluxGguf("Q4_0"), "flux1-dev-Q4_0.gguf");
     expect(comfy.routed).toMatchObject({
       ok: true,

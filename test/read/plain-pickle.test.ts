@@ -41,7 +41,7 @@ describe("readPlainPickle", () => {
     expect(result.values).toEqual({ lr: 0.0001, steps: 1000, name: "run-3" });
   });
 
-  it("ZP-06: a payload in a .pt/.bin plain pickle is dangerous", async () => {
+  it("a payload in a .pt/.bin plain pickle is dangerous", async () => {
     const payload = new PickleBuilder()
       .proto(2)
       .global("posix", "system")
@@ -57,7 +57,7 @@ describe("readPlainPickle", () => {
     ]);
   });
 
-  it("a data.pkl taken out of its zip is not dangerous: without persistent_load its first persistent id stops the load", async () => {
+  it("a data.pkl out of its zip is not dangerous: without persistent_load, its first pid stops the load", async () => {
     const { result, verdict } = await read(
       torchPickle({ dict: [["w", { tensor: { shape: [2] } }]] }, { persistentIds: "zip" }).bytes,
       "data.pkl",

@@ -43,7 +43,7 @@ async function judge(
 }
 
 describe("red team: zip end records", () => {
-  it("an end record with disk numbers 1/1 (miniz reads it) cannot send us to an earlier, benign directory", async () => {
+  it("an end record with disk numbers 1/1 (miniz reads it) cannot send us to an earlier benign directory", async () => {
     const dir = await tempDir();
     await writeTorchZip(join(dir, "a.ckpt"), {
       root: "archive",
@@ -106,7 +106,7 @@ describe("red team: records torch reads that we might not", () => {
     }
   });
 
-  it("a data.pkl whose local header lies after the central directory (miniz reads it there) is interpreted", async () => {
+  it("a data.pkl whose local header is after the central directory (miniz reads it there) is interpreted", async () => {
     const path = join(await tempDir(), "model.ckpt");
     const written = await writeTorchZip(path, {
       root: "archive",
@@ -168,7 +168,7 @@ describe("red team: records torch reads that we might not", () => {
     expect(result.findings.some((f) => f.code === "unscannable")).toBe(true);
   });
 
-  it("300k distinct globals in data.pkl finish with a verdict (no call-stack overflow, a bounded import list)", async () => {
+  it("300k distinct globals in data.pkl end with a verdict (no stack overflow, a bounded import list)", async () => {
     const b = new PickleBuilder().proto(2);
     for (let i = 0; i < 300_000; i++) b.global("collections", `C${i}`).pop();
     const path = join(await tempDir(), "model.ckpt");
@@ -185,7 +185,7 @@ describe("red team: records torch reads that we might not", () => {
     expect(result.findings.some((f) => f.severity === "dangerous")).toBe(true);
   });
 
-  it("127 case variants of data.pkl are not each interpreted: the second copy already decides the verdict", async () => {
+  it("127 case variants of data.pkl are not each interpreted: the second copy decides the verdict", async () => {
     // bit n of i upper-cases character n: every spelling miniz's case-insensitive lookup folds to data.pkl
     const extraEntries = Array.from({ length: 127 }, (_, index) => ({
       name: `archive/${[..."data.pkl"].map((c, bit) => (((index + 1) >> bit) & 1 ? c.toUpperCase() : c)).join("")}`,

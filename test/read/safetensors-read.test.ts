@@ -81,7 +81,7 @@ describe("readSafetensors", () => {
     });
   });
 
-  it("ST-01: a length field of 2^40 or 2^64−1 is HeaderTooLarge with nothing read past it", async () => {
+  it("a length field of 2^40 or 2^64−1 is HeaderTooLarge with nothing read past it", async () => {
     for (const lengthField of [2n ** 40n, 2n ** 64n - 1n]) {
       const { result, bytesRead } = await readRaw("{}", 0, lengthField);
       expectRejected(result, "HeaderTooLarge");
@@ -89,19 +89,19 @@ describe("readSafetensors", () => {
     }
   });
 
-  it("ST-01: the 100,000,000-byte cap holds even when the file is big enough", async () => {
+  it("the 100,000,000-byte cap holds even when the file is big enough", async () => {
     const { result, bytesRead } = await readRaw("{}", 200_000_000, 100_000_001n);
     expectRejected(result, "HeaderTooLarge");
     expect(bytesRead).toBe(8);
   });
 
-  it("ST-02: 1000 bytes declared, 2 present is InvalidHeaderLength without reading past EOF", async () => {
+  it("1000 bytes declared, 2 present is InvalidHeaderLength without reading past EOF", async () => {
     const { result, bytesRead } = await readRaw("{}", 0, 1000n);
     expectRejected(result, "InvalidHeaderLength");
     expect(bytesRead).toBe(8);
   });
 
-  it("ST-03: files of 0 to 7 bytes are HeaderTooSmall", async () => {
+  it("files of 0 to 7 bytes are HeaderTooSmall", async () => {
     const dir = await tempDir();
     for (let size = 0; size < 8; size++) {
       const path = join(dir, `short-${size}.safetensors`);
@@ -112,12 +112,12 @@ describe("readSafetensors", () => {
     }
   });
 
-  it("ST-04: a non-UTF-8 header is InvalidHeader, a BOM before `{` InvalidHeaderDeserialization", async () => {
+  it("a non-UTF-8 header is InvalidHeader, a BOM before `{` InvalidHeaderDeserialization", async () => {
     expectRejected((await readRaw(Buffer.from([0x7b, 0xff, 0x7d]))).result, "InvalidHeader");
     expectRejected((await readRaw(Buffer.from([0xef, 0xbb, 0xbf, 0x7b, 0x7d]))).result, "InvalidHeaderDeserialization");
   });
 
-  it("ST-05: 10^6 tiny legal tensors (a 70 MB header) stop at the tensor-count cap", async () => {
+  it("10^6 tiny legal tensors (a 70 MB header) stop at the tensor-count cap", async () => {
     const count = 1_000_000;
     const parts: string[] = [];
     for (let i = 0; i < count; i++) parts.push(`"${i}":{"dtype":"U8","shape":[1],"data_offsets":[${i},${i + 1}]}`);
@@ -127,7 +127,7 @@ describe("readSafetensors", () => {
     expectRejected(result, "TooManyTensors");
   });
 
-  it("ST-05: a header above 25 MB is parsed and marked oversized", async () => {
+  it("a header above 25 MB is parsed and marked oversized", async () => {
     const header = `{"__metadata__":{"pad":"${"x".repeat(25_000_001)}"},"a":${entry("U8", [1], [0, 1])}}`;
     const { result, bytesRead } = await readRaw(header, 1);
     expect(bytesRead).toBe(8 + header.length);
@@ -136,30 +136,30 @@ describe("readSafetensors", () => {
     expect(result.findings).toEqual([expect.objectContaining({ severity: "suspicious", code: "oversized-header" })]);
   });
 
-  it("ST-06: many tensors sharing one byte range are InvalidOffset", async () => {
+  it("many tensors sharing one byte range are InvalidOffset", async () => {
     const tensors = Array.from({ length: 10 }, (_, i) => `"t${i}":${entry("F32", [2, 2], [0, 16])}`);
     expectRejected((await readRaw(`{${tensors.join(",")}}`, 16)).result, "InvalidOffset");
   });
 
-  it("ST-07: a hole between tensors is InvalidOffset", async () => {
+  it("a hole between tensors is InvalidOffset", async () => {
     const header = `{"a":${entry("F16", [2], [0, 4])},"b":${entry("F16", [2], [8, 12])}}`;
     const { result } = await readRaw(header, 12);
     expectRejected(result, "InvalidOffset");
     expect(result.error?.message).toMatch(/`b`/);
   });
 
-  it("ST-08: shape × dtype not matching the byte range is TensorInvalidInfo", async () => {
+  it("shape × dtype not matching the byte range is TensorInvalidInfo", async () => {
     expectRejected((await readRaw(`{"a":${entry("F32", [3], [0, 8])}}`, 8)).result, "TensorInvalidInfo");
   });
 
-  it("ST-09: a shape product beyond u64 is ValidationOverflow", async () => {
+  it("a shape product beyond u64 is ValidationOverflow", async () => {
     expectRejected(
       (await readRaw(`{"a":${entry("F32", [2, "9223372036854775807"], [0, 16])}}`, 16)).result,
       "ValidationOverflow",
     );
   });
 
-  it("ST-10: bytes after the last tensor are a trailing-bytes finding; the tensors still count", async () => {
+  it("bytes after the last tensor are a trailing-bytes finding; the tensors still count", async () => {
     const path = join(await tempDir(), "padded.safetensors");
     const { headerLength } = await writeSafetensors(path, [{ name: "w", shape: [2, 2] }], { extraBytes: 4 });
     const { result, bytesRead } = await read(path);
@@ -170,7 +170,7 @@ describe("readSafetensors", () => {
     expect(result.findings[0]?.message).toMatch(/^4 bytes after the tensor data/);
   });
 
-  it("ST-11: a truncated download is MetadataIncompleteBuffer, said as such, with the intended tensors", async () => {
+  it("a truncated download is MetadataIncompleteBuffer, said as such, with the intended tensors", async () => {
     const path = join(await tempDir(), "partial.safetensors");
     await writeSafetensors(path, [{ name: "w", shape: [1024, 1024] }], { extraBytes: -1000 });
     const { result } = await read(path);
@@ -180,7 +180,7 @@ describe("readSafetensors", () => {
     expect(result.tensors).toEqual([{ name: "w", path: ["w"], dtype: "F16", shape: [1024, 1024] }]);
   });
 
-  it("ST-12: a duplicate tensor key keeps the last copy and is reported", async () => {
+  it("a duplicate tensor key keeps the last copy and is reported", async () => {
     const header = `{"w":${entry("F16", [4], [0, 8])},"w":${entry("F32", [2], [0, 8])}}`;
     const { result } = await readRaw(header, 8);
     expect(result.error).toBeNull();
@@ -188,7 +188,7 @@ describe("readSafetensors", () => {
     expect(result.findings).toEqual([expect.objectContaining({ severity: "suspicious", code: "duplicate-key" })]);
   });
 
-  it("ST-13: a non-string __metadata__ value or a second __metadata__ is InvalidHeaderDeserialization", async () => {
+  it("a non-string __metadata__ value or a second __metadata__ is InvalidHeaderDeserialization", async () => {
     expectRejected((await readRaw('{"__metadata__":{"ss_network_dim":16}}')).result, "InvalidHeaderDeserialization");
     expectRejected(
       (await readRaw('{"__metadata__":{"a":"1"},"__metadata__":{"b":"2"}}')).result,
@@ -196,7 +196,7 @@ describe("readSafetensors", () => {
     );
   });
 
-  it("ST-14: tensors named __proto__ and constructor are ordinary tensors", async () => {
+  it("tensors named __proto__ and constructor are ordinary tensors", async () => {
     const header = `{"__proto__":${entry("F32", [1], [0, 4])},"constructor":${entry("F32", [1], [4, 8])}}`;
     const { result } = await readRaw(header, 8);
     expect(result.error).toBeNull();
@@ -205,7 +205,7 @@ describe("readSafetensors", () => {
     expect(Object.getPrototypeOf(result.tensors[0])).toBe(Object.prototype);
   });
 
-  it("ST-15: 1.0, 1e0, -0 and integers above u64 in shape or offsets are InvalidHeaderDeserialization", async () => {
+  it("1.0, 1e0, -0 and integers above u64 in shape or offsets are InvalidHeaderDeserialization", async () => {
     for (const number of ["1.0", "1e0", "-0", "18446744073709551616"]) {
       expectRejected(
         (await readRaw(`{"a":${entry("U8", [number], [0, 1])}}`, 1)).result,
@@ -218,20 +218,20 @@ describe("readSafetensors", () => {
     }
   });
 
-  it("ST-15: 2^53+1 is read exactly, then refused as unrepresentable", async () => {
+  it("2^53+1 is read exactly, then refused as unrepresentable", async () => {
     const { result } = await readRaw(`{"a":${entry("U8", ["9007199254740993"], [0, "9007199254740993"])}}`);
     expectRejected(result, "InvalidHeaderDeserialization");
     expect(result.error?.message).toMatch(/above 2\^53/);
   });
 
-  it("ST-16: leading whitespace and newlines before `{` are accepted with a safe note", async () => {
+  it("leading whitespace and newlines before `{` are accepted with a safe note", async () => {
     const { result } = await readRaw(`\n\n  {"a":${entry("F16", [2], [0, 4])}}`, 4);
     expect(result.error).toBeNull();
     expect(result.tensors.map((t) => t.name)).toEqual(["a"]);
     expect(result.findings).toEqual([expect.objectContaining({ severity: "safe", code: "leading-whitespace" })]);
   });
 
-  it("ST-17: F128 and f32 are unsupported dtypes, not attacks; F8_E8M0 and F4 are current", async () => {
+  it("F128 and f32 are unsupported dtypes, not attacks; F8_E8M0 and F4 are current", async () => {
     for (const dtype of ["F128", "f32"]) {
       const { result } = await readRaw(`{"a":${entry(dtype, [2], [0, 8])}}`, 8);
       expectRejected(result, "InvalidHeaderDeserialization");

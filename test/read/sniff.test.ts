@@ -112,7 +112,7 @@ describe("sniffFormats", () => {
     expect(sniff(Buffer.from([0x80]))).toEqual(["unknown"]);
   });
 
-  it("adds a pickle reading to an unknown file whose first byte is any opcode (CPython accepts any first opcode)", () => {
+  it("adds a pickle reading to an unknown file starting with any opcode (CPython accepts any first opcode)", () => {
     expect(sniff("cposix\nsystem\n(S'echo pwned'\ntR.")).toEqual(["unknown", "pickle"]);
     expect(sniff("(dp0\nS'a'\np1\nI1\ns.")).toEqual(["unknown", "pickle"]);
     expect(sniff("}q\x00.")).toEqual(["unknown", "pickle"]);

@@ -31,7 +31,7 @@ async function legacyFile(root: PickleValueSpec = CHECKPOINT, options: LegacyFil
 }
 
 describe("readTorchLegacy", () => {
-  it("LG-02: parses the five pickles (10-byte LONG1 magic) and walks the records by their headers only", async () => {
+  it("parses the five pickles (10-byte LONG1 magic) and walks the records by their headers only", async () => {
     const { result, layout, bytesRead, size } = await legacyFile();
     expect(result.error).toBeNull();
     expect(result.format).toBe("torch-legacy");
@@ -67,7 +67,7 @@ describe("readTorchLegacy", () => {
     expect(bytesRead).toBeLessThan(2 * layout.recordsStart + 8 * 4000);
   });
 
-  it("LG-01: bytes after the last record are trailing data; an extra pickle is named as such", async () => {
+  it("bytes after the last record are trailing data; an extra pickle is named as such", async () => {
     const extra = new PickleBuilder().proto(2).global("os", "system").stop().bytes();
     const { result } = await legacyFile(CHECKPOINT, { trailing: extra });
     expect(verdict(result)).toBe("suspicious");
@@ -77,7 +77,7 @@ describe("readTorchLegacy", () => {
     expect(codes(junk)).toEqual(["trailing-bytes"]);
   });
 
-  it("LG-01: records that do not reach the end of the declared data are an incomplete download", async () => {
+  it("records that do not reach the end of the declared data are an incomplete download", async () => {
     const { result } = await legacyFile(CHECKPOINT, { truncateBy: 100 });
     expect(verdict(result)).toBe("suspicious");
     expect(codes(result)).toEqual(["invalid"]);
@@ -85,7 +85,7 @@ describe("readTorchLegacy", () => {
     expect(result.tensors).toHaveLength(3);
   });
 
-  it("PK-17: a record whose numel differs from pickle #4 is dangerous", async () => {
+  it("a record whose numel differs from pickle #4 is dangerous", async () => {
     const { layout } = await legacyFile();
     const key = layout.storages[0]!.key;
     const { result } = await legacyFile(CHECKPOINT, { recordNumel: { [key]: 1 } });

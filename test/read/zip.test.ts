@@ -113,7 +113,7 @@ describe("readZipDirectory on what torch.save writes", () => {
     expect(bytesRead).toBeLessThan(4 * 1024);
   });
 
-  it("reads each local header torch writes in one read of exactly its bytes, name and FB padding included", async () => {
+  it("reads each local header torch writes in one read of exactly its bytes, name and FB padding too", async () => {
     const { path, directory } = await writeAndList({
       storages: [
         { key: "0", byteSize: 32 },

@@ -27,7 +27,8 @@ const stemOf = (path: string) => basename(path).replace(/\.[^.]*$/, "");
 const carried = (entry: MoveEntry) => entry.sidecars.map((s) => basename(s.source)).sort();
 
 describe("red team: trust at the edges", () => {
-  // Attack: a hard link to ~/.ssh/id_rsa named `<lora>.txt` is a regular UTF-8 file, so it is carried into the WebUI, which shows descriptions in the browser.
+  // Attack: a hard link to ~/.ssh/id_rsa named `<lora>.txt` is a regular UTF-8 file, so it is carried into the WebUI,
+  // which shows descriptions in the browser.
   it("does not carry a hard-linked secret disguised as a description sidecar", async () => {
     const { root, downloads, target } = await a1111WithDownloads(tempDir);
     const home = join(root, "..", "home-ssh");
@@ -52,10 +53,13 @@ describe("red team: trust at the edges", () => {
 const fake = useFakeServers();
 
 describe("red team: tokens on disk", () => {
-  // Attack/unlucky user: Civitai documents `…/api/download/models/N?token=KEY`; a cut transfer writes the key in clear into `<name>.part.source` in the (often shared) download folder.
+  // Attack/unlucky user: Civitai documents `…/api/download/models/N?token=KEY`; a cut transfer writes the key in clear
+  // into `<name>.part.source` in the (often shared) download folder.
   it("does not write a token carried in the URL's query into the .part.source record", async () => {
     const body = Buffer.alloc(200_000, 7);
-    const url = `${fake().serveFile("m/model.safetensors", body, { cutAfterBytes: 80_000, cutTimes: 1 })}?token=sk-SECRET-0123456789`;
+    const url =
+      `${fake().serveFile("m/model.safetensors", body, { cutAfterBytes: 80_000, cutTimes: 1 })}` +
+      `?token=sk-SECRET-0123456789`;
     const opts = await fakeServerDownload(await tempDir(), fake(), {
       network: { env: {}, idleTimeoutMs: 400 },
       fileName: "model.safetensors",
@@ -70,7 +74,8 @@ describe("red team: tokens on disk", () => {
 });
 
 describe("red team: tokens in output", () => {
-  // Unlucky user: a Civitai link with `?token=KEY` (the form Civitai documents) is echoed in clear in the --json report and in error lines, which end up in CI logs and bug reports.
+  // Unlucky user: a Civitai link with `?token=KEY` (the form Civitai documents) is echoed in clear in the --json report
+  // and in error lines, which end up in CI logs and bug reports.
   it("does not print a token carried in the URL's query", async () => {
     const dir = await tempDir();
     const url = fake().serveFile("m/model.safetensors", Buffer.alloc(1000, 7));
@@ -85,7 +90,9 @@ describe("red team: tokens in output", () => {
 });
 
 describe("red team: what the new name pairs with in the WebUI", () => {
-  // Attack: a hostile `c.yaml` already sits in models/Stable-diffusion (left from a deleted model or planted); installing a safe `c.safetensors` beside it makes A1111 build the checkpoint from that config, running any `target:`.
+  // Attack: a hostile `c.yaml` already sits in models/Stable-diffusion (left from a deleted model or planted);
+  // installing a safe `c.safetensors` beside it makes A1111 build the checkpoint from that config,
+  // running any `target:`.
   it("does not give a checkpoint the stem of an existing .yaml it would refuse to carry", async () => {
     const { root, downloads, target } = await a1111WithDownloads(tempDir);
     await writeFile(join(root, "models/Stable-diffusion/c.yaml"), "model:\n  target: os.system\n  params: {}\n");
@@ -94,7 +101,8 @@ describe("red team: what the new name pairs with in the WebUI", () => {
     if (entry.action === "move") expect(stemOf(entry.destination)).not.toBe("c");
   });
 
-  // Unlucky user: `m.safetensors` is installed beside an existing LoRA `m.pt`; A1111 keys LoRAs by stem, so `<lora:m>` now names only one of them and the new one shows the old one's preview and metadata.
+  // Unlucky user: `m.safetensors` is installed beside an existing LoRA `m.pt`; A1111 keys LoRAs by stem, so `<lora:m>`
+  // now names only one of them and the new one shows the old one's preview and metadata.
   it("does not install a LoRA under a stem another LoRA in the folder already has", async () => {
     const { root, downloads, target } = await a1111WithDownloads(tempDir);
     await writeFile(join(root, "models/Lora/m.pt"), "x");
@@ -105,7 +113,8 @@ describe("red team: what the new name pairs with in the WebUI", () => {
 });
 
 describe("red team: audit --fix and linked folders", () => {
-  // Unlucky user: a folder link inside one model folder pointing at another (shared libraries) makes audit see one file under two paths, call it a duplicate of itself and quarantine the only copy.
+  // Unlucky user: a folder link inside one model folder pointing at another (shared libraries) makes audit see one file
+  // under two paths, call it a duplicate of itself and quarantine the only copy.
   it("does not quarantine a file as a duplicate of itself seen through a folder link", {
     timeout: 120_000,
   }, async () => {
@@ -127,7 +136,8 @@ describe("red team: audit --fix and linked folders", () => {
 });
 
 describe("red team: sidecars between plan and move", () => {
-  // Attack: the checked `c.yaml` is swapped (rename over it) for one with `target: os.system` after planning; apply only re-checks that it is a regular file, so the unchecked config lands beside the checkpoint.
+  // Attack: the checked `c.yaml` is swapped (rename over it) for one with `target: os.system` after planning; apply
+  // only re-checks that it is a regular file, so the unchecked config lands beside the checkpoint.
   it("does not install a sidecar replaced after its content was checked", async () => {
     const { root, downloads, target, journalDir } = await a1111WithDownloads(tempDir);
     const checkpoint = await modelFile(join(downloads, "c.safetensors"), k("checkpoint"));
@@ -143,7 +153,8 @@ describe("red team: sidecars between plan and move", () => {
 });
 
 describe("red team: planted partial downloads", () => {
-  // Attack: in a shared (world-writable) download folder another user plants `<name>.part` with hostile leading bytes and a `.part.source` naming the real URL and its public ETag; resume splices the server's tail onto them.
+  // Attack: in a shared (world-writable) download folder another user plants `<name>.part` with hostile leading bytes
+  // and a `.part.source` naming the real URL and its public ETag; resume splices the server's tail onto them.
   it.skipIf(process.getuid?.() !== 0)(
     "does not resume a .part and record that belong to another user and anyone can write",
     async () => {
@@ -169,7 +180,8 @@ describe("red team: planted partial downloads", () => {
 });
 
 describe("red team: server-chosen names", () => {
-  // Attack: the user downloads "a model" straight into models/Stable-diffusion beside `c.safetensors`; the server names it `c.yaml` in Content-Disposition, and A1111 then builds that checkpoint from the server's config.
+  // Attack: the user downloads "a model" straight into models/Stable-diffusion beside `c.safetensors`; the server names
+  // it `c.yaml` in Content-Disposition, and A1111 then builds that checkpoint from the server's config.
   it("does not save a download under a name that is no model file (a .yaml config) chosen by the server", async () => {
     const dir = await tempDir();
     await writeFile(join(dir, "c.safetensors"), "x");

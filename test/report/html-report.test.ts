@@ -71,7 +71,7 @@ describe("HTML report", () => {
     expect(JSON.parse(json)).toEqual({ name: HOSTILE_SCRIPT, other: "a & b > c \u2028" });
   });
 
-  it("is one self-contained file: no URL but data: images, a strict CSP, hostile text only as escaped JSON", async () => {
+  it("is one self-contained file: no URL but data: images, strict CSP, hostile text only as escaped JSON", async () => {
     const { html } = await reportOfHostileTree();
     expect(html).toMatch(
       /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; img-src data:; style-src &#39;sha256-[^"]+; script-src &#39;sha256-/,

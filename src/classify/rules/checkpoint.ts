@@ -3,7 +3,9 @@ import type { NormalizedHeader } from "../normalize.js";
 import type { Description, KeyTest, Rule } from "../rule.js";
 import type { Base } from "../types.js";
 
-/** Text-encoder shapes that confirm (or contradict) the UNet's base in an all-in-one file (A1111 sd_models_config.py). */
+/**
+ * Text-encoder shapes that confirm (or contradict) the UNet's base in an all-in-one file (A1111 sd_models_config.py).
+ */
 const TEXT_ENCODER_PROBES: readonly { key: string; dim: number; value: number; base: Base }[] = [
   { key: "conditioner.embedders.1.model.ln_final.weight", dim: 0, value: 1280, base: "sdxl" },
   { key: "conditioner.embedders.0.model.ln_final.weight", dim: 0, value: 1280, base: "sdxl-refiner" },

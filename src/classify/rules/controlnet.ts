@@ -106,7 +106,8 @@ export const controlnetRules: readonly Rule[] = [
     describe: unetCopy("", "controlnet_cond_embedding.conv_in.weight"),
   },
   {
-    // InvokeAI flux/controlnet/state_dict_utils.py: XLabs ⊇ {controlnet_blocks.0.*, input_hint_block.0.*, pos_embed_input.*}
+    // InvokeAI flux/controlnet/state_dict_utils.py: XLabs ⊇
+    // {controlnet_blocks.0.*, input_hint_block.0.*, pos_embed_input.*}
     id: "controlnet-flux-xlabs",
     kind: "controlnet",
     stage: "controlnet",

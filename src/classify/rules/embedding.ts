@@ -2,7 +2,7 @@ import type { NormalizedHeader } from "../normalize.js";
 import type { Description, Rule } from "../rule.js";
 import type { Base } from "../types.js";
 
-/** Token-embedding width → base (A1111 textual_inversion.py; §3.6). */
+/** Token-embedding width → base (A1111 modules/textual_inversion/textual_inversion.py). */
 const WIDTH_BASE: ReadonlyMap<number, Base> = new Map<number, Base>([
   [768, "sd1"],
   [1024, "sd2"],

@@ -16,7 +16,9 @@ const PREFIXES = [
   "te1.",
   "te2.",
 ] as const;
-/** OpenCLIP text towers: alone, or as SD2 (`cond_stage_model.model.`) / SDXL (`conditioner.embedders.1.model.`) parts. */
+/**
+ * OpenCLIP text towers: alone, or as SD2 (`cond_stage_model.model.`) / SDXL (`conditioner.embedders.1.model.`) parts.
+ */
 const OPENCLIP_PREFIXES = [
   "",
   "model.",
@@ -115,7 +117,8 @@ function llm(
       const width = header.index.dim("model.layers.0.self_attn.q_proj.weight", 1);
       const architecture = (width === undefined ? undefined : bySize[width]) ?? id;
       const evidence = [
-        `${keys.join(" + ")} → ${id}${width === undefined ? "" : `, width ${width}${architecture === id ? "" : ` → ${architecture}`}`}`,
+        `${keys.join(" + ")} → ${id}` +
+          `${width === undefined ? "" : `, width ${width}${architecture === id ? "" : ` → ${architecture}`}`}`,
       ];
       const usedBy = USED_BY[architecture];
       return { base: "unknown", architecture, evidence: usedBy === undefined ? evidence : [...evidence, usedBy] };

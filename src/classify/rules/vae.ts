@@ -62,7 +62,8 @@ function describeWanVae(header: NormalizedHeader): Description {
   if (latent === 48)
     return { base: "wan", architecture: "wan2.2-vae", evidence: ["decoder.conv1 in-ch 48 → Wan 2.2 VAE"] };
   const evidence = [
-    `decoder.conv1 in-ch ${latent ?? "?"}${latent === 16 ? ": Wan 2.1 and Qwen-Image VAEs have identical keys and shapes" : ""}`,
+    `decoder.conv1 in-ch ${latent ?? "?"}` +
+      `${latent === 16 ? ": Wan 2.1 and Qwen-Image VAEs have identical keys and shapes" : ""}`,
   ];
   return { base: "unknown", architecture: "wan-vae", evidence };
 }

@@ -21,7 +21,8 @@ async function report(io: CliIo, options: GlobalOptions, file: string, prefix = 
     io.stdout.write(prefix);
     io.stdout.write(`config file  ${terminalSafe(file)}\n`);
     io.stdout.write(
-      `webui        ${data.webui === null ? "(none)" : terminalSafe(data.webui)}${data.ui === null ? "" : ` (--ui ${data.ui})`}\n`,
+      `webui        ${data.webui === null ? "(none)" : terminalSafe(data.webui)}` +
+        `${data.ui === null ? "" : ` (--ui ${data.ui})`}\n`,
     );
   }
   return EXIT_OK;

@@ -50,7 +50,8 @@ export async function runInspect(
       });
     }
     if (flags.civitai) {
-      // The Civitai client (HTTP, response schemas) and the hash cache load only here: a plain inspect reads local files.
+      // The Civitai client (HTTP, response schemas) and the hash cache load only here:
+      // a plain inspect reads local files.
       const [{ createFileHasher }, { lookUpOnCivitai }] = await Promise.all([
         import("../../app/file-hasher.js"),
         import("../../app/civitai-lookup.js"),

@@ -30,7 +30,8 @@ export function registerAudit(program: Command, context: CliContext): void {
   program
     .command("audit")
     .description(
-      "inspect every file in a WebUI's model folders and report what is misplaced, dangerous, broken or duplicated; --fix heals it",
+      "inspect every file in a WebUI's model folders and report what is misplaced, dangerous, broken or duplicated; " +
+        "--fix heals it",
     )
     .option("--webui <dir>", "WebUI root (default: $SDMODELS_WEBUI, else the current folder if it is a WebUI)")
     .addOption(new Option("--ui <name>", "force the WebUI type instead of detecting it").choices(UI_NAMES))

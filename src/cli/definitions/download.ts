@@ -17,8 +17,9 @@ Exit codes: 0 downloaded and not dangerous, 1 usage error, 2 file error, 3 the f
 `;
 
 /**
- * `sdmodels download` as the command line sees it: arguments, options, help. What it does lives in commands/download.ts,
- * loaded only when the command runs, so `--help`, `--version` and the other commands never load its modules.
+ * `sdmodels download` as the command line sees it: arguments, options, help. What it does lives in
+ * commands/download.ts, loaded only when the command runs, so `--help`, `--version` and the other commands
+ * never load its modules.
  */
 export function registerDownload(program: Command, context: CliContext): void {
   program

@@ -193,7 +193,9 @@ export function installWarnings(outcome: InstallOutcome): string[] {
     ...outcome.plan.warnings,
     ...pickles.map(
       (e) =>
-        `${e.destination} is a pickle: sdmodels found no code in it, but loading it with other tools (torch.load) can run code; prefer a .safetensors release`,
+        `${e.destination} is a pickle: sdmodels found no code in it, ` +
+        `but loading it with other tools (torch.load) can run code; ` +
+        `prefer a .safetensors release`,
     ),
   ];
 }

@@ -24,6 +24,8 @@ export function nameMismatch(path: string, format: FileFormat): NameMismatch | n
 
 export function describeNameMismatch(m: NameMismatch): string {
   return m.code === "pickle-named-safetensors"
-    ? `the name is wrong: pickle content named ${m.extension} (loaders read it as safetensors and fail; install refuses a disguised pickle)`
-    : `the name is wrong: safetensors content named ${m.extension} (A1111 would torch.load it and fail; install renames it .safetensors)`;
+    ? `the name is wrong: pickle content named ${m.extension} ` +
+        `(loaders read it as safetensors and fail; install refuses a disguised pickle)`
+    : `the name is wrong: safetensors content named ${m.extension} ` +
+        `(A1111 would torch.load it and fail; install renames it .safetensors)`;
 }

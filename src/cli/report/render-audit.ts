@@ -29,7 +29,9 @@ export function renderAudit(report: AuditReport, palette: Palette): string {
     "",
     problems === 0
       ? palette.green("no problems found")
-      : `${problems} problem${problems === 1 ? "" : "s"}${wastedBytes > 0 ? ` · ${formatBytes(wastedBytes)} wasted by duplicates` : ""}${report.fix ? "" : " · `sdmodels audit --fix --dry-run` shows the plan that heals them"}`,
+      : `${problems} problem${problems === 1 ? "" : "s"}` +
+          `${wastedBytes > 0 ? ` · ${formatBytes(wastedBytes)} wasted by duplicates` : ""}` +
+          `${report.fix ? "" : " · `sdmodels audit --fix --dry-run` shows the plan that heals them"}`,
   );
   return `${lines.join("\n")}\n`;
 }

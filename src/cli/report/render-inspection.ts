@@ -33,9 +33,12 @@ function field(label: string, lines: readonly string[]): string {
   return lines.map((line, i) => `${INDENT}${i === 0 ? label.padEnd(LABEL_WIDTH) : pad}${line}\n`).join("");
 }
 
-/** `lora (locon)`, `text-encoder (clip-l)`, `lora (lora-diffusion)`: the algorithm and architecture qualify the kind. */
+/**
+ * `lora (locon)`, `text-encoder (clip-l)`, `lora (lora-diffusion)`: the algorithm and architecture qualify the kind.
+ */
 function describeKind(c: Classification): string {
-  const details = [c.algorithm, c.architecture].filter((d): d is string => d !== null && d !== c.kind); // not "lora (lora)"
+  // A detail equal to the kind says nothing: never "lora (lora)".
+  const details = [c.algorithm, c.architecture].filter((d): d is string => d !== null && d !== c.kind);
   return details.length > 0 ? `${c.kind} (${details.join(", ")})` : c.kind;
 }
 

@@ -47,7 +47,10 @@ const GAP = "  ";
 const MIN_NOTE_WIDTH = 32;
 /** Where a note that does not fit beside its file starts. */
 const NOTE_BELOW_INDENT = "      ";
-/** A dotted import name longer than this many segments is shown as its first and last (`pytorch_lightning…ModelCheckpoint`). */
+/**
+ * A dotted import name longer than this many segments is shown as its first and last
+ * (`pytorch_lightning…ModelCheckpoint`).
+ */
 const MAX_IMPORT_SEGMENTS = 3;
 
 /** What each skip is called in the summary, where files are counted by why they stay. */
@@ -132,7 +135,9 @@ function sidecarsLeftText(left: readonly SidecarLeft[]): string {
   return left.map((l) => `${basename(l.path)} (${sidecarRejectionText(l.reason)})`).join(", ");
 }
 
-/** Skips listed under the folder they were meant for (something is already there); the rest are "left where they are". */
+/**
+ * Skips listed under the folder they were meant for (something is already there); the rest are "left where they are".
+ */
 const SHOWN_AT_DESTINATION: ReadonlySet<SkipCode> = new Set(["duplicate", "in-place", "conflict"]);
 
 /** How an import finding is qualified: a class the file needs trusted, or one sdmodels has no rule for. */
@@ -217,7 +222,9 @@ function errorNote(findings: FileFindings | undefined, source: string, cwd: stri
   if (error.code === "error-page") message = message.replace(" (failed download?)", "");
   // The safetensors library's name for a file shorter than its header says; to the user it is a download cut short.
   if (error.code === "MetadataIncompleteBuffer" || error.code === "truncated") {
-    message = `incomplete download: ${message.replace(/^truncated: (?:file is )?/, "").replace(/ \(incomplete download\?\)$/, "")}`;
+    message =
+      "incomplete download: " +
+      message.replace(/^truncated: (?:file is )?/, "").replace(/ \(incomplete download\?\)$/, "");
   }
   return message;
 }
@@ -263,7 +270,10 @@ export function leftNote(
     case "unknown-kind":
       return "not a Stable Diffusion model file sdmodels knows (unknown kind)";
     case "sidecar-refused":
-      return `refused by --strict: its sidecar${e.sidecarsLeft.length === 1 ? "" : "s"} would stay behind: ${sidecarsLeftText(e.sidecarsLeft)}`;
+      return (
+        `refused by --strict: its sidecar${e.sidecarsLeft.length === 1 ? "" : "s"} would stay behind: ` +
+        `${sidecarsLeftText(e.sidecarsLeft)}`
+      );
     default:
       return e.reason?.message ?? e.action;
   }
@@ -271,7 +281,10 @@ export function leftNote(
 
 type Tone = "plain" | "warn" | "danger";
 
-/** Red for a file that would run code, yellow for one that is broken or disguised; a file with no place is news, not alarm. */
+/**
+ * Red for a file that would run code, yellow for one that is broken or disguised;
+ * a file with no place is news, not alarm.
+ */
 const LEFT_TONES: Partial<Record<SkipCode, Tone>> = {
   dangerous: "danger",
   unreadable: "warn",
@@ -355,8 +368,9 @@ function wrap(text: string, width: number | null, separator = " "): string[] {
 const pad = (text: string, width: number) => text + " ".repeat(Math.max(0, width - displayWidth(text)));
 
 /**
- * Name, kind and note columns, from text already made terminal-safe. Wrapping is measured on plain text and colour applied per finished line, so escape
- * codes never count as width. A name wider than its column gets a line of its own, with its kind and note below.
+ * Name, kind and note columns, from text already made terminal-safe. Wrapping is measured on plain text and colour
+ * applied per finished line, so escape codes never count as width. A name wider than its column gets a line of its own,
+ * with its kind and note below.
  */
 function renderRows(
   rows: readonly Row[],
@@ -396,7 +410,9 @@ function renderRows(
 
 interface Group {
   label: string;
-  /** The UI setting that put this folder where it is, e.g. `(--lora-dir, webui-user.sh:5)`; null for a default folder. */
+  /**
+   * The UI setting that put this folder where it is, e.g. `(--lora-dir, webui-user.sh:5)`; null for a default folder.
+   */
   origin: string | null;
   /** Position of the group's earliest kind in KINDS: checkpoints first, as a WebUI lists its models. */
   order: number;
@@ -408,7 +424,10 @@ const SUMMARY_SEPARATOR = " · ";
 /** `3 files`, `1 file`. */
 const count = (n: number, noun: string, plural = `${noun}s`) => `${n} ${n === 1 ? noun : plural}`;
 
-/** `14 to install (24.3 GB) · 5 left where they are (1 dangerous, 3 unreadable, 1 unknown) · 0 duplicates · 0 conflicts`. */
+/**
+ * The summary line:
+ * `14 to install (24.3 GB) · 5 left where they are (1 dangerous, 3 unreadable, 1 unknown) · 0 duplicates · 0 conflicts`
+ */
 export function summaryLine(report: InstallReport): string {
   const s = report.summary;
   const left = report.plan.filter(
@@ -423,7 +442,8 @@ export function summaryLine(report: InstallReport): string {
     report.dryRun
       ? `${s.planned} to install (${formatBytes(s.bytes)})`
       : `${s.installed} installed (${formatBytes(s.bytes)})`,
-    `${left.length} left where ${left.length === 1 ? "it is" : "they are"}${byLabel.size > 0 ? ` (${[...byLabel].map(([label, n]) => `${n} ${label}`).join(", ")})` : ""}`,
+    `${left.length} left where ${left.length === 1 ? "it is" : "they are"}` +
+      `${byLabel.size > 0 ? ` (${[...byLabel].map(([label, n]) => `${n} ${label}`).join(", ")})` : ""}`,
     count(s.duplicates, "duplicate"),
     ...(inPlace > 0 ? [`${inPlace} already in place`] : []),
     count(conflicts, "conflict"),
@@ -439,9 +459,11 @@ function pickleNote(report: InstallReport): string | null {
   const found = new Set(pickles.map((e) => extname(e.destination ?? e.source).toLowerCase()));
   const extensions = [...MODEL_EXTENSIONS].filter((x) => found.delete(x)).concat([...found]);
   const one = pickles.length === 1;
-  return `${count(pickles.length, "pickle")} (${extensions.join(" ")}): no code found, but other tools that torch.load ${
-    one ? "it" : "them"
-  } can run code; prefer ${one ? "a .safetensors release" : ".safetensors releases"}`;
+  return (
+    `${count(pickles.length, "pickle")} (${extensions.join(" ")}): ` +
+    `no code found, but other tools that torch.load ${one ? "it" : "them"} can run code; ` +
+    `prefer ${one ? "a .safetensors release" : ".safetensors releases"}`
+  );
 }
 
 /** `found modules/launch_utils.py → a1111` says less once the line starts with `a1111 at`. */
@@ -528,7 +550,8 @@ export function renderInstall(report: InstallReport, details: InstallDetails, op
     ...wrap(
       options.sortedDir === null
         ? `${count(report.plan.length, "file")}:`
-        : `From ${terminalSafe(displayPath(options.sortedDir, paths))}${sep} (${count(report.plan.length, "model file")}):`,
+        : `From ${terminalSafe(displayPath(options.sortedDir, paths))}${sep}` +
+            ` (${count(report.plan.length, "model file")}):`,
       options.width,
     ),
   );
@@ -555,7 +578,8 @@ export function renderInstall(report: InstallReport, details: InstallDetails, op
   else if (report.batchId) {
     const verb = options.copy ? "copied" : "installed";
     lines.push(
-      `${verb} ${count(report.summary.installed, "file")} as batch ${report.batchId}; undo with: sdmodels undo ${report.batchId}`,
+      `${verb} ${count(report.summary.installed, "file")} as batch ${report.batchId}; ` +
+        `undo with: sdmodels undo ${report.batchId}`,
     );
   } else lines.push(palette.dim("nothing was changed"));
   return `${lines.join("\n")}\n`;
@@ -565,7 +589,10 @@ export function renderInstall(report: InstallReport, details: InstallDetails, op
 export function recoveryLines(recovered: readonly RecoveredBatch[]): string[] {
   return recovered.map(
     (b) =>
-      `sdmodels: recovered batch ${b.batchId}, left half-applied by process ${b.pid ?? "?"} which is gone: ${count(b.installed.length, "file")} had been installed, ${count(b.tempsRemoved.length, "partial copy", "partial copies")} removed; undo it with: sdmodels undo ${b.batchId}`,
+      `sdmodels: recovered batch ${b.batchId}, left half-applied by process ${b.pid ?? "?"} which is gone: ` +
+      `${count(b.installed.length, "file")} had been installed, ` +
+      `${count(b.tempsRemoved.length, "partial copy", "partial copies")} removed; ` +
+      `undo it with: sdmodels undo ${b.batchId}`,
   );
 }
 
@@ -583,13 +610,17 @@ export function refusalLines(
     .filter((e) => e.action === "skip" && e.reason !== null && !SHOWN_AT_DESTINATION.has(e.reason.code))
     .map((e) => {
       const missing = details.findings.get(e.source)?.error?.code === "ENOENT";
-      return `sdmodels: ${terminalSafe(`${displayPath(e.source, options.paths)}: ${leftNote(e, details, options)}${missing ? "" : "; left where it is"}`)}`;
+      return `sdmodels: ${terminalSafe(
+        `${displayPath(e.source, options.paths)}: ` +
+          `${leftNote(e, details, options)}${missing ? "" : "; left where it is"}`,
+      )}`;
     });
 }
 
 /**
  * Failures of the batch as a whole, for install and sort alike: batches of killed runs recovered first, files that
- * changed since inspection, sidecars that became links or special files, sources that could not be removed, applying stopped or interrupted, or conflicts.
+ * changed since inspection, sidecars that became links or special files, sources that could not be removed, applying
+ * stopped or interrupted, or conflicts.
  */
 export function batchErrorLines(report: InstallReport): string[] {
   const lines: string[] = [...recoveryLines(report.recovered ?? [])];
@@ -604,7 +635,8 @@ export function batchErrorLines(report: InstallReport): string[] {
       );
     for (const kept of r.sourcesKept ?? []) {
       lines.push(
-        `sdmodels: ${terminalSafe(kept.path)} could not be removed (${kept.code}): installed as a copy, the original stays where it is`,
+        `sdmodels: ${terminalSafe(kept.path)} could not be removed (${kept.code}): ` +
+          `installed as a copy, the original stays where it is`,
       );
     }
   }
@@ -612,13 +644,16 @@ export function batchErrorLines(report: InstallReport): string[] {
   if (report.interrupted && report.batchId) {
     const done = (report.results ?? []).filter((r) => r.status === "done").length;
     lines.push(
-      `sdmodels: interrupted by ${report.interrupted}: the file in progress was put back; ${count(done, "file")} installed before it (undo with: sdmodels undo ${report.batchId})`,
+      `sdmodels: interrupted by ${report.interrupted}: the file in progress was put back; ` +
+        `${count(done, "file")} installed before it (undo with: sdmodels undo ${report.batchId})`,
     );
   }
   if (report.summary.conflicts > 0 && !report.dryRun) {
     const n = report.summary.conflicts;
     lines.push(
-      `sdmodels: ${n === 1 ? "1 file conflicts with a different file at its" : `${n} files conflict with different files at their`} destination; nothing was installed`,
+      `sdmodels: ${
+        n === 1 ? "1 file conflicts with a different file at its" : `${n} files conflict with different files at their`
+      } destination; nothing was installed`,
     );
   }
   return lines;

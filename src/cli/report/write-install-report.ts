@@ -10,7 +10,9 @@ export function pathStyle(io: CliIo): PathStyle {
   return { cwd: io.cwd, home: io.env.HOME ?? io.env.USERPROFILE ?? homedir() };
 }
 
-/** The human report of install and sort on stdout, wrapped to the terminal (or COLUMNS), coloured only on a terminal. */
+/**
+ * The human report of install and sort on stdout, wrapped to the terminal (or COLUMNS), coloured only on a terminal.
+ */
 export function writeInstallReport(
   report: InstallReport,
   details: InstallDetails,

@@ -61,7 +61,9 @@ async function readPreview(path: string, budget: number): Promise<Preview> {
     const { size } = await handle.stat();
     if (size > MAX_PREVIEW_BYTES)
       return {
-        omitted: `${basename(path)} is ${Math.round(size / 1024)} KB, over the ${MAX_PREVIEW_BYTES / 1024} KB embedding cap`,
+        omitted:
+          `${basename(path)} is ${Math.round(size / 1024)} KB, ` +
+          `over the ${MAX_PREVIEW_BYTES / 1024} KB embedding cap`,
       };
     if ((size * 4) / 3 > budget) return { omitted: `${basename(path)}: the report's preview budget is spent` };
     const bytes = new Uint8Array(size);

@@ -143,7 +143,10 @@ export function auditHtmlReport(
     title: "sdmodels audit",
     subtitle: `${outcome.target.ui} at ${root}`,
     generatedAt,
-    summary: `${outcome.files.length} files in ${outcome.folders.length} model folders · ${problems} problem${problems === 1 ? "" : "s"}${outcome.fix ? (outcome.fix.applied ? " · fixed" : " · fix planned (dry run)") : ""}`,
+    summary:
+      `${outcome.files.length} files in ${outcome.folders.length} model folders · ` +
+      `${problems} problem${problems === 1 ? "" : "s"}` +
+      `${outcome.fix ? (outcome.fix.applied ? " · fixed" : " · fix planned (dry run)") : ""}`,
     rows: sortRows([...rows.values(), ...extra]),
     notes: previewNotes(previews),
   };
@@ -184,7 +187,9 @@ export function installHtmlReport(
     title: `sdmodels ${command}`,
     subtitle: `${outcome.target.ui} at ${root}`,
     generatedAt,
-    summary: `${report.summary.files} files · ${report.summary.planned} to install · ${report.summary.files - report.summary.planned} stay${report.dryRun ? " · dry run" : ""}`,
+    summary:
+      `${report.summary.files} files · ${report.summary.planned} to install · ` +
+      `${report.summary.files - report.summary.planned} stay${report.dryRun ? " · dry run" : ""}`,
     rows: sortRows(rows),
     notes: previewNotes(previews),
   };
@@ -246,7 +251,8 @@ function emptyRow(path: string): ReportRow {
 function previewNotes(previews: ReadonlyMap<string, Preview>): string[] {
   const omitted = [...previews.values()].filter((p) => "omitted" in p).length;
   return [
-    "Previews are embedded as they are on disk (no image library is bundled to downscale them); larger ones are left out.",
+    "Previews are embedded as they are on disk (no image library is bundled to downscale them); " +
+      "larger ones are left out.",
     ...(omitted > 0
       ? [`${omitted} preview${omitted === 1 ? "" : "s"} left out (too large, or over the report's total budget).`]
       : []),
