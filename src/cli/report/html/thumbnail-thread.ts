@@ -3,10 +3,11 @@ import { compiledWorkerScript } from "../../../worker-script.js";
 import type { DecodableHeader, Thumbnail, Undecodable } from "./thumbnail.js";
 
 /**
- * Longest one preview may take to decode and shrink. A 25 MP JPEG takes 3 s of an idle core and 14 s of one shared
- * by five busy processes; far past that a decoder is stuck on a pathological file, and the report goes on without it.
+ * Longest one preview may take to decode and shrink, in wall time. A 25 MP JPEG needs about 7 s of CPU in jpeg-js
+ * (23 s of wall time on a 2-core machine at load 20); far past that a decoder is stuck on a pathological file, and
+ * the report goes on without that preview.
  */
-export const THUMBNAIL_DEADLINE_MS = 60_000;
+export const THUMBNAIL_DEADLINE_MS = 120_000;
 
 export interface ThumbnailRequest {
   bytes: Uint8Array;
