@@ -15,7 +15,7 @@ import {
   pngWithSecondHeader,
 } from "../../fixtures/preview-images.js";
 import { downscale } from "../../src/cli/report/html/downscale.js";
-import { MAX_PREVIEW_PIXELS } from "../../src/cli/report/html/preview-limits.js";
+import { MAX_PREVIEW_PIXELS, MAX_PREVIEWS_TOTAL_BYTES } from "../../src/cli/report/html/preview-limits.js";
 import type { PreviewOmission } from "../../src/cli/report/html/preview-omission.js";
 import { loadPreviews } from "../../src/cli/report/html/previews.js";
 import type { Preview } from "../../src/cli/report/html/report-model.js";
@@ -173,6 +173,27 @@ describe("preview thumbnails in the HTML report", () => {
     expect(omission(await previewOf("model.webp", webp(600 * 1024)))).toMatchObject({
       type: "not-decoded",
       format: "webp",
+    });
+  });
+
+  it("spends the report's preview budget in the order of the models, then says it is spent", async () => {
+    const dir = await tempDir();
+    const webp = Buffer.concat([Buffer.from("RIFF\0\0\0\0WEBPVP8 "), Buffer.alloc(500 * 1024 - 16, 0x55)]);
+    const models: string[] = [];
+    for (let i = 0; i < 60; i++) {
+      const model = join(dir, `m${String(i).padStart(2, "0")}.safetensors`);
+      await writeFile(model, "");
+      await writeFile(join(dir, `m${String(i).padStart(2, "0")}.webp`), webp);
+      models.push(model);
+    }
+    const previews = await loadPreviews(models);
+    const uri = `data:image/webp;base64,${webp.toString("base64")}`.length;
+    const fits = Math.floor(MAX_PREVIEWS_TOTAL_BYTES / uri);
+    expect(models.map((m) => "dataUri" in previews.get(m)!)).toEqual(models.map((_, i) => i < fits));
+    expect(omission(previews.get(models[fits]!)!)).toEqual({
+      file: `m${fits}.webp`,
+      type: "budget-spent",
+      limit: MAX_PREVIEWS_TOTAL_BYTES,
     });
   });
 });
