@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { pathToFileURL } from "node:url";
 import jpeg from "jpeg-js";
 import pngjs from "pngjs";
@@ -130,6 +131,13 @@ describe("preview thumbnails in the HTML report", () => {
     });
   });
 
+  it("refuses a PNG whose IHDR declares no width", async () => {
+    expect(omission(await previewOf("model.preview.png", pngBomb(0, 50_000)))).toMatchObject({
+      type: "malformed-header",
+      detail: "IHDR declares no size",
+    });
+  });
+
   it("refuses an interlaced PNG whose data inflates far past what its header implies", async () => {
     const bomb = interlacedInflateBomb(16, 16, 64 * 1024 * 1024);
     expect(bomb.length).toBeLessThan(128 * 1024);
@@ -231,6 +239,21 @@ describe("the thumbnail thread", () => {
     try {
       expect(await thumbnailer.thumbnail(new Uint8Array(8), header)).toEqual({ type: "timed-out", limitMs: 300 });
       expect(await thumbnailer.thumbnail(new Uint8Array(8), header)).toEqual({ type: "timed-out", limitMs: 300 });
+    } finally {
+      await thumbnailer.stop();
+    }
+  });
+
+  it("survives a worker that fails between previews, and starts a fresh one", async () => {
+    const { startThumbnailer } = await import("../../src/cli/report/html/thumbnail-thread.js");
+    const worker = await hangingWorker(
+      `parentPort.postMessage({ type: "undecodable", detail: "x" }); setTimeout(() => { throw new Error("idle"); }, 20);`,
+    );
+    const thumbnailer = await startThumbnailer({ workerUrl: worker });
+    try {
+      expect(await thumbnailer.thumbnail(new Uint8Array(8), header)).toEqual({ type: "undecodable", detail: "x" });
+      await sleep(300);
+      expect(await thumbnailer.thumbnail(new Uint8Array(8), header)).toMatchObject({ type: "undecodable" });
     } finally {
       await thumbnailer.stop();
     }

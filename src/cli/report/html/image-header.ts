@@ -67,6 +67,7 @@ function pngHeader(bytes: Uint8Array): ImageHeader | ImageHeaderProblem {
     if (length !== 13 || start + 13 > bytes.length) return malformed("IHDR is cut short");
     const channels = PNG_CHANNELS[bytes[start + 9]!];
     if (channels === undefined) return malformed(`colour type ${bytes[start + 9]} does not exist`);
+    if (data.getUint32(start) === 0 || data.getUint32(start + 4) === 0) return malformed("IHDR declares no size");
     header = {
       format: "png",
       width: data.getUint32(start),

@@ -48,6 +48,17 @@ export async function startThumbnailer(options: ThumbnailerOptions = {}): Promis
   }
   const deadlineMs = options.deadlineMs ?? THUMBNAIL_DEADLINE_MS;
   let worker: Worker | null = null;
+  const startWorker = (url: URL) => {
+    const started = new Worker(url);
+    // Between previews the worker only waits; should it fail or exit then, the next preview starts a fresh one
+    // instead of the unhandled 'error' event ending the CLI.
+    started
+      .on("error", () => {})
+      .on("exit", () => {
+        if (worker === started) worker = null;
+      });
+    return started;
+  };
   const stop = async () => {
     const running = worker;
     worker = null;
@@ -56,7 +67,7 @@ export async function startThumbnailer(options: ThumbnailerOptions = {}): Promis
   return {
     stop,
     thumbnail(bytes, header) {
-      worker ??= new Worker(workerUrl);
+      worker ??= startWorker(workerUrl);
       const current = worker;
       return new Promise((resolve) => {
         const finish = (result: Thumbnail | Undecodable | TimedOut) => {
