@@ -101,7 +101,8 @@ describe("HTML report", () => {
       // The 1024×1536 generation arrives as a JPEG thumbnail; the bomb's card says why it has none.
       expect(dom).toMatch(/<img class="thumb" alt="preview" src="data:image\/jpeg;base64,/);
       expect(dom).toContain(
-        '<div class="thumb omitted">easynegative.preview.png declares 50000×50000 pixels, over the 33.6 MP decoding limit</div>',
+        '<div class="thumb omitted">easynegative.preview.png declares 50000×50000 pixels, ' +
+          "over the 33.6 MP decoding limit</div>",
       );
       expect(dom).toMatch(/\d+ of \d+ shown/);
     });

@@ -208,7 +208,8 @@ describe("preview thumbnails in the HTML report", () => {
 
 describe("area-averaging downscale", () => {
   it("makes each output pixel the mean of its source pixels, weighted by alpha", () => {
-    // 4×2 → 2×1: the left pair of columns is red and blue (opaque), the right pair green (opaque) and black (clear).
+    // 4×2 → 2×1: the left pair of columns is red and blue (opaque), the right pair green (opaque) and black
+    // (transparent).
     const px = [255, 0, 0, 255, 0, 0, 255, 255, 0, 255, 0, 255, 0, 0, 0, 0];
     const image = { width: 4, height: 2, data: Uint8Array.from([...px, ...px]) };
     const out = downscale(image, 2);
@@ -247,7 +248,8 @@ describe("the thumbnail thread", () => {
   it("survives a worker that fails between previews, and starts a fresh one", async () => {
     const { startThumbnailer } = await import("../../src/cli/report/html/thumbnail-thread.js");
     const worker = await hangingWorker(
-      `parentPort.postMessage({ type: "undecodable", detail: "x" }); setTimeout(() => { throw new Error("idle"); }, 20);`,
+      `parentPort.postMessage({ type: "undecodable", detail: "x" }); ` +
+        `setTimeout(() => { throw new Error("idle"); }, 20);`,
     );
     const thumbnailer = await startThumbnailer({ workerUrl: worker });
     try {
@@ -299,7 +301,7 @@ describe("the built CLI", () => {
     expect((await decodersLoaded(["inspect", model])).loaded).toEqual([]);
   });
 
-  it("decodes a report's previews on a worker thread: a thumbnail in the page, no decoder on the main thread", async () => {
+  it("decodes a report's previews on a worker thread: a thumbnail in the page, none on the main thread", async () => {
     const model = await withPreview("model.preview.png", generationPng(640, 960, 0xff8040));
     const report = join(model, "../report.html");
     expect((await decodersLoaded(["inspect", model, "--report", report])).loaded).toEqual([]);

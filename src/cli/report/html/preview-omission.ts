@@ -30,13 +30,19 @@ export function previewOmissionText(o: PreviewOmission): string {
     case "malformed-header":
       return `${o.file}: malformed ${o.format.toUpperCase()} header (${o.detail})`;
     case "too-many-pixels":
-      return `${o.file} declares ${o.width}×${o.height} pixels, over the ${(o.limit / 1e6).toFixed(1)} MP decoding limit`;
+      return (
+        `${o.file} declares ${o.width}×${o.height} pixels, ` +
+        `over the ${(o.limit / 1e6).toFixed(1)} MP decoding limit`
+      );
     case "undecodable":
       return `${o.file} cannot be decoded: ${o.detail}`;
     case "timed-out":
       return `${o.file} took over ${o.limitMs / 1000} s to decode`;
     case "not-decoded":
-      return `${o.file}: ${o.format.toUpperCase()} previews are not decoded, only embedded as they are up to ${formatBytes(o.limit)}; this one is ${formatBytes(o.size)}`;
+      return (
+        `${o.file}: ${o.format.toUpperCase()} previews are not decoded, ` +
+        `only embedded as they are up to ${formatBytes(o.limit)}; this one is ${formatBytes(o.size)}`
+      );
     case "budget-spent":
       return `${o.file}: the report's ${formatBytes(o.limit)} of previews is spent`;
   }

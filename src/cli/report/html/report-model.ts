@@ -153,7 +153,10 @@ export function auditHtmlReport(
     title: "sdmodels audit",
     subtitle: `${outcome.target.ui} at ${root}`,
     generatedAt,
-    summary: `${outcome.files.length} files in ${outcome.folders.length} model folders · ${problems} problem${problems === 1 ? "" : "s"}${outcome.fix ? (outcome.fix.applied ? " · fixed" : " · fix planned (dry run)") : ""}`,
+    summary:
+      `${outcome.files.length} files in ${outcome.folders.length} model folders · ` +
+      `${problems} problem${problems === 1 ? "" : "s"}` +
+      `${outcome.fix ? (outcome.fix.applied ? " · fixed" : " · fix planned (dry run)") : ""}`,
     rows: sortRows([...rows.values(), ...extra]),
     notes: previewNotes(previews),
   };
@@ -194,7 +197,9 @@ export function installHtmlReport(
     title: `sdmodels ${command}`,
     subtitle: `${outcome.target.ui} at ${root}`,
     generatedAt,
-    summary: `${report.summary.files} files · ${report.summary.planned} to install · ${report.summary.files - report.summary.planned} stay${report.dryRun ? " · dry run" : ""}`,
+    summary:
+      `${report.summary.files} files · ${report.summary.planned} to install · ` +
+      `${report.summary.files - report.summary.planned} stay${report.dryRun ? " · dry run" : ""}`,
     rows: sortRows(rows),
     notes: previewNotes(previews),
   };
@@ -256,7 +261,8 @@ function emptyRow(path: string): ReportRow {
 function previewNotes(previews: ReadonlyMap<string, Preview>): string[] {
   const omitted = [...previews.values()].filter((p) => "omitted" in p).length;
   return [
-    `PNG and JPEG previews are shown as thumbnails made by sdmodels (up to ${(MAX_PREVIEW_PIXELS / 1e6).toFixed(1)} MP decoded); GIF and WebP ones as they are, while small.`,
+    `PNG and JPEG previews are shown as thumbnails made by sdmodels (up to ${(MAX_PREVIEW_PIXELS / 1e6).toFixed(1)} ` +
+      "MP decoded); GIF and WebP ones as they are, while small.",
     ...(omitted > 0 ? [`${omitted} preview${omitted === 1 ? "" : "s"} left out; each card says why.`] : []),
   ];
 }

@@ -104,9 +104,9 @@ function encode(image: Rgba): Thumbnail {
 }
 
 /**
- * A thumbnail of a PNG or JPEG preview whose header declares at most {@link MAX_PREVIEW_PIXELS}: decoded by pure-JavaScript
- * decoders (no native code parses the bytes), shrunk to {@link THUMBNAIL_MAX_SIDE} and encoded anew, so the page
- * embeds only bytes sdmodels wrote (no text chunks, no EXIF, no trailing data).
+ * A thumbnail of a PNG or JPEG preview whose header declares at most {@link MAX_PREVIEW_PIXELS}: decoded by
+ * pure-JavaScript decoders (no native code parses the bytes), shrunk to {@link THUMBNAIL_MAX_SIDE} and encoded
+ * anew, so the page embeds only bytes sdmodels wrote (no text chunks, no EXIF, no trailing data).
  */
 export function makeThumbnail(bytes: Uint8Array, header: DecodableHeader): Thumbnail | Undecodable {
   let image: Rgba;
