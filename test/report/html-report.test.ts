@@ -56,7 +56,7 @@ async function reportOfHostileTree(): Promise<{ html: string; file: string; prof
     metadata: { ss_output_name: HOSTILE_SCRIPT, "modelspec.title": HOSTILE },
   });
   await writeFile(join(tree.root, "models/Stable-diffusion", `${HOSTILE}.preview.png`), previewPng(96, 96, 0xff8040));
-  await writeFile(join(tree.root, "models/Lora/lycoris_style.preview.png"), generationPng(1024, 1536, 0x40a0ff));
+  await writeFile(join(tree.root, "models/Lora/lycoris_style.preview.png"), generationPng(512, 768, 0x40a0ff));
   await writeFile(join(tree.root, "models/Lora/easynegative.preview.png"), pngBomb(50_000, 50_000));
   const file = join(base, "report.html");
   const audit = await cli(["audit", "--webui", tree.root, "--report", file], {
@@ -98,7 +98,7 @@ describe("HTML report", () => {
       const cards = [...dom.matchAll(/<article class="card (\w+)"[^>]*data-verdict="(\w+)"[^>]*>/g)];
       expect(cards.length).toBeGreaterThanOrEqual(14);
       expect(cards[0]![1]).toBe("dangerous");
-      // The 1024×1536 generation arrives as a JPEG thumbnail; the bomb's card says why it has none.
+      // The 512×768 generation arrives as a JPEG thumbnail; the bomb's card says why it has none.
       expect(dom).toMatch(/<img class="thumb" alt="preview" src="data:image\/jpeg;base64,/);
       expect(dom).toContain(
         '<div class="thumb omitted">easynegative.preview.png declares 50000×50000 pixels, ' +
