@@ -6,6 +6,7 @@ import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { writeMessyWebui } from "../../fixtures/messy-webui.js";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { generationPng, pngBomb } from "../../fixtures/preview-images.js";
 import { previewPng } from "../../fixtures/preview-png.js";
 import { writeSafetensors } from "../../fixtures/safetensors-writer.js";
 import { scriptSafeJson } from "../../src/cli/report/html/render-html.js";
@@ -55,7 +56,8 @@ async function reportOfHostileTree(): Promise<{ html: string; file: string; prof
     metadata: { ss_output_name: HOSTILE_SCRIPT, "modelspec.title": HOSTILE },
   });
   await writeFile(join(tree.root, "models/Stable-diffusion", `${HOSTILE}.preview.png`), previewPng(96, 96, 0xff8040));
-  await writeFile(join(tree.root, "models/Lora/lycoris_style.preview.png"), previewPng(96, 96, 0x40a0ff));
+  await writeFile(join(tree.root, "models/Lora/lycoris_style.preview.png"), generationPng(512, 768, 0x40a0ff));
+  await writeFile(join(tree.root, "models/Lora/easynegative.preview.png"), pngBomb(50_000, 50_000));
   const file = join(base, "report.html");
   const audit = await cli(["audit", "--webui", tree.root, "--report", file], {
     env: { SDMODELS_STATE_DIR: join(base, "state") },
@@ -96,7 +98,12 @@ describe("HTML report", () => {
       const cards = [...dom.matchAll(/<article class="card (\w+)"[^>]*data-verdict="(\w+)"[^>]*>/g)];
       expect(cards.length).toBeGreaterThanOrEqual(14);
       expect(cards[0]![1]).toBe("dangerous");
-      expect(dom).toMatch(/<img class="thumb" alt="preview" src="data:image\/png;base64,/);
+      // The 512×768 generation arrives as a JPEG thumbnail; the bomb's card says why it has none.
+      expect(dom).toMatch(/<img class="thumb" alt="preview" src="data:image\/jpeg;base64,/);
+      expect(dom).toContain(
+        '<div class="thumb omitted">easynegative.preview.png declares 50000×50000 pixels, ' +
+          "over the 33.6 MP decoding limit</div>",
+      );
       expect(dom).toMatch(/\d+ of \d+ shown/);
     });
 

@@ -25,6 +25,7 @@ select { font: inherit; padding: 2px 6px; }
 .card.ok { border-left-color: var(--ok); }
 .thumb { width: 96px; height: 96px; object-fit: cover; border-radius: 6px; background: var(--chip); display: flex;
   align-items: center; justify-content: center; color: var(--muted); font-size: 11px; text-align: center; overflow: hidden; }
+.thumb.omitted { font-size: 10px; line-height: 1.25; padding: 4px; word-break: break-word; }
 .name { font-weight: 600; word-break: break-all; }
 .path { color: var(--muted); word-break: break-all; font-size: 12px; }
 .chips { display: flex; flex-wrap: wrap; gap: 6px; margin: 6px 0; }
@@ -72,8 +73,9 @@ export const PAGE_SCRIPT = `
       thumb.alt = "preview";
       thumb.src = row.preview.dataUri;
     } else {
-      thumb = el("div", "thumb", row.preview && row.preview.omitted ? "preview left out" : "no preview");
-      if (row.preview && row.preview.omitted) thumb.title = row.preview.omitted;
+      // Why a preview is left out is said on the card itself, where the picture would be.
+      thumb = el("div", "thumb", row.preview && row.preview.omitted ? row.preview.omitted : "no preview");
+      if (row.preview && row.preview.omitted) thumb.classList.add("omitted");
     }
     card.appendChild(thumb);
     var body = el("div");

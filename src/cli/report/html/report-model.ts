@@ -9,6 +9,8 @@ import type { Classification } from "../../../classify/types.js";
 import type { Inspection, Verdict } from "../../../inspect/types.js";
 import { FINDING_TITLES, findingNote, fixOutcome, isProblem, webuiRelative } from "../audit-report.js";
 import { installReport } from "../install-report.js";
+import { MAX_PREVIEW_PIXELS } from "./preview-limits.js";
+import { type PreviewOmission, previewOmissionText } from "./preview-omission.js";
 
 /**
  * What the HTML report shows, as plain data: one row per file, already sorted (problems first). The page's script
@@ -37,11 +39,19 @@ export interface ReportRow {
   duplicates: string[];
   /** A few header metadata entries, as found in the file (untrusted text). */
   metadata: [string, string][];
-  preview: Preview | null;
+  preview: ShownPreview | null;
 }
 
 /** An embedded thumbnail, or why none is shown. */
-export type Preview = { dataUri: string } | { omitted: string };
+export type Preview = { dataUri: string } | { omitted: PreviewOmission };
+
+/** What the page gets: the thumbnail, or why there is none in words. */
+export type ShownPreview = { dataUri: string } | { omitted: string };
+
+function shownPreview(preview: Preview | null): ShownPreview | null {
+  if (preview === null || "dataUri" in preview) return preview;
+  return { omitted: previewOmissionText(preview.omitted) };
+}
 
 export interface HtmlReportData {
   title: string;
@@ -97,7 +107,7 @@ function baseRow(file: InspectedCandidate, shownPath: string, preview: Preview |
     stays: null,
     duplicates: [],
     metadata: metadataEntries(file),
-    preview,
+    preview: shownPreview(preview),
   };
 }
 
@@ -251,10 +261,8 @@ function emptyRow(path: string): ReportRow {
 function previewNotes(previews: ReadonlyMap<string, Preview>): string[] {
   const omitted = [...previews.values()].filter((p) => "omitted" in p).length;
   return [
-    "Previews are embedded as they are on disk (no image library is bundled to downscale them); " +
-      "larger ones are left out.",
-    ...(omitted > 0
-      ? [`${omitted} preview${omitted === 1 ? "" : "s"} left out (too large, or over the report's total budget).`]
-      : []),
+    `PNG and JPEG previews are shown as thumbnails made by sdmodels (up to ${(MAX_PREVIEW_PIXELS / 1e6).toFixed(1)} ` +
+      "MP decoded); GIF and WebP ones as they are, while small.",
+    ...(omitted > 0 ? [`${omitted} preview${omitted === 1 ? "" : "s"} left out; each card says why.`] : []),
   ];
 }
