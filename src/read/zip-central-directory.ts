@@ -1,14 +1,14 @@
 import { CENTRAL_HEADER_SIGNATURE, readU64 } from "./zip-end-record.js";
 import { ZipFormatError } from "./zip-format-error.js";
-import { decodeName } from "./zip-names.js";
-import type { ZipEntry } from "./zip-types.js";
+import { nameKeys } from "./zip-names.js";
+import type { ZipEntry, ZipNameKeys } from "./zip-types.js";
 
 const CENTRAL_HEADER_SIZE = 46;
 const ZIP64_EXTRA_ID = 0x0001;
 const U32_MAX = 0xffffffff;
 
-/** A central-directory record before its local header has been read. */
-export type CentralEntry = Omit<ZipEntry, "dataOffset" | "local">;
+/** A central-directory record before its local header has been read, with its name's keys. */
+export type CentralEntry = Omit<ZipEntry, "dataOffset" | "local"> & { keys: ZipNameKeys };
 
 /**
  * Parses `entryCount` central-directory records. Any record that does not parse makes the whole directory
@@ -41,10 +41,12 @@ export function parseCentralDirectory(bytes: Uint8Array, entryCount: number, dir
       },
       where,
     );
+    const { name, keys } = nameKeys(nameBytes);
     entries.push({
       index,
       nameBytes,
-      name: decodeName(nameBytes).name,
+      name,
+      keys,
       flags: view.getUint16(at + 8, true),
       method: view.getUint16(at + 10, true),
       crc32: view.getUint32(at + 16, true),

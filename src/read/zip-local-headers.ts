@@ -1,4 +1,4 @@
-import type { ByteSource } from "./byte-source.js";
+import { type ByteSource, readRanges } from "./byte-source.js";
 import type { CentralEntry } from "./zip-central-directory.js";
 import { readU64 } from "./zip-end-record.js";
 import { decodeName } from "./zip-names.js";
@@ -9,8 +9,6 @@ const LOCAL_HEADER_SIZE = 30;
 const DATA_DESCRIPTOR_FLAG = 0x0008;
 const ZIP64_EXTRA_ID = 0x0001;
 const U32_MAX = 0xffffffff;
-/** Local headers read at once: positional reads are independent, and 64 in flight keeps memory trivial. */
-const PARALLEL_READS = 64;
 /** torch aligns every record's data to this many bytes (`kFieldAlignment`, caffe2/serialize/inline_container.cc). */
 const TORCH_FIELD_ALIGNMENT = 64;
 /** The `FB` extra field's id and length that torch writes in front of its padding. */
@@ -18,7 +16,8 @@ const TORCH_PADDING_FIELD_HEADER = 4;
 
 /**
  * Reads each entry's 30-byte local header and its name/extra (never its data), computes the data offset the way
- * torch's `getRecordOffset` does, and reports where the local header contradicts the central directory.
+ * torch's `getRecordOffset` does, and reports where the local header contradicts the central directory. All the
+ * headers are read in one batch ({@link readRanges}), each sized as torch writes it.
  */
 export async function readLocalHeaders(
   source: ByteSource,
@@ -26,35 +25,61 @@ export async function readLocalHeaders(
 ): Promise<{ entries: ZipEntry[]; anomalies: ZipAnomaly[] }> {
   const entries: ZipEntry[] = new Array(central.length);
   const anomalies: ZipAnomaly[] = [];
-  for (let start = 0; start < central.length; start += PARALLEL_READS) {
-    const batch = central.slice(start, start + PARALLEL_READS);
-    await Promise.all(
-      batch.map(async (entry) => {
-        // miniz reads a local header wherever the central directory points, even behind the directory itself
-        const local = await readLocalHeader(source, entry, source.size);
-        if (local === null) {
-          anomalies.push({
-            code: "local-header-missing",
-            entries: [entry.index],
-            message: `${entry.name}: no local header at offset ${entry.localHeaderOffset}`,
-          });
-          entries[entry.index] = { ...entry, dataOffset: null, local: null };
-          return;
-        }
-        anomalies.push(...compareHeaders(entry, local));
-        const dataOffset = entry.localHeaderOffset + LOCAL_HEADER_SIZE + local.nameBytes.length + local.extraLength;
-        entries[entry.index] = { ...entry, dataOffset, local };
-      }),
-    );
+  // miniz reads a local header wherever the central directory points, even behind the directory itself
+  const limit = source.size;
+  const present = central.filter((entry) => entry.localHeaderOffset + LOCAL_HEADER_SIZE <= limit);
+  const heads = await readRanges(
+    source,
+    present.map((entry) => ({
+      offset: entry.localHeaderOffset,
+      length: Math.min(torchLocalHeaderLength(entry), limit - entry.localHeaderOffset),
+    })),
+  );
+  const locals = new Map<CentralEntry, LocalHeader | null>();
+  for (const [i, entry] of present.entries())
+    locals.set(entry, await parseLocalHeader(source, entry, heads[i]!, limit));
+  for (const entry of central) {
+    const local = locals.get(entry) ?? null;
+    const { index, nameBytes, name, flags, method, crc32, compressedSize, uncompressedSize, localHeaderOffset } = entry;
+    const fields = {
+      index,
+      nameBytes,
+      name,
+      flags,
+      method,
+      crc32,
+      compressedSize,
+      uncompressedSize,
+      localHeaderOffset,
+    };
+    if (local === null) {
+      anomalies.push({
+        code: "local-header-missing",
+        entries: [index],
+        message: `${name}: no local header at offset ${localHeaderOffset}`,
+      });
+      entries[index] = { ...fields, dataOffset: null, local: null };
+      continue;
+    }
+    for (const anomaly of compareHeaders(entry, local)) anomalies.push(anomaly);
+    entries[index] = {
+      ...fields,
+      dataOffset: localHeaderOffset + LOCAL_HEADER_SIZE + local.nameBytes.length + local.extraLength,
+      local,
+    };
   }
-  anomalies.sort((a, b) => (a.entries[0] ?? 0) - (b.entries[0] ?? 0));
   return { entries, anomalies };
 }
 
-async function readLocalHeader(source: ByteSource, entry: CentralEntry, limit: number): Promise<LocalHeader | null> {
+/** The local header in `bytes` (read at the entry's offset), reading the rest when it is longer than torch writes. */
+async function parseLocalHeader(
+  source: ByteSource,
+  entry: CentralEntry,
+  head: Uint8Array,
+  limit: number,
+): Promise<LocalHeader | null> {
   const offset = entry.localHeaderOffset;
-  if (offset + LOCAL_HEADER_SIZE > limit) return null;
-  let bytes = await source.read(offset, Math.min(torchLocalHeaderLength(entry), limit - offset));
+  let bytes = head;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (bytes.length < LOCAL_HEADER_SIZE || view.getUint32(0, true) !== LOCAL_HEADER_SIGNATURE) return null;
   const nameLength = view.getUint16(26, true);
@@ -69,8 +94,10 @@ async function readLocalHeader(source: ByteSource, entry: CentralEntry, limit: n
     bytes = whole;
   }
   const variable = bytes.subarray(LOCAL_HEADER_SIZE, length);
+  const localName = variable.subarray(0, nameLength);
   const header: LocalHeader = {
-    nameBytes: variable.slice(0, nameLength),
+    // the common case shares the central name's bytes instead of copying the batch's (which would keep it alive)
+    nameBytes: sameBytes(localName, entry.nameBytes) ? entry.nameBytes : localName.slice(),
     flags: view.getUint16(6, true),
     method: view.getUint16(8, true),
     crc32: view.getUint32(14, true),
@@ -150,7 +177,9 @@ function compareHeaders(entry: CentralEntry, local: LocalHeader): ZipAnomaly[] {
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function hex(value: number): string {

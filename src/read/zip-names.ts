@@ -1,3 +1,5 @@
+import type { ZipNameKeys } from "./zip-types.js";
+
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 const latin1 = new TextDecoder("latin1");
 
@@ -23,9 +25,20 @@ export function unsafeNameReason(name: string): string | null {
   return null;
 }
 
-/** ASCII-only lower-casing of the raw bytes, as miniz's `MZ_TOLOWER` compares names. */
-export function foldNameKey(bytes: Uint8Array): string {
-  let key = "";
-  for (const byte of bytes) key += String.fromCharCode(byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte);
-  return key;
+/** The bytes as a string of one character per byte: equal strings are equal bytes, and prefixes line up. */
+export function byteString(bytes: Uint8Array): string {
+  return latin1.decode(bytes);
+}
+
+/** ASCII-only lower-casing of a {@link byteString}, as miniz's `MZ_TOLOWER` compares names. */
+export function foldByteString(bytes: string): string {
+  return bytes.replace(/[A-Z]+/g, (upper) => upper.toLowerCase());
+}
+
+/** A name decoded once into every form the checks compare (see {@link ZipNameKeys}). */
+export function nameKeys(bytes: Uint8Array): { name: string; keys: ZipNameKeys } {
+  const exact = byteString(bytes);
+  // ASCII decodes the same as UTF-8 and as Latin-1; only other names need the UTF-8 decoder
+  const { name, utf8 } = /^[\x00-\x7f]*$/.test(exact) ? { name: exact, utf8: true } : decodeName(bytes);
+  return { name, keys: { exact, folded: foldByteString(exact), utf8 } };
 }
