@@ -1,7 +1,14 @@
 import type { PlainValue } from "../inspect/types.js";
 import { MAX_KEPT_BYTES } from "./limits.js";
 import { STORAGE_CLASSES, TORCH_DTYPES } from "./torch-types.js";
-import type { GlobalRef, TensorValue, Value, ValueOf } from "./values.js";
+import {
+  type GlobalRef,
+  MAX_SAFE_BIGINT,
+  MIN_SAFE_BIGINT,
+  type TensorValue,
+  type Value,
+  type ValueOf,
+} from "./values.js";
 
 /**
  * What a REDUCE of a SAFE callable may look like: arity and argument kinds as torch.save and the protocol-2 pickler
@@ -17,14 +24,14 @@ function naturals(value: Value | undefined): number[] | null {
   if (value?.k !== "tuple") return null;
   const out: number[] = [];
   for (const item of value.items) {
-    if (item.k !== "int" || item.v < 0n || item.v > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+    if (item.k !== "int" || item.v < 0n || item.v > MAX_SAFE_BIGINT) return null;
     out.push(Number(item.v));
   }
   return out;
 }
 
 function natural(value: Value | undefined): number | null {
-  if (value?.k !== "int" || value.v < 0n || value.v > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+  if (value?.k !== "int" || value.v < 0n || value.v > MAX_SAFE_BIGINT) return null;
   return Number(value.v);
 }
 
@@ -124,7 +131,7 @@ const SCALAR_READERS: Record<string, (view: DataView) => PlainValue> = {
 };
 
 function safeNumber(v: bigint): PlainValue {
-  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  return v >= MIN_SAFE_BIGINT && v <= MAX_SAFE_BIGINT ? Number(v) : v.toString();
 }
 
 /** `numpy.core.multiarray.scalar(dtype, bytes)`: the value, when the dtype is a little-endian number. */

@@ -1,5 +1,5 @@
 import type { ZipEntry, ZipNameKeys } from "./zip.js";
-import { byteString, decodeName, foldByteString } from "./zip-names.js";
+import { decodeName, foldByteString, utf8ByteString } from "./zip-names.js";
 
 /**
  * Records torch itself writes, named relative to the archive root (torch/serialization.py `_save`,
@@ -26,8 +26,6 @@ export interface TorchZipLayout {
   relativeName(entry: ZipEntry): string | null;
 }
 
-const encoder = new TextEncoder();
-
 /**
  * Null when the first entry has no `/`: torch refuses such archives ("file in archive is not in a subdirectory").
  * `keys` are the entries' name keys by index ({@link ZipDirectory.nameKeys}); every name is resolved here once.
@@ -53,7 +51,7 @@ export function torchZipLayout(entries: readonly ZipEntry[], keys: readonly ZipN
   const rootKey = foldByteString(rootExact);
   return {
     root: decodeName(first.nameBytes.subarray(0, slash)).name,
-    lookup: (name) => index.get(rootKey + foldByteString(byteString(encoder.encode(name)))) ?? [],
+    lookup: (name) => index.get(rootKey + foldByteString(utf8ByteString(name))) ?? [],
     relativeName: (entry) => relative.get(entry) ?? null,
   };
 }

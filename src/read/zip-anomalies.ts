@@ -10,11 +10,10 @@ export function findEntryAnomalies(
   keys: readonly ZipNameKeys[],
   directory: { offset: number; size: number; fileSize: number },
 ): ZipAnomaly[] {
-  return [
-    ...duplicateNames(entries, keys),
-    ...entries.flatMap((entry) => nameAndFlagAnomalies(entry, keys[entry.index]!)),
-    ...rangeAnomalies(entries, directory),
-  ];
+  const anomalies = duplicateNames(entries, keys);
+  for (const entry of entries) nameAndFlagAnomalies(entry, keys[entry.index]!, anomalies);
+  for (const anomaly of rangeAnomalies(entries, directory)) anomalies.push(anomaly);
+  return anomalies;
 }
 
 function duplicateNames(entries: readonly ZipEntry[], keys: readonly ZipNameKeys[]): ZipAnomaly[] {
@@ -45,8 +44,8 @@ function duplicateNames(entries: readonly ZipEntry[], keys: readonly ZipNameKeys
   return anomalies;
 }
 
-function nameAndFlagAnomalies(entry: ZipEntry, keys: ZipNameKeys): ZipAnomaly[] {
-  const anomalies: ZipAnomaly[] = [];
+/** Appends to `anomalies` (a list per entry would be a million arrays for a million entries). */
+function nameAndFlagAnomalies(entry: ZipEntry, keys: ZipNameKeys, anomalies: ZipAnomaly[]): void {
   const unsafe = unsafeNameReason(entry.name);
   if (unsafe) anomalies.push({ code: "unsafe-name", entries: [entry.index], message: `"${entry.name}" ${unsafe}` });
   if (!keys.utf8) {
@@ -59,7 +58,6 @@ function nameAndFlagAnomalies(entry: ZipEntry, keys: ZipNameKeys): ZipAnomaly[] 
       message: `${entry.name}: flags 0x${entry.flags.toString(16)} mark it encrypted or patched`,
     });
   }
-  return anomalies;
 }
 
 function rangeAnomalies(

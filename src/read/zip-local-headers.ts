@@ -17,14 +17,13 @@ const TORCH_PADDING_FIELD_HEADER = 4;
 /**
  * Reads each entry's 30-byte local header and its name/extra (never its data), computes the data offset the way
  * torch's `getRecordOffset` does, and reports where the local header contradicts the central directory. All the
- * headers are read in one batch ({@link readRanges}), each sized as torch writes it.
+ * headers are read in one batch ({@link readRanges}), each sized as torch writes it; the few laid out otherwise
+ * (a longer name or extra field) are read whole in a second batch.
  */
 export async function readLocalHeaders(
   source: ByteSource,
   central: readonly CentralEntry[],
 ): Promise<{ entries: ZipEntry[]; anomalies: ZipAnomaly[] }> {
-  const entries: ZipEntry[] = new Array(central.length);
-  const anomalies: ZipAnomaly[] = [];
   // miniz reads a local header wherever the central directory points, even behind the directory itself
   const limit = source.size;
   const present = central.filter((entry) => entry.localHeaderOffset + LOCAL_HEADER_SIZE <= limit);
@@ -35,64 +34,63 @@ export async function readLocalHeaders(
       length: Math.min(torchLocalHeaderLength(entry), limit - entry.localHeaderOffset),
     })),
   );
-  const locals = new Map<CentralEntry, LocalHeader | null>();
-  for (const [i, entry] of present.entries())
-    locals.set(entry, await parseLocalHeader(source, entry, heads[i]!, limit));
+  const longer = present.flatMap((entry, i) => {
+    const length = declaredLength(heads[i]!);
+    const fits = length !== null && entry.localHeaderOffset + length <= limit;
+    return fits && length > heads[i]!.length ? [{ i, offset: entry.localHeaderOffset, length }] : [];
+  });
+  const wholes = await readRanges(source, longer);
+  for (const [n, { i }] of longer.entries()) heads[i] = wholes[n]!;
+
+  const locals: (LocalHeader | null)[] = new Array(central.length).fill(null);
+  for (const [i, entry] of present.entries()) locals[entry.index] = parseLocalHeader(entry, heads[i]!, limit);
+  const entries: ZipEntry[] = [];
+  const anomalies: ZipAnomaly[] = [];
   for (const entry of central) {
-    const local = locals.get(entry) ?? null;
-    const { index, nameBytes, name, flags, method, crc32, compressedSize, uncompressedSize, localHeaderOffset } = entry;
-    const fields = {
-      index,
-      nameBytes,
-      name,
-      flags,
-      method,
-      crc32,
-      compressedSize,
-      uncompressedSize,
-      localHeaderOffset,
-    };
+    const local = locals[entry.index] ?? null;
     if (local === null) {
       anomalies.push({
         code: "local-header-missing",
-        entries: [index],
-        message: `${name}: no local header at offset ${localHeaderOffset}`,
+        entries: [entry.index],
+        message: `${entry.name}: no local header at offset ${entry.localHeaderOffset}`,
       });
-      entries[index] = { ...fields, dataOffset: null, local: null };
-      continue;
+    } else {
+      for (const anomaly of compareHeaders(entry, local)) anomalies.push(anomaly);
     }
-    for (const anomaly of compareHeaders(entry, local)) anomalies.push(anomaly);
-    entries[index] = {
-      ...fields,
-      dataOffset: localHeaderOffset + LOCAL_HEADER_SIZE + local.nameBytes.length + local.extraLength,
+    entries.push({
+      index: entry.index,
+      nameBytes: entry.nameBytes,
+      name: entry.name,
+      flags: entry.flags,
+      method: entry.method,
+      crc32: entry.crc32,
+      compressedSize: entry.compressedSize,
+      uncompressedSize: entry.uncompressedSize,
+      localHeaderOffset: entry.localHeaderOffset,
+      dataOffset:
+        local === null
+          ? null
+          : entry.localHeaderOffset + LOCAL_HEADER_SIZE + local.nameBytes.length + local.extraLength,
       local,
-    };
+    });
   }
   return { entries, anomalies };
 }
 
-/** The local header in `bytes` (read at the entry's offset), reading the rest when it is longer than torch writes. */
-async function parseLocalHeader(
-  source: ByteSource,
-  entry: CentralEntry,
-  head: Uint8Array,
-  limit: number,
-): Promise<LocalHeader | null> {
-  const offset = entry.localHeaderOffset;
-  let bytes = head;
+/** The length a local header declares (fixed part, name and extra), or null when `head` holds no local header. */
+function declaredLength(head: Uint8Array): number | null {
+  if (head.length < LOCAL_HEADER_SIZE) return null;
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  if (view.getUint32(0, true) !== LOCAL_HEADER_SIGNATURE) return null;
+  return LOCAL_HEADER_SIZE + view.getUint16(26, true) + view.getUint16(28, true);
+}
+
+/** The local header read at the entry's offset, or null when it is missing or runs past `limit`. */
+function parseLocalHeader(entry: CentralEntry, bytes: Uint8Array, limit: number): LocalHeader | null {
+  const length = declaredLength(bytes);
+  if (length === null || entry.localHeaderOffset + length > limit || bytes.length < length) return null;
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < LOCAL_HEADER_SIZE || view.getUint32(0, true) !== LOCAL_HEADER_SIGNATURE) return null;
   const nameLength = view.getUint16(26, true);
-  const extraLength = view.getUint16(28, true);
-  const length = LOCAL_HEADER_SIZE + nameLength + extraLength;
-  if (offset + length > limit) return null;
-  if (bytes.length < length) {
-    // Not laid out as torch lays it out (a longer name or extra field): read the rest.
-    const whole = new Uint8Array(length);
-    whole.set(bytes);
-    whole.set(await source.read(offset + bytes.length, length - bytes.length), bytes.length);
-    bytes = whole;
-  }
   const variable = bytes.subarray(LOCAL_HEADER_SIZE, length);
   const localName = variable.subarray(0, nameLength);
   const header: LocalHeader = {
@@ -103,7 +101,7 @@ async function parseLocalHeader(
     crc32: view.getUint32(14, true),
     compressedSize: view.getUint32(18, true),
     uncompressedSize: view.getUint32(22, true),
-    extraLength,
+    extraLength: length - LOCAL_HEADER_SIZE - nameLength,
   };
   if (header.uncompressedSize === U32_MAX || header.compressedSize === U32_MAX) {
     const sizes = localZip64Sizes(variable.subarray(nameLength));
