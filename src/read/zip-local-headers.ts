@@ -34,16 +34,20 @@ export async function readLocalHeaders(
       length: Math.min(torchLocalHeaderLength(entry), limit - entry.localHeaderOffset),
     })),
   );
-  const longer = present.flatMap((entry, i) => {
+  const longer: { i: number; offset: number; length: number }[] = [];
+  for (let i = 0; i < present.length; i++) {
+    const offset = present[i]!.localHeaderOffset;
     const length = declaredLength(heads[i]!);
-    const fits = length !== null && entry.localHeaderOffset + length <= limit;
-    return fits && length > heads[i]!.length ? [{ i, offset: entry.localHeaderOffset, length }] : [];
-  });
+    if (length !== null && offset + length <= limit && length > heads[i]!.length) longer.push({ i, offset, length });
+  }
   const wholes = await readRanges(source, longer);
-  for (const [n, { i }] of longer.entries()) heads[i] = wholes[n]!;
+  for (let n = 0; n < longer.length; n++) heads[longer[n]!.i] = wholes[n]!;
 
   const locals: (LocalHeader | null)[] = new Array(central.length).fill(null);
-  for (const [i, entry] of present.entries()) locals[entry.index] = parseLocalHeader(entry, heads[i]!, limit);
+  for (let i = 0; i < present.length; i++) {
+    const entry = present[i]!;
+    locals[entry.index] = parseLocalHeader(entry, heads[i]!, limit);
+  }
   const entries: ZipEntry[] = [];
   const anomalies: ZipAnomaly[] = [];
   for (const entry of central) {
@@ -79,28 +83,34 @@ export async function readLocalHeaders(
 
 /** The length a local header declares (fixed part, name and extra), or null when `head` holds no local header. */
 function declaredLength(head: Uint8Array): number | null {
-  if (head.length < LOCAL_HEADER_SIZE) return null;
-  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
-  if (view.getUint32(0, true) !== LOCAL_HEADER_SIGNATURE) return null;
-  return LOCAL_HEADER_SIZE + view.getUint16(26, true) + view.getUint16(28, true);
+  if (head.length < LOCAL_HEADER_SIZE || u32(head, 0) !== LOCAL_HEADER_SIGNATURE) return null;
+  return LOCAL_HEADER_SIZE + u16(head, 26) + u16(head, 28);
+}
+
+/** Little-endian fields read off the bytes: a DataView per header would be an object per tensor. */
+function u16(bytes: Uint8Array, at: number): number {
+  return bytes[at]! | (bytes[at + 1]! << 8);
+}
+
+function u32(bytes: Uint8Array, at: number): number {
+  return (u16(bytes, at) | (u16(bytes, at + 2) << 16)) >>> 0;
 }
 
 /** The local header read at the entry's offset, or null when it is missing or runs past `limit`. */
 function parseLocalHeader(entry: CentralEntry, bytes: Uint8Array, limit: number): LocalHeader | null {
   const length = declaredLength(bytes);
   if (length === null || entry.localHeaderOffset + length > limit || bytes.length < length) return null;
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const nameLength = view.getUint16(26, true);
+  const nameLength = u16(bytes, 26);
   const variable = bytes.subarray(LOCAL_HEADER_SIZE, length);
   const localName = variable.subarray(0, nameLength);
   const header: LocalHeader = {
     // the common case shares the central name's bytes instead of copying the batch's (which would keep it alive)
     nameBytes: sameBytes(localName, entry.nameBytes) ? entry.nameBytes : localName.slice(),
-    flags: view.getUint16(6, true),
-    method: view.getUint16(8, true),
-    crc32: view.getUint32(14, true),
-    compressedSize: view.getUint32(18, true),
-    uncompressedSize: view.getUint32(22, true),
+    flags: u16(bytes, 6),
+    method: u16(bytes, 8),
+    crc32: u32(bytes, 14),
+    compressedSize: u32(bytes, 18),
+    uncompressedSize: u32(bytes, 22),
     extraLength: length - LOCAL_HEADER_SIZE - nameLength,
   };
   if (header.uncompressedSize === U32_MAX || header.compressedSize === U32_MAX) {
