@@ -5,6 +5,7 @@ const latin1 = new TextDecoder("latin1");
 const encoder = new TextEncoder();
 /** ASCII text: the same string decoded as UTF-8 or as Latin-1. */
 const ASCII = /^[\x00-\x7f]*$/;
+const HAS_CAPITAL = /[A-Z]/;
 
 /** Entry names are bytes; torch writes UTF-8. Non-UTF-8 names are shown as Latin-1 so every byte stays visible. */
 export function decodeName(bytes: Uint8Array): { name: string; utf8: boolean } {
@@ -39,7 +40,8 @@ export function byteString(bytes: Uint8Array): string {
 
 /** ASCII-only lower-casing of a {@link byteString}, as miniz's `MZ_TOLOWER` compares names. */
 export function foldByteString(bytes: string): string {
-  return bytes.replace(/[A-Z]+/g, (upper) => upper.toLowerCase());
+  // most names have no capital: a test is cheaper than a replace that calls back
+  return HAS_CAPITAL.test(bytes) ? bytes.replace(/[A-Z]+/g, (upper) => upper.toLowerCase()) : bytes;
 }
 
 /** The {@link byteString} of a name's UTF-8 bytes (an ASCII name is its own). */
