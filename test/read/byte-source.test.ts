@@ -23,7 +23,7 @@ describe("openFileSource", () => {
     }
   });
 
-  it("reads a batch of ranges as separate reads would, past a turn of the event loop and up to end of file", async () => {
+  it("reads a batch of ranges as separate reads would, across event-loop turns and up to end of file", async () => {
     const dir = await tempDir();
     const path = join(dir, "f.bin");
     const content = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 7) % 256));
