@@ -24,6 +24,7 @@ import {
 } from "./audit-findings.js";
 import { auditPaths } from "./audit-paths.js";
 import { type InspectedCandidate, inspectCandidates } from "./inspect-candidates.js";
+import { uninterruptible } from "./install-pipeline.js";
 
 /** SHA-256 through the hash cache: what the CLI's file hasher offers. */
 export interface Sha256Source {
@@ -47,6 +48,11 @@ export interface AuditSettings {
   /** Build (and unless `dryRun`, apply) the plan that heals what was found. */
   fix: boolean;
   dryRun: boolean;
+  /**
+   * Runs the apply step with the signal that stops it at a safe point (the CLI turns SIGINT/SIGTERM into it), as
+   * for install and sort. Without it, applying cannot be interrupted.
+   */
+  interruptible?: <T>(work: (signal: AbortSignal) => Promise<T>) => Promise<T>;
 }
 
 export interface AuditOutcome {
@@ -92,10 +98,13 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
     const plan = planInstall(candidates, target, options, snapshot);
     const applied =
       !options.dryRun && plan.summary.conflict === 0
-        ? await applyPlan(plan, {
-            journalDir: defaultJournalDir(target),
-            onProgress: (e) => e.type === "start" && status(`Moving ${e.index + 1}/${e.total} ${e.source}`),
-          })
+        ? await (settings.interruptible ?? uninterruptible)((signal) =>
+            applyPlan(plan, {
+              journalDir: defaultJournalDir(target),
+              onProgress: (e) => e.type === "start" && status(`Moving ${e.index + 1}/${e.total} ${e.source}`),
+              signal,
+            }),
+          )
         : null;
     const bySource = new Map(files.map((f) => [f.candidate.source, f]));
     fix = {

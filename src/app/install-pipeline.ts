@@ -104,6 +104,6 @@ export async function runInstallPipeline(
   return { target, files, candidates, plan, applied, civitai, recovered };
 }
 
-function uninterruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
+export function uninterruptible<T>(work: (signal: AbortSignal) => Promise<T>): Promise<T> {
   return work(new AbortController().signal);
 }

@@ -1,7 +1,14 @@
 import type { PlainValue } from "../inspect/types.js";
 import { MAX_KEPT_BYTES } from "./limits.js";
 import { STORAGE_CLASSES, TORCH_DTYPES } from "./torch-types.js";
-import type { GlobalRef, TensorValue, Value, ValueOf } from "./values.js";
+import {
+  type GlobalRef,
+  MAX_SAFE_BIGINT,
+  MIN_SAFE_BIGINT,
+  type TensorValue,
+  type Value,
+  type ValueOf,
+} from "./values.js";
 
 /**
  * What a REDUCE of a SAFE callable may look like: arity and argument kinds as torch.save and the protocol-2 pickler
@@ -17,32 +24,52 @@ function naturals(value: Value | undefined): number[] | null {
   if (value?.k !== "tuple") return null;
   const out: number[] = [];
   for (const item of value.items) {
-    if (item.k !== "int" || item.v < 0n || item.v > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+    if (item.k !== "int" || item.v < 0n || item.v > MAX_SAFE_BIGINT) return null;
     out.push(Number(item.v));
   }
   return out;
 }
 
 function natural(value: Value | undefined): number | null {
-  if (value?.k !== "int" || value.v < 0n || value.v > BigInt(Number.MAX_SAFE_INTEGER)) return null;
+  if (value?.k !== "int" || value.v < 0n || value.v > MAX_SAFE_BIGINT) return null;
   return Number(value.v);
 }
 
 const isDict = (value: Value | undefined): boolean => value?.k === "dict";
 
-/** Elements the view reaches, so a tensor cannot claim more than its storage declares. */
-function reachesPastStorage(shape: number[], stride: number[], offset: number, elements: bigint): boolean {
-  if (shape.some((d) => d === 0)) return false;
-  let last = BigInt(offset);
-  shape.forEach((d, i) => {
-    last += BigInt(d - 1) * BigInt(stride[i] ?? 0);
-  });
-  return last >= elements;
+/**
+ * Whether the view reaches past the `elements` its storage holds, so a tensor cannot claim more than its storage
+ * declares. In doubles while the sum is exact (every term is non-negative, so an inexact term makes the sum unsafe
+ * too), in BigInt beyond: a BigInt per dimension per tensor was most of this rule's allocations.
+ */
+function reachesPastStorage(
+  shape: number[],
+  stride: number[],
+  offset: number,
+  byteSize: number,
+  size: number,
+): boolean {
+  if (shape.includes(0)) return false;
+  const elements = (byteSize - (byteSize % size)) / size;
+  let last = offset;
+  for (let i = 0; i < shape.length; i++) last += (shape[i]! - 1) * (stride[i] ?? 0);
+  if (Number.isSafeInteger(last)) return last >= elements;
+  let exact = BigInt(offset);
+  for (let i = 0; i < shape.length; i++) exact += BigInt(shape[i]! - 1) * BigInt(stride[i] ?? 0);
+  return exact >= BigInt(elements);
+}
+
+/** The argument counts torch's rebuild functions take, made once rather than per tensor. */
+const ARITY_V1: readonly number[] = [4];
+const ARITY_V2: readonly number[] = [6, 7];
+const ARITY_V3: readonly number[] = [7, 8];
+function rebuildArities(fn: string): readonly number[] {
+  return fn === "_rebuild_tensor" ? ARITY_V1 : fn === "_rebuild_tensor_v3" ? ARITY_V3 : ARITY_V2;
 }
 
 function rebuildTensor(args: Value[], fn: string): CallOutcome {
   const v3 = fn === "_rebuild_tensor_v3";
-  const arity = fn === "_rebuild_tensor" ? [4] : v3 ? [7, 8] : [6, 7];
+  const arity = rebuildArities(fn);
   if (!arity.includes(args.length)) return fail(`${fn} takes ${arity.join(" or ")} arguments, got ${args.length}`);
   const [storage, offsetValue, sizeValue, strideValue, requiresGrad, hooks, extra, metadata] = args;
   if (storage?.k !== "storage") return fail(`${fn}: first argument is a ${storage?.k}, not a persistent-id storage`);
@@ -73,7 +100,7 @@ function rebuildTensor(args: Value[], fn: string): CallOutcome {
   }
   const tensor: TensorValue = { dtype: element.dtype, shape, storage: ref, storageOffset: offset };
   const value: Value = { k: "tensor", t: tensor };
-  if (!storage.view && reachesPastStorage(shape, stride, offset, BigInt(ref.byteSize) / BigInt(element.size))) {
+  if (!storage.view && reachesPastStorage(shape, stride, offset, ref.byteSize, element.size)) {
     return ok(
       value,
       `tensor of shape [${shape.join(", ")}] reaches past storage ${ref.key} (torch refuses to load it)`,
@@ -124,7 +151,7 @@ const SCALAR_READERS: Record<string, (view: DataView) => PlainValue> = {
 };
 
 function safeNumber(v: bigint): PlainValue {
-  return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString();
+  return v >= MIN_SAFE_BIGINT && v <= MAX_SAFE_BIGINT ? Number(v) : v.toString();
 }
 
 /** `numpy.core.multiarray.scalar(dtype, bytes)`: the value, when the dtype is a little-endian number. */

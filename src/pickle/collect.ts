@@ -2,7 +2,7 @@ import type { KeySegment, PlainValue } from "../inspect/types.js";
 import type { PickleTensor } from "./analyze.js";
 import type { FindingCollector } from "./findings.js";
 import { MAX_LISTED_DEPTH, MAX_TENSORS, MAX_VALUE_LIST_ITEMS, MAX_VALUE_STRING_CHARS, MAX_VALUES } from "./limits.js";
-import type { Value } from "./values.js";
+import { MAX_SAFE_BIGINT, MIN_SAFE_BIGINT, type Value } from "./values.js";
 
 export interface Collected {
   tensors: PickleTensor[];
@@ -16,9 +16,7 @@ function scalar(value: Value): PlainValue | undefined {
     case "bool":
       return value.v;
     case "int":
-      return value.v >= BigInt(Number.MIN_SAFE_INTEGER) && value.v <= BigInt(Number.MAX_SAFE_INTEGER)
-        ? Number(value.v)
-        : value.v.toString();
+      return value.v >= MIN_SAFE_BIGINT && value.v <= MAX_SAFE_BIGINT ? Number(value.v) : value.v.toString();
     case "float":
       return Number.isFinite(value.v) ? value.v : String(value.v);
     case "str":
@@ -44,10 +42,7 @@ function scalarList(value: Value): PlainValue[] | undefined {
 
 function keySegment(key: Value): KeySegment {
   if (key.k === "str") return key.v;
-  if (key.k === "int")
-    return key.v >= BigInt(Number.MIN_SAFE_INTEGER) && key.v <= BigInt(Number.MAX_SAFE_INTEGER)
-      ? Number(key.v)
-      : key.v.toString();
+  if (key.k === "int") return key.v >= MIN_SAFE_BIGINT && key.v <= MAX_SAFE_BIGINT ? Number(key.v) : key.v.toString();
   if (key.k === "bool") return key.v ? "True" : "False";
   if (key.k === "none") return "None";
   if (key.k === "float") return String(key.v);

@@ -19,7 +19,7 @@ import {
 import { OPCODES, type OperandLayout } from "./opcodes.js";
 import { decodeBytesEscape, decodeRawUnicodeEscape, FLOAT_TEXT, parseIntText } from "./text-operands.js";
 import { STORAGE_CLASSES, STORAGE_KEY, STORAGE_LOCATION } from "./torch-types.js";
-import { describe, FALSE, type GlobalRef, NONE, OPAQUE, TRUE, type Value } from "./values.js";
+import { describe, FALSE, type GlobalRef, MAX_SAFE_BIGINT, NONE, OPAQUE, TRUE, type Value } from "./values.js";
 
 /**
  * Which persistent_load the stream meets: torch's zip loader (`('storage', …)` 5-tuples), the legacy loader
@@ -692,7 +692,7 @@ class Machine {
       this.finding("suspicious", "structural-violation", `unexpected storage location ${JSON.stringify(location.v)}`);
     }
     const count = numel?.k === "int" ? numel.v : null;
-    if (count === null || count < 0n || count * BigInt(element.size) > BigInt(Number.MAX_SAFE_INTEGER)) {
+    if (count === null || count < 0n || count * BigInt(element.size) > MAX_SAFE_BIGINT) {
       this.violation(
         `storage ${key.v} declares ${count === null ? "a non-integer" : count} elements (negative, huge or not an int)`,
       );

@@ -54,6 +54,10 @@ export type Value =
 
 export type ValueOf<K extends Value["k"]> = Extract<Value, { k: K }>;
 
+/** The bounds of ints a double holds exactly, made once: a BigInt made per comparison is an allocation per value. */
+export const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
+export const MIN_SAFE_BIGINT = BigInt(Number.MIN_SAFE_INTEGER);
+
 export const NONE: Value = { k: "none" };
 export const TRUE: Value = { k: "bool", v: true };
 export const FALSE: Value = { k: "bool", v: false };

@@ -1,5 +1,5 @@
-import type { ZipEntry } from "./zip.js";
-import { decodeName, foldNameKey } from "./zip-names.js";
+import type { ZipEntry, ZipNameKeys } from "./zip.js";
+import { decodeName, foldByteString, utf8ByteString } from "./zip-names.js";
 
 /**
  * Records torch itself writes, named relative to the archive root (torch/serialization.py `_save`,
@@ -26,30 +26,33 @@ export interface TorchZipLayout {
   relativeName(entry: ZipEntry): string | null;
 }
 
-const encoder = new TextEncoder();
-
-/** Null when the first entry has no `/`: torch refuses such archives ("file in archive is not in a subdirectory"). */
-export function torchZipLayout(entries: readonly ZipEntry[]): TorchZipLayout | null {
+/**
+ * Null when the first entry has no `/`: torch refuses such archives ("file in archive is not in a subdirectory").
+ * `keys` are the entries' name keys by index ({@link ZipDirectory.nameKeys}); every name is resolved here once.
+ */
+export function torchZipLayout(entries: readonly ZipEntry[], keys: readonly ZipNameKeys[]): TorchZipLayout | null {
   const first = entries[0];
   const slash = first?.nameBytes.indexOf(0x2f) ?? -1;
   if (!first || slash < 0) return null;
-  const rootBytes = first.nameBytes.subarray(0, slash + 1);
+  const rootExact = keys[first.index]!.exact.slice(0, slash + 1);
   const index = new Map<string, ZipEntry[]>();
+  const relative = new Map<ZipEntry, string>();
   for (const entry of entries) {
-    const key = foldNameKey(entry.nameBytes);
-    const list = index.get(key);
+    const { exact, folded, utf8 } = keys[entry.index]!;
+    const list = index.get(folded);
     if (list) list.push(entry);
-    else index.set(key, [entry]);
+    else index.set(folded, [entry]);
+    if (exact.length > rootExact.length && exact.startsWith(rootExact)) {
+      // an ASCII name is its own decoding; any other is decoded after the root, as torch strips the root bytes
+      const ascii = utf8 && entry.name === exact;
+      relative.set(entry, ascii ? exact.slice(rootExact.length) : decodeName(entry.nameBytes.subarray(slash + 1)).name);
+    }
   }
-  const rootKey = foldNameKey(rootBytes);
-  const root = decodeName(first.nameBytes.subarray(0, slash)).name;
+  const rootKey = foldByteString(rootExact);
   return {
-    root,
-    lookup: (name) => index.get(rootKey + foldNameKey(encoder.encode(name))) ?? [],
-    relativeName: (entry) =>
-      entry.nameBytes.length > rootBytes.length && rootBytes.every((byte, i) => entry.nameBytes[i] === byte)
-        ? decodeName(entry.nameBytes.subarray(rootBytes.length)).name
-        : null,
+    root: decodeName(first.nameBytes.subarray(0, slash)).name,
+    lookup: (name) => index.get(rootKey + foldByteString(utf8ByteString(name))) ?? [],
+    relativeName: (entry) => relative.get(entry) ?? null,
   };
 }
 

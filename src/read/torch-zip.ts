@@ -84,7 +84,7 @@ class TorchZipScan {
     private readonly source: ByteSource,
     private readonly directory: ZipDirectory,
   ) {
-    this.layout = torchZipLayout(directory.entries);
+    this.layout = torchZipLayout(directory.entries, directory.nameKeys);
   }
 
   async run(): Promise<ContainerResult> {

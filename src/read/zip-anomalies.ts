@@ -1,5 +1,5 @@
-import { decodeName, foldNameKey, unsafeNameReason } from "./zip-names.js";
-import type { ZipAnomaly, ZipEntry } from "./zip-types.js";
+import { unsafeNameReason } from "./zip-names.js";
+import type { ZipAnomaly, ZipEntry, ZipNameKeys } from "./zip-types.js";
 
 /** Bit 0 encrypted, bit 5 compressed patched data, bit 6 strong encryption: miniz refuses to extract these. */
 const UNSUPPORTED_FLAGS = 0x0001 | 0x0020 | 0x0040;
@@ -7,18 +7,18 @@ const UNSUPPORTED_FLAGS = 0x0001 | 0x0020 | 0x0040;
 /** Anomalies visible from the parsed entries alone: names, flags and data ranges. */
 export function findEntryAnomalies(
   entries: readonly ZipEntry[],
+  keys: readonly ZipNameKeys[],
   directory: { offset: number; size: number; fileSize: number },
 ): ZipAnomaly[] {
-  return [
-    ...duplicateNames(entries),
-    ...entries.flatMap((entry) => nameAndFlagAnomalies(entry)),
-    ...rangeAnomalies(entries, directory),
-  ];
+  const anomalies = duplicateNames(entries, keys);
+  for (const entry of entries) nameAndFlagAnomalies(entry, keys[entry.index]!, anomalies);
+  for (const anomaly of rangeAnomalies(entries, directory)) anomalies.push(anomaly);
+  return anomalies;
 }
 
-function duplicateNames(entries: readonly ZipEntry[]): ZipAnomaly[] {
-  const exact = groupBy(entries, (entry) => entry.nameBytes.join(","));
-  const folded = groupBy(entries, (entry) => foldNameKey(entry.nameBytes));
+function duplicateNames(entries: readonly ZipEntry[], keys: readonly ZipNameKeys[]): ZipAnomaly[] {
+  const exact = groupBy(entries, (entry) => keys[entry.index]!.exact);
+  const folded = groupBy(entries, (entry) => keys[entry.index]!.folded);
   const anomalies: ZipAnomaly[] = [];
   for (const group of exact.values()) {
     if (group.length > 1) {
@@ -30,7 +30,7 @@ function duplicateNames(entries: readonly ZipEntry[]): ZipAnomaly[] {
     }
   }
   for (const group of folded.values()) {
-    const distinct = new Set(group.map((e) => e.nameBytes.join(",")));
+    const distinct = new Set(group.map((e) => keys[e.index]!.exact));
     if (distinct.size > 1) {
       anomalies.push({
         code: "duplicate-name-case-insensitive",
@@ -44,11 +44,11 @@ function duplicateNames(entries: readonly ZipEntry[]): ZipAnomaly[] {
   return anomalies;
 }
 
-function nameAndFlagAnomalies(entry: ZipEntry): ZipAnomaly[] {
-  const anomalies: ZipAnomaly[] = [];
+/** Appends to `anomalies` (a list per entry would be a million arrays for a million entries). */
+function nameAndFlagAnomalies(entry: ZipEntry, keys: ZipNameKeys, anomalies: ZipAnomaly[]): void {
   const unsafe = unsafeNameReason(entry.name);
   if (unsafe) anomalies.push({ code: "unsafe-name", entries: [entry.index], message: `"${entry.name}" ${unsafe}` });
-  if (!decodeName(entry.nameBytes).utf8) {
+  if (!keys.utf8) {
     anomalies.push({ code: "non-utf8-name", entries: [entry.index], message: `"${entry.name}" is not valid UTF-8` });
   }
   if (entry.flags & UNSUPPORTED_FLAGS) {
@@ -58,7 +58,6 @@ function nameAndFlagAnomalies(entry: ZipEntry): ZipAnomaly[] {
       message: `${entry.name}: flags 0x${entry.flags.toString(16)} mark it encrypted or patched`,
     });
   }
-  return anomalies;
 }
 
 function rangeAnomalies(

@@ -1,14 +1,14 @@
 import { CENTRAL_HEADER_SIGNATURE, readU64 } from "./zip-end-record.js";
 import { ZipFormatError } from "./zip-format-error.js";
-import { decodeName } from "./zip-names.js";
-import type { ZipEntry } from "./zip-types.js";
+import { nameKeys } from "./zip-names.js";
+import type { ZipEntry, ZipNameKeys } from "./zip-types.js";
 
 const CENTRAL_HEADER_SIZE = 46;
 const ZIP64_EXTRA_ID = 0x0001;
 const U32_MAX = 0xffffffff;
 
-/** A central-directory record before its local header has been read. */
-export type CentralEntry = Omit<ZipEntry, "dataOffset" | "local">;
+/** A central-directory record before its local header has been read, with its name's keys. */
+export type CentralEntry = Omit<ZipEntry, "dataOffset" | "local"> & { keys: ZipNameKeys };
 
 /**
  * Parses `entryCount` central-directory records. Any record that does not parse makes the whole directory
@@ -19,16 +19,17 @@ export function parseCentralDirectory(bytes: Uint8Array, entryCount: number, dir
   const entries: CentralEntry[] = [];
   let at = 0;
   for (let index = 0; index < entryCount; index++) {
-    const where = `central-directory record ${index} at ${directoryOffset + at}`;
+    // made only for an error: a message per record would be most of this loop's allocations
+    const where = () => `central-directory record ${index} at ${directoryOffset + at}`;
     if (at + CENTRAL_HEADER_SIZE > bytes.length || view.getUint32(at, true) !== CENTRAL_HEADER_SIGNATURE) {
-      throw new ZipFormatError("bad-central-header", `${where}: missing or truncated`);
+      throw new ZipFormatError("bad-central-header", `${where()}: missing or truncated`);
     }
     const nameLength = view.getUint16(at + 28, true);
     const extraLength = view.getUint16(at + 30, true);
     const commentLength = view.getUint16(at + 32, true);
     const nameStart = at + CENTRAL_HEADER_SIZE;
     const next = nameStart + nameLength + extraLength + commentLength;
-    if (next > bytes.length) throw new ZipFormatError("bad-central-header", `${where}: runs past the directory`);
+    if (next > bytes.length) throw new ZipFormatError("bad-central-header", `${where()}: runs past the directory`);
     const nameBytes = bytes.slice(nameStart, nameStart + nameLength);
     const sizes = readZip64Extra(
       view,
@@ -41,14 +42,18 @@ export function parseCentralDirectory(bytes: Uint8Array, entryCount: number, dir
       },
       where,
     );
+    const { name, keys } = nameKeys(nameBytes);
     entries.push({
       index,
       nameBytes,
-      name: decodeName(nameBytes).name,
+      name,
+      keys,
       flags: view.getUint16(at + 8, true),
       method: view.getUint16(at + 10, true),
       crc32: view.getUint32(at + 16, true),
-      ...sizes,
+      uncompressedSize: sizes.uncompressedSize,
+      compressedSize: sizes.compressedSize,
+      localHeaderOffset: sizes.localHeaderOffset,
     });
     at = next;
   }
@@ -62,7 +67,15 @@ interface EntrySizes {
 }
 
 /** The zip64 extra holds, in this order, only the fields whose 32-bit slot is 0xFFFFFFFF (APPNOTE 4.5.3; yauzl). */
-function readZip64Extra(view: DataView, start: number, length: number, sizes: EntrySizes, where: string): EntrySizes {
+function readZip64Extra(
+  view: DataView,
+  start: number,
+  length: number,
+  sizes: EntrySizes,
+  where: () => string,
+): EntrySizes {
+  if (sizes.uncompressedSize !== U32_MAX && sizes.compressedSize !== U32_MAX && sizes.localHeaderOffset !== U32_MAX)
+    return sizes;
   const wanted = (Object.keys(sizes) as (keyof EntrySizes)[]).filter((field) => sizes[field] === U32_MAX);
   if (wanted.length === 0) return sizes;
   const end = start + length;
@@ -74,7 +87,7 @@ function readZip64Extra(view: DataView, start: number, length: number, sizes: En
       if (fieldLength < wanted.length * 8) {
         throw new ZipFormatError(
           "bad-central-header",
-          `${where}: zip64 extra field too short for ${wanted.join(", ")}`,
+          `${where()}: zip64 extra field too short for ${wanted.join(", ")}`,
         );
       }
       const result = { ...sizes };
@@ -85,6 +98,6 @@ function readZip64Extra(view: DataView, start: number, length: number, sizes: En
   }
   throw new ZipFormatError(
     "bad-central-header",
-    `${where}: ${wanted.join(", ")} marked zip64 but no zip64 extra field`,
+    `${where()}: ${wanted.join(", ")} marked zip64 but no zip64 extra field`,
   );
 }

@@ -1,4 +1,4 @@
-import type { ByteSource } from "./byte-source.js";
+import { type ByteSource, readRanges } from "./byte-source.js";
 import type { CentralEntry } from "./zip-central-directory.js";
 import { readU64 } from "./zip-end-record.js";
 import { decodeName } from "./zip-names.js";
@@ -9,8 +9,6 @@ const LOCAL_HEADER_SIZE = 30;
 const DATA_DESCRIPTOR_FLAG = 0x0008;
 const ZIP64_EXTRA_ID = 0x0001;
 const U32_MAX = 0xffffffff;
-/** Local headers read at once: positional reads are independent, and 64 in flight keeps memory trivial. */
-const PARALLEL_READS = 64;
 /** torch aligns every record's data to this many bytes (`kFieldAlignment`, caffe2/serialize/inline_container.cc). */
 const TORCH_FIELD_ALIGNMENT = 64;
 /** The `FB` extra field's id and length that torch writes in front of its padding. */
@@ -18,65 +16,102 @@ const TORCH_PADDING_FIELD_HEADER = 4;
 
 /**
  * Reads each entry's 30-byte local header and its name/extra (never its data), computes the data offset the way
- * torch's `getRecordOffset` does, and reports where the local header contradicts the central directory.
+ * torch's `getRecordOffset` does, and reports where the local header contradicts the central directory. All the
+ * headers are read in one batch ({@link readRanges}), each sized as torch writes it; the few laid out otherwise
+ * (a longer name or extra field) are read whole in a second batch.
  */
 export async function readLocalHeaders(
   source: ByteSource,
   central: readonly CentralEntry[],
 ): Promise<{ entries: ZipEntry[]; anomalies: ZipAnomaly[] }> {
-  const entries: ZipEntry[] = new Array(central.length);
-  const anomalies: ZipAnomaly[] = [];
-  for (let start = 0; start < central.length; start += PARALLEL_READS) {
-    const batch = central.slice(start, start + PARALLEL_READS);
-    await Promise.all(
-      batch.map(async (entry) => {
-        // miniz reads a local header wherever the central directory points, even behind the directory itself
-        const local = await readLocalHeader(source, entry, source.size);
-        if (local === null) {
-          anomalies.push({
-            code: "local-header-missing",
-            entries: [entry.index],
-            message: `${entry.name}: no local header at offset ${entry.localHeaderOffset}`,
-          });
-          entries[entry.index] = { ...entry, dataOffset: null, local: null };
-          return;
-        }
-        anomalies.push(...compareHeaders(entry, local));
-        const dataOffset = entry.localHeaderOffset + LOCAL_HEADER_SIZE + local.nameBytes.length + local.extraLength;
-        entries[entry.index] = { ...entry, dataOffset, local };
-      }),
-    );
+  // miniz reads a local header wherever the central directory points, even behind the directory itself
+  const limit = source.size;
+  const present = central.filter((entry) => entry.localHeaderOffset + LOCAL_HEADER_SIZE <= limit);
+  const heads = await readRanges(
+    source,
+    present.map((entry) => ({
+      offset: entry.localHeaderOffset,
+      length: Math.min(torchLocalHeaderLength(entry), limit - entry.localHeaderOffset),
+    })),
+  );
+  const longer: { i: number; offset: number; length: number }[] = [];
+  for (let i = 0; i < present.length; i++) {
+    const offset = present[i]!.localHeaderOffset;
+    const length = declaredLength(heads[i]!);
+    if (length !== null && offset + length <= limit && length > heads[i]!.length) longer.push({ i, offset, length });
   }
-  anomalies.sort((a, b) => (a.entries[0] ?? 0) - (b.entries[0] ?? 0));
+  const wholes = await readRanges(source, longer);
+  for (let n = 0; n < longer.length; n++) heads[longer[n]!.i] = wholes[n]!;
+
+  const locals: (LocalHeader | null)[] = new Array(central.length).fill(null);
+  for (let i = 0; i < present.length; i++) {
+    const entry = present[i]!;
+    locals[entry.index] = parseLocalHeader(entry, heads[i]!, limit);
+  }
+  const entries: ZipEntry[] = [];
+  const anomalies: ZipAnomaly[] = [];
+  for (const entry of central) {
+    const local = locals[entry.index] ?? null;
+    if (local === null) {
+      anomalies.push({
+        code: "local-header-missing",
+        entries: [entry.index],
+        message: `${entry.name}: no local header at offset ${entry.localHeaderOffset}`,
+      });
+    } else {
+      for (const anomaly of compareHeaders(entry, local)) anomalies.push(anomaly);
+    }
+    entries.push({
+      index: entry.index,
+      nameBytes: entry.nameBytes,
+      name: entry.name,
+      flags: entry.flags,
+      method: entry.method,
+      crc32: entry.crc32,
+      compressedSize: entry.compressedSize,
+      uncompressedSize: entry.uncompressedSize,
+      localHeaderOffset: entry.localHeaderOffset,
+      dataOffset:
+        local === null
+          ? null
+          : entry.localHeaderOffset + LOCAL_HEADER_SIZE + local.nameBytes.length + local.extraLength,
+      local,
+    });
+  }
   return { entries, anomalies };
 }
 
-async function readLocalHeader(source: ByteSource, entry: CentralEntry, limit: number): Promise<LocalHeader | null> {
-  const offset = entry.localHeaderOffset;
-  if (offset + LOCAL_HEADER_SIZE > limit) return null;
-  let bytes = await source.read(offset, Math.min(torchLocalHeaderLength(entry), limit - offset));
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (bytes.length < LOCAL_HEADER_SIZE || view.getUint32(0, true) !== LOCAL_HEADER_SIGNATURE) return null;
-  const nameLength = view.getUint16(26, true);
-  const extraLength = view.getUint16(28, true);
-  const length = LOCAL_HEADER_SIZE + nameLength + extraLength;
-  if (offset + length > limit) return null;
-  if (bytes.length < length) {
-    // Not laid out as torch lays it out (a longer name or extra field): read the rest.
-    const whole = new Uint8Array(length);
-    whole.set(bytes);
-    whole.set(await source.read(offset + bytes.length, length - bytes.length), bytes.length);
-    bytes = whole;
-  }
+/** The length a local header declares (fixed part, name and extra), or null when `head` holds no local header. */
+function declaredLength(head: Uint8Array): number | null {
+  if (head.length < LOCAL_HEADER_SIZE || u32(head, 0) !== LOCAL_HEADER_SIGNATURE) return null;
+  return LOCAL_HEADER_SIZE + u16(head, 26) + u16(head, 28);
+}
+
+/** Little-endian fields read off the bytes: a DataView per header would be an object per tensor. */
+function u16(bytes: Uint8Array, at: number): number {
+  return bytes[at]! | (bytes[at + 1]! << 8);
+}
+
+function u32(bytes: Uint8Array, at: number): number {
+  return (u16(bytes, at) | (u16(bytes, at + 2) << 16)) >>> 0;
+}
+
+/** The local header read at the entry's offset, or null when it is missing or runs past `limit`. */
+function parseLocalHeader(entry: CentralEntry, bytes: Uint8Array, limit: number): LocalHeader | null {
+  const length = declaredLength(bytes);
+  if (length === null || entry.localHeaderOffset + length > limit || bytes.length < length) return null;
+  const nameLength = u16(bytes, 26);
   const variable = bytes.subarray(LOCAL_HEADER_SIZE, length);
+  const localName = variable.subarray(0, nameLength);
   const header: LocalHeader = {
-    nameBytes: variable.slice(0, nameLength),
-    flags: view.getUint16(6, true),
-    method: view.getUint16(8, true),
-    crc32: view.getUint32(14, true),
-    compressedSize: view.getUint32(18, true),
-    uncompressedSize: view.getUint32(22, true),
-    extraLength,
+    // the common case shares the central name's bytes instead of copying the batch's (which would keep it alive)
+    nameBytes: sameBytes(localName, entry.nameBytes) ? entry.nameBytes : localName.slice(),
+    flags: u16(bytes, 6),
+    method: u16(bytes, 8),
+    crc32: u32(bytes, 14),
+    compressedSize: u32(bytes, 18),
+    uncompressedSize: u32(bytes, 22),
+    extraLength: length - LOCAL_HEADER_SIZE - nameLength,
   };
   if (header.uncompressedSize === U32_MAX || header.compressedSize === U32_MAX) {
     const sizes = localZip64Sizes(variable.subarray(nameLength));
@@ -150,7 +185,9 @@ function compareHeaders(entry: CentralEntry, local: LocalHeader): ZipAnomaly[] {
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((byte, i) => byte === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function hex(value: number): string {

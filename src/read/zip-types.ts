@@ -21,6 +21,16 @@ export interface ZipEntry {
   local: LocalHeader | null;
 }
 
+/** One entry's name in the forms the checks compare, made once per directory. */
+export interface ZipNameKeys {
+  /** The name bytes as a string of one character per byte: equal keys are equal bytes. */
+  exact: string;
+  /** {@link exact} with ASCII A–Z lower-cased: equal keys are names miniz (torch) cannot tell apart. */
+  folded: string;
+  /** The bytes are valid UTF-8 (else {@link ZipEntry.name} is their Latin-1 decoding). */
+  utf8: boolean;
+}
+
 export interface LocalHeader {
   nameBytes: Uint8Array;
   flags: number;
@@ -61,6 +71,8 @@ export interface ZipDirectory {
   /** File size the directory was bounded by. */
   size: number;
   entries: ZipEntry[];
+  /** Each entry's name keys, by entry index. */
+  nameKeys: ZipNameKeys[];
   centralDirectoryOffset: number;
   centralDirectorySize: number;
   /** Offset of the (32-bit) end-of-central-directory record. */

@@ -7,7 +7,7 @@ import { readLocalHeaders } from "./zip-local-headers.js";
 import type { ZipAnomaly, ZipAnomalyCode, ZipDirectory } from "./zip-types.js";
 
 export { ZipFormatError, type ZipFormatErrorCode } from "./zip-format-error.js";
-export type { LocalHeader, ZipAnomaly, ZipAnomalyCode, ZipDirectory, ZipEntry } from "./zip-types.js";
+export type { LocalHeader, ZipAnomaly, ZipAnomalyCode, ZipDirectory, ZipEntry, ZipNameKeys } from "./zip-types.js";
 
 /** A real torch checkpoint has ~1–2 k records (≈ 100 KB of directory); 64 MiB leaves room for any honest archive. */
 export const MAX_CENTRAL_DIRECTORY_BYTES = 64 * 1024 * 1024;
@@ -44,9 +44,11 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
   }
   const central = parseCentralDirectory(await source.read(offset, size), entryCount, offset);
   const { entries, anomalies: localAnomalies } = await readLocalHeaders(source, central);
+  const nameKeys = central.map((entry) => entry.keys);
   return {
     size: source.size,
     entries,
+    nameKeys,
     centralDirectoryOffset: offset,
     centralDirectorySize: size,
     endRecordOffset: end.endRecordOffset,
@@ -54,7 +56,7 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
     anomalies: capAnomalies([
       ...end.anomalies,
       ...localAnomalies,
-      ...findEntryAnomalies(entries, { offset, size, fileSize: source.size }),
+      ...findEntryAnomalies(entries, nameKeys, { offset, size, fileSize: source.size }),
     ]),
   };
 }

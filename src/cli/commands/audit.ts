@@ -3,6 +3,7 @@ import { createFileHasher } from "../../app/file-hasher.js";
 import { resolveWebui } from "../../install/index.js";
 import type { UiName } from "../../install/types.js";
 import type { CliIo, GlobalOptions } from "../context.js";
+import { withInterruptSignals } from "../interrupt-signals.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { progressEnabled, startStatus } from "../progress.js";
@@ -38,6 +39,7 @@ export async function runAudit(flags: AuditFlags, options: GlobalOptions, io: Cl
       onStatus: (text) => status.update(text),
       fix: flags.fix === true,
       dryRun: flags.dryRun === true,
+      interruptible: withInterruptSignals,
     });
   } finally {
     status.stop();

@@ -2,7 +2,7 @@ import { relative, sep } from "node:path";
 import type { AuditOutcome } from "../../app/audit.js";
 import type { AuditFinding, AuditFindingType } from "../../app/audit-findings.js";
 import type { InstallOutcome } from "../../app/install-pipeline.js";
-import { EXIT_DANGEROUS, EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
+import { EXIT_DANGEROUS, EXIT_FILE_ERROR, EXIT_INTERRUPTED, EXIT_OK } from "../exit-codes.js";
 import { type InstallReport, installReport } from "./install-report.js";
 
 /** `sdmodels audit --json`: the published contract, so keys are only ever added, at the end. */
@@ -51,10 +51,12 @@ export function auditReport(outcome: AuditOutcome): AuditReport {
 }
 
 /**
- * 3 while a dangerous file is still where a UI loads it (found and not quarantined), else 2 when the fix failed or
+ * 130/143 when SIGINT/SIGTERM stopped the fix (as for install and sort), else 3 while a dangerous file is still where a UI loads it (found and not quarantined), else 2 when the fix failed or
  * left a conflict, else 0: findings are the report, not a failure.
  */
 export function auditExitCode(report: AuditReport): number {
+  const interrupted = report.fix?.interrupted;
+  if (interrupted) return EXIT_INTERRUPTED[interrupted === "SIGTERM" ? "SIGTERM" : "SIGINT"];
   const fixed =
     report.fix !== null && !report.fix.dryRun && report.fix.failure === null && report.fix.summary.conflicts === 0;
   if ((report.summary.byType.dangerous ?? 0) > 0 && !fixed) return EXIT_DANGEROUS;
