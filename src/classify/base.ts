@@ -1,6 +1,6 @@
 import type { KeyIndex } from "./key-index.js";
 import type { Description } from "./rule.js";
-import type { Base } from "./types.js";
+import type { Base } from "./vocabulary.js";
 
 /**
  * Cross-attention (`attn2.to_k`/`to_v`) input width = the text-encoder width the UNet was trained with.

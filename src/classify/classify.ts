@@ -1,25 +1,10 @@
 import { firstMatch } from "./engine.js";
 import { loraAnalysis } from "./features.js";
+import { BASE_BEARING, RULES } from "./kinds/index.js";
 import { applyMetadata, readMetadata } from "./metadata.js";
 import { type NormalizedHeader, normalizeTensors } from "./normalize.js";
-import { RULES } from "./rules/index.js";
-import type { Classification, ClassifyInput, Confidence, Kind } from "./types.js";
-
-/** Kinds that belong to one base model; the others (text encoders, image encoders, upscalers) serve several. */
-const BASE_BEARING: ReadonlySet<Kind> = new Set<Kind>([
-  "checkpoint",
-  "diffusion-model",
-  "vae",
-  "vae-approx",
-  "lora",
-  "embedding",
-  "hypernetwork",
-  "controlnet",
-  "t2i-adapter",
-  "ip-adapter",
-  "motion-module",
-  "style-model",
-]);
+import type { Classification, ClassifyInput } from "./types.js";
+import type { Confidence } from "./vocabulary.js";
 
 /** How many root names an "unknown" verdict lists: enough to recognise a family, short enough to read. */
 const UNKNOWN_ROOTS_SHOWN = 4;

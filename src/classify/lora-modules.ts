@@ -1,5 +1,5 @@
 import type { KeyIndex } from "./key-index.js";
-import type { Algorithm } from "./types.js";
+import type { Algorithm } from "./vocabulary.js";
 
 /** The role a key plays inside one adapted module (LyCORIS lycoris/modules/*.py, A1111 network_*.py, ComfyUI). */
 type Part =

@@ -1,9 +1,11 @@
+import { comfy, folder, fooocus, SAFETENSORS_OR_PICKLE, sharedLibrary, swarm } from "../../model/ui-folders.js";
 import { loraAnalysis } from "../features.js";
+import { defineKind } from "../kind-declaration.js";
 import { loraBase } from "../lora-base.js";
 import type { LoraModule } from "../lora-modules.js";
 import type { NormalizedHeader } from "../normalize.js";
 import type { Description, Rule } from "../rule.js";
-import type { Algorithm, Base, LoraFormat } from "../types.js";
+import type { Algorithm, Base, LoraFormat } from "../vocabulary.js";
 
 /** The key that proves each algorithm, for evidence. */
 const DECISIVE_PART: Readonly<Record<Algorithm, string>> = {
@@ -105,10 +107,9 @@ function isListDown(header: NormalizedHeader, key: string): boolean {
   return /^\d+$/.test(key) && Number(key) % 2 === 1 && header.index.shape(key)?.length === 2;
 }
 
-export const loraRules: readonly Rule[] = [
+const rules: readonly Rule[] = [
   {
     id: "lora-diffusion",
-    kind: "lora",
     stage: "lora",
     any: [
       { pattern: LORA_DIFFUSION_KEY, under: "unet:" },
@@ -119,10 +120,32 @@ export const loraRules: readonly Rule[] = [
   },
   {
     id: "lora",
-    kind: "lora",
     stage: "lora",
     all: [{ feature: "lora-modules" }],
     none: [{ feature: "unet-dominates-lora" }],
     describe: describeLora,
   },
 ];
+
+export const lora = defineKind({
+  name: "lora",
+  // Complete module groups, after the adapters that carry LoRA-like pairs (control-LoRA, LLLite, IP-Adapter FaceID).
+  stages: [{ name: "lora", order: 80 }],
+  rules,
+  baseBearing: true,
+  folders: {
+    a1111: {
+      folder: folder("Lora", SAFETENSORS_OR_PICKLE, { setting: "lora_dir" }),
+      // A1111 1.5.0 merged LyCORIS into the built-in Lora extension; models/LyCORIS is still scanned for back-compat.
+      lycoris: folder("LyCORIS", SAFETENSORS_OR_PICKLE, { setting: "lyco_dir_backcompat" }),
+    },
+    // sd_forge_lora walks lora_dir only: no LyCORIS routing.
+    forge: { folder: folder("Lora", SAFETENSORS_OR_PICKLE, { setting: "lora_dir" }) },
+    sdnext: { folder: folder("Lora", SAFETENSORS_OR_PICKLE, { setting: "lora_dir" }) },
+    comfyui: { folder: comfy("loras") },
+    swarmui: { folder: swarm("Lora", "SDLoraFolder") },
+    fooocus: { folder: fooocus("loras", "path_loras") },
+    stabilitymatrix: { folder: sharedLibrary("Lora"), lycoris: sharedLibrary("LyCORIS") },
+  },
+  civitai: { types: ["lora", "locon", "dora", "lycoris"] },
+});
