@@ -1,3 +1,4 @@
+import { algorithmForLycorisName, writesLoraKeys } from "./lora-modules.js";
 import type { Algorithm, Base, Classification } from "./types.js";
 
 /**
@@ -44,24 +45,6 @@ const SS_BASES: readonly [string, Base][] = [
   ["auraflow", "auraflow"],
 ];
 
-/** LyCORIS `algo` names (ss_network_args) → algorithm; DyLoRA and Diag-OFT store ordinary LoRA / OFT keys. */
-const ALGO_NAMES: ReadonlyMap<string, Algorithm> = new Map<string, Algorithm>([
-  ["lora", "lora"],
-  ["locon", "locon"],
-  ["dylora", "lora"],
-  ["loha", "loha"],
-  ["lokr", "lokr"],
-  ["ia3", "ia3"],
-  ["glora", "glora"],
-  ["diag-oft", "oft"],
-  ["oft", "oft"],
-  ["boft", "boft"],
-  ["full", "full"],
-]);
-
-/** Algorithms that write the same `lora_down`/`lora_up` keys; a claim among them is no conflict. */
-const LORA_LIKE: ReadonlySet<Algorithm> = new Set<Algorithm>(["lora", "locon", "dora"]);
-
 function byPrefix<T>(table: readonly [string, T][], value: string): T | undefined {
   return table.find(([prefix]) => value.startsWith(prefix))?.[1];
 }
@@ -99,7 +82,7 @@ export function readMetadata(metadata: Readonly<Record<string, string>> | null):
     claims.variant = { variant: "inpaint", source: `modelspec.architecture ${architecture}` };
 
   const args = parseArgs(metadata.ss_network_args);
-  const algo = typeof args.algo === "string" ? ALGO_NAMES.get(args.algo.toLowerCase()) : undefined;
+  const algo = typeof args.algo === "string" ? algorithmForLycorisName(args.algo.toLowerCase()) : undefined;
   const module = metadata.ss_network_module;
   if (args.dora_wd === true || args.dora_wd === "True" || args.dora_wd === "true") {
     claims.algorithm = { algorithm: "dora", source: "ss_network_args dora_wd" };
@@ -147,7 +130,7 @@ export function applyMetadata(result: Classification, claims: MetadataClaims): v
   }
   if (algorithm !== null && result.kind === "lora" && result.algorithm !== null) {
     if (result.algorithm === algorithm.algorithm) result.evidence.push(`${algorithm.source} agrees`);
-    else if (!(LORA_LIKE.has(result.algorithm) && LORA_LIKE.has(algorithm.algorithm))) {
+    else if (!(writesLoraKeys(result.algorithm) && writesLoraKeys(algorithm.algorithm))) {
       result.evidence.push(
         `${algorithm.source} says ${algorithm.algorithm}, modules say ${result.algorithm} (kept modules)`,
       );

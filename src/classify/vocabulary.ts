@@ -1,7 +1,5 @@
 /** The words the classifier's rules speak: base models, LoRA algorithms and formats, confidence. */
-/** LoRA-family algorithm; only set when kind is "lora". */
-export const ALGORITHMS = ["lora", "locon", "loha", "lokr", "ia3", "oft", "boft", "glora", "dora", "full"] as const;
-export type Algorithm = (typeof ALGORITHMS)[number];
+export { ALGORITHMS, type Algorithm } from "./lora-modules.js";
 
 export const BASES = [
   "sd1",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classify } from "../../src/classify/classify.js";
+import { ALGORITHMS } from "../../src/classify/lora-modules.js";
 import { input, kohya, t } from "./build.js";
 
 const SD1_ATTN2 = "lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn2_to_k";
@@ -109,6 +110,22 @@ describe("LoRA family: algorithm from complete module groups", () => {
       algorithm: "full",
       base: "sdxl",
     });
+  });
+
+  it("takes precedence from the order of the algorithm declarations", () => {
+    expect(ALGORITHMS).toEqual(["dora", "loha", "lokr", "glora", "boft", "oft", "ia3", "full", "locon", "lora"]);
+    // A file mixing LoHa, LoCon and plain LoRA modules is LoHa; one DoRA magnitude makes the whole file DoRA.
+    const mixed = [
+      ...kohya(SD1_ATTN2, [8, 768], [320, 8]),
+      ...kohya("lora_unet_down_blocks_0_resnets_0_conv1", [8, 320, 3, 3], [320, 8, 1, 1]),
+      t("lora_unet_up_blocks_1_attentions_0_proj_out.hada_w1_a", [320, 8]),
+      t("lora_unet_up_blocks_1_attentions_0_proj_out.hada_w1_b", [8, 320]),
+      t("lora_unet_up_blocks_1_attentions_0_proj_out.hada_w2_a", [320, 8]),
+      t("lora_unet_up_blocks_1_attentions_0_proj_out.hada_w2_b", [8, 320]),
+    ];
+    expect(classify(input(mixed)).algorithm).toBe("loha");
+    expect(classify(input([...mixed, t(`${SD1_ATTN2}.dora_scale`, [320, 1])])).algorithm).toBe("dora");
+    expect(classify(input(mixed.slice(0, 6))).algorithm).toBe("locon");
   });
 
   it("an incomplete group (lora_down without lora_up) is not a LoRA", () => {

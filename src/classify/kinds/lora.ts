@@ -2,24 +2,10 @@ import { comfy, folder, fooocus, SAFETENSORS_OR_PICKLE, sharedLibrary, swarm } f
 import { loraAnalysis } from "../features.js";
 import { defineKind } from "../kind-declaration.js";
 import { loraBase } from "../lora-base.js";
-import type { LoraModule } from "../lora-modules.js";
+import { algorithmProof, type LoraModule } from "../lora-modules.js";
 import type { NormalizedHeader } from "../normalize.js";
 import type { Description, Rule } from "../rule.js";
-import type { Algorithm, Base, LoraFormat } from "../vocabulary.js";
-
-/** The key that proves each algorithm, for evidence. */
-const DECISIVE_PART: Readonly<Record<Algorithm, string>> = {
-  lora: "lora_down/lora_up",
-  locon: "lora_down with a k×k conv kernel",
-  loha: "hada_w1_a",
-  lokr: "lokr_w1/lokr_w2",
-  ia3: "on_input",
-  oft: "oft_blocks (3-D) / oft_diag",
-  boft: "oft_blocks 4-D",
-  glora: "a1/a2/b1/b2",
-  dora: "dora_scale",
-  full: "diff",
-};
+import type { Base, LoraFormat } from "../vocabulary.js";
 
 /** AnimateDiff motion LoRAs adapt only temporal layers; ComfyUI keeps them apart from image LoRAs. */
 const MOTION_MODULE = /(?:^|[._])motion_modules[._]/;
@@ -40,7 +26,7 @@ export function loraFormat(modules: readonly LoraModule[]): LoraFormat {
 function describeLora(header: NormalizedHeader): Description {
   const analysis = loraAnalysis(header);
   const algorithm = analysis.algorithm ?? "lora";
-  const evidence = [`${DECISIVE_PART[algorithm]} in ${analysis.counts.get(algorithm) ?? 0} modules → ${algorithm}`];
+  const evidence = [`${algorithmProof(algorithm)} in ${analysis.counts.get(algorithm) ?? 0} modules → ${algorithm}`];
   const others = [...analysis.counts].filter(([a]) => a !== algorithm).map(([a, n]) => `${n} ${a}`);
   if (others.length > 0) evidence.push(`also ${others.join(", ")} modules`);
   if (analysis.incomplete > 0) evidence.push(`${analysis.incomplete} incomplete module groups ignored`);
