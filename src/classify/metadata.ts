@@ -1,5 +1,6 @@
 import { algorithmForLycorisName, writesLoraKeys } from "./lora-modules.js";
 import type { Algorithm, Base, Classification } from "./types.js";
+import { evidence } from "./vocabulary.js";
 
 /**
  * What safetensors `__metadata__` states about a file. Only ever support for what the shapes say: merges and
@@ -109,30 +110,41 @@ export function applyMetadata(result: Classification, claims: MetadataClaims): v
   if (base !== null) {
     if (result.base === "unknown") {
       result.base = base.base;
-      result.evidence.push(`${base.source} → ${base.base} (metadata only)`);
+      result.evidence.push(evidence("metadata-base", `${base.source} → ${base.base} (metadata only)`));
       if (result.confidence === "high") result.confidence = "medium";
     } else if (result.base === base.base) {
-      result.evidence.push(`${base.source} agrees`);
+      result.evidence.push(evidence("metadata-base", `${base.source} agrees`));
     } else if (result.base === "flux" && base.base === "chroma") {
       result.base = "chroma";
-      result.evidence.push(`${base.source} → chroma (FLUX-shaped weights cannot show it)`);
+      result.evidence.push(evidence("metadata-base", `${base.source} → chroma (FLUX-shaped weights cannot show it)`));
     } else {
-      result.evidence.push(`${base.source} says ${base.base}, shapes say ${result.base} (kept shapes)`);
+      result.evidence.push(
+        evidence("metadata-base", `${base.source} says ${base.base}, shapes say ${result.base} (kept shapes)`),
+      );
     }
   }
   if (variant !== null) {
     if (result.variant === null) {
       result.variant = variant.variant;
-      result.evidence.push(`${variant.source} → ${variant.variant}`);
+      result.evidence.push(evidence("metadata-variant", `${variant.source} → ${variant.variant}`));
     } else if (result.variant !== variant.variant) {
-      result.evidence.push(`${variant.source} says ${variant.variant}, shapes say ${result.variant} (kept shapes)`);
+      result.evidence.push(
+        evidence(
+          "metadata-variant",
+          `${variant.source} says ${variant.variant}, shapes say ${result.variant} (kept shapes)`,
+        ),
+      );
     }
   }
   if (algorithm !== null && result.kind === "lora" && result.algorithm !== null) {
-    if (result.algorithm === algorithm.algorithm) result.evidence.push(`${algorithm.source} agrees`);
+    if (result.algorithm === algorithm.algorithm)
+      result.evidence.push(evidence("metadata-algorithm", `${algorithm.source} agrees`));
     else if (!(writesLoraKeys(result.algorithm) && writesLoraKeys(algorithm.algorithm))) {
       result.evidence.push(
-        `${algorithm.source} says ${algorithm.algorithm}, modules say ${result.algorithm} (kept modules)`,
+        evidence(
+          "metadata-algorithm",
+          `${algorithm.source} says ${algorithm.algorithm}, modules say ${result.algorithm} (kept modules)`,
+        ),
       );
     }
   }

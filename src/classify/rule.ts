@@ -1,6 +1,6 @@
 import type { FeatureName } from "./features.js";
 import type { NormalizedHeader } from "./normalize.js";
-import type { Algorithm, Base, Confidence, LoraFormat } from "./vocabulary.js";
+import type { Algorithm, Base, Confidence, Evidence, LoraFormat } from "./vocabulary.js";
 
 /** A condition on one expected dimension of a tensor's shape. */
 export interface ShapeTest {
@@ -25,7 +25,11 @@ export interface Description {
   loraFormat?: LoraFormat;
   /** Lowered when the description rests on partial structure. */
   confidence?: Confidence;
-  evidence: string[];
+  /**
+   * What decided it. A string is the matching rule's own words, filed under that rule's id; a probe shared by
+   * several rules (src/classify/base.ts) gives each fact its own id, so a rule reusing it picks facts by id.
+   */
+  evidence: (string | Evidence)[];
 }
 
 export interface Rule {

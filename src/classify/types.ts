@@ -1,6 +1,6 @@
 import type { PlainValue, TensorInfo } from "../inspect/types.js";
 import type { Kind } from "./kinds/index.js";
-import type { Algorithm, Base, Confidence, LoraFormat } from "./vocabulary.js";
+import type { Algorithm, Base, Confidence, Evidence, LoraFormat } from "./vocabulary.js";
 
 export { KINDS, type Kind } from "./kinds/index.js";
 export * from "./vocabulary.js";
@@ -20,8 +20,11 @@ export interface Classification {
   confidence: Confidence;
   /** Only for kind "lora": the module naming, which decides which UI applies the file. */
   loraFormat?: LoraFormat;
-  /** The short list of facts that decided it, e.g. "attn2.to_k in-dim 2048 → sdxl". */
-  evidence: string[];
+  /**
+   * The short list of facts that decided it, each with the id of the rule or probe that found it, e.g.
+   * `{ rule: "cross-attention-width", text: "attn2.to_k in-dim 2048 → sdxl" }`.
+   */
+  evidence: Evidence[];
 }
 
 /** Everything the classifier may look at. No file name: a file's name never decides what it is. */

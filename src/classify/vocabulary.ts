@@ -43,3 +43,17 @@ export const LORA_FORMATS = [
 export type LoraFormat = (typeof LORA_FORMATS)[number];
 
 export type Confidence = "high" | "medium" | "low";
+
+/**
+ * One fact behind a classification: the id of the rule or probe that found it (a rule's `id`, or a probe's such as
+ * `cross-attention-width`, `input-channels`, `metadata-base`) and the sentence a person reads. Code that decides
+ * reads `rule`, never `text`, so rewording a sentence changes no decision.
+ */
+export interface Evidence {
+  readonly rule: string;
+  readonly text: string;
+}
+
+export function evidence(rule: string, text: string): Evidence {
+  return { rule, text };
+}

@@ -30,7 +30,7 @@ function describeCheckpoint(prefix: string) {
   return (header: NormalizedHeader): Description => {
     const { index } = header;
     const description = describeDiffusion(index, prefix);
-    const evidence = [...description.evidence];
+    const evidence: Description["evidence"] = [...description.evidence];
     let base = description.base ?? "unknown";
     const probe = TEXT_ENCODER_PROBES.find((p) => index.dim(p.key, p.dim) === p.value);
     if (probe !== undefined) {

@@ -1,24 +1,25 @@
 import { A1111_CONTROLNET, comfy, fooocus, sdnextControl, sharedLibrary, swarm } from "../../model/ui-folders.js";
-import { CROSS_ATTENTION_BASE, describeDiffusion } from "../base.js";
+import { CROSS_ATTENTION_BASE, type DiffusionDescription, describeDiffusion } from "../base.js";
 import { defineKind } from "../kind-declaration.js";
 import type { NormalizedHeader } from "../normalize.js";
 import type { Description, Rule } from "../rule.js";
+import { type Evidence, evidence } from "../vocabulary.js";
 
 /** Input-hint channels tell the conditioning type (3 RGB maps; 1 for a few grey-scale ones). */
-function hintEvidence(header: NormalizedHeader, key: string): string[] {
+function hintEvidence(header: NormalizedHeader, key: string): Evidence[] {
   const channels = header.index.dim(key, 1);
-  return channels === undefined ? [] : [`hint channels ${channels}`];
+  return channels === undefined ? [] : [evidence("hint-channels", `hint channels ${channels}`)];
 }
 
 /** ControlNet base from its UNet copy's cross-attention, never from `controlnet_mid_block.bias` ([1280] everywhere). */
 function unetCopy(prefix: string, hintKey: string) {
-  return (header: NormalizedHeader): Description => {
+  return (header: NormalizedHeader): DiffusionDescription => {
     const description = describeDiffusion(header.index, prefix);
     // A ControlNet's input conv takes the latent; its channel count is no inpaint/depth variant of the ControlNet.
     return {
       ...description,
       variant: null,
-      evidence: [...description.evidence.filter((e) => !e.includes("in-ch")), ...hintEvidence(header, hintKey)],
+      evidence: [...description.evidence.filter((e) => e.rule !== "input-channels"), ...hintEvidence(header, hintKey)],
     };
   };
 }
@@ -59,7 +60,7 @@ const rules: readonly Rule[] = [
         ...d,
         base: "sd1",
         confidence: "medium",
-        evidence: [...d.evidence.filter((e) => !e.startsWith("no UNet")), "SparseCtrl exists for SD1.5 only"],
+        evidence: [...d.evidence.filter((e) => e.rule !== "no-diffusion-marker"), "SparseCtrl exists for SD1.5 only"],
       };
     },
   },
