@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { baseForCivitaiBaseModel, kindsForCivitaiType } from "../civitai/cross-check.js";
 import { writeCivitaiSidecars } from "../civitai/index.js";
-import type { Algorithm } from "../classify/types.js";
+import { type Algorithm, evidence } from "../classify/types.js";
 import { baseUrlsFromEnv } from "../download/index.js";
 import type { FileFormat } from "../inspect/types.js";
 import { type FetchSettings, fetchResolved, resolveDownload, stagingDir, statedSize } from "./fetch-source.js";
@@ -133,8 +133,11 @@ function predictCandidate(record: DownloadRecord, source: ResolvedSource): Predi
         architecture: null,
         confidence: "low",
         evidence: [
-          `predicted from Civitai's type ${type} and base ${source.civitai?.baseModel ?? "?"}; ` +
-            `the header decides after download`,
+          evidence(
+            "civitai-prediction",
+            `predicted from Civitai's type ${type} and base ${source.civitai?.baseModel ?? "?"}; ` +
+              `the header decides after download`,
+          ),
         ],
       },
     },

@@ -1,30 +1,13 @@
+import { CIVITAI_KINDS } from "../classify/kinds/index.js";
 import type { Base, Classification, Kind } from "../classify/types.js";
 
 /*
  * Civitai's `model.type` and `baseModel` are what the uploader picked, not what the weights are: they are a
  * cross-check only, never a placement input. Both enums grow without notice, so anything not listed here has no
  * opinion rather than a wrong one. Values: civitai/civitai `ModelType` and `baseModelSets`
- * (src/server/common/constants.ts).
+ * (src/server/common/constants.ts); the type names each kind answers to are declared with the kind
+ * (src/classify/kinds/<kind>.ts).
  */
-
-/** Civitai model type (lower case) → the kinds sdmodels' header classification may call such a file. */
-const KINDS_BY_TYPE: Readonly<Record<string, readonly Kind[]>> = {
-  checkpoint: ["checkpoint", "diffusion-model"],
-  lora: ["lora"],
-  locon: ["lora"],
-  dora: ["lora"],
-  lycoris: ["lora"],
-  textualinversion: ["embedding"],
-  hypernetwork: ["hypernetwork"],
-  vae: ["vae", "vae-approx"],
-  // Civitai files T2I-Adapters, Control-LoRAs and IP-Adapters under Controlnet too.
-  controlnet: ["controlnet", "t2i-adapter", "ip-adapter"],
-  upscaler: ["upscaler"],
-  motionmodule: ["motion-module"],
-  textencoder: ["text-encoder"],
-  unet: ["diffusion-model", "checkpoint"],
-  clipvision: ["clip-vision"],
-};
 
 /** Civitai `baseModel` prefixes, longest first, → sdmodels base. Pony / Illustrious / NoobAI are SDXL by weights. */
 const BASE_PREFIXES: readonly (readonly [string, Base])[] = [
@@ -45,7 +28,7 @@ const BASE_PREFIXES: readonly (readonly [string, Base])[] = [
 ];
 
 export function kindsForCivitaiType(type: string | undefined): readonly Kind[] | null {
-  return type === undefined ? null : (KINDS_BY_TYPE[type.toLowerCase()] ?? null);
+  return type === undefined ? null : (CIVITAI_KINDS.get(type.toLowerCase()) ?? null);
 }
 
 export function baseForCivitaiBaseModel(baseModel: string | undefined): Base | null {

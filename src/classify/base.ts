@@ -1,6 +1,6 @@
 import type { KeyIndex } from "./key-index.js";
 import type { Description } from "./rule.js";
-import type { Base } from "./types.js";
+import { type Base, type Evidence, evidence as fact } from "./vocabulary.js";
 
 /**
  * Cross-attention (`attn2.to_k`/`to_v`) input width = the text-encoder width the UNet was trained with.
@@ -111,8 +111,13 @@ const INPUT_CHANNEL_VARIANT: ReadonlyMap<number, string> = new Map([
   [5, "depth"],
 ]);
 
-function describeDit(index: KeyIndex, prefix: string, marker: DitMarker): Description {
-  const evidence = [`${marker.key} → ${marker.architecture ?? marker.base}`];
+/** A description whose every fact names the probe that found it, so the rules that reuse it can pick by id. */
+export interface DiffusionDescription extends Description {
+  evidence: Evidence[];
+}
+
+function describeDit(index: KeyIndex, prefix: string, marker: DitMarker): DiffusionDescription {
+  const evidence = [fact("dit-marker", `${marker.key} → ${marker.architecture ?? marker.base}`)];
   let base = marker.base;
   let architecture = marker.architecture;
   let variant: string | null = null;
@@ -120,51 +125,58 @@ function describeDit(index: KeyIndex, prefix: string, marker: DitMarker): Descri
   if (base === "flux") {
     if (index.hasPrefix(at("distilled_guidance_layer."))) {
       base = "chroma";
-      evidence.push("distilled_guidance_layer.* → chroma");
+      evidence.push(fact("dit-family", "distilled_guidance_layer.* → chroma"));
       if (index.hasPrefix(at("nerf_blocks."))) architecture = "chroma-radiance";
     } else if (index.has(at("double_stream_modulation_img.lin.weight"))) {
       base = "flux2";
-      evidence.push("double_stream_modulation_img.lin.weight → flux2");
+      evidence.push(fact("dit-family", "double_stream_modulation_img.lin.weight → flux2"));
       const hidden = index.dim(at("img_in.weight"), 0);
       architecture = hidden === undefined ? null : (FLUX2_MODELS.get(hidden) ?? null);
-      if (architecture !== null) evidence.push(`img_in out ${hidden} → ${architecture}`);
+      if (architecture !== null) evidence.push(fact("dit-width", `img_in out ${hidden} → ${architecture}`));
     } else {
       const imgIn = index.dim(at("img_in.weight"), 1) ?? index.dim(at("x_embedder.weight"), 1);
       if (imgIn === 384) {
         variant = "inpaint";
-        evidence.push("img_in in-dim 384 → FLUX Fill");
+        evidence.push(fact("input-channels", "img_in in-dim 384 → FLUX Fill"));
       } else if (imgIn === 128) {
         variant = "control";
-        evidence.push("img_in in-dim 128 → FLUX Depth/Canny");
+        evidence.push(fact("input-channels", "img_in in-dim 128 → FLUX Depth/Canny"));
       }
       const guided =
         index.has(at("guidance_in.in_layer.weight")) || index.hasPrefix(at("time_text_embed.guidance_embedder."));
-      evidence.push(guided ? "guidance embedder present → dev" : "no guidance embedder → schnell");
+      evidence.push(
+        fact("guidance-embedder", guided ? "guidance embedder present → dev" : "no guidance embedder → schnell"),
+      );
     }
   } else if (base === "sd3") {
     const hidden = index.dim(at("x_embedder.proj.weight"), 0) ?? index.dim(at("pos_embed.proj.weight"), 0);
     if (hidden === 2432) architecture = "sd3.5-large";
     else if (hidden === 1536)
       architecture = index.hasPrefix(at("joint_blocks.0.x_block.attn2.")) ? "sd3.5-medium" : "sd3-medium";
-    if (hidden !== undefined) evidence.push(`hidden ${hidden} → ${architecture ?? "sd3"}`);
+    if (hidden !== undefined) evidence.push(fact("dit-width", `hidden ${hidden} → ${architecture ?? "sd3"}`));
   } else if (architecture === "lumina2") {
     const hidden = index.dim(at("cap_embedder.1.weight"), 0);
     if (hidden === Z_IMAGE_HIDDEN) {
       base = "z-image";
       architecture = null;
     }
-    evidence.push(`cap_embedder.1 out ${hidden ?? "?"} → ${base === "z-image" ? "z-image" : "lumina2"}`);
+    evidence.push(
+      fact("dit-width", `cap_embedder.1 out ${hidden ?? "?"} → ${base === "z-image" ? "z-image" : "lumina2"}`),
+    );
   } else if (base === "wan") {
     const dim = index.dim(at("head.modulation"), 2);
     architecture = dim === undefined ? null : (WAN_MODELS.get(dim) ?? null);
-    evidence.push(`head.modulation width ${dim ?? "?"}${architecture === null ? "" : ` → ${architecture}`}`);
+    evidence.push(
+      fact("dit-width", `head.modulation width ${dim ?? "?"}${architecture === null ? "" : ` → ${architecture}`}`),
+    );
     const inChannels = index.dim(at("patch_embedding.weight"), 1);
     if (index.hasPrefix(at("vace_blocks."))) variant = "vace";
     else if (inChannels !== undefined) variant = WAN_INPUT_VARIANT.get(inChannels) ?? null;
-    if (variant !== null)
-      evidence.push(`${variant === "vace" ? "vace_blocks.*" : `patch_embedding in-ch ${inChannels}`} → ${variant}`);
+    if (variant === "vace") evidence.push(fact("dit-variant", "vace_blocks.* → vace"));
+    else if (variant !== null)
+      evidence.push(fact("input-channels", `patch_embedding in-ch ${inChannels} → ${variant}`));
   } else if (base === "qwen-image") {
-    evidence.push("Qwen-Image and Qwen-Image-Edit have the same keys and shapes");
+    evidence.push(fact("dit-marker", "Qwen-Image and Qwen-Image-Edit have the same keys and shapes"));
   } else if (base === "cascade") {
     if (index.has(at("clip_txt_mapper.weight"))) architecture = "stage-c";
     else if (index.has(at("clip_mapper.weight"))) architecture = "stage-b";
@@ -172,39 +184,42 @@ function describeDit(index: KeyIndex, prefix: string, marker: DitMarker): Descri
   return { base, architecture, variant, evidence };
 }
 
-function describeUnet(index: KeyIndex, prefix: string, layout: UnetLayout): Description {
+function describeUnet(index: KeyIndex, prefix: string, layout: UnetLayout): DiffusionDescription {
   const at = (key: string) => `${prefix}${key}`;
-  const evidence: string[] = [];
+  const evidence: Evidence[] = [];
   let base: Base = "unknown";
   const attention = layout.crossAttention.find((k) => index.has(at(k)));
   const width = attention === undefined ? undefined : index.dim(at(attention), 1);
   if (width !== undefined) {
     base = CROSS_ATTENTION_BASE.get(width) ?? "unknown";
-    evidence.push(`attn2.to_k in-dim ${width} → ${base}`);
+    evidence.push(fact("cross-attention-width", `attn2.to_k in-dim ${width} → ${base}`));
   }
   const adm = index.dim(at(layout.classEmbedding), 1);
   const admBase = adm === undefined ? undefined : CLASS_EMBEDDING_BASE.get(adm);
   if (admBase !== undefined) {
     if (base === "unknown") base = admBase;
     evidence.push(
-      `${layout.classEmbedding.split(".")[0]} in-dim ${adm} ${admBase === base ? "agrees" : `says ${admBase}`}`,
+      fact(
+        "class-embedding",
+        `${layout.classEmbedding.split(".")[0]} in-dim ${adm} ${admBase === base ? "agrees" : `says ${admBase}`}`,
+      ),
     );
   } else if (adm !== undefined && base === "sd2") {
-    evidence.push(`class embedding in-dim ${adm} → SD2 unCLIP`);
+    evidence.push(fact("class-embedding", `class embedding in-dim ${adm} → SD2 unCLIP`));
   }
   const inChannels = index.dim(at(layout.inputConv), 1);
   let variant = inChannels === undefined ? null : (INPUT_CHANNEL_VARIANT.get(inChannels) ?? null);
-  if (variant !== null) evidence.push(`${layout.inputConv} in-ch ${inChannels} → ${variant}`);
+  if (variant !== null) evidence.push(fact("input-channels", `${layout.inputConv} in-ch ${inChannels} → ${variant}`));
   // SDXL prediction markers are top-level keys beside the UNet (comfy/supported_models.py `SDXL.model_type`).
   if (index.has("v_pred")) {
     variant = "v-prediction";
-    evidence.push(`v_pred key → v-prediction${index.has("ztsnr") ? " (ztsnr)" : ""}`);
+    evidence.push(fact("prediction-type", `v_pred key → v-prediction${index.has("ztsnr") ? " (ztsnr)" : ""}`));
   } else if (index.has("edm_vpred.sigma_max")) {
     variant = "v-prediction";
-    evidence.push("edm_vpred.sigma_max → EDM v-prediction");
+    evidence.push(fact("prediction-type", "edm_vpred.sigma_max → EDM v-prediction"));
   } else if (index.has("edm_mean") && index.has("edm_std")) {
     variant = "edm";
-    evidence.push("edm_mean/edm_std → EDM (Playground v2.5)");
+    evidence.push(fact("prediction-type", "edm_mean/edm_std → EDM (Playground v2.5)"));
   }
   return {
     base,
@@ -216,12 +231,16 @@ function describeUnet(index: KeyIndex, prefix: string, layout: UnetLayout): Desc
 }
 
 /** Base, variant and architecture of the UNet/DiT under `prefix`; shapes only. */
-export function describeDiffusion(index: KeyIndex, prefix: string): Description {
+export function describeDiffusion(index: KeyIndex, prefix: string): DiffusionDescription {
   const marker = DIT_MARKERS.find((m) => index.has(`${prefix}${m.key}`));
   if (marker !== undefined) return describeDit(index, prefix, marker);
   const layout = UNET_LAYOUTS.find(
     (l) => index.has(`${prefix}${l.inputConv}`) || l.crossAttention.some((k) => index.has(`${prefix}${k}`)),
   );
   if (layout !== undefined) return describeUnet(index, prefix, layout);
-  return { base: "unknown", confidence: "medium", evidence: [`no UNet/DiT marker under ${prefix || "the root"}`] };
+  return {
+    base: "unknown",
+    confidence: "medium",
+    evidence: [fact("no-diffusion-marker", `no UNet/DiT marker under ${prefix || "the root"}`)],
+  };
 }

@@ -1,25 +1,10 @@
 import { firstMatch } from "./engine.js";
 import { loraAnalysis } from "./features.js";
+import { BASE_BEARING, RULES } from "./kinds/index.js";
 import { applyMetadata, readMetadata } from "./metadata.js";
 import { type NormalizedHeader, normalizeTensors } from "./normalize.js";
-import { RULES } from "./rules/index.js";
-import type { Classification, ClassifyInput, Confidence, Kind } from "./types.js";
-
-/** Kinds that belong to one base model; the others (text encoders, image encoders, upscalers) serve several. */
-const BASE_BEARING: ReadonlySet<Kind> = new Set<Kind>([
-  "checkpoint",
-  "diffusion-model",
-  "vae",
-  "vae-approx",
-  "lora",
-  "embedding",
-  "hypernetwork",
-  "controlnet",
-  "t2i-adapter",
-  "ip-adapter",
-  "motion-module",
-  "style-model",
-]);
+import type { Classification, ClassifyInput } from "./types.js";
+import { type Confidence, type Evidence, evidence } from "./vocabulary.js";
 
 /** How many root names an "unknown" verdict lists: enough to recognise a family, short enough to read. */
 const UNKNOWN_ROOTS_SHOWN = 4;
@@ -30,17 +15,18 @@ function lower(a: Confidence, b: Confidence): Confidence {
   return RANK[a] <= RANK[b] ? a : b;
 }
 
-function normalisationNotes(header: NormalizedHeader): string[] {
-  const notes: string[] = [];
-  if (header.unwrapped.length > 0) notes.push(`unwrapped ${header.unwrapped.join(" → ")}`);
-  if (header.ignored > 0) notes.push(`${header.ignored} EMA/scheduler/loss tensors ignored`);
+function normalisationNotes(header: NormalizedHeader): Evidence[] {
+  const notes: Evidence[] = [];
+  if (header.unwrapped.length > 0) notes.push(evidence("unwrapped", `unwrapped ${header.unwrapped.join(" → ")}`));
+  if (header.ignored > 0)
+    notes.push(evidence("ignored-tensors", `${header.ignored} EMA/scheduler/loss tensors ignored`));
   return notes;
 }
 
 function unknown(header: NormalizedHeader): Classification {
-  const evidence: string[] = [];
+  const facts: Evidence[] = [];
   if (header.index.size === 0) {
-    evidence.push(header.total === 0 ? "no tensors" : "no tensors left after normalisation");
+    facts.push(evidence("no-tensors", header.total === 0 ? "no tensors" : "no tensors left after normalisation"));
   } else {
     const roots = new Map<string, number>();
     for (const key of header.index.keys()) {
@@ -51,9 +37,10 @@ function unknown(header: NormalizedHeader): Classification {
       .sort((a, b) => b[1] - a[1])
       .slice(0, UNKNOWN_ROOTS_SHOWN)
       .map(([r, n]) => `${r}* (${n})`);
-    evidence.push(`${header.index.size} tensors match no rule; roots: ${shown.join(", ")}`);
+    facts.push(evidence("no-rule", `${header.index.size} tensors match no rule; roots: ${shown.join(", ")}`));
     const lora = loraAnalysis(header);
-    if (lora.incomplete > 0) evidence.push(`${lora.incomplete} LoRA-like module groups are incomplete`);
+    if (lora.incomplete > 0)
+      facts.push(evidence("incomplete-lora", `${lora.incomplete} LoRA-like module groups are incomplete`));
   }
   return {
     kind: "unknown",
@@ -62,7 +49,7 @@ function unknown(header: NormalizedHeader): Classification {
     variant: null,
     architecture: null,
     confidence: "low",
-    evidence: [...evidence, ...normalisationNotes(header)],
+    evidence: [...facts, ...normalisationNotes(header)],
   };
 }
 
@@ -79,7 +66,11 @@ function classifyHeader(input: ClassifyInput): Classification {
     variant: description.variant ?? null,
     architecture: description.architecture ?? rule.architecture ?? null,
     confidence: lower(rule.confidence ?? "high", description.confidence ?? "high"),
-    evidence: [`${matched.join(" + ")} → ${rule.kind}`, ...description.evidence],
+    evidence: [
+      evidence(rule.id, `${matched.join(" + ")} → ${rule.kind}`),
+      // A describer's own words are filed under its rule; a shared probe's facts keep their own ids.
+      ...description.evidence.map((e) => (typeof e === "string" ? evidence(rule.id, e) : e)),
+    ],
     ...(rule.kind === "lora" && description.loraFormat !== undefined ? { loraFormat: description.loraFormat } : {}),
   };
   if (BASE_BEARING.has(rule.kind)) applyMetadata(result, readMetadata(input.metadata));
@@ -104,7 +95,7 @@ export function classify(input: ClassifyInput): Classification {
       variant: null,
       architecture: null,
       confidence: "low",
-      evidence: [`classifier error: ${message}`],
+      evidence: [evidence("classifier-error", `classifier error: ${message}`)],
     };
   }
 }

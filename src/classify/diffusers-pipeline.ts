@@ -1,5 +1,6 @@
 import type { DiffusersInfo } from "../inspect/types.js";
 import type { Base, Classification } from "./types.js";
+import { evidence } from "./vocabulary.js";
 
 export type { DiffusersInfo };
 
@@ -30,26 +31,26 @@ const VARIANTS: Readonly<Record<number, string>> = { 9: "inpaint", 8: "instruct-
  * Pure: decided from the pipeline class and the UNet config, never from names of files or folders.
  */
 export function classifyDiffusersFolder(info: DiffusersInfo): Classification {
-  const evidence: string[] = [];
+  const facts: string[] = [];
   const pipeline = info.pipeline ?? "";
   const family = PIPELINE_BASES.find(([prefix]) => pipeline.startsWith(prefix));
   let base: Base = family?.[1] ?? "unknown";
-  evidence.push(
+  facts.push(
     `model_index.json _class_name ${pipeline || "(none)"} → ` +
       `${family ? `diffusers pipeline · ${base}` : "diffusers pipeline of an unknown family"}`,
   );
   const width = info.unet?.crossAttentionDim ?? null;
   const fromWidth = width === null ? undefined : SD_WIDTHS[width];
   if ((base === "sd1" || base === "sdxl") && fromWidth !== undefined && fromWidth !== base) {
-    evidence.push(`unet/config.json cross_attention_dim ${width} → ${fromWidth}`);
+    facts.push(`unet/config.json cross_attention_dim ${width} → ${fromWidth}`);
     base = fromWidth;
   }
   const variant = info.unet?.inChannels == null ? null : (VARIANTS[info.unet.inChannels] ?? null);
-  if (variant) evidence.push(`unet/config.json in_channels ${info.unet?.inChannels} → ${variant}`);
+  if (variant) facts.push(`unet/config.json in_channels ${info.unet?.inChannels} → ${variant}`);
   const present = Object.entries(info.components)
     .filter(([, v]) => v !== null)
     .map(([k]) => k);
-  if (present.length > 0) evidence.push(`components: ${present.join(", ")}`);
+  if (present.length > 0) facts.push(`components: ${present.join(", ")}`);
   return {
     kind: family || pipeline.endsWith("Pipeline") ? "checkpoint" : "unknown",
     algorithm: null,
@@ -57,6 +58,6 @@ export function classifyDiffusersFolder(info: DiffusersInfo): Classification {
     variant,
     architecture: "diffusers",
     confidence: family ? "high" : "low",
-    evidence,
+    evidence: facts.map((text) => evidence("diffusers-pipeline", text)),
   };
 }

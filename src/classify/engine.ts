@@ -1,9 +1,9 @@
 import { type FeatureName, hasFeature } from "./features.js";
 import type { NormalizedHeader } from "./normalize.js";
-import { type KeyTest, type Rule, type ShapeTest, STAGES } from "./rule.js";
+import type { KeyTest, Rule, ShapeTest } from "./rule.js";
 
-export interface RuleMatch {
-  rule: Rule;
+export interface RuleMatch<R extends Rule = Rule> {
+  rule: R;
   /** The tests that decided the match, written for evidence. */
   matched: string[];
 }
@@ -68,13 +68,8 @@ function match(header: NormalizedHeader, rule: Rule): string[] | null {
   return matched;
 }
 
-/** Sorts rules into the decision order; within a stage the table's own order stands (Array.sort is stable). */
-export function orderRules(rules: readonly Rule[]): Rule[] {
-  return [...rules].sort((a, b) => STAGES.indexOf(a.stage) - STAGES.indexOf(b.stage));
-}
-
-/** The first rule, in decision order, whose tests hold. `rules` must already be ordered by {@link orderRules}. */
-export function firstMatch(header: NormalizedHeader, rules: readonly Rule[]): RuleMatch | null {
+/** The first rule of `rules` (in decision order: see RULES in ./kinds/index.ts) whose tests hold. */
+export function firstMatch<R extends Rule>(header: NormalizedHeader, rules: readonly R[]): RuleMatch<R> | null {
   for (const rule of rules) {
     const matched = match(header, rule);
     if (matched !== null) return { rule, matched };

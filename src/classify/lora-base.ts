@@ -1,6 +1,6 @@
 import { CROSS_ATTENTION_BASE } from "./base.js";
 import type { LoraModule } from "./lora-modules.js";
-import type { Base } from "./types.js";
+import type { Base } from "./vocabulary.js";
 
 export interface LoraBase {
   base: Base;

@@ -1,5 +1,4 @@
 import type { KeyIndex } from "./key-index.js";
-import type { Algorithm } from "./types.js";
 
 /** The role a key plays inside one adapted module (LyCORIS lycoris/modules/*.py, A1111 network_*.py, ComfyUI). */
 type Part =
@@ -100,14 +99,152 @@ function splitKey(key: string): [string, Part] | null {
   return [`${dot3 < 0 ? "" : `${ownerParent}.`}${owner.slice(0, named.index)}`, segment];
 }
 
-/** Module-level algorithm; "dora" and "locon" are file-level refinements of these. */
-type ModuleAlgorithm = "lora" | "loha" | "lokr" | "ia3" | "glora" | "oft" | "boft" | "full";
-
 type Parts = Partial<Record<Part, readonly number[]>>;
+
+/** A k×k conv kernel with k > 1: what makes a LoRA module LoCon rather than a 1×1 projection. */
+function isSpatial(down: readonly number[] | undefined): boolean {
+  return down !== undefined && down.length === 4 && ((down[2] ?? 1) > 1 || (down[3] ?? 1) > 1);
+}
+
+/** The product of two factors' widths (LoKr's Kronecker factors), when both are known. */
+function product(a: number | undefined, b: number | undefined): number | undefined {
+  return a !== undefined && b !== undefined ? a * b : undefined;
+}
+
+/**
+ * One LoRA-family algorithm: everything the classifier knows about it. A module-level algorithm has `complete` (the
+ * parts that make a whole module of it); a file-level refinement has `refines` instead: DoRA's magnitude rides on
+ * any module, LoCon is a LoRA module with a k×k kernel.
+ */
+interface AlgorithmDeclaration {
+  readonly name: string;
+  /** The parts that prove it, as the evidence names them. */
+  readonly proof: string;
+  /** LyCORIS `algo` names (kohya `ss_network_args`) that claim it; DyLoRA and Diag-OFT store LoRA / OFT keys. */
+  readonly lycorisNames: readonly string[];
+  /** Writes kohya's `lora_down`/`lora_up` keys: a metadata claim of another such algorithm is no conflict. */
+  readonly loraKeys?: true;
+  /** Whether one module's parts form a complete group of this algorithm. */
+  readonly complete?: (p: Parts, hasWeight: () => boolean) => boolean;
+  /** Counts a module of algorithm `of` (any, if absent) as this one too, or `instead` of it, when `when` holds. */
+  readonly refines?: { readonly of?: string; readonly when: (p: Parts) => boolean; readonly instead: boolean };
+  /** Width of the adapted layer's input, when the algorithm's parts show it (never the rank side). */
+  readonly inputWidth?: (p: Parts) => number | undefined;
+  /** Width of the adapted layer's output, when the parts show it. */
+  readonly outputWidth?: (p: Parts) => number | undefined;
+}
+
+/**
+ * Every LoRA-family algorithm, in precedence order: when a file shows several, the first wins (DoRA > LoHa > LoKr >
+ * … > LoCon > LoRA: the most specific names it). A module is of the first module-level algorithm whose parts it
+ * completes, so the same order also settles a module whose parts would complete two. Sources: LyCORIS
+ * lycoris/modules/*.py, A1111 extensions-builtin/Lora/network_*.py, ComfyUI comfy/weight_adapter/.
+ */
+const ALGORITHM_DECLARATIONS = [
+  {
+    name: "dora",
+    proof: "dora_scale",
+    lycorisNames: [],
+    loraKeys: true,
+    refines: { when: (p) => p.dora_scale !== undefined, instead: false },
+  },
+  {
+    name: "loha",
+    proof: "hada_w1_a",
+    lycorisNames: ["loha"],
+    complete: (p) => !!(p.hada_w1_a && p.hada_w1_b && p.hada_w2_a && p.hada_w2_b),
+    inputWidth: (p) => p.hada_w1_b?.[1],
+    outputWidth: (p) => p.hada_w1_a?.[0],
+  },
+  {
+    name: "lokr",
+    proof: "lokr_w1/lokr_w2",
+    lycorisNames: ["lokr"],
+    complete: (p) => !!((p.lokr_w1 || (p.lokr_w1_a && p.lokr_w1_b)) && (p.lokr_w2 || (p.lokr_w2_a && p.lokr_w2_b))),
+    inputWidth: (p) => product(p.lokr_w1?.[1] ?? p.lokr_w1_b?.[1], p.lokr_w2?.[1] ?? p.lokr_w2_b?.[1]),
+    outputWidth: (p) => product(p.lokr_w1?.[0] ?? p.lokr_w1_a?.[0], p.lokr_w2?.[0] ?? p.lokr_w2_a?.[0]),
+  },
+  {
+    name: "glora",
+    proof: "a1/a2/b1/b2",
+    lycorisNames: ["glora"],
+    complete: (p) => !!(p.a1 && p.a2 && p.b1 && p.b2),
+    inputWidth: (p) => p.b1?.[1],
+    outputWidth: (p) => p.a2?.[0],
+  },
+  {
+    name: "boft",
+    proof: "oft_blocks 4-D",
+    lycorisNames: ["boft"],
+    complete: (p) => p.oft_blocks?.length === 4,
+  },
+  {
+    name: "oft",
+    proof: "oft_blocks (3-D) / oft_diag",
+    lycorisNames: ["oft", "diag-oft"],
+    complete: (p) => !!(p.oft_blocks || p.oft_diag),
+  },
+  {
+    name: "ia3",
+    proof: "on_input",
+    lycorisNames: ["ia3"],
+    // IA³ stores the scale as the module's own `.weight`; `on_input` is what makes it IA³ rather than any weight.
+    complete: (p, hasWeight) => !!p.on_input && hasWeight(),
+  },
+  {
+    name: "full",
+    proof: "diff",
+    lycorisNames: ["full"],
+    complete: (p) => !!p.diff,
+    inputWidth: (p) => p.diff?.[1],
+    outputWidth: (p) => p.diff?.[0],
+  },
+  {
+    name: "locon",
+    proof: "lora_down with a k×k conv kernel",
+    lycorisNames: ["locon"],
+    loraKeys: true,
+    refines: { of: "lora", when: (p) => isSpatial(p.down), instead: true },
+  },
+  {
+    name: "lora",
+    proof: "lora_down/lora_up",
+    lycorisNames: ["lora", "dylora"],
+    loraKeys: true,
+    complete: (p) => !!(p.down && p.up),
+    inputWidth: (p) => p.down?.[1],
+    outputWidth: (p) => p.up?.[0],
+  },
+] as const satisfies readonly AlgorithmDeclaration[];
+
+/** LoRA-family algorithm; only set when kind is "lora". */
+export type Algorithm = (typeof ALGORITHM_DECLARATIONS)[number]["name"];
+/** Every algorithm, in precedence order. */
+export const ALGORITHMS: readonly Algorithm[] = ALGORITHM_DECLARATIONS.map((a) => a.name);
+
+const DECLARED: readonly (AlgorithmDeclaration & { readonly name: Algorithm })[] = ALGORITHM_DECLARATIONS;
+const MODULE_LEVEL = DECLARED.flatMap((a) => (a.complete === undefined ? [] : [{ ...a, complete: a.complete }]));
+const REFINEMENTS = DECLARED.flatMap((a) => (a.refines === undefined ? [] : [{ name: a.name, ...a.refines }]));
+
+/** The parts that prove `algorithm`, as evidence names them. */
+export function algorithmProof(algorithm: Algorithm): string {
+  return DECLARED.find((a) => a.name === algorithm)?.proof ?? algorithm;
+}
+
+/** The algorithm a LyCORIS `algo` name (lower case) claims, if any. */
+export function algorithmForLycorisName(name: string): Algorithm | undefined {
+  return DECLARED.find((a) => a.lycorisNames.includes(name))?.name;
+}
+
+/** Whether the algorithm writes kohya's `lora_down`/`lora_up` keys. */
+export function writesLoraKeys(algorithm: Algorithm): boolean {
+  return DECLARED.some((a) => a.name === algorithm && a.loraKeys === true);
+}
 
 export interface LoraModule {
   name: string;
-  algorithm: ModuleAlgorithm;
+  /** The module-level algorithm, before file-level refinements (DoRA, LoCon). */
+  algorithm: Algorithm;
   /** How many keys the module has. */
   keyCount: number;
   /** Rank of `lora_down`'s shape: 4 for conv layers (SD1 `proj_in` is a 1×1 conv). */
@@ -132,78 +269,6 @@ export interface LoraAnalysis {
   algorithm: Algorithm | null;
   /** Per file-level algorithm, how many complete modules show it. */
   counts: ReadonlyMap<Algorithm, number>;
-}
-
-/** When several algorithms appear in one file, the most specific names it (DoRA > LoHa > LoKr > … > LoCon > LoRA). */
-const PRECEDENCE: readonly Algorithm[] = [
-  "dora",
-  "loha",
-  "lokr",
-  "glora",
-  "boft",
-  "oft",
-  "ia3",
-  "full",
-  "locon",
-  "lora",
-];
-
-function completeAlgorithm(p: Parts, hasWeight: () => boolean): ModuleAlgorithm | null {
-  if (p.hada_w1_a && p.hada_w1_b && p.hada_w2_a && p.hada_w2_b) return "loha";
-  if ((p.lokr_w1 || (p.lokr_w1_a && p.lokr_w1_b)) && (p.lokr_w2 || (p.lokr_w2_a && p.lokr_w2_b))) return "lokr";
-  if (p.a1 && p.a2 && p.b1 && p.b2) return "glora";
-  if (p.oft_blocks) return p.oft_blocks.length === 4 ? "boft" : "oft";
-  if (p.oft_diag) return "oft";
-  // IA³ stores the scale as the module's own `.weight`; `on_input` is what makes it IA³ rather than any weight.
-  if (p.on_input && hasWeight()) return "ia3";
-  if (p.diff) return "full";
-  if (p.down && p.up) return "lora";
-  return null;
-}
-
-function inputWidth(algorithm: ModuleAlgorithm, p: Parts): number | undefined {
-  switch (algorithm) {
-    case "lora":
-      return p.down?.[1];
-    case "loha":
-      return p.hada_w1_b?.[1];
-    case "lokr": {
-      const a = p.lokr_w1?.[1] ?? p.lokr_w1_b?.[1];
-      const b = p.lokr_w2?.[1] ?? p.lokr_w2_b?.[1];
-      return a !== undefined && b !== undefined ? a * b : undefined;
-    }
-    case "glora":
-      return p.b1?.[1];
-    case "full":
-      return p.diff?.[1];
-    default:
-      return undefined;
-  }
-}
-
-function outputWidth(algorithm: ModuleAlgorithm, p: Parts): number | undefined {
-  switch (algorithm) {
-    case "lora":
-      return p.up?.[0];
-    case "loha":
-      return p.hada_w1_a?.[0];
-    case "lokr": {
-      const a = p.lokr_w1?.[0] ?? p.lokr_w1_a?.[0];
-      const b = p.lokr_w2?.[0] ?? p.lokr_w2_a?.[0];
-      return a !== undefined && b !== undefined ? a * b : undefined;
-    }
-    case "glora":
-      return p.a2?.[0];
-    case "full":
-      return p.diff?.[0];
-    default:
-      return undefined;
-  }
-}
-
-/** A k×k conv kernel with k > 1: what makes a LoRA module LoCon rather than a 1×1 projection. */
-function isSpatial(down: readonly number[] | undefined): boolean {
-  return down !== undefined && down.length === 4 && ((down[2] ?? 1) > 1 || (down[3] ?? 1) > 1);
 }
 
 /** Groups LoRA-family keys into modules and decides the file's algorithm from complete groups only. */
@@ -235,14 +300,15 @@ export function analyzeLora(index: KeyIndex): LoraAnalysis {
   const counts = new Map<Algorithm, number>();
   const bump = (a: Algorithm) => counts.set(a, (counts.get(a) ?? 0) + 1);
   for (const [name, { parts, keys }] of grouped) {
-    const algorithm = completeAlgorithm(parts, () => index.has(`${name}.weight`));
-    if (algorithm === null) {
+    const hasWeight = () => index.has(`${name}.weight`);
+    const declaration = MODULE_LEVEL.find((a) => a.complete(parts, hasWeight));
+    if (declaration === undefined) {
       // LyCORIS norm modules (`w_norm`/`b_norm`) ride along other algorithms and name none of their own; a lone
       // `alpha` or `.bias` next to ordinary weights is not a broken module either.
       if (!parts.w_norm && keys > (parts.alpha ? 1 : 0) + (parts.up_bias ? 1 : 0)) incomplete++;
       continue;
     }
-    const spatial = algorithm === "lora" && isSpatial(parts.down);
+    const algorithm = declaration.name;
     // LyCORIS writes the IA³ scale as `[dim]` or `[1, dim]`: the last dimension is the width either way.
     const vectorWidth = algorithm === "ia3" ? index.shape(`${name}.weight`)?.at(-1) : undefined;
     modules.push({
@@ -250,13 +316,18 @@ export function analyzeLora(index: KeyIndex): LoraAnalysis {
       algorithm,
       keyCount: keys,
       downRank: parts.down?.length,
-      inputWidth: inputWidth(algorithm, parts),
-      outputWidth: outputWidth(algorithm, parts),
+      inputWidth: declaration.inputWidth?.(parts),
+      outputWidth: declaration.outputWidth?.(parts),
       vectorWidth,
     });
-    if (parts.dora_scale) bump("dora");
-    bump(spatial ? "locon" : algorithm);
+    let counted: Algorithm = algorithm;
+    for (const { name: refined, of, when, instead } of REFINEMENTS) {
+      if ((of !== undefined && of !== algorithm) || !when(parts)) continue;
+      if (instead) counted = refined;
+      else bump(refined);
+    }
+    bump(counted);
   }
-  const algorithm = PRECEDENCE.find((a) => (counts.get(a) ?? 0) > 0) ?? null;
+  const algorithm = ALGORITHMS.find((a) => (counts.get(a) ?? 0) > 0) ?? null;
   return { modules, partKeys, incomplete, algorithm, counts };
 }

@@ -1,4 +1,6 @@
+import { algorithmForLycorisName, writesLoraKeys } from "./lora-modules.js";
 import type { Algorithm, Base, Classification } from "./types.js";
+import { evidence } from "./vocabulary.js";
 
 /**
  * What safetensors `__metadata__` states about a file. Only ever support for what the shapes say: merges and
@@ -44,24 +46,6 @@ const SS_BASES: readonly [string, Base][] = [
   ["auraflow", "auraflow"],
 ];
 
-/** LyCORIS `algo` names (ss_network_args) → algorithm; DyLoRA and Diag-OFT store ordinary LoRA / OFT keys. */
-const ALGO_NAMES: ReadonlyMap<string, Algorithm> = new Map<string, Algorithm>([
-  ["lora", "lora"],
-  ["locon", "locon"],
-  ["dylora", "lora"],
-  ["loha", "loha"],
-  ["lokr", "lokr"],
-  ["ia3", "ia3"],
-  ["glora", "glora"],
-  ["diag-oft", "oft"],
-  ["oft", "oft"],
-  ["boft", "boft"],
-  ["full", "full"],
-]);
-
-/** Algorithms that write the same `lora_down`/`lora_up` keys; a claim among them is no conflict. */
-const LORA_LIKE: ReadonlySet<Algorithm> = new Set<Algorithm>(["lora", "locon", "dora"]);
-
 function byPrefix<T>(table: readonly [string, T][], value: string): T | undefined {
   return table.find(([prefix]) => value.startsWith(prefix))?.[1];
 }
@@ -99,7 +83,7 @@ export function readMetadata(metadata: Readonly<Record<string, string>> | null):
     claims.variant = { variant: "inpaint", source: `modelspec.architecture ${architecture}` };
 
   const args = parseArgs(metadata.ss_network_args);
-  const algo = typeof args.algo === "string" ? ALGO_NAMES.get(args.algo.toLowerCase()) : undefined;
+  const algo = typeof args.algo === "string" ? algorithmForLycorisName(args.algo.toLowerCase()) : undefined;
   const module = metadata.ss_network_module;
   if (args.dora_wd === true || args.dora_wd === "True" || args.dora_wd === "true") {
     claims.algorithm = { algorithm: "dora", source: "ss_network_args dora_wd" };
@@ -126,30 +110,41 @@ export function applyMetadata(result: Classification, claims: MetadataClaims): v
   if (base !== null) {
     if (result.base === "unknown") {
       result.base = base.base;
-      result.evidence.push(`${base.source} → ${base.base} (metadata only)`);
+      result.evidence.push(evidence("metadata-base", `${base.source} → ${base.base} (metadata only)`));
       if (result.confidence === "high") result.confidence = "medium";
     } else if (result.base === base.base) {
-      result.evidence.push(`${base.source} agrees`);
+      result.evidence.push(evidence("metadata-base", `${base.source} agrees`));
     } else if (result.base === "flux" && base.base === "chroma") {
       result.base = "chroma";
-      result.evidence.push(`${base.source} → chroma (FLUX-shaped weights cannot show it)`);
+      result.evidence.push(evidence("metadata-base", `${base.source} → chroma (FLUX-shaped weights cannot show it)`));
     } else {
-      result.evidence.push(`${base.source} says ${base.base}, shapes say ${result.base} (kept shapes)`);
+      result.evidence.push(
+        evidence("metadata-base", `${base.source} says ${base.base}, shapes say ${result.base} (kept shapes)`),
+      );
     }
   }
   if (variant !== null) {
     if (result.variant === null) {
       result.variant = variant.variant;
-      result.evidence.push(`${variant.source} → ${variant.variant}`);
+      result.evidence.push(evidence("metadata-variant", `${variant.source} → ${variant.variant}`));
     } else if (result.variant !== variant.variant) {
-      result.evidence.push(`${variant.source} says ${variant.variant}, shapes say ${result.variant} (kept shapes)`);
+      result.evidence.push(
+        evidence(
+          "metadata-variant",
+          `${variant.source} says ${variant.variant}, shapes say ${result.variant} (kept shapes)`,
+        ),
+      );
     }
   }
   if (algorithm !== null && result.kind === "lora" && result.algorithm !== null) {
-    if (result.algorithm === algorithm.algorithm) result.evidence.push(`${algorithm.source} agrees`);
-    else if (!(LORA_LIKE.has(result.algorithm) && LORA_LIKE.has(algorithm.algorithm))) {
+    if (result.algorithm === algorithm.algorithm)
+      result.evidence.push(evidence("metadata-algorithm", `${algorithm.source} agrees`));
+    else if (!(writesLoraKeys(result.algorithm) && writesLoraKeys(algorithm.algorithm))) {
       result.evidence.push(
-        `${algorithm.source} says ${algorithm.algorithm}, modules say ${result.algorithm} (kept modules)`,
+        evidence(
+          "metadata-algorithm",
+          `${algorithm.source} says ${algorithm.algorithm}, modules say ${result.algorithm} (kept modules)`,
+        ),
       );
     }
   }

@@ -1,71 +1,9 @@
 import type { PlainValue, TensorInfo } from "../inspect/types.js";
+import type { Kind } from "./kinds/index.js";
+import type { Algorithm, Base, Confidence, Evidence, LoraFormat } from "./vocabulary.js";
 
-export const KINDS = [
-  "checkpoint",
-  "diffusion-model",
-  "vae",
-  "vae-approx",
-  "text-encoder",
-  "lora",
-  "embedding",
-  "hypernetwork",
-  "controlnet",
-  "t2i-adapter",
-  "ip-adapter",
-  "clip-vision",
-  "upscaler",
-  "motion-module",
-  "style-model",
-  "unknown",
-] as const;
-export type Kind = (typeof KINDS)[number];
-
-/** LoRA-family algorithm; only set when kind is "lora". */
-export const ALGORITHMS = ["lora", "locon", "loha", "lokr", "ia3", "oft", "boft", "glora", "dora", "full"] as const;
-export type Algorithm = (typeof ALGORITHMS)[number];
-
-export const BASES = [
-  "sd1",
-  "sd2",
-  "sdxl",
-  "sdxl-refiner",
-  "sd3",
-  "flux",
-  "flux2",
-  "chroma",
-  "pixart",
-  "cascade",
-  "auraflow",
-  "qwen-image",
-  "z-image",
-  "wan",
-  "hidream",
-  "ltxv",
-  "hunyuan-video",
-  "sana",
-  "unknown",
-] as const;
-export type Base = (typeof BASES)[number];
-
-/**
- * How a LoRA file names its modules, which decides which UI applies it (see src/install/will-load.ts):
- * `kohya` (`lora_unet_`, `lora_te_`, `lora_te1_`, …, also LyCORIS), `diffusers` (`unet.`/`text_encoder.`/`transformer.`
- * module paths with `lora.down`/`lora_A`), `diffusers-attn-processor` (attention-processor LoRAs: diffusers' pre-PEFT
- * `….processor.to_k_lora.down`, XLabs' `….processor.qkv_lora1.down`), `peft` (`base_model.model.`), `native` (the
- * model's own module paths, as ComfyUI/BFL/ai-toolkit write them: `diffusion_model.…`, `double_blocks.…`), and
- * `lora-diffusion` (cloneofsimo/lora: `unet:0:up` or a bare list of tensors) which no UI loads without converting.
- */
-export const LORA_FORMATS = [
-  "kohya",
-  "diffusers",
-  "diffusers-attn-processor",
-  "peft",
-  "native",
-  "lora-diffusion",
-] as const;
-export type LoraFormat = (typeof LORA_FORMATS)[number];
-
-export type Confidence = "high" | "medium" | "low";
+export { KINDS, type Kind } from "./kinds/index.js";
+export * from "./vocabulary.js";
 
 export interface Classification {
   kind: Kind;
@@ -82,8 +20,11 @@ export interface Classification {
   confidence: Confidence;
   /** Only for kind "lora": the module naming, which decides which UI applies the file. */
   loraFormat?: LoraFormat;
-  /** The short list of facts that decided it, e.g. "attn2.to_k in-dim 2048 → sdxl". */
-  evidence: string[];
+  /**
+   * The short list of facts that decided it, each with the id of the rule or probe that found it, e.g.
+   * `{ rule: "cross-attention-width", text: "attn2.to_k in-dim 2048 → sdxl" }`.
+   */
+  evidence: Evidence[];
 }
 
 /** Everything the classifier may look at. No file name: a file's name never decides what it is. */

@@ -1,17 +1,12 @@
 import type { Base, Classification, Kind } from "../classify/types.js";
 import type { FileFormat, InspectError, Verdict } from "../inspect/types.js";
+import { UI_NAMES, type UiName } from "../model/ui-folders.js";
 import type { FileIdentity } from "./file-identity.js";
 import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
 import type { LoadJudgement } from "./will-load.js";
 
 export type { FileIdentity };
-
-/**
- * The UIs sdmodels installs into. `stabilitymatrix` is Stability Matrix's shared model library (`Data/Models`), which
- * it links or configures into every UI it manages. InvokeAI is detected and refused: it owns its model store.
- */
-export const UI_NAMES = ["a1111", "forge", "sdnext", "comfyui", "swarmui", "fooocus", "stabilitymatrix"] as const;
-export type UiName = (typeof UI_NAMES)[number];
+export { UI_NAMES, type UiName };
 
 /** A folder the UI's own settings name, and where that was read: the report shows it next to the folder. */
 export interface FolderSetting {

@@ -5,7 +5,7 @@
  */
 import type { Algorithm, Base, Classification, Kind, LoraFormat } from "../classify/types.js";
 import type { FileFormat } from "../inspect/types.js";
-import { UI_NAMES, type UiName } from "./types.js";
+import { UI_NAMES, type UiName } from "../model/ui-folders.js";
 
 /** Why a UI will not load a file. */
 export type NotLoadedCode =

@@ -18,8 +18,6 @@ const LAYER_EDGES = EDGES.map((e) => ({ from: layerOf(e.from), to: layerOf(e.to)
  * one that is gone (delete its entry), so the list never hides a cycle that came back.
  */
 const KNOWN_FILE_CYCLES: readonly (readonly string[])[] = [
-  // Types only: install/types.ts names will-load.ts's LoadJudgement, and will-load.ts reads UI_NAMES from types.ts.
-  ["src/install/types.ts", "src/install/will-load.ts"],
   // Types only: the pickle interpreter's value types are declared in analyze.ts and collect.ts, which use it.
   [
     "src/pickle/analyze.ts",

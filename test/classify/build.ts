@@ -1,4 +1,4 @@
-import type { ClassifyInput } from "../../src/classify/types.js";
+import type { Classification, ClassifyInput } from "../../src/classify/types.js";
 import type { KeySegment, PlainValue, TensorInfo } from "../../src/inspect/types.js";
 
 /** A safetensors tensor: its path is its name. */
@@ -22,4 +22,9 @@ export function input(
 /** kohya LoRA module: down [r, in…], up [out, r…], alpha []. */
 export function kohya(module: string, down: number[], up: number[]): TensorInfo[] {
   return [t(`${module}.alpha`, []), t(`${module}.lora_down.weight`, down), t(`${module}.lora_up.weight`, up)];
+}
+
+/** The evidence sentences of a classification, as a person reads them. */
+export function texts(c: Classification): string[] {
+  return c.evidence.map((e) => e.text);
 }

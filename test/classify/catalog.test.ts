@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { fixtureTensorInfos, MODEL_FIXTURES, type ModelFixture } from "../../fixtures/models/catalog.js";
 import { classify } from "../../src/classify/classify.js";
 import { ALGORITHMS, KINDS } from "../../src/classify/types.js";
+import { texts } from "./build.js";
 
 function run(f: ModelFixture) {
   return classify({ tensors: fixtureTensorInfos(f), metadata: f.metadata ?? null, values: f.values ?? {} });
@@ -24,7 +25,7 @@ describe("model catalog", () => {
       want.architecture = f.expected.architecture;
       seen.architecture = got.architecture;
     }
-    expect(seen, `${f.fileName}: evidence\n  ${got.evidence.join("\n  ")}`).toEqual(want);
+    expect(seen, `${f.fileName}: evidence\n  ${texts(got).join("\n  ")}`).toEqual(want);
   });
 
   it("has unique ids", () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { classify } from "../../src/classify/classify.js";
-import { at, input, kohya, t } from "./build.js";
+import { at, input, kohya, t, texts } from "./build.js";
 
 const SD1_UNET = [
   t("model.diffusion_model.input_blocks.0.0.weight", [320, 4, 3, 3]),
@@ -91,8 +91,8 @@ describe("checkpoints and diffusion models", () => {
     );
     const r = classify(input(wrapped, null, { global_step: 470000 }));
     expect(r).toMatchObject({ kind: "checkpoint", base: "sd1" });
-    expect(r.evidence).toContain("unwrapped state_dict");
-    expect(r.evidence).toContain("2 EMA/scheduler/loss tensors ignored");
+    expect(texts(r)).toContain("unwrapped state_dict");
+    expect(texts(r)).toContain("2 EMA/scheduler/loss tensors ignored");
   });
 });
 
@@ -100,7 +100,7 @@ describe("VAE and look-alikes", () => {
   it("a 4-channel VAE has no decidable base; metadata may supply it", () => {
     const r = classify(input(VAE));
     expect(r).toMatchObject({ kind: "vae", base: "unknown", confidence: "high" });
-    expect(r.evidence.join(" ")).toContain("SD1, SD2 and SDXL VAEs have identical keys");
+    expect(texts(r).join(" ")).toContain("SD1, SD2 and SDXL VAEs have identical keys");
     expect(classify(input(VAE, { "modelspec.architecture": "stable-diffusion-xl-v1-base" }))).toMatchObject({
       base: "sdxl",
       confidence: "medium",
@@ -198,7 +198,7 @@ describe("ControlNet family, adapters and motion", () => {
       input([at(["image_proj", "proj.weight"], [8192, 1280]), at(["ip_adapter", "1.to_k_ip.weight"], [640, 2048])]),
     );
     expect(r).toMatchObject({ kind: "ip-adapter", base: "sdxl", architecture: "ip-adapter" });
-    expect(r.evidence).toContain("image projection in-dim 1280 → needs ViT-bigG image encoder");
+    expect(texts(r)).toContain("image projection in-dim 1280 → needs ViT-bigG image encoder");
   });
 
   it("the IP-Adapter folder's image encoder is clip-vision", () => {
@@ -278,7 +278,7 @@ describe("text encoders, embeddings, hypernetworks, upscalers", () => {
       input(esr.map((k) => at(["params_ema", k], k === "conv_first.weight" ? [64, 12, 3, 3] : [64, 64, 3, 3]))),
     );
     expect(r).toMatchObject({ kind: "upscaler", architecture: "realesrgan" });
-    expect(r.evidence).toContain("conv_first in-ch 12 → ×2");
+    expect(texts(r)).toContain("conv_first in-ch 12 → ×2");
     const swin = [
       "layers.0.residual_group.blocks.0.norm1.weight",
       "conv_first.weight",
@@ -290,7 +290,7 @@ describe("text encoders, embeddings, hypernetworks, upscalers", () => {
     const both = [...swin.map((k) => at(["params", k], [4])), ...swin.map((k) => at(["params_ema", k], [4]))];
     const s = classify(input(both));
     expect(s).toMatchObject({ kind: "upscaler", architecture: "swinir" });
-    expect(s.evidence).toContain("unwrapped params_ema");
+    expect(texts(s)).toContain("unwrapped params_ema");
   });
 
   it("a DataParallel module. prefix is stripped", () => {
@@ -303,13 +303,17 @@ describe("text encoders, embeddings, hypernetworks, upscalers", () => {
 
 describe("unknown stays unknown", () => {
   it("an empty header", () => {
-    expect(classify(input([]))).toMatchObject({ kind: "unknown", confidence: "low", evidence: ["no tensors"] });
+    expect(classify(input([]))).toMatchObject({
+      kind: "unknown",
+      confidence: "low",
+      evidence: [{ rule: "no-tensors", text: "no tensors" }],
+    });
   });
 
   it("random keys say what was seen", () => {
     const r = classify(input([t("foo.bar.weight", [3, 3]), t("foo.baz", [7]), t("qux", [1, 2, 3])]));
     expect(r).toMatchObject({ kind: "unknown", base: "unknown", confidence: "low" });
-    expect(r.evidence[0]).toBe("3 tensors match no rule; roots: foo* (2), qux* (1)");
+    expect(texts(r)[0]).toBe("3 tensors match no rule; roots: foo* (2), qux* (1)");
   });
 
   it("metadata never turns an unknown file into a base", () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { classify } from "../../src/classify/classify.js";
-import { input, kohya, t } from "./build.js";
+import { ALGORITHMS } from "../../src/classify/lora-modules.js";
+import { input, kohya, t, texts } from "./build.js";
 
 const SD1_ATTN2 = "lora_unet_down_blocks_0_attentions_0_transformer_blocks_0_attn2_to_k";
 const SDXL_ATTN2 = "lora_unet_input_blocks_4_1_transformer_blocks_0_attn2_to_k";
@@ -15,7 +16,7 @@ describe("LoRA family: algorithm from complete module groups", () => {
       ]),
     );
     expect(r).toMatchObject({ kind: "lora", algorithm: "lora", base: "sd1", confidence: "high" });
-    expect(r.evidence).toContain("attn2.to_k in-dim 768 → sd1");
+    expect(texts(r)).toContain("attn2.to_k in-dim 768 → sd1");
   });
 
   it("kohya SDXL: attn2 in-dim 2048 decides, time_emb_proj (1280 everywhere) does not", () => {
@@ -36,7 +37,7 @@ describe("LoRA family: algorithm from complete module groups", () => {
       ]),
     );
     expect(r.base).toBe("sd1");
-    expect(r.evidence).toContain("proj_in lora_down is 4-D → sd1");
+    expect(texts(r)).toContain("proj_in lora_down is 4-D → sd1");
   });
 
   it("SDXL by structure alone: transformer block ≥ 2", () => {
@@ -78,7 +79,7 @@ describe("LoRA family: algorithm from complete module groups", () => {
       ]),
     );
     expect(r).toMatchObject({ kind: "lora", algorithm: "loha", base: "sdxl" });
-    expect(r.evidence[1]).toBe("hada_w1_a in 1 modules → loha");
+    expect(texts(r)[1]).toBe("hada_w1_a in 1 modules → loha");
   });
 
   it("LoKr: in-width is w1.shape[1] × w2.shape[1], factorised or not", () => {
@@ -111,10 +112,26 @@ describe("LoRA family: algorithm from complete module groups", () => {
     });
   });
 
+  it("takes precedence from the order of the algorithm declarations", () => {
+    expect(ALGORITHMS).toEqual(["dora", "loha", "lokr", "glora", "boft", "oft", "ia3", "full", "locon", "lora"]);
+    // A file mixing LoHa, LoCon and plain LoRA modules is LoHa; one DoRA magnitude makes the whole file DoRA.
+    const mixed = [
+      ...kohya(SD1_ATTN2, [8, 768], [320, 8]),
+      ...kohya("lora_unet_down_blocks_0_resnets_0_conv1", [8, 320, 3, 3], [320, 8, 1, 1]),
+      t("lora_unet_up_blocks_1_attentions_0_proj_out.hada_w1_a", [320, 8]),
+      t("lora_unet_up_blocks_1_attentions_0_proj_out.hada_w1_b", [8, 320]),
+      t("lora_unet_up_blocks_1_attentions_0_proj_out.hada_w2_a", [320, 8]),
+      t("lora_unet_up_blocks_1_attentions_0_proj_out.hada_w2_b", [8, 320]),
+    ];
+    expect(classify(input(mixed)).algorithm).toBe("loha");
+    expect(classify(input([...mixed, t(`${SD1_ATTN2}.dora_scale`, [320, 1])])).algorithm).toBe("dora");
+    expect(classify(input(mixed.slice(0, 6))).algorithm).toBe("locon");
+  });
+
   it("an incomplete group (lora_down without lora_up) is not a LoRA", () => {
     const r = classify(input([t(`${SD1_ATTN2}.lora_down.weight`, [8, 768]), t(`${SD1_ATTN2}.alpha`, [])]));
     expect(r.kind).toBe("unknown");
-    expect(r.evidence.join(" ")).toContain("incomplete");
+    expect(texts(r).join(" ")).toContain("incomplete");
   });
 });
 
@@ -180,19 +197,19 @@ describe("LoRA metadata is support only", () => {
   it("agreeing metadata is noted", () => {
     const r = classify(input(sdxl, { ss_base_model_version: "sdxl_base_v1-0", ss_network_module: "networks.lora" }));
     expect(r.base).toBe("sdxl");
-    expect(r.evidence).toContain("ss_base_model_version sdxl_base_v1-0 agrees");
+    expect(texts(r)).toContain("ss_base_model_version sdxl_base_v1-0 agrees");
   });
 
   it("a base conflict keeps the shapes and says so", () => {
     const r = classify(input(sdxl, { ss_base_model_version: "sd_v1" }));
     expect(r).toMatchObject({ base: "sdxl", confidence: "high" });
-    expect(r.evidence).toContain("ss_base_model_version sd_v1 says sd1, shapes say sdxl (kept shapes)");
+    expect(texts(r)).toContain("ss_base_model_version sd_v1 says sd1, shapes say sdxl (kept shapes)");
   });
 
   it("an algorithm conflict keeps the modules and says so", () => {
     const r = classify(input(sdxl, { ss_network_module: "lycoris.kohya", ss_network_args: '{"algo": "loha"}' }));
     expect(r.algorithm).toBe("lora");
-    expect(r.evidence).toContain("ss_network_args algo loha says loha, modules say lora (kept modules)");
+    expect(texts(r)).toContain("ss_network_args algo loha says loha, modules say lora (kept modules)");
   });
 
   it("metadata fills a base the shapes leave open, at medium confidence", () => {

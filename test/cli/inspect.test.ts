@@ -45,6 +45,7 @@ const REPORT = z.strictObject({
     }),
   ),
   nameMismatch: z.strictObject({ code: z.string(), extension: z.string() }).nullable(),
+  evidenceRules: z.array(z.string()),
 });
 const CONTRACT_KEYS = [
   "path",
@@ -63,7 +64,10 @@ const CONTRACT_KEYS = [
 
 function parseReports(stdout: string) {
   const parsed = z.array(REPORT).parse(JSON.parse(stdout));
-  for (const report of parsed) expect(Object.keys(report).slice(0, CONTRACT_KEYS.length)).toEqual(CONTRACT_KEYS);
+  for (const report of parsed) {
+    expect(Object.keys(report).slice(0, CONTRACT_KEYS.length)).toEqual(CONTRACT_KEYS);
+    expect(report.evidenceRules).toHaveLength(report.evidence.length);
+  }
   return parsed;
 }
 

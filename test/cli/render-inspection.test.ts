@@ -37,7 +37,7 @@ const LORA: Classification = {
   variant: null,
   architecture: null,
   confidence: "high",
-  evidence: ["attn2.to_k in-dim 2048 → sdxl"],
+  evidence: [{ rule: "cross-attention-width", text: "attn2.to_k in-dim 2048 → sdxl" }],
 };
 
 describe("renderInspectionBlock", () => {
@@ -135,7 +135,7 @@ describe("renderInspectionBlock", () => {
           tensors: [{ name: "t", path: ["t"], dtype: "F16\u001b[2J", shape: [1] }],
           metadata: { "key\u001b[31m": "v" },
         }),
-        classification: { ...LORA, evidence: ["name \u001b[2J → lora"] },
+        classification: { ...LORA, evidence: [{ rule: "lora", text: "name \u001b[2J → lora" }] },
       },
       createPalette(false),
     );

@@ -28,6 +28,8 @@ export interface InspectionReport {
   loads: LoadJudgement[];
   /** The extension names the other container (a pickle named .safetensors, …); null when the name fits. */
   nameMismatch: NameMismatch | null;
+  /** The id of the rule or probe behind each `evidence` sentence, in the same order: read these, not the wording. */
+  evidenceRules: string[];
 }
 
 /** Tensor count per dtype, most common first, so a mixed file reads `{"F16": 1129, "F32": 2}`. */
@@ -48,7 +50,7 @@ export function inspectionReport(inspection: Inspection, classification: Classif
     kind: classification.kind,
     algorithm: classification.algorithm,
     base: classification.base,
-    evidence: classification.evidence,
+    evidence: classification.evidence.map((e) => e.text),
     safety: {
       verdict: inspection.safety.verdict,
       reasons: inspection.safety.reasons,
@@ -62,6 +64,7 @@ export function inspectionReport(inspection: Inspection, classification: Classif
     loraFormat: classification.loraFormat ?? null,
     loads: classification.kind === "unknown" ? [] : judgeLoadEverywhere(classification, inspection.format),
     nameMismatch: nameMismatch(inspection.path, inspection.format),
+    evidenceRules: classification.evidence.map((e) => e.rule),
   };
 }
 

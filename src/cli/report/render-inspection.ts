@@ -69,7 +69,11 @@ export function renderInspectionBlock({ inspection: i, classification: c }: Insp
     }
     if (i.tensors.length > 0 || c.kind !== "unknown") {
       out += field("model", [`${describeModel(c)} ${palette.dim(`(confidence ${c.confidence})`)}`]);
-      if (c.evidence.length > 0) out += field("evidence", c.evidence.map(safe));
+      if (c.evidence.length > 0)
+        out += field(
+          "evidence",
+          c.evidence.map((e) => safe(e.text)),
+        );
     }
     if (c.kind !== "unknown") out += field("loads in", loadLines(c, i, palette));
     // The error line below already says it; the verdict lists only what else was found.

@@ -1,6 +1,8 @@
+import { comfy, folder, fooocus, type KindLayout, NO_FOLDER, sharedLibrary } from "../../model/ui-folders.js";
+import { defineKind } from "../kind-declaration.js";
 import type { NormalizedHeader } from "../normalize.js";
 import type { Description, Rule } from "../rule.js";
-import type { Base } from "../types.js";
+import type { Base } from "../vocabulary.js";
 
 /**
  * TAESD latent channels → base (madebyollin/taesd `taesd.py`). 4 (TAESD for SD1/SD2, TAESDXL) and 16 (TAESD3, TAEF1)
@@ -60,12 +62,11 @@ function describeA1111Approx(header: NormalizedHeader): Description {
 
 const A1111_APPROX_CONVS = ["conv1", "conv2", "conv3", "conv4", "conv5", "conv6", "conv7", "conv8"] as const;
 
-export const vaeApproxRules: readonly Rule[] = [
+const rules: readonly Rule[] = [
   {
     // ComfyUI's combined form (comfy/taesd/taesd.py) and the separate decoder/encoder files.
     id: "taesd",
-    kind: "vae-approx",
-    stage: "vae",
+    stage: "vae-approx",
     any: [{ prefix: "taesd_decoder." }, { prefix: "taesd_encoder." }],
     architecture: "taesd",
     describe: byLatentChannels("taesd_decoder.1.weight", "taesd_decoder."),
@@ -73,8 +74,7 @@ export const vaeApproxRules: readonly Rule[] = [
   {
     // madebyollin/taesd taesd_decoder.pth: Sequential(Clamp, conv(latent→64), ReLU, Block …); F32 (Sana) widens to 256
     id: "taesd-decoder",
-    kind: "vae-approx",
-    stage: "vae",
+    stage: "vae-approx",
     all: [{ key: "1.weight", shape: { rank: 4, dim: 1, oneOf: [4, 16, 32] } }, { key: "3.conv.0.weight" }],
     architecture: "taesd",
     confidence: "medium",
@@ -82,8 +82,7 @@ export const vaeApproxRules: readonly Rule[] = [
   },
   {
     id: "taesd-encoder",
-    kind: "vae-approx",
-    stage: "vae",
+    stage: "vae-approx",
     all: [{ key: "0.weight", shape: { rank: 4, dim: 1, oneOf: [3] } }, { key: "1.conv.0.weight" }],
     architecture: "taesd",
     confidence: "medium",
@@ -92,8 +91,7 @@ export const vaeApproxRules: readonly Rule[] = [
   {
     // F32Encoder (TAESana): conv(3→32, stride 2), ReLU, conv(32→64, stride 2), ReLU, Block …
     id: "taesd-f32-encoder",
-    kind: "vae-approx",
-    stage: "vae",
+    stage: "vae-approx",
     all: [
       { key: "0.weight", shape: { rank: 4, dim: 1, oneOf: [3] } },
       { key: "2.weight", shape: { rank: 4, dim: 1, oneOf: [32] } },
@@ -105,8 +103,7 @@ export const vaeApproxRules: readonly Rule[] = [
   },
   {
     id: "a1111-vae-approx",
-    kind: "vae-approx",
-    stage: "vae",
+    stage: "vae-approx",
     all: [
       ...A1111_APPROX_CONVS.map((c) => ({ key: `${c}.weight` })),
       { key: "conv8.weight", shape: { rank: 4, dim: 0, oneOf: [3] } },
@@ -116,3 +113,34 @@ export const vaeApproxRules: readonly Rule[] = [
     describe: describeA1111Approx,
   },
 ];
+
+const APPROX_EXTENSIONS = [".pt", ".pth", ".safetensors"];
+const A1111_APPROX: KindLayout = {
+  folder: folder("VAE-approx", APPROX_EXTENSIONS, {
+    warning:
+      "A1111 loads VAE-approx/TAESD files only under their built-in names " +
+      "(model.pt, vaeapprox-sdxl.pt, taesd_decoder.pth, …)",
+  }),
+};
+
+export const vaeApprox = defineKind({
+  name: "vae-approx",
+  // After the full VAEs, whose rules come first for the same encoder/decoder names.
+  stages: [{ name: "vae-approx", order: 105 }],
+  rules,
+  baseBearing: true,
+  folders: {
+    a1111: A1111_APPROX,
+    forge: A1111_APPROX,
+    sdnext: { folder: folder("VAE-approx", APPROX_EXTENSIONS) },
+    comfyui: { folder: comfy("vae_approx") },
+    swarmui: NO_FOLDER,
+    fooocus: {
+      folder: fooocus("vae_approx", "path_vae_approx", {
+        warning: "Fooocus loads VAE-approx files only under its own names (xlvaeapp.pth, vaeapp_sd15.pth)",
+      }),
+    },
+    stabilitymatrix: { folder: sharedLibrary("ApproxVAE") },
+  },
+  civitai: { types: [], alsoFiledAs: ["vae"] },
+});

@@ -1,9 +1,10 @@
+import { comfy, NO_FOLDER, sharedLibrary, swarm } from "../../model/ui-folders.js";
+import { defineKind } from "../kind-declaration.js";
 import type { Rule } from "../rule.js";
 
-export const styleModelRules: readonly Rule[] = [
+const rules: readonly Rule[] = [
   {
     id: "flux-redux",
-    kind: "style-model",
     stage: "style-model",
     exactly: ["redux_down.bias", "redux_down.weight", "redux_up.bias", "redux_up.weight"],
     architecture: "flux-redux",
@@ -12,7 +13,6 @@ export const styleModelRules: readonly Rule[] = [
   {
     // TencentARC T2I style adapter: ComfyUI loads it from `style_models`.
     id: "t2i-style",
-    kind: "style-model",
     stage: "style-model",
     all: [{ key: "style_embedding" }],
     architecture: "t2i-style",
@@ -24,3 +24,21 @@ export const styleModelRules: readonly Rule[] = [
     },
   },
 ];
+
+export const styleModel = defineKind({
+  name: "style-model",
+  // FLUX Redux / T2I style: before the LoRA family and the generic tensor guards.
+  stages: [{ name: "style-model", order: 70 }],
+  rules,
+  baseBearing: true,
+  folders: {
+    a1111: NO_FOLDER,
+    forge: NO_FOLDER,
+    sdnext: NO_FOLDER,
+    comfyui: { folder: comfy("style_models") },
+    swarmui: { folder: swarm("style_models") },
+    fooocus: NO_FOLDER,
+    stabilitymatrix: { folder: sharedLibrary("StyleModels") },
+  },
+  civitai: { types: [] },
+});

@@ -1,3 +1,5 @@
+import { ANY_BASE, comfy, folder, fooocus, NO_FOLDER, sharedLibrary, swarm } from "../../model/ui-folders.js";
+import { defineKind } from "../kind-declaration.js";
 import type { NormalizedHeader } from "../normalize.js";
 import type { Description, Rule } from "../rule.js";
 
@@ -28,7 +30,6 @@ function describeVision(architecture: string) {
 function visionRule(architecture: string, key: string): Rule {
   return {
     id: architecture,
-    kind: "clip-vision",
     stage: "clip-vision",
     all: [{ key }],
     architecture,
@@ -43,13 +44,12 @@ const OPENCLIP_WIDTH: ReadonlyMap<number, string> = new Map([
 ]);
 
 // ComfyUI comfy/clip_vision.py load order: deepest towers first (every ViT has layer 22).
-export const clipVisionRules: readonly Rule[] = [
+const rules: readonly Rule[] = [
   visionRule("vit-bigg", "vision_model.encoder.layers.47.layer_norm1.weight"),
   visionRule("vit-h", "vision_model.encoder.layers.30.layer_norm1.weight"),
   {
     // SigLIP so400m: width 1152, 27 layers, attention-pooling head
     id: "siglip",
-    kind: "clip-vision",
     stage: "clip-vision",
     any: [
       { key: "vision_model.head.probe" },
@@ -61,7 +61,6 @@ export const clipVisionRules: readonly Rule[] = [
   visionRule("vit-l", "vision_model.encoder.layers.22.layer_norm1.weight"),
   {
     id: "openclip-visual",
-    kind: "clip-vision",
     stage: "clip-vision",
     all: [{ key: "visual.transformer.resblocks.0.attn.in_proj_weight" }],
     describe: (header) => {
@@ -76,3 +75,36 @@ export const clipVisionRules: readonly Rule[] = [
     },
   },
 ];
+
+const CLIP_VISION_EXTENSIONS = [".safetensors", ".pth", ".bin"];
+
+export const clipVision = defineKind({
+  name: "clip-vision",
+  // After the text encoders, which leave a full CLIPModel (text + vision) to this stage.
+  stages: [{ name: "clip-vision", order: 120 }],
+  rules,
+  baseBearing: false,
+  folders: {
+    a1111: {
+      folder: folder("extensions/sd-webui-controlnet/annotator/clip_vision", CLIP_VISION_EXTENSIONS, {
+        under: "data",
+        baseSpecific: false,
+        warning: "sd-webui-controlnet looks for CLIP vision files by name (clip_h.pth, clip_g.pth, …)",
+      }),
+    },
+    forge: {
+      folder: folder("ControlNetPreprocessor/clip_vision", CLIP_VISION_EXTENSIONS, {
+        baseSpecific: false,
+        setting: "controlnet_preprocessor_models_dir",
+        within: "clip_vision",
+      }),
+    },
+    // SD.Next fetches CLIP vision encoders into the Hugging Face cache itself.
+    sdnext: NO_FOLDER,
+    comfyui: { folder: comfy("clip_vision", ANY_BASE) },
+    swarmui: { folder: swarm("clip_vision", "SDClipVisionFolder", ANY_BASE) },
+    fooocus: { folder: fooocus("clip_vision", "path_clip_vision", ANY_BASE) },
+    stabilitymatrix: { folder: sharedLibrary("ClipVision", ANY_BASE) },
+  },
+  civitai: { types: ["clipvision"] },
+});

@@ -1,7 +1,17 @@
+import {
+  A1111_CHECKPOINTS,
+  comfy,
+  FORGE_CHECKPOINTS,
+  folder,
+  fooocus,
+  sharedLibrary,
+  swarm,
+} from "../../model/ui-folders.js";
 import { describeDiffusion } from "../base.js";
+import { defineKind } from "../kind-declaration.js";
 import type { NormalizedHeader } from "../normalize.js";
 import type { Description, KeyTest, Rule } from "../rule.js";
-import type { Base } from "../types.js";
+import type { Base } from "../vocabulary.js";
 
 /**
  * Text-encoder shapes that confirm (or contradict) the UNet's base in an all-in-one file (A1111 sd_models_config.py).
@@ -20,7 +30,7 @@ function describeCheckpoint(prefix: string) {
   return (header: NormalizedHeader): Description => {
     const { index } = header;
     const description = describeDiffusion(index, prefix);
-    const evidence = [...description.evidence];
+    const evidence: Description["evidence"] = [...description.evidence];
     let base = description.base ?? "unknown";
     const probe = TEXT_ENCODER_PROBES.find((p) => index.dim(p.key, p.dim) === p.value);
     if (probe !== undefined) {
@@ -49,10 +59,9 @@ const LDM_COMPANIONS: readonly KeyTest[] = [
   { prefix: "vae." },
 ];
 
-export const checkpointRules: readonly Rule[] = [
+const rules: readonly Rule[] = [
   {
     id: "checkpoint-ldm",
-    kind: "checkpoint",
     stage: "checkpoint",
     all: [{ prefix: "model.diffusion_model." }],
     any: LDM_COMPANIONS,
@@ -61,10 +70,28 @@ export const checkpointRules: readonly Rule[] = [
   {
     // kohya single files: SD1 `te.`/`unet.`/`vae.` (diffusers names), SDXL `te1.`/`te2.`/`unet.`/`first_stage_model.`
     id: "checkpoint-kohya",
-    kind: "checkpoint",
     stage: "checkpoint",
     all: [{ prefix: "unet." }],
     any: [{ prefix: "te." }, { prefix: "te1." }, { prefix: "vae." }, { prefix: "first_stage_model." }],
     describe: describeCheckpoint("unet."),
   },
 ];
+
+export const checkpoint = defineKind({
+  name: "checkpoint",
+  // After the LoRA family: a merged checkpoint that kept LoRA keys is a checkpoint. Before VAE and text encoder,
+  // which a checkpoint contains.
+  stages: [{ name: "checkpoint", order: 90 }],
+  rules,
+  baseBearing: true,
+  folders: {
+    a1111: { folder: folder("Stable-diffusion", A1111_CHECKPOINTS, { setting: "ckpt_dir" }) },
+    forge: { folder: folder("Stable-diffusion", FORGE_CHECKPOINTS, { setting: "ckpt_dir" }) },
+    sdnext: { folder: folder("Stable-diffusion", A1111_CHECKPOINTS, { setting: "ckpt_dir" }) },
+    comfyui: { folder: comfy("checkpoints") },
+    swarmui: { folder: swarm("Stable-Diffusion", "SDModelFolder") },
+    fooocus: { folder: fooocus("checkpoints", "path_checkpoints") },
+    stabilitymatrix: { folder: sharedLibrary("StableDiffusion") },
+  },
+  civitai: { types: ["checkpoint"], alsoFiledAs: ["unet"] },
+});

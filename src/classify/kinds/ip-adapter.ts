@@ -1,4 +1,6 @@
+import { A1111_CONTROLNET, comfy, fooocus, NO_FOLDER, sharedLibrary, swarm } from "../../model/ui-folders.js";
 import { CROSS_ATTENTION_BASE } from "../base.js";
+import { defineKind } from "../kind-declaration.js";
 import type { NormalizedHeader } from "../normalize.js";
 import type { Description, Rule } from "../rule.js";
 
@@ -48,10 +50,9 @@ function describeIpAdapter(header: NormalizedHeader): Description {
   return { base, architecture, evidence, ...(base === "unknown" ? { confidence: "medium" as const } : {}) };
 }
 
-export const ipAdapterRules: readonly Rule[] = [
+const rules: readonly Rule[] = [
   {
     id: "ip-adapter",
-    kind: "ip-adapter",
     stage: "ip-adapter",
     all: [{ prefix: "image_proj." }, { prefix: "ip_adapter." }],
     describe: describeIpAdapter,
@@ -59,7 +60,6 @@ export const ipAdapterRules: readonly Rule[] = [
   {
     // XLabs FLUX IP-Adapter (InvokeAI ip_adapter state-dict check)
     id: "ip-adapter-flux-xlabs",
-    kind: "ip-adapter",
     stage: "ip-adapter",
     all: [
       { key: "double_blocks.0.processor.ip_adapter_double_stream_k_proj.weight" },
@@ -68,3 +68,31 @@ export const ipAdapterRules: readonly Rule[] = [
     describe: () => ({ base: "flux", evidence: ["XLabs double-stream IP projections → flux"] }),
   },
 ];
+
+export const ipAdapter = defineKind({
+  name: "ip-adapter",
+  // `image_proj.` + `ip_adapter.`: the FaceID variants carry LoRA pairs, so before the LoRA family.
+  stages: [{ name: "ip-adapter", order: 60 }],
+  rules,
+  baseBearing: true,
+  folders: {
+    a1111: A1111_CONTROLNET,
+    forge: A1111_CONTROLNET,
+    // SD.Next fetches IP-Adapters and CLIP vision encoders into the Hugging Face cache itself.
+    sdnext: NO_FOLDER,
+    comfyui: {
+      folder: comfy("ipadapter", {
+        warning: "ComfyUI loads IP-Adapters through the ComfyUI_IPAdapter_plus custom node",
+      }),
+    },
+    swarmui: { folder: swarm("ipadapter") },
+    fooocus: {
+      folder: fooocus("controlnet", "path_controlnet", {
+        warning: "Fooocus loads only its own IP-Adapter files, by name",
+      }),
+    },
+    stabilitymatrix: { folder: sharedLibrary("IpAdapter") },
+  },
+  // Civitai files IP-Adapters under Controlnet.
+  civitai: { types: [], alsoFiledAs: ["controlnet"] },
+});

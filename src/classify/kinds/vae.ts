@@ -1,6 +1,16 @@
+import {
+  comfy,
+  folder,
+  fooocus,
+  type KindLayout,
+  SAFETENSORS_OR_PICKLE,
+  sharedLibrary,
+  swarm,
+} from "../../model/ui-folders.js";
+import { defineKind } from "../kind-declaration.js";
 import type { NormalizedHeader } from "../normalize.js";
 import type { Description, KeyTest, Rule } from "../rule.js";
-import type { Base } from "../types.js";
+import type { Base } from "../vocabulary.js";
 
 /** A VAE alone may keep the prefix it had inside a checkpoint (A1111 and InvokeAI accept both). */
 const VAE_PREFIXES = ["", "first_stage_model.", "vae."] as const;
@@ -84,10 +94,9 @@ function describeCausalVideoVae(header: NormalizedHeader): Description {
   };
 }
 
-export const vaeRules: readonly Rule[] = [
+const rules: readonly Rule[] = [
   {
     id: "vae-wan",
-    kind: "vae",
     stage: "vae",
     all: [
       { key: "decoder.conv1.weight", shape: { rank: 5 } },
@@ -97,14 +106,12 @@ export const vaeRules: readonly Rule[] = [
   },
   {
     id: "vae-causal-video",
-    kind: "vae",
     stage: "vae",
     all: [{ key: "decoder.conv_in.conv.weight", shape: { rank: 5 } }],
     describe: describeCausalVideoVae,
   },
   {
     id: "vae",
-    kind: "vae",
     stage: "vae",
     any: VAE_PREFIXES.flatMap((p): KeyTest[] => [
       { key: `${p}decoder.conv_in.weight` },
@@ -116,10 +123,30 @@ export const vaeRules: readonly Rule[] = [
   },
   {
     id: "vae-cascade-stage-a",
-    kind: "vae",
     stage: "vae",
     all: [{ key: "vquantizer.codebook.weight" }],
     architecture: "stage-a",
     describe: () => ({ base: "cascade", evidence: ["vquantizer.codebook → Stable Cascade stage A"] }),
   },
 ];
+
+/** Where A1111, Forge and SD.Next load a VAE. */
+const A1111_VAE: KindLayout = { folder: folder("VAE", SAFETENSORS_OR_PICKLE, { setting: "vae_dir" }) };
+
+export const vae = defineKind({
+  name: "vae",
+  // After checkpoints, which contain a VAE.
+  stages: [{ name: "vae", order: 100 }],
+  rules,
+  baseBearing: true,
+  folders: {
+    a1111: A1111_VAE,
+    forge: A1111_VAE,
+    sdnext: A1111_VAE,
+    comfyui: { folder: comfy("vae") },
+    swarmui: { folder: swarm("VAE", "SDVAEFolder") },
+    fooocus: { folder: fooocus("vae", "path_vae") },
+    stabilitymatrix: { folder: sharedLibrary("VAE") },
+  },
+  civitai: { types: ["vae"] },
+});

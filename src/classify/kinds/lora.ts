@@ -1,23 +1,11 @@
+import { comfy, folder, fooocus, SAFETENSORS_OR_PICKLE, sharedLibrary, swarm } from "../../model/ui-folders.js";
 import { loraAnalysis } from "../features.js";
+import { defineKind } from "../kind-declaration.js";
 import { loraBase } from "../lora-base.js";
-import type { LoraModule } from "../lora-modules.js";
+import { algorithmProof, type LoraModule } from "../lora-modules.js";
 import type { NormalizedHeader } from "../normalize.js";
 import type { Description, Rule } from "../rule.js";
-import type { Algorithm, Base, LoraFormat } from "../types.js";
-
-/** The key that proves each algorithm, for evidence. */
-const DECISIVE_PART: Readonly<Record<Algorithm, string>> = {
-  lora: "lora_down/lora_up",
-  locon: "lora_down with a k×k conv kernel",
-  loha: "hada_w1_a",
-  lokr: "lokr_w1/lokr_w2",
-  ia3: "on_input",
-  oft: "oft_blocks (3-D) / oft_diag",
-  boft: "oft_blocks 4-D",
-  glora: "a1/a2/b1/b2",
-  dora: "dora_scale",
-  full: "diff",
-};
+import type { Base, LoraFormat } from "../vocabulary.js";
 
 /** AnimateDiff motion LoRAs adapt only temporal layers; ComfyUI keeps them apart from image LoRAs. */
 const MOTION_MODULE = /(?:^|[._])motion_modules[._]/;
@@ -38,7 +26,7 @@ export function loraFormat(modules: readonly LoraModule[]): LoraFormat {
 function describeLora(header: NormalizedHeader): Description {
   const analysis = loraAnalysis(header);
   const algorithm = analysis.algorithm ?? "lora";
-  const evidence = [`${DECISIVE_PART[algorithm]} in ${analysis.counts.get(algorithm) ?? 0} modules → ${algorithm}`];
+  const evidence = [`${algorithmProof(algorithm)} in ${analysis.counts.get(algorithm) ?? 0} modules → ${algorithm}`];
   const others = [...analysis.counts].filter(([a]) => a !== algorithm).map(([a, n]) => `${n} ${a}`);
   if (others.length > 0) evidence.push(`also ${others.join(", ")} modules`);
   if (analysis.incomplete > 0) evidence.push(`${analysis.incomplete} incomplete module groups ignored`);
@@ -105,10 +93,9 @@ function isListDown(header: NormalizedHeader, key: string): boolean {
   return /^\d+$/.test(key) && Number(key) % 2 === 1 && header.index.shape(key)?.length === 2;
 }
 
-export const loraRules: readonly Rule[] = [
+const rules: readonly Rule[] = [
   {
     id: "lora-diffusion",
-    kind: "lora",
     stage: "lora",
     any: [
       { pattern: LORA_DIFFUSION_KEY, under: "unet:" },
@@ -119,10 +106,32 @@ export const loraRules: readonly Rule[] = [
   },
   {
     id: "lora",
-    kind: "lora",
     stage: "lora",
     all: [{ feature: "lora-modules" }],
     none: [{ feature: "unet-dominates-lora" }],
     describe: describeLora,
   },
 ];
+
+export const lora = defineKind({
+  name: "lora",
+  // Complete module groups, after the adapters that carry LoRA-like pairs (control-LoRA, LLLite, IP-Adapter FaceID).
+  stages: [{ name: "lora", order: 80 }],
+  rules,
+  baseBearing: true,
+  folders: {
+    a1111: {
+      folder: folder("Lora", SAFETENSORS_OR_PICKLE, { setting: "lora_dir" }),
+      // A1111 1.5.0 merged LyCORIS into the built-in Lora extension; models/LyCORIS is still scanned for back-compat.
+      lycoris: folder("LyCORIS", SAFETENSORS_OR_PICKLE, { setting: "lyco_dir_backcompat" }),
+    },
+    // sd_forge_lora walks lora_dir only: no LyCORIS routing.
+    forge: { folder: folder("Lora", SAFETENSORS_OR_PICKLE, { setting: "lora_dir" }) },
+    sdnext: { folder: folder("Lora", SAFETENSORS_OR_PICKLE, { setting: "lora_dir" }) },
+    comfyui: { folder: comfy("loras") },
+    swarmui: { folder: swarm("Lora", "SDLoraFolder") },
+    fooocus: { folder: fooocus("loras", "path_loras") },
+    stabilitymatrix: { folder: sharedLibrary("Lora"), lycoris: sharedLibrary("LyCORIS") },
+  },
+  civitai: { types: ["lora", "locon", "dora", "lycoris"] },
+});

@@ -1,3 +1,5 @@
+import { comfy, folder, NO_FOLDER } from "../../model/ui-folders.js";
+import { defineKind } from "../kind-declaration.js";
 import type { NormalizedHeader } from "../normalize.js";
 import type { Description, Rule } from "../rule.js";
 
@@ -21,10 +23,9 @@ function describeMotion(header: NormalizedHeader): Description {
   return { base: "unknown", confidence: "medium", evidence: [...evidence, "no up_blocks.2 motion module to measure"] };
 }
 
-export const motionModuleRules: readonly Rule[] = [
+const rules: readonly Rule[] = [
   {
     id: "animatediff",
-    kind: "motion-module",
     stage: "motion-module",
     any: [
       { prefix: "down_blocks.0.motion_modules." },
@@ -36,3 +37,26 @@ export const motionModuleRules: readonly Rule[] = [
     describe: describeMotion,
   },
 ];
+
+export const motionModule = defineKind({
+  name: "motion-module",
+  // AnimateDiff reuses diffusers UNet block names: before ControlNet and the UNet stages.
+  stages: [{ name: "motion-module", order: 20 }],
+  rules,
+  baseBearing: true,
+  folders: {
+    a1111: {
+      folder: folder("extensions/sd-webui-animatediff/model", [".safetensors", ".ckpt", ".pth"], { under: "data" }),
+    },
+    // AnimateDiff for Forge lives in whichever extension the user installed; there is no folder to rely on.
+    forge: NO_FOLDER,
+    sdnext: NO_FOLDER,
+    comfyui: {
+      folder: comfy("animatediff_models", { warning: "motion modules need the AnimateDiff-Evolved custom node" }),
+    },
+    swarmui: NO_FOLDER,
+    fooocus: NO_FOLDER,
+    stabilitymatrix: NO_FOLDER,
+  },
+  civitai: { types: ["motionmodule"] },
+});

@@ -1,6 +1,8 @@
+import { comfy, folder, fooocus, type KindLayout, sharedLibrary, swarm } from "../../model/ui-folders.js";
+import { defineKind } from "../kind-declaration.js";
 import type { NormalizedHeader } from "../normalize.js";
 import type { Description, Rule } from "../rule.js";
-import type { Base } from "../types.js";
+import type { Base } from "../vocabulary.js";
 
 /** Token-embedding width → base (A1111 modules/textual_inversion/textual_inversion.py). */
 const WIDTH_BASE: ReadonlyMap<number, Base> = new Map<number, Base>([
@@ -25,10 +27,9 @@ function byWidth(key: (header: NormalizedHeader) => string | undefined) {
   };
 }
 
-export const embeddingRules: readonly Rule[] = [
+const rules: readonly Rule[] = [
   {
     id: "embedding-a1111",
-    kind: "embedding",
     stage: "embedding",
     all: [{ prefix: "string_to_param." }, { feature: "few-small-tensors" }],
     describe: byWidth((h) => h.index.withPrefix("string_to_param.")[0]),
@@ -36,14 +37,12 @@ export const embeddingRules: readonly Rule[] = [
   {
     // The original textual-inversion code's layout: token ids are 0-d tensors beside the ParameterDict of vectors.
     id: "embedding-textual-inversion",
-    kind: "embedding",
     stage: "embedding",
     all: [{ prefix: "string_to_param." }, { prefix: "string_to_token." }],
     describe: byWidth((h) => h.index.withPrefix("string_to_param.")[0]),
   },
   {
     id: "embedding-sdxl",
-    kind: "embedding",
     stage: "embedding",
     all: [
       { key: "clip_g", shape: { dim: 1, oneOf: [1280] } },
@@ -57,17 +56,38 @@ export const embeddingRules: readonly Rule[] = [
   },
   {
     id: "embedding-kohya",
-    kind: "embedding",
     stage: "embedding",
     all: [{ key: "emb_params" }, { feature: "few-small-tensors" }],
     describe: byWidth(() => "emb_params"),
   },
   {
     id: "embedding-concept",
-    kind: "embedding",
     stage: "embedding",
     all: [{ feature: "lone-vector" }],
     confidence: "medium",
     describe: byWidth((h) => h.index.keys()[0]),
   },
 ];
+
+const EMBEDDING_EXTENSIONS = [".safetensors", ".pt", ".bin"];
+const A1111_EMBEDDINGS: KindLayout = {
+  folder: folder("embeddings", EMBEDDING_EXTENSIONS, { under: "data", setting: "embeddings_dir" }),
+};
+
+export const embedding = defineKind({
+  name: "embedding",
+  // Few 1-/2-D tensors: late, because the guard is loose.
+  stages: [{ name: "embedding", order: 130 }],
+  rules,
+  baseBearing: true,
+  folders: {
+    a1111: A1111_EMBEDDINGS,
+    forge: A1111_EMBEDDINGS,
+    sdnext: { folder: folder("embeddings", EMBEDDING_EXTENSIONS, { setting: "embeddings_dir" }) },
+    comfyui: { folder: comfy("embeddings") },
+    swarmui: { folder: swarm("Embeddings", "SDEmbeddingFolder") },
+    fooocus: { folder: fooocus("embeddings", "path_embeddings") },
+    stabilitymatrix: { folder: sharedLibrary("Embeddings") },
+  },
+  civitai: { types: ["textualinversion"] },
+});

@@ -1,3 +1,5 @@
+import { ANY_BASE, COMFY_WITH_GGUF, comfy, folder, NO_FOLDER, sharedLibrary, swarm } from "../../model/ui-folders.js";
+import { defineKind } from "../kind-declaration.js";
 import type { NormalizedHeader } from "../normalize.js";
 import type { Description, KeyTest, Rule } from "../rule.js";
 
@@ -60,7 +62,6 @@ function encoder(architecture: string, widthKey: string) {
 function clipRule(id: string, layerKey: string): Rule {
   return {
     id,
-    kind: "text-encoder",
     stage: "text-encoder",
     any: PREFIXES.map((p) => ({ key: `${p}${layerKey}` })),
     none: VISION_TOWER,
@@ -108,7 +109,6 @@ function llm(
 ): Rule {
   return {
     id,
-    kind: "text-encoder",
     stage: "text-encoder",
     all: keys.map((key) => ({ key })),
     none: [...VISION_TOWER, ...absent.map((key) => ({ key }))],
@@ -127,14 +127,13 @@ function llm(
 }
 
 // ComfyUI comfy/sd.py detect_te_model order: larger CLIPs first, since every CLIP has layer 0.
-export const textEncoderRules: readonly Rule[] = [
+const rules: readonly Rule[] = [
   clipRule("clip-g", "text_model.encoder.layers.30.mlp.fc1.weight"),
   clipRule("clip-h", "text_model.encoder.layers.22.mlp.fc1.weight"),
   clipRule("clip-l", "text_model.encoder.layers.0.mlp.fc1.weight"),
   {
     // OpenCLIP text towers (SD2's OpenCLIP-H, SDXL's OpenCLIP-G) saved alone
     id: "openclip-text",
-    kind: "text-encoder",
     stage: "text-encoder",
     any: OPENCLIP_PREFIXES.map((p) => ({ key: `${p}transformer.resblocks.0.attn.in_proj_weight` })),
     none: VISION_TOWER,
@@ -154,7 +153,6 @@ export const textEncoderRules: readonly Rule[] = [
   },
   {
     id: "t5",
-    kind: "text-encoder",
     stage: "text-encoder",
     any: T5_PREFIXES.map((p) => ({ key: `${p}${T5_LAYER0}` })),
     describe: describeT5,
@@ -168,3 +166,26 @@ export const textEncoderRules: readonly Rule[] = [
   ]),
   llm("llama-3-8b", ["model.layers.0.post_attention_layernorm.weight"], { 5120: "mistral-small-3" }),
 ];
+
+export const textEncoder = defineKind({
+  name: "text-encoder",
+  // A full CLIPModel (text + vision) is left for clip-vision, whose stage comes after.
+  stages: [{ name: "text-encoder", order: 110 }],
+  rules,
+  baseBearing: false,
+  folders: {
+    a1111: NO_FOLDER,
+    forge: {
+      folder: folder("text_encoder", [".safetensors", ".ckpt", ".pt", ".bin", ".gguf"], {
+        baseSpecific: false,
+        setting: "text_encoder_dir",
+      }),
+    },
+    sdnext: { folder: folder("Text-encoder", [".safetensors"], { baseSpecific: false, setting: "te_dir" }) },
+    comfyui: { folder: comfy("text_encoders", { baseSpecific: false, extensions: COMFY_WITH_GGUF }) },
+    swarmui: { folder: swarm("text_encoders", "SDClipFolder", ANY_BASE) },
+    fooocus: NO_FOLDER,
+    stabilitymatrix: { folder: sharedLibrary("TextEncoders", ANY_BASE) },
+  },
+  civitai: { types: ["textencoder"] },
+});
