@@ -1,3 +1,5 @@
+import type { Verdict } from "../model/verdict.js";
+
 /**
  * The inspection result: what the readers learned from a file's header without reading tensor data.
  * Every later stage (classify, plan, print) is a pure function of this value.
@@ -13,11 +15,6 @@ export type FileFormat =
   | "gguf"
   | "diffusers"
   | "unknown";
-
-import type { Verdict } from "../model/verdict.js";
-
-// Re-exported while the readers and the scanner still import it from here; they move to model/ after this phase.
-export type { Verdict };
 
 /** One step from a pickle's root object to a tensor: a dict key (str or int) or a tuple/list index (int). */
 export type KeySegment = string | number;

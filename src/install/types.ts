@@ -1,5 +1,6 @@
 import type { Base, Classification, Kind } from "../classify/types.js";
-import type { FileFormat, InspectError, Verdict } from "../inspect/types.js";
+import type { FileFormat, InspectError } from "../inspect/types.js";
+import type { Verdict } from "../model/verdict.js";
 import type { FileIdentity } from "./file-identity.js";
 import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
 import type { LoadJudgement } from "./will-load.js";

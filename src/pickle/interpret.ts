@@ -1,4 +1,5 @@
-import type { ImportRecord, Verdict } from "../inspect/types.js";
+import type { ImportRecord } from "../inspect/types.js";
+import type { Verdict } from "../model/verdict.js";
 import type { StorageRef } from "./analyze.js";
 import { buildParameterDict, callSafeGlobal, checkSafeBuild, PARAMETER_DICT } from "./call-rules.js";
 import type { FindingCollector } from "./findings.js";

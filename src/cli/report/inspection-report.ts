@@ -1,6 +1,7 @@
 import type { Classification } from "../../classify/types.js";
-import type { FileFormat, InspectError, Inspection, Verdict } from "../../inspect/types.js";
+import type { FileFormat, InspectError, Inspection } from "../../inspect/types.js";
 import { judgeLoadEverywhere, type LoadJudgement } from "../../install/will-load.js";
+import type { Verdict } from "../../model/verdict.js";
 import { EXIT_DANGEROUS, EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
 import { type NameMismatch, nameMismatch } from "./name-mismatch.js";
 

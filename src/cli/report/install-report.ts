@@ -1,7 +1,7 @@
 import type { CivitaiMatch } from "../../app/civitai-lookup.js";
 import type { InstallOutcome } from "../../app/install-pipeline.js";
 import type { Algorithm, Base, Kind } from "../../classify/types.js";
-import type { FileFormat, InspectError, SafetyReport, Verdict } from "../../inspect/types.js";
+import type { FileFormat, InspectError, SafetyReport } from "../../inspect/types.js";
 import type { SidecarLeft } from "../../install/sidecar-policy.js";
 import type {
   AppliedEntry,
@@ -14,6 +14,7 @@ import type {
   SkipReason,
 } from "../../install/types.js";
 import type { LoadJudgement } from "../../install/will-load.js";
+import type { Verdict } from "../../model/verdict.js";
 import { EXIT_FILE_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED } from "../exit-codes.js";
 
 /** One plan entry in `install --json` / `sort --json`: the same keys for every action, so jq filters stay simple. */

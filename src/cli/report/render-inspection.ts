@@ -1,8 +1,9 @@
 import { sep } from "node:path";
 import { formatBytes } from "../../app/format-bytes.js";
 import type { Classification } from "../../classify/types.js";
-import type { Inspection, Verdict } from "../../inspect/types.js";
+import type { Inspection } from "../../inspect/types.js";
 import { describeNotLoaded, judgeLoadEverywhere } from "../../install/will-load.js";
+import type { Verdict } from "../../model/verdict.js";
 import type { Palette } from "../output/color.js";
 import { type Column, renderTable } from "../output/table.js";
 import { terminalSafe } from "../output/terminal-text.js";

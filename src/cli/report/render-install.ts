@@ -1,11 +1,12 @@
 import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from "node:path";
 import { formatBytes } from "../../app/format-bytes.js";
 import { KINDS, type Kind } from "../../classify/types.js";
-import type { Finding, SafetyReport, Verdict } from "../../inspect/types.js";
+import type { Finding, SafetyReport } from "../../inspect/types.js";
 import { MODEL_EXTENSIONS } from "../../inspect/walk.js";
 import { IDENTITY_CHANGE_WORDS } from "../../install/file-identity.js";
 import type { ConfigProblem, SidecarLeft, SidecarRejection } from "../../install/sidecar-policy.js";
 import type { RecoveredBatch, SkipCode } from "../../install/types.js";
+import type { Verdict } from "../../model/verdict.js";
 import { verdictRank } from "../../model/verdict.js";
 import { SPECIAL_FILE_NAMES } from "../../read/open-regular-file.js";
 import type { Palette } from "../output/color.js";
