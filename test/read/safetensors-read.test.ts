@@ -124,7 +124,7 @@ describe("readSafetensors", () => {
     const header = `{${parts.join(",")}}`;
     expect(header.length).toBeGreaterThan(50_000_000);
     const { result } = await readRaw(header, count);
-    expectRejected(result, "TooManyTensors");
+    expectRejected(result, "too-many-tensors");
   });
 
   it("a header above 25 MB is parsed and marked oversized", async () => {
