@@ -246,7 +246,7 @@ describe("GGUF placement", () => {
       dir: join(comfy.root, "models/diffusion_models"),
       name: "flux1-dev-Q4_0.gguf",
     });
-    expect(comfy.routed.warnings.join()).toMatch(/ComfyUI-GGUF/);
+    expect(comfy.routed.warnings).toContainEqual({ type: "comfyui-gguf" });
     const te = await route(COMFY_MARKERS, t5EncoderGguf("Q8_0"), "t5xxl.bin");
     // Never renamed to a torch extension: GGUF content gets .gguf.
     expect(te.routed).toMatchObject({
