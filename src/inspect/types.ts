@@ -39,6 +39,11 @@ export interface Finding {
   /** Machine-readable reason: a safetensors reference error name or a code from README "Reason codes". */
   code: string;
   message: string;
+  /**
+   * For a finding about an imported global (`dangerous-global`, `known-benign-class`, `unknown-global`): the global
+   * as judged (`ImportRecord.resolved`), so a report can name it without reading the message.
+   */
+  global?: string;
 }
 
 export interface ImportRecord {

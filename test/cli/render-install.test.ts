@@ -134,6 +134,7 @@ describe("renderInstall", () => {
                   code: "known-benign-class",
                   message:
                     "odd/data.pkl: imports a.b.c.Callback: requires trusting the file's Python classes (offset 9)",
+                  global: "a.b.c.Callback",
                 },
               ],
               imports: [
@@ -179,6 +180,7 @@ describe("worstFinding", () => {
           severity: "dangerous" as const,
           code: "dangerous-global",
           message: "x/data.pkl: imports posix.system: module posix can run code (offset 2)",
+          global: "posix.system",
         },
       ],
       imports: [

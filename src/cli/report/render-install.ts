@@ -135,14 +135,13 @@ export function worstFinding(safety: SafetyReport): { text: string; more: number
     .filter((f) => f.severity !== "safe")
     .sort((a, b) => verdictRank(b.severity) - verdictRank(a.severity))[0];
   if (!worst) return null;
-  return { text: findingText(worst, safety), more: Math.max(0, safety.reasons.length - 1) };
+  return { text: findingText(worst), more: Math.max(0, safety.reasons.length - 1) };
 }
 
-function findingText(finding: Finding, safety: SafetyReport): string {
+function findingText(finding: Finding): string {
   const qualifier = IMPORT_QUALIFIERS[finding.code];
-  const imported =
-    qualifier === undefined ? undefined : safety.imports.find((i) => finding.message.includes(`imports ${i.resolved}`));
-  if (imported && qualifier !== undefined) return `imports ${shortImport(imported.resolved)}${qualifier}`;
+  if (finding.global !== undefined && qualifier !== undefined)
+    return `imports ${shortImport(finding.global)}${qualifier}`;
   return finding.message.replace(/ \(offset \d+\)$/, "");
 }
 
