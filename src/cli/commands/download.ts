@@ -68,15 +68,19 @@ export async function runDownload(
     else {
       const size = statedSize(source);
       io.stdout.write(
-        `would download ${terminalSafe(described.input)}\n  as   ${terminalSafe(path)}${exists ? " (exists: the download would fail)" : ""}\n`,
+        `would download ${terminalSafe(described.input)}\n` +
+          `  as   ${terminalSafe(path)}${exists ? " (exists: the download would fail)" : ""}\n`,
       );
       io.stdout.write(
-        `  size ${size === null ? "unknown" : `${formatBytes(size)}${source.expectedSize === undefined ? " (approximate)" : ""}`}\n`,
+        `  size ${
+          size === null ? "unknown" : `${formatBytes(size)}${source.expectedSize === undefined ? " (approximate)" : ""}`
+        }\n`,
       );
       if (described.expectedSha256) io.stdout.write(`  sha256 ${described.expectedSha256}\n`);
       if (described.civitai)
         io.stdout.write(
-          `  civitai ${terminalSafe(described.civitai.modelName ?? "?")} (${described.civitai.type ?? "?"}, ${described.civitai.baseModel ?? "?"})\n`,
+          `  civitai ${terminalSafe(described.civitai.modelName ?? "?")} ` +
+            `(${described.civitai.type ?? "?"}, ${described.civitai.baseModel ?? "?"})\n`,
         );
     }
     return EXIT_OK;
@@ -99,7 +103,8 @@ export async function runDownload(
   } else {
     io.stdout.write(`${palette.bold(terminalSafe(result.path))}\n`);
     io.stdout.write(
-      `  size    ${formatBytes(result.size)} (${result.size.toLocaleString("en-US")} bytes)${result.resumedFrom > 0 ? `, resumed at ${formatBytes(result.resumedFrom)}` : ""}\n`,
+      `  size    ${formatBytes(result.size)} (${result.size.toLocaleString("en-US")} bytes)` +
+        `${result.resumedFrom > 0 ? `, resumed at ${formatBytes(result.resumedFrom)}` : ""}\n`,
     );
     io.stdout.write(`  sha256  ${hashes.sha256}\n  autov2  ${hashes.autov2}\n`);
     io.stdout.write(

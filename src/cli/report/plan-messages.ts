@@ -62,7 +62,10 @@ export function skipReasonText(reason: SkipReason): string {
     case "no-folder": {
       if (reason.rootFolder !== null) {
         const { folder, modelsFolder } = reason.rootFolder;
-        return `no folder for ${reason.kind} in ${reason.ui}: ${folder} lives in the WebUI root, not in the models folder ${modelsFolder}`;
+        return (
+          `no folder for ${reason.kind} in ${reason.ui}: ${folder} ` +
+          `lives in the WebUI root, not in the models folder ${modelsFolder}`
+        );
       }
       const kind =
         reason.architecture && reason.kind === "upscaler" ? `${reason.kind} (${reason.architecture})` : reason.kind;
@@ -71,7 +74,10 @@ export function skipReasonText(reason: SkipReason): string {
     case "misnamed-pickle":
       return `pickle named ${reason.extension}: refusing a disguised pickle`;
     case "extension-not-loaded":
-      return `${CONTENT_NAMES[reason.content]} files are not loaded from ${reason.folder} (it lists ${reason.extensions.join(" ")})`;
+      return (
+        `${CONTENT_NAMES[reason.content]} files are not loaded from ${reason.folder} ` +
+        `(it lists ${reason.extensions.join(" ")})`
+      );
     case "duplicate":
       return `duplicate of ${reason.of}`;
     case "conflict":
@@ -85,7 +91,10 @@ export function skipReasonText(reason: SkipReason): string {
     case "outside-sorted-folder":
       return `really lies at ${reason.realPath ?? "an unknown place"}, outside ${reason.sortedDir}`;
     case "sidecar-refused":
-      return `refused by --strict: ${reason.sidecars === 1 ? "a sidecar" : `${reason.sidecars} sidecars`} would stay behind`;
+      return (
+        `refused by --strict: ` +
+        `${reason.sidecars === 1 ? "a sidecar" : `${reason.sidecars} sidecars`} would stay behind`
+      );
     case "name-too-long":
       return `the name ${reason.name} is ${reason.bytes} bytes; filesystems take at most ${reason.limit}`;
     case "not-writable":
