@@ -70,6 +70,13 @@ export interface InspectError {
   code: string;
   message: string;
   /**
+   * A download cut short: how many bytes the file lacks of the size its safetensors header or GGUF tensor table
+   * declares. Reports say so from this field, whatever the reader's message words it.
+   */
+  missing?: { bytes: number; declaredBy: "header" | "tensor-table" };
+  /** `error-page`: what a downloader saved instead of the model, and the server's own words quoted from it. */
+  errorPage?: { body: "html" | "json"; quote: string };
+  /**
    * Present when the file system failed (missing, permission denied, not a regular file): the content was never
    * judged. Absent for a problem in the content itself, so a report never has to guess from the code's spelling.
    */

@@ -81,6 +81,7 @@ describe("inspectFile dispatch", () => {
     expect(inspection.format).toBe("unknown");
     expect(inspection.error?.code).toBe("error-page");
     expect(inspection.error?.message).toContain('"Just a moment..."');
+    expect(inspection.error?.errorPage).toEqual({ body: "html", quote: "Just a moment..." });
     expect(inspection.safety.verdict).toBe("suspicious");
     expect(inspection.safety.findings.map((f) => f.code)).toEqual(["error-page"]);
   });

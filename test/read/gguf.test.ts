@@ -94,6 +94,7 @@ describe("GGUF header", () => {
     const { inspection } = await written(fluxGguf("Q4_0"), "flux.gguf", -1_000_000);
     expect(inspection.error?.code).toBe("truncated");
     expect(inspection.error?.message).toMatch(/1000000 bytes shorter than its tensor table declares/);
+    expect(inspection.error?.missing).toEqual({ bytes: 1_000_000, declaredBy: "tensor-table" });
     expect(inspection.tensors.length).toBeGreaterThan(700);
     expect(inspection.safety.verdict).toBe("suspicious");
   });

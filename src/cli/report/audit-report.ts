@@ -3,6 +3,7 @@ import type { AuditOutcome } from "../../app/audit.js";
 import type { AuditFinding, AuditFindingType } from "../../app/audit-findings.js";
 import type { InstallOutcome } from "../../app/install-pipeline.js";
 import { EXIT_DANGEROUS, EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
+import { errorReport } from "./inspection-report.js";
 import { type InstallReport, installReport, type SkipReasonReport, skipReasonReport } from "./install-report.js";
 import { skipReasonText } from "./plan-messages.js";
 
@@ -45,7 +46,11 @@ export function auditReport(outcome: AuditOutcome): AuditReport {
     folders: outcome.folders.map((f) => f.path),
     files: outcome.files.length,
     bytes: outcome.files.reduce((sum, f) => sum + f.candidate.size, 0),
-    findings: outcome.findings.map((f) => (f.type === "not-loaded" ? { ...f, reason: skipReasonReport(f.reason) } : f)),
+    findings: outcome.findings.map((f) => {
+      if (f.type === "not-loaded") return { ...f, reason: skipReasonReport(f.reason) };
+      if (f.type === "not-a-model" || f.type === "unreadable") return { ...f, error: errorReport(f.error) };
+      return f;
+    }),
     summary: {
       problems: outcome.findings.filter(isProblem).length,
       byType,

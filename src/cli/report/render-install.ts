@@ -1,7 +1,7 @@
 import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from "node:path";
 import { formatBytes } from "../../app/format-bytes.js";
 import { KINDS, type Kind } from "../../classify/types.js";
-import type { Finding, SafetyReport } from "../../inspect/types.js";
+import type { Finding, InspectError, SafetyReport } from "../../inspect/types.js";
 import { MODEL_EXTENSIONS } from "../../inspect/walk.js";
 import type { SidecarLeft } from "../../install/sidecar-policy.js";
 import type { PlanWarning, RecoveredBatch, SkipCode } from "../../install/types.js";
@@ -156,24 +156,37 @@ function safetyNote(verdict: Verdict, findings: FileFindings | undefined, inspec
   return `${verdict}: ${worst.text}${more}`;
 }
 
+/** What a downloader saved in place of the model, as a row names it. */
+const ERROR_PAGE_NAMES: Readonly<Record<NonNullable<InspectError["errorPage"]>["body"], string>> = {
+  html: "an HTML page",
+  json: "a JSON error response",
+};
+
+/** What declared the size a cut-off file lacks. */
+const DECLARERS: Readonly<Record<NonNullable<InspectError["missing"]>["declaredBy"], string>> = {
+  header: "its header",
+  "tensor-table": "its tensor table",
+};
+
 /**
- * Why an unreadable file could not be read, without the file name the reader put in front (the row names it) and
- * without the guess in parentheses that the row's context makes plain.
+ * Why an unreadable file could not be read, without the file name the reader put in front (the row names it). An
+ * error page and a cut-off download are told from their typed fields, in the row's words, never from the message.
  */
 function errorNote(findings: FileFindings | undefined, source: string, cwd: string): string {
   const error = findings?.error;
   if (!error) return "unreadable";
-  let message = error.message;
-  const colon = message.indexOf(": ");
-  if (colon > 0 && resolve(cwd, message.slice(0, colon)) === source) message = message.slice(colon + 2);
-  if (error.code === "error-page") message = message.replace(" (failed download?)", "");
-  // The safetensors library's name for a file shorter than its header says; to the user it is a download cut short.
-  if (error.code === "MetadataIncompleteBuffer" || error.code === "truncated") {
-    message =
-      "incomplete download: " +
-      message.replace(/^truncated: (?:file is )?/, "").replace(/ \(incomplete download\?\)$/, "");
+  if (error.errorPage) {
+    return `${ERROR_PAGE_NAMES[error.errorPage.body]} saved in place of a model: "${error.errorPage.quote}"`;
   }
-  return message;
+  // A file shorter than its header says (the safetensors library's MetadataIncompleteBuffer): a download cut short.
+  if (error.missing) {
+    const { bytes, declaredBy } = error.missing;
+    return `incomplete download: ${bytes} bytes shorter than ${DECLARERS[declaredBy]} declares`;
+  }
+  const colon = error.message.indexOf(": ");
+  return colon > 0 && resolve(cwd, error.message.slice(0, colon)) === source
+    ? error.message.slice(colon + 2)
+    : error.message;
 }
 
 /** A path the report names: relative to the WebUI root when inside it, else as {@link displayPath} shows it. */
