@@ -76,7 +76,7 @@ async function planOne(
   const plan = planInstall([candidate], target, options, snapshot);
   const entry = plan.entries[0];
   if (entry?.action !== "move") {
-    const why = entry?.action === "skip" ? entry.reason.message : (entry?.action ?? "no entry");
+    const why = entry?.action === "skip" ? entry.reason.code : (entry?.action ?? "no entry");
     throw new Error(`${basename(source)} was not planned as a move (${why})`);
   }
   return { plan, move: entry };

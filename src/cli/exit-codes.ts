@@ -1,8 +1,9 @@
+import type { SortRefusalCode } from "../app/sort.js";
 import type { DownloadErrorCode } from "../download/errors.js";
 import type { InstallErrorCode } from "../install/errors.js";
 
 /** Every error code that reaches a user: the library's, and the CLI's own for bad arguments. */
-export type ErrorCode = InstallErrorCode | DownloadErrorCode | "usage" | "hash-argument";
+export type ErrorCode = InstallErrorCode | DownloadErrorCode | SortRefusalCode | "usage" | "hash-argument";
 
 /**
  * The one exit-code table of sdmodels. Library errors (the downloader's, the installer's) carry a `code`, never an
@@ -57,6 +58,8 @@ export const EXIT_INTERRUPTED: Readonly<Record<"SIGINT" | "SIGTERM", number>> = 
 const EXIT_CODE_BY_ERROR: Readonly<Record<ErrorCode, number>> = {
   usage: EXIT_USAGE,
   "hash-argument": EXIT_FILE_ERROR,
+  "sort-not-a-folder": EXIT_USAGE,
+  "sort-inside-webui": EXIT_USAGE,
   "webui-not-found": EXIT_USAGE,
   "webui-unsupported": EXIT_USAGE,
   "webui-ambiguous": EXIT_USAGE,

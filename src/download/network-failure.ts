@@ -33,7 +33,7 @@ const KIND_BY_CODE: Readonly<Record<string, NetworkFailure>> = {
   UND_ERR_HEADERS_TIMEOUT: { kind: "silent", phase: "headers" },
   UND_ERR_BODY_TIMEOUT: { kind: "silent", phase: "body" },
   UND_ERR_RES_CONTENT_LENGTH_MISMATCH: { kind: "short-body" },
-  SDMODELS_READER_BEHIND: { kind: "reader-behind" },
+  "reader-fell-behind": { kind: "reader-behind" },
 };
 
 function codeOf(error: unknown): string | undefined {

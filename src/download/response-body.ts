@@ -12,7 +12,7 @@ export const MAX_QUEUED_BYTES = 64 * 1024 * 1024;
 
 /** The reader fell MAX_QUEUED_BYTES behind; the bytes before this error are good, the rest must be requested again. */
 export class ReaderFellBehindError extends Error {
-  readonly code = "SDMODELS_READER_BEHIND";
+  readonly code = "reader-fell-behind";
   constructor() {
     super(`the disk fell ${MAX_QUEUED_BYTES / 1024 / 1024} MiB behind the network`);
   }

@@ -50,7 +50,7 @@ const AUTOV3_DIGITS = 12;
 const AUTOV1_DIGITS = 8;
 
 export class FileChangedError extends Error {
-  readonly code = "FILE_CHANGED";
+  readonly code = "file-changed";
   constructor(
     readonly path: string,
     expected: number,

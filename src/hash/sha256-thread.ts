@@ -11,7 +11,7 @@ export type Sha256ThreadReply = { kind: "hashed"; slot: number } | { kind: "dige
 
 /** The worker thread of a file's second SHA-256 stream failed or exited early; names the file being hashed. */
 export class HashThreadError extends Error {
-  readonly code = "HASH_THREAD_FAILED";
+  readonly code = "hash-thread-failed";
   constructor(
     readonly path: string,
     cause: unknown,

@@ -61,19 +61,16 @@ async function describeNonModel(format: SniffedFormat, source: ByteSource, head:
           `extract it and inspect the files inside`,
       });
     case "html":
+    case "json": {
+      const quote = quoteErrorBody(await readText(source), format);
       return notAModel({
         code: "error-page",
         message:
-          `an HTML page saved in place of a model (failed download?): ` +
-          `"${quoteErrorBody(await readText(source), "html")}"`,
+          `${format === "html" ? "an HTML page" : "a JSON error response"} saved in place of a model ` +
+          `(failed download?): "${quote}"`,
+        errorPage: { body: format, quote },
       });
-    case "json":
-      return notAModel({
-        code: "error-page",
-        message:
-          `a JSON error response saved in place of a model (failed download?): ` +
-          `"${quoteErrorBody(await readText(source), "json")}"`,
-      });
+    }
     case "pytorch1-preview":
       return notAModel({
         code: "invalid",

@@ -14,11 +14,12 @@ const PHRASES: Record<string, string> = {
 };
 
 /**
- * True for the errors the file system raises (errno codes such as `ENOENT`, and a special file refused before
- * opening); anything else is a bug and propagates. Thrown values carry no other mark of where they came from, so this
- * is the one place that reads the code's spelling; what it returns is typed by `io: true`.
+ * True for the errors the file system raises (errno codes such as `ENOENT`) and for a special file refused before
+ * opening; anything else is a bug and propagates. The operating system's errors carry no other mark of where they
+ * came from, so this is the one place that reads an errno code's spelling; what it returns is typed by `io: true`.
  */
 export function isIoError(error: unknown): error is NodeJS.ErrnoException & { code: string } {
+  if (error instanceof NotRegularFileError) return true;
   const code = error instanceof Error ? (error as NodeJS.ErrnoException).code : undefined;
   return typeof code === "string" && /^E[A-Z]+$/.test(code);
 }

@@ -1,3 +1,5 @@
+import type { Verdict } from "../model/verdict.js";
+
 /**
  * The inspection result: what the readers learned from a file's header without reading tensor data.
  * Every later stage (classify, plan, print) is a pure function of this value.
@@ -13,11 +15,6 @@ export type FileFormat =
   | "gguf"
   | "diffusers"
   | "unknown";
-
-import type { Verdict } from "../model/verdict.js";
-
-// Re-exported while the readers and the scanner still import it from here; they move to model/ after this phase.
-export type { Verdict };
 
 /** One step from a pickle's root object to a tensor: a dict key (str or int) or a tuple/list index (int). */
 export type KeySegment = string | number;
@@ -42,6 +39,11 @@ export interface Finding {
   /** Machine-readable reason: a safetensors reference error name or a code from README "Reason codes". */
   code: string;
   message: string;
+  /**
+   * For a finding about an imported global (`dangerous-global`, `known-benign-class`, `unknown-global`): the global
+   * as judged (`ImportRecord.resolved`), so a report can name it without reading the message.
+   */
+  global?: string;
 }
 
 export interface ImportRecord {
@@ -67,6 +69,13 @@ export interface SafetyReport {
 export interface InspectError {
   code: string;
   message: string;
+  /**
+   * A download cut short: how many bytes the file lacks of the size its safetensors header or GGUF tensor table
+   * declares. Reports say so from this field, whatever the reader's message words it.
+   */
+  missing?: { bytes: number; declaredBy: "header" | "tensor-table" };
+  /** `error-page`: what a downloader saved instead of the model, and the server's own words quoted from it. */
+  errorPage?: { body: "html" | "json"; quote: string };
   /**
    * Present when the file system failed (missing, permission denied, not a regular file): the content was never
    * judged. Absent for a problem in the content itself, so a report never has to guess from the code's spelling.

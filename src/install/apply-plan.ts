@@ -220,15 +220,15 @@ async function installGroup(
 
 /**
  * Removes the source of a finished copy, if it still is the file that was copied. Returns null, or why it stays
- * (a read-only folder or filesystem: EROFS, EACCES, EPERM; ESOURCECHANGED): the file is then installed as a copy.
+ * (a read-only folder or filesystem: EROFS, EACCES, EPERM; `source-changed`): the file is then installed as a copy.
  */
 async function removeCopiedSource(file: JournalFileRecord): Promise<string | null> {
   const now = await lstat(file.source).catch(() => null);
   if (!now) return null;
-  if (identityChange(file.sourceIdentity!, identityOf(now))) return "ESOURCECHANGED";
+  if (identityChange(file.sourceIdentity!, identityOf(now))) return "source-changed";
   return unlink(file.source).then(
     () => null,
-    (error: NodeJS.ErrnoException) => error.code ?? "EUNKNOWN",
+    (error: NodeJS.ErrnoException) => error.code ?? "unexpected",
   );
 }
 
@@ -262,7 +262,7 @@ async function ensureDir(dir: string, journal: Journal): Promise<void> {
 }
 
 function describeFailure(move: MoveEntry, error: NodeJS.ErrnoException): ApplyFailure {
-  const code = error instanceof InstallError ? error.code : (error.code ?? "EUNKNOWN");
+  const code = error instanceof InstallError ? error.code : (error.code ?? "unexpected");
   return {
     source: move.source,
     destination: move.destination,

@@ -44,7 +44,7 @@ export const IDENTITY_CHANGE_WORDS: Readonly<Record<keyof FileIdentity, string>>
 
 /** Thrown when a file is not (or no longer) the one inspected or installed; the caller reports it as `changed`. */
 export class FileChangedError extends Error {
-  readonly code = "ESOURCECHANGED";
+  readonly code = "source-changed";
   constructor(
     readonly path: string,
     readonly field: keyof FileIdentity,

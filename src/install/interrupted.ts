@@ -1,6 +1,6 @@
 /** The abort reason a command gives when SIGINT or SIGTERM asks it to stop; the batch is journaled `interrupted`. */
 export class InterruptedError extends Error {
-  readonly code = "EINTERRUPTED";
+  readonly code = "interrupted";
   constructor(readonly signal: NodeJS.Signals) {
     super(`interrupted by ${signal}`);
     this.name = "InterruptedError";

@@ -64,7 +64,7 @@ export interface PlaceOptions {
   /**
    * A symbolic link at `source` is placed as the link itself (its text, never its target's bytes): for a model the
    * user named by a link, and for putting back what was placed. Without it a link is refused like any file that is
-   * not regular (`ENOTFILE`): a sidecar travels neither as a link nor as its target's bytes.
+   * not regular (`not-a-regular-file`): a sidecar travels neither as a link nor as its target's bytes.
    */
   carryLink?: boolean;
   fs?: PlaceFs;

@@ -5,7 +5,6 @@ import { LAYOUTS } from "./layouts.js";
 import { routeCandidate } from "./route-candidate.js";
 import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
 import { findSidecars, renameSidecar } from "./sidecars.js";
-import { conflictWith, duplicateOf } from "./skip-reasons.js";
 import type {
   FsSnapshot,
   InstallCandidate,
@@ -13,6 +12,7 @@ import type {
   MoveEntry,
   PlanEntry,
   PlanOptions,
+  PlanWarning,
   SidecarMove,
   SkipReason,
   WebuiTarget,
@@ -71,19 +71,19 @@ export function planInstall(
     const skip = (reason: SkipReason) => entries.push({ action: "skip", source, destination, reason, warnings });
 
     if (destination === source) {
-      skip({ code: "in-place", message: "already in place" });
+      skip({ code: "in-place" });
       continue;
     }
     // Moving a link moves the name, not the model: a relative link breaks, and the model stays where it was (often a
     // shared store the user linked on purpose). Installing the file it points to is the user's call.
     if (snapshot.folders[dirname(source)]?.[basename(source)]?.isSymlink) {
-      skip({ code: "symlink", message: "symbolic link: install the file it points to instead" });
+      skip({ code: "symlink" });
       continue;
     }
 
     const duplicate = findDuplicate(candidate, source, route.dir, snapshot, planned);
     if (duplicate) {
-      skip(duplicateOf(duplicate));
+      skip({ code: "duplicate", of: duplicate });
       continue;
     }
 
@@ -95,7 +95,7 @@ export function planInstall(
       .map(({ name }) => join(dirname(source), name))
       .filter((path) => !candidateSources.has(path));
     for (const path of sidecarNames.filter((p) => claimedSidecars.has(p))) {
-      warnings.push(`${basename(path)} also matches an earlier file of this batch and moves with that one`);
+      warnings.push({ type: "sidecar-claimed", sidecar: path });
     }
     const sidecarsLeft: SidecarLeft[] = [];
     const ownSidecars: string[] = [];
@@ -105,14 +105,11 @@ export function planInstall(
       else ownSidecars.push(path);
     }
     if (options.strict && sidecarsLeft.length > 0) {
-      const message =
-        `refused by --strict: ` +
-        `${sidecarsLeft.length === 1 ? "a sidecar" : `${sidecarsLeft.length} sidecars`} would stay behind`;
       entries.push({
         action: "skip",
         source,
         destination,
-        reason: { code: "sidecar-refused", message },
+        reason: { code: "sidecar-refused", sidecars: sidecarsLeft.length },
         sidecarsLeft,
         warnings,
       });
@@ -153,7 +150,7 @@ export function planInstall(
     const existing = firstOccupied(chosen);
     if (existing) {
       if (options.onConflict === "skip") {
-        skip(conflictWith(existing));
+        skip({ code: "conflict", existing });
         continue;
       }
       const renamed = options.onConflict === "rename" ? findFreeName(route.name, placement, firstOccupied) : null;
@@ -162,7 +159,7 @@ export function planInstall(
         continue;
       }
       chosen = renamed;
-      warnings.push(`${existing} exists with different content: installing as ${basename(chosen.destination)}`);
+      warnings.push({ type: "conflict-renamed", existing, installedAs: basename(chosen.destination) });
     }
 
     const unfit = checkFit(chosen, candidate, route.dir, options, snapshot, copiedTo);
@@ -201,10 +198,8 @@ export function planInstall(
   }
 
   const moves = entries.filter((e): e is MoveEntry => e.action === "move");
-  const warnings =
-    options.lycorisDir && !LAYOUTS[target.ui].lora.lycoris
-      ? [`lycorisDir has no effect on ${target.ui}: it loads every LoRA-family file from its LoRA folder`]
-      : [];
+  const warnings: PlanWarning[] =
+    options.lycorisDir && !LAYOUTS[target.ui].lora.lycoris ? [{ type: "lycoris-dir-ignored", ui: target.ui }] : [];
   return {
     target,
     options,
@@ -231,14 +226,10 @@ function outsideSortedDir(
 ): SkipReason | null {
   const real = snapshot.realPaths[source];
   const roots = webuiRoots(target).flatMap((root) => snapshot.realPaths[root] ?? []);
-  if (real !== undefined && isInsideAny(real, roots))
-    return { code: "inside-webui", message: `really lies at ${real}, inside the WebUI` };
+  if (real !== undefined && isInsideAny(real, roots)) return { code: "inside-webui", realPath: real };
   const realSorted = snapshot.realPaths[resolve(sortedDir)];
   if (real === undefined || realSorted === undefined || !isWithin(real, realSorted)) {
-    return {
-      code: "outside-sorted-folder",
-      message: `really lies at ${real ?? "an unknown place"}, outside ${sortedDir}`,
-    };
+    return { code: "outside-sorted-folder", realPath: real ?? null, sortedDir };
   }
   return null;
 }
@@ -299,28 +290,19 @@ function checkFit(
     return {
       reason: {
         code: "name-too-long",
-        message:
-          `the name ${basename(tooLong)} is ${Buffer.byteLength(basename(tooLong))} bytes; ` +
-          `filesystems take at most ${MAX_NAME_BYTES}`,
+        name: basename(tooLong),
+        bytes: Buffer.byteLength(basename(tooLong)),
+        limit: MAX_NAME_BYTES,
       },
     };
   }
   const facts = snapshot.targets?.[dir];
   if (!facts) return null;
-  if (!facts.writable)
-    return {
-      reason: { code: "not-writable", message: `cannot write into ${dir} (permissions or a read-only filesystem)` },
-    };
+  if (!facts.writable) return { reason: { code: "not-writable", dir } };
   if (facts.freeBytes !== null && needsCopy(candidate, dir, options, snapshot)) {
     const needed = groupBytes(chosen, candidate, snapshot);
     const free = facts.freeBytes - (copiedTo.get(facts.dev) ?? 0);
-    if (needed > free)
-      return {
-        reason: {
-          code: "no-space",
-          message: `needs ${needed} bytes on the target filesystem, ${Math.max(0, free)} free`,
-        },
-      };
+    if (needed > free) return { reason: { code: "no-space", needed, free: Math.max(0, free) } };
   }
   return null;
 }

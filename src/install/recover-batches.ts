@@ -60,7 +60,7 @@ async function recoverFile(file: JournalFileRecord): Promise<boolean> {
         () => false,
       )
     )
-      file.sourceKept = "EINTERRUPTED";
+      file.sourceKept = "interrupted";
   } else {
     file.status = "interrupted";
     return false;

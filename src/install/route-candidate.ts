@@ -10,8 +10,8 @@ import {
   PICKLE_EXTENSIONS,
   SAFETENSORS_EXTENSIONS,
 } from "./layouts.js";
-import type { InstallCandidate, PlanOptions, SkipReason, WebuiTarget } from "./types.js";
-import { describeNotLoaded, judgeLoad, type LoadJudgement } from "./will-load.js";
+import type { InstallCandidate, ModelFacts, PlanOptions, PlanWarning, SkipReason, WebuiTarget } from "./types.js";
+import { judgeLoad, type LoadJudgement } from "./will-load.js";
 
 export type Route =
   | {
@@ -19,15 +19,10 @@ export type Route =
       dir: string;
       name: string;
       extensionFixed: boolean;
-      warnings: string[];
+      warnings: PlanWarning[];
       notLoaded: LoadJudgement | null;
     }
-  | { ok: false; reason: SkipReason; warnings: string[] };
-
-export const SUSPICIOUS_WARNING = "suspicious: installed with a warning";
-
-/** ComfyUI's own loaders skip `.gguf`; the city96 custom node lists them. */
-const COMFY_GGUF_WARNING = "GGUF files load through the ComfyUI-GGUF custom node (Unet Loader / CLIPLoader (GGUF))";
+  | { ok: false; reason: SkipReason; warnings: PlanWarning[] };
 
 /**
  * Everything about one candidate that does not depend on the filesystem: whether it may be installed at all, which
@@ -35,13 +30,10 @@ const COMFY_GGUF_WARNING = "GGUF files load through the ComfyUI-GGUF custom node
  * the folders the planner will look at.
  */
 export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget, options: PlanOptions): Route {
-  const warnings: string[] = [];
-  const skip = (code: Exclude<SkipReason["code"], "duplicate" | "conflict">, message: string): Route => ({
-    ok: false,
-    reason: { code, message },
-    warnings,
-  });
-  const { kind } = candidate.classification;
+  const warnings: PlanWarning[] = [];
+  const skip = (reason: SkipReason): Route => ({ ok: false, reason, warnings });
+  const { kind, base, architecture, loraFormat } = candidate.classification;
+  const model: ModelFacts = { kind, base, architecture, ...(loraFormat === undefined ? {} : { loraFormat }) };
   if (candidate.placeAt !== undefined) {
     return {
       ok: true,
@@ -53,20 +45,18 @@ export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget,
     };
   }
 
-  if (candidate.error) return skip("unreadable", `unreadable: ${candidate.error.code}`);
-  if (candidate.verdict === "dangerous") return skip("dangerous", "dangerous");
-  if (kind === "unknown") return skip("unknown-kind", "unknown kind");
+  if (candidate.error) return skip({ code: "unreadable", error: candidate.error.code });
+  if (candidate.verdict === "dangerous") return skip({ code: "dangerous" });
+  if (kind === "unknown") return skip({ code: "unknown-kind" });
   if (candidate.verdict === "suspicious") {
-    if (options.strict) return skip("suspicious-strict", "suspicious (strict)");
-    warnings.push(SUSPICIOUS_WARNING);
+    if (options.strict) return skip({ code: "suspicious-strict" });
+    warnings.push({ type: "suspicious" });
   }
 
   if (candidate.format === "diffusers") {
     const diffusers = DIFFUSERS_FOLDERS[target.ui];
-    if (!diffusers)
-      return skip("diffusers-not-loaded", `${target.ui} does not load diffusers folders (SD.Next and ComfyUI do)`);
-    if (options.copy)
-      return skip("unsupported-format", "diffusers folders are moved, never copied: install it without --copy");
+    if (!diffusers) return skip({ code: "diffusers-not-loaded", ui: target.ui });
+    if (options.copy) return skip({ code: "unsupported-format", format: "diffusers" });
     // A pipeline folder keeps its name: its components find each other through it.
     return {
       ok: true,
@@ -80,45 +70,34 @@ export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget,
   const load = judgeLoad(candidate.classification, candidate.format, target.ui);
   const notLoaded = load.loads ? null : load;
   if (notLoaded !== null) {
-    const why = describeNotLoaded(notLoaded, candidate.classification);
     // A LoRA no UI can apply is never installed as if it were one; anything else only with `strict` stays put.
-    if (notLoaded.code === "needs-conversion")
-      return { ok: false, reason: { code: "needs-conversion", message: why, load: notLoaded }, warnings };
-    const message = `${target.ui}: ${why}`;
-    if (options.strict)
-      return {
-        ok: false,
-        reason: { code: "will-not-load", message: `${message} (strict)`, load: notLoaded },
-        warnings,
-      };
-    warnings.push(`will not load in ${message}`);
+    if (notLoaded.code === "needs-conversion") return skip({ code: "needs-conversion", load: notLoaded, model });
+    if (options.strict) return skip({ code: "will-not-load", load: notLoaded, model });
+    warnings.push({ type: "will-not-load", load: notLoaded, model });
   }
 
+  const noFolder = { code: "no-folder", ui: target.ui, kind, architecture } as const;
   const folder = layoutFolder(candidate.classification, target, options);
-  if (!folder) return skip("no-folder", `no folder for ${describeKind(candidate.classification)} in ${target.ui}`);
+  if (!folder) return skip({ ...noFolder, rootFolder: null });
   const dir = folderPath(folder, target);
-  if (!dir) {
-    return skip(
-      "no-folder",
-      `no folder for ${kind} in ${target.ui}: ${folder.path} ` +
-        `lives in the WebUI root, not in the models folder ${target.root}`,
-    );
-  }
-  if (folder.warning) warnings.push(folder.warning);
-  if (candidate.format === "gguf" && target.ui === "comfyui") warnings.push(COMFY_GGUF_WARNING);
+  if (!dir) return skip({ ...noFolder, rootFolder: { folder: folder.path, modelsFolder: target.root } });
+  if (folder.warning) warnings.push({ type: "folder-note", note: folder.warning });
+  // ComfyUI's own loaders skip `.gguf`; the city96 custom node lists them.
+  if (candidate.format === "gguf" && target.ui === "comfyui") warnings.push({ type: "comfyui-gguf" });
 
   const naming = installName(basename(candidate.source), candidate.format, folder);
-  if ("reason" in naming) return { ok: false, reason: naming.reason, warnings };
+  if ("reason" in naming) return skip(naming.reason);
   if (naming.extensionFixed) {
-    warnings.push(`${candidate.format} content named ${basename(candidate.source)}: installed as ${naming.name}`);
+    warnings.push({
+      type: "extension-fixed",
+      format: candidate.format,
+      from: basename(candidate.source),
+      to: naming.name,
+    });
   }
 
   const baseDir = options.byBase && folder.baseSpecific ? join(dir, BASE_FOLDERS[candidate.classification.base]) : dir;
   return { ok: true, dir: baseDir, name: naming.name, extensionFixed: naming.extensionFixed, warnings, notLoaded };
-}
-
-function describeKind(c: Classification): string {
-  return c.architecture && c.kind === "upscaler" ? `${c.kind} (${c.architecture})` : c.kind;
 }
 
 function layoutFolder(c: Classification, target: WebuiTarget, options: PlanOptions): LayoutFolder | null {
@@ -154,11 +133,8 @@ function installName(
   const ext = splitName(sourceName).ext.toLowerCase();
   const accepted = (e: string) => folder.extensions.includes(e);
   const renamed = (newExt: string) => ({ name: modelStem(sourceName) + newExt, extensionFixed: true });
-  const notLoaded = (what: string): { reason: SkipReason } => ({
-    reason: {
-      code: "extension-not-loaded",
-      message: `${what} files are not loaded from ${folder.path} (it lists ${folder.extensions.join(" ")})`,
-    },
+  const notLoaded = (content: "safetensors" | "gguf" | "pickle"): { reason: SkipReason } => ({
+    reason: { code: "extension-not-loaded", content, folder: folder.path, extensions: [...folder.extensions] },
   });
 
   if (format === "safetensors") {
@@ -168,15 +144,13 @@ function installName(
   if (format === "gguf") {
     // GGUF loaders pick files by the .gguf extension; it is never given a torch or safetensors name.
     if (ext === ".gguf" && accepted(ext)) return { name: sourceName, extensionFixed: false };
-    return accepted(".gguf") ? renamed(".gguf") : notLoaded("GGUF");
+    return accepted(".gguf") ? renamed(".gguf") : notLoaded("gguf");
   }
   if (format === "unknown") {
-    return {
-      reason: { code: "unsupported-format", message: "unsupported format: not safetensors, GGUF or a torch pickle" },
-    };
+    return { reason: { code: "unsupported-format", format: "unknown" } };
   }
   if (SAFETENSORS_EXTENSIONS.includes(ext)) {
-    return { reason: { code: "misnamed-pickle", message: `pickle named ${ext}: refusing a disguised pickle` } };
+    return { reason: { code: "misnamed-pickle", extension: ext } };
   }
   if (PICKLE_EXTENSIONS.includes(ext) && accepted(ext)) return { name: sourceName, extensionFixed: false };
   const pickleExt = folder.extensions.find((e) => PICKLE_EXTENSIONS.includes(e));

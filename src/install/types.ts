@@ -1,6 +1,7 @@
 import type { Base, Classification, Kind } from "../classify/types.js";
-import type { FileFormat, InspectError, Verdict } from "../inspect/types.js";
+import type { FileFormat, InspectError } from "../inspect/types.js";
 import { UI_NAMES, type UiName } from "../model/ui-folders.js";
+import type { Verdict } from "../model/verdict.js";
 import type { FileIdentity } from "./file-identity.js";
 import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
 import type { LoadJudgement } from "./will-load.js";
@@ -151,56 +152,86 @@ export interface TargetFolderFacts {
   caseInsensitive: boolean;
 }
 
-export type SkipCode =
-  | "unreadable"
-  | "dangerous"
-  | "unknown-kind"
-  | "unsupported-format"
-  | "suspicious-strict"
-  | "no-folder"
-  | "misnamed-pickle"
-  | "extension-not-loaded"
-  | "will-not-load"
-  | "needs-conversion"
-  | "diffusers-not-loaded"
-  | "duplicate"
-  | "in-place"
-  | "symlink"
-  | "outside-sorted-folder"
-  | "inside-webui"
-  | "sidecar-refused"
-  | "conflict"
-  /** The final name (after extension fix or conflict rename) is longer than the target filesystem allows. */
-  | "name-too-long"
-  /** The target folder (or the folder it would be created in) is not writable, or on a read-only filesystem. */
-  | "not-writable"
-  /** A copy (across filesystems, or --copy) would not fit in the target filesystem's free space. */
-  | "no-space";
+/** What a skip or a warning says about the model, so that its words can be made from the reason alone. */
+export type ModelFacts = Pick<Classification, "kind" | "base" | "architecture" | "loraFormat">;
 
 /**
- * Why a file is not installed, told apart by `code`; a reason that names another file carries its path, so a report
- * never has to read it back out of the message.
+ * Why a file is not installed, told apart by `code`, with the facts a report needs as fields: a reason that names
+ * another file carries its path, a reason about a folder carries the folder. Reasons hold no sentences; the CLI
+ * makes its words from these fields (src/cli/report/plan-messages.ts).
  */
 export type SkipReason =
+  /** The file could not be read or parsed; `error` is its inspect error's code. */
+  | { code: "unreadable"; error: string }
+  | { code: "dangerous" }
+  | { code: "unknown-kind" }
+  /** `strict`, and the verdict is suspicious. */
+  | { code: "suspicious-strict" }
+  /** A diffusers pipeline folder, and the UI loads none. */
+  | { code: "diffusers-not-loaded"; ui: UiName }
+  /** `unknown`: no container a UI loads; `diffusers`: a pipeline folder asked to be copied (folders are only moved). */
+  | { code: "unsupported-format"; format: "unknown" | "diffusers" }
+  /** `strict`, and the target UI will not load the file ({@link LoadJudgement} `ui`). */
+  | { code: "will-not-load"; load: LoadJudgement; model: ModelFacts }
+  /** No UI applies this file as it is (a LoRA format only a converter reads). */
+  | { code: "needs-conversion"; load: LoadJudgement; model: ModelFacts }
+  /**
+   * The UI has no folder for this kind (`architecture`: the upscaler family that decided), or its folder lives in a
+   * WebUI root this bare models folder does not have (`rootFolder`).
+   */
   | {
-      code: "duplicate";
-      /** The file with the same content already at (or planned for) the destination folder. */
-      of: string;
-      message: string;
+      code: "no-folder";
+      ui: UiName;
+      kind: Kind;
+      architecture: string | null;
+      rootFolder: { folder: string; modelsFolder: string } | null;
     }
-  | {
-      code: "conflict";
-      /** The different file that occupies the destination (or one of its sidecars' destinations). */
-      existing: string;
-      message: string;
-    }
-  | {
-      code: Exclude<SkipCode, "duplicate" | "conflict">;
-      /** Short human text: `unknown kind`, `no folder for text-encoder in a1111`, … */
-      message: string;
-      /** For `will-not-load` and `needs-conversion`: the will-it-load judgement behind the skip. */
-      load?: LoadJudgement;
-    };
+  /** Pickle content under a safetensors extension: refused, never renamed. */
+  | { code: "misnamed-pickle"; extension: string }
+  /** The folder's loader lists none of the extensions this content may have. */
+  | { code: "extension-not-loaded"; content: "safetensors" | "gguf" | "pickle"; folder: string; extensions: string[] }
+  /** The file with the same content already at (or planned for) the destination folder. */
+  | { code: "duplicate"; of: string }
+  /** The different file that occupies the destination (or one of its sidecars' destinations). */
+  | { code: "conflict"; existing: string }
+  | { code: "in-place" }
+  | { code: "symlink" }
+  /** `sort`: the file's real path (links resolved) lies inside the WebUI. */
+  | { code: "inside-webui"; realPath: string }
+  /** `sort`: the file's real path lies outside the sorted folder (null: it could not be resolved). */
+  | { code: "outside-sorted-folder"; realPath: string | null; sortedDir: string }
+  /** `strict`: this many sidecars would stay behind (the entry's `sidecarsLeft` says which and why). */
+  | { code: "sidecar-refused"; sidecars: number }
+  /** The final name (after extension fix or conflict rename) is longer than the target filesystem allows. */
+  | { code: "name-too-long"; name: string; bytes: number; limit: number }
+  /** The target folder (or the folder it would be created in) is not writable, or on a read-only filesystem. */
+  | { code: "not-writable"; dir: string }
+  /** A copy (across filesystems, or --copy) would not fit in the target filesystem's free space. */
+  | { code: "no-space"; needed: number; free: number };
+
+export type SkipCode = SkipReason["code"];
+
+/**
+ * What a planned file, or the plan as a whole, should be told about, as data; the CLI makes the words
+ * (src/cli/report/plan-messages.ts).
+ */
+export type PlanWarning =
+  /** Installed although its verdict is suspicious. */
+  | { type: "suspicious" }
+  /** Installed although the target UI will not load it. */
+  | { type: "will-not-load"; load: LoadJudgement; model: ModelFacts }
+  /** The layout table's note on the destination folder (a custom node it needs, how files there are found). */
+  | { type: "folder-note"; note: string }
+  /** A GGUF file in ComfyUI, whose own loaders skip `.gguf`. */
+  | { type: "comfyui-gguf" }
+  /** Installed under another extension, the one its content needs. */
+  | { type: "extension-fixed"; format: FileFormat; from: string; to: string }
+  /** A sidecar beside it also belongs to an earlier file of the batch, and moves with that one. */
+  | { type: "sidecar-claimed"; sidecar: string }
+  /** A different file is at the destination: installed under a numbered name. */
+  | { type: "conflict-renamed"; existing: string; installedAs: string }
+  /** The plan's: the LyCORIS-folder option means nothing to this UI. */
+  | { type: "lycoris-dir-ignored"; ui: UiName };
 
 export interface SidecarMove {
   source: string;
@@ -225,7 +256,7 @@ export interface MoveEntry {
   sha256: string | null;
   /** The candidate's identity at inspection: the move happens only while the source still matches it. */
   identity?: FileIdentity;
-  warnings: string[];
+  warnings: PlanWarning[];
   /** Set when the target UI will not load the file (installed anyway unless `strict`); see will-load.ts. */
   notLoaded?: LoadJudgement;
 }
@@ -238,7 +269,7 @@ export interface SkipEntry {
   reason: SkipReason;
   /** `sidecar-refused` (strict): the sidecars that would have stayed behind, and why. */
   sidecarsLeft?: SidecarLeft[];
-  warnings: string[];
+  warnings: PlanWarning[];
 }
 
 /** Different content at the destination under `onConflict: "fail"`; {@link applyPlan} refuses such a plan. */
@@ -248,7 +279,7 @@ export interface ConflictEntry {
   destination: string;
   /** The occupied path (the model's destination or one of its sidecars'). */
   existing: string;
-  warnings: string[];
+  warnings: PlanWarning[];
 }
 
 export type PlanEntry = MoveEntry | SkipEntry | ConflictEntry;
@@ -259,7 +290,7 @@ export interface InstallPlan {
   /** One entry per candidate, in candidate order. */
   entries: PlanEntry[];
   /** About the batch as a whole, e.g. an option that has no effect on this UI. */
-  warnings: string[];
+  warnings: PlanWarning[];
   summary: { move: number; skip: number; conflict: number; bytes: number };
 }
 

@@ -240,21 +240,3 @@ const LOADING_UIS = UI_NAMES.filter((ui) => ui !== "stabilitymatrix");
 export function judgeLoadEverywhere(c: Classification, format: FileFormat): LoadJudgement[] {
   return LOADING_UIS.map((ui) => judgeLoad(c, format, ui));
 }
-
-/** Why, in a few words and without the UI's name, for plans and `inspect` (the one place these sentences are made). */
-export function describeNotLoaded(j: LoadJudgement, c: Classification): string {
-  switch (j.code) {
-    case "base-not-supported":
-      return `no model class for ${c.architecture && c.base === "sd3" ? c.architecture : c.base}`;
-    case "kind-not-supported":
-      return `no loader for ${c.kind}${c.architecture ? ` (${c.architecture})` : ""} files`;
-    case "lora-format-ignored":
-      return `its LoRA loader skips ${c.loraFormat ?? "these"} keys: the LoRA would do nothing`;
-    case "needs-conversion":
-      return `no UI applies ${c.loraFormat ?? "this"} LoRAs: convert it first`;
-    case "file-format-not-supported":
-      return `lists only .safetensors ${c.kind} files`;
-    case null:
-      return j.since ? `loads it from ${j.since}` : "loads it";
-  }
-}

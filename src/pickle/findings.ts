@@ -14,7 +14,7 @@ export class FindingCollector {
 
   constructor(private readonly label: string) {}
 
-  add(severity: Verdict, code: string, message: string, offset?: number): void {
+  add(severity: Verdict, code: string, message: string, offset?: number, global?: string): void {
     const key = `${severity}\0${code}\0${message}`;
     const seen = this.byKey.get(key);
     if (seen) {
@@ -27,7 +27,8 @@ export class FindingCollector {
       return;
     }
     const at = offset === undefined ? "" : ` (offset ${offset})`;
-    this.byKey.set(key, { finding: { severity, code, message: `${this.label}: ${message}${at}` }, count: 1 });
+    const finding: Finding = { severity, code, message: `${this.label}: ${message}${at}` };
+    this.byKey.set(key, { finding: global === undefined ? finding : { ...finding, global }, count: 1 });
   }
 
   has(severity: Verdict): boolean {

@@ -1,4 +1,5 @@
-import type { ImportRecord, Verdict } from "../inspect/types.js";
+import type { ImportRecord } from "../inspect/types.js";
+import type { Verdict } from "../model/verdict.js";
 import type { StorageRef } from "./analyze.js";
 import { buildParameterDict, callSafeGlobal, checkSafeBuild, PARAMETER_DICT } from "./call-rules.js";
 import type { FindingCollector } from "./findings.js";
@@ -160,8 +161,8 @@ class Machine {
     return absolute - this.start;
   }
 
-  private finding(severity: Verdict, code: string, message: string): void {
-    this.findings.add(severity, code, message, this.rel(this.opStart));
+  private finding(severity: Verdict, code: string, message: string, global?: string): void {
+    this.findings.add(severity, code, message, this.rel(this.opStart), global);
   }
 
   private violation(message: string): void {
@@ -357,13 +358,13 @@ class Machine {
       const what = `${judgement.resolved}${mapped}${context}`;
       switch (judgement.class) {
         case "dangerous":
-          this.finding("dangerous", "dangerous-global", `imports ${what}: ${judgement.reason}`);
+          this.finding("dangerous", "dangerous-global", `imports ${what}: ${judgement.reason}`, judgement.resolved);
           break;
         case "known":
-          this.finding("suspicious", "known-benign-class", `imports ${what}: ${judgement.reason}`);
+          this.finding("suspicious", "known-benign-class", `imports ${what}: ${judgement.reason}`, judgement.resolved);
           break;
         case "unknown":
-          this.finding("suspicious", "unknown-global", `imports ${what}: ${judgement.reason}`);
+          this.finding("suspicious", "unknown-global", `imports ${what}: ${judgement.reason}`, judgement.resolved);
           break;
         case "safe":
           break;

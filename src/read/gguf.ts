@@ -434,7 +434,11 @@ export async function readGguf(source: ByteSource): Promise<ContainerResult> {
       tensors: parsed.tensors.map((t) => ({ name: t.name, path: [t.name], dtype: t.type.name, shape: t.shape })),
       metadata,
       findings: parsed.findings,
-      error: parsed.error && { code: parsed.error.code, message: parsed.error.message },
+      error: parsed.error && {
+        code: parsed.error.code,
+        message: parsed.error.message,
+        missing: { bytes: parsed.declaredSize - source.size, declaredBy: "tensor-table" },
+      },
     });
   } catch (error) {
     if (!(error instanceof GgufError)) throw error;

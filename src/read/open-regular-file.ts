@@ -13,7 +13,7 @@ export type SpecialFileType =
 
 /** A path that is not a regular file; it was not opened (or, if it became one in a race, was closed unread). */
 export class NotRegularFileError extends Error {
-  readonly code = "ENOTFILE";
+  readonly code = "not-a-regular-file";
   override readonly name = "NotRegularFileError";
   constructor(
     readonly path: string,

@@ -16,10 +16,10 @@ export type SafetensorsReferenceErrorCode =
   | "MetadataIncompleteBuffer";
 
 /**
- * `TooManyTensors` is sdmodels policy, not a reference variant: the reference would go on to allocate a record per
+ * `too-many-tensors` is sdmodels policy, not a reference variant: the reference would go on to allocate a record per
  * tensor, which is what the cap exists to prevent.
  */
-export type SafetensorsErrorCode = SafetensorsReferenceErrorCode | "TooManyTensors";
+export type SafetensorsErrorCode = SafetensorsReferenceErrorCode | "too-many-tensors";
 
 export class SafetensorsError extends Error {
   override readonly name = "SafetensorsError";

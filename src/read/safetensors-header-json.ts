@@ -43,7 +43,7 @@ export interface DecodedHeader {
 /**
  * Step 5 of the reference check: deserialize the decoded header text as `HashMetadata` (`__metadata__` an optional
  * string map, every other key a `TensorInfo`). Every failure is `InvalidHeaderDeserialization`, except the policy
- * cap `TooManyTensors`.
+ * cap `too-many-tensors`.
  */
 export function decodeSafetensorsHeaderJson(text: string): DecodedHeader {
   try {
@@ -76,7 +76,7 @@ function decode(r: StrictJsonReader): DecodedHeader {
     const plain = r.match(PLAIN_ENTRY);
     if (plain !== null && plain[1] !== "__metadata__" && SAFETENSORS_DTYPE_BITS.has(plain[2]!)) {
       if (++entries > MAX_TENSORS) {
-        throw new SafetensorsError("TooManyTensors", `header lists more than ${MAX_TENSORS} tensors`);
+        throw new SafetensorsError("too-many-tensors", `header lists more than ${MAX_TENSORS} tensors`);
       }
       r.consume(plain);
       setEntry(out, plain[1]!, {
@@ -96,7 +96,7 @@ function decode(r: StrictJsonReader): DecodedHeader {
       continue;
     }
     if (++entries > MAX_TENSORS) {
-      throw new SafetensorsError("TooManyTensors", `header lists more than ${MAX_TENSORS} tensors`);
+      throw new SafetensorsError("too-many-tensors", `header lists more than ${MAX_TENSORS} tensors`);
     }
     setEntry(out, key, readEntry(r, key, out));
   }

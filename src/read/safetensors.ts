@@ -207,7 +207,11 @@ export async function readSafetensors(source: ByteSource): Promise<ContainerResu
       tensors: parsed.tensors.map((t) => ({ name: t.name, path: [t.name], dtype: t.dtype, shape: t.shape })),
       metadata: parsed.metadata,
       findings: parsed.findings,
-      error: parsed.error && { code: parsed.error.code, message: parsed.error.message },
+      error: parsed.error && {
+        code: parsed.error.code,
+        message: parsed.error.message,
+        missing: { bytes: parsed.declaredSize - source.size, declaredBy: "header" },
+      },
     });
   } catch (error) {
     if (!(error instanceof SafetensorsError)) throw error;

@@ -1,4 +1,5 @@
-import type { Finding, Verdict } from "../inspect/types.js";
+import type { Finding } from "../inspect/types.js";
+import type { Verdict } from "../model/verdict.js";
 import type { ZipAnomaly, ZipAnomalyCode } from "./zip.js";
 
 /**

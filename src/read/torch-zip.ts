@@ -1,5 +1,6 @@
 import { crc32 } from "node:zlib";
-import type { ContainerResult, Finding, ImportRecord, InspectError, TensorInfo, Verdict } from "../inspect/types.js";
+import type { ContainerResult, Finding, ImportRecord, InspectError, TensorInfo } from "../inspect/types.js";
+import type { Verdict } from "../model/verdict.js";
 import { analyzePickle, type PickleAnalysis } from "../pickle/analyze.js";
 import { MAX_PICKLE_BYTES } from "../pickle/limits.js";
 import { STORAGE_CLASSES } from "../pickle/torch-types.js";

@@ -28,7 +28,7 @@ const KNOWN_FILE_CYCLES: readonly (readonly string[])[] = [
   ],
 ];
 const KNOWN_LAYER_CYCLES: readonly (readonly string[])[] = [
-  // Types only: read/ and pickle/ import the inspection types through inspect/types.ts, a re-export of model/.
+  // Types only: read/ and pickle/ name the inspection types (Finding, ContainerResult) declared in inspect/types.ts.
   ["inspect", "pickle", "read"],
 ];
 

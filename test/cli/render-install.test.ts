@@ -1,8 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { createPalette } from "../../src/cli/output/color.js";
-import type { InstallDetails, InstallReport, PlanEntryReport } from "../../src/cli/report/install-report.js";
+import {
+  type InstallDetails,
+  type InstallReport,
+  type PlanEntryReport,
+  skipReasonReport,
+} from "../../src/cli/report/install-report.js";
 import { displayPath, renderInstall, tildePath, worstFinding } from "../../src/cli/report/render-install.js";
-import { conflictWith } from "../../src/install/skip-reasons.js";
 
 const ROOT = "/home/ana/ComfyUI";
 const DL = "/home/ana/Downloads";
@@ -51,7 +55,7 @@ function report(plan: PlanEntryReport[], dryRun = true): InstallReport {
   };
 }
 
-const NO_DETAILS: InstallDetails = { findings: new Map(), planWarnings: [] };
+const NO_DETAILS: InstallDetails = { findings: new Map(), warnings: new Map(), planWarnings: [] };
 const options = {
   width: null,
   palette: createPalette(false),
@@ -69,7 +73,10 @@ describe("renderInstall", () => {
         source: `${ROOT}/models/loras/same.safetensors`,
         reason: { code: "in-place", message: "already in place" },
       }),
-      entry("taken.safetensors", { action: "skip", reason: conflictWith(`${ROOT}/models/loras/taken.safetensors`) }),
+      entry("taken.safetensors", {
+        action: "skip",
+        reason: skipReasonReport({ code: "conflict", existing: `${ROOT}/models/loras/taken.safetensors` }),
+      }),
       entry("blocked.safetensors", {
         action: "conflict",
         existing: `${ROOT}/models/loras/blocked.preview.png`,
@@ -109,6 +116,7 @@ describe("renderInstall", () => {
     });
     const details: InstallDetails = {
       planWarnings: [],
+      warnings: new Map(),
       findings: new Map([
         [
           suspicious.source,
@@ -126,6 +134,7 @@ describe("renderInstall", () => {
                   code: "known-benign-class",
                   message:
                     "odd/data.pkl: imports a.b.c.Callback: requires trusting the file's Python classes (offset 9)",
+                  global: "a.b.c.Callback",
                 },
               ],
               imports: [
@@ -171,6 +180,7 @@ describe("worstFinding", () => {
           severity: "dangerous" as const,
           code: "dangerous-global",
           message: "x/data.pkl: imports posix.system: module posix can run code (offset 2)",
+          global: "posix.system",
         },
       ],
       imports: [

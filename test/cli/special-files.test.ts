@@ -61,17 +61,17 @@ describe("special files are never opened", () => {
       "socket.pt",
     ]);
     expect(byName["pipe.safetensors"]!.error).toEqual({
-      code: "ENOTFILE",
+      code: "not-a-regular-file",
       message: `${join(dir, "pipe.safetensors")}: not a regular file but a FIFO (named pipe)`,
       io: true,
     });
     expect(byName["link-to-pipe.ckpt"]!.error).toEqual({
-      code: "ENOTFILE",
+      code: "not-a-regular-file",
       message: `${join(dir, "link-to-pipe.ckpt")}: not a regular file but a FIFO (named pipe)`,
       io: true,
     });
     expect(byName["socket.pt"]!.error).toEqual({
-      code: "ENOTFILE",
+      code: "not-a-regular-file",
       message: `${join(dir, "socket.pt")}: not a regular file but a socket`,
       io: true,
     });
@@ -141,7 +141,7 @@ describe("special files are never opened", () => {
     const run = await childOutput(child);
     expect(run.code, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toEqual({
-      code: "ENOTFILE",
+      code: "not-a-regular-file",
       message: `${fifo}: not a regular file but a FIFO (named pipe)`,
     });
   });

@@ -94,7 +94,7 @@ describe("hashFile", () => {
   it("refuses a directory without opening it, naming it", async () => {
     const dir = await tempDir();
     const error = (await hashFile(dir).catch((e: unknown) => e)) as NodeJS.ErrnoException;
-    expect(error.code).toBe("ENOTFILE");
+    expect(error.code).toBe("not-a-regular-file");
     expect(error.message).toBe(`${dir}: not a regular file but a directory`);
   });
 });

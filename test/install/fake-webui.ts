@@ -4,7 +4,7 @@ import { lstat, mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { writeSafetensors } from "../../fixtures/safetensors-writer.js";
 import type { Classification } from "../../src/classify/types.js";
-import type { FileFormat, InspectError, Verdict } from "../../src/inspect/types.js";
+import type { FileFormat, InspectError } from "../../src/inspect/types.js";
 import { identityOf } from "../../src/install/file-identity.js";
 import { gatherSnapshot } from "../../src/install/gather-snapshot.js";
 import { defaultJournalDir } from "../../src/install/journal.js";
@@ -17,6 +17,7 @@ import {
   type PlanOptions,
   type WebuiTarget,
 } from "../../src/install/types.js";
+import type { Verdict } from "../../src/model/verdict.js";
 
 /** Creates files (and, for paths ending in `/`, folders) under `root`. */
 export async function touch(root: string, paths: readonly string[]): Promise<void> {

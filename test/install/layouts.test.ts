@@ -2,6 +2,7 @@ import { writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { Classification } from "../../src/classify/types.js";
+import { skipReasonText } from "../../src/cli/report/plan-messages.js";
 import type { FileFormat } from "../../src/inspect/types.js";
 import { resolveWebui } from "../../src/install/resolve-webui.js";
 import type { PlanEntry, UiName, WebuiTarget } from "../../src/install/types.js";
@@ -270,7 +271,7 @@ async function fakeWebui(
 }
 
 function describeOutcome(entry: PlanEntry, root: string): string {
-  if (entry.action === "skip") return `skip: ${entry.reason.message}`;
+  if (entry.action === "skip") return `skip: ${skipReasonText(entry.reason)}`;
   return relative(root, entry.destination);
 }
 
@@ -304,7 +305,7 @@ describe("layout warnings and options", () => {
       const [entry] = (await plan([candidate], target)).entries;
       expect(entry?.action).toBe("move");
       expect(entry?.action === "move" ? (entry.notLoaded?.code ?? null) : "not a move").toBe(code);
-      expect(entry!.warnings.some((w) => w.startsWith("will not load in a1111:"))).toBe(code !== null);
+      expect(entry!.warnings.some((w) => w.type === "will-not-load" && w.load.ui === "a1111")).toBe(code !== null);
     }
   });
 
@@ -329,9 +330,7 @@ describe("layout warnings and options", () => {
     const candidate = await modelFile(join(downloads, "loha.safetensors"), k("lora", { algorithm: "loha" }));
     const { entries, warnings } = await plan([candidate], target, { lycorisDir: true });
     expect(describeOutcome(entries[0]!, root)).toBe("models/Lora/loha.safetensors");
-    expect(warnings).toEqual([
-      "lycorisDir has no effect on forge: it loads every LoRA-family file from its LoRA folder",
-    ]);
+    expect(warnings).toEqual([{ type: "lycoris-dir-ignored", ui: "forge" }]);
   });
 
   it("--by-base puts base-specific kinds into base folders and leaves base-agnostic kinds alone", async () => {

@@ -44,7 +44,7 @@ describe("placeFile by copy", () => {
         grown = true;
       },
     });
-    await expect(copying).rejects.toMatchObject({ code: "ESOURCECHANGED" });
+    await expect(copying).rejects.toMatchObject({ code: "source-changed" });
     expect(await readdir(dir)).toEqual(["growing.bin"]);
   });
 });
@@ -130,7 +130,7 @@ describe("placeFile places only the file that was inspected", () => {
     await fsp.rename(join(dir, "swap"), source);
     for (const keepSource of [false, true]) {
       await expect(placeFile(source, join(dir, "out.safetensors"), { keepSource, expected })).rejects.toMatchObject({
-        code: "ESOURCECHANGED",
+        code: "source-changed",
       });
     }
     expect(await readdir(dir)).toEqual(["m.safetensors"]);
@@ -151,7 +151,7 @@ describe("placeFile places only the file that was inspected", () => {
     await expect(
       placeFile(source, join(dir, "out.safetensors"), { keepSource: true, fs: swapping }),
     ).rejects.toMatchObject({
-      code: "ESOURCECHANGED",
+      code: "source-changed",
     });
     expect(await readdir(dir)).toEqual(["m.safetensors"]);
   });
@@ -174,12 +174,12 @@ describe("placeFile edge cases", () => {
     await expect(
       placeFile(join(dir, "x.safetensors"), join(dir, "out/x.safetensors"), { keepSource: true }),
     ).rejects.toMatchObject({
-      code: "ENOTFILE",
+      code: "not-a-regular-file",
     });
     await expect(
       placeFile(join(dir, "x.safetensors"), join(dir, "out/x.safetensors"), { keepSource: false }),
     ).rejects.toMatchObject({
-      code: "ENOTFILE",
+      code: "not-a-regular-file",
     });
     expect(await readdir(join(dir, "out"))).toEqual([]);
     await placeFile(join(dir, "x.safetensors"), join(dir, "out/x.safetensors"), { keepSource: true, carryLink: true });

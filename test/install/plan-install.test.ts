@@ -87,18 +87,18 @@ describe("refusals", () => {
       await modelFile(join(downloads, "odd.ckpt"), k("checkpoint"), { format: "torch-zip", verdict: "suspicious" }),
     ];
     const lenient = await plan(candidates, target);
-    expect(lenient.entries.map((e) => (e.action === "skip" ? e.reason.message : e.action))).toEqual([
-      "unknown kind",
-      "dangerous",
-      "unreadable: HeaderTooLarge",
+    expect(lenient.entries.map((e) => (e.action === "skip" ? e.reason : e.action))).toEqual([
+      { code: "unknown-kind" },
+      { code: "dangerous" },
+      { code: "unreadable", error: "HeaderTooLarge" },
       "move",
     ]);
-    expect(lenient.entries[3]!.warnings).toContain("suspicious: installed with a warning");
+    expect(lenient.entries[3]!.warnings).toContainEqual({ type: "suspicious" });
 
     const strict = await plan(candidates, target, { strict: true });
     expect(strict.entries[3]).toMatchObject({
       action: "skip",
-      reason: { code: "suspicious-strict", message: "suspicious (strict)" },
+      reason: { code: "suspicious-strict" },
     });
   });
 
@@ -135,7 +135,12 @@ describe("extension correction", () => {
     const fixed = move(entries[0]);
     expect(fixed.destination).toBe(join(root, "models/Stable-diffusion/real.safetensors"));
     expect(fixed.renamed.extension).toBe(true);
-    expect(fixed.warnings.join()).toContain("installed as real.safetensors");
+    expect(fixed.warnings).toContainEqual({
+      type: "extension-fixed",
+      format: "safetensors",
+      from: "real.ckpt",
+      to: "real.safetensors",
+    });
     expect(entries[1]).toMatchObject({ action: "skip", reason: { code: "misnamed-pickle" } });
     expect(move(entries[2]).destination).toBe(join(root, "models/Lora/noext.safetensors"));
   });
@@ -178,11 +183,7 @@ describe("conflicts and duplicates", () => {
     const { root, target, candidate } = await conflictSetup();
     expect((await plan([candidate], target, { onConflict: "skip" })).entries[0]).toMatchObject({
       action: "skip",
-      reason: {
-        code: "conflict",
-        existing: join(root, "models/Lora/x.safetensors"),
-        message: `conflict: ${join(root, "models/Lora/x.safetensors")} exists with different content`,
-      },
+      reason: { code: "conflict", existing: join(root, "models/Lora/x.safetensors") },
     });
   });
 
@@ -199,11 +200,7 @@ describe("conflicts and duplicates", () => {
     await copyFile(candidate.source, join(root, "models/Lora/old-name.safetensors"));
     expect((await plan([candidate], target)).entries[0]).toMatchObject({
       action: "skip",
-      reason: {
-        code: "duplicate",
-        of: join(root, "models/Lora/old-name.safetensors"),
-        message: `duplicate of ${join(root, "models/Lora/old-name.safetensors")}`,
-      },
+      reason: { code: "duplicate", of: join(root, "models/Lora/old-name.safetensors") },
     });
   });
 
@@ -226,7 +223,7 @@ describe("conflicts and duplicates", () => {
     expect(move(entries[1]).destination).toBe(join(root, "models/Lora/x_2.safetensors"));
     expect(entries[2]).toMatchObject({
       action: "skip",
-      reason: { message: `duplicate of ${join(root, "models/Lora/x.safetensors")}` },
+      reason: { code: "duplicate", of: join(root, "models/Lora/x.safetensors") },
     });
   });
 
@@ -235,7 +232,7 @@ describe("conflicts and duplicates", () => {
     const candidate = await modelFile(join(root, "models/Lora/here.safetensors"), k("lora"));
     expect((await plan([candidate], target)).entries[0]).toMatchObject({
       action: "skip",
-      reason: { message: "already in place" },
+      reason: { code: "in-place" },
     });
   });
 });
@@ -304,7 +301,7 @@ describe("plans that hold: what a real run would fail on is decided while planni
         "name-too-long",
         "name-too-long",
       ]);
-      expect(planned.entries[0]).toMatchObject({ reason: { message: expect.stringContaining("257 bytes") } });
+      expect(planned.entries[0]).toMatchObject({ reason: { bytes: 257, limit: 255 } });
     }
     const report = await applyPlan(await plan([taken, misnamed], target), {
       journalDir: join(root, ".sdmodels/journal"),

@@ -131,7 +131,7 @@ describe("a sidecar that is a link or a special file never travels", () => {
     await expect(
       placeFile(join(downloads, "cool.preview.png"), join(root, "models/Lora/x.png"), { keepSource: true }),
     ).rejects.toMatchObject({
-      code: "ENOTFILE",
+      code: "not-a-regular-file",
     });
     expect(await readdir(join(root, "models/Lora"))).toEqual(["cool.safetensors"]);
   });

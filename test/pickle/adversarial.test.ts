@@ -43,6 +43,8 @@ describe("adversarial pickle content", () => {
       const a = analyzePickle(payload, zip);
       expect(verdictOf(a)).toBe("dangerous");
       expect(codes(a, "dangerous")).toContain("dangerous-global");
+      // Reports name the global from this field, never from the message's wording.
+      expect(a.findings.find((f) => f.code === "dangerous-global")?.global).toBe(resolved);
       expect(a.imports.find((i) => i.resolved === resolved)).toMatchObject({
         module,
         name,

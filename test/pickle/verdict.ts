@@ -1,5 +1,5 @@
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
-import type { Verdict } from "../../src/inspect/types.js";
+import type { Verdict } from "../../src/model/verdict.js";
 import type { PickleAnalysis } from "../../src/pickle/analyze.js";
 
 /** The verdict the report would give this analysis alone. */

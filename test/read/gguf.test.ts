@@ -94,6 +94,7 @@ describe("GGUF header", () => {
     const { inspection } = await written(fluxGguf("Q4_0"), "flux.gguf", -1_000_000);
     expect(inspection.error?.code).toBe("truncated");
     expect(inspection.error?.message).toMatch(/1000000 bytes shorter than its tensor table declares/);
+    expect(inspection.error?.missing).toEqual({ bytes: 1_000_000, declaredBy: "tensor-table" });
     expect(inspection.tensors.length).toBeGreaterThan(700);
     expect(inspection.safety.verdict).toBe("suspicious");
   });
@@ -246,7 +247,7 @@ describe("GGUF placement", () => {
       dir: join(comfy.root, "models/diffusion_models"),
       name: "flux1-dev-Q4_0.gguf",
     });
-    expect(comfy.routed.warnings.join()).toMatch(/ComfyUI-GGUF/);
+    expect(comfy.routed.warnings).toContainEqual({ type: "comfyui-gguf" });
     const te = await route(COMFY_MARKERS, t5EncoderGguf("Q8_0"), "t5xxl.bin");
     // Never renamed to a torch extension: GGUF content gets .gguf.
     expect(te.routed).toMatchObject({

@@ -5,7 +5,8 @@ import { checkpointSpec, PickleBuilder, torchPickle } from "../../fixtures/pickl
 import { LEGACY_MAGIC_PICKLE, LEGACY_PROTOCOL_PICKLE, writeLayout } from "../../fixtures/torch-legacy-writer.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
-import type { ContainerResult, Verdict } from "../../src/inspect/types.js";
+import type { ContainerResult } from "../../src/inspect/types.js";
+import type { Verdict } from "../../src/model/verdict.js";
 import { MAX_IMPORT_RECORDS } from "../../src/pickle/limits.js";
 import { type ByteSource, openFileSource } from "../../src/read/byte-source.js";
 import { readTorchLegacy } from "../../src/read/torch-legacy.js";

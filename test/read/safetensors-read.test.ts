@@ -124,7 +124,7 @@ describe("readSafetensors", () => {
     const header = `{${parts.join(",")}}`;
     expect(header.length).toBeGreaterThan(50_000_000);
     const { result } = await readRaw(header, count);
-    expectRejected(result, "TooManyTensors");
+    expectRejected(result, "too-many-tensors");
   });
 
   it("a header above 25 MB is parsed and marked oversized", async () => {
@@ -175,7 +175,11 @@ describe("readSafetensors", () => {
     await writeSafetensors(path, [{ name: "w", shape: [1024, 1024] }], { extraBytes: -1000 });
     const { result } = await read(path);
     const message = "truncated: file is 1000 bytes shorter than its header declares (incomplete download?)";
-    expect(result.error).toEqual({ code: "MetadataIncompleteBuffer", message });
+    expect(result.error).toEqual({
+      code: "MetadataIncompleteBuffer",
+      message,
+      missing: { bytes: 1000, declaredBy: "header" },
+    });
     expect(result.findings).toEqual([{ severity: "suspicious", code: "MetadataIncompleteBuffer", message }]);
     expect(result.tensors).toEqual([{ name: "w", path: ["w"], dtype: "F16", shape: [1024, 1024] }]);
   });

@@ -1,7 +1,5 @@
 import type { CivitaiMatch } from "../../app/civitai-lookup.js";
-import { classifyInspection } from "../../classify/classify-inspection.js";
-import { inspectEach } from "../../inspect/inspect-pool.js";
-import { expandModelPaths } from "../../inspect/walk.js";
+import { inspectPaths, lookUpInspectedOnCivitai } from "../../app/inspect-files.js";
 import type { CliIo, GlobalOptions } from "../context.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
@@ -30,7 +28,6 @@ export async function runInspect(
   io: CliIo,
   flags: { civitai?: boolean; report?: string } = {},
 ): Promise<number> {
-  const targets = await expandModelPaths(paths);
   const status = await startStatus("Inspecting…", {
     stream: io.stderr,
     enabled: progressEnabled(io.stderr, options.json),
@@ -39,10 +36,12 @@ export async function runInspect(
   const palette = createPalette(colorEnabled(io.stdout, io.env, options.color));
   const files: KeptFile[] = [];
   let civitai: CivitaiMatch[] = [];
+  let targets: string[];
   try {
     const onFile = (n: number, total: number, path: string) => status.update(`Inspecting ${n + 1}/${total} ${path}`);
-    for await (const inspection of inspectEach(targets, { onFile })) {
-      const classification = classifyInspection(inspection);
+    const inspected = await inspectPaths(paths, onFile);
+    targets = inspected.targets;
+    for await (const { inspection, classification } of inspected.files) {
       files.push({
         report: inspectionReport(inspection, classification),
         block: options.json ? null : renderInspectionBlock({ inspection, classification }, palette),
@@ -50,20 +49,10 @@ export async function runInspect(
       });
     }
     if (flags.civitai) {
-      // The Civitai client (HTTP, response schemas) and the hash cache load only here:
-      // a plain inspect reads local files.
-      const [{ createFileHasher }, { lookUpOnCivitai }] = await Promise.all([
-        import("../../app/file-hasher.js"),
-        import("../../app/civitai-lookup.js"),
-      ]);
-      const hasher = createFileHasher({ env: io.env, useCache: true, status });
-      // Civitai knows files by SHA-256; a diffusers folder has none.
-      const readable = files.filter((f) => f.report.error === null && f.report.format !== "diffusers");
-      civitai = await lookUpOnCivitai(
-        readable.map((f) => ({ path: f.report.path, classification: f.summary.classification })),
-        { env: io.env, hasher, writeSidecars: true, status },
+      civitai = await lookUpInspectedOnCivitai(
+        files.map((f) => ({ ...f.report, classification: f.summary.classification })),
+        { env: io.env, status },
       );
-      await hasher.save();
     }
   } finally {
     status.stop();

@@ -1,7 +1,7 @@
 import { createFileHasher } from "../../app/file-hasher.js";
-import { type InstallOutcome, runInstallPipeline } from "../../app/install-pipeline.js";
-import { type DownloadRecord, stageDownloads } from "../../app/stage-downloads.js";
-import { civitaiDisagreements } from "../../civitai/cross-check.js";
+import type { InstallOutcome } from "../../app/install-pipeline.js";
+import { installSources, isRemoteSource } from "../../app/install-sources.js";
+import type { DownloadRecord } from "../../app/stage-downloads.js";
 import type { CliIo, GlobalOptions } from "../context.js";
 import { UsageError } from "../errors.js";
 import { type InstallFlags, planOptionsFrom } from "../install-options.js";
@@ -23,19 +23,15 @@ export interface InstallCommandFlags extends InstallFlags {
   verify: boolean;
 }
 
-/** URLs and Civitai AIRs are downloaded; anything else is a local path. */
-const REMOTE = /^(?:https?:\/\/|urn:air:)/i;
-
 export async function runInstall(
   inputs: readonly string[],
   flags: InstallCommandFlags,
   options: GlobalOptions,
   io: CliIo,
 ): Promise<number> {
-  const urls = inputs.filter((i) => REMOTE.test(i));
-  const files = inputs.filter((i) => !REMOTE.test(i));
   const sha256 = parseSha256Flag(flags.sha256);
-  if (sha256 !== undefined && urls.length !== 1) throw new UsageError("--sha256 needs exactly one URL to check");
+  if (sha256 !== undefined && inputs.filter(isRemoteSource).length !== 1)
+    throw new UsageError("--sha256 needs exactly one URL to check");
   const planOptions = planOptionsFrom(flags);
   const target = await resolveTarget(flags, io);
 
@@ -48,29 +44,19 @@ export async function runInstall(
   let outcome: InstallOutcome;
   let downloads: DownloadRecord[];
   try {
-    const staged = await stageDownloads(urls, target.root, {
+    ({ outcome, downloads } = await installSources(inputs, target, planOptions, {
       env: io.env,
-      token: flags.token,
-      sha256,
-      verify: flags.verify,
-      status,
-      dryRun: planOptions.dryRun,
-    });
-    downloads = staged.downloads;
-    const hasher = createFileHasher({ env: io.env, useCache: true, status });
-    outcome = await runInstallPipeline([...files, ...staged.paths], target, planOptions, {
-      env: io.env,
-      hasher,
+      hasher: createFileHasher({ env: io.env, useCache: true, status }),
       status,
       civitai: flags.civitai === true,
       token: flags.token,
-      predicted: staged.predicted,
+      sha256,
+      verify: flags.verify,
       interruptible: withInterruptSignals,
-    });
+    }));
   } finally {
     status.stop();
   }
-  crossCheckDownloads(downloads, outcome);
 
   const report = installReport(outcome);
   const details = installDetails(outcome);
@@ -94,17 +80,4 @@ export async function runInstall(
   }
   if (flags.report) await writeInstallHtmlReport(flags.report, "install", outcome, io);
   return installExitCode(outcome, "install");
-}
-
-/** Civitai's type/base for a downloaded file is a cross-check of its header, never its placement. */
-function crossCheckDownloads(downloads: readonly DownloadRecord[], outcome: InstallOutcome): void {
-  for (const d of downloads) {
-    const file = outcome.files.find((f) => f.candidate.source === d.path);
-    if (d.civitai && file) {
-      d.civitai.disagreements = civitaiDisagreements(
-        { type: d.civitai.type ?? undefined, baseModel: d.civitai.baseModel ?? undefined },
-        file.classification,
-      );
-    }
-  }
 }

@@ -1,11 +1,8 @@
-import { realpath, stat } from "node:fs/promises";
-import { join, relative, resolve } from "node:path";
+import { resolve } from "node:path";
 import { createFileHasher } from "../../app/file-hasher.js";
-import { type InstallOutcome, runInstallPipeline } from "../../app/install-pipeline.js";
-import { walkModelFiles } from "../../inspect/walk.js";
-import { isInsideAny, isInsideWebui, realWebuiRoots } from "../../install/index.js";
+import type { InstallOutcome } from "../../app/install-pipeline.js";
+import { sortFolder } from "../../app/sort.js";
 import type { CliIo, GlobalOptions } from "../context.js";
-import { UsageError } from "../errors.js";
 import { type InstallFlags, planOptionsFrom } from "../install-options.js";
 import { withInterruptSignals } from "../interrupt-signals.js";
 import { colorEnabled } from "../output/color.js";
@@ -18,42 +15,18 @@ import { writeInstallReport } from "../report/write-install-report.js";
 import { resolveTarget } from "../resolve-target.js";
 
 export async function runSort(dir: string, flags: InstallFlags, options: GlobalOptions, io: CliIo): Promise<number> {
-  const source = resolve(io.cwd, dir);
-  if (
-    !(await stat(source).then(
-      (s) => s.isDirectory(),
-      () => false,
-    ))
-  )
-    throw new UsageError(`${source} is not a folder`);
-  const target = await resolveTarget(flags, io);
-  // Judged by real paths too: a downloads folder can be a link into the WebUI's models folder.
-  const realSource = await realpath(source);
-  const realRoots = await realWebuiRoots(target);
-  if (isInsideWebui(source, target) || isInsideAny(realSource, realRoots)) {
-    throw new UsageError(
-      `${source} is inside the WebUI ${target.root}; sort a folder outside it (e.g. your downloads)`,
-    );
-  }
-  const planOptions = { ...planOptionsFrom(flags), sortedDir: source };
+  const planOptions = planOptionsFrom(flags);
   const color = colorEnabled(io.stderr, io.env, options.color);
-  const status = await startStatus(`Walking ${source}…`, {
+  const status = await startStatus("Preparing…", {
     stream: io.stderr,
     enabled: progressEnabled(io.stderr, options.json),
     color,
   });
   let outcome: InstallOutcome;
   try {
-    // A source folder that contains the WebUI must not re-sort the library it fills. Linked folders are never
-    // walked, so below the source a walked path and its real path differ only in the source's own prefix.
-    const paths = await walkModelFiles(source, {
-      followDirLinks: false,
-      skipDir: (dir) => isInsideWebui(dir, target) || isInsideAny(join(realSource, relative(source, dir)), realRoots),
-    });
-    const hasher = createFileHasher({ env: io.env, useCache: true, status });
-    outcome = await runInstallPipeline(paths, target, planOptions, {
+    outcome = await sortFolder(resolve(io.cwd, dir), () => resolveTarget(flags, io), planOptions, {
       env: io.env,
-      hasher,
+      hasher: createFileHasher({ env: io.env, useCache: true, status }),
       status,
       civitai: flags.civitai === true,
       interruptible: withInterruptSignals,
@@ -64,7 +37,11 @@ export async function runSort(dir: string, flags: InstallFlags, options: GlobalO
   const report = installReport(outcome);
   for (const line of batchErrorLines(report)) io.stderr.write(`${line}\n`);
   if (options.json) writeJson(io.stdout, report);
-  else writeInstallReport(report, installDetails(outcome), io, options, { copy: planOptions.copy, sortedDir: source });
+  else
+    writeInstallReport(report, installDetails(outcome), io, options, {
+      copy: planOptions.copy,
+      sortedDir: outcome.plan.options.sortedDir,
+    });
   if (flags.report) await writeInstallHtmlReport(flags.report, "sort", outcome, io);
   return installExitCode(outcome, "sort");
 }

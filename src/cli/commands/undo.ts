@@ -1,10 +1,5 @@
-import {
-  type BatchListing,
-  defaultJournalDir,
-  listBatches,
-  recoverStaleBatches,
-  undoBatch,
-} from "../../install/index.js";
+import { listInstallBatches, undoInstall } from "../../app/undo.js";
+import type { BatchListing } from "../../install/index.js";
 import type { CliIo, GlobalOptions } from "../context.js";
 import { EXIT_FILE_ERROR, EXIT_INTERRUPTED, EXIT_OK } from "../exit-codes.js";
 import { withInterruptSignals } from "../interrupt-signals.js";
@@ -21,9 +16,8 @@ export async function runUndo(
   io: CliIo,
 ): Promise<number> {
   const target = await resolveTarget(flags, io);
-  const journalDir = defaultJournalDir(target);
   if (flags.list) {
-    const batches = await listBatches(journalDir);
+    const { journalDir, batches } = await listInstallBatches(target);
     if (options.json) writeJson(io.stdout, batches);
     else if (batches.length === 0) io.stdout.write(`no batches in ${journalDir}\n`);
     else {
@@ -44,9 +38,13 @@ export async function runUndo(
     return EXIT_OK;
   }
 
-  // Said before undo, which may refuse: batches a killed run left half-applied are settled either way.
-  for (const line of recoveryLines(await recoverStaleBatches(journalDir))) io.stderr.write(`${line}\n`);
-  const report = await withInterruptSignals((signal) => undoBatch(target, batchId, { signal }));
+  const report = await undoInstall(target, batchId, {
+    // Said before undo, which may refuse: batches a killed run left half-applied are settled either way.
+    onRecovered: (recovered) => {
+      for (const line of recoveryLines(recovered)) io.stderr.write(`${line}\n`);
+    },
+    interruptible: withInterruptSignals,
+  });
   if (options.json) writeJson(io.stdout, report);
   else {
     for (const r of report.restored)

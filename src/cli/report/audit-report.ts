@@ -3,7 +3,14 @@ import type { AuditOutcome } from "../../app/audit.js";
 import type { AuditFinding, AuditFindingType } from "../../app/audit-findings.js";
 import type { InstallOutcome } from "../../app/install-pipeline.js";
 import { EXIT_DANGEROUS, EXIT_FILE_ERROR, EXIT_INTERRUPTED, EXIT_OK } from "../exit-codes.js";
-import { type InstallReport, installReport } from "./install-report.js";
+import { errorReport } from "./inspection-report.js";
+import { type InstallReport, installReport, type SkipReasonReport, skipReasonReport } from "./install-report.js";
+import { skipReasonText } from "./plan-messages.js";
+
+/** A finding as `--json` shows it: a skip reason also in words, as `sort --json` shows one. */
+export type AuditFindingReport =
+  | Exclude<AuditFinding, { type: "not-loaded" }>
+  | (Omit<Extract<AuditFinding, { type: "not-loaded" }>, "reason"> & { reason: SkipReasonReport });
 
 /** `sdmodels audit --json`: the published contract, so keys are only ever added, at the end. */
 export interface AuditReport {
@@ -12,7 +19,7 @@ export interface AuditReport {
   folders: string[];
   files: number;
   bytes: number;
-  findings: AuditFinding[];
+  findings: AuditFindingReport[];
   summary: { problems: number; byType: Partial<Record<AuditFindingType, number>>; wastedBytes: number };
   quarantine: string | null;
   /** The `--fix` plan and its result, exactly as `sort --json` reports one; null without `--fix`. */
@@ -39,7 +46,11 @@ export function auditReport(outcome: AuditOutcome): AuditReport {
     folders: outcome.folders.map((f) => f.path),
     files: outcome.files.length,
     bytes: outcome.files.reduce((sum, f) => sum + f.candidate.size, 0),
-    findings: outcome.findings,
+    findings: outcome.findings.map((f) => {
+      if (f.type === "not-loaded") return { ...f, reason: skipReasonReport(f.reason) };
+      if (f.type === "not-a-model" || f.type === "unreadable") return { ...f, error: errorReport(f.error) };
+      return f;
+    }),
     summary: {
       problems: outcome.findings.filter(isProblem).length,
       byType,
@@ -102,7 +113,7 @@ export function findingNote(f: AuditFinding, root: string): string {
     case "duplicate":
       return `${f.copies.length + 1} copies of ${f.sha256.slice(0, 12)}…, kept ${webuiRelative(f.keep, root)}`;
     case "not-loaded":
-      return f.reason.message;
+      return skipReasonText(f.reason);
     case "unknown":
       return "unknown kind: left alone";
     case "orphan-sidecar":

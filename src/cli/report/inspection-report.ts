@@ -1,10 +1,13 @@
 import type { Classification } from "../../classify/types.js";
-import type { FileFormat, InspectError, Inspection, Verdict } from "../../inspect/types.js";
+import type { FileFormat, InspectError, Inspection } from "../../inspect/types.js";
 import { judgeLoadEverywhere, type LoadJudgement } from "../../install/will-load.js";
+import type { Verdict } from "../../model/verdict.js";
 import { EXIT_DANGEROUS, EXIT_FILE_ERROR, EXIT_OK } from "../exit-codes.js";
 import { type NameMismatch, nameMismatch } from "./name-mismatch.js";
 
 /** One element of `sdmodels inspect --json`: the published contract, so keys are only ever added, at the end. */
+export type InspectErrorReport = Pick<InspectError, "code" | "message" | "io">;
+
 export interface InspectionReport {
   path: string;
   format: FileFormat;
@@ -17,7 +20,7 @@ export interface InspectionReport {
   base: Classification["base"];
   evidence: string[];
   safety: { verdict: Verdict; reasons: string[]; imports: string[] };
-  error: InspectError | null;
+  error: InspectErrorReport | null;
   variant: string | null;
   architecture: string | null;
   confidence: Classification["confidence"];
@@ -56,7 +59,7 @@ export function inspectionReport(inspection: Inspection, classification: Classif
       reasons: inspection.safety.reasons,
       imports: [...new Set(inspection.safety.imports.map((i) => i.resolved))],
     },
-    error: inspection.error,
+    error: inspection.error && errorReport(inspection.error),
     variant: classification.variant,
     architecture: classification.architecture,
     confidence: classification.confidence,
@@ -66,6 +69,14 @@ export function inspectionReport(inspection: Inspection, classification: Classif
     nameMismatch: nameMismatch(inspection.path, inspection.format),
     evidenceRules: classification.evidence.map((e) => e.rule),
   };
+}
+
+/**
+ * The published shape of an error (`code`, `message`, `io`): the typed details the table words its notes from
+ * (`missing`, `errorPage`) stay out of the contract, their facts are in the message.
+ */
+export function errorReport(error: InspectError): InspectErrorReport {
+  return { code: error.code, message: error.message, ...(error.io ? { io: true } : {}) };
 }
 
 /** 3 if any file is dangerous (it matters more than a read error), else 2 if any had an error, else 0. */

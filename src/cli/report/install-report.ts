@@ -1,20 +1,30 @@
 import type { CivitaiMatch } from "../../app/civitai-lookup.js";
 import type { InstallOutcome } from "../../app/install-pipeline.js";
 import type { Algorithm, Base, Kind } from "../../classify/types.js";
-import type { FileFormat, InspectError, SafetyReport, Verdict } from "../../inspect/types.js";
+import type { FileFormat, InspectError, SafetyReport } from "../../inspect/types.js";
 import type { SidecarLeft } from "../../install/sidecar-policy.js";
 import type {
   AppliedEntry,
   ApplyFailure,
   FolderSetting,
   PlanEntry,
+  PlanWarning,
   RecoveredBatch,
   SidecarMove,
   SkipCode,
   SkipReason,
 } from "../../install/types.js";
 import type { LoadJudgement } from "../../install/will-load.js";
+import type { Verdict } from "../../model/verdict.js";
 import { EXIT_FILE_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED } from "../exit-codes.js";
+import { planWarningText, skipReasonText } from "./plan-messages.js";
+
+/** A skip reason as `--json` shows it: its typed fields, and `message`, the words the table shows for it. */
+export type SkipReasonReport = SkipReason & { message: string };
+
+export function skipReasonReport(reason: SkipReason): SkipReasonReport {
+  return { ...reason, message: skipReasonText(reason) };
+}
 
 /** One plan entry in `install --json` / `sort --json`: the same keys for every action, so jq filters stay simple. */
 export interface PlanEntryReport {
@@ -27,13 +37,14 @@ export interface PlanEntryReport {
   format: FileFormat;
   verdict: Verdict;
   /** Why a file is skipped; null for moves and conflicts. */
-  reason: SkipReason | null;
+  reason: SkipReasonReport | null;
   /** The occupied path of a conflict. */
   existing: string | null;
   renamed: { extension: boolean; conflictWith: string | null } | null;
   sidecars: SidecarMove[];
   /** Sidecars found by name that stay where they are, each with a typed reason (`sidecar-policy.ts`). */
   sidecarsLeft: SidecarLeft[];
+  /** The planner's warnings in words ({@link InstallDetails} keeps them typed for the table). */
   warnings: string[];
   civitai: CivitaiMatch | null;
   /** When the target UI will not load the file: its judgement (src/install/will-load.ts), installed or skipped. */
@@ -99,18 +110,18 @@ export function planEntryReports(outcome: InstallOutcome): PlanEntryReport[] {
       base: c?.base ?? (entry.action === "move" ? entry.base : "unknown"),
       format: candidate?.format ?? "unknown",
       verdict: candidate?.verdict ?? "safe",
-      reason: entry.action === "skip" ? entry.reason : null,
+      reason: entry.action === "skip" ? skipReasonReport(entry.reason) : null,
       existing: entry.action === "conflict" ? entry.existing : null,
       renamed: entry.action === "move" ? entry.renamed : null,
       sidecars: entry.action === "move" ? entry.sidecars : [],
       sidecarsLeft: entry.action === "conflict" ? [] : (entry.sidecarsLeft ?? []),
-      warnings: entry.warnings,
+      warnings: entry.warnings.map(planWarningText),
       civitai: civitai.get(entry.source) ?? null,
       notLoaded:
         entry.action === "move"
           ? (entry.notLoaded ?? null)
           : entry.action === "skip" && "load" in entry.reason
-            ? (entry.reason.load ?? null)
+            ? entry.reason.load
             : null,
     };
   });
@@ -167,8 +178,10 @@ export interface FileFindings {
 export interface InstallDetails {
   /** By absolute source; absent for a file not downloaded yet (a dry run of a URL). */
   findings: ReadonlyMap<string, FileFindings>;
+  /** Each entry's warnings by source, typed: the table leaves out those it says in its own words. */
+  warnings: ReadonlyMap<string, readonly PlanWarning[]>;
   /** The planner's batch warnings, without the per-pickle ones, which the human report folds into one note. */
-  planWarnings: readonly string[];
+  planWarnings: readonly PlanWarning[];
 }
 
 export function installDetails(outcome: InstallOutcome): InstallDetails {
@@ -176,6 +189,7 @@ export function installDetails(outcome: InstallOutcome): InstallDetails {
     findings: new Map(
       outcome.files.map((f) => [f.candidate.source, { safety: f.inspection.safety, error: f.inspection.error }]),
     ),
+    warnings: new Map(outcome.plan.entries.map((e) => [e.source, e.warnings])),
     planWarnings: outcome.plan.warnings,
   };
 }
@@ -190,7 +204,7 @@ export function installWarnings(outcome: InstallOutcome): string[] {
     (e) => e.action === "move" && PICKLE_FORMATS.has(formats.get(e.source) ?? "unknown"),
   );
   return [
-    ...outcome.plan.warnings,
+    ...outcome.plan.warnings.map(planWarningText),
     ...pickles.map(
       (e) =>
         `${e.destination} is a pickle: sdmodels found no code in it, ` +

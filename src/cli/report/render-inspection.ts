@@ -1,13 +1,15 @@
 import { sep } from "node:path";
 import { formatBytes } from "../../app/format-bytes.js";
 import type { Classification } from "../../classify/types.js";
-import type { Inspection, Verdict } from "../../inspect/types.js";
-import { describeNotLoaded, judgeLoadEverywhere } from "../../install/will-load.js";
+import type { Inspection } from "../../inspect/types.js";
+import { judgeLoadEverywhere } from "../../install/will-load.js";
+import type { Verdict } from "../../model/verdict.js";
 import type { Palette } from "../output/color.js";
 import { type Column, renderTable } from "../output/table.js";
 import { terminalSafe } from "../output/terminal-text.js";
 import { dtypeCounts } from "./inspection-report.js";
 import { describeNameMismatch, nameMismatch } from "./name-mismatch.js";
+import { notLoadedText } from "./plan-messages.js";
 
 export interface InspectedFile {
   inspection: Inspection;
@@ -104,7 +106,7 @@ function loadLines(c: Classification, i: Inspection, palette: Palette): string[]
   const loading = judgements.filter((j) => j.loads).map((j) => (j.since ? `${j.ui} (from ${j.since})` : j.ui));
   const byReason = new Map<string, string[]>();
   for (const j of judgements.filter((x) => !x.loads)) {
-    const why = describeNotLoaded(j, c);
+    const why = notLoadedText(j, c);
     byReason.set(why, [...(byReason.get(why) ?? []), j.ui]);
   }
   const refusals = [...byReason].map(([why, uis]) => palette.yellow(`not ${uis.join(", ")}: ${why}`));

@@ -1,13 +1,12 @@
 import { basename, dirname, extname, isAbsolute, relative, resolve, sep } from "node:path";
 import { formatBytes } from "../../app/format-bytes.js";
 import { KINDS, type Kind } from "../../classify/types.js";
-import type { Finding, SafetyReport, Verdict } from "../../inspect/types.js";
+import type { Finding, InspectError, SafetyReport } from "../../inspect/types.js";
 import { MODEL_EXTENSIONS } from "../../inspect/walk.js";
-import { IDENTITY_CHANGE_WORDS } from "../../install/file-identity.js";
-import type { ConfigProblem, SidecarLeft, SidecarRejection } from "../../install/sidecar-policy.js";
-import type { RecoveredBatch, SkipCode } from "../../install/types.js";
+import type { SidecarLeft } from "../../install/sidecar-policy.js";
+import type { PlanWarning, RecoveredBatch, SkipCode } from "../../install/types.js";
+import type { Verdict } from "../../model/verdict.js";
 import { verdictRank } from "../../model/verdict.js";
-import { SPECIAL_FILE_NAMES } from "../../read/open-regular-file.js";
 import type { Palette } from "../output/color.js";
 import { displayWidth } from "../output/table.js";
 import { terminalSafe } from "../output/terminal-text.js";
@@ -18,6 +17,7 @@ import {
   PICKLE_FORMATS,
   type PlanEntryReport,
 } from "./install-report.js";
+import { planWarningText, sidecarRejectionText } from "./plan-messages.js";
 
 /** How paths are shown: relative to the working directory when that is shorter, else with `~` for the home folder. */
 export interface PathStyle {
@@ -78,58 +78,6 @@ const SKIP_LABELS: Readonly<Record<SkipCode, string>> = {
   "no-space": "no space",
 };
 
-/** A config value quoted in a note is cut to this many characters: it names the problem, the file holds the rest. */
-const MAX_QUOTED_VALUE = 60;
-
-const quoted = (value: string) =>
-  JSON.stringify(value.length > MAX_QUOTED_VALUE ? `${value.slice(0, MAX_QUOTED_VALUE)}…` : value);
-
-const EXPECTED_CONTENT: Readonly<Record<Extract<SidecarRejection, { type: "wrong-content" }>["expected"], string>> = {
-  image: "not an image (no PNG, JPEG, GIF or WebP signature)",
-  video: "not an MP4 video",
-  json: "not a JSON object",
-  text: "not UTF-8 text, or holds NUL bytes",
-};
-
-function configProblemText(problem: ConfigProblem): string {
-  switch (problem.type) {
-    case "syntax":
-      return `not a plain YAML config (${problem.detail})`;
-    case "alias":
-      return "uses YAML anchors or aliases, which no WebUI's own config does";
-    case "tag":
-      return `uses the YAML tag ${problem.tag}, which can make a loader build objects`;
-    case "no-model":
-      return "not a model config (no model.target)";
-    case "target":
-      return `config target ${problem.target} (at ${problem.path}) is not one the WebUIs' own configs use`;
-    case "target-not-string":
-      return `config target at ${problem.path} is not a plain name`;
-    case "value":
-      return `config value ${quoted(problem.value)} at ${problem.path} is not one the WebUIs' own configs use`;
-  }
-}
-
-/** Why a sidecar stays where it is, in words: the one place the typed reasons become text. */
-export function sidecarRejectionText(reason: SidecarRejection): string {
-  switch (reason.type) {
-    case "not-a-file":
-      return `not a regular file but ${SPECIAL_FILE_NAMES[reason.found]}`;
-    case "hard-linked":
-      return `hard-linked: ${reason.links} names share its bytes, and another may be a file kept elsewhere`;
-    case "too-large":
-      return `${formatBytes(reason.size)}, more than the ${formatBytes(reason.limit)} such a sidecar may have`;
-    case "wrong-content":
-      return EXPECTED_CONTENT[reason.expected];
-    case "config-refused":
-      return configProblemText(reason.problem);
-    case "unreadable":
-      return `could not be checked (${reason.code})`;
-    case "changed":
-      return `changed after its content was checked: ${IDENTITY_CHANGE_WORDS[reason.field]}`;
-  }
-}
-
 /** `x.yaml (config target os.system …)`, for each sidecar left behind. */
 function sidecarsLeftText(left: readonly SidecarLeft[]): string {
   return left.map((l) => `${basename(l.path)} (${sidecarRejectionText(l.reason)})`).join(", ");
@@ -187,14 +135,13 @@ export function worstFinding(safety: SafetyReport): { text: string; more: number
     .filter((f) => f.severity !== "safe")
     .sort((a, b) => verdictRank(b.severity) - verdictRank(a.severity))[0];
   if (!worst) return null;
-  return { text: findingText(worst, safety), more: Math.max(0, safety.reasons.length - 1) };
+  return { text: findingText(worst), more: Math.max(0, safety.reasons.length - 1) };
 }
 
-function findingText(finding: Finding, safety: SafetyReport): string {
+function findingText(finding: Finding): string {
   const qualifier = IMPORT_QUALIFIERS[finding.code];
-  const imported =
-    qualifier === undefined ? undefined : safety.imports.find((i) => finding.message.includes(`imports ${i.resolved}`));
-  if (imported && qualifier !== undefined) return `imports ${shortImport(imported.resolved)}${qualifier}`;
+  if (finding.global !== undefined && qualifier !== undefined)
+    return `imports ${shortImport(finding.global)}${qualifier}`;
   return finding.message.replace(/ \(offset \d+\)$/, "");
 }
 
@@ -209,24 +156,37 @@ function safetyNote(verdict: Verdict, findings: FileFindings | undefined, inspec
   return `${verdict}: ${worst.text}${more}`;
 }
 
+/** What a downloader saved in place of the model, as a row names it. */
+const ERROR_PAGE_NAMES: Readonly<Record<NonNullable<InspectError["errorPage"]>["body"], string>> = {
+  html: "an HTML page",
+  json: "a JSON error response",
+};
+
+/** What declared the size a cut-off file lacks. */
+const DECLARERS: Readonly<Record<NonNullable<InspectError["missing"]>["declaredBy"], string>> = {
+  header: "its header",
+  "tensor-table": "its tensor table",
+};
+
 /**
- * Why an unreadable file could not be read, without the file name the reader put in front (the row names it) and
- * without the guess in parentheses that the row's context makes plain.
+ * Why an unreadable file could not be read, without the file name the reader put in front (the row names it). An
+ * error page and a cut-off download are told from their typed fields, in the row's words, never from the message.
  */
 function errorNote(findings: FileFindings | undefined, source: string, cwd: string): string {
   const error = findings?.error;
   if (!error) return "unreadable";
-  let message = error.message;
-  const colon = message.indexOf(": ");
-  if (colon > 0 && resolve(cwd, message.slice(0, colon)) === source) message = message.slice(colon + 2);
-  if (error.code === "error-page") message = message.replace(" (failed download?)", "");
-  // The safetensors library's name for a file shorter than its header says; to the user it is a download cut short.
-  if (error.code === "MetadataIncompleteBuffer" || error.code === "truncated") {
-    message =
-      "incomplete download: " +
-      message.replace(/^truncated: (?:file is )?/, "").replace(/ \(incomplete download\?\)$/, "");
+  if (error.errorPage) {
+    return `${ERROR_PAGE_NAMES[error.errorPage.body]} saved in place of a model: "${error.errorPage.quote}"`;
   }
-  return message;
+  // A file shorter than its header says (the safetensors library's MetadataIncompleteBuffer): a download cut short.
+  if (error.missing) {
+    const { bytes, declaredBy } = error.missing;
+    return `incomplete download: ${bytes} bytes shorter than ${DECLARERS[declaredBy]} declares`;
+  }
+  const colon = error.message.indexOf(": ");
+  return colon > 0 && resolve(cwd, error.message.slice(0, colon)) === source
+    ? error.message.slice(colon + 2)
+    : error.message;
 }
 
 /** A path the report names: relative to the WebUI root when inside it, else as {@link displayPath} shows it. */
@@ -306,13 +266,16 @@ function modelLabel(e: PlanEntryReport): string {
   return e.base === "unknown" ? kind : `${kind} · ${e.base}`;
 }
 
-/** The planner's own warnings that this report says in its own words (suspicious, extension fix, conflict rename). */
-function isRestated(warning: string, e: PlanEntryReport): boolean {
-  if (e.verdict === "suspicious" && warning.startsWith("suspicious:")) return true;
-  if (e.renamed?.extension && warning.startsWith(`${e.format} content named `)) return true;
-  return (
-    e.renamed?.conflictWith != null && warning.startsWith(`${e.renamed.conflictWith} exists with different content`)
-  );
+/** A planner warning that a placed file's notes say in their own words: its verdict, extension fix, conflict rename. */
+function isRestated(warning: PlanWarning, e: PlanEntryReport): boolean {
+  if (warning.type === "suspicious") return e.verdict === "suspicious";
+  if (warning.type === "extension-fixed") return e.renamed?.extension === true;
+  return warning.type === "conflict-renamed" && e.renamed?.conflictWith != null;
+}
+
+/** An entry's warnings in words; `placed`: without those its notes restate. */
+function warningNotes(e: PlanEntryReport, details: InstallDetails, placed: boolean): string[] {
+  return (details.warnings.get(e.source) ?? []).filter((w) => !placed || !isRestated(w, e)).map(planWarningText);
 }
 
 /** Notes of a file listed under its destination folder: installed, or found something already there. */
@@ -340,7 +303,7 @@ function placedNotes(e: PlanEntryReport, details: InstallDetails, root: string, 
   }
   if (e.sidecars.length > 0) notes.push(`with ${e.sidecars.map((s) => basename(s.destination)).join(", ")}`);
   if (e.sidecarsLeft.length > 0) notes.push(`left behind: ${sidecarsLeftText(e.sidecarsLeft)}`);
-  notes.push(...e.warnings.filter((w) => !isRestated(w, e)));
+  notes.push(...warningNotes(e, details, true));
   if (e.civitai?.found)
     notes.push(`Civitai: ${e.civitai.modelName ?? "?"} (${e.civitai.type ?? "?"}, ${e.civitai.baseModel ?? "?"})`);
   notes.push(...(e.civitai?.disagreements ?? []).map((d) => `Civitai disagrees: ${d}`));
@@ -493,7 +456,7 @@ export function renderInstall(report: InstallReport, details: InstallDetails, op
   for (const e of report.plan) {
     const placed = e.action !== "skip" || (e.reason !== null && SHOWN_AT_DESTINATION.has(e.reason.code));
     if (!placed || e.destination === null) {
-      const notes = [leftNote(e, details, options), ...e.warnings].map(terminalSafe);
+      const notes = [leftNote(e, details, options), ...warningNotes(e, details, false)].map(terminalSafe);
       left.push({
         name: terminalSafe(sourceName(e)),
         model: null,
@@ -571,7 +534,7 @@ export function renderInstall(report: InstallReport, details: InstallDetails, op
   if (report.plan.length > 0) lines.push("");
 
   lines.push(...wrap(summaryLine(report), options.width, SUMMARY_SEPARATOR));
-  for (const note of [pickleNote(report), ...details.planWarnings.map((w) => `warning: ${w}`)]) {
+  for (const note of [pickleNote(report), ...details.planWarnings.map((w) => `warning: ${planWarningText(w)}`)]) {
     if (note !== null) lines.push(...wrap(terminalSafe(note), options.width));
   }
   if (report.dryRun) lines.push(palette.dim("dry run: nothing was changed"));
