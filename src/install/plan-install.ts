@@ -5,7 +5,7 @@ import { LAYOUTS } from "./layouts.js";
 import { routeCandidate } from "./route-candidate.js";
 import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
 import { findSidecars, renameSidecar } from "./sidecars.js";
-import { conflictWith, duplicateOf } from "./skip-reasons.js";
+import { conflictWith, duplicateOf, specialFileInFolder } from "./skip-reasons.js";
 import type {
   FsSnapshot,
   InstallCandidate,
@@ -78,6 +78,11 @@ export function planInstall(
     // shared store the user linked on purpose). Installing the file it points to is the user's call.
     if (snapshot.folders[dirname(source)]?.[basename(source)]?.isSymlink) {
       skip({ code: "symlink", message: "symbolic link: install the file it points to instead" });
+      continue;
+    }
+    const tree = snapshot.folderTrees?.[source];
+    if (tree && !tree.ok) {
+      skip(specialFileInFolder(tree.path, tree.found));
       continue;
     }
 
@@ -332,14 +337,16 @@ function needsCopy(candidate: InstallCandidate, dir: string, options: PlanOption
   return options.copy || (candidate.identity !== undefined && candidate.identity.dev !== facts.dev);
 }
 
+/** Bytes the group writes when copied: the file (a folder: its tree as walked while planning) and its sidecars. */
 function groupBytes(
   chosen: { sidecars: readonly SidecarMove[] },
   candidate: InstallCandidate,
   snapshot: FsSnapshot,
 ): number {
+  const tree = snapshot.folderTrees?.[resolve(candidate.source)];
   return chosen.sidecars.reduce(
     (sum, s) => sum + (snapshot.folders[dirname(s.source)]?.[basename(s.source)]?.size ?? 0),
-    candidate.size,
+    tree?.ok ? tree.bytes : candidate.size,
   );
 }
 

@@ -36,7 +36,10 @@ const COMFY_GGUF_WARNING = "GGUF files load through the ComfyUI-GGUF custom node
  */
 export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget, options: PlanOptions): Route {
   const warnings: string[] = [];
-  const skip = (code: Exclude<SkipReason["code"], "duplicate" | "conflict">, message: string): Route => ({
+  const skip = (
+    code: Exclude<SkipReason["code"], "duplicate" | "conflict" | "special-file-in-folder">,
+    message: string,
+  ): Route => ({
     ok: false,
     reason: { code, message },
     warnings,
@@ -65,8 +68,6 @@ export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget,
     const diffusers = DIFFUSERS_FOLDERS[target.ui];
     if (!diffusers)
       return skip("diffusers-not-loaded", `${target.ui} does not load diffusers folders (SD.Next and ComfyUI do)`);
-    if (options.copy)
-      return skip("unsupported-format", "diffusers folders are moved, never copied: install it without --copy");
     // A pipeline folder keeps its name: its components find each other through it.
     return {
       ok: true,

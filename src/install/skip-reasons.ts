@@ -1,3 +1,5 @@
+import { SPECIAL_FILE_NAMES, type SpecialFileType } from "../read/open-regular-file.js";
+import { MAX_FOLDER_ENTRIES } from "./folder-tree.js";
 import type { SkipReason } from "./types.js";
 
 /*
@@ -11,4 +13,16 @@ export function duplicateOf(of: string): SkipReason {
 
 export function conflictWith(existing: string): SkipReason {
   return { code: "conflict", existing, message: `conflict: ${existing} exists with different content` };
+}
+
+export function specialFileInFolder(path: string, found: SpecialFileType | null): SkipReason {
+  return {
+    code: "special-file-in-folder",
+    path,
+    found,
+    message:
+      found === null
+        ? `${path} holds more than ${MAX_FOLDER_ENTRIES} entries: not a model folder`
+        : `${path} is ${SPECIAL_FILE_NAMES[found]}: a folder moves only with regular files and folders in it`,
+  };
 }

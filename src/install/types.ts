@@ -1,6 +1,7 @@
 import type { Base, Classification, Kind } from "../classify/types.js";
 import type { FileFormat, InspectError, Verdict } from "../inspect/types.js";
 import { UI_NAMES, type UiName } from "../model/ui-folders.js";
+import type { SpecialFileType } from "../read/open-regular-file.js";
 import type { FileIdentity } from "./file-identity.js";
 import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
 import type { LoadJudgement } from "./will-load.js";
@@ -137,7 +138,16 @@ export interface FsSnapshot {
   sidecarIdentities?: Readonly<Record<string, FileIdentity>>;
   /** Destination folder → what the real run there depends on ({@link gatherTargetFacts}); absent: not checked. */
   targets?: Readonly<Record<string, TargetFolderFacts>>;
+  /** Each folder candidate (a diffusers pipeline) → what walking its tree found; absent: not walked. */
+  folderTrees?: Readonly<Record<string, FolderTreeFacts>>;
 }
+
+/** What planning knows about a folder that would move: its size, and what in it cannot travel. */
+export type FolderTreeFacts =
+  /** Only regular files and folders: `bytes` is what a copy writes. */
+  | { ok: true; bytes: number }
+  /** A symbolic link or special file at `path` (or, `found: null`, more entries than a model folder holds). */
+  | { ok: false; path: string; found: SpecialFileType | null };
 
 /** What planning knows about a destination folder so that a dry run and the real run agree. */
 export interface TargetFolderFacts {
@@ -175,7 +185,9 @@ export type SkipCode =
   /** The target folder (or the folder it would be created in) is not writable, or on a read-only filesystem. */
   | "not-writable"
   /** A copy (across filesystems, or --copy) would not fit in the target filesystem's free space. */
-  | "no-space";
+  | "no-space"
+  /** A folder holding a symbolic link or special file: only regular files and folders are moved or copied. */
+  | "special-file-in-folder";
 
 /**
  * Why a file is not installed, told apart by `code`; a reason that names another file carries its path, so a report
@@ -195,7 +207,14 @@ export type SkipReason =
       message: string;
     }
   | {
-      code: Exclude<SkipCode, "duplicate" | "conflict">;
+      code: "special-file-in-folder";
+      /** The entry inside the folder, and what it is (null: the folder holds more entries than a model folder). */
+      path: string;
+      found: SpecialFileType | null;
+      message: string;
+    }
+  | {
+      code: Exclude<SkipCode, "duplicate" | "conflict" | "special-file-in-folder">;
       /** Short human text: `unknown kind`, `no folder for text-encoder in a1111`, … */
       message: string;
       /** For `will-not-load` and `needs-conversion`: the will-it-load judgement behind the skip. */

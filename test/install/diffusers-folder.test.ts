@@ -94,12 +94,15 @@ describe("diffusers pipeline folders", () => {
     const source = await writeDiffusersPipeline(join(root, "pipe"), "sd1");
     const destination = join(root, "models", "diffusers", "pipe");
     await mkdir(destination, { recursive: true });
-    await expect(placeFile(source, destination, { keepSource: false })).rejects.toMatchObject({ code: "EEXIST" });
-    expect(await readdir(destination)).toEqual([]);
-    expect(await readdir(source)).toContain("model_index.json");
-    await expect(placeFile(source, join(root, "elsewhere"), { keepSource: true })).rejects.toMatchObject({
-      code: "EISDIR",
-    });
+    for (const keepSource of [false, true]) {
+      await expect(placeFile(source, destination, { keepSource })).rejects.toMatchObject({
+        code: "destination-exists",
+      });
+      expect(await readdir(destination)).toEqual([]);
+      expect(await readdir(source)).toContain("model_index.json");
+    }
+    // No temp folder of the refused copy is left beside it.
+    expect(await readdir(join(root, "models", "diffusers"))).toEqual(["pipe"]);
   });
 
   it("A1111 does not load diffusers folders: left where it is, with a typed reason", async () => {
