@@ -191,18 +191,26 @@ const { main } = await import(process.env.MAIN_URL);
 process.exitCode = await main(["node", "sdmodels", ...JSON.parse(process.env.ARGS)]);
 `;
 
-  it.for<[NodeJS.Signals, number | null]>([
-    ["SIGINT", 130],
-    ["SIGKILL", null],
+  it.for<["sort" | "audit --fix", NodeJS.Signals, number | null]>([
+    ["sort", "SIGINT", 130],
+    ["sort", "SIGKILL", null],
+    ["audit --fix", "SIGINT", 130],
   ])(
-    "by %s leaves the source whole and, after recovery, no half folder at the destination",
+    "%s, stopped by %s, leaves the source whole and, after recovery, no half folder at the destination",
     { timeout: 180_000 },
-    async ([signal, exitCode], ctx) => {
+    async ([command, signal, exitCode], ctx) => {
       const downloads = await otherDeviceDir(ctx);
       // SDXL: gigabytes of (sparse) weights, time enough to be interrupted while a file is being copied.
       const source = await writeDiffusersPipeline(join(downloads, "big-pipe"), "sdxl");
       const before = await treeListing(source);
       const { root, env } = await comfyWebui();
+      // audit heals a pipeline misplaced in a checkpoints folder ComfyUI reads from the other drive.
+      if (command !== "sort")
+        await writeFile(
+          join(root, "extra_model_paths.yaml"),
+          ["library:", `    base_path: ${downloads}`, "    checkpoints: .", ""].join("\n"),
+        );
+      const args = command === "sort" ? ["sort", downloads, "--webui", root] : ["audit", "--webui", root, "--fix"];
       const destDir = join(root, "models/diffusers");
       await mkdir(destDir, { recursive: true });
       const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD_SCRIPT], {
@@ -210,7 +218,7 @@ process.exitCode = await main(["node", "sdmodels", ...JSON.parse(process.env.ARG
           ...process.env,
           ...env,
           MAIN_URL: pathToFileURL(join(checkout(), "dist/src/cli/main.js")).href,
-          ARGS: JSON.stringify(["sort", downloads, "--webui", root]),
+          ARGS: JSON.stringify(args),
         },
         stdio: ["ignore", "pipe", "pipe"],
       });
