@@ -21,7 +21,7 @@ duplicate copies go to <webui>/.sdmodels/quarantine/<id>/ (never deleted). Suspi
 sign of code) stay where they are unless --quarantine-suspicious moves them there too. Journaled like any install.
 
 Exit codes: 0 audited (findings are not errors), 1 usage error (or no WebUI found), 2 the fix failed or left a
-conflict, 3 a dangerous file is still in a model folder.
+conflict, 3 a dangerous file is still in a model folder, 130/143 the fix was stopped by SIGINT/SIGTERM.
 `;
 
 /**
