@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeDiffusersPipeline } from "../../fixtures/diffusers-writer.js";
@@ -43,6 +43,21 @@ describe("diffusers pipeline folders", () => {
 
   it("takes its components' worst verdict: a pickled UNet that runs code makes the folder dangerous", async () => {
     const dir = await writeDiffusersPipeline(join(await tempDir(), "model"), "sd1", { hostileUnet: true });
+    const inspection = await inspectPath(dir);
+    expect(inspection.safety.verdict).toBe("dangerous");
+    expect(inspection.safety.reasons.join()).toMatch(/unet\/diffusion_pytorch_model\.bin: .*posix\.system/);
+  });
+
+  it("judges a weight file linked in from elsewhere (a Hugging Face cache snapshot) by what the link points to", async () => {
+    const root = await tempDir();
+    const hostile = await writeDiffusersPipeline(join(root, "blobs"), "sd1", { hostileUnet: true });
+    const dir = await writeDiffusersPipeline(join(root, "snapshot"), "sd1");
+    const weights = join(dir, "unet", "diffusion_pytorch_model.fp16.safetensors");
+    await rm(weights);
+    await symlink(
+      join(hostile, "unet", "diffusion_pytorch_model.bin"),
+      join(dir, "unet", "diffusion_pytorch_model.bin"),
+    );
     const inspection = await inspectPath(dir);
     expect(inspection.safety.verdict).toBe("dangerous");
     expect(inspection.safety.reasons.join()).toMatch(/unet\/diffusion_pytorch_model\.bin: .*posix\.system/);
