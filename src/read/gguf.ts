@@ -121,7 +121,8 @@ export async function parseGguf(source: ByteSource): Promise<ParsedGguf> {
       severity: "safe",
       code: "gguf-v1",
       message:
-        "GGUF version 1 (32-bit counts and lengths, August 2023): current llama.cpp and gguf-py (ComfyUI-GGUF) refuse it",
+        "GGUF version 1 (32-bit counts and lengths, August 2023): " +
+        "current llama.cpp and gguf-py (ComfyUI-GGUF) refuse it",
     });
   }
   if (!cursor.littleEndian) {
@@ -129,7 +130,8 @@ export async function parseGguf(source: ByteSource): Promise<ParsedGguf> {
       severity: "safe",
       code: "big-endian",
       message:
-        "written big-endian (for machines like s390x): llama.cpp on little-endian machines refuses it, and other loaders read its tensor data byte-swapped",
+        "written big-endian (for machines like s390x): llama.cpp on little-endian machines refuses it, " +
+        "and other loaders read its tensor data byte-swapped",
     });
   }
 
@@ -215,7 +217,8 @@ async function readVersion(cursor: GgufCursor): Promise<number> {
   if (!supported.has(version)) {
     throw new GgufError(
       "unsupported-version",
-      `unknown GGUF version ${version}${cursor.littleEndian ? "" : " (big-endian)"} (1, 2 and 3 exist; big-endian files from 2 on)`,
+      `unknown GGUF version ${version}${cursor.littleEndian ? "" : " (big-endian)"} ` +
+        "(1, 2 and 3 exist; big-endian files from 2 on)",
     );
   }
   cursor.sizeBytes = version === 1 ? 4 : 8;

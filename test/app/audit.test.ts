@@ -103,9 +103,11 @@ describe("suspicious files in an audited WebUI", () => {
     const { root, env } = await withSuspiciousCheckpoint();
     const text = await cli(["audit", "--webui", root], { env });
     expect(text.code).toBe(0);
-    expect(text.stdout).toMatch(/^suspicious: not provably safe \(1\) — --fix --quarantine-suspicious: quarantined$/m);
+    const heading = "suspicious: not provably safe (1) — --fix --quarantine-suspicious: quarantined";
+    expect(text.stdout.split("\n")).toContain(heading);
     expect(text.stdout).toContain(
-      `→ keep it only if you trust its source (prefer a .safetensors release); \`sdmodels inspect ${join(root, "models/Stable-diffusion/sd-v1-4-full-ema.ckpt")}\` says why`,
+      "→ keep it only if you trust its source (prefer a .safetensors release); " +
+        `\`sdmodels inspect ${join(root, "models/Stable-diffusion/sd-v1-4-full-ema.ckpt")}\` says why`,
     );
     const fix = JSON.parse((await cli(["audit", "--webui", root, "--fix", "--json"], { env })).stdout) as AuditReport;
     expect(fix.findings.map((f) => f.type)).toEqual(["suspicious"]);

@@ -48,7 +48,7 @@ describe("diffusers pipeline folders", () => {
     expect(inspection.safety.reasons.join()).toMatch(/unet\/diffusion_pytorch_model\.bin: .*posix\.system/);
   });
 
-  it("judges a weight file linked in from elsewhere (a Hugging Face cache snapshot) by what the link points to", async () => {
+  it("judges a weight file linked in from elsewhere (a Hugging Face cache snapshot) by its target", async () => {
     const root = await tempDir();
     const hostile = await writeDiffusersPipeline(join(root, "blobs"), "sd1", { hostileUnet: true });
     const dir = await writeDiffusersPipeline(join(root, "snapshot"), "sd1");

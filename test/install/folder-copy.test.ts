@@ -66,7 +66,7 @@ async function comfyWebui(): Promise<{ root: string; env: Record<string, string>
 }
 
 describe("diffusers folders across filesystems and with --copy", () => {
-  it("sort copies a pipeline folder from another filesystem, verifies it, removes the source; undo copies it back", async (ctx) => {
+  it("sort copies a pipeline from another filesystem, verifies it, drops the source; undo copies back", async (ctx) => {
     const downloads = await otherDeviceDir(ctx);
     const source = await writeDiffusersPipeline(join(downloads, "juggernaut-xl"), "sd1");
     const before = await contents(source);
@@ -104,7 +104,7 @@ describe("diffusers folders across filesystems and with --copy", () => {
     expect(await treeListing(source)).toEqual(before);
   }, 180_000);
 
-  it("audit --fix moves a pipeline misplaced in a checkpoints folder on another drive into models/diffusers; undo puts it back", async (ctx) => {
+  it("audit --fix heals a pipeline misplaced among checkpoints on another drive; undo puts it back", async (ctx) => {
     const library = await otherDeviceDir(ctx);
     const source = await writeDiffusersPipeline(join(library, "checkpoints", "dreamshaper-8"), "sd1");
     const before = await contents(source);

@@ -51,8 +51,9 @@ export function auditReport(outcome: AuditOutcome): AuditReport {
 }
 
 /**
- * 130/143 when SIGINT/SIGTERM stopped the fix (as for install and sort), else 3 while a dangerous file is still where a UI loads it (found and not quarantined), else 2 when the fix failed or
- * left a conflict, else 0: findings are the report, not a failure.
+ * 130/143 when SIGINT/SIGTERM stopped the fix (as for install and sort), else 3 while a dangerous file is still
+ * where a UI loads it (found and not quarantined), else 2 when the fix failed or left a conflict, else 0: findings
+ * are the report, not a failure.
  */
 export function auditExitCode(report: AuditReport): number {
   const interrupted = report.fix?.interrupted;
@@ -91,7 +92,8 @@ export function webuiRelative(path: string, root: string): string {
 /** What the user should do about a finding `--fix` does not settle by default, or null. */
 export function findingAdvice(f: AuditFinding): string | null {
   if (f.type !== "suspicious") return null;
-  return `keep it only if you trust its source (prefer a .safetensors release); \`sdmodels inspect ${f.path}\` says why`;
+  const inspect = `\`sdmodels inspect ${f.path}\``;
+  return `keep it only if you trust its source (prefer a .safetensors release); ${inspect} says why`;
 }
 
 /** One line of explanation per finding (without its path), for the text and HTML reports alike. */
