@@ -53,6 +53,14 @@ export async function placeFolder(
   options: PlaceFolderOptions,
 ): Promise<PlacedFolder> {
   const tree = await readTree(source);
+  // Checked again when the final name is taken; this only spares copying a whole tree to a name that is taken.
+  if (
+    await lstat(destination).then(
+      () => true,
+      () => false,
+    )
+  )
+    throw destinationExists(destination);
   await options.onTree?.(tree);
   if (!options.keepSource) {
     try {

@@ -136,7 +136,8 @@ describe("diffusers folders across filesystems and with --copy", () => {
       const base = await tempDir();
       const source = await writeDiffusersPipeline(join(base, "downloads", "pipe"), "sd1");
       const inner = join(source, "vae", "extra.safetensors");
-      if (found === "symlink") await symlink("/etc/passwd", inner);
+      // A link to a real weight file elsewhere, as a Hugging Face cache snapshot holds: readable, yet it cannot travel.
+      if (found === "symlink") await symlink(join(source, "vae", "diffusion_pytorch_model.fp16.safetensors"), inner);
       else {
         const { execFileSync } = await import("node:child_process");
         execFileSync("mkfifo", [inner]);
