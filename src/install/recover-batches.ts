@@ -1,4 +1,4 @@
-import { lstat, rm, stat, unlink } from "node:fs/promises";
+import { lstat, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { identityOf } from "./file-identity.js";
 import { readTree } from "./folder-tree.js";
@@ -65,6 +65,9 @@ async function recoverFile(file: JournalFileRecord): Promise<boolean> {
       file.sourceKept = "EINTERRUPTED";
   } else {
     file.status = "interrupted";
+    // A folder's final name is reserved by an empty folder just before the rename into it: one killed in between
+    // left it. rmdir removes only an empty folder, so nothing anybody put there is lost.
+    if (file.tree) await rmdir(file.destination).catch(() => undefined);
     return false;
   }
   file.installed = identityOf(await lstat(file.destination));

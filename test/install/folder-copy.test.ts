@@ -9,9 +9,11 @@ import { classifyInspection } from "../../src/classify/classify-inspection.js";
 import type { AuditReport } from "../../src/cli/report/audit-report.js";
 import { inspectPath } from "../../src/inspect/diffusers-folder.js";
 import { identityOf } from "../../src/install/file-identity.js";
+import { readTree } from "../../src/install/folder-tree.js";
 import { gatherSnapshot } from "../../src/install/gather-snapshot.js";
-import type { JournalData } from "../../src/install/journal.js";
+import { Journal, type JournalData } from "../../src/install/journal.js";
 import { planInstall } from "../../src/install/plan-install.js";
+import { recoverStaleBatches } from "../../src/install/recover-batches.js";
 import { resolveWebui } from "../../src/install/resolve-webui.js";
 import { isTempName } from "../../src/install/temp-files.js";
 import { DEFAULT_PLAN_OPTIONS, type InstallCandidate } from "../../src/install/types.js";
@@ -255,4 +257,44 @@ process.exitCode = await main(["node", "sdmodels", ...JSON.parse(process.env.ARG
       expect(journal.entries[0]?.status).toBe("interrupted");
     },
   );
+});
+
+describe("recovery of a folder move killed between reserving its name and renaming into it", () => {
+  it("removes the empty reserved folder, so no folder is left under the final name", async () => {
+    const base = await tempDir();
+    const source = await writeDiffusersPipeline(join(base, "downloads", "pipe"), "sd1");
+    const before = await treeListing(source);
+    const { root } = await comfyWebui();
+    const destination = join(root, "models/diffusers/pipe");
+    const journalDir = join(root, ".sdmodels/journal");
+    await Journal.create(journalDir, {
+      webuiRoot: root,
+      ui: "comfyui",
+      mode: "move",
+      sourceDirs: [join(base, "downloads")],
+      createdDirs: [],
+      entries: [
+        {
+          source,
+          destination,
+          size: 0,
+          sha256: null,
+          status: "moving",
+          method: null,
+          sourceIdentity: identityOf(await lstat(source)),
+          temp: null,
+          installed: null,
+          sourceKept: null,
+          tree: { source: await readTree(source), installed: null },
+          sidecars: [],
+        },
+      ],
+    });
+    // What the run left when it died: the reservation, empty; the rename never happened.
+    await mkdir(destination, { recursive: true });
+    const [batch] = await recoverStaleBatches(journalDir);
+    expect(batch?.installed).toEqual([]);
+    expect(await stat(destination).catch(() => null)).toBeNull();
+    expect(await treeListing(source)).toEqual(before);
+  });
 });
