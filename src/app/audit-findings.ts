@@ -40,7 +40,7 @@ export type AuditFinding =
   | { type: "misplaced"; path: string; kind: Kind; base: Base; belongs: string }
   /** Code runs if it is loaded: quarantined by `--fix`. */
   | { type: "dangerous"; path: string; reasons: string[] }
-  /** Not provably safe (a pickle needing trust, an odd container): reported only. */
+  /** Not provably safe (a pickle needing trust, an odd container): reported; quarantined only when asked for. */
   | { type: "suspicious"; path: string; reasons: string[] }
   /** An error page, an empty file, a cut-off download, a file no reader parses: quarantined by `--fix`. */
   | { type: "not-a-model"; path: string; error: InspectError }
@@ -231,19 +231,22 @@ function orphanSidecars(input: AuditInput): AuditFinding[] {
 
 /**
  * The files `--fix` moves, and where: quarantined ones under `quarantineDir` (mirroring their folder), misplaced and
- * misnamed ones through the layout.
+ * misnamed ones through the layout. Suspicious files are quarantined only with `quarantineSuspicious`: with no sign
+ * of code, moving a working model out of the UI's sight is the user's call.
  */
 export function fixCandidates(
   findings: readonly AuditFinding[],
   files: readonly AuditedFile[],
   target: WebuiTarget,
   quarantineDir: string,
+  options: { quarantineSuspicious: boolean } = { quarantineSuspicious: false },
 ): InstallCandidate[] {
   const bySource = new Map(files.map((f) => [f.candidate.source, f.candidate]));
   const quarantined = new Set<string>();
   const relocated = new Set<string>();
   for (const f of findings) {
-    if (f.type === "dangerous" || f.type === "not-a-model") quarantined.add(f.path);
+    if (f.type === "dangerous" || f.type === "not-a-model" || (f.type === "suspicious" && options.quarantineSuspicious))
+      quarantined.add(f.path);
     else if (f.type === "duplicate") for (const copy of f.copies) quarantined.add(copy);
     else if (f.type === "misplaced" || (f.type === "wrong-extension" && f.name !== null)) relocated.add(f.path);
   }

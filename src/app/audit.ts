@@ -47,6 +47,8 @@ export interface AuditSettings {
   onStatus?: (text: string) => void;
   /** Build (and unless `dryRun`, apply) the plan that heals what was found. */
   fix: boolean;
+  /** With `fix`: suspicious files go to the quarantine too (by default they are only reported). */
+  quarantineSuspicious?: boolean;
   dryRun: boolean;
   /**
    * Runs the apply step with the signal that stops it at a safe point (the CLI turns SIGINT/SIGTERM into it), as
@@ -89,7 +91,9 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
   let quarantineDir: string | null = null;
   if (settings.fix) {
     quarantineDir = join(target.root, ".sdmodels", "quarantine", quarantineId());
-    const candidates = fixCandidates(findings, audited, target, quarantineDir);
+    const candidates = fixCandidates(findings, audited, target, quarantineDir, {
+      quarantineSuspicious: settings.quarantineSuspicious === true,
+    });
     const options: PlanOptions = { ...DEFAULT_PLAN_OPTIONS, dryRun: settings.dryRun };
     status("Planning…");
     const snapshot = await gatherSnapshot(candidates, target, options, {

@@ -23,7 +23,7 @@ export type ErrorCode = InstallErrorCode | DownloadErrorCode | SortRefusalCode |
  * | 7 | rate limited: a terminal HTTP 429 |
  * | 8 | integrity failure: hash or size mismatch, truncated download |
  * | 9 | refused for safety: install declined a dangerous file, or a suspicious one without confirmation |
- * | 130 | install/sort stopped by SIGINT (Ctrl-C) after putting the current file back; the batch is `interrupted` |
+ * | 130 | install/sort/undo/audit --fix stopped by SIGINT (Ctrl-C), the current file put back; batch `interrupted` |
  * | 143 | the same for SIGTERM |
  */
 

@@ -95,14 +95,18 @@ function pipelineInfo(index: unknown, unetConfig: unknown): DiffusersInfo {
   };
 }
 
-/** Every regular file under `dir` (hidden ones included: they are part of what moves), bounded. */
+/**
+ * Every regular file and symbolic link under `dir` (hidden ones included: they are part of what moves), bounded. A
+ * link is inspected as what it points to, as a loader reads it: a Hugging Face cache snapshot is a folder of links
+ * into its blob store, and a linked pickle runs code as surely as one in place.
+ */
 async function filesUnder(dir: string): Promise<string[]> {
   const entries = await readdir(dir, { recursive: true, withFileTypes: true }).catch((e: unknown) => {
     if (isIoError(e)) return [];
     throw e;
   });
   return entries
-    .filter((e) => e.isFile())
+    .filter((e) => e.isFile() || e.isSymbolicLink())
     .slice(0, MAX_FOLDER_FILES)
     .map((e) => join(e.parentPath, e.name))
     .sort();

@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { specialFileType } from "../read/open-regular-file.js";
 import { InstallError } from "./errors.js";
 import { FileChangedError, identityChange, identityOf } from "./file-identity.js";
+import { removeCopy, removeTree } from "./folder-tree.js";
 import { interruptingSignal } from "./interrupted.js";
 import { Journal, type JournalEntry, type JournalFileRecord } from "./journal.js";
 import { placeFile } from "./place-file.js";
@@ -72,6 +73,7 @@ export async function applyPlan(plan: InstallPlan, options: ApplyOptions): Promi
     temp: null,
     installed: null,
     sourceKept: null,
+    tree: null,
   });
   const sources = moves.flatMap((m) => [m.source, ...m.sidecars.map((s) => s.source)]);
   const journal = await Journal.create(options.journalDir, {
@@ -182,7 +184,7 @@ async function installGroup(
         file === entry && options.onProgress
           ? (copied: number, size: number) => options.onProgress!({ type: "bytes", source: move.source, copied, size })
           : undefined;
-      const { method } = await placeFile(file.source, file.destination, {
+      const { method, folder } = await placeFile(file.source, file.destination, {
         keepSource,
         // The model the user named may be a link and moves as one; a sidecar never travels as a link.
         carryLink: file === entry,
@@ -193,9 +195,14 @@ async function installGroup(
           file.temp = { path, dev: id.dev, ino: id.ino };
           await journal.save();
         },
+        onTree: async (tree) => {
+          file.tree = { source: tree, installed: null };
+          await journal.save();
+        },
       });
       // In the WebUI now: journaled before anything else can fail.
       Object.assign(file, { method, temp: null, status: "done", installed: identityOf(await lstat(file.destination)) });
+      if (folder) file.tree = { source: folder.source, installed: folder.installed };
       placed.push(file);
       await journal.save();
     }
@@ -225,6 +232,7 @@ async function installGroup(
 async function removeCopiedSource(file: JournalFileRecord): Promise<string | null> {
   const now = await lstat(file.source).catch(() => null);
   if (!now) return null;
+  if (file.tree) return removeTree(file.source, file.tree.source);
   if (identityChange(file.sourceIdentity!, identityOf(now))) return "source-changed";
   return unlink(file.source).then(
     () => null,
@@ -237,7 +245,7 @@ async function rollBack(placed: readonly JournalFileRecord[]): Promise<void> {
   for (const file of [...placed].reverse()) {
     try {
       // A copy left its source in place: dropping the new copy restores the old state. A rename is renamed back.
-      if (file.method === "copy") await unlink(file.destination);
+      if (file.method === "copy") await removeCopy(file.destination, file.tree?.installed);
       else
         await placeFile(file.destination, file.source, {
           keepSource: false,

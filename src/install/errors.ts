@@ -34,3 +34,8 @@ export class InstallError extends Error {
     super(message);
   }
 }
+
+/** A destination that appeared between planning and placing: nothing is ever overwritten. */
+export function destinationExists(path: string): InstallError {
+  return new InstallError("destination-exists", `${path} appeared since planning; nothing was overwritten`);
+}

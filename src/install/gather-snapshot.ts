@@ -1,12 +1,22 @@
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
+import { NotRegularFileError } from "../read/open-regular-file.js";
 import { checkSidecar } from "./check-sidecar.js";
+import { FolderTooLargeError, readTree, treeBytes } from "./folder-tree.js";
 import { gatherTargetFacts } from "./gather-target-facts.js";
 import { webuiRoots } from "./is-inside-webui.js";
 import { routeCandidate } from "./route-candidate.js";
 import type { SidecarRejection } from "./sidecar-policy.js";
 import { findSidecars } from "./sidecars.js";
-import type { FileIdentity, FsSnapshot, InstallCandidate, PlanOptions, SnapshotEntry, WebuiTarget } from "./types.js";
+import type {
+  FileIdentity,
+  FolderTreeFacts,
+  FsSnapshot,
+  InstallCandidate,
+  PlanOptions,
+  SnapshotEntry,
+  WebuiTarget,
+} from "./types.js";
 
 export interface SnapshotDeps {
   /** Lower-case hex SHA-256 of a file's full content. */
@@ -26,13 +36,17 @@ export async function gatherSnapshot(
 ): Promise<FsSnapshot> {
   const routed: { source: string; size: number; dir: string; kind: InstallCandidate["classification"]["kind"] }[] = [];
   const dirs = new Set<string>();
+  const targetDirs = new Set<string>();
+  const folderTrees: Record<string, FolderTreeFacts> = {};
   for (const candidate of candidates) {
     const route = routeCandidate(candidate, target, options);
     if (!route.ok) continue;
     const source = resolve(candidate.source);
-    // A pipeline folder is never hashed as one file: it is compared by name only.
+    targetDirs.add(route.dir);
+    // A pipeline folder is never hashed as one file: it is compared by name only, and walked for what can travel.
     if (candidate.format === "diffusers") {
       dirs.add(route.dir);
+      folderTrees[source] = await folderTreeFacts(source, candidate.size);
       continue;
     }
     routed.push({ source, size: candidate.size, dir: route.dir, kind: candidate.classification.kind });
@@ -73,9 +87,24 @@ export async function gatherSnapshot(
     hashes,
     sidecars,
     sidecarIdentities,
-    targets: await gatherTargetFacts(new Set(routed.map((r) => r.dir))),
+    targets: await gatherTargetFacts(targetDirs),
+    folderTrees,
     realPaths: options.sortedDir === null ? {} : await realPathsFor(candidates, options.sortedDir, target),
   };
+}
+
+/**
+ * A folder's tree as planning needs it. One that cannot be walked at all (permissions) keeps its inspected size and
+ * fails, named, when it is applied.
+ */
+async function folderTreeFacts(path: string, inspectedBytes: number): Promise<FolderTreeFacts> {
+  try {
+    return { ok: true, bytes: treeBytes(await readTree(path)) };
+  } catch (error) {
+    if (error instanceof NotRegularFileError) return { ok: false, path: error.path, found: error.fileType };
+    if (error instanceof FolderTooLargeError) return { ok: false, path, found: null };
+    return { ok: true, bytes: inspectedBytes };
+  }
 }
 
 /** Real paths of every candidate, the sorted folder and the WebUI roots; what cannot be resolved is left out. */

@@ -14,6 +14,8 @@ const identity = z.object({
   ctimeMs: z.number(),
 });
 
+const treeEntry = z.object({ path: z.string(), type: z.enum(["file", "dir"]), identity });
+
 const fileRecord = z.object({
   source: z.string(),
   destination: z.string(),
@@ -33,6 +35,15 @@ const fileRecord = z.object({
   installed: identity.nullable(),
   /** errno code of the failed removal of a copied source: the file is installed as a copy, the original stays. */
   sourceKept: z.string().nullable(),
+  /**
+   * A folder (diffusers pipeline): its tree as read before it moved, and for a copy the tree installed. A copy or a
+   * kept source is removed only while it still is exactly that tree. Absent in journals written before folders
+   * could be copied.
+   */
+  tree: z
+    .object({ source: z.array(treeEntry), installed: z.array(treeEntry).nullable() })
+    .nullable()
+    .default(null),
 });
 
 /** Version 1 journals recorded no file identities: undo could not prove what it moves, so they are not read. */

@@ -80,6 +80,11 @@ export function planInstall(
       skip({ code: "symlink" });
       continue;
     }
+    const tree = snapshot.folderTrees?.[source];
+    if (tree && !tree.ok) {
+      skip({ code: "special-file-in-folder", path: tree.path, found: tree.found });
+      continue;
+    }
 
     const duplicate = findDuplicate(candidate, source, route.dir, snapshot, planned);
     if (duplicate) {
@@ -314,14 +319,16 @@ function needsCopy(candidate: InstallCandidate, dir: string, options: PlanOption
   return options.copy || (candidate.identity !== undefined && candidate.identity.dev !== facts.dev);
 }
 
+/** Bytes the group writes when copied: the file (a folder: its tree as walked while planning) and its sidecars. */
 function groupBytes(
   chosen: { sidecars: readonly SidecarMove[] },
   candidate: InstallCandidate,
   snapshot: FsSnapshot,
 ): number {
+  const tree = snapshot.folderTrees?.[resolve(candidate.source)];
   return chosen.sidecars.reduce(
     (sum, s) => sum + (snapshot.folders[dirname(s.source)]?.[basename(s.source)]?.size ?? 0),
-    candidate.size,
+    tree?.ok ? tree.bytes : candidate.size,
   );
 }
 

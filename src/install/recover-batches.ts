@@ -1,6 +1,7 @@
-import { lstat, stat, unlink } from "node:fs/promises";
+import { lstat, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
 import { identityOf } from "./file-identity.js";
+import { readTree } from "./folder-tree.js";
 import { Journal, type JournalFileRecord, journalOwnershipProblem } from "./journal.js";
 import { STALE_TEMP_AGE_MS } from "./temp-files.js";
 import type { RecoveredBatch } from "./types.js";
@@ -54,6 +55,7 @@ async function recoverFile(file: JournalFileRecord): Promise<boolean> {
   } else if (installed && sameInode(file.temp)) {
     // The complete copy was committed; its source may still be there, and stays (undo then drops the copy).
     file.method = "copy";
+    if (file.tree) file.tree.installed = await readTree(file.destination).catch(() => null);
     if (
       await lstat(file.source).then(
         () => true,
@@ -63,6 +65,9 @@ async function recoverFile(file: JournalFileRecord): Promise<boolean> {
       file.sourceKept = "interrupted";
   } else {
     file.status = "interrupted";
+    // A folder's final name is reserved by an empty folder just before the rename into it: one killed in between
+    // left it. rmdir removes only an empty folder, so nothing anybody put there is lost.
+    if (file.tree) await rmdir(file.destination).catch(() => undefined);
     return false;
   }
   file.installed = identityOf(await lstat(file.destination));
@@ -73,7 +78,8 @@ async function recoverFile(file: JournalFileRecord): Promise<boolean> {
 async function removeTemp(temp: { path: string; dev: number; ino: number }): Promise<boolean> {
   const info = await lstat(temp.path).catch(() => null);
   if (!info || info.dev !== temp.dev || info.ino !== temp.ino) return false;
-  return unlink(temp.path).then(
+  // A folder copy's temp folder holds only what this batch copied into it.
+  return (info.isDirectory() ? rm(temp.path, { recursive: true }) : unlink(temp.path)).then(
     () => true,
     () => false,
   );

@@ -56,7 +56,6 @@ export function routeCandidate(candidate: InstallCandidate, target: WebuiTarget,
   if (candidate.format === "diffusers") {
     const diffusers = DIFFUSERS_FOLDERS[target.ui];
     if (!diffusers) return skip({ code: "diffusers-not-loaded", ui: target.ui });
-    if (options.copy) return skip({ code: "unsupported-format", format: "diffusers" });
     // A pipeline folder keeps its name: its components find each other through it.
     return {
       ok: true,

@@ -2,6 +2,7 @@ import type { Base, Classification, Kind } from "../classify/types.js";
 import type { FileFormat, InspectError } from "../inspect/types.js";
 import { UI_NAMES, type UiName } from "../model/ui-folders.js";
 import type { Verdict } from "../model/verdict.js";
+import type { SpecialFileType } from "../read/open-regular-file.js";
 import type { FileIdentity } from "./file-identity.js";
 import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
 import type { LoadJudgement } from "./will-load.js";
@@ -138,7 +139,16 @@ export interface FsSnapshot {
   sidecarIdentities?: Readonly<Record<string, FileIdentity>>;
   /** Destination folder → what the real run there depends on ({@link gatherTargetFacts}); absent: not checked. */
   targets?: Readonly<Record<string, TargetFolderFacts>>;
+  /** Each folder candidate (a diffusers pipeline) → what walking its tree found; absent: not walked. */
+  folderTrees?: Readonly<Record<string, FolderTreeFacts>>;
 }
+
+/** What planning knows about a folder that would move: its size, and what in it cannot travel. */
+export type FolderTreeFacts =
+  /** Only regular files and folders: `bytes` is what a copy writes. */
+  | { ok: true; bytes: number }
+  /** A symbolic link or special file at `path` (or, `found: null`, more entries than a model folder holds). */
+  | { ok: false; path: string; found: SpecialFileType | null };
 
 /** What planning knows about a destination folder so that a dry run and the real run agree. */
 export interface TargetFolderFacts {
@@ -170,7 +180,7 @@ export type SkipReason =
   /** A diffusers pipeline folder, and the UI loads none. */
   | { code: "diffusers-not-loaded"; ui: UiName }
   /** `unknown`: no container a UI loads; `diffusers`: a pipeline folder asked to be copied (folders are only moved). */
-  | { code: "unsupported-format"; format: "unknown" | "diffusers" }
+  | { code: "unsupported-format"; format: "unknown" }
   /** `strict`, and the target UI will not load the file ({@link LoadJudgement} `ui`). */
   | { code: "will-not-load"; load: LoadJudgement; model: ModelFacts }
   /** No UI applies this file as it is (a LoRA format only a converter reads). */
@@ -207,7 +217,9 @@ export type SkipReason =
   /** The target folder (or the folder it would be created in) is not writable, or on a read-only filesystem. */
   | { code: "not-writable"; dir: string }
   /** A copy (across filesystems, or --copy) would not fit in the target filesystem's free space. */
-  | { code: "no-space"; needed: number; free: number };
+  | { code: "no-space"; needed: number; free: number }
+  /** A folder holding a symbolic link or special file (null: more entries than a model folder has). */
+  | { code: "special-file-in-folder"; path: string; found: SpecialFileType | null };
 
 export type SkipCode = SkipReason["code"];
 

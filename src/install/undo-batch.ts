@@ -1,8 +1,9 @@
-import { lstat, mkdir, realpath, rmdir, unlink } from "node:fs/promises";
+import { lstat, mkdir, realpath, rmdir } from "node:fs/promises";
 import { dirname, isAbsolute } from "node:path";
 import { hashFile } from "../hash/hash-file.js";
 import { InstallError } from "./errors.js";
 import { IDENTITY_CHANGE_WORDS, identityChange, identityOf } from "./file-identity.js";
+import { readTree, removeCopy, treeChange } from "./folder-tree.js";
 import { interruptingSignal } from "./interrupted.js";
 import { isInsideWebui } from "./is-inside-webui.js";
 import { defaultJournalDir, Journal, type JournalFileRecord, journalOwnershipProblem } from "./journal.js";
@@ -105,7 +106,7 @@ async function whyNotProven(journal: Journal, target: WebuiTarget): Promise<stri
 async function refusal(file: JournalFileRecord): Promise<UndoRefusal | null> {
   if (!(await exists(file.destination))) return { path: file.destination, reason: "the installed file is gone" };
   const original = await lstat(file.source).catch(() => null);
-  if (original && !isKeptSource(file, original)) {
+  if (original && !(await isKeptSource(file, original))) {
     return { path: file.destination, reason: `the original path ${file.source} is occupied; left in place` };
   }
   return null;
@@ -113,14 +114,15 @@ async function refusal(file: JournalFileRecord): Promise<UndoRefusal | null> {
 
 /**
  * A copy (`--copy`, or a source that could not be removed) left its source in place: undo may drop the installed
- * copy only while that source still is the file it copied.
+ * copy only while that source still is the file it copied (for a folder: every file in it, and no other).
  */
-function isKeptSource(file: JournalFileRecord, original: Parameters<typeof identityOf>[0]): boolean {
-  return (
-    file.method === "copy" &&
-    file.sourceIdentity !== null &&
-    identityChange(file.sourceIdentity, identityOf(original)) === null
-  );
+async function isKeptSource(file: JournalFileRecord, original: Parameters<typeof identityOf>[0]): Promise<boolean> {
+  if (file.method !== "copy" || file.sourceIdentity === null) return false;
+  if (file.tree) {
+    const now = await readTree(file.source).catch(() => null);
+    return now !== null && treeChange(file.tree.source, now) === null;
+  }
+  return identityChange(file.sourceIdentity, identityOf(original)) === null;
 }
 
 /**
@@ -134,18 +136,19 @@ async function restore(
   signal: AbortSignal | undefined,
 ): Promise<{ from: string; to: string | null }> {
   const original = await lstat(file.source).catch(() => null);
-  if (original && isKeptSource(file, original)) {
-    await unlink(file.destination);
+  if (original && (await isKeptSource(file, original))) {
+    await removeCopy(file.destination, file.tree?.installed);
     return { from: file.destination, to: null };
   }
   await mkdir(dirname(file.source), { recursive: true });
-  const { method } = await placeFile(file.destination, file.source, {
+  const { method, folder } = await placeFile(file.destination, file.source, {
     keepSource: false,
     expected: file.installed!,
     signal,
     carryLink: true,
   });
-  if (method === "copy") await unlink(file.destination);
+  // Copied back across filesystems: the WebUI's copy goes, a folder only while it still is what was just copied.
+  if (method === "copy") await removeCopy(file.destination, folder?.source);
   return { from: file.destination, to: file.source };
 }
 

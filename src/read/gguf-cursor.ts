@@ -15,6 +15,10 @@ const READ_CHUNK = 64 * 1024;
 export class GgufCursor {
   /** Absolute file offset of the next byte. */
   pos = 0;
+  /** Byte order of every multi-byte number; set from the version field (big-endian files exist since version 3). */
+  littleEndian = true;
+  /** Width of counts, lengths and dimensions: 4 bytes in version 1, 8 since version 2. */
+  sizeBytes: 4 | 8 = 8;
   private chunk: Uint8Array = new Uint8Array(0);
   private chunkStart = 0;
   private view = new DataView(this.chunk.buffer);
@@ -81,20 +85,29 @@ export class GgufCursor {
   async u32(what: string): Promise<number> {
     const at = await this.ensure(4, what);
     this.pos += 4;
-    return this.view.getUint32(at, true);
+    return this.view.getUint32(at, this.littleEndian);
   }
 
   async u64(what: string): Promise<bigint> {
     const at = await this.ensure(8, what);
     this.pos += 8;
-    return this.view.getBigUint64(at, true);
+    return this.view.getBigUint64(at, this.littleEndian);
   }
 
-  /** A fixed-size scalar of `bytes` bytes, decoded by `decode` from its offset in the view. */
-  async scalar<T>(bytes: number, what: string, decode: (view: DataView, at: number) => T): Promise<T> {
+  /** A count, length or dimension, in the width of the file's version. */
+  async size(what: string): Promise<bigint> {
+    return this.sizeBytes === 4 ? BigInt(await this.u32(what)) : this.u64(what);
+  }
+
+  /** A fixed-size scalar of `bytes` bytes, decoded by `decode` from its offset in the view in the file's byte order. */
+  async scalar<T>(
+    bytes: number,
+    what: string,
+    decode: (view: DataView, at: number, littleEndian: boolean) => T,
+  ): Promise<T> {
     const at = await this.ensure(bytes, what);
     this.pos += bytes;
-    return decode(this.view, at);
+    return decode(this.view, at, this.littleEndian);
   }
 
   async bytes(n: number, what: string): Promise<Uint8Array> {

@@ -64,8 +64,15 @@ const MAX_GGUF_DIMS = 4;
 /** ComfyUI's converter stores the torch shape of a tensor it reshaped (SD1/SDXL convs) under this key prefix. */
 const ORIG_SHAPE_PREFIX = "comfy.gguf.orig_shape.";
 
-const MAGIC = 0x46554747; // "GGUF" read as a little-endian u32
-const SUPPORTED_VERSIONS: ReadonlySet<number> = new Set([2, 3]);
+const MAGIC = 0x46554747; // "GGUF" read as a little-endian u32, in either byte order (writers put the bytes)
+/**
+ * Versions read: 1 (August 2023: counts, lengths and dimensions are u32; tensor offsets already u64), 2 (all of
+ * those u64) and 3 (same layout; the specification adds big-endian files, whose every number after the magic is
+ * big-endian). A big-endian file is told apart as gguf-py and huggingface.js do: its version read little-endian has
+ * its low 16 bits zero.
+ */
+const SUPPORTED_VERSIONS: ReadonlySet<number> = new Set([1, 2, 3]);
+const BIG_ENDIAN_VERSIONS: ReadonlySet<number> = new Set([2, 3]);
 
 /** A metadata value as read: arrays keep their length and at most {@link ARRAY_VALUES_KEPT} values. */
 export type GgufValue = string | number | boolean | { type: GgufValueType; length: number; values: GgufValue[] };
@@ -84,6 +91,7 @@ export interface GgufTensor {
 
 export interface ParsedGguf {
   version: number;
+  littleEndian: boolean;
   metadata: Map<string, { type: GgufValueType; value: GgufValue }>;
   tensors: GgufTensor[];
   alignment: number;
@@ -103,8 +111,29 @@ export async function parseGguf(source: ByteSource): Promise<ParsedGguf> {
   const magic = await cursor.u32("the magic");
   if (magic !== MAGIC) throw new GgufError("bad-magic", "not a GGUF file: it does not start with GGUF");
   const version = await readVersion(cursor);
-  const tensorCount = await count(cursor, "tensor count", MAX_GGUF_TENSORS, "too-many-tensors", MIN_TENSOR_INFO_BYTES);
-  const keyCount = await count(cursor, "metadata key count", MAX_GGUF_KEYS, "too-many-keys", MIN_KEY_VALUE_BYTES);
+  // Smallest encodings, to refuse counts the rest of the file cannot hold before looping over them.
+  const minTensorInfo = cursor.sizeBytes + 4 + 4 + 8; // empty name, n_dims, type, offset
+  const minKeyValue = cursor.sizeBytes + 4 + 1; // empty key, type, one-byte value
+  const tensorCount = await count(cursor, "tensor count", MAX_GGUF_TENSORS, "too-many-tensors", minTensorInfo);
+  const keyCount = await count(cursor, "metadata key count", MAX_GGUF_KEYS, "too-many-keys", minKeyValue);
+  if (version === 1) {
+    findings.push({
+      severity: "safe",
+      code: "gguf-v1",
+      message:
+        "GGUF version 1 (32-bit counts and lengths, August 2023): " +
+        "current llama.cpp and gguf-py (ComfyUI-GGUF) refuse it",
+    });
+  }
+  if (!cursor.littleEndian) {
+    findings.push({
+      severity: "safe",
+      code: "big-endian",
+      message:
+        "written big-endian (for machines like s390x): llama.cpp on little-endian machines refuses it, " +
+        "and other loaders read its tensor data byte-swapped",
+    });
+  }
 
   const metadata = new Map<string, { type: GgufValueType; value: GgufValue }>();
   const walk: ValueWalk = { cursor, visited: 0 };
@@ -164,30 +193,36 @@ export async function parseGguf(source: ByteSource): Promise<ParsedGguf> {
         "carries a chat template (Jinja text) that LLM runtimes render; image UIs (ComfyUI-GGUF, Forge) ignore it",
     });
   }
-  return { version, metadata, tensors, alignment, dataOffset, declaredSize, findings, error };
+  return {
+    version,
+    littleEndian: cursor.littleEndian,
+    metadata,
+    tensors,
+    alignment,
+    dataOffset,
+    declaredSize,
+    findings,
+    error,
+  };
 }
 
-/** Smallest encodings, used to refuse counts the rest of the file cannot hold before looping over them. */
-const MIN_TENSOR_INFO_BYTES = 8 + 4 + 4 + 8; // empty name, n_dims, type, offset
-const MIN_KEY_VALUE_BYTES = 8 + 4 + 1; // empty key, type, one-byte value
-
+/** Reads the version and sets the cursor's byte order and size width from it. */
 async function readVersion(cursor: GgufCursor): Promise<number> {
-  const version = await cursor.u32("the version");
-  if (SUPPORTED_VERSIONS.has(version)) return version;
-  const swapped =
-    ((version & 0xff) << 24) | (((version >>> 8) & 0xff) << 16) | (((version >>> 16) & 0xff) << 8) | (version >>> 24);
-  if (SUPPORTED_VERSIONS.has(swapped)) {
+  const raw = await cursor.u32("the version");
+  cursor.littleEndian = (raw & 0xffff) !== 0;
+  const version = cursor.littleEndian
+    ? raw
+    : (((raw & 0xff) << 24) | ((raw & 0xff00) << 8) | ((raw >>> 8) & 0xff00) | (raw >>> 24)) >>> 0;
+  const supported = cursor.littleEndian ? SUPPORTED_VERSIONS : BIG_ENDIAN_VERSIONS;
+  if (!supported.has(version)) {
     throw new GgufError(
       "unsupported-version",
-      `big-endian GGUF (version ${swapped}): loaders on little-endian machines refuse it`,
+      `unknown GGUF version ${version}${cursor.littleEndian ? "" : " (big-endian)"} ` +
+        "(1, 2 and 3 exist; big-endian files from 2 on)",
     );
   }
-  throw new GgufError(
-    "unsupported-version",
-    version === 1
-      ? "GGUF version 1 (32-bit counts), which current loaders refuse"
-      : `unknown GGUF version ${version} (2 and 3 exist)`,
-  );
+  cursor.sizeBytes = version === 1 ? 4 : 8;
+  return version;
 }
 
 async function count(
@@ -197,7 +232,7 @@ async function count(
   code: "too-many-tensors" | "too-many-keys",
   minEntryBytes: number,
 ): Promise<number> {
-  const n = await cursor.u64(`the ${what}`);
+  const n = await cursor.size(`the ${what}`);
   if (n > BigInt(limit)) throw new GgufError(code, `${what} ${n} is above the limit of ${limit}`);
   const entries = Number(n);
   if (entries * minEntryBytes > cursor.remaining()) {
@@ -212,7 +247,7 @@ async function count(
 const UTF8 = new TextDecoder("utf-8", { fatal: true });
 
 async function readString(cursor: GgufCursor, what: string, limit: number): Promise<string> {
-  const length = await cursor.u64(`the length of ${what}`);
+  const length = await cursor.size(`the length of ${what}`);
   if (length > BigInt(limit)) {
     throw new GgufError("string-too-long", `${what} is ${length} bytes long, above the limit of ${limit}`);
   }
@@ -237,7 +272,7 @@ async function readValueType(cursor: GgufCursor, what: string): Promise<GgufValu
 
 async function readScalar(cursor: GgufCursor, type: GgufValueType, what: string): Promise<GgufValue> {
   const bytes = GGUF_SCALAR_BYTES[type]!;
-  return cursor.scalar(bytes, what, (view, at): GgufValue => {
+  return cursor.scalar(bytes, what, (view, at, le): GgufValue => {
     switch (type) {
       case "uint8":
         return view.getUint8(at);
@@ -246,21 +281,21 @@ async function readScalar(cursor: GgufCursor, type: GgufValueType, what: string)
       case "bool":
         return view.getUint8(at) !== 0;
       case "uint16":
-        return view.getUint16(at, true);
+        return view.getUint16(at, le);
       case "int16":
-        return view.getInt16(at, true);
+        return view.getInt16(at, le);
       case "uint32":
-        return view.getUint32(at, true);
+        return view.getUint32(at, le);
       case "int32":
-        return view.getInt32(at, true);
+        return view.getInt32(at, le);
       case "float32":
-        return view.getFloat32(at, true);
+        return view.getFloat32(at, le);
       case "float64":
-        return view.getFloat64(at, true);
+        return view.getFloat64(at, le);
       case "uint64":
-        return bigValue(view.getBigUint64(at, true));
+        return bigValue(view.getBigUint64(at, le));
       default:
-        return bigValue(view.getBigInt64(at, true));
+        return bigValue(view.getBigInt64(at, le));
     }
   });
 }
@@ -285,10 +320,10 @@ async function readValue(walk: ValueWalk, type: GgufValueType, what: string, dep
   if (depth >= MAX_GGUF_ARRAY_DEPTH)
     throw new GgufError("array-too-deep", `${what} nests arrays more than ${MAX_GGUF_ARRAY_DEPTH} deep`);
   const itemType = await readValueType(cursor, `the items of ${what}`);
-  const length = await cursor.u64(`the length of ${what}`);
+  const length = await cursor.size(`the length of ${what}`);
   const itemBytes = GGUF_SCALAR_BYTES[itemType];
-  // Every item takes at least its fixed size, or a u64 length (strings) / type + length (arrays).
-  const minItemBytes = itemBytes ?? (itemType === "string" ? 8 : 12);
+  // Every item takes at least its fixed size, or a length (strings) / type + length (arrays).
+  const minItemBytes = itemBytes ?? (itemType === "string" ? cursor.sizeBytes : 4 + cursor.sizeBytes);
   if (length > BigInt(MAX_GGUF_ARRAY_LENGTH)) {
     throw new GgufError("array-too-long", `${what} has ${length} items, above the limit of ${MAX_GGUF_ARRAY_LENGTH}`);
   }
@@ -307,7 +342,7 @@ async function readValue(walk: ValueWalk, type: GgufValueType, what: string, dep
       if (++walk.visited > MAX_GGUF_VALUES_VISITED) {
         throw new GgufError("array-too-long", `metadata holds more than ${MAX_GGUF_VALUES_VISITED} values`);
       }
-      const skipped = await cursor.u64(`the length of ${what}[${i}]`);
+      const skipped = await cursor.size(`the length of ${what}[${i}]`);
       if (skipped > BigInt(MAX_GGUF_STRING_BYTES)) {
         throw new GgufError(
           "string-too-long",
@@ -349,7 +384,7 @@ async function readTensorInfo(
   const dims: number[] = [];
   let elements = 1;
   for (let d = 0; d < nDims; d++) {
-    const dim = await cursor.u64(`a dimension of \`${name}\``);
+    const dim = await cursor.size(`a dimension of \`${name}\``);
     if (dim > BigInt(Number.MAX_SAFE_INTEGER)) throw invalid(`dimension ${dim} is out of range`);
     dims.push(Number(dim));
     elements *= Number(dim);

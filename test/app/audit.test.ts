@@ -1,10 +1,11 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { writeMessyWebui } from "../../fixtures/messy-webui.js";
+import { writeLightningCheckpoint } from "../../fixtures/lightning-checkpoint.js";
+import { A1111_MESS_MARKERS, writeMessyWebui } from "../../fixtures/messy-webui.js";
 import type { AuditReport } from "../../src/cli/report/audit-report.js";
 import { runCli } from "../cli/run-cli.js";
 import { useTempDirs } from "../helpers.js";
-import { filesUnder, treeListing } from "../install/fake-webui.js";
+import { filesUnder, touch, treeListing } from "../install/fake-webui.js";
 
 const cli = runCli;
 const tempDir = useTempDirs("sdmodels-audit-");
@@ -86,5 +87,51 @@ describe.each(["a1111", "comfyui"] as const)("sdmodels audit on a messy %s tree"
     const undo = await cli(["undo", "--webui", tree.root], { env });
     expect(undo.code).toBe(0);
     expect(await listing(tree.root)).toEqual(before);
+  });
+});
+
+describe("suspicious files in an audited WebUI", () => {
+  /** An A1111 tree whose checkpoint folder holds SD 1.4's Lightning training checkpoint (needs trusting). */
+  async function withSuspiciousCheckpoint() {
+    const root = join(await tempDir(), "webui");
+    await touch(root, [...A1111_MESS_MARKERS, "models/Stable-diffusion/"]);
+    await writeLightningCheckpoint(join(root, "models/Stable-diffusion/sd-v1-4-full-ema.ckpt"));
+    return { root, env: { SDMODELS_STATE_DIR: join(root, "..", "state") } };
+  }
+
+  it("are reported with what to do, and --fix leaves them where they are", async () => {
+    const { root, env } = await withSuspiciousCheckpoint();
+    const text = await cli(["audit", "--webui", root], { env });
+    expect(text.code).toBe(0);
+    const heading = "suspicious: not provably safe (1) — --fix --quarantine-suspicious: quarantined";
+    expect(text.stdout.split("\n")).toContain(heading);
+    expect(text.stdout).toContain(
+      "→ keep it only if you trust its source (prefer a .safetensors release); " +
+        `\`sdmodels inspect ${join(root, "models/Stable-diffusion/sd-v1-4-full-ema.ckpt")}\` says why`,
+    );
+    const fix = JSON.parse((await cli(["audit", "--webui", root, "--fix", "--json"], { env })).stdout) as AuditReport;
+    expect(fix.findings.map((f) => f.type)).toEqual(["suspicious"]);
+    expect(fix.fix?.plan).toEqual([]);
+    expect(await filesUnder(join(root, "models/Stable-diffusion"))).toEqual(["sd-v1-4-full-ema.ckpt"]);
+  });
+
+  it("--fix --quarantine-suspicious moves them to the quarantine, journaled; undo puts them back", async () => {
+    const { root, env } = await withSuspiciousCheckpoint();
+    const before = await listing(root);
+    const run = await cli(["audit", "--webui", root, "--fix", "--quarantine-suspicious", "--json"], { env });
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    const report = JSON.parse(run.stdout) as AuditReport;
+    expect(await filesUnder(report.quarantine!)).toEqual(["models/Stable-diffusion/sd-v1-4-full-ema.ckpt"]);
+    expect(await filesUnder(join(root, "models/Stable-diffusion"))).toEqual([]);
+    expect((await cli(["undo", "--webui", root], { env })).code).toBe(0);
+    expect(await listing(root)).toEqual(before);
+  });
+
+  it("--quarantine-suspicious without --fix is a usage error", async () => {
+    const { root, env } = await withSuspiciousCheckpoint();
+    const run = await cli(["audit", "--webui", root, "--quarantine-suspicious"], { env });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/--quarantine-suspicious needs --fix/);
   });
 });

@@ -1,4 +1,4 @@
-import { mkdir, readdir, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeDiffusersPipeline } from "../../fixtures/diffusers-writer.js";
@@ -43,6 +43,21 @@ describe("diffusers pipeline folders", () => {
 
   it("takes its components' worst verdict: a pickled UNet that runs code makes the folder dangerous", async () => {
     const dir = await writeDiffusersPipeline(join(await tempDir(), "model"), "sd1", { hostileUnet: true });
+    const inspection = await inspectPath(dir);
+    expect(inspection.safety.verdict).toBe("dangerous");
+    expect(inspection.safety.reasons.join()).toMatch(/unet\/diffusion_pytorch_model\.bin: .*posix\.system/);
+  });
+
+  it("judges a weight file linked in from elsewhere (a Hugging Face cache snapshot) by its target", async () => {
+    const root = await tempDir();
+    const hostile = await writeDiffusersPipeline(join(root, "blobs"), "sd1", { hostileUnet: true });
+    const dir = await writeDiffusersPipeline(join(root, "snapshot"), "sd1");
+    const weights = join(dir, "unet", "diffusion_pytorch_model.fp16.safetensors");
+    await rm(weights);
+    await symlink(
+      join(hostile, "unet", "diffusion_pytorch_model.bin"),
+      join(dir, "unet", "diffusion_pytorch_model.bin"),
+    );
     const inspection = await inspectPath(dir);
     expect(inspection.safety.verdict).toBe("dangerous");
     expect(inspection.safety.reasons.join()).toMatch(/unet\/diffusion_pytorch_model\.bin: .*posix\.system/);
@@ -94,12 +109,15 @@ describe("diffusers pipeline folders", () => {
     const source = await writeDiffusersPipeline(join(root, "pipe"), "sd1");
     const destination = join(root, "models", "diffusers", "pipe");
     await mkdir(destination, { recursive: true });
-    await expect(placeFile(source, destination, { keepSource: false })).rejects.toMatchObject({ code: "EEXIST" });
-    expect(await readdir(destination)).toEqual([]);
-    expect(await readdir(source)).toContain("model_index.json");
-    await expect(placeFile(source, join(root, "elsewhere"), { keepSource: true })).rejects.toMatchObject({
-      code: "EISDIR",
-    });
+    for (const keepSource of [false, true]) {
+      await expect(placeFile(source, destination, { keepSource })).rejects.toMatchObject({
+        code: "destination-exists",
+      });
+      expect(await readdir(destination)).toEqual([]);
+      expect(await readdir(source)).toContain("model_index.json");
+    }
+    // No temp folder of the refused copy is left beside it.
+    expect(await readdir(join(root, "models", "diffusers"))).toEqual(["pipe"]);
   });
 
   it("A1111 does not load diffusers folders: left where it is, with a typed reason", async () => {

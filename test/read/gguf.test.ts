@@ -124,13 +124,54 @@ describe("GGUF header", () => {
   });
 });
 
+describe("GGUF version 1 and big-endian headers", () => {
+  it("reads version 1 (32-bit counts, lengths and dimensions) and classifies it like version 3", async () => {
+    const { inspection } = await written({ ...fluxGguf("Q8_0"), layout: { version: 1, bigEndian: false } });
+    const v3 = (await written(fluxGguf("Q8_0"))).inspection;
+    expect(inspection.error).toBeNull();
+    expect(inspection.tensors).toEqual(v3.tensors);
+    expect(inspection.metadata).toEqual(v3.metadata);
+    expect(inspection.safety.findings.map((f) => f.code)).toContain("gguf-v1");
+    expect(classify(inspection)).toMatchObject({ kind: "diffusion-model", base: "flux" });
+  });
+
+  it.each([
+    [3, "T5-XXL encoder with its vocabulary", t5EncoderGguf("Q5_K")],
+    [2, "SDXL UNet with recorded original shapes", sdxlGguf("Q4_K")],
+  ] as const)(
+    "reads a big-endian version %i header: %s, the same as its little-endian twin",
+    async (version, _what, spec) => {
+      const { inspection } = await written({ ...spec, layout: { version, bigEndian: true } });
+      const twin = (await written(spec)).inspection;
+      expect(inspection.error).toBeNull();
+      expect(inspection.tensors).toEqual(twin.tensors);
+      expect(inspection.metadata).toEqual(twin.metadata);
+      expect(inspection.safety.findings.map((f) => f.code)).toContain("big-endian");
+      expect(classify(inspection)).toEqual(classify(twin));
+      expect(inspection.bytesRead).toBeLessThan(2 * 1024 * 1024);
+    },
+  );
+
+  it("a cut-off version 1 file is still a truncated download", async () => {
+    const { inspection } = await written(
+      { ...fluxGguf("Q4_0"), layout: { version: 1, bigEndian: false } },
+      "f.gguf",
+      -4096,
+    );
+    expect(inspection.error?.code).toBe("truncated");
+  });
+});
+
 describe("hostile GGUF headers end in a named error, without reading or allocating what they claim", () => {
   const u32 = (n: number) => Buffer.from(Uint32Array.of(n).buffer);
   const u64 = (n: bigint | number) => Buffer.from(BigUint64Array.of(BigInt(n)).buffer);
 
   it.each([
-    ["version 1", { version: 1, tensors: 0, kvs: 0 }, "unsupported-version", /version 1/],
-    ["a big-endian file", { version: 0x03000000, tensors: 0, kvs: 0 }, "unsupported-version", /big-endian/],
+    ["version 4", { version: 4, tensors: 0, kvs: 0 }, "unsupported-version", /version 4/],
+    // Big-endian files came with version 3 (and gguf-py writes version 2 ones too); none exist for version 1.
+    ["a big-endian version 1", { version: 0x01000000, tensors: 0, kvs: 0 }, "unsupported-version", /1 \(big-endian/],
+    // Version 1 counts are u32: the low half of this u64 is 2^32−1 tensors.
+    ["2^32−1 tensors in version 1", { version: 1, tensors: 0xffff_ffff, kvs: 0 }, "too-many-tensors", /limit/],
     ["2^64−1 tensors", { tensors: (1n << 64n) - 1n, kvs: 0 }, "too-many-tensors", /limit/],
     [
       "more tensors than the file can hold",

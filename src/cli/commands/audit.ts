@@ -3,6 +3,7 @@ import { createFileHasher } from "../../app/file-hasher.js";
 import { resolveWebui } from "../../install/index.js";
 import type { UiName } from "../../install/types.js";
 import type { CliIo, GlobalOptions } from "../context.js";
+import { UsageError } from "../errors.js";
 import { withInterruptSignals } from "../interrupt-signals.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
@@ -19,11 +20,14 @@ export interface AuditFlags {
   webui?: string;
   ui?: UiName;
   fix?: boolean;
+  quarantineSuspicious?: boolean;
   dryRun?: boolean;
   report?: string;
 }
 
 export async function runAudit(flags: AuditFlags, options: GlobalOptions, io: CliIo): Promise<number> {
+  if (flags.quarantineSuspicious && !flags.fix)
+    throw new UsageError("--quarantine-suspicious needs --fix: it chooses what the fix moves");
   const target = await resolveWebui({ webui: flags.webui, ui: flags.ui, env: io.env, cwd: io.cwd });
   const color = colorEnabled(io.stderr, io.env, options.color);
   const status = await startStatus(`Auditing ${target.root}…`, {
@@ -38,6 +42,7 @@ export async function runAudit(flags: AuditFlags, options: GlobalOptions, io: Cl
       hasher,
       onStatus: (text) => status.update(text),
       fix: flags.fix === true,
+      quarantineSuspicious: flags.quarantineSuspicious === true,
       dryRun: flags.dryRun === true,
       interruptible: withInterruptSignals,
     });

@@ -8,6 +8,7 @@ Examples:
   $ sdmodels audit --webui ~/stable-diffusion-webui          # report only; touches nothing
   $ sdmodels audit --fix --dry-run                           # the plan that heals what was found
   $ sdmodels audit --fix                                     # apply it; \`sdmodels undo\` reverts it
+  $ sdmodels audit --fix --quarantine-suspicious             # also move pickles that need trusting out of sight
   $ sdmodels audit --json | jq '.findings[] | select(.type == "duplicate")'
   $ sdmodels audit --report audit.html                       # one file to open in a browser; no network needed
 
@@ -16,10 +17,11 @@ dangerous pickles, files that are not models (error pages, empty files, cut-off 
 where they belong), duplicates (same size, then SHA-256, with the space they waste), wrong extensions, suspicious
 files, files the UI will not load, unknown files, and preview/info files whose model is gone.
 --fix moves misplaced files to their folder and renames wrong extensions; dangerous files, non-models and extra
-duplicate copies go to <webui>/.sdmodels/quarantine/<id>/ (never deleted). Journaled like any install.
+duplicate copies go to <webui>/.sdmodels/quarantine/<id>/ (never deleted). Suspicious files (not provably safe, no
+sign of code) stay where they are unless --quarantine-suspicious moves them there too. Journaled like any install.
 
 Exit codes: 0 audited (findings are not errors), 1 usage error (or no WebUI found), 2 the fix failed or left a
-conflict, 3 a dangerous file is still in a model folder.
+conflict, 3 a dangerous file is still in a model folder, 130/143 the fix was stopped by SIGINT/SIGTERM.
 `;
 
 /**
@@ -38,6 +40,10 @@ export function registerAudit(program: Command, context: CliContext): void {
     .option(
       "--fix",
       "move misplaced files, rename wrong extensions, quarantine dangerous files, non-models and extra duplicates",
+    )
+    .option(
+      "--quarantine-suspicious",
+      "with --fix: also quarantine suspicious files (pickles that need trusting, odd containers)",
     )
     .option("--dry-run", "with --fix: print the plan; touch nothing")
     .option(

@@ -62,8 +62,9 @@ export function auditReport(outcome: AuditOutcome): AuditReport {
 }
 
 /**
- * 130/143 when SIGINT/SIGTERM stopped the fix (as for install and sort), else 3 while a dangerous file is still where a UI loads it (found and not quarantined), else 2 when the fix failed or
- * left a conflict, else 0: findings are the report, not a failure.
+ * 130/143 when SIGINT/SIGTERM stopped the fix (as for install and sort), else 3 while a dangerous file is still
+ * where a UI loads it (found and not quarantined), else 2 when the fix failed or left a conflict, else 0: findings
+ * are the report, not a failure.
  */
 export function auditExitCode(report: AuditReport): number {
   const interrupted = report.fix?.interrupted;
@@ -75,24 +76,35 @@ export function auditExitCode(report: AuditReport): number {
   return EXIT_OK;
 }
 
-/** Headings of each group, and what `--fix` does to it; the one place where finding types become words. */
-export const FINDING_TITLES: Readonly<Record<AuditFindingType, { title: string; fix: string | null }>> = {
-  dangerous: { title: "dangerous: code runs when loaded", fix: "quarantined" },
-  "not-a-model": { title: "not models: error pages, empty files, cut-off downloads", fix: "quarantined" },
-  misplaced: { title: "misplaced: the UI does not load them from where they are", fix: "moved to where they belong" },
-  duplicate: { title: "duplicates", fix: "extra copies quarantined" },
-  "wrong-extension": { title: "wrong extension: the loader picks its reader by extension", fix: "renamed" },
-  suspicious: { title: "suspicious: not provably safe", fix: null },
-  "not-loaded": { title: "not loaded by this UI", fix: null },
-  unreadable: { title: "unreadable", fix: null },
-  unknown: { title: "unknown: not a model file sdmodels knows", fix: null },
-  "orphan-sidecar": { title: "orphan sidecars: their model is gone", fix: null },
-};
+/**
+ * Headings of each group, and what `--fix` (or, where it takes one, `--fix` with `flag`) does to it; the one place
+ * where finding types become words.
+ */
+export const FINDING_TITLES: Readonly<Record<AuditFindingType, { title: string; fix: string | null; flag?: string }>> =
+  {
+    dangerous: { title: "dangerous: code runs when loaded", fix: "quarantined" },
+    "not-a-model": { title: "not models: error pages, empty files, cut-off downloads", fix: "quarantined" },
+    misplaced: { title: "misplaced: the UI does not load them from where they are", fix: "moved to where they belong" },
+    duplicate: { title: "duplicates", fix: "extra copies quarantined" },
+    "wrong-extension": { title: "wrong extension: the loader picks its reader by extension", fix: "renamed" },
+    suspicious: { title: "suspicious: not provably safe", fix: "quarantined", flag: "--quarantine-suspicious" },
+    "not-loaded": { title: "not loaded by this UI", fix: null },
+    unreadable: { title: "unreadable", fix: null },
+    unknown: { title: "unknown: not a model file sdmodels knows", fix: null },
+    "orphan-sidecar": { title: "orphan sidecars: their model is gone", fix: null },
+  };
 
 /** A path as the report shows it: relative to the WebUI root when inside it. */
 export function webuiRelative(path: string, root: string): string {
   const rel = relative(root, path);
   return rel !== "" && !rel.startsWith(`..${sep}`) && rel !== ".." ? rel : path;
+}
+
+/** What the user should do about a finding `--fix` does not settle by default, or null. */
+export function findingAdvice(f: AuditFinding): string | null {
+  if (f.type !== "suspicious") return null;
+  const inspect = `\`sdmodels inspect ${f.path}\``;
+  return `keep it only if you trust its source (prefer a .safetensors release); ${inspect} says why`;
 }
 
 /** One line of explanation per finding (without its path), for the text and HTML reports alike. */

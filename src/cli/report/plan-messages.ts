@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import { formatBytes } from "../../app/format-bytes.js";
 import { IDENTITY_CHANGE_WORDS } from "../../install/file-identity.js";
+import { MAX_FOLDER_ENTRIES } from "../../install/folder-tree.js";
 import type { ConfigProblem, SidecarRejection } from "../../install/sidecar-policy.js";
 import type { ModelFacts, PlanWarning, SkipReason } from "../../install/types.js";
 import type { LoadJudgement } from "../../install/will-load.js";
@@ -52,9 +53,7 @@ export function skipReasonText(reason: SkipReason): string {
     case "diffusers-not-loaded":
       return `${reason.ui} does not load diffusers folders (SD.Next and ComfyUI do)`;
     case "unsupported-format":
-      return reason.format === "diffusers"
-        ? "diffusers folders are moved, never copied: install it without --copy"
-        : "unsupported format: not safetensors, GGUF or a torch pickle";
+      return "unsupported format: not safetensors, GGUF or a torch pickle";
     case "will-not-load":
       return `${reason.load.ui}: ${notLoadedText(reason.load, reason.model)} (strict)`;
     case "needs-conversion":
@@ -95,6 +94,10 @@ export function skipReasonText(reason: SkipReason): string {
         `refused by --strict: ` +
         `${reason.sidecars === 1 ? "a sidecar" : `${reason.sidecars} sidecars`} would stay behind`
       );
+    case "special-file-in-folder":
+      return reason.found === null
+        ? `${reason.path} holds more than ${MAX_FOLDER_ENTRIES} entries: not a model folder`
+        : `${reason.path} is ${SPECIAL_FILE_NAMES[reason.found]}: a folder moves only with regular files and folders in it`;
     case "name-too-long":
       return `the name ${reason.name} is ${reason.bytes} bytes; filesystems take at most ${reason.limit}`;
     case "not-writable":

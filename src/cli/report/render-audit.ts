@@ -2,7 +2,7 @@ import { type AuditFinding, FINDING_ORDER } from "../../app/audit-findings.js";
 import { formatBytes } from "../../app/format-bytes.js";
 import type { Palette } from "../output/color.js";
 import { terminalSafe } from "../output/terminal-text.js";
-import { type AuditReport, FINDING_TITLES, findingNote, webuiRelative } from "./audit-report.js";
+import { type AuditReport, FINDING_TITLES, findingAdvice, findingNote, webuiRelative } from "./audit-report.js";
 
 /** The human audit report: one group per finding type, problems first, paths relative to the WebUI root. */
 export function renderAudit(report: AuditReport, palette: Palette): string {
@@ -14,14 +14,14 @@ export function renderAudit(report: AuditReport, palette: Palette): string {
   for (const type of FINDING_ORDER) {
     const group = report.findings.filter((f) => f.type === type);
     if (group.length === 0) continue;
-    const { title, fix } = FINDING_TITLES[type];
+    const { title, fix, flag } = FINDING_TITLES[type];
     const tone =
       type === "dangerous"
         ? palette.red
         : type === "suspicious" || type === "unknown" || type === "orphan-sidecar"
           ? palette.dim
           : palette.yellow;
-    lines.push("", tone(`${title} (${group.length})${fix ? ` — --fix: ${fix}` : ""}`));
+    lines.push("", tone(`${title} (${group.length})${fix ? ` — --fix${flag ? ` ${flag}` : ""}: ${fix}` : ""}`));
     for (const f of group) lines.push(...findingLines(f, root));
   }
   const { problems, wastedBytes } = report.summary;
@@ -44,5 +44,9 @@ function findingLines(f: AuditFinding, root: string): string[] {
       ...f.copies.map((c) => `    = ${terminalSafe(webuiRelative(c, root))}`),
     ];
   }
-  return [`  ${terminalSafe(webuiRelative(f.path, root))}  ${note}`];
+  const advice = findingAdvice(f);
+  return [
+    `  ${terminalSafe(webuiRelative(f.path, root))}  ${note}`,
+    ...(advice ? [`    → ${terminalSafe(advice)}`] : []),
+  ];
 }

@@ -76,6 +76,7 @@ const SKIP_LABELS: Readonly<Record<SkipCode, string>> = {
   "name-too-long": "name too long",
   "not-writable": "folder not writable",
   "no-space": "no space",
+  "special-file-in-folder": "link or special file in folder",
 };
 
 /** `x.yaml (config target os.system …)`, for each sidecar left behind. */
