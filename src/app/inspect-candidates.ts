@@ -1,22 +1,18 @@
 import { lstat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { classifyInspection } from "../classify/classify-inspection.js";
-import type { Classification } from "../classify/types.js";
-import { inspectEach } from "../inspect/inspect-pool.js";
-import type { Inspection } from "../inspect/types.js";
+import { inspectPath } from "../inspect/diffusers-folder.js";
+import { crashedInspection, runEach } from "../inspect/inspect-pool.js";
 import { identityOf } from "../install/file-identity.js";
 import type { InstallCandidate } from "../install/types.js";
+import { compiledWorkerScript } from "../worker-script.js";
+import { type ClassifiedInspection, classifiedInspection } from "./classified-inspection.js";
 
-/**
- * One file as `install` and `sort` see it once classified: what inspect reports about it, and what the installer
- * is handed. What only classification reads is dropped: the tensor lists (a 1,000-file folder holds about a million
- * tensor infos) and plain pickle values. The header metadata stays: the HTML report shows its first entries.
- */
-export interface InspectedCandidate {
-  inspection: Omit<Inspection, "tensors" | "values">;
-  classification: Classification;
+/** One file as `install` and `sort` see it once classified, and what the installer is handed. */
+export interface InspectedCandidate extends ClassifiedInspection {
   candidate: InstallCandidate;
 }
+
+const WORKER_URL = compiledWorkerScript(import.meta.url, "./inspect-candidate-worker.js");
 
 /**
  * Inspects and classifies each path, in order, exactly as `inspect` does, so `install` never disagrees with what
@@ -32,15 +28,18 @@ export async function inspectCandidates(
   const identities = [];
   for (const path of paths) identities.push(await lstat(path).then(identityOf, () => null));
   let index = 0;
-  for await (const full of inspectEach(paths, { onFile })) {
+  const work = {
+    workerUrl: WORKER_URL,
+    run: async (path: string) => classifiedInspection(await inspectPath(path)),
+    crashed: (path: string, detail: string) => classifiedInspection(crashedInspection(path, detail)),
+  };
+  for await (const { inspection, classification } of runEach(paths, work, { onFile })) {
     const before = identities[index++];
-    const classification = classifyInspection(full);
-    const { tensors: _tensors, values: _values, ...inspection } = full;
     out.push({
       inspection,
       classification,
       candidate: {
-        source: resolve(full.path),
+        source: resolve(inspection.path),
         size: inspection.size,
         format: inspection.format,
         verdict: inspection.safety.verdict,
