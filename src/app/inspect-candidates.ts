@@ -7,7 +7,10 @@ import type { InstallCandidate } from "../install/types.js";
 import { compiledWorkerScript } from "../worker-script.js";
 import { type ClassifiedInspection, classifiedInspection } from "./classified-inspection.js";
 
-/** One file as `install` and `sort` see it once classified, and what the installer is handed. */
+/**
+ * One file as `install` and `sort` see it once classified, and what the installer is handed. Its metadata is null
+ * unless the caller keeps it for an HTML report.
+ */
 export interface InspectedCandidate extends ClassifiedInspection {
   candidate: InstallCandidate;
 }
@@ -20,7 +23,8 @@ const WORKER_URL = compiledWorkerScript(import.meta.url, "./inspect-candidate-wo
  */
 export async function inspectCandidates(
   paths: readonly string[],
-  onFile?: (index: number, total: number, path: string) => void,
+  onFile: ((index: number, total: number, path: string) => void) | undefined,
+  options: { keepMetadata: boolean },
 ): Promise<InspectedCandidate[]> {
   const out: InspectedCandidate[] = [];
   // Taken before reading (the pool reads ahead of this loop): a file written to or replaced from now on no longer
@@ -35,6 +39,8 @@ export async function inspectCandidates(
   };
   for await (const { inspection, classification } of runEach(paths, work, { onFile })) {
     const before = identities[index++];
+    // Only the HTML report shows metadata: without one, none is kept for the rest of the run.
+    if (!options.keepMetadata) inspection.metadata = null;
     out.push({
       inspection,
       classification,

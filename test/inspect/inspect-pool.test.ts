@@ -74,7 +74,7 @@ describe("inspectEach on worker threads", () => {
     const { inspectCandidates } = await built<CandidatesModule>("../app/inspect-candidates.js");
     const { classifiedInspection } = await built<ClassifiedModule>("../app/classified-inspection.js");
     expect(paths.length).toBeGreaterThanOrEqual(POOL_MIN_FILES);
-    const pooled = await inspectCandidates(paths);
+    const pooled = await inspectCandidates(paths, undefined, { keepMetadata: true });
     expect(pooled.map(({ inspection, classification }) => ({ inspection, classification }))).toEqual(
       (inProcess as Inspection[]).map(classifiedInspection),
     );

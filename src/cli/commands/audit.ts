@@ -40,6 +40,7 @@ export async function runAudit(flags: AuditFlags, options: GlobalOptions, io: Cl
       fix: flags.fix === true,
       dryRun: flags.dryRun === true,
       interruptible: withInterruptSignals,
+      keepMetadata: flags.report !== undefined,
     });
   } finally {
     status.stop();
