@@ -45,7 +45,7 @@ export async function inspectCandidates(
       inspection,
       classification,
       candidate: {
-        source: resolve(inspection.path),
+        source: resolvedPath(inspection.path),
         size: inspection.size,
         format: inspection.format,
         verdict: inspection.safety.verdict,
@@ -56,4 +56,10 @@ export async function inspectCandidates(
     });
   }
   return out;
+}
+
+/** `path` made absolute, as the same string when it already is: a second copy of each path is kept to the end. */
+function resolvedPath(path: string): string {
+  const resolved = resolve(path);
+  return resolved === path ? path : resolved;
 }

@@ -24,5 +24,7 @@ describe("inspectCandidates keeps header metadata only for a report", () => {
     expect(shown.ss_tag_frequency_0).toHaveLength(METADATA_VALUE_CHARS + 1);
     expect(dropped?.inspection.metadata).toBeNull();
     expect(dropped?.classification).toEqual(kept?.classification);
+    // What only `inspect` prints is not kept either.
+    expect(kept?.classification).toMatchObject({ kind: "embedding", evidence: [] });
   });
 });
