@@ -34,6 +34,14 @@ const AHEAD_PER_WORKER = 4;
  */
 const WORKER_YOUNG_GENERATION_MB = 8;
 
+/**
+ * Old generation of each worker's heap, in MB. Uncapped, a worker's old generation fills with promoted per-file
+ * garbage to several times what it keeps before V8 compacts it, and two workers' peaks set the process's peak RSS.
+ * An ordinary header needs a few MB; a file that needs more than this (a huge but legitimate header) is not
+ * refused: it is inspected again on a worker with V8's default heap, so no file's result depends on this cap.
+ */
+const WORKER_OLD_GENERATION_MB = 64;
+
 const WORKER_URL = compiledWorkerScript(import.meta.url, "./inspect-worker.js");
 
 /**
@@ -54,6 +62,8 @@ export interface PoolOptions {
   workers?: number;
   /** Fewest files run on workers; default {@link POOL_MIN_FILES}. */
   poolMinFiles?: number;
+  /** Old-generation cap of the pool's workers; default {@link WORKER_OLD_GENERATION_MB}. */
+  oldGenerationMb?: number;
 }
 
 export interface InspectEachOptions extends PoolOptions {
@@ -108,7 +118,13 @@ export async function* runEach<T>(
     }
     return;
   }
-  const pool = new WorkerPool(paths, workerCount, workerUrl, work.crashed);
+  const pool = new WorkerPool(
+    paths,
+    workerCount,
+    workerUrl,
+    work.crashed,
+    options.oldGenerationMb ?? WORKER_OLD_GENERATION_MB,
+  );
   try {
     for (const [index, path] of paths.entries()) {
       options.onFile?.(index, paths.length, path);
@@ -136,6 +152,7 @@ class WorkerPool<T> {
     private readonly workerCount: number,
     private readonly workerUrl: URL,
     private readonly crashed: (path: string, detail: string) => T,
+    private readonly oldGenerationMb: number,
   ) {
     for (let i = 0; i < workerCount; i++) this.idle.push(this.spawn());
     this.dispatch();
@@ -161,9 +178,13 @@ class WorkerPool<T> {
     await Promise.all([...this.idle, ...this.busy.keys()].map((worker) => worker.terminate()));
   }
 
-  private spawn(): Worker {
+  /** A worker with the capped heap, or with V8's default old generation (`capped` false) for a file that needs it. */
+  private spawn(capped = true): Worker {
     const worker = new Worker(this.workerUrl, {
-      resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      resourceLimits: {
+        maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB,
+        ...(capped ? { maxOldGenerationSizeMb: this.oldGenerationMb } : {}),
+      },
     });
     worker.on("message", (reply: PoolReply<T>) => {
       this.busy.delete(worker);
@@ -175,13 +196,26 @@ class WorkerPool<T> {
     });
     // An error event is followed by exit; the file in hand is settled once, at exit.
     let failure = "";
-    worker.on("error", (error) => (failure = error.message));
+    let outOfMemory = false;
+    worker.on("error", (error) => {
+      failure = error.message;
+      outOfMemory = (error as NodeJS.ErrnoException).code === "ERR_WORKER_OUT_OF_MEMORY";
+    });
     worker.on("exit", (code) => {
       if (this.stopped) return;
       const index = this.busy.get(worker);
       this.busy.delete(worker);
       const at = this.idle.indexOf(worker);
       if (at >= 0) this.idle.splice(at, 1);
+      if (capped && outOfMemory && index !== undefined) {
+        // Over the cap, not broken: the file goes again to a worker with the default heap, which then stays in the
+        // pool in place of this one. Only a file that kills that worker too is reported as crashed.
+        const retry = this.spawn(false);
+        this.busy.set(retry, index);
+        const request: PoolRequest = { index, path: this.paths[index] as string };
+        retry.postMessage(request);
+        return;
+      }
       // A worker that dies at load dies with a file in hand (one is sent at once): each death settles a file.
       if (index !== undefined || this.next < this.paths.length) this.idle.push(this.spawn());
       if (index !== undefined) {

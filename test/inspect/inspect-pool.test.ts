@@ -70,6 +70,13 @@ describe("inspectEach on worker threads", () => {
     expect(progress).toEqual(paths.map((_, i) => i));
   });
 
+  it("inspects a file again on a worker with the default heap when it outgrows the capped one", async () => {
+    const { inspectEach } = await built<PoolModule>("inspect-pool.js");
+    // A cap no worker can load its modules under: every file runs out of memory on a capped worker first.
+    const pooled = await collect(inspectEach(paths, { workers: 2, poolMinFiles: 0, oldGenerationMb: 1 }));
+    expect(pooled).toEqual(inProcess);
+  });
+
   it("classifies on the workers for install and sort exactly as the calling thread would", async () => {
     const { inspectCandidates } = await built<CandidatesModule>("../app/inspect-candidates.js");
     const { classifiedInspection } = await built<ClassifiedModule>("../app/classified-inspection.js");
