@@ -55,6 +55,8 @@ export interface AuditSettings {
    * for install and sort. Without it, applying cannot be interrupted.
    */
   interruptible?: <T>(work: (signal: AbortSignal) => Promise<T>) => Promise<T>;
+  /** Keep each file's shown header metadata (see `keptMetadata`): only an HTML report shows it. */
+  keepMetadata: boolean;
 }
 
 export interface AuditOutcome {
@@ -79,8 +81,12 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
     folders.map((f) => f.path),
     (folder) => status(`Walking ${folder}`),
   );
-  const files = await inspectCandidates(paths, (index, total, path) =>
-    status(`Inspecting ${index + 1}/${total} ${path}`),
+  const files = await inspectCandidates(
+    paths,
+    (index, total, path) => status(`Inspecting ${index + 1}/${total} ${path}`),
+    {
+      keepMetadata: settings.keepMetadata,
+    },
   );
   const audited: AuditedFile[] = files.map((f) => ({ candidate: f.candidate, reasons: f.inspection.safety.reasons }));
   const hashes = await hashSameSize(files, settings.hasher, status);

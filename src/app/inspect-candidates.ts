@@ -1,22 +1,21 @@
 import { lstat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { classifyInspection } from "../classify/classify-inspection.js";
-import type { Classification } from "../classify/types.js";
-import { inspectEach } from "../inspect/inspect-pool.js";
-import type { Inspection } from "../inspect/types.js";
+import { inspectPath } from "../inspect/diffusers-folder.js";
+import { crashedInspection, runEach } from "../inspect/inspect-pool.js";
 import { identityOf } from "../install/file-identity.js";
 import type { InstallCandidate } from "../install/types.js";
+import { compiledWorkerScript } from "../worker-script.js";
+import { type ClassifiedInspection, classifiedInspection } from "./classified-inspection.js";
 
 /**
- * One file as `install` and `sort` see it once classified: what inspect reports about it, and what the installer
- * is handed. What only classification reads is dropped: the tensor lists (a 1,000-file folder holds about a million
- * tensor infos) and plain pickle values. The header metadata stays: the HTML report shows its first entries.
+ * One file as `install` and `sort` see it once classified, and what the installer is handed. Its metadata is null
+ * unless the caller keeps it for an HTML report.
  */
-export interface InspectedCandidate {
-  inspection: Omit<Inspection, "tensors" | "values">;
-  classification: Classification;
+export interface InspectedCandidate extends ClassifiedInspection {
   candidate: InstallCandidate;
 }
+
+const WORKER_URL = compiledWorkerScript(import.meta.url, "./inspect-candidate-worker.js");
 
 /**
  * Inspects and classifies each path, in order, exactly as `inspect` does, so `install` never disagrees with what
@@ -24,7 +23,8 @@ export interface InspectedCandidate {
  */
 export async function inspectCandidates(
   paths: readonly string[],
-  onFile?: (index: number, total: number, path: string) => void,
+  onFile: ((index: number, total: number, path: string) => void) | undefined,
+  options: { keepMetadata: boolean },
 ): Promise<InspectedCandidate[]> {
   const out: InspectedCandidate[] = [];
   // Taken before reading (the pool reads ahead of this loop): a file written to or replaced from now on no longer
@@ -32,15 +32,20 @@ export async function inspectCandidates(
   const identities = [];
   for (const path of paths) identities.push(await lstat(path).then(identityOf, () => null));
   let index = 0;
-  for await (const full of inspectEach(paths, { onFile })) {
+  const work = {
+    workerUrl: WORKER_URL,
+    run: async (path: string) => classifiedInspection(await inspectPath(path)),
+    crashed: (path: string, detail: string) => classifiedInspection(crashedInspection(path, detail)),
+  };
+  for await (const { inspection, classification } of runEach(paths, work, { onFile })) {
     const before = identities[index++];
-    const classification = classifyInspection(full);
-    const { tensors: _tensors, values: _values, ...inspection } = full;
+    // Only the HTML report shows metadata: without one, none is kept for the rest of the run.
+    if (!options.keepMetadata) inspection.metadata = null;
     out.push({
       inspection,
       classification,
       candidate: {
-        source: resolve(full.path),
+        source: resolvedPath(inspection.path),
         size: inspection.size,
         format: inspection.format,
         verdict: inspection.safety.verdict,
@@ -51,4 +56,10 @@ export async function inspectCandidates(
     });
   }
   return out;
+}
+
+/** `path` made absolute, as the same string when it already is: a second copy of each path is kept to the end. */
+function resolvedPath(path: string): string {
+  const resolved = resolve(path);
+  return resolved === path ? path : resolved;
 }

@@ -36,6 +36,8 @@ export interface PipelineSettings {
   hasher: FileHasher;
   status: StatusLine;
   civitai: boolean;
+  /** Keep each file's shown header metadata (see `keptMetadata`): only an HTML report shows it. */
+  keepMetadata: boolean;
   token?: string;
   /** Files that do not exist yet (a dry run of a URL): planned from what the service states, never inspected. */
   predicted?: readonly PredictedCandidate[];
@@ -59,8 +61,10 @@ export async function runInstallPipeline(
   const { status, hasher } = settings;
   // Before anything is inspected: a killed run's half-moved file would otherwise be planned as a duplicate of itself.
   const recovered = options.dryRun ? [] : await recoverStaleBatches(defaultJournalDir(target));
-  const files = await inspectCandidates(paths, (index, total, path) =>
-    status.update(`Inspecting ${index + 1}/${total} ${path}`),
+  const files = await inspectCandidates(
+    paths,
+    (index, total, path) => status.update(`Inspecting ${index + 1}/${total} ${path}`),
+    { keepMetadata: settings.keepMetadata },
   );
   const civitai = settings.civitai
     ? await lookUpOnCivitai(

@@ -5,6 +5,7 @@ import { checkSidecar } from "./check-sidecar.js";
 import { FolderTooLargeError, readTree, treeBytes } from "./folder-tree.js";
 import { gatherTargetFacts } from "./gather-target-facts.js";
 import { webuiRoots } from "./is-inside-webui.js";
+import { namesByFolder } from "./names-by-prefix.js";
 import { routeCandidate } from "./route-candidate.js";
 import type { SidecarRejection } from "./sidecar-policy.js";
 import { findSidecars } from "./sidecars.js";
@@ -59,11 +60,14 @@ export async function gatherSnapshot(
 
   const toHash = new Set<string>();
   const bySize = new Map<number, string[]>();
+  const filesBySize = filesBySizeIn(folders);
   for (const { source, size, dir } of routed) {
-    bySize.set(size, [...(bySize.get(size) ?? []), source]);
-    for (const [name, entry] of Object.entries(folders[dir] ?? {})) {
+    const group = bySize.get(size);
+    if (group) group.push(source);
+    else bySize.set(size, [source]);
+    for (const name of filesBySize(dir).get(size) ?? []) {
       const path = join(dir, name);
-      if (entry.isFile && entry.size === size && path !== source) toHash.add(path).add(source);
+      if (path !== source) toHash.add(path).add(source);
     }
   }
   for (const group of bySize.values()) if (group.length > 1) for (const path of group) toHash.add(path);
@@ -73,8 +77,9 @@ export async function gatherSnapshot(
 
   const sidecars: Record<string, SidecarRejection | null> = {};
   const sidecarIdentities: Record<string, FileIdentity> = {};
+  const namesIn = namesByFolder(folders);
   for (const { source, kind } of routed) {
-    for (const { name, content } of findSidecars(basename(source), kind, Object.keys(folders[dirname(source)] ?? {}))) {
+    for (const { name, content } of findSidecars(basename(source), kind, namesIn(dirname(source)))) {
       const path = join(dirname(source), name);
       if (Object.hasOwn(sidecars, path)) continue;
       const { rejection, identity } = await checkSidecar(path, content);
@@ -105,6 +110,31 @@ async function folderTreeFacts(path: string, inspectedBytes: number): Promise<Fo
     if (error instanceof FolderTooLargeError) return { ok: false, path, found: null };
     return { ok: true, bytes: inspectedBytes };
   }
+}
+
+/**
+ * The files of each listed folder by size, in listing order, built the first time a folder is asked for: every
+ * candidate looks up the files of its size in its destination folder, which a scan per candidate made
+ * (candidates × folder size) name comparisons.
+ */
+function filesBySizeIn(
+  folders: Readonly<Record<string, Readonly<Record<string, SnapshotEntry>> | null>>,
+): (dir: string) => ReadonlyMap<number, string[]> {
+  const indexed = new Map<string, Map<number, string[]>>();
+  return (dir) => {
+    let bySize = indexed.get(dir);
+    if (bySize === undefined) {
+      bySize = new Map();
+      for (const [name, entry] of Object.entries(folders[dir] ?? {})) {
+        if (!entry.isFile) continue;
+        const group = bySize.get(entry.size);
+        if (group) group.push(name);
+        else bySize.set(entry.size, [name]);
+      }
+      indexed.set(dir, bySize);
+    }
+    return bySize;
+  };
 }
 
 /** Real paths of every candidate, the sorted folder and the WebUI roots; what cannot be resolved is left out. */

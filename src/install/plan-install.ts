@@ -1,7 +1,8 @@
 import { basename, dirname, join, resolve } from "node:path";
-import { numberedName, pairsByStem } from "./file-names.js";
+import { numberedName, pairsByStem, splitName } from "./file-names.js";
 import { isInsideAny, isWithin, webuiRoots } from "./is-inside-webui.js";
 import { LAYOUTS } from "./layouts.js";
+import { namesByFolder } from "./names-by-prefix.js";
 import { routeCandidate } from "./route-candidate.js";
 import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
 import { findSidecars, renameSidecar } from "./sidecars.js";
@@ -53,6 +54,22 @@ export function planInstall(
   const copiedTo = new Map<number, number>();
   const claimedSidecars = new Set<string>();
   const entries: PlanEntry[] = [];
+  // Indexes over the listings and the growing plan, so each candidate's lookups cost its own matches, not the folder.
+  const namesIn = namesByFolder(snapshot.folders);
+  const namesIgnoringCase = foldedNamesByFolder(snapshot);
+  /** Planned paths by folder and stem (the only ones a WebUI can pair by stem), in the order planned. */
+  const plannedByStem = new Map<string, string[]>();
+  /** Planned paths by the SHA-256 of the content landing there, in the order planned. */
+  const plannedByHash = new Map<string, string[]>();
+  const plan = (destination: string, from: string) => {
+    if (!planned.has(destination)) {
+      append(plannedByStem, stemKey(destination), destination);
+      const hash = snapshot.hashes[from];
+      if (hash) append(plannedByHash, hash, destination);
+    }
+    planned.set(destination, from);
+    plannedKeys.add(nameKey(snapshot, destination));
+  };
 
   for (const candidate of candidates) {
     const source = resolve(candidate.source);
@@ -86,17 +103,13 @@ export function planInstall(
       continue;
     }
 
-    const duplicate = findDuplicate(candidate, source, route.dir, snapshot, planned);
+    const duplicate = findDuplicate(candidate, source, route.dir, snapshot, plannedByHash);
     if (duplicate) {
       skip({ code: "duplicate", of: duplicate });
       continue;
     }
 
-    const sidecarNames = findSidecars(
-      basename(source),
-      candidate.classification.kind,
-      listNames(snapshot, dirname(source)),
-    )
+    const sidecarNames = findSidecars(basename(source), candidate.classification.kind, namesIn(dirname(source)))
       .map(({ name }) => join(dirname(source), name))
       .filter((path) => !candidateSources.has(path));
     for (const path of sidecarNames.filter((p) => claimedSidecars.has(p))) {
@@ -125,7 +138,7 @@ export function planInstall(
       path !== source &&
       (plannedKeys.has(nameKey(snapshot, path)) ||
         isListed(snapshot, path) ||
-        isListedIgnoringCase(snapshot, path, source));
+        isListedIgnoringCase(snapshot, namesIgnoringCase, path, source));
     const placement = (name: string) => ({
       destination: join(route.dir, name),
       sidecars: ownSidecars
@@ -143,8 +156,10 @@ export function planInstall(
     const groupSources = new Set([source, ...ownSidecars]);
     const stemTaken = (destination: string) =>
       [
-        ...listNames(snapshot, route.dir).map((n) => join(route.dir, n)),
-        ...[...planned.keys()].filter((p) => dirname(p) === route.dir),
+        ...namesIn(route.dir)
+          .startingWith(`${splitName(basename(destination)).stem}.`)
+          .map((n) => join(route.dir, n)),
+        ...(plannedByStem.get(stemKey(destination)) ?? []),
       ].find(
         (p) => !groupSources.has(p) && pairsByStem(basename(destination), basename(p), candidate.classification.kind),
       ) ?? null;
@@ -193,11 +208,9 @@ export function planInstall(
       ...(route.notLoaded ? { notLoaded: route.notLoaded } : {}),
     };
     entries.push(entry);
-    planned.set(entry.destination, source);
-    plannedKeys.add(nameKey(snapshot, entry.destination));
+    plan(entry.destination, source);
     for (const s of entry.sidecars) {
-      planned.set(s.destination, s.source);
-      plannedKeys.add(nameKey(snapshot, s.destination));
+      plan(s.destination, s.source);
       claimedSidecars.add(s.source);
     }
   }
@@ -253,14 +266,15 @@ function findFreeName<P>(
 
 /**
  * Same size and same SHA-256 as a file already in the destination folder, or as a file an earlier entry installs
- * there. Same name with a different hash is a conflict, never a duplicate.
+ * there (`plannedByHash`: planned paths by the hash of what lands there). Same name with a different hash is a
+ * conflict, never a duplicate.
  */
 function findDuplicate(
   candidate: InstallCandidate,
   source: string,
   dir: string,
   snapshot: FsSnapshot,
-  planned: ReadonlyMap<string, string>,
+  plannedByHash: ReadonlyMap<string, readonly string[]>,
 ): string | null {
   const hash = snapshot.hashes[source];
   if (!hash) return null;
@@ -269,10 +283,7 @@ function findDuplicate(
     const path = join(dir, name);
     if (path !== source && entry.isFile && entry.size === candidate.size && snapshot.hashes[path] === hash) return path;
   }
-  for (const [destination, from] of planned) {
-    if (dirname(destination) === dir && snapshot.hashes[from] === hash) return destination;
-  }
-  return null;
+  return plannedByHash.get(hash)?.find((destination) => dirname(destination) === dir) ?? null;
 }
 
 /**
@@ -340,17 +351,42 @@ function nameKey(snapshot: FsSnapshot, path: string): string {
 }
 
 /** A listed name other than the source itself that is the same name to a case-insensitive folder. */
-function isListedIgnoringCase(snapshot: FsSnapshot, path: string, source: string): boolean {
+function isListedIgnoringCase(
+  snapshot: FsSnapshot,
+  namesIgnoringCase: (dir: string) => ReadonlyMap<string, readonly string[]>,
+  path: string,
+  source: string,
+): boolean {
   const dir = dirname(path);
   if (!snapshot.targets?.[dir]?.caseInsensitive) return false;
-  const key = nameKey(snapshot, path);
-  return listNames(snapshot, dir).some(
-    (name) => join(dir, name) !== source && nameKey(snapshot, join(dir, name)) === key,
-  );
+  return (namesIgnoringCase(dir).get(nameKey(snapshot, path)) ?? []).some((name) => join(dir, name) !== source);
 }
 
-function listNames(snapshot: FsSnapshot, dir: string): string[] {
-  return Object.keys(snapshot.folders[dir] ?? {});
+/** Each listed folder's names by {@link nameKey}, built the first time a folder is asked for. */
+function foldedNamesByFolder(snapshot: FsSnapshot): (dir: string) => ReadonlyMap<string, readonly string[]> {
+  const indexed = new Map<string, Map<string, string[]>>();
+  return (dir) => {
+    let byKey = indexed.get(dir);
+    if (byKey === undefined) {
+      byKey = new Map();
+      for (const name of Object.keys(snapshot.folders[dir] ?? {}))
+        append(byKey, nameKey(snapshot, join(dir, name)), name);
+      indexed.set(dir, byKey);
+    }
+    return byKey;
+  };
+}
+
+/** Folder and stem of a path: the files a WebUI pairs by stem share it ({@link pairsByStem}). */
+function stemKey(path: string): string {
+  // NUL never occurs in a path, so no folder and stem run together into another's.
+  return `${dirname(path)}\0${splitName(basename(path)).stem}`;
+}
+
+function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
 }
 
 function isListed(snapshot: FsSnapshot, path: string): boolean {

@@ -1,5 +1,6 @@
 import type { Kind } from "../classify/types.js";
 import { splitName } from "./file-names.js";
+import type { NamesByPrefix } from "./names-by-prefix.js";
 import { type SidecarContent, sidecarRule } from "./sidecar-policy.js";
 
 export interface SidecarMatch {
@@ -8,12 +9,12 @@ export interface SidecarMatch {
   content: SidecarContent;
 }
 
-/** Names in `names` that are sidecars of the model file `modelName` of the given kind (see `SIDECAR_RULES`). */
-export function findSidecars(modelName: string, kind: Kind, names: Iterable<string>): SidecarMatch[] {
+/** Names in `folder` that are sidecars of the model file `modelName` of the given kind (see `SIDECAR_RULES`). */
+export function findSidecars(modelName: string, kind: Kind, folder: NamesByPrefix): SidecarMatch[] {
   const { stem } = splitName(modelName);
   const found: SidecarMatch[] = [];
-  for (const name of names) {
-    if (name === modelName || !name.startsWith(`${stem}.`)) continue;
+  for (const name of folder.startingWith(`${stem}.`)) {
+    if (name === modelName) continue;
     const rule = sidecarRule(name.slice(stem.length), kind);
     if (rule) found.push({ name, content: rule.content });
   }

@@ -6,6 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeSamples } from "../../fixtures/make-samples.js";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
+import { POOL_MIN_FILES } from "../../src/inspect/inspect-pool.js";
+import type { Inspection } from "../../src/inspect/types.js";
 import { useTempDirs } from "../helpers.js";
 import { useBuiltCheckout } from "../setup/built-checkout.js";
 
@@ -15,6 +17,8 @@ const tempDir = useTempDirs();
 
 type PoolModule = typeof import("../../src/inspect/inspect-pool.js");
 type InspectModule = typeof import("../../src/inspect/inspect-file.js");
+type CandidatesModule = typeof import("../../src/app/inspect-candidates.js");
+type ClassifiedModule = typeof import("../../src/app/classified-inspection.js");
 const built = <T>(path: string): Promise<T> => import(pathToFileURL(join(checkout(), "dist/src/inspect", path)).href);
 
 /** Every catalog model in every container it ships in, the committed samples, and files that are not models. */
@@ -64,6 +68,23 @@ describe("inspectEach on worker threads", () => {
     expect(pooled.map((i) => i.path)).toEqual(paths);
     expect(pooled).toEqual(inProcess);
     expect(progress).toEqual(paths.map((_, i) => i));
+  });
+
+  it("inspects a file again on a worker with the default heap when it outgrows the capped one", async () => {
+    const { inspectEach } = await built<PoolModule>("inspect-pool.js");
+    // A cap no worker can load its modules under: every file runs out of memory on a capped worker first.
+    const pooled = await collect(inspectEach(paths, { workers: 2, poolMinFiles: 0, oldGenerationMb: 1 }));
+    expect(pooled).toEqual(inProcess);
+  });
+
+  it("classifies on the workers for install and sort exactly as the calling thread would", async () => {
+    const { inspectCandidates } = await built<CandidatesModule>("../app/inspect-candidates.js");
+    const { classifiedInspection } = await built<ClassifiedModule>("../app/classified-inspection.js");
+    expect(paths.length).toBeGreaterThanOrEqual(POOL_MIN_FILES);
+    const pooled = await inspectCandidates(paths, undefined, { keepMetadata: true });
+    expect(pooled.map(({ inspection, classification }) => ({ inspection, classification }))).toEqual(
+      (inProcess as Inspection[]).map(classifiedInspection),
+    );
   });
 
   it("gives a file whose worker dies an inspect-crashed error, and the other files their results", async () => {

@@ -45,6 +45,7 @@ export async function runAudit(flags: AuditFlags, options: GlobalOptions, io: Cl
       quarantineSuspicious: flags.quarantineSuspicious === true,
       dryRun: flags.dryRun === true,
       interruptible: withInterruptSignals,
+      keepMetadata: flags.report !== undefined,
     });
   } finally {
     status.stop();

@@ -49,6 +49,7 @@ export async function runInstall(
       hasher: createFileHasher({ env: io.env, useCache: true, status }),
       status,
       civitai: flags.civitai === true,
+      keepMetadata: flags.report !== undefined,
       token: flags.token,
       sha256,
       verify: flags.verify,

@@ -29,6 +29,7 @@ export async function runSort(dir: string, flags: InstallFlags, options: GlobalO
       hasher: createFileHasher({ env: io.env, useCache: true, status }),
       status,
       civitai: flags.civitai === true,
+      keepMetadata: flags.report !== undefined,
       interruptible: withInterruptSignals,
     });
   } finally {

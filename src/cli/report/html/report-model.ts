@@ -5,6 +5,7 @@ import { FINDING_ORDER } from "../../../app/audit-findings.js";
 import { formatBytes } from "../../../app/format-bytes.js";
 import type { InspectedCandidate } from "../../../app/inspect-candidates.js";
 import type { InstallOutcome } from "../../../app/install-pipeline.js";
+import { METADATA_SHOWN, METADATA_VALUE_CHARS } from "../../../app/kept-metadata.js";
 import type { Classification } from "../../../classify/types.js";
 import type { Inspection } from "../../../inspect/types.js";
 import type { Verdict } from "../../../model/verdict.js";
@@ -63,10 +64,6 @@ export interface HtmlReportData {
   rows: ReportRow[];
   notes: string[];
 }
-
-/** Metadata entries shown per file and their length: enough to recognise a file, bounded against huge headers. */
-const METADATA_SHOWN = 12;
-const METADATA_VALUE_CHARS = 300;
 
 /** Severity rank of a row: problems first, in the audit's order, then plain files. */
 function rank(row: ReportRow): number {
