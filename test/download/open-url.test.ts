@@ -123,6 +123,13 @@ describe("openUrl follows redirects within limits", () => {
     });
   });
 
+  it("an abort while waiting for the answer is the abort, not a network failure", async () => {
+    const controller = new AbortController();
+    const reason = new Error("SIGINT");
+    const server = await host(() => controller.abort(reason)); // never answers
+    await expect(open(`${server.url}/slow`, { signal: controller.signal })).rejects.toBe(reason);
+  });
+
   it("names the host it could not reach", async () => {
     const server = await host((_req, res) => res.end());
     await new Promise((done) => servers.splice(0)[0]!.close(done));
