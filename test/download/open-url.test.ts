@@ -123,6 +123,11 @@ describe("openUrl follows redirects within limits", () => {
     });
   });
 
+  it("tries an https URL (here a plain-HTTP port, so the TLS handshake fails) rather than refusing its scheme", async () => {
+    const server = await host((_req, res) => res.end());
+    await expect(open(`https://${server.host}/x`)).rejects.toMatchObject({ code: "network" });
+  });
+
   it("an abort while waiting for the answer is the abort, not a network failure", async () => {
     const controller = new AbortController();
     const reason = new Error("SIGINT");
