@@ -86,7 +86,7 @@ function withoutHardLinks(code: string) {
 }
 
 describe("placeFile on filesystems without hard links (exFAT, SMB, NFS)", () => {
-  for (const code of ["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS"]) {
+  for (const code of ["EPERM", "ENOTSUP", "EOPNOTSUPP", "ENOSYS", "EMLINK"]) {
     it(`link refused with ${code}: moves by rename, and never over an existing file`, async () => {
       const dir = await tempDir();
       const { fs, calls } = withoutHardLinks(code);
