@@ -27,6 +27,7 @@ async function batch(dir: string): Promise<Journal> {
         temp: { path: "/webui/models/Lora/.a.safetensors.sdmodels-tmp-1", dev: 1, ino: 9 },
         installed: { dev: 1, ino: 2, size: 5, mtimeMs: 3, ctimeMs: 4 },
         sourceKept: null,
+        tree: null,
         sidecars: [],
       },
     ],
