@@ -1,6 +1,12 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { createTokenSet, redactQueryTokens, tokenFingerprint, tokenForUrl } from "../../src/download/tokens.js";
+import {
+  createTokenSet,
+  queryTokens,
+  redactQueryTokens,
+  tokenFingerprint,
+  tokenForUrl,
+} from "../../src/download/tokens.js";
 
 // Written from the mutants StrykerJS left alive in tokens.ts (npm run mutate): each test pins one rule that a
 // changed line would break unnoticed, because the end-to-end tests run against 127.0.0.1, one host with no case.
@@ -61,5 +67,13 @@ describe("tokens in a URL's query", () => {
     expect(redactQueryTokens(url)).toBe(`https://h.example/f?type=Model&TOKEN=${tokenFingerprint("a+b")}`);
     expect(redactQueryTokens(`failed: a+b`, url)).toBe(`failed: ${tokenFingerprint("a+b")}`);
     expect(redactQueryTokens("not a url")).toBe("not a url");
+  });
+
+  it("knows the other spellings of a key parameter, in any case", () => {
+    expect(queryTokens("https://h.example/f?access_token=a&Api_Key=b&APIKEY=c&tokens=d&key=e")).toEqual([
+      "a",
+      "b",
+      "c",
+    ]);
   });
 });

@@ -1,4 +1,4 @@
-import { readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, rmdir, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeSidecars } from "../../fixtures/sidecar-files.js";
@@ -136,5 +136,140 @@ describe("undoBatch", () => {
     expect(await filesUnder(downloads)).toEqual(["keep.safetensors"]);
     // models/VAE did not exist before this batch created it.
     await expect(stat(join(root, "models/VAE"))).rejects.toMatchObject({ code: "ENOENT" });
+  });
+});
+
+/** Rewrites the batch's journal as someone or something else left it. */
+async function editJournal(path: string, edit: (journal: JournalData) => void): Promise<void> {
+  const journal = JSON.parse(await readFile(path, "utf8")) as JournalData;
+  edit(journal);
+  await writeFile(path, JSON.stringify(journal));
+}
+
+describe("undoBatch refuses a batch it cannot prove, naming why", () => {
+  const refusals: [string, (journal: JournalData, elsewhere: string) => void, string][] = [
+    [
+      "still applied by a live process",
+      (j) => Object.assign(j, { state: "applying", pid: process.ppid }),
+      "it is still being applied by process",
+    ],
+    ["written for another WebUI", (j, elsewhere) => Object.assign(j, { webuiRoot: elsewhere }), "it was written for"],
+    ["a created folder outside the WebUI", (j, elsewhere) => j.createdDirs.push(elsewhere), "lies outside the WebUI"],
+    [
+      "a source outside the batch's source folders",
+      (j) => Object.assign(j.entries[0]!, { source: "/etc/cron.d/a.safetensors" }),
+      "/etc/cron.d/a.safetensors lies outside the folders the batch moved files from",
+    ],
+    [
+      "relative source folders (they would resolve against the current folder)",
+      (j) =>
+        Object.assign(
+          j,
+          { sourceDirs: ["downloads"] },
+          { entries: [{ ...j.entries[0]!, source: "downloads/a.safetensors" }] },
+        ),
+      "downloads/a.safetensors lies outside the folders the batch moved files from",
+    ],
+    [
+      "an installed file without a recorded identity",
+      (j) => Object.assign(j.entries[0]!, { installed: null }),
+      "has no recorded identity",
+    ],
+  ];
+  for (const [what, edit, reason] of refusals) {
+    it(what, async () => {
+      const { downloads, target, journalDir } = await setup();
+      const elsewhere = await tempDir();
+      const applied = await applyPlan(
+        await plan([await modelFile(join(downloads, "a.safetensors"), k("lora"))], target),
+        {
+          journalDir,
+        },
+      );
+      await editJournal(applied.journalPath!, (j) => edit(j, elsewhere));
+      await expect(undoBatch(target)).rejects.toMatchObject({
+        code: "journal-untrusted",
+        message: expect.stringContaining(reason),
+      });
+      expect(await filesUnder(downloads)).toEqual([]);
+    });
+  }
+
+  it("undoes a batch whose recorded SHA-256 still matches", async () => {
+    const { root, downloads, target, journalDir } = await setup();
+    const candidate = await modelFile(join(downloads, "x.safetensors"), k("lora"), { bytes: Buffer.from("new!") });
+    await writeFile(join(root, "models/Lora/x.safetensors"), "old!");
+    const applied = await applyPlan(await plan([candidate], target), { journalDir });
+    expect((JSON.parse(await readFile(applied.journalPath!, "utf8")) as JournalData).entries[0]!.sha256).toMatch(
+      /^[0-9a-f]{64}$/,
+    );
+    expect((await undoBatch(target)).restored).toHaveLength(1);
+    expect(await filesUnder(downloads)).toEqual(["x.safetensors"]);
+  });
+});
+
+describe("undoBatch per file", () => {
+  it("passes over files the batch never placed, and reports a sidecar that is gone while its model goes back", async () => {
+    const { root, downloads, target, journalDir } = await setup();
+    await writeSidecars(downloads, ["a.preview.png", "a.civitai.info"]);
+    const a = await modelFile(join(downloads, "a.safetensors"), k("lora"));
+    const b = await modelFile(join(downloads, "b.safetensors"), k("vae"));
+    const planned = await plan([a, b], target);
+    await writeFile(b.source, "rewritten after inspection"); // b is refused as changed: never placed
+    const applied = await applyPlan(planned, { journalDir });
+    expect(applied.entries.map((e) => e.status)).toEqual(["done", "changed"]);
+    await rm(join(root, "models/Lora/a.preview.png"));
+
+    const report = await undoBatch(target);
+    expect(report.refused).toEqual([
+      { path: join(root, "models/Lora/a.preview.png"), reason: "the installed file is gone" },
+    ]);
+    expect(report.restored.map((r) => r.to).sort()).toEqual([a.source, join(downloads, "a.civitai.info")].sort());
+  });
+
+  it("keeps with a refused model only the sidecars that were placed", async () => {
+    const { root, downloads, target, journalDir } = await setup();
+    await writeSidecars(downloads, ["a.preview.png", "a.civitai.info"]);
+    const a = await modelFile(join(downloads, "a.safetensors"), k("lora"));
+    const applied = await applyPlan(await plan([a], target), { journalDir });
+    await editJournal(applied.journalPath!, (j) => {
+      j.entries[0]!.sidecars[1]!.status = "failed";
+    });
+    await writeFile(a.source, "a new file under the old name");
+    const report = await undoBatch(target);
+    expect(report.restored).toEqual([]);
+    expect(report.refused.map((r) => r.reason)).toEqual([
+      expect.stringContaining("is occupied"),
+      `kept with its model ${join(root, "models/Lora/a.safetensors")}`,
+    ]);
+  });
+
+  it("reports a file it cannot put back and goes on", async () => {
+    const { root, downloads, target, journalDir } = await setup();
+    await mkdir(join(downloads, "sub"));
+    const a = await modelFile(join(downloads, "sub/a.safetensors"), k("lora"));
+    await applyPlan(await plan([a], target), { journalDir });
+    await rmdir(join(downloads, "sub"));
+    await writeFile(join(downloads, "sub"), "a file where the folder was");
+    const report = await undoBatch(target);
+    expect(report.restored).toEqual([]);
+    expect(report.refused).toEqual([
+      { path: join(root, "models/Lora/a.safetensors"), reason: expect.stringContaining(join(downloads, "sub")) },
+    ]);
+  });
+
+  it("removes every folder the batch created, children before parents", async () => {
+    const { root, downloads, target, journalDir } = await setup();
+    const a = await modelFile(join(downloads, "a.safetensors"), k("lora", { base: "sdxl" }));
+    // A WebUI without models/Lora yet: the batch creates it and models/Lora/SDXL inside it.
+    await rm(join(root, "models/Lora"), { recursive: true, force: true });
+    const applied = await applyPlan(await plan([a], target, { byBase: true }), { journalDir });
+    const journal = JSON.parse(await readFile(applied.journalPath!, "utf8")) as JournalData;
+    expect(journal.createdDirs.length).toBeGreaterThan(1);
+    await undoBatch(target);
+    for (const dir of journal.createdDirs) await expect(stat(dir)).rejects.toMatchObject({ code: "ENOENT" });
+    expect(await filesUnder(join(root, "models"))).toEqual([
+      "Stable-diffusion/Put Stable Diffusion checkpoints here.txt",
+    ]);
   });
 });

@@ -67,4 +67,46 @@ describe("judgeGlobal", () => {
     expect(cls("__main__", "Net")).toBe("unknown");
     expect(cls("torch.storage", "_load_from_bytes")).toBe("dangerous");
   });
+
+  it("calls a leading double underscore a dunder, a trailing one not", () => {
+    expect(cls("collections", "__loader")).toBe("dangerous");
+    expect(cls("mymodel.layers", "Block__")).toBe("unknown");
+  });
+
+  it("knows numpy's *DType classes only in numpy.dtypes", () => {
+    expect(cls("mymodel.layers", "EvilDType")).toBe("unknown");
+    expect(cls("numpy.dtypes", "_add_dtype_helper")).toBe("unknown");
+  });
+
+  it("says why, for the finding: each rule its own reason, an alias's only when it is stricter", () => {
+    const reasons: [string, string, string, number][] = [
+      ["", "x", "empty module or name", 4],
+      ["os", "", "empty module or name", 4],
+      ["posix\r", "system", "characters outside [A-Za-z0-9_.] (whitespace, \\r, NUL or punctuation)", 4],
+      ["torch", "nn.Module", "dotted name (attribute chain)", 4],
+      ["os..path", "join", "empty module component", 4],
+      ["torch.__x", "y", "dunder component", 4],
+      ["__builtin__", "set", "inert builtin", 2],
+      ["builtins", "map", "builtin that can build or call other values", 4],
+      ["builtins", "eval", "builtin outside the inert set (eval/exec/getattr/open class)", 4],
+      ["torch", "FloatStorage", "SAFE", 4],
+      ["torch", "load", "known code-execution or nested-load primitive", 4],
+      ["shutil", "rmtree", "module shutil can run code or touch the system", 4],
+      [
+        "pathlib",
+        "os",
+        "attribute os of another module is the os module it imported (a way to reach it under another name)",
+        4,
+      ],
+      ["torch.nn.modules.conv", "Conv2d", "requires trusting the file's Python classes", 4],
+      ["__main__", "Net", "unknown import", 4],
+      // os.system is posix.system: both dangerous, so the pair's own reason stands.
+      ["os", "system", "module os can run code or touch the system", 4],
+      ["io", "open", "same object as _io.open: known code-execution or nested-load primitive", 4],
+    ];
+    for (const [module, name, reason, protocol] of reasons) {
+      expect(judgeGlobal(module, name, protocol).reason, `${module}.${name}`).toBe(reason);
+    }
+    expect(judgeGlobal("posix\r", "system", 4)).toMatchObject({ resolved: "posix\r.system", class: "malformed" });
+  });
 });
