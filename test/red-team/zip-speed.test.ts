@@ -1,10 +1,11 @@
+import { truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { localHeader, writeHostileZip } from "../../fixtures/hostile-zip-writer.js";
 import { checkpointSpec, PickleBuilder, torchPickle } from "../../fixtures/pickle-builder.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
-import { openFileSource } from "../../src/read/byte-source.js";
+import { type ByteSource, openFileSource } from "../../src/read/byte-source.js";
 import { readTorchZip } from "../../src/read/torch-zip.js";
 import { readZipDirectory } from "../../src/read/zip.js";
 import { useTempDirs } from "../helpers.js";
@@ -95,6 +96,40 @@ describe("red team: names of entries torch does not read", () => {
         extraEntries: [{ name, data: payload }],
       });
       expect(await verdictOf(path), JSON.stringify(name)).toBe("dangerous");
+    }
+  });
+});
+
+describe("red team: a file that shrinks while it is read", () => {
+  // Attack (guard): the checkpoint is truncated by another process right after its central directory is read, so
+  // every batched local-header read hits end of file. readSync then returns 0 bytes; a batch that kept asking for
+  // the rest would spin forever, and one that took missing headers for empty ones could still call the file safe.
+  it("ends with a verdict other than safe when the local headers vanish mid-read", async () => {
+    const path = join(await tempDir(), "model.ckpt");
+    const written = await writeTorchZip(path, {
+      root: "archive",
+      dataPkl: benign.bytes,
+      storages: benign.storages.map(({ key, byteSize }) => ({ key, byteSize })),
+    });
+    const file = await openFileSource(path);
+    // the file's own source, truncated right after the whole central directory comes back (not its 4-byte check)
+    const shrinking: ByteSource = {
+      size: file.size,
+      get bytesRead() {
+        return file.bytesRead;
+      },
+      async read(offset, length) {
+        const bytes = await file.read(offset, length);
+        if (offset === written.centralDirectoryOffset && length > 4) await truncate(path, 0);
+        return bytes;
+      },
+      readRanges: (ranges) => file.readRanges!(ranges),
+    };
+    try {
+      const result = await readTorchZip(shrinking);
+      expect(buildSafetyReport(result.findings, result.imports).verdict).not.toBe("safe");
+    } finally {
+      await file.close();
     }
   });
 });
