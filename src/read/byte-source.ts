@@ -64,10 +64,9 @@ class FileByteSource implements FileSource {
     const wanted = this.available({ offset, length });
     const buffer = new Uint8Array(wanted);
     let filled = 0;
-    while (filled < wanted) {
-      const { bytesRead } = await this.handle.read(buffer, filled, wanted - filled, offset + filled);
-      if (bytesRead === 0) break; // the file shrank while we read it
-      filled += bytesRead;
+    // 0 bytes: the file shrank while we read it; part of the loop's condition so that no pass can ask again
+    for (let got = -1; filled < wanted && got !== 0; filled += got) {
+      ({ bytesRead: got } = await this.handle.read(buffer, filled, wanted - filled, offset + filled));
     }
     this.bytesRead += filled;
     return filled === wanted ? buffer : buffer.subarray(0, filled);
@@ -85,10 +84,9 @@ class FileByteSource implements FileSource {
       for (const range of turn) {
         const wanted = this.available(range);
         let filled = 0;
-        while (filled < wanted) {
-          const bytesRead = readSync(this.handle.fd, block, at + filled, wanted - filled, range.offset + filled);
-          if (bytesRead === 0) break; // the file shrank while we read it
-          filled += bytesRead;
+        // as in read: a synchronous loop that asked again at end of file would block the process for good
+        for (let got = -1; filled < wanted && got !== 0; filled += got) {
+          got = readSync(this.handle.fd, block, at + filled, wanted - filled, range.offset + filled);
         }
         this.bytesRead += filled;
         out.push(block.subarray(at, at + filled));

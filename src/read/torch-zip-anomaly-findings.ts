@@ -19,6 +19,8 @@ const SEVERITY: Record<ZipAnomalyCode, { severity: Verdict; code: string }> = {
   "non-utf8-name": { severity: "suspicious", code: "zip-anomaly" },
   "unsupported-flags": { severity: "suspicious", code: "zip-anomaly" },
   "local-header-missing": { severity: "suspicious", code: "zip-anomaly" },
+  // data torch would load was not located, so the scan may have missed it
+  "local-headers-unread": { severity: "dangerous", code: "unscannable" },
   "local-name-mismatch": { severity: "suspicious", code: "zip-anomaly" },
   "local-header-mismatch": { severity: "suspicious", code: "zip-anomaly" },
   "data-out-of-bounds": { severity: "suspicious", code: "zip-anomaly" },

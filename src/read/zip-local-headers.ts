@@ -1,4 +1,4 @@
-import { type ByteSource, readRanges } from "./byte-source.js";
+import { type ByteRange, type ByteSource, readRanges } from "./byte-source.js";
 import type { CentralEntry } from "./zip-central-directory.js";
 import { readU64 } from "./zip-end-record.js";
 import { decodeName } from "./zip-names.js";
@@ -13,12 +13,19 @@ const U32_MAX = 0xffffffff;
 const TORCH_FIELD_ALIGNMENT = 64;
 /** The `FB` extra field's id and length that torch writes in front of its padding. */
 const TORCH_PADDING_FIELD_HEADER = 4;
+/**
+ * Bytes held at once for headers laid out unlike torch's (the second batch). Each such stretch is read once however
+ * many headers share or nest in it, so the batch never exceeds the file; this bounds it on a multi-GB file too. It
+ * matches the central-directory limit: an honest local header repeats its central record's name and carries
+ * extra fields of about the same size, so honest headers together are about as long as the directory.
+ */
+export const MAX_LONGER_HEADER_BYTES = 64 * 1024 * 1024;
 
 /**
  * Reads each entry's 30-byte local header and its name/extra (never its data), computes the data offset the way
  * torch's `getRecordOffset` does, and reports where the local header contradicts the central directory. All the
  * headers are read in one batch ({@link readRanges}), each sized as torch writes it; the few laid out otherwise
- * (a longer name or extra field) are read whole in a second batch.
+ * (a longer name or extra field) are read whole in a second batch, each stretch of the file once ({@link readStretches}).
  */
 export async function readLocalHeaders(
   source: ByteSource,
@@ -40,8 +47,13 @@ export async function readLocalHeaders(
     const length = declaredLength(heads[i]!);
     if (length !== null && offset + length <= limit && length > heads[i]!.length) longer.push({ i, offset, length });
   }
-  const wholes = await readRanges(source, longer);
-  for (let n = 0; n < longer.length; n++) heads[longer[n]!.i] = wholes[n]!;
+  const wholes = await readStretches(source, longer);
+  const unread: number[] = [];
+  for (let n = 0; n < longer.length; n++) {
+    const whole = wholes[n];
+    if (whole) heads[longer[n]!.i] = whole;
+    else unread.push(present[longer[n]!.i]!.index);
+  }
 
   const locals: (LocalHeader | null)[] = new Array(central.length).fill(null);
   for (let i = 0; i < present.length; i++) {
@@ -50,16 +62,26 @@ export async function readLocalHeaders(
   }
   const entries: ZipEntry[] = [];
   const anomalies: ZipAnomaly[] = [];
+  if (unread.length > 0) {
+    anomalies.push({
+      code: "local-headers-unread",
+      entries: unread,
+      message:
+        `${unread.length} local header(s) not read: the headers laid out unlike torch's span more than ` +
+        `${MAX_LONGER_HEADER_BYTES} bytes, so where their data starts is unknown`,
+    });
+  }
+  const unreadSet = new Set(unread);
   for (const entry of central) {
     const local = locals[entry.index] ?? null;
-    if (local === null) {
+    if (local !== null) {
+      for (const anomaly of compareHeaders(entry, local)) anomalies.push(anomaly);
+    } else if (!unreadSet.has(entry.index)) {
       anomalies.push({
         code: "local-header-missing",
         entries: [entry.index],
         message: `${entry.name}: no local header at offset ${entry.localHeaderOffset}`,
       });
-    } else {
-      for (const anomaly of compareHeaders(entry, local)) anomalies.push(anomaly);
     }
     entries.push({
       index: entry.index,
@@ -79,6 +101,40 @@ export async function readLocalHeaders(
     });
   }
   return { entries, anomalies };
+}
+
+/**
+ * Each range's bytes, reading every stretch of the file once: a hostile archive points thousands of central records
+ * at one header, or nests headers in each other's 64 KiB extra fields, and read one by one they would pull gigabytes
+ * out of a small file and hold them all. Overlapping ranges are merged, so at most the file is read; ranges past
+ * {@link MAX_LONGER_HEADER_BYTES} (in file order) are left unread, as null.
+ */
+async function readStretches(source: ByteSource, ranges: readonly ByteRange[]): Promise<(Uint8Array | null)[]> {
+  const order = ranges.map((_, n) => n).sort((a, b) => ranges[a]!.offset - ranges[b]!.offset);
+  const stretches: { offset: number; length: number; members: number[] }[] = [];
+  let total = 0;
+  for (const n of order) {
+    const { offset, length } = ranges[n]!;
+    const last = stretches.at(-1);
+    const lastEnd = last ? last.offset + last.length : -1;
+    const grows = last && offset <= lastEnd ? Math.max(0, offset + length - lastEnd) : length;
+    if (total + grows > MAX_LONGER_HEADER_BYTES) break;
+    total += grows;
+    if (last && offset <= lastEnd) {
+      last.length += grows;
+      last.members.push(n);
+    } else stretches.push({ offset, length, members: [n] });
+  }
+  const blocks = await readRanges(source, stretches);
+  const out: (Uint8Array | null)[] = new Array(ranges.length).fill(null);
+  for (let s = 0; s < stretches.length; s++) {
+    const { offset, members } = stretches[s]!;
+    for (const n of members) {
+      const start = ranges[n]!.offset - offset;
+      out[n] = blocks[s]!.subarray(start, start + ranges[n]!.length);
+    }
+  }
+  return out;
 }
 
 /** The length a local header declares (fixed part, name and extra), or null when `head` holds no local header. */

@@ -1,6 +1,11 @@
 import type { ZipNameKeys } from "./zip-types.js";
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+/**
+ * `ignoreBOM` keeps a leading byte-order mark in the name: dropped, `archive/<U+FEFF>data.pkl` would decode to the
+ * same text as the `data.pkl` torch reads, though its bytes differ. Kept, decoding is one-to-one, so equal names are
+ * equal bytes.
+ */
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 const latin1 = new TextDecoder("latin1");
 const encoder = new TextEncoder();
 /** ASCII text: the same string decoded as UTF-8 or as Latin-1. */

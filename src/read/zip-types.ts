@@ -48,6 +48,7 @@ export type ZipAnomalyCode =
   | "non-utf8-name"
   | "unsupported-flags"
   | "local-header-missing"
+  | "local-headers-unread"
   | "local-name-mismatch"
   | "local-header-mismatch"
   | "data-out-of-bounds"

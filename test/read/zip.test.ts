@@ -1,11 +1,12 @@
 import { open, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { localHeader, writeHostileZip } from "../../fixtures/hostile-zip-writer.js";
 import { type TorchZipOptions, writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { openFileSource } from "../../src/read/byte-source.js";
 import { readZipDirectory, type ZipDirectory, ZipFormatError } from "../../src/read/zip.js";
 import { parseCentralDirectory } from "../../src/read/zip-central-directory.js";
-import { readLocalHeaders } from "../../src/read/zip-local-headers.js";
+import { MAX_LONGER_HEADER_BYTES, readLocalHeaders } from "../../src/read/zip-local-headers.js";
 import { useTempDirs } from "../helpers.js";
 
 const tempDir = useTempDirs();
@@ -154,6 +155,45 @@ describe("readZipDirectory on what torch.save writes", () => {
 });
 
 describe("readZipDirectory anomalies", () => {
+  it("reads local headers nested in each other once, and finds their entries overlapping", async () => {
+    const path = join(await tempDir(), "nested.pt");
+    const header = localHeader("", { extraLength: 0xffff }).subarray(0, 30);
+    const count = 200;
+    const body = new Uint8Array(count * 30 + 0xffff);
+    for (let i = 0; i < count; i++) body.set(header, i * 30);
+    const size = await writeHostileZip(
+      path,
+      body,
+      Array.from({ length: count }, (_, i) => ({ name: `archive/data/${i}`, offset: i * 30 })),
+    );
+    const { directory, bytesRead } = await list(path);
+    expect(bytesRead).toBeLessThan(3 * size);
+    expect(directory.entries.every((entry) => entry.local !== null)).toBe(true);
+    expect(codes(directory)).toContain("overlapping-entries");
+  });
+
+  it("leaves local headers past the batch limit unread and says so, without reading them", async () => {
+    // distinct 64 KiB headers side by side in a sparse file: no overlap to merge, more than the limit in total
+    const path = join(await tempDir(), "long-headers.pt");
+    const header = localHeader("", { extraLength: 0xffff });
+    const count = Math.ceil(MAX_LONGER_HEADER_BYTES / header.length) + 10;
+    const at = (i: number) => i * header.length;
+    await writeHostileZip(
+      path,
+      {
+        length: count * header.length,
+        pieces: Array.from({ length: count }, (_, i) => ({ at: at(i), bytes: header.subarray(0, 30) })),
+      },
+      Array.from({ length: count }, (_, i) => ({ name: `archive/data/${i}`, offset: at(i) })),
+    );
+    const { directory, bytesRead } = await list(path);
+    expect(bytesRead).toBeLessThan(MAX_LONGER_HEADER_BYTES + 1024 * 1024);
+    const unread = directory.anomalies.filter((a) => a.code === "local-headers-unread");
+    expect(unread).toHaveLength(1);
+    expect(unread[0]!.entries.length).toBeGreaterThanOrEqual(10);
+    expect(codes(directory)).not.toContain("local-header-missing");
+  });
+
   it("reports exact and case-insensitive duplicate names", async () => {
     const { directory } = await writeAndList({
       extraEntries: [
