@@ -38,7 +38,17 @@ export interface Finding {
   severity: Verdict;
   /** Machine-readable reason: a safetensors reference error name or a code from README "Reason codes". */
   code: string;
+  /** The whole sentence, with the byte offset and repeat count when known: what `inspect` shows. */
   message: string;
+  /**
+   * The sentence without its byte offset and repeat count, for reports that name the finding in a few words; absent
+   * when it equals {@link message}.
+   */
+  summary?: string;
+  /** Byte offset inside its pickle stream where the finding was made, when it has one. */
+  offset?: number;
+  /** How often the same finding occurred in its stream, when more than once. */
+  times?: number;
   /**
    * For a finding about an imported global (`dangerous-global`, `known-benign-class`, `unknown-global`): the global
    * as judged (`ImportRecord.resolved`), so a report can name it without reading the message.

@@ -175,6 +175,8 @@ describe("worstFinding", () => {
           severity: "suspicious" as const,
           code: "non-weights-only-opcode",
           message: "x/data.pkl: POP is outside torch's weights-only grammar (offset 91)",
+          summary: "x/data.pkl: POP is outside torch's weights-only grammar",
+          offset: 91,
         },
         {
           severity: "dangerous" as const,
@@ -200,6 +202,18 @@ describe("worstFinding", () => {
       more: 0,
     });
     expect(worstFinding({ verdict: "safe", reasons: [], findings: [], imports: [] })).toBeNull();
+  });
+
+  it("takes a finding's words from its summary field, however its message is worded", () => {
+    const finding = {
+      severity: "suspicious" as const,
+      code: "non-weights-only-opcode",
+      message: "x/data.pkl: POP is not allowed here [at byte 91]",
+      summary: "x/data.pkl: POP is not allowed here",
+      offset: 91,
+    };
+    const safety = { verdict: "suspicious" as const, reasons: ["one"], findings: [finding], imports: [] };
+    expect(worstFinding(safety)).toEqual({ text: "x/data.pkl: POP is not allowed here", more: 0 });
   });
 });
 

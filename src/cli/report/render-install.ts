@@ -143,7 +143,7 @@ function findingText(finding: Finding): string {
   const qualifier = IMPORT_QUALIFIERS[finding.code];
   if (finding.global !== undefined && qualifier !== undefined)
     return `imports ${shortImport(finding.global)}${qualifier}`;
-  return finding.message.replace(/ \(offset \d+\)$/, "");
+  return finding.summary ?? finding.message;
 }
 
 /** `dangerous: imports posix.system (+2 more findings: sdmodels inspect charturnerv2.ckpt)`. */
