@@ -78,7 +78,11 @@ export interface SafetyReport {
 
 export interface InspectError {
   code: string;
+  /** The whole sentence; when {@link file} is set, `<file>: <problem>`. */
   message: string;
+  /** The file the error is about, when the message names one, and the problem without it (a table row names it). */
+  file?: string;
+  problem?: string;
   /**
    * A download cut short: how many bytes the file lacks of the size its safetensors header or GGUF tensor table
    * declares. Reports say so from this field, whatever the reader's message words it.

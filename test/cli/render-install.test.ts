@@ -6,7 +6,7 @@ import {
   type PlanEntryReport,
   skipReasonReport,
 } from "../../src/cli/report/install-report.js";
-import { displayPath, renderInstall, tildePath, worstFinding } from "../../src/cli/report/render-install.js";
+import { displayPath, leftNote, renderInstall, tildePath, worstFinding } from "../../src/cli/report/render-install.js";
 
 const ROOT = "/home/ana/ComfyUI";
 const DL = "/home/ana/Downloads";
@@ -162,6 +162,33 @@ describe("renderInstall", () => {
       "    odd.ckpt  checkpoint · sdxl\n      suspicious: imports a…Callback\n      (needs trusting)\n",
     );
     for (const text of [wide, narrow]) expect(text).toContain("1 pickle (.ckpt): no code found");
+  });
+});
+
+describe("leftNote", () => {
+  it("names an unreadable file's problem from its fields, however the reader worded its message", () => {
+    const source = `${DL}/gone.safetensors`;
+    const unreadable = entry("gone.safetensors", {
+      action: "skip",
+      destination: null,
+      reason: { code: "unreadable", error: "ENOENT", message: "unreadable" },
+    });
+    const withError = (error: { code: string; message: string; file?: string; problem?: string }): InstallDetails => ({
+      ...NO_DETAILS,
+      findings: new Map([
+        [source, { error, safety: { verdict: "suspicious", reasons: [], findings: [], imports: [] } }],
+      ]),
+    });
+    const named = withError({
+      code: "ENOENT",
+      message: `no such file: ${source}`,
+      file: source,
+      problem: "no such file",
+    });
+    expect(leftNote(unreadable, named, options)).toBe("no such file");
+    // Another file's error keeps its whole sentence, which names that file.
+    const other = withError({ code: "ENOENT", message: "/x/y: gone", file: "/x/y", problem: "gone" });
+    expect(leftNote(unreadable, other, options)).toBe("/x/y: gone");
   });
 });
 
