@@ -50,7 +50,13 @@ export async function inspectDiffusersFolder(path: string): Promise<Inspection> 
     const inspection = await inspectFile(file);
     bytesRead += inspection.bytesRead;
     const where = relative(path, file);
-    findings.push(...inspection.safety.findings.map((f) => ({ ...f, message: `${where}: ${f.message}` })));
+    findings.push(
+      ...inspection.safety.findings.map((f) => ({
+        ...f,
+        message: `${where}: ${f.message}`,
+        ...(f.summary === undefined ? {} : { summary: `${where}: ${f.summary}` }),
+      })),
+    );
     imports.push(...inspection.safety.imports);
     if (inspection.error && !error)
       error = { code: inspection.error.code, message: `${where}: ${inspection.error.message}` };

@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
 import { compiledWorkerScript } from "../worker-script.js";
 import { inspectPath } from "./diffusers-folder.js";
+import { fileInspectError } from "./io-error.js";
 import { buildSafetyReport } from "./safety-report.js";
 import type { Inspection } from "./types.js";
 
@@ -73,7 +74,7 @@ export interface InspectEachOptions extends PoolOptions {
 
 /** The result for a file whose worker died while inspecting it (out of memory, a native crash): never "safe". */
 export function crashedInspection(path: string, detail: string): Inspection {
-  const error = { code: "inspect-crashed", message: `${path}: inspection stopped: ${detail}` };
+  const error = fileInspectError("inspect-crashed", path, `inspection stopped: ${detail}`);
   return {
     path,
     format: "unknown",

@@ -1,4 +1,4 @@
-import { NotRegularFileError } from "../read/open-regular-file.js";
+import { NotRegularFileError, notRegularFileProblem } from "../read/open-regular-file.js";
 import type { InspectError } from "./types.js";
 
 const PHRASES: Record<string, string> = {
@@ -24,10 +24,16 @@ export function isIoError(error: unknown): error is NodeJS.ErrnoException & { co
   return typeof code === "string" && /^E[A-Z]+$/.test(code);
 }
 
+/** An error about one file: its sentence names the file, and the file and problem stay apart as fields. */
+export function fileInspectError(code: string, file: string, problem: string): InspectError {
+  return { code, message: `${file}: ${problem}`, file, problem };
+}
+
 /** `{code: "ENOENT", message: "<path>: no such file"}`: one sentence that names the file, no stack, no syscall. */
 export function ioInspectError(path: string, error: NodeJS.ErrnoException & { code: string }): InspectError {
-  // Its message already names the path and what it is instead of a file.
-  if (error instanceof NotRegularFileError) return { code: error.code, message: error.message, io: true };
+  if (error instanceof NotRegularFileError) {
+    return { ...fileInspectError(error.code, error.path, notRegularFileProblem(error.fileType)), io: true };
+  }
   const phrase = PHRASES[error.code] ?? error.message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/, "");
-  return { code: error.code, message: `${path}: ${phrase}`, io: true };
+  return { ...fileInspectError(error.code, path, phrase), io: true };
 }

@@ -38,7 +38,17 @@ export interface Finding {
   severity: Verdict;
   /** Machine-readable reason: a safetensors reference error name or a code from README "Reason codes". */
   code: string;
+  /** The whole sentence, with the byte offset and repeat count when known: what `inspect` shows. */
   message: string;
+  /**
+   * The sentence without its byte offset and repeat count, for reports that name the finding in a few words; absent
+   * when it equals {@link message}.
+   */
+  summary?: string;
+  /** Byte offset inside its pickle stream where the finding was made, when it has one. */
+  offset?: number;
+  /** How often the same finding occurred in its stream, when more than once. */
+  times?: number;
   /**
    * For a finding about an imported global (`dangerous-global`, `known-benign-class`, `unknown-global`): the global
    * as judged (`ImportRecord.resolved`), so a report can name it without reading the message.
@@ -68,7 +78,11 @@ export interface SafetyReport {
 
 export interface InspectError {
   code: string;
+  /** The whole sentence; when {@link file} is set, `<file>: <problem>`. */
   message: string;
+  /** The file the error is about, when the message names one, and the problem without it (a table row names it). */
+  file?: string;
+  problem?: string;
   /**
    * A download cut short: how many bytes the file lacks of the size its safetensors header or GGUF tensor table
    * declares. Reports say so from this field, whatever the reader's message words it.

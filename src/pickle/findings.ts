@@ -2,6 +2,11 @@ import type { Finding } from "../inspect/types.js";
 import { type Verdict, worstVerdict } from "../model/verdict.js";
 import { MAX_FINDINGS } from "./limits.js";
 
+/** `label: sentence (offset N), K times`: the one place a finding's position and repeat count become words. */
+function findingMessage(summary: string, offset: number | undefined, times: number | undefined): string {
+  return `${summary}${offset === undefined ? "" : ` (offset ${offset})`}${times === undefined ? "" : `, ${times} times`}`;
+}
+
 /**
  * Collects findings for one stream: identical (severity, code, message) findings are merged with a count, so a
  * hostile stream repeating one violation a million times yields one finding, and at most MAX_FINDINGS are kept.
@@ -26,8 +31,11 @@ export class FindingCollector {
       this.droppedWorst = worstVerdict([this.droppedWorst, severity]);
       return;
     }
-    const at = offset === undefined ? "" : ` (offset ${offset})`;
-    const finding: Finding = { severity, code, message: `${this.label}: ${message}${at}` };
+    const summary = `${this.label}: ${message}`;
+    const finding: Finding =
+      offset === undefined
+        ? { severity, code, message: summary }
+        : { severity, code, message: summary, summary, offset };
     this.byKey.set(key, { finding: global === undefined ? finding : { ...finding, global }, count: 1 });
   }
 
@@ -37,9 +45,12 @@ export class FindingCollector {
   }
 
   list(): Finding[] {
-    const out = [...this.byKey.values()].map(({ finding, count }) =>
-      count > 1 ? { ...finding, message: `${finding.message}, ${count} times` } : finding,
-    );
+    const out = [...this.byKey.values()].map(({ finding, count }) => {
+      if (finding.offset === undefined && count === 1) return finding;
+      const summary = finding.summary ?? finding.message;
+      const times = count > 1 ? { times: count } : {};
+      return { ...finding, ...times, summary, message: findingMessage(summary, finding.offset, times.times) };
+    });
     if (this.dropped > 0) {
       out.push({
         severity: this.droppedWorst,

@@ -19,8 +19,13 @@ export class NotRegularFileError extends Error {
     readonly path: string,
     readonly fileType: SpecialFileType,
   ) {
-    super(`${path}: not a regular file but ${SPECIAL_FILE_NAMES[fileType]}`);
+    super(`${path}: ${notRegularFileProblem(fileType)}`);
   }
+}
+
+/** What a special file is instead of a model file, in the words every report uses. */
+export function notRegularFileProblem(fileType: SpecialFileType): string {
+  return `not a regular file but ${SPECIAL_FILE_NAMES[fileType]}`;
 }
 
 export const SPECIAL_FILE_NAMES: Readonly<Record<SpecialFileType, string>> = {

@@ -6,7 +6,7 @@ import {
   type PlanEntryReport,
   skipReasonReport,
 } from "../../src/cli/report/install-report.js";
-import { displayPath, renderInstall, tildePath, worstFinding } from "../../src/cli/report/render-install.js";
+import { displayPath, leftNote, renderInstall, tildePath, worstFinding } from "../../src/cli/report/render-install.js";
 
 const ROOT = "/home/ana/ComfyUI";
 const DL = "/home/ana/Downloads";
@@ -165,6 +165,33 @@ describe("renderInstall", () => {
   });
 });
 
+describe("leftNote", () => {
+  it("names an unreadable file's problem from its fields, however the reader worded its message", () => {
+    const source = `${DL}/gone.safetensors`;
+    const unreadable = entry("gone.safetensors", {
+      action: "skip",
+      destination: null,
+      reason: { code: "unreadable", error: "ENOENT", message: "unreadable" },
+    });
+    const withError = (error: { code: string; message: string; file?: string; problem?: string }): InstallDetails => ({
+      ...NO_DETAILS,
+      findings: new Map([
+        [source, { error, safety: { verdict: "suspicious", reasons: [], findings: [], imports: [] } }],
+      ]),
+    });
+    const named = withError({
+      code: "ENOENT",
+      message: `no such file: ${source}`,
+      file: source,
+      problem: "no such file",
+    });
+    expect(leftNote(unreadable, named, options)).toBe("no such file");
+    // Another file's error keeps its whole sentence, which names that file.
+    const other = withError({ code: "ENOENT", message: "/x/y: gone", file: "/x/y", problem: "gone" });
+    expect(leftNote(unreadable, other, options)).toBe("/x/y: gone");
+  });
+});
+
 describe("worstFinding", () => {
   it("names the worst import in a few words and counts the other findings", () => {
     const safety = {
@@ -175,6 +202,8 @@ describe("worstFinding", () => {
           severity: "suspicious" as const,
           code: "non-weights-only-opcode",
           message: "x/data.pkl: POP is outside torch's weights-only grammar (offset 91)",
+          summary: "x/data.pkl: POP is outside torch's weights-only grammar",
+          offset: 91,
         },
         {
           severity: "dangerous" as const,
@@ -200,6 +229,18 @@ describe("worstFinding", () => {
       more: 0,
     });
     expect(worstFinding({ verdict: "safe", reasons: [], findings: [], imports: [] })).toBeNull();
+  });
+
+  it("takes a finding's words from its summary field, however its message is worded", () => {
+    const finding = {
+      severity: "suspicious" as const,
+      code: "non-weights-only-opcode",
+      message: "x/data.pkl: POP is not allowed here [at byte 91]",
+      summary: "x/data.pkl: POP is not allowed here",
+      offset: 91,
+    };
+    const safety = { verdict: "suspicious" as const, reasons: ["one"], findings: [finding], imports: [] };
+    expect(worstFinding(safety)).toEqual({ text: "x/data.pkl: POP is not allowed here", more: 0 });
   });
 });
 

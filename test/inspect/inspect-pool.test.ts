@@ -107,6 +107,8 @@ describe("inspectEach on worker threads", () => {
         expect(inspection.error).toEqual({
           code: "inspect-crashed",
           message: `${paths[index]}: inspection stopped: worker thread exited with code 70`,
+          file: paths[index],
+          problem: "inspection stopped: worker thread exited with code 70",
         });
         expect(inspection.safety.verdict).toBe("suspicious");
       } else {

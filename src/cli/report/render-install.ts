@@ -143,7 +143,7 @@ function findingText(finding: Finding): string {
   const qualifier = IMPORT_QUALIFIERS[finding.code];
   if (finding.global !== undefined && qualifier !== undefined)
     return `imports ${shortImport(finding.global)}${qualifier}`;
-  return finding.message.replace(/ \(offset \d+\)$/, "");
+  return finding.summary ?? finding.message;
 }
 
 /** `dangerous: imports posix.system (+2 more findings: sdmodels inspect charturnerv2.ckpt)`. */
@@ -170,8 +170,8 @@ const DECLARERS: Readonly<Record<NonNullable<InspectError["missing"]>["declaredB
 };
 
 /**
- * Why an unreadable file could not be read, without the file name the reader put in front (the row names it). An
- * error page and a cut-off download are told from their typed fields, in the row's words, never from the message.
+ * Why an unreadable file could not be read, as the error's problem field when the file it names is this row's (the
+ * row names it), else its whole message. An error page and a cut-off download are told from their typed fields, in the row's words, never from the message.
  */
 function errorNote(findings: FileFindings | undefined, source: string, cwd: string): string {
   const error = findings?.error;
@@ -184,9 +184,8 @@ function errorNote(findings: FileFindings | undefined, source: string, cwd: stri
     const { bytes, declaredBy } = error.missing;
     return `incomplete download: ${bytes} bytes shorter than ${DECLARERS[declaredBy]} declares`;
   }
-  const colon = error.message.indexOf(": ");
-  return colon > 0 && resolve(cwd, error.message.slice(0, colon)) === source
-    ? error.message.slice(colon + 2)
+  return error.file !== undefined && error.problem !== undefined && resolve(cwd, error.file) === source
+    ? error.problem
     : error.message;
 }
 
