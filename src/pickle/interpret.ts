@@ -904,6 +904,12 @@ class Machine {
         this.push({ k: "str", v: this.byteText(this.sized(name === "SHORT_BINSTRING" ? "len1" : "slen4")) });
         return null;
       case "STRING": {
+        // CPython's load_string refuses an operand that does not open with a quote whatever the rest of its line
+        // holds, so the load stops here; reading on for the newline would only run into binary data (a safetensors
+        // length prefix can read as an opcode followed by `S`), which can go on for gigabytes without one.
+        const first = this.bytes[this.pos];
+        if (this.pos < this.limit && first !== 0x27 && first !== 0x22)
+          this.abort("invalid", "STRING operand is not quoted");
         const raw = this.lineBytes();
         const quote = raw[0];
         if (raw.length < 2 || raw[raw.length - 1] !== quote || (quote !== 0x27 && quote !== 0x22)) {

@@ -7,6 +7,7 @@ import {
   type TorchPickleOptions,
   torchPickle,
 } from "../../fixtures/pickle-builder.js";
+import { safetensorsHeader, writeSafetensors } from "../../fixtures/safetensors-writer.js";
 import { writeLegacyTorchFile } from "../../fixtures/torch-legacy-writer.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { classify } from "../../src/classify/classify.js";
@@ -199,5 +200,24 @@ describe("false alarms (2): Lightning checkpoints", () => {
     const a = analyzePickle(b.bytes(), { persistentIds: "zip" });
     expect(verdictOf(a)).toBe("suspicious");
     expect(a.findings.find((f) => f.code === "object-state")?.message).toContain("AttributeDict");
+  });
+
+  // Unlucky user: a LoRA whose header is 0x5388 bytes long starts with 0x88 0x53, which a pickle reader takes for
+  // NEWTRUE then STRING. Its tensors are zeros (a fresh LoRA's up weights; any sparse file), so no newline ends the
+  // STRING line for more than the 64 MiB sdmodels reads, and the file was failed closed as dangerous. CPython's
+  // load_string refuses an unquoted STRING operand whatever the line holds, so nothing after it can ever run.
+  it("a safetensors file whose length prefix reads as NEWTRUE, STRING over zeros is safe, its pickle reading over", async () => {
+    const tensors = [
+      { name: "lora_unet_down_blocks_0_attentions_0_proj_in.lora_up.weight", shape: [320, 4096, 16], dtype: "F32" },
+    ];
+    let note = "";
+    while (safetensorsHeader(tensors, { ss_note: note }).header.length < 0x5388) note += "x";
+    expect(safetensorsHeader(tensors, { ss_note: note }).header.length).toBe(0x5388);
+    const path = join(await tempDir(), "fresh_lora.safetensors");
+    await writeSafetensors(path, tensors, { metadata: { ss_note: note } });
+    const inspection = await inspectFile(path);
+    expect(inspection.format).toBe("safetensors");
+    expect(inspection.safety.verdict).toBe("safe");
+    expect(inspection.bytesRead).toBeLessThan(1024 * 1024);
   });
 });
