@@ -62,17 +62,18 @@ export function auditReport(outcome: AuditOutcome): AuditReport {
 }
 
 /**
- * 130/143 when SIGINT/SIGTERM stopped the fix (as for install and sort), else 3 while a dangerous file is still
- * where a UI loads it (found and not quarantined), else 2 when the fix failed or left a conflict, else 0: findings
- * are the report, not a failure.
+ * 130/143 when SIGINT/SIGTERM stopped the fix (as for install and sort); else 3 while a dangerous file is still where
+ * a UI loads it: every dangerous finding counts until the fix reports its own move done (a link the planner skipped, a
+ * move skipped as changed, a batch that stopped or never ran all leave it in place); else 2 when the fix failed or left
+ * a conflict, or a file could not be read; else 0: findings are the report, not a failure.
  */
 export function auditExitCode(report: AuditReport): number {
   const interrupted = report.fix?.interrupted;
   if (interrupted) return EXIT_INTERRUPTED[interrupted === "SIGTERM" ? "SIGTERM" : "SIGINT"];
-  const fixed =
-    report.fix !== null && !report.fix.dryRun && report.fix.failure === null && report.fix.summary.conflicts === 0;
-  if ((report.summary.byType.dangerous ?? 0) > 0 && !fixed) return EXIT_DANGEROUS;
+  const moved = new Set((report.fix?.results ?? []).filter((r) => r.status === "done").map((r) => r.source));
+  if (report.findings.some((f) => f.type === "dangerous" && !moved.has(f.path))) return EXIT_DANGEROUS;
   if (report.fix !== null && (report.fix.failure !== null || report.fix.summary.conflicts > 0)) return EXIT_FILE_ERROR;
+  if ((report.summary.byType.unreadable ?? 0) > 0) return EXIT_FILE_ERROR;
   return EXIT_OK;
 }
 
