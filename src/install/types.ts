@@ -307,7 +307,7 @@ export interface InstallPlan {
 }
 
 /**
- * `changed`: the source is no longer the file that was inspected (replaced, rewritten or touched since), so it was
+ * `changed`: the source is no longer the file that was inspected (replaced, rewritten, touched or deleted since), so it was
  * not installed and the batch went on. `interrupted`: SIGINT/SIGTERM arrived while it was being copied; its partial
  * copy was removed and the batch stopped.
  */
