@@ -104,7 +104,7 @@ export function modelFolders(target: WebuiTarget): ModelFolder[] {
   return [...byPath].map(([path, kinds]) => ({ path, kinds: [...kinds] })).sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-function isInside(path: string, dir: string): boolean {
+export function isInside(path: string, dir: string): boolean {
   const rel = relative(dir, path);
   return rel !== "" && !rel.startsWith(`..${sep}`) && rel !== ".." && !rel.startsWith(sep);
 }

@@ -25,6 +25,7 @@ import {
 import { auditPaths } from "./audit-paths.js";
 import { type InspectedCandidate, inspectCandidates } from "./inspect-candidates.js";
 import { uninterruptible } from "./install-pipeline.js";
+import { type QuarantineProblem, quarantineProblem } from "./quarantine-folder.js";
 
 /** SHA-256 through the hash cache: what the CLI's file hasher offers. */
 export interface Sha256Source {
@@ -67,6 +68,8 @@ export interface AuditOutcome {
   findings: AuditFinding[];
   /** Where `--fix` puts quarantined files: `<webui>/.sdmodels/quarantine/<id>`. */
   quarantineDir: string | null;
+  /** Why `--fix` moved nothing: the quarantine folder is not a folder or leads into a model folder. */
+  quarantineProblem: QuarantineProblem | null;
   /** The fix, as install/sort report it; null without `fix`. */
   fix: AuditFix | null;
 }
@@ -95,6 +98,7 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
 
   let fix: AuditFix | null = null;
   let quarantineDir: string | null = null;
+  let problem: QuarantineProblem | null = null;
   if (settings.fix) {
     quarantineDir = join(target.root, ".sdmodels", "quarantine", quarantineId());
     const candidates = fixCandidates(findings, audited, target, quarantineDir, {
@@ -106,8 +110,12 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
       sha256: async (path) => hashes[path] ?? (await settings.hasher.hash(path)).sha256,
     });
     const plan = planInstall(candidates, target, options, snapshot);
+    problem = await quarantineProblem(
+      quarantineDir,
+      folders.map((f) => f.path),
+    );
     const applied =
-      !options.dryRun && plan.summary.conflict === 0
+      !options.dryRun && plan.summary.conflict === 0 && problem === null
         ? await (settings.interruptible ?? uninterruptible)((signal) =>
             applyPlan(plan, {
               journalDir: defaultJournalDir(target),
@@ -125,7 +133,7 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
     };
   }
   await settings.hasher.save();
-  return { target, folders, files, findings, quarantineDir, fix };
+  return { target, folders, files, findings, quarantineDir, quarantineProblem: problem, fix };
 }
 
 /** Only files that share a size with another can be duplicates; only those are hashed (through the hash cache). */

@@ -98,17 +98,20 @@ describe("red team: audit exit codes", () => {
 describe("red team: the quarantine folder", () => {
   // Attack: someone with write access to the WebUI folder pre-creates `.sdmodels/quarantine` as a link into
   // models/Stable-diffusion. --fix then "quarantines" the dangerous pickle into a folder A1111 scans recursively.
+  // Fixed: the link is never followed; nothing moves, the pickle stays reported where it was, and audit exits 3.
   it("never quarantines into a folder the UI loads models from", { timeout: 60_000 }, async () => {
     const { webui, env } = await a1111();
-    await hostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
+    const evil = await hostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
     await mkdir(join(webui, ".sdmodels"), { recursive: true });
     await symlink("../models/Stable-diffusion", join(webui, ".sdmodels/quarantine"));
     const run = await audit(webui, env, "--fix");
     expect(run.report?.summary.byType.dangerous).toBe(1);
     const loaded = await filesUnder(join(webui, "models"));
-    expect(loaded.filter((p) => p.endsWith("charturner.ckpt"))).toEqual([]);
-    const again = await audit(webui, env);
-    expect(again.report?.summary.byType.dangerous ?? 0).toBe(0);
+    expect(loaded.filter((p) => p.endsWith("charturner.ckpt"))).toEqual(["Lora/charturner.ckpt"]);
+    expect(await exists(evil)).toBe(true);
+    expect(run.report?.quarantineProblem?.type).toBe("inside-model-folder");
+    expect(run.stderr).toMatch(/cannot quarantine/);
+    expect(run.code).toBe(3);
   });
 });
 
