@@ -80,17 +80,18 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
     (f) => f !== null,
   );
 
-  const paths = await auditPaths(
+  const { paths, otherNames } = await auditPaths(
     folders.map((f) => f.path),
     (folder) => status(`Walking ${folder}`),
   );
-  const files = await inspectCandidates(
+  const inspected = await inspectCandidates(
     paths,
     (index, total, path) => status(`Inspecting ${index + 1}/${total} ${path}`),
     {
       keepMetadata: settings.keepMetadata,
     },
   );
+  const files = withDangerousNames(inspected, otherNames);
   const audited: AuditedFile[] = files.map((f) => ({ candidate: f.candidate, reasons: f.inspection.safety.reasons }));
   const hashes = await hashSameSize(files, settings.hasher, status);
   const listings = await listFolders(folders.map((f) => f.path));
@@ -134,6 +135,29 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
   }
   await settings.hasher.save();
   return { target, folders, files, findings, quarantineDir, quarantineProblem: problem, fix };
+}
+
+/**
+ * Each dangerous file once more under each of its other hard-linked names: every name is a file the UI loads, so each
+ * is reported and quarantined. Other files keep one name, so a file is never called a duplicate of itself. The other
+ * names carry no identity: moving the first name changes the ctime they share, so they would all be skipped as
+ * changed; whatever a name holds by then, quarantine only takes it out of the UI's sight, and journals it for undo.
+ */
+function withDangerousNames(
+  files: readonly InspectedCandidate[],
+  otherNames: Readonly<Record<string, readonly string[]>>,
+): InspectedCandidate[] {
+  return files.flatMap((f) =>
+    f.candidate.verdict === "dangerous" && f.candidate.error === null
+      ? [
+          f,
+          ...(otherNames[f.candidate.source] ?? []).map((source) => ({
+            ...f,
+            candidate: { ...f.candidate, source, identity: undefined },
+          })),
+        ]
+      : [f],
+  );
 }
 
 /** Only files that share a size with another can be duplicates; only those are hashed (through the hash cache). */
