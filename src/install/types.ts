@@ -372,6 +372,8 @@ export type ApplyProgress =
 export interface UndoRefusal {
   path: string;
   reason: string;
+  /** Left because it is dangerous: undo never puts code back where a UI loads it (the CLI exits 9). */
+  dangerous?: true;
 }
 
 export interface UndoReport {

@@ -327,10 +327,10 @@ describe("red team: undo of an audit batch", () => {
     expect(fix.code).toBe(0);
     expect(await exists(evil)).toBe(false);
     const undo = await runCli(["undo", "--webui", webui], { env });
-    if (await exists(evil)) {
-      expect(undo.code).toBe(3);
-      expect(undo.stdout + undo.stderr).toMatch(/dangerous/i);
-    }
+    // Fixed: undo leaves the pickle in quarantine, says why, and exits 9 (refused for safety).
+    expect(await exists(evil)).toBe(false);
+    expect(undo.stderr).toMatch(/dangerous/i);
+    expect(undo.code).toBe(9);
   });
 });
 
