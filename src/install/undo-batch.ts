@@ -44,8 +44,14 @@ export async function undoBatch(
     const modelRefusal = (await refusal(entry)) ?? (await dangerousRefusal(entry, target));
     if (modelRefusal) {
       report.refused.push(modelRefusal);
-      for (const s of entry.sidecars.filter((s) => s.status === "done")) {
+      const sidecars = entry.sidecars.filter((s) => s.status === "done");
+      for (const s of sidecars) {
         report.refused.push({ path: s.destination, reason: `kept with its model ${entry.destination}` });
+      }
+      // Never to be put back: settled, so the next undo reaches the batch before this one.
+      if (modelRefusal.dangerous) {
+        for (const file of [entry, ...sidecars]) file.status = "kept";
+        await journal.save();
       }
       continue;
     }

@@ -325,15 +325,21 @@ describe("red team: undo of an audit batch", () => {
     timeout: 60_000,
   }, async () => {
     const { webui, env } = await a1111();
+    const misplaced = await fixture("sd1-lora-kohya", join(webui, "models/Stable-diffusion"), "style.safetensors");
+    expect((await audit(webui, env, "--fix")).code).toBe(0);
     const evil = await hostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
     const fix = await audit(webui, env, "--fix");
     expect(fix.code).toBe(0);
     expect(await exists(evil)).toBe(false);
     const undo = await runCli(["undo", "--webui", webui], { env });
-    // Fixed: undo leaves the pickle in quarantine, says why, and exits 9 (refused for safety).
+    // Fixed: undo leaves the pickle in quarantine, says why, and exits 9 (refused for safety); the batch is settled,
+    // so the next undo reverts the batch before it.
     expect(await exists(evil)).toBe(false);
     expect(undo.stderr).toMatch(/dangerous/i);
     expect(undo.code).toBe(9);
+    const earlier = await runCli(["undo", "--webui", webui], { env });
+    expect(earlier.code).toBe(0);
+    expect(await exists(misplaced)).toBe(true);
   });
 });
 
