@@ -199,7 +199,24 @@ describe("red team: files audit never looks at", () => {
   // Node decodes the name with U+FFFD, so audit opens a path that does not exist, calls the file "unreadable"
   // instead of dangerous, leaves it in place under --fix and exits 0.
   // Open: paths travel as strings from the walk to inspection, planning and the journal, and Node cannot name such a
-  // file with a string; judging and moving it needs byte paths end to end. Today it is reported unreadable (exit 2).
+  // file with a string; judging and moving it needs byte paths end to end. Today it is reported unreadable (exit 2),
+  // which the test below holds.
+  it("reports a pickle whose file name is not UTF-8 as unreadable, naming why, and exits 2", {
+    timeout: 60_000,
+  }, async () => {
+    const { root, webui, env } = await a1111();
+    const staged = await hostileCkpt(join(root, "staged.ckpt"));
+    await rename(
+      staged,
+      Buffer.concat([Buffer.from(join(webui, "models/Lora/caf")), Buffer.from([0xe9, 0x2e, 0x63, 0x6b, 0x70, 0x74])]),
+    );
+    const run = await audit(webui, env, "--fix");
+    expect(run.report?.findings.find((f) => f.type === "unreadable")).toMatchObject({
+      error: { message: expect.stringMatching(/not valid UTF-8/) },
+    });
+    expect(run.code).toBe(2);
+  });
+
   it.skip("judges a dangerous pickle whose file name is not UTF-8", { timeout: 60_000 }, async () => {
     const { root, webui, env } = await a1111();
     const staged = await hostileCkpt(join(root, "staged.ckpt"));
