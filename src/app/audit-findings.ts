@@ -104,7 +104,7 @@ export function modelFolders(target: WebuiTarget): ModelFolder[] {
   return [...byPath].map(([path, kinds]) => ({ path, kinds: [...kinds] })).sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-function isInside(path: string, dir: string): boolean {
+export function isInside(path: string, dir: string): boolean {
   const rel = relative(dir, path);
   return rel !== "" && !rel.startsWith(`..${sep}`) && rel !== ".." && !rel.startsWith(sep);
 }
@@ -251,7 +251,12 @@ export function fixCandidates(
     else if (f.type === "misplaced" || (f.type === "wrong-extension" && f.name !== null)) relocated.add(f.path);
   }
   const out: InstallCandidate[] = [];
-  for (const path of [...quarantined].sort()) {
+  // Dangerous files first: whatever stops the batch later (a full disk, a folder that cannot be made), code that runs
+  // when loaded has already left the model folders.
+  const dangerous = new Set(findings.flatMap((f) => (f.type === "dangerous" ? [f.path] : [])));
+  const byDanger = (a: string, b: string) =>
+    Number(dangerous.has(b)) - Number(dangerous.has(a)) || (a < b ? -1 : a > b ? 1 : 0);
+  for (const path of [...quarantined].sort(byDanger)) {
     const candidate = bySource.get(path);
     if (candidate) out.push({ ...candidate, placeAt: quarantineFolder(quarantineDir, target, dirname(path)) });
   }

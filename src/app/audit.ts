@@ -25,6 +25,7 @@ import {
 import { auditPaths } from "./audit-paths.js";
 import { type InspectedCandidate, inspectCandidates } from "./inspect-candidates.js";
 import { uninterruptible } from "./install-pipeline.js";
+import { type QuarantineProblem, quarantineProblem } from "./quarantine-folder.js";
 
 /** SHA-256 through the hash cache: what the CLI's file hasher offers. */
 export interface Sha256Source {
@@ -67,6 +68,8 @@ export interface AuditOutcome {
   findings: AuditFinding[];
   /** Where `--fix` puts quarantined files: `<webui>/.sdmodels/quarantine/<id>`. */
   quarantineDir: string | null;
+  /** Why `--fix` moved nothing: the quarantine folder is not a folder or leads into a model folder. */
+  quarantineProblem: QuarantineProblem | null;
   /** The fix, as install/sort report it; null without `fix`. */
   fix: AuditFix | null;
 }
@@ -77,17 +80,18 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
     (f) => f !== null,
   );
 
-  const paths = await auditPaths(
+  const { paths, otherNames } = await auditPaths(
     folders.map((f) => f.path),
     (folder) => status(`Walking ${folder}`),
   );
-  const files = await inspectCandidates(
+  const inspected = await inspectCandidates(
     paths,
     (index, total, path) => status(`Inspecting ${index + 1}/${total} ${path}`),
     {
       keepMetadata: settings.keepMetadata,
     },
   );
+  const files = withDangerousNames(inspected, otherNames);
   const audited: AuditedFile[] = files.map((f) => ({ candidate: f.candidate, reasons: f.inspection.safety.reasons }));
   const hashes = await hashSameSize(files, settings.hasher, status);
   const listings = await listFolders(folders.map((f) => f.path));
@@ -95,6 +99,7 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
 
   let fix: AuditFix | null = null;
   let quarantineDir: string | null = null;
+  let problem: QuarantineProblem | null = null;
   if (settings.fix) {
     quarantineDir = join(target.root, ".sdmodels", "quarantine", quarantineId());
     const candidates = fixCandidates(findings, audited, target, quarantineDir, {
@@ -106,8 +111,12 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
       sha256: async (path) => hashes[path] ?? (await settings.hasher.hash(path)).sha256,
     });
     const plan = planInstall(candidates, target, options, snapshot);
+    problem = await quarantineProblem(
+      quarantineDir,
+      folders.map((f) => f.path),
+    );
     const applied =
-      !options.dryRun && plan.summary.conflict === 0
+      !options.dryRun && plan.summary.conflict === 0 && problem === null
         ? await (settings.interruptible ?? uninterruptible)((signal) =>
             applyPlan(plan, {
               journalDir: defaultJournalDir(target),
@@ -125,7 +134,30 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
     };
   }
   await settings.hasher.save();
-  return { target, folders, files, findings, quarantineDir, fix };
+  return { target, folders, files, findings, quarantineDir, quarantineProblem: problem, fix };
+}
+
+/**
+ * Each dangerous file once more under each of its other hard-linked names: every name is a file the UI loads, so each
+ * is reported and quarantined. Other files keep one name, so a file is never called a duplicate of itself. The other
+ * names carry no identity: moving the first name changes the ctime they share, so they would all be skipped as
+ * changed; whatever a name holds by then, quarantine only takes it out of the UI's sight, and journals it for undo.
+ */
+function withDangerousNames(
+  files: readonly InspectedCandidate[],
+  otherNames: Readonly<Record<string, readonly string[]>>,
+): InspectedCandidate[] {
+  return files.flatMap((f) =>
+    f.candidate.verdict === "dangerous" && f.candidate.error === null
+      ? [
+          f,
+          ...(otherNames[f.candidate.source] ?? []).map((source) => ({
+            ...f,
+            candidate: { ...f.candidate, source, identity: undefined },
+          })),
+        ]
+      : [f],
+  );
 }
 
 /** Only files that share a size with another can be duplicates; only those are hashed (through the hash cache). */

@@ -13,6 +13,9 @@ const PHRASES: Record<string, string> = {
   EMFILE: "too many open files",
 };
 
+/** What Node puts in a file name for bytes that are not UTF-8. */
+const UNDECODABLE = "\uFFFD";
+
 /**
  * True for the errors the file system raises (errno codes such as `ENOENT`) and for a special file refused before
  * opening; anything else is a bug and propagates. The operating system's errors carry no other mark of where they
@@ -33,6 +36,13 @@ export function fileInspectError(code: string, file: string, problem: string): I
 export function ioInspectError(path: string, error: NodeJS.ErrnoException & { code: string }): InspectError {
   if (error instanceof NotRegularFileError) {
     return { ...fileInspectError(error.code, error.path, notRegularFileProblem(error.fileType)), io: true };
+  }
+  // A directory walk decodes a name that is not UTF-8 with U+FFFD, a path that then names no file: say so.
+  if (error.code === "ENOENT" && path.includes(UNDECODABLE)) {
+    return {
+      ...fileInspectError(error.code, path, "its name is not valid UTF-8 and cannot be opened; rename it"),
+      io: true,
+    };
   }
   const phrase = PHRASES[error.code] ?? error.message.replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/, "");
   return { ...fileInspectError(error.code, path, phrase), io: true };

@@ -39,12 +39,17 @@ export interface WalkOptions {
    * `models/`), so it passes false and only the folder it was given is ever walked.
    */
   followDirLinks?: boolean;
+  /**
+   * List hidden entries too (default false). `audit` passes true: A1111 lists hidden files and walks hidden folders of
+   * its model folders, so a `.name.ckpt` there is loadable and must be judged.
+   */
+  includeHidden?: boolean;
 }
 
 /**
  * Model files under `dir`, depth first, each directory's entries in code-point order, so runs are reproducible
  * whatever the locale. Hidden entries (`.git`, `.cache`, macOS `._*` resource forks) are skipped, as fd and
- * ripgrep do. Linked model files are listed; linked folders are followed unless `followDirLinks` is false, and a
+ * ripgrep do, unless `includeHidden`. Linked model files are listed; linked folders are followed unless `followDirLinks` is false, and a
  * directory reached twice (a link loop, or two links to one folder) is walked once. A directory that cannot be listed
  * is returned as a path of its own, so the caller reports the error beside the files instead of losing it.
  */
@@ -70,7 +75,7 @@ export async function walkModelFiles(dir: string, options: WalkOptions = {}): Pr
       return;
     }
     for (const entry of entries.sort((a, b) => byName(a.name, b.name))) {
-      if (entry.name.startsWith(".")) continue;
+      if (entry.name.startsWith(".") && options.includeHidden !== true) continue;
       const path = join(current, entry.name);
       let isDirectory = entry.isDirectory();
       if (entry.isSymbolicLink()) {

@@ -28,7 +28,9 @@ export interface ApplyOptions {
  * touched and `done` as soon as it reached the WebUI, so a killed run is recoverable ({@link recoverStaleBatches},
  * run first here) and every installed file is undoable whatever fails after it. A model and its sidecars are one
  * group: if any of them fails, the ones already placed are put back. A source that is no longer the file that was
- * inspected is not installed (`changed`) and the batch goes on; any other failure stops the batch there.
+ * inspected (replaced, written to, touched, or deleted) is not installed (`changed`) and the batch goes on: one file
+ * the user removed meanwhile must not keep the rest of the batch (a dangerous file audit quarantines) where it is.
+ * Any other failure stops the batch there.
  *
  * A dry-run plan is returned as a report without touching the filesystem (no folders, no journal).
  */
@@ -127,7 +129,7 @@ export async function applyPlan(plan: InstallPlan, options: ApplyOptions): Promi
       } catch (error) {
         const status = options.signal?.aborted
           ? "interrupted"
-          : error instanceof FileChangedError && error.path === move.source
+          : isSourceGoneOrChanged(error, move.source)
             ? "changed"
             : "failed";
         entry.status = status;
@@ -267,6 +269,13 @@ async function ensureDir(dir: string, journal: Journal): Promise<void> {
   for (let d = dir; d.length >= first.length; d = dirname(d)) created.unshift(d);
   journal.data.createdDirs.push(...created);
   await journal.save();
+}
+
+/** The model's own source was replaced, written to or deleted since inspection; not a failure of the batch. */
+function isSourceGoneOrChanged(error: unknown, source: string): boolean {
+  if (error instanceof FileChangedError) return error.path === source;
+  const { code, path } = error as NodeJS.ErrnoException;
+  return code === "ENOENT" && path === source;
 }
 
 function describeFailure(move: MoveEntry, error: NodeJS.ErrnoException): ApplyFailure {

@@ -24,8 +24,9 @@ const fileRecord = z.object({
   /**
    * Written ahead: `moving` is saved before a file is touched, `done` right after it reached the WebUI. `changed`:
    * the source was no longer the inspected file; `interrupted`: stopped by a signal, or found half-done by recovery.
+   * `kept`: undo found it dangerous and left it where it is for good, so the batch can still become `undone`.
    */
-  status: z.enum(["pending", "moving", "done", "failed", "changed", "interrupted", "undone"]),
+  status: z.enum(["pending", "moving", "done", "failed", "changed", "interrupted", "undone", "kept"]),
   method: z.enum(["rename", "copy"]).nullable(),
   /** The source as it was moved (for the model: as inspected). A kept source is recognised by it. */
   sourceIdentity: identity.nullable(),

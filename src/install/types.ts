@@ -307,7 +307,7 @@ export interface InstallPlan {
 }
 
 /**
- * `changed`: the source is no longer the file that was inspected (replaced, rewritten or touched since), so it was
+ * `changed`: the source is no longer the file that was inspected (replaced, rewritten, touched or deleted since), so it was
  * not installed and the batch went on. `interrupted`: SIGINT/SIGTERM arrived while it was being copied; its partial
  * copy was removed and the batch stopped.
  */
@@ -372,6 +372,8 @@ export type ApplyProgress =
 export interface UndoRefusal {
   path: string;
   reason: string;
+  /** Left because it is dangerous: undo never puts code back where a UI loads it (the CLI exits 9). */
+  dangerous?: true;
 }
 
 export interface UndoReport {

@@ -1,6 +1,7 @@
 import { lstat, mkdir, realpath, rmdir } from "node:fs/promises";
 import { dirname, isAbsolute } from "node:path";
 import { hashFile } from "../hash/hash-file.js";
+import { inspectFile } from "../inspect/inspect-file.js";
 import { InstallError } from "./errors.js";
 import { IDENTITY_CHANGE_WORDS, identityChange, identityOf } from "./file-identity.js";
 import { readTree, removeCopy, treeChange } from "./folder-tree.js";
@@ -17,7 +18,8 @@ import type { UndoRefusal, UndoReport, WebuiTarget } from "./types.js";
  * and nobody else can write it, every path lies inside the WebUI or the batch's source folders, and every installed
  * file still is the file installed (identity, and SHA-256 where the batch recorded one). Otherwise the whole batch
  * is refused with one reason and nothing moves. A file whose installed copy is gone or whose original path is taken
- * is left and reported; a model that cannot go back keeps its sidecars with it.
+ * is left and reported; a model that cannot go back keeps its sidecars with it. A model that inspects as dangerous
+ * (what audit quarantines) is never put back inside the WebUI, where a UI would load it: it stays, reported as such.
  */
 export async function undoBatch(
   target: WebuiTarget,
@@ -39,11 +41,17 @@ export async function undoBatch(
     // SIGINT/SIGTERM: stop between files; a copy back in progress is abandoned and its temp removed.
     if (options.signal?.aborted) break;
     if (entry.status !== "done") continue;
-    const modelRefusal = await refusal(entry);
+    const modelRefusal = (await refusal(entry)) ?? (await dangerousRefusal(entry, target));
     if (modelRefusal) {
       report.refused.push(modelRefusal);
-      for (const s of entry.sidecars.filter((s) => s.status === "done")) {
+      const sidecars = entry.sidecars.filter((s) => s.status === "done");
+      for (const s of sidecars) {
         report.refused.push({ path: s.destination, reason: `kept with its model ${entry.destination}` });
+      }
+      // Never to be put back: settled, so the next undo reaches the batch before this one.
+      if (modelRefusal.dangerous) {
+        for (const file of [entry, ...sidecars]) file.status = "kept";
+        await journal.save();
       }
       continue;
     }
@@ -101,6 +109,21 @@ async function whyNotProven(journal: Journal, target: WebuiTarget): Promise<stri
     }
   }
   return null;
+}
+
+/**
+ * Refuses to put a dangerous file back inside the WebUI, whatever the batch: undo must not let code back into a folder
+ * a UI loads. Judged on the file as it is now (header-only inspection), not on what the journal says.
+ */
+async function dangerousRefusal(file: JournalFileRecord, target: WebuiTarget): Promise<UndoRefusal | null> {
+  if (!isInsideWebui(file.source, target)) return null;
+  const { safety } = await inspectFile(file.destination);
+  if (safety.verdict !== "dangerous") return null;
+  return {
+    path: file.destination,
+    reason: `dangerous (code runs when it is loaded): left here, not put back at ${file.source}`,
+    dangerous: true,
+  };
 }
 
 async function refusal(file: JournalFileRecord): Promise<UndoRefusal | null> {

@@ -52,7 +52,7 @@ describe.each(["a1111", "comfyui"] as const)("sdmodels audit on a messy %s tree"
     expect(text.stdout.indexOf("dangerous")).toBeLessThan(text.stdout.indexOf("misplaced"));
   });
 
-  it("--fix heals the tree in one journaled batch; a second audit finds nothing; undo restores all files", async () => {
+  it("--fix heals the tree in one journaled batch; a second audit finds nothing; undo restores all but the dangerous file", async () => {
     const tree = await writeMessyWebui(join(await tempDir(), ui), ui);
     const env = { SDMODELS_STATE_DIR: join(tree.root, "..", "state") };
     const before = await listing(tree.root);
@@ -84,9 +84,12 @@ describe.each(["a1111", "comfyui"] as const)("sdmodels audit on a messy %s tree"
     const again = JSON.parse((await cli(["audit", "--webui", tree.root, "--json"], { env })).stdout) as AuditReport;
     expect(again.summary.problems).toBe(0);
 
+    // The dangerous pickle stays in quarantine: undo never lets code back where the UI loads it (exit 9, refused).
     const undo = await cli(["undo", "--webui", tree.root], { env });
-    expect(undo.code).toBe(0);
-    expect(await listing(tree.root)).toEqual(before);
+    expect(undo.code).toBe(9);
+    expect(undo.stderr).toMatch(/dangerous/);
+    expect(await listing(tree.root)).toEqual(before.filter((l) => !e.dangerous.some((d) => l.startsWith(`${d} `))));
+    expect(await filesUnder(quarantine)).toEqual(e.dangerous);
   });
 });
 

@@ -1,4 +1,4 @@
-import { readFile, rename, stat, utimes, writeFile } from "node:fs/promises";
+import { readFile, rename, stat, unlink, utimes, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PNG_PREVIEW, V_PREDICTION_CONFIG, writeSidecars } from "../../fixtures/sidecar-files.js";
@@ -177,6 +177,19 @@ describe("applyPlan", () => {
     const journal = JSON.parse(await readFile(report.journalPath!, "utf8")) as JournalData;
     expect(journal.entries.map((e) => e.status)).toEqual(["changed", "changed", "done"]);
     expect(journal.state).toBe("complete");
+  });
+
+  it("skips a source deleted since inspection and goes on with the rest", async () => {
+    const { root, downloads, target, journalDir } = await setup();
+    const gone = await modelFile(join(downloads, "gone.safetensors"), k("lora"));
+    const fine = await modelFile(join(downloads, "fine.safetensors"), k("vae"), { dim: 66 });
+    const planned = await plan([gone, fine], target);
+    await unlink(gone.source);
+
+    const report = await applyPlan(planned, { journalDir });
+    expect(report.failure).toBeNull();
+    expect(report.entries.map((e) => e.status)).toEqual(["changed", "done"]);
+    expect(await filesUnder(join(root, "models", "VAE"))).toEqual(["fine.safetensors"]);
   });
 
   it("removes stale temp files of interrupted copies and reports fresh ones", async () => {

@@ -7,8 +7,9 @@ import { UsageError } from "../errors.js";
 import { withInterruptSignals } from "../interrupt-signals.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
+import { terminalSafe } from "../output/terminal-text.js";
 import { progressEnabled, startStatus } from "../progress.js";
-import { auditExitCode, auditReport, fixOutcome } from "../report/audit-report.js";
+import { auditExitCode, auditReport, fixOutcome, quarantineProblemText } from "../report/audit-report.js";
 import { auditHtmlReport } from "../report/html/report-model.js";
 import { previewsNow, writeHtmlReport } from "../report/html/write-html-report.js";
 import { installDetails } from "../report/install-report.js";
@@ -52,6 +53,8 @@ export async function runAudit(flags: AuditFlags, options: GlobalOptions, io: Cl
   }
   const report = auditReport(outcome);
   if (report.fix) for (const line of batchErrorLines(report.fix)) io.stderr.write(`${line}\n`);
+  if (report.quarantineProblem)
+    io.stderr.write(`sdmodels: ${terminalSafe(quarantineProblemText(report.quarantineProblem))}\n`);
   if (options.json) {
     writeJson(io.stdout, report);
   } else {

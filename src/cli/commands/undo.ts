@@ -1,7 +1,7 @@
 import { listInstallBatches, undoInstall } from "../../app/undo.js";
 import type { BatchListing } from "../../install/index.js";
 import type { CliIo, GlobalOptions } from "../context.js";
-import { EXIT_FILE_ERROR, EXIT_INTERRUPTED, EXIT_OK } from "../exit-codes.js";
+import { EXIT_FILE_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED } from "../exit-codes.js";
 import { withInterruptSignals } from "../interrupt-signals.js";
 import { writeJson } from "../output/json.js";
 import { outputWidth, renderTable } from "../output/table.js";
@@ -60,5 +60,6 @@ export async function runUndo(
     io.stderr.write(`sdmodels: undo interrupted by ${report.interrupted}; run it again to put back the rest\n`);
     return EXIT_INTERRUPTED[report.interrupted === "SIGTERM" ? "SIGTERM" : "SIGINT"];
   }
+  if (report.refused.some((r) => r.dangerous)) return EXIT_REFUSED;
   return report.refused.length > 0 ? EXIT_FILE_ERROR : EXIT_OK;
 }

@@ -2,6 +2,7 @@ import { relative, sep } from "node:path";
 import type { AuditOutcome } from "../../app/audit.js";
 import type { AuditFinding, AuditFindingType } from "../../app/audit-findings.js";
 import type { InstallOutcome } from "../../app/install-pipeline.js";
+import type { QuarantineProblem } from "../../app/quarantine-folder.js";
 import { EXIT_DANGEROUS, EXIT_FILE_ERROR, EXIT_INTERRUPTED, EXIT_OK } from "../exit-codes.js";
 import { errorReport } from "./inspection-report.js";
 import { type InstallReport, installReport, type SkipReasonReport, skipReasonReport } from "./install-report.js";
@@ -24,6 +25,8 @@ export interface AuditReport {
   quarantine: string | null;
   /** The `--fix` plan and its result, exactly as `sort --json` reports one; null without `--fix`. */
   fix: InstallReport | null;
+  /** Why `--fix` moved nothing although it could have: the quarantine folder cannot be used. */
+  quarantineProblem: QuarantineProblem | null;
 }
 
 /** Findings that are housekeeping, not problems a user must act on. */
@@ -58,21 +61,24 @@ export function auditReport(outcome: AuditOutcome): AuditReport {
     },
     quarantine: outcome.quarantineDir,
     fix: outcome.fix && installReport(fixOutcome(outcome)!),
+    quarantineProblem: outcome.quarantineProblem,
   };
 }
 
 /**
- * 130/143 when SIGINT/SIGTERM stopped the fix (as for install and sort), else 3 while a dangerous file is still
- * where a UI loads it (found and not quarantined), else 2 when the fix failed or left a conflict, else 0: findings
- * are the report, not a failure.
+ * 130/143 when SIGINT/SIGTERM stopped the fix (as for install and sort); else 3 while a dangerous file is still where
+ * a UI loads it: every dangerous finding counts until the fix reports its own move done (a link the planner skipped, a
+ * move skipped as changed, a batch that stopped or never ran all leave it in place); else 2 when the fix failed, left
+ * a conflict or could not use the quarantine folder, or a file could not be read; else 0: findings are the report, not a failure.
  */
 export function auditExitCode(report: AuditReport): number {
   const interrupted = report.fix?.interrupted;
   if (interrupted) return EXIT_INTERRUPTED[interrupted === "SIGTERM" ? "SIGTERM" : "SIGINT"];
-  const fixed =
-    report.fix !== null && !report.fix.dryRun && report.fix.failure === null && report.fix.summary.conflicts === 0;
-  if ((report.summary.byType.dangerous ?? 0) > 0 && !fixed) return EXIT_DANGEROUS;
+  const moved = new Set((report.fix?.results ?? []).filter((r) => r.status === "done").map((r) => r.source));
+  if (report.findings.some((f) => f.type === "dangerous" && !moved.has(f.path))) return EXIT_DANGEROUS;
   if (report.fix !== null && (report.fix.failure !== null || report.fix.summary.conflicts > 0)) return EXIT_FILE_ERROR;
+  if (report.quarantineProblem !== null) return EXIT_FILE_ERROR;
+  if ((report.summary.byType.unreadable ?? 0) > 0) return EXIT_FILE_ERROR;
   return EXIT_OK;
 }
 
@@ -93,6 +99,19 @@ export const FINDING_TITLES: Readonly<Record<AuditFindingType, { title: string; 
     unknown: { title: "unknown: not a model file sdmodels knows", fix: null },
     "orphan-sidecar": { title: "orphan sidecars: their model is gone", fix: null },
   };
+
+/** Why `--fix` moved nothing, in words. */
+export function quarantineProblemText(problem: QuarantineProblem): string {
+  switch (problem.type) {
+    case "not-a-folder":
+      return `cannot quarantine: ${problem.path} is not a folder; nothing was moved`;
+    case "inside-model-folder":
+      return (
+        `cannot quarantine: ${problem.path} leads through a link to ${problem.real}, ` +
+        `inside the model folder ${problem.modelFolder}; nothing was moved`
+      );
+  }
+}
 
 /** A path as the report shows it: relative to the WebUI root when inside it. */
 export function webuiRelative(path: string, root: string): string {

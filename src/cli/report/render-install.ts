@@ -590,7 +590,7 @@ export function batchErrorLines(report: InstallReport): string[] {
   for (const r of report.results ?? []) {
     if (r.status === "changed")
       lines.push(
-        `sdmodels: ${terminalSafe(r.source)} changed since it was inspected (written to or replaced); not installed`,
+        `sdmodels: ${terminalSafe(r.source)} changed since it was inspected (written to, replaced or deleted); not installed`,
       );
     if (r.sidecarsLeft)
       lines.push(
