@@ -1,0 +1,122 @@
+import { link, lstat, mkdir, readFile, rename, symlink, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { PickleBuilder } from "../../fixtures/pickle-builder.js";
+import { PNG_PREVIEW, V_PREDICTION_CONFIG } from "../../fixtures/sidecar-files.js";
+import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
+import { writeModelFixture } from "../../fixtures/write-model.js";
+import type { AuditReport } from "../../src/cli/report/audit-report.js";
+import { runCli } from "../cli/run-cli.js";
+import { useTempDirs } from "../helpers.js";
+import { A1111_MARKERS, filesUnder, touch } from "../install/fake-webui.js";
+
+const tempDir = useTempDirs("sdmodels-redteam-audit-");
+
+/** A fresh A1111 tree and the state folder its runs use. */
+async function a1111(): Promise<{ root: string; webui: string; env: Record<string, string> }> {
+  const root = await tempDir();
+  const webui = join(root, "webui");
+  await touch(webui, A1111_MARKERS);
+  return { root, webui, env: { SDMODELS_STATE_DIR: join(root, "state") } };
+}
+
+async function fixture(id: string, dir: string, name: string): Promise<string> {
+  const found = MODEL_FIXTURES.find((f) => f.id === id);
+  if (!found) throw new Error(`no fixture ${id}`);
+  await mkdir(dir, { recursive: true });
+  return writeModelFixture(found, "safetensors", dir, name);
+}
+
+/** A torch zip whose data.pkl calls os.system when loaded. */
+async function hostileCkpt(path: string): Promise<string> {
+  const dataPkl = new PickleBuilder()
+    .proto(2)
+    .global("posix", "system")
+    .shortBinunicode("echo pwned")
+    .tuple1()
+    .reduce()
+    .stop()
+    .bytes();
+  await mkdir(join(path, ".."), { recursive: true });
+  await writeTorchZip(path, { dataPkl, storages: [] });
+  return path;
+}
+
+const exists = (path: string) =>
+  lstat(path).then(
+    () => true,
+    () => false,
+  );
+
+async function audit(webui: string, env: Record<string, string>, ...flags: string[]) {
+  const run = await runCli(["audit", "--webui", webui, "--json", ...flags], { env });
+  return { ...run, report: run.stdout ? (JSON.parse(run.stdout) as AuditReport) : null };
+}
+
+describe("red team: audit --fix and files that share a stem", () => {
+  // Unlucky user: `model.ckpt` (the old pickle, dangerous) and `model.safetensors` (the same model re-downloaded in the
+  // safe format) sit side by side and share `model.yaml` (v-prediction config) and `model.preview.png`. Quarantining
+  // the pickle carries the shared config and preview away: the safe checkpoint now renders with the wrong config.
+  it("leaves the .yaml and preview a kept checkpoint of the same stem still uses", { timeout: 60_000 }, async () => {
+    const { webui, env } = await a1111();
+    const dir = join(webui, "models/Stable-diffusion");
+    await hostileCkpt(join(dir, "model.ckpt"));
+    await fixture("sd1-checkpoint-ldm-safetensors", dir, "model.safetensors");
+    await writeFile(join(dir, "model.yaml"), V_PREDICTION_CONFIG);
+    await writeFile(join(dir, "model.preview.png"), PNG_PREVIEW);
+    const run = await audit(webui, env, "--fix");
+    expect(run.report?.fix?.batchId).toMatch(/./);
+    expect(await exists(join(dir, "model.ckpt"))).toBe(false);
+    expect(await exists(join(dir, "model.yaml"))).toBe(true);
+    expect(await exists(join(dir, "model.preview.png"))).toBe(true);
+  });
+});
+
+describe("red team: audit exit codes", () => {
+  // Attack: the dangerous pickle is a symbolic link in models/Lora to a file in a shared store. --fix skips links
+  // ("install the file it points to"), so the pickle stays where A1111 loads it, yet audit exits 0 as if fixed.
+  it("does not exit 0 while a dangerous file reached through a link is still in a model folder", {
+    timeout: 60_000,
+  }, async () => {
+    const { root, webui, env } = await a1111();
+    const evil = await hostileCkpt(join(root, "store/charturner.ckpt"));
+    await symlink(evil, join(webui, "models/Lora/charturner.ckpt"));
+    const run = await audit(webui, env, "--fix");
+    expect(run.report?.summary.byType.dangerous).toBe(1);
+    const stillThere = await exists(join(webui, "models/Lora/charturner.ckpt"));
+    if (stillThere) expect(run.code).toBe(3);
+  });
+});
+
+describe("red team: the quarantine folder", () => {
+  // Attack: someone with write access to the WebUI folder pre-creates `.sdmodels/quarantine` as a link into
+  // models/Stable-diffusion. --fix then "quarantines" the dangerous pickle into a folder A1111 scans recursively.
+  it("never quarantines into a folder the UI loads models from", { timeout: 60_000 }, async () => {
+    const { webui, env } = await a1111();
+    await hostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
+    await mkdir(join(webui, ".sdmodels"), { recursive: true });
+    await symlink("../models/Stable-diffusion", join(webui, ".sdmodels/quarantine"));
+    const run = await audit(webui, env, "--fix");
+    expect(run.report?.summary.byType.dangerous).toBe(1);
+    const loaded = await filesUnder(join(webui, "models"));
+    expect(loaded.filter((p) => p.endsWith("charturner.ckpt"))).toEqual([]);
+    const again = await audit(webui, env);
+    expect(again.report?.summary.byType.dangerous ?? 0).toBe(0);
+  });
+});
+
+describe("red team: orphan sidecars and links", () => {
+  // Unlucky user: one LoRA kept under two names by a hard link (a tool that "copies" with `ln`), each with its preview.
+  // Audit inspects the file once and calls the other name's preview an orphan whose model is gone.
+  it("does not call the preview of a hard-linked model an orphan", { timeout: 60_000 }, async () => {
+    const { webui, env } = await a1111();
+    const lora = await fixture("sd1-lora-kohya", join(webui, "models/Lora"), "a.safetensors");
+    await mkdir(join(webui, "models/Lora/mirror"), { recursive: true });
+    await link(lora, join(webui, "models/Lora/mirror/b.safetensors"));
+    await writeFile(join(webui, "models/Lora/a.preview.png"), PNG_PREVIEW);
+    await writeFile(join(webui, "models/Lora/mirror/b.preview.png"), PNG_PREVIEW);
+    const run = await audit(webui, env);
+    expect(run.report?.findings.filter((f) => f.type === "orphan-sidecar")).toEqual([]);
+  });
+});
