@@ -1,4 +1,4 @@
-import { link, lstat, mkdir, readFile, rename, symlink, writeFile } from "node:fs/promises";
+import { link, lstat, mkdir, rename, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
@@ -43,7 +43,7 @@ async function hostileCkpt(path: string): Promise<string> {
   return path;
 }
 
-const exists = (path: string) =>
+const exists = (path: string | Buffer) =>
   lstat(path).then(
     () => true,
     () => false,
@@ -118,5 +118,72 @@ describe("red team: orphan sidecars and links", () => {
     await writeFile(join(webui, "models/Lora/mirror/b.preview.png"), PNG_PREVIEW);
     const run = await audit(webui, env);
     expect(run.report?.findings.filter((f) => f.type === "orphan-sidecar")).toEqual([]);
+  });
+});
+
+describe("red team: files audit never looks at", () => {
+  // Attack: a pickle named `.charturner.ckpt`, or put in a `.cache/` folder inside models/Stable-diffusion. A1111's
+  // walk_files skips neither (hidden folders are listed by default, hidden files always), so the checkpoint list
+  // offers it; audit skips every name starting with a dot, reports nothing and exits 0.
+  it("reports a dangerous pickle whose name or folder starts with a dot", { timeout: 60_000 }, async () => {
+    const { webui, env } = await a1111();
+    await hostileCkpt(join(webui, "models/Stable-diffusion/.charturner.ckpt"));
+    await hostileCkpt(join(webui, "models/Stable-diffusion/.cache/inpaint.ckpt"));
+    const run = await audit(webui, env);
+    expect(run.report?.summary.byType.dangerous).toBe(2);
+    expect(run.code).toBe(3);
+  });
+
+  // Attack: a pickle whose name is not valid UTF-8 (a Latin-1 `é` from an old zip). Python loads it by its bytes;
+  // Node decodes the name with U+FFFD, so audit opens a path that does not exist, calls the file "unreadable"
+  // instead of dangerous, leaves it in place under --fix and exits 0.
+  it("judges a dangerous pickle whose file name is not UTF-8", { timeout: 60_000 }, async () => {
+    const { root, webui, env } = await a1111();
+    const staged = await hostileCkpt(join(root, "staged.ckpt"));
+    const latin1 = Buffer.concat([
+      Buffer.from(join(webui, "models/Stable-diffusion/caf")),
+      Buffer.from([0xe9]),
+      Buffer.from(".ckpt"),
+    ]);
+    await rename(staged, latin1);
+    const run = await audit(webui, env, "--fix");
+    expect(run.report?.summary.byType.dangerous).toBe(1);
+    expect(await exists(latin1)).toBe(false);
+    expect(run.code).not.toBe(0);
+  });
+});
+
+describe("red team: a ComfyUI that shares A1111's folders", () => {
+  // Unlucky user: ComfyUI's documented extra_model_paths.yaml `a111:` section lists A1111's folders. A1111 loads
+  // `<checkpoint>.vae.safetensors` kept beside the checkpoint; `audit --fix` on ComfyUI calls it misplaced and moves it
+  // out of A1111's Stable-diffusion folder into ComfyUI's models/vae, so A1111 silently stops using it.
+  it("does not move a file out of the A1111 folder it is loaded from", { timeout: 60_000 }, async () => {
+    const root = await tempDir();
+    const a1111Root = join(root, "a1111");
+    const comfy = join(root, "comfy");
+    await touch(a1111Root, A1111_MARKERS);
+    await touch(comfy, ["main.py", "folder_paths.py", "nodes.py", "comfy/", "comfy_extras/", "custom_nodes/"]);
+    await writeFile(
+      join(comfy, "extra_model_paths.yaml"),
+      `a111:\n  base_path: ${a1111Root}\n  checkpoints: models/Stable-diffusion\n  vae: models/VAE\n  loras: models/Lora\n`,
+    );
+    const sd = join(a1111Root, "models/Stable-diffusion");
+    await fixture("sd1-checkpoint-ldm-safetensors", sd, "dreamshaper.safetensors");
+    const vae = await fixture("vae-first-stage-model-prefix", sd, "dreamshaper.vae.safetensors");
+    const run = await audit(comfy, { SDMODELS_STATE_DIR: join(root, "state") }, "--fix");
+    expect(run.report?.webui.ui).toBe("comfyui");
+    expect(await exists(vae)).toBe(true);
+  });
+});
+
+describe("red team: exit codes as the README documents them", () => {
+  // Unlucky user: a script runs `sdmodels audit` and trusts the documented exit code 2 for "some file could not be
+  // read". A model link whose target is gone (a detached drive) is reported `unreadable`, yet audit exits 0.
+  it("exits 2 when a file in a model folder cannot be read", { timeout: 60_000 }, async () => {
+    const { root, webui, env } = await a1111();
+    await symlink(join(root, "usb-drive/gone.safetensors"), join(webui, "models/Lora/style.safetensors"));
+    const run = await audit(webui, env);
+    expect(run.report?.summary.byType.unreadable).toBe(1);
+    expect(run.code).toBe(2);
   });
 });
