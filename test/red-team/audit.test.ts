@@ -1,3 +1,4 @@
+import { utimesSync } from "node:fs";
 import { link, lstat, mkdir, rename, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -6,7 +7,10 @@ import { PickleBuilder } from "../../fixtures/pickle-builder.js";
 import { PNG_PREVIEW, V_PREDICTION_CONFIG } from "../../fixtures/sidecar-files.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
-import type { AuditReport } from "../../src/cli/report/audit-report.js";
+import { auditWebui } from "../../src/app/audit.js";
+import { createFileHasher } from "../../src/app/file-hasher.js";
+import { type AuditReport, auditExitCode, auditReport } from "../../src/cli/report/audit-report.js";
+import { resolveWebui } from "../../src/install/resolve-webui.js";
 import { runCli } from "../cli/run-cli.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, filesUnder, touch } from "../install/fake-webui.js";
@@ -185,5 +189,47 @@ describe("red team: exit codes as the README documents them", () => {
     const run = await audit(webui, env);
     expect(run.report?.summary.byType.unreadable).toBe(1);
     expect(run.code).toBe(2);
+  });
+});
+
+describe("red team: between audit's inspection and --fix's move", () => {
+  // Unlucky user: while `audit --fix` runs, the WebUI (or a sync tool) touches the dangerous pickle's mtime. The
+  // quarantine move is then skipped as `changed`, the pickle stays where A1111 loads it, and the exit code says
+  // fixed (0) because only failures and conflicts count, not entries that were never moved.
+  it("does not report a dangerous file as fixed when its quarantine move was skipped", {
+    timeout: 60_000,
+  }, async () => {
+    const { webui, env } = await a1111();
+    const evil = await hostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
+    const target = await resolveWebui({ webui, env, cwd: webui });
+    let touched = false;
+    const outcome = await auditWebui(target, {
+      hasher: createFileHasher({ env, useCache: false }),
+      fix: true,
+      dryRun: false,
+      onStatus: (text) => {
+        if (!touched && text.startsWith("Moving")) {
+          touched = true;
+          utimesSync(evil, new Date(), new Date(Date.now() + 5000));
+        }
+      },
+    });
+    expect(touched).toBe(true);
+    expect(await exists(evil)).toBe(true);
+    expect(auditExitCode(auditReport(outcome))).toBe(3);
+  });
+});
+
+describe("red team: a quarantine that cannot be made", () => {
+  // Attack/unlucky user: `.sdmodels` in the WebUI folder is a file (left by another tool, or planted). `audit --fix`
+  // dies on mkdir of the journal: no report at all, just an errno line, and exit 2 although a dangerous pickle is
+  // still where A1111 loads it (the README says 3 wins over 2).
+  it("still reports the findings and exits 3 when the quarantine cannot be created", { timeout: 60_000 }, async () => {
+    const { webui, env } = await a1111();
+    await hostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
+    await writeFile(join(webui, ".sdmodels"), "not a folder\n");
+    const run = await runCli(["audit", "--webui", webui, "--fix"], { env });
+    expect(run.stdout).toContain("charturner.ckpt");
+    expect(run.code).toBe(3);
   });
 });
