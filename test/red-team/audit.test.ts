@@ -1,10 +1,10 @@
 import { utimesSync } from "node:fs";
-import { link, lstat, mkdir, rename, symlink, writeFile } from "node:fs/promises";
+import { copyFile, link, lstat, mkdir, rename, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { PickleBuilder } from "../../fixtures/pickle-builder.js";
-import { PNG_PREVIEW, V_PREDICTION_CONFIG } from "../../fixtures/sidecar-files.js";
+import { CIVITAI_INFO, PNG_PREVIEW, V_PREDICTION_CONFIG } from "../../fixtures/sidecar-files.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { auditWebui } from "../../src/app/audit.js";
@@ -122,6 +122,39 @@ describe("red team: orphan sidecars and links", () => {
     await writeFile(join(webui, "models/Lora/mirror/b.preview.png"), PNG_PREVIEW);
     const run = await audit(webui, env);
     expect(run.report?.findings.filter((f) => f.type === "orphan-sidecar")).toEqual([]);
+  });
+
+  // Unlucky user: models shared between UIs by linking each file (`ln -s /store/x.safetensors models/Lora/`), previews
+  // beside the links. The orphan check lists only regular files, so every such preview is reported as orphaned.
+  it("does not call the preview of a linked model file an orphan", { timeout: 60_000 }, async () => {
+    const { root, webui, env } = await a1111();
+    const stored = await fixture("sd1-lora-kohya", join(root, "store"), "x.safetensors");
+    await symlink(stored, join(webui, "models/Lora/x.safetensors"));
+    await writeFile(join(webui, "models/Lora/x.preview.png"), PNG_PREVIEW);
+    const run = await audit(webui, env);
+    expect(run.report?.files).toBe(1);
+    expect(run.report?.findings.filter((f) => f.type === "orphan-sidecar")).toEqual([]);
+  });
+});
+
+describe("red team: which duplicate is kept", () => {
+  // Unlucky user: `Lora/style.safetensors` (the name prompts use as `<lora:style>`, with its preview and Civitai info)
+  // and a backup `Lora/backup/style (copy).safetensors`. Both are well placed, so the first path in code-point order is
+  // kept: the backup. --fix quarantines the real one together with its preview and info.
+  it("keeps the copy that carries the name and sidecars, not the backup that sorts first", {
+    timeout: 60_000,
+  }, async () => {
+    const { webui, env } = await a1111();
+    const dir = join(webui, "models/Lora");
+    const lora = await fixture("sd1-lora-kohya", dir, "style.safetensors");
+    await writeFile(join(dir, "style.preview.png"), PNG_PREVIEW);
+    await writeFile(join(dir, "style.civitai.info"), CIVITAI_INFO);
+    await mkdir(join(dir, "backup"), { recursive: true });
+    await copyFile(lora, join(dir, "backup/style (copy).safetensors"));
+    const run = await audit(webui, env, "--fix");
+    expect(run.report?.summary.byType.duplicate).toBe(1);
+    expect(await exists(lora)).toBe(true);
+    expect(await exists(join(dir, "style.preview.png"))).toBe(true);
   });
 });
 
