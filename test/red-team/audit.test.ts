@@ -266,3 +266,23 @@ describe("red team: a quarantine that cannot be made", () => {
     expect(run.code).toBe(3);
   });
 });
+
+describe("red team: undo of an audit batch", () => {
+  // Unlucky user: `undo` is how every batch is reverted, and install batches never hold a dangerous file. An audit
+  // batch does: `undo` puts the quarantined pickle back into models/Lora, where A1111 loads it, and exits 0 without a
+  // word that code-running files came back.
+  it("does not silently put a quarantined dangerous pickle back where the UI loads it", {
+    timeout: 60_000,
+  }, async () => {
+    const { webui, env } = await a1111();
+    const evil = await hostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
+    const fix = await audit(webui, env, "--fix");
+    expect(fix.code).toBe(0);
+    expect(await exists(evil)).toBe(false);
+    const undo = await runCli(["undo", "--webui", webui], { env });
+    if (await exists(evil)) {
+      expect(undo.code).toBe(3);
+      expect(undo.stdout + undo.stderr).toMatch(/dangerous/i);
+    }
+  });
+});
