@@ -158,6 +158,25 @@ describe("red team: which duplicate is kept", () => {
   });
 });
 
+describe("red team: names the fix itself frees", () => {
+  // Unlucky user: the same LoRA saved twice, once by a browser as `detail.ckpt` (safetensors bytes), once properly as
+  // `detail.safetensors`. The `.ckpt` is kept (it sorts first) and `detail.safetensors` is quarantined; the rename of
+  // the `.ckpt` is then skipped as a "duplicate of detail.safetensors", the very file this plan just moved out. Left:
+  // only `detail.ckpt`, safetensors bytes A1111 hands to torch.load, so the LoRA no longer loads at all.
+  it("leaves one loadable copy when the kept duplicate needs the name the other one vacates", {
+    timeout: 60_000,
+  }, async () => {
+    const { webui, env } = await a1111();
+    const dir = join(webui, "models/Lora");
+    const real = await fixture("sd1-lora-kohya", dir, "detail.safetensors");
+    await copyFile(real, join(dir, "detail.ckpt"));
+    const run = await audit(webui, env, "--fix");
+    expect(run.report?.summary.byType.duplicate).toBe(1);
+    expect(await exists(join(dir, "detail.safetensors"))).toBe(true);
+    expect(await exists(join(dir, "detail (2).safetensors"))).toBe(false);
+  });
+});
+
 describe("red team: files audit never looks at", () => {
   // Attack: a pickle named `.charturner.ckpt`, or put in a `.cache/` folder inside models/Stable-diffusion. A1111's
   // walk_files skips neither (hidden folders are listed by default, hidden files always), so the checkpoint list
