@@ -1,4 +1,4 @@
-import { utimesSync } from "node:fs";
+import { unlinkSync, utimesSync } from "node:fs";
 import { copyFile, link, lstat, mkdir, rename, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -303,5 +303,32 @@ describe("red team: undo of an audit batch", () => {
       expect(undo.code).toBe(3);
       expect(undo.stdout + undo.stderr).toMatch(/dangerous/i);
     }
+  });
+});
+
+describe("red team: a file that vanishes before --fix reaches it", () => {
+  // Unlucky user: while `audit --fix` runs, the user deletes an empty `a-broken.safetensors` by hand. Its quarantine
+  // move fails with ENOENT, which stops the whole batch: the dangerous pickle later in the plan is never quarantined.
+  it("still quarantines the dangerous file when an earlier entry's source is gone", { timeout: 60_000 }, async () => {
+    const { webui, env } = await a1111();
+    const broken = join(webui, "models/Lora/a-broken.safetensors");
+    await writeFile(broken, "");
+    const evil = await hostileCkpt(join(webui, "models/Lora/zz-charturner.ckpt"));
+    const target = await resolveWebui({ webui, env, cwd: webui });
+    let deleted = false;
+    const outcome = await auditWebui(target, {
+      hasher: createFileHasher({ env, useCache: false }),
+      fix: true,
+      dryRun: false,
+      onStatus: (text) => {
+        if (!deleted && text.startsWith("Moving") && text.includes("a-broken")) {
+          deleted = true;
+          unlinkSync(broken);
+        }
+      },
+    });
+    expect(deleted).toBe(true);
+    expect(outcome.findings.filter((f) => f.type === "dangerous")).toHaveLength(1);
+    expect(await exists(evil)).toBe(false);
   });
 });
