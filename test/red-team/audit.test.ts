@@ -232,6 +232,29 @@ describe("red team: a ComfyUI that shares A1111's folders", () => {
   });
 });
 
+describe("red team: duplicates across two UIs", () => {
+  // Unlucky user: ComfyUI at ~/ComfyUI reads A1111's LoRAs through extra_model_paths.yaml, and a LoRA was also
+  // downloaded into ComfyUI's own models/loras. The two copies are duplicates to ComfyUI, and the first path in
+  // code-point order is kept: `ComfyUI/…` sorts before `stable-diffusion-webui/…`, so `audit --fix` on ComfyUI
+  // quarantines A1111's copy into ComfyUI's quarantine, and A1111 loses the LoRA.
+  it("does not quarantine the copy another WebUI loads when its own copy is a duplicate", {
+    timeout: 60_000,
+  }, async () => {
+    const root = await tempDir();
+    const a1111Root = join(root, "stable-diffusion-webui");
+    const comfy = join(root, "ComfyUI");
+    await touch(a1111Root, A1111_MARKERS);
+    await touch(comfy, ["main.py", "folder_paths.py", "nodes.py", "comfy/", "comfy_extras/", "custom_nodes/"]);
+    await writeFile(join(comfy, "extra_model_paths.yaml"), `a111:\n  base_path: ${a1111Root}\n  loras: models/Lora\n`);
+    const a1111Lora = await fixture("sd1-lora-kohya", join(a1111Root, "models/Lora"), "style.safetensors");
+    await mkdir(join(comfy, "models/loras"), { recursive: true });
+    await copyFile(a1111Lora, join(comfy, "models/loras/style.safetensors"));
+    const run = await audit(comfy, { SDMODELS_STATE_DIR: join(root, "state") }, "--fix");
+    expect(run.report?.summary.byType.duplicate).toBe(1);
+    expect(await exists(a1111Lora)).toBe(true);
+  });
+});
+
 describe("red team: exit codes as the README documents them", () => {
   // Unlucky user: a script runs `sdmodels audit` and trusts the documented exit code 2 for "some file could not be
   // read". A model link whose target is gone (a detached drive) is reported `unreadable`, yet audit exits 0.
