@@ -1,5 +1,5 @@
 import { unlinkSync, utimesSync } from "node:fs";
-import { copyFile, link, lstat, mkdir, rename, symlink, writeFile } from "node:fs/promises";
+import { copyFile, link, lstat, mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
@@ -353,5 +353,26 @@ describe("red team: a file that vanishes before --fix reaches it", () => {
     expect(deleted).toBe(true);
     expect(outcome.findings.filter((f) => f.type === "dangerous")).toHaveLength(1);
     expect(await exists(evil)).toBe(false);
+  });
+});
+
+describe("red team: undo after the quarantine was emptied", () => {
+  // Unlucky user: audit --fix twice (the first moved a LoRA out of Stable-diffusion, the second quarantined a pickle),
+  // then deletes the quarantine folder, as one does with a quarantine. Every later `undo` picks the emptied batch again
+  // (it can never become "undone"), reports its file gone, and never reaches the first batch.
+  it("lets undo reach the earlier batch once the emptied one has nothing left to put back", {
+    timeout: 60_000,
+  }, async () => {
+    const { webui, env } = await a1111();
+    const misplaced = await fixture("sd1-lora-kohya", join(webui, "models/Stable-diffusion"), "style.safetensors");
+    expect((await audit(webui, env, "--fix")).code).toBe(0);
+    expect(await exists(misplaced)).toBe(false);
+    await hostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
+    const second = await audit(webui, env, "--fix");
+    expect(second.code).toBe(0);
+    await rm(join(webui, ".sdmodels/quarantine"), { recursive: true, force: true });
+    await runCli(["undo", "--webui", webui], { env });
+    await runCli(["undo", "--webui", webui], { env });
+    expect(await exists(misplaced)).toBe(true);
   });
 });
