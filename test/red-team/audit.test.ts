@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { unlinkSync, utimesSync } from "node:fs";
 import { copyFile, link, lstat, mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -11,7 +12,7 @@ import { auditWebui } from "../../src/app/audit.js";
 import { createFileHasher } from "../../src/app/file-hasher.js";
 import { type AuditReport, auditExitCode, auditReport } from "../../src/cli/report/audit-report.js";
 import { resolveWebui } from "../../src/install/resolve-webui.js";
-import { runCli } from "../cli/run-cli.js";
+import { runCli, useBuiltCli } from "../cli/run-cli.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, filesUnder, touch } from "../install/fake-webui.js";
 
@@ -374,5 +375,24 @@ describe("red team: undo after the quarantine was emptied", () => {
     await runCli(["undo", "--webui", webui], { env });
     await runCli(["undo", "--webui", webui], { env });
     expect(await exists(misplaced)).toBe(true);
+  });
+});
+
+const builtCli = useBuiltCli();
+
+describe("red team: the HTML report and special files", () => {
+  // Attack: anyone who can write to a shared models folder runs `mkfifo models/Lora/style.preview.png`. The report
+  // opens the preview with a blocking open(2), so every `audit --report` hangs forever waiting for a writer.
+  // Killed after 20 s (exit code null) so the hang fails the test instead of the suite.
+  it("does not hang on a FIFO named like a model's preview", { timeout: 120_000 }, async () => {
+    const { webui, env, root } = await a1111();
+    await fixture("sd1-lora-kohya", join(webui, "models/Lora"), "style.safetensors");
+    execFileSync("mkfifo", [join(webui, "models/Lora/style.preview.png")]);
+    const run = await builtCli(["audit", "--webui", webui, "--report", join(root, "audit.html")], {
+      env,
+      killAfterMs: 20_000,
+    });
+    expect(run.code).not.toBeNull();
+    expect(await exists(join(root, "audit.html"))).toBe(true);
   });
 });
