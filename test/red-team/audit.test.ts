@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { unlinkSync, utimesSync } from "node:fs";
-import { copyFile, link, lstat, mkdir, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { copyFile, link, lstat, mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
@@ -394,5 +394,20 @@ describe("red team: the HTML report and special files", () => {
     });
     expect(run.code).not.toBeNull();
     expect(await exists(join(root, "audit.html"))).toBe(true);
+  });
+
+  // Attack: `style.preview.png` in a shared models folder is a link to another user's private image (or a hard link to
+  // it). Carrying such a sidecar is refused for exactly this reason, yet the report embeds the linked image's bytes
+  // in a file users attach to bug reports.
+  it("does not embed the image a preview link points to", { timeout: 60_000 }, async () => {
+    const { webui, env, root } = await a1111();
+    await fixture("sd1-lora-kohya", join(webui, "models/Lora"), "style.safetensors");
+    const secret = join(root, "home/Pictures/passport.png");
+    await mkdir(join(root, "home/Pictures"), { recursive: true });
+    await writeFile(secret, PNG_PREVIEW);
+    await symlink(secret, join(webui, "models/Lora/style.preview.png"));
+    const report = join(root, "audit.html");
+    await runCli(["audit", "--webui", webui, "--report", report], { env });
+    expect(await readFile(report, "utf8")).not.toContain(PNG_PREVIEW.toString("base64"));
   });
 });
