@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { unlinkSync, utimesSync } from "node:fs";
+import { existsSync, unlinkSync, utimesSync } from "node:fs";
 import { copyFile, link, lstat, mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -409,5 +409,22 @@ describe("red team: the HTML report and special files", () => {
     const report = join(root, "audit.html");
     await runCli(["audit", "--webui", webui, "--report", report], { env });
     expect(await readFile(report, "utf8")).not.toContain(PNG_PREVIEW.toString("base64"));
+  });
+});
+
+describe("red team: a dangerous file under two names", () => {
+  // Attack: the pickle is planted under two hard-linked names, `Lora/charturner.ckpt` and `Stable-diffusion/
+  // inpaint.ckpt`. Audit counts the inode once and quarantines one name; the other name of the same bytes stays in
+  // a folder A1111 loads, and the run exits 0 as if fixed.
+  it("leaves no name of a quarantined dangerous file in a model folder", { timeout: 60_000 }, async () => {
+    const { webui, env } = await a1111();
+    const evil = await hostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
+    const twin = join(webui, "models/Stable-diffusion/inpaint.ckpt");
+    await link(evil, twin);
+    const run = await audit(webui, env, "--fix");
+    expect(run.report?.summary.byType.dangerous).toBeGreaterThanOrEqual(1);
+    const left = [evil, twin].filter((p) => existsSync(p));
+    if (left.length > 0) expect(run.code).toBe(3);
+    expect(left).toEqual([]);
   });
 });
