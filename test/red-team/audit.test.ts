@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, unlinkSync, utimesSync } from "node:fs";
-import { copyFile, link, lstat, mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { copyFile, link, lstat, mkdir, open, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
@@ -426,5 +426,30 @@ describe("red team: a dangerous file under two names", () => {
     const left = [evil, twin].filter((p) => existsSync(p));
     if (left.length > 0) expect(run.code).toBe(3);
     expect(left).toEqual([]);
+  });
+});
+
+describe("red team: the hash cache", () => {
+  // Attack: `b.safetensors` was an exact copy of `a.safetensors` when an earlier audit cached its hash. Someone
+  // rewrites b in place with a different LoRA of the same size and puts its mtime back (`touch -r`, or a sync tool
+  // that preserves times). The cache trusts path, size, mtime and inode, never ctime, so the next `audit --fix` calls
+  // b a duplicate of a and quarantines a model that exists nowhere else.
+  it("does not quarantine a changed file as a duplicate on a stale cached hash", { timeout: 60_000 }, async () => {
+    const { webui, env } = await a1111();
+    const dir = join(webui, "models/Lora");
+    const a = await fixture("sd1-lora-kohya", dir, "a.safetensors");
+    const b = join(dir, "b.safetensors");
+    await copyFile(a, b);
+    const when = new Date("2025-01-01T00:00:00Z");
+    utimesSync(b, when, when);
+    expect((await audit(webui, env)).report?.summary.byType.duplicate).toBe(1);
+    const handle = await open(b, "r+");
+    const { size } = await handle.stat();
+    await handle.write(Buffer.from([0x3c]), 0, 1, size - 1);
+    await handle.close();
+    utimesSync(b, when, when);
+    const run = await audit(webui, env, "--fix");
+    expect(run.report?.findings.filter((f) => f.type === "duplicate")).toEqual([]);
+    expect(existsSync(b)).toBe(true);
   });
 });
