@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, unlinkSync, utimesSync } from "node:fs";
 import { copyFile, link, lstat, mkdir, open, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { PickleBuilder } from "../../fixtures/pickle-builder.js";
@@ -451,5 +451,17 @@ describe("red team: the hash cache", () => {
     const run = await audit(webui, env, "--fix");
     expect(run.report?.findings.filter((f) => f.type === "duplicate")).toEqual([]);
     expect(existsSync(b)).toBe(true);
+  });
+});
+
+describe("red team: finding a batch's quarantine", () => {
+  // Unlucky user: `undo --list` shows batch ids; the quarantine folder of the same run is named by a second, different
+  // timestamp and random id, so nothing tells which quarantine folder belongs to which batch.
+  it("names the quarantine folder after the batch that filled it", { timeout: 60_000 }, async () => {
+    const { webui, env } = await a1111();
+    await hostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
+    const run = await audit(webui, env, "--fix");
+    expect(run.report?.fix?.batchId).toMatch(/./);
+    expect(basename(run.report?.quarantine ?? "")).toBe(run.report?.fix?.batchId);
   });
 });
