@@ -465,3 +465,22 @@ describe("red team: finding a batch's quarantine", () => {
     expect(basename(run.report?.quarantine ?? "")).toBe(run.report?.fix?.batchId);
   });
 });
+
+describe("red team: a model_index.json dropped into a model folder", () => {
+  // Attack/unlucky user: a stray `model_index.json` lands in models/Lora itself (a diffusers repo unpacked into the
+  // wrong folder, or planted). The walk then takes the whole LoRA folder for one broken diffusers pipeline, and
+  // `audit --fix` quarantines models/Lora wholesale: every LoRA the user has disappears from the UI in one move.
+  it("does not quarantine a whole model folder because it holds a model_index.json", {
+    timeout: 60_000,
+  }, async () => {
+    const { webui, env } = await a1111();
+    const dir = join(webui, "models/Lora");
+    const loras = [
+      await fixture("sd1-lora-kohya", dir, "style.safetensors"),
+      await fixture("sd2-lora-kohya", dir, "character.safetensors"),
+    ];
+    await writeFile(join(dir, "model_index.json"), "");
+    await audit(webui, env, "--fix");
+    expect(loras.filter((p) => existsSync(p))).toEqual(loras);
+  });
+});
