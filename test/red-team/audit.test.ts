@@ -3,6 +3,7 @@ import { existsSync, unlinkSync, utimesSync } from "node:fs";
 import { copyFile, link, lstat, mkdir, open, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { writeDiffusersPipeline } from "../../fixtures/diffusers-writer.js";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
 import { PickleBuilder } from "../../fixtures/pickle-builder.js";
 import { CIVITAI_INFO, PNG_PREVIEW, V_PREDICTION_CONFIG } from "../../fixtures/sidecar-files.js";
@@ -482,5 +483,22 @@ describe("red team: a model_index.json dropped into a model folder", () => {
     await writeFile(join(dir, "model_index.json"), "");
     await audit(webui, env, "--fix");
     expect(loras.filter((p) => existsSync(p))).toEqual(loras);
+  });
+});
+
+describe("red team: a diffusers repo downloaded into ComfyUI's checkpoints folder", () => {
+  // Unlucky user: `huggingface-cli download … --local-dir models/checkpoints` puts a pipeline's model_index.json,
+  // unet/ and vae/ straight into the checkpoints folder, beside the user's single-file checkpoints. The walk takes the
+  // checkpoints folder itself for the pipeline, and `audit --fix` moves the whole folder, every checkpoint with it,
+  // to models/diffusers.
+  it("does not move the checkpoints folder itself, with every checkpoint in it", { timeout: 60_000 }, async () => {
+    const root = await tempDir();
+    const comfy = join(root, "ComfyUI");
+    await touch(comfy, ["main.py", "folder_paths.py", "nodes.py", "comfy/", "comfy_extras/", "custom_nodes/"]);
+    const checkpoints = join(comfy, "models/checkpoints");
+    await writeDiffusersPipeline(checkpoints, "sd1");
+    const single = await fixture("sd1-checkpoint-ldm-safetensors", checkpoints, "dreamshaper_8.safetensors");
+    await audit(comfy, { SDMODELS_STATE_DIR: join(root, "state") }, "--fix");
+    expect(existsSync(single)).toBe(true);
   });
 });
