@@ -382,9 +382,9 @@ describe("red team: undo after the quarantine was emptied", () => {
 const builtCli = useBuiltCli();
 
 describe("red team: the HTML report and special files", () => {
-  // Attack: anyone who can write to a shared models folder runs `mkfifo models/Lora/style.preview.png`. The report
-  // opens the preview with a blocking open(2), so every `audit --report` hangs forever waiting for a writer.
-  // Killed after 20 s (exit code null) so the hang fails the test instead of the suite.
+  // Attack: anyone who can write to a shared models folder runs `mkfifo models/Lora/style.preview.png`; a report that
+  // opens previews with a blocking open(2) hangs forever waiting for a writer. Failed before previews were read as
+  // thumbnails; kept as a regression test. Killed after 20 s (exit code null) so a hang fails only this test.
   it("does not hang on a FIFO named like a model's preview", { timeout: 120_000 }, async () => {
     const { webui, env, root } = await a1111();
     await fixture("sd1-lora-kohya", join(webui, "models/Lora"), "style.safetensors");
@@ -397,9 +397,9 @@ describe("red team: the HTML report and special files", () => {
     expect(await exists(join(root, "audit.html"))).toBe(true);
   });
 
-  // Attack: `style.preview.png` in a shared models folder is a link to another user's private image (or a hard link to
-  // it). Carrying such a sidecar is refused for exactly this reason, yet the report embeds the linked image's bytes
-  // in a file users attach to bug reports.
+  // Attack: `style.preview.png` in a shared models folder is a link to another user's private image. Carrying such a
+  // sidecar is refused for this reason; the report must not embed its bytes either, in a file users attach to bug
+  // reports. Failed before previews were read as thumbnails; kept as a regression test.
   it("does not embed the image a preview link points to", { timeout: 60_000 }, async () => {
     const { webui, env, root } = await a1111();
     await fixture("sd1-lora-kohya", join(webui, "models/Lora"), "style.safetensors");
