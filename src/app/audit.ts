@@ -2,10 +2,10 @@
  * `sdmodels audit`: inspect every file in a WebUI's model folders (header-only), report what is wrong, and with
  * `fix` turn the findings into one plan through the same planner, applier and journal as install/sort.
  */
-import { randomBytes } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { applyPlan, defaultJournalDir, gatherSnapshot, planInstall } from "../install/index.js";
+import { newBatchId } from "../install/journal.js";
 import {
   type ApplyReport,
   DEFAULT_PLAN_OPTIONS,
@@ -96,7 +96,9 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
   let fix: AuditFix | null = null;
   let quarantineDir: string | null = null;
   if (settings.fix) {
-    quarantineDir = join(target.root, ".sdmodels", "quarantine", quarantineId());
+    // Named after the batch that fills it, so `undo --list` tells which quarantine folder is whose.
+    const batchId = newBatchId();
+    quarantineDir = join(target.root, ".sdmodels", "quarantine", batchId);
     const candidates = fixCandidates(findings, audited, target, quarantineDir, {
       quarantineSuspicious: settings.quarantineSuspicious === true,
     });
@@ -111,6 +113,7 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
         ? await (settings.interruptible ?? uninterruptible)((signal) =>
             applyPlan(plan, {
               journalDir: defaultJournalDir(target),
+              batchId,
               onProgress: (e) => e.type === "start" && status(`Moving ${e.index + 1}/${e.total} ${e.source}`),
               signal,
             }),
@@ -172,11 +175,6 @@ async function listFolders(roots: readonly string[]): Promise<Record<string, str
   }
   for (const dir of Object.keys(listings)) listings[dir] = [...new Set(listings[dir])].sort();
   return listings;
-}
-
-/** Sorts by time, unique within the second. */
-function quarantineId(): string {
-  return `${new Date().toISOString().replace(/[:.]/g, "-")}-${randomBytes(3).toString("hex")}`;
 }
 
 async function isDir(path: string): Promise<boolean> {
