@@ -126,11 +126,17 @@ function acceptedDirs(candidate: InstallCandidate, target: WebuiTarget): string[
       for (const extra of target.extraFolders[key] ?? []) dirs.add(extra);
     }
   }
-  // A1111 and Forge also load a VAE kept beside its checkpoint as `<checkpoint>.vae.safetensors`.
+  // A1111 and Forge also load a VAE kept beside its checkpoint as `<checkpoint>.vae.safetensors`. A ComfyUI that
+  // shares another UI's checkpoint folders (extra paths outside its root, as the documented `a111:` section does)
+  // must leave such a VAE there too: moving it would take it from the UI that loads it.
   if (candidate.classification.kind === "vae" && /\.vae\.[^.]+$/i.test(basename(candidate.source))) {
     const checkpoints = LAYOUTS[target.ui].checkpoint.folder;
     const dir = checkpoints && folderPath(checkpoints, target);
     if (dir && target.ui !== "comfyui") dirs.add(dir);
+    const key = target.ui === "comfyui" ? checkpoints?.setting?.key : undefined;
+    for (const extra of key === undefined ? [] : (target.extraFolders[key] ?? [])) {
+      if (!isInside(extra, target.root)) dirs.add(extra);
+    }
   }
   return [...dirs];
 }
