@@ -6,6 +6,7 @@
 import { basename, dirname, join, relative, sep } from "node:path";
 import type { Base, Kind } from "../classify/types.js";
 import type { FileFormat, InspectError } from "../inspect/types.js";
+import { hasModelExtension } from "../inspect/walk.js";
 import { splitName } from "../install/file-names.js";
 import { DIFFUSERS_FOLDERS, LAYOUTS, type LayoutFolder } from "../install/layouts.js";
 import { folderPath, routeCandidate } from "../install/route-candidate.js";
@@ -252,9 +253,10 @@ function sidecarStem(name: string): string | null {
 
 function orphanSidecars(input: AuditInput): AuditFinding[] {
   const out: AuditFinding[] = [];
-  const models = new Set(input.files.map((f) => f.candidate.source));
   for (const [dir, names] of Object.entries(input.listings)) {
-    const stems = new Set(names.filter((n) => models.has(join(dir, n))).map((n) => splitName(n).stem));
+    // Any model-named file keeps its sidecars: the audit inspects a hard-linked file under one of its names only,
+    // and the other names are models all the same.
+    const stems = new Set(names.filter((n) => hasModelExtension(n)).map((n) => splitName(n).stem));
     for (const name of names) {
       const stem = sidecarStem(name);
       if (stem !== null && !stems.has(stem)) out.push({ type: "orphan-sidecar", path: join(dir, name) });

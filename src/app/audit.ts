@@ -159,7 +159,8 @@ async function listFolders(roots: readonly string[]): Promise<Record<string, str
   for (const root of roots) {
     const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
-      if (!entry.isFile() || entry.name.startsWith(".")) continue;
+      // Links count: a model shared by linking each file is as present as a regular one, and so is its preview.
+      if (!(entry.isFile() || entry.isSymbolicLink()) || entry.name.startsWith(".")) continue;
       const dir = entry.parentPath;
       if (
         dir
