@@ -284,6 +284,7 @@ describe("red team: between audit's inspection and --fix's move", () => {
       hasher: createFileHasher({ env, useCache: false }),
       fix: true,
       dryRun: false,
+      keepMetadata: false,
       onStatus: (text) => {
         if (!touched && text.startsWith("Moving")) {
           touched = true;
@@ -345,6 +346,7 @@ describe("red team: a file that vanishes before --fix reaches it", () => {
       hasher: createFileHasher({ env, useCache: false }),
       fix: true,
       dryRun: false,
+      keepMetadata: false,
       onStatus: (text) => {
         if (!deleted && text.startsWith("Moving") && text.includes("a-broken")) {
           deleted = true;
