@@ -6,6 +6,7 @@
 import { basename, dirname, join, relative, sep } from "node:path";
 import type { Base, Kind } from "../classify/types.js";
 import type { FileFormat, InspectError } from "../inspect/types.js";
+import { hasModelExtension } from "../inspect/walk.js";
 import { splitName } from "../install/file-names.js";
 import { DIFFUSERS_FOLDERS, LAYOUTS, type LayoutFolder } from "../install/layouts.js";
 import { folderPath, routeCandidate } from "../install/route-candidate.js";
@@ -126,11 +127,17 @@ function acceptedDirs(candidate: InstallCandidate, target: WebuiTarget): string[
       for (const extra of target.extraFolders[key] ?? []) dirs.add(extra);
     }
   }
-  // A1111 and Forge also load a VAE kept beside its checkpoint as `<checkpoint>.vae.safetensors`.
+  // A1111 and Forge also load a VAE kept beside its checkpoint as `<checkpoint>.vae.safetensors`. A ComfyUI that
+  // shares another UI's checkpoint folders (extra paths outside its root, as the documented `a111:` section does)
+  // must leave such a VAE there too: moving it would take it from the UI that loads it.
   if (candidate.classification.kind === "vae" && /\.vae\.[^.]+$/i.test(basename(candidate.source))) {
     const checkpoints = LAYOUTS[target.ui].checkpoint.folder;
     const dir = checkpoints && folderPath(checkpoints, target);
     if (dir && target.ui !== "comfyui") dirs.add(dir);
+    const key = target.ui === "comfyui" ? checkpoints?.setting?.key : undefined;
+    for (const extra of key === undefined ? [] : (target.extraFolders[key] ?? [])) {
+      if (!isInside(extra, target.root)) dirs.add(extra);
+    }
   }
   return [...dirs];
 }
@@ -185,45 +192,74 @@ export function auditFindings(input: AuditInput): AuditFinding[] {
 }
 
 /**
- * Groups of identical files. The copy kept is one that is well placed (else the first by path); the others waste
- * their size. Dangerous and unreadable files are judged on their own and never counted here.
+ * Groups of identical files; every copy but the one kept wastes its size. Which copy is kept decides what the UI
+ * still loads, so the keep rule prefers, in order: a well-placed copy; one whose name needs no fix (a loader picks
+ * its reader by extension); one outside this UI's root (another UI loads it through shared extra paths, and
+ * quarantining it here would take it from that UI); one with sidecars (its preview and info go where it goes); the
+ * shallowest; then the first by path. Dangerous and unreadable files are judged on their own and never counted here.
  */
 function duplicates(input: AuditInput): AuditFinding[] {
-  const misplaced = new Set<string>();
   const byHash = new Map<string, InstallCandidate[]>();
   for (const { candidate } of input.files) {
     const hash = input.hashes[candidate.source];
     if (!hash || candidate.error || candidate.verdict === "dangerous" || candidate.format === "diffusers") continue;
     byHash.set(hash, [...(byHash.get(hash) ?? []), candidate]);
-    if (!acceptedDirs(candidate, input.target).some((dir) => isInside(candidate.source, dir)))
-      misplaced.add(candidate.source);
   }
   const out: AuditFinding[] = [];
   for (const [sha256, group] of byHash) {
     if (group.length < 2) continue;
-    const paths = group.map((c) => c.source).sort();
-    const keep = paths.find((p) => !misplaced.has(p)) ?? paths[0]!;
+    const ranked = group
+      .map((candidate) => ({ path: candidate.source, rank: keepRank(candidate, input) }))
+      .sort((a, b) => compareRanks(a.rank, b.rank) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+    const keep = ranked[0]!.path;
     const size = group[0]!.size;
     out.push({
       type: "duplicate",
       sha256,
       size,
       keep,
-      copies: paths.filter((p) => p !== keep),
+      copies: group
+        .map((c) => c.source)
+        .filter((p) => p !== keep)
+        .sort(),
       wastedBytes: size * (group.length - 1),
     });
   }
   return out;
 }
 
+/** Lower is better, compared element by element: see {@link duplicates} for the order. */
+function keepRank(candidate: InstallCandidate, input: AuditInput): number[] {
+  const path = candidate.source;
+  const wellPlaced = acceptedDirs(candidate, input.target).some((dir) => isInside(path, dir));
+  const route = routeCandidate(candidate, input.target, DEFAULT_PLAN_OPTIONS);
+  const needsRename = !route.ok || route.extensionFixed;
+  const elsewhere = !isInside(path, input.target.root);
+  const stem = splitName(basename(path)).stem;
+  const sidecars = (input.listings[dirname(path)] ?? []).some((name) => sidecarStem(name) === stem);
+  return [wellPlaced ? 0 : 1, needsRename ? 1 : 0, elsewhere ? 0 : 1, sidecars ? 0 : 1, path.split(sep).length];
+}
+
+function compareRanks(a: readonly number[], b: readonly number[]): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i]! - b[i]!;
+  return 0;
+}
+
+/** The model stem an unambiguous sidecar name belongs to, or null when the name is no such sidecar. */
+function sidecarStem(name: string): string | null {
+  const match = UNAMBIGUOUS_SIDECAR.exec(name);
+  return match ? name.slice(0, match.index) : null;
+}
+
 function orphanSidecars(input: AuditInput): AuditFinding[] {
   const out: AuditFinding[] = [];
-  const models = new Set(input.files.map((f) => f.candidate.source));
   for (const [dir, names] of Object.entries(input.listings)) {
-    const stems = new Set(names.filter((n) => models.has(join(dir, n))).map((n) => splitName(n).stem));
+    // Any model-named file keeps its sidecars: the audit inspects a hard-linked file under one of its names only,
+    // and the other names are models all the same.
+    const stems = new Set(names.filter((n) => hasModelExtension(n)).map((n) => splitName(n).stem));
     for (const name of names) {
-      const match = UNAMBIGUOUS_SIDECAR.exec(name);
-      if (match && !stems.has(name.slice(0, match.index))) out.push({ type: "orphan-sidecar", path: join(dir, name) });
+      const stem = sidecarStem(name);
+      if (stem !== null && !stems.has(stem)) out.push({ type: "orphan-sidecar", path: join(dir, name) });
     }
   }
   return out;

@@ -30,7 +30,7 @@ export async function auditPaths(folders: readonly string[], onFolder: (folder: 
   for (const folder of folders) {
     onFolder(folder);
     const realFolder = await realpath(folder).catch(() => folder);
-    for (const path of await walkModelFiles(folder, { includeHidden: true })) {
+    for (const path of await walkModelFiles(folder, { includeHidden: true, rootHoldsModels: true })) {
       const info = await stat(path).catch(() => null);
       const real = await realpath(path).catch(() => null);
       seen.push({

@@ -2,10 +2,10 @@
  * `sdmodels audit`: inspect every file in a WebUI's model folders (header-only), report what is wrong, and with
  * `fix` turn the findings into one plan through the same planner, applier and journal as install/sort.
  */
-import { randomBytes } from "node:crypto";
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { applyPlan, defaultJournalDir, gatherSnapshot, planInstall } from "../install/index.js";
+import { newBatchId } from "../install/journal.js";
 import {
   type ApplyReport,
   DEFAULT_PLAN_OPTIONS,
@@ -101,7 +101,9 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
   let quarantineDir: string | null = null;
   let problem: QuarantineProblem | null = null;
   if (settings.fix) {
-    quarantineDir = join(target.root, ".sdmodels", "quarantine", quarantineId());
+    // Named after the batch that fills it, so `undo --list` tells which quarantine folder is whose.
+    const batchId = newBatchId();
+    quarantineDir = join(target.root, ".sdmodels", "quarantine", batchId);
     const candidates = fixCandidates(findings, audited, target, quarantineDir, {
       quarantineSuspicious: settings.quarantineSuspicious === true,
     });
@@ -120,6 +122,7 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
         ? await (settings.interruptible ?? uninterruptible)((signal) =>
             applyPlan(plan, {
               journalDir: defaultJournalDir(target),
+              batchId,
               onProgress: (e) => e.type === "start" && status(`Moving ${e.index + 1}/${e.total} ${e.source}`),
               signal,
             }),
@@ -188,7 +191,8 @@ async function listFolders(roots: readonly string[]): Promise<Record<string, str
   for (const root of roots) {
     const entries = await readdir(root, { recursive: true, withFileTypes: true }).catch(() => []);
     for (const entry of entries) {
-      if (!entry.isFile() || entry.name.startsWith(".")) continue;
+      // Links count: a model shared by linking each file is as present as a regular one, and so is its preview.
+      if (!(entry.isFile() || entry.isSymbolicLink()) || entry.name.startsWith(".")) continue;
       const dir = entry.parentPath;
       if (
         dir
@@ -204,11 +208,6 @@ async function listFolders(roots: readonly string[]): Promise<Record<string, str
   }
   for (const dir of Object.keys(listings)) listings[dir] = [...new Set(listings[dir])].sort();
   return listings;
-}
-
-/** Sorts by time, unique within the second. */
-function quarantineId(): string {
-  return `${new Date().toISOString().replace(/[:.]/g, "-")}-${randomBytes(3).toString("hex")}`;
 }
 
 async function isDir(path: string): Promise<boolean> {

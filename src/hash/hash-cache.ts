@@ -4,7 +4,11 @@ import { dirname, resolve } from "node:path";
 import { z } from "zod";
 import { type FileHashes, type HashFileOptions, hashFile } from "./hash-file.js";
 
-/** Hashes of files already seen, valid while a file keeps its path, size, mtime and inode. */
+/**
+ * Hashes of files already seen, valid while a file keeps its path, size, mtime, ctime and inode. The mtime alone can
+ * be put back (`touch -r`, a sync tool preserving times) after the bytes were rewritten in place; the ctime cannot
+ * be set from user space, so a rewrite always invalidates the entry.
+ */
 export interface HashCache {
   readonly file: string;
   /** Cached hashes of `path` if the file is unchanged since they were stored. */
@@ -18,6 +22,7 @@ export interface HashCache {
 export interface FileIdentity {
   size: number;
   mtimeMs: number;
+  ctimeMs: number;
   ino: number;
 }
 
@@ -32,11 +37,13 @@ const fileHashesSchema = z.object({
 const entrySchema = z.object({
   size: z.number(),
   mtimeMs: z.number(),
+  ctimeMs: z.number(),
   ino: z.number(),
   hashes: fileHashesSchema,
 });
 
-const CACHE_VERSION = 1;
+/** 2: entries carry the ctime; older caches (no ctime) are dropped and rebuilt. */
+const CACHE_VERSION = 2;
 const cacheSchema = z.object({
   version: z.literal(CACHE_VERSION),
   entries: z.record(z.string(), entrySchema),
@@ -47,7 +54,7 @@ type Entries = Record<string, z.infer<typeof entrySchema>>;
 /** What a cache entry is keyed on besides the absolute path. */
 export async function fileIdentity(path: string): Promise<FileIdentity> {
   const s = await stat(path);
-  return { size: s.size, mtimeMs: s.mtimeMs, ino: s.ino };
+  return { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
 }
 
 async function load(file: string): Promise<Entries> {
@@ -83,7 +90,11 @@ export function createHashCache(file: string): HashCache {
       } catch {
         return null;
       }
-      const same = entry.size === now.size && entry.mtimeMs === now.mtimeMs && entry.ino === now.ino;
+      const same =
+        entry.size === now.size &&
+        entry.mtimeMs === now.mtimeMs &&
+        entry.ctimeMs === now.ctimeMs &&
+        entry.ino === now.ino;
       return same ? { ...entry.hashes } : null;
     },
     async set(path, identity, hashes) {

@@ -1,5 +1,5 @@
 import type { Dirent } from "node:fs";
-import { readdir, stat } from "node:fs/promises";
+import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 
 /**
@@ -44,6 +44,13 @@ export interface WalkOptions {
    * its model folders, so a `.name.ckpt` there is loadable and must be judged.
    */
   includeHidden?: boolean;
+  /**
+   * `dir` is a folder a UI loads many models from (audit's model folders), never one model itself: a
+   * `model_index.json` in it (a repo unpacked into `models/checkpoints`, or planted in `models/Lora`) does not turn
+   * the whole folder into one pipeline that a fix would move wholesale. Its files are listed as usual; only the
+   * component folders that `model_index.json` names are left unwalked, as the parts of that pipeline they are.
+   */
+  rootHoldsModels?: boolean;
 }
 
 /**
@@ -57,7 +64,7 @@ export async function walkModelFiles(dir: string, options: WalkOptions = {}): Pr
   const found: string[] = [];
   const visited = new Set<string>();
 
-  async function visit(current: string): Promise<void> {
+  async function visit(current: string, isRoot = false): Promise<void> {
     let entries: Dirent[];
     try {
       const { dev, ino } = await stat(current);
@@ -70,12 +77,14 @@ export async function walkModelFiles(dir: string, options: WalkOptions = {}): Pr
       return;
     }
     // A diffusers pipeline folder is one model: it is listed itself, and its component files are not.
-    if (entries.some((e) => e.name === DIFFUSERS_MODEL_INDEX && e.isFile())) {
+    const hasModelIndex = entries.some((e) => e.name === DIFFUSERS_MODEL_INDEX && e.isFile());
+    if (hasModelIndex && !(isRoot && options.rootHoldsModels === true)) {
       found.push(current);
       return;
     }
+    const components = hasModelIndex ? await componentFolders(join(current, DIFFUSERS_MODEL_INDEX)) : new Set();
     for (const entry of entries.sort((a, b) => byName(a.name, b.name))) {
-      if (entry.name.startsWith(".") && options.includeHidden !== true) continue;
+      if ((entry.name.startsWith(".") && options.includeHidden !== true) || components.has(entry.name)) continue;
       const path = join(current, entry.name);
       let isDirectory = entry.isDirectory();
       if (entry.isSymbolicLink()) {
@@ -92,8 +101,19 @@ export async function walkModelFiles(dir: string, options: WalkOptions = {}): Pr
     }
   }
 
-  await visit(dir);
+  await visit(dir, true);
   return found;
+}
+
+/** The component folders a `model_index.json` names (its keys not starting with `_`); none if it does not parse. */
+async function componentFolders(modelIndex: string): Promise<Set<string>> {
+  try {
+    const parsed: unknown = JSON.parse(await readFile(modelIndex, "utf8"));
+    if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) return new Set();
+    return new Set(Object.keys(parsed).filter((k) => !k.startsWith("_")));
+  } catch {
+    return new Set();
+  }
 }
 
 /**

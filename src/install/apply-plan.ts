@@ -21,6 +21,8 @@ export interface ApplyOptions {
    * group is put back, and the batch is journaled `interrupted` with what was installed before it.
    */
   signal?: AbortSignal;
+  /** The batch's id, made beforehand by `newBatchId` when the caller names something after it (audit's quarantine). */
+  batchId?: string;
 }
 
 /**
@@ -78,17 +80,21 @@ export async function applyPlan(plan: InstallPlan, options: ApplyOptions): Promi
     tree: null,
   });
   const sources = moves.flatMap((m) => [m.source, ...m.sidecars.map((s) => s.source)]);
-  const journal = await Journal.create(options.journalDir, {
-    webuiRoot: plan.target.root,
-    ui: plan.target.ui,
-    mode: plan.options.copy ? "copy" : "move",
-    sourceDirs: [...new Set(sources.map((s) => dirname(s)))],
-    createdDirs: [],
-    entries: moves.map((m) => ({
-      ...record(m.source, m.destination, m.size, m.sha256),
-      sidecars: m.sidecars.map((s) => record(s.source, s.destination, 0, null)),
-    })),
-  });
+  const journal = await Journal.create(
+    options.journalDir,
+    {
+      webuiRoot: plan.target.root,
+      ui: plan.target.ui,
+      mode: plan.options.copy ? "copy" : "move",
+      sourceDirs: [...new Set(sources.map((s) => dirname(s)))],
+      createdDirs: [],
+      entries: moves.map((m) => ({
+        ...record(m.source, m.destination, m.size, m.sha256),
+        sidecars: m.sidecars.map((s) => record(s.source, s.destination, 0, null)),
+      })),
+    },
+    options.batchId,
+  );
   ACTIVE_JOURNALS.add(journal.path);
   try {
     report.batchId = journal.data.batchId;

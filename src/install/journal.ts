@@ -104,15 +104,22 @@ export async function journalOwnershipProblem(path: string): Promise<string | nu
  * One batch's record on disk. Written before the first move and after every step, each time to a temp file that is
  * fsynced and renamed over the journal, so a crash leaves the previous complete version, never a torn one.
  */
+/** A batch id: sorts by time, unique within the millisecond. */
+export function newBatchId(): string {
+  return `${new Date().toISOString().replace(/[:.]/g, "-")}-${randomBytes(3).toString("hex")}`;
+}
+
 export class Journal {
   private constructor(
     readonly path: string,
     readonly data: JournalData,
   ) {}
 
+  /** `batchId`: one made beforehand by {@link newBatchId}, when the caller names something after the batch. */
   static async create(
     dir: string,
     init: Omit<JournalData, "version" | "batchId" | "createdAt" | "state" | "pid" | "host" | "recoveredAt">,
+    batchId: string = newBatchId(),
   ): Promise<Journal> {
     await mkdir(dir, { recursive: true, mode: 0o700 });
     const info = await lstat(dir);
@@ -125,7 +132,6 @@ export class Journal {
     // Undo trusts only a journal folder nobody else can write to; one made group-writable by a umask of 002 is ours.
     if (info.uid === process.getuid?.() && (info.mode & 0o022) !== 0) await chmod(dir, info.mode & ~0o022);
     const createdAt = new Date().toISOString();
-    const batchId = `${createdAt.replace(/[:.]/g, "-")}-${randomBytes(3).toString("hex")}`;
     const journal = new Journal(join(dir, `${batchId}.json`), {
       version: JOURNAL_VERSION,
       batchId,

@@ -117,8 +117,24 @@ export function planInstall(
     }
     const sidecarsLeft: SidecarLeft[] = [];
     const ownSidecars: string[] = [];
+    // `x.ckpt` and `x.safetensors` side by side share `x.yaml` and `x.preview.png`: when one moves and the other
+    // stays (audit quarantines the pickle and keeps the safetensors), the shared files stay with the one still used.
+    const stayingTwin = namesIn(dirname(source))
+      .startingWith(`${splitName(basename(source)).stem}.`)
+      .map((n) => join(dirname(source), n))
+      .find(
+        (p) =>
+          p !== source &&
+          !candidateSources.has(resolve(p)) &&
+          // Twin first: it must itself be a model file, not the checkpoint's `.yaml`.
+          pairsByStem(basename(p), basename(source), candidate.classification.kind),
+      );
     for (const path of sidecarNames.filter((p) => !claimedSidecars.has(p))) {
-      const reason = Object.hasOwn(snapshot.sidecars, path) ? snapshot.sidecars[path]! : UNCHECKED;
+      const reason: SidecarRejection | null = stayingTwin
+        ? { type: "shared", model: stayingTwin }
+        : Object.hasOwn(snapshot.sidecars, path)
+          ? snapshot.sidecars[path]!
+          : UNCHECKED;
       if (reason) sidecarsLeft.push({ path, reason });
       else ownSidecars.push(path);
     }

@@ -88,7 +88,9 @@ export type SidecarRejection =
   /** Could not be checked (errno code); unchecked is never carried. */
   | { type: "unreadable"; code: string }
   /** No longer the file whose content was checked (`field` differs): a swapped-in file was never checked. */
-  | { type: "changed"; field: keyof FileIdentity };
+  | { type: "changed"; field: keyof FileIdentity }
+  /** `model`, another model file of the same stem that stays in the folder, uses it too (`x.ckpt` and `x.safetensors`). */
+  | { type: "shared"; model: string };
 
 /** A sidecar the plan leaves behind, and why. */
 export interface SidecarLeft {

@@ -75,8 +75,11 @@ export async function undoBatch(
   }
 
   for (const dir of [...journal.data.createdDirs].reverse()) await rmdir(dir).catch(() => undefined);
+  // A file whose installed copy is gone (a quarantine the user emptied) can never go back: a batch with only such
+  // files left is done with, or every later undo would pick it again and never reach the batch before it.
   const done = journal.data.entries.flatMap((e) => [e, ...e.sidecars]).filter((f) => f.status === "done");
-  journal.data.state = done.length === 0 ? "undone" : "partially-undone";
+  const left = await Promise.all(done.map((f) => exists(f.destination)));
+  journal.data.state = left.includes(true) ? "partially-undone" : "undone";
   await journal.save();
   if (options.signal?.aborted) report.interrupted = interruptingSignal(options.signal);
   return report;

@@ -116,6 +116,21 @@ describe("walkModelFiles", () => {
 });
 
 describe("expandModelPaths", () => {
+  it("lists a pipeline folder as one model, but never the folder of models it was given when told it holds models", async () => {
+    const root = await tempDir();
+    await touch(root, "style.safetensors", "unet/diffusion_pytorch_model.safetensors", "other/c.safetensors");
+    await writeFile(join(root, "model_index.json"), JSON.stringify({ _class_name: "X", unet: ["diffusers", "U"] }));
+    expect(await walkModelFiles(root)).toEqual([root]);
+    // Only the component folder model_index.json names is the pipeline's; everything else is a model of the folder.
+    expect(await walkModelFiles(root, { rootHoldsModels: true })).toEqual([
+      join(root, "other/c.safetensors"),
+      join(root, "style.safetensors"),
+    ]);
+    // A model_index.json that does not parse names no component: every folder is walked.
+    await writeFile(join(root, "model_index.json"), "");
+    expect(await walkModelFiles(root, { rootHoldsModels: true })).toHaveLength(3);
+  });
+
   it("expands directories in place and keeps files and missing paths as given", async () => {
     const root = await tempDir();
     await touch(root, "dir/one.safetensors", "dir/two.ckpt", "single.txt");

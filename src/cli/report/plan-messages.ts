@@ -178,5 +178,7 @@ export function sidecarRejectionText(reason: SidecarRejection): string {
       return `could not be checked (${reason.code})`;
     case "changed":
       return `changed after its content was checked: ${IDENTITY_CHANGE_WORDS[reason.field]}`;
+    case "shared":
+      return `also used by ${basename(reason.model)}, which stays`;
   }
 }
