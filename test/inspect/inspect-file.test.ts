@@ -150,10 +150,16 @@ describe("inspectFile dispatch", () => {
 });
 
 describe("inspectFile I/O errors", () => {
-  it("turns a missing file into one sentence naming it, never a throw", async () => {
+  it("turns a missing file into one sentence naming it, with file and problem apart, never a throw", async () => {
     const path = join(await tempDir(), "missing.safetensors");
     const inspection = await inspectFile(path);
-    expect(inspection.error).toEqual({ code: "ENOENT", message: `${path}: no such file`, io: true });
+    expect(inspection.error).toEqual({
+      code: "ENOENT",
+      message: `${path}: no such file`,
+      io: true,
+      file: path,
+      problem: "no such file",
+    });
     expect(inspection.bytesRead).toBe(0);
     expect(inspection.safety.verdict).toBe("suspicious"); // nothing was proven, so never "safe"
   });
