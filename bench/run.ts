@@ -15,6 +15,7 @@ import { benchPicklescan } from "./picklescan-bench.js";
 import { type Row, renderFixedWidth, renderMarkdown, skippedRow, type TableLine } from "./results.js";
 import { benchSort } from "./sort-bench.js";
 import { benchStartup } from "./startup-bench.js";
+import { benchTestSuite } from "./test-suite-bench.js";
 
 /** A failure shown in the table is cut here; the table is for figures, the full message goes to stderr. */
 const MAX_FAILURE_TEXT = 120;
@@ -31,6 +32,7 @@ const SECTIONS: readonly { id: string; name: string; run: (data: () => Promise<B
   { id: "sort", name: "sort --dry-run (CLI)", run: async (data) => benchSort(await data()) },
   { id: "audit", name: "audit (CLI)", run: async (data) => benchAudit(await data()) },
   { id: "picklescan", name: "picklescan (whole process)", run: async (data) => benchPicklescan(await data()) },
+  { id: "tests", name: "test suite", run: () => benchTestSuite() },
 ];
 
 const log = (message: string) => process.stderr.write(`bench: ${message}\n`);
