@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
-import { z } from "zod";
+import type { CacheEntries } from "./hash-cache-schema.js";
 import { type FileHashes, type HashFileOptions, hashFile } from "./hash-file.js";
 
 /**
@@ -26,30 +26,8 @@ export interface FileIdentity {
   ino: number;
 }
 
-const fileHashesSchema = z.object({
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
-  autov2: z.string(),
-  autov1: z.string().nullable(),
-  autov3: z.string().nullable(),
-  size: z.number(),
-});
-
-const entrySchema = z.object({
-  size: z.number(),
-  mtimeMs: z.number(),
-  ctimeMs: z.number(),
-  ino: z.number(),
-  hashes: fileHashesSchema,
-});
-
 /** 2: entries carry the ctime; older caches (no ctime) are dropped and rebuilt. */
 const CACHE_VERSION = 2;
-const cacheSchema = z.object({
-  version: z.literal(CACHE_VERSION),
-  entries: z.record(z.string(), entrySchema),
-});
-
-type Entries = Record<string, z.infer<typeof entrySchema>>;
 
 /** What a cache entry is keyed on besides the absolute path. */
 export async function fileIdentity(path: string): Promise<FileIdentity> {
@@ -57,7 +35,7 @@ export async function fileIdentity(path: string): Promise<FileIdentity> {
   return { size: s.size, mtimeMs: s.mtimeMs, ctimeMs: s.ctimeMs, ino: s.ino };
 }
 
-async function load(file: string): Promise<Entries> {
+async function load(file: string): Promise<CacheEntries> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -65,16 +43,22 @@ async function load(file: string): Promise<Entries> {
     return {};
   }
   try {
-    const parsed = cacheSchema.safeParse(JSON.parse(text));
     // A cache is only an accelerator: a corrupt or foreign file is treated as empty and replaced on save.
-    return parsed.success ? parsed.data.entries : {};
+    const cache: unknown = JSON.parse(text);
+    if (typeof cache !== "object" || cache === null || !("version" in cache) || cache.version !== CACHE_VERSION)
+      return {};
+    // zod takes ~60 ms to load: only a run that has a cache file to check pays it (a first run, a --no-cache run and
+    // `hash --json` in a fresh state folder start that much sooner).
+    const { entriesSchema } = await import("./hash-cache-schema.js");
+    const parsed = entriesSchema.safeParse("entries" in cache ? cache.entries : undefined);
+    return parsed.success ? parsed.data : {};
   } catch {
     return {};
   }
 }
 
 export function createHashCache(file: string): HashCache {
-  let entries: Promise<Entries> | undefined;
+  let entries: Promise<CacheEntries> | undefined;
   let dirty = false;
   const loaded = () => (entries ??= load(file));
 

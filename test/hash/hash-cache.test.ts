@@ -90,6 +90,28 @@ describe("hash cache", () => {
     expect(Object.keys(saved.entries)).toEqual([model]);
   });
 
+  it("ignores a cache of another version, or whose entries do not have the expected shape", async () => {
+    const dir = await tempDir();
+    const model = join(dir, "m.bin");
+    await writeFile(model, "hello world");
+    const cacheFile = join(dir, "hashes.json");
+    const cache = createHashCache(cacheFile);
+    await hashFileCached(model, cache);
+    await cache.save();
+    const stored = JSON.parse(await readFile(cacheFile, "utf8"));
+    expect(await createHashCache(cacheFile).get(model)).not.toBeNull();
+    const [entry] = Object.values(stored.entries) as Record<string, unknown>[];
+    for (const foreign of [
+      { ...stored, version: 1 },
+      { entries: stored.entries },
+      { ...stored, entries: { [model]: { ...entry, ino: "1" } } },
+      [stored],
+    ]) {
+      await writeFile(cacheFile, JSON.stringify(foreign));
+      expect(await createHashCache(cacheFile).get(model)).toBeNull();
+    }
+  });
+
   it("locates the cache from SDMODELS_STATE_DIR, then XDG_STATE_HOME", () => {
     expect(defaultHashCachePath({ SDMODELS_STATE_DIR: "/s", XDG_STATE_HOME: "/x" })).toBe("/s/hashes.json");
     expect(defaultHashCachePath({ XDG_STATE_HOME: "/x" })).toBe("/x/sdmodels/hashes.json");
