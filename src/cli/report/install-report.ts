@@ -13,11 +13,13 @@ import type {
   SidecarMove,
   SkipCode,
   SkipReason,
+  WebuiEvidence,
 } from "../../install/types.js";
 import type { LoadJudgement } from "../../install/will-load.js";
 import type { Verdict } from "../../model/verdict.js";
 import { EXIT_FILE_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED } from "../exit-codes.js";
 import { planWarningText, skipReasonText } from "./plan-messages.js";
+import { webuiEvidenceText } from "./webui-evidence.js";
 
 /** A skip reason as `--json` shows it: its typed fields, and `message`, the words the table shows for it. */
 export type SkipReasonReport = SkipReason & { message: string };
@@ -65,8 +67,11 @@ export interface InstallSummary {
 }
 
 export interface InstallReport {
-  /** `folders`: every folder the UI's own settings set, with the file and line (roots first). */
-  webui: { root: string; ui: string; evidence: string[]; folders: FolderSetting[] };
+  /**
+   * `folders`: every folder the UI's own settings set, with the file and line (roots first). `evidenceFacts`: the
+   * same steps as `evidence`, typed (`type` plus fields), for programs that should not read the words.
+   */
+  webui: { root: string; ui: string; evidence: string[]; folders: FolderSetting[]; evidenceFacts: WebuiEvidence[] };
   dryRun: boolean;
   plan: PlanEntryReport[];
   summary: InstallSummary;
@@ -152,8 +157,9 @@ export function installReport(outcome: InstallOutcome): InstallReport {
     webui: {
       root: outcome.target.root,
       ui: outcome.target.ui,
-      evidence: outcome.target.evidence,
+      evidence: outcome.target.evidence.map(webuiEvidenceText),
       folders: [...outcome.target.roots, ...Object.values(outcome.target.folders)],
+      evidenceFacts: outcome.target.evidence,
     },
     dryRun: outcome.plan.options.dryRun,
     plan: planEntryReports(outcome),
