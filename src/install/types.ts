@@ -400,12 +400,18 @@ export type ApplyProgress =
   | { type: "bytes"; source: string; copied: number; size: number }
   | { type: "done"; source: string; destination: string; method: "rename" | "copy" };
 
-export interface UndoRefusal {
-  path: string;
-  reason: string;
-  /** Left because it is dangerous: undo never puts code back where a UI loads it (the CLI exits 9). */
-  dangerous?: true;
-}
+/** A file undo left where it is, and why; src/cli/report makes the words. */
+export type UndoRefusal =
+  /** The installed file is no longer there: nothing to put back. */
+  | { code: "installed-gone"; path: string }
+  /** Something else now sits at the path it came from (`original`). */
+  | { code: "original-occupied"; path: string; original: string }
+  /** Dangerous as it is now: undo never puts code back where a UI loads it (the CLI exits 9). */
+  | { code: "dangerous"; path: string; original: string }
+  /** A sidecar stays because its `model` stays. */
+  | { code: "kept-with-model"; path: string; model: string }
+  /** Putting it back failed: `errorCode` is the errno or installer code when there is one. */
+  | { code: "restore-failed"; path: string; errorCode: string | null; message: string };
 
 export interface UndoReport {
   batchId: string;
