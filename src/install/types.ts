@@ -365,7 +365,8 @@ export interface ApplyFailure {
   destination: string;
   /** errno code (`ENOSPC`, `EACCES`, …) or an installer code (`destination-exists`). */
   code: string;
-  message: string;
+  /** The error's own message (the system's or the installer's), without the file names the report adds. */
+  detail: string;
 }
 
 export interface ApplyReport {
