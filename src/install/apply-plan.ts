@@ -286,14 +286,7 @@ function isSourceGoneOrChanged(error: unknown, source: string): boolean {
 
 function describeFailure(move: MoveEntry, error: NodeJS.ErrnoException): ApplyFailure {
   const code = error instanceof InstallError ? error.code : (error.code ?? "unexpected");
-  return {
-    source: move.source,
-    destination: move.destination,
-    code,
-    message:
-      `cannot install ${move.source} → ${move.destination}: ` +
-      `${error.message.startsWith(code) ? "" : `${code}: `}${error.message}`,
-  };
+  return { source: move.source, destination: move.destination, code, detail: error.message };
 }
 
 async function isDir(path: string): Promise<boolean> {

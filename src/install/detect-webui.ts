@@ -1,10 +1,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { InstallError } from "./errors.js";
-import type { UiName } from "./types.js";
-
-/** Every UI sdmodels recognises; only {@link UiName}s are written into (InvokeAI manages its own store). */
-export type DetectedUi = UiName | "invokeai";
+import type { DetectedUi, DetectionEvidence, PortablePackage } from "./types.js";
 
 export interface Detection {
   ui: DetectedUi;
@@ -14,7 +11,7 @@ export interface Detection {
    * portable Stability Matrix.
    */
   root: string;
-  evidence: string[];
+  evidence: DetectionEvidence[];
 }
 
 /**
@@ -67,10 +64,10 @@ const COMFY_MODEL_DIRS = ["checkpoints", "loras", "vae"];
  * Packages that keep the UI one folder down: ComfyUI's and Fooocus' Windows portable packages (the UI next to the
  * bundled `python_embeded/`), and Stability Matrix's portable app (`Data/.sm-portable`, library in `Data/`).
  */
-const WRAPPERS: readonly { ui: DetectedUi; inner: string; beside: string; label: string }[] = [
-  { ui: "comfyui", inner: "ComfyUI", beside: "python_embeded/", label: "ComfyUI portable package" },
-  { ui: "fooocus", inner: "Fooocus", beside: "python_embeded/", label: "Fooocus portable package" },
-  { ui: "stabilitymatrix", inner: "Data", beside: "Data/.sm-portable", label: "portable Stability Matrix" },
+const WRAPPERS: readonly { ui: DetectedUi; inner: string; beside: string; package: PortablePackage }[] = [
+  { ui: "comfyui", inner: "ComfyUI", beside: "python_embeded/", package: "comfyui-portable" },
+  { ui: "fooocus", inner: "Fooocus", beside: "python_embeded/", package: "fooocus-portable" },
+  { ui: "stabilitymatrix", inner: "Data", beside: "Data/.sm-portable", package: "stabilitymatrix-portable" },
 ];
 
 /** Which UI `dir` is, with the evidence; null when nothing matches. */
@@ -101,7 +98,10 @@ async function detectInstallOrWrapper(dir: string): Promise<Detection | null> {
     if (inner?.ui === wrapper.ui) {
       return {
         ...inner,
-        evidence: [`found ${wrapper.inner}/ and ${wrapper.beside} → ${wrapper.label}`, ...inner.evidence],
+        evidence: [
+          { type: "portable-package", package: wrapper.package, inner: wrapper.inner, beside: wrapper.beside },
+          ...inner.evidence,
+        ],
       };
     }
   }
@@ -118,7 +118,7 @@ async function detectInstall(dir: string): Promise<Detection | null> {
     for (const set of sets) {
       const present = await Promise.all(set.map((m) => exists(join(dir, m), m.endsWith("/"))));
       if (present.every(Boolean)) {
-        return { ui, shape: "install", root: dir, evidence: [`found ${set.join(", ")} → ${ui}`] };
+        return { ui, shape: "install", root: dir, evidence: [{ type: "markers", ui, markers: [...set] }] };
       }
     }
   }
@@ -146,7 +146,7 @@ async function detectModelsDir(dir: string): Promise<Detection | null> {
       ui: "a1111",
       shape: "models-dir",
       root: dir,
-      evidence: [`found ${a1111.join("/, ")}/ → A1111-style models folder`],
+      evidence: [{ type: "models-folder", style: "a1111", folders: a1111 }],
     };
   }
   if (isComfy) {
@@ -154,7 +154,7 @@ async function detectModelsDir(dir: string): Promise<Detection | null> {
       ui: "comfyui",
       shape: "models-dir",
       root: dir,
-      evidence: [`found ${comfy.join("/, ")}/ → ComfyUI-style models folder`],
+      evidence: [{ type: "models-folder", style: "comfyui", folders: comfy }],
     };
   }
   return null;

@@ -1,3 +1,4 @@
+import type { DetectionEvidence } from "./types.js";
 /** What went wrong, for programs: reaches `--json` as is. The CLI alone turns a code into an exit code. */
 export type InstallErrorCode =
   /** No WebUI at the given path, or none detected. */
@@ -29,7 +30,7 @@ export class InstallError extends Error {
   constructor(
     readonly code: InstallErrorCode,
     message: string,
-    readonly evidence: readonly string[] = [],
+    readonly evidence: readonly DetectionEvidence[] = [],
   ) {
     super(message);
   }

@@ -1,5 +1,5 @@
 export { type ApplyOptions, applyPlan } from "./apply-plan.js";
-export { type DetectedUi, type Detection, detectWebui } from "./detect-webui.js";
+export { type Detection, detectWebui } from "./detect-webui.js";
 export { InstallError, type InstallErrorCode } from "./errors.js";
 export { gatherSnapshot, type SnapshotDeps } from "./gather-snapshot.js";
 export { InterruptedError } from "./interrupted.js";

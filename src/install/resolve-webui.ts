@@ -4,7 +4,7 @@ import { type Detection, detectWebui, findWebuiUpwards } from "./detect-webui.js
 import { InstallError } from "./errors.js";
 import { MODELS_FOLDER } from "./layouts.js";
 import { readFolderSettings } from "./read-folder-settings.js";
-import { type FolderSetting, UI_NAMES, type UiName, type WebuiTarget } from "./types.js";
+import { type FolderSetting, UI_NAMES, type UiName, type WebuiEvidence, type WebuiTarget } from "./types.js";
 
 /** A WebUI remembered with `sdmodels config webui`. */
 export interface RememberedWebui {
@@ -42,7 +42,7 @@ const SEE_MARKERS = "the files that identify each WebUI are listed in `sdmodels 
  */
 export async function resolveWebui(options: ResolveWebuiOptions): Promise<WebuiTarget> {
   const explicit = options.webui ?? (options.env.SDMODELS_WEBUI || undefined);
-  const evidence: string[] = [];
+  const evidence: WebuiEvidence[] = [];
   let dir: string;
   let detection: Detection | null;
   let rememberedUi: UiName | undefined;
@@ -61,10 +61,7 @@ export async function resolveWebui(options: ResolveWebuiOptions): Promise<WebuiT
     detection = await findWebuiUpwards(options.cwd);
     dir = detection?.root ?? options.cwd;
     const remembered = detection ? null : await options.remembered?.();
-    if (detection)
-      evidence.push(
-        `using ${detection.root === options.cwd ? "the current folder" : "a folder above the current one"} ${dir}`,
-      );
+    if (detection) evidence.push({ type: "current-folder", dir, above: detection.root !== options.cwd });
     else if (remembered) {
       dir = remembered.path;
       rememberedUi = remembered.ui;
@@ -72,7 +69,7 @@ export async function resolveWebui(options: ResolveWebuiOptions): Promise<WebuiT
         (s) => (s.isDirectory() ? detectWebui(dir) : null),
         () => null,
       );
-      evidence.push(`using ${dir}, remembered in ${remembered.file}`);
+      evidence.push({ type: "remembered-folder", dir, file: remembered.file });
     } else {
       throw new InstallError(
         "webui-not-found",
@@ -94,9 +91,9 @@ export async function resolveWebui(options: ResolveWebuiOptions): Promise<WebuiT
       );
     }
     ui = forced;
-    evidence.unshift(options.ui ? `--ui ${ui}` : `${ui}, remembered`);
-    if (!detection) evidence.push(`--create: ${dir} is not a WebUI yet; its ${ui} folders are created as files arrive`);
-    else evidence.push(...detection.evidence.map((e) => `(detected: ${e})`));
+    evidence.unshift({ type: "ui-given", ui, by: options.ui ? "flag" : "config" });
+    if (!detection) evidence.push({ type: "create", dir, ui });
+    else evidence.push(...detection.evidence.map((e): WebuiEvidence => ({ type: "also-detected", evidence: e })));
   } else if (!detection) {
     throw new InstallError(
       "webui-not-found",
@@ -116,7 +113,7 @@ async function buildTarget(
   detection: Detection | null,
   dir: string,
   options: ResolveWebuiOptions,
-  evidence: string[],
+  evidence: WebuiEvidence[],
 ): Promise<WebuiTarget> {
   const root = detection?.root ?? dir;
   const shape = detection?.shape ?? "install";
@@ -138,6 +135,10 @@ async function buildTarget(
     extraFolders: settings.extraFolders,
     folders: settings.folders,
     roots,
-    evidence: [...evidence, ...settings.evidence, ...settings.warnings.map((w) => `warning: ${w}`)],
+    evidence: [
+      ...evidence,
+      ...settings.evidence.map((text): WebuiEvidence => ({ type: "settings", text })),
+      ...settings.warnings.map((text): WebuiEvidence => ({ type: "settings-warning", text })),
+    ],
   };
 }

@@ -68,9 +68,40 @@ export interface WebuiTarget {
   folders: Readonly<Record<string, FolderSetting>>;
   /** Settings that moved {@link modelsDir} or {@link dataDir} (`--data-dir`, `--models-dir`, `models_dir`, …). */
   roots: readonly FolderSetting[];
-  /** Why sdmodels believes this is that UI, e.g. `found modules_forge/ → forge`. */
-  evidence: string[];
+  /** Why sdmodels believes this is that UI, step by step; src/cli/report makes the words. */
+  evidence: WebuiEvidence[];
 }
+
+/** Every UI sdmodels recognises; only {@link UiName}s are written into (InvokeAI manages its own store). */
+export type DetectedUi = UiName | "invokeai";
+
+/** A portable package that keeps the UI one folder down. */
+export type PortablePackage = "comfyui-portable" | "fooocus-portable" | "stabilitymatrix-portable";
+
+/** What the files in a folder say about which UI it is. */
+export type DetectionEvidence =
+  /** A complete marker set of `ui` (a trailing `/` means a folder). */
+  | { type: "markers"; ui: DetectedUi; markers: string[] }
+  /** `inner/` holds the UI and `beside` sits next to it. */
+  | { type: "portable-package"; package: PortablePackage; inner: string; beside: string }
+  /** A bare models folder, told by its sub-folders. */
+  | { type: "models-folder"; style: "a1111" | "comfyui"; folders: string[] };
+
+/** One step of choosing the WebUI: how its folder was found, how its UI was told, which settings were read. */
+export type WebuiEvidence =
+  | DetectionEvidence
+  /** The folder came from the current folder (`above`: a folder above it). */
+  | { type: "current-folder"; dir: string; above: boolean }
+  | { type: "remembered-folder"; dir: string; file: string }
+  /** `--ui` (`flag`) or the UI remembered with the folder (`config`) decided, not the marker files. */
+  | { type: "ui-given"; ui: UiName; by: "flag" | "config" }
+  /** What the files said while `--ui` or the remembered UI decided. */
+  | { type: "also-detected"; evidence: DetectionEvidence }
+  /** `--create`: the folder is not a WebUI yet. */
+  | { type: "create"; dir: string; ui: UiName }
+  /** A settings file or line the folders were read from (its words are made where it is read, for now). */
+  | { type: "settings"; text: string }
+  | { type: "settings-warning"; text: string };
 
 export type ConflictPolicy = "rename" | "skip" | "fail";
 
@@ -334,7 +365,8 @@ export interface ApplyFailure {
   destination: string;
   /** errno code (`ENOSPC`, `EACCES`, …) or an installer code (`destination-exists`). */
   code: string;
-  message: string;
+  /** The error's own message (the system's or the installer's), without the file names the report adds. */
+  detail: string;
 }
 
 export interface ApplyReport {
@@ -369,12 +401,18 @@ export type ApplyProgress =
   | { type: "bytes"; source: string; copied: number; size: number }
   | { type: "done"; source: string; destination: string; method: "rename" | "copy" };
 
-export interface UndoRefusal {
-  path: string;
-  reason: string;
-  /** Left because it is dangerous: undo never puts code back where a UI loads it (the CLI exits 9). */
-  dangerous?: true;
-}
+/** A file undo left where it is, and why; src/cli/report makes the words. */
+export type UndoRefusal =
+  /** The installed file is no longer there: nothing to put back. */
+  | { code: "installed-gone"; path: string }
+  /** Something else now sits at the path it came from (`original`). */
+  | { code: "original-occupied"; path: string; original: string }
+  /** Dangerous as it is now: undo never puts code back where a UI loads it (the CLI exits 9). */
+  | { code: "dangerous"; path: string; original: string }
+  /** A sidecar stays because its `model` stays. */
+  | { code: "kept-with-model"; path: string; model: string }
+  /** Putting it back failed: `errorCode` is the errno or installer code when there is one. */
+  | { code: "restore-failed"; path: string; errorCode: string | null; message: string };
 
 export interface UndoReport {
   batchId: string;

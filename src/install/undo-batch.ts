@@ -46,10 +46,10 @@ export async function undoBatch(
       report.refused.push(modelRefusal);
       const sidecars = entry.sidecars.filter((s) => s.status === "done");
       for (const s of sidecars) {
-        report.refused.push({ path: s.destination, reason: `kept with its model ${entry.destination}` });
+        report.refused.push({ code: "kept-with-model", path: s.destination, model: entry.destination });
       }
       // Never to be put back: settled, so the next undo reaches the batch before this one.
-      if (modelRefusal.dangerous) {
+      if (modelRefusal.code === "dangerous") {
         for (const file of [entry, ...sidecars]) file.status = "kept";
         await journal.save();
       }
@@ -68,7 +68,8 @@ export async function undoBatch(
         file.status = "undone";
       } catch (error) {
         if (options.signal?.aborted) break;
-        report.refused.push({ path: file.destination, reason: (error as Error).message });
+        const { code, message } = error as NodeJS.ErrnoException;
+        report.refused.push({ code: "restore-failed", path: file.destination, errorCode: code ?? null, message });
       }
     }
     await journal.save();
@@ -122,18 +123,14 @@ async function dangerousRefusal(file: JournalFileRecord, target: WebuiTarget): P
   if (!isInsideWebui(file.source, target)) return null;
   const { safety } = await inspectFile(file.destination);
   if (safety.verdict !== "dangerous") return null;
-  return {
-    path: file.destination,
-    reason: `dangerous (code runs when it is loaded): left here, not put back at ${file.source}`,
-    dangerous: true,
-  };
+  return { code: "dangerous", path: file.destination, original: file.source };
 }
 
 async function refusal(file: JournalFileRecord): Promise<UndoRefusal | null> {
-  if (!(await exists(file.destination))) return { path: file.destination, reason: "the installed file is gone" };
+  if (!(await exists(file.destination))) return { code: "installed-gone", path: file.destination };
   const original = await lstat(file.source).catch(() => null);
   if (original && !(await isKeptSource(file, original))) {
-    return { path: file.destination, reason: `the original path ${file.source} is occupied; left in place` };
+    return { code: "original-occupied", path: file.destination, original: file.source };
   }
   return null;
 }

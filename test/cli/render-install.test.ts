@@ -35,7 +35,13 @@ function entry(name: string, fields: Partial<PlanEntryReport>): PlanEntryReport 
 
 function report(plan: PlanEntryReport[], dryRun = true): InstallReport {
   return {
-    webui: { root: ROOT, ui: "comfyui", evidence: ["found main.py, folder_paths.py, comfy/ → comfyui"], folders: [] },
+    webui: {
+      root: ROOT,
+      ui: "comfyui",
+      evidence: ["found main.py, folder_paths.py, comfy/ → comfyui"],
+      folders: [],
+      evidenceFacts: [{ type: "markers", ui: "comfyui", markers: ["main.py", "folder_paths.py", "comfy/"] }],
+    },
     dryRun,
     plan,
     summary: {
@@ -104,6 +110,13 @@ describe("renderInstall", () => {
     expect(text).toContain(
       "\n1 to install (2.00 MB) · 0 left where they are · 0 duplicates · 1 already in place · 2 conflicts\n",
     );
+  });
+
+  it("reads the WebUI evidence from its typed facts, never from the --json words", () => {
+    const reworded = report([]);
+    reworded.webui.evidence = ["anything at all → comfyui"];
+    const text = renderInstall(reworded, NO_DETAILS, { ...options, sortedDir: null });
+    expect(text.split("\n")[0]).toBe("comfyui at ~/ComfyUI  (main.py, folder_paths.py, comfy/)");
   });
 
   it("wraps a note under its own column, and puts it below the file when the column would be too narrow", () => {

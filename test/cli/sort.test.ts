@@ -78,6 +78,7 @@ describe("sdmodels sort", () => {
       ui: "a1111",
       evidence: expect.arrayContaining([expect.stringContaining("a1111")]),
       folders: [],
+      evidenceFacts: [{ type: "markers", ui: "a1111", markers: expect.any(Array) }],
     });
     expect(report.dryRun).toBe(true);
     expect(report.batchId).toBeNull();

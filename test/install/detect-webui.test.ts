@@ -27,14 +27,14 @@ describe("detectWebui", () => {
     const detection = await detectWebui(await tree(markers));
     expect(detection?.ui).toBe(ui);
     expect(detection?.shape).toBe("install");
-    expect(detection?.evidence.join(" ")).toMatch(new RegExp(`found .+ → ${ui}`));
+    expect(detection?.evidence).toEqual([{ type: "markers", ui, markers: expect.any(Array) }]);
   });
 
   it("tells Forge from A1111 by modules_forge/ even though Forge carries every A1111 marker", async () => {
     expect((await detectWebui(await tree(A1111_MARKERS)))?.ui).toBe("a1111");
     const forge = await detectWebui(await tree([...A1111_MARKERS, "modules_forge/"]));
     expect(forge?.ui).toBe("forge");
-    expect(forge?.evidence[0]).toContain("modules_forge/");
+    expect(forge?.evidence[0]).toMatchObject({ type: "markers", markers: expect.arrayContaining(["modules_forge/"]) });
   });
 
   it("wants a folder where a marker is a folder", async () => {
@@ -45,7 +45,12 @@ describe("detectWebui", () => {
     const root = await tree([...COMFY_MARKERS.map((m) => `ComfyUI/${m}`), "python_embeded/"]);
     const detection = await detectWebui(root);
     expect(detection).toMatchObject({ ui: "comfyui", root: join(root, "ComfyUI") });
-    expect(detection?.evidence[0]).toContain("portable");
+    expect(detection?.evidence[0]).toEqual({
+      type: "portable-package",
+      package: "comfyui-portable",
+      inner: "ComfyUI",
+      beside: "python_embeded/",
+    });
   });
 
   it("recognises bare models folders of either style and refuses a folder holding both", async () => {
@@ -93,7 +98,7 @@ describe("resolveWebui", () => {
     expect((await resolveWebui({ env: { SDMODELS_WEBUI: c }, cwd: f })).ui).toBe("comfyui");
     const fromCwd = await resolveWebui({ env: { SDMODELS_WEBUI: "" }, cwd: f });
     expect(fromCwd).toMatchObject({ ui: "forge", root: f, modelsDir: join(f, "models"), dataDir: f });
-    expect(fromCwd.evidence.at(-1)).toContain("current folder");
+    expect(fromCwd.evidence).toContainEqual({ type: "current-folder", dir: f, above: false });
   });
 
   it("resolves a relative --webui against cwd", async () => {
@@ -122,8 +127,10 @@ describe("resolveWebui", () => {
     });
     const created = await resolveWebui({ webui: plain, ui: "comfyui", create: true, env: {}, cwd: "/" });
     expect(created).toMatchObject({ ui: "comfyui", shape: "install", modelsDir: join(plain, "models") });
-    expect(created.evidence[0]).toBe("--ui comfyui");
-    expect(created.evidence[1]).toContain("--create");
+    expect(created.evidence.slice(0, 2)).toEqual([
+      { type: "ui-given", ui: "comfyui", by: "flag" },
+      { type: "create", dir: plain, ui: "comfyui" },
+    ]);
     // A folder that does not exist yet is fine with --create (nothing is made until files are installed), not without.
     const missing = join(plain, "new-webui");
     expect((await resolveWebui({ webui: missing, ui: "forge", create: true, env: {}, cwd: "/" })).modelsDir).toBe(
@@ -138,7 +145,7 @@ describe("resolveWebui", () => {
     const a = await tree(A1111_MARKERS);
     const forced = await resolveWebui({ webui: a, ui: "forge", env: {}, cwd: "/" });
     expect(forced.ui).toBe("forge");
-    expect(forced.evidence[1]).toContain("(detected: found");
+    expect(forced.evidence[1]).toMatchObject({ type: "also-detected", evidence: { type: "markers", ui: "a1111" } });
   });
 
   it("refuses InvokeAI, whose store is managed, unless --ui forces a layout", async () => {

@@ -290,7 +290,7 @@ describe("undo acts only on what it can prove", () => {
     const report = await undoBatch(target);
     expect(report.restored).toEqual([]);
     expect(report.refused).toEqual([
-      { path: join(root, "models/VAE/keep.safetensors"), reason: expect.stringContaining("is occupied") },
+      { code: "original-occupied", path: join(root, "models/VAE/keep.safetensors"), original: candidate.source },
     ]);
     expect(await sha256File(join(root, "models/VAE/keep.safetensors"))).not.toBe(await sha256File(candidate.source));
     expect(await filesUnder(join(root, "models/VAE"))).toEqual(["keep.safetensors"]);

@@ -2,7 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { describe, expect, it } from "vitest";
 import { resolveWebui } from "../../src/install/resolve-webui.js";
-import type { PlanEntry } from "../../src/install/types.js";
+import type { PlanEntry, WebuiTarget } from "../../src/install/types.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, classification, FORGE_MARKERS, modelFile, plan, SDNEXT_MARKERS, touch } from "./fake-webui.js";
 
@@ -23,6 +23,8 @@ async function webui(
   return { root, downloads: await tempDir() };
 }
 
+/** The settings readings and warnings among a target's evidence, as the reader wrote them. */
+const settingsTexts = (target: WebuiTarget) => target.evidence.flatMap((e) => ("text" in e ? [e.text] : []));
 const destinations = (entries: PlanEntry[]) =>
   entries.map((e) => (e.action === "move" ? e.destination : `${e.action}`));
 
@@ -67,14 +69,16 @@ describe("A1111 / Forge COMMANDLINE_ARGS", () => {
     });
     const target = await resolveWebui({ webui: root, env: {}, cwd: "/", platform: "linux" });
     expect(target.folders).toEqual({});
-    expect(target.evidence).toContain(
-      `warning: ${join(root, "webui-user.sh")}:1: COMMANDLINE_ARGS is set but never exported, ` +
+    expect(target.evidence).toContainEqual({
+      type: "settings-warning",
+      text:
+        `${join(root, "webui-user.sh")}:1: COMMANDLINE_ARGS is set but never exported, ` +
         `so the WebUI does not see it`,
-    );
+    });
 
     const { root: r2 } = await webui(A1111_MARKERS, { "webui-user.sh": 'export COMMANDLINE_ARGS="$(cat args.txt)"\n' });
     const t2 = await resolveWebui({ webui: r2, env: {}, cwd: "/", platform: "linux" });
-    expect(t2.evidence.join("\n")).toContain(
+    expect(settingsTexts(t2).join("\n")).toContain(
       "webui-user.sh:1: COMMANDLINE_ARGS uses command substitution $(…), which sdmodels does not run",
     );
   });
@@ -192,7 +196,7 @@ describe("A1111 / Forge COMMANDLINE_ARGS", () => {
     expect(target.folders.embeddings_dir?.path).toBe(join(a1111, "embeddings"));
     // Forge appends models/lora (lower case): on a case-sensitive disk that misses A1111's models/Lora, in Forge too.
     expect(target.folders.lora_dir).toBeUndefined();
-    expect(target.evidence.join("\n")).toContain(
+    expect(settingsTexts(target).join("\n")).toContain(
       `--lora-dir from --forge-ref-a1111-home skipped: ${join(a1111, "models/lora")} does not exist`,
     );
     const entries = (await plan([await modelFile(join(downloads, "c.safetensors"), k("checkpoint"))], target)).entries;
@@ -302,7 +306,7 @@ describe("Stability Matrix shared library", () => {
     );
     const target = await resolveWebui({ webui: app, env: {}, cwd: "/" });
     expect(target).toMatchObject({ ui: "stabilitymatrix", root: join(app, "Data"), modelsDir: override });
-    expect(target.evidence[0]).toContain("portable Stability Matrix");
+    expect(target.evidence[0]).toMatchObject({ type: "portable-package", package: "stabilitymatrix-portable" });
     expect(target.roots[0]).toMatchObject({ name: "ModelDirectoryOverride", line: 3 });
   });
 });
@@ -378,7 +382,7 @@ describe("Fooocus config.txt", () => {
     );
     const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
     expect(target.ui).toBe("fooocus");
-    expect(target.evidence.join("\n")).toContain(
+    expect(settingsTexts(target).join("\n")).toContain(
       "config.txt:5: path_loras names /does/not/exist, which is not a folder",
     );
     const candidates = [

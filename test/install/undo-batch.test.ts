@@ -71,9 +71,13 @@ describe("undoBatch", () => {
     const report = await undoBatch(target);
     expect(report.restored).toEqual([{ from: lora("fine.safetensors"), to: join(downloads, "fine.safetensors") }]);
     expect(report.refused).toEqual([
-      { path: lora("gone.safetensors"), reason: "the installed file is gone" },
-      { path: lora("occupied.safetensors"), reason: expect.stringContaining("is occupied") },
-      { path: lora("occupied.preview.png"), reason: `kept with its model ${lora("occupied.safetensors")}` },
+      { code: "installed-gone", path: lora("gone.safetensors") },
+      {
+        code: "original-occupied",
+        path: lora("occupied.safetensors"),
+        original: join(downloads, "occupied.safetensors"),
+      },
+      { code: "kept-with-model", path: lora("occupied.preview.png"), model: lora("occupied.safetensors") },
     ]);
     expect(await readFile(join(downloads, "occupied.safetensors"), "utf8")).toBe("a new download with the same name");
     expect(await filesUnder(join(root, "models/Lora"))).toEqual(["occupied.preview.png", "occupied.safetensors"]);
@@ -221,9 +225,7 @@ describe("undoBatch per file", () => {
     await rm(join(root, "models/Lora/a.preview.png"));
 
     const report = await undoBatch(target);
-    expect(report.refused).toEqual([
-      { path: join(root, "models/Lora/a.preview.png"), reason: "the installed file is gone" },
-    ]);
+    expect(report.refused).toEqual([{ code: "installed-gone", path: join(root, "models/Lora/a.preview.png") }]);
     expect(report.restored.map((r) => r.to).sort()).toEqual([a.source, join(downloads, "a.civitai.info")].sort());
   });
 
@@ -238,9 +240,13 @@ describe("undoBatch per file", () => {
     await writeFile(a.source, "a new file under the old name");
     const report = await undoBatch(target);
     expect(report.restored).toEqual([]);
-    expect(report.refused.map((r) => r.reason)).toEqual([
-      expect.stringContaining("is occupied"),
-      `kept with its model ${join(root, "models/Lora/a.safetensors")}`,
+    expect(report.refused).toEqual([
+      { code: "original-occupied", path: join(root, "models/Lora/a.safetensors"), original: a.source },
+      {
+        code: "kept-with-model",
+        path: join(root, "models/Lora/a.civitai.info"),
+        model: join(root, "models/Lora/a.safetensors"),
+      },
     ]);
   });
 
@@ -254,7 +260,12 @@ describe("undoBatch per file", () => {
     const report = await undoBatch(target);
     expect(report.restored).toEqual([]);
     expect(report.refused).toEqual([
-      { path: join(root, "models/Lora/a.safetensors"), reason: expect.stringContaining(join(downloads, "sub")) },
+      {
+        code: "restore-failed",
+        path: join(root, "models/Lora/a.safetensors"),
+        errorCode: expect.any(String),
+        message: expect.stringContaining(join(downloads, "sub")),
+      },
     ]);
   });
 

@@ -7,6 +7,7 @@ import { writeJson } from "../output/json.js";
 import { outputWidth, renderTable } from "../output/table.js";
 import { terminalSafe } from "../output/terminal-text.js";
 import { recoveryLines } from "../report/render-install.js";
+import { undoRefusalText, undoReport } from "../report/undo-report.js";
 import { resolveTarget } from "../resolve-target.js";
 
 export async function runUndo(
@@ -45,7 +46,7 @@ export async function runUndo(
     },
     interruptible: withInterruptSignals,
   });
-  if (options.json) writeJson(io.stdout, report);
+  if (options.json) writeJson(io.stdout, undoReport(report));
   else {
     for (const r of report.restored)
       io.stdout.write(
@@ -55,11 +56,11 @@ export async function runUndo(
       `batch ${report.batchId}: ${report.restored.length} restored, ${report.refused.length} left in place\n`,
     );
   }
-  for (const r of report.refused) io.stderr.write(`sdmodels: ${r.path}: ${r.reason}\n`);
+  for (const r of report.refused) io.stderr.write(`sdmodels: ${r.path}: ${undoRefusalText(r)}\n`);
   if (report.interrupted) {
     io.stderr.write(`sdmodels: undo interrupted by ${report.interrupted}; run it again to put back the rest\n`);
     return EXIT_INTERRUPTED[report.interrupted === "SIGTERM" ? "SIGTERM" : "SIGINT"];
   }
-  if (report.refused.some((r) => r.dangerous)) return EXIT_REFUSED;
+  if (report.refused.some((r) => r.code === "dangerous")) return EXIT_REFUSED;
   return report.refused.length > 0 ? EXIT_FILE_ERROR : EXIT_OK;
 }

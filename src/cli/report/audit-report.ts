@@ -3,10 +3,12 @@ import type { AuditOutcome } from "../../app/audit.js";
 import type { AuditFinding, AuditFindingType } from "../../app/audit-findings.js";
 import type { InstallOutcome } from "../../app/install-pipeline.js";
 import type { QuarantineProblem } from "../../app/quarantine-folder.js";
+import type { WebuiEvidence } from "../../install/types.js";
 import { EXIT_DANGEROUS, EXIT_FILE_ERROR, EXIT_INTERRUPTED, EXIT_OK } from "../exit-codes.js";
 import { errorReport } from "./inspection-report.js";
 import { type InstallReport, installReport, type SkipReasonReport, skipReasonReport } from "./install-report.js";
 import { skipReasonText } from "./plan-messages.js";
+import { webuiEvidenceText } from "./webui-evidence.js";
 
 /** A finding as `--json` shows it: a skip reason also in words, as `sort --json` shows one. */
 export type AuditFindingReport =
@@ -15,7 +17,8 @@ export type AuditFindingReport =
 
 /** `sdmodels audit --json`: the published contract, so keys are only ever added, at the end. */
 export interface AuditReport {
-  webui: { root: string; ui: string; evidence: string[] };
+  /** `evidenceFacts`: `evidence` typed (`type` plus fields), for programs that should not read the words. */
+  webui: { root: string; ui: string; evidence: string[]; evidenceFacts: WebuiEvidence[] };
   /** Model folders walked. */
   folders: string[];
   files: number;
@@ -45,7 +48,12 @@ export function auditReport(outcome: AuditOutcome): AuditReport {
   const byType: Partial<Record<AuditFindingType, number>> = {};
   for (const f of outcome.findings) byType[f.type] = (byType[f.type] ?? 0) + 1;
   return {
-    webui: { root: outcome.target.root, ui: outcome.target.ui, evidence: outcome.target.evidence },
+    webui: {
+      root: outcome.target.root,
+      ui: outcome.target.ui,
+      evidence: outcome.target.evidence.map(webuiEvidenceText),
+      evidenceFacts: outcome.target.evidence,
+    },
     folders: outcome.folders.map((f) => f.path),
     files: outcome.files.length,
     bytes: outcome.files.reduce((sum, f) => sum + f.candidate.size, 0),

@@ -13,11 +13,13 @@ import type {
   SidecarMove,
   SkipCode,
   SkipReason,
+  WebuiEvidence,
 } from "../../install/types.js";
 import type { LoadJudgement } from "../../install/will-load.js";
 import type { Verdict } from "../../model/verdict.js";
 import { EXIT_FILE_ERROR, EXIT_INTERRUPTED, EXIT_OK, EXIT_REFUSED } from "../exit-codes.js";
-import { planWarningText, skipReasonText } from "./plan-messages.js";
+import { applyFailureText, planWarningText, skipReasonText } from "./plan-messages.js";
+import { webuiEvidenceText } from "./webui-evidence.js";
 
 /** A skip reason as `--json` shows it: its typed fields, and `message`, the words the table shows for it. */
 export type SkipReasonReport = SkipReason & { message: string };
@@ -64,9 +66,16 @@ export interface InstallSummary {
   bytes: number;
 }
 
+export interface ApplyFailureReport extends ApplyFailure {
+  message: string;
+}
+
 export interface InstallReport {
-  /** `folders`: every folder the UI's own settings set, with the file and line (roots first). */
-  webui: { root: string; ui: string; evidence: string[]; folders: FolderSetting[] };
+  /**
+   * `folders`: every folder the UI's own settings set, with the file and line (roots first). `evidenceFacts`: the
+   * same steps as `evidence`, typed (`type` plus fields), for programs that should not read the words.
+   */
+  webui: { root: string; ui: string; evidence: string[]; folders: FolderSetting[]; evidenceFacts: WebuiEvidence[] };
   dryRun: boolean;
   plan: PlanEntryReport[];
   summary: InstallSummary;
@@ -75,7 +84,7 @@ export interface InstallReport {
   batchId: string | null;
   journal: string | null;
   results: AppliedEntry[] | null;
-  failure: ApplyFailure | null;
+  failure: ApplyFailureReport | null;
   /** The signal that stopped the batch, or null. */
   interrupted?: NodeJS.Signals | null;
   /** Batches of killed runs recovered before this one. */
@@ -146,14 +155,21 @@ export function installSummary(outcome: InstallOutcome): InstallSummary {
   };
 }
 
+/** `--json`'s `failure`: the words under `message` (the key it always had), the error's own text added as `detail`. */
+function applyFailureReport(f: ApplyFailure): ApplyFailureReport {
+  const { source, destination, code, detail } = f;
+  return { source, destination, code, message: applyFailureText(f), detail };
+}
+
 export function installReport(outcome: InstallOutcome): InstallReport {
   const applied = outcome.applied;
   return {
     webui: {
       root: outcome.target.root,
       ui: outcome.target.ui,
-      evidence: outcome.target.evidence,
+      evidence: outcome.target.evidence.map(webuiEvidenceText),
       folders: [...outcome.target.roots, ...Object.values(outcome.target.folders)],
+      evidenceFacts: outcome.target.evidence,
     },
     dryRun: outcome.plan.options.dryRun,
     plan: planEntryReports(outcome),
@@ -162,7 +178,7 @@ export function installReport(outcome: InstallOutcome): InstallReport {
     batchId: applied?.batchId ?? null,
     journal: applied?.journalPath ?? null,
     results: applied && applied.batchId !== null ? applied.entries : null,
-    failure: applied?.failure ?? null,
+    failure: applied?.failure ? applyFailureReport(applied.failure) : null,
     interrupted: applied?.interrupted ?? null,
     recovered: [...(outcome.recovered ?? []), ...(applied?.recovered ?? [])],
   };

@@ -3,7 +3,7 @@ import { formatBytes } from "../../app/format-bytes.js";
 import { IDENTITY_CHANGE_WORDS } from "../../install/file-identity.js";
 import { MAX_FOLDER_ENTRIES } from "../../install/folder-tree.js";
 import type { ConfigProblem, SidecarRejection } from "../../install/sidecar-policy.js";
-import type { ModelFacts, PlanWarning, SkipReason } from "../../install/types.js";
+import type { ApplyFailure, ModelFacts, PlanWarning, SkipReason } from "../../install/types.js";
 import type { LoadJudgement } from "../../install/will-load.js";
 import { SPECIAL_FILE_NAMES } from "../../read/open-regular-file.js";
 
@@ -181,4 +181,9 @@ export function sidecarRejectionText(reason: SidecarRejection): string {
     case "shared":
       return `also used by ${basename(reason.model)}, which stays`;
   }
+}
+
+/** The move that stopped a batch: which file, where to, the code, and the error's own words (unless they start with it). */
+export function applyFailureText(f: ApplyFailure): string {
+  return `cannot install ${f.source} → ${f.destination}: ${f.detail.startsWith(f.code) ? "" : `${f.code}: `}${f.detail}`;
 }

@@ -18,6 +18,7 @@ import {
   type PlanEntryReport,
 } from "./install-report.js";
 import { planWarningText, sidecarRejectionText } from "./plan-messages.js";
+import { webuiEvidenceLine } from "./webui-evidence.js";
 
 /** How paths are shown: relative to the working directory when that is shorter, else with `~` for the home folder. */
 export interface PathStyle {
@@ -429,14 +430,6 @@ function pickleNote(report: InstallReport): string | null {
   );
 }
 
-/** `found modules/launch_utils.py → a1111` says less once the line starts with `a1111 at`. */
-function evidenceText(evidence: readonly string[], ui: string, home: string | null): string {
-  return evidence
-    .map((e) => e.replace(new RegExp(`^found (.*) → ${ui}$`), "$1"))
-    .map((e) => (home ? e.split(`${home}${sep}`).join(`~${sep}`) : e))
-    .join("; ");
-}
-
 /**
  * The human report of install and sort, the same text on a terminal and in a pipe (colour aside): the WebUI, each
  * destination folder with the files going there, the files left where they are and why, one summary line, one
@@ -497,7 +490,7 @@ export function renderInstall(report: InstallReport, details: InstallDetails, op
       : Math.min(widest, Math.max(0, options.width - ROW_INDENT.length - GAP.length - modelWidth));
 
   const lines: string[] = [];
-  const evidence = evidenceText(report.webui.evidence, report.webui.ui, paths.home);
+  const evidence = webuiEvidenceLine(report.webui.evidenceFacts, report.webui.ui, paths.home);
   const title = terminalSafe(`${report.webui.ui} at ${tildePath(root, paths.home)}`);
   const because = evidence ? terminalSafe(`(${evidence})`) : "";
   if (options.width === null || displayWidth(title) + GAP.length + displayWidth(because) <= options.width) {
