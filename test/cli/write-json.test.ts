@@ -44,4 +44,33 @@ describe("writeJson", () => {
     expect(out.text()).toBe(`${JSON.stringify({ plan, summary: { files: plan.length } }, null, 2)}\n`);
     expect(out.writes()).toBeGreaterThan(10);
   });
+
+  it("writes a list given as a generator as the array it yields, making each item only as it is written", () => {
+    const made: number[] = [];
+    function* rows(count: number) {
+      for (let i = 0; i < count; i++) {
+        made.push(i);
+        yield { source: `/downloads/model-${i}.safetensors`, warnings: [] };
+      }
+    }
+    const expected = (count: number) => ({ dryRun: true, plan: [...rows(count)], summary: { files: count } });
+    for (const count of [0, 1, 3]) {
+      const out = capture();
+      writeJson(out.stream, { dryRun: true, plan: rows(count), summary: { files: count } });
+      expect(out.text()).toBe(`${JSON.stringify(expected(count), null, 2)}\n`);
+    }
+    // Items are pulled one at a time while writing: a 20,000-row list is written in many pieces as it is made.
+    made.length = 0;
+    const out = capture();
+    let madeAtFirstWrite = -1;
+    const stream = new Writable({
+      write(chunk, encoding, done) {
+        if (madeAtFirstWrite < 0) madeAtFirstWrite = made.length;
+        out.stream.write(chunk, encoding, done);
+      },
+    });
+    writeJson(stream, { plan: rows(20_000) });
+    expect(madeAtFirstWrite).toBeGreaterThan(0);
+    expect(madeAtFirstWrite).toBeLessThan(20_000);
+  });
 });

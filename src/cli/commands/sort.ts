@@ -9,7 +9,13 @@ import { colorEnabled } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { progressEnabled, startStatus } from "../progress.js";
 import { writeInstallHtmlReport } from "../report/html/write-html-report.js";
-import { installDetails, installExitCode, installReport } from "../report/install-report.js";
+import {
+  installDetails,
+  installExitCode,
+  installReport,
+  installReportWith,
+  planEntryRows,
+} from "../report/install-report.js";
 import { batchErrorLines } from "../report/render-install.js";
 import { writeInstallReport } from "../report/write-install-report.js";
 import { resolveTarget } from "../resolve-target.js";
@@ -35,14 +41,19 @@ export async function runSort(dir: string, flags: InstallFlags, options: GlobalO
   } finally {
     status.stop();
   }
-  const report = installReport(outcome);
-  for (const line of batchErrorLines(report)) io.stderr.write(`${line}\n`);
-  if (options.json) writeJson(io.stdout, report);
-  else
+  if (options.json) {
+    // The rows are made as they are written: a folder of 100,000 files never holds them all at once.
+    const report = installReportWith(outcome, planEntryRows(outcome));
+    for (const line of batchErrorLines(report)) io.stderr.write(`${line}\n`);
+    writeJson(io.stdout, report);
+  } else {
+    const report = installReport(outcome);
+    for (const line of batchErrorLines(report)) io.stderr.write(`${line}\n`);
     writeInstallReport(report, installDetails(outcome), io, options, {
       copy: planOptions.copy,
       sortedDir: outcome.plan.options.sortedDir,
     });
+  }
   if (flags.report) await writeInstallHtmlReport(flags.report, "sort", outcome, io);
   return installExitCode(outcome, "sort");
 }

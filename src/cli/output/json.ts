@@ -15,7 +15,8 @@ const INDENT = "  ";
 
 /**
  * Writes `value` as the one JSON document of a run: `sdmodels … --json | jq -e .` always parses. Callers gather
- * every result first and call this once. The text is exactly `JSON.stringify(value, null, 2)` and a newline, written
+ * every result first (a long list may be an iterator that makes its items as they are written) and call this once.
+ * The text is exactly `JSON.stringify(value, null, 2)` and a newline, written
  * a piece at a time: the whole document as one string was the largest single allocation of a large `sort --json`
  * (~800 bytes a file, twice over while it is built).
  */
@@ -42,17 +43,14 @@ function emitValue(value: unknown, indent: string, depth: number, emit: (text: s
     return true;
   }
   const inner = indent + INDENT;
-  if (Array.isArray(value)) {
-    if (value.length === 0) {
-      emit("[]");
-      return true;
-    }
-    emit("[");
-    for (const [i, item] of value.entries()) {
-      emit(`${i === 0 ? "" : ","}\n${inner}`);
+  if (Array.isArray(value) || isIterator(value)) {
+    let items = 0;
+    for (const item of value) {
+      emit(`${items === 0 ? "[" : ","}\n${inner}`);
       if (!emitValue(item, inner, depth - 1, emit)) emit("null");
+      items++;
     }
-    emit(`\n${indent}]`);
+    emit(items === 0 ? "[]" : `\n${indent}]`);
     return true;
   }
   let members = 0;
@@ -65,6 +63,14 @@ function emitValue(value: unknown, indent: string, depth: number, emit: (text: s
   }
   emit(members === 0 ? "{}" : `\n${indent}}`);
   return true;
+}
+
+/**
+ * A generator or other iterator, written as the array of what it yields: a long list made one item at a time is
+ * never held whole. (`JSON.stringify` would write `{}`; no report holds an iterator for any other reason.)
+ */
+function isIterator(value: object): value is IterableIterator<unknown> {
+  return Symbol.iterator in value && "next" in value && typeof value.next === "function";
 }
 
 /** What `JSON.stringify` leaves out of an object, judged without stringifying a large value. */

@@ -105,12 +105,20 @@ const SAFETY_REFUSALS: ReadonlySet<SkipCode> = new Set([
 const ALREADY_THERE: ReadonlySet<SkipCode> = new Set(["duplicate", "in-place"]);
 
 export function planEntryReports(outcome: InstallOutcome): PlanEntryReport[] {
+  return [...planEntryRows(outcome)];
+}
+
+/**
+ * The plan's rows made one at a time, for a writer that streams them: at 100,000 files the rows all at once were
+ * about 100 MB, held only to be written.
+ */
+export function* planEntryRows(outcome: InstallOutcome): Generator<PlanEntryReport> {
   const bySource = new Map(outcome.candidates.map((c) => [c.source, c]));
   const civitai = new Map(outcome.civitai.map((m) => [m.path, m]));
-  return outcome.plan.entries.map((entry) => {
+  for (const entry of outcome.plan.entries) {
     const candidate = bySource.get(entry.source);
     const c = candidate?.classification;
-    return {
+    yield {
       source: entry.source,
       action: entry.action,
       destination: entry.destination,
@@ -133,7 +141,7 @@ export function planEntryReports(outcome: InstallOutcome): PlanEntryReport[] {
             ? entry.reason.load
             : null,
     };
-  });
+  }
 }
 
 export function installSummary(outcome: InstallOutcome): InstallSummary {
@@ -162,6 +170,14 @@ function applyFailureReport(f: ApplyFailure): ApplyFailureReport {
 }
 
 export function installReport(outcome: InstallOutcome): InstallReport {
+  return installReportWith(outcome, planEntryReports(outcome));
+}
+
+/** The report with `plan` as given: {@link planEntryRows} for a JSON writer that streams them. */
+export function installReportWith<Rows extends Iterable<PlanEntryReport>>(
+  outcome: InstallOutcome,
+  plan: Rows,
+): Omit<InstallReport, "plan"> & { plan: Rows } {
   const applied = outcome.applied;
   return {
     webui: {
@@ -172,7 +188,7 @@ export function installReport(outcome: InstallOutcome): InstallReport {
       evidenceFacts: outcome.target.evidence,
     },
     dryRun: outcome.plan.options.dryRun,
-    plan: planEntryReports(outcome),
+    plan,
     summary: installSummary(outcome),
     warnings: installWarnings(outcome),
     batchId: applied?.batchId ?? null,

@@ -578,7 +578,7 @@ export function refusalLines(
  * changed since inspection, sidecars that became links or special files, sources that could not be removed, applying
  * stopped or interrupted, or conflicts.
  */
-export function batchErrorLines(report: InstallReport): string[] {
+export function batchErrorLines(report: Omit<InstallReport, "plan">): string[] {
   const lines: string[] = [...recoveryLines(report.recovered ?? [])];
   for (const r of report.results ?? []) {
     if (r.status === "changed")
