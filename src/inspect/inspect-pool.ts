@@ -16,10 +16,18 @@ export type PoolReply<T> =
 
 /**
  * Fewest files worth a pool. A worker loads the readers before its first file (~0.1–0.2 s of a core under load),
- * and the median file inspects in ~3 ms, so under ~64 files the in-process loop finishes first and `inspect` of a
- * few files keeps its start-up.
+ * and the median file inspects in ~3 ms, so `inspect` of a few files stays on the calling thread and keeps its
+ * start-up. From here up a worker pays for itself in memory: its young generation is capped, the calling thread's
+ * is not (V8 grows it to 2 × 16 MB semi-spaces), so 51 torch files peaked at ~95–105 MB on one worker against
+ * ~109–114 MB in-thread, in about the same time.
  */
-export const POOL_MIN_FILES = 64;
+export const POOL_MIN_FILES = 32;
+
+/**
+ * Files each worker must have to share before another is started: a second worker adds its own heap to the peak
+ * RSS (~35 MB more on 51 files) and its start-up, which only a batch of this size earns back in time.
+ */
+const FILES_PER_WORKER = 64;
 
 /**
  * Results a worker may deliver ahead of the consumer, per worker: enough that no worker waits on a slow file
@@ -59,7 +67,7 @@ export interface PoolWork<T> {
 export interface PoolOptions {
   /** Called as each file's result is awaited, in order: the same progress the one-at-a-time loop gave. */
   onFile?(index: number, total: number, path: string): void;
-  /** Worker threads; default one per core. */
+  /** Worker threads; default one per core, and at most one per {@link FILES_PER_WORKER} files. */
   workers?: number;
   /** Fewest files run on workers; default {@link POOL_MIN_FILES}. */
   poolMinFiles?: number;
@@ -101,7 +109,7 @@ export function inspectEach(paths: readonly string[], options: InspectEachOption
 
 /**
  * `work.run` of every path, yielded in the order given. Batches of {@link POOL_MIN_FILES} or more are spread over
- * worker threads, one per core: headers parse and pickles are interpreted on every core while the caller takes the
+ * worker threads, up to one per core: headers parse and pickles are interpreted on every core while the caller takes the
  * results in order. What `run` throws is rethrown at that file; a worker that dies mid-file yields `work.crashed`
  * for that file and is replaced. Every worker is stopped when the caller finishes or stops.
  */
@@ -110,7 +118,10 @@ export async function* runEach<T>(
   work: PoolWork<T>,
   options: PoolOptions = {},
 ): AsyncGenerator<T> {
-  const workerCount = Math.min(options.workers ?? availableParallelism(), paths.length);
+  const workerCount = Math.min(
+    options.workers ?? availableParallelism(),
+    options.workers === undefined ? Math.ceil(paths.length / FILES_PER_WORKER) : paths.length,
+  );
   const { workerUrl } = work;
   if (workerUrl === null || paths.length < (options.poolMinFiles ?? POOL_MIN_FILES) || workerCount < 1) {
     for (const [index, path] of paths.entries()) {
