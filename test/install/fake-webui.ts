@@ -54,6 +54,19 @@ export const COMFY_MARKERS = [
   "models/checkpoints/",
 ];
 
+/** A ComfyUI target no disk holds, for the pure planner: every fact it needs comes from the snapshot. */
+export const COMFYUI_NOWHERE: WebuiTarget = {
+  ui: "comfyui",
+  root: "/nowhere/ComfyUI",
+  shape: "install",
+  modelsDir: "/nowhere/ComfyUI/models",
+  dataDir: "/nowhere/ComfyUI",
+  extraFolders: {},
+  folders: {},
+  roots: [],
+  evidence: [],
+};
+
 export function classification(kind: Classification["kind"], extra: Partial<Classification> = {}): Classification {
   return {
     kind,

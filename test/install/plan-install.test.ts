@@ -16,7 +16,7 @@ import {
   type WebuiTarget,
 } from "../../src/install/types.js";
 import { useTempDirs } from "../helpers.js";
-import { A1111_MARKERS, classification as k, modelFile, plan, touch } from "./fake-webui.js";
+import { A1111_MARKERS, COMFYUI_NOWHERE, classification as k, modelFile, plan, touch } from "./fake-webui.js";
 
 const tempDir = useTempDirs("sdmodels-plan-");
 const run = promisify(execFile);
@@ -35,17 +35,7 @@ function move(entry: PlanEntry | undefined): MoveEntry {
 
 describe("planInstall is pure", () => {
   it("plans from the snapshot alone: nothing on disk is consulted", () => {
-    const target: WebuiTarget = {
-      ui: "comfyui",
-      root: "/nowhere/ComfyUI",
-      shape: "install",
-      modelsDir: "/nowhere/ComfyUI/models",
-      dataDir: "/nowhere/ComfyUI",
-      extraFolders: {},
-      folders: {},
-      roots: [],
-      evidence: [],
-    };
+    const target = COMFYUI_NOWHERE;
     const candidate: InstallCandidate = {
       source: "/nowhere/dl/a.safetensors",
       size: 100,

@@ -10,10 +10,9 @@ import {
   type InstallCandidate,
   type MoveEntry,
   type SnapshotEntry,
-  type WebuiTarget,
 } from "../../src/install/types.js";
 import { useTempDirs } from "../helpers.js";
-import { A1111_MARKERS, classification, touch } from "./fake-webui.js";
+import { A1111_MARKERS, COMFYUI_NOWHERE, classification, touch } from "./fake-webui.js";
 
 /**
  * Planning must cost in proportion to the files, not their square: `sort` of a 100,000-file downloads folder plans
@@ -51,17 +50,7 @@ describe("planInstall scales with the number of files", () => {
   it("enumerates each folder listing a bounded number of times, however many candidates share it", () => {
     const downloads = "/nowhere/downloads";
     const loras = "/nowhere/ComfyUI/models/loras";
-    const target: WebuiTarget = {
-      ui: "comfyui",
-      root: "/nowhere/ComfyUI",
-      shape: "install",
-      modelsDir: "/nowhere/ComfyUI/models",
-      dataDir: "/nowhere/ComfyUI",
-      extraFolders: {},
-      folders: {},
-      roots: [],
-      evidence: [],
-    };
+    const target = COMFYUI_NOWHERE;
     const source: Record<string, SnapshotEntry> = {};
     const installed: Record<string, SnapshotEntry> = {};
     const candidates: InstallCandidate[] = [];
@@ -99,17 +88,7 @@ describe("planInstall scales with the number of files", () => {
 
   it("renames a later candidate whose stem an earlier one of the same batch takes", () => {
     const downloads = "/nowhere/downloads";
-    const target: WebuiTarget = {
-      ui: "comfyui",
-      root: "/nowhere/ComfyUI",
-      shape: "install",
-      modelsDir: "/nowhere/ComfyUI/models",
-      dataDir: "/nowhere/ComfyUI",
-      extraFolders: {},
-      folders: {},
-      roots: [],
-      evidence: [],
-    };
+    const target = COMFYUI_NOWHERE;
     const plan = planInstall(
       [lora(join(downloads, "a.safetensors"), 1), lora(join(downloads, "a.pt"), 2, "torch-zip")],
       target,
