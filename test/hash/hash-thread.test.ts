@@ -78,19 +78,37 @@ describe("hashFile with the AutoV3 stream on its own thread", () => {
     }
   });
 
-  it("leaves no thread behind: a process that hashed with it, or whose worker failed, exits on its own", async () => {
+  it("hashes on the thread booted before the file was known, and ends a spare no file took", async () => {
+    const { hashFile } = await builtModule<HashFileModule>("hash-file.js");
+    const { prestartSha256Thread, stopSpareSha256Thread } = await builtModule<ThreadModule>("sha256-thread.js");
+    const dir = await tempDir();
+    const { path, data } = await writeRandomSafetensors(dir, "model.safetensors", 9 * MiB + 3);
+    prestartSha256Thread();
+    const hashes = await hashFile(path, { autov3Thread: true });
+    expect(hashes.autov3).toBe(createHash("sha256").update(data).digest("hex").slice(0, 12));
+    expect(await stopSpareSha256Thread()).toBe(false);
+
+    const plain = join(dir, "model.bin");
+    await writeFile(plain, randomBytes(MiB));
+    prestartSha256Thread();
+    await hashFile(plain, { autov3Thread: true });
+    expect(await stopSpareSha256Thread()).toBe(true);
+  });
+
+  it("leaves no thread behind: a process that hashed with it, whose worker failed, or whose spare no file took, exits on its own", async () => {
     const dir = await tempDir();
     const { path } = await writeRandomSafetensors(dir, "model.safetensors", 9 * MiB);
     const hashFileUrl = pathToFileURL(join(checkout(), "dist/src/hash/hash-file.js")).href;
     const threadUrl = pathToFileURL(join(checkout(), "dist/src/hash/sha256-thread.js")).href;
     const script = `
       const { hashFile } = await import(${JSON.stringify(hashFileUrl)});
-      const { startSha256Thread } = await import(${JSON.stringify(threadUrl)});
+      const { prestartSha256Thread, startSha256Thread } = await import(${JSON.stringify(threadUrl)});
       const hashes = await hashFile(${JSON.stringify(path)}, { autov3Thread: true });
-      const broken = startSha256Thread(
-        "x", [new SharedArrayBuffer(8)], new URL("data:text/javascript,throw new Error('at start')"),
-      );
+      const failing = new URL("data:text/javascript,throw new Error('at start')");
+      prestartSha256Thread(failing);
+      const broken = startSha256Thread("x", [new SharedArrayBuffer(8)], failing);
       await broken.digest().catch((error) => console.log(error.name));
+      prestartSha256Thread();
       console.log(hashes.autov3);
     `;
     await writeFile(join(dir, "hash-and-exit.mjs"), script);
