@@ -2,7 +2,7 @@ import { createHash, type Hash } from "node:crypto";
 import { openRegularFile } from "../read/open-regular-file.js";
 import { safetensorsDataOffset } from "../read/sniff.js";
 import { CHUNK_BYTES, type ChunkRing, readChunks } from "./read-chunks.js";
-import { SHA256_WORKER_URL, type Sha256Thread, startSha256Thread } from "./sha256-thread.js";
+import { AUTOV3_THREAD_MIN_BYTES, SHA256_WORKER_URL, type Sha256Thread, startSha256Thread } from "./sha256-thread.js";
 
 /** The hashes Civitai and the WebUIs identify a file by, as lower-case hex. */
 export interface FileHashes {
@@ -26,13 +26,6 @@ export interface HashFileOptions {
    */
   autov3Thread?: boolean;
 }
-
-/**
- * Smallest AutoV3 stream hashed on a worker thread. Starting the worker costs ~20–40 ms (a fresh V8 isolate); at
- * ~1.4 GB/s per SHA-256 stream, hashing 64 MiB on the same thread costs about as much, so below this the thread
- * cannot pay for itself.
- */
-export const AUTOV3_THREAD_MIN_BYTES = 64 * 1024 * 1024;
 
 /**
  * Read buffers when the AutoV3 stream has its own thread: 32 MiB of shared memory, ~20 ms of hashing. Each buffer

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { AUTOV3_THREAD_MIN_BYTES } from "../../src/hash/hash-file.js";
+import { AUTOV3_THREAD_MIN_BYTES } from "../../src/hash/sha256-thread.js";
 import { useTempDirs } from "../helpers.js";
 import { runCli, useBuiltCli } from "./run-cli.js";
 
