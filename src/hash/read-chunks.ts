@@ -19,11 +19,22 @@ function ownRing(chunkBytes: number): ChunkRing {
   return { buffers: [Buffer.allocUnsafe(chunkBytes), Buffer.allocUnsafe(chunkBytes)], whenFree: async () => {} };
 }
 
+/** One read of the ring: chunk `index` of the stream, `length` bytes asked for at file offset `at`. */
+interface ChunkRead {
+  index: number;
+  at: number;
+  length: number;
+  done: Promise<number>;
+}
+
 /**
- * Yields consecutive chunks of `[start, end)` read into the buffers of `ring` (by default two reused buffers): the
- * next read is already in flight while the caller consumes the current chunk, so disk and CPU overlap. A yielded
- * chunk is valid until its buffer comes round again (with the default ring: until the caller asks for the next one).
- * Stops early (without error) if the file is shorter than `end`.
+ * Yields consecutive chunks of `[start, end)` read into the buffers of `ring` (by default two reused buffers). Every
+ * buffer the caller does not hold has a read in flight (once the ring says it is free), so reads run ahead of the
+ * caller: with two buffers the next read overlaps the caller's work on the current chunk, and with a deeper ring a
+ * reader thread that is late (both cores busy hashing) has chunks queued instead of keeping the hash waiting. A
+ * yielded chunk is valid until its buffer comes round again (with the default ring: until the caller asks for the
+ * next one). Stops early (without error) if the file is shorter than `end`; after a short read the reads issued past
+ * it are discarded and reading goes on from where the file actually ended, as if they had never been issued.
  */
 export async function* readChunks(
   handle: FileHandle,
@@ -33,21 +44,43 @@ export async function* readChunks(
   ring: ChunkRing = ownRing(chunkBytes),
 ): AsyncGenerator<Buffer, void, undefined> {
   const { buffers } = ring;
+  const inFlight: ChunkRead[] = [];
   let count = 0;
   let position = start;
-  const readNext = async () => {
-    const index = count++ % buffers.length;
+  const issue = () => {
+    const index = count++;
+    const buffer = buffers[index % buffers.length] as Buffer;
     const at = position;
-    await ring.whenFree(index);
-    const buffer = buffers[index] as Buffer;
-    return handle.read(buffer, 0, Math.min(buffer.length, Math.max(0, end - at)), at);
+    const length = Math.min(buffer.length, end - at);
+    position += length;
+    const done = ring.whenFree(index % buffers.length).then(async () => {
+      const { bytesRead } = await handle.read(buffer, 0, length, at);
+      return bytesRead;
+    });
+    // Awaited in turn; until then a failure must not count as unhandled (it is rethrown when its turn comes).
+    done.catch(() => {});
+    inFlight.push({ index, at, length, done });
   };
-  let pending = readNext();
-  for (;;) {
-    const { bytesRead, buffer } = await pending;
-    if (bytesRead === 0) return;
-    position += bytesRead;
-    pending = readNext();
-    yield buffer.subarray(0, bytesRead);
+  const settleAll = async () => {
+    await Promise.allSettled(inFlight.map((read) => read.done));
+    inFlight.length = 0;
+  };
+  try {
+    for (;;) {
+      while (inFlight.length < buffers.length && position < end) issue();
+      const read = inFlight.shift();
+      if (read === undefined) return;
+      const bytesRead = await read.done;
+      if (bytesRead === 0) return;
+      if (bytesRead < read.length) {
+        await settleAll();
+        count = read.index + 1;
+        position = read.at + bytesRead;
+      }
+      yield (buffers[read.index % buffers.length] as Buffer).subarray(0, bytesRead);
+    }
+  } finally {
+    // A caller that stops early (or a failed read) leaves reads in flight: none may land in a buffer after this.
+    await settleAll();
   }
 }

@@ -1,12 +1,10 @@
 import { Worker } from "node:worker_threads";
 import { compiledWorkerScript } from "../worker-script.js";
 
-/** Shared chunk buffers handed to the worker once, at start: chunks then cross threads as (slot, range) messages. */
-export interface Sha256ThreadData {
-  slots: SharedArrayBuffer[];
-}
-
-export type Sha256ThreadRequest = { kind: "update"; slot: number; start: number; end: number } | { kind: "digest" };
+export type Sha256ThreadRequest =
+  | { kind: "buffers"; slots: SharedArrayBuffer[] }
+  | { kind: "update"; slot: number; start: number; end: number }
+  | { kind: "digest" };
 export type Sha256ThreadReply = { kind: "hashed"; slot: number } | { kind: "digest"; hex: string };
 
 /** The worker thread of a file's second SHA-256 stream failed or exited early; names the file being hashed. */
@@ -20,6 +18,13 @@ export class HashThreadError extends Error {
     this.name = "HashThreadError";
   }
 }
+
+/**
+ * Smallest AutoV3 stream hashed on a worker thread. Starting the worker costs ~20–40 ms (a fresh V8 isolate); at
+ * ~1.4 GB/s per SHA-256 stream, hashing 64 MiB on the same thread costs about as much, so below this the thread
+ * cannot pay for itself.
+ */
+export const AUTOV3_THREAD_MIN_BYTES = 64 * 1024 * 1024;
 
 /** Null when running from TypeScript sources: hashFile then keeps both streams on the calling thread. */
 export const SHA256_WORKER_URL = compiledWorkerScript(import.meta.url, "./sha256-worker.js");
@@ -36,14 +41,65 @@ export interface Sha256Thread {
   stop(): Promise<void>;
 }
 
+/** A worker booted before any file needed it, and how it ended if it ended before one took it. */
+interface SpareWorker {
+  worker: Worker;
+  url: string;
+  ended: boolean;
+  onEnd(): void;
+}
+
+let spare: SpareWorker | null = null;
+
 /**
- * Starts a worker that keeps one SHA-256 stream over the caller's shared buffers, so a file's two full-length
- * streams (whole file and AutoV3) run on two cores from one read pass. Errors of the worker (a throw, an exit before
- * its digest) reject every pending and later call with a {@link HashThreadError} naming `path`.
+ * Boots a hashing worker now, for the next {@link startSha256Thread} to take. A worker takes ~30 ms to boot (a fresh
+ * V8 isolate and Node's bootstrap); started when a file's header shows it is needed, that boot delays the file's
+ * AutoV3 stream, and so the whole hash. A command that will hash starts one first, so the boot runs on the other
+ * core while the command loads and opens its files. Until taken it does not keep the process alive; a command
+ * that started one ends it with {@link stopSpareSha256Thread}.
+ */
+export function prestartSha256Thread(workerUrl: URL | null = SHA256_WORKER_URL): void {
+  if (spare !== null || workerUrl === null) return;
+  const started: SpareWorker = {
+    worker: new Worker(workerUrl),
+    url: workerUrl.href,
+    ended: false,
+    // A spare that fails is never taken (the stream starts a fresh worker), and never an uncaught error.
+    onEnd: () => {
+      started.ended = true;
+    },
+  };
+  started.worker.on("error", started.onEnd).on("exit", started.onEnd).unref();
+  spare = started;
+}
+
+/** Ends the spare worker if no hash took it; resolves to whether there was one to end. */
+export async function stopSpareSha256Thread(): Promise<boolean> {
+  const unused = spare;
+  spare = null;
+  await unused?.worker.terminate();
+  return unused !== null;
+}
+
+/** The spare worker if it runs `workerUrl` and is still alive, else a new one. */
+function takeWorker(workerUrl: URL): Worker {
+  const taken = spare;
+  if (taken !== null && taken.url === workerUrl.href && !taken.ended) {
+    spare = null;
+    taken.worker.off("error", taken.onEnd).off("exit", taken.onEnd).ref();
+    return taken.worker;
+  }
+  return new Worker(workerUrl);
+}
+
+/**
+ * Starts a worker (or takes the one {@link prestartSha256Thread} booted) that keeps one SHA-256 stream over the
+ * caller's shared buffers, so a file's two full-length streams (whole file and AutoV3) run on two cores from one
+ * read pass. Errors of the worker (a throw, an exit before its digest) reject every pending and later call with a
+ * {@link HashThreadError} naming `path`.
  */
 export function startSha256Thread(path: string, slots: SharedArrayBuffer[], workerUrl: URL): Sha256Thread {
-  const data: Sha256ThreadData = { slots };
-  const worker = new Worker(workerUrl, { workerData: data });
+  const worker = takeWorker(workerUrl);
   const busy = new Map<number, { promise: Promise<void>; resolve: () => void }>();
   let failure: HashThreadError | null = null;
   let digestWaiter: { resolve: (hex: string) => void; reject: (error: Error) => void } | null = null;
@@ -67,6 +123,8 @@ export function startSha256Thread(path: string, slots: SharedArrayBuffer[], work
   worker.on("exit", (code) => {
     if (!digested) fail(new Error(`worker exited (code ${code}) before its digest`));
   });
+  const post = (request: Sha256ThreadRequest) => worker.postMessage(request);
+  post({ kind: "buffers", slots });
 
   return {
     update(slot, start, end) {
@@ -74,8 +132,7 @@ export function startSha256Thread(path: string, slots: SharedArrayBuffer[], work
       let resolve!: () => void;
       const promise = new Promise<void>((r) => (resolve = r));
       busy.set(slot, { promise, resolve });
-      const request: Sha256ThreadRequest = { kind: "update", slot, start, end };
-      worker.postMessage(request);
+      post({ kind: "update", slot, start, end });
     },
     async whenFree(slot) {
       await busy.get(slot)?.promise;
@@ -85,8 +142,7 @@ export function startSha256Thread(path: string, slots: SharedArrayBuffer[], work
       if (failure) return Promise.reject(failure);
       return new Promise<string>((resolve, reject) => {
         digestWaiter = { resolve, reject };
-        const request: Sha256ThreadRequest = { kind: "digest" };
-        worker.postMessage(request);
+        post({ kind: "digest" });
       });
     },
     async stop() {

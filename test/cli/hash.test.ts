@@ -1,10 +1,13 @@
+import { randomBytes } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { AUTOV3_THREAD_MIN_BYTES } from "../../src/hash/sha256-thread.js";
 import { useTempDirs } from "../helpers.js";
-import { runCli } from "./run-cli.js";
+import { runCli, useBuiltCli } from "./run-cli.js";
 
 const cli = runCli;
+const builtCli = useBuiltCli();
 const tempDir = useTempDirs("sdmodels-cli-hash-");
 
 /** The minimal safetensors test vector: u64 LE 112, a 112-byte header, then f32 LE 1.0, 2.0 (128 bytes). */
@@ -64,5 +67,24 @@ describe("sdmodels hash", () => {
     expect(run.code).toBe(2);
     expect(run.stdout).toBe("");
     expect(run.stderr).toBe(`sdmodels: ${missing}: no such file\n`);
+  });
+
+  it("as a process, gives a file whose AutoV3 stream runs on the thread booted at start the one-thread digests", async () => {
+    const dir = await tempDir();
+    const file = join(dir, "big.safetensors");
+    // Random bytes, so a chunk hashed from the wrong ring slot changes the digest; past the size that gets a thread.
+    const data = randomBytes(AUTOV3_THREAD_MIN_BYTES + 5 * 1024 * 1024 + 3);
+    const header = Buffer.from(`{"w":{"dtype":"U8","shape":[${data.length}],"data_offsets":[0,${data.length}]}}`);
+    const prefix = Buffer.alloc(8);
+    prefix.writeBigUInt64LE(BigInt(header.length));
+    await writeFile(file, Buffer.concat([prefix, header, data]));
+    const env = { SDMODELS_STATE_DIR: join(dir, "state") };
+    // In-process runs use the TypeScript sources, which have no compiled worker: both streams on one thread.
+    const oneThread = await cli(["hash", file, "--json", "--no-cache"], { env });
+    const child = await builtCli(["hash", file, "--json", "--no-cache"], { env });
+    expect(child.stderr).toBe("");
+    expect(child.code).toBe(0);
+    expect(JSON.parse(child.stdout)).toEqual(JSON.parse(oneThread.stdout));
+    expect(JSON.parse(child.stdout)[0].autov3).toMatch(/^[0-9a-f]{12}$/);
   });
 });

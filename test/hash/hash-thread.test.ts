@@ -6,6 +6,8 @@ import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { safetensorsHeader } from "../../fixtures/safetensors-writer.js";
+import { AUTOV3_RING_SLOTS } from "../../src/hash/hash-file.js";
+import { CHUNK_BYTES } from "../../src/hash/read-chunks.js";
 import { useTempDirs } from "../helpers.js";
 import { useBuiltCheckout } from "../setup/built-checkout.js";
 
@@ -19,6 +21,20 @@ type ThreadModule = typeof import("../../src/hash/sha256-thread.js");
 const builtModule = <T>(path: string): Promise<T> =>
   import(pathToFileURL(join(checkout(), "dist/src/hash", path)).href);
 
+/** The header of a safetensors file whose data region is `dataBytes` bytes, with `metadataBytes` of metadata. */
+const headerFor = (dataBytes: number, metadataBytes: number) =>
+  safetensorsHeader(dataBytes > 0 ? [{ name: "w", shape: [dataBytes], dtype: "U8" }] : [], {
+    filler: "x".repeat(metadataBytes),
+  }).header;
+
+/** How much metadata puts the data region of a `dataBytes` file at `dataOffset` (a multiple of 8, as headers pad). */
+function metadataBytesFor(dataOffset: number, dataBytes: number): number {
+  const guess = dataOffset - 8 - headerFor(dataBytes, 0).length;
+  for (let metadataBytes = guess; metadataBytes < guess + 8; metadataBytes++)
+    if (8 + headerFor(dataBytes, metadataBytes).length === dataOffset) return metadataBytes;
+  throw new Error(`no header puts the data at ${dataOffset}`);
+}
+
 /** A safetensors file whose data region is `dataBytes` random bytes, with `metadataBytes` of header metadata. */
 async function writeRandomSafetensors(
   dir: string,
@@ -26,9 +42,7 @@ async function writeRandomSafetensors(
   dataBytes: number,
   metadataBytes = 0,
 ): Promise<{ path: string; data: Buffer }> {
-  const { header } = safetensorsHeader(dataBytes > 0 ? [{ name: "w", shape: [dataBytes], dtype: "U8" }] : [], {
-    filler: "x".repeat(metadataBytes),
-  });
+  const header = headerFor(dataBytes, metadataBytes);
   const prefix = Buffer.alloc(8);
   prefix.writeBigUInt64LE(BigInt(header.length));
   const data = randomBytes(dataBytes);
@@ -40,11 +54,22 @@ async function writeRandomSafetensors(
 const MiB = 1024 * 1024;
 
 describe("hashFile with the AutoV3 stream on its own thread", () => {
+  // Each case puts a chunk, header or file end where an off-by-one in the ring (which slot, which range of it, when
+  // a slot is reused) would hash a byte twice, skip one, or hash a slot the next read is overwriting.
+  const ring = AUTOV3_RING_SLOTS * CHUNK_BYTES;
   it.each([
     ["a file smaller than one read chunk", 1000, 0],
-    ["a data region spanning more chunks than the shared ring has buffers", 21 * MiB + 7, 0],
+    ["a data region spanning more chunks than the shared ring has buffers", ring + 3 * CHUNK_BYTES + 7, 0],
     ["a header split across two read chunks", 3 * MiB, 5 * MiB],
     ["a zero-length data region", 0, 100],
+    [
+      "a header ending exactly where the first read chunk ends",
+      3 * MiB + 1,
+      metadataBytesFor(CHUNK_BYTES, 3 * MiB + 1),
+    ],
+    ["a header ending exactly where a later chunk ends", ring, metadataBytesFor(2 * CHUNK_BYTES, ring)],
+    ["a file ending exactly where the ring wraps", ring - MiB, metadataBytesFor(MiB, ring - MiB)],
+    ["a file one byte past the ring", ring - MiB + 1, metadataBytesFor(MiB, ring - MiB + 1)],
   ])("gives the single-thread digests for %s", async (_case, dataBytes, metadataBytes) => {
     const { hashFile } = await builtModule<HashFileModule>("hash-file.js");
     const { path, data } = await writeRandomSafetensors(await tempDir(), "model.safetensors", dataBytes, metadataBytes);
@@ -78,19 +103,37 @@ describe("hashFile with the AutoV3 stream on its own thread", () => {
     }
   });
 
-  it("leaves no thread behind: a process that hashed with it, or whose worker failed, exits on its own", async () => {
+  it("hashes on the thread booted before the file was known, and ends a spare no file took", async () => {
+    const { hashFile } = await builtModule<HashFileModule>("hash-file.js");
+    const { prestartSha256Thread, stopSpareSha256Thread } = await builtModule<ThreadModule>("sha256-thread.js");
+    const dir = await tempDir();
+    const { path, data } = await writeRandomSafetensors(dir, "model.safetensors", 9 * MiB + 3);
+    prestartSha256Thread();
+    const hashes = await hashFile(path, { autov3Thread: true });
+    expect(hashes.autov3).toBe(createHash("sha256").update(data).digest("hex").slice(0, 12));
+    expect(await stopSpareSha256Thread()).toBe(false);
+
+    const plain = join(dir, "model.bin");
+    await writeFile(plain, randomBytes(MiB));
+    prestartSha256Thread();
+    await hashFile(plain, { autov3Thread: true });
+    expect(await stopSpareSha256Thread()).toBe(true);
+  });
+
+  it("leaves no thread behind: a process that hashed with it, whose worker failed, or whose spare no file took, exits on its own", async () => {
     const dir = await tempDir();
     const { path } = await writeRandomSafetensors(dir, "model.safetensors", 9 * MiB);
     const hashFileUrl = pathToFileURL(join(checkout(), "dist/src/hash/hash-file.js")).href;
     const threadUrl = pathToFileURL(join(checkout(), "dist/src/hash/sha256-thread.js")).href;
     const script = `
       const { hashFile } = await import(${JSON.stringify(hashFileUrl)});
-      const { startSha256Thread } = await import(${JSON.stringify(threadUrl)});
+      const { prestartSha256Thread, startSha256Thread } = await import(${JSON.stringify(threadUrl)});
       const hashes = await hashFile(${JSON.stringify(path)}, { autov3Thread: true });
-      const broken = startSha256Thread(
-        "x", [new SharedArrayBuffer(8)], new URL("data:text/javascript,throw new Error('at start')"),
-      );
+      const failing = new URL("data:text/javascript,throw new Error('at start')");
+      prestartSha256Thread(failing);
+      const broken = startSha256Thread("x", [new SharedArrayBuffer(8)], failing);
       await broken.digest().catch((error) => console.log(error.name));
+      prestartSha256Thread();
       console.log(hashes.autov3);
     `;
     await writeFile(join(dir, "hash-and-exit.mjs"), script);
