@@ -3,10 +3,9 @@ import { link, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
+import { writeHostileCkpt } from "../../fixtures/hostile-ckpt.js";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
-import { PickleBuilder } from "../../fixtures/pickle-builder.js";
 import { writeSidecars } from "../../fixtures/sidecar-files.js";
-import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import type { JournalData } from "../../src/install/journal.js";
 import { useTempDirs } from "../helpers.js";
@@ -32,19 +31,6 @@ async function setup(markers: readonly string[]) {
   await touch(webui, markers);
   await mkdir(downloads);
   return { webui, downloads, env: { SDMODELS_STATE_DIR: join(root, "state") } };
-}
-
-/** A torch zip whose data.pkl calls posix.system: what a malicious .ckpt looks like. */
-async function dangerousCkpt(path: string): Promise<void> {
-  const dataPkl = new PickleBuilder()
-    .proto(2)
-    .global("posix", "system")
-    .shortBinunicode("echo pwned")
-    .tuple1()
-    .reduce()
-    .stop()
-    .bytes();
-  await writeTorchZip(path, { dataPkl, storages: [] });
 }
 
 const CASES: { ui: string; markers: readonly string[]; id: string; folder: string; flags?: string[] }[] = [
@@ -134,7 +120,7 @@ describe("sdmodels install <file>", () => {
   it("refuses a dangerous pickle (exit 9) and an unknown file with its reason; both stay where they are", async () => {
     const { webui, downloads, env } = await setup(A1111_MARKERS);
     const bad = join(downloads, "evil.ckpt");
-    await dangerousCkpt(bad);
+    await writeHostileCkpt(bad);
     const unknown = await writeModelFixture(fixture("unknown-random-names"), "safetensors", downloads);
     const good = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads);
     const run = await cli(["install", bad, unknown, good, "--webui", webui, "--json"], { env });

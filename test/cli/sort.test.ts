@@ -1,10 +1,9 @@
 import { lstat, mkdir, readdir, rm, stat, symlink, truncate, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { writeHostileCkpt } from "../../fixtures/hostile-ckpt.js";
 import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
-import { PickleBuilder } from "../../fixtures/pickle-builder.js";
 import { writeSidecars } from "../../fixtures/sidecar-files.js";
-import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, touch, treeListing } from "../install/fake-webui.js";
@@ -34,16 +33,7 @@ async function setup() {
     join(downloads, "nested"),
     "xl.safetensors",
   );
-  const evil = join(downloads, "evil.ckpt");
-  const dataPkl = new PickleBuilder()
-    .proto(2)
-    .global("posix", "system")
-    .shortBinunicode("echo pwned")
-    .tuple1()
-    .reduce()
-    .stop()
-    .bytes();
-  await writeTorchZip(evil, { dataPkl, storages: [] });
+  const evil = await writeHostileCkpt(join(downloads, "evil.ckpt"));
   const unknown = await writeModelFixture(
     fixture("unknown-random-names"),
     "safetensors",

@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { systemCallPickle } from "../../fixtures/hostile-ckpt.js";
 import { PickleBuilder, torchPickle } from "../../fixtures/pickle-builder.js";
 import { TAR_BLOCK, tarArchive, tarChecksum, tarHeader } from "../../fixtures/tar-writer.js";
 import { torchTarMembers } from "../../fixtures/torch-tar-writer.js";
@@ -24,7 +25,7 @@ const ascii = new TextEncoder();
 const proto2 = () => new PickleBuilder().proto(2);
 
 /** `posix.system("true")`: what a loader that reaches this stream would run. */
-const payload = () => proto2().global("posix", "system").binunicode("true").tuple1().reduce().stop().bytes();
+const payload = () => systemCallPickle("true");
 
 async function verdictOfFile(name: string, bytes: Uint8Array): Promise<string> {
   const path = join(await tempDir(), name);

@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { systemCallPickle } from "../../fixtures/hostile-ckpt.js";
 import { PickleBuilder, torchPickle } from "../../fixtures/pickle-builder.js";
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
 import { openFileSource } from "../../src/read/byte-source.js";
@@ -42,14 +43,7 @@ describe("readPlainPickle", () => {
   });
 
   it("a payload in a .pt/.bin plain pickle is dangerous", async () => {
-    const payload = new PickleBuilder()
-      .proto(2)
-      .global("posix", "system")
-      .binunicode("echo harmless")
-      .tuple1()
-      .reduce()
-      .stop()
-      .bytes();
+    const payload = systemCallPickle("echo harmless");
     const { result, verdict } = await read(payload, "model.pt");
     expect(verdict).toBe("dangerous");
     expect(result.imports).toEqual([

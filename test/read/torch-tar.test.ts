@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { systemCallPickle } from "../../fixtures/hostile-ckpt.js";
 import { PickleBuilder } from "../../fixtures/pickle-builder.js";
 import { safetensorsTar, type TarMemberSpec, tarArchive } from "../../fixtures/tar-writer.js";
 import { torchTarMembers } from "../../fixtures/torch-tar-writer.js";
@@ -12,8 +13,7 @@ import { useTempDirs } from "../helpers.js";
 
 const tempDir = useTempDirs();
 
-const payload = () =>
-  new PickleBuilder().proto(2).global("posix", "system").binunicode("echo harmless").tuple1().reduce().stop().bytes();
+const payload = () => systemCallPickle("echo harmless");
 const TENSORS = [
   ["conv.weight", 16],
   ["conv.bias", 4],
