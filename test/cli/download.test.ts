@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeServers, startFakeServers } from "../../fixtures/fake-servers.js";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { responseHead } from "../../fixtures/rogue-server.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { sha256 } from "../download/download-checks.js";
@@ -22,7 +22,7 @@ const STACK_LINE = /^\s+at /m;
 
 /** A real SDXL LoRA header from the catalog (3 MB), small enough for the fake servers to hold in memory. */
 async function loraBytes(dir: string): Promise<Buffer> {
-  const fixture = MODEL_FIXTURES.find((f) => f.id === "sdxl-lora-peft-diffusers")!;
+  const fixture = fixtureById("sdxl-lora-peft-diffusers");
   return readFile(await writeModelFixture(fixture, "safetensors", dir, "src.safetensors"));
 }
 

@@ -4,7 +4,7 @@ import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { writeHostileCkpt } from "../../fixtures/hostile-ckpt.js";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { writeSidecars } from "../../fixtures/sidecar-files.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import type { JournalData } from "../../src/install/journal.js";
@@ -17,12 +17,6 @@ const tempDir = useTempDirs("sdmodels-cli-install-");
 const STACK_LINE = /^\s+at /m;
 
 const run = promisify(execFile);
-
-function fixture(id: string) {
-  const found = MODEL_FIXTURES.find((f) => f.id === id);
-  if (!found) throw new Error(`no fixture ${id}`);
-  return found;
-}
 
 async function setup(markers: readonly string[]) {
   const root = await tempDir();
@@ -53,7 +47,7 @@ const CASES: { ui: string; markers: readonly string[]; id: string; folder: strin
 describe("sdmodels install <file>", () => {
   it.each(CASES)("$ui: $id goes to $folder $flags", async ({ markers, id, folder, flags = [], ui }) => {
     const { webui, downloads, env } = await setup(markers);
-    const f = fixture(id);
+    const f = fixtureById(id);
     const source = await writeModelFixture(f, f.containers[0]!, downloads);
     const run = await cli(["install", source, "--webui", webui, "--json", ...flags], { env });
     expect(run.stderr).toBe("");
@@ -71,7 +65,7 @@ describe("sdmodels install <file>", () => {
 
   it("warns when it installs a pickle, and moves the file's sidecars along", async () => {
     const { webui, downloads, env } = await setup(A1111_MARKERS);
-    const f = fixture("sd1-hypernetwork-a1111");
+    const f = fixtureById("sd1-hypernetwork-a1111");
     const source = await writeModelFixture(f, "torch-zip", downloads, "anime.pt");
     await writeSidecars(downloads, ["anime.preview.png"]);
     await writeFile(join(downloads, "anime.civitai.info"), "{}");
@@ -95,7 +89,7 @@ describe("sdmodels install <file>", () => {
 
   it("installs safetensors content named .ckpt as .safetensors", async () => {
     const { webui, downloads, env } = await setup(A1111_MARKERS);
-    const source = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads, "lora.ckpt");
+    const source = await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", downloads, "lora.ckpt");
     const run = await cli(["install", source, "--webui", webui, "--json"], { env });
     expect(run.code).toBe(0);
     const [entry] = JSON.parse(run.stdout).plan;
@@ -108,7 +102,7 @@ describe("sdmodels install <file>", () => {
 
   it("--dry-run prints the plan and touches nothing", async () => {
     const { webui, downloads, env } = await setup(A1111_MARKERS);
-    const source = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads);
+    const source = await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", downloads);
     const before = [...(await treeListing(webui)), ...(await treeListing(downloads))];
     const run = await cli(["install", source, "--webui", webui, "--dry-run"], { env });
     expect(run.code).toBe(0);
@@ -121,8 +115,8 @@ describe("sdmodels install <file>", () => {
     const { webui, downloads, env } = await setup(A1111_MARKERS);
     const bad = join(downloads, "evil.ckpt");
     await writeHostileCkpt(bad);
-    const unknown = await writeModelFixture(fixture("unknown-random-names"), "safetensors", downloads);
-    const good = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads);
+    const unknown = await writeModelFixture(fixtureById("unknown-random-names"), "safetensors", downloads);
+    const good = await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", downloads);
     const run = await cli(["install", bad, unknown, good, "--webui", webui, "--json"], { env });
     expect(run.code).toBe(9);
     // One stderr line per file left behind, led by its name.
@@ -144,7 +138,7 @@ describe("sdmodels install <file>", () => {
 
   it("skips a duplicate, renames on a conflict, and with --on-conflict fail installs nothing (exit 2)", async () => {
     const { webui, downloads, env } = await setup(A1111_MARKERS);
-    const lora = fixture("sd1-lora-kohya");
+    const lora = fixtureById("sd1-lora-kohya");
     const installed = await writeModelFixture(lora, "safetensors", join(webui, "models/Lora"), "a.safetensors");
     const duplicate = await writeModelFixture(lora, "safetensors", downloads, "copy-of-a.safetensors");
     const dup = await cli(["install", duplicate, "--webui", webui, "--json"], { env });
@@ -155,7 +149,7 @@ describe("sdmodels install <file>", () => {
     });
     expect(JSON.parse(dup.stdout).summary.duplicates).toBe(1);
 
-    const other = await writeModelFixture(fixture("sd1-loha-lycoris"), "safetensors", downloads, "a.safetensors");
+    const other = await writeModelFixture(fixtureById("sd1-loha-lycoris"), "safetensors", downloads, "a.safetensors");
     const failed = await cli(["install", other, "--webui", webui, "--on-conflict", "fail", "--json"], { env });
     expect(failed.code).toBe(2);
     expect(JSON.parse(failed.stdout).plan[0]).toMatchObject({ action: "conflict", existing: installed });
@@ -206,7 +200,7 @@ describe("sdmodels install <file>", () => {
 
   it("finds the WebUI from SDMODELS_WEBUI", async () => {
     const { webui, downloads, env } = await setup(COMFY_MARKERS);
-    const source = await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", downloads);
+    const source = await writeModelFixture(fixtureById("sd1-vae-diffusers"), "safetensors", downloads);
     const run = await cli(["install", source, "--json"], { env: { ...env, SDMODELS_WEBUI: webui }, cwd: downloads });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).plan[0].destination).toBe(join(webui, "models/vae", basename(source)));
@@ -217,7 +211,7 @@ describe("sdmodels install <file>", () => {
     const { webui, downloads, env } = await setup(A1111_MARKERS);
     const readOnly = join(downloads, "..", "ro");
     await mkdir(readOnly);
-    await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads, "ro.safetensors");
+    await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", downloads, "ro.safetensors");
     try {
       await run("mount", ["--bind", downloads, readOnly]);
       await run("mount", ["-o", "remount,bind,ro", readOnly]);
@@ -245,8 +239,8 @@ describe("sdmodels install <file>", () => {
 
   it("first recovers a batch a run killed between link and unlink left applying, and says so", async () => {
     const { webui, downloads, env } = await setup(A1111_MARKERS);
-    const source = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads, "k.safetensors");
-    const other = await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", downloads, "v.safetensors");
+    const source = await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", downloads, "k.safetensors");
+    const other = await writeModelFixture(fixtureById("sd1-vae-diffusers"), "safetensors", downloads, "v.safetensors");
     const first = await cli(["install", source, "--webui", webui, "--json"], { env });
     expect(first.code).toBe(0);
     const batchId = JSON.parse(first.stdout).batchId as string;

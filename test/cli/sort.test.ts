@@ -2,7 +2,7 @@ import { lstat, mkdir, readdir, rm, stat, symlink, truncate, writeFile } from "n
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeHostileCkpt } from "../../fixtures/hostile-ckpt.js";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { writeSidecars } from "../../fixtures/sidecar-files.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
@@ -12,12 +12,6 @@ import { HAS_SCRIPT, runCli, useBuiltCli } from "./run-cli.js";
 const cli = runCli;
 const tempDir = useTempDirs("sdmodels-cli-sort-");
 
-function fixture(id: string) {
-  const found = MODEL_FIXTURES.find((f) => f.id === id);
-  if (!found) throw new Error(`no fixture ${id}`);
-  return found;
-}
-
 /** A downloads folder with a LoRA (+ preview), a checkpoint in a sub-folder, a dangerous pickle and an unknown file. */
 async function setup() {
   const root = await tempDir();
@@ -25,17 +19,17 @@ async function setup() {
   const downloads = join(root, "downloads");
   await touch(webui, A1111_MARKERS);
   await mkdir(join(downloads, "nested"), { recursive: true });
-  const lora = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads, "style.safetensors");
+  const lora = await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", downloads, "style.safetensors");
   await writeSidecars(downloads, ["style.preview.png"]);
   const checkpoint = await writeModelFixture(
-    fixture("sdxl-checkpoint-sgm"),
+    fixtureById("sdxl-checkpoint-sgm"),
     "safetensors",
     join(downloads, "nested"),
     "xl.safetensors",
   );
   const evil = await writeHostileCkpt(join(downloads, "evil.ckpt"));
   const unknown = await writeModelFixture(
-    fixture("unknown-random-names"),
+    fixtureById("unknown-random-names"),
     "safetensors",
     downloads,
     "mystery.safetensors",
@@ -139,7 +133,7 @@ describe("sdmodels sort", () => {
     );
     await writeFile(join(s.downloads, "empty.ckpt"), "");
     const truncated = join(s.downloads, "cut.safetensors");
-    await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", s.downloads, "cut.safetensors");
+    await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", s.downloads, "cut.safetensors");
     await truncate(truncated, (await stat(truncated)).size - 100);
     const run = await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run"], { env: s.env });
     const report = JSON.parse(
@@ -172,7 +166,7 @@ describe("sdmodels sort", () => {
   it("fits a dry-run report to the terminal width without cutting a file name", async () => {
     const s = await setup();
     const long = `${"very-long-model-name-".repeat(4)}v2.safetensors`;
-    await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", s.downloads, long);
+    await writeModelFixture(fixtureById("sd1-vae-diffusers"), "safetensors", s.downloads, long);
     const width = 60;
     const run = await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run"], {
       env: { ...s.env, COLUMNS: String(width) },
@@ -211,7 +205,7 @@ describe("sdmodels sort", () => {
     expect(inside.stderr).toMatch(/^sdmodels: .*is inside the WebUI/);
 
     await writeModelFixture(
-      fixture("sd1-vae-diffusers"),
+      fixtureById("sd1-vae-diffusers"),
       "safetensors",
       join(s.webui, "models/Lora"),
       "misplaced-vae.safetensors",
@@ -277,14 +271,14 @@ describe("sdmodels sort and symbolic links", () => {
     const elsewhere = join(s.root, "elsewhere");
     await mkdir(elsewhere);
     const foreign = await writeModelFixture(
-      fixture("sd1-vae-diffusers"),
+      fixtureById("sd1-vae-diffusers"),
       "safetensors",
       elsewhere,
       "foreign-vae.safetensors",
     );
     // A VAE that sits in the WebUI's LoRA folder: sorting it would move it out of models/Lora.
     const installed = await writeModelFixture(
-      fixture("sd1-vae-diffusers"),
+      fixtureById("sd1-vae-diffusers"),
       "safetensors",
       join(s.webui, "models/Lora"),
       "misplaced-vae.safetensors",
@@ -311,7 +305,7 @@ describe("sdmodels sort and symbolic links", () => {
   it("refuses a folder that is a link into the WebUI, judged by real paths", async () => {
     const s = await setup();
     await writeModelFixture(
-      fixture("sd1-vae-diffusers"),
+      fixtureById("sd1-vae-diffusers"),
       "safetensors",
       join(s.webui, "models/Lora"),
       "misplaced-vae.safetensors",

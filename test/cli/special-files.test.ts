@@ -4,7 +4,7 @@ import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { childOutput } from "../child-output.js";
 import { useTempDirs } from "../helpers.js";
@@ -38,7 +38,7 @@ async function socketAt(path: string): Promise<void> {
   await new Promise<void>((resolve) => server.listen(path, resolve));
 }
 
-const lora = () => MODEL_FIXTURES.find((f) => f.id === "sd1-lora-kohya")!;
+const lora = () => fixtureById("sd1-lora-kohya");
 
 describe("special files are never opened", () => {
   it("inspect reports a FIFO, a link to a FIFO and a socket named like models, each by name, and exits 2", async () => {

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { appendFile, lstat, mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import type { JournalData } from "../../src/install/journal.js";
 import { useTempDirs } from "../helpers.js";
@@ -11,7 +11,7 @@ import { runCli } from "./run-cli.js";
 
 const cli = runCli;
 const tempDir = useTempDirs("sdmodels-cli-undo-");
-const lora = MODEL_FIXTURES.find((f) => f.id === "sd1-lora-kohya")!;
+const lora = fixtureById("sd1-lora-kohya");
 
 async function installOne(name: string) {
   const root = await tempDir();

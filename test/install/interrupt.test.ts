@@ -1,7 +1,7 @@
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { identityOf } from "../../src/install/file-identity.js";
 import type { JournalData } from "../../src/install/journal.js";
@@ -18,9 +18,9 @@ const otherDeviceDir = useOtherDeviceDirs("sdmodels-sigint-");
 /** The compiled CLI the child runs: Node 20 cannot import the TypeScript sources. */
 const checkout = useBuiltCheckout();
 
-const lora = MODEL_FIXTURES.find((f) => f.id === "sd1-lora-kohya")!;
+const lora = fixtureById("sd1-lora-kohya");
 /** A full SD1 checkpoint, sparse: gigabytes to copy across filesystems, time enough to be interrupted mid-copy. */
-const checkpoint = MODEL_FIXTURES.find((f) => f.id === "sd1-checkpoint-ldm-safetensors")!;
+const checkpoint = fixtureById("sd1-checkpoint-ldm-safetensors");
 
 describe("SIGINT and SIGTERM during install", () => {
   for (const [signal, exitCode] of [

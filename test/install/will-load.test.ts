@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type FixtureContainer, fixtureTensorInfos } from "../../fixtures/models/catalog.js";
+import { type FixtureContainer, fixtureById, fixtureTensorInfos } from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { classify } from "../../src/classify/classify.js";
 import type { Classification } from "../../src/classify/types.js";
@@ -10,7 +10,6 @@ import { resolveWebui } from "../../src/install/resolve-webui.js";
 import type { InstallCandidate, UiName } from "../../src/install/types.js";
 import { judgeLoad, judgeLoadEverywhere, WILL_LOAD_RULES } from "../../src/install/will-load.js";
 import { useTempDirs } from "../helpers.js";
-import { fixtureById } from "../integration/model-files.js";
 import { A1111_MARKERS, a1111WithDownloads, COMFY_MARKERS, filesUnder, plan, touch } from "./fake-webui.js";
 
 const tempDir = useTempDirs("sdmodels-will-load-");

@@ -5,7 +5,7 @@ import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeDiffusersPipeline } from "../../fixtures/diffusers-writer.js";
 import { writeHostileCkpt } from "../../fixtures/hostile-ckpt.js";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { CIVITAI_INFO, PNG_PREVIEW, V_PREDICTION_CONFIG } from "../../fixtures/sidecar-files.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { auditWebui } from "../../src/app/audit.js";
@@ -27,10 +27,8 @@ async function a1111(): Promise<{ root: string; webui: string; env: Record<strin
 }
 
 async function fixture(id: string, dir: string, name: string): Promise<string> {
-  const found = MODEL_FIXTURES.find((f) => f.id === id);
-  if (!found) throw new Error(`no fixture ${id}`);
   await mkdir(dir, { recursive: true });
-  return writeModelFixture(found, "safetensors", dir, name);
+  return writeModelFixture(fixtureById(id), "safetensors", dir, name);
 }
 
 const exists = (path: string | Buffer) =>

@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { writeMessyWebui } from "../../fixtures/messy-webui.js";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { generationPng, pngBomb } from "../../fixtures/preview-images.js";
 import { previewPng } from "../../fixtures/preview-png.js";
 import { writeSafetensors } from "../../fixtures/safetensors-writer.js";
@@ -49,7 +49,7 @@ async function chromium(args: string[], profile: string): Promise<string> {
 async function reportOfHostileTree(): Promise<{ html: string; file: string; profile: string }> {
   const base = await tempDir();
   const tree = await writeMessyWebui(join(base, "webui"), "a1111");
-  const lora = MODEL_FIXTURES.find((f) => f.id === "sdxl-lora-kohya")!;
+  const lora = fixtureById("sdxl-lora-kohya");
   const tensors = lora.tensors.map((t) => ({ name: t.path.join("."), shape: t.shape, dtype: t.dtype }));
   const hostileName = `${HOSTILE}.safetensors`;
   await writeSafetensors(join(tree.root, "models/Stable-diffusion", hostileName), tensors, {
@@ -127,7 +127,7 @@ describe("HTML report", () => {
       const tree = await writeMessyWebui(join(base, "webui"), "a1111");
       const downloads = join(base, "downloads");
       await mkdir(downloads);
-      const lora = MODEL_FIXTURES.find((f) => f.id === "sdxl-lora-kohya")!;
+      const lora = fixtureById("sdxl-lora-kohya");
       await writeSafetensors(
         join(downloads, "detail.safetensors"),
         lora.tensors.map((t) => ({ name: t.path.join("."), shape: t.shape, dtype: t.dtype })),
