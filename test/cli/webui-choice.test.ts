@@ -5,9 +5,9 @@ import { fixtureById } from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, filesUnder, touch } from "../install/fake-webui.js";
-import { useBuiltCli } from "./run-cli.js";
+import { runCli } from "./run-cli.js";
 
-const cli = useBuiltCli();
+const cli = runCli;
 const tempDir = useTempDirs("sdmodels-cli-webui-");
 
 const LORA = fixtureById("sd1-lora-kohya");
