@@ -3,8 +3,9 @@ import { createReadStream } from "node:fs";
 import { lstat, mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { writeSafetensors } from "../../fixtures/safetensors-writer.js";
+import { classifyInspection } from "../../src/classify/classify-inspection.js";
 import type { Classification } from "../../src/classify/types.js";
-import type { FileFormat, InspectError } from "../../src/inspect/types.js";
+import type { FileFormat, InspectError, Inspection } from "../../src/inspect/types.js";
 import { identityOf } from "../../src/install/file-identity.js";
 import { gatherSnapshot } from "../../src/install/gather-snapshot.js";
 import { defaultJournalDir } from "../../src/install/journal.js";
@@ -112,6 +113,19 @@ export async function modelFile(
     verdict: options.verdict ?? "safe",
     error: options.error ?? null,
     classification: c,
+  };
+}
+
+/** The candidate `install` makes of an inspected file or folder, classified as the run classifies it. */
+export function candidateOf(inspection: Inspection, extra: Partial<InstallCandidate> = {}): InstallCandidate {
+  return {
+    source: inspection.path,
+    size: inspection.size,
+    format: inspection.format,
+    verdict: inspection.safety.verdict,
+    error: inspection.error,
+    classification: classifyInspection(inspection),
+    ...extra,
   };
 }
 

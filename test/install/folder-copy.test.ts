@@ -2,7 +2,6 @@ import { lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeDiffusersPipeline } from "../../fixtures/diffusers-writer.js";
-import { classifyInspection } from "../../src/classify/classify-inspection.js";
 import type { AuditReport } from "../../src/cli/report/audit-report.js";
 import { inspectPath } from "../../src/inspect/diffusers-folder.js";
 import { identityOf } from "../../src/install/file-identity.js";
@@ -13,11 +12,11 @@ import { planInstall } from "../../src/install/plan-install.js";
 import { recoverStaleBatches } from "../../src/install/recover-batches.js";
 import { resolveWebui } from "../../src/install/resolve-webui.js";
 import { isTempName } from "../../src/install/temp-files.js";
-import { DEFAULT_PLAN_OPTIONS, type InstallCandidate } from "../../src/install/types.js";
+import { DEFAULT_PLAN_OPTIONS } from "../../src/install/types.js";
 import { runCli } from "../cli/run-cli.js";
 import { useOtherDeviceDirs, useTempDirs } from "../helpers.js";
 import { useBuiltCheckout } from "../setup/built-checkout.js";
-import { COMFY_MARKERS, touch, treeListing } from "./fake-webui.js";
+import { COMFY_MARKERS, candidateOf, touch, treeListing } from "./fake-webui.js";
 import { cliChild, copyUnderway, signalWhen } from "./signal-mid-copy.js";
 
 const cli = runCli;
@@ -139,15 +138,7 @@ describe("diffusers folders across filesystems and with --copy", () => {
     const { root } = await comfyWebui();
     const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
     const inspection = await inspectPath(source);
-    const candidate: InstallCandidate = {
-      source,
-      size: inspection.size,
-      identity: identityOf(await lstat(source)),
-      format: inspection.format,
-      verdict: inspection.safety.verdict,
-      error: inspection.error,
-      classification: classifyInspection(inspection),
-    };
+    const candidate = candidateOf(inspection, { identity: identityOf(await lstat(source)) });
     const snapshot = await gatherSnapshot([candidate], target, DEFAULT_PLAN_OPTIONS, {
       sha256: () => Promise.reject(new Error("a folder is never hashed")),
     });

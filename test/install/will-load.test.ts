@@ -10,7 +10,15 @@ import { resolveWebui } from "../../src/install/resolve-webui.js";
 import type { InstallCandidate, UiName } from "../../src/install/types.js";
 import { judgeLoad, judgeLoadEverywhere, WILL_LOAD_RULES } from "../../src/install/will-load.js";
 import { useTempDirs } from "../helpers.js";
-import { A1111_MARKERS, a1111WithDownloads, COMFY_MARKERS, filesUnder, plan, touch } from "./fake-webui.js";
+import {
+  A1111_MARKERS,
+  a1111WithDownloads,
+  COMFY_MARKERS,
+  candidateOf,
+  filesUnder,
+  plan,
+  touch,
+} from "./fake-webui.js";
 
 const tempDir = useTempDirs("sdmodels-will-load-");
 
@@ -21,16 +29,7 @@ function classified(id: string): Classification {
 
 /** A catalog model written as a real file in `dir`, inspected and classified the way `install` does. */
 async function candidateFrom(id: string, container: FixtureContainer, dir: string): Promise<InstallCandidate> {
-  const path = await writeModelFixture(fixtureById(id), container, dir);
-  const inspection = await inspectFile(path);
-  return {
-    source: path,
-    size: inspection.size,
-    format: inspection.format,
-    verdict: inspection.safety.verdict,
-    error: inspection.error,
-    classification: classify(inspection),
-  };
+  return candidateOf(await inspectFile(await writeModelFixture(fixtureById(id), container, dir)));
 }
 
 const codes = (c: Classification, format: "safetensors" | "torch-zip" = "safetensors") =>
