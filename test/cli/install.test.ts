@@ -9,7 +9,14 @@ import { writeSidecars } from "../../fixtures/sidecar-files.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import type { JournalData } from "../../src/install/journal.js";
 import { useTempDirs } from "../helpers.js";
-import { A1111_MARKERS, COMFY_MARKERS, FORGE_MARKERS, filesUnder, touch, treeListing } from "../install/fake-webui.js";
+import {
+  A1111_MARKERS,
+  COMFY_MARKERS,
+  FORGE_MARKERS,
+  filesUnder,
+  treeListing,
+  webuiAndDownloads,
+} from "../install/fake-webui.js";
 import { runCli } from "./run-cli.js";
 
 const cli = runCli;
@@ -17,15 +24,6 @@ const tempDir = useTempDirs("sdmodels-cli-install-");
 const STACK_LINE = /^\s+at /m;
 
 const run = promisify(execFile);
-
-async function setup(markers: readonly string[]) {
-  const root = await tempDir();
-  const webui = join(root, "webui");
-  const downloads = join(root, "downloads");
-  await touch(webui, markers);
-  await mkdir(downloads);
-  return { webui, downloads, env: { SDMODELS_STATE_DIR: join(root, "state") } };
-}
 
 const CASES: { ui: string; markers: readonly string[]; id: string; folder: string; flags?: string[] }[] = [
   { ui: "a1111", markers: A1111_MARKERS, id: "sd1-checkpoint-ldm-safetensors", folder: "models/Stable-diffusion" },
@@ -46,7 +44,7 @@ const CASES: { ui: string; markers: readonly string[]; id: string; folder: strin
 
 describe("sdmodels install <file>", () => {
   it.each(CASES)("$ui: $id goes to $folder $flags", async ({ markers, id, folder, flags = [], ui }) => {
-    const { webui, downloads, env } = await setup(markers);
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, markers);
     const f = fixtureById(id);
     const source = await writeModelFixture(f, f.containers[0]!, downloads);
     const run = await cli(["install", source, "--webui", webui, "--json", ...flags], { env });
@@ -64,7 +62,7 @@ describe("sdmodels install <file>", () => {
   });
 
   it("warns when it installs a pickle, and moves the file's sidecars along", async () => {
-    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, A1111_MARKERS);
     const f = fixtureById("sd1-hypernetwork-a1111");
     const source = await writeModelFixture(f, "torch-zip", downloads, "anime.pt");
     await writeSidecars(downloads, ["anime.preview.png"]);
@@ -88,7 +86,7 @@ describe("sdmodels install <file>", () => {
   });
 
   it("installs safetensors content named .ckpt as .safetensors", async () => {
-    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, A1111_MARKERS);
     const source = await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", downloads, "lora.ckpt");
     const run = await cli(["install", source, "--webui", webui, "--json"], { env });
     expect(run.code).toBe(0);
@@ -101,7 +99,7 @@ describe("sdmodels install <file>", () => {
   });
 
   it("--dry-run prints the plan and touches nothing", async () => {
-    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, A1111_MARKERS);
     const source = await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", downloads);
     const before = [...(await treeListing(webui)), ...(await treeListing(downloads))];
     const run = await cli(["install", source, "--webui", webui, "--dry-run"], { env });
@@ -112,7 +110,7 @@ describe("sdmodels install <file>", () => {
   });
 
   it("refuses a dangerous pickle (exit 9) and an unknown file with its reason; both stay where they are", async () => {
-    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, A1111_MARKERS);
     const bad = join(downloads, "evil.ckpt");
     await writeHostileCkpt(bad);
     const unknown = await writeModelFixture(fixtureById("unknown-random-names"), "safetensors", downloads);
@@ -137,7 +135,7 @@ describe("sdmodels install <file>", () => {
   });
 
   it("skips a duplicate, renames on a conflict, and with --on-conflict fail installs nothing (exit 2)", async () => {
-    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, A1111_MARKERS);
     const lora = fixtureById("sd1-lora-kohya");
     const installed = await writeModelFixture(lora, "safetensors", join(webui, "models/Lora"), "a.safetensors");
     const duplicate = await writeModelFixture(lora, "safetensors", downloads, "copy-of-a.safetensors");
@@ -177,7 +175,7 @@ describe("sdmodels install <file>", () => {
   });
 
   it("gives one-line errors with the right exit code for bad input", async () => {
-    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, A1111_MARKERS);
     const missing = join(downloads, "missing.safetensors");
     const gone = await cli(["install", missing, "--webui", webui], { env });
     expect(gone.code).toBe(2);
@@ -199,7 +197,7 @@ describe("sdmodels install <file>", () => {
   });
 
   it("finds the WebUI from SDMODELS_WEBUI", async () => {
-    const { webui, downloads, env } = await setup(COMFY_MARKERS);
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, COMFY_MARKERS);
     const source = await writeModelFixture(fixtureById("sd1-vae-diffusers"), "safetensors", downloads);
     const run = await cli(["install", source, "--json"], { env: { ...env, SDMODELS_WEBUI: webui }, cwd: downloads });
     expect(run.code).toBe(0);
@@ -208,7 +206,7 @@ describe("sdmodels install <file>", () => {
   });
 
   it("says when a source could not be removed (read-only fs): installed as a copy, journaled, undone", async (ctx) => {
-    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, A1111_MARKERS);
     const readOnly = join(downloads, "..", "ro");
     await mkdir(readOnly);
     await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", downloads, "ro.safetensors");
@@ -238,7 +236,7 @@ describe("sdmodels install <file>", () => {
   });
 
   it("first recovers a batch a run killed between link and unlink left applying, and says so", async () => {
-    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, A1111_MARKERS);
     const source = await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", downloads, "k.safetensors");
     const other = await writeModelFixture(fixtureById("sd1-vae-diffusers"), "safetensors", downloads, "v.safetensors");
     const first = await cli(["install", source, "--webui", webui, "--json"], { env });

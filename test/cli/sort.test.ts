@@ -6,7 +6,7 @@ import { fixtureById } from "../../fixtures/models/catalog.js";
 import { writeSidecars } from "../../fixtures/sidecar-files.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
-import { A1111_MARKERS, touch, treeListing } from "../install/fake-webui.js";
+import { treeListing, webuiAndDownloads } from "../install/fake-webui.js";
 import { HAS_SCRIPT, runCli, useBuiltCli } from "./run-cli.js";
 
 const cli = runCli;
@@ -14,11 +14,8 @@ const tempDir = useTempDirs("sdmodels-cli-sort-");
 
 /** A downloads folder with a LoRA (+ preview), a checkpoint in a sub-folder, a dangerous pickle and an unknown file. */
 async function setup() {
-  const root = await tempDir();
-  const webui = join(root, "webui");
-  const downloads = join(root, "downloads");
-  await touch(webui, A1111_MARKERS);
-  await mkdir(join(downloads, "nested"), { recursive: true });
+  const { root, webui, downloads, env } = await webuiAndDownloads(tempDir);
+  await mkdir(join(downloads, "nested"));
   const lora = await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", downloads, "style.safetensors");
   await writeSidecars(downloads, ["style.preview.png"]);
   const checkpoint = await writeModelFixture(
@@ -34,7 +31,7 @@ async function setup() {
     downloads,
     "mystery.safetensors",
   );
-  return { root, webui, downloads, lora, checkpoint, evil, unknown, env: { SDMODELS_STATE_DIR: join(root, "state") } };
+  return { root, webui, downloads, lora, checkpoint, evil, unknown, env };
 }
 
 /**

@@ -174,6 +174,22 @@ export async function filesUnder(root: string): Promise<string[]> {
     .sort();
 }
 
+/**
+ * For CLI runs: a WebUI with `markers` and an empty downloads folder side by side in one fresh dir from `tempDir`,
+ * and the environment that keeps the CLI's state beside them instead of in the user's state folder.
+ */
+export async function webuiAndDownloads(
+  tempDir: () => Promise<string>,
+  markers: readonly string[] = A1111_MARKERS,
+): Promise<{ root: string; webui: string; downloads: string; env: { SDMODELS_STATE_DIR: string } }> {
+  const root = await tempDir();
+  const webui = join(root, "webui");
+  const downloads = join(root, "downloads");
+  await touch(webui, markers);
+  await mkdir(downloads);
+  return { root, webui, downloads, env: { SDMODELS_STATE_DIR: join(root, "state") } };
+}
+
 /** A fresh A1111 tree and a downloads folder beside it, each from `tempDir`, with the resolved target and journal. */
 export async function a1111WithDownloads(
   tempDir: () => Promise<string>,
