@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, type TestContext } from "vitest";
@@ -13,6 +13,19 @@ export function useTempDirs(prefix = "sdmodels-test-"): () => Promise<string> {
     const dir = await mkdtemp(join(tmpdir(), prefix));
     made.push(dir);
     return dir;
+  };
+}
+
+/**
+ * Call once at the top of a test file: returns a function that writes `content` as `name` in a fresh temp directory
+ * and returns its path; the directories are removed after each test.
+ */
+export function useTempFiles(prefix?: string): (name: string, content: string | Uint8Array) => Promise<string> {
+  const tempDir = useTempDirs(prefix);
+  return async (name, content) => {
+    const path = join(await tempDir(), name);
+    await writeFile(path, content);
+    return path;
   };
 }
 

@@ -1,5 +1,3 @@
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { systemCallPickle } from "../../fixtures/hostile-ckpt.js";
 import { PickleBuilder } from "../../fixtures/pickle-builder.js";
@@ -9,9 +7,7 @@ import { inspectFile } from "../../src/inspect/inspect-file.js";
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
 import { openFileSource } from "../../src/read/byte-source.js";
 import { readTorchTar } from "../../src/read/torch-tar.js";
-import { useTempDirs } from "../helpers.js";
-
-const tempDir = useTempDirs();
+import { useTempFiles } from "../helpers.js";
 
 const payload = () => systemCallPickle("echo harmless");
 const TENSORS = [
@@ -19,11 +15,7 @@ const TENSORS = [
   ["conv.bias", 4],
 ] as const;
 
-async function write(name: string, bytes: Uint8Array): Promise<string> {
-  const path = join(await tempDir(), name);
-  await writeFile(path, bytes);
-  return path;
-}
+const write = useTempFiles();
 
 async function readTar(members: TarMemberSpec[]) {
   const source = await openFileSource(await write("model.pt", tarArchive(members)));
