@@ -2,7 +2,7 @@ import { mkdir, readFile, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeServers, startFakeServers } from "../../fixtures/fake-servers.js";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { PNG_PREVIEW } from "../../fixtures/sidecar-files.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
@@ -33,8 +33,7 @@ async function setup() {
 }
 
 async function fixtureBytes(id: string, dir: string): Promise<Buffer> {
-  const fixture = MODEL_FIXTURES.find((f) => f.id === id)!;
-  return readFile(await writeModelFixture(fixture, "safetensors", dir, `${id}.safetensors`));
+  return readFile(await writeModelFixture(fixtureById(id), "safetensors", dir, `${id}.safetensors`));
 }
 
 describe("Civitai and Hugging Face through install and inspect", () => {

@@ -1,12 +1,13 @@
-import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FakeServers, startFakeServers } from "../../fixtures/fake-servers.js";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
-import { type RogueResponder, type RogueServer, responseHead, startRogueServer } from "../../fixtures/rogue-server.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
+import { responseHead } from "../../fixtures/rogue-server.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
+import { sha256 } from "../download/download-checks.js";
 import { useTempDirs } from "../helpers.js";
+import { useLoopbackServers } from "../use-loopback-servers.js";
 import { runCli } from "./run-cli.js";
 
 const cli = runCli;
@@ -18,11 +19,10 @@ beforeAll(async () => {
 afterAll(async () => fake.close());
 
 const STACK_LINE = /^\s+at /m;
-const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 
 /** A real SDXL LoRA header from the catalog (3 MB), small enough for the fake servers to hold in memory. */
 async function loraBytes(dir: string): Promise<Buffer> {
-  const fixture = MODEL_FIXTURES.find((f) => f.id === "sdxl-lora-peft-diffusers")!;
+  const fixture = fixtureById("sdxl-lora-peft-diffusers");
   return readFile(await writeModelFixture(fixture, "safetensors", dir, "src.safetensors"));
 }
 
@@ -135,15 +135,7 @@ describe("sdmodels download", () => {
 });
 
 describe("sdmodels download from servers that misbehave", () => {
-  const rogues: RogueServer[] = [];
-  afterEach(async () => {
-    await Promise.all(rogues.splice(0).map((r) => r.close()));
-  });
-  async function rogue(respond: RogueResponder): Promise<string> {
-    const server = await startRogueServer(respond);
-    rogues.push(server);
-    return server.url;
-  }
+  const servers = useLoopbackServers();
 
   // undici 7's HTTP/1 client asserts its parser is not paused when the peer closes; a body that is read slower
   // than it arrives pauses it, and the AssertionError is thrown from a socket event: uncatchable, the process dies.
@@ -158,7 +150,7 @@ describe("sdmodels download from servers that misbehave", () => {
     async (_, head) => {
       const dir = await tempDir();
       const content = Buffer.concat([await loraBytes(dir), Buffer.alloc(24 * 1024 * 1024)]);
-      const url = await rogue((socket) => void socket.end(Buffer.concat([head(content), content])));
+      const { url } = await servers.rogue((socket) => void socket.end(Buffer.concat([head(content), content])));
       const to = join(dir, "out");
       const run = await cli(["download", `${url}/closing.safetensors`, "--to", to, "--json"], { env: envFor(dir) });
       expect(run.stderr).not.toContain("AssertionError");

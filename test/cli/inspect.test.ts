@@ -2,6 +2,7 @@ import { mkdir, rename, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { z } from "zod";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { checkpointSpec, PickleBuilder, torchPickle } from "../../fixtures/pickle-builder.js";
 import { type TensorSpec, writeSafetensors } from "../../fixtures/safetensors-writer.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
@@ -9,7 +10,6 @@ import { writeModelFixture } from "../../fixtures/write-model.js";
 import { displayWidth } from "../../src/cli/output/table.js";
 import { UI_NAMES } from "../../src/install/types.js";
 import { useTempDirs } from "../helpers.js";
-import { fixtureById } from "../integration/model-files.js";
 import { HAS_SCRIPT, runCli, useBuiltCli } from "./run-cli.js";
 
 const cli = runCli;

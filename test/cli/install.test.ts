@@ -3,14 +3,20 @@ import { link, mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
-import { PickleBuilder } from "../../fixtures/pickle-builder.js";
+import { writeHostileCkpt } from "../../fixtures/hostile-ckpt.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { writeSidecars } from "../../fixtures/sidecar-files.js";
-import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import type { JournalData } from "../../src/install/journal.js";
 import { useTempDirs } from "../helpers.js";
-import { A1111_MARKERS, COMFY_MARKERS, FORGE_MARKERS, filesUnder, touch, treeListing } from "../install/fake-webui.js";
+import {
+  A1111_MARKERS,
+  COMFY_MARKERS,
+  FORGE_MARKERS,
+  filesUnder,
+  treeListing,
+  webuiAndDownloads,
+} from "../install/fake-webui.js";
 import { runCli } from "./run-cli.js";
 
 const cli = runCli;
@@ -18,34 +24,6 @@ const tempDir = useTempDirs("sdmodels-cli-install-");
 const STACK_LINE = /^\s+at /m;
 
 const run = promisify(execFile);
-
-function fixture(id: string) {
-  const found = MODEL_FIXTURES.find((f) => f.id === id);
-  if (!found) throw new Error(`no fixture ${id}`);
-  return found;
-}
-
-async function setup(markers: readonly string[]) {
-  const root = await tempDir();
-  const webui = join(root, "webui");
-  const downloads = join(root, "downloads");
-  await touch(webui, markers);
-  await mkdir(downloads);
-  return { webui, downloads, env: { SDMODELS_STATE_DIR: join(root, "state") } };
-}
-
-/** A torch zip whose data.pkl calls posix.system: what a malicious .ckpt looks like. */
-async function dangerousCkpt(path: string): Promise<void> {
-  const dataPkl = new PickleBuilder()
-    .proto(2)
-    .global("posix", "system")
-    .shortBinunicode("echo pwned")
-    .tuple1()
-    .reduce()
-    .stop()
-    .bytes();
-  await writeTorchZip(path, { dataPkl, storages: [] });
-}
 
 const CASES: { ui: string; markers: readonly string[]; id: string; folder: string; flags?: string[] }[] = [
   { ui: "a1111", markers: A1111_MARKERS, id: "sd1-checkpoint-ldm-safetensors", folder: "models/Stable-diffusion" },
@@ -66,8 +44,8 @@ const CASES: { ui: string; markers: readonly string[]; id: string; folder: strin
 
 describe("sdmodels install <file>", () => {
   it.each(CASES)("$ui: $id goes to $folder $flags", async ({ markers, id, folder, flags = [], ui }) => {
-    const { webui, downloads, env } = await setup(markers);
-    const f = fixture(id);
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, markers);
+    const f = fixtureById(id);
     const source = await writeModelFixture(f, f.containers[0]!, downloads);
     const run = await cli(["install", source, "--webui", webui, "--json", ...flags], { env });
     expect(run.stderr).toBe("");
@@ -84,8 +62,8 @@ describe("sdmodels install <file>", () => {
   });
 
   it("warns when it installs a pickle, and moves the file's sidecars along", async () => {
-    const { webui, downloads, env } = await setup(A1111_MARKERS);
-    const f = fixture("sd1-hypernetwork-a1111");
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, A1111_MARKERS);
+    const f = fixtureById("sd1-hypernetwork-a1111");
     const source = await writeModelFixture(f, "torch-zip", downloads, "anime.pt");
     await writeSidecars(downloads, ["anime.preview.png"]);
     await writeFile(join(downloads, "anime.civitai.info"), "{}");
@@ -108,8 +86,8 @@ describe("sdmodels install <file>", () => {
   });
 
   it("installs safetensors content named .ckpt as .safetensors", async () => {
-    const { webui, downloads, env } = await setup(A1111_MARKERS);
-    const source = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads, "lora.ckpt");
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, A1111_MARKERS);
+    const source = await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", downloads, "lora.ckpt");
     const run = await cli(["install", source, "--webui", webui, "--json"], { env });
     expect(run.code).toBe(0);
     const [entry] = JSON.parse(run.stdout).plan;
@@ -121,8 +99,8 @@ describe("sdmodels install <file>", () => {
   });
 
   it("--dry-run prints the plan and touches nothing", async () => {
-    const { webui, downloads, env } = await setup(A1111_MARKERS);
-    const source = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads);
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, A1111_MARKERS);
+    const source = await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", downloads);
     const before = [...(await treeListing(webui)), ...(await treeListing(downloads))];
     const run = await cli(["install", source, "--webui", webui, "--dry-run"], { env });
     expect(run.code).toBe(0);
@@ -132,11 +110,11 @@ describe("sdmodels install <file>", () => {
   });
 
   it("refuses a dangerous pickle (exit 9) and an unknown file with its reason; both stay where they are", async () => {
-    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, A1111_MARKERS);
     const bad = join(downloads, "evil.ckpt");
-    await dangerousCkpt(bad);
-    const unknown = await writeModelFixture(fixture("unknown-random-names"), "safetensors", downloads);
-    const good = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads);
+    await writeHostileCkpt(bad);
+    const unknown = await writeModelFixture(fixtureById("unknown-random-names"), "safetensors", downloads);
+    const good = await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", downloads);
     const run = await cli(["install", bad, unknown, good, "--webui", webui, "--json"], { env });
     expect(run.code).toBe(9);
     // One stderr line per file left behind, led by its name.
@@ -157,8 +135,8 @@ describe("sdmodels install <file>", () => {
   });
 
   it("skips a duplicate, renames on a conflict, and with --on-conflict fail installs nothing (exit 2)", async () => {
-    const { webui, downloads, env } = await setup(A1111_MARKERS);
-    const lora = fixture("sd1-lora-kohya");
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, A1111_MARKERS);
+    const lora = fixtureById("sd1-lora-kohya");
     const installed = await writeModelFixture(lora, "safetensors", join(webui, "models/Lora"), "a.safetensors");
     const duplicate = await writeModelFixture(lora, "safetensors", downloads, "copy-of-a.safetensors");
     const dup = await cli(["install", duplicate, "--webui", webui, "--json"], { env });
@@ -169,7 +147,7 @@ describe("sdmodels install <file>", () => {
     });
     expect(JSON.parse(dup.stdout).summary.duplicates).toBe(1);
 
-    const other = await writeModelFixture(fixture("sd1-loha-lycoris"), "safetensors", downloads, "a.safetensors");
+    const other = await writeModelFixture(fixtureById("sd1-loha-lycoris"), "safetensors", downloads, "a.safetensors");
     const failed = await cli(["install", other, "--webui", webui, "--on-conflict", "fail", "--json"], { env });
     expect(failed.code).toBe(2);
     expect(JSON.parse(failed.stdout).plan[0]).toMatchObject({ action: "conflict", existing: installed });
@@ -197,7 +175,7 @@ describe("sdmodels install <file>", () => {
   });
 
   it("gives one-line errors with the right exit code for bad input", async () => {
-    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, A1111_MARKERS);
     const missing = join(downloads, "missing.safetensors");
     const gone = await cli(["install", missing, "--webui", webui], { env });
     expect(gone.code).toBe(2);
@@ -219,8 +197,8 @@ describe("sdmodels install <file>", () => {
   });
 
   it("finds the WebUI from SDMODELS_WEBUI", async () => {
-    const { webui, downloads, env } = await setup(COMFY_MARKERS);
-    const source = await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", downloads);
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, COMFY_MARKERS);
+    const source = await writeModelFixture(fixtureById("sd1-vae-diffusers"), "safetensors", downloads);
     const run = await cli(["install", source, "--json"], { env: { ...env, SDMODELS_WEBUI: webui }, cwd: downloads });
     expect(run.code).toBe(0);
     expect(JSON.parse(run.stdout).plan[0].destination).toBe(join(webui, "models/vae", basename(source)));
@@ -228,10 +206,10 @@ describe("sdmodels install <file>", () => {
   });
 
   it("says when a source could not be removed (read-only fs): installed as a copy, journaled, undone", async (ctx) => {
-    const { webui, downloads, env } = await setup(A1111_MARKERS);
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, A1111_MARKERS);
     const readOnly = join(downloads, "..", "ro");
     await mkdir(readOnly);
-    await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads, "ro.safetensors");
+    await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", downloads, "ro.safetensors");
     try {
       await run("mount", ["--bind", downloads, readOnly]);
       await run("mount", ["-o", "remount,bind,ro", readOnly]);
@@ -258,9 +236,9 @@ describe("sdmodels install <file>", () => {
   });
 
   it("first recovers a batch a run killed between link and unlink left applying, and says so", async () => {
-    const { webui, downloads, env } = await setup(A1111_MARKERS);
-    const source = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads, "k.safetensors");
-    const other = await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", downloads, "v.safetensors");
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir, A1111_MARKERS);
+    const source = await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", downloads, "k.safetensors");
+    const other = await writeModelFixture(fixtureById("sd1-vae-diffusers"), "safetensors", downloads, "v.safetensors");
     const first = await cli(["install", source, "--webui", webui, "--json"], { env });
     expect(first.code).toBe(0);
     const batchId = JSON.parse(first.stdout).batchId as string;

@@ -1,56 +1,37 @@
 import { lstat, mkdir, readdir, rm, stat, symlink, truncate, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
-import { PickleBuilder } from "../../fixtures/pickle-builder.js";
+import { writeHostileCkpt } from "../../fixtures/hostile-ckpt.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { writeSidecars } from "../../fixtures/sidecar-files.js";
-import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
-import { A1111_MARKERS, touch, treeListing } from "../install/fake-webui.js";
+import { treeListing, webuiAndDownloads } from "../install/fake-webui.js";
 import { HAS_SCRIPT, runCli, useBuiltCli } from "./run-cli.js";
 
 const cli = runCli;
 const tempDir = useTempDirs("sdmodels-cli-sort-");
 
-function fixture(id: string) {
-  const found = MODEL_FIXTURES.find((f) => f.id === id);
-  if (!found) throw new Error(`no fixture ${id}`);
-  return found;
-}
-
 /** A downloads folder with a LoRA (+ preview), a checkpoint in a sub-folder, a dangerous pickle and an unknown file. */
 async function setup() {
-  const root = await tempDir();
-  const webui = join(root, "webui");
-  const downloads = join(root, "downloads");
-  await touch(webui, A1111_MARKERS);
-  await mkdir(join(downloads, "nested"), { recursive: true });
-  const lora = await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", downloads, "style.safetensors");
+  const { root, webui, downloads, env } = await webuiAndDownloads(tempDir);
+  await mkdir(join(downloads, "nested"));
+  const lora = await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", downloads, "style.safetensors");
   await writeSidecars(downloads, ["style.preview.png"]);
   const checkpoint = await writeModelFixture(
-    fixture("sdxl-checkpoint-sgm"),
+    fixtureById("sdxl-checkpoint-sgm"),
     "safetensors",
     join(downloads, "nested"),
     "xl.safetensors",
   );
-  const evil = join(downloads, "evil.ckpt");
-  const dataPkl = new PickleBuilder()
-    .proto(2)
-    .global("posix", "system")
-    .shortBinunicode("echo pwned")
-    .tuple1()
-    .reduce()
-    .stop()
-    .bytes();
-  await writeTorchZip(evil, { dataPkl, storages: [] });
+  const evil = await writeHostileCkpt(join(downloads, "evil.ckpt"));
   const unknown = await writeModelFixture(
-    fixture("unknown-random-names"),
+    fixtureById("unknown-random-names"),
     "safetensors",
     downloads,
     "mystery.safetensors",
   );
-  return { root, webui, downloads, lora, checkpoint, evil, unknown, env: { SDMODELS_STATE_DIR: join(root, "state") } };
+  return { root, webui, downloads, lora, checkpoint, evil, unknown, env };
 }
 
 /**
@@ -149,7 +130,7 @@ describe("sdmodels sort", () => {
     );
     await writeFile(join(s.downloads, "empty.ckpt"), "");
     const truncated = join(s.downloads, "cut.safetensors");
-    await writeModelFixture(fixture("sd1-lora-kohya"), "safetensors", s.downloads, "cut.safetensors");
+    await writeModelFixture(fixtureById("sd1-lora-kohya"), "safetensors", s.downloads, "cut.safetensors");
     await truncate(truncated, (await stat(truncated)).size - 100);
     const run = await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run"], { env: s.env });
     const report = JSON.parse(
@@ -182,7 +163,7 @@ describe("sdmodels sort", () => {
   it("fits a dry-run report to the terminal width without cutting a file name", async () => {
     const s = await setup();
     const long = `${"very-long-model-name-".repeat(4)}v2.safetensors`;
-    await writeModelFixture(fixture("sd1-vae-diffusers"), "safetensors", s.downloads, long);
+    await writeModelFixture(fixtureById("sd1-vae-diffusers"), "safetensors", s.downloads, long);
     const width = 60;
     const run = await cli(["sort", s.downloads, "--webui", s.webui, "--dry-run"], {
       env: { ...s.env, COLUMNS: String(width) },
@@ -221,7 +202,7 @@ describe("sdmodels sort", () => {
     expect(inside.stderr).toMatch(/^sdmodels: .*is inside the WebUI/);
 
     await writeModelFixture(
-      fixture("sd1-vae-diffusers"),
+      fixtureById("sd1-vae-diffusers"),
       "safetensors",
       join(s.webui, "models/Lora"),
       "misplaced-vae.safetensors",
@@ -287,14 +268,14 @@ describe("sdmodels sort and symbolic links", () => {
     const elsewhere = join(s.root, "elsewhere");
     await mkdir(elsewhere);
     const foreign = await writeModelFixture(
-      fixture("sd1-vae-diffusers"),
+      fixtureById("sd1-vae-diffusers"),
       "safetensors",
       elsewhere,
       "foreign-vae.safetensors",
     );
     // A VAE that sits in the WebUI's LoRA folder: sorting it would move it out of models/Lora.
     const installed = await writeModelFixture(
-      fixture("sd1-vae-diffusers"),
+      fixtureById("sd1-vae-diffusers"),
       "safetensors",
       join(s.webui, "models/Lora"),
       "misplaced-vae.safetensors",
@@ -321,7 +302,7 @@ describe("sdmodels sort and symbolic links", () => {
   it("refuses a folder that is a link into the WebUI, judged by real paths", async () => {
     const s = await setup();
     await writeModelFixture(
-      fixture("sd1-vae-diffusers"),
+      fixtureById("sd1-vae-diffusers"),
       "safetensors",
       join(s.webui, "models/Lora"),
       "misplaced-vae.safetensors",

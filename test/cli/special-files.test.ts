@@ -1,14 +1,14 @@
 import { execFileSync, spawn } from "node:child_process";
-import { mkdir, symlink } from "node:fs/promises";
+import { symlink } from "node:fs/promises";
 import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterEach, describe, expect, it } from "vitest";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { childOutput } from "../child-output.js";
 import { useTempDirs } from "../helpers.js";
-import { A1111_MARKERS, touch } from "../install/fake-webui.js";
+import { webuiAndDownloads } from "../install/fake-webui.js";
 import { useBuiltCheckout } from "../setup/built-checkout.js";
 import { useBuiltCli } from "./run-cli.js";
 
@@ -38,7 +38,7 @@ async function socketAt(path: string): Promise<void> {
   await new Promise<void>((resolve) => server.listen(path, resolve));
 }
 
-const lora = () => MODEL_FIXTURES.find((f) => f.id === "sd1-lora-kohya")!;
+const lora = () => fixtureById("sd1-lora-kohya");
 
 describe("special files are never opened", () => {
   it("inspect reports a FIFO, a link to a FIFO and a socket named like models, each by name, and exits 2", async () => {
@@ -88,15 +88,11 @@ describe("special files are never opened", () => {
   });
 
   it("sort --dry-run leaves a FIFO where it is, names it, and plans the rest", async () => {
-    const root = await tempDir();
-    const webui = join(root, "webui");
-    const downloads = join(root, "downloads");
-    await touch(webui, A1111_MARKERS);
-    await mkdir(downloads);
+    const { webui, downloads, env } = await webuiAndDownloads(tempDir);
     await writeModelFixture(lora(), "safetensors", downloads, "style.safetensors");
     mkfifo(join(downloads, "stuck.safetensors"));
     const run = await cli(["sort", downloads, "--webui", webui, "--dry-run", "--json"], {
-      env: { SDMODELS_STATE_DIR: join(root, "state") },
+      env,
       killAfterMs: KILL_AFTER_MS,
     });
     expect(run.code).toBe(2);
@@ -111,7 +107,7 @@ describe("special files are never opened", () => {
     });
 
     const human = await cli(["sort", downloads, "--webui", webui, "--dry-run"], {
-      env: { SDMODELS_STATE_DIR: join(root, "state") },
+      env,
       killAfterMs: KILL_AFTER_MS,
     });
     expect(human.stdout).toMatch(/^ {4}stuck\.safetensors {2,}not a regular file but a FIFO \(named pipe\)$/m);

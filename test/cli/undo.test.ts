@@ -1,25 +1,20 @@
 import { spawnSync } from "node:child_process";
-import { appendFile, lstat, mkdir, readFile, writeFile } from "node:fs/promises";
+import { appendFile, lstat, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import type { JournalData } from "../../src/install/journal.js";
 import { useTempDirs } from "../helpers.js";
-import { A1111_MARKERS, filesUnder, touch } from "../install/fake-webui.js";
+import { A1111_MARKERS, filesUnder, touch, webuiAndDownloads } from "../install/fake-webui.js";
 import { runCli } from "./run-cli.js";
 
 const cli = runCli;
 const tempDir = useTempDirs("sdmodels-cli-undo-");
-const lora = MODEL_FIXTURES.find((f) => f.id === "sd1-lora-kohya")!;
+const lora = fixtureById("sd1-lora-kohya");
 
 async function installOne(name: string) {
-  const root = await tempDir();
-  const webui = join(root, "webui");
-  const downloads = join(root, "downloads");
-  await touch(webui, A1111_MARKERS);
-  await mkdir(downloads);
-  const env = { SDMODELS_STATE_DIR: join(root, "state") };
+  const { webui, downloads, env } = await webuiAndDownloads(tempDir);
   const source = await writeModelFixture(lora, "safetensors", downloads, name);
   const run = await cli(["install", source, "--webui", webui, "--json"], { env });
   expect(run.code).toBe(0);

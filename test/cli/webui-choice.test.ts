@@ -1,16 +1,16 @@
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { useTempDirs } from "../helpers.js";
 import { A1111_MARKERS, filesUnder, touch } from "../install/fake-webui.js";
-import { useBuiltCli } from "./run-cli.js";
+import { runCli } from "./run-cli.js";
 
-const cli = useBuiltCli();
+const cli = runCli;
 const tempDir = useTempDirs("sdmodels-cli-webui-");
 
-const LORA = MODEL_FIXTURES.find((f) => f.id === "sd1-lora-kohya")!;
+const LORA = fixtureById("sd1-lora-kohya");
 
 /** A kohya SD1 LoRA in `dir`, under its published name. */
 async function lora(dir: string): Promise<string> {

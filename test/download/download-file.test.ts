@@ -1,28 +1,16 @@
-import { createHash } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { type DownloadOptions, type DownloadProgress, downloadFile } from "../../src/download/download-file.js";
-import {
-  BadResponseError,
-  DownloadError,
-  IntegrityError,
-  NotAuthorizedError,
-  TargetExistsError,
-} from "../../src/download/errors.js";
+import { BadResponseError, IntegrityError, NotAuthorizedError, TargetExistsError } from "../../src/download/errors.js";
 import { useTempDirs } from "../helpers.js";
 import { useFakeServers } from "../use-fake-servers.js";
+import { patternBytes, rejection, sha256 } from "./download-checks.js";
 import { fakeServerDownload } from "./download-options.js";
 
 const tempDir = useTempDirs();
 const fake = useFakeServers();
 
-const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
-function modelBytes(size: number): Buffer {
-  const bytes = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) bytes[i] = (i * 7 + 3) % 251;
-  return bytes;
-}
 async function options(extra: Partial<DownloadOptions> = {}): Promise<DownloadOptions> {
   return fakeServerDownload(await tempDir(), fake(), extra);
 }
@@ -32,18 +20,10 @@ const etagOf = (content: Buffer) => `"${sha256(content).slice(0, 32)}"`;
 async function recordPartSource(dir: string, name: string, url: string, etag: string): Promise<void> {
   await writeFile(join(dir, `${name}.part.source`), JSON.stringify({ url, etag }));
 }
-async function rejection(promise: Promise<unknown>): Promise<DownloadError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DownloadError);
-  return error as DownloadError;
-}
 
 describe("downloadFile", () => {
   it("follows Civitai's 307 to a cross-origin storage host and sends the token to the Civitai host only", async () => {
-    const content = modelBytes(100_000);
+    const content = patternBytes(100_000, 3);
     fake().publishCivitaiVersion({
       versionId: 7,
       modelId: 1,
@@ -72,7 +52,7 @@ describe("downloadFile", () => {
   });
 
   it("takes the name from filename*=UTF-8'' and refuses hostile path components", async () => {
-    const content = modelBytes(1000);
+    const content = patternBytes(1000, 3);
     const utf8 = fake().serveFile("u", content, {
       contentDisposition: `attachment; filename="x.bin"; filename*=UTF-8''%E6%A8%A1%E5%9E%8B.safetensors`,
     });
@@ -90,7 +70,7 @@ describe("downloadFile", () => {
   });
 
   it("resumes an interrupted transfer with Range from the bytes already written", async () => {
-    const content = modelBytes(300_000);
+    const content = patternBytes(300_000, 3);
     const url = fake().serveFile("m.safetensors", content, { cutAfterBytes: 120_000 });
     const opts = await options({ fileName: "m.safetensors", expectedSha256: sha256(content) });
     const result = await downloadFile(url, opts);
@@ -105,7 +85,7 @@ describe("downloadFile", () => {
   });
 
   it("continues a .part left by an earlier run", async () => {
-    const content = modelBytes(50_000);
+    const content = patternBytes(50_000, 3);
     const url = fake().serveFile("m.bin", content);
     const opts = await options({ fileName: "m.bin" });
     await writeFile(join(opts.dir, "m.bin.part"), content.subarray(0, 20_000));
@@ -120,7 +100,7 @@ describe("downloadFile", () => {
   });
 
   it("closes the connection of a resumed answer it cannot use because the part file shrank meanwhile", async () => {
-    const content = modelBytes(4 * 1024 * 1024); // larger than the socket buffers: an unread body holds its socket
+    const content = patternBytes(4 * 1024 * 1024, 3); // larger than the socket buffers: an unread body holds its socket
     const opts = await options({ fileName: "shrink.bin" });
     const part = join(opts.dir, "shrink.bin.part");
     await writeFile(part, content.subarray(0, 1000));
@@ -152,7 +132,7 @@ describe("downloadFile", () => {
   });
 
   it("restarts from zero when the server ignores Range (200) or answers 416", async () => {
-    const content = modelBytes(40_000);
+    const content = patternBytes(40_000, 3);
     const ignoring = fake().serveFile("ignore.bin", content, { ignoreRange: true });
     const opts = await options({ fileName: "ignore.bin" });
     await writeFile(join(opts.dir, "ignore.bin.part"), Buffer.alloc(10_000, 0xff)); // wrong bytes: must not survive
@@ -187,7 +167,7 @@ describe("downloadFile", () => {
   });
 
   it("names the file and host when the connection keeps dying mid-body, and keeps the part for later", async () => {
-    const url = fake().serveFile("cut.bin", modelBytes(300_000), { cutAfterBytes: 120_000, cutTimes: 99 });
+    const url = fake().serveFile("cut.bin", patternBytes(300_000, 3), { cutAfterBytes: 120_000, cutTimes: 99 });
     const opts = await options({ fileName: "cut.bin", retries: 1 });
     const error = await rejection(downloadFile(url, opts));
     expect(error.code).toBe("network");
@@ -196,7 +176,7 @@ describe("downloadFile", () => {
   });
 
   it("retries a 503 and succeeds; does not retry a 404", async () => {
-    const content = modelBytes(5000);
+    const content = patternBytes(5000, 3);
     const flaky = fake().serveFile("flaky.bin", content, { failWith: { status: 503, times: 2 } });
     expect((await downloadFile(flaky, await options())).size).toBe(5000);
     expect(
@@ -215,11 +195,11 @@ describe("downloadFile", () => {
   });
 
   it("gives up after the retry budget with exit code 5 (server errors) or 6 (rate limit)", async () => {
-    const down = fake().serveFile("down.bin", modelBytes(10), { failWith: { status: 502, times: 99 } });
+    const down = fake().serveFile("down.bin", patternBytes(10, 3), { failWith: { status: 502, times: 99 } });
     const error = await rejection(downloadFile(down, await options({ retries: 2 })));
     expect(error.code).toBe("network");
     expect(fake().requestsTo("storage")).toHaveLength(3);
-    const limited = fake().serveFile("limited.bin", modelBytes(10), {
+    const limited = fake().serveFile("limited.bin", patternBytes(10, 3), {
       failWith: { status: 429, times: 99, body: '{"error":"unusual amount of downloading"}' },
     });
     const rate = await rejection(downloadFile(limited, await options({ retries: 1 })));
@@ -232,7 +212,7 @@ describe("downloadFile", () => {
       versionId: 8,
       modelId: 1,
       fileName: "m.safetensors",
-      content: modelBytes(10),
+      content: patternBytes(10, 3),
       requireToken: "right",
     });
     const anonymous = await rejection(downloadFile(`${fake().civitaiUrl}/api/download/models/8`, await options()));
@@ -300,7 +280,7 @@ describe("downloadFile", () => {
   });
 
   it("deletes the part file on a SHA-256 mismatch and never creates the final name", async () => {
-    const url = fake().serveFile("m.bin", modelBytes(10_000));
+    const url = fake().serveFile("m.bin", patternBytes(10_000, 3));
     const opts = await options({ expectedSha256: "0".repeat(64) });
     const error = await rejection(downloadFile(url, opts));
     expect(error.code).toBe("hash-mismatch");
@@ -308,7 +288,7 @@ describe("downloadFile", () => {
   });
 
   it("fails on a size mismatch before writing, and never overwrites an existing file", async () => {
-    const url = fake().serveFile("m.bin", modelBytes(10_000));
+    const url = fake().serveFile("m.bin", patternBytes(10_000, 3));
     const sized = await options({ expectedSize: 9_999 });
     expect((await rejection(downloadFile(url, sized))).code).toBe("size-mismatch");
     expect(await readdir(sized.dir)).toEqual([]);
@@ -322,7 +302,7 @@ describe("downloadFile", () => {
   });
 
   it("reports progress from a slow server through the callback", async () => {
-    const content = modelBytes(8 * 1024);
+    const content = patternBytes(8 * 1024, 3);
     const url = fake().serveFile("slow.bin", content, { chunkDelayMs: 60, chunkBytes: 1024 });
     const seen: DownloadProgress[] = [];
     await downloadFile(url, await options({ onProgress: (p) => seen.push({ ...p }) }));

@@ -1,52 +1,31 @@
-import { createHash } from "node:crypto";
 import { readdir, readFile, writeFile } from "node:fs/promises";
-import { createServer as createHttpServer, request as httpRequest, type Server } from "node:http";
-import { type AddressInfo, connect, createServer } from "node:net";
+import { createServer as createHttpServer, request as httpRequest } from "node:http";
+import { connect, createServer } from "node:net";
 import { join } from "node:path";
-import { afterEach, describe, expect, it } from "vitest";
-import { type RogueResponder, type RogueServer, responseHead, startRogueServer } from "../../fixtures/rogue-server.js";
+import { describe, expect, it } from "vitest";
+import { responseHead } from "../../fixtures/rogue-server.js";
 import type { RetryEvent } from "../../src/download/backoff.js";
 import { type DownloadOptions, downloadFile } from "../../src/download/download-file.js";
-import { DownloadError, TargetExistsError } from "../../src/download/errors.js";
+import { TargetExistsError } from "../../src/download/errors.js";
 import { openUrl } from "../../src/download/open-url.js";
 import { useTempDirs } from "../helpers.js";
 import { useFakeServers } from "../use-fake-servers.js";
+import { useLoopbackServers } from "../use-loopback-servers.js";
+import { patternBytes, rejection, sha256 } from "./download-checks.js";
 import { fakeServerDownload } from "./download-options.js";
 
 const tempDir = useTempDirs();
 const fake = useFakeServers();
-const rogues: RogueServer[] = [];
-afterEach(async () => {
-  await Promise.all(rogues.splice(0).map((r) => r.close()));
-});
-async function rogue(respond: RogueResponder): Promise<RogueServer> {
-  const server = await startRogueServer(respond);
-  rogues.push(server);
-  return server;
-}
+const { listen, rogue } = useLoopbackServers();
 
-const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
-function bytes(size: number, seed: number): Buffer {
-  const out = Buffer.alloc(size);
-  for (let i = 0; i < size; i++) out[i] = (i * 31 + seed) % 251;
-  return out;
-}
 async function options(extra: Partial<DownloadOptions> = {}): Promise<DownloadOptions> {
   return fakeServerDownload(await tempDir(), fake(), { network: { env: {}, idleTimeoutMs: 400 }, ...extra });
-}
-async function rejection(promise: Promise<unknown>): Promise<DownloadError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(DownloadError);
-  return error as DownloadError;
 }
 
 describe("resuming only a part from the same source", () => {
   it("does not continue a .part left by URL A with URL B's bytes of the same file name", async () => {
-    const a = bytes(200_000, 1);
-    const b = bytes(200_000, 2);
+    const a = patternBytes(200_000, 1);
+    const b = patternBytes(200_000, 2);
     const urlA = fake().serveFile("a/model.safetensors", a, { cutAfterBytes: 80_000, cutTimes: 1 });
     const urlB = fake().serveFile("b/model.safetensors", b);
     const opts = await options({ fileName: "model.safetensors", retries: 0 });
@@ -61,8 +40,8 @@ describe("resuming only a part from the same source", () => {
   });
 
   it("starts over when the file changed on the server (new ETag), and resumes when it did not", async () => {
-    const v1 = bytes(200_000, 3);
-    const v2 = bytes(200_000, 4);
+    const v1 = patternBytes(200_000, 3);
+    const v2 = patternBytes(200_000, 4);
     const url = fake().serveFile("m.bin", v1, { cutAfterBytes: 80_000, etag: '"v1"' });
     const opts = await options({ fileName: "m.bin", retries: 0 });
     await rejection(downloadFile(url, opts));
@@ -81,8 +60,8 @@ describe("resuming only a part from the same source", () => {
   });
 
   it("starts over when a server honours Range but ignores If-Range and serves another version", async () => {
-    const v1 = bytes(100_000, 5);
-    const v2 = bytes(100_000, 6);
+    const v1 = patternBytes(100_000, 5);
+    const v2 = patternBytes(100_000, 6);
     const opts = await options({ fileName: "x.bin" });
     const url = `${fake().storageUrl}/files/x.bin`;
     await writeFile(join(opts.dir, "x.bin.part"), v1.subarray(0, 30_000));
@@ -106,7 +85,7 @@ describe("a server that closes the connection while the reader is behind", () =>
   // The AssertionError comes from a socket event: nothing can catch it, and the process dies. A body just over
   // undici's 64 KiB stream buffer, read only after it and the FIN have arrived, pauses the parser on its last
   // byte every time.
-  const body = bytes(64 * 1024 + 1000, 15);
+  const body = patternBytes(64 * 1024 + 1000, 15);
   const slowly = async (url: string) => {
     const response = await openUrl(url, { tokens: new Map(), network: { env: {} } });
     await new Promise((resolve) => setTimeout(resolve, 300)); // the whole body and the FIN arrive meanwhile
@@ -141,7 +120,7 @@ describe("servers that misbehave", () => {
   it("fails in words when a server stalls mid-body, and keeps the part for a later run", async () => {
     const server = await rogue((socket) => {
       // 40 kB of the promised 100 kB, then silence.
-      socket.write(Buffer.concat([responseHead("200 OK", { "content-length": 100_000 }), bytes(40_000, 7)]));
+      socket.write(Buffer.concat([responseHead("200 OK", { "content-length": 100_000 }), patternBytes(40_000, 7)]));
     });
     const opts = await options({ fileName: "stall.bin", retries: 1 });
     const error = await rejection(downloadFile(`${server.url}/stall.bin`, opts));
@@ -153,7 +132,7 @@ describe("servers that misbehave", () => {
   });
 
   it("retries a body shorter than its Content-Length and names the failure", async () => {
-    const content = bytes(50_000, 8);
+    const content = patternBytes(50_000, 8);
     const server = await rogue((socket) => {
       socket.end(
         Buffer.concat([
@@ -176,7 +155,7 @@ describe("servers that misbehave", () => {
   });
 
   it("takes no more than a longer-than-announced body's Content-Length", async () => {
-    const content = bytes(30_000, 9);
+    const content = patternBytes(30_000, 9);
     const server = await rogue((socket) => {
       socket.end(Buffer.concat([responseHead("200 OK", { "content-length": 20_000, connection: "close" }), content]));
     });
@@ -187,7 +166,7 @@ describe("servers that misbehave", () => {
 
   it("cuts a body without Content-Length at the size the source stated, leaving nothing behind", async () => {
     const server = await rogue((socket) => {
-      socket.end(Buffer.concat([responseHead("200 OK", {}, "HTTP/1.0"), bytes(300_000, 10)]));
+      socket.end(Buffer.concat([responseHead("200 OK", {}, "HTTP/1.0"), patternBytes(300_000, 10)]));
     });
     const opts = await options({ fileName: "endless.bin", approximateSize: 100_000 });
     const error = await rejection(downloadFile(`${server.url}/endless.bin`, opts));
@@ -197,10 +176,10 @@ describe("servers that misbehave", () => {
   });
 
   it("says 'could not reach HOST: connection refused', announcing each retry", async () => {
-    const closed = createServer();
-    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
-    const port = (closed.address() as AddressInfo).port;
-    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    // A port that was just free: nothing listens on it any more.
+    const closed = await listen(createServer());
+    await closed.close();
+    const { port } = closed;
     const retries: RetryEvent[] = [];
     const error = await rejection(
       downloadFile(`http://127.0.0.1:${port}/x.bin`, await options({ retries: 2, onRetry: (e) => retries.push(e) })),
@@ -214,7 +193,7 @@ describe("servers that misbehave", () => {
   });
 
   it("honours Retry-After on a 503, and gives up at once when the wait asked for is beyond the bound", async () => {
-    const content = bytes(1000, 11);
+    const content = patternBytes(1000, 11);
     const url = fake().serveFile("busy.bin", content);
     let asked = 0;
     fake().route("storage", "/files/busy.bin", (_req, res) => {
@@ -269,7 +248,7 @@ describe("servers that misbehave", () => {
 
 describe("the token and the final name", () => {
   it("never sends the token again once a redirect chain has left its origin, even when it comes back", async () => {
-    const content = bytes(1000, 12);
+    const content = patternBytes(1000, 12);
     const civitai = fake().civitaiUrl;
     fake().route("civitai", "/api/download/models/77", (_req, res) => {
       res.writeHead(302, { location: `${fake().storageUrl}/bounce` });
@@ -297,7 +276,7 @@ describe("the token and the final name", () => {
   });
 
   it("never overwrites a file that took the final name while the download ran, and keeps the download", async () => {
-    const content = bytes(50_000, 13);
+    const content = patternBytes(50_000, 13);
     const opts = await options({ fileName: "race.bin" });
     fake().route("storage", "/files/race.bin", async (_req, res) => {
       await writeFile(join(opts.dir, "race.bin"), "the user's own file"); // after our up-front check
@@ -312,7 +291,7 @@ describe("the token and the final name", () => {
 });
 
 /** A loopback proxy: CONNECT tunnels and absolute-URI forwarding, counting what passed through it. */
-async function startProxy(): Promise<{ url: string; seen: string[]; server: Server }> {
+async function startProxy(): Promise<{ url: string; seen: string[] }> {
   const seen: string[] = [];
   const server = createHttpServer((req, res) => {
     seen.push(`${req.method} ${req.url}`);
@@ -336,32 +315,26 @@ async function startProxy(): Promise<{ url: string; seen: string[]; server: Serv
     upstream.on("error", () => client.destroy());
     client.on("error", () => upstream.destroy());
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, server };
+  return { url: (await listen(server)).url, seen };
 }
 
 describe("proxies", () => {
   it("goes through HTTP_PROXY, and around it for hosts NO_PROXY names", async () => {
     const proxy = await startProxy();
-    try {
-      const content = bytes(20_000, 14);
-      const url = fake().serveFile("proxied.bin", content);
-      const through = await downloadFile(url, await options({ network: { env: { HTTP_PROXY: proxy.url } } }));
-      expect(sha256(await readFile(through.path))).toBe(sha256(content));
-      const host = new URL(fake().storageUrl).host;
-      expect(proxy.seen.length).toBeGreaterThan(0);
-      expect(proxy.seen.every((line) => line.includes(host))).toBe(true);
+    const content = patternBytes(20_000, 14);
+    const url = fake().serveFile("proxied.bin", content);
+    const through = await downloadFile(url, await options({ network: { env: { HTTP_PROXY: proxy.url } } }));
+    expect(sha256(await readFile(through.path))).toBe(sha256(content));
+    const host = new URL(fake().storageUrl).host;
+    expect(proxy.seen.length).toBeGreaterThan(0);
+    expect(proxy.seen.every((line) => line.includes(host))).toBe(true);
 
-      const before = proxy.seen.length;
-      const around = await downloadFile(
-        url,
-        await options({ network: { env: { HTTP_PROXY: proxy.url, NO_PROXY: "127.0.0.1" } } }),
-      );
-      expect(sha256(await readFile(around.path))).toBe(sha256(content));
-      expect(proxy.seen.length).toBe(before);
-    } finally {
-      proxy.server.closeAllConnections();
-      await new Promise<void>((resolve) => proxy.server.close(() => resolve()));
-    }
+    const before = proxy.seen.length;
+    const around = await downloadFile(
+      url,
+      await options({ network: { env: { HTTP_PROXY: proxy.url, NO_PROXY: "127.0.0.1" } } }),
+    );
+    expect(sha256(await readFile(around.path))).toBe(sha256(content));
+    expect(proxy.seen.length).toBe(before);
   });
 });

@@ -1,7 +1,8 @@
-import { createServer, type IncomingHttpHeaders, type RequestListener, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
-import { afterEach, describe, expect, it } from "vitest";
+import { createServer, type IncomingHttpHeaders, type RequestListener } from "node:http";
+import { describe, expect, it } from "vitest";
+import type { Loopback } from "../../fixtures/loopback.js";
 import { MAX_REDIRECTS, type OpenedUrl, type OpenUrlOptions, openUrl } from "../../src/download/open-url.js";
+import { useLoopbackServers } from "../use-loopback-servers.js";
 
 interface SeenRequest {
   method: string | undefined;
@@ -10,16 +11,11 @@ interface SeenRequest {
 }
 
 /** A real HTTP server on 127.0.0.1 that records every request it answers. */
-interface Host {
-  url: string;
-  host: string;
+interface Host extends Loopback {
   seen: SeenRequest[];
 }
 
-const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((done) => s.close(done))));
-});
+const { listen } = useLoopbackServers();
 
 async function host(respond: RequestListener): Promise<Host> {
   const seen: SeenRequest[] = [];
@@ -27,10 +23,7 @@ async function host(respond: RequestListener): Promise<Host> {
     seen.push({ method: req.method, url: req.url, headers: req.headers });
     respond(req, res);
   });
-  servers.push(server);
-  await new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening));
-  const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}`, host: `127.0.0.1:${port}`, seen };
+  return { ...(await listen(server)), seen };
 }
 
 /** Answers `/hop/N` with `status` to `/hop/N+1` until `hops` redirects were sent, then 200 "arrived". */
@@ -137,7 +130,7 @@ describe("openUrl follows redirects within limits", () => {
 
   it("names the host it could not reach", async () => {
     const server = await host((_req, res) => res.end());
-    await new Promise((done) => servers.splice(0)[0]!.close(done));
+    await server.close();
     await expect(open(`${server.url}/gone`)).rejects.toMatchObject({
       code: "network",
       message: expect.stringMatching(new RegExp(`^could not reach ${server.host}: `)),

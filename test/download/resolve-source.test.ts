@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { resolveSource } from "../../src/app/resolve-source.js";
@@ -8,10 +7,10 @@ import { parseSource } from "../../src/download/parse-source.js";
 import { createTokenSet } from "../../src/download/tokens.js";
 import { useTempDirs } from "../helpers.js";
 import { useFakeServers } from "../use-fake-servers.js";
+import { rejection, sha256 } from "./download-checks.js";
 
 const tempDir = useTempDirs();
 const fake = useFakeServers();
-const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
 const bases = () => ({ civitaiBaseUrl: fake().civitaiUrl, hfBaseUrl: fake().hfUrl });
 
 describe("parseSource", () => {
@@ -163,15 +162,10 @@ describe("resolveSource + downloadFile", () => {
       content: Buffer.from("x"),
       extra: { model: { name: "Gone", type: "Checkpoint", mode: "Archived" } },
     });
-    const error = await resolveSource("urn:air:sdxl:checkpoint:civitai:6@20", bases()).catch(
-      (e: unknown) => e as DownloadError,
-    );
-    expect(error).toBeInstanceOf(DownloadError);
-    expect((error as DownloadError).code).toBe("not-found");
-    const missing = await resolveSource(`${fake().civitaiUrl}/models/404404`, bases()).catch(
-      (e: unknown) => e as DownloadError,
-    );
-    expect((missing as DownloadError).code).toBe("not-found");
+    const error = await rejection(resolveSource("urn:air:sdxl:checkpoint:civitai:6@20", bases()));
+    expect(error.code).toBe("not-found");
+    const missing = await rejection(resolveSource(`${fake().civitaiUrl}/models/404404`, bases()));
+    expect(missing.code).toBe("not-found");
   });
 
   it("turns an HF blob URL into its resolve URL, size and SHA-256 from the LFS headers, token to HF only", async () => {
@@ -217,9 +211,7 @@ describe("resolveSource + downloadFile", () => {
 
   it("reports a gated Hugging Face repo without a token as not authorised (exit 4) with HF_TOKEN advice", async () => {
     fake().addHfFile("org/gated", "main", "m.safetensors", Buffer.from("x"), { requireToken: "t" });
-    const error = (await resolveSource(`${fake().hfUrl}/org/gated/resolve/main/m.safetensors`, bases()).catch(
-      (e: unknown) => e,
-    )) as DownloadError;
+    const error = await rejection(resolveSource(`${fake().hfUrl}/org/gated/resolve/main/m.safetensors`, bases()));
     expect(error.code).toBe("not-authorized");
     expect(error.message).toContain("HF_TOKEN");
   });

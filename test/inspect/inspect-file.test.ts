@@ -1,11 +1,11 @@
-import { chmod, mkdir, writeFile } from "node:fs/promises";
+import { chmod, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PickleBuilder } from "../../fixtures/pickle-builder.js";
 import { writeSafetensors } from "../../fixtures/safetensors-writer.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { inspectFile } from "../../src/inspect/inspect-file.js";
-import { useTempDirs } from "../helpers.js";
+import { useTempDirs, useTempFiles } from "../helpers.js";
 
 const tempDir = useTempDirs();
 
@@ -14,11 +14,7 @@ const TENSORS = [
   { name: "lora_unet_down_blocks_0_attentions_0_proj_in.lora_up.weight", shape: [320, 4] },
 ];
 
-async function fileWith(name: string, content: string | Uint8Array): Promise<string> {
-  const path = join(await tempDir(), name);
-  await writeFile(path, content);
-  return path;
-}
+const fileWith = useTempFiles();
 
 describe("inspectFile dispatch", () => {
   it("reads a safetensors header without touching the data", async () => {

@@ -1,18 +1,14 @@
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkpointSpec, PickleBuilder } from "../../fixtures/pickle-builder.js";
 import { LEGACY_MAGIC_PICKLE, legacyTorchFile, writeLayout } from "../../fixtures/torch-legacy-writer.js";
 import { inspectFile } from "../../src/inspect/inspect-file.js";
-import { useTempDirs } from "../helpers.js";
+import { useTempDirs, useTempFiles } from "../helpers.js";
 
 const tempDir = useTempDirs();
 
-async function inspectBytes(name: string, bytes: Uint8Array) {
-  const path = join(await tempDir(), name);
-  await writeFile(path, bytes);
-  return inspectFile(path);
-}
+const tempFile = useTempFiles();
+const inspectBytes = async (name: string, bytes: Uint8Array) => inspectFile(await tempFile(name, bytes));
 
 const concat = (...parts: Uint8Array[]) => Uint8Array.from(parts.flatMap((p) => [...p]));
 const payload = (b: PickleBuilder) => b.global("posix", "system").binunicode("echo harmless").tuple1().reduce().stop();

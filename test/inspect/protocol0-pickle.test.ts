@@ -1,16 +1,9 @@
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { inspectFile } from "../../src/inspect/inspect-file.js";
-import { useTempDirs } from "../helpers.js";
+import { useTempFiles } from "../helpers.js";
 
-const tempDir = useTempDirs();
-
-async function inspectBytes(name: string, bytes: string | Buffer) {
-  const path = join(await tempDir(), name);
-  await writeFile(path, bytes);
-  return inspectFile(path);
-}
+const tempFile = useTempFiles();
+const inspectBytes = async (name: string, bytes: string | Buffer) => inspectFile(await tempFile(name, bytes));
 
 // torch.load unpickles any file that is not a zip: a pickle without a PROTO opcode runs just as well.
 describe("protocol-0/1 pickles (no PROTO opcode)", () => {

@@ -1,4 +1,3 @@
-import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { PickleBuilder } from "../../fixtures/pickle-builder.js";
@@ -6,7 +5,7 @@ import { type TarMemberSpec, tarArchive } from "../../fixtures/tar-writer.js";
 import { legacyTorchFile, writeLayout } from "../../fixtures/torch-legacy-writer.js";
 import { torchTarMembers } from "../../fixtures/torch-tar-writer.js";
 import { inspectFile } from "../../src/inspect/inspect-file.js";
-import { useTempDirs } from "../helpers.js";
+import { useTempDirs, useTempFiles } from "../helpers.js";
 
 /**
  * Red team, worked from what the loaders do (CPython's unpickler, torch/serialization.py `legacy_load` and
@@ -15,11 +14,8 @@ import { useTempDirs } from "../helpers.js";
 
 const tempDir = useTempDirs();
 
-async function inspectBytes(name: string, bytes: Uint8Array) {
-  const path = join(await tempDir(), name);
-  await writeFile(path, bytes);
-  return inspectFile(path);
-}
+const tempFile = useTempFiles();
+const inspectBytes = async (name: string, bytes: Uint8Array) => inspectFile(await tempFile(name, bytes));
 
 const payload = (b = new PickleBuilder().proto(2)) =>
   b.global("posix", "system").binunicode("echo harmless").tuple1().reduce().stop();

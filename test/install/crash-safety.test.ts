@@ -1,6 +1,5 @@
-import { execFile, spawn } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { execFile } from "node:child_process";
+import { readdir, readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
@@ -10,15 +9,14 @@ import { applyPlan } from "../../src/install/apply-plan.js";
 import type { JournalData } from "../../src/install/journal.js";
 import { resolveWebui } from "../../src/install/resolve-webui.js";
 import { isTempName } from "../../src/install/temp-files.js";
-import { useTempDirs } from "../helpers.js";
+import { useOtherDeviceDirs, useTempDirs } from "../helpers.js";
 import { useBuiltCheckout } from "../setup/built-checkout.js";
 import { A1111_MARKERS, filesUnder, classification as k, modelFile, plan, sha256File, touch } from "./fake-webui.js";
+import { copyUnderway, signalWhen } from "./signal-mid-copy.js";
 
 const run = promisify(execFile);
 const tempDir = useTempDirs("sdmodels-crash-");
-
-/** A separate tmpfs on most Linux systems; /tmp is on the main disk here. */
-const OTHER_DEVICE_ROOT = "/dev/shm";
+const otherDeviceDir = useOtherDeviceDirs("sdmodels-crash-src-");
 
 /** 400 MiB: a cross-device copy of it plus its fsync lasts long enough to be caught in the middle. */
 const BIG_SHAPE = [200, 1024, 1024];
@@ -35,29 +33,9 @@ const report = await applyPlan(plan, { journalDir: process.env.JOURNAL_DIR });
 process.stdout.write(JSON.stringify(report));
 `;
 
-async function deviceOf(path: string): Promise<number | null> {
-  return stat(path).then(
-    (s) => s.dev,
-    () => null,
-  );
-}
-
 describe("crash safety across filesystems", () => {
-  const otherDeviceDirs: string[] = [];
-  afterEach(async () => {
-    await Promise.all(otherDeviceDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-  });
-
   it("moves across filesystems by copy: mtime kept, progress reported, source removed only at the end", async (ctx) => {
-    const here = await deviceOf(tmpdir());
-    const there = await deviceOf(OTHER_DEVICE_ROOT);
-    if (there === null || there === here) {
-      ctx.skip(
-        `${OTHER_DEVICE_ROOT} is missing or on the same device as ${tmpdir()}: cannot force EXDEV, test skipped`,
-      );
-    }
-    const sourceDir = await mkdtemp(join(OTHER_DEVICE_ROOT, "sdmodels-xdev-"));
-    otherDeviceDirs.push(sourceDir);
+    const sourceDir = await otherDeviceDir(ctx);
     const root = await tempDir();
     await touch(root, A1111_MARKERS);
     const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
@@ -82,15 +60,7 @@ describe("crash safety across filesystems", () => {
   });
 
   it("SIGKILL mid cross-device copy leaves the source intact, no final name; the next run recovers", async (ctx) => {
-    const here = await deviceOf(tmpdir());
-    const there = await deviceOf(OTHER_DEVICE_ROOT);
-    if (there === null || there === here) {
-      ctx.skip(
-        `${OTHER_DEVICE_ROOT} is missing or on the same device as ${tmpdir()}: cannot force EXDEV, crash test skipped`,
-      );
-    }
-    const sourceDir = await mkdtemp(join(OTHER_DEVICE_ROOT, "sdmodels-crash-src-"));
-    otherDeviceDirs.push(sourceDir);
+    const sourceDir = await otherDeviceDir(ctx);
     const root = await tempDir();
     const work = await tempDir();
     await touch(root, A1111_MARKERS);
@@ -104,40 +74,17 @@ describe("crash safety across filesystems", () => {
     const destDir = join(root, "models/Stable-diffusion");
     const finalPath = join(destDir, "big.safetensors");
 
-    const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD_SCRIPT], {
+    const child = {
+      script: CHILD_SCRIPT,
       env: {
-        ...process.env,
         APPLY_URL: pathToFileURL(join(checkout(), "dist/src/install/apply-plan.js")).href,
         PLAN_PATH: planPath,
         JOURNAL_DIR: journalDir,
       },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stderr = "";
-    child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-    const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-      child.on("exit", (code, signal) => resolve({ code, signal })),
-    );
-    let finished = false;
-    void exited.then(() => (finished = true));
-
-    // Poll until the temp file exists and has grown, then kill without warning.
-    let tempSeenAt = -1;
-    while (!finished) {
-      const names = await readdir(destDir);
-      const temp = names.find(isTempName);
-      tempSeenAt = temp ? ((await stat(join(destDir, temp)).catch(() => null))?.size ?? -1) : -1;
-      if (tempSeenAt > 0) {
-        child.kill("SIGKILL");
-        break;
-      }
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    const { code, signal } = await exited;
-    if (signal !== "SIGKILL") {
-      throw new Error(`the child finished (code ${code}) before it could be killed mid-copy; stderr: ${stderr}`);
-    }
-    expect(tempSeenAt).toBeGreaterThan(0);
+    };
+    // Kill without warning once the temp file exists and has grown.
+    const killed = await signalWhen(child, "SIGKILL", () => copyUnderway(destDir));
+    expect(killed.signal).toBe("SIGKILL");
 
     // The invariant: the source, complete; no file under the final name; the partial copy recognisable.
     expect((await stat(candidate.source)).size).toBe(candidate.size);
@@ -163,7 +110,7 @@ describe("crash safety across filesystems", () => {
     // records that nothing of it reached the WebUI; then it installs the file.
     const report = await applyPlan(await plan([candidate], target), { journalDir });
     expect(report.recovered).toEqual([
-      { batchId: journal.batchId, pid: child.pid, installed: [], tempsRemoved: [leftover] },
+      { batchId: journal.batchId, pid: killed.pid, installed: [], tempsRemoved: [leftover] },
     ]);
     expect(report.failure).toBeNull();
     expect(report.entries[0]).toMatchObject({ status: "done", method: "copy" });

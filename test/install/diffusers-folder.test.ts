@@ -2,7 +2,7 @@ import { mkdir, readdir, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeDiffusersPipeline } from "../../fixtures/diffusers-writer.js";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { classifyInspection } from "../../src/classify/classify-inspection.js";
 import { inspectPath } from "../../src/inspect/diffusers-folder.js";
@@ -19,7 +19,7 @@ describe("diffusers pipeline folders", () => {
   it("are found by a walk as one model, and their component files are not listed on their own", async () => {
     const downloads = await tempDir();
     await writeDiffusersPipeline(join(downloads, "juggernaut-xl"), "sdxl");
-    const lora = MODEL_FIXTURES.find((f) => f.id === "sd1-lora-kohya")!;
+    const lora = fixtureById("sd1-lora-kohya");
     await writeModelFixture(lora, "safetensors", downloads, "style.safetensors");
     expect(await walkModelFiles(downloads)).toEqual([
       join(downloads, "juggernaut-xl"),

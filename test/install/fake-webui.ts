@@ -3,8 +3,9 @@ import { createReadStream } from "node:fs";
 import { lstat, mkdir, readdir, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative } from "node:path";
 import { writeSafetensors } from "../../fixtures/safetensors-writer.js";
+import { classifyInspection } from "../../src/classify/classify-inspection.js";
 import type { Classification } from "../../src/classify/types.js";
-import type { FileFormat, InspectError } from "../../src/inspect/types.js";
+import type { FileFormat, InspectError, Inspection } from "../../src/inspect/types.js";
 import { identityOf } from "../../src/install/file-identity.js";
 import { gatherSnapshot } from "../../src/install/gather-snapshot.js";
 import { defaultJournalDir } from "../../src/install/journal.js";
@@ -115,6 +116,19 @@ export async function modelFile(
   };
 }
 
+/** The candidate `install` makes of an inspected file or folder, classified as the run classifies it. */
+export function candidateOf(inspection: Inspection, extra: Partial<InstallCandidate> = {}): InstallCandidate {
+  return {
+    source: inspection.path,
+    size: inspection.size,
+    format: inspection.format,
+    verdict: inspection.safety.verdict,
+    error: inspection.error,
+    classification: classifyInspection(inspection),
+    ...extra,
+  };
+}
+
 export async function sha256File(path: string): Promise<string> {
   const hash = createHash("sha256");
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
@@ -158,6 +172,22 @@ export async function filesUnder(root: string): Promise<string[]> {
     .filter((e) => e.isFile())
     .map((e) => relative(root, join(e.parentPath, e.name)))
     .sort();
+}
+
+/**
+ * For CLI runs: a WebUI with `markers` and an empty downloads folder side by side in one fresh dir from `tempDir`,
+ * and the environment that keeps the CLI's state beside them instead of in the user's state folder.
+ */
+export async function webuiAndDownloads(
+  tempDir: () => Promise<string>,
+  markers: readonly string[] = A1111_MARKERS,
+): Promise<{ root: string; webui: string; downloads: string; env: { SDMODELS_STATE_DIR: string } }> {
+  const root = await tempDir();
+  const webui = join(root, "webui");
+  const downloads = join(root, "downloads");
+  await touch(webui, markers);
+  await mkdir(downloads);
+  return { root, webui, downloads, env: { SDMODELS_STATE_DIR: join(root, "state") } };
 }
 
 /** A fresh A1111 tree and a downloads folder beside it, each from `tempDir`, with the resolved target and journal. */

@@ -1,11 +1,7 @@
-import { spawn } from "node:child_process";
-import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { lstat, mkdir, readdir, readFile, stat, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { pathToFileURL } from "node:url";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { writeDiffusersPipeline } from "../../fixtures/diffusers-writer.js";
-import { classifyInspection } from "../../src/classify/classify-inspection.js";
 import type { AuditReport } from "../../src/cli/report/audit-report.js";
 import { inspectPath } from "../../src/inspect/diffusers-folder.js";
 import { identityOf } from "../../src/install/file-identity.js";
@@ -16,39 +12,18 @@ import { planInstall } from "../../src/install/plan-install.js";
 import { recoverStaleBatches } from "../../src/install/recover-batches.js";
 import { resolveWebui } from "../../src/install/resolve-webui.js";
 import { isTempName } from "../../src/install/temp-files.js";
-import { DEFAULT_PLAN_OPTIONS, type InstallCandidate } from "../../src/install/types.js";
+import { DEFAULT_PLAN_OPTIONS } from "../../src/install/types.js";
 import { runCli } from "../cli/run-cli.js";
-import { useTempDirs } from "../helpers.js";
+import { useOtherDeviceDirs, useTempDirs } from "../helpers.js";
 import { useBuiltCheckout } from "../setup/built-checkout.js";
-import { COMFY_MARKERS, touch, treeListing } from "./fake-webui.js";
+import { COMFY_MARKERS, candidateOf, touch, treeListing } from "./fake-webui.js";
+import { cliChild, copyUnderway, signalWhen } from "./signal-mid-copy.js";
 
 const cli = runCli;
 const tempDir = useTempDirs("sdmodels-folder-copy-");
 
-/**
- * A separate tmpfs on most Linux systems; the temp dir is on the main disk here. The pipelines are sparse but a copy
- * writes every byte (2 GB for SD1, 7 GB for SDXL), hence the long timeouts.
- */
-const OTHER_DEVICE_ROOT = "/dev/shm";
-
-const otherDeviceDirs: string[] = [];
-afterEach(async () => {
-  await Promise.all(otherDeviceDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-});
-
-/** A folder on another filesystem than the temp dir, or a skip saying why there is none. */
-async function otherDeviceDir(ctx: { skip: (note: string) => void }): Promise<string> {
-  const here = (await stat(tmpdir())).dev;
-  const there = await stat(OTHER_DEVICE_ROOT).then(
-    (s) => s.dev,
-    () => null,
-  );
-  if (there === null || there === here)
-    ctx.skip(`${OTHER_DEVICE_ROOT} is missing or on the same device as ${tmpdir()}: cannot force a copy, skipped`);
-  const dir = await mkdtemp(join(OTHER_DEVICE_ROOT, "sdmodels-folder-"));
-  otherDeviceDirs.push(dir);
-  return dir;
-}
+/** The pipelines are sparse but a copy writes every byte (2 GB for SD1, 7 GB for SDXL), hence the long timeouts. */
+const otherDeviceDir = useOtherDeviceDirs("sdmodels-folder-");
 
 /**
  * Every file and folder with size and file mtime to the millisecond (utimes takes seconds as a double, which keeps
@@ -163,15 +138,7 @@ describe("diffusers folders across filesystems and with --copy", () => {
     const { root } = await comfyWebui();
     const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
     const inspection = await inspectPath(source);
-    const candidate: InstallCandidate = {
-      source,
-      size: inspection.size,
-      identity: identityOf(await lstat(source)),
-      format: inspection.format,
-      verdict: inspection.safety.verdict,
-      error: inspection.error,
-      classification: classifyInspection(inspection),
-    };
+    const candidate = candidateOf(inspection, { identity: identityOf(await lstat(source)) });
     const snapshot = await gatherSnapshot([candidate], target, DEFAULT_PLAN_OPTIONS, {
       sha256: () => Promise.reject(new Error("a folder is never hashed")),
     });
@@ -189,10 +156,6 @@ describe("diffusers folders across filesystems and with --copy", () => {
 describe("a folder copy interrupted mid-way", () => {
   /** The compiled CLI the child runs: Node 20 cannot import the TypeScript sources. */
   const checkout = useBuiltCheckout();
-  const CHILD_SCRIPT = `
-const { main } = await import(process.env.MAIN_URL);
-process.exitCode = await main(["node", "sdmodels", ...JSON.parse(process.env.ARGS)]);
-`;
 
   it.for<["sort" | "audit --fix", NodeJS.Signals, number | null]>([
     ["sort", "SIGINT", 130],
@@ -216,33 +179,7 @@ process.exitCode = await main(["node", "sdmodels", ...JSON.parse(process.env.ARG
       const args = command === "sort" ? ["sort", downloads, "--webui", root] : ["audit", "--webui", root, "--fix"];
       const destDir = join(root, "models/diffusers");
       await mkdir(destDir, { recursive: true });
-      const child = spawn(process.execPath, ["--input-type=module", "-e", CHILD_SCRIPT], {
-        env: {
-          ...process.env,
-          ...env,
-          MAIN_URL: pathToFileURL(join(checkout(), "dist/src/cli/main.js")).href,
-          ARGS: JSON.stringify(args),
-        },
-        stdio: ["ignore", "pipe", "pipe"],
-      });
-      let stderr = "";
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-        child.on("exit", (code, sig) => resolve({ code, signal: sig })),
-      );
-      let finished = false;
-      void exited.then(() => (finished = true));
-      let signalled = false;
-      while (!finished && !signalled) {
-        const temp = (await readdir(destDir).catch(() => [] as string[])).find(isTempName);
-        const copied = temp ? await treeListing(join(destDir, temp)).catch(() => [] as string[]) : [];
-        if (copied.some((l) => /size=[1-9]/.test(l))) {
-          child.kill(signal);
-          signalled = true;
-        } else await new Promise((r) => setTimeout(r, 2));
-      }
-      const result = await exited;
-      if (!signalled) throw new Error(`the child finished (code ${result.code}) before it was interrupted: ${stderr}`);
+      const result = await signalWhen(cliChild(checkout(), args, env), signal, () => copyUnderway(destDir));
       expect(result.code).toBe(exitCode);
       expect(await treeListing(source)).toEqual(before);
 

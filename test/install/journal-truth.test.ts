@@ -1,19 +1,5 @@
 import { execFile } from "node:child_process";
-import {
-  chmod,
-  lstat,
-  mkdir,
-  mkdtemp,
-  readdir,
-  readFile,
-  readlink,
-  rename,
-  rm,
-  stat,
-  symlink,
-  writeFile,
-} from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { chmod, lstat, mkdir, readdir, readFile, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
@@ -23,15 +9,13 @@ import { identityOf } from "../../src/install/file-identity.js";
 import type { JournalData } from "../../src/install/journal.js";
 import type { MoveEntry } from "../../src/install/types.js";
 import { undoBatch } from "../../src/install/undo-batch.js";
-import { useTempDirs } from "../helpers.js";
+import { useOtherDeviceDirs, useTempDirs } from "../helpers.js";
 import { a1111WithDownloads, filesUnder, classification as k, modelFile, plan, sha256File } from "./fake-webui.js";
 
 const run = promisify(execFile);
 const tempDir = useTempDirs("sdmodels-truth-");
 const setup = () => a1111WithDownloads(tempDir);
-
-/** A separate tmpfs on most Linux systems; /tmp is on the main disk here. */
-const OTHER_DEVICE_ROOT = "/dev/shm";
+const otherDeviceDir = useOtherDeviceDirs("sdmodels-undo-xdev-");
 
 const readJournal = async (path: string) => JSON.parse(await readFile(path, "utf8")) as JournalData;
 
@@ -158,23 +142,8 @@ describe("a model that is a link in the plan", () => {
 });
 
 describe("undo across filesystems", () => {
-  const otherDeviceDirs: string[] = [];
-  afterEach(async () => {
-    await Promise.all(otherDeviceDirs.splice(0).map((d) => rm(d, { recursive: true, force: true })));
-  });
-
   it("copies the files back and removes the installed copies; a link sidecar stays behind", async (ctx) => {
-    const here = (await stat(tmpdir())).dev;
-    const there = await stat(OTHER_DEVICE_ROOT).then(
-      (s) => s.dev,
-      () => null,
-    );
-    if (there === null || there === here)
-      ctx.skip(
-        `${OTHER_DEVICE_ROOT} is missing or on the same device as ${tmpdir()}: cross-filesystem undo test skipped`,
-      );
-    const sourceDir = await mkdtemp(join(OTHER_DEVICE_ROOT, "sdmodels-undo-xdev-"));
-    otherDeviceDirs.push(sourceDir);
+    const sourceDir = await otherDeviceDir(ctx);
     const { root, target, journalDir } = await setup();
     const candidate = await modelFile(join(sourceDir, "x.safetensors"), k("lora"));
     await writeSidecars(sourceDir, ["x.civitai.info"]);

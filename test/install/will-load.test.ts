@@ -1,6 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { type FixtureContainer, fixtureTensorInfos } from "../../fixtures/models/catalog.js";
+import { type FixtureContainer, fixtureById, fixtureTensorInfos } from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { classify } from "../../src/classify/classify.js";
 import type { Classification } from "../../src/classify/types.js";
@@ -10,8 +10,15 @@ import { resolveWebui } from "../../src/install/resolve-webui.js";
 import type { InstallCandidate, UiName } from "../../src/install/types.js";
 import { judgeLoad, judgeLoadEverywhere, WILL_LOAD_RULES } from "../../src/install/will-load.js";
 import { useTempDirs } from "../helpers.js";
-import { fixtureById } from "../integration/model-files.js";
-import { A1111_MARKERS, a1111WithDownloads, COMFY_MARKERS, filesUnder, plan, touch } from "./fake-webui.js";
+import {
+  A1111_MARKERS,
+  a1111WithDownloads,
+  COMFY_MARKERS,
+  candidateOf,
+  filesUnder,
+  plan,
+  touch,
+} from "./fake-webui.js";
 
 const tempDir = useTempDirs("sdmodels-will-load-");
 
@@ -22,16 +29,7 @@ function classified(id: string): Classification {
 
 /** A catalog model written as a real file in `dir`, inspected and classified the way `install` does. */
 async function candidateFrom(id: string, container: FixtureContainer, dir: string): Promise<InstallCandidate> {
-  const path = await writeModelFixture(fixtureById(id), container, dir);
-  const inspection = await inspectFile(path);
-  return {
-    source: path,
-    size: inspection.size,
-    format: inspection.format,
-    verdict: inspection.safety.verdict,
-    error: inspection.error,
-    classification: classify(inspection),
-  };
+  return candidateOf(await inspectFile(await writeModelFixture(fixtureById(id), container, dir)));
 }
 
 const codes = (c: Classification, format: "safetensors" | "torch-zip" = "safetensors") =>

@@ -1,13 +1,14 @@
 import { open } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import type { ModelFixture } from "../../fixtures/models/catalog.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { wrapped } from "../../fixtures/models/tensor-builders.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { classify } from "../../src/classify/classify.js";
 import { inspectFile } from "../../src/inspect/inspect-file.js";
 import { SNIFF_BYTES } from "../../src/read/sniff.js";
 import { useTempDirs } from "../helpers.js";
-import { dataBytes, expectedFields, FIXED_LOOK_BYTES, fixtureById } from "./model-files.js";
+import { dataBytes, expectedFields, FIXED_LOOK_BYTES } from "./model-files.js";
 
 /**
  * Full-size SDXL checkpoints, sparse on disk: classification must cost header bytes only, so the count of bytes read

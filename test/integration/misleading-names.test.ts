@@ -2,11 +2,12 @@ import { rename } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { FixtureContainer } from "../../fixtures/models/catalog.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { classify } from "../../src/classify/classify.js";
 import { inspectFile } from "../../src/inspect/inspect-file.js";
 import { useTempDirs } from "../helpers.js";
-import { expectedFields, fixtureById } from "./model-files.js";
+import { expectedFields } from "./model-files.js";
 
 /**
  * Names lie: download folders are full of renamed files, and a loader picked by extension is how tools get them

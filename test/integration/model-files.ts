@@ -1,4 +1,4 @@
-import { MODEL_FIXTURES, type ModelFixture } from "../../fixtures/models/catalog.js";
+import type { ModelFixture } from "../../fixtures/models/catalog.js";
 import { dtypeBytes } from "../../fixtures/safetensors-writer.js";
 import type { Classification } from "../../src/classify/types.js";
 import type { TensorInfo } from "../../src/inspect/types.js";
@@ -30,10 +30,4 @@ export function expectedFields(result: Classification, fixture: ModelFixture): P
 export function byPath(tensors: readonly TensorInfo[]): TensorInfo[] {
   const key = (t: TensorInfo) => JSON.stringify(t.path);
   return [...tensors].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-}
-
-export function fixtureById(id: string): ModelFixture {
-  const fixture = MODEL_FIXTURES.find((f) => f.id === id);
-  if (!fixture) throw new Error(`no catalog fixture ${id}`);
-  return fixture;
 }

@@ -1,6 +1,7 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { systemCallPickle } from "../../fixtures/hostile-ckpt.js";
 import { PickleBuilder, torchPickle } from "../../fixtures/pickle-builder.js";
 import { TAR_BLOCK, tarArchive, tarChecksum, tarHeader } from "../../fixtures/tar-writer.js";
 import { torchTarMembers } from "../../fixtures/torch-tar-writer.js";
@@ -8,7 +9,7 @@ import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { inspectFile } from "../../src/inspect/inspect-file.js";
 import { analyzePickle } from "../../src/pickle/analyze.js";
 import { useBuiltCli } from "../cli/run-cli.js";
-import { useTempDirs } from "../helpers.js";
+import { useTempDirs, useTempFiles } from "../helpers.js";
 import { verdictOf } from "./verdict.js";
 
 /**
@@ -24,13 +25,11 @@ const ascii = new TextEncoder();
 const proto2 = () => new PickleBuilder().proto(2);
 
 /** `posix.system("true")`: what a loader that reaches this stream would run. */
-const payload = () => proto2().global("posix", "system").binunicode("true").tuple1().reduce().stop().bytes();
+const payload = () => systemCallPickle("true");
 
-async function verdictOfFile(name: string, bytes: Uint8Array): Promise<string> {
-  const path = join(await tempDir(), name);
-  await writeFile(path, bytes);
-  return (await inspectFile(path)).safety.verdict;
-}
+const tempFile = useTempFiles();
+const verdictOfFile = async (name: string, bytes: Uint8Array) =>
+  (await inspectFile(await tempFile(name, bytes))).safety.verdict;
 
 /** One pax record, `"%d %s=%s\n"`, whose leading length counts the whole record including itself. */
 function paxRecord(keyword: string, value: string): string {

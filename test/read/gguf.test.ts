@@ -17,7 +17,7 @@ import { routeCandidate } from "../../src/install/route-candidate.js";
 import { DEFAULT_PLAN_OPTIONS } from "../../src/install/types.js";
 import { MAX_GGUF_ARRAY_DEPTH, MAX_GGUF_TENSORS } from "../../src/read/gguf.js";
 import { useTempDirs } from "../helpers.js";
-import { A1111_MARKERS, COMFY_MARKERS, FORGE_MARKERS, touch } from "../install/fake-webui.js";
+import { A1111_MARKERS, COMFY_MARKERS, candidateOf, FORGE_MARKERS, touch } from "../install/fake-webui.js";
 
 const tempDir = useTempDirs("sdmodels-gguf-");
 
@@ -268,16 +268,8 @@ describe("GGUF placement", () => {
     const root = await tempDir();
     await touch(root, markers);
     const target = await resolveWebui({ webui: root, env: {}, cwd: "/" });
-    const { path, inspection } = await written(spec, name);
-    const candidate = {
-      source: path,
-      size: inspection.size,
-      format: inspection.format,
-      verdict: inspection.safety.verdict,
-      error: inspection.error,
-      classification: classify(inspection),
-    };
-    const routed = routeCandidate(candidate, target, DEFAULT_PLAN_OPTIONS);
+    const { inspection } = await written(spec, name);
+    const routed = routeCandidate(candidateOf(inspection), target, DEFAULT_PLAN_OPTIONS);
     return { root, routed };
   }
 

@@ -1,18 +1,15 @@
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { systemCallPickle } from "../../fixtures/hostile-ckpt.js";
 import { PickleBuilder, torchPickle } from "../../fixtures/pickle-builder.js";
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
 import { openFileSource } from "../../src/read/byte-source.js";
 import { readPlainPickle } from "../../src/read/plain-pickle.js";
-import { useTempDirs } from "../helpers.js";
+import { useTempFiles } from "../helpers.js";
 
-const tempDir = useTempDirs();
+const tempFile = useTempFiles();
 
 async function read(bytes: Uint8Array, name = "model.bin") {
-  const path = join(await tempDir(), name);
-  await writeFile(path, bytes);
-  const source = await openFileSource(path);
+  const source = await openFileSource(await tempFile(name, bytes));
   try {
     const result = await readPlainPickle(source);
     return { result, verdict: buildSafetyReport(result.findings, result.imports).verdict };
@@ -42,14 +39,7 @@ describe("readPlainPickle", () => {
   });
 
   it("a payload in a .pt/.bin plain pickle is dangerous", async () => {
-    const payload = new PickleBuilder()
-      .proto(2)
-      .global("posix", "system")
-      .binunicode("echo harmless")
-      .tuple1()
-      .reduce()
-      .stop()
-      .bytes();
+    const payload = systemCallPickle("echo harmless");
     const { result, verdict } = await read(payload, "model.pt");
     expect(verdict).toBe("dangerous");
     expect(result.imports).toEqual([

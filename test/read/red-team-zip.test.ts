@@ -1,6 +1,7 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { systemCallPickle } from "../../fixtures/hostile-ckpt.js";
 import { checkpointSpec, PickleBuilder, torchPickle } from "../../fixtures/pickle-builder.js";
 import { LEGACY_MAGIC_PICKLE, LEGACY_PROTOCOL_PICKLE, writeLayout } from "../../fixtures/torch-legacy-writer.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
@@ -21,14 +22,7 @@ const benign = torchPickle(checkpointSpec([["model.diffusion_model.out.2.weight"
   persistentIds: "zip",
 });
 const storages = benign.storages.map(({ key, byteSize }) => ({ key, byteSize }));
-const payload = new PickleBuilder()
-  .proto(2)
-  .global("posix", "system")
-  .binunicode("echo pwned")
-  .tuple1()
-  .reduce()
-  .stop()
-  .bytes();
+const payload = systemCallPickle();
 
 async function judge(
   path: string,

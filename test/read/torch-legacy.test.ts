@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { systemCallPickle } from "../../fixtures/hostile-ckpt.js";
 import { checkpointSpec, PickleBuilder, type PickleValueSpec } from "../../fixtures/pickle-builder.js";
 import { type LegacyFileOptions, writeLegacyTorchFile } from "../../fixtures/torch-legacy-writer.js";
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
@@ -94,14 +95,7 @@ describe("readTorchLegacy", () => {
   });
 
   it("a payload in pickle #3 (sys_info) is dangerous: torch unpickles it too", async () => {
-    const evil = new PickleBuilder()
-      .proto(2)
-      .global("posix", "system")
-      .binunicode("echo harmless")
-      .tuple1()
-      .reduce()
-      .stop()
-      .bytes();
+    const evil = systemCallPickle("echo harmless");
     const { result } = await legacyFile(CHECKPOINT, { replacePickle: { 3: evil } });
     expect(verdict(result)).toBe("dangerous");
     expect(result.imports.find((i) => i.resolved === "posix.system")).toBeDefined();

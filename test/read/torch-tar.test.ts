@@ -1,6 +1,5 @@
-import { writeFile } from "node:fs/promises";
-import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { systemCallPickle } from "../../fixtures/hostile-ckpt.js";
 import { PickleBuilder } from "../../fixtures/pickle-builder.js";
 import { safetensorsTar, type TarMemberSpec, tarArchive } from "../../fixtures/tar-writer.js";
 import { torchTarMembers } from "../../fixtures/torch-tar-writer.js";
@@ -8,22 +7,15 @@ import { inspectFile } from "../../src/inspect/inspect-file.js";
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
 import { openFileSource } from "../../src/read/byte-source.js";
 import { readTorchTar } from "../../src/read/torch-tar.js";
-import { useTempDirs } from "../helpers.js";
+import { useTempFiles } from "../helpers.js";
 
-const tempDir = useTempDirs();
-
-const payload = () =>
-  new PickleBuilder().proto(2).global("posix", "system").binunicode("echo harmless").tuple1().reduce().stop().bytes();
+const payload = () => systemCallPickle("echo harmless");
 const TENSORS = [
   ["conv.weight", 16],
   ["conv.bias", 4],
 ] as const;
 
-async function write(name: string, bytes: Uint8Array): Promise<string> {
-  const path = join(await tempDir(), name);
-  await writeFile(path, bytes);
-  return path;
-}
+const write = useTempFiles();
 
 async function readTar(members: TarMemberSpec[]) {
   const source = await openFileSource(await write("model.pt", tarArchive(members)));

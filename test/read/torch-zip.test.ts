@@ -1,7 +1,8 @@
 import { writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkpointSpec, PickleBuilder, type TensorLeafSpec, torchPickle } from "../../fixtures/pickle-builder.js";
+import { systemCallPickle } from "../../fixtures/hostile-ckpt.js";
+import { checkpointSpec, type TensorLeafSpec, torchPickle } from "../../fixtures/pickle-builder.js";
 import { type TorchZipOptions, writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
 import type { ContainerResult } from "../../src/inspect/types.js";
@@ -25,14 +26,7 @@ const benign = torchPickle(checkpointSpec(SD_TENSORS), { persistentIds: "zip" })
 const benignStorages = benign.storages.map(({ key, byteSize }) => ({ key, byteSize }));
 
 /** `posix.system("echo pwned")`: only ever interpreted, never run. */
-const payload = new PickleBuilder()
-  .proto(2)
-  .global("posix", "system")
-  .binunicode("echo pwned")
-  .tuple1()
-  .reduce()
-  .stop()
-  .bytes();
+const payload = systemCallPickle();
 
 interface Scan {
   result: ContainerResult;

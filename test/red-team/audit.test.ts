@@ -4,10 +4,9 @@ import { copyFile, link, lstat, mkdir, open, readFile, rename, rm, symlink, writ
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeDiffusersPipeline } from "../../fixtures/diffusers-writer.js";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
-import { PickleBuilder } from "../../fixtures/pickle-builder.js";
+import { writeHostileCkpt } from "../../fixtures/hostile-ckpt.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { CIVITAI_INFO, PNG_PREVIEW, V_PREDICTION_CONFIG } from "../../fixtures/sidecar-files.js";
-import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { auditWebui } from "../../src/app/audit.js";
 import { createFileHasher } from "../../src/app/file-hasher.js";
@@ -28,25 +27,8 @@ async function a1111(): Promise<{ root: string; webui: string; env: Record<strin
 }
 
 async function fixture(id: string, dir: string, name: string): Promise<string> {
-  const found = MODEL_FIXTURES.find((f) => f.id === id);
-  if (!found) throw new Error(`no fixture ${id}`);
   await mkdir(dir, { recursive: true });
-  return writeModelFixture(found, "safetensors", dir, name);
-}
-
-/** A torch zip whose data.pkl calls os.system when loaded. */
-async function hostileCkpt(path: string): Promise<string> {
-  const dataPkl = new PickleBuilder()
-    .proto(2)
-    .global("posix", "system")
-    .shortBinunicode("echo pwned")
-    .tuple1()
-    .reduce()
-    .stop()
-    .bytes();
-  await mkdir(join(path, ".."), { recursive: true });
-  await writeTorchZip(path, { dataPkl, storages: [] });
-  return path;
+  return writeModelFixture(fixtureById(id), "safetensors", dir, name);
 }
 
 const exists = (path: string | Buffer) =>
@@ -67,7 +49,7 @@ describe("red team: audit --fix and files that share a stem", () => {
   it("leaves the .yaml and preview a kept checkpoint of the same stem still uses", { timeout: 60_000 }, async () => {
     const { webui, env } = await a1111();
     const dir = join(webui, "models/Stable-diffusion");
-    await hostileCkpt(join(dir, "model.ckpt"));
+    await writeHostileCkpt(join(dir, "model.ckpt"));
     await fixture("sd1-checkpoint-ldm-safetensors", dir, "model.safetensors");
     await writeFile(join(dir, "model.yaml"), V_PREDICTION_CONFIG);
     await writeFile(join(dir, "model.preview.png"), PNG_PREVIEW);
@@ -86,7 +68,7 @@ describe("red team: audit exit codes", () => {
     timeout: 60_000,
   }, async () => {
     const { root, webui, env } = await a1111();
-    const evil = await hostileCkpt(join(root, "store/charturner.ckpt"));
+    const evil = await writeHostileCkpt(join(root, "store/charturner.ckpt"));
     await symlink(evil, join(webui, "models/Lora/charturner.ckpt"));
     const run = await audit(webui, env, "--fix");
     expect(run.report?.summary.byType.dangerous).toBe(1);
@@ -101,7 +83,7 @@ describe("red team: the quarantine folder", () => {
   // Fixed: the link is never followed; nothing moves, the pickle stays reported where it was, and audit exits 3.
   it("never quarantines into a folder the UI loads models from", { timeout: 60_000 }, async () => {
     const { webui, env } = await a1111();
-    const evil = await hostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
+    const evil = await writeHostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
     await mkdir(join(webui, ".sdmodels"), { recursive: true });
     await symlink("../models/Stable-diffusion", join(webui, ".sdmodels/quarantine"));
     const run = await audit(webui, env, "--fix");
@@ -188,8 +170,8 @@ describe("red team: files audit never looks at", () => {
   // offers it; audit skips every name starting with a dot, reports nothing and exits 0.
   it("reports a dangerous pickle whose name or folder starts with a dot", { timeout: 60_000 }, async () => {
     const { webui, env } = await a1111();
-    await hostileCkpt(join(webui, "models/Stable-diffusion/.charturner.ckpt"));
-    await hostileCkpt(join(webui, "models/Stable-diffusion/.cache/inpaint.ckpt"));
+    await writeHostileCkpt(join(webui, "models/Stable-diffusion/.charturner.ckpt"));
+    await writeHostileCkpt(join(webui, "models/Stable-diffusion/.cache/inpaint.ckpt"));
     const run = await audit(webui, env);
     expect(run.report?.summary.byType.dangerous).toBe(2);
     expect(run.code).toBe(3);
@@ -205,7 +187,7 @@ describe("red team: files audit never looks at", () => {
     timeout: 60_000,
   }, async () => {
     const { root, webui, env } = await a1111();
-    const staged = await hostileCkpt(join(root, "staged.ckpt"));
+    const staged = await writeHostileCkpt(join(root, "staged.ckpt"));
     await rename(
       staged,
       Buffer.concat([Buffer.from(join(webui, "models/Lora/caf")), Buffer.from([0xe9, 0x2e, 0x63, 0x6b, 0x70, 0x74])]),
@@ -219,7 +201,7 @@ describe("red team: files audit never looks at", () => {
 
   it.skip("judges a dangerous pickle whose file name is not UTF-8", { timeout: 60_000 }, async () => {
     const { root, webui, env } = await a1111();
-    const staged = await hostileCkpt(join(root, "staged.ckpt"));
+    const staged = await writeHostileCkpt(join(root, "staged.ckpt"));
     const latin1 = Buffer.concat([
       Buffer.from(join(webui, "models/Stable-diffusion/caf")),
       Buffer.from([0xe9]),
@@ -299,7 +281,7 @@ describe("red team: between audit's inspection and --fix's move", () => {
     timeout: 60_000,
   }, async () => {
     const { webui, env } = await a1111();
-    const evil = await hostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
+    const evil = await writeHostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
     const target = await resolveWebui({ webui, env, cwd: webui });
     let touched = false;
     const outcome = await auditWebui(target, {
@@ -326,7 +308,7 @@ describe("red team: a quarantine that cannot be made", () => {
   // still where A1111 loads it (the README says 3 wins over 2).
   it("still reports the findings and exits 3 when the quarantine cannot be created", { timeout: 60_000 }, async () => {
     const { webui, env } = await a1111();
-    await hostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
+    await writeHostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
     await writeFile(join(webui, ".sdmodels"), "not a folder\n");
     const run = await runCli(["audit", "--webui", webui, "--fix"], { env });
     expect(run.stdout).toContain("charturner.ckpt");
@@ -344,7 +326,7 @@ describe("red team: undo of an audit batch", () => {
     const { webui, env } = await a1111();
     const misplaced = await fixture("sd1-lora-kohya", join(webui, "models/Stable-diffusion"), "style.safetensors");
     expect((await audit(webui, env, "--fix")).code).toBe(0);
-    const evil = await hostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
+    const evil = await writeHostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
     const fix = await audit(webui, env, "--fix");
     expect(fix.code).toBe(0);
     expect(await exists(evil)).toBe(false);
@@ -367,7 +349,7 @@ describe("red team: a file that vanishes before --fix reaches it", () => {
     const { webui, env } = await a1111();
     const broken = join(webui, "models/Lora/a-broken.safetensors");
     await writeFile(broken, "");
-    const evil = await hostileCkpt(join(webui, "models/Lora/zz-charturner.ckpt"));
+    const evil = await writeHostileCkpt(join(webui, "models/Lora/zz-charturner.ckpt"));
     const target = await resolveWebui({ webui, env, cwd: webui });
     let deleted = false;
     const outcome = await auditWebui(target, {
@@ -399,7 +381,7 @@ describe("red team: undo after the quarantine was emptied", () => {
     const misplaced = await fixture("sd1-lora-kohya", join(webui, "models/Stable-diffusion"), "style.safetensors");
     expect((await audit(webui, env, "--fix")).code).toBe(0);
     expect(await exists(misplaced)).toBe(false);
-    await hostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
+    await writeHostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
     const second = await audit(webui, env, "--fix");
     expect(second.code).toBe(0);
     await rm(join(webui, ".sdmodels/quarantine"), { recursive: true, force: true });
@@ -449,7 +431,7 @@ describe("red team: a dangerous file under two names", () => {
   // a folder A1111 loads, and the run exits 0 as if fixed.
   it("leaves no name of a quarantined dangerous file in a model folder", { timeout: 60_000 }, async () => {
     const { webui, env } = await a1111();
-    const evil = await hostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
+    const evil = await writeHostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
     const twin = join(webui, "models/Stable-diffusion/inpaint.ckpt");
     await link(evil, twin);
     const run = await audit(webui, env, "--fix");
@@ -490,7 +472,7 @@ describe("red team: finding a batch's quarantine", () => {
   // timestamp and random id, so nothing tells which quarantine folder belongs to which batch.
   it("names the quarantine folder after the batch that filled it", { timeout: 60_000 }, async () => {
     const { webui, env } = await a1111();
-    await hostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
+    await writeHostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
     const run = await audit(webui, env, "--fix");
     expect(run.report?.fix?.batchId).toMatch(/./);
     expect(basename(run.report?.quarantine ?? "")).toBe(run.report?.fix?.batchId);

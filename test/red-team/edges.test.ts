@@ -1,7 +1,7 @@
 import { chmod, chown, link, lstat, mkdir, readdir, readFile, rename, symlink, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { V_PREDICTION_CONFIG } from "../../fixtures/sidecar-files.js";
 import { writeModelFixture } from "../../fixtures/write-model.js";
 import { downloadFile } from "../../src/download/download-file.js";
@@ -121,9 +121,12 @@ describe("red team: audit --fix and linked folders", () => {
     const root = await tempDir();
     const webui = join(root, "webui");
     await touch(webui, A1111_MARKERS);
-    const fixture = MODEL_FIXTURES.find((f) => f.id === "sd1-lora-kohya");
-    if (!fixture) throw new Error("no fixture sd1-lora-kohya");
-    const lora = await writeModelFixture(fixture, "safetensors", join(webui, "models/Lora"), "style.safetensors");
+    const lora = await writeModelFixture(
+      fixtureById("sd1-lora-kohya"),
+      "safetensors",
+      join(webui, "models/Lora"),
+      "style.safetensors",
+    );
     await symlink("../Lora", join(webui, "models/Stable-diffusion/shared"));
     await runCli(["audit", "--webui", webui, "--fix", "--json"], { env: { SDMODELS_STATE_DIR: join(root, "state") } });
     expect(

@@ -1,8 +1,9 @@
 import { truncate } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { systemCallPickle } from "../../fixtures/hostile-ckpt.js";
 import { localHeader, writeHostileZip } from "../../fixtures/hostile-zip-writer.js";
-import { checkpointSpec, PickleBuilder, torchPickle } from "../../fixtures/pickle-builder.js";
+import { checkpointSpec, torchPickle } from "../../fixtures/pickle-builder.js";
 import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
 import { buildSafetyReport } from "../../src/inspect/safety-report.js";
 import { type ByteSource, openFileSource } from "../../src/read/byte-source.js";
@@ -60,14 +61,7 @@ const benign = torchPickle(checkpointSpec([["model.diffusion_model.out.2.weight"
   persistentIds: "zip",
 });
 /** A pickle that calls `posix.system` when loaded. */
-const payload = new PickleBuilder()
-  .proto(2)
-  .global("posix", "system")
-  .binunicode("echo pwned")
-  .tuple1()
-  .reduce()
-  .stop()
-  .bytes();
+const payload = systemCallPickle();
 
 async function verdictOf(path: string): Promise<string> {
   const source = await openFileSource(path);

@@ -1,11 +1,12 @@
 import { execFile, spawnSync } from "node:child_process";
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { promisify } from "node:util";
-import { describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeMessyWebui } from "../../fixtures/messy-webui.js";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
+import { fixtureById } from "../../fixtures/models/catalog.js";
 import { generationPng, pngBomb } from "../../fixtures/preview-images.js";
 import { previewPng } from "../../fixtures/preview-png.js";
 import { writeSafetensors } from "../../fixtures/safetensors-writer.js";
@@ -45,11 +46,23 @@ async function chromium(args: string[], profile: string): Promise<string> {
   return stdout;
 }
 
-/** A messy A1111 tree plus a LoRA whose name and metadata carry HTML, with a real preview image. */
-async function reportOfHostileTree(): Promise<{ html: string; file: string; profile: string }> {
-  const base = await tempDir();
-  const tree = await writeMessyWebui(join(base, "webui"), "a1111");
-  const lora = MODEL_FIXTURES.find((f) => f.id === "sdxl-lora-kohya")!;
+/**
+ * The audit report of a messy A1111 tree plus a LoRA whose name and metadata carry HTML, with a real preview image.
+ * Written once for the file (a tree of sparse checkpoints, then an audit of it): the tests only read the report.
+ */
+let hostile: { html: string; file: string };
+let hostileBase = "";
+beforeAll(async () => {
+  hostile = await writeHostileReport();
+}, 120_000);
+afterAll(async () => {
+  if (hostileBase) await rm(hostileBase, { recursive: true, force: true });
+});
+
+async function writeHostileReport(): Promise<{ html: string; file: string }> {
+  hostileBase = await mkdtemp(join(tmpdir(), "sdmodels-html-hostile-"));
+  const tree = await writeMessyWebui(join(hostileBase, "webui"), "a1111");
+  const lora = fixtureById("sdxl-lora-kohya");
   const tensors = lora.tensors.map((t) => ({ name: t.path.join("."), shape: t.shape, dtype: t.dtype }));
   const hostileName = `${HOSTILE}.safetensors`;
   await writeSafetensors(join(tree.root, "models/Stable-diffusion", hostileName), tensors, {
@@ -58,13 +71,16 @@ async function reportOfHostileTree(): Promise<{ html: string; file: string; prof
   await writeFile(join(tree.root, "models/Stable-diffusion", `${HOSTILE}.preview.png`), previewPng(96, 96, 0xff8040));
   await writeFile(join(tree.root, "models/Lora/lycoris_style.preview.png"), generationPng(512, 768, 0x40a0ff));
   await writeFile(join(tree.root, "models/Lora/easynegative.preview.png"), pngBomb(50_000, 50_000));
-  const file = join(base, "report.html");
+  const file = join(hostileBase, "report.html");
   const audit = await cli(["audit", "--webui", tree.root, "--report", file], {
-    env: { SDMODELS_STATE_DIR: join(base, "state") },
+    env: { SDMODELS_STATE_DIR: join(hostileBase, "state") },
   });
   expect(audit.stderr).toContain(`report written to ${file}`);
-  return { html: await readFile(file, "utf8"), file, profile: join(base, "chromium-profile") };
+  return { html: await readFile(file, "utf8"), file };
 }
+
+/** A fresh Chromium profile for one test. */
+const freshProfile = async () => join(await tempDir(), "chromium-profile");
 
 describe("HTML report", () => {
   it("keeps data inert inside its JSON script block", () => {
@@ -74,7 +90,7 @@ describe("HTML report", () => {
   });
 
   it("is one self-contained file: no URL but data: images, strict CSP, hostile text only as escaped JSON", async () => {
-    const { html } = await reportOfHostileTree();
+    const { html } = hostile;
     expect(html).toMatch(
       /<meta http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;; img-src data:; style-src &#39;sha256-[^"]+; script-src &#39;sha256-/,
     );
@@ -86,8 +102,8 @@ describe("HTML report", () => {
 
   describe.skipIf(CHROMIUM === undefined)("in headless Chromium", () => {
     it("renders a card per file, problems first, with previews, and no hostile string runs", async () => {
-      const { file, profile } = await reportOfHostileTree();
-      const dom = await chromium(["--dump-dom", pathToFileURL(file).href], profile);
+      const { file } = hostile;
+      const dom = await chromium(["--dump-dom", pathToFileURL(file).href], await freshProfile());
       // Had the page parsed the payload as HTML, the title would read "pwned" and an <img src="x"> would exist.
       expect(dom).toContain("<title>sdmodels audit</title>");
       expect(dom).not.toMatch(/<img[^>]+src="x"/);
@@ -108,15 +124,16 @@ describe("HTML report", () => {
     });
 
     it("filters by verdict and kind from the controls' state in the address", async () => {
-      const { file, profile } = await reportOfHostileTree();
-      const dangerous = await chromium(["--dump-dom", `${pathToFileURL(file).href}#verdict=dangerous`], profile);
+      const { file } = hostile;
+      const browser = await freshProfile();
+      const dangerous = await chromium(["--dump-dom", `${pathToFileURL(file).href}#verdict=dangerous`], browser);
       const visible = [...dangerous.matchAll(/<article class="card[^"]*"([^>]*)>/g)].filter(
         (m) => !m[1]!.includes("hidden"),
       );
       expect(visible).toHaveLength(1);
       expect(visible[0]![1]).toContain('data-verdict="dangerous"');
       expect(dangerous).toMatch(/1 of \d+ shown/);
-      const loras = await chromium(["--dump-dom", `${pathToFileURL(file).href}#kind=lora&problem=no`], profile);
+      const loras = await chromium(["--dump-dom", `${pathToFileURL(file).href}#kind=lora&problem=no`], browser);
       const shown = [...loras.matchAll(/<article class="card[^"]*"([^>]*)>/g)].filter((m) => !m[1]!.includes("hidden"));
       expect(shown.length).toBeGreaterThan(0);
       for (const m of shown) expect(m[1]).toMatch(/data-kind="lora".*data-problem="no"/);
@@ -127,7 +144,7 @@ describe("HTML report", () => {
       const tree = await writeMessyWebui(join(base, "webui"), "a1111");
       const downloads = join(base, "downloads");
       await mkdir(downloads);
-      const lora = MODEL_FIXTURES.find((f) => f.id === "sdxl-lora-kohya")!;
+      const lora = fixtureById("sdxl-lora-kohya");
       await writeSafetensors(
         join(downloads, "detail.safetensors"),
         lora.tensors.map((t) => ({ name: t.path.join("."), shape: t.shape, dtype: t.dtype })),
@@ -162,7 +179,8 @@ describe("HTML report", () => {
     });
 
     it("takes light and dark screenshots for a person to look at", async () => {
-      const { file, profile } = await reportOfHostileTree();
+      const { file } = hostile;
+      const browser = await freshProfile();
       await mkdir(OUTPUT, { recursive: true });
       for (const [name, extra] of [
         ["audit-report-light.png", []],
@@ -171,7 +189,7 @@ describe("HTML report", () => {
         const shot = join(OUTPUT, name);
         await chromium(
           [...extra, "--hide-scrollbars", "--window-size=1200,1500", `--screenshot=${shot}`, pathToFileURL(file).href],
-          profile,
+          browser,
         );
         const png = await readFile(shot);
         expect(png.subarray(1, 4).toString()).toBe("PNG");
