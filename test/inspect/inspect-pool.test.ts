@@ -3,9 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeSamples } from "../../fixtures/make-samples.js";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
-import { writeModelFixture } from "../../fixtures/write-model.js";
+import { writeMixedFolder } from "../../fixtures/mixed-folder.js";
 import { POOL_MIN_FILES } from "../../src/inspect/inspect-pool.js";
 import type { Inspection } from "../../src/inspect/types.js";
 import { useTempDirs } from "../helpers.js";
@@ -21,17 +19,9 @@ type CandidatesModule = typeof import("../../src/app/inspect-candidates.js");
 type ClassifiedModule = typeof import("../../src/app/classified-inspection.js");
 const built = <T>(path: string): Promise<T> => import(pathToFileURL(join(checkout(), "dist/src/inspect", path)).href);
 
-/** Every catalog model in every container it ships in, the committed samples, and files that are not models. */
-async function writeMixedFolder(dir: string): Promise<string[]> {
-  const paths: string[] = [];
-  for (const [n, fixture] of MODEL_FIXTURES.entries()) {
-    for (const container of fixture.containers)
-      paths.push(await writeModelFixture(fixture, container, dir, `${n}-${container}-${fixture.fileName}`));
-  }
-  for (const name of await writeSamples(join(dir, "samples"))) paths.push(join(dir, "samples", name));
-  await writeFile(join(dir, "empty.safetensors"), "");
-  await writeFile(join(dir, "login.safetensors"), "<!doctype html><title>Sign in</title>");
-  paths.push(join(dir, "empty.safetensors"), join(dir, "login.safetensors"), join(dir, "missing.ckpt"), dir);
+/** The mixed folder, a path that does not exist and the folder itself, interleaved. */
+async function writePoolInputs(dir: string): Promise<string[]> {
+  const paths = [...(await writeMixedFolder(dir)), join(dir, "missing.ckpt"), dir];
   // Interleaved, so the order checked is not the order of sizes or kinds.
   return paths
     .map((p, i) => [p, (i * 7919) % paths.length] as const)
@@ -52,7 +42,7 @@ describe("inspectEach on worker threads", () => {
   let folder = "";
   beforeAll(async () => {
     folder = await mkdtemp(join(tmpdir(), "sdmodels-pool-"));
-    paths = await writeMixedFolder(folder);
+    paths = await writePoolInputs(folder);
     const { inspectFile } = await built<InspectModule>("inspect-file.js");
     inProcess = [];
     for (const path of paths) inProcess.push(await inspectFile(path));
