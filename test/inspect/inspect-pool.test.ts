@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeMixedFolder } from "../../fixtures/mixed-folder.js";
-import { POOL_MIN_FILES } from "../../src/inspect/inspect-pool.js";
+import { POOL_MIN_FILES, poolWorkerCount } from "../../src/inspect/inspect-pool.js";
 import type { Inspection } from "../../src/inspect/types.js";
 import { useTempDirs } from "../helpers.js";
 import { useBuiltCheckout } from "../setup/built-checkout.js";
@@ -34,6 +34,22 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   for await (const item of items) out.push(item);
   return out;
 }
+
+describe("poolWorkerCount", () => {
+  it("keeps a small batch, and every batch under jobs 1, on the calling thread", () => {
+    expect(poolWorkerCount(POOL_MIN_FILES - 1, {}, 8)).toBe(0);
+    expect(poolWorkerCount(100_000, { jobs: 1 }, 8)).toBe(0);
+    expect(poolWorkerCount(100_000, { jobs: 1, workers: 2, poolMinFiles: 0 }, 8)).toBe(0);
+  });
+
+  it("starts one worker per 64 files, at most one per core, or at most jobs in place of the cores", () => {
+    const sizes = [POOL_MIN_FILES, 64, 65, 128, 129, 1000];
+    expect(sizes.map((files) => poolWorkerCount(files, {}, 2))).toEqual([1, 1, 2, 2, 2, 2]);
+    expect(sizes.map((files) => poolWorkerCount(files, {}, 8))).toEqual([1, 1, 2, 2, 3, 8]);
+    expect(sizes.map((files) => poolWorkerCount(files, { jobs: 2 }, 8))).toEqual([1, 1, 2, 2, 2, 2]);
+    expect(sizes.map((files) => poolWorkerCount(files, { jobs: 4 }, 2))).toEqual([1, 1, 2, 2, 3, 4]);
+  });
+});
 
 describe("inspectEach on worker threads", () => {
   let paths: string[] = [];
