@@ -34,6 +34,8 @@ const GOAL_FLAT_RSS = 1.1;
 interface Measured {
   wallMs: number;
   maxRssBytes: number | null;
+  /** The least CPU time of the runs (every thread), when measured: what the work costs whatever the load. */
+  cpuMs: number | null;
 }
 
 /**
@@ -46,13 +48,14 @@ async function measureInTurns(
   commands: readonly (readonly string[])[],
   runs: number,
 ): Promise<Measured[]> {
-  const measured: Measured[] = commands.map(() => ({ wallMs: Infinity, maxRssBytes: null }));
+  const measured: Measured[] = commands.map(() => ({ wallMs: Infinity, maxRssBytes: null, cpuMs: null }));
   for (let i = 0; i < runs; i++) {
     for (const [c, args] of commands.entries()) {
       const result = await runOnce(cli, context, args);
       const m = measured[c] as Measured;
       m.wallMs = Math.min(m.wallMs, result.wallMs);
       if (result.maxRssBytes !== null) m.maxRssBytes = Math.max(m.maxRssBytes ?? 0, result.maxRssBytes);
+      if (result.cpuMs !== null) m.cpuMs = Math.min(m.cpuMs ?? Infinity, result.cpuMs);
     }
   }
   return measured;
@@ -89,13 +92,19 @@ async function runOnce(cli: CliRunner, context: BenchContext, args: readonly str
   return result;
 }
 
-/** The pool against `--jobs 1` over the same folder in the same run: wall-time speed-up of the pool. */
+/**
+ * The pool against `--jobs 1` over the same folder in the same run: wall-time speed-up of the pool, with the CPU each
+ * spent (on a loaded machine extra threads get no extra CPU, and the wall time follows the CPU).
+ */
 function poolRow(figure: string, pool: Measured, oneThread: Measured, workers: number, goal: number | null): Row {
   const speedup = oneThread.wallMs / pool.wallMs;
+  const details = (...parts: (string | null)[]) => parts.filter((p) => p !== null).join(", ");
+  const cpu = (m: Measured) => (m.cpuMs === null ? null : `CPU ${formatMs(m.cpuMs)}`);
+  const best = `best of ${SORT_RUNS}`;
   return {
     figure,
-    value: `${formatMs(pool.wallMs)} (${workers} worker${workers === 1 ? "" : "s"}, best of ${SORT_RUNS})`,
-    baseline: `--jobs 1 ${formatMs(oneThread.wallMs)} (best of ${SORT_RUNS})`,
+    value: `${formatMs(pool.wallMs)} (${details(`${workers} worker${workers === 1 ? "" : "s"}`, cpu(pool), best)})`,
+    baseline: `--jobs 1 ${formatMs(oneThread.wallMs)} (${details(cpu(oneThread), best)})`,
     ratio: formatRatio(speedup),
     goal: goal === null ? "n/a" : `≥ ${formatRatio(goal)} one thread`,
     met: goal === null ? "n/a" : met(speedup >= goal),
