@@ -114,8 +114,8 @@ export function inspectEach(paths: readonly string[], options: InspectEachOption
 
 /**
  * `work.run` of every path, yielded in the order given. Batches of {@link POOL_MIN_FILES} or more are spread over
- * worker threads as {@link poolWorkerCount} sizes them (up to one per core by default): headers parse and pickles are interpreted on every core while the caller takes the
- * results in order. What `run` throws is rethrown at that file; a worker that dies mid-file yields `work.crashed`
+ * worker threads as {@link poolWorkerCount} sizes them (up to one per core by default): headers parse and pickles
+ * are interpreted on every core while the caller takes the results in order. What `run` throws is rethrown at that file; a worker that dies mid-file yields `work.crashed`
  * for that file and is replaced. Every worker is stopped when the caller finishes or stops.
  */
 export async function* runEach<T>(
