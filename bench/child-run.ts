@@ -11,6 +11,8 @@ export interface ChildResult {
   wallMs: number;
   /** Peak resident set of the child in bytes, when it was measured. */
   maxRssBytes: number | null;
+  /** User plus system CPU time of the child, every thread counted, when it was measured. */
+  cpuMs: number | null;
 }
 
 /** Runs a command to completion, capturing its output; never throws for a non-zero exit. */
@@ -34,6 +36,7 @@ export function runChild(
         stderr: Buffer.concat(err).toString("utf8"),
         wallMs: performance.now() - start,
         maxRssBytes: null,
+        cpuMs: null,
       });
     });
   });
@@ -57,9 +60,10 @@ export async function onPath(name: string): Promise<boolean> {
 /** GNU time's report opens with an exit-status line for a failing child, else with the command line. */
 const GNU_TIME_REPORT_START = /(Command exited with non-zero status \d+\n)?\tCommand being timed:/;
 const MAX_RSS_LINE = /Maximum resident set size \(kbytes\):\s*(\d+)/;
+const CPU_LINES = /User time \(seconds\):\s*([\d.]+)\n\s*System time \(seconds\):\s*([\d.]+)/;
 
 /**
- * Runs `command` under GNU time and returns its peak RSS with the rest. GNU time appends its report to the child's
+ * Runs `command` under GNU time and returns its peak RSS and CPU time with the rest. GNU time appends its report to the child's
  * stderr; the report is cut off so callers see only the child's own output.
  */
 export async function runChildWithRss(
@@ -69,10 +73,12 @@ export async function runChildWithRss(
 ): Promise<ChildResult> {
   const result = await runChild(GNU_TIME, ["-v", command, ...args], env);
   const match = MAX_RSS_LINE.exec(result.stderr);
+  const cpu = CPU_LINES.exec(result.stderr);
   const reportStart = result.stderr.search(GNU_TIME_REPORT_START);
   return {
     ...result,
     stderr: reportStart >= 0 ? result.stderr.slice(0, reportStart) : result.stderr,
     maxRssBytes: match ? Number(match[1]) * 1024 : null,
+    cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : null,
   };
 }

@@ -4,6 +4,7 @@
  */
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
+import type { PoolOptions } from "../inspect/inspect-pool.js";
 import { applyPlan, defaultJournalDir, gatherSnapshot, planInstall } from "../install/index.js";
 import { newBatchId } from "../install/journal.js";
 import {
@@ -58,6 +59,8 @@ export interface AuditSettings {
   interruptible?: <T>(work: (signal: AbortSignal) => Promise<T>) => Promise<T>;
   /** Keep each file's shown header metadata (see `keptMetadata`): only an HTML report shows it. */
   keepMetadata: boolean;
+  /** Most threads inspecting at once (`--jobs`); default one per core. */
+  jobs?: PoolOptions["jobs"];
 }
 
 export interface AuditOutcome {
@@ -87,9 +90,7 @@ export async function auditWebui(target: WebuiTarget, settings: AuditSettings): 
   const inspected = await inspectCandidates(
     paths,
     (index, total, path) => status(`Inspecting ${index + 1}/${total} ${path}`),
-    {
-      keepMetadata: settings.keepMetadata,
-    },
+    { keepMetadata: settings.keepMetadata, jobs: settings.jobs },
   );
   const files = withDangerousNames(inspected, otherNames);
   const audited: AuditedFile[] = files.map((f) => ({ candidate: f.candidate, reasons: f.inspection.safety.reasons }));

@@ -1,7 +1,7 @@
 import { lstat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { inspectPath } from "../inspect/diffusers-folder.js";
-import { crashedInspection, runEach } from "../inspect/inspect-pool.js";
+import { crashedInspection, type PoolOptions, runEach } from "../inspect/inspect-pool.js";
 import { identityOf } from "../install/file-identity.js";
 import type { InstallCandidate } from "../install/types.js";
 import { compiledWorkerScript } from "../worker-script.js";
@@ -24,7 +24,7 @@ const WORKER_URL = compiledWorkerScript(import.meta.url, "./inspect-candidate-wo
 export async function inspectCandidates(
   paths: readonly string[],
   onFile: ((index: number, total: number, path: string) => void) | undefined,
-  options: { keepMetadata: boolean },
+  options: { keepMetadata: boolean; jobs?: PoolOptions["jobs"] },
 ): Promise<InspectedCandidate[]> {
   const out: InspectedCandidate[] = [];
   // Taken before reading (the pool reads ahead of this loop): a file written to or replaced from now on no longer
@@ -37,7 +37,7 @@ export async function inspectCandidates(
     run: async (path: string) => classifiedInspection(await inspectPath(path)),
     crashed: (path: string, detail: string) => classifiedInspection(crashedInspection(path, detail)),
   };
-  for await (const { inspection, classification } of runEach(paths, work, { onFile })) {
+  for await (const { inspection, classification } of runEach(paths, work, { onFile, jobs: options.jobs })) {
     const before = identities[index++];
     // Only the HTML report shows metadata: without one, none is kept for the rest of the run.
     if (!options.keepMetadata) inspection.metadata = null;

@@ -1,6 +1,6 @@
 import { classifyInspection } from "../classify/classify-inspection.js";
 import type { Classification } from "../classify/types.js";
-import { inspectEach } from "../inspect/inspect-pool.js";
+import { inspectEach, type PoolOptions } from "../inspect/inspect-pool.js";
 import type { Inspection } from "../inspect/types.js";
 import { expandModelPaths } from "../inspect/walk.js";
 import type { CivitaiMatch } from "./civitai-lookup.js";
@@ -18,11 +18,11 @@ export interface ClassifiedInspection {
  */
 export async function inspectPaths(
   paths: readonly string[],
-  onFile?: (index: number, total: number, path: string) => void,
+  options: Pick<PoolOptions, "onFile" | "jobs"> = {},
 ): Promise<{ targets: string[]; files: AsyncGenerator<ClassifiedInspection> }> {
   const targets = await expandModelPaths(paths);
   async function* classified(): AsyncGenerator<ClassifiedInspection> {
-    for await (const inspection of inspectEach(targets, onFile ? { onFile } : {})) {
+    for await (const inspection of inspectEach(targets, options)) {
       yield { inspection, classification: classifyInspection(inspection) };
     }
   }

@@ -1,3 +1,4 @@
+import type { PoolOptions } from "../inspect/inspect-pool.js";
 import { applyPlan, defaultJournalDir, gatherSnapshot, planInstall, recoverStaleBatches } from "../install/index.js";
 import type {
   ApplyReport,
@@ -38,6 +39,8 @@ export interface PipelineSettings {
   civitai: boolean;
   /** Keep each file's shown header metadata (see `keptMetadata`): only an HTML report shows it. */
   keepMetadata: boolean;
+  /** Most threads inspecting at once (`--jobs`); default one per core. */
+  jobs?: PoolOptions["jobs"];
   token?: string;
   /** Files that do not exist yet (a dry run of a URL): planned from what the service states, never inspected. */
   predicted?: readonly PredictedCandidate[];
@@ -64,7 +67,7 @@ export async function runInstallPipeline(
   const files = await inspectCandidates(
     paths,
     (index, total, path) => status.update(`Inspecting ${index + 1}/${total} ${path}`),
-    { keepMetadata: settings.keepMetadata },
+    { keepMetadata: settings.keepMetadata, jobs: settings.jobs },
   );
   const civitai = settings.civitai
     ? await lookUpOnCivitai(

@@ -1,5 +1,6 @@
 import { type Command, Option } from "commander";
 import { type ConflictPolicy, type PlanOptions, UI_NAMES, type UiName } from "../install/types.js";
+import { jobsOption } from "./jobs-option.js";
 
 /** The flags `install` and `sort` share, as commander parses them. */
 export interface InstallFlags {
@@ -15,6 +16,8 @@ export interface InstallFlags {
   civitai?: boolean;
   /** Also write a self-contained HTML report to this file. */
   report?: string;
+  /** Most threads inspecting at once (`--jobs`). */
+  jobs?: number;
 }
 
 const CONFLICT_POLICIES: readonly ConflictPolicy[] = ["rename", "skip", "fail"];
@@ -51,7 +54,8 @@ export function addInstallFlags(command: Command): Command {
     .option(
       "--report <file.html>",
       "also write a self-contained HTML report (previews, filters by kind, base and verdict)",
-    );
+    )
+    .addOption(jobsOption());
 }
 
 export function planOptionsFrom(flags: InstallFlags): PlanOptions {

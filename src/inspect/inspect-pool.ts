@@ -67,7 +67,12 @@ export interface PoolWork<T> {
 export interface PoolOptions {
   /** Called as each file's result is awaited, in order: the same progress the one-at-a-time loop gave. */
   onFile?(index: number, total: number, path: string): void;
-  /** Worker threads; default one per core, and at most one per {@link FILES_PER_WORKER} files. */
+  /**
+   * Most threads inspecting at once (`--jobs`): 1 keeps every file on the calling thread, N > 1 allows up to N
+   * workers in place of one per core (see {@link poolWorkerCount}). Default: one per core.
+   */
+  jobs?: number;
+  /** Exactly this many worker threads, whatever the batch size (a test seam); {@link jobs} 1 still wins. */
   workers?: number;
   /** Fewest files run on workers; default {@link POOL_MIN_FILES}. */
   poolMinFiles?: number;
@@ -109,8 +114,8 @@ export function inspectEach(paths: readonly string[], options: InspectEachOption
 
 /**
  * `work.run` of every path, yielded in the order given. Batches of {@link POOL_MIN_FILES} or more are spread over
- * worker threads, up to one per core: headers parse and pickles are interpreted on every core while the caller takes the
- * results in order. What `run` throws is rethrown at that file; a worker that dies mid-file yields `work.crashed`
+ * worker threads as {@link poolWorkerCount} sizes them (up to one per core by default): headers parse and pickles
+ * are interpreted on every core while the caller takes the results in order. What `run` throws is rethrown at that file; a worker that dies mid-file yields `work.crashed`
  * for that file and is replaced. Every worker is stopped when the caller finishes or stops.
  */
 export async function* runEach<T>(
@@ -118,12 +123,9 @@ export async function* runEach<T>(
   work: PoolWork<T>,
   options: PoolOptions = {},
 ): AsyncGenerator<T> {
-  const workerCount = Math.min(
-    options.workers ?? availableParallelism(),
-    options.workers === undefined ? Math.ceil(paths.length / FILES_PER_WORKER) : paths.length,
-  );
+  const workerCount = poolWorkerCount(paths.length, options);
   const { workerUrl } = work;
-  if (workerUrl === null || paths.length < (options.poolMinFiles ?? POOL_MIN_FILES) || workerCount < 1) {
+  if (workerUrl === null || workerCount < 1) {
     for (const [index, path] of paths.entries()) {
       options.onFile?.(index, paths.length, path);
       yield await work.run(path);
@@ -145,6 +147,20 @@ export async function* runEach<T>(
   } finally {
     await pool.stop();
   }
+}
+
+/**
+ * Worker threads for a batch of `files`, 0 meaning the calling thread inspects them: none below `poolMinFiles` or
+ * with `jobs` 1; else one per {@link FILES_PER_WORKER} files, at most `jobs` or, without it, one per core.
+ */
+export function poolWorkerCount(
+  files: number,
+  options: Pick<PoolOptions, "jobs" | "workers" | "poolMinFiles">,
+  cores = availableParallelism(),
+): number {
+  if (files < (options.poolMinFiles ?? POOL_MIN_FILES) || options.jobs === 1) return 0;
+  if (options.workers !== undefined) return Math.min(options.workers, files);
+  return Math.min(options.jobs ?? cores, Math.ceil(files / FILES_PER_WORKER));
 }
 
 type Settled<T> = { ok: true; result: T } | { ok: false; error: unknown };

@@ -3,10 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { writeSamples } from "../../fixtures/make-samples.js";
-import { MODEL_FIXTURES } from "../../fixtures/models/catalog.js";
-import { writeModelFixture } from "../../fixtures/write-model.js";
-import { POOL_MIN_FILES } from "../../src/inspect/inspect-pool.js";
+import { writeMixedFolder } from "../../fixtures/mixed-folder.js";
+import { POOL_MIN_FILES, poolWorkerCount } from "../../src/inspect/inspect-pool.js";
 import type { Inspection } from "../../src/inspect/types.js";
 import { useTempDirs } from "../helpers.js";
 import { useBuiltCheckout } from "../setup/built-checkout.js";
@@ -21,17 +19,9 @@ type CandidatesModule = typeof import("../../src/app/inspect-candidates.js");
 type ClassifiedModule = typeof import("../../src/app/classified-inspection.js");
 const built = <T>(path: string): Promise<T> => import(pathToFileURL(join(checkout(), "dist/src/inspect", path)).href);
 
-/** Every catalog model in every container it ships in, the committed samples, and files that are not models. */
-async function writeMixedFolder(dir: string): Promise<string[]> {
-  const paths: string[] = [];
-  for (const [n, fixture] of MODEL_FIXTURES.entries()) {
-    for (const container of fixture.containers)
-      paths.push(await writeModelFixture(fixture, container, dir, `${n}-${container}-${fixture.fileName}`));
-  }
-  for (const name of await writeSamples(join(dir, "samples"))) paths.push(join(dir, "samples", name));
-  await writeFile(join(dir, "empty.safetensors"), "");
-  await writeFile(join(dir, "login.safetensors"), "<!doctype html><title>Sign in</title>");
-  paths.push(join(dir, "empty.safetensors"), join(dir, "login.safetensors"), join(dir, "missing.ckpt"), dir);
+/** The mixed folder, a path that does not exist and the folder itself, interleaved. */
+async function writePoolInputs(dir: string): Promise<string[]> {
+  const paths = [...(await writeMixedFolder(dir)), join(dir, "missing.ckpt"), dir];
   // Interleaved, so the order checked is not the order of sizes or kinds.
   return paths
     .map((p, i) => [p, (i * 7919) % paths.length] as const)
@@ -45,6 +35,22 @@ async function collect<T>(items: AsyncIterable<T>): Promise<T[]> {
   return out;
 }
 
+describe("poolWorkerCount", () => {
+  it("keeps a small batch, and every batch under jobs 1, on the calling thread", () => {
+    expect(poolWorkerCount(POOL_MIN_FILES - 1, {}, 8)).toBe(0);
+    expect(poolWorkerCount(100_000, { jobs: 1 }, 8)).toBe(0);
+    expect(poolWorkerCount(100_000, { jobs: 1, workers: 2, poolMinFiles: 0 }, 8)).toBe(0);
+  });
+
+  it("starts one worker per 64 files, at most one per core, or at most jobs in place of the cores", () => {
+    const sizes = [POOL_MIN_FILES, 64, 65, 128, 129, 1000];
+    expect(sizes.map((files) => poolWorkerCount(files, {}, 2))).toEqual([1, 1, 2, 2, 2, 2]);
+    expect(sizes.map((files) => poolWorkerCount(files, {}, 8))).toEqual([1, 1, 2, 2, 3, 8]);
+    expect(sizes.map((files) => poolWorkerCount(files, { jobs: 2 }, 8))).toEqual([1, 1, 2, 2, 2, 2]);
+    expect(sizes.map((files) => poolWorkerCount(files, { jobs: 4 }, 2))).toEqual([1, 1, 2, 2, 3, 4]);
+  });
+});
+
 describe("inspectEach on worker threads", () => {
   let paths: string[] = [];
   let inProcess: unknown[] = [];
@@ -52,7 +58,7 @@ describe("inspectEach on worker threads", () => {
   let folder = "";
   beforeAll(async () => {
     folder = await mkdtemp(join(tmpdir(), "sdmodels-pool-"));
-    paths = await writeMixedFolder(folder);
+    paths = await writePoolInputs(folder);
     const { inspectFile } = await built<InspectModule>("inspect-file.js");
     inProcess = [];
     for (const path of paths) inProcess.push(await inspectFile(path));

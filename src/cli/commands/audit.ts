@@ -24,6 +24,8 @@ export interface AuditFlags {
   quarantineSuspicious?: boolean;
   dryRun?: boolean;
   report?: string;
+  /** Most threads inspecting at once (`--jobs`). */
+  jobs?: number;
 }
 
 export async function runAudit(flags: AuditFlags, options: GlobalOptions, io: CliIo): Promise<number> {
@@ -47,6 +49,7 @@ export async function runAudit(flags: AuditFlags, options: GlobalOptions, io: Cl
       dryRun: flags.dryRun === true,
       interruptible: withInterruptSignals,
       keepMetadata: flags.report !== undefined,
+      jobs: flags.jobs,
     });
   } finally {
     status.stop();

@@ -22,11 +22,18 @@ interface KeptFile {
   summary: InspectedFile;
 }
 
+export interface InspectFlags {
+  civitai?: boolean;
+  report?: string;
+  /** Most threads inspecting at once (`--jobs`). */
+  jobs?: number;
+}
+
 export async function runInspect(
   paths: readonly string[],
   options: GlobalOptions,
   io: CliIo,
-  flags: { civitai?: boolean; report?: string } = {},
+  flags: InspectFlags = {},
 ): Promise<number> {
   const status = await startStatus("Inspecting…", {
     stream: io.stderr,
@@ -39,7 +46,7 @@ export async function runInspect(
   let targets: string[];
   try {
     const onFile = (n: number, total: number, path: string) => status.update(`Inspecting ${n + 1}/${total} ${path}`);
-    const inspected = await inspectPaths(paths, onFile);
+    const inspected = await inspectPaths(paths, { onFile, jobs: flags.jobs });
     targets = inspected.targets;
     for await (const { inspection, classification } of inspected.files) {
       files.push({

@@ -50,6 +50,7 @@ export async function runInstall(
       status,
       civitai: flags.civitai === true,
       keepMetadata: flags.report !== undefined,
+      jobs: flags.jobs,
       token: flags.token,
       sha256,
       verify: flags.verify,

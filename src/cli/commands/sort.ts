@@ -36,6 +36,7 @@ export async function runSort(dir: string, flags: InstallFlags, options: GlobalO
       status,
       civitai: flags.civitai === true,
       keepMetadata: flags.report !== undefined,
+      jobs: flags.jobs,
       interruptible: withInterruptSignals,
     });
   } finally {

@@ -2,6 +2,7 @@ import { type Command, Option } from "commander";
 import { UI_NAMES } from "../../install/types.js";
 import type { AuditFlags } from "../commands/audit.js";
 import { type CliContext, globalOptions } from "../context.js";
+import { jobsOption } from "../jobs-option.js";
 
 const EXAMPLES = `
 Examples:
@@ -50,6 +51,7 @@ export function registerAudit(program: Command, context: CliContext): void {
       "--report <file.html>",
       "also write a self-contained HTML report (previews, filters by kind, base and verdict)",
     )
+    .addOption(jobsOption())
     .addHelpText("after", EXAMPLES)
     .action(async (flags: AuditFlags, command: Command) => {
       const { runAudit } = await import("../commands/audit.js");

@@ -1,5 +1,7 @@
 import type { Command } from "commander";
+import type { InspectFlags } from "../commands/inspect.js";
 import { type CliContext, globalOptions } from "../context.js";
+import { jobsOption } from "../jobs-option.js";
 
 const EXAMPLES = `
 Examples:
@@ -30,8 +32,9 @@ export function registerInspect(program: Command, context: CliContext): void {
       "--report <file.html>",
       "also write a self-contained HTML report (previews, filters by kind, base and verdict)",
     )
+    .addOption(jobsOption())
     .addHelpText("after", EXAMPLES)
-    .action(async (paths: string[], flags: { civitai?: boolean; report?: string }, command: Command) => {
+    .action(async (paths: string[], flags: InspectFlags, command: Command) => {
       const { runInspect } = await import("../commands/inspect.js");
       context.exitCode = await runInspect(paths, globalOptions(command), context.io, flags);
     });

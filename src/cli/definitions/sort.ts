@@ -7,6 +7,7 @@ Examples:
   $ sdmodels sort ~/Downloads --webui ~/stable-diffusion-webui --dry-run
   $ sdmodels sort ~/Downloads --by-base                   # models/Lora/SDXL/…, models/Stable-diffusion/SD1.5/…
   $ sdmodels sort ~/Downloads --dry-run --json | jq '.plan[] | select(.action == "move") | .destination'
+  $ sdmodels sort ~/Downloads --dry-run --jobs 1          # inspect on one thread: leave the other cores free
   $ sdmodels undo                                          # put the last sort back
 
 Every model file under <dir> is inspected and classified from its header; the WebUI itself is never walked into.
