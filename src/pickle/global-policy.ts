@@ -476,20 +476,14 @@ export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
   "torch.compile",
   "torch.utils.collect_env.run",
   "torch.utils.data.datapipes.utils.decoder.basichandlers",
-  "numpy.load",
   "pandas.read_pickle",
   "pandas.io.parsers.readers.read_csv",
   "torch.serialization._load",
   "torch.serialization._legacy_load",
-  // numpy functions that read, write or map the file they are given.
+  // numpy functions that read, write or map the file they are given (its top-level file readers and writers are
+  // numpy.lib.npyio's, reexports.ts).
   "numpy.fromfile",
   "numpy.memmap",
-  "numpy.loadtxt",
-  "numpy.genfromtxt",
-  "numpy.save",
-  "numpy.savez",
-  "numpy.savez_compressed",
-  "numpy.savetxt",
   "numpy.lib.format.open_memmap",
   "numpy.lib.format.read_array",
   "numpy.DataSource",

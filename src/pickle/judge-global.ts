@@ -10,7 +10,7 @@ import {
   SAFE_BUILTINS,
   SAFE_GLOBALS,
 } from "./global-policy.js";
-import { definingModule } from "./reexports.js";
+import { definingGlobal } from "./reexports.js";
 
 /**
  * `safe`: allowlisted. `known`, `unknown`: suspicious (needs trusting). `malformed`: no module or attribute has
@@ -76,10 +76,10 @@ export function judgeGlobal(rawModule: string, rawName: string, protocol: number
   }
   const [module, name] = protocol < 3 ? mapPython2Global(rawModule, rawName) : [rawModule, rawName];
   const own = judgeResolved(module, name);
-  const home = definingModule(module, name);
+  const home = definingGlobal(module, name);
   if (home === null) return own;
-  // The same object under its defining module's name: the stricter of the two verdicts stands.
-  const aliased = judgeResolved(home, name);
+  // The same object under its defining name: the stricter of the two verdicts stands.
+  const aliased = judgeResolved(home[0], home[1]);
   return STRICTNESS[aliased.class] > STRICTNESS[own.class]
     ? { ...own, class: aliased.class, reason: `same object as ${aliased.resolved}: ${aliased.reason}` }
     : own;

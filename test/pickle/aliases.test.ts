@@ -201,6 +201,34 @@ describe("red team: code-execution and file-touching callables the denylist miss
     expect(cls("xml.etree.ElementTree", "fromstring")).toBe("unknown");
   });
 
+  it("six.moves, and vendored copies of six: each moved name gets the verdict of the object it resolves to", () => {
+    for (const [module, name] of [
+      ["six.moves", "getoutput"],
+      ["six.moves", "reload_module"],
+      ["six.moves", "getcwd"],
+      ["six.moves.builtins", "exec"],
+      ["six.moves.cPickle", "Unpickler"],
+      ["six.moves.http_client", "HTTPSConnection"],
+      ["six.moves.urllib_request", "urlretrieve"],
+      ["six.moves.urllib.request", "urlopen"],
+      ["pip._vendor.six.moves", "getoutput"],
+      ["urllib3.packages.six.moves", "getstatusoutput"],
+    ]) {
+      expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
+    }
+    expect(judgeGlobal("six.moves", "getoutput", 2).reason).toContain("subprocess.getoutput");
+    // Harmless moves stay what an unknown import is; a module merely named like six's is not six.
+    expect(cls("six.moves", "range")).toBe("unknown");
+    expect(cls("six.moves.collections_abc", "Mapping")).toBe("unknown");
+    expect(cls("sixteen.moves", "getoutput")).toBe("unknown");
+  });
+
+  it("numpy's top-level file readers and writers are numpy.lib.npyio's", () => {
+    for (const name of ["load", "save", "savez", "loadtxt", "genfromtxt", "fromregex"])
+      expect(cls("numpy", name), `numpy.${name}`).toBe("dangerous");
+    expect(cls("numpy", "frombuffer")).toBe("unknown");
+  });
+
   it("the torch names ordinary checkpoints use stay as they were", () => {
     expect(cls("torch._utils", "_rebuild_tensor_v2")).toBe("safe");
     expect(cls("torch.serialization", "_get_layout")).toBe("known");

@@ -1,0 +1,106 @@
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { checkpointSpec, PickleBuilder, torchPickle } from "../../fixtures/pickle-builder.js";
+import { writeTorchZip } from "../../fixtures/torch-zip-writer.js";
+import { inspectFile } from "../../src/inspect/inspect-file.js";
+import { useTempDirs } from "../helpers.js";
+
+/**
+ * Published scanner bypasses (picklescan / modelscan / fickling advisories) replayed against sdmodels: each case is
+ * a `.ckpt` an attacker could upload, a torch zip whose `data.pkl` first calls a primitive and then pickles an
+ * ordinary state dict, so the file still loads as a model. `torch.load(weights_only=False)` and a plain
+ * `pickle.load` resolve every GLOBAL by importing the module and reading the attribute, then REDUCE calls it with
+ * the pickled arguments. Only harmless commands are named; nothing here is ever unpickled.
+ */
+
+const tempDir = useTempDirs();
+
+/** The arguments a payload passes, pushed in order (the builder then makes the tuple). */
+type Args = (b: PickleBuilder) => PickleBuilder;
+
+const text =
+  (...values: string[]): Args =>
+  (b) =>
+    values.reduce((acc, v) => acc.binunicode(v), b);
+const bytes =
+  (data: Uint8Array): Args =>
+  (b) =>
+    b.binbytes(data);
+
+/** A nested pickle as an argument: its own content never matters, the loader it is handed to runs it. */
+const NESTED = new PickleBuilder().proto(2).global("posix", "system").binunicode("echo harmless").tuple1().reduce();
+
+/** `module.name(*args)`, result dropped, as the opening of a protocol-4 data.pkl. */
+function call(b: PickleBuilder, module: string, name: string, args: Args): PickleBuilder {
+  return args(b.global(module, name).mark()).tuple().reduce().pop();
+}
+
+async function checkpointOpeningWith(payload: (b: PickleBuilder) => PickleBuilder) {
+  const body = torchPickle(checkpointSpec([["model.diffusion_model.out.2.weight", { shape: [4, 320, 3, 3] }]]), {
+    persistentIds: "zip",
+  });
+  // The state dict's own PROTO is dropped: the stream is one pickle, payload first.
+  const dataPkl = payload(new PickleBuilder().proto(4)).raw(body.bytes.subarray(2)).bytes();
+  const path = join(await tempDir(), "model.ckpt");
+  await writeTorchZip(path, { dataPkl, storages: body.storages.map(({ key, byteSize }) => ({ key, byteSize })) });
+  return inspectFile(path);
+}
+
+interface Bypass {
+  module: string;
+  name: string;
+  args: Args;
+  /** What loading the file does, and where in the loaded code that happens. */
+  why: string;
+}
+
+const BYPASSES: Bypass[] = [
+  // six.py registers lazy modules `<six>.moves` and `<six>.moves.<name>` on sys.meta_path; each attribute of them
+  // is the Python 3 object it names (`getoutput` is subprocess.getoutput). Vendored copies do the same under
+  // their own prefix (urllib3 1.x `urllib3.packages.six`). six is installed in every WebUI environment.
+  {
+    module: "six.moves",
+    name: "getoutput",
+    args: text("echo harmless"),
+    why: "subprocess.getoutput runs a shell",
+  },
+  {
+    module: "six.moves.builtins",
+    name: "eval",
+    args: text("print('harmless')"),
+    why: "builtins.eval",
+  },
+  {
+    module: "urllib3.packages.six.moves.cPickle",
+    name: "loads",
+    args: bytes(NESTED.stop().bytes()),
+    why: "pickle.loads of a nested pickle",
+  },
+  {
+    module: "six.moves.urllib.request",
+    name: "urlopen",
+    args: text("http://127.0.0.1:9/"),
+    why: "urllib.request.urlopen opens a connection",
+  },
+  // numpy re-exports its file readers at the top level: fromregex opens the path (numpy/lib/_npyio_impl.py).
+  {
+    module: "numpy",
+    name: "fromregex",
+    args: text("/home/user/.ssh/id_rsa", "(.*)", "S100"),
+    why: "opens any path",
+  },
+];
+
+describe("red team: published-style bypasses, each in a checkpoint that still loads", () => {
+  it.each(BYPASSES.map((b) => [`${b.module}.${b.name}`, b] as const))("%s is dangerous", async (_label, bypass) => {
+    const inspection = await checkpointOpeningWith((b) => call(b, bypass.module, bypass.name, bypass.args));
+    const record = inspection.safety.imports.find((i) => i.resolved === `${bypass.module}.${bypass.name}`);
+    expect(record?.verdict, `${bypass.module}.${bypass.name}: ${bypass.why}`).toBe("dangerous");
+    expect(inspection.safety.verdict).toBe("dangerous");
+  });
+
+  it("the ordinary checkpoint these payloads precede is safe on its own", async () => {
+    const inspection = await checkpointOpeningWith((b) => b);
+    expect(inspection.safety.verdict).toBe("safe");
+  });
+});
