@@ -370,6 +370,17 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
   "torch.testing._internal",
   "torch._export",
   "torch.export",
+  // torch/__init__.py registers `torch.ops` and `torch.classes` in sys.modules; torch/_ops.py gives them
+  // `load_library(path)` (ctypes.CDLL: the library's initialisers run) and `import_module(name)` (importlib).
+  "torch.ops",
+  "torch.classes",
+  // Every report function runs pip, conda, nvidia-smi and compilers as subprocesses.
+  "torch.utils.collect_env",
+  // pandas' I/O package: its readers open paths and URLs (`pandas.io.pickle.read_pickle` unpickles one), its
+  // writers create files. A pickled DataFrame names pandas.core and pandas._libs, never pandas.io.
+  "pandas.io",
+  // numpy's PytestTester runs pytest in the loading process.
+  "numpy._pytesttester",
   // numpy: ctypes library loading, file readers and writers, the downloading DataSource.
   "numpy.ctypeslib",
   "numpy.lib.npyio",
@@ -474,10 +485,8 @@ export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
   "torch.serialization.load",
   "torch.storage._load_from_bytes",
   "torch.compile",
-  "torch.utils.collect_env.run",
   "torch.utils.data.datapipes.utils.decoder.basichandlers",
   "pandas.read_pickle",
-  "pandas.io.parsers.readers.read_csv",
   "torch.serialization._load",
   "torch.serialization._legacy_load",
   // numpy functions that read, write or map the file they are given (its top-level file readers and writers are
@@ -510,6 +519,23 @@ export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
   ].map((f) => `pandas.${f}`),
   ...["load", "load_all", "unsafe_load", "unsafe_load_all", "full_load", "full_load_all"].map((f) => `yaml.${f}`),
   "keras.models.load_model",
+  // numpy's PytestTester instance at the top level (numpy/__init__.py `test = PytestTester(__name__)`): calling it
+  // runs pytest in the loading process.
+  "numpy.test",
+  // Record-array readers that open the path they are given (numpy/_core/records.py fromfile).
+  "numpy.rec.fromfile",
+  "numpy.core.records.fromfile",
+  "numpy._core.records.fromfile",
+  // CPython Lib/typing.py: a ForwardRef holds compiled code whose one use is to be evaluated; `_eval_type`,
+  // `evaluate_forward_ref` and `get_type_hints` eval() it (typing_extensions has the same functions).
+  ...["ForwardRef", "_eval_type", "evaluate_forward_ref", "get_type_hints"].flatMap((f) => [
+    `typing.${f}`,
+    `typing_extensions.${f}`,
+  ]),
+  "annotationlib.ForwardRef",
+  // CPython Lib/dataclasses.py (3.7–3.12) `_create_fn(name, args, body)` exec()s a def made from its text: a
+  // default value in `args` runs while the def is made.
+  "dataclasses._create_fn",
   "mlflow.projects.backend.local._run_entry_point",
 ]);
 

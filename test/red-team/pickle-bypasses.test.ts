@@ -82,12 +82,62 @@ const BYPASSES: Bypass[] = [
     args: text("http://127.0.0.1:9/"),
     why: "urllib.request.urlopen opens a connection",
   },
+  // torch/__init__.py registers `torch.ops` and `torch.classes` in sys.modules; torch/_ops.py gives them
+  // `load_library(path)` (ctypes.CDLL: runs the library's initialisers) and `import_module(name)` (importlib).
+  { module: "torch.ops", name: "load_library", args: text("/tmp/payload.so"), why: "ctypes.CDLL of any path" },
+  { module: "torch.ops", name: "import_module", args: text("antigravity"), why: "imports any module" },
+  { module: "torch.classes", name: "load_library", args: text("/tmp/payload.so"), why: "ctypes.CDLL of any path" },
+  // torch/utils/collect_env.py: every report function runs pip, conda, nvidia-smi and compilers as subprocesses.
+  {
+    module: "torch.utils.collect_env",
+    name: "get_pretty_env_info",
+    args: text(),
+    why: "starts subprocesses",
+  },
+  // pandas/io/pickle.py read_pickle(path) unpickles the file at a path or URL (pandas.read_pickle is its alias).
+  {
+    module: "pandas.io.pickle",
+    name: "read_pickle",
+    args: text("/tmp/other.pkl"),
+    why: "unpickles another file",
+  },
   // numpy re-exports its file readers at the top level: fromregex opens the path (numpy/lib/_npyio_impl.py).
   {
     module: "numpy",
     name: "fromregex",
     args: text("/home/user/.ssh/id_rsa", "(.*)", "S100"),
     why: "opens any path",
+  },
+  // numpy/__init__.py `test = PytestTester(__name__)`: calling it runs pytest, which imports and runs test files.
+  { module: "numpy", name: "test", args: text(), why: "runs pytest" },
+  // numpy/_core/records.py fromfile(path, …) opens the path it is given.
+  {
+    module: "numpy._core.records",
+    name: "fromfile",
+    args: text("/home/user/.ssh/id_rsa", "S100"),
+    why: "opens any path",
+  },
+  // CPython Lib/typing.py: _eval_type(ForwardRef(code), None, None) evaluates the ForwardRef's compiled code with
+  // eval(); evaluate_forward_ref does the same (3.14).
+  {
+    module: "typing",
+    name: "_eval_type",
+    args: (b) => call(b, "typing", "ForwardRef", text("print('harmless')")).none().none(),
+    why: "eval of text",
+  },
+  {
+    module: "typing",
+    name: "ForwardRef",
+    args: text("print('harmless')"),
+    why: "a compiled expression whose only use is to be evaluated",
+  },
+  // CPython Lib/dataclasses.py (3.7-3.12) _create_fn(name, args, body) exec()s a def built from its text; a
+  // default value in `args` runs while the def is made.
+  {
+    module: "dataclasses",
+    name: "_create_fn",
+    args: (b) => b.binunicode("f").emptyList().binunicode("x=print('harmless')").append().emptyList(),
+    why: "exec of text",
   },
 ];
 
