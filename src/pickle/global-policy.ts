@@ -381,6 +381,11 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
   "pandas.io",
   // numpy's PytestTester runs pytest in the loading process.
   "numpy._pytesttester",
+  // AUTOMATIC1111 and Forge, importable in the process that loads models: modules/launch_utils.py `run(command)`
+  // is subprocess.run(command, shell=True), and launch.py defines or re-exports run, run_pip, run_python,
+  // git_clone.
+  "modules.launch_utils",
+  "launch",
   // numpy: ctypes library loading, file readers and writers, the downloading DataSource.
   "numpy.ctypeslib",
   "numpy.lib.npyio",
@@ -439,6 +444,19 @@ export const MODULE_OBJECT_NAMES: ReadonlySet<string> = new Set([
   "ctypes",
   "runpy",
   "pty",
+]);
+
+/**
+ * Names that, in whatever module holds them, load a pickle without restriction: torch's config modules
+ * (torch/utils/_config_module.py `install_config_module`) all gain `load_config(bytes)`, which is pickle.loads;
+ * the WebUIs keep the original torch.load as A1111's `modules.safe.unsafe_torch_load` and ComfyUI's
+ * `comfy.utils.load_torch_file(path)` (safe_load=False by default), and Forge and many extensions carry copies of
+ * both under their own module names. No class or function a model file pickles has these names.
+ */
+export const NESTED_LOADER_NAMES: ReadonlySet<string> = new Set([
+  "load_config",
+  "unsafe_torch_load",
+  "load_torch_file",
 ]);
 
 /**

@@ -7,6 +7,7 @@ import {
   KNOWN_GLOBALS,
   KNOWN_NUMPY_DTYPES_MODULE,
   MODULE_OBJECT_NAMES,
+  NESTED_LOADER_NAMES,
   SAFE_BUILTINS,
   SAFE_GLOBALS,
 } from "./global-policy.js";
@@ -107,6 +108,7 @@ function judgeResolved(module: string, name: string): GlobalJudgement {
   if (DANGEROUS_GLOBALS.has(resolved)) return verdict("dangerous", "known code-execution or nested-load primitive");
   const dangerousModule = inDangerousModule(module);
   if (dangerousModule) return verdict("dangerous", `module ${dangerousModule} can run code or touch the system`);
+  if (NESTED_LOADER_NAMES.has(name)) return verdict("dangerous", `${name} loads a pickle without restriction`);
   if (MODULE_OBJECT_NAMES.has(name)) {
     return verdict(
       "dangerous",

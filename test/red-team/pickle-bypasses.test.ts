@@ -82,6 +82,15 @@ const BYPASSES: Bypass[] = [
     args: text("http://127.0.0.1:9/"),
     why: "urllib.request.urlopen opens a connection",
   },
+  // torch/utils/_config_module.py: every config module torch turns into a ConfigModule (install_config_module)
+  // gains `load_config(maybe_pickled_config)`, which calls pickle.loads on bytes. torch._functorch.config is one
+  // the module denylist did not cover.
+  {
+    module: "torch._functorch.config",
+    name: "load_config",
+    args: bytes(NESTED.stop().bytes()),
+    why: "pickle.loads of a nested pickle",
+  },
   // torch/__init__.py registers `torch.ops` and `torch.classes` in sys.modules; torch/_ops.py gives them
   // `load_library(path)` (ctypes.CDLL: runs the library's initialisers) and `import_module(name)` (importlib).
   { module: "torch.ops", name: "load_library", args: text("/tmp/payload.so"), why: "ctypes.CDLL of any path" },
@@ -138,6 +147,20 @@ const BYPASSES: Bypass[] = [
     name: "_create_fn",
     args: (b) => b.binunicode("f").emptyList().binunicode("x=print('harmless')").append().emptyList(),
     why: "exec of text",
+  },
+  // AUTOMATIC1111 and Forge: modules/launch_utils.py run(command) is subprocess.run(command, shell=True); launch.py
+  // defines or re-exports run, run_pip, run_python and git_clone. Importable in the WebUI process that loads models.
+  { module: "modules.launch_utils", name: "run", args: text("echo harmless"), why: "runs a shell command" },
+  { module: "launch", name: "run_python", args: text("print('harmless')"), why: "runs python -c" },
+  // The original torch.load under the names WebUIs keep it: A1111 modules/safe.py `unsafe_torch_load`, ComfyUI
+  // comfy/utils.py `load_torch_file(ckpt)` (safe_load=False by default), copied into Forge and many extensions.
+  { module: "modules.safe", name: "unsafe_torch_load", args: text("/tmp/other.ckpt"), why: "torch.load of a path" },
+  { module: "comfy.utils", name: "load_torch_file", args: text("/tmp/other.ckpt"), why: "torch.load of a path" },
+  {
+    module: "ldm_patched.modules.utils",
+    name: "load_torch_file",
+    args: text("/tmp/other.ckpt"),
+    why: "torch.load of a path",
   },
 ];
 
