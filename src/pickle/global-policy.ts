@@ -376,9 +376,17 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
   "torch.classes",
   // Every report function runs pip, conda, nvidia-smi and compilers as subprocesses.
   "torch.utils.collect_env",
+  // torchrun and its launchers start worker processes: `torch.distributed.run.main([..., "--no-python", cmd])`
+  // runs any executable, and torch.distributed.elastic's start_processes and agents spawn what they are given.
+  "torch.distributed.run",
+  "torch.distributed.launch",
+  "torch.distributed.launcher",
+  "torch.distributed.elastic",
   // pandas' I/O package: its readers open paths and URLs (`pandas.io.pickle.read_pickle` unpickles one), its
   // writers create files. A pickled DataFrame names pandas.core and pandas._libs, never pandas.io.
   "pandas.io",
+  // pandas' own unrestricted Unpickler and its loads(bytes): a nested pickle.
+  "pandas.compat.pickle_compat",
   // numpy's PytestTester runs pytest in the loading process.
   "numpy._pytesttester",
   // AUTOMATIC1111 and Forge, importable in the process that loads models: modules/launch_utils.py `run(command)`

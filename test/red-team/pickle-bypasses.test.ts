@@ -110,6 +110,23 @@ const BYPASSES: Bypass[] = [
     args: text("/tmp/other.pkl"),
     why: "unpickles another file",
   },
+  // pandas/compat/pickle_compat.py loads(bytes) unpickles with pandas' own unrestricted Unpickler.
+  {
+    module: "pandas.compat.pickle_compat",
+    name: "loads",
+    args: bytes(NESTED.stop().bytes()),
+    why: "pickle.loads of a nested pickle",
+  },
+  // torch/distributed/run.py (torchrun) main(argv): with --no-python it starts any executable as the workers.
+  {
+    module: "torch.distributed.run",
+    name: "main",
+    args: (b) =>
+      ["--nproc-per-node=1", "--no-python", "sh", "-c", "echo harmless"]
+        .reduce((acc, arg) => acc.binunicode(arg), b.emptyList().mark())
+        .appends(),
+    why: "starts a process",
+  },
   // numpy re-exports its file readers at the top level: fromregex opens the path (numpy/lib/_npyio_impl.py).
   {
     module: "numpy",
