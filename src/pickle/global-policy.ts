@@ -455,16 +455,22 @@ export const MODULE_OBJECT_NAMES: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Names that, in whatever module holds them, load a pickle without restriction: torch's config modules
- * (torch/utils/_config_module.py `install_config_module`) all gain `load_config(bytes)`, which is pickle.loads;
- * the WebUIs keep the original torch.load as A1111's `modules.safe.unsafe_torch_load` and ComfyUI's
- * `comfy.utils.load_torch_file(path)` (safe_load=False by default), and Forge and many extensions carry copies of
- * both under their own module names. No class or function a model file pickles has these names.
+ * Names that are dangerous in whatever module holds them, with why; no class or function a model file pickles has
+ * these names, and the modules that hold them are too many or too unpredictable to list:
+ * - nested loaders: torch's config modules (torch/utils/_config_module.py `install_config_module`) all gain
+ *   `load_config(bytes)`, which is pickle.loads; the WebUIs keep the original torch.load as A1111's
+ *   `modules.safe.unsafe_torch_load` and ComfyUI's `comfy.utils.load_torch_file(path)` (safe_load=False by
+ *   default), and Forge and many extensions carry copies of both under their own module names;
+ * - code runners: six.py's `exec_ = getattr(builtins, "exec")`, copied into python-future's `future.utils` and
+ *   countless compat modules (with `eval_`), and Python 2's `execfile(path)` as compat modules re-implement it.
  */
-export const NESTED_LOADER_NAMES: ReadonlySet<string> = new Set([
-  "load_config",
-  "unsafe_torch_load",
-  "load_torch_file",
+export const DANGEROUS_NAMES: ReadonlyMap<string, string> = new Map([
+  ["load_config", "a torch config module's load_config(bytes) is pickle.loads"],
+  ["unsafe_torch_load", "the WebUIs' name for the original, unrestricted torch.load"],
+  ["load_torch_file", "ComfyUI's torch.load of a path, unrestricted by default"],
+  ["exec_", "the compat spelling of builtins.exec"],
+  ["eval_", "the compat spelling of builtins.eval"],
+  ["execfile", "compiles and execs the file at a path"],
 ]);
 
 /**

@@ -3,11 +3,11 @@ import {
   BUILTINS_MODULES,
   DANGEROUS_GLOBALS,
   DANGEROUS_MODULES,
+  DANGEROUS_NAMES,
   KNOWN_BUILTINS,
   KNOWN_GLOBALS,
   KNOWN_NUMPY_DTYPES_MODULE,
   MODULE_OBJECT_NAMES,
-  NESTED_LOADER_NAMES,
   SAFE_BUILTINS,
   SAFE_GLOBALS,
 } from "./global-policy.js";
@@ -108,7 +108,8 @@ function judgeResolved(module: string, name: string): GlobalJudgement {
   if (DANGEROUS_GLOBALS.has(resolved)) return verdict("dangerous", "known code-execution or nested-load primitive");
   const dangerousModule = inDangerousModule(module);
   if (dangerousModule) return verdict("dangerous", `module ${dangerousModule} can run code or touch the system`);
-  if (NESTED_LOADER_NAMES.has(name)) return verdict("dangerous", `${name} loads a pickle without restriction`);
+  const dangerousName = DANGEROUS_NAMES.get(name);
+  if (dangerousName) return verdict("dangerous", dangerousName);
   if (MODULE_OBJECT_NAMES.has(name)) {
     return verdict(
       "dangerous",

@@ -120,6 +120,31 @@ function sixMove(module: string, name: string): readonly [string, string] | null
 }
 
 /**
+ * Packages that hand out whole standard-library modules under their own prefix (python-future, which basicsr and
+ * so the WebUIs' upscalers install): `future.moves.subprocess` is `from subprocess import *`,
+ * `future.backports.urllib.request` re-implements urllib.request, `future.builtins` re-exports builtins, and
+ * `past.builtins` adds Python 2 builtins (`apply(f, *args)` calls f, `execfile(path)` execs a file).
+ * Each prefix stands for the module named after it ("" for the top level).
+ */
+const MODULE_PREFIX_ALIASES: ReadonlyArray<readonly [prefix: string, standsFor: string]> = [
+  ["future.moves", ""],
+  ["future.backports", ""],
+  ["future.builtins", "builtins"],
+  ["past.builtins", "builtins"],
+];
+
+function prefixAlias(module: string, name: string): readonly [string, string] | null {
+  for (const [prefix, standsFor] of MODULE_PREFIX_ALIASES) {
+    if (module === prefix && standsFor !== "") return [standsFor, name];
+    if (module.startsWith(`${prefix}.`)) {
+      const rest = module.slice(prefix.length + 1);
+      return [standsFor === "" ? rest : `${standsFor}.${rest}`, name];
+    }
+  }
+  return null;
+}
+
+/**
  * The defining `[module, name]` of `module.name` when another module re-exports it or an importer aliases it, else
  * null. The caller judges both spellings and keeps the stricter verdict, so an alias can only make a verdict
  * stricter.
@@ -127,5 +152,5 @@ function sixMove(module: string, name: string): readonly [string, string] | null
 export function definingGlobal(module: string, name: string): readonly [string, string] | null {
   const reexport = REEXPORTS.get(module);
   if (reexport && (reexport.names === "*" || reexport.names.includes(name))) return [reexport.from, name];
-  return sixMove(module, name);
+  return sixMove(module, name) ?? prefixAlias(module, name);
 }

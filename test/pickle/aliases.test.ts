@@ -223,6 +223,23 @@ describe("red team: code-execution and file-touching callables the denylist miss
     expect(cls("sixteen.moves", "getoutput")).toBe("unknown");
   });
 
+  it("python-future's aliases of standard modules and builtins", () => {
+    for (const [module, name] of [
+      ["future.moves.subprocess", "Popen"],
+      ["future.moves.pickle", "loads"],
+      ["future.backports.urllib.request", "urlopen"],
+      ["future.backports.http.server", "HTTPServer"],
+      ["future.builtins", "open"],
+      ["past.builtins", "apply"],
+      ["past.builtins", "execfile"],
+      ["past.builtins", "reload"],
+    ]) {
+      expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
+    }
+    expect(cls("past.builtins", "chr")).toBe("unknown");
+    expect(cls("future.moves.collections", "OrderedDict")).toBe("unknown");
+  });
+
   it("numpy's top-level file readers and writers are numpy.lib.npyio's", () => {
     for (const name of ["load", "save", "savez", "loadtxt", "genfromtxt", "fromregex"])
       expect(cls("numpy", name), `numpy.${name}`).toBe("dangerous");

@@ -82,6 +82,19 @@ const BYPASSES: Bypass[] = [
     args: text("http://127.0.0.1:9/"),
     why: "urllib.request.urlopen opens a connection",
   },
+  // six.py: `exec_ = getattr(moves.builtins, "exec")` on Python 3; python-future and many compat modules copy it.
+  { module: "six", name: "exec_", args: text("print('harmless')"), why: "builtins.exec" },
+  { module: "future.utils", name: "exec_", args: text("print('harmless')"), why: "builtins.exec" },
+  // python-future (a basicsr requirement, so in every A1111 with GFPGAN): future/moves/subprocess.py is
+  // `from subprocess import *`; past/builtins/misc.py execfile(path) compiles and execs a file, apply(f, *args)
+  // calls f.
+  {
+    module: "future.moves.subprocess",
+    name: "getoutput",
+    args: text("echo harmless"),
+    why: "subprocess.getoutput runs a shell",
+  },
+  { module: "past.builtins", name: "execfile", args: text("/tmp/payload.py"), why: "execs a file" },
   // torch/utils/_config_module.py: every config module torch turns into a ConfigModule (install_config_module)
   // gains `load_config(maybe_pickled_config)`, which calls pickle.loads on bytes. torch._functorch.config is one
   // the module denylist did not cover.
