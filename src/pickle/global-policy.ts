@@ -394,6 +394,24 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
   // git_clone.
   "modules.launch_utils",
   "launch",
+  // Packages the WebUIs install whose functions run text as code, start processes, import what a string names or
+  // fetch from the network: sympy's functions sympify string arguments, which is parse_expr, an eval() with every
+  // builtin function (__import__, exec, open) in scope (torch ≥ 2 requires sympy); numexpr evaluates its text;
+  // uvicorn.run("module:attr") imports the module, then binds a socket; transformers' and diffusers' dynamic
+  // modules download a repository's Python files and import them; huggingface_hub, httpx, urllib3 and fsspec
+  // fetch and write; Lightning's cloud_io `load` is torch.load of a path or URL.
+  "sympy",
+  "numexpr",
+  "uvicorn",
+  "transformers.dynamic_module_utils",
+  "diffusers.utils.dynamic_modules_utils",
+  "huggingface_hub",
+  "httpx",
+  "urllib3",
+  "fsspec",
+  "pytorch_lightning.utilities.cloud_io",
+  "lightning_fabric.utilities.cloud_io",
+  "lightning.fabric.utilities.cloud_io",
   // numpy: ctypes library loading, file readers and writers, the downloading DataSource.
   "numpy.ctypeslib",
   "numpy.lib.npyio",
@@ -551,6 +569,13 @@ export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
   ].map((f) => `pandas.${f}`),
   ...["load", "load_all", "unsafe_load", "unsafe_load_all", "full_load", "full_load_all"].map((f) => `yaml.${f}`),
   "keras.models.load_model",
+  // psutil.Popen(*args) is subprocess.Popen (psutil is an A1111 and ComfyUI requirement).
+  "psutil.Popen",
+  // safetensors' file functions open, map or write (truncating) the path they are given.
+  ...["save_file", "load_file", "save_model", "load_model"].map((f) => `safetensors.torch.${f}`),
+  ...["save_file", "load_file"].map((f) => `safetensors.numpy.${f}`),
+  "safetensors.safe_open",
+  "safetensors._safetensors_rust.safe_open",
   // numpy's PytestTester instance at the top level (numpy/__init__.py `test = PytestTester(__name__)`): calling it
   // runs pytest in the loading process.
   "numpy.test",

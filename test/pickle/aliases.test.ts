@@ -114,6 +114,21 @@ describe("red team: code-execution and file-touching callables the denylist miss
     expect(cls(module, name)).toBe("dangerous");
   });
 
+  it.each([
+    ["httpx", "get"],
+    ["urllib3", "request"],
+    ["fsspec", "open_local"],
+    ["numexpr", "evaluate"],
+    ["pytorch_lightning.utilities.cloud_io", "load"],
+    ["lightning_fabric.utilities.cloud_io", "_load"],
+    ["diffusers.utils.dynamic_modules_utils", "get_class_from_dynamic_module"],
+    ["safetensors.torch", "load_file"],
+    ["safetensors", "safe_open"],
+    ["sympy.parsing.sympy_parser", "parse_expr"],
+  ])("network, file and eval primitives of packages WebUIs install: %s.%s is dangerous", (module, name) => {
+    expect(cls(module, name)).toBe("dangerous");
+  });
+
   it("antigravity: any name imports the module, whose top level opens a web browser", () => {
     for (const name of ["geohash", "fly", "webbrowser"]) expect(cls("antigravity", name), name).toBe("dangerous");
   });

