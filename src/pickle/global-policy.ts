@@ -394,6 +394,38 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
   // git_clone.
   "modules.launch_utils",
   "launch",
+  // More of the standard library: CPython's private test extensions (shipped with python.org, Windows, macOS and
+  // conda builds) run source (`_testcapi.run_in_subinterp(code)`) and write memory and files; warnings'
+  // `_getcategory("pkg.mod.Name")` imports any module; `_lsprof` is cProfile's C half; tkinter's Tk and Tcl exec
+  // `~/.Tk.py` when present and open windows; smtpd/asyncore/asynchat (≤ 3.11) bind sockets; readline reads and
+  // writes history files; tty, curses and getpass take over the terminal.
+  "_testcapi",
+  "_testinternalcapi",
+  "_testlimitedcapi",
+  "_testclinic",
+  "_testbuffer",
+  "_testmultiphase",
+  "_testsinglephase",
+  "_testimportmultiple",
+  "_testconsole",
+  "_ctypes_test",
+  "_xxtestfuzz",
+  "warnings",
+  "_warnings",
+  "_py_warnings",
+  "_lsprof",
+  "tkinter",
+  "_tkinter",
+  "turtle",
+  "turtledemo",
+  "smtpd",
+  "asyncore",
+  "asynchat",
+  "readline",
+  "tty",
+  "curses",
+  "_curses",
+  "getpass",
   // Packages the WebUIs install whose functions run text as code, start processes, import what a string names or
   // fetch from the network: sympy's functions sympify string arguments, which is parse_expr, an eval() with every
   // builtin function (__import__, exec, open) in scope (torch ≥ 2 requires sympy); numexpr evaluates its text;

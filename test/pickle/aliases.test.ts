@@ -125,7 +125,17 @@ describe("red team: code-execution and file-touching callables the denylist miss
     ["safetensors.torch", "load_file"],
     ["safetensors", "safe_open"],
     ["sympy.parsing.sympy_parser", "parse_expr"],
-  ])("network, file and eval primitives of packages WebUIs install: %s.%s is dangerous", (module, name) => {
+    ["_testinternalcapi", "run_in_subinterp_with_config"],
+    ["_lsprof", "Profiler"],
+    ["_warnings", "warn"],
+    ["smtpd", "SMTPServer"],
+    ["asyncore", "dispatcher"],
+    ["readline", "write_history_file"],
+    ["tty", "setraw"],
+    ["curses", "initscr"],
+    ["getpass", "getpass"],
+    ["turtle", "Screen"],
+  ])("network, file, process and eval primitives: %s.%s is dangerous", (module, name) => {
     expect(cls(module, name)).toBe("dangerous");
   });
 

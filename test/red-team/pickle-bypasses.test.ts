@@ -170,6 +170,18 @@ const BYPASSES: Bypass[] = [
     args: text("print('harmless')"),
     why: "a compiled expression whose only use is to be evaluated",
   },
+  // CPython's private test extensions ship with python.org, Windows, macOS and conda builds: _testcapi's
+  // run_in_subinterp(code) runs Python source in a subinterpreter.
+  {
+    module: "_testcapi",
+    name: "run_in_subinterp",
+    args: text("import os; os.system('echo harmless')"),
+    why: "runs Python source",
+  },
+  // CPython Lib/warnings.py _getcategory("pkg.mod.Name") does __import__("pkg.mod"): any module's top level runs.
+  { module: "warnings", name: "_getcategory", args: text("antigravity.Warning"), why: "imports any module" },
+  // tkinter.Tcl() is Tk(useTk=False), whose readprofile exec()s ~/.Tk.py (and sources ~/.Tk.tcl) when present.
+  { module: "tkinter", name: "Tcl", args: text(), why: "execs a file from the home folder" },
   // CPython Lib/dataclasses.py (3.7-3.12) _create_fn(name, args, body) exec()s a def built from its text; a
   // default value in `args` runs while the def is made.
   {
