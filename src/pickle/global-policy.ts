@@ -565,6 +565,12 @@ export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
   "torch.serialization._open_zipfile_writer_file",
   "torch.load",
   "torch.serialization.load",
+  // The weights_only allowlist and location handlers every later torch.load in the process uses: a file loaded
+  // without restriction could widen them for the files loaded after it.
+  ...["add_safe_globals", "clear_safe_globals", "safe_globals", "register_package"].map(
+    (f) => `torch.serialization.${f}`,
+  ),
+  "torch._weights_only_unpickler._add_safe_globals",
   "torch.storage._load_from_bytes",
   "torch.compile",
   "torch.utils.data.datapipes.utils.decoder.basichandlers",

@@ -104,6 +104,14 @@ const BYPASSES: Bypass[] = [
     args: bytes(NESTED.stop().bytes()),
     why: "pickle.loads of a nested pickle",
   },
+  // torch/serialization.py add_safe_globals([...]) widens the weights_only allowlist of every later torch.load in
+  // the process (ComfyUI and A1111 load each model with weights_only or their own allowlist).
+  {
+    module: "torch.serialization",
+    name: "add_safe_globals",
+    args: (b) => b.emptyList().global("collections", "OrderedDict").append(),
+    why: "changes the process's load policy",
+  },
   // torch/__init__.py registers `torch.ops` and `torch.classes` in sys.modules; torch/_ops.py gives them
   // `load_library(path)` (ctypes.CDLL: runs the library's initialisers) and `import_module(name)` (importlib).
   { module: "torch.ops", name: "load_library", args: text("/tmp/payload.so"), why: "ctypes.CDLL of any path" },
