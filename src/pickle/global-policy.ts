@@ -394,6 +394,8 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
   // git_clone.
   "modules.launch_utils",
   "launch",
+  // SD.Next installer.py: run(cmd, arg), pip(arg) and git(arg) are subprocess.run(..., shell=True).
+  "installer",
   // More of the standard library: CPython's private test extensions (shipped with python.org, Windows, macOS and
   // conda builds) run source (`_testcapi.run_in_subinterp(code)`) and write memory and files; warnings'
   // `_getcategory("pkg.mod.Name")` imports any module; `_lsprof` is cProfile's C half; tkinter's Tk and Tcl exec
@@ -446,6 +448,8 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
   "lightning.fabric.utilities.cloud_io",
   // numpy: ctypes library loading, file readers and writers, the downloading DataSource.
   "numpy.ctypeslib",
+  // scipy's file formats: loadmat, savemat, wavfile, mmread, netcdf… open, create or truncate the path they are given.
+  "scipy.io",
   "numpy.lib.npyio",
   "numpy.lib._npyio_impl",
   "numpy.lib._datasource",
@@ -614,6 +618,9 @@ export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
   ...["save_file", "load_file"].map((f) => `safetensors.numpy.${f}`),
   "safetensors.safe_open",
   "safetensors._safetensors_rust.safe_open",
+  // numpy 1.x lookfor(what, module) __import__s the module it names (numpy/lib/utils.py).
+  "numpy.lookfor",
+  "numpy.lib.utils.lookfor",
   // numpy's PytestTester instance at the top level (numpy/__init__.py `test = PytestTester(__name__)`): calling it
   // runs pytest in the loading process.
   "numpy.test",

@@ -48,7 +48,18 @@ const REEXPORTS: ReadonlyMap<string, Reexport> = new Map<string, Reexport>([
     "numpy",
     {
       from: "numpy.lib.npyio",
-      names: ["load", "save", "savez", "savez_compressed", "loadtxt", "savetxt", "genfromtxt", "fromregex"],
+      names: [
+        "load",
+        "save",
+        "savez",
+        "savez_compressed",
+        "loadtxt",
+        "savetxt",
+        "genfromtxt",
+        "fromregex",
+        "recfromtxt",
+        "recfromcsv",
+      ],
     },
   ],
 ]);

@@ -134,6 +134,9 @@ describe("red team: code-execution and file-touching callables the denylist miss
     ["tty", "setraw"],
     ["curses", "initscr"],
     ["getpass", "getpass"],
+    ["numpy", "lookfor"],
+    ["scipy.io", "loadmat"],
+    ["scipy.io.wavfile", "write"],
     ["turtle", "Screen"],
   ])("network, file, process and eval primitives: %s.%s is dangerous", (module, name) => {
     expect(cls(module, name)).toBe("dangerous");
@@ -266,7 +269,7 @@ describe("red team: code-execution and file-touching callables the denylist miss
   });
 
   it("numpy's top-level file readers and writers are numpy.lib.npyio's", () => {
-    for (const name of ["load", "save", "savez", "loadtxt", "genfromtxt", "fromregex"])
+    for (const name of ["load", "save", "savez", "loadtxt", "genfromtxt", "fromregex", "recfromcsv"])
       expect(cls("numpy", name), `numpy.${name}`).toBe("dangerous");
     expect(cls("numpy", "frombuffer")).toBe("unknown");
   });

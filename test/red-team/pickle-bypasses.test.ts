@@ -237,6 +237,8 @@ const BYPASSES: Bypass[] = [
   // defines or re-exports run, run_pip, run_python and git_clone. Importable in the WebUI process that loads models.
   { module: "modules.launch_utils", name: "run", args: text("echo harmless"), why: "runs a shell command" },
   { module: "launch", name: "run_python", args: text("print('harmless')"), why: "runs python -c" },
+  // SD.Next installer.py: run(cmd, arg), pip(arg) and git(arg) are subprocess.run(..., shell=True).
+  { module: "installer", name: "run", args: text("echo", "harmless"), why: "runs a shell command" },
   // The original torch.load under the names WebUIs keep it: A1111 modules/safe.py `unsafe_torch_load`, ComfyUI
   // comfy/utils.py `load_torch_file(ckpt)` (safe_load=False by default), copied into Forge and many extensions.
   { module: "modules.safe", name: "unsafe_torch_load", args: text("/tmp/other.ckpt"), why: "torch.load of a path" },
