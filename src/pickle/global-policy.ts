@@ -382,6 +382,12 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
   "torch.distributed.launch",
   "torch.distributed.launcher",
   "torch.distributed.elastic",
+  // torch_save_to_dcp(path, dir) is torch.load(path, weights_only=False); dcp_to_torch_save writes a file.
+  "torch.distributed.checkpoint.format_utils",
+  // SummaryWriter(log_dir) creates the folder and an event file as it is constructed.
+  "torch.utils.tensorboard",
+  "tensorboard",
+  "tensorboardX",
   // pandas' I/O package: its readers open paths and URLs (`pandas.io.pickle.read_pickle` unpickles one), its
   // writers create files. A pickled DataFrame names pandas.core and pandas._libs, never pandas.io.
   "pandas.io",
@@ -460,6 +466,8 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
   "IPython",
   "sklearn.externals.joblib",
   "keras.saving",
+  // Keras 3 keeps load_model (a Lambda layer in a legacy file runs its code) under keras.src.
+  "keras.src.saving",
   "sh",
   "plumbum",
   // Importing it opens a web browser (Lib/antigravity.py calls webbrowser.open at its top level): GLOBAL alone runs it.
@@ -584,6 +592,8 @@ export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
   // numpy functions that read, write or map the file they are given (its top-level file readers and writers are
   // numpy.lib.npyio's, reexports.ts).
   "numpy.fromfile",
+  // numpy.fromfile is the C function of numpy's multiarray module, reachable under its defining spellings too.
+  ...["numpy.core", "numpy._core"].flatMap((p) => [`${p}.multiarray.fromfile`, `${p}._multiarray_umath.fromfile`]),
   "numpy.memmap",
   "numpy.lib.format.open_memmap",
   "numpy.lib.format.read_array",

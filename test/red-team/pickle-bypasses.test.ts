@@ -112,6 +112,13 @@ const BYPASSES: Bypass[] = [
     args: (b) => b.emptyList().global("collections", "OrderedDict").append(),
     why: "changes the process's load policy",
   },
+  // torch/distributed/checkpoint/format_utils.py torch_save_to_dcp(path, dir) is torch.load(path, weights_only=False).
+  {
+    module: "torch.distributed.checkpoint.format_utils",
+    name: "torch_save_to_dcp",
+    args: text("/tmp/other.pt", "/tmp/out"),
+    why: "unrestricted torch.load of a path",
+  },
   // torch/__init__.py registers `torch.ops` and `torch.classes` in sys.modules; torch/_ops.py gives them
   // `load_library(path)` (ctypes.CDLL: runs the library's initialisers) and `import_module(name)` (importlib).
   { module: "torch.ops", name: "load_library", args: text("/tmp/payload.so"), why: "ctypes.CDLL of any path" },
