@@ -564,6 +564,9 @@ export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
   "xml.etree.ElementTree.ElementTree",
   "xml.dom.minidom.parse",
   "xml.dom.pulldom.parse",
+  // minidom.parse's own reader, and ElementInclude's loader of an href.
+  "xml.dom.expatbuilder.parse",
+  "xml.etree.ElementInclude.default_loader",
   "xml.sax.parse",
   // torch.save opens its path for writing (truncating it); from_file maps a path (read-write when shared); the
   // serialization helpers behind load and save open the path they are given.
@@ -595,8 +598,8 @@ export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
   // numpy.fromfile is the C function of numpy's multiarray module, reachable under its defining spellings too.
   ...["numpy.core", "numpy._core"].flatMap((p) => [`${p}.multiarray.fromfile`, `${p}._multiarray_umath.fromfile`]),
   "numpy.memmap",
-  "numpy.lib.format.open_memmap",
-  "numpy.lib.format.read_array",
+  // numpy.lib.format is a shim over numpy.lib._format_impl in numpy 2: both spellings resolve.
+  ...["numpy.lib.format", "numpy.lib._format_impl"].flatMap((m) => [`${m}.open_memmap`, `${m}.read_array`]),
   "numpy.DataSource",
   // pandas readers (paths and URLs) and YAML loaders that build arbitrary objects.
   ...[
