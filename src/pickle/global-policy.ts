@@ -626,6 +626,10 @@ export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
   "keras.models.load_model",
   // psutil.Popen(*args) is subprocess.Popen (psutil is an A1111 and ComfyUI requirement).
   "psutil.Popen",
+  // transformers.pipeline(task, model, …, trust_remote_code) downloads a repository and, with that positional flag,
+  // imports its Python code.
+  "transformers.pipeline",
+  "transformers.pipelines.pipeline",
   // safetensors' file functions open, map or write (truncating) the path they are given.
   ...["save_file", "load_file", "save_model", "load_model"].map((f) => `safetensors.torch.${f}`),
   ...["save_file", "load_file"].map((f) => `safetensors.numpy.${f}`),

