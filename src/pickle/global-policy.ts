@@ -449,6 +449,15 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
   "httpx",
   "urllib3",
   "fsspec",
+  // Image and video I/O: OpenCV's readers and writers open paths, devices and URLs (cv2.imwrite truncates any
+  // path); Pillow's ImageShow and ImageGrab run viewer, screenshot and clipboard programs, and its EPS plugin runs
+  // Ghostscript; torchvision's io writes files and its dataset utilities download and extract archives anywhere.
+  "cv2",
+  "PIL.ImageShow",
+  "PIL.ImageGrab",
+  "PIL.EpsImagePlugin",
+  "torchvision.io",
+  "torchvision.datasets.utils",
   "pytorch_lightning.utilities.cloud_io",
   "lightning_fabric.utilities.cloud_io",
   "lightning.fabric.utilities.cloud_io",
