@@ -370,8 +370,101 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
   "torch.testing._internal",
   "torch._export",
   "torch.export",
+  // torch/__init__.py registers `torch.ops` and `torch.classes` in sys.modules; torch/_ops.py gives them
+  // `load_library(path)` (ctypes.CDLL: the library's initialisers run) and `import_module(name)` (importlib).
+  "torch.ops",
+  "torch.classes",
+  // Every report function runs pip, conda, nvidia-smi and compilers as subprocesses.
+  "torch.utils.collect_env",
+  // torchrun and its launchers start worker processes: `torch.distributed.run.main([..., "--no-python", cmd])`
+  // runs any executable, and torch.distributed.elastic's start_processes and agents spawn what they are given.
+  "torch.distributed.run",
+  "torch.distributed.launch",
+  "torch.distributed.launcher",
+  "torch.distributed.elastic",
+  // torch_save_to_dcp(path, dir) is torch.load(path, weights_only=False); dcp_to_torch_save writes a file.
+  "torch.distributed.checkpoint.format_utils",
+  // SummaryWriter(log_dir) creates the folder and an event file as it is constructed.
+  "torch.utils.tensorboard",
+  "tensorboard",
+  "tensorboardX",
+  // pandas' I/O package: its readers open paths and URLs (`pandas.io.pickle.read_pickle` unpickles one), its
+  // writers create files. A pickled DataFrame names pandas.core and pandas._libs, never pandas.io.
+  "pandas.io",
+  // pandas' own unrestricted Unpickler and its loads(bytes): a nested pickle.
+  "pandas.compat.pickle_compat",
+  // numpy's PytestTester runs pytest in the loading process.
+  "numpy._pytesttester",
+  // AUTOMATIC1111 and Forge, importable in the process that loads models: modules/launch_utils.py `run(command)`
+  // is subprocess.run(command, shell=True), and launch.py defines or re-exports run, run_pip, run_python,
+  // git_clone.
+  "modules.launch_utils",
+  "launch",
+  // SD.Next installer.py: run(cmd, arg), pip(arg) and git(arg) are subprocess.run(..., shell=True).
+  "installer",
+  // More of the standard library: CPython's private test extensions (shipped with python.org, Windows, macOS and
+  // conda builds) run source (`_testcapi.run_in_subinterp(code)`) and write memory and files; warnings'
+  // `_getcategory("pkg.mod.Name")` imports any module; `_lsprof` is cProfile's C half; tkinter's Tk and Tcl exec
+  // `~/.Tk.py` when present and open windows; smtpd/asyncore/asynchat (≤ 3.11) bind sockets; readline reads and
+  // writes history files; tty, curses and getpass take over the terminal.
+  "_testcapi",
+  "_testinternalcapi",
+  "_testlimitedcapi",
+  "_testclinic",
+  "_testbuffer",
+  "_testmultiphase",
+  "_testsinglephase",
+  "_testimportmultiple",
+  "_testconsole",
+  "_ctypes_test",
+  "_xxtestfuzz",
+  "warnings",
+  "_warnings",
+  "_py_warnings",
+  "_lsprof",
+  "tkinter",
+  "_tkinter",
+  "turtle",
+  "turtledemo",
+  "smtpd",
+  "asyncore",
+  "asynchat",
+  "readline",
+  "tty",
+  "curses",
+  "_curses",
+  "getpass",
+  // Packages the WebUIs install whose functions run text as code, start processes, import what a string names or
+  // fetch from the network: sympy's functions sympify string arguments, which is parse_expr, an eval() with every
+  // builtin function (__import__, exec, open) in scope (torch ≥ 2 requires sympy); numexpr evaluates its text;
+  // uvicorn.run("module:attr") imports the module, then binds a socket; transformers' and diffusers' dynamic
+  // modules download a repository's Python files and import them; huggingface_hub, httpx, urllib3 and fsspec
+  // fetch and write; Lightning's cloud_io `load` is torch.load of a path or URL.
+  "sympy",
+  "numexpr",
+  "uvicorn",
+  "transformers.dynamic_module_utils",
+  "diffusers.utils.dynamic_modules_utils",
+  "huggingface_hub",
+  "httpx",
+  "urllib3",
+  "fsspec",
+  // Image and video I/O: OpenCV's readers and writers open paths, devices and URLs (cv2.imwrite truncates any
+  // path); Pillow's ImageShow and ImageGrab run viewer, screenshot and clipboard programs, and its EPS plugin runs
+  // Ghostscript; torchvision's io writes files and its dataset utilities download and extract archives anywhere.
+  "cv2",
+  "PIL.ImageShow",
+  "PIL.ImageGrab",
+  "PIL.EpsImagePlugin",
+  "torchvision.io",
+  "torchvision.datasets.utils",
+  "pytorch_lightning.utilities.cloud_io",
+  "lightning_fabric.utilities.cloud_io",
+  "lightning.fabric.utilities.cloud_io",
   // numpy: ctypes library loading, file readers and writers, the downloading DataSource.
   "numpy.ctypeslib",
+  // scipy's file formats: loadmat, savemat, wavfile, mmread, netcdf… open, create or truncate the path they are given.
+  "scipy.io",
   "numpy.lib.npyio",
   "numpy.lib._npyio_impl",
   "numpy.lib._datasource",
@@ -382,6 +475,8 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
   "IPython",
   "sklearn.externals.joblib",
   "keras.saving",
+  // Keras 3 keeps load_model (a Lambda layer in a legacy file runs its code) under keras.src.
+  "keras.src.saving",
   "sh",
   "plumbum",
   // Importing it opens a web browser (Lib/antigravity.py calls webbrowser.open at its top level): GLOBAL alone runs it.
@@ -431,6 +526,25 @@ export const MODULE_OBJECT_NAMES: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Names that are dangerous in whatever module holds them, with why; no class or function a model file pickles has
+ * these names, and the modules that hold them are too many or too unpredictable to list:
+ * - nested loaders: torch's config modules (torch/utils/_config_module.py `install_config_module`) all gain
+ *   `load_config(bytes)`, which is pickle.loads; the WebUIs keep the original torch.load as A1111's
+ *   `modules.safe.unsafe_torch_load` and ComfyUI's `comfy.utils.load_torch_file(path)` (safe_load=False by
+ *   default), and Forge and many extensions carry copies of both under their own module names;
+ * - code runners: six.py's `exec_ = getattr(builtins, "exec")`, copied into python-future's `future.utils` and
+ *   countless compat modules (with `eval_`), and Python 2's `execfile(path)` as compat modules re-implement it.
+ */
+export const DANGEROUS_NAMES: ReadonlyMap<string, string> = new Map([
+  ["load_config", "a torch config module's load_config(bytes) is pickle.loads"],
+  ["unsafe_torch_load", "the WebUIs' name for the original, unrestricted torch.load"],
+  ["load_torch_file", "ComfyUI's torch.load of a path, unrestricted by default"],
+  ["exec_", "the compat spelling of builtins.exec"],
+  ["eval_", "the compat spelling of builtins.eval"],
+  ["execfile", "compiles and execs the file at a path"],
+]);
+
+/**
  * Exact dangerous pairs whose module is not dangerous as a whole. The other pairs of picklescan's `_unsafe_globals`
  * have their module in DANGEROUS_MODULES (`types`, `functools`, `operator`, `pydoc`, `cloudpickle`, …) or a dotted
  * name (`code.InteractiveInterpreter.runcode`, `torch.utils._config_module.ConfigModule.load_config`), which is
@@ -459,6 +573,9 @@ export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
   "xml.etree.ElementTree.ElementTree",
   "xml.dom.minidom.parse",
   "xml.dom.pulldom.parse",
+  // minidom.parse's own reader, and ElementInclude's loader of an href.
+  "xml.dom.expatbuilder.parse",
+  "xml.etree.ElementInclude.default_loader",
   "xml.sax.parse",
   // torch.save opens its path for writing (truncating it); from_file maps a path (read-write when shared); the
   // serialization helpers behind load and save open the path they are given.
@@ -472,26 +589,26 @@ export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
   "torch.serialization._open_zipfile_writer_file",
   "torch.load",
   "torch.serialization.load",
+  // The weights_only allowlist and location handlers every later torch.load in the process uses: a file loaded
+  // without restriction could widen them for the files loaded after it.
+  ...["add_safe_globals", "clear_safe_globals", "safe_globals", "register_package"].map(
+    (f) => `torch.serialization.${f}`,
+  ),
+  "torch._weights_only_unpickler._add_safe_globals",
   "torch.storage._load_from_bytes",
   "torch.compile",
-  "torch.utils.collect_env.run",
   "torch.utils.data.datapipes.utils.decoder.basichandlers",
-  "numpy.load",
   "pandas.read_pickle",
-  "pandas.io.parsers.readers.read_csv",
   "torch.serialization._load",
   "torch.serialization._legacy_load",
-  // numpy functions that read, write or map the file they are given.
+  // numpy functions that read, write or map the file they are given (its top-level file readers and writers are
+  // numpy.lib.npyio's, reexports.ts).
   "numpy.fromfile",
+  // numpy.fromfile is the C function of numpy's multiarray module, reachable under its defining spellings too.
+  ...["numpy.core", "numpy._core"].flatMap((p) => [`${p}.multiarray.fromfile`, `${p}._multiarray_umath.fromfile`]),
   "numpy.memmap",
-  "numpy.loadtxt",
-  "numpy.genfromtxt",
-  "numpy.save",
-  "numpy.savez",
-  "numpy.savez_compressed",
-  "numpy.savetxt",
-  "numpy.lib.format.open_memmap",
-  "numpy.lib.format.read_array",
+  // numpy.lib.format is a shim over numpy.lib._format_impl in numpy 2: both spellings resolve.
+  ...["numpy.lib.format", "numpy.lib._format_impl"].flatMap((m) => [`${m}.open_memmap`, `${m}.read_array`]),
   "numpy.DataSource",
   // pandas readers (paths and URLs) and YAML loaders that build arbitrary objects.
   ...[
@@ -516,6 +633,37 @@ export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
   ].map((f) => `pandas.${f}`),
   ...["load", "load_all", "unsafe_load", "unsafe_load_all", "full_load", "full_load_all"].map((f) => `yaml.${f}`),
   "keras.models.load_model",
+  // psutil.Popen(*args) is subprocess.Popen (psutil is an A1111 and ComfyUI requirement).
+  "psutil.Popen",
+  // transformers.pipeline(task, model, …, trust_remote_code) downloads a repository and, with that positional flag,
+  // imports its Python code.
+  "transformers.pipeline",
+  "transformers.pipelines.pipeline",
+  // safetensors' file functions open, map or write (truncating) the path they are given.
+  ...["save_file", "load_file", "save_model", "load_model"].map((f) => `safetensors.torch.${f}`),
+  ...["save_file", "load_file"].map((f) => `safetensors.numpy.${f}`),
+  "safetensors.safe_open",
+  "safetensors._safetensors_rust.safe_open",
+  // numpy 1.x lookfor(what, module) __import__s the module it names (numpy/lib/utils.py).
+  "numpy.lookfor",
+  "numpy.lib.utils.lookfor",
+  // numpy's PytestTester instance at the top level (numpy/__init__.py `test = PytestTester(__name__)`): calling it
+  // runs pytest in the loading process.
+  "numpy.test",
+  // Record-array readers that open the path they are given (numpy/_core/records.py fromfile).
+  "numpy.rec.fromfile",
+  "numpy.core.records.fromfile",
+  "numpy._core.records.fromfile",
+  // CPython Lib/typing.py: a ForwardRef holds compiled code whose one use is to be evaluated; `_eval_type`,
+  // `evaluate_forward_ref` and `get_type_hints` eval() it (typing_extensions has the same functions).
+  ...["ForwardRef", "_eval_type", "evaluate_forward_ref", "get_type_hints"].flatMap((f) => [
+    `typing.${f}`,
+    `typing_extensions.${f}`,
+  ]),
+  "annotationlib.ForwardRef",
+  // CPython Lib/dataclasses.py (3.7–3.12) `_create_fn(name, args, body)` exec()s a def made from its text: a
+  // default value in `args` runs while the def is made.
+  "dataclasses._create_fn",
   "mlflow.projects.backend.local._run_entry_point",
 ]);
 

@@ -3,6 +3,7 @@ import {
   BUILTINS_MODULES,
   DANGEROUS_GLOBALS,
   DANGEROUS_MODULES,
+  DANGEROUS_NAMES,
   KNOWN_BUILTINS,
   KNOWN_GLOBALS,
   KNOWN_NUMPY_DTYPES_MODULE,
@@ -10,7 +11,7 @@ import {
   SAFE_BUILTINS,
   SAFE_GLOBALS,
 } from "./global-policy.js";
-import { definingModule } from "./reexports.js";
+import { definingGlobal } from "./reexports.js";
 
 /**
  * `safe`: allowlisted. `known`, `unknown`: suspicious (needs trusting). `malformed`: no module or attribute has
@@ -76,10 +77,10 @@ export function judgeGlobal(rawModule: string, rawName: string, protocol: number
   }
   const [module, name] = protocol < 3 ? mapPython2Global(rawModule, rawName) : [rawModule, rawName];
   const own = judgeResolved(module, name);
-  const home = definingModule(module, name);
+  const home = definingGlobal(module, name);
   if (home === null) return own;
-  // The same object under its defining module's name: the stricter of the two verdicts stands.
-  const aliased = judgeResolved(home, name);
+  // The same object under its defining name: the stricter of the two verdicts stands.
+  const aliased = judgeResolved(home[0], home[1]);
   return STRICTNESS[aliased.class] > STRICTNESS[own.class]
     ? { ...own, class: aliased.class, reason: `same object as ${aliased.resolved}: ${aliased.reason}` }
     : own;
@@ -107,6 +108,8 @@ function judgeResolved(module: string, name: string): GlobalJudgement {
   if (DANGEROUS_GLOBALS.has(resolved)) return verdict("dangerous", "known code-execution or nested-load primitive");
   const dangerousModule = inDangerousModule(module);
   if (dangerousModule) return verdict("dangerous", `module ${dangerousModule} can run code or touch the system`);
+  const dangerousName = DANGEROUS_NAMES.get(name);
+  if (dangerousName) return verdict("dangerous", dangerousName);
   if (MODULE_OBJECT_NAMES.has(name)) {
     return verdict(
       "dangerous",

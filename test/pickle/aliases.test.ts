@@ -114,6 +114,47 @@ describe("red team: code-execution and file-touching callables the denylist miss
     expect(cls(module, name)).toBe("dangerous");
   });
 
+  it.each([
+    ["httpx", "get"],
+    ["urllib3", "request"],
+    ["fsspec", "open_local"],
+    ["numexpr", "evaluate"],
+    ["pytorch_lightning.utilities.cloud_io", "load"],
+    ["lightning_fabric.utilities.cloud_io", "_load"],
+    ["diffusers.utils.dynamic_modules_utils", "get_class_from_dynamic_module"],
+    ["safetensors.torch", "load_file"],
+    ["safetensors", "safe_open"],
+    ["sympy.parsing.sympy_parser", "parse_expr"],
+    ["_testinternalcapi", "run_in_subinterp_with_config"],
+    ["_lsprof", "Profiler"],
+    ["_warnings", "warn"],
+    ["smtpd", "SMTPServer"],
+    ["asyncore", "dispatcher"],
+    ["readline", "write_history_file"],
+    ["tty", "setraw"],
+    ["curses", "initscr"],
+    ["getpass", "getpass"],
+    ["numpy", "lookfor"],
+    ["cv2", "imwrite"],
+    ["PIL.ImageShow", "show"],
+    ["PIL.ImageGrab", "grabclipboard"],
+    ["torchvision.datasets.utils", "extract_archive"],
+    ["torchvision.io", "write_file"],
+    ["numpy.core.multiarray", "fromfile"],
+    ["numpy.lib._format_impl", "open_memmap"],
+    ["xml.dom.expatbuilder", "parse"],
+    ["xml.etree.ElementInclude", "default_loader"],
+    ["numpy._core.multiarray", "fromfile"],
+    ["torch.utils.tensorboard", "SummaryWriter"],
+    ["tensorboardX", "SummaryWriter"],
+    ["keras.src.saving.saving_api", "load_model"],
+    ["scipy.io", "loadmat"],
+    ["scipy.io.wavfile", "write"],
+    ["turtle", "Screen"],
+  ])("network, file, process and eval primitives: %s.%s is dangerous", (module, name) => {
+    expect(cls(module, name)).toBe("dangerous");
+  });
+
   it("antigravity: any name imports the module, whose top level opens a web browser", () => {
     for (const name of ["geohash", "fly", "webbrowser"]) expect(cls("antigravity", name), name).toBe("dangerous");
   });
@@ -199,6 +240,51 @@ describe("red team: code-execution and file-touching callables the denylist miss
     }
     // Parsing text already in the pickle opens nothing.
     expect(cls("xml.etree.ElementTree", "fromstring")).toBe("unknown");
+  });
+
+  it("six.moves, and vendored copies of six: each moved name gets the verdict of the object it resolves to", () => {
+    for (const [module, name] of [
+      ["six.moves", "getoutput"],
+      ["six.moves", "reload_module"],
+      ["six.moves", "getcwd"],
+      ["six.moves.builtins", "exec"],
+      ["six.moves.cPickle", "Unpickler"],
+      ["six.moves.http_client", "HTTPSConnection"],
+      ["six.moves.urllib_request", "urlretrieve"],
+      ["six.moves.urllib.request", "urlopen"],
+      ["pip._vendor.six.moves", "getoutput"],
+      ["urllib3.packages.six.moves", "getstatusoutput"],
+    ]) {
+      expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
+    }
+    expect(judgeGlobal("six.moves", "getoutput", 2).reason).toContain("subprocess.getoutput");
+    // Harmless moves stay what an unknown import is; a module merely named like six's is not six.
+    expect(cls("six.moves", "range")).toBe("unknown");
+    expect(cls("six.moves.collections_abc", "Mapping")).toBe("unknown");
+    expect(cls("sixteen.moves", "getoutput")).toBe("unknown");
+  });
+
+  it("python-future's aliases of standard modules and builtins", () => {
+    for (const [module, name] of [
+      ["future.moves.subprocess", "Popen"],
+      ["future.moves.pickle", "loads"],
+      ["future.backports.urllib.request", "urlopen"],
+      ["future.backports.http.server", "HTTPServer"],
+      ["future.builtins", "open"],
+      ["past.builtins", "apply"],
+      ["past.builtins", "execfile"],
+      ["past.builtins", "reload"],
+    ]) {
+      expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
+    }
+    expect(cls("past.builtins", "chr")).toBe("unknown");
+    expect(cls("future.moves.collections", "OrderedDict")).toBe("unknown");
+  });
+
+  it("numpy's top-level file readers and writers are numpy.lib.npyio's", () => {
+    for (const name of ["load", "save", "savez", "loadtxt", "genfromtxt", "fromregex", "recfromcsv"])
+      expect(cls("numpy", name), `numpy.${name}`).toBe("dangerous");
+    expect(cls("numpy", "frombuffer")).toBe("unknown");
   });
 
   it("the torch names ordinary checkpoints use stay as they were", () => {
