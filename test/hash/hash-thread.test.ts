@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { writeFile } from "node:fs/promises";
+import { truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { promisify } from "node:util";
@@ -117,6 +117,25 @@ describe("hashFile with the AutoV3 stream on its own thread", () => {
     await writeFile(plain, randomBytes(MiB));
     prestartSha256Thread();
     await hashFile(plain, { autov3Thread: true });
+    expect(await stopSpareSha256Thread()).toBe(true);
+  });
+
+  it("boots a spare only for a file named as safetensors that is big enough to hash on it", async () => {
+    const { prestartSha256ThreadFor, stopSpareSha256Thread, AUTOV3_THREAD_MIN_BYTES } =
+      await builtModule<ThreadModule>("sha256-thread.js");
+    const dir = await tempDir();
+    const sparse = async (name: string, size: number) => {
+      const path = join(dir, name);
+      await writeFile(path, "");
+      await truncate(path, size);
+      return path;
+    };
+    const bigBin = await sparse("big.bin", AUTOV3_THREAD_MIN_BYTES);
+    const smallTensors = await sparse("small.safetensors", AUTOV3_THREAD_MIN_BYTES - 1);
+    const bigTensors = await sparse("big.SFT", AUTOV3_THREAD_MIN_BYTES);
+    await prestartSha256ThreadFor([bigBin, smallTensors, join(dir, "missing.safetensors")]);
+    expect(await stopSpareSha256Thread()).toBe(false);
+    await prestartSha256ThreadFor([smallTensors, bigTensors]);
     expect(await stopSpareSha256Thread()).toBe(true);
   });
 

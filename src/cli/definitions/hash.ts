@@ -1,4 +1,3 @@
-import { stat } from "node:fs/promises";
 import type { Command } from "commander";
 import { type CliContext, globalOptions } from "../context.js";
 
@@ -14,15 +13,6 @@ Hashes are cached by path, size, mtime and inode in the sdmodels state folder.
 Exit codes: 0 hashed, 1 usage error, 2 a file could not be read.
 `;
 
-/** A path's size, or 0 when it cannot be stat'ed (the command itself then says why). */
-async function sizeOrZero(path: string): Promise<number> {
-  try {
-    return (await stat(path)).size;
-  } catch {
-    return 0;
-  }
-}
-
 /**
  * `sdmodels hash` as the command line sees it: arguments, options, help. What it does lives in commands/hash.ts,
  * loaded only when the command runs, so `--help`, `--version` and the other commands never load its modules.
@@ -35,12 +25,9 @@ export function registerHash(program: Command, context: CliContext): void {
     .option("--no-cache", "ignore and do not update the hash cache")
     .addHelpText("after", EXAMPLES)
     .action(async (paths: string[], flags: { cache: boolean }, command: Command) => {
-      // First of all, boot the thread a safetensors file's AutoV3 stream runs on: it starts on the other core while
-      // the command's modules load, instead of after the first read (where its ~30 ms delayed the whole hash). Only
-      // for a file big enough to get one: for small files the boot is ~70 ms of CPU and 10 MB for nothing.
+      // First of all: the AutoV3 thread boots on the other core while the command's modules load.
       const thread = await import("../../hash/sha256-thread.js");
-      const sizes = await Promise.all(paths.map(sizeOrZero));
-      if (sizes.some((size) => size >= thread.AUTOV3_THREAD_MIN_BYTES)) thread.prestartSha256Thread();
+      await thread.prestartSha256ThreadFor(paths);
       try {
         const { runHash } = await import("../commands/hash.js");
         context.exitCode = await runHash(paths, flags, globalOptions(command), context.io);
