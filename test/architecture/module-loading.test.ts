@@ -12,7 +12,7 @@ const NETWORK_AND_SCHEMAS = ["undici", "zod", "content-disposition"];
 
 describe("what loads with each entry point (static imports; import() loads when its line runs)", () => {
   it("the inspection workers load the readers, the pickle interpreter and the classifier, and no package", () => {
-    for (const worker of ["src/inspect/inspect-worker.ts", "src/app/inspect-candidate-worker.ts"]) {
+    for (const worker of ["src/app/inspect-file-worker.ts", "src/app/inspect-candidate-worker.ts"]) {
       const { files, packages } = loadedWith(REPO, worker);
       expect(
         packages.filter((p) => !p.startsWith("node:")),
@@ -23,6 +23,17 @@ describe("what loads with each entry point (static imports; import() loads when 
         worker,
       ).toEqual([]);
     }
+  });
+
+  it("inspect leaves the readers and the pickle interpreter to the workers that use them", () => {
+    const { files } = loadedWith(REPO, "src/cli/commands/inspect.ts");
+    // Opening a file without following links is shared with the folder walk; the readers are not.
+    expect(files.filter((f) => /^src\/(read|pickle)\//.test(f) && f !== "src/read/open-regular-file.ts")).toEqual([]);
+  });
+
+  it("inspect loads the HTML report's page builder and preview decoders only for --report", () => {
+    const { files } = loadedWith(REPO, "src/cli/commands/inspect.ts");
+    expect(files.filter((f) => f.startsWith("src/cli/report/html/"))).toEqual([]);
   });
 
   it("sort and inspect load neither the HTTP client nor the schema library unless a run needs them", () => {
