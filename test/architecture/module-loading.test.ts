@@ -31,9 +31,14 @@ describe("what loads with each entry point (static imports; import() loads when 
     expect(files.filter((f) => /^src\/(read|pickle)\//.test(f) && f !== "src/read/open-regular-file.ts")).toEqual([]);
   });
 
-  it("inspect loads the HTML report's page builder and preview decoders only for --report", () => {
-    const { files } = loadedWith(REPO, "src/cli/commands/inspect.ts");
-    expect(files.filter((f) => f.startsWith("src/cli/report/html/"))).toEqual([]);
+  it("inspect, sort and install load the HTML report's page builder and preview decoders only for --report", () => {
+    for (const command of ["src/cli/commands/inspect.ts", "src/cli/commands/sort.ts", "src/cli/commands/install.ts"]) {
+      const { files } = loadedWith(REPO, command);
+      expect(
+        files.filter((f) => f.startsWith("src/cli/report/html/")),
+        command,
+      ).toEqual([]);
+    }
   });
 
   it("sort and inspect load neither the HTTP client nor the schema library unless a run needs them", () => {
