@@ -31,8 +31,8 @@ describe("what loads with each entry point (static imports; import() loads when 
     expect(files.filter((f) => /^src\/(read|pickle)\//.test(f) && f !== "src/read/open-regular-file.ts")).toEqual([]);
   });
 
-  it("inspect, sort and install load the HTML report's page builder and preview decoders only for --report", () => {
-    for (const command of ["src/cli/commands/inspect.ts", "src/cli/commands/sort.ts", "src/cli/commands/install.ts"]) {
+  it("inspect, sort, install and audit load the HTML report's page builder and preview decoders only for --report", () => {
+    for (const command of ["inspect", "sort", "install", "audit"].map((c) => `src/cli/commands/${c}.ts`)) {
       const { files } = loadedWith(REPO, command);
       expect(
         files.filter((f) => f.startsWith("src/cli/report/html/")),
@@ -41,8 +41,8 @@ describe("what loads with each entry point (static imports; import() loads when 
     }
   });
 
-  it("sort and inspect load neither the HTTP client nor the schema library unless a run needs them", () => {
-    for (const command of ["src/cli/commands/sort.ts", "src/cli/commands/inspect.ts"]) {
+  it("sort, inspect and audit load neither the HTTP client nor the schema library unless a run needs them", () => {
+    for (const command of ["sort", "inspect", "audit"].map((c) => `src/cli/commands/${c}.ts`)) {
       const { packages } = loadedWith(REPO, command);
       expect(
         packages.filter((p) => NETWORK_AND_SCHEMAS.includes(p)),
