@@ -9,6 +9,7 @@ export default {
     // Placing a file, its journal and undoing it: a mutant that survives here could lose or overwrite a model.
     "src/install/place-file.ts",
     "src/install/journal.ts",
+    "src/install/journal-schema.ts",
     "src/install/undo-batch.ts",
     // Which host a token is sent to, and how redirects may change it.
     "src/download/tokens.ts",

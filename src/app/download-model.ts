@@ -1,12 +1,10 @@
 import { stat } from "node:fs/promises";
 import { join } from "node:path";
-import { classifyInspection } from "../classify/classify-inspection.js";
-import type { Classification } from "../classify/types.js";
 import type { DownloadResult } from "../download/index.js";
 import { inspectFile } from "../inspect/inspect-file.js";
-import type { Inspection } from "../inspect/types.js";
 import { type FetchSettings, fetchResolved, type ResolvedDownload, resolveDownload } from "./fetch-source.js";
 import { createFileHasher, type HashedFile } from "./file-hasher.js";
+import { type InspectedFile, inspectedFile } from "./inspected-file.js";
 
 /** What `download` did: on a dry run, what it would fetch and where; else the file, its hashes and what it is. */
 export type DownloadOutcome =
@@ -17,14 +15,12 @@ export type DownloadOutcome =
       /** A file is already at `path`: the download would fail rather than replace it. */
       exists: boolean;
     }
-  | {
+  | ({
       dryRun: false;
       resolved: ResolvedDownload;
       result: DownloadResult;
       hashes: HashedFile;
-      inspection: Inspection;
-      classification: Classification;
-    };
+    } & InspectedFile);
 
 /**
  * `download`: resolves a URL or AIR and fetches it into `dir` (resuming a `.part`, verifying what the service
@@ -49,6 +45,5 @@ export async function downloadModel(
   const hashes = await hasher.hash(result.path);
   await hasher.save();
   settings.status.update(`Inspecting ${result.path}`);
-  const inspection = await inspectFile(result.path);
-  return { dryRun: false, resolved, result, hashes, inspection, classification: classifyInspection(inspection) };
+  return { dryRun: false, resolved, result, hashes, ...inspectedFile(await inspectFile(result.path)) };
 }

@@ -1,7 +1,6 @@
 import { lstat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { inspectPath } from "../inspect/diffusers-folder.js";
-import { crashedInspection, type PoolOptions, runEach } from "../inspect/inspect-pool.js";
+import { crashedInspection, inspectPathHere, type PoolOptions, runEach } from "../inspect/inspect-pool.js";
 import { identityOf } from "../install/file-identity.js";
 import type { InstallCandidate } from "../install/types.js";
 import { compiledWorkerScript } from "../worker-script.js";
@@ -34,7 +33,7 @@ export async function inspectCandidates(
   let index = 0;
   const work = {
     workerUrl: WORKER_URL,
-    run: async (path: string) => classifiedInspection(await inspectPath(path)),
+    run: async (path: string) => classifiedInspection(await inspectPathHere(path)),
     crashed: (path: string, detail: string) => classifiedInspection(crashedInspection(path, detail)),
   };
   for await (const { inspection, classification } of runEach(paths, work, { onFile, jobs: options.jobs })) {

@@ -1,32 +1,42 @@
-import { classifyInspection } from "../classify/classify-inspection.js";
 import type { Classification } from "../classify/types.js";
-import { inspectEach, type PoolOptions } from "../inspect/inspect-pool.js";
+import { crashedInspection, inspectPathHere, type PoolOptions, runEach } from "../inspect/inspect-pool.js";
 import type { Inspection } from "../inspect/types.js";
 import { expandModelPaths } from "../inspect/walk.js";
+import { compiledWorkerScript } from "../worker-script.js";
 import type { CivitaiMatch } from "./civitai-lookup.js";
+import { type InspectedFile, inspectedFile } from "./inspected-file.js";
 import type { StatusLine } from "./progress.js";
 
-export interface ClassifiedInspection {
-  inspection: Inspection;
-  classification: Classification;
+const WORKER_URL = compiledWorkerScript(import.meta.url, "./inspect-file-worker.js");
+
+export interface InspectEachOptions extends PoolOptions {
+  /** The worker script (a test swaps in one that crashes). */
+  workerUrl?: URL;
 }
 
 /**
- * `inspect`: the files named, folders walked for model files, each inspected (on worker threads for many files) and
- * classified, in order. `targets` is known before any file is read; `files` yields one at a time, so a caller can
- * drop each file's tensors once it has used them.
+ * `inspect`: the files named, folders walked for model files, each inspected and classified (on worker threads for
+ * many files), in order. `targets` is known before any file is read; `files` yields one at a time.
  */
 export async function inspectPaths(
   paths: readonly string[],
   options: Pick<PoolOptions, "onFile" | "jobs"> = {},
-): Promise<{ targets: string[]; files: AsyncGenerator<ClassifiedInspection> }> {
+): Promise<{ targets: string[]; files: AsyncGenerator<InspectedFile> }> {
   const targets = await expandModelPaths(paths);
-  async function* classified(): AsyncGenerator<ClassifiedInspection> {
-    for await (const inspection of inspectEach(targets, options)) {
-      yield { inspection, classification: classifyInspection(inspection) };
-    }
-  }
-  return { targets, files: classified() };
+  return { targets, files: inspectEach(targets, options) };
+}
+
+/**
+ * Each path inspected and classified as an {@link InspectedFile}, yielded in the order given, on worker threads as
+ * `runEach` spreads them. A file whose worker died is an `inspect-crashed` error, never "safe".
+ */
+export function inspectEach(paths: readonly string[], options: InspectEachOptions = {}): AsyncGenerator<InspectedFile> {
+  const work = {
+    workerUrl: options.workerUrl ?? WORKER_URL,
+    run: async (path: string) => inspectedFile(await inspectPathHere(path)),
+    crashed: (path: string, detail: string) => inspectedFile(crashedInspection(path, detail)),
+  };
+  return runEach(paths, work, options);
 }
 
 /**

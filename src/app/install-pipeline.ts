@@ -8,7 +8,7 @@ import type {
   RecoveredBatch,
   WebuiTarget,
 } from "../install/types.js";
-import { type CivitaiMatch, lookUpOnCivitai } from "./civitai-lookup.js";
+import type { CivitaiMatch } from "./civitai-lookup.js";
 import type { FileHasher } from "./file-hasher.js";
 import { type InspectedCandidate, inspectCandidates } from "./inspect-candidates.js";
 import { formatByteProgress, type StatusLine } from "./progress.js";
@@ -69,8 +69,9 @@ export async function runInstallPipeline(
     (index, total, path) => status.update(`Inspecting ${index + 1}/${total} ${path}`),
     { keepMetadata: settings.keepMetadata, jobs: settings.jobs },
   );
+  // The Civitai client loads only for --civitai: undici and the zod schemas add ~18 MB to a run's peak RSS.
   const civitai = settings.civitai
-    ? await lookUpOnCivitai(
+    ? await (await import("./civitai-lookup.js")).lookUpOnCivitai(
         // Civitai knows files by SHA-256; a diffusers folder has none.
         files
           .filter((f) => f.inspection.error === null && f.inspection.format !== "diffusers")

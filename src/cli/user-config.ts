@@ -1,20 +1,9 @@
 import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import envPaths from "env-paths";
-import { z } from "zod";
 import type { RememberedWebui } from "../install/resolve-webui.js";
-import { UI_NAMES } from "../install/types.js";
 import { UsageError } from "./errors.js";
-
-/**
- * What `sdmodels config` remembers. Unknown keys are kept (a newer sdmodels may have written them) and an unknown
- * `ui` is an error rather than silently dropped.
- */
-const UserConfigSchema = z.looseObject({
-  webui: z.string().optional(),
-  ui: z.enum(UI_NAMES).optional(),
-});
-export type UserConfig = z.infer<typeof UserConfigSchema>;
+import type { UserConfig } from "./user-config-schema.js";
 
 /**
  * The config file: `SDMODELS_CONFIG_DIR/config.json`, else in the OS's config folder as env-paths names it:
@@ -41,6 +30,7 @@ export async function readUserConfig(path: string): Promise<UserConfig> {
   } catch (error) {
     throw new UsageError(`${path}: not valid JSON (${(error as Error).message}); fix it or remove it`);
   }
+  const { UserConfigSchema } = await import("./user-config-schema.js");
   const result = UserConfigSchema.safeParse(parsed);
   if (!result.success)
     throw new UsageError(

@@ -1,7 +1,5 @@
 import { availableParallelism } from "node:os";
 import { Worker } from "node:worker_threads";
-import { compiledWorkerScript } from "../worker-script.js";
-import { inspectPath } from "./diffusers-folder.js";
 import { fileInspectError } from "./io-error.js";
 import { buildSafetyReport } from "./safety-report.js";
 import type { Inspection } from "./types.js";
@@ -51,8 +49,6 @@ const WORKER_YOUNG_GENERATION_MB = 8;
  */
 const WORKER_OLD_GENERATION_MB = 64;
 
-const WORKER_URL = compiledWorkerScript(import.meta.url, "./inspect-worker.js");
-
 /**
  * What the pool does with each path: `run` on a worker thread started from `workerUrl` (a script that hands the same
  * `run` to {@link servePoolRequests}), or on the calling thread when there is no compiled script or too few files.
@@ -80,9 +76,13 @@ export interface PoolOptions {
   oldGenerationMb?: number;
 }
 
-export interface InspectEachOptions extends PoolOptions {
-  /** The worker script (a test swaps in one that crashes). */
-  workerUrl?: URL;
+/**
+ * `inspectPath` for a {@link PoolWork}'s `run` on the calling thread: the readers and the pickle interpreter load on
+ * the first file inspected there, so a run whose files all go to workers never loads them twice.
+ */
+export async function inspectPathHere(path: string): Promise<Inspection> {
+  const { inspectPath } = await import("./diffusers-folder.js");
+  return inspectPath(path);
 }
 
 /** The result for a file whose worker died while inspecting it (out of memory, a native crash): never "safe". */
@@ -99,17 +99,6 @@ export function crashedInspection(path: string, detail: string): Inspection {
     error,
     bytesRead: 0,
   };
-}
-
-/**
- * `inspectPath` of every path, yielded in the order given, on worker threads as {@link runEach} spreads them.
- */
-export function inspectEach(paths: readonly string[], options: InspectEachOptions = {}): AsyncGenerator<Inspection> {
-  return runEach(
-    paths,
-    { workerUrl: options.workerUrl ?? WORKER_URL, run: inspectPath, crashed: crashedInspection },
-    options,
-  );
 }
 
 /**

@@ -2,78 +2,14 @@ import { randomBytes } from "node:crypto";
 import { chmod, lstat, mkdir, open, readdir, readFile, rename } from "node:fs/promises";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
-import { z } from "zod";
 import { InstallError } from "./errors.js";
+import type { JournalData } from "./journal-schema.js";
 import type { WebuiTarget } from "./types.js";
 
-const identity = z.object({
-  dev: z.number(),
-  ino: z.number(),
-  size: z.number(),
-  mtimeMs: z.number(),
-  ctimeMs: z.number(),
-});
+export type { JournalData, JournalEntry, JournalFileRecord } from "./journal-schema.js";
 
-const treeEntry = z.object({ path: z.string(), type: z.enum(["file", "dir"]), identity });
-
-const fileRecord = z.object({
-  source: z.string(),
-  destination: z.string(),
-  size: z.number(),
-  sha256: z.string().nullable(),
-  /**
-   * Written ahead: `moving` is saved before a file is touched, `done` right after it reached the WebUI. `changed`:
-   * the source was no longer the inspected file; `interrupted`: stopped by a signal, or found half-done by recovery.
-   * `kept`: undo found it dangerous and left it where it is for good, so the batch can still become `undone`.
-   */
-  status: z.enum(["pending", "moving", "done", "failed", "changed", "interrupted", "undone", "kept"]),
-  method: z.enum(["rename", "copy"]).nullable(),
-  /** The source as it was moved (for the model: as inspected). A kept source is recognised by it. */
-  sourceIdentity: identity.nullable(),
-  /** A copy's temp file while it is being written, so recovery removes exactly it. */
-  temp: z.object({ path: z.string(), dev: z.number(), ino: z.number() }).nullable(),
-  /** The installed file right after installing (lstat): undo acts only on a file that still matches it. */
-  installed: identity.nullable(),
-  /** errno code of the failed removal of a copied source: the file is installed as a copy, the original stays. */
-  sourceKept: z.string().nullable(),
-  /**
-   * A folder (diffusers pipeline): its tree as read before it moved, and for a copy the tree installed. A copy or a
-   * kept source is removed only while it still is exactly that tree. Absent in journals written before folders
-   * could be copied.
-   */
-  tree: z
-    .object({ source: z.array(treeEntry), installed: z.array(treeEntry).nullable() })
-    .nullable()
-    .default(null),
-});
-
-/** Version 1 journals recorded no file identities: undo could not prove what it moves, so they are not read. */
-const JOURNAL_VERSION = 2;
-
-const journalSchema = z.object({
-  version: z.literal(JOURNAL_VERSION),
-  batchId: z.string(),
-  createdAt: z.string(),
-  webuiRoot: z.string(),
-  ui: z.string(),
-  /** The process applying the batch: recovery treats an `applying` batch whose process is gone as interrupted. */
-  pid: z.number(),
-  host: z.string(),
-  state: z.enum(["applying", "complete", "failed", "interrupted", "undone", "partially-undone"]),
-  /** `move` or `copy` (source kept). */
-  mode: z.enum(["move", "copy"]),
-  /** The folders the sources came from: undo puts files back only into these. */
-  sourceDirs: z.array(z.string()),
-  /** Folders this batch created, parents first; undo removes them again when empty. */
-  createdDirs: z.array(z.string()),
-  entries: z.array(fileRecord.extend({ sidecars: z.array(fileRecord) })),
-  /** Set when a later run found this batch `applying` with its process gone and recorded what had happened. */
-  recoveredAt: z.string().nullable(),
-});
-
-export type JournalFileRecord = z.infer<typeof fileRecord>;
-export type JournalEntry = z.infer<typeof journalSchema>["entries"][number];
-export type JournalData = z.infer<typeof journalSchema>;
+/** The version this sdmodels writes: the one the schema accepts (its type says so), so the two cannot drift apart. */
+const JOURNAL_VERSION: JournalData["version"] = 2;
 
 async function journalNames(dir: string): Promise<string[]> {
   return (await readdir(dir).catch(() => [] as string[])).filter((n) => n.endsWith(".json")).sort();
@@ -153,6 +89,7 @@ export class Journal {
     } catch (error) {
       throw new InstallError("journal-invalid", `cannot read journal ${path}: ${(error as Error).message}`);
     }
+    const { journalSchema } = await import("./journal-schema.js");
     const parsed = journalSchema.safeParse(raw);
     if (!parsed.success)
       throw new InstallError(

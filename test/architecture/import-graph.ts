@@ -9,6 +9,14 @@ export interface ImportEdge {
   typeOnly: boolean;
 }
 
+/** One import, re-export or `import()` as written in a source file. */
+interface ImportSpecifier {
+  specifier: string;
+  typeOnly: boolean;
+  /** `import()`: the module loads when that line runs, not with the importing file. */
+  dynamic: boolean;
+}
+
 /**
  * Every relative import, re-export and `import()` of the `.ts` files under `dir`, with paths relative to `root`.
  * Type-only imports count: a layer that names a higher layer's types depends on it as much as one that calls it.
@@ -17,32 +25,83 @@ export function importEdges(root: string, dir: string): ImportEdge[] {
   const files = readdirSync(join(root, dir), { recursive: true, encoding: "utf8" }).filter((f) => f.endsWith(".ts"));
   const edges: ImportEdge[] = [];
   for (const file of files.map((f) => join(dir, f))) {
-    const source = ts.createSourceFile(file, readFileSync(join(root, file), "utf8"), ts.ScriptTarget.ES2022, true);
-    const add = (specifier: string, typeOnly: boolean) => {
-      if (!specifier.startsWith(".")) return; // a package, not a layer of ours
-      const target = relative(root, resolve(root, dirname(file), specifier.replace(/\.js$/, ".ts")));
-      edges.push({ from: file.split(sep).join("/"), to: target.split(sep).join("/"), typeOnly });
-    };
-    const visit = (node: ts.Node): void => {
-      if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
-        add(node.moduleSpecifier.text, isTypeOnlyImport(node.importClause));
-      } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
-        const named =
-          node.exportClause && ts.isNamedExports(node.exportClause) ? node.exportClause.elements : undefined;
-        add(node.moduleSpecifier.text, node.isTypeOnly || (named?.every((e) => e.isTypeOnly) ?? false));
-      } else if (
-        ts.isCallExpression(node) &&
-        node.expression.kind === ts.SyntaxKind.ImportKeyword &&
-        node.arguments[0] !== undefined &&
-        ts.isStringLiteral(node.arguments[0])
-      ) {
-        add(node.arguments[0].text, false);
-      }
-      ts.forEachChild(node, visit);
-    };
-    visit(source);
+    for (const { specifier, typeOnly } of importsOf(root, file)) {
+      if (!specifier.startsWith(".")) continue; // a package, not a layer of ours
+      edges.push({ from: file.split(sep).join("/"), to: resolveSpecifier(root, file, specifier), typeOnly });
+    }
   }
   return edges;
+}
+
+/**
+ * The source files (relative to `root`) and the packages that load with `entry`: everything its static imports reach,
+ * file by file, leaving out type-only imports (erased) and `import()` (loaded only when that line runs).
+ */
+export function loadedWith(root: string, entry: string): { files: string[]; packages: string[] } {
+  const files = new Set<string>();
+  const packages = new Set<string>();
+  const pending = [entry];
+  for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
+    if (files.has(file)) continue;
+    files.add(file);
+    for (const { specifier, typeOnly, dynamic } of importsOf(root, file)) {
+      if (typeOnly || dynamic) continue;
+      if (specifier.startsWith(".")) pending.push(resolveSpecifier(root, file, specifier));
+      else packages.add(specifier.startsWith("node:") ? specifier : packageName(specifier));
+    }
+  }
+  return { files: [...files].sort(), packages: [...packages].sort() };
+}
+
+/** `zod` of `zod/v4`, `@scope/name` of `@scope/name/sub`. */
+function packageName(specifier: string): string {
+  const parts = specifier.split("/");
+  return parts.slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+}
+
+/** The `.ts` file a relative specifier names, relative to `root`, with `/` separators. */
+function resolveSpecifier(root: string, file: string, specifier: string): string {
+  return relative(root, resolve(root, dirname(file), specifier.replace(/\.js$/, ".ts")))
+    .split(sep)
+    .join("/");
+}
+
+/** Each file's imports, parsed once per test file run. */
+const parsed = new Map<string, ImportSpecifier[]>();
+
+function importsOf(root: string, file: string): ImportSpecifier[] {
+  const key = join(root, file);
+  const known = parsed.get(key);
+  if (known !== undefined) return known;
+  const source = ts.createSourceFile(file, readFileSync(join(root, file), "utf8"), ts.ScriptTarget.ES2022, true);
+  const found: ImportSpecifier[] = [];
+  const visit = (node: ts.Node): void => {
+    if (ts.isImportDeclaration(node) && ts.isStringLiteral(node.moduleSpecifier)) {
+      found.push({
+        specifier: node.moduleSpecifier.text,
+        typeOnly: isTypeOnlyImport(node.importClause),
+        dynamic: false,
+      });
+    } else if (ts.isExportDeclaration(node) && node.moduleSpecifier && ts.isStringLiteral(node.moduleSpecifier)) {
+      const named = node.exportClause && ts.isNamedExports(node.exportClause) ? node.exportClause.elements : undefined;
+      found.push({
+        specifier: node.moduleSpecifier.text,
+        typeOnly: node.isTypeOnly || (named?.every((e) => e.isTypeOnly) ?? false),
+        dynamic: false,
+      });
+    } else if (
+      ts.isCallExpression(node) &&
+      node.expression.kind === ts.SyntaxKind.ImportKeyword &&
+      node.arguments[0] !== undefined &&
+      ts.isStringLiteral(node.arguments[0])
+    ) {
+      found.push({ specifier: node.arguments[0].text, typeOnly: false, dynamic: true });
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(source);
+  parsed.set(key, found);
+  return found;
 }
 
 function isTypeOnlyImport(clause: ts.ImportClause | undefined): boolean {

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { dtypeCounts, type InspectedFile } from "../../src/app/inspected-file.js";
 import { UNCLASSIFIED } from "../../src/classify/classify-inspection.js";
 import type { Classification } from "../../src/classify/types.js";
 import { createPalette } from "../../src/cli/output/color.js";
-import { dtypeCounts, inspectExitCode } from "../../src/cli/report/inspection-report.js";
+import { inspectExitCode } from "../../src/cli/report/inspection-report.js";
 import {
   commonDirectory,
   describeModel,
@@ -30,6 +31,12 @@ function inspection(overrides: Partial<Inspection> & { findings?: Finding[] } = 
   };
 }
 
+/** The file as `inspect` hands it to the renderers: `full` with its tensors summarised. */
+function shown(full: Inspection, classification: Classification): InspectedFile {
+  const { tensors, values: _values, ...kept } = full;
+  return { inspection: kept, tensors: { count: tensors.length, dtypes: dtypeCounts(tensors) }, classification };
+}
+
 const LORA: Classification = {
   kind: "lora",
   algorithm: "locon",
@@ -46,9 +53,7 @@ describe("renderInspectionBlock", () => {
       { severity: "suspicious", code: "trailing-bytes", message: "12 bytes after the data" },
       { severity: "dangerous", code: "dangerous-global", message: "imports os.system" },
     ];
-    expect(
-      renderInspectionBlock({ inspection: inspection({ findings }), classification: UNCLASSIFIED }, plain),
-    ).toContain(
+    expect(renderInspectionBlock(shown(inspection({ findings }), UNCLASSIFIED), plain)).toContain(
       [
         "  safety     dangerous",
         "             - dangerous-global: imports os.system",
@@ -64,9 +69,7 @@ describe("renderInspectionBlock", () => {
       { name: "b", path: ["b"], dtype: "F32", shape: [1] },
       { name: "c", path: ["c"], dtype: "F16", shape: [1] },
     ];
-    expect(
-      renderInspectionBlock({ inspection: inspection({ tensors, metadata: {} }), classification: LORA }, plain),
-    ).toBe(
+    expect(renderInspectionBlock(shown(inspection({ tensors, metadata: {} }), LORA), plain)).toBe(
       [
         "models/x.safetensors",
         "  format     safetensors, 2.13 GB (2,132,625,894 bytes)",
@@ -87,15 +90,15 @@ describe("renderInspectionBlock", () => {
       message: 'an HTML page saved in place of a model (failed download?): "Sign in"',
     };
     const block = renderInspectionBlock(
-      {
-        inspection: inspection({
+      shown(
+        inspection({
           format: "unknown",
           size: 120,
           findings: [{ severity: "suspicious", ...error }],
           error,
         }),
-        classification: UNCLASSIFIED,
-      },
+        UNCLASSIFIED,
+      ),
       plain,
     );
     expect(block).toBe(
@@ -112,16 +115,16 @@ describe("renderInspectionBlock", () => {
   it("shows only the error for a file that could not be opened", () => {
     const error = { code: "ENOENT", message: "gone.ckpt: no such file", io: true } as const;
     const block = renderInspectionBlock(
-      {
-        inspection: inspection({
+      shown(
+        inspection({
           path: "gone.ckpt",
           format: "unknown",
           size: 0,
           error,
           findings: [{ severity: "suspicious", code: "unreadable", message: error.message }],
         }),
-        classification: UNCLASSIFIED,
-      },
+        UNCLASSIFIED,
+      ),
       plain,
     );
     expect(block).toBe("gone.ckpt\n  error      gone.ckpt: no such file (ENOENT)\n");
@@ -129,14 +132,14 @@ describe("renderInspectionBlock", () => {
 
   it("never prints control characters that came from the file", () => {
     const block = renderInspectionBlock(
-      {
-        inspection: inspection({
+      shown(
+        inspection({
           path: "evil\u001b]0;owned\u0007.safetensors",
           tensors: [{ name: "t", path: ["t"], dtype: "F16\u001b[2J", shape: [1] }],
           metadata: { "key\u001b[31m": "v" },
         }),
-        classification: { ...LORA, evidence: [{ rule: "lora", text: "name \u001b[2J → lora" }] },
-      },
+        { ...LORA, evidence: [{ rule: "lora", text: "name \u001b[2J → lora" }] },
+      ),
       createPalette(false),
     );
     expect(block).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f]/);
@@ -155,11 +158,8 @@ describe("summary table", () => {
 
   it("prints the shared folder above one row per file", () => {
     const files = [
-      { inspection: inspection({ path: "models/lora/a.safetensors" }), classification: LORA },
-      {
-        inspection: inspection({ path: "models/lora/b.safetensors", error: { code: "invalid", message: "x" } }),
-        classification: UNCLASSIFIED,
-      },
+      shown(inspection({ path: "models/lora/a.safetensors" }), LORA),
+      shown(inspection({ path: "models/lora/b.safetensors", error: { code: "invalid", message: "x" } }), UNCLASSIFIED),
     ];
     expect(renderInspectionTable(files, null, plain)).toBe(
       [
@@ -185,7 +185,7 @@ describe("summary table", () => {
 describe("inspection report helpers", () => {
   it("counts dtypes, most common first", () => {
     const t = (dtype: string) => ({ name: dtype, path: [dtype], dtype, shape: [] });
-    expect(Object.entries(dtypeCounts(inspection({ tensors: [t("F32"), t("BF16"), t("F16"), t("BF16")] })))).toEqual([
+    expect(Object.entries(dtypeCounts([t("F32"), t("BF16"), t("F16"), t("BF16")]))).toEqual([
       ["BF16", 2],
       ["F16", 1],
       ["F32", 1],

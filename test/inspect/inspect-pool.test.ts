@@ -9,11 +9,12 @@ import type { Inspection } from "../../src/inspect/types.js";
 import { useTempDirs } from "../helpers.js";
 import { useBuiltCheckout } from "../setup/built-checkout.js";
 
-// The pool's workers run dist/src/inspect/inspect-worker.js: these tests use the build.
+// The pool's workers run dist/src/app/inspect-file-worker.js: these tests use the build.
 const checkout = useBuiltCheckout();
 const tempDir = useTempDirs();
 
-type PoolModule = typeof import("../../src/inspect/inspect-pool.js");
+type FilesModule = typeof import("../../src/app/inspect-files.js");
+type InspectedFileModule = typeof import("../../src/app/inspected-file.js");
 type InspectModule = typeof import("../../src/inspect/inspect-file.js");
 type CandidatesModule = typeof import("../../src/app/inspect-candidates.js");
 type ClassifiedModule = typeof import("../../src/app/classified-inspection.js");
@@ -53,34 +54,38 @@ describe("poolWorkerCount", () => {
 
 describe("inspectEach on worker threads", () => {
   let paths: string[] = [];
-  let inProcess: unknown[] = [];
+  let inProcess: Inspection[] = [];
+  // What `inspect` reports of each file, made on the calling thread.
+  let reported: unknown[] = [];
   // One folder for both tests (useTempDirs removes its folders after each test).
   let folder = "";
   beforeAll(async () => {
     folder = await mkdtemp(join(tmpdir(), "sdmodels-pool-"));
     paths = await writePoolInputs(folder);
     const { inspectFile } = await built<InspectModule>("inspect-file.js");
+    const { inspectedFile } = await built<InspectedFileModule>("../app/inspected-file.js");
     inProcess = [];
     for (const path of paths) inProcess.push(await inspectFile(path));
+    reported = inProcess.map(inspectedFile);
   }, 120_000);
   afterAll(() => rm(folder, { recursive: true, force: true }));
 
   it("yields, in the order given, exactly what inspectFile gives in-process, with the same progress", async () => {
-    const { inspectEach } = await built<PoolModule>("inspect-pool.js");
+    const { inspectEach } = await built<FilesModule>("../app/inspect-files.js");
     const progress: number[] = [];
     const pooled = await collect(
       inspectEach(paths, { workers: 2, poolMinFiles: 0, onFile: (index) => progress.push(index) }),
     );
-    expect(pooled.map((i) => i.path)).toEqual(paths);
-    expect(pooled).toEqual(inProcess);
+    expect(pooled.map((f) => f.inspection.path)).toEqual(paths);
+    expect(pooled).toEqual(reported);
     expect(progress).toEqual(paths.map((_, i) => i));
   });
 
   it("inspects a file again on a worker with the default heap when it outgrows the capped one", async () => {
-    const { inspectEach } = await built<PoolModule>("inspect-pool.js");
+    const { inspectEach } = await built<FilesModule>("../app/inspect-files.js");
     // A cap no worker can load its modules under: every file runs out of memory on a capped worker first.
     const pooled = await collect(inspectEach(paths, { workers: 2, poolMinFiles: 0, oldGenerationMb: 1 }));
-    expect(pooled).toEqual(inProcess);
+    expect(pooled).toEqual(reported);
   });
 
   it("classifies on the workers for install and sort exactly as the calling thread would", async () => {
@@ -89,15 +94,15 @@ describe("inspectEach on worker threads", () => {
     expect(paths.length).toBeGreaterThanOrEqual(POOL_MIN_FILES);
     const pooled = await inspectCandidates(paths, undefined, { keepMetadata: true });
     expect(pooled.map(({ inspection, classification }) => ({ inspection, classification }))).toEqual(
-      (inProcess as Inspection[]).map(classifiedInspection),
+      inProcess.map(classifiedInspection),
     );
   });
 
   it("gives a file whose worker dies an inspect-crashed error, and the other files their results", async () => {
-    const { inspectEach } = await built<PoolModule>("inspect-pool.js");
+    const { inspectEach } = await built<FilesModule>("../app/inspect-files.js");
     const dir = await tempDir();
     const crashing = join(dir, "crashing-worker.mjs");
-    const realWorker = pathToFileURL(join(checkout(), "dist/src/inspect/inspect-worker.js")).href;
+    const realWorker = pathToFileURL(join(checkout(), "dist/src/app/inspect-file-worker.js")).href;
     await writeFile(
       crashing,
       // Both listeners attach before the first message is delivered; the real one starts, the second ends the thread.
@@ -107,8 +112,9 @@ describe("inspectEach on worker threads", () => {
     const pooled = await collect(
       inspectEach(paths, { workers: 2, poolMinFiles: 0, workerUrl: pathToFileURL(crashing) }),
     );
-    expect(pooled.map((i) => i.path)).toEqual(paths);
-    for (const [index, inspection] of pooled.entries()) {
+    expect(pooled.map((f) => f.inspection.path)).toEqual(paths);
+    for (const [index, file] of pooled.entries()) {
+      const { inspection } = file;
       if (index % 5 === 2) {
         expect(inspection.error).toEqual({
           code: "inspect-crashed",
@@ -118,7 +124,7 @@ describe("inspectEach on worker threads", () => {
         });
         expect(inspection.safety.verdict).toBe("suspicious");
       } else {
-        expect(inspection).toEqual(inProcess[index]);
+        expect(file).toEqual(reported[index]);
       }
     }
   });

@@ -10,8 +10,6 @@ import { writeJson } from "../output/json.js";
 import { terminalSafe } from "../output/terminal-text.js";
 import { progressEnabled, startStatus } from "../progress.js";
 import { auditExitCode, auditReport, fixOutcome, quarantineProblemText } from "../report/audit-report.js";
-import { auditHtmlReport } from "../report/html/report-model.js";
-import { previewsNow, writeHtmlReport } from "../report/html/write-html-report.js";
 import { installDetails } from "../report/install-report.js";
 import { renderAudit } from "../report/render-audit.js";
 import { batchErrorLines } from "../report/render-install.js";
@@ -69,6 +67,11 @@ export async function runAudit(flags: AuditFlags, options: GlobalOptions, io: Cl
     }
   }
   if (flags.report) {
+    // The report's page builder and preview decoders load only for --report.
+    const [{ auditHtmlReport }, { previewsNow, writeHtmlReport }] = await Promise.all([
+      import("../report/html/report-model.js"),
+      import("../report/html/write-html-report.js"),
+    ]);
     const sources = outcome.files.filter((f) => f.candidate.format !== "diffusers").map((f) => f.candidate.source);
     await writeHtmlReport(
       flags.report,

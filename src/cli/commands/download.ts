@@ -98,7 +98,7 @@ export async function runDownload(
       autov1: hashes.autov1,
       autov3: hashes.autov3,
       resumedFrom: result.resumedFrom,
-      inspection: inspectionReport(inspection, classification),
+      inspection: inspectionReport(outcome),
     });
   } else {
     io.stdout.write(`${palette.bold(terminalSafe(result.path))}\n`);

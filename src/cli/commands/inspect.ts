@@ -1,24 +1,20 @@
 import type { CivitaiMatch } from "../../app/civitai-lookup.js";
 import { inspectPaths, lookUpInspectedOnCivitai } from "../../app/inspect-files.js";
+import type { InspectedFile } from "../../app/inspected-file.js";
 import type { CliIo, GlobalOptions } from "../context.js";
 import { colorEnabled, createPalette } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { outputWidth } from "../output/table.js";
 import { progressEnabled, startStatus } from "../progress.js";
-import { inspectHtmlReport } from "../report/html/report-model.js";
-import { previewsNow, writeHtmlReport } from "../report/html/write-html-report.js";
 import { type InspectionReport, inspectExitCode, inspectionReport } from "../report/inspection-report.js";
 import { renderCivitaiMatches } from "../report/render-civitai.js";
-import { type InspectedFile, renderInspectionBlock, renderInspectionTable } from "../report/render-inspection.js";
+import { renderInspectionBlock, renderInspectionTable } from "../report/render-inspection.js";
 
-/**
- * One inspected file as the run keeps it until everything is printed: the report and the human block are made
- * while the tensors are at hand, then the tensors are dropped (a 1,000-file folder holds about a million).
- */
+/** One inspected file as the run keeps it until everything is printed. */
 interface KeptFile {
   report: InspectionReport;
   block: string | null;
-  /** For the summary table, which reads the path, format, verdict and error; `tensors` is emptied. */
+  /** For the summary table and the HTML report. */
   summary: InspectedFile;
 }
 
@@ -48,11 +44,11 @@ export async function runInspect(
     const onFile = (n: number, total: number, path: string) => status.update(`Inspecting ${n + 1}/${total} ${path}`);
     const inspected = await inspectPaths(paths, { onFile, jobs: flags.jobs });
     targets = inspected.targets;
-    for await (const { inspection, classification } of inspected.files) {
+    for await (const file of inspected.files) {
       files.push({
-        report: inspectionReport(inspection, classification),
-        block: options.json ? null : renderInspectionBlock({ inspection, classification }, palette),
-        summary: { inspection: { ...inspection, tensors: [] }, classification },
+        report: inspectionReport(file),
+        block: options.json ? null : renderInspectionBlock(file, palette),
+        summary: file,
       });
     }
     if (flags.civitai) {
@@ -88,6 +84,11 @@ export async function runInspect(
     if (civitai.length > 0) io.stdout.write(`\n${renderCivitaiMatches(civitai, palette)}`);
   }
   if (flags.report) {
+    // The report's page builder and preview decoders load only for --report.
+    const [{ inspectHtmlReport }, { previewsNow, writeHtmlReport }] = await Promise.all([
+      import("../report/html/report-model.js"),
+      import("../report/html/write-html-report.js"),
+    ]);
     const models = files.filter((f) => f.report.format !== "diffusers").map((f) => f.report.path);
     await writeHtmlReport(
       flags.report,

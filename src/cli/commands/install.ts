@@ -9,7 +9,6 @@ import { withInterruptSignals } from "../interrupt-signals.js";
 import { colorEnabled } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { progressEnabled, startStatus } from "../progress.js";
-import { writeInstallHtmlReport } from "../report/html/write-html-report.js";
 import { installDetails, installExitCode, installReport } from "../report/install-report.js";
 import { batchErrorLines, refusalLines } from "../report/render-install.js";
 import { pathStyle, writeInstallReport } from "../report/write-install-report.js";
@@ -80,6 +79,10 @@ export async function runInstall(
       for (const line of d.civitai?.disagreements ?? []) io.stdout.write(`warning: ${d.fileName}: ${line}\n`);
     writeInstallReport(report, details, io, options, { copy: planOptions.copy, sortedDir: null });
   }
-  if (flags.report) await writeInstallHtmlReport(flags.report, "install", outcome, io);
+  if (flags.report) {
+    // The report's page builder and preview decoders load only for --report.
+    const { writeInstallHtmlReport } = await import("../report/html/write-html-report.js");
+    await writeInstallHtmlReport(flags.report, "install", outcome, io);
+  }
   return installExitCode(outcome, "install");
 }

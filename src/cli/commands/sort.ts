@@ -8,7 +8,6 @@ import { withInterruptSignals } from "../interrupt-signals.js";
 import { colorEnabled } from "../output/color.js";
 import { writeJson } from "../output/json.js";
 import { progressEnabled, startStatus } from "../progress.js";
-import { writeInstallHtmlReport } from "../report/html/write-html-report.js";
 import {
   installDetails,
   installExitCode,
@@ -55,6 +54,10 @@ export async function runSort(dir: string, flags: InstallFlags, options: GlobalO
       sortedDir: outcome.plan.options.sortedDir,
     });
   }
-  if (flags.report) await writeInstallHtmlReport(flags.report, "sort", outcome, io);
+  if (flags.report) {
+    // The report's page builder and preview decoders load only for --report.
+    const { writeInstallHtmlReport } = await import("../report/html/write-html-report.js");
+    await writeInstallHtmlReport(flags.report, "sort", outcome, io);
+  }
   return installExitCode(outcome, "sort");
 }

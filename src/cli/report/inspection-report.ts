@@ -1,3 +1,4 @@
+import type { InspectedFile } from "../../app/inspected-file.js";
 import type { Classification } from "../../classify/types.js";
 import type { FileFormat, InspectError, Inspection } from "../../inspect/types.js";
 import { judgeLoadEverywhere, type LoadJudgement } from "../../install/will-load.js";
@@ -35,20 +36,13 @@ export interface InspectionReport {
   evidenceRules: string[];
 }
 
-/** Tensor count per dtype, most common first, so a mixed file reads `{"F16": 1129, "F32": 2}`. */
-export function dtypeCounts(inspection: Inspection): Record<string, number> {
-  const counts = new Map<string, number>();
-  for (const t of inspection.tensors) counts.set(t.dtype, (counts.get(t.dtype) ?? 0) + 1);
-  return Object.fromEntries([...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)));
-}
-
-export function inspectionReport(inspection: Inspection, classification: Classification): InspectionReport {
+export function inspectionReport({ inspection, tensors, classification }: InspectedFile): InspectionReport {
   return {
     path: inspection.path,
     format: inspection.format,
     size: inspection.size,
-    tensors: inspection.tensors.length,
-    dtypes: dtypeCounts(inspection),
+    tensors: tensors.count,
+    dtypes: tensors.dtypes,
     metadata: inspection.metadata,
     kind: classification.kind,
     algorithm: classification.algorithm,

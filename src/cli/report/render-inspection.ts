@@ -1,20 +1,15 @@
 import { sep } from "node:path";
 import { formatBytes } from "../../app/format-bytes.js";
+import type { InspectedFile } from "../../app/inspected-file.js";
 import type { Classification } from "../../classify/types.js";
-import type { Inspection } from "../../inspect/types.js";
+import type { FileFormat } from "../../inspect/types.js";
 import { judgeLoadEverywhere } from "../../install/will-load.js";
 import type { Verdict } from "../../model/verdict.js";
 import type { Palette } from "../output/color.js";
 import { type Column, renderTable } from "../output/table.js";
 import { terminalSafe } from "../output/terminal-text.js";
-import { dtypeCounts } from "./inspection-report.js";
 import { describeNameMismatch, nameMismatch } from "./name-mismatch.js";
 import { notLoadedText } from "./plan-messages.js";
-
-export interface InspectedFile {
-  inspection: Inspection;
-  classification: Classification;
-}
 
 const LABEL_WIDTH = 11;
 const INDENT = "  ";
@@ -50,7 +45,10 @@ export function describeModel(c: Classification): string {
 }
 
 /** The human block for one file: everything `--json` has, minus the metadata values and full import records. */
-export function renderInspectionBlock({ inspection: i, classification: c }: InspectedFile, palette: Palette): string {
+export function renderInspectionBlock(
+  { inspection: i, tensors, classification: c }: InspectedFile,
+  palette: Palette,
+): string {
   const safe = terminalSafe;
   let out = `${palette.bold(safe(i.path))}\n`;
   const unreadable = i.error?.io === true;
@@ -58,9 +56,9 @@ export function renderInspectionBlock({ inspection: i, classification: c }: Insp
     out += field("format", [
       `${i.format}, ${formatBytes(i.size)}${i.size >= 1000 ? ` (${i.size.toLocaleString("en-US")} bytes)` : ""}`,
     ]);
-    if (i.tensors.length > 0) {
-      const mix = Object.entries(dtypeCounts(i)).map(([dtype, n]) => `${safe(dtype)} ${n}`);
-      out += field("tensors", [`${i.tensors.length} (${mix.join(", ")})`]);
+    if (tensors.count > 0) {
+      const mix = Object.entries(tensors.dtypes).map(([dtype, n]) => `${safe(dtype)} ${n}`);
+      out += field("tensors", [`${tensors.count} (${mix.join(", ")})`]);
     }
     if (i.metadata !== null) {
       const keys = Object.keys(i.metadata);
@@ -69,7 +67,7 @@ export function renderInspectionBlock({ inspection: i, classification: c }: Insp
         keys.length === 0 ? "empty" : `${keys.length} keys: ${shown}${keys.length > METADATA_KEYS_SHOWN ? ", …" : ""}`,
       ]);
     }
-    if (i.tensors.length > 0 || c.kind !== "unknown") {
+    if (tensors.count > 0 || c.kind !== "unknown") {
       out += field("model", [`${describeModel(c)} ${palette.dim(`(confidence ${c.confidence})`)}`]);
       if (c.evidence.length > 0)
         out += field(
@@ -77,7 +75,7 @@ export function renderInspectionBlock({ inspection: i, classification: c }: Insp
           c.evidence.map((e) => safe(e.text)),
         );
     }
-    if (c.kind !== "unknown") out += field("loads in", loadLines(c, i, palette));
+    if (c.kind !== "unknown") out += field("loads in", loadLines(c, i.format, palette));
     // The error line below already says it; the verdict lists only what else was found.
     const restated = i.error ? `${i.error.code}: ${i.error.message}` : null;
     const reasons = i.safety.reasons.filter((r) => r !== restated).map((r) => `- ${safe(r)}`);
@@ -101,8 +99,8 @@ export function renderInspectionBlock({ inspection: i, classification: c }: Insp
  * `forge, sdnext, comfyui` on the first line, then one line per reason: `not a1111: no model class for flux`, with
  * the UIs that share a reason named together (`not a1111, forge: no model class for wan`).
  */
-function loadLines(c: Classification, i: Inspection, palette: Palette): string[] {
-  const judgements = judgeLoadEverywhere(c, i.format);
+function loadLines(c: Classification, format: FileFormat, palette: Palette): string[] {
+  const judgements = judgeLoadEverywhere(c, format);
   const loading = judgements.filter((j) => j.loads).map((j) => (j.since ? `${j.ui} (from ${j.since})` : j.ui));
   const byReason = new Map<string, string[]>();
   for (const j of judgements.filter((x) => !x.loads)) {

@@ -205,7 +205,7 @@ export function installHtmlReport(
 
 /** inspect: every file with what it is and its verdict; nothing is planned. */
 export function inspectHtmlReport(
-  files: readonly { inspection: Omit<Inspection, "tensors">; classification: Classification }[],
+  files: readonly { inspection: Omit<Inspection, "tensors" | "values">; classification: Classification }[],
   previews: ReadonlyMap<string, Preview>,
   generatedAt: string,
 ): HtmlReportData {
