@@ -287,6 +287,67 @@ describe("red team: code-execution and file-touching callables the denylist miss
     expect(cls("numpy", "frombuffer")).toBe("unknown");
   });
 
+  it("package-wide names: numpy/SciPy PytestTesters and torchvision builders, not the classes beside them", () => {
+    for (const [module, name] of [
+      ["numpy", "test"],
+      ["numpy.fft", "test"],
+      ["numpy.random", "test"],
+      ["scipy", "test"],
+      ["scipy.sparse.linalg", "test"],
+      ["scipy._lib._testutils", "PytestTester"],
+      ["torchvision.models", "vgg16"],
+      ["torchvision.models", "get_model"],
+      ["torchvision.models.resnet", "resnet50"],
+      ["torchvision.models.video", "r3d_18"],
+    ]) {
+      expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
+    }
+    // A whole-model pickle of a torchvision network names its classes: still only unknown (needs trusting).
+    for (const [module, name] of [
+      ["torchvision.models.resnet", "ResNet"],
+      ["torchvision.models.resnet", "Bottleneck"],
+      ["torchvision.models.resnet", "ResNet50_Weights"],
+      ["numpy.random", "RandomState"],
+      ["numpy.testlib", "tester"],
+      ["torchvision.ops.misc", "conv2d_norm"],
+    ]) {
+      expect(cls(module!, name!), `${module}.${name}`).toBe("unknown");
+    }
+  });
+
+  it("helpers that torch.load or download a path, in any module that defines or copies them", () => {
+    for (const [module, name] of [
+      ["transformers.modeling_utils", "load_state_dict"],
+      ["diffusers.models.modeling_utils", "load_state_dict"],
+      ["modules.sd_models", "read_state_dict"],
+      ["torchvision.models.utils", "load_state_dict_from_url"],
+      ["basicsr.utils.download_util", "load_file_from_url"],
+      ["modules.modelloader", "load_file_from_url"],
+    ]) {
+      expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
+    }
+  });
+
+  it("copyreg's registries, the CUDA allocator's files and libraries, PIL's opener, user databases", () => {
+    for (const [module, name, protocol] of [
+      ["copyreg", "add_extension", 4],
+      ["copy_reg", "add_extension", 2],
+      ["copyreg", "pickle", 4],
+      ["torch.cuda.memory", "_save_segment_usage", 4],
+      ["torch.cuda", "CUDAPluggableAllocator", 4],
+      ["PIL.Image", "open", 4],
+      ["mimetypes", "init", 4],
+      ["spwd", "getspall", 4],
+    ] as const) {
+      expect(cls(module, name, protocol), `${module}.${name}`).toBe("dangerous");
+    }
+    expect(cls("copyreg", "_reconstructor")).toBe("known");
+    expect(cls("copy_reg", "_reconstructor", 2)).toBe("known");
+    expect(cls("torch.cuda", "FloatTensor")).toBe("known");
+    expect(cls("torch.cuda", "empty_cache")).toBe("unknown");
+    expect(cls("PIL.Image", "Image")).toBe("unknown");
+  });
+
   it("the torch names ordinary checkpoints use stay as they were", () => {
     expect(cls("torch._utils", "_rebuild_tensor_v2")).toBe("safe");
     expect(cls("torch.serialization", "_get_layout")).toBe("known");
