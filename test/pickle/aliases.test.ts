@@ -281,6 +281,42 @@ describe("red team: code-execution and file-touching callables the denylist miss
     expect(cls("future.moves.collections", "OrderedDict")).toBe("unknown");
   });
 
+  it("six's importer is matched wherever a package vendors it, and only a dangerous move is denied", () => {
+    // Decided: any `<parent>.six.moves` is six. The copies live under parents no list would keep up with (pip
+    // `_vendor`, urllib3 and requests `packages`, botocore `vendored`, scikit-learn `externals`, setuptools
+    // `extern`, Django `utils`); a `six` module holding `moves` is the layout only six's meta-path importer makes.
+    for (const parent of [
+      "pip._vendor",
+      "urllib3.packages",
+      "requests.packages.urllib3.packages",
+      "botocore.vendored",
+      "sklearn.externals",
+      "setuptools.extern",
+      "pkg_resources.extern",
+      "django.utils",
+    ]) {
+      expect(cls(`${parent}.six.moves`, "getoutput"), parent).toBe("dangerous");
+      expect(cls(`${parent}.six.moves.cPickle`, "loads"), parent).toBe("dangerous");
+    }
+    // What an unrelated `*.six.moves` costs: a false alarm only on a name six would move to a dangerous object;
+    // any other name is the unknown import it was, and an ordinary checkpoint names none of these modules.
+    expect(cls("somepkg.six.moves", "Model")).toBe("unknown");
+    expect(cls("somepkg.six.moves.layers", "Conv")).toBe("unknown");
+    // `six` must be a whole component followed by `moves`.
+    expect(cls("somepkg.six", "getoutput")).toBe("unknown");
+    expect(cls("somepkg.sixmoves", "getoutput")).toBe("unknown");
+    expect(cls("somepkg.moves.six", "getoutput")).toBe("unknown");
+  });
+
+  it("python-future's prefixes match only its own top-level packages, never a sub-package named future", () => {
+    // `future` and `past` are top-level names, so one environment holds one of each: python-future's.
+    expect(cls("future.moves.subprocess", "getoutput")).toBe("dangerous");
+    expect(cls("mypkg.future.moves.subprocess", "getoutput")).toBe("unknown");
+    expect(cls("mypkg.past.builtins", "execfile")).toBe("dangerous"); // the compat name, in any module
+    expect(cls("mypkg.past.builtins", "apply")).toBe("unknown");
+    expect(cls("futures.moves", "getoutput")).toBe("unknown");
+  });
+
   it("numpy's top-level file readers and writers are numpy.lib.npyio's", () => {
     for (const name of ["load", "save", "savez", "loadtxt", "genfromtxt", "fromregex", "recfromcsv"])
       expect(cls("numpy", name), `numpy.${name}`).toBe("dangerous");
