@@ -502,8 +502,10 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
   "ossaudiodev",
   // torch/cuda/memory.py: _dump_snapshot(path) pickles the allocator history into the path, _save_memory_usage and
   // _save_segment_usage write an SVG there (each truncating it), CUDAPluggableAllocator(path, …) is ctypes.CDLL(path).
-  // Model files name torch.cuda's tensor types, never this module.
+  // torch/cuda/_memory_viz.py format_flamegraph(lines, script), which memory() and segments() call, starts `script`
+  // as a process. Model files name torch.cuda's tensor types, never these modules.
   "torch.cuda.memory",
+  "torch.cuda._memory_viz",
   // mimetypes' read_mime_types(path), init(files) and MimeTypes(filenames) open and read the files they are given.
   "mimetypes",
   // The user, group and shadow databases (NSS may ask LDAP or NIS over the network).

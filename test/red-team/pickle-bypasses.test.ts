@@ -296,6 +296,14 @@ const BYPASSES: Bypass[] = [
     args: text("/tmp/payload.so", "alloc", "free"),
     why: "ctypes.CDLL of any path",
   },
+  // torch/cuda/_memory_viz.py format_flamegraph(lines, script) runs `script` as a process (downloading
+  // flamegraph.pl to that path first when nothing is there); memory() and segments() call it.
+  {
+    module: "torch.cuda._memory_viz",
+    name: "format_flamegraph",
+    args: text("", "/tmp/payload"),
+    why: "starts any executable",
+  },
   // PIL/Image.py open(fp) opens the path it is given and reads it (a FIFO or device blocks the loader).
   { module: "PIL.Image", name: "open", args: text("/home/user/.ssh/id_rsa"), why: "opens any path" },
   // CPython Lib/copyreg.py add_extension(module, name, code) rewrites the registry EXT1/EXT2/EXT4 opcodes resolve
