@@ -500,6 +500,20 @@ export const DANGEROUS_MODULES: ReadonlySet<string> = new Set([
   "pstats",
   "tabnanny",
   "ossaudiodev",
+  // torch/cuda/memory.py: _dump_snapshot(path) pickles the allocator history into the path, _save_memory_usage and
+  // _save_segment_usage write an SVG there (each truncating it), CUDAPluggableAllocator(path, …) is ctypes.CDLL(path).
+  // torch/cuda/_memory_viz.py format_flamegraph(lines, script), which memory() and segments() call, starts `script`
+  // as a process. Model files name torch.cuda's tensor types, never these modules.
+  "torch.cuda.memory",
+  "torch.cuda._memory_viz",
+  // mimetypes' read_mime_types(path), init(files) and MimeTypes(filenames) open and read the files they are given.
+  "mimetypes",
+  // The user, group and shadow databases (NSS may ask LDAP or NIS over the network).
+  "pwd",
+  "grp",
+  "spwd",
+  // SciPy's PytestTester: `scipy.<pkg>.test` (below) is one of these.
+  "scipy._lib._testutils",
 ]);
 
 /**
@@ -542,7 +556,29 @@ export const DANGEROUS_NAMES: ReadonlyMap<string, string> = new Map([
   ["exec_", "the compat spelling of builtins.exec"],
   ["eval_", "the compat spelling of builtins.eval"],
   ["execfile", "compiles and execs the file at a path"],
+  // transformers' and diffusers' `load_state_dict(file)`, A1111's `read_state_dict(file)` and their copies in
+  // extensions torch.load the path (transformers takes weights_only positionally); the `_from_url` helpers of torch,
+  // torchvision, basicsr and A1111's modelloader download into a cache first.
+  ["load_state_dict", "torch.loads the file at a path"],
+  ["read_state_dict", "torch.loads the file at a path"],
+  ["load_state_dict_from_url", "downloads a file, then torch.loads it"],
+  ["load_file_from_url", "downloads a file into a folder"],
 ]);
+
+/**
+ * Names dangerous in a package and every sub-module of it, where the package's own convention puts them:
+ * - numpy and SciPy give every sub-package `test = PytestTester(__name__)` (numpy/_pytesttester.py,
+ *   scipy/_lib/_testutils.py): calling `numpy.linalg.test()` runs pytest, which imports and runs test files;
+ * - torchvision's model builders (`torchvision.models.resnet50`, `…detection.fasterrcnn_resnet50_fpn`) accept
+ *   `pretrained`/`weights` positionally (torchvision/models/_utils.py `kwonly_to_pos_or_kw`), and True downloads the
+ *   default weights into the hub cache. The builders are its lowercase names; the model classes a whole-model
+ *   pickle names (`ResNet`, `Bottleneck`) are CapWords and stay unknown.
+ */
+export const PACKAGE_DANGEROUS_NAMES: ReadonlyArray<{ package: string; name: RegExp; reason: string }> = [
+  { package: "numpy", name: /^test$/, reason: "a PytestTester: calling it runs pytest" },
+  { package: "scipy", name: /^test$/, reason: "a PytestTester: calling it runs pytest" },
+  { package: "torchvision.models", name: /^[a-z]/, reason: "a model builder that can download weights" },
+];
 
 /**
  * Exact dangerous pairs whose module is not dangerous as a whole. The other pairs of picklescan's `_unsafe_globals`
@@ -647,13 +683,15 @@ export const DANGEROUS_GLOBALS: ReadonlySet<string> = new Set([
   // numpy 1.x lookfor(what, module) __import__s the module it names (numpy/lib/utils.py).
   "numpy.lookfor",
   "numpy.lib.utils.lookfor",
-  // numpy's PytestTester instance at the top level (numpy/__init__.py `test = PytestTester(__name__)`): calling it
-  // runs pytest in the loading process.
-  "numpy.test",
   // Record-array readers that open the path they are given (numpy/_core/records.py fromfile).
   "numpy.rec.fromfile",
   "numpy.core.records.fromfile",
   "numpy._core.records.fromfile",
+  // PIL/Image.py open(fp) opens and reads the path it is given; pickled images name PIL.Image.Image, not open.
+  "PIL.Image.open",
+  // CPython Lib/copyreg.py: the extension registry EXT1/EXT2/EXT4 resolve through, and the reducers pickle.dumps
+  // (torch.save) uses. A file that changes them changes what every later pickle in the process does.
+  ...["add_extension", "remove_extension", "clear_extension_cache", "pickle"].map((f) => `copyreg.${f}`),
   // CPython Lib/typing.py: a ForwardRef holds compiled code whose one use is to be evaluated; `_eval_type`,
   // `evaluate_forward_ref` and `get_type_hints` eval() it (typing_extensions has the same functions).
   ...["ForwardRef", "_eval_type", "evaluate_forward_ref", "get_type_hints"].flatMap((f) => [

@@ -8,6 +8,7 @@ import {
   KNOWN_GLOBALS,
   KNOWN_NUMPY_DTYPES_MODULE,
   MODULE_OBJECT_NAMES,
+  PACKAGE_DANGEROUS_NAMES,
   SAFE_BUILTINS,
   SAFE_GLOBALS,
 } from "./global-policy.js";
@@ -110,6 +111,10 @@ function judgeResolved(module: string, name: string): GlobalJudgement {
   if (dangerousModule) return verdict("dangerous", `module ${dangerousModule} can run code or touch the system`);
   const dangerousName = DANGEROUS_NAMES.get(name);
   if (dangerousName) return verdict("dangerous", dangerousName);
+  const packageName = PACKAGE_DANGEROUS_NAMES.find(
+    (rule) => (module === rule.package || module.startsWith(`${rule.package}.`)) && rule.name.test(name),
+  );
+  if (packageName) return verdict("dangerous", packageName.reason);
   if (MODULE_OBJECT_NAMES.has(name)) {
     return verdict(
       "dangerous",

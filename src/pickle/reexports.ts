@@ -43,6 +43,8 @@ const REEXPORTS: ReadonlyMap<string, Reexport> = new Map<string, Reexport>([
   ["pathlib", { from: "operator", names: ["attrgetter"] }],
   ["socket", { from: "_socket", names: "*" }],
   ["pickle", { from: "_pickle", names: "*" }],
+  // torch/cuda/__init__.py does `from .memory import *`; of those names only the allocator loads a library.
+  ["torch.cuda", { from: "torch.cuda.memory", names: ["CUDAPluggableAllocator"] }],
   // numpy/__init__.py re-exports the file readers and writers of numpy/lib/npyio.py at the top level.
   [
     "numpy",

@@ -281,10 +281,107 @@ describe("red team: code-execution and file-touching callables the denylist miss
     expect(cls("future.moves.collections", "OrderedDict")).toBe("unknown");
   });
 
+  it("six's importer is matched wherever a package vendors it, and only a dangerous move is denied", () => {
+    // Decided: any `<parent>.six.moves` is six. The copies live under parents no list would keep up with (pip
+    // `_vendor`, urllib3 and requests `packages`, botocore `vendored`, scikit-learn `externals`, setuptools
+    // `extern`, Django `utils`); a `six` module holding `moves` is the layout only six's meta-path importer makes.
+    for (const parent of [
+      "pip._vendor",
+      "urllib3.packages",
+      "requests.packages.urllib3.packages",
+      "botocore.vendored",
+      "sklearn.externals",
+      "setuptools.extern",
+      "pkg_resources.extern",
+      "django.utils",
+    ]) {
+      expect(cls(`${parent}.six.moves`, "getoutput"), parent).toBe("dangerous");
+      expect(cls(`${parent}.six.moves.cPickle`, "loads"), parent).toBe("dangerous");
+    }
+    // What an unrelated `*.six.moves` costs: a false alarm only on a name six would move to a dangerous object;
+    // any other name is the unknown import it was, and an ordinary checkpoint names none of these modules.
+    expect(cls("somepkg.six.moves", "Model")).toBe("unknown");
+    expect(cls("somepkg.six.moves.layers", "Conv")).toBe("unknown");
+    // `six` must be a whole component followed by `moves`.
+    expect(cls("somepkg.six", "getoutput")).toBe("unknown");
+    expect(cls("somepkg.sixmoves", "getoutput")).toBe("unknown");
+    expect(cls("somepkg.moves.six", "getoutput")).toBe("unknown");
+  });
+
+  it("python-future's prefixes match only its own top-level packages, never a sub-package named future", () => {
+    // `future` and `past` are top-level names, so one environment holds one of each: python-future's.
+    expect(cls("future.moves.subprocess", "getoutput")).toBe("dangerous");
+    expect(cls("mypkg.future.moves.subprocess", "getoutput")).toBe("unknown");
+    expect(cls("mypkg.past.builtins", "execfile")).toBe("dangerous"); // the compat name, in any module
+    expect(cls("mypkg.past.builtins", "apply")).toBe("unknown");
+    expect(cls("futures.moves", "getoutput")).toBe("unknown");
+  });
+
   it("numpy's top-level file readers and writers are numpy.lib.npyio's", () => {
     for (const name of ["load", "save", "savez", "loadtxt", "genfromtxt", "fromregex", "recfromcsv"])
       expect(cls("numpy", name), `numpy.${name}`).toBe("dangerous");
     expect(cls("numpy", "frombuffer")).toBe("unknown");
+  });
+
+  it("package-wide names: numpy/SciPy PytestTesters and torchvision builders, not the classes beside them", () => {
+    for (const [module, name] of [
+      ["numpy", "test"],
+      ["numpy.fft", "test"],
+      ["numpy.random", "test"],
+      ["scipy", "test"],
+      ["scipy.sparse.linalg", "test"],
+      ["scipy._lib._testutils", "PytestTester"],
+      ["torchvision.models", "vgg16"],
+      ["torchvision.models", "get_model"],
+      ["torchvision.models.resnet", "resnet50"],
+      ["torchvision.models.video", "r3d_18"],
+    ]) {
+      expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
+    }
+    // A whole-model pickle of a torchvision network names its classes: still only unknown (needs trusting).
+    for (const [module, name] of [
+      ["torchvision.models.resnet", "ResNet"],
+      ["torchvision.models.resnet", "Bottleneck"],
+      ["torchvision.models.resnet", "ResNet50_Weights"],
+      ["numpy.random", "RandomState"],
+      ["numpy.testlib", "tester"],
+      ["torchvision.ops.misc", "conv2d_norm"],
+    ]) {
+      expect(cls(module!, name!), `${module}.${name}`).toBe("unknown");
+    }
+  });
+
+  it("helpers that torch.load or download a path, in any module that defines or copies them", () => {
+    for (const [module, name] of [
+      ["transformers.modeling_utils", "load_state_dict"],
+      ["diffusers.models.modeling_utils", "load_state_dict"],
+      ["modules.sd_models", "read_state_dict"],
+      ["torchvision.models.utils", "load_state_dict_from_url"],
+      ["basicsr.utils.download_util", "load_file_from_url"],
+      ["modules.modelloader", "load_file_from_url"],
+    ]) {
+      expect(cls(module!, name!), `${module}.${name}`).toBe("dangerous");
+    }
+  });
+
+  it("copyreg's registries, the CUDA allocator's files and libraries, PIL's opener, user databases", () => {
+    for (const [module, name, protocol] of [
+      ["copyreg", "add_extension", 4],
+      ["copy_reg", "add_extension", 2],
+      ["copyreg", "pickle", 4],
+      ["torch.cuda.memory", "_save_segment_usage", 4],
+      ["torch.cuda", "CUDAPluggableAllocator", 4],
+      ["PIL.Image", "open", 4],
+      ["mimetypes", "init", 4],
+      ["spwd", "getspall", 4],
+    ] as const) {
+      expect(cls(module, name, protocol), `${module}.${name}`).toBe("dangerous");
+    }
+    expect(cls("copyreg", "_reconstructor")).toBe("known");
+    expect(cls("copy_reg", "_reconstructor", 2)).toBe("known");
+    expect(cls("torch.cuda", "FloatTensor")).toBe("known");
+    expect(cls("torch.cuda", "empty_cache")).toBe("unknown");
+    expect(cls("PIL.Image", "Image")).toBe("unknown");
   });
 
   it("the torch names ordinary checkpoints use stay as they were", () => {

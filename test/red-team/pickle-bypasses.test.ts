@@ -280,6 +280,79 @@ const BYPASSES: Bypass[] = [
     args: text("/tmp/other.ckpt"),
     why: "torch.load of a path",
   },
+  // torch/cuda/memory.py: _dump_snapshot(filename) pickle.dumps the allocator history into the path (truncating it),
+  // _save_memory_usage and _save_segment_usage write an SVG there, and CUDAPluggableAllocator(path, alloc, free) is
+  // ctypes.CDLL(path): the library's initialisers run. torch.cuda re-exports the allocator (`from .memory import *`).
+  { module: "torch.cuda.memory", name: "_dump_snapshot", args: text("/home/user/.bashrc"), why: "truncates any path" },
+  {
+    module: "torch.cuda.memory",
+    name: "_save_memory_usage",
+    args: text("/home/user/.bashrc"),
+    why: "truncates any path",
+  },
+  {
+    module: "torch.cuda",
+    name: "CUDAPluggableAllocator",
+    args: text("/tmp/payload.so", "alloc", "free"),
+    why: "ctypes.CDLL of any path",
+  },
+  // torch/cuda/_memory_viz.py format_flamegraph(lines, script) runs `script` as a process (downloading
+  // flamegraph.pl to that path first when nothing is there); memory() and segments() call it.
+  {
+    module: "torch.cuda._memory_viz",
+    name: "format_flamegraph",
+    args: text("", "/tmp/payload"),
+    why: "starts any executable",
+  },
+  // PIL/Image.py open(fp) opens the path it is given and reads it (a FIFO or device blocks the loader).
+  { module: "PIL.Image", name: "open", args: text("/home/user/.ssh/id_rsa"), why: "opens any path" },
+  // CPython Lib/copyreg.py add_extension(module, name, code) rewrites the registry EXT1/EXT2/EXT4 opcodes resolve
+  // through: every later pickle.load in the process that uses that code imports what this file chose.
+  {
+    module: "copyreg",
+    name: "add_extension",
+    args: (b) => b.binunicode("posix").binunicode("system").binint(240),
+    why: "changes how later pickles resolve",
+  },
+  // CPython Lib/mimetypes.py read_mime_types(file) opens and reads the path.
+  { module: "mimetypes", name: "read_mime_types", args: text("/home/user/.netrc"), why: "opens any path" },
+  // pwd/grp read the user and group databases (NSS may ask the network: LDAP, NIS).
+  { module: "pwd", name: "getpwall", args: text(), why: "reads the user database" },
+  { module: "grp", name: "getgrall", args: text(), why: "reads the group database" },
+  // numpy and SciPy put a PytestTester named `test` in every sub-package (`numpy.linalg.test`, `scipy.linalg.test`):
+  // calling it runs pytest, which imports and runs test files.
+  { module: "numpy.linalg", name: "test", args: text(), why: "runs pytest" },
+  { module: "scipy.linalg", name: "test", args: text(), why: "runs pytest" },
+  // Helpers that torch.load a path: transformers' load_state_dict(file, is_quantized, map_location, weights_only)
+  // takes weights_only positionally; diffusers' load_state_dict(file) torch.loads it unrestricted in older
+  // releases; A1111's read_state_dict(file) loads it without restriction under --disable-safe-unpickle.
+  {
+    module: "transformers.modeling_utils",
+    name: "load_state_dict",
+    args: (b) => b.binunicode("/tmp/other.bin").newFalse().binunicode("cpu").newFalse(),
+    why: "unrestricted torch.load of a path",
+  },
+  {
+    module: "diffusers.models.model_loading_utils",
+    name: "load_state_dict",
+    args: text("/tmp/other.bin"),
+    why: "torch.load of a path",
+  },
+  { module: "modules.sd_models", name: "read_state_dict", args: text("/tmp/other.ckpt"), why: "torch.load of a path" },
+  // torchvision's model builders take `pretrained`/`weights` positionally (kwonly_to_pos_or_kw): True downloads the
+  // default weights into the torch hub cache (load_state_dict_from_url) before the model is built.
+  {
+    module: "torchvision.models",
+    name: "resnet50",
+    args: (b) => b.newTrue(),
+    why: "network download, file write",
+  },
+  {
+    module: "torchvision.models.detection.faster_rcnn",
+    name: "fasterrcnn_resnet50_fpn",
+    args: (b) => b.newTrue(),
+    why: "network download, file write",
+  },
 ];
 
 describe("red team: published-style bypasses, each in a checkpoint that still loads", () => {
