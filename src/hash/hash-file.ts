@@ -52,7 +52,7 @@ export class FileChangedError extends Error {
     expected: number,
     got: number,
   ) {
-    super(`${path} changed size while being hashed (${expected} bytes expected, ${got} read)`);
+    super(`${path} changed size while being hashed (${expected} bytes when opened, ${got} at the end)`);
     this.name = "FileChangedError";
   }
 }
@@ -130,6 +130,10 @@ export async function hashFile(path: string, options: HashFileOptions = {}): Pro
       throw namingPath(error, path);
     }
     if (at !== size) throw new FileChangedError(path, size, at);
+    // Reads run ahead of the hash, so the last bytes may have been read before the file shrank, and reading stops at
+    // the size it had when opened, so growth is never read: only its size now says the digest is of another file.
+    const { size: sizeNow } = await handle.stat();
+    if (sizeNow !== size) throw new FileChangedError(path, size, sizeNow);
     const sha256 = whole.digest("hex");
     const autov3 = thread ? await thread.digest() : addnet?.digest("hex");
     return {
