@@ -129,11 +129,10 @@ export async function hashFile(path: string, options: HashFileOptions = {}): Pro
     } catch (error) {
       throw namingPath(error, path);
     }
-    if (at !== size) throw new FileChangedError(path, size, at);
     // Reads run ahead of the hash, so the last bytes may have been read before the file shrank, and reading stops at
     // the size it had when opened, so growth is never read: only its size now says the digest is of another file.
     const { size: sizeNow } = await handle.stat();
-    if (sizeNow !== size) throw new FileChangedError(path, size, sizeNow);
+    if (at !== size || sizeNow !== size) throw new FileChangedError(path, size, sizeNow !== size ? sizeNow : at);
     const sha256 = whole.digest("hex");
     const autov3 = thread ? await thread.digest() : addnet?.digest("hex");
     return {
