@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { appendFileSync, truncateSync } from "node:fs";
+import { appendFileSync, closeSync, openSync, truncateSync, utimesSync, writeSync } from "node:fs";
 import { truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -97,10 +97,21 @@ describe("hashFile", () => {
   it.each([
     ["grows", (path: string) => appendFileSync(path, "more")],
     ["shrinks after its bytes were read ahead", (path: string) => truncateSync(path, 1)],
+    [
+      "is written to in place, keeping its size",
+      (path: string) => {
+        const fd = openSync(path, "r+");
+        writeSync(fd, "y", 0);
+        closeSync(fd);
+      },
+    ],
   ])("refuses a file that %s while it is hashed", async (_case, change) => {
     const path = join(await tempDir(), "model.bin");
     await writeFile(path, "x");
     await truncate(path, 6 * 1024 * 1024);
+    // A day back: a write moves the modification time however coarse the filesystem's clock is.
+    const dayAgo = Date.now() / 1000 - 86_400;
+    utimesSync(path, dayAgo, dayAgo);
     let changed = false;
     const hashing = hashFile(path, {
       onProgress: (done) => {
@@ -113,7 +124,7 @@ describe("hashFile", () => {
     });
     const error = await hashing.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(FileChangedError);
-    expect((error as Error).message).toContain(path);
+    expect((error as Error).message).toContain(`${path} changed while being hashed`);
   });
 
   it("refuses a directory without opening it, naming it", async () => {
