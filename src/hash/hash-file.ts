@@ -45,14 +45,20 @@ const AUTOV2_DIGITS = 10;
 const AUTOV3_DIGITS = 12;
 const AUTOV1_DIGITS = 8;
 
+/** What showed a file changed while it was hashed: its size (when opened, and read or seen at the end), or a write. */
+export type HashedFileChange = { field: "size"; opened: number; end: number } | { field: "mtime" };
+
 export class FileChangedError extends Error {
   readonly code = "file-changed";
   constructor(
     readonly path: string,
-    expected: number,
-    got: number,
+    readonly change: HashedFileChange,
   ) {
-    super(`${path} changed size while being hashed (${expected} bytes expected, ${got} read)`);
+    const detail =
+      change.field === "size"
+        ? `${change.opened} bytes when opened, ${change.end} at the end`
+        : "written to: its modification time moved";
+    super(`${path} changed while being hashed (${detail})`);
     this.name = "FileChangedError";
   }
 }
@@ -129,7 +135,13 @@ export async function hashFile(path: string, options: HashFileOptions = {}): Pro
     } catch (error) {
       throw namingPath(error, path);
     }
-    if (at !== size) throw new FileChangedError(path, size, at);
+    // Reads run ahead of the hash, so the last bytes may have been read before the file shrank, and reading stops at
+    // the size it had when opened, so growth is never read; a write in place changes no size at all. Only the file's
+    // state now says the digest is of bytes it no longer holds, or of a mix of two versions.
+    const now = await handle.stat();
+    if (at !== size || now.size !== size)
+      throw new FileChangedError(path, { field: "size", opened: size, end: now.size !== size ? now.size : at });
+    if (now.mtimeMs !== info.mtimeMs) throw new FileChangedError(path, { field: "mtime" });
     const sha256 = whole.digest("hex");
     const autov3 = thread ? await thread.digest() : addnet?.digest("hex");
     return {

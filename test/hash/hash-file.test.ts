@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
+import { appendFileSync, closeSync, openSync, truncateSync, utimesSync, writeSync } from "node:fs";
 import { truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { hashFile } from "../../src/hash/hash-file.js";
+import { FileChangedError, hashFile } from "../../src/hash/hash-file.js";
 import { inspectFile } from "../../src/inspect/inspect-file.js";
 import { useTempDirs } from "../helpers.js";
 
@@ -89,6 +90,41 @@ describe("hashFile", () => {
     expect(seen.every(([, total]) => total === size)).toBe(true);
     expect(seen.map(([done]) => done)).toEqual([...seen.map(([done]) => done)].sort((a, b) => a - b));
     expect(seen.at(-1)).toEqual([size, size]);
+  });
+
+  // The read-ahead may already hold every byte of the file when it changes, so what is read cannot tell: a digest of
+  // bytes the file no longer holds (or of part of what it now holds) must not be reported as the file's.
+  it.each([
+    ["grows", (path: string) => appendFileSync(path, "more")],
+    ["shrinks after its bytes were read ahead", (path: string) => truncateSync(path, 1)],
+    [
+      "is written to in place, keeping its size",
+      (path: string) => {
+        const fd = openSync(path, "r+");
+        writeSync(fd, "y", 0);
+        closeSync(fd);
+      },
+    ],
+  ])("refuses a file that %s while it is hashed", async (_case, change) => {
+    const path = join(await tempDir(), "model.bin");
+    await writeFile(path, "x");
+    await truncate(path, 6 * 1024 * 1024);
+    // A day back: a write moves the modification time however coarse the filesystem's clock is.
+    const dayAgo = Date.now() / 1000 - 86_400;
+    utimesSync(path, dayAgo, dayAgo);
+    let changed = false;
+    const hashing = hashFile(path, {
+      onProgress: (done) => {
+        // Synchronously, between two chunks: the change has landed before the hash goes on.
+        if (done > 0 && !changed) {
+          changed = true;
+          change(path);
+        }
+      },
+    });
+    const error = await hashing.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(FileChangedError);
+    expect((error as Error).message).toContain(`${path} changed while being hashed`);
   });
 
   it("refuses a directory without opening it, naming it", async () => {

@@ -1,5 +1,6 @@
 import { execFile } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
+import { truncateSync } from "node:fs";
 import { truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -76,6 +77,20 @@ describe("hashFile with the AutoV3 stream on its own thread", () => {
     const threaded = await hashFile(path, { autov3Thread: true });
     expect(threaded).toEqual(await hashFile(path, { autov3Thread: false }));
     expect(threaded.autov3).toBe(createHash("sha256").update(data).digest("hex").slice(0, 12));
+  });
+
+  it("refuses a file truncated after the ring read all of it ahead, instead of digesting bytes it no longer holds", async () => {
+    const { hashFile, FileChangedError } = await builtModule<HashFileModule>("hash-file.js");
+    // Fewer chunks than the ring has buffers: every read is in flight before the first chunk is hashed.
+    const { path } = await writeRandomSafetensors(await tempDir(), "model.safetensors", 3 * CHUNK_BYTES);
+    let truncated = false;
+    const onProgress = (done: number) => {
+      if (done > 0 && !truncated) {
+        truncated = true;
+        truncateSync(path, 1);
+      }
+    };
+    await expect(hashFile(path, { autov3Thread: true, onProgress })).rejects.toBeInstanceOf(FileChangedError);
   });
 
   it("rejects with a HashThreadError naming the file when the worker fails", async () => {
