@@ -1,6 +1,7 @@
 import { lstat, readdir, realpath, stat } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { NotRegularFileError } from "../read/open-regular-file.js";
+import { absolutePath } from "./absolute-path.js";
 import { checkSidecar } from "./check-sidecar.js";
 import { FolderTooLargeError, readTree, treeBytes } from "./folder-tree.js";
 import { gatherTargetFacts } from "./gather-target-facts.js";
@@ -42,7 +43,7 @@ export async function gatherSnapshot(
   for (const candidate of candidates) {
     const route = routeCandidate(candidate, target, options);
     if (!route.ok) continue;
-    const source = resolve(candidate.source);
+    const source = absolutePath(candidate.source);
     targetDirs.add(route.dir);
     // A pipeline folder is never hashed as one file: it is compared by name only, and walked for what can travel.
     if (candidate.format === "diffusers") {
@@ -143,11 +144,12 @@ async function realPathsFor(
   sortedDir: string,
   target: WebuiTarget,
 ): Promise<Record<string, string>> {
-  const paths = new Set([...candidates.map((c) => resolve(c.source)), resolve(sortedDir), ...webuiRoots(target)]);
+  const paths = new Set([...candidates.map((c) => absolutePath(c.source)), resolve(sortedDir), ...webuiRoots(target)]);
   const realPaths: Record<string, string> = {};
   for (const path of paths) {
     const real = await realpath(path).catch(() => null);
-    if (real !== null) realPaths[path] = real;
+    // Most files are not behind a link: their real path is kept as the path string itself, not as a copy of it.
+    if (real !== null) realPaths[path] = real === path ? path : real;
   }
   return realPaths;
 }
