@@ -1,11 +1,10 @@
-import { lstat } from "node:fs/promises";
-import { crashedInspection, inspectPathHere, type PoolOptions, runEach } from "../inspect/inspect-pool.js";
+import { crashedInspection, type PoolOptions, runEach } from "../inspect/inspect-pool.js";
 import { absolutePath } from "../install/absolute-path.js";
-import { type FileIdentity, identityOf } from "../install/file-identity.js";
 import type { InstallCandidate } from "../install/types.js";
 import { SharedValues } from "../model/shared-values.js";
 import { compiledWorkerScript } from "../worker-script.js";
 import { type ClassifiedInspection, classifiedInspection } from "./classified-inspection.js";
+import { type IdentifiedInspection, inspectCandidateFile } from "./inspect-candidate-file.js";
 
 /**
  * One file as `install` and `sort` see it once classified, and what the installer is handed. Its metadata is null
@@ -27,21 +26,18 @@ export async function inspectCandidates(
   options: { keepMetadata: boolean; jobs?: PoolOptions["jobs"] },
 ): Promise<InspectedCandidate[]> {
   const out: InspectedCandidate[] = [];
-  // Taken before reading (the pool reads ahead of this loop): a file written to or replaced from now on no longer
-  // matches, and is not installed.
-  const identities = [];
-  for (const path of paths) identities.push(await lstat(path).then(identityOf, () => null));
   let index = 0;
   const work = {
     workerUrl: WORKER_URL,
-    run: async (path: string) => classifiedInspection(await inspectPathHere(path)),
-    crashed: (path: string, detail: string) => classifiedInspection(crashedInspection(path, detail)),
+    run: inspectCandidateFile,
+    crashed: (path: string, detail: string) => ({
+      ...classifiedInspection(crashedInspection(path, detail)),
+      identity: null,
+    }),
   };
   const shared = new SharedValues();
   for await (const result of runEach(paths, work, { onFile, jobs: options.jobs })) {
-    const path = paths[index] as string;
-    const before = identities[index++];
-    out.push(keptCandidate(result, path, before ?? null, options, shared));
+    out.push(keptCandidate(result, paths[index++] as string, options, shared));
   }
   return out;
 }
@@ -51,13 +47,12 @@ export async function inspectCandidates(
  * walked path (the worker's copy of it is dropped) and one shared copy of every value that many files have alike.
  */
 export function keptCandidate(
-  result: ClassifiedInspection,
+  result: IdentifiedInspection,
   path: string,
-  identity: FileIdentity | null,
   options: { keepMetadata: boolean },
   shared: SharedValues,
 ): InspectedCandidate {
-  const { inspection: found } = result;
+  const { inspection: found, identity } = result;
   const classification = shared.value(result.classification);
   const format = shared.string(found.format);
   const safety = shared.value(found.safety);
