@@ -1,4 +1,5 @@
 import { basename, dirname, join, resolve } from "node:path";
+import { flatString } from "../model/flat-string.js";
 import { SharedValues } from "../model/shared-values.js";
 import { absolutePath } from "./absolute-path.js";
 import { numberedName, pairsByStem, splitName } from "./file-names.js";
@@ -90,7 +91,7 @@ export function planInstall(
       continue;
     }
     const warnings = [...route.warnings];
-    const destination = join(route.dir, route.name);
+    const destination = flatString(join(route.dir, route.name));
     const skip = (reason: SkipReason) => add({ action: "skip", source, destination, reason, warnings });
 
     if (destination === source) {
@@ -162,12 +163,12 @@ export function planInstall(
         isListed(snapshot, path) ||
         isListedIgnoringCase(snapshot, namesIgnoringCase, path, source));
     const placement = (name: string) => ({
-      destination: join(route.dir, name),
+      destination: flatString(join(route.dir, name)),
       sidecars: ownSidecars
         .map(
           (s): SidecarMove => ({
             source: s,
-            destination: join(route.dir, renameSidecar(basename(s), basename(source), name)),
+            destination: flatString(join(route.dir, renameSidecar(basename(s), basename(source), name))),
             ...(snapshot.sidecarIdentities?.[s] ? { identity: snapshot.sidecarIdentities[s] } : {}),
           }),
         )
