@@ -1,10 +1,10 @@
-import { lstat } from "node:fs/promises";
-import { resolve } from "node:path";
-import { crashedInspection, inspectPathHere, type PoolOptions, runEach } from "../inspect/inspect-pool.js";
-import { identityOf } from "../install/file-identity.js";
+import { crashedInspection, type PoolOptions, runEach } from "../inspect/inspect-pool.js";
+import { absolutePath } from "../install/absolute-path.js";
 import type { InstallCandidate } from "../install/types.js";
+import { SharedValues } from "../model/shared-values.js";
 import { compiledWorkerScript } from "../worker-script.js";
 import { type ClassifiedInspection, classifiedInspection } from "./classified-inspection.js";
+import { type IdentifiedInspection, inspectCandidateFile } from "./inspect-candidate-file.js";
 
 /**
  * One file as `install` and `sort` see it once classified, and what the installer is handed. Its metadata is null
@@ -26,39 +26,55 @@ export async function inspectCandidates(
   options: { keepMetadata: boolean; jobs?: PoolOptions["jobs"] },
 ): Promise<InspectedCandidate[]> {
   const out: InspectedCandidate[] = [];
-  // Taken before reading (the pool reads ahead of this loop): a file written to or replaced from now on no longer
-  // matches, and is not installed.
-  const identities = [];
-  for (const path of paths) identities.push(await lstat(path).then(identityOf, () => null));
   let index = 0;
   const work = {
     workerUrl: WORKER_URL,
-    run: async (path: string) => classifiedInspection(await inspectPathHere(path)),
-    crashed: (path: string, detail: string) => classifiedInspection(crashedInspection(path, detail)),
+    run: inspectCandidateFile,
+    crashed: (path: string, detail: string) => ({
+      ...classifiedInspection(crashedInspection(path, detail)),
+      identity: null,
+    }),
   };
-  for await (const { inspection, classification } of runEach(paths, work, { onFile, jobs: options.jobs })) {
-    const before = identities[index++];
-    // Only the HTML report shows metadata: without one, none is kept for the rest of the run.
-    if (!options.keepMetadata) inspection.metadata = null;
-    out.push({
-      inspection,
-      classification,
-      candidate: {
-        source: resolvedPath(inspection.path),
-        size: inspection.size,
-        format: inspection.format,
-        verdict: inspection.safety.verdict,
-        error: inspection.error,
-        classification,
-        ...(before ? { identity: before } : {}),
-      },
-    });
+  const shared = new SharedValues();
+  for await (const result of runEach(paths, work, { onFile, jobs: options.jobs })) {
+    out.push(keptCandidate(result, paths[index++] as string, options, shared));
   }
   return out;
 }
 
-/** `path` made absolute, as the same string when it already is: a second copy of each path is kept to the end. */
-function resolvedPath(path: string): string {
-  const resolved = resolve(path);
-  return resolved === path ? path : resolved;
+/**
+ * What the rest of the run keeps of one file's result: the result as {@link ClassifiedInspection} holds it, with the
+ * walked path (the worker's copy of it is dropped) and one shared copy of every value that many files have alike.
+ */
+export function keptCandidate(
+  result: IdentifiedInspection,
+  path: string,
+  options: { keepMetadata: boolean },
+  shared: SharedValues,
+): InspectedCandidate {
+  const { inspection: found, identity } = result;
+  const classification = shared.value(result.classification);
+  const format = shared.string(found.format);
+  const safety = shared.value(found.safety);
+  const inspection = {
+    ...found,
+    path,
+    format,
+    safety,
+    // Only the HTML report shows metadata: without one, none is kept for the rest of the run.
+    metadata: options.keepMetadata ? found.metadata : null,
+  };
+  return {
+    inspection,
+    classification,
+    candidate: {
+      source: absolutePath(path),
+      size: found.size,
+      format,
+      verdict: safety.verdict,
+      error: found.error,
+      classification,
+      ...(identity ? { identity } : {}),
+    },
+  };
 }

@@ -83,11 +83,17 @@ export async function runInstallPipeline(
   const candidates = [...files.map((f) => f.candidate), ...(settings.predicted ?? []).map((p) => p.candidate)];
   const predicted = new Map((settings.predicted ?? []).map((p) => [p.candidate.source, p.sha256 ?? ""]));
   status.update("Planning…");
-  const snapshot = await gatherSnapshot(candidates, target, options, {
-    // A predicted file does not exist yet: its hash is what the service states, or unknown ("" never matches).
-    sha256: async (path) => predicted.get(path) ?? (await hasher.hash(path)).sha256,
-  });
-  const plan = planInstall(candidates, target, options, snapshot);
+  // The snapshot (every entry of every listed folder, every real path) is read only by the planner: it is not kept
+  // while the plan is applied and reported.
+  const plan = planInstall(
+    candidates,
+    target,
+    options,
+    await gatherSnapshot(candidates, target, options, {
+      // A predicted file does not exist yet: its hash is what the service states, or unknown ("" never matches).
+      sha256: async (path) => predicted.get(path) ?? (await hasher.hash(path)).sha256,
+    }),
+  );
 
   let applied: ApplyReport | null = null;
   if (!options.dryRun && plan.summary.conflict === 0) {

@@ -1,6 +1,7 @@
 import type { Dirent } from "node:fs";
 import { readdir, readFile, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
+import { flatString } from "../model/flat-string.js";
 
 /**
  * Extensions under which model weights are published. Content decides the format, never the name; the name only
@@ -85,7 +86,7 @@ export async function walkModelFiles(dir: string, options: WalkOptions = {}): Pr
     const components = hasModelIndex ? await componentFolders(join(current, DIFFUSERS_MODEL_INDEX)) : new Set();
     for (const entry of entries.sort((a, b) => byName(a.name, b.name))) {
       if ((entry.name.startsWith(".") && options.includeHidden !== true) || components.has(entry.name)) continue;
-      const path = join(current, entry.name);
+      const path = flatString(join(current, entry.name));
       let isDirectory = entry.isDirectory();
       if (entry.isSymbolicLink()) {
         // A dangling link with a model name is kept: inspecting it reports "no such file", which the user wants to see.

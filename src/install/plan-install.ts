@@ -1,4 +1,7 @@
 import { basename, dirname, join, resolve } from "node:path";
+import { flatString } from "../model/flat-string.js";
+import { SharedValues } from "../model/shared-values.js";
+import { absolutePath } from "./absolute-path.js";
 import { numberedName, pairsByStem, splitName } from "./file-names.js";
 import { isInsideAny, isWithin, webuiRoots } from "./is-inside-webui.js";
 import { LAYOUTS } from "./layouts.js";
@@ -45,47 +48,51 @@ export function planInstall(
   options: PlanOptions,
   snapshot: FsSnapshot,
 ): InstallPlan {
-  const candidateSources = new Set(candidates.map((c) => resolve(c.source)));
-  /** Paths earlier entries of this plan will occupy, with the source whose content lands there. */
-  const planned = new Map<string, string>();
+  const candidateSources = new Set(candidates.map((c) => absolutePath(c.source)));
+  /** Paths earlier entries of this plan will occupy. */
+  const planned = new Set<string>();
   /** The same paths as the destination folder compares names ({@link nameKey}). */
   const plannedKeys = new Set<string>();
   /** Bytes earlier entries copy onto each device. */
   const copiedTo = new Map<number, number>();
   const claimedSidecars = new Set<string>();
   const entries: PlanEntry[] = [];
+  // Every entry is kept until the plan is applied and reported: most entries' warnings, reasons and empty lists are
+  // equal to another entry's, and are kept once.
+  const shared = new SharedValues();
+  const add = (entry: PlanEntry) => entries.push(sharedParts(entry, shared));
   // Indexes over the listings and the growing plan, so each candidate's lookups cost its own matches, not the folder.
   const namesIn = namesByFolder(snapshot.folders);
   const namesIgnoringCase = foldedNamesByFolder(snapshot);
-  /** Planned paths by folder and stem (the only ones a WebUI can pair by stem), in the order planned. */
-  const plannedByStem = new Map<string, string[]>();
+  /** Planned paths by folder, then stem (the only ones a WebUI can pair by stem), in the order planned. */
+  const plannedByStem = new Map<string, Map<string, string[]>>();
   /** Planned paths by the SHA-256 of the content landing there, in the order planned. */
   const plannedByHash = new Map<string, string[]>();
   const plan = (destination: string, from: string) => {
     if (!planned.has(destination)) {
-      append(plannedByStem, stemKey(destination), destination);
+      append(stemsIn(plannedByStem, dirname(destination)), stemOf(destination), destination);
       const hash = snapshot.hashes[from];
       if (hash) append(plannedByHash, hash, destination);
     }
-    planned.set(destination, from);
+    planned.add(destination);
     plannedKeys.add(nameKey(snapshot, destination));
   };
 
   for (const candidate of candidates) {
-    const source = resolve(candidate.source);
+    const source = absolutePath(candidate.source);
     const notSorted = options.sortedDir === null ? null : outsideSortedDir(source, options.sortedDir, target, snapshot);
     if (notSorted) {
-      entries.push({ action: "skip", source, destination: null, reason: notSorted, warnings: [] });
+      add({ action: "skip", source, destination: null, reason: notSorted, warnings: [] });
       continue;
     }
     const route = routeCandidate(candidate, target, options);
     if (!route.ok) {
-      entries.push({ action: "skip", source, destination: null, reason: route.reason, warnings: route.warnings });
+      add({ action: "skip", source, destination: null, reason: route.reason, warnings: route.warnings });
       continue;
     }
     const warnings = [...route.warnings];
-    const destination = join(route.dir, route.name);
-    const skip = (reason: SkipReason) => entries.push({ action: "skip", source, destination, reason, warnings });
+    const destination = flatString(join(route.dir, route.name));
+    const skip = (reason: SkipReason) => add({ action: "skip", source, destination, reason, warnings });
 
     if (destination === source) {
       skip({ code: "in-place" });
@@ -125,7 +132,7 @@ export function planInstall(
       .find(
         (p) =>
           p !== source &&
-          !candidateSources.has(resolve(p)) &&
+          !candidateSources.has(absolutePath(p)) &&
           // Twin first: it must itself be a model file, not the checkpoint's `.yaml`.
           pairsByStem(basename(p), basename(source), candidate.classification.kind),
       );
@@ -139,7 +146,7 @@ export function planInstall(
       else ownSidecars.push(path);
     }
     if (options.strict && sidecarsLeft.length > 0) {
-      entries.push({
+      add({
         action: "skip",
         source,
         destination,
@@ -156,12 +163,12 @@ export function planInstall(
         isListed(snapshot, path) ||
         isListedIgnoringCase(snapshot, namesIgnoringCase, path, source));
     const placement = (name: string) => ({
-      destination: join(route.dir, name),
+      destination: flatString(join(route.dir, name)),
       sidecars: ownSidecars
         .map(
           (s): SidecarMove => ({
             source: s,
-            destination: join(route.dir, renameSidecar(basename(s), basename(source), name)),
+            destination: flatString(join(route.dir, renameSidecar(basename(s), basename(source), name))),
             ...(snapshot.sidecarIdentities?.[s] ? { identity: snapshot.sidecarIdentities[s] } : {}),
           }),
         )
@@ -175,7 +182,7 @@ export function planInstall(
         ...namesIn(route.dir)
           .startingWith(`${splitName(basename(destination)).stem}.`)
           .map((n) => join(route.dir, n)),
-        ...(plannedByStem.get(stemKey(destination)) ?? []),
+        ...(plannedByStem.get(dirname(destination))?.get(stemOf(destination)) ?? []),
       ].find(
         (p) => !groupSources.has(p) && pairsByStem(basename(destination), basename(p), candidate.classification.kind),
       ) ?? null;
@@ -191,7 +198,7 @@ export function planInstall(
       }
       const renamed = options.onConflict === "rename" ? findFreeName(route.name, placement, firstOccupied) : null;
       if (!renamed) {
-        entries.push({ action: "conflict", source, destination, existing, warnings });
+        add({ action: "conflict", source, destination, existing, warnings });
         continue;
       }
       chosen = renamed;
@@ -200,7 +207,7 @@ export function planInstall(
 
     const unfit = checkFit(chosen, candidate, route.dir, options, snapshot, copiedTo);
     if (unfit) {
-      entries.push({ action: "skip", source, destination: chosen.destination, reason: unfit.reason, warnings });
+      add({ action: "skip", source, destination: chosen.destination, reason: unfit.reason, warnings });
       continue;
     }
     if (needsCopy(candidate, route.dir, options, snapshot)) {
@@ -223,7 +230,7 @@ export function planInstall(
       warnings,
       ...(route.notLoaded ? { notLoaded: route.notLoaded } : {}),
     };
-    entries.push(entry);
+    add(entry);
     plan(entry.destination, source);
     for (const s of entry.sidecars) {
       plan(s.destination, s.source);
@@ -246,6 +253,22 @@ export function planInstall(
       bytes: moves.reduce((sum, e) => sum + e.size, 0),
     },
   };
+}
+
+/** `entry` with its parts that entries often have alike (warnings, reasons, empty lists) as one shared copy each. */
+function sharedParts(entry: PlanEntry, shared: SharedValues): PlanEntry {
+  entry.warnings = shared.value(entry.warnings);
+  if (entry.action === "skip") {
+    entry.reason = shared.value(entry.reason);
+    if (entry.sidecarsLeft) entry.sidecarsLeft = shared.value(entry.sidecarsLeft);
+  }
+  if (entry.action === "move") {
+    entry.renamed = shared.value(entry.renamed);
+    entry.sidecars = shared.value(entry.sidecars);
+    entry.sidecarsLeft = shared.value(entry.sidecarsLeft);
+    if (entry.notLoaded) entry.notLoaded = shared.value(entry.notLoaded);
+  }
+  return entry;
 }
 
 /**
@@ -352,7 +375,7 @@ function groupBytes(
   candidate: InstallCandidate,
   snapshot: FsSnapshot,
 ): number {
-  const tree = snapshot.folderTrees?.[resolve(candidate.source)];
+  const tree = snapshot.folderTrees?.[absolutePath(candidate.source)];
   return chosen.sidecars.reduce(
     (sum, s) => sum + (snapshot.folders[dirname(s.source)]?.[basename(s.source)]?.size ?? 0),
     tree?.ok ? tree.bytes : candidate.size,
@@ -393,10 +416,22 @@ function foldedNamesByFolder(snapshot: FsSnapshot): (dir: string) => ReadonlyMap
   };
 }
 
-/** Folder and stem of a path: the files a WebUI pairs by stem share it ({@link pairsByStem}). */
-function stemKey(path: string): string {
-  // NUL never occurs in a path, so no folder and stem run together into another's.
-  return `${dirname(path)}\0${splitName(basename(path)).stem}`;
+/**
+ * The stem of a path's name: the files a WebUI pairs by stem share it ({@link pairsByStem}). A slice of the path, so
+ * keeping it costs no copy of the name.
+ */
+function stemOf(path: string): string {
+  return splitName(basename(path)).stem;
+}
+
+/** The stems planned in `dir`, made the first time `dir` is planned into. */
+function stemsIn(byDir: Map<string, Map<string, string[]>>, dir: string): Map<string, string[]> {
+  let stems = byDir.get(dir);
+  if (stems === undefined) {
+    stems = new Map();
+    byDir.set(dir, stems);
+  }
+  return stems;
 }
 
 function append<K, V>(map: Map<K, V[]>, key: K, value: V): void {

@@ -291,15 +291,15 @@ export interface MoveEntry {
   kind: Kind;
   base: Base;
   /** Why the file name changed, if it did: extension fix for the loader, or a conflict rename. */
-  renamed: { extension: boolean; conflictWith: string | null };
-  sidecars: SidecarMove[];
+  renamed: Readonly<{ extension: boolean; conflictWith: string | null }>;
+  sidecars: readonly SidecarMove[];
   /** Sidecars found by name that stay where they are: not what their name says, or not a regular file. */
-  sidecarsLeft: SidecarLeft[];
+  sidecarsLeft: readonly SidecarLeft[];
   /** Known when a same-size file forced hashing. */
   sha256: string | null;
   /** The candidate's identity at inspection: the move happens only while the source still matches it. */
   identity?: FileIdentity;
-  warnings: PlanWarning[];
+  warnings: readonly PlanWarning[];
   /** Set when the target UI will not load the file (installed anyway unless `strict`); see will-load.ts. */
   notLoaded?: LoadJudgement;
 }
@@ -311,8 +311,8 @@ export interface SkipEntry {
   destination: string | null;
   reason: SkipReason;
   /** `sidecar-refused` (strict): the sidecars that would have stayed behind, and why. */
-  sidecarsLeft?: SidecarLeft[];
-  warnings: PlanWarning[];
+  sidecarsLeft?: readonly SidecarLeft[];
+  warnings: readonly PlanWarning[];
 }
 
 /** Different content at the destination under `onConflict: "fail"`; {@link applyPlan} refuses such a plan. */
@@ -322,7 +322,7 @@ export interface ConflictEntry {
   destination: string;
   /** The occupied path (the model's destination or one of its sidecars'). */
   existing: string;
-  warnings: PlanWarning[];
+  warnings: readonly PlanWarning[];
 }
 
 export type PlanEntry = MoveEntry | SkipEntry | ConflictEntry;
@@ -350,7 +350,7 @@ export interface AppliedEntry {
   status: ApplyStatus;
   /** `rename` on one filesystem, `copy` across filesystems or with the copy option. */
   method: "rename" | "copy" | null;
-  sidecars: SidecarMove[];
+  sidecars: readonly SidecarMove[];
   /**
    * Files of this group (the model or a sidecar) that reached the WebUI but whose source could not be removed
    * (read-only folder or filesystem): installed as copies, journaled as such, the originals left where they were.

@@ -151,10 +151,11 @@ describe("undo across filesystems", () => {
     const hash = await sha256File(candidate.source);
     const planned = await plan([candidate], target);
     // The link added by hand: the planner never carries one, and a copy must not recreate it.
-    (planned.entries[0] as MoveEntry).sidecars.push({
-      source: join(sourceDir, "x.preview.png"),
-      destination: join(root, "models/Lora/x.preview.png"),
-    });
+    const move = planned.entries[0] as MoveEntry;
+    move.sidecars = [
+      ...move.sidecars,
+      { source: join(sourceDir, "x.preview.png"), destination: join(root, "models/Lora/x.preview.png") },
+    ];
     const applied = await applyPlan(planned, { journalDir });
     expect(applied.entries[0]).toMatchObject({
       status: "done",

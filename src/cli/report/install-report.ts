@@ -43,9 +43,9 @@ export interface PlanEntryReport {
   /** The occupied path of a conflict. */
   existing: string | null;
   renamed: { extension: boolean; conflictWith: string | null } | null;
-  sidecars: SidecarMove[];
+  sidecars: readonly SidecarMove[];
   /** Sidecars found by name that stay where they are, each with a typed reason (`sidecar-policy.ts`). */
-  sidecarsLeft: SidecarLeft[];
+  sidecarsLeft: readonly SidecarLeft[];
   /** The planner's warnings in words ({@link InstallDetails} keeps them typed for the table). */
   warnings: string[];
   civitai: CivitaiMatch | null;
