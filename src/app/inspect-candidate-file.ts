@@ -1,6 +1,6 @@
 import { lstat } from "node:fs/promises";
 import { inspectPathHere } from "../inspect/inspect-pool.js";
-import { type FileIdentity, identityOf } from "../install/file-identity.js";
+import { type FileIdentity, identityOf } from "../model/file-identity.js";
 import { type ClassifiedInspection, classifiedInspection } from "./classified-inspection.js";
 
 /** One file inspected and classified for `install`/`sort`/`audit`, with the file's identity as it was read. */

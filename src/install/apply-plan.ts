@@ -1,8 +1,8 @@
 import { lstat, mkdir, stat, unlink } from "node:fs/promises";
 import { dirname } from "node:path";
+import { FileChangedError, identityChange, identityOf } from "../model/file-identity.js";
 import { specialFileType } from "../read/open-regular-file.js";
 import { InstallError } from "./errors.js";
-import { FileChangedError, identityChange, identityOf } from "./file-identity.js";
 import { removeCopy, removeTree } from "./folder-tree.js";
 import { interruptingSignal } from "./interrupted.js";
 import { Journal, type JournalEntry, type JournalFileRecord } from "./journal.js";

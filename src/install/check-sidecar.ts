@@ -1,7 +1,7 @@
 import type { Stats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
+import { identityOf } from "../model/file-identity.js";
 import { NotRegularFileError, openRegularFile } from "../read/open-regular-file.js";
-import { identityOf } from "./file-identity.js";
 import { bytesToJudge, judgeSidecarContent } from "./sidecar-content.js";
 import { SIDECAR_MAX_BYTES, type SidecarContent, type SidecarRejection } from "./sidecar-policy.js";
 import type { FileIdentity } from "./types.js";

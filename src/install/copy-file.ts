@@ -2,8 +2,8 @@ import { constants, type Stats } from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import * as fsp from "node:fs/promises";
 import { readChunks } from "../hash/read-chunks.js";
+import { FileChangedError, identityChange, identityOf } from "../model/file-identity.js";
 import { NotRegularFileError, specialFileType } from "../read/open-regular-file.js";
-import { FileChangedError, identityChange, identityOf } from "./file-identity.js";
 import type { FileIdentity } from "./types.js";
 
 /**

@@ -1,7 +1,7 @@
 import { lstat, readdir, rmdir, unlink } from "node:fs/promises";
 import { join } from "node:path";
+import { type FileIdentity, identityChange, identityOf } from "../model/file-identity.js";
 import { NotRegularFileError, specialFileType } from "../read/open-regular-file.js";
-import { type FileIdentity, identityChange, identityOf } from "./file-identity.js";
 
 /**
  * Entries walked in one model folder (a diffusers pipeline): real ones hold a few dozen files; the bound keeps a

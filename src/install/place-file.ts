@@ -1,9 +1,9 @@
 import type { FileHandle } from "node:fs/promises";
 import { basename, dirname } from "node:path";
+import { FileChangedError, identityChange, identityOf } from "../model/file-identity.js";
 import { NotRegularFileError, specialFileType } from "../read/open-regular-file.js";
 import { copyFileTo, fsyncDir, type PlaceFs, REAL_FS } from "./copy-file.js";
 import { destinationExists } from "./errors.js";
-import { FileChangedError, identityChange, identityOf } from "./file-identity.js";
 import type { TreeEntry } from "./folder-tree.js";
 import { type PlacedFolder, placeFolder } from "./place-folder.js";
 import { tempPathFor } from "./temp-files.js";

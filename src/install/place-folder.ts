@@ -1,8 +1,8 @@
 import { lstat, mkdir, rename, rm, rmdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
+import { FileChangedError, identityOf } from "../model/file-identity.js";
 import { copyFileTo, fsyncDir } from "./copy-file.js";
 import { destinationExists } from "./errors.js";
-import { FileChangedError, identityOf } from "./file-identity.js";
 import { readTree, sameShape, type TreeEntry, treeBytes, treeChange } from "./folder-tree.js";
 import { tempPathFor } from "./temp-files.js";
 import type { FileIdentity } from "./types.js";

@@ -1,6 +1,6 @@
 import { lstat, rm, rmdir, stat, unlink } from "node:fs/promises";
 import { hostname } from "node:os";
-import { identityOf } from "./file-identity.js";
+import { identityOf } from "../model/file-identity.js";
 import { readTree } from "./folder-tree.js";
 import { Journal, type JournalFileRecord, journalOwnershipProblem } from "./journal.js";
 import { STALE_TEMP_AGE_MS } from "./temp-files.js";

@@ -1,6 +1,6 @@
 import type { Kind } from "../classify/types.js";
+import type { FileIdentity } from "../model/file-identity.js";
 import type { SpecialFileType } from "../read/open-regular-file.js";
-import type { FileIdentity } from "./file-identity.js";
 
 /** What a sidecar must be to travel with its model. */
 export type SidecarContent = "image" | "video" | "json" | "text" | "model-config";

@@ -1,9 +1,9 @@
 import type { Base, Classification, Kind } from "../classify/types.js";
 import type { FileFormat, InspectError } from "../inspect/types.js";
+import type { FileIdentity } from "../model/file-identity.js";
 import { UI_NAMES, type UiName } from "../model/ui-folders.js";
 import type { Verdict } from "../model/verdict.js";
 import type { SpecialFileType } from "../read/open-regular-file.js";
-import type { FileIdentity } from "./file-identity.js";
 import type { SidecarLeft, SidecarRejection } from "./sidecar-policy.js";
 import type { LoadJudgement } from "./will-load.js";
 

@@ -6,7 +6,6 @@ import { writeSafetensors } from "../../fixtures/safetensors-writer.js";
 import { classifyInspection } from "../../src/classify/classify-inspection.js";
 import type { Classification } from "../../src/classify/types.js";
 import type { FileFormat, InspectError, Inspection } from "../../src/inspect/types.js";
-import { identityOf } from "../../src/install/file-identity.js";
 import { gatherSnapshot } from "../../src/install/gather-snapshot.js";
 import { defaultJournalDir } from "../../src/install/journal.js";
 import { planInstall } from "../../src/install/plan-install.js";
@@ -18,6 +17,7 @@ import {
   type PlanOptions,
   type WebuiTarget,
 } from "../../src/install/types.js";
+import { identityOf } from "../../src/model/file-identity.js";
 import type { Verdict } from "../../src/model/verdict.js";
 
 /** Creates files (and, for paths ending in `/`, folders) under `root`. */

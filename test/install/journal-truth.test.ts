@@ -5,10 +5,10 @@ import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import { writeSidecars } from "../../fixtures/sidecar-files.js";
 import { applyPlan } from "../../src/install/apply-plan.js";
-import { identityOf } from "../../src/install/file-identity.js";
 import type { JournalData } from "../../src/install/journal.js";
 import type { MoveEntry } from "../../src/install/types.js";
 import { undoBatch } from "../../src/install/undo-batch.js";
+import { identityOf } from "../../src/model/file-identity.js";
 import { useOtherDeviceDirs, useTempDirs } from "../helpers.js";
 import { a1111WithDownloads, filesUnder, classification as k, modelFile, plan, sha256File } from "./fake-webui.js";
 

@@ -4,8 +4,8 @@ import * as fsp from "node:fs/promises";
 import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { identityOf } from "../../src/install/file-identity.js";
 import { type PlaceFs, placeFile } from "../../src/install/place-file.js";
+import { identityOf } from "../../src/model/file-identity.js";
 import { useTempDirs } from "../helpers.js";
 
 const tempDir = useTempDirs();

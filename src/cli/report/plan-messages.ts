@@ -1,10 +1,10 @@
 import { basename } from "node:path";
 import { formatBytes } from "../../app/format-bytes.js";
-import { IDENTITY_CHANGE_WORDS } from "../../install/file-identity.js";
 import { MAX_FOLDER_ENTRIES } from "../../install/folder-tree.js";
 import type { ConfigProblem, SidecarRejection } from "../../install/sidecar-policy.js";
 import type { ApplyFailure, ModelFacts, PlanWarning, SkipReason } from "../../install/types.js";
 import type { LoadJudgement } from "../../install/will-load.js";
+import { IDENTITY_CHANGE_WORDS } from "../../model/file-identity.js";
 import { SPECIAL_FILE_NAMES } from "../../read/open-regular-file.js";
 
 /*
