@@ -170,7 +170,7 @@ function numpyScalar(args: Value[], fn: GlobalRef): CallOutcome {
     reader && data && !code.startsWith(">") && data.length === Number(code.slice(-1))
       ? reader(new DataView(data.buffer, data.byteOffset, data.length))
       : undefined;
-  const value: ValueOf<"object"> = { k: "object", of: fn, args, built: true };
+  const value: ValueOf<"object"> = { k: "object", of: fn, args, built: false };
   if (plain !== undefined) value.plain = plain;
   return ok(value);
 }
@@ -211,7 +211,7 @@ export function callSafeGlobal(fn: GlobalRef, args: Value[]): CallOutcome {
     }
     case "builtins.complex":
       return args.length <= 2 && args.every((a) => a.k === "int" || a.k === "float")
-        ? ok({ k: "object", of: fn, args, built: true })
+        ? ok({ k: "object", of: fn, args, built: false })
         : fail("complex expects up to two numbers");
     case "builtins.bytearray":
       // protocol < 3 writes bytearray(latin1_text, 'latin-1'); any other encoding name is a codec lookup
@@ -222,7 +222,7 @@ export function callSafeGlobal(fn: GlobalRef, args: Value[]): CallOutcome {
           latin1(first.v) !== null &&
           second?.k === "str" &&
           second.v === "latin-1")
-        ? ok({ k: "object", of: fn, args, built: true })
+        ? ok({ k: "object", of: fn, args, built: false })
         : fail("bytearray expects bytes or (latin-1 text, 'latin-1')");
     case "numpy.core.multiarray.scalar":
     case "numpy._core.multiarray.scalar":
@@ -261,8 +261,9 @@ export function checkSafeBuild(target: Value, state: Value): string | null {
     target.built = true;
     return null;
   }
-  if (target.k !== "object" || !target.of || target.built) return `BUILD on a ${target.k}`;
+  if (target.k !== "object" || !target.of) return `BUILD on a ${target.k}`;
   const resolved = target.of.resolved;
+  if (target.built) return `second BUILD on one ${resolved} result`;
   if (resolved === "numpy.dtype") {
     if (state.k !== "tuple" || (state.items.length !== 8 && state.items.length !== 9))
       return "numpy.dtype state is not an 8-tuple";
