@@ -39,8 +39,8 @@ const isDict = (value: Value | undefined): boolean => value?.k === "dict";
 
 /**
  * Whether the view reaches past the `elements` its storage holds, so a tensor cannot claim more than its storage
- * declares. In doubles while the sum is exact (every term is non-negative, so an inexact term makes the sum unsafe
- * too), in BigInt beyond: a BigInt per dimension per tensor was most of this rule's allocations.
+ * declares. Doubles suffice: every term is non-negative, so the sum is exact until it passes 2^53, and from there it
+ * stays at least 2^53, past any storage (a persistent id declaring more than 2^53 - 1 bytes is refused).
  */
 function reachesPastStorage(
   shape: number[],
@@ -53,10 +53,7 @@ function reachesPastStorage(
   const elements = (byteSize - (byteSize % size)) / size;
   let last = offset;
   for (let i = 0; i < shape.length; i++) last += (shape[i]! - 1) * (stride[i] ?? 0);
-  if (Number.isSafeInteger(last)) return last >= elements;
-  let exact = BigInt(offset);
-  for (let i = 0; i < shape.length; i++) exact += BigInt(shape[i]! - 1) * BigInt(stride[i] ?? 0);
-  return exact >= BigInt(elements);
+  return last >= elements;
 }
 
 /** The argument counts torch's rebuild functions take, made once rather than per tensor. */
