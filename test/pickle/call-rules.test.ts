@@ -699,6 +699,22 @@ describe("BUILD of a ParameterDict: parameters and empty nn.Module bookkeeping o
       dict(...state.map(([k, v]) => [str(k), v] as [Op, Op])),
     );
   const tensors = dict([str("w"), rebuild()]);
+  /** The dicts nn.Module.__init__ sets (torch/nn/modules/module.py), empty in a ParameterDict of parameters. */
+  const BOOKKEEPING = [
+    "_buffers",
+    "_modules",
+    "_backward_pre_hooks",
+    "_backward_hooks",
+    "_forward_hooks",
+    "_forward_hooks_with_kwargs",
+    "_forward_hooks_always_called",
+    "_forward_pre_hooks",
+    "_forward_pre_hooks_with_kwargs",
+    "_state_dict_hooks",
+    "_state_dict_pre_hooks",
+    "_load_state_dict_pre_hooks",
+    "_load_state_dict_post_hooks",
+  ];
   const NOTE = "ParameterDict state is not the attributes nn.Module writes (parameters and empty bookkeeping)";
 
   it("each attribute nn.Module.__init__ sets, as it sets it, is safe; anything else is noted", () => {
@@ -714,7 +730,11 @@ describe("BUILD of a ParameterDict: parameters and empty nn.Module bookkeeping o
       ],
       ["_parameters", parameterDict(["_parameters", tensors]), "safe"],
       ["_keys", parameterDict(["_keys", dict([str("w"), none])]), "safe"],
-      ["_buffers", parameterDict(["_buffers", orderedDict]), "safe"],
+      [
+        "every empty bookkeeping dict of torch 1.x and 2.x",
+        parameterDict(...BOOKKEEPING.map((name): [string, Op] => [name, orderedDict])),
+        "safe",
+      ],
       ["training 1", parameterDict(["training", int(1)]), "suspicious", NOTE],
       ["_is_full_backward_hook 1", parameterDict(["_is_full_backward_hook", int(1)]), "suspicious", NOTE],
       ["_compiled_call_impl False", parameterDict(["_compiled_call_impl", bool(false)]), "suspicious", NOTE],
