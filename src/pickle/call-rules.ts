@@ -162,9 +162,10 @@ function numpyScalar(args: Value[], fn: GlobalRef): CallOutcome {
   else if (payload?.k === "str") data = latin1(payload.v);
   else return fail(`${fn.resolved}: payload must be bytes`);
   const code = dtype.dtypeName ?? "";
+  // Only a little-endian, native or byte-order-free code loses its prefix: a big-endian one (`>i4`) finds no reader.
   const reader = SCALAR_READERS[code.replace(/^[<|=]/, "")];
   const plain: PlainValue | undefined =
-    reader && data && !code.startsWith(">") && data.length === Number(code.slice(-1))
+    reader && data && data.length === Number(code.slice(-1))
       ? reader(new DataView(data.buffer, data.byteOffset, data.length))
       : undefined;
   const value: ValueOf<"object"> = { k: "object", of: fn, args, built: false };

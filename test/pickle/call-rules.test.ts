@@ -463,6 +463,12 @@ describe("call rules: the small builtins protocol 2 writes", () => {
         "BUILD on a builtins.complex result",
       ],
       [
+        "BUILD on bytearray()",
+        build(results[1]![1], tuple(int(1), ints([]), dtype, bool(false), bytes([]))),
+        "dangerous",
+        "BUILD on a builtins.bytearray result",
+      ],
+      [
         "BUILD of an ndarray's state on a scalar",
         build(scalar, tuple(int(1), ints([]), dtype, bool(false), bytes([]))),
         "dangerous",
@@ -510,10 +516,11 @@ describe("call rules: numpy", () => {
       ["u8", "<", i64(5n), 5],
       ["f4", "<", le(4, (d) => d.setFloat32(0, 1.5, true)), 1.5],
       ["f8", "<", le(8, (d) => d.setFloat64(0, 0.1, true)), 0.1],
-      // Big-endian, a payload of the wrong size and a code without a reader: the value is not guessed.
+      // Big-endian, a payload of the wrong size, a code without a reader and one with a byte order inside it: the value is not guessed.
       ["i4", ">", [0, 0, 0, 1], undefined],
       ["i8", "<", [1, 0, 0, 0], undefined],
       ["f2", "<", [0, 0x3c], undefined],
+      ["i|1", null, [0xff], undefined],
     ];
     for (const [code, endian, data, value] of cases) {
       const label = `${endian ?? ""}${code} ${JSON.stringify(data)}`;
@@ -601,6 +608,12 @@ describe("call rules: numpy", () => {
         "an ndarray with a py2 str",
         build(reconstruct("numpy.core.multiarray", ndarray, ints([0]), str("b")), arrayState),
         "safe",
+      ],
+      [
+        "_reconstruct with 4 arguments",
+        reconstruct("numpy.core.multiarray", ndarray, ints([0]), bytes([0x62]), none),
+        "dangerous",
+        RECONSTRUCT,
       ],
       [
         "_reconstruct with 2 arguments",
@@ -736,6 +749,14 @@ describe("BUILD of a ParameterDict: parameters and empty nn.Module bookkeeping o
         "safe",
       ],
       ["training 1", parameterDict(["training", int(1)]), "suspicious", NOTE],
+      ["training None", parameterDict(["training", none]), "suspicious", NOTE],
+      ["a good attribute, then another", parameterDict(["training", bool(true)], ["_foo", dict()]), "suspicious", NOTE],
+      [
+        "_parameters of a tensor and an int",
+        parameterDict(["_parameters", dict([str("w"), rebuild()], [str("x"), int(1)])]),
+        "suspicious",
+        NOTE,
+      ],
       ["_is_full_backward_hook 1", parameterDict(["_is_full_backward_hook", int(1)]), "suspicious", NOTE],
       ["_compiled_call_impl False", parameterDict(["_compiled_call_impl", bool(false)]), "suspicious", NOTE],
       [
