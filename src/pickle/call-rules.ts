@@ -39,8 +39,8 @@ const isDict = (value: Value | undefined): boolean => value?.k === "dict";
 
 /**
  * Whether the view reaches past the `elements` its storage holds, so a tensor cannot claim more than its storage
- * declares. In doubles while the sum is exact (every term is non-negative, so an inexact term makes the sum unsafe
- * too), in BigInt beyond: a BigInt per dimension per tensor was most of this rule's allocations.
+ * declares. Doubles suffice: every term is non-negative, so the sum is exact until it passes 2^53, and from there it
+ * stays at least 2^53, past any storage (a persistent id declaring more than 2^53 - 1 bytes is refused).
  */
 function reachesPastStorage(
   shape: number[],
@@ -53,10 +53,7 @@ function reachesPastStorage(
   const elements = (byteSize - (byteSize % size)) / size;
   let last = offset;
   for (let i = 0; i < shape.length; i++) last += (shape[i]! - 1) * (stride[i] ?? 0);
-  if (Number.isSafeInteger(last)) return last >= elements;
-  let exact = BigInt(offset);
-  for (let i = 0; i < shape.length; i++) exact += BigInt(shape[i]! - 1) * BigInt(stride[i] ?? 0);
-  return exact >= BigInt(elements);
+  return last >= elements;
 }
 
 /** The argument counts torch's rebuild functions take, made once rather than per tensor. */
@@ -165,12 +162,13 @@ function numpyScalar(args: Value[], fn: GlobalRef): CallOutcome {
   else if (payload?.k === "str") data = latin1(payload.v);
   else return fail(`${fn.resolved}: payload must be bytes`);
   const code = dtype.dtypeName ?? "";
+  // Only a little-endian, native or byte-order-free code loses its prefix: a big-endian one (`>i4`) finds no reader.
   const reader = SCALAR_READERS[code.replace(/^[<|=]/, "")];
   const plain: PlainValue | undefined =
-    reader && data && !code.startsWith(">") && data.length === Number(code.slice(-1))
+    reader && data && data.length === Number(code.slice(-1))
       ? reader(new DataView(data.buffer, data.byteOffset, data.length))
       : undefined;
-  const value: ValueOf<"object"> = { k: "object", of: fn, args, built: true };
+  const value: ValueOf<"object"> = { k: "object", of: fn, args, built: false };
   if (plain !== undefined) value.plain = plain;
   return ok(value);
 }
@@ -211,7 +209,7 @@ export function callSafeGlobal(fn: GlobalRef, args: Value[]): CallOutcome {
     }
     case "builtins.complex":
       return args.length <= 2 && args.every((a) => a.k === "int" || a.k === "float")
-        ? ok({ k: "object", of: fn, args, built: true })
+        ? ok({ k: "object", of: fn, args, built: false })
         : fail("complex expects up to two numbers");
     case "builtins.bytearray":
       // protocol < 3 writes bytearray(latin1_text, 'latin-1'); any other encoding name is a codec lookup
@@ -222,7 +220,7 @@ export function callSafeGlobal(fn: GlobalRef, args: Value[]): CallOutcome {
           latin1(first.v) !== null &&
           second?.k === "str" &&
           second.v === "latin-1")
-        ? ok({ k: "object", of: fn, args, built: true })
+        ? ok({ k: "object", of: fn, args, built: false })
         : fail("bytearray expects bytes or (latin-1 text, 'latin-1')");
     case "numpy.core.multiarray.scalar":
     case "numpy._core.multiarray.scalar":
@@ -261,8 +259,9 @@ export function checkSafeBuild(target: Value, state: Value): string | null {
     target.built = true;
     return null;
   }
-  if (target.k !== "object" || !target.of || target.built) return `BUILD on a ${target.k}`;
+  if (target.k !== "object" || !target.of) return `BUILD on a ${target.k}`;
   const resolved = target.of.resolved;
+  if (target.built) return `second BUILD on one ${resolved} result`;
   if (resolved === "numpy.dtype") {
     if (state.k !== "tuple" || (state.items.length !== 8 && state.items.length !== 9))
       return "numpy.dtype state is not an 8-tuple";
