@@ -115,6 +115,44 @@ const MAY_BE_ANYTHING: ReadonlySet<Value["k"]> = new Set(["object", "opaque"]);
 /**
  * BININT1's 256 values, shared like NONE/TRUE/FALSE: ints are never mutated, and shapes and strides are mostly these.
  */
+/**
+ * Opcodes after which a str may be on the stack: the text pushes, a memo read, and anything that pushes the result
+ * of an import, a call or a persistent-id hook (a str constant, a call returning text). CPython's STACK_GLOBAL
+ * imports only when its two operands are str (`_pickle.c` load_stack_global, else UnpicklingError), so one that no
+ * such opcode precedes in its stream cannot import anything, whatever the interpreter's reading of the bytes between.
+ */
+const MAY_PUSH_STR: ReadonlySet<string> = new Set([
+  "STRING",
+  "BINSTRING",
+  "SHORT_BINSTRING",
+  "UNICODE",
+  "BINUNICODE",
+  "SHORT_BINUNICODE",
+  "BINUNICODE8",
+  "GET",
+  "BINGET",
+  "LONG_BINGET",
+  "GLOBAL",
+  "STACK_GLOBAL",
+  "INST",
+  "OBJ",
+  "REDUCE",
+  "NEWOBJ",
+  "NEWOBJ_EX",
+  "BUILD",
+  "PERSID",
+  "BINPERSID",
+  "EXT1",
+  "EXT2",
+  "EXT4",
+]);
+
+/** {@link MAY_PUSH_STR} by opcode byte: looked up once per opcode interpreted. */
+const MAY_PUSH_STR_BY_CODE: readonly boolean[] = Array.from({ length: 256 }, (_, code) => {
+  const info = OPCODES[code];
+  return info !== undefined && MAY_PUSH_STR.has(info.name);
+});
+
 const BYTE_INTS: readonly Value[] = Array.from({ length: 256 }, (_, n) => ({ k: "int", v: BigInt(n) }));
 
 /** The symbolic machine for one stream. Never calls, imports or recurses. */
@@ -135,6 +173,8 @@ class Machine {
   readonly storages = new Map<string, StorageRef>();
   private protocol = 0;
   private sawNonSafeGlobal = false;
+  /** An opcode that may leave a str on the stack has been read in this stream ({@link MAY_PUSH_STR}). */
+  private strPossible = false;
   private frameEnd: number | null = null;
   private opStart = 0;
   /** Set while a KNOWN wrapper's inner call is judged: a wrapper calling a wrapper would make the judging recursive. */
@@ -778,6 +818,8 @@ class Machine {
         this.violation(`${info.name} opcode (never written by torch.save; reaches code or external state)`);
       }
       const root = this.step(info.name);
+      // Set once the opcode has run: one that stopped the stream pushed nothing.
+      if (MAY_PUSH_STR_BY_CODE[code]) this.strPossible = true;
       if (this.frameEnd !== null && this.pos > this.frameEnd)
         this.abort("hostile", "an opcode crosses its FRAME boundary");
       if (root) return root;
@@ -1157,14 +1199,20 @@ class Machine {
 
   /**
    * After interpretation stopped, list what the rest of the stream would import (like pickletools.genops), so
-   * globals after the break are still reported. Operands of STACK_GLOBAL cannot be resolved here ⇒ dangerous.
+   * globals after the break are still reported. Operands of STACK_GLOBAL cannot be resolved here ⇒ dangerous, unless
+   * nothing before it in the stream could have left a str to import by: then CPython raises there too. That case is
+   * the pickle reading of other formats, not a payload: a safetensors file whose header length begins `0x30 0x93`
+   * (POP, STACK_GLOBAL: a ~37.7 kB header) read as a pickle that stops at its first byte.
    */
   scanRest(from: number): void {
     this.pos = from;
     for (let ops = 0; ops < MAX_OPCODES && this.pos < this.limit; ops++) {
       this.opStart = this.pos;
-      const info = OPCODES[this.bytes[this.pos++]!];
+      const code = this.bytes[this.pos++]!;
+      const info = OPCODES[code];
       if (!info) return;
+      const strBefore = this.strPossible;
+      if (MAY_PUSH_STR_BY_CODE[code]) this.strPossible = true;
       try {
         if (info.name === "GLOBAL" || info.name === "INST") {
           const module = this.rawLine();
@@ -1173,6 +1221,7 @@ class Machine {
           continue;
         }
         if (info.name === "STACK_GLOBAL") {
+          if (!strBefore) continue;
           this.finding(
             "dangerous",
             "malformed-global",

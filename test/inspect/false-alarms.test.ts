@@ -220,4 +220,35 @@ describe("false alarms (2): Lightning checkpoints", () => {
     expect(inspection.safety.verdict).toBe("safe");
     expect(inspection.bytesRead).toBeLessThan(1024 * 1024);
   });
+  // Unlucky user: a LoRA whose header is ~37.7 kB long (0x93xx bytes) starts with a byte that stops a pickle reading
+  // at once (POP on an empty stack, a text persistent id, a PUT with no number) followed by 0x93, STACK_GLOBAL. The
+  // scan after the break called that STACK_GLOBAL dangerous ("its operands cannot be resolved"): 2 of the bench's
+  // 1,000 downloads and 60 of its 100,000 LoRAs. Nothing before it could have pushed a str, so CPython raises there.
+  it.each([
+    ["POP", 0x9330],
+    ["PERSID", 0x9350],
+    ["PUT", 0x9370],
+  ])("a safetensors file whose length prefix reads as %s, STACK_GLOBAL is safe", async (_first, length) => {
+    const tensors = [
+      { name: "lora_unet_down_blocks_0_attentions_0_proj_in.oft_blocks", shape: [4, 80, 80], dtype: "F32" },
+      { name: "lora_unet_down_blocks_0_attentions_0_proj_in.alpha", shape: [], dtype: "F32" },
+    ];
+    let note = "";
+    while (safetensorsHeader(tensors, { ss_note: note }).header.length < length) note += "x";
+    expect(safetensorsHeader(tensors, { ss_note: note }).header.length).toBe(length);
+    const path = join(await tempDir(), "boft_style.safetensors");
+    await writeSafetensors(path, tensors, { metadata: { ss_note: note } });
+    const inspection = await inspectFile(path);
+    expect(inspection.format).toBe("safetensors");
+    expect(inspection.safety.findings).toEqual([]);
+    expect(inspection.safety.verdict).toBe("safe");
+  });
+
+  // The attacker's side of the same rule: once a str may be on the stack, a STACK_GLOBAL after a break stays dangerous.
+  it("a STACK_GLOBAL after a break that follows a pushed str is still dangerous", () => {
+    const b = new PickleBuilder().proto(2).binunicode("os").binunicode("system").pop().pop().pop().stackGlobal();
+    const a = analyzePickle(b.bytes(), { persistentIds: "zip" });
+    expect(verdictOf(a)).toBe("dangerous");
+    expect(a.findings.map((f) => f.code)).toContain("malformed-global");
+  });
 });
