@@ -4,6 +4,7 @@ import * as fsp from "node:fs/promises";
 import { readdir, readFile, truncate, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { REAL_FS } from "../../src/install/copy-file.js";
 import { type PlaceFs, placeFile } from "../../src/install/place-file.js";
 import { identityOf } from "../../src/model/file-identity.js";
 import { useTempDirs } from "../helpers.js";
@@ -57,16 +58,7 @@ function errno(code: string, syscall: string): NodeJS.ErrnoException {
 
 /** The real filesystem calls, with `overrides` in place of some: a disk or share that answers one call its way. */
 function realFsWith(overrides: Partial<PlaceFs>): PlaceFs {
-  const real: PlaceFs = {
-    link: fsp.link,
-    rename: fsp.rename,
-    unlink: fsp.unlink,
-    open: fsp.open,
-    lstat: fsp.lstat,
-    readlink: fsp.readlink,
-    symlink: fsp.symlink,
-  };
-  return { ...real, ...overrides };
+  return { ...REAL_FS, ...overrides };
 }
 
 /** Real fs calls, except link(), which fails as a filesystem without hard links answers. */
