@@ -282,20 +282,9 @@ describe("red team: between audit's inspection and --fix's move", () => {
   }, async () => {
     const { webui, env } = await a1111();
     const evil = await writeHostileCkpt(join(webui, "models/Lora/charturner.ckpt"));
-    const target = await resolveWebui({ webui, env, cwd: webui });
-    let touched = false;
-    const outcome = await auditWebui(target, {
-      hasher: createFileHasher({ env, useCache: false }),
-      fix: true,
-      keepMetadata: false,
-      dryRun: false,
-      onStatus: (text) => {
-        if (!touched && text.startsWith("Moving")) {
-          touched = true;
-          utimesSync(evil, new Date(), new Date(Date.now() + 5000));
-        }
-      },
-    });
+    const { outcome, acted: touched } = await fixActingAtFirstMove(webui, env, () =>
+      utimesSync(evil, new Date(), new Date(Date.now() + 5000)),
+    );
     expect(touched).toBe(true);
     expect(await exists(evil)).toBe(true);
     expect(auditExitCode(auditReport(outcome))).toBe(3);
@@ -350,20 +339,7 @@ describe("red team: a file that vanishes before --fix reaches it", () => {
     const broken = join(webui, "models/Lora/a-broken.safetensors");
     await writeFile(broken, "");
     const evil = await writeHostileCkpt(join(webui, "models/Lora/zz-charturner.ckpt"));
-    const target = await resolveWebui({ webui, env, cwd: webui });
-    let deleted = false;
-    const outcome = await auditWebui(target, {
-      hasher: createFileHasher({ env, useCache: false }),
-      fix: true,
-      keepMetadata: false,
-      dryRun: false,
-      onStatus: (text) => {
-        if (!deleted && text.startsWith("Moving") && text.includes("a-broken")) {
-          deleted = true;
-          unlinkSync(broken);
-        }
-      },
-    });
+    const { outcome, acted: deleted } = await fixActingAtFirstMove(webui, env, () => unlinkSync(broken), "a-broken");
     expect(deleted).toBe(true);
     expect(outcome.findings.filter((f) => f.type === "dangerous")).toHaveLength(1);
     expect(await exists(evil)).toBe(false);
@@ -514,3 +490,30 @@ describe("red team: a diffusers repo downloaded into ComfyUI's checkpoints folde
     expect(existsSync(single)).toBe(true);
   });
 });
+
+/**
+ * `audit --fix` in-process, doing `act` once, at the first move it announces (of a file whose path holds `naming`):
+ * what a user or another program does to a file between audit's inspection and its move.
+ */
+async function fixActingAtFirstMove(
+  webui: string,
+  env: Record<string, string>,
+  act: () => void,
+  naming = "",
+): Promise<{ outcome: Awaited<ReturnType<typeof auditWebui>>; acted: boolean }> {
+  const target = await resolveWebui({ webui, env, cwd: webui });
+  let acted = false;
+  const outcome = await auditWebui(target, {
+    hasher: createFileHasher({ env, useCache: false }),
+    fix: true,
+    keepMetadata: false,
+    dryRun: false,
+    onStatus: (text) => {
+      if (!acted && text.startsWith("Moving") && text.includes(naming)) {
+        acted = true;
+        act();
+      }
+    },
+  });
+  return { outcome, acted };
+}
